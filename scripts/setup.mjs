@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Brings a fresh Debian/Ubuntu clone to a runnable state, then does what was asked:
+//   --test   install + build everything the suite needs
+//   --build  install + build (native engine, Prisma client, Next.js)
+//   --start  install + build, then start the control plane and a local agent joined as host 1
+// Plain Node, no dependencies: it runs before node_modules exists. Each step is skipped when up to date.
+import { spawnSync, spawn } from "node:child_process";
+import { existsSync, statSync, readdirSync, mkdirSync, readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const mode = process.argv[2] ?? "--build";
+
+// Debian packages the engine, the tests and the benchmarks use. Peers (runc, registry, sshd, chromium) are
+// real programs the suite compares against or drives; nothing here is downloaded from anywhere but apt.
+const APT_PACKAGES = [
+  "build-essential", "pkg-config", "libseccomp-dev", "libcap-dev",
+  "iproute2", "iptables", "procps", "util-linux",
+  "runc", "busybox-static",
+  "chromium",
+];
+
+function log(msg) {
+  process.stderr.write(`[gantry setup] ${msg}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+  if (r.status !== 0) {
+    log(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+function newestMtime(paths) {
+  let newest = 0;
+  const walk = (p) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) {
+        if (e === "node_modules" || e === "build" || e === ".next" || e === "generated") continue;
+        walk(join(p, e));
+      }
+    } else if (st.mtimeMs > newest) newest = st.mtimeMs;
+  };
+  for (const p of paths) walk(join(root, p));
+  return newest;
+}
+
+function mtime(p) {
+  const abs = join(root, p);
+  return existsSync(abs) ? statSync(abs).mtimeMs : 0;
+}
+
+function ensureApt() {
+  const missing = APT_PACKAGES.filter((pkg) => {
+    const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
+    return r.status !== 0 || !r.stdout.includes("install ok installed");
+  });
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    log(`missing Debian packages: ${missing.join(" ")} — run as root (or install them) and retry`);
+    process.exit(1);
+  }
+  log(`installing Debian packages: ${missing.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  run("apt-get", ["update", "-qq"], { env });
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
+}
+
+function ensureNpm() {
+  const stamp = "node_modules/.package-lock.json";
+  if (mtime(stamp) >= mtime("package.json")) return;
+  log("installing npm packages");
+  run("npm", ["install", "--no-audit", "--no-fund"]);
+}
+
+function ensurePrismaClient() {
+  const out = "lib/generated/prisma/client.ts";
+  if (!existsSync(join(root, "prisma/schema.prisma"))) return;
+  if (mtime(out) >= mtime("prisma/schema.prisma")) return;
+  log("generating the Prisma client");
+  // `prisma generate` wants a schema-engine binary it would otherwise download; it only needs the path to exist.
+  run("npx", ["prisma", "generate"], {
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: join(root, "scripts/no-schema-engine"), CHECKPOINT_DISABLE: "1" },
+  });
+}
+
+function ensureNative() {
+  log("building native/ (make -C native)");
+  run("make", ["-s", "-C", "native", `-j${cpuCount()}`]);
+}
+
+function cpuCount() {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8").split("\n").filter((l) => l.startsWith("processor")).length;
+  } catch {
+    return 2;
+  }
+}
+
+function ensureNext() {
+  if (!existsSync(join(root, "app"))) return;
+  const built = mtime(".next/BUILD_ID");
+  if (built && built >= newestMtime(["app", "lib", "components", "next.config.ts", "package.json", "postcss.config.mjs"])) return;
+  log("building the Next.js app");
+  run("npx", ["next", "build"], { env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+}
+
+ensureApt();
+ensureNpm();
+ensurePrismaClient();
+ensureNative();
+if (mode !== "--test-native") ensureNext();
+
+if (mode === "--start") {
+  mkdirSync(join(root, ".gantry-data"), { recursive: true });
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/up.ts"], { stdio: "inherit", cwd: root });
+  const forward = (sig) => child.kill(sig);
+  process.on("SIGINT", forward);
+  process.on("SIGTERM", forward);
+  child.on("exit", (code, sig) => process.exit(code ?? (sig ? 1 : 0)));
+}
