@@ -1,0 +1,39 @@
+// Who is making this request: the next-auth JWT names a user id; the user is loaded from the database every time, so a
+// role change or a disabled account takes effect at once.
+import { getToken } from "next-auth/jwt";
+import { db } from "@/lib/db";
+import type { Actor } from "@/lib/auth/policy";
+
+export async function actorFromUserId(id: string | undefined | null): Promise<Actor | null> {
+  if (!id) return null;
+  const user = await db.user.findUnique({
+    where: { id },
+    select: { id: true, email: true, name: true, role: true, disabled: true },
+  });
+  return user ?? null;
+}
+
+type TokenRequest = Parameters<typeof getToken>[0]["req"];
+
+/** From a request carrying next-auth's session cookie (route handlers, or socket.io handshakes with req.cookies set). */
+export async function actorFromRequest(req: TokenRequest): Promise<Actor | null> {
+  const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
+  return actorFromUserId(typeof token?.sub === "string" ? token.sub : null);
+}
+
+/** Parses a Cookie header into the object next-auth's getToken expects on `req.cookies`. */
+export function parseCookieHeader(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i <= 0) continue;
+    const key = part.slice(0, i).trim();
+    const raw = part.slice(i + 1).trim();
+    try {
+      out[key] = decodeURIComponent(raw);
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// The one policy module: every route handler, server action and socket event asks `authorize` (or `can`) before it
+// acts. Deny by default: an action not listed here is allowed to nobody, and a disabled user can do nothing.
+import { forbidden, unauthorized } from "@/lib/errors";
+
+export const ROLES = ["owner", "admin", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is acting: a signed-in user as loaded from the database for this request (never from a stale token). */
+export interface Actor {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+}
+
+const ALL: readonly Role[] = ROLES;
+const MANAGERS: readonly Role[] = ["owner", "admin"];
+const OPERATORS: readonly Role[] = ["owner", "admin", "operator"];
+
+/** Every action the product has, and the roles that may perform it. */
+export const PERMISSIONS = {
+  "hosts.read": ALL,
+  "hosts.join": MANAGERS, // mint join tokens ("Add host")
+  "hosts.update": MANAGERS, // rename
+  "hosts.revoke": MANAGERS,
+  "users.read": MANAGERS,
+  "users.manage": MANAGERS, // create, change role, disable (subject to canAssignRole / canManageUser)
+  "containers.read": ALL,
+  "containers.manage": OPERATORS,
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Action = keyof typeof PERMISSIONS;
+
+export function can(actor: Actor | null | undefined, action: Action): boolean {
+  if (!actor || actor.disabled) return false;
+  const allowed: readonly Role[] | undefined = (PERMISSIONS as Record<string, readonly Role[]>)[action];
+  return allowed ? allowed.includes(actor.role) : false;
+}
+
+/** Throws 401 when nobody is signed in, 403 when the actor's role does not allow the action. */
+export function authorize(actor: Actor | null | undefined, action: Action): asserts actor is Actor {
+  if (!actor) throw unauthorized();
+  if (actor.disabled) throw forbidden("this account is disabled");
+  if (!can(actor, action)) throw forbidden(`your role (${actor.role}) does not allow ${action}`);
+}
+
+const RANK: Record<Role, number> = { owner: 3, admin: 2, operator: 1, viewer: 0 };
+
+/** Admins manage operators and viewers; only an owner may create or change owners and admins. */
+export function canAssignRole(actor: Actor, role: Role): boolean {
+  if (!can(actor, "users.manage")) return false;
+  return actor.role === "owner" || RANK[role] < RANK.admin;
+}
+
+/** Whether actor may change target (role, disabled): never themselves, never someone at or above their rank unless owner. */
+export function canManageUser(actor: Actor, target: { id: string; role: Role }): boolean {
+  if (!can(actor, "users.manage") || actor.id === target.id) return false;
+  return actor.role === "owner" || RANK[target.role] < RANK[actor.role];
+}

@@ -1,0 +1,26 @@
+// The one Prisma client. Secrets (password hashes) are omitted from every query unless a caller asks for them by name.
+// Created on first use: DATABASE_URL is set by server/server.ts (embedded Postgres or the operator's) at start-up, and
+// `next build` imports route modules without a database.
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+
+function createClient() {
+  const connectionString = process.env.DATABASE_URL;
+  if (!connectionString) throw new Error("DATABASE_URL is not set: the database was used before the server started it");
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString, max: 10 }),
+    omit: { user: { passwordHash: true } },
+  });
+}
+
+export type Db = ReturnType<typeof createClient>;
+
+const globalForDb = globalThis as unknown as { __gantryDb?: Db };
+
+export const db: Db = new Proxy({} as Db, {
+  get(_target, prop) {
+    const client = (globalForDb.__gantryDb ??= createClient());
+    const value = Reflect.get(client, prop, client);
+    return typeof value === "function" ? value.bind(client) : value;
+  },
+});

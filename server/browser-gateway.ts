@@ -1,0 +1,42 @@
+// socket.io namespace /browser: signed-in users' pages subscribe to live updates. Authenticated once at the handshake
+// from the next-auth session cookie; every event is authorized through lib/auth/policy like the HTTP routes.
+import type { Server as SocketServer, Socket } from "socket.io";
+import { actorFromRequest, actorFromUserId, parseCookieHeader } from "@/lib/auth/actor";
+import { can, type Actor } from "@/lib/auth/policy";
+
+export const BROWSER_NAMESPACE = "/browser";
+/** Rooms a browser may join, each guarded by the action needed to see what is broadcast to it. */
+export const ROOMS = { hosts: "hosts.read" } as const;
+
+export function attachBrowserGateway(io: SocketServer) {
+  const nsp = io.of(BROWSER_NAMESPACE);
+  nsp.use(async (socket, next) => {
+    try {
+      const req = socket.request as typeof socket.request & { cookies?: Record<string, string> };
+      req.cookies = parseCookieHeader(req.headers.cookie);
+      const actor = await actorFromRequest(req as never);
+      if (!actor || actor.disabled) return next(new Error("unauthorized: sign in first"));
+      socket.data.actorId = actor.id;
+      next();
+    } catch {
+      next(new Error("unauthorized: could not read the session"));
+    }
+  });
+  nsp.on("connection", (socket: Socket) => {
+    // Everything a browser sees, it sees through rooms it may read; the actor is re-read on each subscribe.
+    socket.on("subscribe", async (room: unknown, ack?: (r: unknown) => void) => {
+      const reply = typeof ack === "function" ? ack : () => {};
+      if (typeof room !== "string" || !(room in ROOMS)) return reply({ ok: false, error: "unknown room" });
+      const actor: Actor | null = await actorFromUserId(socket.data.actorId);
+      if (!can(actor, ROOMS[room as keyof typeof ROOMS])) return reply({ ok: false, error: "forbidden" });
+      await socket.join(room);
+      reply({ ok: true });
+    });
+  });
+  return { close: async () => void nsp.disconnectSockets(true) };
+}
+
+/** Sends an event to every browser subscribed to a room. */
+export function broadcast(io: SocketServer, room: keyof typeof ROOMS, event: string, payload: unknown) {
+  io.of(BROWSER_NAMESPACE).to(room).emit(event, payload);
+}

@@ -1,0 +1,113 @@
+// The control-plane process: one HTTP server on PORT carrying Next.js (pages, /api) and socket.io (agents and browsers
+// on their own namespaces). A composition root: it wires the parts and handles start-up and shutdown, nothing else.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { Server as SocketServer } from "socket.io";
+import next from "next";
+import pg from "pg";
+import { loadConfig } from "./config";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres";
+import { applyMigrations } from "./db/migrate";
+
+const log = (msg: string) => console.log(`[gantry] ${msg}`);
+
+function fail(msg: string): never {
+  console.error(`[gantry] error: ${msg}`);
+  process.exit(1);
+}
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  process.env.NEXTAUTH_SECRET = config.authSecret;
+  process.env.NEXTAUTH_URL ??= `http://localhost:${config.port}`;
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+
+  // Until Next and the database are ready, every request but the socket.io handshake gets a 503.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const http = createServer((req, res) => {
+    if (handle) return handle(req, res);
+    res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
+    res.end(JSON.stringify({ status: "starting" }));
+  });
+
+  // Bind first: a port in use is reported before anything else starts.
+  await new Promise<void>((resolve) => {
+    http.once("error", (e: NodeJS.ErrnoException) => {
+      fail(e.code === "EADDRINUSE" ? `port ${config.port} is already in use (set PORT to another port)` : `cannot listen on port ${config.port}: ${e.message}`);
+    });
+    http.listen(config.port, config.host, () => resolve());
+  });
+  log(`listening on http://${config.host}:${config.port}`);
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    try {
+      embedded = await startEmbeddedPostgres(config.dataDir, log);
+    } catch (e) {
+      fail(`could not start the embedded PostgreSQL: ${(e as Error).message}`);
+    }
+    databaseUrl = embedded.url;
+    log("embedded PostgreSQL is running");
+  }
+  process.env.DATABASE_URL = databaseUrl;
+  await checkDatabase(databaseUrl);
+  try {
+    await applyMigrations(databaseUrl, log);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+
+  // Modules that touch the database are loaded only now that DATABASE_URL is set.
+  const { db } = await import("@/lib/db");
+  const { attachBrowserGateway } = await import("./browser-gateway");
+  const { serverContext } = await import("@/lib/server-context");
+
+  const app = next({ dev: config.dev, dir: process.cwd(), hostname: "localhost", port: config.port });
+  await app.prepare();
+  const requestHandler = app.getRequestHandler();
+
+  const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
+  serverContext.set({ io, publicUrl: config.publicUrl });
+  const gateways = [attachBrowserGateway(io)];
+
+  handle = (req, res) => void requestHandler(req, res);
+  log(`ready on http://localhost:${config.port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    for (const g of gateways) await g.close?.();
+    io.close();
+    http.closeAllConnections?.();
+    await new Promise((r) => http.close(() => r(undefined)));
+    await db.$disconnect().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+async function checkDatabase(url: string) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+  } catch (e) {
+    const where = url.replace(/\/\/[^@/]*@/, "//");
+    fail(`database unreachable at ${where}: ${(e as Error).message || String(e)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+main().catch((e) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
