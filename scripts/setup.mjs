@@ -19,6 +19,7 @@ const APT_PACKAGES = [
   "iproute2", "iptables", "procps", "util-linux",
   "runc", "busybox-static",
   "chromium",
+  "docker-compose", // validates docker-compose.yml (the compose v2 plugin is not packaged in Debian 12)
 ];
 
 function log(msg) {
