@@ -39,11 +39,15 @@ struct seccomp_config {
 };
 
 /* Compiles cfg into a BPF program (struct sock_filter array, as bytes), using cache_dir (may be NULL) to reuse a
- * program compiled earlier for the same config. An unknown action, syscall name or operator is an error naming it. */
+ * program compiled earlier for the same config. An unknown action, operator, architecture or flag is an error
+ * naming it; a syscall name libseccomp does not know is skipped, as runc does (profiles list newer syscalls). */
 int seccomp_compile(const struct seccomp_config *cfg, const char *cache_dir, void **bpf, size_t *bpf_len,
                     gantry_error_t *err);
-/* Loads a compiled program into the calling process (after no_new_privs or with CAP_SYS_ADMIN). */
-int seccomp_load(const void *bpf, size_t bpf_len, const struct seccomp_config *cfg, gantry_error_t *err);
+/* Loads a compiled program into the calling process (after no_new_privs or with CAP_SYS_ADMIN), with cfg's flags.
+ * libseccomp exports a `seccomp_load` of its own, so the function is gantry_seccomp_load and the macro keeps the
+ * name callers use; a file that also includes <seccomp.h> must include it before this header. */
+int gantry_seccomp_load(const void *bpf, size_t bpf_len, const struct seccomp_config *cfg, gantry_error_t *err);
+#define seccomp_load(bpf, bpf_len, cfg, err) gantry_seccomp_load((bpf), (bpf_len), (cfg), (err))
 void seccomp_config_free(struct seccomp_config *cfg);
 
 #endif

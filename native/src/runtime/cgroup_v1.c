@@ -1,0 +1,384 @@
+/* Cgroup v1 (legacy and hybrid hosts): one directory per hierarchy, each hierarchy mounted with one or more
+ * controllers (cpu,cpuacct often share one). The container's cgroup has the same path under every hierarchy. */
+#include "runtime/cgroup_internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum {
+  C_CPU = 1 << 0, C_CPUACCT = 1 << 1, C_CPUSET = 1 << 2, C_MEMORY = 1 << 3, C_DEVICES = 1 << 4,
+  C_FREEZER = 1 << 5, C_BLKIO = 1 << 6, C_PIDS = 1 << 7, C_OTHER = 1 << 8, /* hugetlb, net_cls, name=systemd, ... */
+};
+
+static const struct { const char *name; unsigned bit; } known[] = {
+    {"cpu", C_CPU},       {"cpuacct", C_CPUACCT}, {"cpuset", C_CPUSET}, {"memory", C_MEMORY},
+    {"devices", C_DEVICES}, {"freezer", C_FREEZER}, {"blkio", C_BLKIO},  {"pids", C_PIDS},
+};
+
+struct hierarchy {
+  char *mount;
+  char *options; /* the controller list, e.g. "cpu,cpuacct" or "name=systemd": identifies the hierarchy */
+  unsigned controllers;
+};
+
+static struct hierarchy *hier;
+static size_t n_hier;
+static bool loaded;
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(char *s) {
+  char *o = s;
+  for (char *i = s; *i; i++) {
+    if (i[0] == '\\' && i[1] >= '0' && i[1] <= '7' && i[2] >= '0' && i[2] <= '7' && i[3] >= '0' && i[3] <= '7') {
+      *o++ = (char)((i[1] - '0') * 64 + (i[2] - '0') * 8 + (i[3] - '0'));
+      i += 3;
+    } else {
+      *o++ = *i;
+    }
+  }
+  *o = '\0';
+}
+
+static int load_mounts(gantry_error_t *err) {
+  if (loaded) return 0;
+  cleanup_file FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (f == NULL) return gantry_error_sys(err, "open /proc/self/mountinfo");
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    /* id parent maj:min root mountpoint options [optional...] - fstype source superoptions */
+    char *sep = strstr(line, " - ");
+    if (sep == NULL) continue;
+    char fstype[32], source[256], super[1024];
+    if (sscanf(sep + 3, "%31s %255s %1023s", fstype, source, super) != 3 || strcmp(fstype, "cgroup") != 0) continue;
+    char mount[4096];
+    if (sscanf(line, "%*s %*s %*s %*s %4095s", mount) != 1) continue;
+    unescape(mount);
+    unsigned bits = 0;
+    cleanup_free char *ctrls = xstrdup("");
+    char *save = NULL;
+    for (char *o = strtok_r(super, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+      bool controller = strncmp(o, "name=", 5) == 0;
+      for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+        if (strcmp(o, known[k].name) == 0) bits |= known[k].bit, controller = true;
+      if (!controller && (strcmp(o, "hugetlb") == 0 || strcmp(o, "net_cls") == 0 || strcmp(o, "net_prio") == 0 ||
+                          strcmp(o, "perf_event") == 0 || strcmp(o, "rdma") == 0 || strcmp(o, "misc") == 0))
+        controller = true;
+      if (!controller) continue;
+      char *next = xasprintf("%s%s%s", ctrls, *ctrls ? "," : "", o);
+      free(ctrls);
+      ctrls = next;
+    }
+    if (*ctrls == '\0') continue;
+    if (bits == 0) bits = C_OTHER;
+    bool dup = false;
+    for (size_t i = 0; i < n_hier; i++)
+      if (strcmp(hier[i].options, ctrls) == 0) dup = true; /* the same hierarchy mounted twice */
+    if (dup) continue;
+    hier = xrealloc(hier, (n_hier + 1) * sizeof(*hier));
+    hier[n_hier].mount = xstrdup(mount);
+    hier[n_hier].options = xstrdup(ctrls);
+    hier[n_hier].controllers = bits;
+    n_hier++;
+  }
+  if (n_hier == 0) return gantry_error_set(err, 0, "no cgroup v1 hierarchy mounted (read /proc/self/mountinfo)");
+  loaded = true;
+  return 0;
+}
+
+/* The container's directory in the hierarchy holding `controller`, or NULL when that controller is not mounted. */
+static char *dir_for(unsigned controller, const char *path) {
+  for (size_t i = 0; i < n_hier; i++)
+    if (hier[i].controllers & controller) return xasprintf("%s%s", hier[i].mount, path);
+  return NULL;
+}
+
+static int prepare_state(const char *path, gantry_error_t *err) {
+  if (load_mounts(err) < 0) return -1;
+  return cgroup_check_state_path(path, err);
+}
+
+/* ---- resources ---- */
+
+static int write_i64(const char *dir, const char *file, int64_t v, gantry_error_t *err) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%lld", (long long)v);
+  return cgroup_write(dir, file, buf, err);
+}
+
+static int write_u64(const char *dir, const char *file, uint64_t v, gantry_error_t *err) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+  return cgroup_write(dir, file, buf, err);
+}
+
+static int set_memory(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  int64_t limit = r->has_memory_limit ? r->memory_limit : 0;
+  int64_t swap = r->has_memory_swap ? r->memory_swap : 0;
+  if (limit == -1 && swap == 0) swap = -1; /* unlimited memory and no swap given: unlimited memory+swap */
+  bool memsw = cgroup_file_exists(dir, "memory.memsw.limit_in_bytes");
+  if (!memsw) swap = 0; /* swap accounting off in this kernel: nothing to set (as runc) */
+  if (limit != 0 && swap != 0) {
+    /* The kernel keeps limit <= memsw at every step, so the order depends on whether the limits grow. */
+    cleanup_free char *cur = NULL;
+    if (cgroup_read(dir, "memory.limit_in_bytes", &cur, err) < 0) return -1;
+    long long current = strtoll(cur, NULL, 10);
+    if (swap == -1 || current < swap) {
+      if (write_i64(dir, "memory.memsw.limit_in_bytes", swap, err) < 0) return -1;
+      if (write_i64(dir, "memory.limit_in_bytes", limit, err) < 0) return -1;
+    } else {
+      if (write_i64(dir, "memory.limit_in_bytes", limit, err) < 0) return -1;
+      if (write_i64(dir, "memory.memsw.limit_in_bytes", swap, err) < 0) return -1;
+    }
+  } else {
+    if (limit != 0 && write_i64(dir, "memory.limit_in_bytes", limit, err) < 0) return -1;
+    if (swap != 0 && write_i64(dir, "memory.memsw.limit_in_bytes", swap, err) < 0) return -1;
+  }
+  if (r->has_memory_reservation && r->memory_reservation != 0 &&
+      write_i64(dir, "memory.soft_limit_in_bytes", r->memory_reservation, err) < 0)
+    return -1;
+  if (r->has_memory_swappiness) {
+    if (r->memory_swappiness > 100)
+      return gantry_error_set(err, 0, "memory swappiness %llu: expected 0-100",
+                              (unsigned long long)r->memory_swappiness);
+    if (write_u64(dir, "memory.swappiness", r->memory_swappiness, err) < 0) return -1;
+  }
+  if (r->has_disable_oom_killer && r->disable_oom_killer && cgroup_write(dir, "memory.oom_control", "1", err) < 0)
+    return -1;
+  return 0;
+}
+
+static int set_cpu(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  if (r->has_cpu_shares && r->cpu_shares != 0 && write_u64(dir, "cpu.shares", r->cpu_shares, err) < 0) return -1;
+  uint64_t period = r->has_cpu_period ? r->cpu_period : 0;
+  int64_t quota = r->has_cpu_quota ? r->cpu_quota : 0;
+  if (period != 0) {
+    /* A shorter period can be refused while the old quota exceeds it: then set the quota first and retry. */
+    if (write_u64(dir, "cpu.cfs_period_us", period, err) < 0) {
+      if (quota == 0 || write_i64(dir, "cpu.cfs_quota_us", quota, NULL) < 0) return -1;
+      gantry_error_free(err);
+      if (write_u64(dir, "cpu.cfs_period_us", period, err) < 0) return -1;
+    }
+  }
+  if (quota != 0 && write_i64(dir, "cpu.cfs_quota_us", quota, err) < 0) return -1;
+  if (r->has_cpu_rt_period && r->cpu_rt_period != 0 &&
+      write_u64(dir, "cpu.rt_period_us", r->cpu_rt_period, err) < 0)
+    return -1;
+  if (r->has_cpu_rt_runtime && r->cpu_rt_runtime != 0 &&
+      write_i64(dir, "cpu.rt_runtime_us", r->cpu_rt_runtime, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int set_devices(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  if (r->n_devices == 0) return 0;
+  for (size_t pass = 0; pass < 2; pass++) {
+    const struct cgroup_device_rule *rules = pass == 0 ? r->devices : cgroup_default_devices;
+    size_t n = pass == 0 ? r->n_devices : cgroup_n_default_devices;
+    for (size_t i = 0; i < n; i++) {
+      const struct cgroup_device_rule *d = &rules[i];
+      if (cgroup_check_device_rule(d, err) < 0) return -1;
+      char line[64], major[24], minor[24];
+      if (d->major < 0) snprintf(major, sizeof(major), "*"); else snprintf(major, sizeof(major), "%lld", (long long)d->major);
+      if (d->minor < 0) snprintf(minor, sizeof(minor), "*"); else snprintf(minor, sizeof(minor), "%lld", (long long)d->minor);
+      const char *access = d->access[0] ? d->access : "rwm";
+      if (d->type == 'a')
+        snprintf(line, sizeof(line), "a");
+      else
+        snprintf(line, sizeof(line), "%c %s:%s %.4s", d->type, major, minor, access);
+      if (cgroup_write(dir, d->allow ? "devices.allow" : "devices.deny", line, err) < 0) return -1;
+    }
+  }
+  return 0;
+}
+
+/* Applies every resource group whose controller is mounted; `with_devices` is false for `update`, which (as in
+ * runc) does not change device rules. */
+static int apply(const char *path, const struct cgroup_resources *r, bool with_devices, gantry_error_t *err) {
+  if (r->n_unified > 0)
+    return gantry_error_set(err, 0, "linux.resources.unified (%s): needs cgroup v2, this host has cgroup v1",
+                            r->unified_keys[0]);
+  cleanup_free char *mem = dir_for(C_MEMORY, path);
+  if (mem && set_memory(mem, r, err) < 0) return -1;
+  cleanup_free char *cpu = dir_for(C_CPU, path);
+  if (cpu && set_cpu(cpu, r, err) < 0) return -1;
+  cleanup_free char *cpuset = dir_for(C_CPUSET, path);
+  if (cpuset && r->cpu_cpus && *r->cpu_cpus && cgroup_write(cpuset, "cpuset.cpus", r->cpu_cpus, err) < 0) return -1;
+  if (cpuset && r->cpu_mems && *r->cpu_mems && cgroup_write(cpuset, "cpuset.mems", r->cpu_mems, err) < 0) return -1;
+  cleanup_free char *pids = dir_for(C_PIDS, path);
+  if (pids && r->has_pids_limit) {
+    char buf[32];
+    if (r->pids_limit > 0) snprintf(buf, sizeof(buf), "%lld", (long long)r->pids_limit); else snprintf(buf, sizeof(buf), "max");
+    if (cgroup_write(pids, "pids.max", buf, err) < 0) return -1;
+  }
+  cleanup_free char *blkio = dir_for(C_BLKIO, path);
+  if (blkio && r->has_blkio_weight && r->blkio_weight != 0) {
+    if (r->blkio_weight < 10 || r->blkio_weight > 1000)
+      return gantry_error_set(err, 0, "blkio weight %u: expected 10-1000", r->blkio_weight);
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%u", r->blkio_weight);
+    /* The file exists only with CFQ/BFQ; without either the weight has no meaning, skip it as runc does. */
+    int w = cgroup_write_if_exists(blkio, "blkio.weight", buf, err);
+    if (w == 0) w = cgroup_write_if_exists(blkio, "blkio.bfq.weight", buf, err);
+    if (w < 0) return -1;
+  }
+  cleanup_free char *devices = dir_for(C_DEVICES, path);
+  if (with_devices && devices && set_devices(devices, r, err) < 0) return -1;
+  return 0;
+}
+
+/* ---- operations ---- */
+
+/* cpuset refuses tasks while cpus or mems is empty: new levels inherit nothing, so copy the parent's. */
+static int cpuset_prepare(const char *dir, bool leaf, gantry_error_t *err) {
+  static const char *files[] = {"cpuset.cpus", "cpuset.mems"};
+  for (size_t i = 0; i < 2; i++) {
+    cleanup_free char *cur = NULL;
+    if (cgroup_read(dir, files[i], &cur, err) < 0) return -1;
+    if (cur[0] != '\n' && cur[0] != '\0') continue;
+    cleanup_free char *parent = xstrdup(dir);
+    *strrchr(parent, '/') = '\0';
+    cleanup_free char *val = NULL;
+    if (cgroup_read(parent, files[i], &val, err) < 0) return -1;
+    val[strcspn(val, "\n")] = '\0';
+    if (cgroup_write(dir, files[i], val, err) < 0) return -1;
+  }
+  return 0;
+}
+
+static int v1_create(const struct cgroup_config *cfg, pid_t pid, char **state_path, gantry_error_t *err) {
+  if (load_mounts(err) < 0) return -1;
+  cleanup_free char *path = NULL;
+  if (cgroup_resolve_path(cfg, &path, err) < 0) return -1;
+  cleanup_free int *created = xcalloc(n_hier, sizeof(int));
+  size_t i;
+  for (i = 0; i < n_hier; i++) {
+    int (*prep)(const char *, bool, gantry_error_t *) = (hier[i].controllers & C_CPUSET) ? cpuset_prepare : NULL;
+    if (cgroup_mkdir_levels(hier[i].mount, path, prep, &created[i], err) < 0) break;
+  }
+  if (i == n_hier && apply(path, &cfg->resources, true, err) == 0) {
+    for (i = 0; i < n_hier; i++) {
+      cleanup_free char *dir = xasprintf("%s%s", hier[i].mount, path);
+      if (cgroup_enter_dir(dir, pid, err) < 0) break;
+    }
+    if (i == n_hier) {
+      *state_path = xstrdup(path);
+      return 0;
+    }
+  }
+  /* Undo: a process already moved is still in the leaf, so move nothing back; the caller kills it. Remove what
+   * this call created (rmdir fails harmlessly where a moved process remains). */
+  for (size_t j = 0; j < n_hier; j++) cgroup_rmdir_levels(hier[j].mount, path, created[j]);
+  return gantry_error_wrap(err, "create cgroup %s", path);
+}
+
+static int v1_enter(const char *path, pid_t pid, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  for (size_t i = 0; i < n_hier; i++) {
+    cleanup_free char *dir = xasprintf("%s%s", hier[i].mount, path);
+    if (cgroup_enter_dir(dir, pid, err) < 0) return gantry_error_wrap(err, "join cgroup %s", path);
+  }
+  return 0;
+}
+
+static int v1_update(const char *path, const struct cgroup_resources *res, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  if (apply(path, res, false, err) < 0) return gantry_error_wrap(err, "update cgroup %s", path);
+  return 0;
+}
+
+static void sleep_us(long us) {
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000L};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+}
+
+static int v1_freeze(const char *path, bool frozen, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  cleanup_free char *dir = dir_for(C_FREEZER, path);
+  if (dir == NULL) return gantry_error_set(err, 0, "%s cgroup %s: the freezer controller is not mounted",
+                                           frozen ? "freeze" : "thaw", path);
+  const char *want = frozen ? "FROZEN" : "THAWED";
+  /* A task in an uninterruptible sleep can keep the cgroup FREEZING; writing FROZEN again retries it. */
+  long delay = 100;
+  for (int attempt = 0; attempt < 1000; attempt++) {
+    if (attempt % 10 == 0 && cgroup_write(dir, "freezer.state", want, err) < 0) return -1;
+    cleanup_free char *state = NULL;
+    if (cgroup_read(dir, "freezer.state", &state, err) < 0) return -1;
+    if (strncmp(state, want, strlen(want)) == 0) return 0;
+    sleep_us(delay);
+    if (delay < 10000) delay *= 2;
+  }
+  /* Leave it usable rather than half frozen. */
+  if (frozen) cgroup_write(dir, "freezer.state", "THAWED", NULL);
+  return gantry_error_set(err, ETIMEDOUT, "freeze cgroup %s (stuck in FREEZING)", dir);
+}
+
+/* The hierarchy to list processes from: pids and freezer are the usual, any will do. */
+static char *procs_dir(const char *path) {
+  static const unsigned order[] = {C_PIDS, C_FREEZER, C_MEMORY, C_CPU, C_DEVICES, C_OTHER};
+  for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    char *d = dir_for(order[i], path);
+    if (d) return d;
+  }
+  return n_hier ? xasprintf("%s%s", hier[0].mount, path) : NULL;
+}
+
+static int v1_pids(const char *path, pid_t **pids, size_t *n, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  cleanup_free char *dir = procs_dir(path);
+  return cgroup_collect_pids(dir, pids, n, err);
+}
+
+static int v1_kill_all(const char *path, int sig, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  cleanup_free char *freezer = dir_for(C_FREEZER, path);
+  if (freezer && v1_freeze(path, true, err) < 0) return -1;
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+  int rc = v1_pids(path, &pids, &n, err);
+  for (size_t i = 0; rc == 0 && i < n; i++)
+    if (kill(pids[i], sig) < 0 && errno != ESRCH) rc = gantry_error_sys(err, "kill %d in cgroup %s", pids[i], path);
+  if (freezer && v1_freeze(path, false, rc < 0 ? NULL : err) < 0 && rc == 0) rc = -1;
+  return rc;
+}
+
+static int v1_destroy(const char *path, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  int rc = 0;
+  for (size_t i = 0; i < n_hier; i++) {
+    cleanup_free char *dir = xasprintf("%s%s", hier[i].mount, path);
+    /* Every hierarchy gets its attempt; the first failure is the one reported. */
+    if (cgroup_rmdir_tree(dir, rc < 0 ? NULL : err) < 0) rc = -1;
+  }
+  return rc;
+}
+
+static int v1_oom_kills(const char *path, uint64_t *count, gantry_error_t *err) {
+  if (prepare_state(path, err) < 0) return -1;
+  cleanup_free char *dir = dir_for(C_MEMORY, path);
+  if (dir == NULL) return gantry_error_set(err, 0, "OOM kills of cgroup %s: the memory controller is not mounted", path);
+  bool found;
+  if (cgroup_read_keyed(dir, "memory.oom_control", "oom_kill", count, &found, err) < 0) return -1;
+  return 0;
+}
+
+static const struct cgroup_manager v1 = {
+    .mode = CGROUP_MODE_V1,
+    .create = v1_create,
+    .enter = v1_enter,
+    .update = v1_update,
+    .freeze = v1_freeze,
+    .pids = v1_pids,
+    .kill_all = v1_kill_all,
+    .destroy = v1_destroy,
+    .oom_kills = v1_oom_kills,
+};
+
+const struct cgroup_manager *cgroup_v1_manager(void) {
+  return &v1;
+}
