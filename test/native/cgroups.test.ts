@@ -1,0 +1,216 @@
+// The runtime's cgroup module (native/src/runtime/cgroup*.c), driven through its C interface by
+// native/test-c/cgroup_driver.c: real cgroups, real child processes, the kernel's own files read back.
+// "host" runs the backend this machine has (v1 hybrid here, v2 on a pure v2 host); "unified" runs the v2 backend
+// on the hybrid host's cgroup2 mount, which holds no resource controllers but has procs, freeze, kill and device
+// filters exactly as a pure v2 host does.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../support/bundle.ts";
+
+const UNIFIED = "/sys/fs/cgroup/unified";
+const hasUnifiedMount = existsSync(join(UNIFIED, "cgroup.procs"));
+const pureV2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
+
+let work = "";
+let driver = "";
+let unifiedSubtreeBefore: string | undefined;
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "gantry-cgroups-"));
+  driver = join(work, "cgroup_driver");
+  const src = join(REPO_ROOT, "native");
+  execFileSync("gcc", [
+    "-O1", "-g", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+    `-I${src}/src`, "-o", driver, `${src}/test-c/cgroup_driver.c`,
+    ...readdirSync(`${src}/src/runtime`).filter((f) => /^cgroup.*\.c$/.test(f)).map((f) => `${src}/src/runtime/${f}`),
+    `${src}/src/common/error.c`,
+  ], { stdio: "inherit" });
+  if (hasUnifiedMount && !pureV2) unifiedSubtreeBefore = readFileSync(join(UNIFIED, "cgroup.subtree_control"), "utf8");
+});
+
+/** Removes every /gantry-test cgroup still present (after a failed test), killing what is inside first. */
+function sweep(dir: string) {
+  if (!existsSync(dir)) return;
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) sweep(join(dir, e.name));
+  try {
+    for (const pid of readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  } catch {
+    // no procs file: not a cgroup
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (e: any) {
+      if (e.code === "ENOENT") return;
+      spawnSync("sleep", ["0.05"]);
+    }
+  }
+}
+
+after(() => {
+  for (const h of readdirSync("/sys/fs/cgroup")) sweep(join("/sys/fs/cgroup", h, "gantry-test"));
+  sweep("/sys/fs/cgroup/gantry-test");
+  // The v2 backend enables controllers on the cgroup2 mount's root for its children; put it back as it was.
+  if (unifiedSubtreeBefore !== undefined) {
+    const now = readFileSync(join(UNIFIED, "cgroup.subtree_control"), "utf8").split(/\s+/).filter(Boolean);
+    const was = unifiedSubtreeBefore.split(/\s+/).filter(Boolean);
+    for (const c of now.filter((c) => !was.includes(c))) {
+      try {
+        writeFileSync(join(UNIFIED, "cgroup.subtree_control"), `-${c}`);
+      } catch {
+        // in use by someone else's cgroup since: leave it
+      }
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+let seq = 0;
+function run(mode: "host" | "unified", scenario: string): any {
+  const name = `t${process.pid}-${++seq}`;
+  const r = spawnSync(driver, [mode, scenario, name], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.stderr, "", `driver stderr: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.fatal, undefined, `${scenario}: ${out.fatal}: ${out.error}`);
+  assert.equal(r.status, 0);
+  return out;
+}
+
+test("cgroupsPath forms resolve to one plain path for every hierarchy", () => {
+  const out = run("host", "paths");
+  const got = Object.fromEntries(out.paths.map((p: any) => [String(p.in), p.out ?? `error: ${p.error}`]));
+  assert.deepEqual(got, {
+    null: "/gantry/ctr1",
+    "": "/gantry/ctr1",
+    "rel/x": "/gantry/rel/x",
+    "/abs/x//y/": "/abs/x/y",
+    "system.slice:gantry:abc": "/system.slice/gantry-abc.scope",
+    "user-1000.slice:docker:x": "/user.slice/user-1000.slice/docker-x.scope",
+    ":libpod:y": "/system.slice/libpod-y.scope",
+    "-.slice:p:n": "/p-n.scope",
+    "machine.slice::n": "/machine.slice/n.scope",
+    "/a/../b": 'error: cgroupsPath "/a/../b": "." and ".." components are not allowed',
+    "bad:slice": 'error: cgroupsPath "bad:slice": expected "slice:prefix:name"',
+    "x.slice:p:n:z": 'error: cgroupsPath "x.slice:p:n:z": expected "slice:prefix:name"',
+  });
+  // runc's conversions for v2
+  assert.equal(out.weight_2, 1);
+  assert.equal(out.weight_1024, 39);
+  assert.equal(out.weight_262144, 10000);
+  assert.equal(out.swap_64m_32m, 32 << 20);
+  assert.equal(out.swap_unlimited, -1);
+  assert.equal(out.swap_refused, true);
+});
+
+test("limits land in the kernel's files, update changes them, exec joins, destroy leaves nothing", () => {
+  const out = run("host", "limits");
+  assert.ok(out.state_path.endsWith(`/gantry-test/t${process.pid}-${seq}`));
+  if (out.mode === "v1") {
+    assert.equal(out["memory.limit_in_bytes"], String(32 << 20));
+    if (out["memory.memsw.limit_in_bytes"] !== null) assert.equal(out["memory.memsw.limit_in_bytes"], String(64 << 20));
+    assert.equal(out["memory.soft_limit_in_bytes"], String(16 << 20));
+    assert.equal(out["pids.max"], "20");
+    assert.equal(out["cpu.shares"], "512");
+    assert.equal(out["cpu.cfs_quota_us"], "50000");
+    assert.equal(out["cpu.cfs_period_us"], "100000");
+    assert.equal(out["cpuset.cpus"], "0");
+    assert.equal(out["cpuset.mems"], "0");
+    // blkio.bfq.weight exists only with BFQ; when it is there it holds the weight
+    if (out["blkio.bfq.weight"] !== null) assert.match(out["blkio.bfq.weight"], /500/);
+    // the child sees itself in the cgroup in every v1 hierarchy
+    for (const ctrl of ["memory", "pids", "cpu", "cpuset", "freezer", "devices"])
+      assert.match(out.proc_cgroup, new RegExp(`:${ctrl}:${out.state_path}\\n`));
+    assert.equal(out["updated.memory.limit_in_bytes"], String(48 << 20));
+    if (out["updated.memory.memsw.limit_in_bytes"] !== null)
+      assert.equal(out["updated.memory.memsw.limit_in_bytes"], String(96 << 20));
+  } else {
+    assert.equal(out["memory.max"], String(32 << 20));
+    if (out["memory.swap.max"] !== null) assert.equal(out["memory.swap.max"], String(32 << 20));
+    assert.equal(out["memory.low"], String(16 << 20));
+    assert.equal(out["pids.max"], "20");
+    assert.equal(out["cpu.weight"], "20");
+    assert.equal(out["cpu.max"], "50000 100000");
+    assert.equal(out["cpuset.cpus"], "0");
+    assert.match(out.proc_cgroup, new RegExp(`^0::${out.state_path}\\n`));
+    assert.equal(out["updated.memory.max"], String(48 << 20));
+  }
+  assert.equal(out.pids_count, 1);
+  assert.equal(out.pids_has_child, true);
+  assert.equal(out["updated.pids.max"], "30");
+  assert.equal(out.pids_has_joined, true);
+  assert.equal(out.child_killed, true);
+  assert.equal(out.left_behind, false);
+});
+
+test("a fork loop stops at the pids limit", () => {
+  const out = run("host", "forkloop");
+  assert.equal(out.forks, 19, "20 tasks in all: the looping child and 19 forks");
+  assert.equal(out.fork_error, "EAGAIN");
+  assert.equal(out["pids.current"], "20");
+  assert.equal(out.pids_count, 20);
+  assert.equal(out.left_behind, false);
+});
+
+test("a memory hog over the limit is OOM-killed and the kill is counted", () => {
+  const out = run("host", "oom");
+  assert.equal(out.killed, true);
+  assert.equal(out.signal, "Killed");
+  assert.equal(out.oom_kills_before, 0);
+  assert.ok(out.oom_kills_after >= 1, `oom_kills after: ${out.oom_kills_after}`);
+  assert.equal(out.left_behind, false);
+});
+
+for (const mode of ["host", "unified"] as const) {
+  const skip = mode === "unified" && (!hasUnifiedMount || pureV2) ? "no separate cgroup2 mount on this host" : false;
+
+  test(`${mode}: freeze stops every task, thaw resumes them, kill_all signals them`, { skip }, () => {
+    const out = run(mode, "freeze");
+    assert.equal(out.state_after_freeze, out.mode === "v1" ? "FROZEN" : "frozen");
+    assert.equal(out.stopped_while_frozen, true);
+    assert.equal(out.state_after_thaw, out.mode === "v1" ? "THAWED" : "thawed");
+    assert.equal(out.runs_after_thaw, true);
+    assert.equal(out.kill_all_signal, "Terminated");
+    assert.equal(out.state_after_kill_all, out.mode === "v1" ? "THAWED" : "thawed");
+    assert.equal(out.left_behind, false);
+  });
+
+  test(`${mode}: device rules apply in order (deny all, then allow) with the default devices kept`, { skip }, () => {
+    const out = run(mode, "devices");
+    assert.equal(out.open_null_rw, "ok", "/dev/null is among the default devices");
+    assert.equal(out.open_kmsg_r, "ok", "allowed for reading by the rule");
+    assert.equal(out.open_kmsg_w, "EPERM", "writing was not allowed");
+    assert.equal(out.open_loop_control, "EPERM", "denied by 'a *:* rwm'");
+    assert.equal(out.left_behind, false);
+  });
+
+  test(`${mode}: a refused configuration names the problem and leaves no cgroup`, { skip }, () => {
+    const out = run(mode, "refused");
+    assert.equal(out.rc, -1);
+    if (out.mode === "v1") assert.match(out.error, /linux\.resources\.unified \(memory\.high\): needs cgroup v2/);
+    else assert.match(out.error, /device rule type 'x': expected a, c or b/);
+    assert.match(out.error, /^create cgroup \/gantry-test\//);
+    assert.equal(out.left_behind, false);
+  });
+}
+
+test("unified: linux.resources.unified writes raw files and SIGKILL goes through cgroup.kill", {
+  skip: !hasUnifiedMount || pureV2 || !readFileSync(join(UNIFIED, "cgroup.controllers"), "utf8").includes("hugetlb")
+    ? "no separate cgroup2 mount with hugetlb on this host"
+    : false,
+}, () => {
+  const out = run("unified", "unified");
+  assert.equal(out["hugetlb.2MB.max"], "4194304");
+  assert.equal(out.kill_all_signal, "Killed");
+  assert.equal(out.left_behind, false);
+});

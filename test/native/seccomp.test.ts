@@ -1,0 +1,113 @@
+// The runtime's seccomp module (native/src/runtime/seccomp.c), driven through its C interface by
+// native/test-c/seccomp_driver.c: filters compiled with libseccomp, loaded into forked children by seccomp(2),
+// and the syscalls those children make, as they return.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "../support/bundle.ts";
+
+let work = "";
+let driver = "";
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "gantry-seccomp-"));
+  driver = join(work, "seccomp_driver");
+  const src = join(REPO_ROOT, "native");
+  execFileSync("gcc", [
+    "-O1", "-g", "-std=c11", "-D_GNU_SOURCE", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter",
+    `-I${src}/src`, "-o", driver, `${src}/test-c/seccomp_driver.c`, `${src}/src/runtime/seccomp.c`,
+    `${src}/src/common/error.c`, "-lseccomp",
+  ], { stdio: "inherit" });
+});
+
+after(() => rmSync(work, { recursive: true, force: true }));
+
+let seq = 0;
+/** Runs a scenario with its own cache directory (or the one given) and returns what the driver observed. */
+function run(scenario: string, cache = join(work, `cache-${++seq}`)): any {
+  const r = spawnSync(driver, [scenario, cache], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.stderr, "", `driver stderr: ${r.stderr}`);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.fatal, undefined, `${scenario}: ${out.fatal}: ${out.error}`);
+  assert.equal(r.status, 0);
+  return out;
+}
+
+test("a filter denying mkdir with EPERM: mkdir fails in the child, other syscalls work, the cache is reused", () => {
+  const cache = join(work, "shared-cache");
+  const first = run("deny-mkdir", cache);
+  assert.equal(first.mkdir, "EPERM");
+  assert.equal(first.mkdirat, "EPERM");
+  assert.equal(first.getpid, "ok");
+  assert.equal(first.child_exited, true);
+  assert.equal(first.cache_files_before, 0);
+  assert.equal(first.cache_files_after, 1);
+  const files = readdirSync(cache);
+  assert.equal(files.length, 1);
+  assert.match(files[0], /^[0-9a-f]{16}\.bpf$/);
+  // a second process compiling the same config finds the file and writes nothing new
+  const second = run("deny-mkdir", cache);
+  assert.equal(second.cache_files_before, 1);
+  assert.equal(second.cache_files_after, 1);
+  assert.equal(second.instructions, first.instructions);
+  assert.equal(second.mkdir, "EPERM");
+  assert.deepEqual(readdirSync(cache), files);
+});
+
+test("a compile reads the cached program, and distrusts a file whose key does not match", () => {
+  const out = run("cache");
+  assert.equal(out.same_program_twice, true);
+  assert.equal(out.programs_differ, true);
+  assert.equal(out.cache_files, 1, "the config compiled without a cache dir wrote nothing");
+  assert.equal(out.reads_cache, true, "the program stored under the key is what compile returned");
+  assert.equal(out.recompiles_on_mismatch, true);
+  console.log(`seccomp compile: ${out.compile_ms} ms; from cache: ${out.cached_ms} ms`);
+});
+
+test("argument conditions: EQ on one argument twice is an OR (as runc), MASKED_EQ masks", () => {
+  const out = run("args");
+  assert.equal(out.fchmod_0777, "EOPNOTSUPP");
+  assert.equal(out.fchmod_0700, "EOPNOTSUPP");
+  assert.equal(out.fchmod_0644, "ok");
+  assert.equal(out.personality_query, "ok");
+  assert.equal(out.personality_masked, "EACCES");
+});
+
+test("every action does what its name says", () => {
+  const out = run("actions");
+  // TRAP delivers SIGSYS to a handler; what the skipped syscall returns is the architecture's business
+  assert.match(out.trap, / trapped$/);
+  delete out.trap;
+  assert.deepEqual(out, {
+    kill_process: "signal SYS",
+    kill_thread: "signal SYS",
+    kill: "signal SYS",
+    errno_default: "EPERM",
+    errno_ret: "ENOTTY",
+    trace_untraced: "ENOSYS", // no tracer attached: the kernel fails the syscall
+    log: "ok",
+  });
+});
+
+test("a default-deny profile with errnoRet, an allow list and filter flags", () => {
+  const out = run("allowlist");
+  assert.equal(out.child_exited, true, "write and exit_group stay allowed");
+  assert.equal(out.getpid, "ENOSYS", "the default action's errnoRet");
+  assert.equal(out.getuid, "ok");
+});
+
+test("unknown actions, operators, architectures and flags are refused by name; unknown syscalls are skipped", () => {
+  const out = run("errors");
+  assert.equal(out.unknown_action, 'seccomp action "SCMP_ACT_FOO": unknown');
+  assert.equal(out.unknown_default, 'seccomp defaultAction: seccomp action "SCMP_ACT_NOPE": unknown');
+  assert.equal(out.unknown_operator, 'seccomp rule for getpid: seccomp operator "SCMP_CMP_ALMOST": unknown');
+  assert.equal(out.unknown_arch, 'seccomp architecture "SCMP_ARCH_Z80": unknown');
+  assert.equal(out.unknown_flag, 'seccomp flag "SECCOMP_FILTER_FLAG_MAGIC": unknown or unsupported');
+  assert.match(out.notify, /SCMP_ACT_NOTIFY: not supported/);
+  assert.equal(out.arg_index, "seccomp rule for getpid: argument index 6, at most 5");
+  assert.equal(out.unknown_syscall, "compiled");
+  assert.match(out.load_garbage, /not a BPF program/);
+});
