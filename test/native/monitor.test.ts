@@ -1,0 +1,451 @@
+// gantry-monitor: the per-container supervisor, driven as the agent drives it, on real busybox containers.
+import { test, before, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeBundle, defaultSpec, GANTRY_MONITOR, REPO_ROOT } from "../support/bundle.ts";
+
+// The OCI runtime the monitor drives in these tests.
+const RUNTIME = "/usr/sbin/runc";
+
+// Undo steps for the current test, run last-in first-out even when the test failed.
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const undo of cleanups.reverse()) {
+    try {
+      undo();
+    } catch {
+      // best effort: the next step still runs
+    }
+  }
+  cleanups = [];
+});
+
+before(() => {
+  execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-monitor"], { stdio: "inherit" });
+});
+
+let seq = 0;
+
+interface World {
+  id: string;
+  dir: string;
+  root: string;
+  bundle: string;
+  log: string;
+  exitFile: string;
+  pidFile: string;
+  containerPidFile: string;
+  attachSocket: string;
+}
+
+/** A fresh bundle running `args`, a runtime state root and paths for the monitor's files; all removed afterwards. */
+function world(args: string[], adjust: (spec: any) => void = () => {}, terminal = false): World {
+  const bundle = makeBundle("gantry-mon-bundle-");
+  const spec = defaultSpec(args, terminal);
+  adjust(spec);
+  bundle.writeConfig(spec);
+  const dir = mkdtempSync(join(tmpdir(), "gantry-mon-"));
+  const id = `mon-${process.pid}-${++seq}`;
+  const w: World = {
+    id,
+    dir,
+    root: join(dir, "state"),
+    bundle: bundle.dir,
+    log: join(dir, "ctr.log"),
+    exitFile: join(dir, "exit.json"),
+    pidFile: join(dir, "monitor.pid"),
+    containerPidFile: join(dir, "container.pid"),
+    attachSocket: join(dir, "attach.sock"),
+  };
+  cleanups.push(() => bundle.cleanup());
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  cleanups.push(() => {
+    // the container first (the monitor then finishes by itself), then a monitor that is somehow still there
+    spawnSync(RUNTIME, ["--root", w.root, "delete", "--force", id], { stdio: "ignore" });
+    const pid = readPid(w.pidFile);
+    if (pid && alive(pid)) process.kill(pid, "SIGKILL");
+  });
+  return w;
+}
+
+function monitorArgs(w: World, extra: string[] = []): string[] {
+  return [
+    "--id", w.id, "--bundle", w.bundle, "--runtime", RUNTIME, "--root", w.root,
+    "--log-path", w.log, "--exit-file", w.exitFile, "--pid-file", w.pidFile,
+    "--container-pid-file", w.containerPidFile, "--monitor-log", join(w.dir, "monitor.log"), ...extra,
+  ];
+}
+
+/** Runs the monitor as the agent does and returns once the container has started (or failed to). */
+function startMonitor(w: World, extra: string[] = []) {
+  const r = spawnSync(GANTRY_MONITOR, monitorArgs(w, extra), { encoding: "utf8", timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function startOk(w: World, extra: string[] = []): { monitorPid: number; containerPid: number } {
+  const r = startMonitor(w, extra);
+  assert.equal(r.status, 0, `monitor failed to start the container: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, "utf8").trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function procStat(pid: number): string[] | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return s.slice(s.lastIndexOf(")") + 2).split(" "); // [0] state, [1] ppid, [2] pgrp, [3] session
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  const st = procStat(pid);
+  return st !== undefined && st[0] !== "Z";
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+interface ExitRecord {
+  exitCode: number;
+  signal: number | null;
+  exitedAt: string;
+  oomKilled: boolean;
+}
+
+async function waitExit(w: World, timeoutMs = 15_000): Promise<ExitRecord> {
+  const text = await waitFor("the exit file", () => existsSync(w.exitFile) && readFileSync(w.exitFile, "utf8"), timeoutMs);
+  const rec = JSON.parse(text) as ExitRecord;
+  assert.deepEqual(Object.keys(rec).sort(), ["exitCode", "exitedAt", "oomKilled", "signal"]);
+  assertTimestamp(rec.exitedAt);
+  // the monitor finishes: deletes the container and exits
+  const pid = readPid(w.pidFile)!;
+  await waitFor("the monitor to exit", () => !alive(pid));
+  return rec;
+}
+
+const RECORD = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (stdout|stderr) ([FP]) (.*)$/s;
+
+interface LogRecord {
+  time: string;
+  stream: "stdout" | "stderr";
+  tag: "F" | "P";
+  content: string;
+}
+
+function assertTimestamp(ts: string) {
+  assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  const ms = Date.parse(ts);
+  assert.ok(Number.isFinite(ms), `not a time: ${ts}`);
+  assert.ok(Math.abs(ms - Date.now()) < 10 * 60_000, `timestamp far from now: ${ts}`);
+}
+
+/** Parses a CRI log file; every line must be a well-formed record. */
+function parseLog(path: string): LogRecord[] {
+  const text = readFileSync(path, "utf8");
+  if (text === "") return [];
+  assert.ok(text.endsWith("\n"), "a log file ends with a whole record");
+  return text
+    .slice(0, -1)
+    .split("\n")
+    .map((line) => {
+      const m = RECORD.exec(line);
+      assert.ok(m, `not a CRI log record: ${JSON.stringify(line)}`);
+      assertTimestamp(m[1]);
+      return { time: m[1], stream: m[2] as LogRecord["stream"], tag: m[3] as LogRecord["tag"], content: m[4] };
+    });
+}
+
+/** Whole lines of one stream, P records joined to the F record that ends them. */
+function lines(records: LogRecord[], stream: "stdout" | "stderr"): string[] {
+  const out: string[] = [];
+  let partial = "";
+  for (const r of records) {
+    if (r.stream !== stream) continue;
+    partial += r.content;
+    if (r.tag === "F") {
+      out.push(partial);
+      partial = "";
+    }
+  }
+  if (partial) out.push(partial);
+  return out;
+}
+
+// Attach protocol: 1 byte type, 4 bytes big-endian length, payload.
+const FRAME = { stdin: 0, stdout: 1, stderr: 2, resize: 3, closeStdin: 4, exit: 5 } as const;
+
+class AttachClient {
+  readonly frames: Array<{ type: number; data: Buffer }> = [];
+  private pending = Buffer.alloc(0);
+  ended = false;
+  private constructor(readonly sock: Socket) {
+    sock.on("data", (chunk) => {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= 5) {
+        const len = this.pending.readUInt32BE(1);
+        if (this.pending.length < 5 + len) break;
+        this.frames.push({ type: this.pending[0], data: this.pending.subarray(5, 5 + len) });
+        this.pending = this.pending.subarray(5 + len);
+      }
+    });
+    sock.on("end", () => (this.ended = true));
+    sock.on("error", () => (this.ended = true));
+  }
+  static connect(path: string): Promise<AttachClient> {
+    return new Promise((resolve, reject) => {
+      const sock = connect(path);
+      sock.once("connect", () => resolve(new AttachClient(sock)));
+      sock.once("error", reject);
+    });
+  }
+  send(type: number, payload: Buffer | string = Buffer.alloc(0)) {
+    const data = Buffer.from(payload);
+    const head = Buffer.alloc(5);
+    head[0] = type;
+    head.writeUInt32BE(data.length, 1);
+    this.sock.write(Buffer.concat([head, data]));
+  }
+  text(type: number): string {
+    return Buffer.concat(this.frames.filter((f) => f.type === type).map((f) => f.data)).toString("utf8");
+  }
+}
+
+test("--help, bad command lines and a container that cannot start are reported synchronously", () => {
+  const help = spawnSync(GANTRY_MONITOR, ["--help"], { encoding: "utf8" });
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: gantry-monitor/);
+  assert.match(help.stdout, /--attach-socket/);
+
+  const w = world(["/no/such/program"]);
+  const noId = spawnSync(GANTRY_MONITOR, ["--bundle", w.bundle, "--log-path", w.log, "--exit-file", w.exitFile], { encoding: "utf8" });
+  assert.equal(noId.status, 2);
+  assert.match(noId.stderr, /gantry-monitor: --id is required/);
+  const badId = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, id: "../evil" }), { encoding: "utf8" });
+  assert.equal(badId.status, 2);
+  assert.match(badId.stderr, /invalid container id \.\.\/evil/);
+  const badSize = spawnSync(GANTRY_MONITOR, monitorArgs(w, ["--log-max-size", "12k"]), { encoding: "utf8" });
+  assert.equal(badSize.status, 2);
+  assert.match(badSize.stderr, /--log-max-size: not a byte count: 12k/);
+
+  const r = startMonitor(w);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^gantry-monitor: create container mon-\S+: .*no\/such\/program/);
+  const json = startMonitor(w, ["--log-format", "json"]);
+  assert.equal(json.status, 1);
+  assert.match(JSON.parse(json.stderr).msg, /create container/);
+  // nothing left behind: no container, no monitor
+  const list = execFileSync(RUNTIME, ["--root", w.root, "list", "-q"], { encoding: "utf8" });
+  assert.equal(list.trim(), "");
+  assert.equal(existsSync(w.pidFile), false);
+  assert.equal(existsSync(w.exitFile), false);
+});
+
+test("logs stdout and stderr as timestamped CRI records and records exit code 3", async () => {
+  const long = 20_000;
+  const w = world([
+    "sh", "-c",
+    `echo out1; echo err1 >&2; echo out2; head -c ${long} /dev/zero | tr '\\0' a; echo; printf 'no newline'; exit 3`,
+  ]);
+  const started = startOk(w);
+  assert.equal(readPid(w.pidFile), started.monitorPid);
+  assert.equal(readPid(w.containerPidFile), started.containerPid);
+
+  const exit = await waitExit(w);
+  assert.deepEqual({ ...exit, exitedAt: "" }, { exitCode: 3, signal: null, exitedAt: "", oomKilled: false });
+
+  const records = parseLog(w.log);
+  const got = lines(records, "stdout");
+  assert.equal(got.length, 4, `stdout lines: ${got.map((l) => l.slice(0, 40))}`);
+  assert.ok(got[2] === "a".repeat(long), "the long line is whole");
+  assert.deepEqual([got[0], got[1], got[3]], ["out1", "out2", "no newline"]);
+  assert.deepEqual(lines(records, "stderr"), ["err1"]);
+  // the 20000-byte line was split: P records first, then the F record that ends it
+  const longParts = records.filter((r) => r.stream === "stdout" && r.content.startsWith("a"));
+  assert.ok(longParts.length >= 2);
+  assert.ok(longParts.slice(0, -1).every((r) => r.tag === "P"));
+  assert.equal(longParts.at(-1)!.tag, "F");
+  // a stream ending without a newline leaves a P record
+  assert.deepEqual(records.at(-1), { ...records.at(-1)!, content: "no newline", tag: "P" });
+  const times = records.map((r) => r.time);
+  assert.deepEqual(times, [...times].sort(), "timestamps never go backwards");
+
+  // the monitor deleted the container when it exited
+  const state = spawnSync(RUNTIME, ["--root", w.root, "state", w.id], { encoding: "utf8" });
+  assert.notEqual(state.status, 0);
+});
+
+test("the container and its log go on after the process that started the monitor is killed with SIGKILL", async () => {
+  const w = world(["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.05; done"]);
+  // the "agent": a shell that starts the monitor, then lingers; killed with its whole process group
+  const agent = spawn("sh", ["-c", '"$0" "$@" && echo started && exec sleep 600', GANTRY_MONITOR, ...monitorArgs(w)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  cleanups.push(() => {
+    try {
+      process.kill(-agent.pid!, "SIGKILL");
+    } catch {}
+  });
+  let out = "";
+  agent.stdout!.on("data", (d) => (out += d));
+  await waitFor("the agent to report the container started", () => out.includes("started"));
+  const monitorPid = readPid(w.pidFile)!;
+  const containerPid = readPid(w.containerPidFile)!;
+  // detached: neither in the agent's session nor its child
+  assert.notEqual(procStat(monitorPid)![3], procStat(agent.pid!)![3]);
+  assert.notEqual(Number(procStat(monitorPid)![1]), agent.pid);
+
+  process.kill(-agent.pid!, "SIGKILL");
+  await waitFor("the agent to die", () => !alive(agent.pid!));
+  const sizeAtKill = statSync(w.log).size;
+  await waitFor("the log to keep growing", () => statSync(w.log).size > sizeAtKill + 200);
+  assert.ok(alive(monitorPid), "monitor alive");
+  assert.ok(alive(containerPid), "container alive");
+  const ticks = lines(parseLog(w.log), "stdout");
+  assert.ok(ticks.length > 3);
+  ticks.forEach((t, i) => assert.equal(t, `tick ${i + 1}`));
+
+  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
+  const exit = await waitExit(w);
+  assert.equal(exit.signal, 9);
+  assert.equal(exit.exitCode, 137);
+  assert.equal(exit.oomKilled, false);
+});
+
+test("a container stopped with SIGTERM through the runtime records the signal", async () => {
+  // without its own pid namespace `sleep` is not an init, so SIGTERM's default action kills it
+  const w = world(["sleep", "600"], (spec) => {
+    spec.linux.namespaces = spec.linux.namespaces.filter((ns: any) => ns.type !== "pid");
+  });
+  startOk(w);
+  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "TERM"]);
+  const exit = await waitExit(w);
+  assert.equal(exit.signal, 15);
+  assert.equal(exit.exitCode, 143);
+});
+
+test("attach: clients receive live stdout and stderr, their stdin reaches the container, leaving is harmless", async () => {
+  const w = world(["sh", "-c", 'while read l; do echo "out:$l"; echo "err:$l" >&2; done; echo bye']);
+  startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+  const a = await AttachClient.connect(w.attachSocket);
+  cleanups.push(() => a.sock.destroy());
+  // a second client that connects and vanishes does not disturb the container or the first client
+  const b = await AttachClient.connect(w.attachSocket);
+  b.sock.destroy();
+
+  a.send(FRAME.stdin, "hello\n");
+  await waitFor("echoed stdout", () => a.text(FRAME.stdout).includes("out:hello\n"));
+  await waitFor("echoed stderr", () => a.text(FRAME.stderr).includes("err:hello\n"));
+  // a third client joins; both see the next line
+  const c = await AttachClient.connect(w.attachSocket);
+  cleanups.push(() => c.sock.destroy());
+  a.send(FRAME.stdin, "second\n");
+  await waitFor("c sees output", () => c.text(FRAME.stdout).includes("out:second\n"));
+  assert.equal(c.text(FRAME.stdout).includes("out:hello"), false, "attach is live, not a replay");
+
+  a.send(FRAME.closeStdin);
+  await waitFor("the exit frame", () => a.frames.some((f) => f.type === FRAME.exit));
+  const exitFrame = JSON.parse(a.frames.find((f) => f.type === FRAME.exit)!.data.toString());
+  assert.equal(exitFrame.exitCode, 0);
+  await waitFor("the monitor to close the client", () => a.ended);
+  assert.ok(a.text(FRAME.stdout).endsWith("bye\n"));
+  const exit = await waitExit(w);
+  assert.deepEqual(exit, exitFrame);
+  assert.deepEqual(lines(parseLog(w.log), "stdout"), ["out:hello", "out:second", "bye"]);
+  assert.deepEqual(lines(parseLog(w.log), "stderr"), ["err:hello", "err:second"]);
+  assert.equal(existsSync(w.attachSocket), false, "the attach socket is removed");
+});
+
+test("a terminal container works through the console socket, with input and resize", async () => {
+  const w = world(["sh", "-c", "read x; tty; stty size; echo got:$x"], () => {}, true);
+  startOk(w, ["--attach-socket", w.attachSocket, "--stdin", "--terminal"]);
+  const a = await AttachClient.connect(w.attachSocket);
+  cleanups.push(() => a.sock.destroy());
+  const size = Buffer.alloc(4);
+  size.writeUInt16BE(42, 0);
+  size.writeUInt16BE(123, 2);
+  a.send(FRAME.resize, size);
+  a.send(FRAME.stdin, "abc\n");
+  await waitFor("the exit frame", () => a.frames.some((f) => f.type === FRAME.exit));
+  const out = a.text(FRAME.stdout);
+  assert.match(out, /\/dev\/pts\/\d+\r\n/);
+  assert.match(out, /42 123\r\n/);
+  assert.match(out, /got:abc\r\n/);
+  assert.equal(a.text(FRAME.stderr), "", "a terminal has one output stream");
+  const exit = await waitExit(w);
+  assert.equal(exit.exitCode, 0);
+  const logged = lines(parseLog(w.log), "stdout");
+  assert.ok(logged.includes("got:abc"), `log: ${JSON.stringify(logged)}`);
+  assert.ok(logged.includes("42 123"));
+});
+
+test("a memory hog over its memory limit is recorded as OOM-killed", async () => {
+  const w = world(["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"], (spec) => {
+    spec.linux.resources = { ...spec.linux.resources, memory: { limit: 16 * 1024 * 1024 } };
+  });
+  startOk(w);
+  const exit = await waitExit(w);
+  assert.equal(exit.oomKilled, true);
+  assert.equal(exit.signal, 9);
+});
+
+test("log rotation by size keeps every line, in order, within the size bound", async () => {
+  const n = 3000;
+  const maxSize = 4096;
+  const all = world(["seq", "1", String(n)]);
+  startOk(all, ["--log-max-size", String(maxSize), "--log-max-files", "100"]);
+  await waitExit(all);
+  const rotated = readdirSync(all.dir).filter((f) => /^ctr\.log\.\d+$/.test(f));
+  assert.ok(rotated.length >= 5, `rotated files: ${readdirSync(all.dir)} ${readFileSync(all.log, "utf8").slice(0, 300)} ${readFileSync(join(all.dir, "monitor.log"), "utf8")}`);
+  const order = rotated.map((f) => Number(f.split(".").pop())).sort((x, y) => y - x);
+  assert.deepEqual(order, Array.from({ length: order.length }, (_, i) => order.length - i), "LOG.1 ... LOG.N without gaps");
+  const files = [...order.map((i) => `${all.log}.${i}`), all.log];
+  for (const f of files) assert.ok(statSync(f).size <= maxSize, `${f} is ${statSync(f).size} bytes`);
+  const got = files.flatMap((f) => lines(parseLog(f), "stdout"));
+  assert.deepEqual(got, Array.from({ length: n }, (_, i) => String(i + 1)));
+
+  // with --log-max-files 2 the oldest fall off; what is kept is the newest, contiguous
+  const few = world(["seq", "1", String(n)]);
+  startOk(few, ["--log-max-size", String(maxSize), "--log-max-files", "2"]);
+  await waitExit(few);
+  assert.deepEqual(readdirSync(few.dir).filter((f) => f.startsWith("ctr.log")).sort(), ["ctr.log", "ctr.log.1", "ctr.log.2"]);
+  const kept = [`${few.log}.2`, `${few.log}.1`, few.log].flatMap((f) => lines(parseLog(f), "stdout")).map(Number);
+  assert.equal(kept.at(-1), n);
+  kept.forEach((v, i) => i > 0 && assert.equal(v, kept[i - 1] + 1));
+});
+
+test("memory: the monitor's resident set while supervising a container", async () => {
+  const w = world(["sh", "-c", "while true; do echo busy; sleep 0.05; done"]);
+  const { monitorPid } = startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+  const a = await AttachClient.connect(w.attachSocket);
+  cleanups.push(() => a.sock.destroy());
+  await waitFor("output through attach", () => a.text(FRAME.stdout).includes("busy"));
+  await new Promise((r) => setTimeout(r, 300));
+  const status = readFileSync(`/proc/${monitorPid}/status`, "utf8");
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+  const anon = Number(/RssAnon:\s+(\d+) kB/.exec(status)![1]);
+  console.log(`gantry-monitor VmRSS ${rss} kB (RssAnon ${anon} kB) while logging and serving one attach client`);
+  assert.ok(rss < 4096, `monitor RSS ${rss} kB`);
+  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
+  await waitExit(w);
+});
