@@ -1,0 +1,63 @@
+// /api/auth/* — next-auth (csrf, sign-in callback, sign-out, session). Bodies are checked before next-auth sees them:
+// oversized → 413, a media type it cannot read → 415, broken JSON → 400, and anything unexpected is a generic 500.
+import { NextRequest } from "next/server";
+import NextAuth from "next-auth";
+import { authOptions } from "@/lib/auth/auth-options";
+import { GantryError, badRequest } from "@/lib/errors";
+import { toResponse } from "@/lib/http/respond";
+
+export const dynamic = "force-dynamic";
+
+const MAX_BODY_BYTES = 16 * 1024;
+const nextAuth = NextAuth(authOptions) as (req: NextRequest, ctx: RouteContext) => Promise<Response>;
+
+type RouteContext = { params: Promise<{ nextauth: string[] }> };
+
+async function handle(req: NextRequest, ctx: RouteContext): Promise<Response> {
+  try {
+    if (req.method !== "POST") return await nextAuth(req, ctx);
+    const type = req.headers.get("content-type") ?? "";
+    const isForm = type.includes("application/x-www-form-urlencoded");
+    const isJson = type.includes("application/json");
+    if (!isForm && !isJson) {
+      throw new GantryError("unsupported_media_type", "send the body as application/x-www-form-urlencoded or application/json");
+    }
+    const text = await readLimited(req, MAX_BODY_BYTES);
+    if (isJson) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        throw badRequest("request body is not valid JSON");
+      }
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw badRequest("request body must be a JSON object");
+    }
+    const copy = new NextRequest(req.url, { method: "POST", headers: req.headers, body: text });
+    return await nextAuth(copy, ctx);
+  } catch (e) {
+    return toResponse(e);
+  }
+}
+
+async function readLimited(req: Request, maxBytes: number): Promise<string> {
+  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const tooLarge = (n: number) => new GantryError("payload_too_large", `request body is larger than ${n} bytes`);
+
+export { handle as GET, handle as POST };

@@ -1,0 +1,39 @@
+// What the API and pages show of a user: never the password hash or the back-off counters' internals.
+import type { Role } from "@/lib/auth/policy";
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export const PUBLIC_USER_SELECT = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  disabled: true,
+  lockedUntil: true,
+  lastLoginAt: true,
+  createdAt: true,
+} as const;
+
+type Row = { id: string; email: string; name: string; role: Role; disabled: boolean; lockedUntil: Date | null; lastLoginAt: Date | null; createdAt: Date };
+
+export function toPublicUser(u: Row): PublicUser {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    disabled: u.disabled,
+    lockedUntil: u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? u.lockedUntil.toISOString() : null,
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,35 @@
+// Changes an account's name, role or disabled flag. Nobody changes their own account here; admins manage operators and
+// viewers; only an owner manages admins and owners; the last active owner is never demoted or disabled. Disabling
+// takes effect at once: the next request re-reads the user, and their live browser sockets are dropped now.
+import { db } from "@/lib/db";
+import { conflict, forbidden, notFound } from "@/lib/errors";
+import { canAssignRole, canManageUser, type Actor } from "@/lib/auth/policy";
+import { lockUsers } from "@/lib/users/users-lock";
+import { disconnectUserSockets } from "@/lib/users/disconnect-user-sockets";
+import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
+import type { UpdateUserInput } from "@/lib/users/schemas";
+
+export async function updateUser(actor: Actor, id: string, change: UpdateUserInput): Promise<PublicUser> {
+  const updated = await db.$transaction(async (tx) => {
+    await lockUsers(tx);
+    const target = await tx.user.findUnique({ where: { id }, select: { id: true, role: true, disabled: true } });
+    if (!target) throw notFound("user");
+    if (target.id === actor.id) throw forbidden("you cannot change your own role or status: ask another administrator");
+    if (!canManageUser(actor, target)) throw forbidden(`your role (${actor.role}) cannot change ${target.role} accounts`);
+    if (change.role && change.role !== target.role && !canAssignRole(actor, change.role)) {
+      throw forbidden(`your role (${actor.role}) cannot give the ${change.role} role`);
+    }
+    const losesOwner = target.role === "owner" && !target.disabled && ((change.role && change.role !== "owner") || change.disabled === true);
+    if (losesOwner) {
+      const others = await tx.user.count({ where: { role: "owner", disabled: false, id: { not: target.id } } });
+      if (others === 0) throw conflict("this is the last owner: make another user owner first");
+    }
+    return tx.user.update({
+      where: { id },
+      data: { name: change.name, role: change.role, disabled: change.disabled },
+      select: PUBLIC_USER_SELECT,
+    });
+  });
+  if (updated.disabled) await disconnectUserSockets(updated.id);
+  return toPublicUser(updated);
+}

@@ -1,0 +1,46 @@
+// Sign-in's one check. Unknown emails cost the same argon2 work as known ones; a locked account is refused without
+// looking at the password; failures are counted on the user row and lock it with exponential back-off; success resets.
+import { db } from "@/lib/db";
+import { GantryError, unauthorized, forbidden } from "@/lib/errors";
+import { verifyAgainstDummy, verifyPassword } from "@/lib/auth/password";
+import { describeWait, lockoutMs } from "@/lib/auth/lockout";
+import type { Actor } from "@/lib/auth/policy";
+
+export const INVALID_CREDENTIALS = "wrong email or password";
+
+export async function verifyCredentials(email: string, password: string, now: () => Date = () => new Date()): Promise<Actor> {
+  const user = await db.user.findUnique({
+    where: { email: email.trim().toLowerCase() },
+    select: { id: true, email: true, name: true, role: true, disabled: true, lockedUntil: true, passwordHash: true },
+  });
+  if (!user) {
+    await verifyAgainstDummy(password);
+    throw unauthorized(INVALID_CREDENTIALS);
+  }
+  const lockedFor = user.lockedUntil ? user.lockedUntil.getTime() - now().getTime() : 0;
+  if (lockedFor > 0) {
+    throw new GantryError(
+      "too_many_requests",
+      `too many failed sign-in attempts: this account is locked, try again in ${describeWait(lockedFor)}`,
+    );
+  }
+  if (!(await verifyPassword(user.passwordHash, password))) {
+    await recordFailure(user.id, now());
+    throw unauthorized(INVALID_CREDENTIALS);
+  }
+  if (user.disabled) throw forbidden("this account is disabled: ask an administrator");
+  await db.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: now() } });
+  return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: user.disabled };
+}
+
+async function recordFailure(id: string, at: Date) {
+  await db.$transaction(async (tx) => {
+    const { failedLogins } = await tx.user.update({
+      where: { id },
+      data: { failedLogins: { increment: 1 } },
+      select: { failedLogins: true },
+    });
+    const ms = lockoutMs(failedLogins);
+    if (ms > 0) await tx.user.update({ where: { id }, data: { lockedUntil: new Date(at.getTime() + ms) } });
+  });
+}
