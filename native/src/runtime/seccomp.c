@@ -178,6 +178,13 @@ static bool cache_read(const char *path, const struct buf *key, void **bpf, size
 
 /* Best effort: a cache that cannot be written costs the next start a compile, not this one its container. */
 static void cache_write(const char *dir, const char *path, const struct buf *key, const void *bpf, size_t len) {
+  cleanup_free char *parents = xstrdup(dir);
+  for (char *s = parents + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = '\0';
+    if (mkdir(parents, 0700) < 0 && errno != EEXIST) return;
+    *s = '/';
+  }
   if (mkdir(dir, 0700) < 0 && errno != EEXIST) return;
   cleanup_free char *tmp = xasprintf("%s.%d.tmp", path, (int)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
