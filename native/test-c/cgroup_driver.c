@@ -475,6 +475,14 @@ static void scenario_refused(void) {
   wait_child(c.pid);
   if (rc == 0) teardown();
   jbool("left_behind", cgroup_left());
+  /* a process that is gone by the time it would join: its cgroup is removed again */
+  struct cgroup_config ok = {.id = name, .cgroups_path = cgpath};
+  rc = mgr->create(&ok, c.pid, &state, &err);
+  jnum("gone_rc", rc);
+  jstr("gone_error", err ? err->msg : NULL);
+  gantry_error_free(&err);
+  if (rc == 0) teardown();
+  jbool("gone_left_behind", cgroup_left());
 }
 
 /* cgroupsPath forms, resolved without touching the filesystem. */

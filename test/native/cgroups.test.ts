@@ -201,6 +201,9 @@ for (const mode of ["host", "unified"] as const) {
     else assert.match(out.error, /device rule type 'x': expected a, c or b/);
     assert.match(out.error, /^create cgroup \/gantry-test\//);
     assert.equal(out.left_behind, false);
+    assert.equal(out.gone_rc, -1);
+    assert.match(out.gone_error, /^create cgroup \/gantry-test\/.*: write \d+ to \/sys\/fs\/cgroup\/.*cgroup\.procs: No such process$/);
+    assert.equal(out.gone_left_behind, false);
   });
 }
 

@@ -250,6 +250,23 @@ static int cpuset_prepare(const char *dir, bool leaf, gantry_error_t *err) {
   return 0;
 }
 
+/* The calling process's own cgroup directory in hierarchy i (from /proc/self/cgroup), or NULL. */
+static char *own_dir(size_t i) {
+  cleanup_file FILE *f = fopen("/proc/self/cgroup", "re");
+  if (f == NULL) return NULL;
+  cleanup_free char *line = NULL;
+  size_t cap = 0;
+  while (getline(&line, &cap, f) > 0) {
+    /* "N:ctrl,ctrl:/path" */
+    char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c2 == NULL) continue;
+    *c2 = '\0';
+    c2[1 + strcspn(c2 + 1, "\n")] = '\0';
+    if (strcmp(c1 + 1, hier[i].options) == 0) return xasprintf("%s%s", hier[i].mount, strcmp(c2 + 1, "/") ? c2 + 1 : "");
+  }
+  return NULL;
+}
+
 static int v1_create(const struct cgroup_config *cfg, pid_t pid, char **state_path, gantry_error_t *err) {
   if (load_mounts(err) < 0) return -1;
   cleanup_free char *path = NULL;
@@ -260,18 +277,23 @@ static int v1_create(const struct cgroup_config *cfg, pid_t pid, char **state_pa
     int (*prep)(const char *, bool, gantry_error_t *) = (hier[i].controllers & C_CPUSET) ? cpuset_prepare : NULL;
     if (cgroup_mkdir_levels(hier[i].mount, path, prep, &created[i], err) < 0) break;
   }
+  size_t joined = 0;
   if (i == n_hier && apply(path, &cfg->resources, true, err) == 0) {
-    for (i = 0; i < n_hier; i++) {
-      cleanup_free char *dir = xasprintf("%s%s", hier[i].mount, path);
+    for (; joined < n_hier; joined++) {
+      cleanup_free char *dir = xasprintf("%s%s", hier[joined].mount, path);
       if (cgroup_enter_dir(dir, pid, err) < 0) break;
     }
-    if (i == n_hier) {
+    if (joined == n_hier) {
       *state_path = xstrdup(path);
       return 0;
     }
   }
-  /* Undo: a process already moved is still in the leaf, so move nothing back; the caller kills it. Remove what
-   * this call created (rmdir fails harmlessly where a moved process remains). */
+  /* Undo: hand the process back to our own cgroups in the hierarchies it already joined, then remove exactly
+   * the directories this call created. */
+  for (size_t j = 0; j < joined; j++) {
+    cleanup_free char *own = own_dir(j);
+    if (own) cgroup_enter_dir(own, pid, NULL);
+  }
   for (size_t j = 0; j < n_hier; j++) cgroup_rmdir_levels(hier[j].mount, path, created[j]);
   return gantry_error_wrap(err, "create cgroup %s", path);
 }

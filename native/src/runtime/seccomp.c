@@ -305,7 +305,10 @@ int gantry_seccomp_load(const void *bpf, size_t bpf_len, const struct seccomp_co
     return gantry_error_set(err, EINVAL, "seccomp: load a program of %zu bytes (not a BPF program)", bpf_len);
   struct sock_fprog prog = {.len = (unsigned short)(bpf_len / sizeof(struct sock_filter)),
                             .filter = (struct sock_filter *)bpf};
-  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) == 0) return 0;
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+  if (rc == 0) return 0;
+  if (rc > 0) /* TSYNC: the id of a thread that could not be synchronised */
+    return gantry_error_set(err, 0, "seccomp: load filter with TSYNC: thread %ld could not be synchronised", rc);
   if (errno == ENOSYS && flags == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0) return 0;
   return gantry_error_sys(err, "seccomp: load filter (%u instructions, flags 0x%x)", prog.len, flags);
 }
