@@ -440,11 +440,16 @@ test("memory: the monitor's resident set while supervising a container", async (
   const a = await AttachClient.connect(w.attachSocket);
   cleanups.push(() => a.sock.destroy());
   await waitFor("output through attach", () => a.text(FRAME.stdout).includes("busy"));
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor("a few log records", () => existsSync(w.log) && statSync(w.log).size > 500);
+  const kb = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)![1]);
   const status = readFileSync(`/proc/${monitorPid}/status`, "utf8");
-  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
-  const anon = Number(/RssAnon:\s+(\d+) kB/.exec(status)![1]);
-  console.log(`gantry-monitor VmRSS ${rss} kB (RssAnon ${anon} kB) while logging and serving one attach client`);
+  const rollup = readFileSync(`/proc/${monitorPid}/smaps_rollup`, "utf8");
+  const rss = kb(status, "VmRSS");
+  console.log(
+    `gantry-monitor while logging and serving one attach client: VmRSS ${rss} kB, ` +
+      `RssAnon ${kb(status, "RssAnon")} kB (private), RssFile ${kb(status, "RssFile")} kB (libc and binary pages, shared), ` +
+      `Pss ${kb(rollup, "Pss")} kB`,
+  );
   assert.ok(rss < 4096, `monitor RSS ${rss} kB`);
   execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
   await waitExit(w);
