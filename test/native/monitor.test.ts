@@ -2,7 +2,7 @@
 import { test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -349,9 +349,13 @@ test("attach: clients receive live stdout and stderr, their stdin reaches the co
   startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
   const a = await AttachClient.connect(w.attachSocket);
   cleanups.push(() => a.sock.destroy());
-  // a second client that connects and vanishes does not disturb the container or the first client
+  // a client that connects and vanishes, and one that breaks the protocol (and is cut off), disturb no one
   const b = await AttachClient.connect(w.attachSocket);
   b.sock.destroy();
+  const bad = await AttachClient.connect(w.attachSocket);
+  cleanups.push(() => bad.sock.destroy());
+  bad.send(9, "what");
+  await waitFor("the monitor to drop the misbehaving client", () => bad.ended);
 
   a.send(FRAME.stdin, "hello\n");
   await waitFor("echoed stdout", () => a.text(FRAME.stdout).includes("out:hello\n"));
@@ -432,6 +436,19 @@ test("log rotation by size keeps every line, in order, within the size bound", a
   const kept = [`${few.log}.2`, `${few.log}.1`, few.log].flatMap((f) => lines(parseLog(f), "stdout")).map(Number);
   assert.equal(kept.at(-1), n);
   kept.forEach((v, i) => i > 0 && assert.equal(v, kept[i - 1] + 1));
+});
+
+test("SIGUSR1 reopens the log, so rotation done by someone else loses no lines", async () => {
+  const w = world(["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.02; done"]);
+  const { monitorPid } = startOk(w);
+  await waitFor("some ticks", () => existsSync(w.log) && lines(parseLog(w.log), "stdout").length >= 5);
+  renameSync(w.log, `${w.log}.old`);
+  process.kill(monitorPid, "SIGUSR1");
+  await waitFor("a new log with ticks", () => existsSync(w.log) && lines(parseLog(w.log), "stdout").length >= 5);
+  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
+  await waitExit(w);
+  const ticks = [...lines(parseLog(`${w.log}.old`), "stdout"), ...lines(parseLog(w.log), "stdout")];
+  ticks.forEach((t, i) => assert.equal(t, `tick ${i + 1}`));
 });
 
 test("memory: the monitor's resident set while supervising a container", async () => {
