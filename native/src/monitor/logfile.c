@@ -9,8 +9,8 @@
  *              newline. Concatenating P records up to the next F record on the same stream gives the line back.
  *   content    the bytes as the container wrote them (a terminal's trailing \r before \n is dropped).
  *
- * A record is written with a single write(2) on an O_APPEND file, so a reader tailing the file never sees half a
- * record from us. Rotation by size: before a record that would take the file past --log-max-size, LOG.(N-1) is
+ * The records from one read of the container's output are written with one write(2) on an O_APPEND file; a reader
+ * tailing the file takes a line once its newline is there. Rotation by size: before a record that would take the file past --log-max-size, LOG.(N-1) is
  * renamed to LOG.N, ..., LOG.1 to LOG.2, LOG to LOG.1, and a fresh LOG is started (N = --log-max-files; the oldest
  * falls off). A record is never split across files. SIGUSR1 reopens LOG (for rotation done by someone else).
  */
@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 struct stream_buf {
@@ -75,29 +74,47 @@ static void rotate(void) {
   log_reopen();
 }
 
+/* Records of one read are gathered here and written together: one write(2) per read of the container's output. */
+static char out[MONITOR_LINE_MAX + 128];
+static size_t out_len;
+
+static void flush_out(void) {
+  if (out_len == 0 || log_fd < 0) {
+    out_len = 0;
+    return;
+  }
+  size_t done = 0;
+  while (done < out_len) {
+    ssize_t w = write(log_fd, out + done, out_len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      mlog("write log file %s: %s", opts->log_path, w < 0 ? strerror(errno) : "no progress");
+      break;
+    }
+    done += (size_t)w;
+    log_size += w;
+  }
+  out_len = 0;
+}
+
 static void emit(struct stream_buf *b, char tag, bool terminal) {
   size_t len = b->len;
   if (tag == 'F' && terminal && len > 0 && b->data[len - 1] == '\r') len--;
   if (ts_len == 0) ts_len = format_rfc3339nano(ts, sizeof(ts));
   char head[64];
   int hn = snprintf(head, sizeof(head), "%s %s %c ", ts, b->name, tag);
-  struct iovec iov[3] = {
-      {.iov_base = head, .iov_len = (size_t)hn},
-      {.iov_base = b->data, .iov_len = len},
-      {.iov_base = "\n", .iov_len = 1},
-  };
   size_t total = (size_t)hn + len + 1;
   b->len = 0;
-  if (log_fd < 0) return;
-  if (opts->log_max_size > 0 && log_size > 0 && log_size + (long long)total > opts->log_max_size) rotate();
-  ssize_t w;
-  do w = writev(log_fd, iov, 3);
-  while (w < 0 && errno == EINTR);
-  if (w < 0) {
-    mlog("write log file %s: %s", opts->log_path, strerror(errno));
-    return;
+  if (out_len + total > sizeof(out)) flush_out();
+  if (opts->log_max_size > 0 && log_size + (long long)out_len > 0 &&
+      log_size + (long long)(out_len + total) > opts->log_max_size) {
+    flush_out();
+    rotate();
   }
-  log_size += w;
+  memcpy(out + out_len, head, (size_t)hn);
+  memcpy(out + out_len + hn, b->data, len);
+  out[out_len + total - 1] = '\n';
+  out_len += total;
 }
 
 void log_feed(enum monitor_stream s, const char *data, size_t n, bool terminal) {
@@ -125,6 +142,7 @@ void log_feed(enum monitor_stream s, const char *data, size_t n, bool terminal) 
       n--;
     }
   }
+  flush_out();
 }
 
 void log_flush(enum monitor_stream s) {
@@ -132,4 +150,5 @@ void log_flush(enum monitor_stream s) {
   if (b->len == 0) return;
   ts_len = 0;
   emit(b, 'P', false);
+  flush_out();
 }
