@@ -453,6 +453,52 @@ static void scenario_unified(void) {
   teardown();
 }
 
+/* Figures, not assertions: what create + destroy of a cgroup with memory and pids limits costs. */
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static void scenario_bench(void) {
+  enum { RUNS = 51 };
+  double create_us[RUNS], destroy_us[RUNS];
+  for (int i = 0; i < RUNS; i++) {
+    struct cgroup_config cfg = {.id = name, .cgroups_path = cgpath};
+    if (mgr->mode == CGROUP_MODE_V1 || strcmp(mode_name, "host") == 0) {
+      cfg.resources.has_memory_limit = true, cfg.resources.memory_limit = 64 << 20;
+      cfg.resources.has_pids_limit = true, cfg.resources.pids_limit = 100;
+    }
+    struct child c = spawn(body_wait);
+    gantry_error_t err = NULL;
+    double t0 = now_us();
+    if (mgr->create(&cfg, c.pid, &state, &err) < 0) die("create", &err);
+    double t1 = now_us();
+    kill(c.pid, SIGKILL);
+    wait_child(c.pid);
+    close(c.go);
+    close(c.report);
+    double t2 = now_us();
+    if (mgr->destroy(state, &err) < 0) die("destroy", &err);
+    double t3 = now_us();
+    free(state);
+    state = NULL;
+    create_us[i] = t1 - t0;
+    destroy_us[i] = t3 - t2;
+  }
+  qsort(create_us, RUNS, sizeof(double), cmp_double);
+  qsort(destroy_us, RUNS, sizeof(double), cmp_double);
+  jnum("runs", RUNS);
+  jnum("create_median_us", (long long)create_us[RUNS / 2]);
+  jnum("destroy_median_us", (long long)destroy_us[RUNS / 2]);
+  jbool("left_behind", cgroup_left());
+}
+
 /* Bad resources are refused before anything is left behind. */
 static void scenario_refused(void) {
   struct cgroup_config cfg = {0};
@@ -544,6 +590,7 @@ int main(int argc, char **argv) {
   else if (strcmp(s, "devices") == 0) scenario_devices();
   else if (strcmp(s, "refused") == 0) scenario_refused();
   else if (strcmp(s, "unified") == 0) scenario_unified();
+  else if (strcmp(s, "bench") == 0) scenario_bench();
   else if (strcmp(s, "paths") == 0) scenario_paths();
   else {
     fprintf(stderr, "unknown scenario %s\n", s);
