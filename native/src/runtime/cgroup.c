@@ -263,11 +263,11 @@ int cgroup_rmdir_tree(const char *dir, gantry_error_t *err) {
   }
   closedir(d);
   if (rc < 0) return -1;
-  /* Processes that were just killed leave their cgroup a moment after they die: back off up to ~2.5 s. */
-  long delay = 5;
+  /* Processes that were just killed leave their cgroup a moment after they die: back off, ~4 s in all. */
+  long delay = 1;
   for (int attempt = 0;; attempt++) {
     if (rmdir(dir) == 0 || errno == ENOENT) return 0;
-    if (errno != EBUSY || attempt >= 9) return gantry_error_sys(err, "remove cgroup %s", dir);
+    if (errno != EBUSY || attempt >= 12) return gantry_error_sys(err, "remove cgroup %s", dir);
     sleep_ms(delay);
     delay *= 2;
   }

@@ -358,10 +358,15 @@ static int v1_pids(const char *path, pid_t **pids, size_t *n, gantry_error_t *er
 
 static int v1_kill_all(const char *path, int sig, gantry_error_t *err) {
   if (prepare_state(path, err) < 0) return -1;
-  cleanup_free char *freezer = dir_for(C_FREEZER, path);
-  if (freezer && v1_freeze(path, true, err) < 0) return -1;
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
+  /* Nothing inside (the usual case at delete): no freeze round-trip needed, and no one to fork. */
+  if (v1_pids(path, &pids, &n, err) < 0) return -1;
+  if (n == 0) return 0;
+  cleanup_free char *freezer = dir_for(C_FREEZER, path);
+  if (freezer && v1_freeze(path, true, err) < 0) return -1;
+  free(pids);
+  pids = NULL;
   int rc = v1_pids(path, &pids, &n, err);
   for (size_t i = 0; rc == 0 && i < n; i++)
     if (kill(pids[i], sig) < 0 && errno != ESRCH) rc = gantry_error_sys(err, "kill %d in cgroup %s", pids[i], path);
