@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,6 +77,9 @@ void monitor_reap(struct monitor *m) {
 static int receive_console(struct monitor *m, gantry_error_t *err) {
   cleanup_close int conn = accept4(m->console_listen, NULL, NULL, SOCK_CLOEXEC);
   if (conn < 0) return gantry_error_sys(err, "accept on the console socket");
+  struct timeval timeout = {.tv_sec = 10}; /* a runtime that connects and sends nothing must not hang us */
+  if (setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout)) < 0)
+    return gantry_error_sys(err, "set a receive timeout on the console socket");
   char name[PATH_MAX];
   struct iovec iov = {.iov_base = name, .iov_len = sizeof(name) - 1};
   union {
@@ -133,9 +137,10 @@ static int run_runtime(struct monitor *m, const char *const *args, const int std
   m->runtime_pid = pid;
   m->runtime_done = false;
 
+  int console_failed = 0; /* a console error is reported once the runtime has exited, not left running */
   while (!m->runtime_done) {
     struct pollfd pfd[3] = {{.fd = m->sigfd, .events = POLLIN}, {.fd = capture_fd, .events = POLLIN}, {.fd = -1}};
-    if (m->console_listen >= 0 && m->out_fd < 0) pfd[2] = (struct pollfd){.fd = m->console_listen, .events = POLLIN};
+    if (m->console_listen >= 0 && m->out_fd < 0 && !console_failed) pfd[2] = (struct pollfd){.fd = m->console_listen, .events = POLLIN};
     if (poll(pfd, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return gantry_error_sys(err, "poll while waiting for %s %s", m->opt->runtime, args[0]);
@@ -149,11 +154,11 @@ static int run_runtime(struct monitor *m, const char *const *args, const int std
     }
     if (pfd[1].revents & POLLIN) drain_capture(capture_fd);
     else if (pfd[1].revents & (POLLHUP | POLLERR)) capture_fd = -1;
-    if (pfd[2].revents & POLLIN && receive_console(m, err) < 0) return -1;
+    if (pfd[2].revents & POLLIN && !console_failed && receive_console(m, err) < 0) console_failed = 1;
   }
   m->runtime_pid = 0;
   if (capture_fd >= 0) drain_capture(capture_fd);
-  return m->runtime_status;
+  return console_failed ? -1 : m->runtime_status;
 }
 
 static const char *describe_status(int status, char *buf, size_t size) {
@@ -212,7 +217,11 @@ int monitor_create_container(struct monitor *m, gantry_error_t *err) {
     close(msg_pipe[1]);
     m->child_stdio[2] = -1;
   }
-  if (status < 0) return gantry_error_wrap(err, "create container %s", o->id);
+  if (status < 0) {
+    /* the runtime may have created the container even so (a bad console message): have it deleted */
+    m->created = m->runtime_done && m->runtime_status == 0;
+    return gantry_error_wrap(err, "create container %s", o->id);
+  }
   if (status != 0) {
     char how[64];
     return gantry_error_set(err, 0, "create container %s: %s %s: %s", o->id, o->runtime, describe_status(status, how, sizeof(how)),
