@@ -24,6 +24,7 @@ export const PERMISSIONS = {
   "hosts.join": MANAGERS, // mint join tokens ("Add host")
   "hosts.update": MANAGERS, // rename
   "hosts.revoke": MANAGERS,
+  "me.read": ALL, // one's own account
   "users.read": MANAGERS,
   "users.manage": MANAGERS, // create, change role, disable (subject to canAssignRole / canManageUser)
   "containers.read": ALL,

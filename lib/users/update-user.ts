@@ -12,6 +12,10 @@ import type { UpdateUserInput } from "@/lib/users/schemas";
 export async function updateUser(actor: Actor, id: string, change: UpdateUserInput): Promise<PublicUser> {
   const updated = await db.$transaction(async (tx) => {
     await lockUsers(tx);
+    // The actor as of now, under the lock: a concurrent change may just have demoted or disabled them.
+    const me = await tx.user.findUnique({ where: { id: actor.id }, select: { id: true, email: true, name: true, role: true, disabled: true } });
+    if (!me || me.disabled) throw forbidden("this account is disabled");
+    actor = me;
     const target = await tx.user.findUnique({ where: { id }, select: { id: true, role: true, disabled: true } });
     if (!target) throw notFound("user");
     if (target.id === actor.id) throw forbidden("you cannot change your own role or status: ask another administrator");

@@ -1,0 +1,43 @@
+// The signed-in app: header with the product name, navigation (Users only for those who may read users), who is signed
+// in and a sign-out button. Nobody signed in → /signin; no account at all yet → /setup.
+import Link from "next/link";
+import { redirect } from "next/navigation";
+import { currentActor } from "@/lib/auth/current-actor";
+import { can } from "@/lib/auth/policy";
+import { isSetupNeeded } from "@/lib/users/is-setup-needed";
+import { Badge } from "@/components/ui";
+import { NavLinks } from "./_shell/nav-links";
+import { SignOutButton } from "./_shell/sign-out-button";
+
+export const dynamic = "force-dynamic";
+
+export default async function AppLayout({ children }: { children: React.ReactNode }) {
+  const actor = await currentActor();
+  if (!actor || actor.disabled) redirect((await isSetupNeeded()) ? "/setup" : "/signin");
+
+  const links = [{ href: "/hosts", label: "Hosts" }];
+  if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });
+
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
+        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+          <Link href="/hosts" className="text-lg font-bold tracking-tight">
+            Gantry
+          </Link>
+          <NavLinks links={links} />
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            <span className="hidden sm:inline" data-testid="current-user">
+              {actor.name}
+            </span>
+            <Badge tone="info" aria-label={`role: ${actor.role}`}>
+              {actor.role}
+            </Badge>
+            <SignOutButton />
+          </div>
+        </div>
+      </header>
+      <main className="mx-auto max-w-6xl px-4 py-8">{children}</main>
+    </div>
+  );
+}
