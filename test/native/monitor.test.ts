@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { makeBundle, defaultSpec, GANTRY_MONITOR, REPO_ROOT } from "../support/bundle.ts";
 
 // The OCI runtime the monitor drives in these tests.
-const RUNTIME = "/usr/sbin/runc";
+const RUNTIME = process.env.GANTRY_MONITOR_TEST_RUNTIME ?? "/usr/sbin/runc";
 
 // Undo steps for the current test, run last-in first-out even when the test failed.
 let cleanups: Array<() => void> = [];
@@ -246,6 +246,9 @@ test("--help, bad command lines and a container that cannot start are reported s
   const badSize = spawnSync(GANTRY_MONITOR, monitorArgs(w, ["--log-max-size", "12k"]), { encoding: "utf8" });
   assert.equal(badSize.status, 2);
   assert.match(badSize.stderr, /--log-max-size: not a byte count: 12k/);
+  const badExit = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, exitFile: "/no/such/dir/exit.json" }), { encoding: "utf8" });
+  assert.equal(badExit.status, 2);
+  assert.match(badExit.stderr, /--exit-file: cannot write in the directory \/no\/such\/dir/);
 
   const r = startMonitor(w);
   assert.equal(r.status, 1);

@@ -210,6 +210,11 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
   if (stat(config, &st) < 0 || !S_ISREG(st.st_mode))
     return usage_error("--bundle: %s: no config.json there", o->bundle);
   if (access(o->runtime, X_OK) < 0) return usage_error("--runtime: %s is not an executable", o->runtime);
+  /* the exit file is written last, when nobody waits for us any more: find out now whether it can be */
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof(dir), "%s", o->exit_file);
+  *strrchr(dir, '/') = '\0';
+  if (access(dir[0] ? dir : "/", W_OK) < 0) return usage_error("--exit-file: cannot write in the directory %s", dir);
   if (o->log_max_size > 0 && o->log_max_size < 64) return usage_error("--log-max-size: %s is below 64 bytes", "");
   return 0;
 }
