@@ -65,6 +65,7 @@ async function main() {
   // Modules that touch the database are loaded only now that DATABASE_URL is set.
   const { db } = await import("@/lib/db");
   const { attachBrowserGateway } = await import("./browser-gateway");
+  const { attachAgentGateway } = await import("./agent-gateway");
   const { serverContext } = await import("@/lib/server-context");
 
   const app = next({ dev: config.dev, dir: process.cwd(), hostname: "localhost", port: config.port });
@@ -73,7 +74,7 @@ async function main() {
 
   const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
   serverContext.set({ io, publicUrl: config.publicUrl });
-  const gateways = [attachBrowserGateway(io)];
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io)];
 
   handle = (req, res) => void requestHandler(req, res);
   log(`ready on http://localhost:${config.port}`);

@@ -1,0 +1,52 @@
+// Trades a join token for a host credential (POST /api/v1/agents/join). A refusal carries the server's reason;
+// network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting.
+import { JOIN_PATH, JoinResponse, type HostFacts } from "../lib/protocol";
+import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import type { Clock, Random } from "./clock";
+
+export class JoinRefused extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "JoinRefused";
+  }
+}
+
+export async function joinWithToken(
+  serverUrl: string,
+  token: string,
+  facts: HostFacts,
+  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number },
+): Promise<JoinResponse> {
+  const attempts = deps.attempts ?? 6;
+  for (let attempt = 0; ; attempt++) {
+    let problem: string;
+    try {
+      const res = await fetch(serverUrl + JOIN_PATH, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ token, facts }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+      if (res.ok) {
+        const parsed = JoinResponse.safeParse(body);
+        if (!parsed.success) throw new JoinRefused(res.status, "the control plane answered the join with something that is not a join response");
+        return parsed.data;
+      }
+      const reason = body?.error?.message ?? `HTTP ${res.status}`;
+      if (res.status < 500) throw new JoinRefused(res.status, `join refused by ${serverUrl}: ${reason}`);
+      problem = `${serverUrl} answered ${res.status}: ${reason}`;
+    } catch (e) {
+      if (e instanceof JoinRefused) throw e;
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      problem = `cannot reach ${serverUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`;
+    }
+    if (attempt + 1 >= attempts) throw new Error(`join failed: ${problem}`);
+    const wait = backoffDelay(attempt, DEFAULT_BACKOFF, deps.random);
+    deps.log(`${problem}; retrying in ${(wait / 1000).toFixed(1)} s`);
+    await new Promise((r) => deps.clock.setTimeout(() => r(undefined), wait));
+  }
+}

@@ -1,0 +1,165 @@
+// The agent's connection to the control plane: socket.io on /agent, authenticated with the host credential and the
+// protocol version. Says hello with its facts on every connection, beats every interval ± jitter, and reconnects with
+// capped exponential back-off + jitter for as long as it runs. A permanent refusal (revoked, unknown credential, other
+// protocol version) ends it with the server's reason.
+import { io, type Socket } from "socket.io-client";
+import {
+  AGENT_NAMESPACE,
+  PERMANENT_REFUSALS,
+  PROTOCOL_VERSION,
+  Refusal,
+  SOCKET_PATH,
+  type Ack,
+  type AgentToServerEvents,
+  type HostFacts,
+  type ServerToAgentEvents,
+} from "../lib/protocol";
+import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
+import type { Clock, Random } from "./clock";
+
+export class LinkRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LinkRefused";
+  }
+}
+
+export interface LinkOptions {
+  serverUrl: string;
+  credential: string;
+  facts: () => Promise<HostFacts>;
+  heartbeatIntervalMs: number;
+  clock: Clock;
+  random: Random;
+  log: (msg: string) => void;
+  backoff?: BackoffPolicy;
+  /** Overrides the handshake's protocol version (tests of the version check). */
+  protocolVersion?: number;
+}
+
+type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
+
+export class AgentLink {
+  private socket: AgentSocket | null = null;
+  private attempt = 0;
+  private seq = 0;
+  private timer: unknown = null;
+  private stopped = false;
+  private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
+
+  constructor(private readonly opts: LinkOptions) {}
+
+  /** Runs until stop() (resolves) or a permanent refusal (rejects with LinkRefused). */
+  run(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.settle = { resolve, reject };
+      this.connect();
+    });
+  }
+
+  stop() {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimer();
+    this.socket?.disconnect();
+    this.socket = null;
+    this.settle?.resolve();
+  }
+
+  private finish(error: LinkRefused) {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clearTimer();
+    this.socket?.disconnect();
+    this.socket = null;
+    this.settle?.reject(error);
+  }
+
+  private clearTimer() {
+    if (this.timer !== null) this.opts.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private connect() {
+    if (this.stopped) return;
+    const { serverUrl, credential } = this.opts;
+    const socket: AgentSocket = io(serverUrl + AGENT_NAMESPACE, {
+      path: SOCKET_PATH,
+      auth: { protocolVersion: this.opts.protocolVersion ?? PROTOCOL_VERSION, credential },
+      reconnection: false, // reconnection is ours: back-off with injected clock and jitter
+      transports: ["websocket"],
+      timeout: 10_000,
+    });
+    this.socket = socket;
+
+    socket.on("connect", () => {
+      this.attempt = 0;
+      this.opts.log(`connected to ${serverUrl}`);
+      void this.hello(socket);
+    });
+    socket.on("connect_error", (err: Error & { data?: unknown }) => {
+      const refusal = Refusal.safeParse(err.data);
+      if (refusal.success && PERMANENT_REFUSALS.includes(refusal.data.code)) {
+        return this.finish(new LinkRefused(`${serverUrl} refused this agent: ${refusal.data.reason}`));
+      }
+      this.retry(refusal.success ? refusal.data.reason : err.message, socket);
+    });
+    socket.on("disconnect", (reason) => {
+      if (this.stopped || this.socket !== socket) return;
+      this.clearTimer();
+      this.opts.log(`disconnected (${reason})`);
+      this.retry("connection lost", socket);
+    });
+    socket.on("revoked", (msg) => {
+      this.finish(new LinkRefused(`${serverUrl} revoked this host: ${typeof msg?.reason === "string" ? msg.reason : "no reason given"}`));
+    });
+    socket.on("protocol_error", (msg) => this.opts.log(`the control plane rejected "${msg?.event}": ${msg?.reason}`));
+  }
+
+  private retry(problem: string, socket: AgentSocket) {
+    if (this.stopped || this.socket !== socket) return;
+    socket.removeAllListeners();
+    socket.disconnect();
+    this.socket = null;
+    const wait = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+    this.opts.log(`${problem}; reconnecting in ${(wait / 1000).toFixed(1)} s`);
+    this.clearTimer();
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, wait);
+  }
+
+  private async hello(socket: AgentSocket) {
+    try {
+      const facts = await this.opts.facts();
+      const ack = (await socket.timeout(10_000).emitWithAck("hello", { facts })) as Ack;
+      if (!ack.ok) this.opts.log(`hello rejected: ${ack.error}`);
+    } catch (e) {
+      this.opts.log(`hello failed: ${(e as Error).message}`);
+    }
+    this.scheduleHeartbeat(socket);
+  }
+
+  private scheduleHeartbeat(socket: AgentSocket) {
+    if (this.stopped || this.socket !== socket) return;
+    this.clearTimer();
+    this.timer = this.opts.clock.setTimeout(() => {
+      this.timer = null;
+      void this.beat(socket);
+    }, jittered(this.opts.heartbeatIntervalMs, this.opts.random));
+  }
+
+  private async beat(socket: AgentSocket) {
+    if (this.stopped || this.socket !== socket || !socket.connected) return;
+    try {
+      const ack = (await socket
+        .timeout(Math.max(2_000, this.opts.heartbeatIntervalMs))
+        .emitWithAck("heartbeat", { seq: this.seq++, sentAt: new Date(this.opts.clock.now()).toISOString() })) as Ack;
+      if (!ack.ok) this.opts.log(`heartbeat rejected: ${ack.error}`);
+    } catch (e) {
+      this.opts.log(`heartbeat not acknowledged: ${(e as Error).message}`);
+    }
+    this.scheduleHeartbeat(socket);
+  }
+}

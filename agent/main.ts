@@ -1,0 +1,99 @@
+// gantry-agent: the composition root. Reads the configuration, joins the control plane once with a join token (the
+// credential is kept under GANTRY_ROOT/agent, mode 0600), then holds the link: hello with facts, heartbeats,
+// reconnects. Without a control plane it runs standalone. SIGTERM/SIGINT stop it cleanly.
+//   exit 0: stopped; 1: bad configuration or unexpected failure; 2: refused by the control plane (reason printed)
+import { mkdirSync } from "node:fs";
+import { ConfigError, loadAgentConfig } from "./config";
+import { systemClock } from "./clock";
+import { collectFacts } from "./facts";
+import { CredentialStore } from "./credential-store";
+import { JoinRefused, joinWithToken } from "./join";
+import { AgentLink, LinkRefused } from "./link";
+import { agentVersion } from "./version";
+
+const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
+const fail = (msg: string, code: number): never => {
+  console.error(`[gantry-agent] error: ${msg}`);
+  process.exit(code);
+};
+
+async function main() {
+  let config;
+  try {
+    config = loadAgentConfig(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message, 1);
+    throw e;
+  }
+  const version = agentVersion();
+  mkdirSync(config.root, { recursive: true });
+  log(`gantry-agent ${version}, state in ${config.root}`);
+  const facts = () => collectFacts({ root: config.root, engineBinary: config.engineBinary, agentVersion: version });
+
+  let stopRequested = false;
+  let onStop = () => {};
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    process.on(sig, () => {
+      log(`${sig}: stopping`);
+      stopRequested = true;
+      onStop();
+    });
+  }
+
+  const store = new CredentialStore(config.root);
+  const stored = store.read();
+  const serverUrl = config.serverUrl ?? stored?.serverUrl ?? null;
+  if (!serverUrl) {
+    log("no control plane configured (GANTRY_SERVER_URL or --server): running standalone");
+    await new Promise<void>((resolve) => {
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      onStop = () => {
+        clearInterval(keepAlive);
+        resolve();
+      };
+      if (stopRequested) onStop();
+    });
+    return;
+  }
+
+  let identity = stored;
+  const sameServer = stored && (stored.serverUrl === null || stored.serverUrl === serverUrl);
+  if (config.joinToken && (!stored || !sameServer)) {
+    try {
+      const joined = await joinWithToken(serverUrl, config.joinToken, await facts(), { clock: systemClock, random: Math.random, log });
+      store.save({ credential: joined.credential, serverUrl, hostId: joined.hostId });
+      identity = { credential: joined.credential, serverUrl, hostId: joined.hostId };
+      log(`joined ${serverUrl} as host ${joined.hostId} (${joined.name}); credential stored in ${store.credentialPath}`);
+    } catch (e) {
+      fail((e as Error).message, e instanceof JoinRefused ? 2 : 1);
+    }
+  } else if (config.joinToken) {
+    log(`already joined ${serverUrl}${stored?.hostId ? ` as host ${stored.hostId}` : ""}; the join token is not needed and was not used`);
+  }
+  if (!identity) {
+    fail(`this machine has not joined ${serverUrl} yet: give a join token (--token or GANTRY_JOIN_TOKEN; "Add host" in the web UI makes one)`, 1);
+  }
+  if (stopRequested) return;
+
+  const link = new AgentLink({
+    serverUrl,
+    credential: identity!.credential,
+    facts,
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    clock: systemClock,
+    random: Math.random,
+    log,
+  });
+  onStop = () => link.stop();
+  try {
+    await link.run();
+  } catch (e) {
+    if (e instanceof LinkRefused) fail(e.message, 2);
+    throw e;
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e), 1),
+);

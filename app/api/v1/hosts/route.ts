@@ -1,0 +1,8 @@
+// GET /api/v1/hosts — one page of hosts: ?page=&pageSize=&status=online|stale|offline|revoked&q=&sort=&order=
+import { withAuth } from "@/lib/http/with-auth";
+import { parseQuery } from "@/lib/http/parse";
+import { ListHostsQuery, listHosts } from "@/lib/hosts/list-hosts";
+
+export const dynamic = "force-dynamic";
+
+export const GET = withAuth(async ({ req }) => listHosts(parseQuery(req, ListHostsQuery)), { permission: "hosts.read" });

@@ -1,0 +1,60 @@
+// One page of the fleet, filtered and sorted in the database (a thousand hosts never leave Postgres at once), with
+// the count per status for the filter tabs.
+import { z } from "zod";
+import { db } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { HOST_VIEW_SELECT, toHostView, type HostView } from "./host-view";
+
+export const HOST_FILTERS = ["online", "stale", "offline", "revoked"] as const;
+export const HOST_SORTS = ["id", "name", "status", "lastSeen"] as const;
+
+export const ListHostsQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+    status: z.enum(HOST_FILTERS).optional(),
+    q: z.string().trim().max(253).optional(),
+    sort: z.enum(HOST_SORTS).default("id"),
+    order: z.enum(["asc", "desc"]).default("asc"),
+  })
+  .strict();
+export type ListHostsQuery = z.input<typeof ListHostsQuery>;
+
+export interface HostPage {
+  items: HostView[];
+  total: number;
+  page: number;
+  pageSize: number;
+  pageCount: number;
+  counts: { all: number; online: number; stale: number; offline: number; revoked: number };
+}
+
+export async function listHosts(query: ListHostsQuery = {}): Promise<HostPage> {
+  const { page, pageSize, status, q, sort, order } = ListHostsQuery.parse(query);
+  const nameFilter: Prisma.HostWhereInput = q ? { name: { contains: q, mode: "insensitive" } } : {};
+  const statusFilter: Prisma.HostWhereInput =
+    status === undefined ? {} : status === "revoked" ? { revokedAt: { not: null } } : { status, revokedAt: null };
+  const where: Prisma.HostWhereInput = { ...nameFilter, ...statusFilter };
+
+  const orderBy: Prisma.HostOrderByWithRelationInput[] =
+    sort === "name"
+      ? [{ name: order }, { id: "asc" }]
+      : sort === "status"
+        ? [{ status: order }, { id: "asc" }]
+        : sort === "lastSeen"
+          ? [{ lastSeenAt: { sort: order, nulls: "last" } }, { id: "asc" }]
+          : [{ id: order }];
+
+  const [rows, total, grouped, revoked] = await Promise.all([
+    db.host.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize, select: HOST_VIEW_SELECT }),
+    db.host.count({ where }),
+    db.host.groupBy({ by: ["status"], where: { ...nameFilter, revokedAt: null }, _count: { _all: true } }),
+    db.host.count({ where: { ...nameFilter, revokedAt: { not: null } } }),
+  ]);
+  const counts = { all: revoked, online: 0, stale: 0, offline: 0, revoked };
+  for (const g of grouped) {
+    counts[g.status] = g._count._all;
+    counts.all += g._count._all;
+  }
+  return { items: rows.map(toHostView), total, page, pageSize, pageCount: Math.max(1, Math.ceil(total / pageSize)), counts };
+}

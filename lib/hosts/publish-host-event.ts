@@ -1,0 +1,18 @@
+// Pushes a host change to every browser subscribed to the "hosts" room. A no-op outside the control-plane process
+// (scripts, tests calling lib functions directly).
+import { serverContext } from "@/lib/server-context";
+import { broadcast } from "@/server/browser-gateway";
+import type { HostView } from "./host-view";
+
+export type HostEventType = "joined" | "status" | "updated" | "revoked";
+export const HOST_EVENT = "host";
+export interface HostEvent {
+  type: HostEventType;
+  host: HostView;
+}
+
+export function publishHostEvent(type: HostEventType, host: HostView) {
+  const ctx = serverContext.maybe();
+  if (!ctx) return;
+  broadcast(ctx.io, "hosts", HOST_EVENT, { type, host } satisfies HostEvent);
+}

@@ -1,0 +1,124 @@
+// The agent ↔ control-plane protocol, typed once: zod schemas both ends parse with, the socket.io event maps, and the
+// version checked at the handshake. The agent imports this file too, so it stays free of server-only imports.
+import { z } from "zod";
+
+/** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
+export const PROTOCOL_VERSION = 1;
+export const AGENT_NAMESPACE = "/agent";
+export const SOCKET_PATH = "/socket.io";
+export const JOIN_PATH = "/api/v1/agents/join";
+
+/** The socket.io room holding the connection(s) of one host, so the server can reach or cut it. */
+export const agentRoom = (hostId: number) => `host:${hostId}`;
+
+const JOIN_TOKEN_RE = /^gjt_[A-Za-z0-9_-]{43}$/;
+const CREDENTIAL_RE = /^gch_[A-Za-z0-9_-]{43}$/;
+export const JoinTokenString = z.string().regex(JOIN_TOKEN_RE, "a join token looks like gjt_ followed by 43 characters");
+export const CredentialString = z.string().regex(CREDENTIAL_RE, "a host credential looks like gch_ followed by 43 characters");
+
+const shortText = z.string().max(256);
+
+export const CgroupVersion = z.enum(["v1", "hybrid", "v2", "unknown"]);
+
+/** What an agent reports about its machine. Sizes in bytes. */
+export const HostFacts = z.object({
+  hostname: z.string().min(1).max(253),
+  os: z.object({
+    id: shortText.nullable(),
+    name: shortText.nullable(),
+    version: shortText.nullable(),
+    prettyName: shortText.nullable(),
+  }),
+  kernel: shortText,
+  arch: z.string().min(1).max(32),
+  cpus: z.number().int().min(1).max(65536),
+  memoryBytes: z.number().int().nonnegative(),
+  disk: z.object({
+    path: z.string().max(4096),
+    totalBytes: z.number().int().nonnegative(),
+    freeBytes: z.number().int().nonnegative(),
+  }),
+  cgroupVersion: CgroupVersion,
+  engineVersion: shortText.nullable(),
+  agentVersion: z.string().min(1).max(64),
+});
+export type HostFacts = z.infer<typeof HostFacts>;
+
+// ---- HTTP: joining (unauthenticated by design: the join token is the proof) ----
+
+export const JoinRequest = z.object({ token: JoinTokenString, facts: HostFacts }).strict();
+export type JoinRequest = z.infer<typeof JoinRequest>;
+
+export const JoinResponse = z.object({
+  hostId: z.number().int().positive(),
+  name: z.string(),
+  credential: CredentialString,
+  protocolVersion: z.number().int(),
+});
+export type JoinResponse = z.infer<typeof JoinResponse>;
+
+// ---- socket.io namespace /agent ----
+
+/** socket.handshake.auth sent by the agent on every connection. */
+export const AgentHandshake = z
+  .object({
+    protocolVersion: z.number().int(),
+    credential: CredentialString,
+  })
+  .strict();
+export type AgentHandshake = z.infer<typeof AgentHandshake>;
+
+/** Why a handshake was refused: connect_error's `data`. Permanent refusals stop the agent; the others are retried. */
+export const RefusalCode = z.enum(["bad_handshake", "protocol_version", "unauthorized", "revoked", "unavailable"]);
+export type RefusalCode = z.infer<typeof RefusalCode>;
+export const Refusal = z.object({ code: RefusalCode, reason: z.string() });
+export type Refusal = z.infer<typeof Refusal>;
+export const PERMANENT_REFUSALS: readonly RefusalCode[] = ["bad_handshake", "protocol_version", "unauthorized", "revoked"];
+
+/** Sent first on every connection: the facts as they are now. */
+export const HelloMessage = z.object({ facts: HostFacts }).strict();
+export type HelloMessage = z.infer<typeof HelloMessage>;
+
+/** Sent every heartbeat interval (10 s ± jitter). */
+export const HeartbeatMessage = z
+  .object({
+    seq: z.number().int().nonnegative(),
+    sentAt: z.iso.datetime(),
+  })
+  .strict();
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
+
+/** Every agent → server event and the schema of its single payload. */
+export const AGENT_MESSAGES = {
+  hello: HelloMessage,
+  heartbeat: HeartbeatMessage,
+} as const;
+export type AgentMessageName = keyof typeof AGENT_MESSAGES;
+
+/** The reply (socket.io acknowledgement) to every agent message. */
+export type Ack = { ok: true } | { ok: false; error: string };
+
+/** Pushed by the server when a message came without an acknowledgement callback and was rejected. */
+export interface ProtocolError {
+  event: string;
+  reason: string;
+}
+
+export interface AgentToServerEvents {
+  hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
+  heartbeat: (msg: HeartbeatMessage, ack: (r: Ack) => void) => void;
+}
+
+export interface ServerToAgentEvents {
+  /** The host was revoked: the server disconnects right after; the agent must not come back with this credential. */
+  revoked: (msg: { reason: string }) => void;
+  protocol_error: (msg: ProtocolError) => void;
+}
+
+/** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(payload)"}: ${i.message}`)
+    .join("; ");
+}

@@ -1,0 +1,135 @@
+// socket.io namespace /agent: the agents' link. Authenticated once at the handshake with the per-host credential
+// (protocol version checked first); every message is parsed with its zod schema and answered, rejected ones with a
+// reason. A sweeper moves silent hosts online → stale → offline; every change reaches the browsers' "hosts" room.
+import type { Server as SocketServer, Socket } from "socket.io";
+import {
+  AGENT_MESSAGES,
+  AGENT_NAMESPACE,
+  AgentHandshake,
+  PROTOCOL_VERSION,
+  agentRoom,
+  describeZodError,
+  type Ack,
+  type AgentMessageName,
+  type Refusal,
+  type RefusalCode,
+} from "@/lib/protocol";
+import { GantryError } from "@/lib/errors";
+import { authenticateAgent } from "@/lib/hosts/authenticate-agent";
+import { recordHello } from "@/lib/hosts/record-hello";
+import { recordHeartbeat } from "@/lib/hosts/record-heartbeat";
+import { recordDisconnect } from "@/lib/hosts/record-disconnect";
+import { resetConnections } from "@/lib/hosts/reset-connections";
+import { sweepHostStatus } from "@/lib/hosts/sweep-host-status";
+import { heartbeatThresholds } from "@/lib/hosts/heartbeat-thresholds";
+
+const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
+
+function refuse(code: RefusalCode, reason: string): Error {
+  const err = new Error(reason) as Error & { data: Refusal };
+  err.data = { code, reason };
+  return err;
+}
+
+export function attachAgentGateway(io: SocketServer) {
+  const thresholds = heartbeatThresholds();
+  const nsp = io.of(AGENT_NAMESPACE);
+
+  // Connections recorded by a previous process are cleared before any agent is let in.
+  const ready = resetConnections().catch((e) => log(`resetting connections failed: ${(e as Error).message}`));
+
+  nsp.use(async (socket, next) => {
+    await ready;
+    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+    // The version is checked before anything else, so an agent from another release gets the one answer that helps.
+    if (typeof auth.protocolVersion === "number" && auth.protocolVersion !== PROTOCOL_VERSION) {
+      return next(
+        refuse("protocol_version", `protocol version ${auth.protocolVersion} is not supported: this control plane speaks version ${PROTOCOL_VERSION}; upgrade the agent`),
+      );
+    }
+    const parsed = AgentHandshake.safeParse(auth);
+    if (!parsed.success) return next(refuse("bad_handshake", `invalid handshake: ${describeZodError(parsed.error)}`));
+    try {
+      const host = await authenticateAgent(parsed.data.credential);
+      socket.data.hostId = host.id;
+      next();
+    } catch (e) {
+      if (e instanceof GantryError && (e as GantryError & { revoked?: boolean }).revoked) return next(refuse("revoked", e.message));
+      if (e instanceof GantryError && e.code === "unauthorized") return next(refuse("unauthorized", e.message));
+      log(`handshake failed: ${(e as Error).message}`);
+      next(refuse("unavailable", "the control plane could not check the credential; retry later"));
+    }
+  });
+
+  nsp.on("connection", (socket: Socket) => {
+    const hostId = socket.data.hostId as number;
+    // One live connection per host: a reconnecting agent replaces a half-open old socket (joined first, so the old
+    // socket's disconnect does not mark the host disconnected).
+    void socket.join(agentRoom(hostId));
+    for (const other of nsp.adapter.rooms.get(agentRoom(hostId)) ?? []) {
+      if (other !== socket.id) nsp.sockets.get(other)?.disconnect(true);
+    }
+    log(`host ${hostId} connected from ${socket.handshake.address}`);
+
+    const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
+      hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => (await recordHello(hostId, msg.facts)) !== null,
+      heartbeat: async () => recordHeartbeat(hostId),
+    };
+
+    socket.onAny(async (event: string, ...args: unknown[]) => {
+      const ack = typeof args[args.length - 1] === "function" ? (args.pop() as (r: Ack) => void) : undefined;
+      const reject = (reason: string) => {
+        if (ack) ack({ ok: false, error: reason });
+        else socket.emit("protocol_error", { event: String(event).slice(0, 64), reason });
+      };
+      if (!Object.hasOwn(AGENT_MESSAGES, event)) return reject(`unknown message "${String(event).slice(0, 64)}"`);
+      if (args.length !== 1) return reject(`message "${event}" takes exactly one payload, got ${args.length}`);
+      const name = event as AgentMessageName;
+      const parsed = AGENT_MESSAGES[name].safeParse(args[0]);
+      if (!parsed.success) return reject(`invalid ${name}: ${describeZodError(parsed.error)}`);
+      try {
+        const alive = await handlers[name](parsed.data as never);
+        if (!alive) {
+          socket.emit("revoked", { reason: `host ${hostId} was revoked` });
+          socket.disconnect(true);
+          return;
+        }
+        ack?.({ ok: true });
+      } catch (e) {
+        log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
+        reject(`the control plane could not record the ${name}; it will be retried`);
+      }
+    });
+
+    socket.on("disconnect", (reason) => {
+      log(`host ${hostId} disconnected (${reason})`);
+      // Only when no newer connection of the same host took over.
+      if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;
+      recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
+    });
+  });
+
+  // The sweep runs often enough that a status lags its deadline by at most a fifth of the stale grace.
+  const sweepEvery = Math.max(100, Math.min(5_000, Math.floor(thresholds.staleMs / 5)));
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      for (const h of await sweepHostStatus(thresholds)) log(`host ${h.id} is ${h.status}`);
+    } catch (e) {
+      log(`status sweep failed: ${(e as Error).message}`);
+    } finally {
+      sweeping = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), sweepEvery);
+  timer.unref();
+
+  return {
+    close: async () => {
+      clearInterval(timer);
+      nsp.disconnectSockets(true);
+    },
+  };
+}

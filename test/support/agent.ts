@@ -1,0 +1,119 @@
+// A real agent process for tests: agent/main.ts with its own GANTRY_ROOT, optionally inside a network namespace
+// (`ip netns exec NS node --import tsx agent/main.ts`).
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT } from "./bundle";
+
+export interface AgentProcess {
+  root: string;
+  process: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or 128+signal) once the agent exits. */
+  exited: Promise<number>;
+  /** Waits until the output contains `text` (or the agent exits, or `ms` pass: then rejects with the output). */
+  waitForOutput(text: string | RegExp, ms?: number): Promise<void>;
+  stop(): Promise<number>;
+  kill(): Promise<number>;
+  /** Stops it and removes its GANTRY_ROOT (unless it was given). */
+  destroy(): Promise<void>;
+}
+
+export interface AgentOptions {
+  serverUrl?: string;
+  token?: string;
+  root?: string;
+  netns?: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export function startAgent(opts: AgentOptions = {}): AgentProcess {
+  const ownRoot = !opts.root;
+  const root = opts.root ?? mkdtempSync(join(tmpdir(), "gantry-agent-"));
+  const node = [process.execPath, "--import", "tsx", "agent/main.ts", ...(opts.args ?? [])];
+  const [cmd, ...args] = opts.netns ? ["ip", "netns", "exec", opts.netns, ...node] : node;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GANTRY_ROOT: root,
+    GANTRY_HEARTBEAT_INTERVAL_MS: "500",
+    ...(opts.serverUrl ? { GANTRY_SERVER_URL: opts.serverUrl } : {}),
+    ...(opts.token ? { GANTRY_JOIN_TOKEN: opts.token } : {}),
+    ...opts.env,
+  };
+  if (!opts.serverUrl) delete env.GANTRY_SERVER_URL;
+  const child: ChildProcess = spawn(cmd!, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d;
+    for (const l of listeners) l();
+  };
+  child.stdout!.on("data", onData);
+  child.stderr!.on("data", onData);
+  const exited = new Promise<number>((resolve) =>
+    child.once("exit", (code, signal) => {
+      for (const l of listeners) l();
+      resolve(code ?? 128 + (signal === "SIGKILL" ? 9 : 15));
+    }),
+  );
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const signal = async (sig: NodeJS.Signals) => {
+    if (running()) child.kill(sig);
+    return exited;
+  };
+
+  return {
+    root,
+    process: child,
+    output: () => out,
+    exited,
+    waitForOutput(text, ms = 30_000) {
+      const found = () => (typeof text === "string" ? out.includes(text) : text.test(out));
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (found()) return done(), resolve();
+          if (!running()) return done(), reject(new Error(`agent exited before printing ${text}:\n${out}`));
+        };
+        const timer = setTimeout(() => (done(), reject(new Error(`agent did not print ${text} within ${ms} ms:\n${out}`))), ms);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    stop: () => signal("SIGTERM"),
+    kill: () => signal("SIGKILL"),
+    async destroy() {
+      await signal("SIGTERM");
+      if (ownRoot) rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Mints a join token through the API as a signed-in user (`cookie`); returns the token and the command shown. */
+export async function mintJoinToken(cpUrl: string, cookie: string): Promise<{ token: string; command: string; expiresAt: string }> {
+  const res = await fetch(`${cpUrl}/api/v1/join-tokens`, { method: "POST", headers: { cookie } });
+  const body = await res.json();
+  if (res.status !== 201) throw new Error(`minting a join token failed: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Polls `probe` until it returns a value that is not undefined/false, at most `ms`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000, every = 100): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
