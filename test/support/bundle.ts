@@ -1,6 +1,8 @@
 // OCI bundles for tests: a busybox-static root filesystem plus a config.json, built fresh per test.
-import { mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, chmodSync, existsSync } from "node:fs";
-import { execFileSync } from "node:child_process";
+import {
+  mkdtempSync, mkdirSync, copyFileSync, symlinkSync, writeFileSync, rmSync, chmodSync, existsSync, openSync, closeSync, readFileSync,
+} from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -71,4 +73,73 @@ export function defaultSpec(args: string[] = ["/bin/sh"], terminal = false): any
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface RuntimeResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** An OCI runtime binary (gantry-runtime or runc) with its own --root, remembering the containers it made. */
+export interface RuntimeHarness {
+  bin: string;
+  root: string;
+  /** Runs `bin --root ROOT ...args`; stdio of the container goes to files when given (fds stay out of Node pipes). */
+  run(args: string[], opts?: { input?: string; stdoutFile?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv }): RuntimeResult;
+  /** Like run, but throws with stderr unless the exit status is 0; returns stdout. */
+  ok(args: string[], opts?: { input?: string; stdoutFile?: string }): string;
+  /** Registers an id to force-delete at cleanup. */
+  track(id: string): string;
+  cleanup(): void;
+}
+
+export function runtimeHarness(bin: string = GANTRY_RUNTIME): RuntimeHarness {
+  const root = mkdtempSync(join(tmpdir(), "gantry-rt-root-"));
+  const ids = new Set<string>();
+  const h: RuntimeHarness = {
+    bin,
+    root,
+    run(args, opts = {}) {
+      // With a stdout file the container inherits files, not Node's pipes (a pipe held open by a detached
+      // container would keep spawnSync waiting); the runtime's stderr goes to a file read back afterwards.
+      let out: number | undefined, err: number | undefined;
+      const errFile = join(root, `.stderr-${process.pid}`);
+      if (opts.stdoutFile) {
+        out = openSync(opts.stdoutFile, "a");
+        err = openSync(errFile, "w");
+      }
+      try {
+        const r = spawnSync(bin, ["--root", root, ...args], {
+          encoding: "utf8",
+          input: opts.input,
+          timeout: opts.timeoutMs ?? 30_000,
+          env: opts.env ?? process.env,
+          stdio: out === undefined ? ["pipe", "pipe", "pipe"] : ["pipe", out, err!],
+        });
+        const stderr = out === undefined ? r.stderr ?? "" : readFileSync(errFile, "utf8");
+        return { status: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr };
+      } finally {
+        if (out !== undefined) closeSync(out);
+        if (err !== undefined) closeSync(err);
+        if (out !== undefined) rmSync(errFile, { force: true });
+      }
+    },
+    ok(args, opts) {
+      const r = h.run(args, opts);
+      if (r.status !== 0) throw new Error(`${bin} ${args.join(" ")} exited ${r.status ?? r.signal}: ${r.stderr}`);
+      return r.stdout;
+    },
+    track(id) {
+      ids.add(id);
+      return id;
+    },
+    cleanup() {
+      for (const id of ids) h.run(["delete", "--force", id]);
+      ids.clear();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  return h;
 }

@@ -1,0 +1,127 @@
+#include "runtime/init.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "runtime/hooks.h"
+#include "runtime/process.h"
+#include "runtime/rootfs.h"
+#include "runtime/spawn.h"
+#include "runtime/terminal.h"
+
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+static int setup_terminal(const struct init_args *a, int sync, gantry_error_t *err) {
+  const struct oci_process *p = a->cfg->process;
+  int master, slave;
+  cleanup_free char *name = NULL;
+  if (pty_open(&master, &slave, &name, p->console_height, p->console_width, err) < 0) return -1;
+  if (fchown(slave, p->uid, p->gid) < 0 && errno != EINVAL) {
+    /* An unmapped owner in a user namespace is not fatal: the slave stays usable. */
+  }
+  int r = 0;
+  if (a->console_fd >= 0) r = console_send_master(a->console_fd, master, name, err);
+  else if (a->pty_to_parent) r = sync_send_fd(sync, SYNC_PTY, master, err);
+  close(master);
+  if (r == 0) r = rootfs_bind_console(name, err);
+  if (r == 0) r = pty_become_stdio(slave, err);
+  close(slave);
+  if (a->console_fd >= 0) close(a->console_fd);
+  return r;
+}
+
+int container_init(void *arg, int sync) {
+  const struct init_args *a = arg;
+  const struct oci_config *cfg = a->cfg;
+  const struct oci_process *p = cfg->process;
+  cleanup_error gantry_error_t err = NULL;
+  static struct sync_msg m;
+  int report = sync; /* where a failure is reported: the sync socket, later the `start` connection */
+
+  if (sync_expect(sync, SYNC_GO, &m, &err) < 0) goto fail;
+  char *state_json = xstrdup(m.text);
+  umask(0);
+
+  const struct oci_namespace *cgns = config_namespace(cfg, CLONE_NEWCGROUP);
+  if (cgns && cgns->path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
+    gantry_error_sys(&err, "create the cgroup namespace");
+    goto fail;
+  }
+  bool userns = config_namespace(cfg, CLONE_NEWUSER) != NULL;
+  if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) && errno != EINVAL) {
+    gantry_error_sys(&err, "become root in the user namespace");
+    goto fail;
+  }
+  if (cfg->hostname && cfg->hostname[0] && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0) {
+    gantry_error_sys(&err, "sethostname %s", cfg->hostname);
+    goto fail;
+  }
+  if (cfg->domainname && cfg->domainname[0] && setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0) {
+    gantry_error_sys(&err, "setdomainname %s", cfg->domainname);
+    goto fail;
+  }
+  if (rootfs_prepare(cfg, userns, &err) < 0) goto fail;
+  if (cfg->hooks.n_prestart || cfg->hooks.n_create_runtime) {
+    if (sync_send(sync, SYNC_HOOKS, 0, NULL) < 0 || sync_expect(sync, SYNC_HOOKS, &m, &err) < 0) goto fail;
+  }
+  if (hooks_run(cfg->hooks.create_container, cfg->hooks.n_create_container, "createContainer", state_json, &err) < 0)
+    goto fail;
+  if (rootfs_pivot(cfg, a->no_pivot, &err) < 0) goto fail;
+  if (rootfs_finish(cfg, &err) < 0) goto fail;
+  if (p->terminal && setup_terminal(a, sync, &err) < 0) goto fail;
+  if (mkdir_p(p->cwd, 0755, &err) < 0) goto fail;
+  if (rootfs_seal(cfg, &err) < 0) goto fail;
+  if (process_set_rlimits(p, &err) < 0) goto fail;
+  if (p->has_oom_score_adj && process_set_oom_score_adj(p->oom_score_adj, &err) < 0) goto fail;
+
+  struct process_exec x = {
+      .process = p, .seccomp = cfg->seccomp, .bpf = a->bpf, .bpf_len = a->bpf_len, .preserve_fds = a->preserve_fds};
+  cleanup_free char *path = NULL;
+  if (process_find_executable(p, &path, &err) < 0) goto fail;
+  if (process_finalize_identity(&x, &err) < 0) goto fail;
+  if (chdir(p->cwd) < 0) {
+    gantry_error_sys(&err, "chdir %s", p->cwd);
+    goto fail;
+  }
+  if (sync_send(sync, SYNC_READY, 0, NULL) < 0) {
+    gantry_error_sys(&err, "report ready");
+    goto fail;
+  }
+
+  if (a->listen_fd >= 0) {
+    /* create: blocked here until `start` connects. */
+    int conn;
+    do conn = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    while (conn < 0 && errno == EINTR);
+    if (conn < 0) {
+      gantry_error_sys(&err, "wait for start");
+      goto fail;
+    }
+    close(a->listen_fd);
+    close(sync);
+    report = conn;
+  } else if (sync_expect(sync, SYNC_START, &m, &err) < 0) {
+    goto fail;
+  }
+  if (hooks_run(cfg->hooks.start_container, cfg->hooks.n_start_container, "startContainer", state_json, &err) < 0)
+    goto fail;
+  process_exec(&x, path, &err);
+
+fail:
+  if (report == sync) {
+    sync_send_error(sync, &err);
+  } else {
+    const char *msg = err ? err->msg : "unknown error";
+    write_all(report, msg, strlen(msg));
+  }
+  return 1;
+}

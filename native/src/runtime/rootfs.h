@@ -1,0 +1,23 @@
+/* The container's filesystem, built inside its new mount namespace: propagation, the rootfs bind, config mounts,
+ * /dev, pivot_root, masked and read-only paths, sysctls, and finally the read-only root. Mount targets are resolved
+ * inside the rootfs (openat2 RESOLVE_IN_ROOT), so a symlink in the image cannot point a mount outside it. */
+#ifndef GANTRY_ROOTFS_H
+#define GANTRY_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "common/error.h"
+#include "runtime/config.h"
+
+/* Before pivot_root: everything mounted under cfg->root_path. in_userns: mknod is not allowed, devices are bound. */
+int rootfs_prepare(const struct oci_config *cfg, bool in_userns, gantry_error_t *err);
+/* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot). */
+int rootfs_pivot(const struct oci_config *cfg, bool no_pivot, gantry_error_t *err);
+/* After pivot_root: sysctls, masked and read-only paths. */
+int rootfs_finish(const struct oci_config *cfg, gantry_error_t *err);
+/* Binds the pty slave (by its path) over /dev/console. */
+int rootfs_bind_console(const char *slave_path, gantry_error_t *err);
+/* Last: the root read-only, if asked, and rootfsPropagation applied to "/". */
+int rootfs_seal(const struct oci_config *cfg, gantry_error_t *err);
+
+#endif
