@@ -112,8 +112,15 @@ int container_init(void *arg, int sync) {
   } else if (sync_expect(sync, SYNC_START, &m, &err) < 0) {
     goto fail;
   }
-  if (hooks_run(cfg->hooks.start_container, cfg->hooks.n_start_container, "startContainer", state_json, &err) < 0)
-    goto fail;
+  if (cfg->hooks.n_start_container) {
+    /* By now the container is created: the same state with that status. */
+    char *at = strstr(state_json, "\"status\":\"creating\"");
+    if (at) {
+      memcpy(at, "\"status\":\"created\" ", 19); /* same length; the space is JSON whitespace */
+    }
+    if (hooks_run(cfg->hooks.start_container, cfg->hooks.n_start_container, "startContainer", state_json, &err) < 0)
+      goto fail;
+  }
   process_exec(&x, path, &err);
 
 fail:

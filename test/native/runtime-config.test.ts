@@ -1,0 +1,249 @@
+// gantry-runtime: what the config asks for, as seen from inside the container — mounts, read-only root, masked
+// paths, capabilities, identity, rlimits, user namespaces, joined network namespaces, sysctls, devices, hooks.
+import { test, before, afterEach } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeBundle, defaultSpec, runtimeHarness, REPO_ROOT, type RuntimeHarness, type Bundle } from "../support/bundle.ts";
+
+before(() => {
+  execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-runtime"], { stdio: "inherit" });
+});
+
+let cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const undo of cleanups.reverse()) {
+    try {
+      undo();
+    } catch {
+      // keep undoing the rest
+    }
+  }
+  cleanups = [];
+});
+
+let seq = 0;
+const uniqueId = (tag: string) => `rtc-${tag}-${process.pid}-${++seq}`;
+
+function harness(): RuntimeHarness {
+  const h = runtimeHarness();
+  cleanups.push(() => h.cleanup());
+  return h;
+}
+
+// One rootfs for the whole file (copying busybox and its links per test is the slow part); configs vary per test.
+let sharedBundle: Bundle | undefined;
+function bundle(args: string[], adjust: (spec: any) => void = () => {}): Bundle {
+  if (!sharedBundle) {
+    sharedBundle = makeBundle("gantry-rtc-bundle-");
+    // Reachable by a user namespace's root (an unprivileged uid on the host), as runc also requires.
+    chmodSync(sharedBundle.dir, 0o755);
+  }
+  const spec = defaultSpec(args);
+  adjust(spec);
+  sharedBundle.writeConfig(spec);
+  return sharedBundle;
+}
+process.on("exit", () => sharedBundle?.cleanup());
+
+function scratch(): string {
+  const d = mkdtempSync(join(tmpdir(), "gantry-rtc-out-"));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** Runs args in a fresh container (foreground) and returns what it printed. */
+function inside(script: string, adjust: (spec: any) => void = () => {}, h: RuntimeHarness = harness()): string {
+  const b = bundle(["/bin/sh", "-c", script], adjust);
+  const r = h.run(["run", "-b", b.dir, h.track(uniqueId("in"))]);
+  assert.equal(r.status, 0, `container failed (${r.status}): ${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+function mountsOf(out: string): Map<string, { type: string; opts: string[] }> {
+  const m = new Map<string, { type: string; opts: string[] }>();
+  for (const line of out.trim().split("\n")) {
+    const [, point, type, opts] = line.split(" ");
+    if (point) m.set(point, { type, opts: opts.split(",") });
+  }
+  return m;
+}
+
+test("mounts: the table a user sees, with options, bind mounts and a read-only root", () => {
+  const host = scratch();
+  writeFileSync(join(host, "hello.txt"), "from the host\n");
+  const out = inside(
+    "cat /proc/self/mounts; echo ---; cat /data/hello.txt; touch /data/x 2>/dev/null && echo data-writable; " +
+      "touch /rootfile 2>/dev/null && echo root-writable; touch /tmp/t && echo tmp-writable; echo ok",
+    (s) => {
+      s.root.readonly = true;
+      s.mounts.push({ destination: "/data", type: "bind", source: host, options: ["rbind", "ro", "nosuid"] });
+      s.mounts.push({ destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nodev", "mode=1777", "size=1m"] });
+    },
+  );
+  const [table, rest] = out.split("---\n");
+  const m = mountsOf(table);
+  assert.deepEqual(m.get("/")!.opts.includes("ro"), true);
+  assert.equal(m.get("/proc")!.type, "proc");
+  assert.equal(m.get("/dev")!.type, "tmpfs");
+  assert.equal(m.get("/dev/pts")!.type, "devpts");
+  assert.equal(m.get("/dev/shm")!.type, "tmpfs");
+  assert.equal(m.get("/dev/mqueue")!.type, "mqueue");
+  assert.equal(m.get("/sys")!.type, "sysfs");
+  assert.ok(m.get("/sys")!.opts.includes("ro"));
+  assert.ok(m.get("/data")!.opts.includes("ro") && m.get("/data")!.opts.includes("nosuid"));
+  assert.equal(m.get("/tmp")!.type, "tmpfs");
+  assert.ok(m.get("/tmp")!.opts.includes("size=1024k"));
+  assert.ok([...m.keys()].some((k) => k.startsWith("/sys/fs/cgroup")), "cgroup filesystem mounted");
+  assert.match(rest, /from the host/);
+  assert.doesNotMatch(rest, /data-writable/);
+  assert.doesNotMatch(rest, /root-writable/);
+  assert.match(rest, /tmp-writable/);
+});
+
+test("masked and read-only paths; default devices and /dev links", () => {
+  const out = inside(
+    "wc -c < /proc/timer_list; ls /proc/acpi | wc -l; echo 1 > /proc/sys/kernel/ns_last_pid 2>/dev/null && echo sys-writable; " +
+      "ls -l /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/mynull; readlink /dev/fd; readlink /dev/stdin; readlink /dev/ptmx; " +
+      "echo x > /dev/mynull && echo mynull-ok",
+    (s) => {
+      s.linux.devices = [{ path: "/dev/mynull", type: "c", major: 1, minor: 3, fileMode: 0o600, uid: 0, gid: 0 }];
+    },
+  );
+  const lines = out.trim().split("\n");
+  assert.equal(lines[0].trim(), "0"); // /proc/timer_list is /dev/null
+  assert.equal(lines[1].trim(), "0"); // /proc/acpi is an empty tmpfs
+  assert.doesNotMatch(out, /sys-writable/);
+  for (const [dev, nums] of [["null", "1, +3"], ["zero", "1, +5"], ["full", "1, +7"], ["random", "1, +8"], ["urandom", "1, +9"], ["tty", "5, +0"]]) {
+    assert.match(out, new RegExp(`^crw-rw-rw-.*${nums}.* /dev/${dev}$`, "m"), dev);
+  }
+  assert.match(out, /^crw-------.*1, +3.* \/dev\/mynull$/m);
+  assert.match(out, /^\/proc\/self\/fd$/m);
+  assert.match(out, /^\/proc\/self\/fd\/0$/m);
+  assert.match(out, /^pts\/ptmx$/m);
+  assert.match(out, /mynull-ok/);
+});
+
+test("capabilities, no_new_privs, user, groups, umask, rlimits and cwd as configured", () => {
+  const out = inside("grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status; umask; ulimit -n; ulimit -Hn; pwd", (s) => {
+    s.process.user = { uid: 1000, gid: 1001, additionalGids: [20, 30], umask: 0o27 };
+    s.process.capabilities = {
+      bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"],
+      effective: ["CAP_KILL"],
+      permitted: ["CAP_KILL", "CAP_CHOWN"],
+      inheritable: ["CAP_KILL"],
+      ambient: ["CAP_KILL"],
+    };
+    s.process.noNewPrivileges = false;
+    s.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 123, hard: 456 }];
+    s.process.cwd = "/work/dir";
+  });
+  assert.match(out, /^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+  assert.match(out, /^Gid:\s+1001\s+1001\s+1001\s+1001$/m);
+  assert.match(out, /^Groups:\s+20 30\s*$/m);
+  assert.match(out, /^NoNewPrivs:\s+0$/m);
+  // After execve as uid 1000 only the ambient set survives: CAP_KILL (bit 5) in inh/prm/eff/amb.
+  assert.match(out, /^CapInh:\s+0000000000000020$/m);
+  assert.match(out, /^CapPrm:\s+0000000000000020$/m);
+  assert.match(out, /^CapEff:\s+0000000000000020$/m);
+  assert.match(out, /^CapAmb:\s+0000000000000020$/m);
+  assert.match(out, /^CapBnd:\s+0000000000002021$/m); // CHOWN(0) KILL(5) NET_RAW(13)
+  assert.match(out, /^0027$/m);
+  assert.match(out, /^123$/m);
+  assert.match(out, /^456$/m);
+  assert.match(out, /^\/work\/dir$/m);
+});
+
+test("user namespace: uid/gid maps as configured, files owned through the mapping", () => {
+  const out = inside("cat /proc/self/uid_map /proc/self/gid_map; id -u; touch /tmp/owned; stat -c %u /tmp/owned", (s) => {
+    s.linux.namespaces.push({ type: "user" });
+    s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    // devpts' gid=5 must be mapped, which it is; /sys cannot be mounted read-write without its netns: keep ro.
+    s.mounts.push({ destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["mode=1777"] });
+  });
+  const lines = out.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" "));
+  assert.equal(lines[0], "0 100000 65536");
+  assert.equal(lines[1], "0 100000 65536");
+  assert.equal(lines[2], "0");
+  assert.equal(lines[3], "0");
+});
+
+test("a network namespace joined by path, a sysctl in it, hostname and domainname", () => {
+  const ns = `gantry-rtc-${process.pid}-${++seq}`;
+  execFileSync("ip", ["netns", "add", ns]);
+  cleanups.push(() => execFileSync("ip", ["netns", "del", ns]));
+  execFileSync("ip", ["-n", ns, "link", "add", "gantry0", "type", "veth", "peer", "name", "gantry1"]);
+  const inode = statSync(`/run/netns/${ns}`).ino;
+  const out = inside("readlink /proc/self/ns/net; ip -o link | cut -d: -f2; hostname; cat /proc/sys/kernel/domainname; cat /proc/sys/net/ipv4/ip_forward", (s) => {
+    s.linux.namespaces = s.linux.namespaces.map((n: any) => (n.type === "network" ? { type: "network", path: `/run/netns/${ns}` } : n));
+    s.hostname = "joined";
+    s.domainname = "example.test";
+    s.linux.sysctl = { "net.ipv4.ip_forward": "1" };
+  });
+  assert.match(out, new RegExp(`^net:\\[${inode}\\]$`, "m"));
+  assert.match(out, /^ gantry0@gantry1$/m);
+  assert.match(out, /^joined$/m);
+  assert.match(out, /^example\.test$/m);
+  assert.match(out, /^1$/m);
+  assert.equal(execFileSync("ip", ["netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"], { encoding: "utf8" }).trim(), "1");
+});
+
+test("hooks run in order with the state on stdin; a failing or slow hook stops the container", () => {
+  const h = harness();
+  const out = scratch();
+  const log = join(out, "hooks.log");
+  writeFileSync(log, "");
+  const hook = join(out, "hook.sh");
+  // Each hook appends its name and the status it was given on stdin.
+  // The log sits next to the script: the host path for runtime hooks, /out inside the container.
+  writeFileSync(hook, `#!/bin/sh\nread -r state\nstatus=$(echo "$state" | sed 's/.*"status":"\\([a-z]*\\)".*/\\1/')\necho "$1 $status" >> "$(dirname "$0")/hooks.log"\n`);
+  chmodSync(hook, 0o755);
+  const b = bundle(["/bin/sh", "-c", "echo main >> /out/hooks.log"], (s) => {
+    s.mounts.push({ destination: "/out", type: "bind", source: out, options: ["rbind"] });
+    const at = (name: string) => [{ path: hook, args: ["hook.sh", name] }];
+    s.hooks = {
+      prestart: at("prestart"),
+      createRuntime: at("createRuntime"),
+      createContainer: at("createContainer"),
+      // startContainer runs inside the container: the script is reached through the bind mount.
+      startContainer: [{ path: "/bin/sh", args: ["sh", "/out/hook.sh", "startContainer"] }],
+      poststart: at("poststart"),
+      poststop: at("poststop"),
+    };
+  });
+  const id = h.track(uniqueId("hooks"));
+  h.ok(["create", "-b", b.dir, id], { stdoutFile: join(out, "stdout") });
+  h.ok(["start", id]);
+  const wait = Date.now() + 5000;
+  while (!readFileSync(log, "utf8").includes("main") && Date.now() < wait) execFileSync("sleep", ["0.02"]);
+  h.ok(["delete", "--force", id]);
+  const lines = readFileSync(log, "utf8").trim().split("\n");
+  const order = lines.map((l) => l.split(" ")[0]);
+  // poststart may run before or after the program's own line; everything else is ordered.
+  const withoutMain = order.filter((o) => o !== "main");
+  assert.deepEqual(withoutMain, ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
+  assert.ok(order.indexOf("main") > order.indexOf("startContainer"));
+  assert.match(lines.find((l) => l.startsWith("prestart"))!, /creating/);
+  assert.match(lines.find((l) => l.startsWith("startContainer"))!, /created/);
+  assert.match(lines.find((l) => l.startsWith("poststart"))!, /running/);
+  assert.match(lines.find((l) => l.startsWith("poststop"))!, /stopped/);
+
+  // A failing createRuntime hook: create fails naming it and leaves nothing behind.
+  const failing = join(out, "fail.sh");
+  writeFileSync(failing, "#!/bin/sh\nexit 4\n");
+  chmodSync(failing, 0o755);
+  bundle(["/bin/true"], (s) => (s.hooks = { createRuntime: [{ path: failing }] }));
+  const bad = h.run(["create", "-b", b.dir, h.track(uniqueId("badhook"))], { stdoutFile: join(out, "stdout") });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /createRuntime hook .*fail\.sh: exited with status 4/);
+
+  // A hook past its timeout is killed.
+  bundle(["/bin/true"], (s) => (s.hooks = { prestart: [{ path: "/bin/sleep", args: ["sleep", "10"], timeout: 1 }] }));
+  const slow = h.run(["create", "-b", b.dir, h.track(uniqueId("slowhook"))], { stdoutFile: join(out, "stdout") });
+  assert.notEqual(slow.status, 0);
+  assert.match(slow.stderr, /prestart hook \/bin\/sleep: timed out after 1 s/);
+  assert.equal(JSON.parse(h.ok(["list", "--format", "json"])).length, 0);
+});
