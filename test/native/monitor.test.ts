@@ -1,15 +1,15 @@
 // gantry-monitor: the per-container supervisor, driven as the agent drives it, on real busybox containers.
-import { test, before, afterEach } from "node:test";
+import { describe, test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeBundle, defaultSpec, GANTRY_MONITOR, REPO_ROOT } from "../support/bundle.ts";
+import { makeBundle, defaultSpec, GANTRY_MONITOR, GANTRY_RUNTIME, REPO_ROOT } from "../support/bundle.ts";
 
-// The OCI runtime the monitor drives in these tests.
-const RUNTIME = process.env.GANTRY_MONITOR_TEST_RUNTIME ?? "/usr/sbin/runc";
+// The OCI runtimes the monitor drives: ours, and runc (the monitor works with anything that has runc's command line).
+const RUNTIMES = [GANTRY_RUNTIME, "/usr/sbin/runc"];
 
 // Undo steps for the current test, run last-in first-out even when the test failed.
 let cleanups: Array<() => void> = [];
@@ -25,12 +25,13 @@ afterEach(() => {
 });
 
 before(() => {
-  execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-monitor"], { stdio: "inherit" });
+  execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-monitor", "build/gantry-runtime"], { stdio: "inherit" });
 });
 
 let seq = 0;
 
 interface World {
+  runtime: string;
   id: string;
   dir: string;
   root: string;
@@ -43,7 +44,7 @@ interface World {
 }
 
 /** A fresh bundle running `args`, a runtime state root and paths for the monitor's files; all removed afterwards. */
-function world(args: string[], adjust: (spec: any) => void = () => {}, terminal = false): World {
+function makeWorld(runtime: string, args: string[], adjust: (spec: any) => void = () => {}, terminal = false): World {
   const bundle = makeBundle("gantry-mon-bundle-");
   const spec = defaultSpec(args, terminal);
   adjust(spec);
@@ -51,6 +52,7 @@ function world(args: string[], adjust: (spec: any) => void = () => {}, terminal 
   const dir = mkdtempSync(join(tmpdir(), "gantry-mon-"));
   const id = `mon-${process.pid}-${++seq}`;
   const w: World = {
+    runtime,
     id,
     dir,
     root: join(dir, "state"),
@@ -65,7 +67,7 @@ function world(args: string[], adjust: (spec: any) => void = () => {}, terminal 
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => {
     // the container first (the monitor then finishes by itself), then a monitor that is somehow still there
-    spawnSync(RUNTIME, ["--root", w.root, "delete", "--force", id], { stdio: "ignore" });
+    spawnSync(runtime, ["--root", w.root, "delete", "--force", id], { stdio: "ignore" });
     const pid = readPid(w.pidFile);
     if (pid && alive(pid)) process.kill(pid, "SIGKILL");
   });
@@ -74,7 +76,7 @@ function world(args: string[], adjust: (spec: any) => void = () => {}, terminal 
 
 function monitorArgs(w: World, extra: string[] = []): string[] {
   return [
-    "--id", w.id, "--bundle", w.bundle, "--runtime", RUNTIME, "--root", w.root,
+    "--id", w.id, "--bundle", w.bundle, "--runtime", w.runtime, "--root", w.root,
     "--log-path", w.log, "--exit-file", w.exitFile, "--pid-file", w.pidFile,
     "--container-pid-file", w.containerPidFile, "--monitor-log", join(w.dir, "monitor.log"), ...extra,
   ];
@@ -230,251 +232,257 @@ class AttachClient {
   }
 }
 
-test("--help, bad command lines and a container that cannot start are reported synchronously", () => {
-  const help = spawnSync(GANTRY_MONITOR, ["--help"], { encoding: "utf8" });
-  assert.equal(help.status, 0);
-  assert.match(help.stdout, /Usage: gantry-monitor/);
-  assert.match(help.stdout, /--attach-socket/);
+for (const RUNTIME of RUNTIMES) {
+  describe(`gantry-monitor driving ${RUNTIME.split("/").pop()}`, () => {
+    const world = (args: string[], adjust?: (spec: any) => void, terminal?: boolean) => makeWorld(RUNTIME, args, adjust, terminal);
 
-  const w = world(["/no/such/program"]);
-  const noId = spawnSync(GANTRY_MONITOR, ["--bundle", w.bundle, "--log-path", w.log, "--exit-file", w.exitFile], { encoding: "utf8" });
-  assert.equal(noId.status, 2);
-  assert.match(noId.stderr, /gantry-monitor: --id is required/);
-  const badId = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, id: "../evil" }), { encoding: "utf8" });
-  assert.equal(badId.status, 2);
-  assert.match(badId.stderr, /invalid container id \.\.\/evil/);
-  const badSize = spawnSync(GANTRY_MONITOR, monitorArgs(w, ["--log-max-size", "12k"]), { encoding: "utf8" });
-  assert.equal(badSize.status, 2);
-  assert.match(badSize.stderr, /--log-max-size: not a byte count: 12k/);
-  const badExit = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, exitFile: "/no/such/dir/exit.json" }), { encoding: "utf8" });
-  assert.equal(badExit.status, 2);
-  assert.match(badExit.stderr, /--exit-file: cannot write in the directory \/no\/such\/dir/);
+    test("--help, bad command lines and a container that cannot start are reported synchronously", () => {
+      const help = spawnSync(GANTRY_MONITOR, ["--help"], { encoding: "utf8" });
+      assert.equal(help.status, 0);
+      assert.match(help.stdout, /Usage: gantry-monitor/);
+      assert.match(help.stdout, /--attach-socket/);
 
-  const r = startMonitor(w);
-  assert.equal(r.status, 1);
-  assert.match(r.stderr, /^gantry-monitor: create container mon-\S+: .*no\/such\/program/);
-  const json = startMonitor(w, ["--log-format", "json"]);
-  assert.equal(json.status, 1);
-  assert.match(JSON.parse(json.stderr).msg, /create container/);
-  // nothing left behind: no container, no monitor
-  const list = execFileSync(RUNTIME, ["--root", w.root, "list", "-q"], { encoding: "utf8" });
-  assert.equal(list.trim(), "");
-  assert.equal(existsSync(w.pidFile), false);
-  assert.equal(existsSync(w.exitFile), false);
-});
+      const w = world(["/no/such/program"]);
+      const noId = spawnSync(GANTRY_MONITOR, ["--bundle", w.bundle, "--log-path", w.log, "--exit-file", w.exitFile], { encoding: "utf8" });
+      assert.equal(noId.status, 2);
+      assert.match(noId.stderr, /gantry-monitor: --id is required/);
+      const badId = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, id: "../evil" }), { encoding: "utf8" });
+      assert.equal(badId.status, 2);
+      assert.match(badId.stderr, /invalid container id \.\.\/evil/);
+      const badSize = spawnSync(GANTRY_MONITOR, monitorArgs(w, ["--log-max-size", "12k"]), { encoding: "utf8" });
+      assert.equal(badSize.status, 2);
+      assert.match(badSize.stderr, /--log-max-size: not a byte count: 12k/);
+      const badExit = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, exitFile: "/no/such/dir/exit.json" }), { encoding: "utf8" });
+      assert.equal(badExit.status, 2);
+      assert.match(badExit.stderr, /--exit-file: cannot write in the directory \/no\/such\/dir/);
 
-test("logs stdout and stderr as timestamped CRI records and records exit code 3", async () => {
-  const long = 20_000;
-  const w = world([
-    "sh", "-c",
-    `echo out1; echo err1 >&2; echo out2; head -c ${long} /dev/zero | tr '\\0' a; echo; printf 'no newline'; exit 3`,
-  ]);
-  const started = startOk(w);
-  assert.equal(readPid(w.pidFile), started.monitorPid);
-  assert.equal(readPid(w.containerPidFile), started.containerPid);
+      const r = startMonitor(w);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^gantry-monitor: create container mon-\S+: .*no\/such\/program/);
+      const json = startMonitor(w, ["--log-format", "json"]);
+      assert.equal(json.status, 1);
+      assert.match(JSON.parse(json.stderr).msg, /create container/);
+      // nothing left behind: no container, no monitor
+      const list = execFileSync(RUNTIME, ["--root", w.root, "list", "-q"], { encoding: "utf8" });
+      assert.equal(list.trim(), "");
+      assert.equal(existsSync(w.pidFile), false);
+      assert.equal(existsSync(w.exitFile), false);
+    });
 
-  const exit = await waitExit(w);
-  assert.deepEqual({ ...exit, exitedAt: "" }, { exitCode: 3, signal: null, exitedAt: "", oomKilled: false });
+    test("logs stdout and stderr as timestamped CRI records and records exit code 3", async () => {
+      const long = 20_000;
+      const w = world([
+        "sh", "-c",
+        `echo out1; echo err1 >&2; echo out2; head -c ${long} /dev/zero | tr '\\0' a; echo; printf 'no newline'; exit 3`,
+      ]);
+      const started = startOk(w);
+      assert.equal(readPid(w.pidFile), started.monitorPid);
+      assert.equal(readPid(w.containerPidFile), started.containerPid);
 
-  const records = parseLog(w.log);
-  const got = lines(records, "stdout");
-  assert.equal(got.length, 4, `stdout lines: ${got.map((l) => l.slice(0, 40))}`);
-  assert.ok(got[2] === "a".repeat(long), "the long line is whole");
-  assert.deepEqual([got[0], got[1], got[3]], ["out1", "out2", "no newline"]);
-  assert.deepEqual(lines(records, "stderr"), ["err1"]);
-  // the 20000-byte line was split: P records first, then the F record that ends it
-  const longParts = records.filter((r) => r.stream === "stdout" && r.content.startsWith("a"));
-  assert.ok(longParts.length >= 2);
-  assert.ok(longParts.slice(0, -1).every((r) => r.tag === "P"));
-  assert.equal(longParts.at(-1)!.tag, "F");
-  // a stream ending without a newline leaves a P record
-  const lastOut = records.filter((r) => r.stream === "stdout").at(-1)!;
-  assert.deepEqual(lastOut, { ...lastOut, content: "no newline", tag: "P" });
-  // (the two pipes are read in turn, so only each stream's own records are in time order)
-  for (const stream of ["stdout", "stderr"]) {
-    const times = records.filter((r) => r.stream === stream).map((r) => r.time);
-    assert.deepEqual(times, [...times].sort(), "timestamps never go backwards");
-  }
+      const exit = await waitExit(w);
+      assert.deepEqual({ ...exit, exitedAt: "" }, { exitCode: 3, signal: null, exitedAt: "", oomKilled: false });
 
-  // the monitor deleted the container when it exited
-  const state = spawnSync(RUNTIME, ["--root", w.root, "state", w.id], { encoding: "utf8" });
-  assert.notEqual(state.status, 0);
-});
+      const records = parseLog(w.log);
+      const got = lines(records, "stdout");
+      assert.equal(got.length, 4, `stdout lines: ${got.map((l) => l.slice(0, 40))}`);
+      assert.ok(got[2] === "a".repeat(long), "the long line is whole");
+      assert.deepEqual([got[0], got[1], got[3]], ["out1", "out2", "no newline"]);
+      assert.deepEqual(lines(records, "stderr"), ["err1"]);
+      // the 20000-byte line was split: P records first, then the F record that ends it
+      const longParts = records.filter((r) => r.stream === "stdout" && r.content.startsWith("a"));
+      assert.ok(longParts.length >= 2);
+      assert.ok(longParts.slice(0, -1).every((r) => r.tag === "P"));
+      assert.equal(longParts.at(-1)!.tag, "F");
+      // a stream ending without a newline leaves a P record
+      const lastOut = records.filter((r) => r.stream === "stdout").at(-1)!;
+      assert.deepEqual(lastOut, { ...lastOut, content: "no newline", tag: "P" });
+      // (the two pipes are read in turn, so only each stream's own records are in time order)
+      for (const stream of ["stdout", "stderr"]) {
+        const times = records.filter((r) => r.stream === stream).map((r) => r.time);
+        assert.deepEqual(times, [...times].sort(), "timestamps never go backwards");
+      }
 
-test("the container and its log go on after the process that started the monitor is killed with SIGKILL", async () => {
-  const w = world(["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.05; done"]);
-  // the "agent": a shell that starts the monitor, then lingers; killed with its whole process group
-  const agent = spawn("sh", ["-c", '"$0" "$@" && echo started && exec sleep 600', GANTRY_MONITOR, ...monitorArgs(w)], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  cleanups.push(() => {
-    try {
+      // the monitor deleted the container when it exited
+      const state = spawnSync(RUNTIME, ["--root", w.root, "state", w.id], { encoding: "utf8" });
+      assert.notEqual(state.status, 0);
+    });
+
+    test("the container and its log go on after the process that started the monitor is killed with SIGKILL", async () => {
+      const w = world(["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.05; done"]);
+      // the "agent": a shell that starts the monitor, then lingers; killed with its whole process group
+      const agent = spawn("sh", ["-c", '"$0" "$@" && echo started && exec sleep 600', GANTRY_MONITOR, ...monitorArgs(w)], {
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      cleanups.push(() => {
+        try {
+          process.kill(-agent.pid!, "SIGKILL");
+        } catch {}
+      });
+      let out = "";
+      agent.stdout!.on("data", (d) => (out += d));
+      await waitFor("the agent to report the container started", () => out.includes("started"));
+      const monitorPid = readPid(w.pidFile)!;
+      const containerPid = readPid(w.containerPidFile)!;
+      // detached: neither in the agent's session nor its child
+      assert.notEqual(procStat(monitorPid)![3], procStat(agent.pid!)![3]);
+      assert.notEqual(Number(procStat(monitorPid)![1]), agent.pid);
+
       process.kill(-agent.pid!, "SIGKILL");
-    } catch {}
+      await waitFor("the agent to die", () => !alive(agent.pid!));
+      const sizeAtKill = statSync(w.log).size;
+      await waitFor("the log to keep growing", () => statSync(w.log).size > sizeAtKill + 200);
+      assert.ok(alive(monitorPid), "monitor alive");
+      assert.ok(alive(containerPid), "container alive");
+      const ticks = lines(parseLog(w.log), "stdout");
+      assert.ok(ticks.length > 3);
+      ticks.forEach((t, i) => assert.equal(t, `tick ${i + 1}`));
+
+      execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
+      const exit = await waitExit(w);
+      assert.equal(exit.signal, 9);
+      assert.equal(exit.exitCode, 137);
+      assert.equal(exit.oomKilled, false);
+    });
+
+    test("a container stopped with SIGTERM through the runtime records the signal", async () => {
+      // without its own pid namespace `sleep` is not an init, so SIGTERM's default action kills it
+      const w = world(["sleep", "600"], (spec) => {
+        spec.linux.namespaces = spec.linux.namespaces.filter((ns: any) => ns.type !== "pid");
+      });
+      startOk(w);
+      execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "TERM"]);
+      const exit = await waitExit(w);
+      assert.equal(exit.signal, 15);
+      assert.equal(exit.exitCode, 143);
+    });
+
+    test("attach: clients receive live stdout and stderr, their stdin reaches the container, leaving is harmless", async () => {
+      const w = world(["sh", "-c", 'while read l; do echo "out:$l"; echo "err:$l" >&2; done; echo bye']);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      const a = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => a.sock.destroy());
+      // a client that connects and vanishes, and one that breaks the protocol (and is cut off), disturb no one
+      const b = await AttachClient.connect(w.attachSocket);
+      b.sock.destroy();
+      const bad = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => bad.sock.destroy());
+      bad.send(9, "what");
+      await waitFor("the monitor to drop the misbehaving client", () => bad.ended);
+
+      a.send(FRAME.stdin, "hello\n");
+      await waitFor("echoed stdout", () => a.text(FRAME.stdout).includes("out:hello\n"));
+      await waitFor("echoed stderr", () => a.text(FRAME.stderr).includes("err:hello\n"));
+      // a third client joins; both see the next line
+      const c = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => c.sock.destroy());
+      a.send(FRAME.stdin, "second\n");
+      await waitFor("c sees output", () => c.text(FRAME.stdout).includes("out:second\n"));
+      assert.equal(c.text(FRAME.stdout).includes("out:hello"), false, "attach is live, not a replay");
+
+      a.send(FRAME.closeStdin);
+      await waitFor("the exit frame", () => a.frames.some((f) => f.type === FRAME.exit));
+      const exitFrame = JSON.parse(a.frames.find((f) => f.type === FRAME.exit)!.data.toString());
+      assert.equal(exitFrame.exitCode, 0);
+      await waitFor("the monitor to close the client", () => a.ended);
+      assert.ok(a.text(FRAME.stdout).endsWith("bye\n"));
+      const exit = await waitExit(w);
+      assert.deepEqual(exit, exitFrame);
+      assert.deepEqual(lines(parseLog(w.log), "stdout"), ["out:hello", "out:second", "bye"]);
+      assert.deepEqual(lines(parseLog(w.log), "stderr"), ["err:hello", "err:second"]);
+      assert.equal(existsSync(w.attachSocket), false, "the attach socket is removed");
+    });
+
+    test("a terminal container works through the console socket, with input and resize", async () => {
+      const w = world(["sh", "-c", "read x; tty; stty size; echo got:$x"], () => {}, true);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin", "--terminal"]);
+      const a = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => a.sock.destroy());
+      const size = Buffer.alloc(4);
+      size.writeUInt16BE(42, 0);
+      size.writeUInt16BE(123, 2);
+      a.send(FRAME.resize, size);
+      a.send(FRAME.stdin, "abc\n");
+      await waitFor("the exit frame", () => a.frames.some((f) => f.type === FRAME.exit));
+      const out = a.text(FRAME.stdout);
+      assert.match(out, /\/dev\/pts\/\d+\r\n/);
+      assert.match(out, /42 123\r\n/);
+      assert.match(out, /got:abc\r\n/);
+      assert.equal(a.text(FRAME.stderr), "", "a terminal has one output stream");
+      const exit = await waitExit(w);
+      assert.equal(exit.exitCode, 0);
+      const logged = lines(parseLog(w.log), "stdout");
+      assert.ok(logged.includes("got:abc"), `log: ${JSON.stringify(logged)}`);
+      assert.ok(logged.includes("42 123"));
+    });
+
+    test("a memory hog over its memory limit is recorded as OOM-killed", async () => {
+      const w = world(["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"], (spec) => {
+        spec.linux.resources = { ...spec.linux.resources, memory: { limit: 16 * 1024 * 1024 } };
+      });
+      startOk(w);
+      const exit = await waitExit(w);
+      assert.equal(exit.oomKilled, true);
+      assert.equal(exit.signal, 9);
+    });
+
+    test("log rotation by size keeps every line, in order, within the size bound", async () => {
+      const n = 3000;
+      const maxSize = 4096;
+      const all = world(["seq", "1", String(n)]);
+      startOk(all, ["--log-max-size", String(maxSize), "--log-max-files", "100"]);
+      await waitExit(all);
+      const rotated = readdirSync(all.dir).filter((f) => /^ctr\.log\.\d+$/.test(f));
+      assert.ok(rotated.length >= 5, `rotated files: ${readdirSync(all.dir)} ${readFileSync(all.log, "utf8").slice(0, 300)} ${readFileSync(join(all.dir, "monitor.log"), "utf8")}`);
+      const order = rotated.map((f) => Number(f.split(".").pop())).sort((x, y) => y - x);
+      assert.deepEqual(order, Array.from({ length: order.length }, (_, i) => order.length - i), "LOG.1 ... LOG.N without gaps");
+      const files = [...order.map((i) => `${all.log}.${i}`), all.log];
+      for (const f of files) assert.ok(statSync(f).size <= maxSize, `${f} is ${statSync(f).size} bytes`);
+      const got = files.flatMap((f) => lines(parseLog(f), "stdout"));
+      assert.deepEqual(got, Array.from({ length: n }, (_, i) => String(i + 1)));
+
+      // with --log-max-files 2 the oldest fall off; what is kept is the newest, contiguous
+      const few = world(["seq", "1", String(n)]);
+      startOk(few, ["--log-max-size", String(maxSize), "--log-max-files", "2"]);
+      await waitExit(few);
+      assert.deepEqual(readdirSync(few.dir).filter((f) => f.startsWith("ctr.log")).sort(), ["ctr.log", "ctr.log.1", "ctr.log.2"]);
+      const kept = [`${few.log}.2`, `${few.log}.1`, few.log].flatMap((f) => lines(parseLog(f), "stdout")).map(Number);
+      assert.equal(kept.at(-1), n);
+      kept.forEach((v, i) => i > 0 && assert.equal(v, kept[i - 1] + 1));
+    });
+
+    test("SIGUSR1 reopens the log, so rotation done by someone else loses no lines", async () => {
+      const w = world(["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.02; done"]);
+      const { monitorPid } = startOk(w);
+      await waitFor("some ticks", () => existsSync(w.log) && lines(parseLog(w.log), "stdout").length >= 5);
+      renameSync(w.log, `${w.log}.old`);
+      process.kill(monitorPid, "SIGUSR1");
+      await waitFor("a new log with ticks", () => existsSync(w.log) && lines(parseLog(w.log), "stdout").length >= 5);
+      execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
+      await waitExit(w);
+      const ticks = [...lines(parseLog(`${w.log}.old`), "stdout"), ...lines(parseLog(w.log), "stdout")];
+      ticks.forEach((t, i) => assert.equal(t, `tick ${i + 1}`));
+    });
+
+    test("memory: the monitor's resident set while supervising a container", async () => {
+      const w = world(["sh", "-c", "while true; do echo busy; sleep 0.05; done"]);
+      const { monitorPid } = startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      const a = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => a.sock.destroy());
+      await waitFor("output through attach", () => a.text(FRAME.stdout).includes("busy"));
+      await waitFor("a few log records", () => existsSync(w.log) && statSync(w.log).size > 500);
+      const kb = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)![1]);
+      const status = readFileSync(`/proc/${monitorPid}/status`, "utf8");
+      const rollup = readFileSync(`/proc/${monitorPid}/smaps_rollup`, "utf8");
+      const rss = kb(status, "VmRSS");
+      console.log(
+        `gantry-monitor (driving ${RUNTIME.split("/").pop()}) while logging and serving one attach client: VmRSS ${rss} kB, ` +
+          `RssAnon ${kb(status, "RssAnon")} kB (private), RssFile ${kb(status, "RssFile")} kB (libc and binary pages, shared), ` +
+          `Pss ${kb(rollup, "Pss")} kB`,
+      );
+      assert.ok(rss < 4096, `monitor RSS ${rss} kB`);
+      execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
+      await waitExit(w);
+    });
   });
-  let out = "";
-  agent.stdout!.on("data", (d) => (out += d));
-  await waitFor("the agent to report the container started", () => out.includes("started"));
-  const monitorPid = readPid(w.pidFile)!;
-  const containerPid = readPid(w.containerPidFile)!;
-  // detached: neither in the agent's session nor its child
-  assert.notEqual(procStat(monitorPid)![3], procStat(agent.pid!)![3]);
-  assert.notEqual(Number(procStat(monitorPid)![1]), agent.pid);
-
-  process.kill(-agent.pid!, "SIGKILL");
-  await waitFor("the agent to die", () => !alive(agent.pid!));
-  const sizeAtKill = statSync(w.log).size;
-  await waitFor("the log to keep growing", () => statSync(w.log).size > sizeAtKill + 200);
-  assert.ok(alive(monitorPid), "monitor alive");
-  assert.ok(alive(containerPid), "container alive");
-  const ticks = lines(parseLog(w.log), "stdout");
-  assert.ok(ticks.length > 3);
-  ticks.forEach((t, i) => assert.equal(t, `tick ${i + 1}`));
-
-  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
-  const exit = await waitExit(w);
-  assert.equal(exit.signal, 9);
-  assert.equal(exit.exitCode, 137);
-  assert.equal(exit.oomKilled, false);
-});
-
-test("a container stopped with SIGTERM through the runtime records the signal", async () => {
-  // without its own pid namespace `sleep` is not an init, so SIGTERM's default action kills it
-  const w = world(["sleep", "600"], (spec) => {
-    spec.linux.namespaces = spec.linux.namespaces.filter((ns: any) => ns.type !== "pid");
-  });
-  startOk(w);
-  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "TERM"]);
-  const exit = await waitExit(w);
-  assert.equal(exit.signal, 15);
-  assert.equal(exit.exitCode, 143);
-});
-
-test("attach: clients receive live stdout and stderr, their stdin reaches the container, leaving is harmless", async () => {
-  const w = world(["sh", "-c", 'while read l; do echo "out:$l"; echo "err:$l" >&2; done; echo bye']);
-  startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
-  const a = await AttachClient.connect(w.attachSocket);
-  cleanups.push(() => a.sock.destroy());
-  // a client that connects and vanishes, and one that breaks the protocol (and is cut off), disturb no one
-  const b = await AttachClient.connect(w.attachSocket);
-  b.sock.destroy();
-  const bad = await AttachClient.connect(w.attachSocket);
-  cleanups.push(() => bad.sock.destroy());
-  bad.send(9, "what");
-  await waitFor("the monitor to drop the misbehaving client", () => bad.ended);
-
-  a.send(FRAME.stdin, "hello\n");
-  await waitFor("echoed stdout", () => a.text(FRAME.stdout).includes("out:hello\n"));
-  await waitFor("echoed stderr", () => a.text(FRAME.stderr).includes("err:hello\n"));
-  // a third client joins; both see the next line
-  const c = await AttachClient.connect(w.attachSocket);
-  cleanups.push(() => c.sock.destroy());
-  a.send(FRAME.stdin, "second\n");
-  await waitFor("c sees output", () => c.text(FRAME.stdout).includes("out:second\n"));
-  assert.equal(c.text(FRAME.stdout).includes("out:hello"), false, "attach is live, not a replay");
-
-  a.send(FRAME.closeStdin);
-  await waitFor("the exit frame", () => a.frames.some((f) => f.type === FRAME.exit));
-  const exitFrame = JSON.parse(a.frames.find((f) => f.type === FRAME.exit)!.data.toString());
-  assert.equal(exitFrame.exitCode, 0);
-  await waitFor("the monitor to close the client", () => a.ended);
-  assert.ok(a.text(FRAME.stdout).endsWith("bye\n"));
-  const exit = await waitExit(w);
-  assert.deepEqual(exit, exitFrame);
-  assert.deepEqual(lines(parseLog(w.log), "stdout"), ["out:hello", "out:second", "bye"]);
-  assert.deepEqual(lines(parseLog(w.log), "stderr"), ["err:hello", "err:second"]);
-  assert.equal(existsSync(w.attachSocket), false, "the attach socket is removed");
-});
-
-test("a terminal container works through the console socket, with input and resize", async () => {
-  const w = world(["sh", "-c", "read x; tty; stty size; echo got:$x"], () => {}, true);
-  startOk(w, ["--attach-socket", w.attachSocket, "--stdin", "--terminal"]);
-  const a = await AttachClient.connect(w.attachSocket);
-  cleanups.push(() => a.sock.destroy());
-  const size = Buffer.alloc(4);
-  size.writeUInt16BE(42, 0);
-  size.writeUInt16BE(123, 2);
-  a.send(FRAME.resize, size);
-  a.send(FRAME.stdin, "abc\n");
-  await waitFor("the exit frame", () => a.frames.some((f) => f.type === FRAME.exit));
-  const out = a.text(FRAME.stdout);
-  assert.match(out, /\/dev\/pts\/\d+\r\n/);
-  assert.match(out, /42 123\r\n/);
-  assert.match(out, /got:abc\r\n/);
-  assert.equal(a.text(FRAME.stderr), "", "a terminal has one output stream");
-  const exit = await waitExit(w);
-  assert.equal(exit.exitCode, 0);
-  const logged = lines(parseLog(w.log), "stdout");
-  assert.ok(logged.includes("got:abc"), `log: ${JSON.stringify(logged)}`);
-  assert.ok(logged.includes("42 123"));
-});
-
-test("a memory hog over its memory limit is recorded as OOM-killed", async () => {
-  const w = world(["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"], (spec) => {
-    spec.linux.resources = { ...spec.linux.resources, memory: { limit: 16 * 1024 * 1024 } };
-  });
-  startOk(w);
-  const exit = await waitExit(w);
-  assert.equal(exit.oomKilled, true);
-  assert.equal(exit.signal, 9);
-});
-
-test("log rotation by size keeps every line, in order, within the size bound", async () => {
-  const n = 3000;
-  const maxSize = 4096;
-  const all = world(["seq", "1", String(n)]);
-  startOk(all, ["--log-max-size", String(maxSize), "--log-max-files", "100"]);
-  await waitExit(all);
-  const rotated = readdirSync(all.dir).filter((f) => /^ctr\.log\.\d+$/.test(f));
-  assert.ok(rotated.length >= 5, `rotated files: ${readdirSync(all.dir)} ${readFileSync(all.log, "utf8").slice(0, 300)} ${readFileSync(join(all.dir, "monitor.log"), "utf8")}`);
-  const order = rotated.map((f) => Number(f.split(".").pop())).sort((x, y) => y - x);
-  assert.deepEqual(order, Array.from({ length: order.length }, (_, i) => order.length - i), "LOG.1 ... LOG.N without gaps");
-  const files = [...order.map((i) => `${all.log}.${i}`), all.log];
-  for (const f of files) assert.ok(statSync(f).size <= maxSize, `${f} is ${statSync(f).size} bytes`);
-  const got = files.flatMap((f) => lines(parseLog(f), "stdout"));
-  assert.deepEqual(got, Array.from({ length: n }, (_, i) => String(i + 1)));
-
-  // with --log-max-files 2 the oldest fall off; what is kept is the newest, contiguous
-  const few = world(["seq", "1", String(n)]);
-  startOk(few, ["--log-max-size", String(maxSize), "--log-max-files", "2"]);
-  await waitExit(few);
-  assert.deepEqual(readdirSync(few.dir).filter((f) => f.startsWith("ctr.log")).sort(), ["ctr.log", "ctr.log.1", "ctr.log.2"]);
-  const kept = [`${few.log}.2`, `${few.log}.1`, few.log].flatMap((f) => lines(parseLog(f), "stdout")).map(Number);
-  assert.equal(kept.at(-1), n);
-  kept.forEach((v, i) => i > 0 && assert.equal(v, kept[i - 1] + 1));
-});
-
-test("SIGUSR1 reopens the log, so rotation done by someone else loses no lines", async () => {
-  const w = world(["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.02; done"]);
-  const { monitorPid } = startOk(w);
-  await waitFor("some ticks", () => existsSync(w.log) && lines(parseLog(w.log), "stdout").length >= 5);
-  renameSync(w.log, `${w.log}.old`);
-  process.kill(monitorPid, "SIGUSR1");
-  await waitFor("a new log with ticks", () => existsSync(w.log) && lines(parseLog(w.log), "stdout").length >= 5);
-  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
-  await waitExit(w);
-  const ticks = [...lines(parseLog(`${w.log}.old`), "stdout"), ...lines(parseLog(w.log), "stdout")];
-  ticks.forEach((t, i) => assert.equal(t, `tick ${i + 1}`));
-});
-
-test("memory: the monitor's resident set while supervising a container", async () => {
-  const w = world(["sh", "-c", "while true; do echo busy; sleep 0.05; done"]);
-  const { monitorPid } = startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
-  const a = await AttachClient.connect(w.attachSocket);
-  cleanups.push(() => a.sock.destroy());
-  await waitFor("output through attach", () => a.text(FRAME.stdout).includes("busy"));
-  await waitFor("a few log records", () => existsSync(w.log) && statSync(w.log).size > 500);
-  const kb = (text: string, field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(text)![1]);
-  const status = readFileSync(`/proc/${monitorPid}/status`, "utf8");
-  const rollup = readFileSync(`/proc/${monitorPid}/smaps_rollup`, "utf8");
-  const rss = kb(status, "VmRSS");
-  console.log(
-    `gantry-monitor while logging and serving one attach client: VmRSS ${rss} kB, ` +
-      `RssAnon ${kb(status, "RssAnon")} kB (private), RssFile ${kb(status, "RssFile")} kB (libc and binary pages, shared), ` +
-      `Pss ${kb(rollup, "Pss")} kB`,
-  );
-  assert.ok(rss < 4096, `monitor RSS ${rss} kB`);
-  execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "KILL"]);
-  await waitExit(w);
-});
+}
