@@ -3,13 +3,17 @@
 // "host" runs the backend this machine has (v1 hybrid here, v2 on a pure v2 host); "unified" runs the v2 backend
 // on the hybrid host's cgroup2 mount, which holds no resource controllers but has procs, freeze, kill and device
 // filters exactly as a pure v2 host does.
+// The last tests run busybox containers through the real native/build/gantry-runtime and check the same from
+// the outside: exit codes, what the container prints, the kernel's cgroup files, nothing left after delete.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import {
+  closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/bundle.ts";
+import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT, type Bundle } from "../support/bundle.ts";
 
 const UNIFIED = "/sys/fs/cgroup/unified";
 const hasUnifiedMount = existsSync(join(UNIFIED, "cgroup.procs"));
@@ -30,6 +34,7 @@ before(() => {
     `${src}/src/common/error.c`,
   ], { stdio: "inherit" });
   if (hasUnifiedMount && !pureV2) unifiedSubtreeBefore = readFileSync(join(UNIFIED, "cgroup.subtree_control"), "utf8");
+  execFileSync("make", ["-s", "-C", src, "build/gantry-runtime"], { stdio: "inherit" });
 });
 
 /** Removes every /gantry-test cgroup still present (after a failed test), killing what is inside first. */
@@ -59,6 +64,11 @@ function sweep(dir: string) {
 }
 
 after(() => {
+  for (const c of containers) {
+    spawnSync(GANTRY_RUNTIME, ["--root", c.root, "delete", "--force", c.id], { timeout: 30_000 });
+    c.bundle.cleanup();
+    rmSync(c.dir, { recursive: true, force: true });
+  }
   for (const h of readdirSync("/sys/fs/cgroup")) sweep(join("/sys/fs/cgroup", h, "gantry-test"));
   sweep("/sys/fs/cgroup/gantry-test");
   // The v2 backend enables controllers on the cgroup2 mount's root for its children; put it back as it was.
@@ -222,4 +232,125 @@ test("unified: linux.resources.unified writes raw files and SIGKILL goes through
   assert.equal(out["hugetlb.2MB.max"], "4194304");
   assert.equal(out.kill_all_signal, "Killed");
   assert.equal(out.left_behind, false);
+});
+
+// ---- through the runtime ----
+
+/** The kernel's file for a container's cgroup: v1 under the controller's hierarchy, v2 in the unified tree. */
+function cgFile(cgPath: string, ctrl: string, file: string): string {
+  return pureV2 ? join("/sys/fs/cgroup", cgPath, file) : join("/sys/fs/cgroup", ctrl, cgPath, file);
+}
+
+/** Directories of the cgroup still present, in any hierarchy. */
+function cgroupLeft(cgPath: string): string[] {
+  if (pureV2) return existsSync(join("/sys/fs/cgroup", cgPath)) ? [cgPath] : [];
+  return readdirSync("/sys/fs/cgroup").map((h) => join("/sys/fs/cgroup", h, cgPath)).filter((p) => existsSync(p));
+}
+
+interface Ctr { id: string; root: string; bundle: Bundle; cgPath: string; dir: string }
+const containers: Ctr[] = [];
+
+/** A busybox bundle running args with cgroupsPath /gantry-test/<id>; deleted after the file's tests. */
+function container(args: string[], adjust: (spec: any) => void = () => {}): Ctr {
+  const bundle = makeBundle("gantry-cg-bundle-");
+  const spec = defaultSpec(args);
+  const id = `cg${process.pid}-${++seq}`;
+  const cgPath = `/gantry-test/${id}`;
+  spec.linux.cgroupsPath = cgPath;
+  adjust(spec);
+  bundle.writeConfig(spec);
+  const dir = mkdtempSync(join(tmpdir(), "gantry-cg-ctr-"));
+  const c = { id, root: join(dir, "state"), bundle, cgPath, dir };
+  containers.push(c);
+  return c;
+}
+
+function rt(c: Ctr, ...args: string[]) {
+  return spawnSync(GANTRY_RUNTIME, ["--root", c.root, ...args], { encoding: "utf8", timeout: 60_000 });
+}
+
+/** create + start, the container's stdio on a file so the runtime returns at once. */
+function startDetached(c: Ctr) {
+  const out = openSync(join(c.dir, "out"), "w");
+  const created = spawnSync(GANTRY_RUNTIME, ["--root", c.root, "create", "-b", c.bundle.dir, c.id], {
+    stdio: ["ignore", out, out],
+    timeout: 60_000,
+  });
+  closeSync(out);
+  assert.equal(created.status, 0, `create: ${readFileSync(join(c.dir, "out"), "utf8")}`);
+  const started = rt(c, "start", c.id);
+  assert.equal(started.status, 0, `start: ${started.stderr}`);
+}
+
+function status(c: Ctr): string {
+  const r = rt(c, "state", c.id);
+  assert.equal(r.status, 0, `state: ${r.stderr}`);
+  return JSON.parse(r.stdout).status;
+}
+
+function waitStopped(c: Ctr) {
+  for (let i = 0; i < 400; i++) {
+    if (status(c) === "stopped") return;
+    spawnSync("sleep", ["0.05"]);
+  }
+  assert.fail(`${c.id} did not stop`);
+}
+
+test("container: a fork loop stops at the pids limit", () => {
+  const c = container(["sh", "-c", "i=0; while [ $i -lt 30 ]; do sleep 60 & i=$((i+1)); echo $i; done"], (s) => {
+    s.linux.resources.pids = { limit: 10 };
+  });
+  const r = rt(c, "run", "-b", c.bundle.dir, c.id);
+  assert.equal(r.stdout.trim().split("\n").at(-1), "9", "pid 1 and 9 sleeps make 10 tasks");
+  assert.match(r.stderr, /can't fork: Resource temporarily unavailable/);
+  assert.equal(r.status, 2, "busybox sh gives up when fork fails");
+  assert.deepEqual(cgroupLeft(c.cgPath), []);
+});
+
+test("container: a memory hog is OOM-killed, and the kernel counts it in the container's cgroup", () => {
+  const hog = ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"];
+  const limit = (s: any) => {
+    s.linux.resources.memory = { limit: 32 << 20, swap: 32 << 20 };
+  };
+  const c = container(hog, limit);
+  const r = rt(c, "run", "-b", c.bundle.dir, c.id);
+  assert.equal(r.status, 137, `run: ${r.stderr}`);
+  assert.deepEqual(cgroupLeft(c.cgPath), []);
+  // the same, stopped but not yet deleted: its cgroup holds the count
+  const d = container(hog, limit);
+  startDetached(d);
+  waitStopped(d);
+  const events = pureV2 ? cgFile(d.cgPath, "", "memory.events") : cgFile(d.cgPath, "memory", "memory.oom_control");
+  assert.match(readFileSync(events, "utf8"), /^oom_kill [1-9]/m);
+  assert.equal(rt(d, "delete", d.id).status, 0);
+  assert.deepEqual(cgroupLeft(d.cgPath), []);
+});
+
+test("container: cgroupsPath and limits, pause/resume, kill, delete removes every cgroup", () => {
+  const c = container(["sleep", "60"], (s) => {
+    s.linux.resources.memory = { limit: 64 << 20 };
+    s.linux.resources.pids = { limit: 50 };
+    s.linux.resources.cpu = { shares: 256, quota: 20000, period: 100000 };
+  });
+  startDetached(c);
+  const read = (ctrl: string, file: string) => readFileSync(cgFile(c.cgPath, ctrl, file), "utf8").trim();
+  if (pureV2) {
+    assert.equal(read("", "memory.max"), String(64 << 20));
+    assert.equal(read("", "cpu.max"), "20000 100000");
+  } else {
+    assert.equal(read("memory", "memory.limit_in_bytes"), String(64 << 20));
+    assert.equal(read("cpu", "cpu.shares"), "256");
+    assert.equal(read("cpu", "cpu.cfs_quota_us"), "20000");
+  }
+  assert.equal(read("pids", "pids.max"), "50");
+  assert.equal(rt(c, "pause", c.id).status, 0);
+  assert.equal(status(c), "paused");
+  if (pureV2) assert.match(read("", "cgroup.events"), /^frozen 1$/m);
+  else assert.equal(read("freezer", "freezer.state"), "FROZEN");
+  assert.equal(rt(c, "resume", c.id).status, 0);
+  assert.equal(status(c), "running");
+  assert.equal(rt(c, "kill", c.id, "KILL").status, 0);
+  waitStopped(c);
+  assert.equal(rt(c, "delete", c.id).status, 0);
+  assert.deepEqual(cgroupLeft(c.cgPath), []);
 });

@@ -1,13 +1,14 @@
 // The runtime's seccomp module (native/src/runtime/seccomp.c), driven through its C interface by
 // native/test-c/seccomp_driver.c: filters compiled with libseccomp, loaded into forked children by seccomp(2),
-// and the syscalls those children make, as they return.
+// and the syscalls those children make, as they return. The last test runs busybox containers through the real
+// native/build/gantry-runtime with a seccomp profile and looks from inside.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT } from "../support/bundle.ts";
+import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT } from "../support/bundle.ts";
 
 let work = "";
 let driver = "";
@@ -21,6 +22,7 @@ before(() => {
     `-I${src}/src`, "-o", driver, `${src}/test-c/seccomp_driver.c`, `${src}/src/runtime/seccomp.c`,
     `${src}/src/common/error.c`, "-lseccomp",
   ], { stdio: "inherit" });
+  execFileSync("make", ["-s", "-C", src, "build/gantry-runtime"], { stdio: "inherit" });
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -121,4 +123,48 @@ test("a Docker-sized profile compiles, and the cache makes the next compile chea
     `seccomp profile of ${out.syscalls} syscalls x 3 arches (${out.instructions} insns): ` +
       `compile median ${out.compile_median_ms} ms, cached ${out.cached_median_ms} ms`,
   );
+});
+
+/** Every compiled-filter file under dir, with its modification time. */
+function bpfFiles(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile() || !e.name.endsWith(".bpf")) continue;
+    const p = join(e.parentPath, e.name);
+    out.set(p, statSync(p).mtimeMs);
+  }
+  return out;
+}
+
+test("container: a seccomp rule denying mkdir is seen from inside; the next container reuses the compiled filter", () => {
+  const root = join(work, "runtime-root");
+  const profile = {
+    defaultAction: "SCMP_ACT_ALLOW",
+    architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+    syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }],
+  };
+  const runOnce = (n: number) => {
+    const bundle = makeBundle("gantry-seccomp-bundle-");
+    try {
+      const spec = defaultSpec(["sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/x; echo rc=$?"]);
+      spec.linux.seccomp = profile;
+      bundle.writeConfig(spec);
+      const id = `sc${process.pid}-${n}`;
+      const r = spawnSync(GANTRY_RUNTIME, ["--root", root, "run", "-b", bundle.dir, id], { encoding: "utf8", timeout: 60_000 });
+      spawnSync(GANTRY_RUNTIME, ["--root", root, "delete", "--force", id], { timeout: 30_000 });
+      return r;
+    } finally {
+      bundle.cleanup();
+    }
+  };
+  const first = runOnce(1);
+  assert.equal(first.status, 0, first.stderr);
+  assert.equal(first.stdout, "Seccomp:\t2\nrc=1\n", "filter mode, and mkdir failed with EPERM (errnoRet 1)");
+  assert.match(first.stderr, /can't create directory '\/tmp\/x': Operation not permitted/);
+  const cached = bpfFiles(root);
+  assert.equal(cached.size, 1, "one compiled filter stored under the runtime root");
+  const second = runOnce(2);
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(second.stdout, "Seccomp:\t2\nrc=1\n");
+  assert.deepEqual(bpfFiles(root), cached, "the same file, not rewritten");
 });
