@@ -18,7 +18,7 @@ static int number(const char *val, const char *flag, int64_t *out, gantry_error_
   char *end;
   errno = 0;
   long long n = strtoll(val, &end, 10);
-  if (errno || *end || *val == '\0') return gantry_error_set(err, 0, "update: %s \"%s\" is not a number", flag, val);
+  if (errno || *end || *val == '\0') return gantry_error_set(err, 0, "update: --%s \"%s\" is not a number", flag, val);
   *out = n;
   return 0;
 }
