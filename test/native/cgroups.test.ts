@@ -326,7 +326,7 @@ test("container: a memory hog is OOM-killed, and the kernel counts it in the con
   assert.deepEqual(cgroupLeft(d.cgPath), []);
 });
 
-test("container: cgroupsPath and limits, pause/resume, kill, delete removes every cgroup", () => {
+test("container: cgroupsPath and limits, exec joins, pause/resume, update, kill, delete removes every cgroup", () => {
   const c = container(["sleep", "60"], (s) => {
     s.linux.resources.memory = { limit: 64 << 20 };
     s.linux.resources.pids = { limit: 50 };
@@ -343,12 +343,21 @@ test("container: cgroupsPath and limits, pause/resume, kill, delete removes ever
     assert.equal(read("cpu", "cpu.cfs_quota_us"), "20000");
   }
   assert.equal(read("pids", "pids.max"), "50");
+  // an exec'd process joins the same cgroups
+  const exec = rt(c, "exec", c.id, "cat", "/proc/self/cgroup");
+  assert.equal(exec.status, 0, `exec: ${exec.stderr}`);
+  if (pureV2) assert.match(exec.stdout, new RegExp(`^0::${c.cgPath}$`, "m"));
+  else for (const ctrl of ["memory", "pids", "cpu", "freezer"]) assert.match(exec.stdout, new RegExp(`:${ctrl}:${c.cgPath}$`, "m"));
   assert.equal(rt(c, "pause", c.id).status, 0);
   assert.equal(status(c), "paused");
   if (pureV2) assert.match(read("", "cgroup.events"), /^frozen 1$/m);
   else assert.equal(read("freezer", "freezer.state"), "FROZEN");
   assert.equal(rt(c, "resume", c.id).status, 0);
   assert.equal(status(c), "running");
+  const updated = rt(c, "update", "--memory", String(96 << 20), "--pids-limit", "60", c.id);
+  assert.equal(updated.status, 0, `update: ${updated.stderr}`);
+  assert.equal(read(pureV2 ? "" : "memory", pureV2 ? "memory.max" : "memory.limit_in_bytes"), String(96 << 20));
+  assert.equal(read("pids", "pids.max"), "60");
   assert.equal(rt(c, "kill", c.id, "KILL").status, 0);
   waitStopped(c);
   assert.equal(rt(c, "delete", c.id).status, 0);
