@@ -245,8 +245,14 @@ static int build(const struct seccomp_config *cfg, void **bpf, size_t *bpf_len, 
     const struct seccomp_rule *r = &cfg->rules[i];
     uint32_t act;
     if (parse_action(r->action, r->has_errno_ret, r->errno_ret, &act, err) < 0) goto out;
-    /* libseccomp refuses rules that repeat the default action; they change nothing, so drop them */
-    if (act == def) continue;
+    /* libseccomp refuses rules that repeat the default action; they change nothing, so drop them (after
+     * checking their operators, so a bad profile is refused whatever its default) */
+    if (act == def) {
+      enum scmp_compare op;
+      for (size_t j = 0; j < r->n_args; j++)
+        if (parse_op(r->args[j].op, &op, err) < 0) goto out;
+      continue;
+    }
     for (size_t j = 0; j < r->n_names; j++)
       if (add_rule(ctx, r, act, r->names[j], err) < 0) goto out;
   }
