@@ -166,7 +166,7 @@ function CreateUserForm({ roles, passwordMinLength, onDone, onCancel }: { roles:
     setBusy(false);
     if (err) {
       setFields(err.fields);
-      setMessage(err.message);
+      setMessage(Object.keys(err.fields).length ? "Check the highlighted fields." : err.message);
       return;
     }
     onDone();
