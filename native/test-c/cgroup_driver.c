@@ -395,9 +395,24 @@ static void scenario_freeze(void) {
   jstr("state_after_thaw", freeze_state(buf, sizeof(buf)));
   sleep_ms(100);
   jbool("runs_after_thaw", *counter != b);
-  /* kill_all on a running cgroup: freeze, signal, thaw */
+  /* kill_all on a paused cgroup: the signal waits for resume, and the cgroup stays paused */
+  if (mgr->freeze(state, true, &err) < 0) die("freeze", &err);
   if (mgr->kill_all(state, SIGTERM, &err) < 0) die("kill_all", &err);
-  int status = wait_child(c.pid);
+  jstr("state_after_kill_all_paused", freeze_state(buf, sizeof(buf)));
+  sleep_ms(50);
+  int status;
+  /* v1 holds every signal until thaw; v2's freezer lets fatal signals (SIGTERM unhandled is one) through */
+  bool alive = waitpid(c.pid, &status, WNOHANG) == 0;
+  jbool("alive_while_paused", alive);
+  if (mgr->freeze(state, false, &err) < 0) die("thaw", &err);
+  if (alive) status = wait_child(c.pid);
+  jstr("paused_kill_all_signal", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : NULL);
+  /* kill_all on a running cgroup: freeze, signal, thaw */
+  struct child c2 = spawn(body_wait);
+  if (mgr->enter(state, c2.pid, &err) < 0) die("enter", &err);
+  release(&c2);
+  if (mgr->kill_all(state, SIGTERM, &err) < 0) die("kill_all", &err);
+  status = wait_child(c2.pid);
   jstr("kill_all_signal", WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : NULL);
   jstr("state_after_kill_all", freeze_state(buf, sizeof(buf)));
   teardown();

@@ -190,12 +190,16 @@ test("a memory hog over the limit is OOM-killed and the kill is counted", () => 
 for (const mode of ["host", "unified"] as const) {
   const skip = mode === "unified" && (!hasUnifiedMount || pureV2) ? "no separate cgroup2 mount on this host" : false;
 
-  test(`${mode}: freeze stops every task, thaw resumes them, kill_all signals them`, { skip }, () => {
+  test(`${mode}: freeze stops every task, thaw resumes them, kill_all signals them and keeps a paused cgroup paused`, { skip }, () => {
     const out = run(mode, "freeze");
     assert.equal(out.state_after_freeze, out.mode === "v1" ? "FROZEN" : "frozen");
     assert.equal(out.stopped_while_frozen, true);
     assert.equal(out.state_after_thaw, out.mode === "v1" ? "THAWED" : "thawed");
     assert.equal(out.runs_after_thaw, true);
+    assert.equal(out.state_after_kill_all_paused, out.mode === "v1" ? "FROZEN" : "frozen");
+    // v1 holds even SIGTERM until thaw; v2's freezer lets fatal signals through to frozen tasks
+    if (out.mode === "v1") assert.equal(out.alive_while_paused, true);
+    assert.equal(out.paused_kill_all_signal, "Terminated");
     assert.equal(out.kill_all_signal, "Terminated");
     assert.equal(out.state_after_kill_all, out.mode === "v1" ? "THAWED" : "thawed");
     assert.equal(out.left_behind, false);

@@ -364,13 +364,18 @@ static int v1_kill_all(const char *path, int sig, gantry_error_t *err) {
   if (v1_pids(path, &pids, &n, err) < 0) return -1;
   if (n == 0) return 0;
   cleanup_free char *freezer = dir_for(C_FREEZER, path);
-  if (freezer && v1_freeze(path, true, err) < 0) return -1;
+  cleanup_free char *before = NULL;
+  if (freezer && cgroup_read(freezer, "freezer.state", &before, err) < 0) return -1;
+  bool paused = before && strncmp(before, "FROZEN", 6) == 0;
+  if (freezer && !paused && v1_freeze(path, true, err) < 0) return -1;
   free(pids);
   pids = NULL;
   int rc = v1_pids(path, &pids, &n, err);
   for (size_t i = 0; rc == 0 && i < n; i++)
     if (kill(pids[i], sig) < 0 && errno != ESRCH) rc = gantry_error_sys(err, "kill %d in cgroup %s", pids[i], path);
-  if (freezer && v1_freeze(path, false, rc < 0 ? NULL : err) < 0 && rc == 0) rc = -1;
+  /* A paused container stays paused (its signals wait for resume), except that SIGKILL needs the tasks
+   * thawed to die on v1. */
+  if (freezer && (!paused || sig == SIGKILL) && v1_freeze(path, false, rc < 0 ? NULL : err) < 0 && rc == 0) rc = -1;
   return rc;
 }
 

@@ -208,13 +208,17 @@ static int v2_kill_all(const char *path, int sig, gantry_error_t *err) {
   cleanup_free char *dir = dir_of(path);
   /* Linux 5.14+: one write kills the whole subtree, forks included. */
   if (sig == SIGKILL && cgroup_file_exists(dir, "cgroup.kill")) return cgroup_write(dir, "cgroup.kill", "1", err);
-  if (v2_freeze(path, true, err) < 0) return -1;
+  cleanup_free char *before = NULL;
+  if (cgroup_read(dir, "cgroup.freeze", &before, err) < 0) return -1;
+  bool paused = before[0] == '1';
+  if (!paused && v2_freeze(path, true, err) < 0) return -1;
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
   int rc = v2_pids(path, &pids, &n, err);
   for (size_t i = 0; rc == 0 && i < n; i++)
     if (kill(pids[i], sig) < 0 && errno != ESRCH) rc = gantry_error_sys(err, "kill %d in cgroup %s", pids[i], path);
-  if (v2_freeze(path, false, rc < 0 ? NULL : err) < 0 && rc == 0) rc = -1;
+  /* A paused container stays paused: its signals wait for resume (SIGKILL goes through the v2 freezer). */
+  if (!paused && v2_freeze(path, false, rc < 0 ? NULL : err) < 0 && rc == 0) rc = -1;
   return rc;
 }
 
