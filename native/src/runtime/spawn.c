@@ -180,6 +180,12 @@ static void helper(const struct spawn_config *sc) {
     struct sync_msg m;
     if (sync_send(sync, SYNC_USERMAP, getpid(), NULL) < 0) _exit(1);
     if (sync_expect(sync, SYNC_USERMAP, &m, &err) < 0) goto fail;
+    /* uid 0 of the new user namespace before creating the others, so they (an ipc namespace's mqueue, say) are
+     * owned by the container's root user, exactly as runc's nsexec does (the gid follows later). */
+    if (setresuid(0, 0, 0) < 0 && errno != EINVAL) {
+      gantry_error_sys(&err, "become root in the user namespace");
+      goto fail;
+    }
   }
   int rest = sc->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP);
   if (rest && unshare(rest) < 0) {
@@ -200,19 +206,12 @@ fail:
 }
 
 pid_t spawn_process(const struct spawn_config *sc, gantry_error_t *err) {
-  if (sc->n_joins == 0) {
+  if (sc->n_joins == 0 && !(sc->new_flags & CLONE_NEWUSER)) {
     pid_t pid = raw_clone((unsigned long)(sc->new_flags & ~CLONE_NEWCGROUP));
     if (pid < 0) return gantry_error_sys(err, "clone the container process");
     if (pid == 0) {
       close(sc->parent_sync_fd);
       _exit(sc->child_fn(sc->arg, sc->child_sync_fd));
-    }
-    if (sc->new_flags & CLONE_NEWUSER) {
-      if (write_maps(sc, pid, err) < 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        return -1;
-      }
     }
     return pid;
   }

@@ -1,9 +1,11 @@
 /* Starting a process inside namespaces, and the message protocol between the runtime and that process.
  *
  * Two shapes, chosen per call:
- *  - fast: nothing to join — one clone() with every new namespace; the child is the container's process.
- *  - joining: a fork()ed helper setns()es into the namespaces to join (user first when joined, otherwise before a
- *    new user namespace), unshares the new ones, then clone(CLONE_PARENT)s the final process so it is still the
+ *  - fast: nothing to join and no new user namespace — one clone() with every new namespace; the child is the
+ *    container's process.
+ *  - helper: a fork()ed helper setns()es into the namespaces to join (user first when joined, otherwise before a
+ *    new user namespace), creates a new user namespace (the runtime writes its maps) and becomes its root, unshares
+ *    the other new namespaces, then clone(CLONE_PARENT)s the final process so it is still the
  *    runtime's child (so `run`/`exec` can wait for it) and lands in a joined or new pid namespace.
  * Either way the final process waits for SYNC_GO before doing anything, so the runtime can put it in its cgroup
  * first. A new cgroup namespace is unshared by the process itself after SYNC_GO (rooted at its new cgroup). */
