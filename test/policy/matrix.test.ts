@@ -1,0 +1,140 @@
+// Role × action matrix: every /api/v1 route and every browser socket event, called by each role and by nobody, must
+// answer exactly as lib/auth/policy.ts says. The table below must name every route handler that exists — a new
+// route without a row fails the first test, so nothing ships unchecked.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { io as connect } from "socket.io-client";
+import { startControlPlane, type ControlPlane } from "../support/control-plane";
+import { setupOwner, signIn, userSession, api, type Role } from "../support/session";
+import { REPO_ROOT } from "../support/bundle";
+import { PERMISSIONS, ROLES, type Action } from "@/lib/auth/policy";
+
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+
+interface Row {
+  method: Method;
+  /** The route file's path under app/api/v1, with [param] segments. */
+  route: string;
+  /** What to call: params filled with values that pass authorization but touch nothing real (unknown ids). */
+  path: string;
+  body?: unknown;
+  /** The policy action the route requires; "public" routes have their own authentication (or none by design). */
+  permission: Action | "public";
+}
+
+const ROWS: Row[] = [
+  { method: "GET", route: "hosts", path: "/api/v1/hosts", permission: "hosts.read" },
+  { method: "GET", route: "hosts/[id]", path: "/api/v1/hosts/999999", permission: "hosts.read" },
+  { method: "PATCH", route: "hosts/[id]", path: "/api/v1/hosts/999999", body: { name: "renamed" }, permission: "hosts.update" },
+  { method: "DELETE", route: "hosts/[id]", path: "/api/v1/hosts/999999", permission: "hosts.revoke" },
+  { method: "POST", route: "hosts/[id]/revoke", path: "/api/v1/hosts/999999/revoke", permission: "hosts.revoke" },
+  { method: "POST", route: "join-tokens", path: "/api/v1/join-tokens", body: {}, permission: "hosts.join" },
+  { method: "GET", route: "me", path: "/api/v1/me", permission: "me.read" },
+  { method: "GET", route: "users", path: "/api/v1/users", permission: "users.read" },
+  { method: "POST", route: "users", path: "/api/v1/users", body: {}, permission: "users.manage" },
+  { method: "PATCH", route: "users/[id]", path: "/api/v1/users/no-such-user", body: { name: "x" }, permission: "users.manage" },
+  // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
+  { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
+  { method: "POST", route: "setup", path: "/api/v1/setup", body: {}, permission: "public" },
+  { method: "POST", route: "agents/join", path: "/api/v1/agents/join", body: {}, permission: "public" },
+];
+
+/** Browser socket events: [event, argument, action it needs]. */
+const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [{ event: "subscribe", arg: "hosts", permission: "hosts.read" }];
+
+function routeFiles(dir = join(REPO_ROOT, "app/api/v1")): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...routeFiles(p));
+    else if (e === "route.ts") out.push(p);
+  }
+  return out;
+}
+
+test("the matrix names every route handler under app/api/v1", () => {
+  const existing = new Set<string>();
+  for (const file of routeFiles()) {
+    const route = relative(join(REPO_ROOT, "app/api/v1"), file).replace(/\/?route\.ts$/, "");
+    for (const m of readFileSync(file, "utf8").matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)) {
+      existing.add(`${m[1]} ${route}`);
+    }
+  }
+  const covered = new Set(ROWS.map((r) => `${r.method} ${r.route}`));
+  const missing = [...existing].filter((k) => !covered.has(k));
+  const stale = [...covered].filter((k) => !existing.has(k));
+  assert.deepEqual(missing, [], `routes without a matrix row: ${missing.join(", ")}`);
+  assert.deepEqual(stale, [], `matrix rows for routes that no longer exist: ${stale.join(", ")}`);
+});
+
+let cp: ControlPlane;
+const cookies = new Map<Role, string>();
+
+before(async () => {
+  cp = await startControlPlane();
+  const owner = await setupOwner(cp);
+  const ownerCookie = await signIn(cp, owner.email, owner.password);
+  cookies.set("owner", ownerCookie);
+  for (const role of ["admin", "operator", "viewer"] as const) cookies.set(role, (await userSession(cp, ownerCookie, role)).cookie);
+});
+
+after(async () => {
+  await cp?.destroy();
+});
+
+test("every role gets exactly what the policy grants on every route; nobody signed in gets 401", async () => {
+  const failures: string[] = [];
+  for (const row of ROWS.filter((r) => r.permission !== "public")) {
+    const anon = await api(cp).request(row.method, row.path, row.body);
+    if (anon.status !== 401) failures.push(`anonymous ${row.method} ${row.path} → ${anon.status}, want 401`);
+    for (const role of ROLES) {
+      const allowed = (PERMISSIONS[row.permission as Action] as readonly string[]).includes(role);
+      const r = await api(cp, cookies.get(role)).request(row.method, row.path, row.body);
+      const denied = r.status === 401 || r.status === 403;
+      if (allowed === denied) failures.push(`${role} ${row.method} ${row.path} → ${r.status} (${JSON.stringify(r.body)}), want ${allowed ? "allowed" : "403"}`);
+      if (!allowed && r.status !== 403) failures.push(`${role} ${row.method} ${row.path} → ${r.status}, a denial must be 403`);
+      if (r.status >= 500) failures.push(`${role} ${row.method} ${row.path} → ${r.status}: a server error`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("public routes answer without a session and never with a server error", async () => {
+  for (const row of ROWS.filter((r) => r.permission === "public")) {
+    const r = await api(cp).request(row.method, row.path, row.body);
+    assert.ok(r.status < 500, `${row.method} ${row.path} → ${r.status}`);
+    assert.notEqual(r.status, 403);
+  }
+  // Setup is closed once an owner exists, whoever asks.
+  const again = await api(cp, cookies.get("viewer")).post("/api/v1/setup", { name: "X", email: "x@example.test", password: "long-enough-password" });
+  assert.equal(again.status, 409);
+});
+
+test("every role gets exactly what the policy grants on every browser socket event; nobody signed in cannot connect", async () => {
+  const anon = connect(`${cp.url}/browser`, { transports: ["websocket"], reconnection: false });
+  const refused = await new Promise<string>((resolve) => {
+    anon.on("connect", () => resolve("connected"));
+    anon.on("connect_error", (e) => resolve(e.message));
+  });
+  anon.close();
+  assert.match(refused, /unauthorized/);
+
+  for (const role of ROLES) {
+    const socket = connect(`${cp.url}/browser`, { transports: ["websocket"], reconnection: false, extraHeaders: { cookie: cookies.get(role)! } });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.on("connect", () => resolve());
+        socket.on("connect_error", reject);
+      });
+      for (const ev of SOCKET_EVENTS) {
+        const allowed = (PERMISSIONS[ev.permission] as readonly string[]).includes(role);
+        const reply = (await socket.timeout(5000).emitWithAck(ev.event, ev.arg)) as { ok: boolean; error?: string };
+        assert.equal(reply.ok, allowed, `${role} ${ev.event}(${JSON.stringify(ev.arg)}) → ${JSON.stringify(reply)}`);
+      }
+    } finally {
+      socket.close();
+    }
+  }
+});
