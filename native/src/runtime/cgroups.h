@@ -47,7 +47,9 @@ struct cgroup_resources { /* linux.resources; has_* says the field was present *
 
 struct cgroup_config {
   const char *id;           /* container id */
-  const char *cgroups_path; /* linux.cgroupsPath or NULL; relative paths are placed under the default parent */
+  /* linux.cgroupsPath or NULL. Absolute: used as is under every hierarchy; relative: under /gantry; NULL:
+   * /gantry/<id>; systemd's "slice:prefix:name": /<expanded slice>/prefix-name.scope. ".." is refused. */
+  const char *cgroups_path;
   struct cgroup_resources resources;
 };
 
@@ -61,8 +63,9 @@ int cgroup_manager_detect(const struct cgroup_manager **out, gantry_error_t *err
 struct cgroup_manager {
   enum cgroup_mode mode;
   /* Creates the cgroup(s) for cfg, applies resources, and moves pid into them. On success *state_path is an
-   * allocated string to save in the container state (v2: the unified path; v1: the path relative to each
-   * controller's mount) so later calls can find the cgroup without the config. */
+   * allocated string to save in the container state (the cgroup's path below the hierarchy root, the same under
+   * every v1 controller's mount and in the v2 tree, e.g. "/gantry/<id>") so later calls can find the cgroup
+   * without the config. On failure nothing it created is left. */
   int (*create)(const struct cgroup_config *cfg, pid_t pid, char **state_path, gantry_error_t *err);
   /* Moves another process (exec) into the container's cgroup(s). */
   int (*enter)(const char *state_path, pid_t pid, gantry_error_t *err);
@@ -72,7 +75,8 @@ struct cgroup_manager {
   int (*freeze)(const char *state_path, bool frozen, gantry_error_t *err);
   /* Fills *pids (allocated) with every pid in the container's cgroup(s). */
   int (*pids)(const char *state_path, pid_t **pids, size_t *n, gantry_error_t *err);
-  /* Sends sig to every process in the cgroup (kill --all); freezes first so no new fork escapes. */
+  /* Sends sig to every process in the cgroup (kill --all); freezes first so no new fork escapes. A paused
+   * cgroup stays paused. */
   int (*kill_all)(const char *state_path, int sig, gantry_error_t *err);
   /* Removes the cgroup(s); retries while processes are exiting. */
   int (*destroy)(const char *state_path, gantry_error_t *err);
