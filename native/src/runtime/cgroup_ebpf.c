@@ -42,7 +42,8 @@ static void emit_rule(struct program *p, const struct cgroup_device_rule *r) {
     if (r->major >= 0) emit(p, BPF_JMP32 | BPF_JNE | BPF_K, R3, 0, 0, (int32_t)(uint32_t)r->major);
     if (r->minor >= 0) emit(p, BPF_JMP32 | BPF_JNE | BPF_K, R4, 0, 0, (int32_t)(uint32_t)r->minor);
   }
-  unsigned acc = access_bits(r->access);
+  /* "a" means every device and every access, whatever access says (as v1's devices.allow/deny read it) */
+  unsigned acc = r->type == 'a' ? 7u : access_bits(r->access);
   emit(p, BPF_ALU64 | BPF_MOV | BPF_X, R7, R6, 0, 0);
   if (r->allow) {
     /* an allow rule matches only when it covers every access requested */
