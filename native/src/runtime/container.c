@@ -232,6 +232,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
   if (state_dir(ctx->root, o->id, &dir, err) < 0) return -1;
   cleanup_config struct oci_config *cfg = NULL;
   if (config_load(o->bundle ? o->bundle : ".", &cfg, err) < 0) return -1;
+  log_debug("config loaded");
   if (cfg->process == NULL) return gantry_error_set(err, 0, "config.json: process: is required to create a container");
   const struct oci_process *p = cfg->process;
   bool fg_terminal = p->terminal && o->console_socket == NULL;
@@ -337,17 +338,28 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
   proc_stat(c.pid, &st->start_time, NULL);
   log_debug("container %s: init is pid %d", o->id, (int)c.pid);
 
+  log_debug("cgroup: creating");
   struct cgroup_config cgc = {.id = o->id, .cgroups_path = cfg->cgroups_path, .resources = cfg->resources};
+  /* Meanwhile the container builds its filesystem; it waits for SYNC_GO before anything cgroup-dependent. */
   if (cgm->create(&cgc, c.pid, &st->cgroup_path, err) < 0) {
-    gantry_error_wrap(err, "cgroup");
+    /* A process that already failed explains the failure better. */
+    static struct sync_msg m;
+    gantry_error_t mine = NULL;
+    struct pollfd pfd = {sv[0], POLLIN, 0};
+    if (poll(&pfd, 1, 0) == 1 && sync_recv(sv[0], &m, NULL, &mine) == 0 && m.type == SYNC_ERROR) {
+      gantry_error_free(err);
+      sync_error(err, &m);
+    } else {
+      gantry_error_wrap(err, "cgroup");
+    }
+    gantry_error_free(&mine);
     goto out;
   }
+  log_debug("cgroup: created");
   {
     cleanup_free char *creating = state_oci_json(st, "creating", false);
-    if (sync_send(sv[0], SYNC_GO, 0, creating) < 0) {
-      gantry_error_sys(err, "start the container process");
-      goto out;
-    }
+    /* If the process has failed already, sending fails and the loop below reads its error. */
+    sync_send(sv[0], SYNC_GO, 0, creating);
     for (;;) {
       static struct sync_msg m;
       int passed = -1;
@@ -373,6 +385,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
       }
     }
   }
+  log_debug("container ready");
   if (state_save(st, err) < 0) goto out;
   if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0) goto out;
 
@@ -395,6 +408,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
       goto out;
     }
   }
+  log_debug("container process started (execve)");
   {
     gantry_error_t e = NULL;
     if (run_state_hooks(st, "poststart", "running", &e) < 0) {
@@ -408,8 +422,10 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
     goto out;
   }
   *exit_code = spawn_wait_foreground(c.pid, master);
+  log_debug("container exited with %d", *exit_code);
   c.pid = -1;
   rc = destroy(st, err);
+  log_debug("container removed");
   c.made_dir = false;
   if (rc < 0) {
     /* The container ran; report its status, the cleanup failure goes to the log. */

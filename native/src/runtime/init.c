@@ -11,6 +11,7 @@
 
 #include "common/util.h"
 #include "runtime/hooks.h"
+#include "runtime/log.h"
 #include "runtime/process.h"
 #include "runtime/rootfs.h"
 #include "runtime/spawn.h"
@@ -39,6 +40,24 @@ static int setup_terminal(const struct init_args *a, int sync, gantry_error_t *e
   return r;
 }
 
+struct cgroup_gate_arg {
+  const struct oci_config *cfg;
+  int sync;
+  char *state_json; /* received with SYNC_GO: the state for in-container hooks */
+};
+
+/* Waits until the runtime has put this process in its cgroup, then enters a new cgroup namespace rooted there. */
+static int wait_for_cgroup(void *arg, gantry_error_t *err) {
+  struct cgroup_gate_arg *g = arg;
+  static struct sync_msg m;
+  if (sync_expect(g->sync, SYNC_GO, &m, err) < 0) return -1;
+  g->state_json = xstrdup(m.text);
+  const struct oci_namespace *cgns = config_namespace(g->cfg, CLONE_NEWCGROUP);
+  if (cgns && cgns->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
+    return gantry_error_sys(err, "create the cgroup namespace");
+  return 0;
+}
+
 int container_init(void *arg, int sync) {
   const struct init_args *a = arg;
   const struct oci_config *cfg = a->cfg;
@@ -47,15 +66,7 @@ int container_init(void *arg, int sync) {
   static struct sync_msg m;
   int report = sync; /* where a failure is reported: the sync socket, later the `start` connection */
 
-  if (sync_expect(sync, SYNC_GO, &m, &err) < 0) goto fail;
-  char *state_json = xstrdup(m.text);
   umask(0);
-
-  const struct oci_namespace *cgns = config_namespace(cfg, CLONE_NEWCGROUP);
-  if (cgns && cgns->path == NULL && unshare(CLONE_NEWCGROUP) < 0) {
-    gantry_error_sys(&err, "create the cgroup namespace");
-    goto fail;
-  }
   bool userns = config_namespace(cfg, CLONE_NEWUSER) != NULL;
   if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) && errno != EINVAL) {
     gantry_error_sys(&err, "become root in the user namespace");
@@ -69,7 +80,14 @@ int container_init(void *arg, int sync) {
     gantry_error_sys(&err, "setdomainname %s", cfg->domainname);
     goto fail;
   }
-  if (rootfs_prepare(cfg, userns, &err) < 0) goto fail;
+  /* The filesystem is built while the runtime sets up the cgroup; the gate waits for SYNC_GO. */
+  struct cgroup_gate_arg gate_arg = {.cfg = cfg, .sync = sync, .state_json = NULL};
+  struct rootfs_cgroup_gate gate = {.wait = wait_for_cgroup, .arg = &gate_arg};
+  log_debug("init: started");
+  if (rootfs_prepare(cfg, userns, &gate, &err) < 0) goto fail;
+  log_debug("init: filesystem prepared");
+  if (!gate.passed && wait_for_cgroup(&gate_arg, &err) < 0) goto fail;
+  char *state_json = gate_arg.state_json;
   if (cfg->hooks.n_prestart || cfg->hooks.n_create_runtime) {
     if (sync_send(sync, SYNC_HOOKS, 0, NULL) < 0 || sync_expect(sync, SYNC_HOOKS, &m, &err) < 0) goto fail;
   }
@@ -92,6 +110,7 @@ int container_init(void *arg, int sync) {
     gantry_error_sys(&err, "chdir %s", p->cwd);
     goto fail;
   }
+  log_debug("init: ready");
   if (sync_send(sync, SYNC_READY, 0, NULL) < 0) {
     gantry_error_sys(&err, "report ready");
     goto fail;
@@ -121,6 +140,7 @@ int container_init(void *arg, int sync) {
     if (hooks_run(cfg->hooks.start_container, cfg->hooks.n_start_container, "startContainer", state_json, &err) < 0)
       goto fail;
   }
+  log_debug("init: execve %s", path);
   process_exec(&x, path, &err);
 
 fail:

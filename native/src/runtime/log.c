@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -14,10 +15,12 @@
 
 static int log_fd = -1;
 static bool log_json, log_debug_on;
+static struct timespec started;
 
 void log_init(const char *path, bool json, bool debug) {
   log_json = json;
   log_debug_on = debug;
+  clock_gettime(CLOCK_MONOTONIC, &started);
   if (path && *path) {
     log_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (log_fd < 0) {
@@ -81,6 +84,12 @@ void log_debug(const char *fmt, ...) {
   char *msg = NULL;
   if (vasprintf(&msg, fmt, ap) < 0) abort();
   va_end(ap);
-  emit("debug", msg);
+  /* Milliseconds since the runtime started: where the time of a command goes. */
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  double ms = (double)(now.tv_sec - started.tv_sec) * 1e3 + (double)(now.tv_nsec - started.tv_nsec) / 1e6;
+  char *line = xasprintf("[%.3f ms] %s", ms, msg);
+  emit("debug", line);
+  free(line);
   free(msg);
 }

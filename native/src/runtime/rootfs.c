@@ -346,7 +346,7 @@ static int make_parent_private(const char *root, gantry_error_t *err) {
   return 0;
 }
 
-int rootfs_prepare(const struct oci_config *cfg, bool in_userns, gantry_error_t *err) {
+int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_cgroup_gate *gate, gantry_error_t *err) {
   unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
   if (mount(NULL, "/", NULL, prop, NULL) < 0) return gantry_error_sys(err, "set propagation of /");
   if (mount(cfg->root_path, cfg->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -356,8 +356,14 @@ int rootfs_prepare(const struct oci_config *cfg, bool in_userns, gantry_error_t 
   if (rootfd < 0) return gantry_error_sys(err, "open the rootfs %s", cfg->root_path);
   const struct oci_namespace *cgns = config_namespace(cfg, CLONE_NEWCGROUP);
   bool new_cgroupns = cgns && cgns->path == NULL;
-  for (size_t i = 0; i < cfg->n_mounts; i++)
-    if (do_mount(rootfd, &cfg->mounts[i], new_cgroupns, err) < 0) return -1;
+  for (size_t i = 0; i < cfg->n_mounts; i++) {
+    const struct oci_mount *m = &cfg->mounts[i];
+    if (m->type && strcmp(m->type, "cgroup") == 0 && !gate->passed) {
+      if (gate->wait(gate->arg, err) < 0) return -1;
+      gate->passed = true;
+    }
+    if (do_mount(rootfd, m, new_cgroupns, err) < 0) return -1;
+  }
   bool dev_bound = false;
   if (!(has_mount(cfg, "/dev", &dev_bound) && dev_bound) && setup_dev(rootfd, cfg, in_userns, err) < 0) return -1;
   return 0;

@@ -9,8 +9,16 @@
 #include "common/error.h"
 #include "runtime/config.h"
 
+/* The container's cgroup is set up by the runtime while the container builds its filesystem; a cgroup mount has
+ * to wait for it (it shows the container's own cgroup). wait() is called once, before the first cgroup mount. */
+struct rootfs_cgroup_gate {
+  int (*wait)(void *arg, gantry_error_t *err);
+  void *arg;
+  bool passed;
+};
+
 /* Before pivot_root: everything mounted under cfg->root_path. in_userns: mknod is not allowed, devices are bound. */
-int rootfs_prepare(const struct oci_config *cfg, bool in_userns, gantry_error_t *err);
+int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_cgroup_gate *gate, gantry_error_t *err);
 /* pivot_root into the rootfs (or MS_MOVE + chroot with no_pivot). */
 int rootfs_pivot(const struct oci_config *cfg, bool no_pivot, gantry_error_t *err);
 /* After pivot_root: sysctls, masked and read-only paths. */

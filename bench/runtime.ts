@@ -1,0 +1,99 @@
+// gantry-runtime against runc (/usr/sbin/runc), alternating in one process on the same busybox bundle:
+//   node --import tsx bench/runtime.ts [RUNS]
+// Bundle: runc's default spec running /bin/true — new pid, network, ipc, uts and mount namespaces, a cgroup, the
+// usual mounts, masked paths, three capabilities. Prints medians and p90 of `run` and of create+start+delete, the
+// ratio gantry/runc, and the maximum RSS of each runtime (wait4 rusage through /usr/bin/time -f %M).
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT } from "../test/support/bundle.ts";
+
+const RUNC = "/usr/sbin/runc";
+const RUNS = Number(process.argv[2] ?? 200);
+
+execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-runtime"], { stdio: "inherit" });
+
+const bundle = makeBundle("gantry-bench-");
+bundle.writeConfig(defaultSpec(["/bin/true"]));
+const roots = { gantry: mkdtempSync(join(tmpdir(), "gantry-bench-root-")), runc: mkdtempSync(join(tmpdir(), "runc-bench-root-")) };
+const bins = { gantry: GANTRY_RUNTIME, runc: RUNC };
+type Name = keyof typeof bins;
+
+let seq = 0;
+function invoke(name: Name, args: string[]): number {
+  const t0 = process.hrtime.bigint();
+  // stdio ignored: a container holding a pipe would keep spawnSync waiting, and output is not measured.
+  const r = spawnSync(bins[name], ["--root", roots[name], ...args], { stdio: "ignore" });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${name} ${args.join(" ")} exited ${r.status ?? r.signal}`);
+  return ms;
+}
+
+function runOnce(name: Name): number {
+  return invoke(name, ["run", "-b", bundle.dir, `bench-${process.pid}-${++seq}`]);
+}
+
+function lifecycleOnce(name: Name): number {
+  const id = `bench-${process.pid}-${++seq}`;
+  return invoke(name, ["create", "-b", bundle.dir, id]) + invoke(name, ["start", id]) + waitStoppedThenDelete(name, id);
+}
+
+function waitStoppedThenDelete(name: Name, id: string): number {
+  // /bin/true exits at once; delete (no --force) needs it stopped, as a shim would wait for the exit first.
+  for (let i = 0; i < 500; i++) {
+    const r = spawnSync(bins[name], ["--root", roots[name], "state", id], { encoding: "utf8" });
+    if (r.stdout.includes('"stopped"')) break;
+  }
+  return invoke(name, ["delete", id]);
+}
+
+function maxRss(name: Name, runs: number): number | undefined {
+  if (!existsSync("/usr/bin/time")) return undefined;
+  let max = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", bins[name], "--root", roots[name], "run", "-b", bundle.dir, `rss-${process.pid}-${++seq}`], {
+      encoding: "utf8",
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const kb = Number(r.stderr.trim().split("\n").pop());
+    if (kb > max) max = kb;
+  }
+  return max;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
+
+function alternate(what: string, once: (n: Name) => number, runs: number) {
+  const times: Record<Name, number[]> = { gantry: [], runc: [] };
+  for (let i = 0; i < 10; i++) {
+    once("gantry");
+    once("runc");
+  }
+  for (let i = 0; i < runs; i++) {
+    const order: Name[] = i % 2 ? ["runc", "gantry"] : ["gantry", "runc"];
+    for (const n of order) times[n].push(once(n));
+  }
+  const g = median(times.gantry), r = median(times.runc);
+  console.log(
+    `${what.padEnd(22)} gantry median ${g.toFixed(2)} ms (p90 ${p90(times.gantry).toFixed(2)}) | ` +
+      `runc median ${r.toFixed(2)} ms (p90 ${p90(times.runc).toFixed(2)}) | ratio ${(g / r).toFixed(3)} | n=${runs} each`,
+  );
+}
+
+try {
+  console.log(`gantry-runtime vs runc ${execFileSync(RUNC, ["--version"], { encoding: "utf8" }).split("\n")[0].replace("runc version ", "")}, ${RUNS} runs each, alternating`);
+  alternate("run /bin/true", runOnce, RUNS);
+  alternate("create+start+delete", lifecycleOnce, Math.max(50, Math.floor(RUNS / 2)));
+  const g = maxRss("gantry", 30), r = maxRss("runc", 30);
+  if (g !== undefined && r !== undefined) console.log(`max RSS of run (30 runs each): gantry ${g} KB | runc ${r} KB`);
+  else console.log("max RSS: /usr/bin/time is not installed (apt install time)");
+} finally {
+  for (const n of ["gantry", "runc"] as Name[]) {
+    spawnSync(bins[n], ["--root", roots[n], "list", "-q"], { encoding: "utf8" }).stdout?.split("\n").filter(Boolean)
+      .forEach((id) => spawnSync(bins[n], ["--root", roots[n], "delete", "--force", id]));
+    rmSync(roots[n], { recursive: true, force: true });
+  }
+  bundle.cleanup();
+}
