@@ -1,0 +1,118 @@
+// /_ping, /version and /info: what this agent truly is (Gantry's version, the host's kernel, OS, CPUs and memory), in the
+// shapes the docker CLI reads. The ping's Api-Version header carries the newest version offered, which the CLI adopts.
+import os from "node:os";
+import { collectFacts } from "../facts";
+import { sendJson } from "./http";
+import { MAX_API_VERSION, MIN_API_VERSION, route, type Route } from "./server";
+
+export interface SystemInfo {
+  root: string;
+  engineBinary: string;
+  agentVersion: string;
+  /** How many images the engine holds (for /info). */
+  imageCount(): Promise<number>;
+}
+
+const GO_ARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
+export const goArch = () => GO_ARCH[process.arch] ?? process.arch;
+
+export function systemRoutes(sys: SystemInfo): Route[] {
+  const ping = (withBody: boolean) => (ctx: Parameters<Route["handler"]>[0]) => {
+    ctx.res.writeHead(200, {
+      "Api-Version": MAX_API_VERSION,
+      "Builder-Version": "1",
+      "Docker-Experimental": "false",
+      OSType: "linux",
+      "Cache-Control": "no-cache, no-store, must-revalidate",
+      Pragma: "no-cache",
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Length": withBody ? 2 : 0,
+    });
+    ctx.res.end(withBody ? "OK" : undefined);
+  };
+  return [
+    route("GET", "/_ping", ping(true)),
+    route("HEAD", "/_ping", ping(false)),
+    route("GET", "/version", async ({ res }) => {
+      const facts = await collectFacts({ root: sys.root, engineBinary: sys.engineBinary, agentVersion: sys.agentVersion });
+      const details = {
+        ApiVersion: MAX_API_VERSION,
+        MinAPIVersion: MIN_API_VERSION,
+        Arch: goArch(),
+        Os: "linux",
+        KernelVersion: facts.kernel,
+        GitCommit: "",
+        GoVersion: `node${process.versions.node}`,
+        BuildTime: "",
+        Experimental: "false",
+      };
+      sendJson(res, 200, {
+        Platform: { Name: "Gantry Engine" },
+        Components: [
+          { Name: "Engine", Version: sys.agentVersion, Details: details },
+          ...(facts.engineVersion ? [{ Name: "gantry-runtime", Version: facts.engineVersion, Details: { GitCommit: "" } }] : []),
+        ],
+        Version: sys.agentVersion,
+        ApiVersion: MAX_API_VERSION,
+        MinAPIVersion: MIN_API_VERSION,
+        GitCommit: "",
+        GoVersion: details.GoVersion,
+        Os: "linux",
+        Arch: details.Arch,
+        KernelVersion: facts.kernel,
+        BuildTime: "",
+      });
+    }),
+    route("GET", "/info", async ({ res }) => {
+      const facts = await collectFacts({ root: sys.root, engineBinary: sys.engineBinary, agentVersion: sys.agentVersion });
+      const cgroupV2 = facts.cgroupVersion === "v2";
+      sendJson(res, 200, {
+        ID: facts.hostname,
+        Containers: 0,
+        ContainersRunning: 0,
+        ContainersPaused: 0,
+        ContainersStopped: 0,
+        Images: await sys.imageCount(),
+        Driver: "overlayfs",
+        DriverStatus: [["Backing Filesystem", "overlay snapshots under " + sys.root]],
+        Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
+        MemoryLimit: true,
+        SwapLimit: false,
+        CpuCfsPeriod: true,
+        CpuCfsQuota: true,
+        CPUShares: true,
+        CPUSet: true,
+        PidsLimit: true,
+        IPv4Forwarding: true,
+        Debug: false,
+        NFd: 0,
+        NGoroutines: 0,
+        SystemTime: new Date().toISOString(),
+        LoggingDriver: "json-file",
+        CgroupDriver: "cgroupfs",
+        CgroupVersion: cgroupV2 ? "2" : "1",
+        KernelVersion: facts.kernel,
+        OperatingSystem: facts.os.prettyName ?? facts.os.name ?? "Linux",
+        OSVersion: facts.os.version ?? "",
+        OSType: "linux",
+        Architecture: os.machine(),
+        IndexServerAddress: "https://index.docker.io/v1/",
+        RegistryConfig: { InsecureRegistryCIDRs: ["127.0.0.0/8", "::1/128"], IndexConfigs: {}, Mirrors: [] },
+        NCPU: facts.cpus,
+        MemTotal: facts.memoryBytes,
+        DockerRootDir: sys.root,
+        Name: facts.hostname,
+        Labels: [],
+        ExperimentalBuild: false,
+        ServerVersion: sys.agentVersion,
+        Runtimes: { gantry: { path: sys.engineBinary } },
+        DefaultRuntime: "gantry",
+        LiveRestoreEnabled: false,
+        Isolation: "",
+        InitBinary: "",
+        SecurityOptions: [],
+        Warnings: facts.engineVersion ? [] : [`WARNING: the container runtime ${sys.engineBinary} is not built; RUN steps of builds cannot run`],
+      });
+    }),
+  ];
+}
