@@ -2,8 +2,8 @@
 // paths, capabilities, identity, rlimits, user namespaces, joined network namespaces, sysctls, devices, hooks.
 import { test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, defaultSpec, runtimeHarness, REPO_ROOT, type RuntimeHarness, type Bundle } from "../support/bundle.ts";
@@ -246,4 +246,75 @@ test("hooks run in order with the state on stdin; a failing or slow hook stops t
   assert.notEqual(slow.status, 0);
   assert.match(slow.stderr, /prestart hook \/bin\/sleep: timed out after 1 s/);
   assert.equal(JSON.parse(h.ok(["list", "--format", "json"])).length, 0);
+});
+
+test("a seccomp rule from the config denies a syscall with the errno given", () => {
+  const out = inside("mkdir /tmp/denied 2>&1; echo status=$?; grep '^Seccomp:' /proc/self/status", (s) => {
+    s.linux.seccomp = {
+      defaultAction: "SCMP_ACT_ALLOW",
+      architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+      syscalls: [{ names: ["mkdir", "mkdirat"], action: "SCMP_ACT_ERRNO", errnoRet: 1 }],
+    };
+  });
+  assert.match(out, /Operation not permitted/);
+  assert.match(out, /^status=1$/m);
+  assert.match(out, /^Seccomp:\s+2$/m);
+});
+
+test("pod: a second container joins the first one's pid, network and ipc namespaces by path", () => {
+  const h = harness();
+  const out = scratch();
+  const b = bundle(["/bin/sh", "-c", "exec sleep 300"]);
+  const first = h.track(uniqueId("pod"));
+  h.ok(["run", "-d", "-b", b.dir, first], { stdoutFile: join(out, "log") });
+  const pid = JSON.parse(h.ok(["state", first])).pid;
+  const netInode = execFileSync("stat", ["-L", "-c", "%i", `/proc/${pid}/ns/net`], { encoding: "utf8" }).trim();
+  const seen = inside("ps -o pid,args; readlink /proc/self/ns/net; echo self=$$", (s) => {
+    s.linux.namespaces = s.linux.namespaces.map((n: any) =>
+      ["pid", "network", "ipc"].includes(n.type) ? { type: n.type, path: `/proc/${pid}/ns/${n.type === "network" ? "net" : n.type}` } : n,
+    );
+  }, h);
+  assert.match(seen, /^\s*1 sleep 300$/m, "the first container's init is visible");
+  assert.match(seen, new RegExp(`^net:\\[${netInode}\\]$`, "m"));
+  assert.doesNotMatch(seen, /^self=1$/m);
+  // The second container is gone; the first lives on.
+  assert.equal(JSON.parse(h.ok(["state", first])).status, "running");
+});
+
+test("without its own pid namespace, delete --force still ends every process of the container", async () => {
+  const h = harness();
+  const out = scratch();
+  const b = bundle(["/bin/sh", "-c", "sleep 200 & sleep 201 & exec sleep 202"], (s) => {
+    s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== "pid");
+  });
+  const id = h.track(uniqueId("nopidns"));
+  h.ok(["run", "-d", "-b", b.dir, id], { stdoutFile: join(out, "log") });
+  const ps = JSON.parse(h.ok(["ps", "--format", "json", id])) as number[];
+  assert.equal(ps.length, 3);
+  h.ok(["delete", "--force", id]);
+  for (const p of ps) {
+    let alive = true;
+    try {
+      alive = !/\) Z /.test(readFileSync(`/proc/${p}/stat`, "utf8"));
+    } catch {
+      alive = false;
+    }
+    assert.equal(alive, false, `process ${p} survived delete`);
+  }
+});
+
+test("--no-pivot moves the rootfs instead; --preserve-fds passes extra descriptors in", () => {
+  const h = harness();
+  const out = scratch();
+  const extra = join(out, "extra.txt");
+  writeFileSync(extra, "through fd 3\n");
+  const b = bundle(["/bin/sh", "-c", "cat <&3; ls /; cat /proc/self/mountinfo | awk '$5 == \"/\"' | wc -l"]);
+  const r = spawnSync(h.bin, ["--root", h.root, "run", "--no-pivot", "--preserve-fds", "1", "-b", b.dir, h.track(uniqueId("nopivot"))], {
+    stdio: ["ignore", "pipe", "pipe", openSync(extra, "r")],
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^through fd 3$/m);
+  assert.match(r.stdout, /^bin$/m);
+  assert.match(r.stdout, /^1$/m);
 });
