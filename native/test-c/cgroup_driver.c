@@ -548,8 +548,10 @@ static void scenario_refused(void) {
 
 /* cgroupsPath forms, resolved without touching the filesystem. */
 static void scenario_paths(void) {
-  static const char *inputs[] = {NULL, "", "rel/x", "/abs/x//y/", "system.slice:gantry:abc", "user-1000.slice:docker:x",
-                                 ":libpod:y", "-.slice:p:n", "machine.slice::n", "/a/../b", "bad:slice", "x.slice:p:n:z"};
+  static const char *inputs[] = {
+      NULL,      "",          "rel/x",       "/abs/x//y/",       "system.slice:gantry:abc", "user-1000.slice:docker:x",
+      ":libpod:y", "-.slice:p:n", "machine.slice::n", "/a/../b", "bad:slice", "x.slice:p:n:z",
+  };
   key("paths");
   printf("[");
   for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {

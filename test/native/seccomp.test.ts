@@ -136,7 +136,7 @@ function bpfFiles(dir: string): Map<string, number> {
   return out;
 }
 
-test("container: a seccomp rule denying mkdir is seen from inside; the next container reuses the compiled filter", () => {
+test("container: a seccomp rule denying mkdir is seen from inside; the next one reuses the compiled filter", () => {
   const root = join(work, "runtime-root");
   const profile = {
     defaultAction: "SCMP_ACT_ALLOW",
@@ -150,7 +150,10 @@ test("container: a seccomp rule denying mkdir is seen from inside; the next cont
       spec.linux.seccomp = profile;
       bundle.writeConfig(spec);
       const id = `sc${process.pid}-${n}`;
-      const r = spawnSync(GANTRY_RUNTIME, ["--root", root, "run", "-b", bundle.dir, id], { encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(GANTRY_RUNTIME, ["--root", root, "run", "-b", bundle.dir, id], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
       spawnSync(GANTRY_RUNTIME, ["--root", root, "delete", "--force", id], { timeout: 30_000 });
       return r;
     } finally {

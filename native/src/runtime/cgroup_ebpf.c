@@ -28,8 +28,11 @@ enum { R0, R1, R2, R3, R4, R5, R6, R7 };
 static unsigned access_bits(const char *a) {
   unsigned bits = 0;
   if (a[0] == '\0') return BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
-  for (size_t i = 0; i < 4 && a[i]; i++)
-    bits |= a[i] == 'r' ? BPF_DEVCG_ACC_READ : a[i] == 'w' ? BPF_DEVCG_ACC_WRITE : a[i] == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+  for (size_t i = 0; i < 4 && a[i]; i++) {
+    if (a[i] == 'r') bits |= BPF_DEVCG_ACC_READ;
+    if (a[i] == 'w') bits |= BPF_DEVCG_ACC_WRITE;
+    if (a[i] == 'm') bits |= BPF_DEVCG_ACC_MKNOD;
+  }
   return bits;
 }
 

@@ -182,9 +182,9 @@ static int set_devices(const char *dir, const struct cgroup_resources *r, gantry
     for (size_t i = 0; i < n; i++) {
       const struct cgroup_device_rule *d = &rules[i];
       if (cgroup_check_device_rule(d, err) < 0) return -1;
-      char line[64], major[24], minor[24];
-      if (d->major < 0) snprintf(major, sizeof(major), "*"); else snprintf(major, sizeof(major), "%lld", (long long)d->major);
-      if (d->minor < 0) snprintf(minor, sizeof(minor), "*"); else snprintf(minor, sizeof(minor), "%lld", (long long)d->minor);
+      char line[64], major[24] = "*", minor[24] = "*";
+      if (d->major >= 0) snprintf(major, sizeof(major), "%lld", (long long)d->major);
+      if (d->minor >= 0) snprintf(minor, sizeof(minor), "%lld", (long long)d->minor);
       const char *access = d->access[0] ? d->access : "rwm";
       if (d->type == 'a')
         snprintf(line, sizeof(line), "a");
@@ -211,8 +211,8 @@ static int apply(const char *path, const struct cgroup_resources *r, bool with_d
   if (cpuset && r->cpu_mems && *r->cpu_mems && cgroup_write(cpuset, "cpuset.mems", r->cpu_mems, err) < 0) return -1;
   cleanup_free char *pids = dir_for(C_PIDS, path);
   if (pids && r->has_pids_limit) {
-    char buf[32];
-    if (r->pids_limit > 0) snprintf(buf, sizeof(buf), "%lld", (long long)r->pids_limit); else snprintf(buf, sizeof(buf), "max");
+    char buf[32] = "max";
+    if (r->pids_limit > 0) snprintf(buf, sizeof(buf), "%lld", (long long)r->pids_limit);
     if (cgroup_write(pids, "pids.max", buf, err) < 0) return -1;
   }
   cleanup_free char *blkio = dir_for(C_BLKIO, path);
@@ -262,7 +262,8 @@ static char *own_dir(size_t i) {
     if (c2 == NULL) continue;
     *c2 = '\0';
     c2[1 + strcspn(c2 + 1, "\n")] = '\0';
-    if (strcmp(c1 + 1, hier[i].options) == 0) return xasprintf("%s%s", hier[i].mount, strcmp(c2 + 1, "/") ? c2 + 1 : "");
+    const char *own = strcmp(c2 + 1, "/") == 0 ? "" : c2 + 1;
+    if (strcmp(c1 + 1, hier[i].options) == 0) return xasprintf("%s%s", hier[i].mount, own);
   }
   return NULL;
 }
@@ -393,7 +394,8 @@ static int v1_destroy(const char *path, gantry_error_t *err) {
 static int v1_oom_kills(const char *path, uint64_t *count, gantry_error_t *err) {
   if (prepare_state(path, err) < 0) return -1;
   cleanup_free char *dir = dir_for(C_MEMORY, path);
-  if (dir == NULL) return gantry_error_set(err, 0, "OOM kills of cgroup %s: the memory controller is not mounted", path);
+  if (dir == NULL)
+    return gantry_error_set(err, 0, "OOM kills of cgroup %s: the memory controller is not mounted", path);
   bool found;
   if (cgroup_read_keyed(dir, "memory.oom_control", "oom_kill", count, &found, err) < 0) return -1;
   return 0;

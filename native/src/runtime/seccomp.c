@@ -205,7 +205,8 @@ static int add_rule(scmp_filter_ctx ctx, const struct seccomp_rule *r, uint32_t 
   bool repeated = false;
   for (size_t i = 0; i < r->n_args; i++) {
     const struct seccomp_arg *a = &r->args[i];
-    if (a->index > 5) return gantry_error_set(err, 0, "seccomp rule for %s: argument index %u, at most 5", name, a->index);
+    if (a->index > 5)
+      return gantry_error_set(err, 0, "seccomp rule for %s: argument index %u, at most 5", name, a->index);
     enum scmp_compare op = SCMP_CMP_EQ;
     if (parse_op(a->op, &op, err) < 0) return gantry_error_wrap(err, "seccomp rule for %s", name);
     cmps[i] = (struct scmp_arg_cmp){.arg = a->index, .op = op, .datum_a = a->value, .datum_b = a->value_two};
@@ -230,7 +231,8 @@ static int build(const struct seccomp_config *cfg, void **bpf, size_t *bpf_len, 
   if (parse_action(cfg->default_action, cfg->has_default_errno_ret, cfg->default_errno_ret, &def, err) < 0)
     return gantry_error_wrap(err, "seccomp defaultAction");
   scmp_filter_ctx ctx = seccomp_init(def);
-  if (ctx == NULL) return gantry_error_set(err, EINVAL, "seccomp: initialise a filter with default %s", cfg->default_action);
+  if (ctx == NULL)
+    return gantry_error_set(err, EINVAL, "seccomp: initialise a filter with default %s", cfg->default_action);
   int rc = -1;
   for (size_t i = 0; i < cfg->n_architectures; i++) {
     uint32_t arch;
