@@ -514,6 +514,52 @@ static void scenario_bench(void) {
   jbool("left_behind", cgroup_left());
 }
 
+/* No cgroupsPath, and a relative one: both land under /gantry, and destroy leaves no empty parent behind. */
+static bool dir_exists_any(const char *path) {
+  char p[1024];
+  if (mgr->mode == CGROUP_MODE_V2) {
+    snprintf(p, sizeof(p), "%s%s", cgroup_v2_root(), path);
+    return access(p, F_OK) == 0;
+  }
+  static const char *ctrls[] = {"cpu", "memory", "pids", "freezer", "devices", "systemd"};
+  for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
+    snprintf(p, sizeof(p), "/sys/fs/cgroup/%s%s", ctrls[i], path);
+    if (access(p, F_OK) == 0) return true;
+  }
+  return false;
+}
+
+static void scenario_default_parent(void) {
+  char rel[256], relparent[300];
+  snprintf(rel, sizeof(rel), "rel-%s/inner", name);
+  snprintf(relparent, sizeof(relparent), "/gantry/rel-%s", name);
+  const char *paths[] = {NULL, rel};
+  const char *labels[] = {"default", "relative"};
+  for (int i = 0; i < 2; i++) {
+    struct cgroup_config cfg = {.id = name, .cgroups_path = paths[i]};
+    struct child c = spawn(body_wait);
+    gantry_error_t err = NULL;
+    char *st = NULL;
+    if (mgr->create(&cfg, c.pid, &st, &err) < 0) {
+      kill(c.pid, SIGKILL);
+      wait_child(c.pid);
+      die("create", &err);
+    }
+    char k[64];
+    snprintf(k, sizeof(k), "%s_state_path", labels[i]);
+    jstr(k, st);
+    snprintf(k, sizeof(k), "%s_exists", labels[i]);
+    jbool(k, dir_exists_any(st));
+    kill(c.pid, SIGKILL);
+    wait_child(c.pid);
+    if (mgr->destroy(st, &err) < 0) die("destroy", &err);
+    snprintf(k, sizeof(k), "%s_left", labels[i]);
+    jbool(k, dir_exists_any(st));
+    free(st);
+  }
+  jbool("relative_parent_left", dir_exists_any(relparent));
+}
+
 /* Bad resources are refused before anything is left behind. */
 static void scenario_refused(void) {
   struct cgroup_config cfg = {0};
@@ -608,6 +654,7 @@ int main(int argc, char **argv) {
   else if (strcmp(s, "refused") == 0) scenario_refused();
   else if (strcmp(s, "unified") == 0) scenario_unified();
   else if (strcmp(s, "bench") == 0) scenario_bench();
+  else if (strcmp(s, "default-parent") == 0) scenario_default_parent();
   else if (strcmp(s, "paths") == 0) scenario_paths();
   else {
     fprintf(stderr, "unknown scenario %s\n", s);

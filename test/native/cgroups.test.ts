@@ -123,6 +123,18 @@ test("cgroupsPath forms resolve to one plain path for every hierarchy", () => {
   assert.equal(out.swap_refused, true);
 });
 
+test("no cgroupsPath and a relative one land under /gantry; destroy removes the parents it emptied", () => {
+  const out = run("host", "default-parent");
+  const name = `t${process.pid}-${seq}`;
+  assert.equal(out.default_state_path, `/gantry/${name}`);
+  assert.equal(out.relative_state_path, `/gantry/rel-${name}/inner`);
+  assert.equal(out.default_exists, true);
+  assert.equal(out.relative_exists, true);
+  assert.equal(out.default_left, false);
+  assert.equal(out.relative_left, false);
+  assert.equal(out.relative_parent_left, false);
+});
+
 test("limits land in the kernel's files, update changes them, exec joins, destroy leaves nothing", () => {
   const out = run("host", "limits");
   assert.ok(out.state_path.endsWith(`/gantry-test/t${process.pid}-${seq}`));

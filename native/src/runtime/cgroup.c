@@ -202,8 +202,8 @@ int cgroup_read_keyed(const char *dir, const char *file, const char *key, uint64
 
 /* ---- directories ---- */
 
-int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
-                        gantry_error_t *err), int *created, gantry_error_t *err) {
+static int mkdir_levels_once(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
+                             gantry_error_t *err), int *created, gantry_error_t *err) {
   *created = 0;
   cleanup_free char *dir = xstrdup(root);
   cleanup_free char *copy = xstrdup(path);
@@ -225,6 +225,37 @@ int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const
     c = next_c;
   }
   return 0;
+}
+
+int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
+                        gantry_error_t *err), int *created, gantry_error_t *err) {
+  /* A concurrent destroy may remove an empty shared parent (/gantry) between our mkdirs: start again. */
+  for (int attempt = 0;; attempt++) {
+    gantry_error_t e = NULL;
+    if (mkdir_levels_once(root, path, prepare, created, &e) == 0) return 0;
+    if (attempt < 4 && e->status == ENOENT) {
+      gantry_error_free(&e);
+      continue;
+    }
+    if (err == NULL) {
+      gantry_error_free(&e);
+    } else {
+      gantry_error_free(err);
+      *err = e;
+    }
+    return -1;
+  }
+}
+
+void cgroup_remove_default_parents(const char *root, const char *path) {
+  size_t plen = strlen(CGROUP_DEFAULT_PARENT);
+  if (strncmp(path, CGROUP_DEFAULT_PARENT "/", plen + 1) != 0) return;
+  cleanup_free char *dir = xasprintf("%s%s", root, path);
+  size_t stop = strlen(root) + plen; /* down to and including root/gantry */
+  for (char *slash = strrchr(dir, '/'); slash && (size_t)(slash - dir) >= stop; slash = strrchr(dir, '/')) {
+    *slash = '\0';
+    if (rmdir(dir) < 0) return; /* not empty: another container still lives below */
+  }
 }
 
 void cgroup_rmdir_levels(const char *root, const char *path, int levels) {

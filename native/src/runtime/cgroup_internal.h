@@ -40,6 +40,9 @@ int cgroup_read_keyed(const char *dir, const char *file, const char *key, uint64
  * created (the deepest ones) is stored in *created so a failed create can remove exactly those. */
 int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
                         gantry_error_t *err), int *created, gantry_error_t *err);
+/* After destroying root+path: removes the now empty directories between it and root/gantry (included) when the
+ * path lies below the default parent, so no cgroup made for a container outlives it. Best effort. */
+void cgroup_remove_default_parents(const char *root, const char *path);
 /* Removes the `levels` deepest directories of root+path (after a failed create). Best effort. */
 void cgroup_rmdir_levels(const char *root, const char *path, int levels);
 /* Removes dir and any child cgroups (depth first), retrying with back-off while tasks are exiting.

@@ -386,7 +386,10 @@ static int v1_destroy(const char *path, gantry_error_t *err) {
   for (size_t i = 0; i < n_hier; i++) {
     cleanup_free char *dir = xasprintf("%s%s", hier[i].mount, path);
     /* Every hierarchy gets its attempt; the first failure is the one reported. */
-    if (cgroup_rmdir_tree(dir, rc < 0 ? NULL : err) < 0) rc = -1;
+    if (cgroup_rmdir_tree(dir, rc < 0 ? NULL : err) < 0)
+      rc = -1;
+    else
+      cgroup_remove_default_parents(hier[i].mount, path);
   }
   return rc;
 }

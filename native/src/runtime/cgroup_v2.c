@@ -225,7 +225,9 @@ static int v2_kill_all(const char *path, int sig, gantry_error_t *err) {
 static int v2_destroy(const char *path, gantry_error_t *err) {
   if (cgroup_check_state_path(path, err) < 0) return -1;
   cleanup_free char *dir = dir_of(path);
-  return cgroup_rmdir_tree(dir, err);
+  if (cgroup_rmdir_tree(dir, err) < 0) return -1;
+  cgroup_remove_default_parents(root, path);
+  return 0;
 }
 
 static int v2_oom_kills(const char *path, uint64_t *count, gantry_error_t *err) {
