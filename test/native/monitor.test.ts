@@ -2,7 +2,7 @@
 import { describe, test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -252,6 +252,14 @@ for (const RUNTIME of RUNTIMES) {
       const badSize = spawnSync(GANTRY_MONITOR, monitorArgs(w, ["--log-max-size", "12k"]), { encoding: "utf8" });
       assert.equal(badSize.status, 2);
       assert.match(badSize.stderr, /--log-max-size: not a byte count: 12k/);
+      const notTty = spawnSync(GANTRY_MONITOR, monitorArgs(w, ["--terminal"]), { encoding: "utf8" });
+      assert.equal(notTty.status, 2);
+      assert.match(notTty.stderr, /--terminal: \S+config\.json does not set process\.terminal/);
+      const broken = makeWorld(RUNTIME, ["true"]);
+      writeFileSync(join(broken.bundle, "config.json"), '{"process": {"terminal": true,}}');
+      const brokenRun = spawnSync(GANTRY_MONITOR, monitorArgs(broken), { encoding: "utf8" });
+      assert.equal(brokenRun.status, 1);
+      assert.match(brokenRun.stderr, /^gantry-monitor: read the bundle's config \S+config\.json: invalid JSON/);
       const badExit = spawnSync(GANTRY_MONITOR, monitorArgs({ ...w, exitFile: "/no/such/dir/exit.json" }), { encoding: "utf8" });
       assert.equal(badExit.status, 2);
       assert.match(badExit.stderr, /--exit-file: cannot write in the directory \/no\/such\/dir/);
@@ -357,6 +365,20 @@ for (const RUNTIME of RUNTIMES) {
       assert.equal(exit.exitCode, 143);
     });
 
+    test("a process that outlives the init (no pid namespace) and holds its stdout does not keep the monitor", async () => {
+      const w = world(["sh", "-c", "sleep 300 & echo started $!; exit 4"], (spec) => {
+        spec.linux.namespaces = spec.linux.namespaces.filter((ns: any) => ns.type !== "pid");
+      });
+      startOk(w);
+      const exit = await waitExit(w, 20_000);
+      assert.equal(exit.exitCode, 4);
+      const [line] = lines(parseLog(w.log), "stdout");
+      assert.match(line, /^started \d+$/);
+      // delete --force took the straggler with the container (its pid is a host pid here)
+      const straggler = Number(line.split(" ")[1]);
+      await waitFor("the straggler to be gone", () => !alive(straggler));
+    });
+
     test("attach: clients receive live stdout and stderr, their stdin reaches the container, leaving is harmless", async () => {
       const w = world(["sh", "-c", 'while read l; do echo "out:$l"; echo "err:$l" >&2; done; echo bye']);
       startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
@@ -395,7 +417,7 @@ for (const RUNTIME of RUNTIMES) {
 
     test("a terminal container works through the console socket, with input and resize", async () => {
       const w = world(["sh", "-c", "read x; tty; stty size; echo got:$x"], () => {}, true);
-      startOk(w, ["--attach-socket", w.attachSocket, "--stdin", "--terminal"]);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]); // the terminal: from config.json
       const a = await AttachClient.connect(w.attachSocket);
       cleanups.push(() => a.sock.destroy());
       const size = Buffer.alloc(4);

@@ -16,13 +16,16 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
-#define DRAIN_IDLE_MS 100 /* after the init exited: stop once the output has been quiet this long */
+/* After the init exited, its output is read to the end (EOF; EIO for a pty) — but for no longer than this, in
+ * case processes that outlived it (no pid namespace) still hold the pipes or the terminal. */
+#define DRAIN_MAX_MS 2000
 
 static void report(int *fd, const char *msg) {
   if (*fd < 0) return;
-  mon_write_all(*fd, msg, strlen(msg)); /* the starter may be gone (EPIPE): nothing to do about it */
+  write_all(*fd, msg, strlen(msg)); /* the starter may be gone (EPIPE): nothing to do about it */
   close(*fd);
   *fd = -1;
 }
@@ -30,7 +33,7 @@ static void report(int *fd, const char *msg) {
 static int write_pid(const char *path, pid_t pid, gantry_error_t *err) {
   char buf[32];
   int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-  return mon_write_file_atomic(path, buf, (size_t)n, err);
+  return write_file_atomic(path, buf, (size_t)n, 0644, err);
 }
 
 static int setup_process(struct monitor *m, gantry_error_t *err) {
@@ -148,24 +151,40 @@ static void handle_signals(struct monitor *m) {
   }
 }
 
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void event_loop(struct monitor *m) {
   struct pollfd pfd[5 + MONITOR_MAX_CLIENTS];
+  long long drain_deadline = -1;
   for (;;) {
     bool draining = m->container_exited;
     if (draining && m->out_fd < 0 && m->err_fd < 0) return;
+    int timeout = -1;
+    if (draining) {
+      if (drain_deadline < 0) drain_deadline = now_ms() + DRAIN_MAX_MS;
+      long long left = drain_deadline - now_ms();
+      if (left <= 0) {
+        mlog("the init exited but its stdio is still held open; not waiting for the rest of the output");
+        return;
+      }
+      timeout = (int)left;
+    }
     pfd[0] = (struct pollfd){.fd = m->sigfd, .events = POLLIN};
     pfd[1] = (struct pollfd){.fd = m->out_fd, .events = POLLIN};
     pfd[2] = (struct pollfd){.fd = m->err_fd, .events = POLLIN};
     pfd[3] = (struct pollfd){.fd = stdin_pending() ? m->in_fd : -1, .events = POLLOUT};
     pfd[4] = (struct pollfd){.fd = m->attach_fd, .events = POLLIN};
     size_t nc = attach_pollfds(pfd + 5, stdin_pending());
-    int n = poll(pfd, 5 + nc, draining ? DRAIN_IDLE_MS : -1);
+    int n = poll(pfd, 5 + nc, timeout);
     if (n < 0) {
       if (errno == EINTR) continue;
       mlog("poll: %s", strerror(errno));
       return;
     }
-    if (n == 0) return; /* drained: what is left belongs to processes that outlived the init */
     if (pfd[0].revents) handle_signals(m);
     if (pfd[3].revents) {
       if (pfd[3].revents & POLLERR) stdin_close(m);
@@ -197,7 +216,7 @@ static void finish(struct monitor *m) {
   mlog("container %s exited: %s", m->opt->id, json);
 
   cleanup_error gantry_error_t err = NULL;
-  if (mon_write_file_atomic(m->opt->exit_file, json, strlen(json), &err) < 0) mlog("write the exit file: %s", err->msg);
+  if (write_file_atomic(m->opt->exit_file, json, strlen(json), 0644, &err) < 0) mlog("write the exit file: %s", err->msg);
   stdin_close(m);
   if (!m->opt->no_delete && monitor_delete_container(m, &err) < 0) mlog("%s", err->msg);
   attach_close_all(m, json);

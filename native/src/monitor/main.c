@@ -2,6 +2,7 @@
  * setsid, fork), and wait on a pipe for its report, so whoever ran us learns synchronously whether the container
  * started. The monitor itself lives in loop.c. */
 #include "monitor/monitor.h"
+#include "common/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,7 +31,8 @@ static const char usage[] =
     "  --bundle DIR               OCI bundle (DIR/config.json)\n"
     "  --runtime PATH             OCI runtime with runc's command line (default: gantry-runtime next to this binary)\n"
     "  --root DIR                 the runtime's state root (its --root)\n"
-    "  -t, --terminal             the container has process.terminal: receive its pty over a console socket\n"
+    "  -t, --terminal             assert that the container has a terminal (config.json's process.terminal\n"
+    "                             decides: its pty is received over a console socket)\n"
     "  -i, --stdin                keep the container's stdin open for attach clients (otherwise /dev/null)\n"
     "  --no-delete                leave the stopped container for someone else to `delete`\n"
     "Log (CRI format: \"<RFC3339Nano UTC> <stdout|stderr> <F|P> <content>\" per line; P = partial line):\n"
@@ -150,8 +152,38 @@ static const char *default_runtime(void) {
   return xasprintf("%s/gantry-runtime", self);
 }
 
+/* Whether the container has a terminal is config.json's process.terminal; reading it also refuses a bundle
+ * without a readable, well-formed config.json before anything starts. Returns the exit code for a failure, or 0. */
+static int read_terminal(struct monitor_options *o, bool terminal_flag) {
+  cleanup_error gantry_error_t err = NULL;
+  cleanup_free char *path = xasprintf("%s/config.json", o->bundle);
+  cleanup_free char *text = NULL;
+  size_t len;
+  cleanup_json struct json_value *config = NULL;
+  if (read_file(path, 16 << 20, &text, &len, &err) < 0) {
+    gantry_error_wrap(&err, "read the bundle's config");
+    print_error(err->msg);
+    return 1;
+  }
+  if (json_parse(text, len, &config, &err) < 0) {
+    gantry_error_wrap(&err, "read the bundle's config %s", path);
+    print_error(err->msg);
+    return 1;
+  }
+  const struct json_value *terminal = json_get(json_get(config, "process"), "terminal");
+  if (terminal && terminal->type != JSON_BOOL) {
+    gantry_error_set(&err, 0, "read the bundle's config %s: process.terminal is a %s, not a boolean", path, json_type_name(terminal->type));
+    print_error(err->msg);
+    return 1;
+  }
+  o->terminal = terminal && terminal->boolean;
+  if (terminal_flag && !o->terminal) return usage_error("--terminal: %s does not set process.terminal", path);
+  return 0;
+}
+
 static int parse(int argc, char **argv, struct monitor_options *o) {
   o->log_max_files = 1;
+  bool terminal_flag = false;
   int c;
   long long v;
   opterr = 0;
@@ -161,7 +193,7 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
       case OPT_BUNDLE: o->bundle = optarg; break;
       case OPT_RUNTIME: o->runtime = optarg; break;
       case OPT_ROOT: o->root = optarg; break;
-      case 't': o->terminal = true; break;
+      case 't': terminal_flag = true; break;
       case 'i': o->stdin_open = true; break;
       case OPT_NO_DELETE: o->no_delete = true; break;
       case OPT_LOG_PATH: o->log_path = optarg; break;
@@ -204,11 +236,8 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
   o->attach_socket = absolute(o->attach_socket);
   o->monitor_log = absolute(o->monitor_log);
 
-  char config[PATH_MAX];
-  struct stat st;
-  snprintf(config, sizeof(config), "%s/config.json", o->bundle);
-  if (stat(config, &st) < 0 || !S_ISREG(st.st_mode))
-    return usage_error("--bundle: %s: no config.json there", o->bundle);
+  int rc = read_terminal(o, terminal_flag);
+  if (rc != 0) return rc;
   if (access(o->runtime, X_OK) < 0) return usage_error("--runtime: %s is not an executable", o->runtime);
   /* the exit file is written last, when nobody waits for us any more: find out now whether it can be */
   char dir[PATH_MAX];
@@ -282,7 +311,7 @@ int main(int argc, char **argv) {
   if (pid < 0) {
     char msg[128];
     snprintf(msg, sizeof(msg), "ERR fork the monitor: %s\n", strerror(errno));
-    mon_write_all(report[1], msg, strlen(msg));
+    write_all(report[1], msg, strlen(msg));
     _exit(1);
   }
   if (pid > 0) _exit(0);

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "common/util.h"
 
 #define MONITOR_MAX_CLIENTS 16
 #define MONITOR_LINE_MAX 16384 /* a log record's content; longer lines are split into P records */
@@ -113,8 +114,6 @@ int monitor_main(const struct monitor_options *opt, int report_fd);
 void mlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "2026-01-02T03:04:05.123456789Z" into buf (at least 40 bytes); returns its length. */
 size_t format_rfc3339nano(char *buf, size_t size);
-int mon_write_file_atomic(const char *path, const char *data, size_t len, gantry_error_t *err);
 int mon_set_nonblock(int fd, gantry_error_t *err);
-ssize_t mon_write_all(int fd, const void *buf, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* Small helpers for the monitor: its own diagnostics, timestamps, atomic files. */
+/* Small helpers for the monitor: its own diagnostics, timestamps. (Files: common/util.h.) */
 #include "monitor/monitor.h"
 
 #include <errno.h>
@@ -22,7 +22,7 @@ void mlog(const char *fmt, ...) {
   size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
   if (len > sizeof(line) - 2) len = sizeof(line) - 2;
   line[len++] = '\n';
-  mon_write_all(2, line, len);
+  write_all(2, line, len);
 }
 
 size_t format_rfc3339nano(char *buf, size_t size) {
@@ -33,39 +33,6 @@ size_t format_rfc3339nano(char *buf, size_t size) {
   size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
   int m = snprintf(buf + n, size - n, ".%09ldZ", now.tv_nsec);
   return n + (m < 0 ? 0 : (size_t)m);
-}
-
-ssize_t mon_write_all(int fd, const void *buf, size_t len) {
-  const char *p = buf;
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = write(fd, p + done, len - done);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    done += (size_t)w;
-  }
-  return (ssize_t)done;
-}
-
-int mon_write_file_atomic(const char *path, const char *data, size_t len, gantry_error_t *err) {
-  char tmp[4096];
-  if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid()) >= (int)sizeof(tmp))
-    return gantry_error_set(err, ENAMETOOLONG, "write %s", path);
-  cleanup_close int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return gantry_error_sys(err, "create %s", tmp);
-  if (mon_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return gantry_error_set(err, saved, "write %s", tmp);
-  }
-  if (rename(tmp, path) < 0) {
-    int saved = errno;
-    unlink(tmp);
-    return gantry_error_set(err, saved, "rename %s to %s", tmp, path);
-  }
-  return 0;
 }
 
 int mon_set_nonblock(int fd, gantry_error_t *err) {
