@@ -318,3 +318,8 @@ test("--no-pivot moves the rootfs instead; --preserve-fds passes extra descripto
   assert.match(r.stdout, /^bin$/m);
   assert.match(r.stdout, /^1$/m);
 });
+
+test("a new cgroup namespace is rooted at the container's cgroup", () => {
+  const out = inside("cat /proc/self/cgroup", (s) => s.linux.namespaces.push({ type: "cgroup" }));
+  for (const line of out.trim().split("\n")) assert.match(line, /^\d+:[^:]*:\/$/, line);
+});

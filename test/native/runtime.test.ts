@@ -264,10 +264,10 @@ test("container ids are validated before any path is built", () => {
   const b = bundle(["/bin/true"]);
   for (const id of ["../escape", "a/b", "", "..", "sp ace"]) {
     const r = h.run(["create", "-b", b.dir, id]);
-    assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /container id/);
+    assert.notEqual(r.status, 0, `id "${id}" accepted`);
+    assert.match(r.stderr, /container id/, `id "${id}": ${r.stderr}`);
   }
-  assert.deepEqual(readdirSync(h.root), []);
+  assert.deepEqual(readdirSync(h.root), [], "nothing created under --root");
   const r = h.run(["state", "../../etc"]);
   assert.match(r.stderr, /invalid container id/);
 });
