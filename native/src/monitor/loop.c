@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,6 +260,7 @@ int monitor_main(const struct monitor_options *opt, int report_fd) {
   snprintf(ok, sizeof(ok), "OK %d %d\n", (int)getpid(), (int)m.container_pid);
   report(&report_fd, ok);
   mlog("container %s started, pid %d", opt->id, (int)m.container_pid);
+  malloc_trim(0); /* what the starter and the startup freed goes back: the monitor lives on static buffers */
 
   do event_loop(&m); /* runs once more after the exit, to drain the output: the init may be gone already */
   while (!m.container_exited);

@@ -10,15 +10,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Paths here are cgroup paths and their mount points: 1 KiB is ample, and keeps the monitor's stack small (a longer
+ * one makes the watch fail to open its file, which is logged, not fatal). */
+#define CG_PATH 1024
+
 struct mount_point {
-  char root[PATH_MAX];  /* the hierarchy path mounted there (field 4 of mountinfo) */
-  char point[PATH_MAX]; /* where */
+  char root[CG_PATH];  /* the hierarchy path mounted there (field 4 of mountinfo) */
+  char point[CG_PATH]; /* where */
   bool found;
 };
 
@@ -42,9 +45,9 @@ static void find_mounts(struct mount_point *v1, struct mount_point *v2) {
     /* id parent major:minor root mountpoint opts [optional fields] - fstype source superopts */
     char *sep = strstr(line, " - ");
     if (sep == NULL) continue;
-    char root[PATH_MAX], point[PATH_MAX], fstype[64], source[PATH_MAX], super[1024];
-    if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, point) != 2) continue;
-    if (sscanf(sep + 3, "%63s %4095s %1023s", fstype, source, super) != 3) continue;
+    char root[CG_PATH], point[CG_PATH], fstype[64], super[512];
+    if (sscanf(line, "%*s %*s %*s %1023s %1023s", root, point) != 2) continue;
+    if (sscanf(sep + 3, "%63s %*s %511s", fstype, super) != 2) continue;
     struct mount_point *target = NULL;
     if (strcmp(fstype, "cgroup") == 0 && has_option(super, "memory") && !v1->found) target = v1;
     if (strcmp(fstype, "cgroup2") == 0 && !v2->found) target = v2;
@@ -80,14 +83,14 @@ void oom_watch_open(struct oom_watch *w, pid_t pid) {
   struct mount_point v1 = {0}, v2 = {0};
   find_mounts(&v1, &v2);
 
-  char path[PATH_MAX];
+  char path[64];
   snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
   cleanup_file FILE *f = fopen(path, "re");
   if (f == NULL) {
     mlog("oom watch: open %s: %s", path, strerror(errno));
     return;
   }
-  char v1path[PATH_MAX] = "", v2path[PATH_MAX] = "";
+  char v1path[CG_PATH] = "", v2path[CG_PATH] = "";
   cleanup_free char *line = NULL;
   size_t cap = 0;
   ssize_t len;
@@ -101,7 +104,7 @@ void oom_watch_open(struct oom_watch *w, pid_t pid) {
     else if (has_option(c1 + 1, "memory")) snprintf(v1path, sizeof(v1path), "%s", c2 + 1);
   }
 
-  char dir[PATH_MAX], file[PATH_MAX + 32];
+  char dir[2 * CG_PATH], file[2 * CG_PATH + 32];
   if (v1.found && v1path[0] && cgroup_dir(&v1, v1path, dir, sizeof(dir))) {
     snprintf(file, sizeof(file), "%s/memory.oom_control", dir);
     w->fd = open(file, O_RDONLY | O_CLOEXEC);
