@@ -273,11 +273,16 @@ static int await_report(int fd, pid_t intermediate) {
   return 1;
 }
 
-static void close_inherited_fds(void) {
+static void sanitize_fds(void) {
   /* Whatever our caller leaked to us must not be held open for the container's lifetime. */
-  if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
-  long max = sysconf(_SC_OPEN_MAX);
-  for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close((int)fd);
+  if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close((int)fd);
+  }
+  /* and 0-2 are open (on /dev/null if the caller closed them), so nothing we open later lands there */
+  int fd;
+  while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2) {}
+  if (fd > 2) close(fd);
 }
 
 int main(int argc, char **argv) {
@@ -285,7 +290,7 @@ int main(int argc, char **argv) {
   int rc = parse(argc, argv, &opt);
   if (rc != 0) return rc;
 
-  close_inherited_fds();
+  sanitize_fds();
   int report[2];
   if (pipe2(report, O_CLOEXEC) < 0) {
     char msg[128];

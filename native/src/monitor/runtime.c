@@ -57,6 +57,20 @@ static void drain_capture(int fd) {
   while ((r = read(fd, buf, sizeof(buf))) > 0) capture(buf, (size_t)r);
 }
 
+/* Children reaped before the container's pid was known (during `create`): if the init is among them, its status
+ * must not be lost. */
+static struct {
+  pid_t pid;
+  int status;
+} early[8];
+static size_t nearly;
+
+static void container_exited(struct monitor *m, int status) {
+  m->container_status = status;
+  m->container_exited = true;
+  format_rfc3339nano(m->exited_at, sizeof(m->exited_at));
+}
+
 void monitor_reap(struct monitor *m) {
   for (;;) {
     int status;
@@ -66,11 +80,38 @@ void monitor_reap(struct monitor *m) {
       m->runtime_status = status;
       m->runtime_done = true;
     } else if (pid == m->container_pid && !m->container_exited) {
-      m->container_status = status;
-      m->container_exited = true;
-      format_rfc3339nano(m->exited_at, sizeof(m->exited_at));
+      container_exited(m, status);
+    } else if (m->container_pid == 0) {
+      early[nearly % 8].pid = pid;
+      early[nearly % 8].status = status;
+      nearly++;
     }
   }
+}
+
+/* The monitor learns the init's exit by waiting for it, so the init must be its child: the runtime leaves it to
+ * its caller (as runc and gantry-runtime do; the monitor being a subreaper, it is reparented here at the latest
+ * when the runtime exits). */
+static int adopt_container(struct monitor *m, gantry_error_t *err) {
+  for (size_t i = 0; i < 8 && i < nearly; i++)
+    if (early[i].pid == m->container_pid) {
+      container_exited(m, early[i].status);
+      return 0;
+    }
+  char path[64], buf[512];
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)m->container_pid);
+  cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+  if (n <= 0) return gantry_error_sys(err, "read %s: the container's init is gone", path);
+  buf[n] = '\0';
+  char *close_paren = strrchr(buf, ')');
+  int ppid = 0;
+  if (close_paren == NULL || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+    return gantry_error_set(err, 0, "read %s: unexpected contents", path);
+  if (ppid != getpid())
+    return gantry_error_set(err, 0, "the container's init (pid %d) has parent %d, not the monitor: the runtime keeps it",
+                            (int)m->container_pid, ppid);
+  return 0;
 }
 
 /* Receives the pty master the runtime sends on the console socket (SCM_RIGHTS). */
@@ -229,7 +270,8 @@ int monitor_create_container(struct monitor *m, gantry_error_t *err) {
   }
   m->created = true;
   if (captured_len) mlog("runtime create said: %s", captured_message());
-  if (read_pid_file(pidfile, &m->container_pid, err) < 0) return gantry_error_wrap(err, "create container %s", o->id);
+  if (read_pid_file(pidfile, &m->container_pid, err) < 0 || adopt_container(m, err) < 0)
+    return gantry_error_wrap(err, "create container %s", o->id);
   unlink(pidfile);
 
   if (o->terminal) {
