@@ -1,0 +1,155 @@
+// The embedded DNS server of user-defined networks: one UDP socket per network, bound to port 53 on the network's
+// gateway address (on its bridge), so containers reach it as the nameserver in their resolv.conf. It answers A
+// (and PTR) questions for the containers the asker shares a network with; anything else is NXDOMAIN, or an empty
+// answer when the name exists but has no record of that type (AAAA). No forwarding: Gantry hosts may have no
+// upstream resolver, and containers on user networks only need each other's names.
+import dgram from "node:dgram";
+
+export const TYPE_A = 1;
+export const TYPE_PTR = 12;
+export const TYPE_AAAA = 28;
+const CLASS_IN = 1;
+const RCODE_OK = 0;
+const RCODE_FORMERR = 1;
+const RCODE_NXDOMAIN = 3;
+const RCODE_NOTIMP = 4;
+/** Docker's embedded resolver answers with this TTL. */
+const TTL = 600;
+
+export interface Question {
+  name: string;
+  type: number;
+  klass: number;
+}
+
+/** A lookup over the engine's state. `records` null: no such name (NXDOMAIN); []: the name exists without this type. */
+export type Resolver = (q: { name: string; type: number; asker: string }) => { a?: string[]; ptr?: string[] } | null;
+
+export interface ParsedQuery {
+  id: number;
+  flags: number;
+  question: Question;
+  /** Bytes of the question section, echoed back in the answer. */
+  questionBytes: Buffer;
+}
+
+/** Parses a one-question query; null when the packet is not one this server can answer (it is then dropped). */
+export function parseQuery(msg: Buffer): ParsedQuery | null {
+  if (msg.length < 12) return null;
+  const id = msg.readUInt16BE(0);
+  const flags = msg.readUInt16BE(2);
+  if (flags & 0x8000) return null; // a response, not a query
+  if (msg.readUInt16BE(4) !== 1) return null;
+  const labels: string[] = [];
+  let off = 12;
+  for (;;) {
+    if (off >= msg.length) return null;
+    const len = msg[off];
+    if (len === 0) {
+      off++;
+      break;
+    }
+    if (len > 63 || off + 1 + len > msg.length) return null; // compression pointers never occur in a question
+    labels.push(msg.toString("latin1", off + 1, off + 1 + len));
+    off += 1 + len;
+  }
+  if (off + 4 > msg.length) return null;
+  const question = { name: labels.join(".").toLowerCase(), type: msg.readUInt16BE(off), klass: msg.readUInt16BE(off + 2) };
+  return { id, flags, question, questionBytes: msg.subarray(12, off + 4) };
+}
+
+function encodeName(name: string): Buffer {
+  const parts = name.split(".").filter(Boolean).map((l) => Buffer.from(l, "latin1"));
+  return Buffer.concat([...parts.flatMap((p) => [Buffer.from([p.length]), p]), Buffer.from([0])]);
+}
+
+/** Builds the answer to `query`. */
+export function buildResponse(query: ParsedQuery, rcode: number, answers: { type: number; data: Buffer }[]): Buffer {
+  const header = Buffer.alloc(12);
+  header.writeUInt16BE(query.id, 0);
+  // QR, the query's opcode and RD, AA (we are the authority for these names), RA.
+  header.writeUInt16BE(0x8000 | (query.flags & 0x7900) | 0x0400 | 0x0080 | rcode, 2);
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(answers.length, 6);
+  const records = answers.map(({ type, data }) => {
+    const rr = Buffer.alloc(12);
+    rr.writeUInt16BE(0xc00c, 0); // pointer to the question's name
+    rr.writeUInt16BE(type, 2);
+    rr.writeUInt16BE(CLASS_IN, 4);
+    rr.writeUInt32BE(TTL, 6);
+    rr.writeUInt16BE(data.length, 10);
+    return Buffer.concat([rr, data]);
+  });
+  return Buffer.concat([header, query.questionBytes, ...records]);
+}
+
+export function answer(msg: Buffer, asker: string, resolve: Resolver): Buffer | null {
+  const query = parseQuery(msg);
+  if (!query) {
+    if (msg.length >= 12 && !(msg.readUInt16BE(2) & 0x8000)) {
+      const h = Buffer.from(msg.subarray(0, 12));
+      h.writeUInt16BE(0x8000 | RCODE_FORMERR, 2);
+      h.fill(0, 4);
+      return h;
+    }
+    return null;
+  }
+  const opcode = (query.flags >> 11) & 0xf;
+  if (opcode !== 0 || query.question.klass !== CLASS_IN) return buildResponse(query, RCODE_NOTIMP, []);
+  const found = resolve({ name: query.question.name, type: query.question.type, asker });
+  if (!found) return buildResponse(query, RCODE_NXDOMAIN, []);
+  const answers: { type: number; data: Buffer }[] = [];
+  if (query.question.type === TYPE_A) {
+    for (const a of found.a ?? []) answers.push({ type: TYPE_A, data: Buffer.from(a.split(".").map(Number)) });
+  } else if (query.question.type === TYPE_PTR) {
+    for (const p of found.ptr ?? []) answers.push({ type: TYPE_PTR, data: encodeName(p) });
+  }
+  return buildResponse(query, RCODE_OK, answers);
+}
+
+/** One listening socket. `close()` is idempotent. */
+export class DnsServer {
+  private socket: dgram.Socket | null = null;
+
+  constructor(
+    readonly address: string,
+    private readonly resolve: Resolver,
+    private readonly log: (msg: string) => void,
+    readonly port = 53,
+  ) {}
+
+  async listen(): Promise<void> {
+    const socket = dgram.createSocket({ type: "udp4", reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind({ address: this.address, port: this.port, exclusive: true }, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+    socket.on("error", (e) => this.log(`DNS server on ${this.address}:${this.port}: ${e.message}`));
+    socket.on("message", (msg, rinfo) => {
+      let reply: Buffer | null = null;
+      try {
+        reply = answer(msg, rinfo.address, this.resolve);
+      } catch (e) {
+        this.log(`DNS server on ${this.address}: failed to answer a query from ${rinfo.address}: ${(e as Error).message}`);
+      }
+      if (reply) socket.send(reply, rinfo.port, rinfo.address);
+    });
+    this.socket = socket;
+  }
+
+  close(): Promise<void> {
+    const s = this.socket;
+    this.socket = null;
+    if (!s) return Promise.resolve();
+    return new Promise((resolve) => s.close(() => resolve()));
+  }
+}
+
+/** "5.0.88.10.in-addr.arpa" → "10.88.0.5"; null for any other name. */
+export function reverseName(name: string): string | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(name);
+  return m ? [m[4], m[3], m[2], m[1]].join(".") : null;
+}

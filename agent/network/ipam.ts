@@ -1,0 +1,50 @@
+// Address management for one bridge network, as pure functions over its record: the caller holds the service's
+// lock and persists the record afterwards, so an address is never handed out twice — not to two concurrent
+// requests (serialised), not across an agent restart (the allocation table is on disk before plumbing starts).
+// The network address, the gateway (.1) and the broadcast address are never allocated. Addresses are handed out
+// round-robin after the last one given, so a just-released address is the last to be reused (stale ARP entries
+// in other containers then point nowhere rather than at the wrong container).
+import { conflict, badRequest, GantryError } from "../../lib/errors";
+import { contains, firstHost, formatIPv4, lastHost, parseIPv4, parseSubnet, requireIPv4 } from "./ipv4";
+import type { NetworkRecord } from "./types";
+
+function rangeOf(net: NetworkRecord) {
+  if (!net.subnet || !net.gateway) throw badRequest(`network ${net.name} has no IPv4 address pool`);
+  const subnet = parseSubnet(net.subnet);
+  return { subnet, first: firstHost(subnet), last: lastHost(subnet), gateway: parseIPv4(net.gateway)! };
+}
+
+/** Allocates `requested` (or the next free address) to `owner`; returns it. Mutates `net.ipam`. */
+export function allocateAddress(net: NetworkRecord, owner: string, requested?: string): string {
+  const { subnet, first, last, gateway } = rangeOf(net);
+  if (requested !== undefined) {
+    const addr = requireIPv4(requested, "IPv4 address");
+    if (!contains(subnet, addr) || addr < first || addr > last) {
+      throw badRequest(`invalid address ${requested}: it is not a usable address of network ${net.name} (${net.subnet})`);
+    }
+    if (addr === gateway) throw conflict(`Address already in use: ${requested} is the gateway of network ${net.name}`);
+    const holder = net.ipam.allocated[requested];
+    if (holder !== undefined) throw conflict(`Address already in use: ${requested} on network ${net.name}`);
+    net.ipam.allocated[requested] = owner;
+    return requested;
+  }
+  const size = last - first + 1;
+  const after = net.ipam.last ? parseIPv4(net.ipam.last) : null;
+  let candidate = after !== null && after >= first && after < last ? after + 1 : first;
+  for (let i = 0; i < size; i++, candidate = candidate === last ? first : candidate + 1) {
+    if (candidate === gateway) continue;
+    const text = formatIPv4(candidate);
+    if (net.ipam.allocated[text] !== undefined) continue;
+    net.ipam.allocated[text] = owner;
+    net.ipam.last = text;
+    return text;
+  }
+  throw new GantryError("unavailable", `no available IPv4 addresses on network ${net.name} (${net.subnet}): all are in use`);
+}
+
+/** Releases `addr` if `owner` holds it; false when it was not held by them (nothing changes then). */
+export function releaseAddress(net: NetworkRecord, addr: string, owner: string): boolean {
+  if (net.ipam.allocated[addr] !== owner) return false;
+  delete net.ipam.allocated[addr];
+  return true;
+}

@@ -1,0 +1,873 @@
+// The agent's network engine: Docker's networks on one host without dockerd or CNI — Linux bridges, veth pairs,
+// iptables NAT and an embedded DNS server — for containers run by gantry-runtime in their own network namespace.
+//
+// Networks: "bridge" (the default, bridge device gantry0, 10.88.0.0/16 unless configured), "host" and "none" as
+// Docker has them, and user-defined bridge networks (each its own Linux bridge gtr-<11 hex of the id>, a /24 from
+// 10.89.0.0/16 unless a subnet is given, name resolution between their containers). Records live in
+// GANTRY_ROOT/networks/<id>.json; every device carries a label (ifalias "gantry:<instance>:…") and every rule sits
+// in Gantry's own iptables chains, so `start()` reconciles: it recreates bridges and rules and reaps what it
+// orphaned (veths of containers that are gone, their addresses and rules, stray namespaces).
+//
+// How the container lifecycle wires it (agent/main.ts builds one instance):
+//   const networks = new NetworkService({ root: config.root, log });
+//   await networks.start({ containerExists: (id) => containers.has(id) });   // before re-adopting containers
+//   // create (per `--network`):
+//   //   bridge/user network: const netns = await networks.createNetns(id);  → OCI linux.namespaces {type:"network", path: netns}
+//   //                        await networks.attach(id, netns, "bridge", { containerName, aliases, ipv4, ports });
+//   //   none:                same, with network "none" (only lo comes up)
+//   //   host:                no network namespace in the OCI config; networks.attach(id, null, "host", …) records it
+//   //   container:<other>:   OCI netns path = networks.netnsPathOf(other); nothing attached
+//   //   bundle files:        networks.resolvConfFor(id), networks.hostsFileFor(id, { hostname })
+//   // stop / rm:            await networks.detachAll(id); await networks.removeNetns(id)
+//   // docker network connect/disconnect: attach/detach with networks.netnsPathOf(id)
+//   // shutdown:             await networks.close()   (rules and links stay, ports keep answering)
+// Errors are GantryError (lib/errors.ts): bad_request 400, not_found 404, conflict 409, forbidden 403.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { badRequest, conflict, forbidden, GantryError, notFound } from "../../lib/errors";
+import { systemClock, type Clock } from "../clock";
+import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "./container-files";
+import { DnsServer, reverseName, TYPE_A, TYPE_PTR, type Resolver } from "./dns";
+import { ip } from "./exec";
+import { Firewall } from "./firewall";
+import { allocateAddress, releaseAddress } from "./ipam";
+import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
+import { deleteLink, enableForwarding, ensureBridge, linksIn, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
+import { KeyedMutex, Mutex } from "./mutex";
+import { PortReservations } from "./ports";
+import type { AttachOptions, EndpointInfo, EndpointRecord, NetworkInfo, NetworkRecord, PortBinding } from "./types";
+
+export interface NetworkServiceOptions {
+  /** GANTRY_ROOT: records go to <root>/networks. */
+  root: string;
+  /** Subnet of the default "bridge" network (default 10.88.0.0/16). */
+  defaultSubnet?: string;
+  /** Bridge device of the default network (default gantry0). */
+  defaultBridge?: string;
+  /** Pool carved into /24s for user-defined networks created without a subnet (default 10.89.0.0/16). */
+  userPool?: string;
+  /** Prefix of Gantry's iptables chains (default GANTRY). */
+  chainPrefix?: string;
+  /** Embedded DNS on user-defined networks (default true), and its port (53; tests of the engine keep 53). */
+  dns?: boolean;
+  dnsPort?: number;
+  /** Host resolver configuration copied for containers without embedded DNS (default /etc/resolv.conf). */
+  hostResolvConf?: string;
+  hostHosts?: string;
+  clock?: Clock;
+  log?: (msg: string) => void;
+}
+
+export interface StartOptions {
+  /** Whether the lifecycle still knows a container; endpoints, addresses and rules of others are reaped. */
+  containerExists: (containerId: string) => boolean | Promise<boolean>;
+}
+
+export interface ReconcileReport {
+  /** Endpoints dropped because their container is gone or its namespace no longer exists. */
+  endpoints: string[];
+  /** Labelled links no record explains (veths, bridges), deleted. */
+  links: string[];
+  /** Named namespaces of containers that are gone, deleted. */
+  namespaces: string[];
+  /** Address reservations of containers that are gone, released. */
+  addresses: string[];
+}
+
+export interface ListFilters {
+  name?: string[];
+  id?: string[];
+  driver?: string[];
+  /** "key" or "key=value". */
+  label?: string[];
+  /** "builtin" or "custom". */
+  type?: string[];
+}
+
+const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const DNS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252}[a-zA-Z0-9_])?$/;
+const NETNS_DIR = "/run/netns";
+
+function validateContainerId(id: string) {
+  if (!CONTAINER_ID.test(id)) throw badRequest(`invalid container id "${id}"`);
+}
+
+export class NetworkService {
+  readonly root: string;
+  /** Distinguishes this agent's devices from another agent's (another GANTRY_ROOT) on the same host. */
+  readonly instance: string;
+  private readonly dir: string;
+  private readonly opts: Required<Omit<NetworkServiceOptions, "log" | "clock">>;
+  private readonly clock: Clock;
+  private readonly log: (msg: string) => void;
+  private readonly networks = new Map<string, NetworkRecord>();
+  private readonly mutex = new Mutex();
+  private readonly perContainer = new KeyedMutex();
+  private readonly firewall: Firewall;
+  private readonly ports = new PortReservations();
+  private readonly dnsServers = new Map<string, DnsServer>();
+  private started = false;
+
+  constructor(options: NetworkServiceOptions) {
+    this.root = options.root;
+    this.dir = join(options.root, "networks");
+    this.opts = {
+      root: options.root,
+      defaultSubnet: options.defaultSubnet ?? "10.88.0.0/16",
+      defaultBridge: options.defaultBridge ?? "gantry0",
+      userPool: options.userPool ?? "10.89.0.0/16",
+      chainPrefix: options.chainPrefix ?? "GANTRY",
+      dns: options.dns ?? true,
+      dnsPort: options.dnsPort ?? 53,
+      hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
+      hostHosts: options.hostHosts ?? "/etc/hosts",
+    };
+    parseSubnet(this.opts.defaultSubnet);
+    const pool = parseSubnet(this.opts.userPool);
+    if (pool.prefix > 24) throw badRequest(`user network pool ${this.opts.userPool} must be a /24 or larger`);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(this.opts.defaultBridge)) {
+      throw badRequest(`invalid bridge name "${this.opts.defaultBridge}" (at most 15 characters)`);
+    }
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? (() => {});
+    this.instance = createHash("sha256").update(this.root).digest("hex").slice(0, 8);
+    this.firewall = new Firewall(this.opts.chainPrefix, { dns: this.opts.dns });
+  }
+
+  private label(kind: "bridge" | "veth", id: string) {
+    return `gantry:${this.instance}:${kind}:${id}`;
+  }
+
+  /** Named namespaces live at /run/netns/<prefix><container id>. */
+  get netnsPrefix() {
+    return `gantry-${this.instance}-`;
+  }
+
+  // ---------------------------------------------------------------- start / reconcile
+
+  /** Loads the records, recreates bridges, rules and DNS servers, and reaps what a crash or a removed container left. */
+  async start(startOpts: StartOptions): Promise<ReconcileReport> {
+    return this.mutex.run(async () => {
+      await mkdir(this.dir, { recursive: true });
+      await this.load();
+      await this.ensureBuiltins();
+      const report = await this.reconcile(startOpts);
+      for (const net of this.networks.values()) if (net.driver === "bridge") await this.ensureDevice(net);
+      for (const net of this.networks.values()) {
+        for (const ep of Object.values(net.endpoints)) {
+          if (!ep.ports.length) continue;
+          await this.ports.reserveAll(ep.ports).catch((e) => this.log(`cannot hold published ports of ${ep.containerId}: ${(e as Error).message}`));
+        }
+      }
+      await this.syncFirewall();
+      for (const net of this.networks.values()) await this.startDns(net);
+      this.started = true;
+      return report;
+    });
+  }
+
+  private async load() {
+    this.networks.clear();
+    for (const entry of await readdir(this.dir)) {
+      const file = join(this.dir, entry);
+      if (entry.endsWith(".tmp")) {
+        await unlink(file).catch(() => {});
+        continue;
+      }
+      if (!entry.endsWith(".json")) continue;
+      try {
+        const rec = JSON.parse(await readFile(file, "utf8")) as NetworkRecord;
+        this.networks.set(rec.id, rec);
+      } catch (e) {
+        this.log(`ignoring unreadable network record ${file}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private async persist(net: NetworkRecord) {
+    const file = join(this.dir, `${net.id}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(net, null, 1) + "\n", { mode: 0o600 });
+    await rename(tmp, file);
+  }
+
+  private newRecord(name: string, driver: NetworkRecord["driver"], extra: Partial<NetworkRecord> = {}): NetworkRecord {
+    return {
+      id: randomBytes(32).toString("hex"),
+      name,
+      driver,
+      builtin: false,
+      userSubnet: false,
+      internal: false,
+      created: new Date(this.clock.now()).toISOString(),
+      labels: {},
+      options: {},
+      bridge: null,
+      subnet: null,
+      gateway: null,
+      ipam: { allocated: {}, last: null },
+      endpoints: {},
+      ...extra,
+    };
+  }
+
+  private async ensureBuiltins() {
+    const subnet = parseSubnet(this.opts.defaultSubnet);
+    const bridge = this.findByName("bridge");
+    if (!bridge) {
+      const rec = this.newRecord("bridge", "bridge", {
+        builtin: true,
+        bridge: this.opts.defaultBridge,
+        subnet: formatSubnet(subnet),
+        gateway: formatIPv4(firstHost(subnet)),
+        options: { "com.docker.network.bridge.name": this.opts.defaultBridge },
+      });
+      this.networks.set(rec.id, rec);
+      await this.persist(rec);
+    } else if (bridge.subnet !== formatSubnet(subnet) || bridge.bridge !== this.opts.defaultBridge) {
+      if (Object.keys(bridge.endpoints).length || Object.keys(bridge.ipam.allocated).length) {
+        this.log(`default network keeps ${bridge.subnet} on ${bridge.bridge}: containers are attached (configured: ${this.opts.defaultSubnet} on ${this.opts.defaultBridge})`);
+      } else {
+        if (bridge.bridge && bridge.bridge !== this.opts.defaultBridge) await deleteLink(bridge.bridge);
+        bridge.subnet = formatSubnet(subnet);
+        bridge.gateway = formatIPv4(firstHost(subnet));
+        bridge.bridge = this.opts.defaultBridge;
+        bridge.options = { "com.docker.network.bridge.name": this.opts.defaultBridge };
+        await this.persist(bridge);
+      }
+    }
+    for (const [name, driver] of [["host", "host"], ["none", "null"]] as const) {
+      if (this.findByName(name)) continue;
+      const rec = this.newRecord(name, driver, { builtin: true });
+      this.networks.set(rec.id, rec);
+      await this.persist(rec);
+    }
+  }
+
+  private async reconcile(opts: StartOptions): Promise<ReconcileReport> {
+    const report: ReconcileReport = { endpoints: [], links: [], namespaces: [], addresses: [] };
+    const alive = new Map<string, boolean>();
+    const exists = async (id: string) => {
+      if (!alive.has(id)) alive.set(id, Boolean(await opts.containerExists(id)));
+      return alive.get(id)!;
+    };
+    for (const net of this.networks.values()) {
+      let changed = false;
+      for (const ep of Object.values(net.endpoints)) {
+        const gone = !(await exists(ep.containerId));
+        const nsGone = ep.netnsPath !== null && !existsSync(ep.netnsPath);
+        if (!gone && !nsGone) continue;
+        if (ep.hostVeth) await deleteLink(ep.hostVeth);
+        if (ep.ipv4) releaseAddress(net, ep.ipv4, ep.containerId);
+        delete net.endpoints[ep.containerId];
+        changed = true;
+        report.endpoints.push(`${ep.containerId}@${net.name}`);
+        this.log(`reaped endpoint of ${gone ? "removed container" : "container whose namespace is gone"} ${ep.containerId} on ${net.name}`);
+      }
+      for (const [addr, owner] of Object.entries(net.ipam.allocated)) {
+        if (await exists(owner)) continue;
+        delete net.ipam.allocated[addr];
+        changed = true;
+        report.addresses.push(`${addr}@${net.name}`);
+      }
+      if (changed) await this.persist(net);
+    }
+    const knownVeths = new Set<string>();
+    const knownBridges = new Set<string>();
+    for (const net of this.networks.values()) {
+      if (net.bridge) knownBridges.add(net.bridge);
+      for (const ep of Object.values(net.endpoints)) if (ep.hostVeth) knownVeths.add(ep.hostVeth);
+    }
+    const mine = `gantry:${this.instance}:`;
+    for (const link of await listLinks()) {
+      if (!link.alias?.startsWith(mine)) continue;
+      const kind = link.alias.slice(mine.length).split(":")[0];
+      const orphan = kind === "veth" ? !knownVeths.has(link.name) : kind === "bridge" ? !knownBridges.has(link.name) : false;
+      if (!orphan) continue;
+      await deleteLink(link.name);
+      report.links.push(link.name);
+      this.log(`reaped orphaned ${kind} ${link.name}`);
+    }
+    if (existsSync(NETNS_DIR)) {
+      for (const name of await readdir(NETNS_DIR)) {
+        if (!name.startsWith(this.netnsPrefix)) continue;
+        const id = name.slice(this.netnsPrefix.length);
+        if (await exists(id)) continue;
+        await ip("netns", "del", name).catch((e) => this.log(`cannot delete namespace ${name}: ${(e as Error).message}`));
+        report.namespaces.push(name);
+      }
+    }
+    return report;
+  }
+
+  private async ensureDevice(net: NetworkRecord) {
+    const subnet = parseSubnet(net.subnet!);
+    await ensureBridge(net.bridge!, `${net.gateway}/${subnet.prefix}`, this.label("bridge", net.id));
+    if (!net.internal) await enableForwarding();
+  }
+
+  private syncFirewall() {
+    return this.firewall.sync(() => [...this.networks.values()]);
+  }
+
+  private async startDns(net: NetworkRecord) {
+    if (!this.opts.dns || net.driver !== "bridge" || net.builtin || this.dnsServers.has(net.id)) return;
+    const server = new DnsServer(net.gateway!, this.dnsResolver(net.id), this.log, this.opts.dnsPort);
+    try {
+      await server.listen();
+      this.dnsServers.set(net.id, server);
+    } catch (e) {
+      this.log(`no name resolution on network ${net.name}: cannot listen on ${net.gateway}:${this.opts.dnsPort}: ${(e as Error).message}`);
+    }
+  }
+
+  private async stopDns(netId: string) {
+    const s = this.dnsServers.get(netId);
+    this.dnsServers.delete(netId);
+    await s?.close();
+  }
+
+  /** Stops the DNS servers and lets go of port reservations; links, rules and records stay (containers keep working). */
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      for (const id of [...this.dnsServers.keys()]) await this.stopDns(id);
+      for (const net of this.networks.values()) for (const ep of Object.values(net.endpoints)) await this.ports.releaseAll(ep.ports);
+      this.started = false;
+    });
+  }
+
+  /**
+   * Removes everything this engine made on the host — endpoints' veths, all its bridges (the default one too), its
+   * iptables chains and the named namespaces — and forgets the records. For uninstalling and for tests.
+   */
+  async uninstall(): Promise<void> {
+    await this.close();
+    await this.mutex.run(async () => {
+      for (const net of this.networks.values()) {
+        for (const ep of Object.values(net.endpoints)) if (ep.hostVeth) await deleteLink(ep.hostVeth).catch(() => {});
+        if (net.bridge) await deleteLink(net.bridge).catch(() => {});
+      }
+      const mine = `gantry:${this.instance}:`;
+      for (const link of await listLinks()) if (link.alias?.startsWith(mine)) await deleteLink(link.name).catch(() => {});
+      await this.firewall.removeAll();
+      if (existsSync(NETNS_DIR)) {
+        for (const name of await readdir(NETNS_DIR)) {
+          if (name.startsWith(this.netnsPrefix)) await ip("netns", "del", name).catch(() => {});
+        }
+      }
+      this.networks.clear();
+      await rm(this.dir, { recursive: true, force: true });
+    });
+  }
+
+  private requireStarted() {
+    if (!this.started) throw new GantryError("unavailable", "the network engine is not started (call start() first)");
+  }
+
+  // ---------------------------------------------------------------- networks
+
+  private findByName(name: string) {
+    for (const n of this.networks.values()) if (n.name === name) return n;
+    return undefined;
+  }
+
+  /** By exact name, full id, or unambiguous id prefix — Docker's order. */
+  private lookup(ref: string): NetworkRecord {
+    if (typeof ref !== "string" || ref === "") throw badRequest("a network name or id is required");
+    const byName = this.findByName(ref);
+    if (byName) return byName;
+    const exact = this.networks.get(ref);
+    if (exact) return exact;
+    const matches = [...this.networks.values()].filter((n) => n.id.startsWith(ref.toLowerCase()));
+    if (matches.length === 1) return matches[0];
+    if (matches.length > 1) throw badRequest(`network ${ref} is ambiguous (${matches.length} matches found based on ID prefix)`);
+    throw new GantryError("not_found", `network ${ref} not found`);
+  }
+
+  async create(
+    name: string,
+    opts: { driver?: string; subnet?: string; gateway?: string; labels?: Record<string, string>; internal?: boolean; options?: Record<string, string> } = {},
+  ): Promise<NetworkInfo> {
+    this.requireStarted();
+    if (typeof name !== "string" || !NETWORK_NAME.test(name) || name.length > 128) {
+      throw badRequest(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    const driver = opts.driver ?? "bridge";
+    if (driver !== "bridge") {
+      throw badRequest(`plugin "${driver}" not found: Gantry networks use the bridge driver (host and none are built in)`);
+    }
+    if (opts.gateway !== undefined && opts.subnet === undefined) throw badRequest("a gateway needs a subnet (--subnet) as well");
+    for (const [k, v] of Object.entries(opts.labels ?? {})) {
+      if (typeof v !== "string" || k === "") throw badRequest(`invalid label "${k}"`);
+    }
+    return this.mutex.run(async () => {
+      if (this.findByName(name)) throw conflict(`network with name ${name} already exists`);
+      let subnet: Subnet;
+      if (opts.subnet !== undefined) {
+        subnet = parseSubnet(opts.subnet);
+        for (const other of this.networks.values()) {
+          if (other.subnet && overlaps(subnet, parseSubnet(other.subnet))) {
+            throw conflict(`invalid pool request: Pool overlaps with other one on this address space (${formatSubnet(subnet)} overlaps ${other.name}'s ${other.subnet})`);
+          }
+        }
+      } else {
+        subnet = await this.pickSubnet();
+      }
+      let gateway = firstHost(subnet);
+      if (opts.gateway !== undefined) {
+        gateway = requireIPv4(opts.gateway, "gateway");
+        if (!contains(subnet, gateway) || gateway === subnet.base || gateway === subnet.base + subnetSize(subnet) - 1) {
+          throw badRequest(`gateway ${opts.gateway} is not a usable address of subnet ${formatSubnet(subnet)}`);
+        }
+      }
+      const rec = this.newRecord(name, "bridge", {
+        userSubnet: opts.subnet !== undefined,
+        internal: Boolean(opts.internal),
+        labels: { ...(opts.labels ?? {}) },
+        options: { ...(opts.options ?? {}) },
+        subnet: formatSubnet(subnet),
+        gateway: formatIPv4(gateway),
+      });
+      rec.bridge = `gtr-${rec.id.slice(0, 11)}`;
+      this.networks.set(rec.id, rec);
+      try {
+        await this.persist(rec);
+        await this.ensureDevice(rec);
+        await this.syncFirewall();
+        await this.startDns(rec);
+      } catch (e) {
+        this.networks.delete(rec.id);
+        await unlink(join(this.dir, `${rec.id}.json`)).catch(() => {});
+        await deleteLink(rec.bridge).catch(() => {});
+        await this.syncFirewall().catch(() => {});
+        throw e;
+      }
+      this.log(`created network ${name} (${rec.subnet} on ${rec.bridge})`);
+      return this.info(rec);
+    });
+  }
+
+  /** The first /24 of the pool that overlaps neither another network nor a route on the host. */
+  private async pickSubnet(): Promise<Subnet> {
+    const pool = parseSubnet(this.opts.userPool);
+    const taken: Subnet[] = [];
+    for (const n of this.networks.values()) if (n.subnet) taken.push(parseSubnet(n.subnet));
+    const routes = JSON.parse(await ip("-j", "-4", "route", "show", "table", "all")) as { dst?: string; type?: string }[];
+    for (const r of routes) {
+      if (!r.dst || r.dst === "default" || (r.type && r.type !== "unicast")) continue;
+      const [addr, len] = r.dst.split("/");
+      const a = parseIPv4(addr);
+      const p = len === undefined ? 32 : Number(len);
+      if (a !== null && p >= 8) taken.push({ base: a, prefix: p });
+    }
+    for (let base = pool.base; base < pool.base + subnetSize(pool); base += 256) {
+      const candidate = { base, prefix: 24 };
+      if (!taken.some((t) => overlaps(candidate, t))) return candidate;
+    }
+    throw new GantryError("unavailable", `could not find an available, non-overlapping IPv4 address pool among ${this.opts.userPool}`);
+  }
+
+  async list(filters: ListFilters = {}): Promise<NetworkInfo[]> {
+    this.requireStarted();
+    const match = (n: NetworkRecord) => {
+      if (filters.name?.length && !filters.name.some((f) => n.name.includes(f))) return false;
+      if (filters.id?.length && !filters.id.some((f) => n.id.startsWith(f))) return false;
+      if (filters.driver?.length && !filters.driver.includes(n.driver)) return false;
+      if (filters.type?.length && !filters.type.includes(n.builtin ? "builtin" : "custom")) return false;
+      if (filters.label?.length) {
+        for (const l of filters.label) {
+          const eq = l.indexOf("=");
+          const [k, v] = eq < 0 ? [l, undefined] : [l.slice(0, eq), l.slice(eq + 1)];
+          if (!(k in n.labels) || (v !== undefined && n.labels[k] !== v)) return false;
+        }
+      }
+      return true;
+    };
+    return [...this.networks.values()].filter(match).sort((a, b) => a.name.localeCompare(b.name)).map((n) => this.info(n));
+  }
+
+  async inspect(ref: string): Promise<NetworkInfo> {
+    this.requireStarted();
+    return this.info(this.lookup(ref));
+  }
+
+  private info(n: NetworkRecord): NetworkInfo {
+    const prefixLen = n.subnet ? parseSubnet(n.subnet).prefix : null;
+    const containers: NetworkInfo["containers"] = {};
+    for (const ep of Object.values(n.endpoints)) {
+      containers[ep.containerId] = { name: ep.containerName, ipv4: ep.ipv4, prefixLen: ep.ipv4 ? prefixLen : null, mac: ep.mac, aliases: [...ep.aliases] };
+    }
+    return {
+      id: n.id,
+      name: n.name,
+      driver: n.driver,
+      scope: "local",
+      internal: n.internal,
+      created: n.created,
+      labels: { ...n.labels },
+      options: { ...n.options },
+      bridge: n.bridge,
+      subnet: n.subnet,
+      gateway: n.gateway,
+      containers,
+    };
+  }
+
+  async remove(ref: string): Promise<void> {
+    this.requireStarted();
+    await this.mutex.run(async () => {
+      const net = this.lookup(ref);
+      if (net.builtin) throw forbidden(`${net.name} is a pre-defined network and cannot be removed`);
+      const attached = Object.keys(net.endpoints);
+      if (attached.length) {
+        throw conflict(`error while removing network: network ${net.name} id ${net.id} has active endpoints (${attached.map((c) => c.slice(0, 12)).join(", ")})`);
+      }
+      this.networks.delete(net.id);
+      await unlink(join(this.dir, `${net.id}.json`));
+      await this.stopDns(net.id);
+      if (net.bridge) await deleteLink(net.bridge);
+      await this.syncFirewall();
+      this.log(`removed network ${net.name}`);
+    });
+  }
+
+  /** Removes user-defined networks without containers (`docker network prune`); returns their names. */
+  async prune(): Promise<string[]> {
+    const unused = (await this.list({ type: ["custom"] })).filter((n) => Object.keys(n.containers).length === 0);
+    const removed: string[] = [];
+    for (const n of unused) {
+      try {
+        await this.remove(n.id);
+        removed.push(n.name);
+      } catch (e) {
+        if (!(e instanceof GantryError && (e.code === "conflict" || e.code === "not_found"))) throw e;
+      }
+    }
+    return removed;
+  }
+
+  // ---------------------------------------------------------------- addresses
+
+  /** Reserves an address (the next free one, or `requested`) on a network for a container, persisted before returning. */
+  async allocateAddress(networkRef: string, containerId: string, requested?: string): Promise<string> {
+    this.requireStarted();
+    validateContainerId(containerId);
+    return this.mutex.run(async () => {
+      const net = this.lookup(networkRef);
+      if (net.driver !== "bridge") throw badRequest(`network ${net.name} has no address pool`);
+      const addr = allocateAddress(net, containerId, requested);
+      await this.persist(net);
+      return addr;
+    });
+  }
+
+  /** Gives back an address `containerId` holds; a not-found error if it does not hold it. */
+  async releaseAddress(networkRef: string, containerId: string, addr: string): Promise<void> {
+    this.requireStarted();
+    await this.mutex.run(async () => {
+      const net = this.lookup(networkRef);
+      if (!releaseAddress(net, addr, containerId)) throw notFound(`address ${addr} held by ${containerId} on network ${net.name}`);
+      await this.persist(net);
+    });
+  }
+
+  // ---------------------------------------------------------------- namespaces
+
+  /** Creates a named network namespace for a container (before it starts); the OCI config joins its path. */
+  async createNetns(containerId: string): Promise<string> {
+    validateContainerId(containerId);
+    const name = this.netnsPrefix + containerId;
+    const path = join(NETNS_DIR, name);
+    if (!existsSync(path)) await ip("netns", "add", name);
+    return path;
+  }
+
+  async removeNetns(containerId: string): Promise<void> {
+    validateContainerId(containerId);
+    const name = this.netnsPrefix + containerId;
+    if (!existsSync(join(NETNS_DIR, name))) return;
+    await ip("netns", "del", name);
+  }
+
+  /** The namespace a container's network lives in, for `--network container:<id>` (joined by path). */
+  netnsPathOf(containerId: string): string {
+    validateContainerId(containerId);
+    for (const net of this.networks.values()) {
+      const p = net.endpoints[containerId]?.netnsPath;
+      if (p) return p;
+    }
+    const named = join(NETNS_DIR, this.netnsPrefix + containerId);
+    if (existsSync(named)) return named;
+    throw notFound(`network namespace of container ${containerId}`);
+  }
+
+  // ---------------------------------------------------------------- endpoints
+
+  /**
+   * Connects a container's namespace to a network: a veth pair whose inner end becomes eth0 (eth1, … for further
+   * networks) with an address from the network's pool, a default route via the gateway when the namespace has
+   * none yet, lo up, and the published ports' DNAT rules. "none" only brings lo up; "host" records the container
+   * (its `netnsPath` is null: it has no namespace of its own).
+   */
+  async attach(containerId: string, netnsPath: string | null, networkRef: string, opts: AttachOptions): Promise<EndpointInfo> {
+    this.requireStarted();
+    validateContainerId(containerId);
+    if (!opts || typeof opts.containerName !== "string" || !DNS_NAME.test(opts.containerName.replace(/^\//, ""))) {
+      throw badRequest(`invalid container name "${opts?.containerName}"`);
+    }
+    const containerName = opts.containerName.replace(/^\//, "");
+    const aliases = [...new Set(opts.aliases ?? [])];
+    for (const a of aliases) if (typeof a !== "string" || !DNS_NAME.test(a)) throw badRequest(`invalid network alias "${a}"`);
+    const wanted: PortBinding[] = opts.ports ?? [];
+    return this.perContainer.run(containerId, async () => {
+      const { net, ep } = await this.mutex.run(async () => {
+        const net = this.lookup(networkRef);
+        if (net.endpoints[containerId]) throw conflict(`endpoint with name ${containerName} already exists in network ${net.name}`);
+        const others = [...this.networks.values()].filter((n) => n.endpoints[containerId]);
+        const special = (n: NetworkRecord) => n.driver !== "bridge";
+        if (others.length && (special(net) || others.some(special))) {
+          const which = [net, ...others].find(special)!;
+          throw conflict(
+            which.driver === "host"
+              ? "container cannot be disconnected from host network or connected to host network"
+              : "container cannot be connected to multiple networks with one of the networks in private (none) mode",
+          );
+        }
+        if (net.driver === "bridge" || net.driver === "null") {
+          if (!netnsPath) throw badRequest(`attaching to network ${net.name} needs the container's network namespace path`);
+          if (!existsSync(netnsPath)) throw badRequest(`network namespace ${netnsPath} does not exist`);
+        }
+        if (wanted.length && net.driver !== "bridge") throw badRequest(`ports cannot be published on network ${net.name} (${net.driver === "host" ? "host networking uses the host's ports directly" : "no networking"})`);
+        if (opts.ipv4 !== undefined) {
+          if (net.driver !== "bridge") throw badRequest(`network ${net.name} does not assign addresses`);
+          if (!net.userSubnet) throw badRequest("user specified IP address is supported only when connecting to networks with user configured subnets");
+        }
+        let ipv4: string | null = null;
+        if (net.driver === "bridge") {
+          const held = Object.entries(net.ipam.allocated).find(([addr, owner]) => owner === containerId && (opts.ipv4 === undefined || addr === opts.ipv4));
+          ipv4 = held ? held[0] : allocateAddress(net, containerId, opts.ipv4);
+        }
+        const hasRoute = others.some((n) => n.endpoints[containerId].defaultRoute);
+        const ep: EndpointRecord = {
+          containerId,
+          containerName,
+          aliases,
+          netnsPath: net.driver === "host" ? null : netnsPath,
+          hostVeth: net.driver === "bridge" ? `gv${randomBytes(6).toString("hex")}` : null,
+          ifName: null,
+          ipv4,
+          mac: ipv4 ? macFor(ipv4) : null,
+          ports: [],
+          defaultRoute: net.driver === "bridge" && !hasRoute,
+          staticIp: opts.ipv4 !== undefined,
+          created: new Date(this.clock.now()).toISOString(),
+        };
+        net.endpoints[containerId] = ep;
+        await this.persist(net);
+        return { net, ep };
+      });
+
+      let reservedPorts: PortBinding[] = [];
+      try {
+        if (net.driver === "bridge") {
+          const present = new Set(await linksIn(ep.netnsPath!));
+          let n = 0;
+          while (present.has(`eth${n}`)) n++;
+          ep.ifName = `eth${n}`;
+          await plumbVeth({
+            netnsPath: ep.netnsPath!,
+            hostVeth: ep.hostVeth!,
+            alias: this.label("veth", containerId),
+            bridge: net.bridge!,
+            ifName: ep.ifName,
+            ipv4: ep.ipv4!,
+            prefixLen: parseSubnet(net.subnet!).prefix,
+            mac: ep.mac!,
+            gateway: net.gateway!,
+            defaultRoute: ep.defaultRoute,
+          });
+          if (wanted.length) reservedPorts = await this.ports.reserveAll(wanted);
+        } else if (net.driver === "null") {
+          await loopbackUp(ep.netnsPath!);
+        }
+      } catch (e) {
+        await this.ports.releaseAll(reservedPorts);
+        if (ep.hostVeth) await deleteLink(ep.hostVeth).catch(() => {});
+        await this.mutex.run(async () => {
+          delete net.endpoints[containerId];
+          if (ep.ipv4) releaseAddress(net, ep.ipv4, containerId);
+          await this.persist(net);
+        });
+        throw e;
+      }
+      await this.mutex.run(async () => {
+        ep.ports = reservedPorts;
+        await this.persist(net);
+      });
+      if (reservedPorts.length) await this.syncFirewall();
+      return this.endpointInfo(net, ep);
+    });
+  }
+
+  /** Disconnects a container from a network: its veth, address, ports and rules go; another gateway takes the default route. */
+  async detach(containerId: string, networkRef: string): Promise<void> {
+    this.requireStarted();
+    validateContainerId(containerId);
+    await this.perContainer.run(containerId, async () => {
+      const net = this.lookup(networkRef);
+      const ep = net.endpoints[containerId];
+      if (!ep) throw notFound(`container ${containerId} is not connected to the network ${net.name}; endpoint`);
+      if (ep.hostVeth) await deleteLink(ep.hostVeth);
+      await this.ports.releaseAll(ep.ports);
+      let successor: { net: NetworkRecord; ep: EndpointRecord } | null = null;
+      if (ep.defaultRoute) {
+        for (const other of this.networks.values()) {
+          const o = other.endpoints[containerId];
+          if (other !== net && o?.ipv4 && o.ifName && o.netnsPath === ep.netnsPath) {
+            successor = { net: other, ep: o };
+            break;
+          }
+        }
+        if (successor && existsSync(successor.ep.netnsPath!)) {
+          await setDefaultRoute(successor.ep.netnsPath!, successor.net.gateway!, successor.ep.ifName!).catch((e) =>
+            this.log(`cannot move the default route of ${containerId} to ${successor!.net.name}: ${(e as Error).message}`),
+          );
+        }
+      }
+      await this.mutex.run(async () => {
+        delete net.endpoints[containerId];
+        if (ep.ipv4) releaseAddress(net, ep.ipv4, containerId);
+        await this.persist(net);
+        if (successor) {
+          successor.ep.defaultRoute = true;
+          await this.persist(successor.net);
+        }
+      });
+      if (ep.ports.length) await this.syncFirewall();
+    });
+  }
+
+  /** Detaches the container from every network (stop, rm), and releases any address it still reserves. */
+  async detachAll(containerId: string): Promise<void> {
+    this.requireStarted();
+    validateContainerId(containerId);
+    for (const net of [...this.networks.values()]) {
+      if (net.endpoints[containerId]) await this.detach(containerId, net.id);
+    }
+    await this.mutex.run(async () => {
+      for (const net of this.networks.values()) {
+        const held = Object.entries(net.ipam.allocated).filter(([, owner]) => owner === containerId);
+        for (const [addr] of held) delete net.ipam.allocated[addr];
+        if (held.length) await this.persist(net);
+      }
+    });
+  }
+
+  /** Keeps DNS answering to a renamed container's new name. */
+  async renameContainer(containerId: string, newName: string): Promise<void> {
+    validateContainerId(containerId);
+    if (!DNS_NAME.test(newName.replace(/^\//, ""))) throw badRequest(`invalid container name "${newName}"`);
+    await this.mutex.run(async () => {
+      for (const net of this.networks.values()) {
+        const ep = net.endpoints[containerId];
+        if (!ep) continue;
+        ep.containerName = newName.replace(/^\//, "");
+        await this.persist(net);
+      }
+    });
+  }
+
+  private endpointInfo(net: NetworkRecord, ep: EndpointRecord): EndpointInfo {
+    return {
+      networkId: net.id,
+      networkName: net.name,
+      containerId: ep.containerId,
+      hostVeth: ep.hostVeth,
+      ifName: ep.ifName,
+      ipv4: ep.ipv4,
+      prefixLen: ep.ipv4 && net.subnet ? parseSubnet(net.subnet).prefix : null,
+      gateway: ep.ipv4 ? net.gateway : null,
+      mac: ep.mac,
+      aliases: [...ep.aliases],
+      dnsNames: net.builtin ? [] : dnsNamesOf(ep),
+      ports: ep.ports.map((p) => ({ ...p })),
+    };
+  }
+
+  /** The container's endpoints, in the order they were attached (inspect's NetworkSettings). */
+  endpointsOf(containerId: string): EndpointInfo[] {
+    const out: { created: string; info: EndpointInfo }[] = [];
+    for (const net of this.networks.values()) {
+      const ep = net.endpoints[containerId];
+      if (ep) out.push({ created: ep.created, info: this.endpointInfo(net, ep) });
+    }
+    return out.sort((a, b) => a.created.localeCompare(b.created)).map((o) => o.info);
+  }
+
+  /** Published ports with their host ports resolved (`docker port`). */
+  portsOf(containerId: string): PortBinding[] {
+    return this.endpointsOf(containerId).flatMap((e) => e.ports);
+  }
+
+  // ---------------------------------------------------------------- names
+
+  private dnsResolver(serverNetId: string): Resolver {
+    return ({ name, type, asker }) => {
+      const q = name.replace(/\.$/, "").toLowerCase();
+      let scope = [...this.networks.values()].filter((n) => !n.builtin && Object.values(n.endpoints).some((e) => e.ipv4 === asker));
+      if (scope.length === 0) scope = [this.networks.get(serverNetId)].filter((n): n is NetworkRecord => Boolean(n));
+      if (type === TYPE_PTR) {
+        const addr = reverseName(q);
+        if (!addr) return null;
+        for (const n of scope) for (const e of Object.values(n.endpoints)) if (e.ipv4 === addr) return { ptr: [`${e.containerName}.${n.name}`] };
+        return null;
+      }
+      const addrs: string[] = [];
+      for (const n of scope) {
+        for (const e of Object.values(n.endpoints)) {
+          if (e.ipv4 && dnsNamesOf(e).some((d) => d.toLowerCase() === q)) addrs.push(e.ipv4);
+        }
+      }
+      if (addrs.length === 0) return null;
+      return type === TYPE_A ? { a: [...new Set(addrs)] } : {};
+    };
+  }
+
+  /** /etc/resolv.conf for the container: its networks' embedded DNS, or the host's resolvers (loopback ones dropped). */
+  async resolvConfFor(containerId: string): Promise<string> {
+    validateContainerId(containerId);
+    const eps = this.endpointsOf(containerId);
+    const hostText = await readFile(this.opts.hostResolvConf, "utf8").catch(() => "");
+    if (eps.some((e) => this.lookup(e.networkId).driver === "host")) return hostText;
+    if (this.opts.dns) {
+      const gateways = eps.filter((e) => !this.lookup(e.networkId).builtin && this.dnsServers.has(e.networkId)).map((e) => e.gateway!);
+      if (gateways.length) return embeddedResolvConf(gateways);
+    }
+    return filterHostResolvConf(hostText);
+  }
+
+  /** /etc/hosts for the container (Docker's layout), with its own address for its hostname; the host's for host networking. */
+  async hostsFileFor(
+    containerId: string,
+    opts: { hostname: string; domainname?: string; extraHosts?: { name: string; ip: string }[] },
+  ): Promise<string> {
+    validateContainerId(containerId);
+    const eps = this.endpointsOf(containerId);
+    if (eps.some((e) => this.lookup(e.networkId).driver === "host")) return readFile(this.opts.hostHosts, "utf8").catch(() => "");
+    return buildHostsFile({ ...opts, ipv4: eps.find((e) => e.ipv4)?.ipv4 ?? null });
+  }
+
+  /** For diagnostics and tests: Gantry's rules as iptables lists them. */
+  listedRules() {
+    return this.firewall.listed();
+  }
+}
+
+function dnsNamesOf(ep: EndpointRecord): string[] {
+  const names = [ep.containerName, ...ep.aliases];
+  if (/^[0-9a-f]{12,}$/.test(ep.containerId)) names.push(ep.containerId.slice(0, 12));
+  return [...new Set(names)];
+}

@@ -1,0 +1,105 @@
+// What the network engine records and returns. Records are JSON under GANTRY_ROOT/networks/<id>.json, one file per
+// network holding its IPAM state and its endpoints, rewritten through a temp file and rename().
+
+export type NetworkDriver = "bridge" | "host" | "null";
+
+export interface PortBinding {
+  /** Host address the port is published on; "0.0.0.0" for all. */
+  hostIp: string;
+  /** 0 in a request: an ephemeral port is picked (and recorded). */
+  hostPort: number;
+  containerPort: number;
+  protocol: "tcp" | "udp";
+}
+
+export interface EndpointRecord {
+  containerId: string;
+  /** The container's name, for DNS (without Docker's leading "/"). */
+  containerName: string;
+  /** Extra DNS names on this network (`--network-alias`). */
+  aliases: string[];
+  netnsPath: string | null;
+  /** Host side of the veth pair (null for host/none). */
+  hostVeth: string | null;
+  /** Name inside the namespace: eth0, eth1, … (null for host/none; "lo" is implied for none). */
+  ifName: string | null;
+  ipv4: string | null;
+  mac: string | null;
+  /** Published ports, with the ephemeral host ports already chosen. */
+  ports: PortBinding[];
+  /** This endpoint's gateway is the namespace's default route. */
+  defaultRoute: boolean;
+  /** The address was asked for (`--ip`), not picked by IPAM. */
+  staticIp: boolean;
+  created: string;
+}
+
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  driver: NetworkDriver;
+  /** Built-in networks ("bridge", "host", "none") cannot be removed. */
+  builtin: boolean;
+  /** The subnet was given by the user (Docker allows `--ip` only then). */
+  userSubnet: boolean;
+  /** No outbound NAT, no forwarding beyond the bridge (`--internal`). */
+  internal: boolean;
+  created: string;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  /** Linux bridge device (bridge driver only). */
+  bridge: string | null;
+  subnet: string | null;
+  gateway: string | null;
+  ipam: {
+    /** address → container id holding it. */
+    allocated: Record<string, string>;
+    /** Last address handed out; the next search starts after it, so a released address is not reused at once. */
+    last: string | null;
+  };
+  /** container id → endpoint. */
+  endpoints: Record<string, EndpointRecord>;
+}
+
+/** What `docker network inspect` needs, in Gantry's terms (the API layer renames fields to Docker's). */
+export interface NetworkInfo {
+  id: string;
+  name: string;
+  driver: NetworkDriver;
+  scope: "local";
+  internal: boolean;
+  created: string;
+  labels: Record<string, string>;
+  options: Record<string, string>;
+  bridge: string | null;
+  subnet: string | null;
+  gateway: string | null;
+  containers: Record<string, { name: string; ipv4: string | null; prefixLen: number | null; mac: string | null; aliases: string[] }>;
+}
+
+export interface AttachOptions {
+  /** The container's name (DNS answers to it, to its 12-character short id, and to `aliases`). */
+  containerName: string;
+  aliases?: string[];
+  /** A fixed address (`--ip`); only on networks whose subnet the user chose, as Docker requires. */
+  ipv4?: string;
+  /** Ports to publish through this endpoint (`-p`), bridge networks only. */
+  ports?: PortBinding[];
+}
+
+export interface EndpointInfo {
+  networkId: string;
+  networkName: string;
+  containerId: string;
+  /** Host end of the veth pair (its counters are the container's network stats), null for host/none. */
+  hostVeth: string | null;
+  ifName: string | null;
+  ipv4: string | null;
+  prefixLen: number | null;
+  gateway: string | null;
+  mac: string | null;
+  aliases: string[];
+  /** DNS names this endpoint answers to: name, short id, aliases. */
+  dnsNames: string[];
+  ports: PortBinding[];
+}
