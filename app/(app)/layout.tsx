@@ -5,9 +5,11 @@ import { redirect } from "next/navigation";
 import { currentActor } from "@/lib/auth/current-actor";
 import { can } from "@/lib/auth/policy";
 import { isSetupNeeded } from "@/lib/users/is-setup-needed";
+import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { Badge } from "@/components/ui";
 import { NavLinks } from "./_shell/nav-links";
 import { SignOutButton } from "./_shell/sign-out-button";
+import { AccountMenu } from "./_shell/account-menu";
 
 export const dynamic = "force-dynamic";
 
@@ -27,9 +29,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           </Link>
           <NavLinks links={links} />
           <div className="ml-auto flex items-center gap-3 text-sm">
-            <span className="hidden sm:inline" data-testid="current-user">
-              {actor.name}
-            </span>
+            <AccountMenu name={actor.name} email={actor.email} passwordMinLength={PASSWORD_MIN_LENGTH} />
             <Badge tone="info" aria-label={`role: ${actor.role}`}>
               {actor.role}
             </Badge>

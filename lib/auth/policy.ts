@@ -25,6 +25,7 @@ export const PERMISSIONS = {
   "hosts.update": MANAGERS, // rename
   "hosts.revoke": MANAGERS,
   "me.read": ALL, // one's own account
+  "me.update": ALL, // one's own name and password
   "users.read": MANAGERS,
   "users.manage": MANAGERS, // create, change role, disable (subject to canAssignRole / canManageUser)
   "containers.read": ALL,

@@ -1,15 +1,17 @@
-// Changes an account's name, role or disabled flag. Nobody changes their own account here; admins manage operators and
+// Changes an account's name, role, disabled flag or password. Nobody changes their own account here; admins manage operators and
 // viewers; only an owner manages admins and owners; the last active owner is never demoted or disabled. Disabling
 // takes effect at once: the next request re-reads the user, and their live browser sockets are dropped now.
 import { db } from "@/lib/db";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { canAssignRole, canManageUser, type Actor } from "@/lib/auth/policy";
+import { hashPassword } from "@/lib/auth/password";
 import { lockUsers } from "@/lib/users/users-lock";
 import { disconnectUserSockets } from "@/lib/users/disconnect-user-sockets";
 import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
 import type { UpdateUserInput } from "@/lib/users/schemas";
 
 export async function updateUser(actor: Actor, id: string, change: UpdateUserInput): Promise<PublicUser> {
+  const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
   const updated = await db.$transaction(async (tx) => {
     await lockUsers(tx);
     // The actor as of now, under the lock: a concurrent change may just have demoted or disabled them.
@@ -30,7 +32,12 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
     }
     return tx.user.update({
       where: { id },
-      data: { name: change.name, role: change.role, disabled: change.disabled },
+      data: {
+        name: change.name,
+        role: change.role,
+        disabled: change.disabled,
+        ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null } : {}),
+      },
       select: PUBLIC_USER_SELECT,
     });
   });

@@ -1,10 +1,11 @@
 // Sign-in's one check. Unknown emails cost the same argon2 work as known ones; a locked account is refused without
 // looking at the password; failures are counted on the user row and lock it with exponential back-off; success resets.
 import { db } from "@/lib/db";
-import { GantryError, unauthorized, forbidden } from "@/lib/errors";
+import { unauthorized, forbidden } from "@/lib/errors";
 import { verifyAgainstDummy, verifyPassword } from "@/lib/auth/password";
-import { describeWait, lockoutMs } from "@/lib/auth/lockout";
 import type { Actor } from "@/lib/auth/policy";
+import { assertNotLocked } from "@/lib/users/assert-not-locked";
+import { recordFailedSignIn } from "@/lib/users/record-failed-sign-in";
 
 export const INVALID_CREDENTIALS = "wrong email or password";
 
@@ -17,30 +18,12 @@ export async function verifyCredentials(email: string, password: string, now: ()
     await verifyAgainstDummy(password);
     throw unauthorized(INVALID_CREDENTIALS);
   }
-  const lockedFor = user.lockedUntil ? user.lockedUntil.getTime() - now().getTime() : 0;
-  if (lockedFor > 0) {
-    throw new GantryError(
-      "too_many_requests",
-      `too many failed sign-in attempts: this account is locked, try again in ${describeWait(lockedFor)}`,
-    );
-  }
+  assertNotLocked(user, now());
   if (!(await verifyPassword(user.passwordHash, password))) {
-    await recordFailure(user.id, now());
+    await recordFailedSignIn(user.id, now());
     throw unauthorized(INVALID_CREDENTIALS);
   }
   if (user.disabled) throw forbidden("this account is disabled: ask an administrator");
   await db.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: now() } });
   return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: user.disabled };
-}
-
-async function recordFailure(id: string, at: Date) {
-  await db.$transaction(async (tx) => {
-    const { failedLogins } = await tx.user.update({
-      where: { id },
-      data: { failedLogins: { increment: 1 } },
-      select: { failedLogins: true },
-    });
-    const ms = lockoutMs(failedLogins);
-    if (ms > 0) await tx.user.update({ where: { id }, data: { lockedUntil: new Date(at.getTime() + ms) } });
-  });
 }

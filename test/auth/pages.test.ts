@@ -94,6 +94,24 @@ test("setup → users page → sign-out → sign-in, as a person would", async (
   await row.getByLabel("Role of Vic Viewer").selectOption("viewer");
   await savedBack;
 
+  // A new password for Vic, set from the row.
+  await row.getByRole("button", { name: "Set a new password for Vic Viewer" }).click();
+  const reset = page.getByRole("dialog", { name: "Set a new password" });
+  await reset.getByLabel("New password").fill("short");
+  await reset.getByRole("button", { name: "Set password" }).click();
+  await reset.getByText("password must be at least 12 characters").waitFor();
+  const vicPassword = strongPassword();
+  await reset.getByLabel("New password").fill(vicPassword);
+  await reset.getByRole("button", { name: "Set password" }).click();
+  await reset.waitFor({ state: "hidden" });
+
+  // The owner renames themselves from the header.
+  await page.getByTestId("current-user").click();
+  const account = page.getByRole("dialog", { name: "Your account" });
+  await account.getByLabel("Name").fill("Ada Lovelace");
+  await account.getByRole("button", { name: "Save" }).click();
+  await page.getByTestId("current-user").getByText("Ada Lovelace").waitFor();
+
   // The owner's own row offers no controls.
   const mine = page.getByRole("row").filter({ hasText: ownerEmail });
   assert.equal(await mine.getByRole("button").count(), 0);
@@ -108,6 +126,8 @@ test("setup → users page → sign-out → sign-in, as a person would", async (
   await signInAs(page, viewerEmail, "not-the-right-password");
   await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
   await signInAs(page, viewerEmail, viewerPassword);
+  await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
+  await signInAs(page, viewerEmail, vicPassword);
   await page.waitForURL((u) => u.pathname === "/hosts");
   await page.goto(`${cp.url}/users`);
   await page.getByText("Your role (viewer) cannot see the list of users").waitFor();

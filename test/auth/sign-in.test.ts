@@ -164,3 +164,38 @@ test("the next-auth routes answer bad input with a clear 4xx, never a 500", asyn
   // Unknown next-auth actions are 4xx too.
   assert.ok((await anon.get("/api/auth/nonsense")).status < 500);
 });
+
+test("a user changes their own password with the current one; a wrong current password counts as a failure", async () => {
+  const user = await createUser(cp, ownerCookie, { role: "viewer" });
+  const as = api(cp, await signIn(cp, user.email, user.password));
+  const missing = await as.patch("/api/v1/me", { newPassword: "a-brand-new-password" });
+  assert.equal(missing.status, 422);
+  assert.match(missing.body.error.message, /currentPassword is required/);
+  assert.equal((await as.patch("/api/v1/me", { currentPassword: user.password, newPassword: "short" })).status, 422);
+  const wrong = await as.patch("/api/v1/me", { currentPassword: "not-my-password", newPassword: "a-brand-new-password" });
+  assert.equal(wrong.status, 403);
+  assert.match(wrong.body.error.message, /current password is wrong/);
+  assert.equal((await userRow(user.id)).failedLogins, 1);
+
+  const ok = await as.patch("/api/v1/me", { currentPassword: user.password, newPassword: "a-brand-new-password", name: "Renamed Me" });
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body.user.name, "Renamed Me");
+  assert.equal((await userRow(user.id)).failedLogins, 0);
+  assert.equal((await trySignIn(cp, user.email, user.password)).error, "wrong email or password", "the old password is gone");
+  await signIn(cp, user.email, "a-brand-new-password");
+});
+
+test("an owner sets a new password for a locked-out user, which lifts the lock; an admin cannot for the owner", async () => {
+  const user = await createUser(cp, ownerCookie, { role: "operator" });
+  for (let i = 0; i < 5; i++) await trySignIn(cp, user.email, `wrong-password-${i}`);
+  assert.ok((await userRow(user.id)).lockedUntil);
+  const reset = await api(cp, ownerCookie).patch(`/api/v1/users/${user.id}`, { password: "set-by-the-owner-1" });
+  assert.equal(reset.status, 200);
+  assert.equal(reset.body.user.lockedUntil, null);
+  await signIn(cp, user.email, "set-by-the-owner-1");
+
+  const admin = await createUser(cp, ownerCookie, { role: "admin" });
+  const adminCookie = await signIn(cp, admin.email, admin.password);
+  assert.equal((await api(cp, adminCookie).patch(`/api/v1/users/${owner.id}`, { password: "taken-over-owner-1" })).status, 403);
+  assert.equal((await api(cp, adminCookie).patch(`/api/v1/users/${user.id}`, { password: "short" })).status, 422);
+});

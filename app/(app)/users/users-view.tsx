@@ -30,6 +30,7 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
   const [creating, setCreating] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<string | null>(null);
+  const [resetting, setResetting] = useState<PublicUser | null>(null);
   const assignable = ROLES.filter((r) => canAssignRole(actor, r));
 
   async function change(user: PublicUser, patch: { role?: Role; disabled?: boolean }) {
@@ -113,7 +114,12 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
                   )}
                 </Td>
                 <Td className="text-slate-600 dark:text-slate-400">{u.lastLoginAt ? new Date(u.lastLoginAt).toLocaleString() : "never"}</Td>
-                <Td className="text-right">
+                <Td className="space-x-2 text-right whitespace-nowrap">
+                  {manageable && (
+                    <Button size="sm" variant="secondary" onClick={() => setResetting(u)} aria-label={`Set a new password for ${u.name}`}>
+                      Set password
+                    </Button>
+                  )}
                   {manageable && (
                     <Button
                       size="sm"
@@ -143,7 +149,64 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
           onCancel={() => setCreating(false)}
         />
       </Dialog>
+
+      <Dialog
+        open={resetting !== null}
+        onClose={() => setResetting(null)}
+        title="Set a new password"
+        description={resetting ? `For ${resetting.name} (${resetting.email}). It also lifts a sign-in lock.` : undefined}
+      >
+        {resetting && (
+          <SetPasswordForm
+            user={resetting}
+            passwordMinLength={passwordMinLength}
+            onDone={() => {
+              setResetting(null);
+              router.refresh();
+            }}
+            onCancel={() => setResetting(null)}
+          />
+        )}
+      </Dialog>
     </section>
+  );
+}
+
+function SetPasswordForm({ user, passwordMinLength, onDone, onCancel }: { user: PublicUser; passwordMinLength: number; onDone: () => void; onCancel: () => void }) {
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const password = String(new FormData(e.currentTarget).get("password") ?? "");
+    setBusy(true);
+    const err = await send("PATCH", `/api/v1/users/${encodeURIComponent(user.id)}`, { password });
+    setBusy(false);
+    if (err) return setError(err.fields.password ?? err.message);
+    onDone();
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <Field id="reset-password" label="New password" hint={`At least ${passwordMinLength} characters. Share it with them privately.`} error={error}>
+        <Input
+          id="reset-password"
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          invalid={!!error}
+          aria-describedby={error ? "reset-password-error" : "reset-password-hint"}
+        />
+      </Field>
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button type="submit" loading={busy}>
+          Set password
+        </Button>
+      </div>
+    </form>
   );
 }
 

@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { isSetupNeeded } from "@/lib/users/is-setup-needed";
-import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password";
+import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { SetupForm } from "./setup-form";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,10 @@
-// GET /api/v1/me — the signed-in account, as the server sees it right now (role, disabled), and what it may do.
+// GET /api/v1/me — the signed-in account as the server sees it now (role, disabled), and what it may do.
+// PATCH — change one's own name, or password (with the current one).
 import { withAuth } from "@/lib/http/with-auth";
+import { parseJson } from "@/lib/http/parse";
 import { PERMISSIONS, can, type Action } from "@/lib/auth/policy";
+import { updateOwnAccount } from "@/lib/users/update-own-account";
+import { updateOwnAccountSchema } from "@/lib/users/schemas";
 
 export const dynamic = "force-dynamic";
 
@@ -10,4 +14,9 @@ export const GET = withAuth(
     permissions: (Object.keys(PERMISSIONS) as Action[]).filter((a) => can(actor, a)),
   }),
   { permission: "me.read" },
+);
+
+export const PATCH = withAuth(
+  async ({ req, actor }) => ({ user: await updateOwnAccount(actor, await parseJson(req, updateOwnAccountSchema)) }),
+  { permission: "me.update" },
 );

@@ -1,4 +1,4 @@
-// PATCH /api/v1/users/:id — change an account's name, role or disabled flag (subject to canManageUser/canAssignRole).
+// PATCH /api/v1/users/:id — change an account's name, role, disabled flag or password (subject to canManageUser/canAssignRole).
 import { withAuth } from "@/lib/http/with-auth";
 import { parseJson, parseWith } from "@/lib/http/parse";
 import { updateUser } from "@/lib/users/update-user";

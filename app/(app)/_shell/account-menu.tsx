@@ -1,0 +1,90 @@
+"use client";
+// The signed-in user's name in the header: opens a dialog to change their own name or password (PATCH /api/v1/me).
+import { useState, type FormEvent } from "react";
+import { useRouter } from "next/navigation";
+import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
+
+export function AccountMenu({ name, email, passwordMinLength }: { name: string; email: string; passwordMinLength: number }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        data-testid="current-user"
+        className="hidden rounded px-1 hover:underline focus-visible:outline-2 focus-visible:outline-indigo-500 sm:inline"
+        aria-haspopup="dialog"
+        title={`${email}: change your name or password`}
+      >
+        {name}
+      </button>
+      <Dialog open={open} onClose={() => setOpen(false)} title="Your account" description={email}>
+        <AccountForm name={name} passwordMinLength={passwordMinLength} onDone={() => setOpen(false)} />
+      </Dialog>
+    </>
+  );
+}
+
+function AccountForm({ name, passwordMinLength, onDone }: { name: string; passwordMinLength: number; onDone: () => void }) {
+  const router = useRouter();
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const newName = String(form.get("name") ?? "").trim();
+    const currentPassword = String(form.get("currentPassword") ?? "");
+    const newPassword = String(form.get("newPassword") ?? "");
+    const body: Record<string, string> = {};
+    if (newName !== name) body.name = newName;
+    if (newPassword || currentPassword) Object.assign(body, { currentPassword, newPassword });
+    if (Object.keys(body).length === 0) return onDone();
+    setBusy(true);
+    setMessage(null);
+    try {
+      const res = await fetch("/api/v1/me", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (!res.ok) {
+        const json = await res.json().catch(() => null);
+        const found: Record<string, string> = {};
+        for (const d of json?.error?.details ?? []) if (typeof d?.path === "string" && d.path) found[d.path] ??= d.message;
+        setFields(found);
+        setMessage(json?.error?.message ?? `the server answered ${res.status}`);
+        return;
+      }
+      onDone();
+      router.refresh();
+    } catch {
+      setMessage("could not reach the server");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={submit} noValidate className="space-y-4">
+      <FormAlert message={message} />
+      <Field id="account-name" label="Name" error={fields.name}>
+        <Input id="account-name" name="name" defaultValue={name} autoComplete="name" invalid={!!fields.name} />
+      </Field>
+      <fieldset className="space-y-4">
+        <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">Change password (leave empty to keep it)</legend>
+        <Field id="account-current" label="Current password" error={fields.currentPassword}>
+          <Input id="account-current" name="currentPassword" type="password" autoComplete="current-password" invalid={!!fields.currentPassword} />
+        </Field>
+        <Field id="account-new" label="New password" hint={`At least ${passwordMinLength} characters.`} error={fields.newPassword}>
+          <Input id="account-new" name="newPassword" type="password" autoComplete="new-password" invalid={!!fields.newPassword} />
+        </Field>
+      </fieldset>
+      <div className="flex justify-end gap-2">
+        <Button variant="secondary" onClick={onDone}>
+          Cancel
+        </Button>
+        <Button type="submit" loading={busy}>
+          Save
+        </Button>
+      </div>
+    </form>
+  );
+}
