@@ -184,6 +184,7 @@ static int read_terminal(struct monitor_options *o, bool terminal_flag) {
 static int parse(int argc, char **argv, struct monitor_options *o) {
   o->log_max_files = 1;
   bool terminal_flag = false;
+  const char *size_arg = "";
   int c;
   long long v;
   opterr = 0;
@@ -200,6 +201,7 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
       case OPT_LOG_MAX_SIZE:
         if (!parse_count(optarg, (long long)1 << 50, &v)) return usage_error("--log-max-size: not a byte count: %s", optarg);
         o->log_max_size = v;
+        size_arg = optarg;
         break;
       case OPT_LOG_MAX_FILES:
         if (!parse_count(optarg, 1000, &v) || v < 1) return usage_error("--log-max-files: not a number from 1 to 1000: %s", optarg);
@@ -244,7 +246,7 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
   snprintf(dir, sizeof(dir), "%s", o->exit_file);
   *strrchr(dir, '/') = '\0';
   if (access(dir[0] ? dir : "/", W_OK) < 0) return usage_error("--exit-file: cannot write in the directory %s", dir);
-  if (o->log_max_size > 0 && o->log_max_size < 64) return usage_error("--log-max-size: %s is below 64 bytes", "");
+  if (o->log_max_size > 0 && o->log_max_size < 64) return usage_error("--log-max-size: %s is below 64 bytes", size_arg);
   return 0;
 }
 
@@ -286,11 +288,11 @@ static void sanitize_fds(void) {
 }
 
 int main(int argc, char **argv) {
+  sanitize_fds();
   struct monitor_options opt = {0};
   int rc = parse(argc, argv, &opt);
   if (rc != 0) return rc;
 
-  sanitize_fds();
   int report[2];
   if (pipe2(report, O_CLOEXEC) < 0) {
     char msg[128];
@@ -311,11 +313,10 @@ int main(int argc, char **argv) {
     return await_report(report[0], pid);
   }
   close(report[0]);
-  if (setsid() < 0) _exit(1);
-  pid = fork();
+  pid = setsid() < 0 ? -1 : fork();
   if (pid < 0) {
     char msg[128];
-    snprintf(msg, sizeof(msg), "ERR fork the monitor: %s\n", strerror(errno));
+    snprintf(msg, sizeof(msg), "ERR detach the monitor (setsid, fork): %s\n", strerror(errno));
     write_all(report[1], msg, strlen(msg));
     _exit(1);
   }
