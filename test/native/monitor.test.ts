@@ -415,6 +415,22 @@ for (const RUNTIME of RUNTIMES) {
       assert.equal(existsSync(w.attachSocket), false, "the attach socket is removed");
     });
 
+    test("attach: a client that stops reading is cut off; the container and its log do not wait for it", async () => {
+      const n = 200_000; // ~1.3 MB of output, far more than a socket buffer holds
+      const w = world(["sh", "-c", `read go; seq 1 ${n}`]);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      const stalled = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => stalled.sock.destroy());
+      stalled.sock.pause();
+      stalled.send(FRAME.stdin, "go\n");
+      const exit = await waitExit(w, 60_000);
+      assert.equal(exit.exitCode, 0);
+      const got = lines(parseLog(w.log), "stdout");
+      assert.equal(got.length, n);
+      assert.equal(got.at(-1), String(n));
+      assert.match(readFileSync(join(w.dir, "monitor.log"), "utf8"), /disconnecting a client that does not keep up/);
+    });
+
     test("a terminal container works through the console socket, with input and resize", async () => {
       const w = world(["sh", "-c", "read x; tty; stty size; echo got:$x"], () => {}, true);
       startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]); // the terminal: from config.json
