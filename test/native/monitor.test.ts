@@ -353,16 +353,20 @@ for (const RUNTIME of RUNTIMES) {
       assert.equal(exit.oomKilled, false);
     });
 
-    test("a container stopped with SIGTERM through the runtime records the signal", async () => {
+    test("a container stopped with SIGTERM through the runtime records the signal; --no-delete leaves it", async () => {
       // without its own pid namespace `sleep` is not an init, so SIGTERM's default action kills it
       const w = world(["sleep", "600"], (spec) => {
         spec.linux.namespaces = spec.linux.namespaces.filter((ns: any) => ns.type !== "pid");
       });
-      startOk(w);
+      startOk(w, ["--no-delete"]);
       execFileSync(RUNTIME, ["--root", w.root, "kill", w.id, "TERM"]);
       const exit = await waitExit(w);
       assert.equal(exit.signal, 15);
       assert.equal(exit.exitCode, 143);
+      // --no-delete: the stopped container is left for the caller
+      const state = JSON.parse(execFileSync(RUNTIME, ["--root", w.root, "state", w.id], { encoding: "utf8" }));
+      assert.equal(state.status, "stopped");
+      execFileSync(RUNTIME, ["--root", w.root, "delete", w.id]);
     });
 
     test("a process that outlives the init (no pid namespace) and holds its stdout does not keep the monitor", async () => {
