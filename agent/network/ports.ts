@@ -43,12 +43,12 @@ export function parsePublishSpec(spec: string): PortBinding[] {
   if (cLo === 0) throw badRequest(`invalid container port 0 in port specification "${spec}"`);
   const [hLo, hHi] = hostText === "" ? [0, 0] : parsePortOrRange(hostText, "host port", spec);
   const count = cHi - cLo + 1;
-  if (hHi !== hLo && hHi - hLo + 1 !== count) {
+  if (hostText !== "" && hLo !== 0 && hHi - hLo + 1 !== count) {
     throw badRequest(`port specification "${spec}": the host range and the container range must have the same length`);
   }
   return Array.from({ length: count }, (_, i) => ({
     hostIp,
-    hostPort: hLo === 0 ? 0 : hHi === hLo ? hLo : hLo + i,
+    hostPort: hLo === 0 ? 0 : hLo + i,
     containerPort: cLo + i,
     protocol,
   }));

@@ -1,0 +1,111 @@
+// An agent restart: start() on a new service instance recreates lost rules (idempotently), keeps the endpoints of
+// containers that still exist working (address, DNS, published port), and reaps what belongs to containers that are
+// gone — their veth, address and DNAT rule — plus labelled links no record explains and stray namespaces.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { makeWorld, sh, shAsync, waitForOutput } from "./helpers";
+
+const world = makeWorld("reconcile");
+after(() => world.cleanup());
+
+const linkExists = (name: string) => {
+  try {
+    sh("ip", "link", "show", "dev", name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function readFrom(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    let data = "";
+    s.setTimeout(5000, () => s.destroy(new Error(`no answer on 127.0.0.1:${port}`)));
+    s.on("data", (d) => (data += d)).on("end", () => resolve(data)).on("error", reject);
+  });
+}
+
+test("restart: rules come back, live containers keep working, orphans are reaped", async () => {
+  const first = world.service;
+  await first.start({ containerExists: () => true });
+  const rnet = await first.create("rnet");
+  const keep = world.netns("keep");
+  const gone = world.netns("gone");
+  const keepId = world.containerId();
+  const goneId = world.containerId();
+  const kept = await first.attach(keepId, keep.path, "rnet", {
+    containerName: "keeper",
+    ports: [{ hostIp: "127.0.0.1", hostPort: 0, containerPort: 7000, protocol: "tcp" }],
+  });
+  const lost = await first.attach(goneId, gone.path, "rnet", {
+    containerName: "goner",
+    ports: [{ hostIp: "127.0.0.1", hostPort: 0, containerPort: 7000, protocol: "tcp" }],
+  });
+  const strayNs = await first.createNetns(goneId);
+  // A veth carrying this agent's label that no record explains (a crash between creating it and recording it).
+  const ghost = `gvghost${process.pid % 10000}`;
+  sh("ip", "link", "add", ghost, "type", "veth", "peer", "name", `${ghost}p`);
+  sh("ip", "link", "set", "dev", ghost, "alias", `gantry:${first.instance}:veth:ghost`, "master", rnet.bridge!);
+  // Someone else's veth (no label) is none of our business.
+  const foreign = `gvfor${process.pid % 10000}`;
+  sh("ip", "link", "add", foreign, "type", "veth", "peer", "name", `${foreign}p`);
+  try {
+    const server = world.spawnIn(keep.name, process.execPath, [
+      "-e",
+      `require("node:net").createServer((s) => s.end("still here")).listen(7000, "${kept.ipv4}", () => console.log("ready"))`,
+    ]);
+    await waitForOutput(server, /ready/);
+    assert.equal(await readFrom(kept.ports[0].hostPort), "still here");
+
+    // The agent stops; meanwhile someone flushes Gantry's DNAT chain.
+    await first.close();
+    sh("iptables", "-w", "-t", "nat", "-F", world.options.chainPrefix!);
+    await assert.rejects(readFrom(kept.ports[0].hostPort), "no rule, no answer");
+
+    const second = world.restart();
+    const report = await second.start({ containerExists: (id) => id !== goneId });
+    assert.deepEqual(report.endpoints, [`${goneId}@rnet`]);
+    assert.deepEqual(report.links, [ghost]);
+    assert.deepEqual(report.namespaces, [strayNs.split("/").pop()]);
+
+    assert.equal(await readFrom(kept.ports[0].hostPort), "still here", "the kept container's rule was recreated");
+    assert.ok(!linkExists(lost.hostVeth!), "the gone container's veth was reaped");
+    assert.ok(!linkExists(ghost), "the unexplained labelled veth was reaped");
+    assert.ok(linkExists(foreign), "an unlabelled veth was left alone");
+    assert.ok(linkExists(kept.hostVeth!));
+    const rules = await second.listedRules();
+    const dnat = rules.nat.filter((r) => r.includes("DNAT"));
+    assert.equal(dnat.length, 1, dnat.join("\n"));
+    assert.ok(dnat[0].includes(`--to-destination ${kept.ipv4}:7000`));
+    const inspected = await second.inspect("rnet");
+    assert.deepEqual(Object.keys(inspected.containers), [keepId]);
+    assert.deepEqual(second.endpointsOf(goneId), []);
+
+    // Starting again changes nothing (idempotent): same rules, nothing reaped.
+    await second.close();
+    const third = world.restart();
+    const again = await third.start({ containerExists: (id) => id !== goneId });
+    assert.deepEqual(again, { endpoints: [], links: [], namespaces: [], addresses: [] });
+    assert.deepEqual(await third.listedRules(), rules);
+
+    // Names still resolve through the restarted agent's DNS server.
+    const answer = await shAsync("ip", "netns", "exec", keep.name, "busybox", "nslookup", "keeper", rnet.gateway!);
+    assert.match(answer, new RegExp(`Address: ${kept.ipv4!.replace(/\./g, "\\.")}`));
+    server.kill();
+    await third.detach(keepId, "rnet");
+    await third.close();
+  } finally {
+    try {
+      sh("ip", "link", "del", foreign);
+    } catch {
+      /* gone */
+    }
+    try {
+      sh("ip", "link", "del", ghost);
+    } catch {
+      /* reaped */
+    }
+  }
+});
