@@ -8,8 +8,11 @@
 // a full image id ("sha256:<64 hex>"), or an unambiguous id prefix of at least 4 hex characters ("3f57d9401f8d").
 // Failures are ImageError subclasses (agent/images/errors.ts) whose `code` maps to an HTTP status.
 import type { Readable } from "node:stream";
+import { join } from "node:path";
 import type {
   HistoryEntry,
+  HistoryRecord,
+  ImageRuntimeConfig,
   ImageConfig,
   ImageDetail,
   ImageSummary,
@@ -20,6 +23,13 @@ import type {
   RegistryAuth,
   RemoveResult,
 } from "./types";
+import { ContentStore, type ImageRecord, type LayerRecord } from "../store/content-store";
+import { chainIdOf } from "../store/digest";
+import { RegistryClient, insecureFromEnv } from "../registry/client";
+import { RegistryCredentials, registryKey } from "../registry/credentials";
+import { ImageReference, isSha256Digest } from "./reference";
+import { ImageError, ImageNotFoundError } from "./errors";
+import { MediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from "./types";
 
 export interface PullOptions {
   /** Credentials for this pull; when absent, those stored by `login` for the registry (or anonymous). */
@@ -74,9 +84,22 @@ export interface ImportLayerOptions {
   allowDevices?: boolean;
 }
 
+/** An image config before its layers are known: like ImageConfig, with rootfs optional. */
+export interface NewImageConfig {
+  architecture: string;
+  os: string;
+  variant?: string;
+  created?: string;
+  author?: string;
+  config?: ImageRuntimeConfig;
+  rootfs?: ImageConfig["rootfs"];
+  history?: HistoryRecord[];
+  [extra: string]: unknown;
+}
+
 export interface CreateImageOptions {
   /** The image config; `rootfs.diff_ids` is filled in from `layers` (any given value must match them). */
-  config: Omit<ImageConfig, "rootfs"> & { rootfs?: ImageConfig["rootfs"] };
+  config: NewImageConfig;
   /** The layers bottom-up, as returned by importLayer or by getLayers of another image. */
   layers: LayerInfo[];
   /** References to point at the new image ("app:v2"); moved from any image holding them. */
@@ -122,4 +145,591 @@ export interface ImageService {
   openLayerTar(diffIdOrChainId: string): Promise<Readable>;
   /** Resolves a reference or id to the full image id ("sha256:…"), or throws ImageNotFoundError. */
   resolve(refOrId: string): Promise<string>;
+}
+
+// ==================================================================================================== implementation
+
+
+export interface ImageServiceOptions {
+  /** GANTRY_ROOT: the store lives in <root>/images, registry credentials in <root>/registry. */
+  root: string;
+  /** Hosts allowed over plain http besides loopback (default: GANTRY_INSECURE_REGISTRIES). */
+  insecureRegistries?: string[];
+  /** What containers use (image ids and layer ChainIDs): kept from remove/prune. Wired to the SnapshotService. */
+  inUse?: () => Promise<{ imageIds: Set<string>; chainIds: Set<string> }>;
+  /** Parallel layer downloads per pull (Docker's default: 3). */
+  maxConcurrentDownloads?: number;
+  /** Parallel blob uploads per push (Docker's default: 5). */
+  maxConcurrentUploads?: number;
+  /** Allow device nodes in pulled layers (default false). */
+  allowDevices?: boolean;
+}
+
+const LAYER_TYPES = new Set<string>([
+  MediaTypes.ociLayer,
+  MediaTypes.ociLayerGzip,
+  MediaTypes.ociLayerZstd,
+  MediaTypes.dockerLayerGzip,
+  "application/vnd.docker.image.rootfs.diff.tar",
+  "application/vnd.oci.image.layer.v1.tar+zstd",
+]);
+
+export function hostPlatform(): Platform {
+  const arch = ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x" } as Record<string, string>)[process.arch] ?? process.arch;
+  return { os: "linux", architecture: arch };
+}
+
+function shortId(digest: string) {
+  return digest.replace(/^sha256:/, "").slice(0, 12);
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  let failed: unknown = null;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && failed === null) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i], i);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  });
+  await Promise.all(workers);
+  if (failed !== null) throw failed;
+  return out;
+}
+
+/** Throttles progress lines: at most one per layer every 100 ms, plus every state change. */
+function throttled(emit: ProgressListener | undefined): ProgressListener {
+  const last = new Map<string, number>();
+  return (e) => {
+    if (!emit) return;
+    if (e.progressDetail && e.id) {
+      const now = Date.now();
+      const key = `${e.id}:${e.status}`;
+      if (e.progressDetail.current !== e.progressDetail.total && now - (last.get(key) ?? 0) < 100) return;
+      last.set(key, now);
+    }
+    emit(e);
+  };
+}
+
+function parseJson<T>(buf: Buffer, what: string): T {
+  try {
+    return JSON.parse(buf.toString("utf8")) as T;
+  } catch {
+    throw new ImageError("registry", `${what} is not valid JSON`);
+  }
+}
+
+function checkDescriptor(d: Descriptor | undefined, what: string): Descriptor {
+  if (!d || typeof d !== "object") throw new ImageError("registry", `${what} is missing`);
+  if (!isSha256Digest(d.digest)) throw new ImageError("unsupported", `${what} has digest "${d.digest}" (only sha256 is supported)`);
+  if (!Number.isInteger(d.size) || d.size < 0) throw new ImageError("registry", `${what} has an invalid size`);
+  return d;
+}
+
+export class GantryImageService implements ImageService {
+  readonly store: ContentStore;
+  readonly credentials: RegistryCredentials;
+  private readonly opts: ImageServiceOptions;
+  private readonly clients = new Map<string, RegistryClient>();
+  private ready: Promise<void>;
+
+  constructor(opts: ImageServiceOptions) {
+    this.opts = opts;
+    this.store = new ContentStore(join(opts.root, "images"));
+    this.credentials = new RegistryCredentials(opts.root);
+    this.ready = this.store.init();
+  }
+
+  private async inUse() {
+    return (await this.opts.inUse?.()) ?? { imageIds: new Set<string>(), chainIds: new Set<string>() };
+  }
+
+  private async client(registry: string, auth?: RegistryAuth): Promise<RegistryClient> {
+    const creds = auth && (auth.username || auth.identitytoken || auth.registrytoken) ? auth : await this.credentials.get(registry);
+    const key = `${registry}\n${JSON.stringify(creds ?? {})}`;
+    let c = this.clients.get(key);
+    if (!c) {
+      c = new RegistryClient(registry, { auth: creds, insecure: this.opts.insecureRegistries ?? insecureFromEnv() });
+      this.clients.set(key, c);
+    }
+    return c;
+  }
+
+  // ---------------------------------------------------------------- pull
+
+  async pull(refInput: string, opts: PullOptions = {}): Promise<PullResult> {
+    await this.ready;
+    const ref = ImageReference.parse(refInput);
+    const emit = throttled(opts.onProgress);
+    const client = await this.client(ref.registry, opts.auth);
+    const repo = ref.repository;
+    emit({ status: `Pulling from ${ref.registry === "docker.io" ? repo : ref.familiarName}`, id: ref.tag ?? ref.digest ?? "latest" });
+
+    let fetched = await client.getManifest(repo, ref.manifestReference);
+    let indexDigest: string | undefined;
+    let indexBody: Buffer | undefined;
+    if (fetched.mediaType === MediaTypes.ociIndex || fetched.mediaType === MediaTypes.dockerManifestList) {
+      const index = parseJson<ImageIndex>(fetched.body, `index ${ref}`);
+      const want = opts.platform ?? hostPlatform();
+      const chosen = (index.manifests ?? []).find(
+        (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture && (!want.variant || m.platform.variant === want.variant),
+      );
+      if (!chosen) {
+        const offered = (index.manifests ?? []).map((m) => (m.platform ? `${m.platform.os}/${m.platform.architecture}${m.platform.variant ? `/${m.platform.variant}` : ""}` : "unknown")).join(", ");
+        throw new ImageError("not_found", `no matching manifest for ${want.os}/${want.architecture} in the manifest list entries of ${ref.familiar()} (offered: ${offered || "none"})`);
+      }
+      checkDescriptor(chosen, `index entry of ${ref}`);
+      indexDigest = fetched.digest;
+      indexBody = fetched.body;
+      fetched = await client.getManifest(repo, chosen.digest);
+      if (fetched.mediaType === MediaTypes.ociIndex || fetched.mediaType === MediaTypes.dockerManifestList) {
+        throw new ImageError("unsupported", `${ref.familiar()}: an index pointing at another index is not supported`);
+      }
+    }
+    const manifest = parseJson<ImageManifest>(fetched.body, `manifest of ${ref}`);
+    const configDesc = checkDescriptor(manifest.config, `config descriptor of ${ref}`);
+    const layerDescs = (manifest.layers ?? []).map((l, i) => checkDescriptor(l, `layer ${i} of ${ref}`));
+    for (const l of layerDescs) {
+      if (!LAYER_TYPES.has(l.mediaType)) throw new ImageError("unsupported", `${ref.familiar()}: layer ${l.digest} has unsupported media type "${l.mediaType}"`);
+    }
+    const pulledDigest = indexDigest ?? fetched.digest;
+
+    await this.store.ingest(configDesc.digest, (partial) => client.downloadBlob(repo, configDesc, partial, undefined, opts.signal));
+    const config = parseJson<ImageConfig>(await this.store.readBlob(configDesc.digest), `config of ${ref}`);
+    const diffIds = config.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== layerDescs.length) {
+      throw new ImageError("registry", `${ref.familiar()}: the manifest lists ${layerDescs.length} layers but the config ${diffIds.length} diff_ids`);
+    }
+    for (const d of diffIds) if (!isSha256Digest(d)) throw new ImageError("unsupported", `${ref.familiar()}: diff_id "${d}" is not a sha256 digest`);
+    const imageId = configDesc.digest;
+
+    // Which layers exist already (by ChainID), which need downloading.
+    const chain: string[] = [];
+    for (const d of diffIds) chain.push(chainIdOf(chain.length ? chain[chain.length - 1] : null, d));
+    const present = await Promise.all(chain.map(async (c) => (await this.store.getLayer(c)) !== null));
+    const existing = await this.store.getImage(imageId);
+    const complete = existing !== null && present.every(Boolean);
+    for (let i = 0; i < layerDescs.length; i++) emit({ id: shortId(layerDescs[i].digest), status: present[i] ? "Already exists" : "Pulling fs layer" });
+
+    const downloads = new Map<number, Promise<void>>();
+    const limit = this.opts.maxConcurrentDownloads ?? 3;
+    let active = 0;
+    const queue: (() => void)[] = [];
+    const slot = () => new Promise<void>((r) => (active < limit ? (active++, r()) : queue.push(() => (active++, r()))));
+    const release = () => {
+      active--;
+      queue.shift()?.();
+    };
+    for (let i = 0; i < layerDescs.length; i++) {
+      if (present[i]) continue;
+      const desc = layerDescs[i];
+      const id = shortId(desc.digest);
+      if (limit < layerDescs.length) emit({ id, status: "Waiting" });
+      const p = (async () => {
+        if (await this.store.hasBlob(desc.digest)) {
+          emit({ id, status: "Download complete" });
+          return;
+        }
+        await slot();
+        try {
+          await this.store.ingest(desc.digest, (partial) =>
+            client.downloadBlob(repo, desc, partial, (current, total) => emit({ id, status: "Downloading", progressDetail: { current, total } }), opts.signal),
+          );
+        } finally {
+          release();
+        }
+        emit({ id, status: "Verifying Checksum" });
+        emit({ id, status: "Download complete" });
+      })();
+      p.catch(() => {});
+      downloads.set(i, p);
+    }
+    let parent: string | null = null;
+    const layers: LayerRecord[] = [];
+    try {
+      for (let i = 0; i < layerDescs.length; i++) {
+        const desc = layerDescs[i];
+        const id = shortId(desc.digest);
+        if (!present[i]) await downloads.get(i);
+        const rec: LayerRecord = await this.store.ensureLayer(parent, diffIds[i], desc, {
+          allowDevices: this.opts.allowDevices,
+          onProgress: (current) => emit({ id, status: "Extracting", progressDetail: { current, total: desc.size } }),
+        });
+        if (!present[i]) emit({ id, status: "Pull complete" });
+        layers.push(rec);
+        parent = rec.chainId;
+      }
+    } finally {
+      await Promise.allSettled(downloads.values());
+    }
+
+    // Everything is on disk: the manifest (and index), then the record, then the names — the index last.
+    await this.store.putBlob(fetched.body, fetched.digest);
+    if (indexBody) await this.store.putBlob(indexBody, indexDigest);
+    const record: ImageRecord = {
+      id: imageId,
+      configDigest: configDesc.digest,
+      manifestDigest: existing?.manifestDigest ?? fetched.digest,
+      manifestMediaType: existing?.manifestMediaType ?? fetched.mediaType,
+      ...(existing?.indexDigest || indexDigest ? { indexDigest: existing?.indexDigest ?? indexDigest } : {}),
+      layers: existing?.layers ?? layers,
+      parentId: existing?.parentId ?? "",
+      stored: existing?.stored ?? new Date().toISOString(),
+    };
+    if (!existing) await this.store.putImage(record);
+    const source = `${registryKey(ref.registry)}/${repo}`;
+    await this.store.updateIndex((index) => {
+      if (ref.tag && !ref.digest) index.refs[ref.toString()] = imageId;
+      index.refs[`${ref.name}@${pulledDigest}`] = imageId;
+      for (const d of [configDesc.digest, fetched.digest, ...layerDescs.map((l) => l.digest)]) {
+        const list = (index.sources[d] ??= []);
+        if (!list.includes(source)) list.push(source);
+      }
+    });
+    emit({ status: `Digest: ${pulledDigest}` });
+    emit({ status: complete ? `Status: Image is up to date for ${ref.familiar()}` : `Status: Downloaded newer image for ${ref.familiar()}` });
+    return { image: await this.inspect(imageId), digest: pulledDigest, downloaded: !complete };
+  }
+
+  // ---------------------------------------------------------------- push
+
+  async push(refInput: string, opts: PushOptions = {}): Promise<PushResult> {
+    await this.ready;
+    const ref = ImageReference.parse(refInput);
+    const id = await this.resolve(refInput);
+    const rec = (await this.store.getImage(id))!;
+    const emit = throttled(opts.onProgress);
+    const client = await this.client(ref.registry, opts.auth);
+    const repo = ref.repository;
+    const registry = registryKey(ref.registry);
+    emit({ status: `The push refers to repository [${ref.familiarName}]` });
+
+    // Docker lists layers top-most first.
+    const layers = [...rec.layers].reverse();
+    for (const l of layers) emit({ id: shortId(l.blobDigest), status: "Preparing" });
+    await mapLimit(layers, this.opts.maxConcurrentUploads ?? 5, async (l) => {
+      const sid = shortId(l.blobDigest);
+      const mountFrom = (await this.store.sources(l.blobDigest)).filter((s) => s.startsWith(`${registry}/`)).map((s) => s.slice(registry.length + 1));
+      const r = await client.pushBlob(repo, { mediaType: l.blobMediaType, digest: l.blobDigest, size: l.blobSize }, () => this.store.openBlob(l.blobDigest), {
+        mountFrom,
+        signal: opts.signal,
+        onProgress: (current, total) => emit({ id: sid, status: "Pushing", progressDetail: { current, total } }),
+      });
+      emit({ id: sid, status: r.result === "exists" ? "Layer already exists" : r.result === "mounted" ? `Mounted from ${r.from}` : "Pushed" });
+    });
+    const configBody = await this.store.readBlob(rec.configDigest);
+    await client.pushBlob(repo, { mediaType: MediaTypes.ociConfig, digest: rec.configDigest, size: configBody.length }, () => this.store.openBlob(rec.configDigest), {
+      mountFrom: (await this.store.sources(rec.configDigest)).filter((s) => s.startsWith(`${registry}/`)).map((s) => s.slice(registry.length + 1)),
+    });
+    const manifestBody = await this.store.readBlob(rec.manifestDigest);
+    const digest = await client.putManifest(repo, ref.digest ?? ref.tag ?? "latest", rec.manifestMediaType, manifestBody);
+    const source = `${registry}/${repo}`;
+    await this.store.updateIndex((index) => {
+      index.refs[`${ref.name}@${digest}`] = id;
+      for (const d of [rec.configDigest, rec.manifestDigest, ...rec.layers.map((l) => l.blobDigest)]) {
+        const list = (index.sources[d] ??= []);
+        if (!list.includes(source)) list.push(source);
+      }
+    });
+    emit({ status: `${ref.tag ?? ref.digest}: digest: ${digest} size: ${manifestBody.length}` });
+    return { digest, size: manifestBody.length, tag: ref.tag };
+  }
+
+  async login(registry: string, auth: RegistryAuth): Promise<{ status: string; identityToken?: string }> {
+    const key = registryKey(registry);
+    const client = new RegistryClient(key, { auth, insecure: this.opts.insecureRegistries ?? insecureFromEnv() });
+    await client.ping();
+    await this.credentials.set(key, auth);
+    for (const k of [...this.clients.keys()]) if (k.startsWith(`${key}\n`)) this.clients.delete(k);
+    return { status: "Login Succeeded" };
+  }
+
+  async logout(registry: string): Promise<void> {
+    const key = registryKey(registry);
+    await this.credentials.remove(key);
+    for (const k of [...this.clients.keys()]) if (k.startsWith(`${key}\n`)) this.clients.delete(k);
+  }
+
+  // ---------------------------------------------------------------- local images
+
+  async resolve(refOrId: string): Promise<string> {
+    await this.ready;
+    if (typeof refOrId !== "string" || refOrId.length === 0) throw new ImageNotFoundError(String(refOrId));
+    const refs = await this.store.refs();
+    const ref = ImageReference.tryParse(refOrId);
+    if (ref) {
+      const byName = ref.digest ? refs[`${ref.name}@${ref.digest}`] : refs[ref.toString()];
+      if (byName && (await this.store.getImage(byName))) return byName;
+      // name@digest may also name an image by its config digest (= id) or its manifest digest.
+      if (ref.digest) {
+        for (const img of await this.store.listImages()) if (img.manifestDigest === ref.digest || img.indexDigest === ref.digest || img.id === ref.digest) {
+          if (Object.entries(refs).some(([n, id]) => id === img.id && n.startsWith(ref.name))) return img.id;
+        }
+      }
+    }
+    const idMatch = /^(?:sha256:)?([a-f0-9]{4,64})$/.exec(refOrId);
+    if (idMatch) {
+      const hits = (await this.store.listImages()).filter((img) => img.id.slice(7).startsWith(idMatch[1]));
+      if (hits.length === 1) return hits[0].id;
+      if (hits.length > 1) throw new ImageError("conflict", `image id prefix "${refOrId}" is ambiguous (${hits.length} images match)`);
+    }
+    if (!ref && !idMatch) ImageReference.parse(refOrId); // throws the precise reference error
+    throw new ImageNotFoundError(refOrId);
+  }
+
+  private async namesOf(id: string): Promise<{ tags: string[]; digests: string[]; all: string[] }> {
+    const refs = await this.store.refs();
+    const all = Object.entries(refs)
+      .filter(([, v]) => v === id)
+      .map(([k]) => k)
+      .sort();
+    const tags: string[] = [];
+    const digests: string[] = [];
+    for (const n of all) {
+      const r = ImageReference.tryParse(n);
+      if (!r) continue;
+      if (r.digest) digests.push(r.familiar());
+      else tags.push(r.familiar());
+    }
+    return { tags, digests, all };
+  }
+
+  private async detail(rec: ImageRecord): Promise<ImageDetail> {
+    const config = parseJson<ImageConfig>(await this.store.readBlob(rec.configDigest), `config of ${rec.id}`);
+    const names = await this.namesOf(rec.id);
+    const created = config.created ? Math.floor(Date.parse(config.created) / 1000) || 0 : 0;
+    return {
+      id: rec.id,
+      repoTags: names.tags,
+      repoDigests: names.digests,
+      created,
+      size: rec.layers.reduce((n, l) => n + l.size, 0),
+      labels: config.config?.Labels ?? {},
+      parentId: rec.parentId,
+      architecture: config.architecture,
+      os: config.os,
+      ...(config.variant ? { variant: config.variant } : {}),
+      author: config.author ?? "",
+      comment: (config.comment as string | undefined) ?? "",
+      config,
+      manifestDigest: rec.manifestDigest,
+      manifestMediaType: rec.manifestMediaType,
+      layers: rec.layers.map((l) => this.store.toLayerInfo(l)),
+    };
+  }
+
+  async list(): Promise<ImageSummary[]> {
+    await this.ready;
+    const out: ImageSummary[] = [];
+    for (const rec of await this.store.listImages()) {
+      const d = await this.detail(rec);
+      out.push({ id: d.id, repoTags: d.repoTags, repoDigests: d.repoDigests, created: d.created, size: d.size, labels: d.labels, parentId: d.parentId });
+    }
+    return out.sort((a, b) => b.created - a.created || (a.id < b.id ? -1 : 1));
+  }
+
+  async inspect(refOrId: string): Promise<ImageDetail> {
+    const id = await this.resolve(refOrId);
+    const rec = await this.store.getImage(id);
+    if (!rec) throw new ImageNotFoundError(refOrId);
+    return this.detail(rec);
+  }
+
+  async history(refOrId: string): Promise<HistoryEntry[]> {
+    const d = await this.inspect(refOrId);
+    const hist = d.config.history ?? [];
+    const rows: HistoryEntry[] = [];
+    let layer = 0;
+    if (hist.length === 0) {
+      d.layers.forEach((l) => rows.push({ id: "<missing>", created: d.created, createdBy: "", tags: [], size: l.size, comment: "" }));
+    } else {
+      for (const h of hist) {
+        const size = h.empty_layer ? 0 : (d.layers[layer++]?.size ?? 0);
+        rows.push({
+          id: "<missing>",
+          created: h.created ? Math.floor(Date.parse(h.created) / 1000) || 0 : 0,
+          createdBy: h.created_by ?? "",
+          tags: [],
+          size,
+          comment: h.comment ?? "",
+        });
+      }
+    }
+    rows.reverse();
+    if (rows.length === 0) rows.push({ id: d.id, created: d.created, createdBy: "", tags: d.repoTags, size: 0, comment: "" });
+    rows[0].id = d.id;
+    rows[0].tags = d.repoTags;
+    return rows;
+  }
+
+  async tag(src: string, target: string): Promise<void> {
+    const id = await this.resolve(src);
+    const ref = ImageReference.parse(target);
+    if (ref.digest) throw new ImageError("invalid_reference", `refusing to create a tag with a digest reference: "${target}"`);
+    await this.store.updateIndex((index) => {
+      index.refs[ref.toString()] = id;
+    });
+  }
+
+  async remove(refOrId: string, opts: RemoveOptions = {}): Promise<RemoveResult> {
+    const id = await this.resolve(refOrId);
+    const names = await this.namesOf(id);
+    const inUse = await this.inUse();
+    const ref = ImageReference.tryParse(refOrId);
+    const refKey = ref ? (ref.digest ? `${ref.name}@${ref.digest}` : ref.toString()) : null;
+    const byName = refKey !== null && names.all.includes(refKey);
+    const result: RemoveResult = { untagged: [], deleted: [] };
+
+    let untag: string[];
+    if (byName) {
+      const remainingTags = names.all.filter((n) => n !== refKey && !ImageReference.tryParse(n)?.digest);
+      // The last tag takes the digest names of its image along (Docker's behaviour).
+      untag = remainingTags.length === 0 ? names.all : [refKey!];
+    } else {
+      const repos = new Set(names.all.map((n) => ImageReference.tryParse(n)?.name));
+      if (repos.size > 1 && !opts.force) {
+        throw new ImageError("conflict", `conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
+      }
+      untag = names.all;
+    }
+    const deleting = untag.length === names.all.length;
+    if (deleting && inUse.imageIds.has(id)) {
+      if (!opts.force) throw new ImageError("conflict", `conflict: unable to ${byName ? `remove repository reference "${refOrId}"` : `delete ${shortId(id)}`} (must force) - image is being used by a container`);
+      untag = names.all;
+    }
+    const children = (await this.store.listImages()).filter((img) => img.parentId === id);
+    if (deleting && children.length && !byName && !opts.force) {
+      throw new ImageError("conflict", `conflict: unable to delete ${shortId(id)} (cannot be forced) - image has dependent child images`);
+    }
+    await this.store.updateIndex((index) => {
+      for (const n of untag) delete index.refs[n];
+    });
+    result.untagged = untag.map((n) => ImageReference.tryParse(n)?.familiar() ?? n);
+    if (deleting && !inUse.imageIds.has(id) && children.length === 0) {
+      await this.store.deleteImage(id);
+      result.deleted.push(id);
+      await this.store.collect(inUse.chainIds);
+    }
+    return result;
+  }
+
+  async prune(opts: PruneOptions = {}): Promise<PruneResult> {
+    await this.ready;
+    const inUse = await this.inUse();
+    const refs = await this.store.refs();
+    const named = new Set(Object.values(refs));
+    const result: PruneResult = { untagged: [], deleted: [], spaceReclaimed: 0 };
+    let images = await this.store.listImages();
+    // Repeat: deleting a child can free its parent.
+    for (let changed = true; changed; ) {
+      changed = false;
+      const parents = new Set(images.map((i) => i.parentId).filter(Boolean));
+      for (const img of images) {
+        if (inUse.imageIds.has(img.id) || parents.has(img.id)) continue;
+        if (named.has(img.id) && !opts.all) continue;
+        const names = Object.entries(refs).filter(([, v]) => v === img.id).map(([k]) => k);
+        if (names.length) {
+          await this.store.updateIndex((index) => {
+            for (const n of names) delete index.refs[n];
+          });
+          result.untagged.push(...names.map((n) => ImageReference.tryParse(n)?.familiar() ?? n));
+        }
+        await this.store.deleteImage(img.id);
+        result.deleted.push(img.id);
+        changed = true;
+      }
+      images = await this.store.listImages();
+    }
+    result.spaceReclaimed = await this.store.collect(inUse.chainIds);
+    return result;
+  }
+
+  // ---------------------------------------------------------------- store primitives
+
+  async importLayer(tar: Readable, opts: ImportLayerOptions): Promise<LayerInfo> {
+    await this.ready;
+    if (opts.parentChainId && !(await this.store.getLayer(opts.parentChainId))) {
+      throw new ImageError("not_found", `parent layer ${opts.parentChainId} is not in the store`);
+    }
+    const rec = await this.store.importLayer(tar, opts.parentChainId, opts.compression ?? "gzip", opts.allowDevices ?? false);
+    return this.store.toLayerInfo(rec);
+  }
+
+  async createImage(opts: CreateImageOptions): Promise<ImageDetail> {
+    await this.ready;
+    let parent: string | null = null;
+    const records: LayerRecord[] = [];
+    for (const l of opts.layers) {
+      const expected = chainIdOf(parent, l.diffId);
+      if (l.chainId !== expected) throw new ImageError("store", `layer ${l.diffId} has ChainID ${l.chainId} but sits where ${expected} belongs (layers out of order?)`);
+      const rec = await this.store.getLayer(l.chainId);
+      if (!rec) throw new ImageError("not_found", `layer ${l.chainId} is not in the store`);
+      if (!(await this.store.hasBlob(rec.blobDigest))) throw new ImageError("not_found", `blob ${rec.blobDigest} of layer ${l.chainId} is not in the store`);
+      records.push(rec);
+      parent = l.chainId;
+    }
+    const diffIds = records.map((r) => r.diffId);
+    if (opts.config.rootfs && JSON.stringify(opts.config.rootfs.diff_ids) !== JSON.stringify(diffIds)) {
+      throw new ImageError("store", "config rootfs.diff_ids do not match the layers given");
+    }
+    if (!opts.config.architecture || !opts.config.os) throw new ImageError("store", "an image config needs architecture and os");
+    const config: ImageConfig = { ...opts.config, created: opts.config.created ?? new Date().toISOString(), rootfs: { type: "layers", diff_ids: diffIds } };
+    const configBody = Buffer.from(JSON.stringify(config));
+    const configDigest = await this.store.putBlob(configBody);
+    const manifest: ImageManifest = {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, digest: configDigest, size: configBody.length },
+      layers: records.map((r) => ({
+        mediaType: r.blobMediaType === MediaTypes.dockerLayerGzip ? MediaTypes.ociLayerGzip : r.blobMediaType,
+        digest: r.blobDigest,
+        size: r.blobSize,
+      })),
+    };
+    const manifestBody = Buffer.from(JSON.stringify(manifest));
+    const manifestDigest = await this.store.putBlob(manifestBody);
+    const id = configDigest;
+    const existing = await this.store.getImage(id);
+    if (!existing) {
+      await this.store.putImage({
+        id,
+        configDigest,
+        manifestDigest,
+        manifestMediaType: MediaTypes.ociManifest,
+        layers: records,
+        parentId: opts.parentId ?? "",
+        stored: new Date().toISOString(),
+      });
+    }
+    const tags = (opts.tags ?? []).map((t) => {
+      const r = ImageReference.parse(t);
+      if (r.digest) throw new ImageError("invalid_reference", `refusing to create a tag with a digest reference: "${t}"`);
+      return r.toString();
+    });
+    if (tags.length) {
+      await this.store.updateIndex((index) => {
+        for (const t of tags) index.refs[t] = id;
+      });
+    }
+    return this.inspect(id);
+  }
+
+  async getConfig(refOrId: string): Promise<ImageConfig> {
+    return (await this.inspect(refOrId)).config;
+  }
+
+  async getLayers(refOrId: string): Promise<LayerInfo[]> {
+    return (await this.inspect(refOrId)).layers;
+  }
+
+  async openLayerTar(diffIdOrChainId: string): Promise<Readable> {
+    await this.ready;
+    return this.store.openLayerTar(diffIdOrChainId);
+  }
 }

@@ -1,0 +1,191 @@
+// Overlay root filesystems for containers, under GANTRY_ROOT/snapshots/<id>/:
+//   snapshot.json   what it was made from (image id, layer ChainIDs top-most first, labels), written by rename
+//   upper/ work/    the container's writable layer and overlay's scratch dir
+//   rootfs/         the merged mount point
+// lowerdirs are the image's unpacked layers in the content store, shared read-only. mount(8) runs with its cwd in
+// the store's layers directory so lowerdir holds short relative paths (the option string is limited to a page).
+// redirect_dir and metacopy are off so the upper dir alone describes the changes (what `diff` archives).
+import { execFile } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import { join, relative } from "node:path";
+import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
+import type { Readable } from "node:stream";
+import { ImageError } from "../images/errors";
+import type { GantryImageService } from "../images/image-service";
+import { packDirectory } from "../layers/pack";
+import type { PrepareOptions, Snapshot, SnapshotService } from "./types";
+
+const run = promisify(execFile);
+const SNAPSHOT_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const MAX_MOUNT_DATA = 4000;
+
+interface SnapshotRecord {
+  id: string;
+  imageId: string;
+  chainIds: string[]; // top-most first
+  labels: Record<string, string>;
+  created: string;
+}
+
+function unescapeMountPath(s: string) {
+  return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export async function mountedPaths(): Promise<Set<string>> {
+  const text = await fsp.readFile("/proc/self/mountinfo", "utf8");
+  return new Set(text.split("\n").filter(Boolean).map((l) => unescapeMountPath(l.split(" ")[4])));
+}
+
+export class OverlaySnapshotService implements SnapshotService {
+  readonly root: string;
+  constructor(
+    gantryRoot: string,
+    private readonly images: GantryImageService,
+  ) {
+    this.root = join(gantryRoot, "snapshots");
+  }
+
+  private dir(id: string) {
+    if (typeof id !== "string" || !SNAPSHOT_ID.test(id)) {
+      throw new ImageError("invalid_reference", `snapshot id "${id}" is invalid (letters, digits, "_", "." and "-", at most 128, starting with a letter or digit)`);
+    }
+    return join(this.root, id);
+  }
+
+  private async read(id: string): Promise<SnapshotRecord | null> {
+    try {
+      return JSON.parse(await fsp.readFile(join(this.dir(id), "snapshot.json"), "utf8")) as SnapshotRecord;
+    } catch (e) {
+      if (e instanceof ImageError) throw e;
+      return null;
+    }
+  }
+
+  private toSnapshot(rec: SnapshotRecord, mounted: Set<string>): Snapshot {
+    const d = this.dir(rec.id);
+    return {
+      id: rec.id,
+      imageId: rec.imageId,
+      chainId: rec.chainIds[0] ?? null,
+      rootfs: join(d, "rootfs"),
+      upper: join(d, "upper"),
+      work: join(d, "work"),
+      lowerdirs: rec.chainIds.length ? rec.chainIds.map((c) => this.images.store.layerPath(c)) : [join(d, "empty")],
+      mounted: mounted.has(join(d, "rootfs")),
+      created: rec.created,
+    };
+  }
+
+  async prepare(id: string, image: string, opts: PrepareOptions = {}): Promise<Snapshot> {
+    const d = this.dir(id);
+    if (await this.read(id)) throw new ImageError("conflict", `snapshot "${id}" already exists`);
+    const imageId = image === "" ? "" : await this.images.resolve(image);
+    const layers = imageId ? await this.images.getLayers(imageId) : [];
+    const rec: SnapshotRecord = {
+      id,
+      imageId,
+      chainIds: layers.map((l) => l.chainId).reverse(),
+      labels: opts.labels ?? {},
+      created: new Date().toISOString(),
+    };
+    await fsp.mkdir(this.root, { recursive: true, mode: 0o700 });
+    const tmp = join(this.root, `.${id}.${randomBytes(4).toString("hex")}.tmp`);
+    await fsp.mkdir(tmp, { mode: 0o700 });
+    try {
+      for (const sub of ["upper", "work", "rootfs", "empty"]) await fsp.mkdir(join(tmp, sub), { mode: 0o755 });
+      await fsp.writeFile(join(tmp, "snapshot.json"), JSON.stringify(rec, null, 1));
+      await fsp.rename(tmp, d);
+    } catch (e) {
+      await fsp.rm(tmp, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST") {
+        throw new ImageError("conflict", `snapshot "${id}" already exists`);
+      }
+      throw e;
+    }
+    if (opts.mount === false) return this.toSnapshot(rec, await mountedPaths());
+    try {
+      return await this.mount(id);
+    } catch (e) {
+      await fsp.rm(d, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async get(id: string): Promise<Snapshot | null> {
+    const rec = await this.read(id);
+    return rec ? this.toSnapshot(rec, await mountedPaths()) : null;
+  }
+
+  async list(): Promise<Snapshot[]> {
+    let names: string[] = [];
+    try {
+      names = await fsp.readdir(this.root);
+    } catch {
+      return [];
+    }
+    const mounted = await mountedPaths();
+    const out: Snapshot[] = [];
+    for (const n of names) {
+      if (!SNAPSHOT_ID.test(n)) continue;
+      const rec = await this.read(n);
+      if (rec) out.push(this.toSnapshot(rec, mounted));
+    }
+    return out;
+  }
+
+  async mount(id: string): Promise<Snapshot> {
+    const rec = await this.read(id);
+    if (!rec) throw new ImageError("not_found", `no such snapshot: ${id}`);
+    const snap = this.toSnapshot(rec, await mountedPaths());
+    if (snap.mounted) return snap;
+    const layersRoot = join(this.images.store.root, "layers");
+    for (const c of rec.chainIds) {
+      if (!(await this.images.store.getLayer(c))) throw new ImageError("not_found", `snapshot ${id} needs layer ${c}, which is no longer in the store`);
+    }
+    const lower = snap.lowerdirs.map((p) => (p.startsWith(layersRoot + "/") ? relative(layersRoot, p) : p)).join(":");
+    const data = `lowerdir=${lower},upperdir=${snap.upper},workdir=${snap.work},index=off,redirect_dir=off,metacopy=off`;
+    if (data.length > MAX_MOUNT_DATA) {
+      throw new ImageError("unsupported", `image has too many layers (${rec.chainIds.length}) for one overlay mount`);
+    }
+    try {
+      await run("mount", ["-t", "overlay", "overlay", "-o", data, snap.rootfs], { cwd: layersRoot });
+    } catch (e) {
+      throw new ImageError("store", `mounting the overlay for snapshot ${id} failed: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+    }
+    return { ...snap, mounted: true };
+  }
+
+  async unmount(id: string): Promise<void> {
+    const snap = await this.get(id);
+    if (!snap || !snap.mounted) return;
+    try {
+      await run("umount", [snap.rootfs]);
+    } catch {
+      await run("umount", ["-l", snap.rootfs]);
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    const d = this.dir(id);
+    await this.unmount(id);
+    if ((await mountedPaths()).has(join(d, "rootfs"))) throw new ImageError("store", `snapshot ${id} is still mounted`);
+    await fsp.rm(d, { recursive: true, force: true });
+  }
+
+  diff(id: string): Readable {
+    return packDirectory(join(this.dir(id), "upper"), { overlay: true });
+  }
+
+  /** Image ids and layer ChainIDs the snapshots stand on (kept from image removal and prune). */
+  async inUse(): Promise<{ imageIds: Set<string>; chainIds: Set<string> }> {
+    const imageIds = new Set<string>();
+    const chainIds = new Set<string>();
+    for (const s of await this.list()) {
+      if (s.imageId) imageIds.add(s.imageId);
+      const rec = await this.read(s.id);
+      for (const c of rec?.chainIds ?? []) chainIds.add(c);
+    }
+    return { imageIds, chainIds };
+  }
+}
