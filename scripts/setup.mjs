@@ -20,6 +20,8 @@ const APT_PACKAGES = [
   "runc", "busybox-static",
   "chromium",
   "docker-compose", // validates docker-compose.yml (the compose v2 plugin is not packaged in Debian 12)
+  "docker-registry", "skopeo", "apache2-utils", "openssl", // image tests: a real registry, an independent client, htpasswd, token certs
+  "zstd", "attr", // image layers: zstd decompression, xattrs (setfattr/getfattr) for overlay whiteouts and opaque dirs
 ];
 
 function log(msg) {
