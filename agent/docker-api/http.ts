@@ -116,15 +116,18 @@ export class JsonStream {
     this.write({ aux: value });
   }
 
-  /** Ends the stream with an error line; before any line was sent it is an ordinary error response instead. */
-  fail(e: unknown, log: (msg: string) => void) {
+  /**
+   * Ends the stream with an error line; before any line was sent it is an ordinary error response instead.
+   * `code` (a failed RUN's exit code) goes into errorDetail, where the CLI takes its own exit code from.
+   */
+  fail(e: unknown, log: (msg: string) => void, code?: number) {
     const err = toApiError(e);
     if (err.internal) log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     if (!this.started) {
       if (!this.res.headersSent) sendJson(this.res, err.status, { message: err.message });
       return;
     }
-    this.write({ errorDetail: { message: err.message }, error: err.message });
+    this.write({ errorDetail: { ...(code !== undefined ? { code } : {}), message: err.message }, error: err.message });
     this.end();
   }
 

@@ -1,0 +1,672 @@
+// The Dockerfile builder, with the classic builder's meaning. Each instruction is a step that makes an image from the
+// previous one: config-only steps (ENV, LABEL, CMD, ...) add a history record, filesystem steps (RUN, COPY, ADD) run
+// in a snapshot of the previous image and commit its upper dir as a layer (commit.ts). Steps are cached: the key is
+// the parent image, the instruction as expanded, and for COPY/ADD the content hash of the sources; a hit reuses the
+// image ("Using cache"). Stages (FROM ... AS name) build in order; COPY --from reads another stage's (or any image's)
+// root filesystem. Output is streamed as dockerd streams it ("Step 2/7 : RUN ...", " ---> 3f57d9401f8d").
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, posix } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ImageService } from "../images/image-service";
+import { ImageNotFoundError } from "../images/errors";
+import { ImageReference } from "../images/reference";
+import type { ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../images/types";
+import { unpackLayer } from "../layers/unpack";
+import type { SnapshotService } from "../snapshots/types";
+import { baseFromImage, commitConfig, commitSnapshot, scratchBase, type BaseImage } from "./commit";
+import { copyMatches, CopyError, hashMatches, matchSources, mkdirInRoot, type Match, type SourceRoot } from "./copy";
+import { DockerfileError, parseDockerfile, splitRaw, type Instruction } from "./dockerfile";
+import { parseDockerignore, type IgnoreRule } from "./dockerignore";
+import { containerPath, resolveInRoot } from "./rootfs-path";
+import { runStep } from "./run-step";
+import { expandWord, expandWords, ExpansionError } from "./shell-words";
+import { lookupUser, UserLookupError } from "./users";
+
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    /** The failing command's exit code, for RUN failures (the CLI exits with it). */
+    readonly code?: number,
+  ) {
+    super(message);
+    this.name = "BuildError";
+  }
+}
+
+export interface BuildDeps {
+  images: ImageService;
+  snapshots: SnapshotService;
+  /** gantry-runtime. */
+  runtime: string;
+  /** The builder's own state: step cache index, runtime state, scratch space (GANTRY_ROOT/build). */
+  stateDir: string;
+  platform: Platform;
+  log: (msg: string) => void;
+}
+
+export interface BuildRequest {
+  contextDir: string;
+  dockerfile: string;
+  tags: string[];
+  buildArgs: Map<string, string | null>;
+  labels: Record<string, string>;
+  noCache: boolean;
+  target: string | null;
+  pull: boolean;
+  quiet: boolean;
+  /** Credentials per registry host (X-Registry-Config), for pulling base images. */
+  registryAuth: Record<string, RegistryAuth>;
+  signal?: AbortSignal;
+}
+
+export interface BuildOutput {
+  stream(text: string): void;
+  progress(ev: ProgressEvent): void;
+  aux(value: unknown): void;
+}
+
+interface Stage {
+  index: number;
+  name: string | null;
+  from: Instruction;
+  instructions: Instruction[];
+}
+
+/** What a stage holds while it builds: its current image and the variables in scope. */
+interface StageState {
+  base: BaseImage;
+  cfg: ImageRuntimeConfig;
+  /** Declared ARGs with a value, in scope for substitution and RUN's environment. */
+  args: Map<string, string>;
+  shell: string[];
+  cmdSetHere: boolean;
+}
+
+const DEFAULT_SHELL = ["/bin/sh", "-c"];
+const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? {}));
+
+/** The stages of a parsed Dockerfile and the ARGs before the first FROM. */
+function splitStages(instructions: Instruction[]): { metaArgs: Instruction[]; stages: Stage[] } {
+  const metaArgs: Instruction[] = [];
+  const stages: Stage[] = [];
+  for (const ins of instructions) {
+    if (ins.keyword === "FROM") {
+      const words = splitRaw(ins.rest);
+      stages.push({ index: stages.length, name: words.length === 3 ? words[2].toLowerCase() : null, from: ins, instructions: [] });
+    } else if (!stages.length) metaArgs.push(ins);
+    else stages.at(-1)!.instructions.push(ins);
+  }
+  return { metaArgs, stages };
+}
+
+export class Builder {
+  constructor(private readonly deps: BuildDeps) {}
+
+  private get cacheFile() {
+    return join(this.deps.stateDir, "cache.json");
+  }
+
+  private readCache(): Record<string, string> {
+    try {
+      return JSON.parse(readFileSync(this.cacheFile, "utf8"));
+    } catch {
+      return {};
+    }
+  }
+
+  private async cached(key: string): Promise<BaseImage | null> {
+    const id = this.readCache()[key];
+    if (!id) return null;
+    try {
+      return await baseFromImage(this.deps.images, id);
+    } catch (e) {
+      if (e instanceof ImageNotFoundError || (e as { code?: string }).code === "not_found") return null;
+      throw e;
+    }
+  }
+
+  private remember(key: string, id: string) {
+    // Read-modify-write without an await in between: atomic within this process; the rename makes it so on disk.
+    mkdirSync(this.deps.stateDir, { recursive: true });
+    const cache = this.readCache();
+    cache[key] = id;
+    const tmp = `${this.cacheFile}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    writeFileSync(tmp, JSON.stringify(cache));
+    renameSync(tmp, this.cacheFile);
+  }
+
+  /** Builds and returns the final image id ("sha256:…"). Throws DockerfileError or BuildError for user mistakes. */
+  async build(req: BuildRequest, out: BuildOutput): Promise<string> {
+    const say = (text: string) => {
+      if (!req.quiet) out.stream(text);
+    };
+    const dockerfilePath = resolveInRoot(req.contextDir, req.dockerfile);
+    if (!existsSync(dockerfilePath)) throw new BuildError(`Cannot locate specified Dockerfile: ${req.dockerfile}`);
+    const df = parseDockerfile(readFileSync(dockerfilePath, "utf8"), req.dockerfile);
+    const ignorePath = join(req.contextDir, ".dockerignore");
+    const ignore: IgnoreRule[] = existsSync(ignorePath) ? parseDockerignore(readFileSync(ignorePath, "utf8")) : [];
+    const tags = req.tags.map((t) => ImageReference.parse(t));
+    const { metaArgs, stages } = splitStages(df.instructions);
+
+    let last = stages.length - 1;
+    if (req.target) {
+      last = stages.findIndex((s) => s.name === req.target!.toLowerCase());
+      if (last < 0) throw new BuildError(`failed to reach build target ${req.target} in Dockerfile`);
+    }
+    const total = stages.slice(0, last + 1).reduce((n, s) => n + 1 + s.instructions.length, 0);
+    let step = 0;
+    const usedArgs = new Set<string>();
+    const fail = (ins: Instruction, e: unknown): never => {
+      if (e instanceof CopyError) throw new BuildError(`${df.file}:${ins.line}: ${e.message}`);
+      if (e instanceof ExpansionError || e instanceof UserLookupError) throw new BuildError(`${df.file}:${ins.line}: ${ins.keyword}: ${e.message}`);
+      throw e;
+    };
+
+    // ARGs before the first FROM: usable in FROM lines, and as defaults for a stage's ARG of the same name.
+    const metaEnv = new Map<string, string>();
+    for (const ins of metaArgs) {
+      for (const w of splitRaw(ins.rest, df.escape)) {
+        const eq = w.indexOf("=");
+        const name = eq < 0 ? w : w.slice(0, eq);
+        const dflt = eq < 0 ? null : expandWord(w.slice(eq + 1), metaEnv, df.escape);
+        const given = req.buildArgs.get(name);
+        if (req.buildArgs.has(name)) usedArgs.add(name);
+        const value = given ?? dflt;
+        if (value !== null) metaEnv.set(name, value);
+      }
+    }
+
+    const results = new Map<number, BaseImage>();
+    const work = join(this.deps.stateDir, "tmp", randomBytes(8).toString("hex"));
+    mkdirSync(work, { recursive: true });
+    try {
+      for (const stage of stages.slice(0, last + 1)) {
+        // ---- FROM
+        step++;
+        say(`Step ${step}/${total} : ${stage.from.original}\n`);
+        const fromName = expandWord(splitRaw(stage.from.rest, df.escape)[0], metaEnv, df.escape);
+        const base = await this.resolveFrom(fromName, stages, stage, results, req, out);
+        const st: StageState = {
+          base,
+          cfg: clone(base.config.config ?? {}),
+          args: new Map(),
+          shell: (base.config.config?.Shell as string[] | undefined) ?? DEFAULT_SHELL,
+          cmdSetHere: false,
+        };
+        if (base.id) say(` ---> ${shortId(base.id)}\n`);
+        for (const ins of stage.instructions) {
+          step++;
+          say(`Step ${step}/${total} : ${ins.original}\n`);
+          try {
+            await this.step(ins, st, { req, out, say, df: { escape: df.escape, file: df.file }, ignore, stages, results, work, metaEnv, usedArgs });
+          } catch (e) {
+            fail(ins, e);
+          }
+          say(` ---> ${shortId(st.base.id!)}\n`);
+        }
+        if (stage.index === last && Object.keys(req.labels).length) {
+          const labels = { ...(st.cfg.Labels ?? {}), ...req.labels };
+          await this.metaStep(st, `LABEL ${Object.entries(req.labels).map(([k, v]) => `${k}=${v}`).join(" ")}`, req, () => {
+            st.cfg.Labels = labels;
+          });
+        }
+        if (!st.base.id) {
+          // FROM scratch with nothing after it still names an image.
+          await this.metaStep(st, "FROM scratch", req, () => {});
+        }
+        results.set(stage.index, st.base);
+      }
+    } finally {
+      await fsp.rm(work, { recursive: true, force: true });
+    }
+
+    const unused = [...req.buildArgs.keys()].filter((a) => !usedArgs.has(a));
+    if (unused.length) say(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed\n`);
+    const finalId = results.get(last)!.id!;
+    out.aux({ ID: finalId });
+    if (req.quiet) out.stream(`${finalId}\n`);
+    say(`Successfully built ${shortId(finalId)}\n`);
+    for (const t of tags) {
+      await this.deps.images.tag(finalId, t.toString());
+      say(`Successfully tagged ${t.familiar()}\n`);
+    }
+    return finalId;
+  }
+
+  private async resolveFrom(name: string, stages: Stage[], stage: Stage, results: Map<number, BaseImage>, req: BuildRequest, out: BuildOutput): Promise<BaseImage> {
+    const earlier = stages.find((s) => s.index < stage.index && s.name === name.toLowerCase());
+    if (earlier) return results.get(earlier.index)!;
+    if (name.toLowerCase() === "scratch") return scratchBase(this.deps.platform);
+    return this.imageBase(name, req, out);
+  }
+
+  /** An image by reference: used as is when present (unless pull was asked), else pulled with progress. */
+  private async imageBase(name: string, req: BuildRequest, out: BuildOutput): Promise<BaseImage> {
+    const ref = ImageReference.parse(name);
+    if (!req.pull) {
+      try {
+        return await baseFromImage(this.deps.images, ref.toString());
+      } catch (e) {
+        if (!(e instanceof ImageNotFoundError) && (e as { code?: string }).code !== "not_found") throw e;
+      }
+    }
+    if (!req.quiet) out.progress({ status: `Pulling from ${ref.familiarName}`, id: ref.tag ?? ref.digest ?? "latest" });
+    const pulled = await this.deps.images.pull(ref.toString(), {
+      auth: req.registryAuth[ref.registry],
+      platform: this.deps.platform,
+      signal: req.signal,
+      onProgress: (ev) => {
+        if (!req.quiet) out.progress(ev);
+      },
+    });
+    if (!req.quiet) {
+      out.progress({ status: `Digest: ${pulled.digest}` });
+      out.progress({ status: `Status: Downloaded newer image for ${ref.familiar()}` });
+    }
+    return baseFromImage(this.deps.images, pulled.image.id);
+  }
+
+  /** A config-only step: cached on (parent, text). */
+  private async metaStep(st: StageState, text: string, req: BuildRequest, apply: () => void, say?: (t: string) => void) {
+    apply();
+    const createdBy = `/bin/sh -c #(nop) ${text}`;
+    const key = cacheKey(st.base.id, createdBy, st, "");
+    const hit = req.noCache ? null : await this.cached(key);
+    if (hit) {
+      say?.(" ---> Using cache\n");
+      st.base = hit;
+      return;
+    }
+    const img = await commitConfig(this.deps.images, st.base, { runtimeConfig: clone(st.cfg), createdBy });
+    this.remember(key, img.id);
+    st.base = { id: img.id, config: img.config, layers: img.layers };
+  }
+
+  /** A filesystem step: cached on (parent, text, content); else `change` runs on a fresh snapshot which is committed. */
+  private async fsStep(
+    st: StageState,
+    createdBy: string,
+    contentHash: string,
+    req: BuildRequest,
+    say: (t: string) => void,
+    change: (rootfs: string, snapshotId: string) => Promise<void>,
+  ) {
+    const key = cacheKey(st.base.id, createdBy, st, contentHash);
+    const hit = req.noCache ? null : await this.cached(key);
+    if (hit) {
+      say(" ---> Using cache\n");
+      st.base = hit;
+      return;
+    }
+    const snapshotId = `build-${randomBytes(6).toString("hex")}`;
+    const snap = await this.deps.snapshots.prepare(snapshotId, st.base.id ?? "", { labels: { "gantry.build": "step" } });
+    try {
+      if (st.cfg.WorkingDir) await mkdirInRoot(snap.rootfs, st.cfg.WorkingDir);
+      await change(snap.rootfs, snapshotId);
+      await this.deps.snapshots.unmount(snapshotId);
+      // A step that changed nothing adds no layer (as BuildKit does), only its history record.
+      const changed = (await fsp.readdir(snap.upper)).length > 0;
+      const opts = { runtimeConfig: clone(st.cfg), createdBy };
+      const img = changed ? await commitSnapshot(this.deps, snapshotId, st.base, opts) : await commitConfig(this.deps.images, st.base, opts);
+      this.remember(key, img.id);
+      st.base = { id: img.id, config: img.config, layers: img.layers };
+    } finally {
+      await this.deps.snapshots.remove(snapshotId).catch((e) => this.deps.log(`build: removing snapshot ${snapshotId}: ${(e as Error).message}`));
+    }
+  }
+
+  private async step(
+    ins: Instruction,
+    st: StageState,
+    c: {
+      req: BuildRequest;
+      out: BuildOutput;
+      say: (t: string) => void;
+      df: { escape: string; file: string };
+      ignore: IgnoreRule[];
+      stages: Stage[];
+      results: Map<number, BaseImage>;
+      work: string;
+      metaEnv: Map<string, string>;
+      usedArgs: Set<string>;
+    },
+  ) {
+    const esc = c.df.escape;
+    const env = () => substitutionEnv(st);
+    const meta = (text: string, apply: () => void) => this.metaStep(st, text, c.req, apply, c.say);
+    switch (ins.keyword) {
+      case "ENV": {
+        const pairs = keyValues(ins, env(), esc);
+        return meta(`ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(" ")}`, () => {
+          for (const [k, v] of pairs) setEnv(st.cfg, k, v);
+        });
+      }
+      case "LABEL": {
+        const pairs = keyValues(ins, env(), esc);
+        return meta(`LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(" ")}`, () => {
+          st.cfg.Labels = { ...(st.cfg.Labels ?? {}) };
+          for (const [k, v] of pairs) st.cfg.Labels[k] = v;
+        });
+      }
+      case "ARG": {
+        const names: string[] = [];
+        for (const w of splitRaw(ins.rest, esc)) {
+          const eq = w.indexOf("=");
+          const name = eq < 0 ? w : w.slice(0, eq);
+          let value: string | null = eq < 0 ? (c.metaEnv.get(name) ?? null) : expandWord(w.slice(eq + 1), env(), esc);
+          if (c.req.buildArgs.has(name)) {
+            c.usedArgs.add(name);
+            value = c.req.buildArgs.get(name) ?? value;
+          }
+          if (value !== null) st.args.set(name, value);
+          names.push(eq < 0 ? name : `${name}=${w.slice(eq + 1)}`);
+        }
+        // Values in scope are part of every later step's cache key, so a different --build-arg misses the cache.
+        return meta(`ARG ${names.join(" ")}`, () => {});
+      }
+      case "WORKDIR": {
+        const dir = containerPath(expandWord(ins.rest, env(), esc), st.cfg.WorkingDir || "/");
+        return meta(`WORKDIR ${dir}`, () => {
+          st.cfg.WorkingDir = dir;
+        });
+      }
+      case "USER": {
+        const user = expandWord(ins.rest, env(), esc);
+        return meta(`USER ${user}`, () => {
+          st.cfg.User = user;
+        });
+      }
+      case "CMD":
+      case "ENTRYPOINT": {
+        const value = ins.json ?? (ins.rest ? [...st.shell, ins.rest] : []);
+        return meta(`${ins.keyword} ${JSON.stringify(value)}`, () => {
+          if (ins.keyword === "CMD") {
+            st.cfg.Cmd = value;
+            st.cmdSetHere = true;
+          } else {
+            st.cfg.Entrypoint = value.length ? value : null;
+            // An inherited CMD would be arguments to the old entrypoint: dropped, as Docker does.
+            if (!st.cmdSetHere) st.cfg.Cmd = null;
+          }
+        });
+      }
+      case "EXPOSE": {
+        const ports = expandWords(ins.rest, env(), esc).flatMap(parsePorts);
+        return meta(`EXPOSE ${ports.join(" ")}`, () => {
+          st.cfg.ExposedPorts = { ...(st.cfg.ExposedPorts ?? {}) };
+          for (const p of ports) st.cfg.ExposedPorts[p] = {};
+        });
+      }
+      case "VOLUME": {
+        const vols = ins.json ?? expandWords(ins.rest, env(), esc);
+        if (vols.some((v) => !v.trim())) throw new BuildError(`${c.df.file}:${ins.line}: VOLUME specified can not be an empty string`);
+        return meta(`VOLUME ${JSON.stringify(vols)}`, () => {
+          st.cfg.Volumes = { ...(st.cfg.Volumes ?? {}) };
+          for (const v of vols) st.cfg.Volumes[v] = {};
+        });
+      }
+      case "SHELL":
+        return meta(`SHELL ${JSON.stringify(ins.json)}`, () => {
+          st.shell = ins.json!;
+          st.cfg.Shell = ins.json!;
+        });
+      case "STOPSIGNAL": {
+        const sig = expandWord(ins.rest, env(), esc);
+        if (!/^(SIG[A-Z0-9+-]+|[0-9]+)$/.test(sig)) throw new BuildError(`${c.df.file}:${ins.line}: invalid signal: ${sig}`);
+        return meta(`STOPSIGNAL ${sig}`, () => {
+          st.cfg.StopSignal = sig;
+        });
+      }
+      case "HEALTHCHECK": {
+        const hc = healthcheck(ins);
+        return meta(`HEALTHCHECK ${JSON.stringify(hc)}`, () => {
+          st.cfg.Healthcheck = hc;
+        });
+      }
+      case "ONBUILD": {
+        const trigger = ins.rest.replace(/^(\S+)/, (k) => k.toUpperCase());
+        return meta(`ONBUILD ${trigger}`, () => {
+          st.cfg.OnBuild = [...((st.cfg.OnBuild as string[] | null | undefined) ?? []), trigger];
+        });
+      }
+      case "MAINTAINER":
+        return meta(`MAINTAINER ${ins.rest}`, () => {
+          st.base = { ...st.base, config: { ...st.base.config, author: ins.rest } };
+        });
+      case "RUN":
+        return this.run(ins, st, c);
+      case "COPY":
+      case "ADD":
+        return this.copy(ins, st, c);
+    }
+    throw new BuildError(`${c.df.file}:${ins.line}: ${ins.keyword} is not supported`);
+  }
+
+  private async run(ins: Instruction, st: StageState, c: Parameters<Builder["step"]>[2]) {
+    const args = ins.json ?? [...st.shell, ins.rest];
+    if (!args.length) throw new BuildError(`${c.df.file}:${ins.line}: RUN needs a command`);
+    // Build args in scope reach the command's environment (not the image); they are part of the cache key.
+    const envNames = new Set((st.cfg.Env ?? []).map((e) => e.split("=")[0]));
+    const argEnv = [...st.args].filter(([k]) => !envNames.has(k)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const createdBy = (argEnv.length ? `|${argEnv.length} ${argEnv.map(([k, v]) => `${k}=${v}`).join(" ")} ` : "") + args.join(" ");
+    const runEnv = [...(st.cfg.Env ?? []), ...argEnv.map(([k, v]) => `${k}=${v}`)];
+    if (!runEnv.some((e) => e.startsWith("PATH="))) runEnv.unshift(DEFAULT_PATH);
+    await this.fsStep(st, createdBy, "", c.req, c.say, async (rootfs, snapshotId) => {
+      const user = lookupUser(rootfs, st.cfg.User || "root", { supplementary: true });
+      c.say(` ---> Running in ${snapshotId.slice(6, 18)}\n`);
+      const code = await runStep({
+        runtime: this.deps.runtime,
+        runtimeRoot: join(this.deps.stateDir, "runtime"),
+        bundleDir: join(c.work, `bundle-${snapshotId}`),
+        containerId: snapshotId,
+        rootfs,
+        args,
+        env: runEnv,
+        cwd: st.cfg.WorkingDir || "/",
+        user,
+        hostname: snapshotId.slice(6, 18),
+        onOutput: (chunk) => c.say(chunk.toString("utf8")),
+        signal: c.req.signal,
+      });
+      if (code !== 0) throw new BuildError(`The command '${args.join(" ")}' returned a non-zero code: ${code}`, code);
+      c.say(`Removing intermediate container ${snapshotId.slice(6, 18)}\n`);
+    });
+  }
+
+  private async copy(ins: Instruction, st: StageState, c: Parameters<Builder["step"]>[2]) {
+    const esc = c.df.escape;
+    const env = substitutionEnv(st);
+    const words = ins.json ?? expandWords(ins.rest, env, esc);
+    if (words.length < 2) throw new BuildError(`${c.df.file}:${ins.line}: ${ins.keyword} requires at least two arguments`);
+    const dest = words.at(-1)!;
+    const srcs = words.slice(0, -1);
+    const chownSpec = ins.flags.get("chown") ? expandWord(ins.flags.get("chown")!, env, esc) : null;
+    const chmodSpec = ins.flags.get("chmod") ?? null;
+    if (chmodSpec !== null && !/^[0-7]{3,4}$/.test(chmodSpec)) throw new BuildError(`${c.df.file}:${ins.line}: invalid --chmod=${chmodSpec}: an octal mode is expected`);
+    let fromSpec = ins.flags.get("from") ?? null;
+    if (fromSpec) fromSpec = expandWord(fromSpec, env, esc);
+
+    // Where sources come from: the context, an earlier stage, or an image.
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      const sets: { root: SourceRoot; matches: Match[]; archive: boolean }[] = [];
+      if (fromSpec) {
+        if (ins.keyword === "ADD") throw new BuildError(`${c.df.file}:${ins.line}: ADD does not support --from; use COPY --from`);
+        const byIndex = /^[0-9]+$/.test(fromSpec) ? c.stages.find((s) => s.index === Number(fromSpec)) : null;
+        const stage = byIndex ?? c.stages.find((s) => s.name === fromSpec!.toLowerCase());
+        if (stage && !c.results.has(stage.index)) throw new BuildError(`${c.df.file}:${ins.line}: COPY --from=${fromSpec} refers to a stage that is not built before this one`);
+        const image = stage ? c.results.get(stage.index)! : await this.imageBase(fromSpec, c.req, c.out);
+        const snapId = `build-from-${randomBytes(6).toString("hex")}`;
+        const snap = await this.deps.snapshots.prepare(snapId, image.id ?? "", { labels: { "gantry.build": "copy-from" } });
+        cleanups.push(() => this.deps.snapshots.remove(snapId));
+        const root = { dir: snap.rootfs, ignore: [] };
+        for (const s of srcs) sets.push({ root, matches: await matchSources(root, s, "COPY"), archive: false });
+      } else {
+        const root = { dir: c.req.contextDir, ignore: c.ignore };
+        for (const s of srcs) {
+          if (/^https?:\/\//i.test(s)) {
+            if (ins.keyword !== "ADD") throw new BuildError(`${c.df.file}:${ins.line}: COPY cannot fetch URLs (${s}); use ADD`);
+            const dl = await download(s, join(c.work, `dl-${randomBytes(4).toString("hex")}`));
+            const dlRoot = { dir: dl.dir, ignore: [] };
+            sets.push({ root: dlRoot, matches: await matchSources(dlRoot, dl.name, "ADD"), archive: false });
+            continue;
+          }
+          const matches = await matchSources(root, s, ins.keyword);
+          for (const m of matches) sets.push({ root, matches: [m], archive: ins.keyword === "ADD" && m.stat.isFile() && (await isArchive(m.host)) });
+        }
+      }
+      const hash = createHash("sha256");
+      for (const s of sets) hash.update(`${s.archive ? "archive" : "copy"}:${await hashMatches(s.root, s.matches)}\n`);
+      const contentHash = hash.digest("hex");
+      const count = sets.reduce((n, s) => n + s.matches.length, 0);
+      const kind = count > 1 ? "multi" : sets[0].matches[0].stat.isDirectory() ? "dir" : "file";
+      const createdBy = `/bin/sh -c #(nop) ${ins.keyword} ${fromSpec ? `--from=${fromSpec} ` : ""}${chownSpec ? `--chown=${chownSpec} ` : ""}${kind}:${contentHash} in ${dest} `;
+      const manySources = count > 1 || srcs.some((s) => /[*?[]/.test(s));
+      await this.fsStep(st, createdBy, contentHash, c.req, c.say, async (rootfs) => {
+        const owner = chownSpec ? lookupUser(rootfs, chownSpec) : fromSpec ? null : { uid: 0, gid: 0 };
+        const mode = chmodSpec ? parseInt(chmodSpec, 8) : null;
+        const destPath = (dest.startsWith("/") ? dest : posix.join(st.cfg.WorkingDir || "/", dest)) + (dest.endsWith("/") || dest === "." ? "/" : "");
+        for (const s of sets) {
+          if (!s.archive) {
+            await copyMatches(s.root, s.matches, rootfs, destPath, { owner, mode }, ins.keyword, manySources);
+            continue;
+          }
+          // ADD of a local tar archive: unpacked (safely) into a scratch dir, then its contents copied to the destination.
+          const unpacked = join(c.work, `x-${randomBytes(4).toString("hex")}`);
+          mkdirSync(unpacked, { recursive: true });
+          await unpackLayer(createReadStream(s.matches[0].host), unpacked);
+          const xroot = { dir: unpacked, ignore: [] };
+          const dirDest = destPath.endsWith("/") ? destPath : destPath + "/";
+          await copyMatches(xroot, await matchSources(xroot, ".", "ADD"), rootfs, dirDest, { owner: chownSpec ? owner : null, mode }, "ADD", false);
+          await fsp.rm(unpacked, { recursive: true, force: true });
+        }
+      });
+    } finally {
+      for (const f of cleanups) await f().catch(() => {});
+    }
+  }
+}
+
+function cacheKey(parent: string | null, createdBy: string, st: StageState, contentHash: string): string {
+  return createHash("sha256")
+    .update(JSON.stringify([parent ?? "scratch", createdBy, st.cfg, [...st.args].sort(), contentHash]))
+    .digest("hex");
+}
+
+/** Variables for substitution: declared ARGs, overridden by the image's ENV. */
+function substitutionEnv(st: StageState): Map<string, string> {
+  const env = new Map(st.args);
+  for (const e of st.cfg.Env ?? []) {
+    const eq = e.indexOf("=");
+    env.set(eq < 0 ? e : e.slice(0, eq), eq < 0 ? "" : e.slice(eq + 1));
+  }
+  return env;
+}
+
+function setEnv(cfg: ImageRuntimeConfig, key: string, value: string) {
+  const list = (cfg.Env ?? []).filter((e) => e.split("=")[0] !== key);
+  list.push(`${key}=${value}`);
+  cfg.Env = list;
+}
+
+/** ENV/LABEL arguments: key=value pairs (or the legacy "ENV key value with spaces"), substituted. */
+function keyValues(ins: Instruction, env: Map<string, string>, esc: string): [string, string][] {
+  const words = splitRaw(ins.rest, esc);
+  if (!words[0].includes("=")) {
+    return [[expandWord(words[0], env, esc), expandWord(ins.rest.slice(ins.rest.indexOf(words[0]) + words[0].length).trim(), env, esc)]];
+  }
+  return words.map((w) => {
+    const eq = w.indexOf("=");
+    return [expandWord(w.slice(0, eq), env, esc), expandWord(w.slice(eq + 1), env, esc)];
+  });
+}
+
+/** EXPOSE arguments: 80, 80/tcp, 8000-8002/udp → "80/tcp" ... */
+function parsePorts(spec: string): string[] {
+  const m = /^([0-9]+)(?:-([0-9]+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec);
+  if (!m) throw new ExpansionError(`invalid port "${spec}" (expected PORT[-END][/tcp|udp|sctp])`);
+  const start = Number(m[1]);
+  const end = m[2] ? Number(m[2]) : start;
+  if (start < 1 || end > 65535 || end < start) throw new ExpansionError(`invalid port range "${spec}"`);
+  const proto = (m[3] ?? "tcp").toLowerCase();
+  return Array.from({ length: end - start + 1 }, (_, i) => `${start + i}/${proto}`);
+}
+
+const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)$/;
+const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+function healthcheck(ins: Instruction): Record<string, unknown> {
+  const words = splitRaw(ins.rest);
+  if (words[0].toUpperCase() === "NONE") return { Test: ["NONE"] };
+  const after = ins.rest.replace(/^\s*\S+\s*/, "");
+  let json: string[] | null = null;
+  if (after.startsWith("[")) {
+    try {
+      const parsed = JSON.parse(after);
+      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) json = parsed;
+    } catch {
+      /* shell form */
+    }
+  }
+  const hc: Record<string, unknown> = { Test: json ? ["CMD", ...json] : ["CMD-SHELL", after] };
+  const durations: [string, string][] = [["interval", "Interval"], ["timeout", "Timeout"], ["start-period", "StartPeriod"], ["start-interval", "StartInterval"]];
+  for (const [flag, field] of durations) {
+    const v = ins.flags.get(flag);
+    if (v === undefined) continue;
+    let ns = 0;
+    let rest = v;
+    while (rest) {
+      const m = /^([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)/.exec(rest);
+      if (!m) throw new ExpansionError(`HEALTHCHECK --${flag}=${v}: not a duration (e.g. 30s, 1m30s)`);
+      ns += Number(m[1]) * UNIT_NS[m[2]];
+      rest = rest.slice(m[0].length);
+    }
+    if (!DURATION.test(v) && !/^([0-9.]+(ns|us|ms|s|m|h))+$/.test(v)) throw new ExpansionError(`HEALTHCHECK --${flag}=${v}: not a duration`);
+    hc[field] = Math.round(ns);
+  }
+  const retries = ins.flags.get("retries");
+  if (retries !== undefined) {
+    if (!/^[0-9]+$/.test(retries)) throw new ExpansionError(`HEALTHCHECK --retries=${retries}: not a whole number`);
+    hc.Retries = Number(retries);
+  }
+  return hc;
+}
+
+/** gzip, bzip2, xz or a plain tar (by its magic bytes): ADD extracts these. */
+async function isArchive(path: string): Promise<boolean> {
+  const fh = await fsp.open(path, "r");
+  try {
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+    if (bytesRead >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true; // zstd
+    return bytesRead >= 262 && head.toString("latin1", 257, 262) === "ustar";
+  } finally {
+    await fh.close();
+  }
+}
+
+/** ADD <url>: fetched into `dir` under the URL's last path component, mode 0600, mtime from Last-Modified. */
+async function download(url: string, dir: string): Promise<{ dir: string; name: string }> {
+  mkdirSync(dir, { recursive: true });
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: "follow" });
+  } catch (e) {
+    throw new BuildError(`ADD failed: cannot fetch ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok || !res.body) throw new BuildError(`ADD failed: ${url} answered ${res.status} ${res.statusText}`);
+  const name = decodeURIComponent(new URL(url).pathname.split("/").filter(Boolean).pop() ?? "") || "download";
+  if (name.includes("/") || name === ".." || name === ".") throw new BuildError(`ADD failed: cannot name a file after ${url}`);
+  const file = join(dir, name);
+  await pipeline(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream), createWriteStream(file, { mode: 0o600 }));
+  const modified = res.headers.get("last-modified");
+  if (modified && !Number.isNaN(Date.parse(modified))) await fsp.utimes(file, new Date(modified), new Date(modified));
+  return { dir, name };
+}
+
+export { DockerfileError };

@@ -1,0 +1,107 @@
+// RUN: the step's command in a container made by gantry-runtime from an OCI bundle whose root is the step's snapshot
+// (an overlay over the image's layers). The process gets the image config's Env (plus build args), WorkingDir and
+// User; namespaces pid, mount, ipc, uts and a network namespace of its own (loopback only: builds have no network
+// yet); proc, sys, dev, devpts, /dev/shm and mqueue mounted as Docker does. Output is streamed as it comes.
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Identity } from "./users";
+
+/** Docker's default capability set for containers (and classic build steps). */
+const DEFAULT_CAPS = [
+  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
+  "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+];
+
+export interface RunSpec {
+  /** Runtime binary (gantry-runtime) and its state root. */
+  runtime: string;
+  runtimeRoot: string;
+  /** Where the bundle (config.json) is written; removed afterwards. */
+  bundleDir: string;
+  containerId: string;
+  rootfs: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: Identity;
+  hostname: string;
+  onOutput: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+/** The agent's own open-files limit, which the step inherits (raising it would need CAP_SYS_RESOURCE). */
+function openFilesLimit(): { soft: number; hard: number } {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    if (m) {
+      const n = (v: string) => (v === "unlimited" ? 1048576 : Number(v));
+      return { soft: n(m[1]), hard: n(m[2]) };
+    }
+  } catch {
+    /* not Linux /proc: fall back */
+  }
+  return { soft: 1024, hard: 1024 };
+}
+
+export function bundleConfig(spec: RunSpec) {
+  return {
+    ociVersion: "1.0.2",
+    process: {
+      terminal: false,
+      user: { uid: spec.user.uid, gid: spec.user.gid, ...(spec.user.additionalGids.length ? { additionalGids: spec.user.additionalGids } : {}) },
+      args: spec.args,
+      env: spec.env,
+      cwd: spec.cwd || "/",
+      capabilities: { bounding: DEFAULT_CAPS, effective: DEFAULT_CAPS, permitted: DEFAULT_CAPS },
+      rlimits: [{ type: "RLIMIT_NOFILE", ...openFilesLimit() }],
+      noNewPrivileges: false,
+    },
+    root: { path: spec.rootfs, readonly: false },
+    hostname: spec.hostname,
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
+      { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+      { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+      { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+      { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+    ],
+    linux: {
+      namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      maskedPaths: [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+        "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
+      ],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
+}
+
+/** Runs the step and resolves with its exit code (128+signal when killed). */
+export function runStep(spec: RunSpec): Promise<number> {
+  mkdirSync(spec.bundleDir, { recursive: true });
+  mkdirSync(spec.runtimeRoot, { recursive: true });
+  writeFileSync(join(spec.bundleDir, "config.json"), JSON.stringify(bundleConfig(spec)));
+  return new Promise((resolve, reject) => {
+    const child = spawn(spec.runtime, ["--root", spec.runtimeRoot, "run", "--bundle", spec.bundleDir, spec.containerId], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", spec.onOutput);
+    child.stderr.on("data", spec.onOutput);
+    const onAbort = () => {
+      // The build was cancelled (client went away): stop the step's container; `run` then exits.
+      spawn(spec.runtime, ["--root", spec.runtimeRoot, "kill", spec.containerId, "KILL"], { stdio: "ignore" });
+    };
+    spec.signal?.addEventListener("abort", onAbort, { once: true });
+    child.once("error", (e) => reject(new Error(`cannot start ${spec.runtime}: ${e.message}`)));
+    child.once("close", (code, sig) => {
+      spec.signal?.removeEventListener("abort", onAbort);
+      // `run` deletes the container when it exits; a leftover from a failed start is removed here.
+      spawn(spec.runtime, ["--root", spec.runtimeRoot, "delete", "--force", spec.containerId], { stdio: "ignore" }).once("close", () => {
+        rmSync(spec.bundleDir, { recursive: true, force: true });
+        resolve(code ?? 128 + (sig === "SIGKILL" ? 9 : 15));
+      });
+    });
+  });
+}

@@ -1,0 +1,110 @@
+// POST /build: the build context arrives as a tar body (plain, gzip or zstd), is unpacked with the hostile-safe
+// unpacker into a scratch dir, and handed to the Dockerfile builder; its output streams back as jsonmessage lines
+// ({"stream"}, {"aux": {"ID"}}, {"errorDetail", "error"}). Only the classic builder's API is offered (version=1).
+import { randomBytes } from "node:crypto";
+import { mkdirSync, promises as fsp } from "node:fs";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import { BuildError, type Builder } from "../build/builder";
+import { DockerfileError } from "../build/dockerfile";
+import type { RegistryAuth } from "../images/types";
+import { unpackLayer } from "../layers/unpack";
+import { ApiError, badParameter } from "./errors";
+import { JsonStream, queryBool, type Ctx } from "./http";
+import { progressLine } from "./images";
+import { authFromJson, registryHost } from "./registry-auth";
+import { route, type Route } from "./server";
+
+export function buildRoutes(builder: Builder, scratchDir: string): Route[] {
+  return [
+    route("POST", "/build", (ctx) => build(builder, scratchDir, ctx)),
+    route("POST", "/build/prune", ({ res }) => {
+      throw new ApiError(501, "build cache prune is not supported: Gantry's step cache is made of images, removed by `docker image prune -a`");
+    }),
+  ];
+}
+
+function jsonParam<T>(q: URLSearchParams, name: string): T | undefined {
+  const raw = q.get(name);
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as T;
+  } catch {
+    throw badParameter(`${name} is not valid JSON: ${raw}`);
+  }
+}
+
+function registryConfig(header: string | string[] | undefined): Record<string, RegistryAuth> {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8"));
+  } catch {
+    throw badParameter("X-Registry-Config is not base64url-encoded JSON");
+  }
+  const out: Record<string, RegistryAuth> = {};
+  for (const [server, v] of Object.entries((parsed ?? {}) as Record<string, unknown>)) {
+    const auth = authFromJson(v);
+    if (auth) out[registryHost(server)] = auth;
+  }
+  return out;
+}
+
+async function build(builder: Builder, scratchDir: string, { req, res, query, log }: Ctx) {
+  if (query.get("remote")) throw badParameter("remote build contexts (git URLs, tarball URLs) are not supported by Gantry: send the context as the request body");
+  if ((query.get("version") ?? "1") !== "1") throw badParameter("only the classic builder (version=1) is available: Gantry does not implement BuildKit; set DOCKER_BUILDKIT=0");
+  const tags = query.getAll("t").filter(Boolean);
+  const buildArgs = new Map<string, string | null>();
+  for (const [k, v] of Object.entries(jsonParam<Record<string, unknown>>(query, "buildargs") ?? {})) {
+    if (v !== null && typeof v !== "string") throw badParameter(`buildargs: the value of ${k} must be a string or null`);
+    buildArgs.set(k, v as string | null);
+  }
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(jsonParam<Record<string, unknown>>(query, "labels") ?? {})) {
+    if (typeof v !== "string") throw badParameter(`labels: the value of ${k} must be a string`);
+    labels[k] = v;
+  }
+  const dockerfile = query.get("dockerfile") || "Dockerfile";
+  const registryAuth = registryConfig(req.headers["x-registry-config"]);
+  const contextDir = join(scratchDir, `context-${randomBytes(8).toString("hex")}`);
+  mkdirSync(contextDir, { recursive: true });
+  const stream = new JsonStream(res);
+  const abort = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  try {
+    try {
+      await unpackLayer(req as unknown as Readable, contextDir);
+    } catch (e) {
+      throw badParameter(`the build context is not a readable tar archive: ${(e as Error).message}`);
+    }
+    await builder.build(
+      {
+        contextDir,
+        dockerfile,
+        tags,
+        buildArgs,
+        labels,
+        noCache: queryBool(query, "nocache"),
+        target: query.get("target") || null,
+        pull: queryBool(query, "pull"),
+        quiet: queryBool(query, "q"),
+        registryAuth,
+        signal: abort.signal,
+      },
+      {
+        stream: (text) => stream.stream(text),
+        progress: (ev) => progressLine(stream, ev),
+        aux: (v) => stream.aux(v),
+      },
+    );
+    stream.end();
+  } catch (e) {
+    const user = e instanceof DockerfileError || e instanceof BuildError;
+    stream.fail(user ? badParameter((e as Error).message) : e, log, e instanceof BuildError ? e.code : undefined);
+  } finally {
+    await fsp.rm(contextDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,66 @@
+// The Docker-compatible Engine API, composed: system routes, images, save/load and build over the agent's image
+// engine, served on GANTRY_DOCKER_SOCKET. On start, snapshots and scratch dirs left by builds of an agent that died
+// are reaped (they are all labelled and named by the builder).
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { Builder } from "../build/builder";
+import type { ImageService } from "../images/image-service";
+import type { SnapshotService } from "../snapshots/types";
+import { archiveRoutes } from "./archive";
+import { buildRoutes } from "./build";
+import { ApiError } from "./errors";
+import { imageRoutes } from "./images";
+import { route, startDockerApi, type DockerApiServer } from "./server";
+import { goArch, systemRoutes } from "./system";
+
+export interface EngineApiDeps {
+  socketPath: string;
+  root: string;
+  engineBinary: string;
+  agentVersion: string;
+  images: ImageService;
+  snapshots: SnapshotService;
+  log: (msg: string) => void;
+}
+
+export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServer> {
+  const stateDir = join(deps.root, "build");
+  const scratchDir = join(stateDir, "tmp");
+  await reapBuildLeftovers(deps, scratchDir);
+  const builder = new Builder({
+    images: deps.images,
+    snapshots: deps.snapshots,
+    runtime: deps.engineBinary,
+    stateDir,
+    platform: { os: "linux", architecture: goArch() },
+    log: deps.log,
+  });
+  const routes = [
+    ...systemRoutes({
+      root: deps.root,
+      engineBinary: deps.engineBinary,
+      agentVersion: deps.agentVersion,
+      imageCount: async () => (await deps.images.list()).length,
+    }),
+    ...archiveRoutes(deps.images, scratchDir),
+    ...imageRoutes(deps.images),
+    ...buildRoutes(builder, scratchDir),
+    route("POST", "/commit", () => {
+      throw new ApiError(501, "POST /commit commits a container, and this Gantry engine does not run containers yet");
+    }),
+  ];
+  return startDockerApi({ socketPath: deps.socketPath, routes, log: deps.log });
+}
+
+async function reapBuildLeftovers(deps: EngineApiDeps, scratchDir: string) {
+  try {
+    for (const s of await deps.snapshots.list()) {
+      if (!s.id.startsWith("build-")) continue;
+      deps.log(`removing snapshot ${s.id} left by an interrupted build`);
+      await deps.snapshots.remove(s.id);
+    }
+  } catch (e) {
+    deps.log(`could not reap build snapshots: ${(e as Error).message}`);
+  }
+  await fsp.rm(scratchDir, { recursive: true, force: true });
+}
