@@ -10,6 +10,8 @@ import { CredentialStore } from "./credential-store";
 import { JoinRefused, joinWithToken } from "./join";
 import { AgentLink, LinkRefused } from "./link";
 import { agentVersion } from "./version";
+import { createImageEngine } from "./images/engine";
+import { startEngineApi } from "./docker-api/index";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -39,6 +41,12 @@ async function main() {
       onStop();
     });
   }
+
+  // The Docker-compatible Engine API over the image engine, standalone or connected (its socket goes when we exit).
+  const engine = createImageEngine({ root: config.root });
+  await startEngineApi({ ...engine, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log }).catch(
+    (e) => fail(`cannot serve the Docker API on ${config.dockerSocket}: ${(e as Error).message}`, 1),
+  );
 
   const store = new CredentialStore(config.root);
   const stored = store.read();

@@ -90,8 +90,12 @@ async function list(images: ImageService, { res, query }: Ctx) {
   if (refs?.length) {
     const matchers = refs.map(referenceMatcher);
     all = all
-      .map((i) => ({ ...i, repoTags: i.repoTags.filter((t) => matchers.some((m) => m(t))) }))
-      .filter((i) => i.repoTags.length > 0);
+      .map((i) => ({
+        ...i,
+        repoTags: i.repoTags.filter((t) => matchers.some((m) => m(t))),
+        repoDigests: i.repoDigests.filter((d) => matchers.some((m) => m(d.split("@")[0]) || m(d))),
+      }))
+      .filter((i) => i.repoTags.length > 0 || i.repoDigests.length > 0);
   }
   const labels = filters.get("label");
   if (labels?.length) {

@@ -10,7 +10,7 @@ import { archiveRoutes } from "./archive";
 import { buildRoutes } from "./build";
 import { ApiError } from "./errors";
 import { imageRoutes } from "./images";
-import { route, startDockerApi, type DockerApiServer } from "./server";
+import { route, SocketInUseError, startDockerApi, type DockerApiServer } from "./server";
 import { goArch, systemRoutes } from "./system";
 
 export interface EngineApiDeps {
@@ -23,7 +23,8 @@ export interface EngineApiDeps {
   log: (msg: string) => void;
 }
 
-export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServer> {
+/** Serves the API; null (with a log line) when another live process already serves that socket. */
+export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServer | null> {
   const stateDir = join(deps.root, "build");
   const scratchDir = join(stateDir, "tmp");
   await reapBuildLeftovers(deps, scratchDir);
@@ -49,7 +50,15 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
       throw new ApiError(501, "POST /commit commits a container, and this Gantry engine does not run containers yet");
     }),
   ];
-  return startDockerApi({ socketPath: deps.socketPath, routes, log: deps.log });
+  try {
+    const server = await startDockerApi({ socketPath: deps.socketPath, routes, log: deps.log });
+    deps.log(`Docker API listening on unix://${deps.socketPath}`);
+    return server;
+  } catch (e) {
+    if (!(e instanceof SocketInUseError)) throw e;
+    deps.log(`not serving the Docker API: ${e.message} (set GANTRY_DOCKER_SOCKET to another path)`);
+    return null;
+  }
 }
 
 async function reapBuildLeftovers(deps: EngineApiDeps, scratchDir: string) {

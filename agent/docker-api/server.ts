@@ -3,7 +3,8 @@
 // Api-Version header is what makes a newer docker CLI drop to our version. Each route is a method, a path pattern and a
 // handler; every thrown error becomes {"message"} with its status in one place (errors.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { chmodSync, existsSync, lstatSync, mkdirSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from "node:fs";
+import { connect } from "node:net";
 import { dirname } from "node:path";
 import { toApiError } from "./errors";
 import { sendJson, type Ctx } from "./http";
@@ -54,7 +55,7 @@ export async function startDockerApi(opts: { socketPath: string; routes: Route[]
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   mkdirSync(dirname(socketPath), { recursive: true, mode: 0o755 });
-  removeStaleSocket(socketPath);
+  await removeStaleSocket(socketPath);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(socketPath, () => {
@@ -63,6 +64,16 @@ export async function startDockerApi(opts: { socketPath: string; routes: Route[]
     });
   });
   chmodSync(socketPath, 0o660);
+  // The socket file goes with the process, however it exits (the server's own close() also removes it).
+  const ino = statSync(socketPath).ino;
+  const unlinkOurs = () => {
+    try {
+      if (statSync(socketPath).ino === ino) unlinkSync(socketPath);
+    } catch {
+      /* already gone */
+    }
+  };
+  process.once("exit", unlinkOurs);
   return {
     server,
     socketPath,
@@ -70,19 +81,30 @@ export async function startDockerApi(opts: { socketPath: string; routes: Route[]
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-        try {
-          unlinkSync(socketPath);
-        } catch {
-          /* already gone */
-        }
+        process.off("exit", unlinkOurs);
+        unlinkOurs();
       }),
   };
 }
 
-/** A socket file left by an agent that died is removed; anything else at that path is not ours to remove. */
-function removeStaleSocket(path: string) {
+export class SocketInUseError extends Error {}
+
+/**
+ * A socket file left by an agent that died is removed. A socket someone still answers on is theirs: SocketInUseError.
+ * Anything that is not a socket is not ours to remove.
+ */
+async function removeStaleSocket(path: string) {
   if (!existsSync(path)) return;
   if (!lstatSync(path).isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (live) throw new SocketInUseError(`another process is serving ${path}`);
   unlinkSync(path);
 }
 

@@ -1,0 +1,327 @@
+// The Docker-compatible Engine API driven by the real docker CLI (28.x) against a standalone gantry-agent with its own
+// GANTRY_ROOT and socket: version negotiation, pull/images/tag/rmi from a Debian docker-registry, login + push to an
+// htpasswd registry (checked with skopeo), a multi-stage build (config and files checked through inspect and save),
+// the step cache, build errors, save | load, history and image prune.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startAgent, type AgentProcess } from "../support/agent";
+import { GANTRY_RUNTIME } from "../support/bundle";
+import { makeImage, makeLayer, pushImage, skopeo, type TestEntry } from "../support/images";
+import { startRegistry, type TestRegistry } from "../support/registry";
+
+const DOCKER = "/usr/local/bin/docker";
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A busybox-static base with every applet, and users root and app (1000) with their groups. */
+function baseEntries(): TestEntry[] {
+  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
+  return [
+    { name: "bin/", type: "directory", mode: 0o755 },
+    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
+    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
+    { name: "etc/", type: "directory", mode: 0o755 },
+    { name: "etc/passwd", type: "file", mode: 0o644, body: "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n" },
+    { name: "etc/group", type: "file", mode: 0o644, body: "root:x:0:\napp:x:1000:\n" },
+    { name: "tmp/", type: "directory", mode: 0o1777 },
+    { name: "home/", type: "directory", mode: 0o755 },
+    { name: "home/app/", type: "directory", mode: 0o755, uid: 1000, gid: 1000 },
+  ];
+}
+
+/** One request on the agent's socket, for what the CLI hides (headers, raw error bodies). */
+function raw(socketPath: string, method: string, path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, method, path }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("the Docker Engine API through the docker CLI", () => {
+  let work: string;
+  let agent: AgentProcess;
+  let socket: string;
+  let open: TestRegistry;
+  let locked: TestRegistry;
+  let base: string;
+  const env: Record<string, string> = {};
+
+  const docker = (args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> =>
+    new Promise((resolve) => {
+      const child = execFile(
+        DOCKER,
+        args,
+        { cwd: opts.cwd ?? work, env: { ...process.env, ...env, ...opts.env }, maxBuffer: 64 << 20, timeout: 120_000 },
+        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(opts.input ?? "");
+    });
+  const ok = async (args: string[], opts: Parameters<typeof docker>[1] = {}) => {
+    const r = await docker(args, opts);
+    assert.equal(r.code, 0, `docker ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+  };
+  const inspect = async (name: string, format: string) => (await ok(["image", "inspect", "--format", format, name])).trim();
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "gantry-engine-api-"));
+    socket = join(work, "run", "docker.sock");
+    mkdirSync(join(work, "docker-config"));
+    Object.assign(env, {
+      DOCKER_HOST: `unix://${socket}`,
+      DOCKER_CONFIG: join(work, "docker-config"),
+      DOCKER_BUILDKIT: "0",
+      DOCKER_CLI_HINTS: "false",
+    });
+    delete process.env.DOCKER_API_VERSION;
+    [open, locked] = await Promise.all([startRegistry("open"), startRegistry("htpasswd", { alice: "wonderland" })]);
+    base = `${open.host}/busybox:latest`;
+    await pushImage(open.host, "busybox", "latest", makeImage([await makeLayer(baseEntries())], { cmd: ["sh"] }));
+    agent = startAgent({ root: join(work, "root"), env: { GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME } });
+    await agent.waitForOutput("Docker API listening");
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await Promise.all([open?.stop(), locked?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("the CLI negotiates down to the offered API version; ping headers, unknown routes and bad versions answer as dockerd does", async () => {
+    const version = await ok(["version"]);
+    assert.match(version, /API version:\s+1\.43 \(downgraded from 1\.\d+\)/);
+    assert.match(version, /Server: Gantry Engine/);
+    assert.match(version, /API version:\s+1\.43 \(minimum version 1\.24\)/);
+
+    assert.equal((await ok(["version", "--format", "{{.Client.APIVersion}} {{.Server.APIVersion}}"], { env: { DOCKER_API_VERSION: "1.41" } })).trim(), "1.41 1.43");
+    const tooNew = await docker(["images"], { env: { DOCKER_API_VERSION: "1.99" } });
+    assert.notEqual(tooNew.code, 0);
+    assert.match(tooNew.stderr, /client version 1\.99 is too new\. Maximum supported API version is 1\.43/);
+    const tooOld = await raw(socket, "GET", "/v1.12/images/json");
+    assert.equal(tooOld.status, 400);
+    assert.match(JSON.parse(tooOld.body).message, /client version 1\.12 is too old\. Minimum supported API version is 1\.24/);
+
+    const ping = await raw(socket, "HEAD", "/_ping");
+    assert.equal(ping.status, 200);
+    assert.equal(ping.headers["api-version"], "1.43");
+    assert.equal(ping.headers["ostype"], "linux");
+    assert.equal(ping.headers["docker-experimental"], "false");
+    assert.equal((await raw(socket, "GET", "/_ping")).body, "OK");
+
+    const unknown = await raw(socket, "GET", "/v1.43/no/such/route");
+    assert.equal(unknown.status, 404);
+    assert.match(unknown.headers["content-type"] ?? "", /application\/json/);
+    assert.deepEqual(JSON.parse(unknown.body), { message: "page not found" });
+    const missing = await raw(socket, "GET", "/images/nope:1/json");
+    assert.equal(missing.status, 404);
+    assert.equal(JSON.parse(missing.body).message, "No such image: nope:1");
+    const noRepo = await raw(socket, "POST", "/v1.43/images/nope/tag");
+    assert.equal(noRepo.status, 400);
+    assert.ok(JSON.parse(noRepo.body).message);
+
+    const info = (await ok(["info", "--format", "{{.OSType}} {{.NCPU}} {{.DockerRootDir}}"])).trim();
+    assert.match(info, new RegExp(`^linux [1-9][0-9]* ${join(work, "root")}$`));
+  });
+
+  test("pull shows per-layer progress; images, tag, inspect, history and rmi", async () => {
+    const pull = await ok(["pull", base]);
+    assert.match(pull, /[0-9a-f]{12}: Pull complete/);
+    assert.match(pull, /Digest: sha256:[0-9a-f]{64}/);
+    assert.match(pull, new RegExp(`Status: Downloaded newer image for ${base}`));
+    assert.match(await ok(["pull", base]), /Status: Image is up to date/);
+
+    const id = await inspect(base, "{{.Id}}");
+    assert.match(id, /^sha256:[0-9a-f]{64}$/);
+    assert.match(await ok(["images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"]), new RegExp(`${base} ${id.slice(7, 19)}`));
+
+    await ok(["tag", base, "mybox:1"]);
+    assert.equal(await inspect("mybox:1", "{{.Id}}"), id);
+    assert.equal(await inspect("mybox:1", "{{json .Config.Cmd}}"), '["sh"]');
+    assert.equal((await ok(["images", "--filter", "reference=mybox*", "--format", "{{.Repository}}:{{.Tag}}"])).trim(), "mybox:1");
+    assert.match(await ok(["history", "mybox:1"]), /layer 0/);
+
+    assert.match(await ok(["rmi", "mybox:1"]), /Untagged: mybox:1/);
+    const gone = await docker(["image", "inspect", "mybox:1"]);
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /No such image: mybox:1/);
+    const notThere = await docker(["rmi", "nothing:here"]);
+    assert.match(notThere.stderr, /No such image: nothing:here/);
+  });
+
+  test("login checks credentials against the registry; push sends the image, which skopeo reads back", async () => {
+    const bad = await docker(["login", "-u", "alice", "--password-stdin", locked.host], { input: "wrong\n" });
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /login attempt to .* failed|unauthorized/i);
+    assert.match(await ok(["login", "-u", "alice", "--password-stdin", locked.host], { input: "wonderland\n" }), /Login Succeeded/);
+
+    const target = `${locked.host}/team/app:v1`;
+    await ok(["tag", base, target]);
+    const push = await ok(["push", target]);
+    assert.match(push, new RegExp(`The push refers to repository \\[${locked.host}/team/app\\]`));
+    const digest = /v1: digest: (sha256:[0-9a-f]{64}) size: \d+/.exec(push)?.[1];
+    assert.ok(digest, push);
+    const seen = JSON.parse(await skopeo(["inspect", "--creds", "alice:wonderland", `docker://${target}`]));
+    assert.equal(seen.Digest, digest);
+    const anonymous = await skopeo(["inspect", `docker://${target}`]).then(
+      () => "read",
+      () => "refused",
+    );
+    assert.equal(anonymous, "refused", "the registry really requires the credentials");
+  });
+
+  test("a multi-stage build: config, files, .dockerignore, ownership, the step cache, and errors with line numbers", async () => {
+    const ctx = join(work, "ctx");
+    mkdirSync(join(ctx, "src/sub"), { recursive: true });
+    writeFileSync(join(ctx, "src/main.c"), "int main(void) { return 0; }\n");
+    writeFileSync(join(ctx, "src/sub/data.txt"), "nested\n");
+    writeFileSync(join(ctx, "src/debug.log"), "ignored\n");
+    writeFileSync(join(ctx, "keep.log"), "kept by an exception\n");
+    writeFileSync(join(ctx, "secret.txt"), "never sent\n");
+    writeFileSync(join(ctx, ".dockerignore"), "secret.txt\n**/*.log\n!keep.log\n");
+    writeFileSync(
+      join(ctx, "Dockerfile"),
+      [
+        `ARG BASE=${base}`,
+        "FROM ${BASE} AS build",
+        "ARG FLAVOR=plain",
+        "ENV OUT=/out",
+        'RUN mkdir -p $OUT && echo "flavor=$FLAVOR" > $OUT/flavor.txt',
+        "COPY src /src/",
+        "RUN ls -R /src > $OUT/listing.txt \\",
+        "  && echo done",
+        "",
+        "FROM ${BASE}",
+        'LABEL org.example.name="demo app" version=1.0',
+        "ENV MODE=release",
+        "COPY --from=build --chown=app:app /out/ /opt/result/",
+        "COPY keep.log src/*.c /opt/extra/",
+        "WORKDIR /home/app",
+        "USER app",
+        "RUN id -u > whoami && pwd >> whoami",
+        "EXPOSE 8080 53/udp",
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["cat /opt/result/flavor.txt"]',
+      ].join("\n"),
+    );
+    const first = await ok(["build", "-t", "app:1", "--build-arg", "FLAVOR=spicy", "--label", "built.by=test", "."], { cwd: ctx });
+    assert.match(first, /Step 1\/17 : FROM \$\{BASE\} AS build/);
+    assert.match(first, /Successfully tagged app:1/);
+    const id = await inspect("app:1", "{{.Id}}");
+
+    const config = JSON.parse(await inspect("app:1", "{{json .Config}}"));
+    assert.equal(config.User, "app");
+    assert.equal(config.WorkingDir, "/home/app");
+    assert.ok(config.Env.includes("MODE=release"));
+    assert.ok(!config.Env.some((e: string) => e.startsWith("OUT=")), "ENV of the first stage stays there");
+    assert.ok(!config.Env.some((e: string) => e.startsWith("FLAVOR=")), "build args are not kept in the image");
+    assert.deepEqual(config.Entrypoint, ["/bin/sh", "-c"]);
+    assert.deepEqual(config.Cmd, ["cat /opt/result/flavor.txt"]);
+    assert.deepEqual(config.Labels, { "org.example.name": "demo app", version: "1.0", "built.by": "test" });
+    assert.deepEqual(Object.keys(config.ExposedPorts).sort(), ["53/udp", "8080/tcp"]);
+
+    // The files, read from `docker save`: every layer's entries, later layers winning.
+    const files = await savedFiles("app:1");
+    assert.equal(files.get("opt/result/flavor.txt")?.body, "flavor=spicy\n");
+    assert.equal(files.get("opt/result/flavor.txt")?.owner, "1000/1000");
+    assert.match(files.get("opt/result/listing.txt")?.body ?? "", /main\.c[\s\S]*data\.txt/);
+    assert.doesNotMatch(files.get("opt/result/listing.txt")?.body ?? "", /debug\.log/);
+    assert.equal(files.get("opt/extra/keep.log")?.body, "kept by an exception\n");
+    assert.equal(files.get("opt/extra/main.c")?.owner, "0/0");
+    assert.equal(files.get("home/app/whoami")?.body, "1000\n/home/app\n");
+    assert.equal(files.get("home/app/whoami")?.owner, "1000/1000");
+    assert.ok(![...files.keys()].some((f) => f.includes("secret.txt") || f.endsWith("debug.log")));
+    assert.ok(!files.has("out/flavor.txt"), "the build stage's files are not in the final image");
+
+    // Same context again: every step from the cache, same image.
+    const second = await ok(["build", "-t", "app:1", "--build-arg", "FLAVOR=spicy", "--label", "built.by=test", "."], { cwd: ctx });
+    assert.equal(second.match(/Using cache/g)?.length, 15, second);
+    assert.equal(await inspect("app:1", "{{.Id}}"), id);
+    // A changed source file misses the cache from its COPY on.
+    writeFileSync(join(ctx, "src/main.c"), "int main(void) { return 1; }\n");
+    const third = await ok(["build", "-t", "app:2", "--build-arg", "FLAVOR=spicy", "."], { cwd: ctx });
+    assert.match(third, /Step 5\/17 : COPY src \/src\/\n ---> [0-9a-f]{12}/);
+
+    const failing = join(work, "failing");
+    mkdirSync(failing);
+    writeFileSync(join(failing, "Dockerfile"), `FROM ${base}\nRUN echo about to fail\nRUN exit 7\n`);
+    const failed = await docker(["build", "."], { cwd: failing });
+    assert.equal(failed.code, 7);
+    assert.match(failed.stdout, /about to fail/);
+    assert.match(failed.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
+
+    writeFileSync(join(failing, "Dockerfile"), `FROM ${base}\nRUN true\nFORM scratch\n`);
+    const syntax = await docker(["build", "."], { cwd: failing });
+    assert.equal(syntax.code, 1);
+    assert.match(syntax.stderr, /Dockerfile:3: unknown instruction: FORM/);
+  });
+
+  test("save | load round trip keeps the image id; history lists the steps; image prune removes dangling images", async () => {
+    const id = await inspect("app:1", "{{.Id}}");
+    const archive = join(work, "app.tar");
+    await ok(["save", "-o", archive, "app:1"]);
+    assert.match(await ok(["rmi", "app:1"]), /Untagged: app:1/);
+    assert.match(await ok(["load", "-i", archive]), /Loaded image: app:1/);
+    assert.equal(await inspect("app:1", "{{.Id}}"), id);
+
+    const history = await ok(["history", "--no-trunc", "--format", "{{.CreatedBy}}|{{.Size}}", "app:1"]);
+    const rows = history.trim().split("\n");
+    assert.match(rows[0], /#\(nop\) LABEL built.by=test\|0B/, "--label is applied last");
+    assert.match(rows[1], /#\(nop\) CMD \["cat \/opt\/result\/flavor.txt"\]\|0B/);
+    assert.ok(rows.some((r) => /COPY --from=build --chown=app:app dir:[0-9a-f]{64} in \/opt\/result\//.test(r)), history);
+    assert.ok(rows.some((r) => r.startsWith("id -u") || r.startsWith("/bin/sh -c id -u > whoami")), history);
+    assert.match(rows.at(-1)!, /^layer 0\|/);
+
+    // Rebuilding a tag leaves the old image dangling; prune takes it, tagged images stay.
+    const ctx = join(work, "prune");
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nLABEL round=1\n`);
+    await ok(["build", "-q", "-t", "prune-me:1", "."], { cwd: ctx });
+    const old = await inspect("prune-me:1", "{{.Id}}");
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nLABEL round=2\n`);
+    await ok(["build", "-q", "-t", "prune-me:1", "."], { cwd: ctx });
+    assert.match(await ok(["images", "--filter", "dangling=true", "--format", "{{.ID}}"]), new RegExp(old.slice(7, 19)));
+    const pruned = await ok(["image", "prune", "-f"]);
+    assert.match(pruned, new RegExp(`deleted: ${old}`));
+    assert.match(pruned, /Total reclaimed space/);
+    assert.equal((await ok(["images", "--filter", "dangling=true", "--format", "{{.ID}}"])).trim(), "");
+    assert.equal(await inspect("app:1", "{{.Id}}"), id);
+  });
+
+  /** Files of an image as `docker save` writes them: path → body (regular files) and owner "uid/gid". */
+  async function savedFiles(name: string): Promise<Map<string, { body: string | null; owner: string }>> {
+    const dir = mkdtempSync(join(work, "save-"));
+    await ok(["save", "-o", join(dir, "image.tar"), name]);
+    execFileSync("tar", ["-xf", join(dir, "image.tar"), "-C", dir]);
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { Layers: string[] }[];
+    const files = new Map<string, { body: string | null; owner: string }>();
+    for (const layer of manifest[0].Layers) {
+      const out = join(dir, "x");
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out);
+      const listing = execFileSync("tar", ["-tvf", join(dir, layer), "--numeric-owner"], { encoding: "utf8" });
+      execFileSync("tar", ["-xf", join(dir, layer), "-C", out, "--numeric-owner"]);
+      for (const line of listing.trim().split("\n").filter(Boolean)) {
+        const m = /^(\S)\S+\s+(\d+\/\d+)\s+\d+\s+\S+\s+\S+\s+(.+?)(?: -> .*)?$/.exec(line);
+        if (!m) continue;
+        const path = m[3].replace(/\/$/, "");
+        files.set(path, { body: m[1] === "-" ? readFileSync(join(out, path), "utf8") : null, owner: m[2] });
+      }
+    }
+    assert.ok(readdirSync(dir).includes("repositories"));
+    return files;
+  }
+});
