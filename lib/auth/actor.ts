@@ -1,16 +1,24 @@
-// Who is making this request: the next-auth JWT names a user id; the user is loaded from the database every time, so a
-// role change or a disabled account takes effect at once.
+// Who is making this request: the next-auth JWT names a user id and the session epoch it was issued in; the user is
+// loaded from the database every time, so a role change, a disabled account or an ended session takes effect at once.
 import { getToken } from "next-auth/jwt";
 import { db } from "@/lib/db";
 import type { Actor } from "@/lib/auth/policy";
 
+const ACTOR_SELECT = { id: true, email: true, name: true, role: true, disabled: true } as const;
+
 export async function actorFromUserId(id: string | undefined | null): Promise<Actor | null> {
   if (!id) return null;
-  const user = await db.user.findUnique({
-    where: { id },
-    select: { id: true, email: true, name: true, role: true, disabled: true },
-  });
+  const user = await db.user.findUnique({ where: { id }, select: ACTOR_SELECT });
   return user ?? null;
+}
+
+/** The actor a session token stands for, or null when the token's epoch has been ended (sign-out, new password, disabled). */
+export async function actorFromSession(id: string | undefined | null, epoch: unknown): Promise<Actor | null> {
+  if (!id || typeof epoch !== "number") return null;
+  const user = await db.user.findUnique({ where: { id }, select: { ...ACTOR_SELECT, sessionEpoch: true } });
+  if (!user || user.sessionEpoch !== epoch) return null;
+  const { sessionEpoch: _, ...actor } = user;
+  return actor;
 }
 
 type TokenRequest = Parameters<typeof getToken>[0]["req"];
@@ -18,7 +26,7 @@ type TokenRequest = Parameters<typeof getToken>[0]["req"];
 /** From a request carrying next-auth's session cookie (route handlers, or socket.io handshakes with req.cookies set). */
 export async function actorFromRequest(req: TokenRequest): Promise<Actor | null> {
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
-  return actorFromUserId(typeof token?.sub === "string" ? token.sub : null);
+  return actorFromSession(typeof token?.sub === "string" ? token.sub : null, token?.epoch);
 }
 
 /** Parses a Cookie header into the object next-auth's getToken expects on `req.cookies`. */

@@ -1,6 +1,7 @@
 // Changes an account's name, role, disabled flag or password. Nobody changes their own account here; admins manage operators and
 // viewers; only an owner manages admins and owners; the last active owner is never demoted or disabled. Disabling
-// takes effect at once: the next request re-reads the user, and their live browser sockets are dropped now.
+// takes effect at once: the next request re-reads the user, and their live browser sockets are dropped now; a new
+// password or re-enabling ends their old sessions, so a cookie from before does not come back to life.
 import { db } from "@/lib/db";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { canAssignRole, canManageUser, type Actor } from "@/lib/auth/policy";
@@ -37,10 +38,13 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
         role: change.role,
         disabled: change.disabled,
         ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null } : {}),
+        // A new password ends every session the user has; so does re-enabling (sessions from before the account was
+        // disabled — which answered 403 "disabled" meanwhile — do not come back to life).
+        ...(passwordHash || (change.disabled === false && target.disabled) ? { sessionEpoch: { increment: 1 } } : {}),
       },
       select: PUBLIC_USER_SELECT,
     });
   });
-  if (updated.disabled) await disconnectUserSockets(updated.id);
+  if (updated.disabled || passwordHash) await disconnectUserSockets(updated.id);
   return toPublicUser(updated);
 }

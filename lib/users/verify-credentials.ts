@@ -9,10 +9,13 @@ import { recordFailedSignIn } from "@/lib/users/record-failed-sign-in";
 
 export const INVALID_CREDENTIALS = "wrong email or password";
 
-export async function verifyCredentials(email: string, password: string, now: () => Date = () => new Date()): Promise<Actor> {
+/** The signed-in actor and the session epoch its token is issued in. */
+export type VerifiedUser = Actor & { sessionEpoch: number };
+
+export async function verifyCredentials(email: string, password: string, now: () => Date = () => new Date()): Promise<VerifiedUser> {
   const user = await db.user.findUnique({
     where: { email: email.trim().toLowerCase() },
-    select: { id: true, email: true, name: true, role: true, disabled: true, lockedUntil: true, passwordHash: true },
+    select: { id: true, email: true, name: true, role: true, disabled: true, lockedUntil: true, passwordHash: true, sessionEpoch: true },
   });
   if (!user) {
     await verifyAgainstDummy(password);
@@ -25,5 +28,5 @@ export async function verifyCredentials(email: string, password: string, now: ()
   }
   if (user.disabled) throw forbidden("this account is disabled: ask an administrator");
   await db.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: now() } });
-  return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: user.disabled };
+  return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: user.disabled, sessionEpoch: user.sessionEpoch };
 }

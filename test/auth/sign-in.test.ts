@@ -122,12 +122,15 @@ test("a disabled user is refused at sign-in and their existing cookie stops work
   assert.equal((await trySignIn(cp, user.email, "wrong-password-x")).error, "wrong email or password");
 
   assert.equal((await api(cp, ownerCookie).patch(`/api/v1/users/${user.id}`, { disabled: false })).status, 200);
-  assert.equal((await api(cp, cookie).get("/api/v1/me")).status, 200, "enabled again: the same cookie works");
+  assert.equal((await api(cp, cookie).get("/api/v1/me")).status, 401, "enabled again: the old session stays ended");
+  const fresh = await signIn(cp, user.email, user.password);
+  assert.equal((await api(cp, fresh).get("/api/v1/me")).status, 200, "and a new sign-in works");
 });
 
-test("sign-out clears the session cookie, and the cleared jar is signed out", async () => {
+test("sign-out clears the session cookie and ends the session server-side (a copied cookie dies too)", async () => {
   const user = await createUser(cp, ownerCookie, { role: "viewer" });
   const cookie = await signIn(cp, user.email, user.password);
+  const otherDevice = await signIn(cp, user.email, user.password);
   const lines = await signOut(cp, cookie);
   const cleared = lines.find((l) => l.startsWith("next-auth.session-token="));
   assert.ok(cleared, "sign-out sets the session cookie");
@@ -138,6 +141,10 @@ test("sign-out clears the session cookie, and the cleared jar is signed out", as
   const page = await api(cp, jar).get("/users");
   assert.equal(page.status, 307);
   assert.equal(new URL(page.headers.get("location")!, cp.url).pathname, "/signin");
+  assert.equal((await api(cp, cookie).get("/api/v1/me")).status, 401, "the signed-out token, replayed, is refused");
+  assert.equal((await api(cp, otherDevice).get("/api/v1/me")).status, 401, "sign-out ends the account's other sessions");
+  const again = await signIn(cp, user.email, user.password);
+  assert.equal((await api(cp, again).get("/api/v1/me")).status, 200);
 });
 
 test("the next-auth routes answer bad input with a clear 4xx, never a 500", async () => {
@@ -182,17 +189,20 @@ test("a user changes their own password with the current one; a wrong current pa
   assert.equal(ok.body.user.name, "Renamed Me");
   assert.equal((await userRow(user.id)).failedLogins, 0);
   assert.equal((await trySignIn(cp, user.email, user.password)).error, "wrong email or password", "the old password is gone");
+  assert.equal((await as.get("/api/v1/me")).status, 401, "a new password ends the sessions made with the old one");
   await signIn(cp, user.email, "a-brand-new-password");
 });
 
 test("an owner sets a new password for a locked-out user, which lifts the lock; an admin cannot for the owner", async () => {
   const user = await createUser(cp, ownerCookie, { role: "operator" });
+  const earlier = await signIn(cp, user.email, user.password);
   for (let i = 0; i < 5; i++) await trySignIn(cp, user.email, `wrong-password-${i}`);
   assert.ok((await userRow(user.id)).lockedUntil);
   const reset = await api(cp, ownerCookie).patch(`/api/v1/users/${user.id}`, { password: "set-by-the-owner-1" });
   assert.equal(reset.status, 200);
   assert.equal(reset.body.user.lockedUntil, null);
   await signIn(cp, user.email, "set-by-the-owner-1");
+  assert.equal((await api(cp, earlier).get("/api/v1/me")).status, 401, "sessions from before the reset are ended");
 
   const admin = await createUser(cp, ownerCookie, { role: "admin" });
   const adminCookie = await signIn(cp, admin.email, admin.password);

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { io as connect, type Socket } from "socket.io-client";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
-import { api, createUser, setupOwner, signIn, strongPassword, uniqueEmail, userSession, type TestUser } from "../support/session";
+import { api, createUser, setupOwner, signIn, signOut, strongPassword, uniqueEmail, userSession, type TestUser } from "../support/session";
 
 let cp: ControlPlane;
 let owner: TestUser;
@@ -185,6 +185,25 @@ test("/browser socket: a viewer connects with their cookie, no cookie is refused
     const again = socketFor(viewer.cookie);
     await assert.rejects(connected(again), /unauthorized/, "a disabled user cannot reconnect");
     again.close();
+  } finally {
+    s.close();
+  }
+});
+
+test("/browser socket: signing out drops the account's sockets and the old cookie cannot reconnect", async () => {
+  const { user, cookie } = await userSession(cp, ownerCookie, "operator");
+  const s = socketFor(cookie);
+  try {
+    await connected(s);
+    const dropped = new Promise<string>((resolve) => s.once("disconnect", (reason) => resolve(reason)));
+    await signOut(cp, cookie);
+    assert.equal(await dropped, "io server disconnect");
+    const again = socketFor(cookie);
+    await assert.rejects(connected(again), /unauthorized/);
+    again.close();
+    const fresh = socketFor(await signIn(cp, user.email, user.password));
+    await connected(fresh);
+    fresh.close();
   } finally {
     s.close();
   }

@@ -2,6 +2,7 @@
 // The signed-in user's name in the header: opens a dialog to change their own name or password (PATCH /api/v1/me).
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
+import { signIn } from "next-auth/react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
 
 export function AccountMenu({ name, email, passwordMinLength }: { name: string; email: string; passwordMinLength: number }) {
@@ -19,13 +20,13 @@ export function AccountMenu({ name, email, passwordMinLength }: { name: string; 
         {name}
       </button>
       <Dialog open={open} onClose={() => setOpen(false)} title="Your account" description={email}>
-        <AccountForm name={name} passwordMinLength={passwordMinLength} onDone={() => setOpen(false)} />
+        <AccountForm name={name} email={email} passwordMinLength={passwordMinLength} onDone={() => setOpen(false)} />
       </Dialog>
     </>
   );
 }
 
-function AccountForm({ name, passwordMinLength, onDone }: { name: string; passwordMinLength: number; onDone: () => void }) {
+function AccountForm({ name, email, passwordMinLength, onDone }: { name: string; email: string; passwordMinLength: number; onDone: () => void }) {
   const router = useRouter();
   const [fields, setFields] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
@@ -53,6 +54,11 @@ function AccountForm({ name, passwordMinLength, onDone }: { name: string; passwo
         setMessage(json?.error?.message ?? `the server answered ${res.status}`);
         return;
       }
+      // A new password ends every session, this one included: sign in again with it, here, without asking.
+      if (body.newPassword) {
+        const again = await signIn("credentials", { email, password: newPassword, redirect: false });
+        if (!again || again.error) return window.location.assign("/signin");
+      }
       onDone();
       router.refresh();
     } catch {
@@ -70,6 +76,7 @@ function AccountForm({ name, passwordMinLength, onDone }: { name: string; passwo
       </Field>
       <fieldset className="space-y-4">
         <legend className="text-sm font-medium text-slate-700 dark:text-slate-300">Change password (leave empty to keep it)</legend>
+        <p className="text-xs text-slate-500 dark:text-slate-400">A new password signs you out everywhere else.</p>
         <Field id="account-current" label="Current password" error={fields.currentPassword}>
           <Input id="account-current" name="currentPassword" type="password" autoComplete="current-password" invalid={!!fields.currentPassword} />
         </Field>
