@@ -17,7 +17,7 @@ import type { LayerInfo } from "../images/types";
 import { decompress, gzipStream } from "../layers/compression";
 import { unpackLayer } from "../layers/unpack";
 import { chainIdOf, digestHex, sha256File } from "./digest";
-import { SingleFlight, withFileLock } from "./locks";
+import { processAlive, SingleFlight, withFileLock } from "./locks";
 
 export interface LayerRecord {
   diffId: string;
@@ -145,8 +145,15 @@ export class ContentStore {
         join(this.root, "ingest", `${hex}.lock`),
         async () => {
           const partial = this.partialPath(digest);
+          const resumed = await exists(partial);
           await fetch(partial);
-          const got = await sha256File(partial);
+          let got = await sha256File(partial);
+          if (got.digest !== digest && resumed) {
+            // The kept prefix came from an earlier attempt (another process, maybe killed): distrust it, start over.
+            await fsp.rm(partial, { force: true });
+            await fetch(partial);
+            got = await sha256File(partial);
+          }
           if (got.digest !== digest) {
             await fsp.rm(partial, { force: true });
             throw new DigestMismatchError(digest, got.digest);
@@ -203,7 +210,7 @@ export class ContentStore {
       return withFileLock(
         join(this.root, "layers", `.${hex}.lock`),
         async () => {
-          const tmp = join(this.root, "tmp", `layer-${hex}-${randomBytes(4).toString("hex")}`);
+          const tmp = join(this.root, "tmp", `layer-${process.pid}-${hex}-${randomBytes(4).toString("hex")}`);
           await fsp.mkdir(join(tmp, "diff"), { recursive: true, mode: 0o755 });
           try {
             const result = await unpackLayer(this.openBlob(blob.digest), join(tmp, "diff"), opts);
@@ -400,8 +407,9 @@ export class ContentStore {
       await fsp.rm(p, { force: true });
     }
     for (const f of await fsp.readdir(join(this.root, "tmp"))) {
+      // Temp files of a live process (this one included) are work in progress; those of a dead one are debris.
       const pid = Number(/^(?:import|layer)-(\d+)-/.exec(f)?.[1]);
-      if (pid === process.pid) continue;
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
       freed += await duBytes(join(this.root, "tmp", f));
       await fsp.rm(join(this.root, "tmp", f), { recursive: true, force: true });
     }

@@ -16,7 +16,8 @@ export class SingleFlight<T> {
   }
 }
 
-function alive(pid: number): boolean {
+/** True while process `pid` exists (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -41,7 +42,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, done: 
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number((await fsp.readFile(path, "utf8").catch(() => "")).trim());
-      if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) {
+      if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) {
         await fsp.rm(path, { force: true });
         continue;
       }

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import { DigestMismatchError, ImageError, RegistryError } from "../../agent/images/errors.ts";
 import { GantryImageService } from "../../agent/images/image-service.ts";
 import { MediaTypes, type ProgressEvent } from "../../agent/images/types.ts";
+import { RegistryClient, insecureFromEnv, isLoopbackHost } from "../../agent/registry/client.ts";
 import { startProxy, startRegistry, type TestProxy, type TestRegistry } from "../support/registry.ts";
 import { busyboxEntries, makeImage, makeLayer, pushImage, pushIndex, skopeo, tarOf, type BuiltImage } from "../support/images.ts";
 
@@ -291,4 +292,38 @@ test("push: what Gantry pushes is valid for skopeo; existing blobs are skipped; 
   assert.equal(ociIndex.manifests[0].digest, local.manifestDigest);
   const raw = JSON.parse(await skopeo(["inspect", "--raw", "--creds", "alice:wonderland", `docker://${localRef}`]));
   assert.deepEqual(raw.layers.map((l: { digest: string }) => l.digest), [base.blobDigest, top.blobDigest]);
+});
+
+test("bearer tokens are cached until they expire, then fetched again", async () => {
+  const img = await busyboxImage("refresh");
+  const name = repo("refresh");
+  await pushImage(token.host, name, "v1", img, ALICE);
+  let now = Date.now();
+  const clock = { now: () => now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) };
+  const client = new RegistryClient(token.host, { auth: ALICE, clock });
+  const count = () => token.tokenRequests.filter((t) => t.scope.includes(`repository:${name}:pull`)).length;
+  await client.getManifest(name, "v1");
+  await client.getManifest(name, "v1");
+  assert.equal(count(), 1, "second request reuses the token");
+  now += 301_000; // the token server grants 300 s
+  await client.getManifest(name, "v1");
+  assert.equal(count(), 2, "an expired token is replaced");
+});
+
+test("plain http only for loopback or hosts configured insecure", async () => {
+  for (const [host, loop] of [["127.0.0.1:5000", true], ["127.9.9.9", true], ["localhost:80", true], ["[::1]:5000", true], ["::1", true], ["10.0.0.1:5000", false], ["registry.example.com", false], ["128.0.0.1", false]] as const) {
+    assert.equal(isLoopbackHost(host), loop, host);
+  }
+  assert.deepEqual(insecureFromEnv({ GANTRY_INSECURE_REGISTRIES: " Reg.Local:5000, other " }), ["reg.local:5000", "other"]);
+  // No traffic leaves the machine: the fetch below records the URL asked for and fails like an unreachable host.
+  const asked: string[] = [];
+  const recorder = (async (url: string | URL) => {
+    asked.push(String(url));
+    throw new TypeError("fetch failed (recorded, not sent)");
+  }) as typeof fetch;
+  await assert.rejects(new RegistryClient("registry.example.com:5000", { fetch: recorder, insecure: [] }).ping(), /cannot reach registry registry.example.com:5000/);
+  assert.deepEqual(asked, ["https://registry.example.com:5000/v2/"]);
+  asked.length = 0;
+  await assert.rejects(new RegistryClient("registry.example.com:5000", { fetch: recorder, insecure: ["registry.example.com:5000"] }).ping());
+  assert.deepEqual(asked, ["https://registry.example.com:5000/v2/", "http://registry.example.com:5000/v2/"], "insecure: TLS first, then plain http");
 });
