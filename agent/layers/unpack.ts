@@ -245,7 +245,16 @@ class Unpacker {
     for (const [name, value] of Object.entries(h.xattrs)) {
       if (name.startsWith("trusted.overlay.")) continue; // overlay's own bookkeeping is ours to write, never an image's
       if (!/^(user|security|trusted)\./.test(name)) continue;
-      await setXattr(path, name, value);
+      // An SELinux label from the image's build host means nothing here (the runtime labels containers itself).
+      if (name === "security.selinux") continue;
+      try {
+        await setXattr(path, name, value);
+      } catch (e) {
+        const stderr = String((e as { stderr?: string }).stderr ?? (e as Error).message);
+        // A filesystem without xattr support for this namespace: the file is still correct, as Docker treats it.
+        if (/Operation not supported/i.test(stderr)) continue;
+        throw new LayerError(`cannot set extended attribute ${name}: ${stderr.trim()}`, h.name);
+      }
     }
   }
 

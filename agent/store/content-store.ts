@@ -369,6 +369,26 @@ export class ContentStore {
   // ---------------------------------------------------------------- garbage collection and checks
 
   /**
+   * How many images (and holders: containers) stand on each unpacked layer, ChainID → count. A layer is counted
+   * for every image whose chain includes it, so a shared base layer counts once per image above it.
+   */
+  async layerReferences(holders: Iterable<string> = []): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const f of await fsp.readdir(join(this.root, "layers"))) if (/^[a-f0-9]{64}$/.test(f)) counts.set(`sha256:${f}`, 0);
+    const bump = (c: string) => counts.set(c, (counts.get(c) ?? 0) + 1);
+    for (const img of await this.listImages()) for (const l of img.layers) bump(l.chainId);
+    for (const c of holders) {
+      // A holder (a container) stands on the whole chain below its top layer.
+      let rec = await this.getLayer(c);
+      while (rec) {
+        bump(rec.chainId);
+        rec = rec.parent ? await this.getLayer(rec.parent) : null;
+      }
+    }
+    return counts;
+  }
+
+  /**
    * Removes blobs and layers no image record references and no holder keeps (`keepChainIds`: layers under
    * containers), plus temp files and dead partial downloads. Returns bytes freed.
    */

@@ -11,6 +11,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { LayerError } from "../../agent/images/errors.ts";
 import { createImageEngine, type ImageEngine } from "../../agent/images/engine.ts";
+import type { GantryImageService } from "../../agent/images/image-service.ts";
 import { unpackLayer } from "../../agent/layers/unpack.ts";
 import { zstdCompress } from "../../agent/layers/compression.ts";
 import { readTar } from "../../agent/layers/tar.ts";
@@ -301,6 +302,10 @@ test("prune removes unreferenced layers only; a container keeps its image and la
   const b = await images.createImage({ config: { ...cfg, author: "b" }, layers: [base, mid], tags: ["gantry-test/b:1"] });
   const c = await images.createImage({ config: { ...cfg, author: "c" }, layers: [base, other], tags: ["gantry-test/c:1"] });
   const orphan = await images.importLayer(Readable.from([tarOf([{ name: "orphan", type: "file", body: "x" }])]), { parentChainId: null });
+  const refs = await (images as GantryImageService).store.layerReferences();
+  assert.equal(refs.get(base.chainId), 3, "the base layer is shared by three images");
+  assert.equal(refs.get(mid.chainId), 1);
+  assert.equal(refs.get(orphan.chainId), 0);
 
   // Nothing dangling yet except the orphan layer: prune frees it, keeps all three images.
   let res = await images.prune();
@@ -329,5 +334,5 @@ test("prune removes unreferenced layers only; a container keeps its image and la
   assert.deepEqual(res.deleted, [c.id]);
   assert.deepEqual(await images.list(), []);
   assert.equal(existsSync(base.path), false);
-  assert.deepEqual(await (images as import("../../agent/images/image-service.ts").GantryImageService).store.check(), []);
+  assert.deepEqual(await (images as GantryImageService).store.check(), []);
 });
