@@ -323,3 +323,8 @@ test("a new cgroup namespace is rooted at the container's cgroup", () => {
   const out = inside("cat /proc/self/cgroup", (s) => s.linux.namespaces.push({ type: "cgroup" }));
   for (const line of out.trim().split("\n")) assert.match(line, /^\d+:[^:]*:\/$/, line);
 });
+
+test("rootfsPropagation: a shared root still pivots, and the container's / is shared", () => {
+  const out = inside("head -1 /proc/self/mountinfo", (s) => (s.linux.rootfsPropagation = "rshared"));
+  assert.match(out, /^\d+ \d+ \S+ \S+ \/ \S+ shared:\d+ /);
+});

@@ -349,9 +349,10 @@ static int make_parent_private(const char *root, gantry_error_t *err) {
 int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_cgroup_gate *gate, gantry_error_t *err) {
   unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
   if (mount(NULL, "/", NULL, prop, NULL) < 0) return gantry_error_sys(err, "set propagation of /");
+  /* Before the bind, so the rootfs mount is not shared either (pivot_root refuses shared mounts). */
+  if ((prop & MS_SHARED) && make_parent_private(cfg->root_path, err) < 0) return -1;
   if (mount(cfg->root_path, cfg->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return gantry_error_sys(err, "bind the rootfs %s", cfg->root_path);
-  if ((prop & MS_SHARED) && make_parent_private(cfg->root_path, err) < 0) return -1;
   cleanup_close int rootfd = open(cfg->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) return gantry_error_sys(err, "open the rootfs %s", cfg->root_path);
   const struct oci_namespace *cgns = config_namespace(cfg, CLONE_NEWCGROUP);
