@@ -188,3 +188,14 @@ test("spec writes a config run accepts; features describes the runtime", () => {
   assert.ok(features.linux.capabilities.includes("CAP_SYS_ADMIN"));
   assert.equal(features.linux.cgroup.v1, true);
 });
+
+test("run in the foreground with a terminal and no console socket proxies the pty to the caller", () => {
+  const h = harness();
+  const b = bundle(["/bin/sh", "-c", "tty; read v; echo got=$v; exit 5"], (s) => (s.process.terminal = true));
+  const r = h.run(["run", "-b", b.dir, h.track(uniqueId("fgtty"))], { input: "typed\n" });
+  assert.equal(r.status, 5, r.stderr);
+  assert.match(r.stdout, /^\/dev\/pts\/0\r?$/m);
+  assert.match(r.stdout, /got=typed/);
+  const detached = h.run(["run", "-d", "-b", b.dir, uniqueId("dtty")]);
+  assert.match(detached.stderr, /needs --console-socket/);
+});
