@@ -127,7 +127,8 @@ test("masked and read-only paths; default devices and /dev links", () => {
 });
 
 test("capabilities, no_new_privs, user, groups, umask, rlimits and cwd as configured", () => {
-  const out = inside("grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status; umask; ulimit -n; ulimit -Hn; pwd", (s) => {
+  const out = inside("grep -E '^(Cap|NoNewPrivs|Uid|Gid|Groups)' /proc/self/status; umask; ulimit -n; ulimit -Hn; pwd; echo oom=$(cat /proc/self/oom_score_adj)", (s) => {
+    s.process.oomScoreAdj = 300;
     s.process.user = { uid: 1000, gid: 1001, additionalGids: [20, 30], umask: 0o27 };
     s.process.capabilities = {
       bounding: ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"],
@@ -154,6 +155,7 @@ test("capabilities, no_new_privs, user, groups, umask, rlimits and cwd as config
   assert.match(out, /^123$/m);
   assert.match(out, /^456$/m);
   assert.match(out, /^\/work\/dir$/m);
+  assert.match(out, /^oom=300$/m);
 });
 
 test("user namespace: uid/gid maps as configured, files owned through the mapping", () => {

@@ -338,6 +338,16 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
   proc_stat(c.pid, &st->start_time, NULL);
   log_debug("container %s: init is pid %d", o->id, (int)c.pid);
 
+  if (p->has_oom_score_adj) {
+    /* From the runtime, through the host's /proc: the container may have no /proc of its own. */
+    char path[64], value[16];
+    snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c.pid);
+    snprintf(value, sizeof(value), "%d", p->oom_score_adj);
+    if (write_file(path, value, err) < 0) {
+      gantry_error_wrap(err, "process.oomScoreAdj");
+      goto out;
+    }
+  }
   log_debug("cgroup: creating");
   struct cgroup_config cgc = {.id = o->id, .cgroups_path = cfg->cgroups_path, .resources = cfg->resources};
   /* Meanwhile the container builds its filesystem; it waits for SYNC_GO before anything cgroup-dependent. */
@@ -518,10 +528,15 @@ int container_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool 
 int container_delete(const struct runtime_ctx *ctx, const char *id, bool force, gantry_error_t *err) {
   cleanup_state struct container_state *st = NULL;
   if (state_load(ctx->root, id, &st, err) < 0) {
-    /* Deleting what is already gone is fine with --force, as with runc. */
+    /* Deleting what is already gone is fine with --force, as with runc; a directory left by a create that was
+     * killed half-way (no state.json yet) is removed. */
     if (force && (*err)->status == ENOENT) {
       gantry_error_free(err);
-      return 0;
+      struct container_state leftover = {.id = (char *)id};
+      if (state_dir(ctx->root, id, &leftover.dir, err) < 0) return -1;
+      int r = state_remove(&leftover, err);
+      free(leftover.dir);
+      return r;
     }
     return -1;
   }

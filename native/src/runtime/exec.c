@@ -250,6 +250,15 @@ int container_exec(const struct runtime_ctx *ctx, const struct exec_opts *o, int
   }
   if (pid < 0) goto out;
   if (cgm && cgm->enter(st->cgroup_path, pid, err) < 0) goto out;
+  if (p->has_oom_score_adj) {
+    char path[64], value[16];
+    snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)pid);
+    snprintf(value, sizeof(value), "%d", p->oom_score_adj);
+    if (write_file(path, value, err) < 0) {
+      gantry_error_wrap(err, "process.oomScoreAdj");
+      goto out;
+    }
+  }
   if (sync_send(sv[0], SYNC_GO, 0, NULL) < 0) {
     gantry_error_sys(err, "start the exec process");
     goto out;

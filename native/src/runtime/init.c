@@ -99,7 +99,6 @@ int container_init(void *arg, int sync) {
   if (mkdir_p(p->cwd, 0755, &err) < 0) goto fail;
   if (rootfs_seal(cfg, &err) < 0) goto fail;
   if (process_set_rlimits(p, &err) < 0) goto fail;
-  if (p->has_oom_score_adj && process_set_oom_score_adj(p->oom_score_adj, &err) < 0) goto fail;
 
   struct process_exec x = {
       .process = p, .seccomp = cfg->seccomp, .bpf = a->bpf, .bpf_len = a->bpf_len, .preserve_fds = a->preserve_fds};

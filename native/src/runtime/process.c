@@ -35,12 +35,6 @@ int process_set_rlimits(const struct oci_process *p, gantry_error_t *err) {
   return 0;
 }
 
-int process_set_oom_score_adj(int adj, gantry_error_t *err) {
-  char v[16];
-  snprintf(v, sizeof(v), "%d", adj);
-  return write_file("/proc/self/oom_score_adj", v, err);
-}
-
 static const char *env_get(char **env, const char *key) {
   size_t n = strlen(key);
   for (size_t i = 0; env && env[i]; i++)

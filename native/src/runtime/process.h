@@ -18,7 +18,6 @@ struct process_exec {
 };
 
 int process_set_rlimits(const struct oci_process *p, gantry_error_t *err);
-int process_set_oom_score_adj(int adj, gantry_error_t *err);
 /* Resolves args[0] against PATH from the process env (inside the container); *path is allocated. */
 int process_find_executable(const struct oci_process *p, char **path, gantry_error_t *err);
 /* setgroups/setresgid/setresuid keeping capabilities, then the five capability sets; seccomp is loaded first when
