@@ -83,7 +83,13 @@ export function buildResponse(query: ParsedQuery, rcode: number, answers: { type
   return Buffer.concat([header, query.questionBytes, ...records]);
 }
 
-export function answer(msg: Buffer, asker: string, resolve: Resolver): Buffer | null {
+/** What `answer` returns for a name it does not know when forwarding is allowed. */
+export const FORWARD = Symbol("forward");
+
+/** The reply to a query (null: drop it); with forwardUnknown, FORWARD for a name the resolver does not know. */
+export function answer(msg: Buffer, asker: string, resolve: Resolver): Buffer | null;
+export function answer(msg: Buffer, asker: string, resolve: Resolver, opts: { forwardUnknown?: boolean }): Buffer | null | typeof FORWARD;
+export function answer(msg: Buffer, asker: string, resolve: Resolver, opts: { forwardUnknown?: boolean } = {}): Buffer | null | typeof FORWARD {
   const query = parseQuery(msg);
   if (!query) {
     if (msg.length >= 12 && !(msg.readUInt16BE(2) & 0x8000)) {
@@ -97,7 +103,7 @@ export function answer(msg: Buffer, asker: string, resolve: Resolver): Buffer | 
   const opcode = (query.flags >> 11) & 0xf;
   if (opcode !== 0 || query.question.klass !== CLASS_IN) return buildResponse(query, RCODE_NOTIMP, []);
   const found = resolve({ name: query.question.name, type: query.question.type, asker });
-  if (!found) return buildResponse(query, RCODE_NXDOMAIN, []);
+  if (!found) return opts.forwardUnknown ? FORWARD : buildResponse(query, RCODE_NXDOMAIN, []);
   const answers: { type: number; data: Buffer }[] = [];
   if (query.question.type === TYPE_A) {
     for (const a of found.a ?? []) answers.push({ type: TYPE_A, data: Buffer.from(a.split(".").map(Number)) });
@@ -107,16 +113,57 @@ export function answer(msg: Buffer, asker: string, resolve: Resolver): Buffer | 
   return buildResponse(query, RCODE_OK, answers);
 }
 
+const RCODE_SERVFAIL = 2;
+const FORWARD_TIMEOUT_MS = 2000;
+
+/** "10.0.0.2" or "127.0.0.1:5353" → address and port. */
+export function parseUpstream(text: string): { address: string; port: number } {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text);
+  const port = m?.[2] ? Number(m[2]) : 53;
+  if (!m || port < 1 || port > 65535) throw new Error(`invalid DNS upstream "${text}": expected an IPv4 address, optionally with :port`);
+  return { address: m[1], port };
+}
+
+/**
+ * Sends the query, unchanged, to each upstream in turn (from the root namespace, so loopback resolvers work too) and
+ * returns the first answer; SERVFAIL when none answers in time.
+ */
+async function forward(msg: Buffer, upstreams: { address: string; port: number }[]): Promise<Buffer> {
+  for (const up of upstreams) {
+    const reply = await new Promise<Buffer | null>((resolve) => {
+      const s = dgram.createSocket("udp4");
+      const done = (b: Buffer | null) => {
+        clearTimeout(timer);
+        s.close();
+        resolve(b);
+      };
+      const timer = setTimeout(() => done(null), FORWARD_TIMEOUT_MS);
+      s.on("error", () => done(null));
+      s.on("message", (m, r) => {
+        if (r.address === up.address && m.length >= 12 && m.readUInt16BE(0) === msg.readUInt16BE(0)) done(m);
+      });
+      s.send(msg, up.port, up.address);
+    });
+    if (reply) return reply;
+  }
+  return buildResponse(parseQuery(msg)!, RCODE_SERVFAIL, []);
+}
+
 /** One listening socket. `close()` is idempotent. */
 export class DnsServer {
   private socket: dgram.Socket | null = null;
+  private readonly upstreams: { address: string; port: number }[];
 
   constructor(
     readonly address: string,
     private readonly resolve: Resolver,
     private readonly log: (msg: string) => void,
     readonly port = 53,
-  ) {}
+    /** Where names this server does not know are forwarded ("10.0.0.2", "127.0.0.1:5353"); none: NXDOMAIN. */
+    upstreams: string[] = [],
+  ) {
+    this.upstreams = upstreams.map(parseUpstream);
+  }
 
   async listen(): Promise<void> {
     const socket = dgram.createSocket({ type: "udp4", reuseAddr: false });
@@ -129,13 +176,15 @@ export class DnsServer {
     });
     socket.on("error", (e) => this.log(`DNS server on ${this.address}:${this.port}: ${e.message}`));
     socket.on("message", (msg, rinfo) => {
-      let reply: Buffer | null = null;
+      let reply: Buffer | null | typeof FORWARD = null;
       try {
-        reply = answer(msg, rinfo.address, this.resolve);
+        reply = answer(msg, rinfo.address, this.resolve, { forwardUnknown: this.upstreams.length > 0 });
       } catch (e) {
         this.log(`DNS server on ${this.address}: failed to answer a query from ${rinfo.address}: ${(e as Error).message}`);
       }
-      if (reply) socket.send(reply, rinfo.port, rinfo.address);
+      if (reply === FORWARD) {
+        forward(msg, this.upstreams).then((r) => this.socket?.send(r, rinfo.port, rinfo.address));
+      } else if (reply) socket.send(reply, rinfo.port, rinfo.address);
     });
     this.socket = socket;
   }

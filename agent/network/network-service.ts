@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { badRequest, conflict, forbidden, GantryError, notFound } from "../../lib/errors";
 import { systemClock, type Clock } from "../clock";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "./container-files";
-import { DnsServer, reverseName, TYPE_A, TYPE_PTR, type Resolver } from "./dns";
+import { DnsServer, parseUpstream, reverseName, TYPE_A, TYPE_PTR, type Resolver } from "./dns";
 import { ip } from "./exec";
 import { Firewall } from "./firewall";
 import { allocateAddress, releaseAddress } from "./ipam";
@@ -53,6 +53,13 @@ export interface NetworkServiceOptions {
   /** Embedded DNS on user-defined networks (default true), and its port (53; tests of the engine keep 53). */
   dns?: boolean;
   dnsPort?: number;
+  /**
+   * Where the embedded DNS forwards names that are not containers: "host" (the nameservers of the host's
+   * resolv.conf — asked from the root namespace, so a loopback resolver works too), a list ("10.0.0.2",
+   * "127.0.0.1:5353"), or none (the default: unknown names are NXDOMAIN, nothing leaves the host). A production
+   * agent should pass "host" so containers on user networks can resolve outside names, as with Docker.
+   */
+  dnsUpstreams?: "host" | string[];
   /** Host resolver configuration copied for containers without embedded DNS (default /etc/resolv.conf). */
   hostResolvConf?: string;
   hostHosts?: string;
@@ -122,6 +129,7 @@ export class NetworkService {
       chainPrefix: options.chainPrefix ?? "GANTRY",
       dns: options.dns ?? true,
       dnsPort: options.dnsPort ?? 53,
+      dnsUpstreams: options.dnsUpstreams ?? [],
       hostResolvConf: options.hostResolvConf ?? "/etc/resolv.conf",
       hostHosts: options.hostHosts ?? "/etc/hosts",
     };
@@ -130,6 +138,15 @@ export class NetworkService {
     if (pool.prefix > 24) throw badRequest(`user network pool ${this.opts.userPool} must be a /24 or larger`);
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/.test(this.opts.defaultBridge)) {
       throw badRequest(`invalid bridge name "${this.opts.defaultBridge}" (at most 15 characters)`);
+    }
+    if (this.opts.dnsUpstreams !== "host") {
+      for (const u of this.opts.dnsUpstreams) {
+        try {
+          parseUpstream(u);
+        } catch (e) {
+          throw badRequest((e as Error).message);
+        }
+      }
     }
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
@@ -315,13 +332,19 @@ export class NetworkService {
 
   private async startDns(net: NetworkRecord) {
     if (!this.opts.dns || net.driver !== "bridge" || net.builtin || this.dnsServers.has(net.id)) return;
-    const server = new DnsServer(net.gateway!, this.dnsResolver(net.id), this.log, this.opts.dnsPort);
+    const server = new DnsServer(net.gateway!, this.dnsResolver(net.id), this.log, this.opts.dnsPort, await this.upstreams());
     try {
       await server.listen();
       this.dnsServers.set(net.id, server);
     } catch (e) {
       this.log(`no name resolution on network ${net.name}: cannot listen on ${net.gateway}:${this.opts.dnsPort}: ${(e as Error).message}`);
     }
+  }
+
+  private async upstreams(): Promise<string[]> {
+    if (this.opts.dnsUpstreams !== "host") return this.opts.dnsUpstreams;
+    const text = await readFile(this.opts.hostResolvConf, "utf8").catch(() => "");
+    return [...text.matchAll(/^\s*nameserver\s+(\d{1,3}(?:\.\d{1,3}){3})\s*$/gm)].map((m) => m[1]);
   }
 
   private async stopDns(netId: string) {

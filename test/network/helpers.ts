@@ -29,7 +29,7 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export function makeWorld(name: string): World {
+export function makeWorld(name: string, extra: Partial<NetworkServiceOptions> = {}): World {
   const root = mkdtempSync(join(tmpdir(), `gantry-net-${name}-`));
   const tag = `${process.pid}`.slice(-5) + randomBytes(1).toString("hex");
   // 10.100-199.x.x: clear of the defaults (10.88, 10.89) and of the agent tests' 10.213.x.
@@ -40,6 +40,7 @@ export function makeWorld(name: string): World {
     defaultSubnet: `10.${second}.0.0/20`,
     userPool: `10.${second}.64.0/18`,
     chainPrefix: `GT${tag.toUpperCase()}`,
+    ...extra,
   };
   const namespaces: string[] = [];
   const children: ChildProcess[] = [];
@@ -51,14 +52,33 @@ export function makeWorld(name: string): World {
   };
   const service = make();
   let done = false;
+  // Synchronous, so it also runs from process.on("exit") when a test crashed before its async cleanup.
   const cleanupSync = () => {
     for (const c of children) c.kill("SIGKILL");
-    for (const ns of namespaces) {
+    const quiet = (cmd: string, ...args: string[]) => {
       try {
-        sh("ip", "netns", "del", ns);
+        sh(cmd, ...args);
       } catch {
-        /* gone */
+        /* already gone */
       }
+    };
+    for (const ns of namespaces) quiet("ip", "netns", "del", ns);
+    rmSync(root, { recursive: true, force: true });
+    const label = `gantry:${service.instance}:`;
+    const links = JSON.parse(sh("ip", "-j", "link", "show")) as { ifname: string; ifalias?: string }[];
+    for (const l of links) if (l.ifalias?.startsWith(label) || l.ifname === options.defaultBridge) quiet("ip", "link", "del", "dev", l.ifname);
+    const p = options.chainPrefix!;
+    const local = ["-m", "addrtype", "--dst-type", "LOCAL"];
+    for (const [table, chain, spec] of [
+      ["nat", "PREROUTING", [...local, "-j", p]],
+      ["nat", "OUTPUT", [...local, "-j", p]],
+      ["nat", "POSTROUTING", ["-j", `${p}-POSTROUTING`]],
+      ["filter", "FORWARD", ["-j", `${p}-FORWARD`]],
+      ["filter", "INPUT", ["-j", `${p}-INPUT`]],
+    ] as const) quiet("iptables", "-w", "-t", table, "-D", chain, ...spec);
+    for (const [table, chains] of [["nat", [p, `${p}-POSTROUTING`]], ["filter", [`${p}-FORWARD`, `${p}-ISOLATE`, `${p}-INPUT`]]] as const) {
+      for (const c of chains) quiet("iptables", "-w", "-t", table, "-F", c);
+      for (const c of chains) quiet("iptables", "-w", "-t", table, "-X", c);
     }
   };
   process.on("exit", cleanupSync);
@@ -91,6 +111,7 @@ export function makeWorld(name: string): World {
           /* an earlier one did it */
         }
       }
+      cleanupSync();
       if (existsSync(root)) rmSync(root, { recursive: true, force: true });
       process.off("exit", cleanupSync);
     },
