@@ -1,0 +1,28 @@
+// /hosts/{id} — one host: status with its timestamps, facts, and (for those allowed) rename and revoke.
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { requireActor } from "@/lib/auth/current-actor";
+import { can } from "@/lib/auth/policy";
+import { GantryError } from "@/lib/errors";
+import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+import { HostDetail } from "@/components/hosts/host-detail";
+
+export const dynamic = "force-dynamic";
+
+export async function generateMetadata({ params }: { params: Promise<{ id: string }> }): Promise<Metadata> {
+  return { title: `Host ${(await params).id}` };
+}
+
+export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
+  const actor = await requireActor("hosts.read");
+  const { id } = await params;
+  if (!/^[1-9][0-9]{0,9}$/.test(id)) notFound();
+  let host;
+  try {
+    host = await getHostOrThrow(Number(id));
+  } catch (e) {
+    if (e instanceof GantryError && e.code === "not_found") notFound();
+    throw e;
+  }
+  return <HostDetail initial={host} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} />;
+}

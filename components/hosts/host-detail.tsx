@@ -1,0 +1,171 @@
+"use client";
+// One host, live: status and its timestamps, the facts its agent reported, rename and revoke for those allowed.
+// Changes go through the REST routes (/api/v1/hosts/{id}), so the server's rules and messages are the ones shown.
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
+import type { HostView } from "@/lib/hosts/host-view";
+import { HostStatusBadge } from "./status-badge";
+import { LiveIndicator } from "./live-indicator";
+import { useHostEvents } from "./use-host-events";
+import { useNow } from "./use-now";
+import { formatAgo, formatBytes, formatTime } from "./format";
+
+async function send(method: "PATCH" | "POST", url: string, body?: unknown): Promise<{ host?: HostView; error?: string }> {
+  try {
+    const res = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => null);
+    if (!res.ok) return { error: json?.error?.message ?? `the server answered ${res.status}` };
+    return { host: json as HostView };
+  } catch {
+    return { error: "could not reach the server" };
+  }
+}
+
+export function HostDetail({ initial, canUpdate, canRevoke }: { initial: HostView; canUpdate: boolean; canRevoke: boolean }) {
+  const [host, setHost] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const [renaming, setRenaming] = useState(false);
+  const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const now = useNow();
+  const live = useHostEvents((e) => {
+    if (e.host.id === host.id) setHost(e.host);
+  });
+  const f = host.facts;
+
+  async function rename(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    setBusy(true);
+    const r = await send("PATCH", `/api/v1/hosts/${host.id}`, { name: String(new FormData(e.currentTarget).get("name") ?? "") });
+    setBusy(false);
+    if (r.error) return setError(r.error);
+    setHost(r.host!);
+    setError(null);
+    setRenaming(false);
+  }
+
+  async function revoke() {
+    setBusy(true);
+    const r = await send("POST", `/api/v1/hosts/${host.id}/revoke`);
+    setBusy(false);
+    setConfirmRevoke(false);
+    if (r.error) return setError(r.error);
+    setHost(r.host!);
+    setError(null);
+  }
+
+  const facts: [string, string][] = f
+    ? [
+        ["Hostname", f.hostname],
+        ["Operating system", f.os.prettyName ?? f.os.name ?? "unknown"],
+        ["Kernel", f.kernel],
+        ["Architecture", f.arch],
+        ["CPUs", String(f.cpus)],
+        ["Memory", formatBytes(f.memoryBytes)],
+        ["Disk", `${formatBytes(f.disk.freeBytes)} free of ${formatBytes(f.disk.totalBytes)} (${f.disk.path})`],
+        ["cgroups", f.cgroupVersion],
+        ["Engine", host.engineVersion ?? "not installed"],
+        ["Agent", host.agentVersion ?? "—"],
+      ]
+    : [];
+
+  return (
+    <section aria-labelledby="host-title" className="space-y-6">
+      <div>
+        <Link href="/hosts" className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+          ← All hosts
+        </Link>
+      </div>
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <h1 id="host-title" className="flex items-center gap-3 text-xl font-semibold">
+            {host.name} <HostStatusBadge host={host} />
+          </h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            host {host.id} · joined {formatTime(host.createdAt)} · <LiveIndicator state={live} />
+          </p>
+        </div>
+        {!host.revoked && (canUpdate || canRevoke) && (
+          <div className="flex gap-2">
+            {canUpdate && (
+              <Button variant="secondary" onClick={() => setRenaming(true)}>
+                Rename
+              </Button>
+            )}
+            {canRevoke && (
+              <Button variant="danger" onClick={() => setConfirmRevoke(true)}>
+                Revoke
+              </Button>
+            )}
+          </div>
+        )}
+      </div>
+
+      <FormAlert message={error} />
+
+      <dl className="grid grid-cols-1 gap-x-8 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-2 dark:border-slate-800 dark:bg-slate-950">
+        <Item label="Status">
+          {host.revoked ? `revoked ${formatTime(host.revokedAt)}` : `${host.status} since ${formatTime(host.statusChangedAt)}`}
+        </Item>
+        <Item label="Last seen">
+          <time dateTime={host.lastSeenAt ?? undefined} title={formatTime(host.lastSeenAt)}>
+            {formatAgo(host.lastSeenAt, now)}
+          </time>
+        </Item>
+        <Item label="Connection">{host.connected ? "connected" : "not connected"}</Item>
+        {facts.map(([k, v]) => (
+          <Item key={k} label={k}>
+            {v}
+          </Item>
+        ))}
+        {!f && <Item label="Facts">not reported yet</Item>}
+      </dl>
+
+      <Dialog open={renaming} onClose={() => setRenaming(false)} title={`Rename host ${host.id}`}>
+        <form onSubmit={rename} className="space-y-4">
+          <Field id="host-name" label="Name" hint="Letters, digits, spaces, dots, dashes and underscores; at most 64.">
+            <Input id="host-name" name="name" defaultValue={host.name} required maxLength={64} autoFocus />
+          </Field>
+          <div className="flex justify-end gap-2">
+            <Button variant="secondary" onClick={() => setRenaming(false)}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={busy}>
+              Save
+            </Button>
+          </div>
+        </form>
+      </Dialog>
+
+      <Dialog
+        open={confirmRevoke}
+        onClose={() => setConfirmRevoke(false)}
+        title={`Revoke host ${host.id}?`}
+        description="Its agent is disconnected at once and its credential stops working. To bring the machine back, join it again with a new token."
+      >
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => setConfirmRevoke(false)}>
+            Cancel
+          </Button>
+          <Button variant="danger" onClick={revoke} loading={busy}>
+            Revoke host
+          </Button>
+        </div>
+      </Dialog>
+    </section>
+  );
+}
+
+function Item({ label, children }: { label: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd className="font-medium">{children}</dd>
+    </div>
+  );
+}
