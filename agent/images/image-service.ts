@@ -300,6 +300,7 @@ export class GantryImageService implements ImageService {
     }
     const pulledDigest = indexDigest ?? fetched.digest;
 
+    if (configDesc.size > 8 * 1024 * 1024) throw new ImageError("unsupported", `${ref.familiar()}: image config of ${configDesc.size} bytes is larger than 8 MiB`);
     await this.store.ingest(configDesc.digest, (partial) => client.downloadBlob(repo, configDesc, partial, undefined, opts.signal));
     const config = parseJson<ImageConfig>(await this.store.readBlob(configDesc.digest), `config of ${ref}`);
     const diffIds = config.rootfs?.diff_ids ?? [];

@@ -68,6 +68,7 @@ export async function fetchToken(
   auth: RegistryAuth | undefined,
   registry: string,
   fetchImpl: typeof fetch,
+  plainHttpAllowed: (host: string) => boolean = () => false,
 ): Promise<{ token: string; expiresIn: number }> {
   const realm = challenge.params.realm;
   if (!realm) throw new RegistryError("registry", 401, `${registry} asked for a bearer token without naming a token server (no realm)`);
@@ -78,6 +79,10 @@ export async function fetchToken(
     throw new RegistryError("registry", 401, `${registry} named an invalid token server "${realm}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new RegistryError("registry", 401, `token server "${realm}" is not http(s)`);
+  // Credentials go to the token server: over plain http only where the registry itself may be plain http.
+  if (url.protocol === "http:" && !plainHttpAllowed(url.host)) {
+    throw new RegistryError("registry", 401, `${registry} named a plain-http token server (${url.origin}); only loopback or insecure-configured hosts may use http`);
+  }
   const service = challenge.params.service;
   let res: Response;
   try {

@@ -4,9 +4,8 @@
 // GANTRY_INSECURE_REGISTRIES ("host:port,host2"); everything else is https.
 import { createWriteStream, promises as fsp } from "node:fs";
 import { isIP } from "node:net";
-import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { systemClock, type Clock } from "../clock";
 import { DigestMismatchError, ImageError, RegistryError } from "../images/errors";
 import { sha256 } from "../store/digest";
@@ -55,6 +54,7 @@ export class RegistryClient {
   readonly host: string;
   private readonly auth?: RegistryAuth;
   private readonly insecure: boolean;
+  private readonly insecureHosts: string[];
   private readonly fetchImpl: typeof fetch;
   private readonly tokens: TokenCache;
   private readonly retries: number;
@@ -65,6 +65,7 @@ export class RegistryClient {
     this.host = host === "docker.io" ? "registry-1.docker.io" : host;
     this.auth = opts.auth && (opts.auth.username || opts.auth.identitytoken || opts.auth.registrytoken) ? opts.auth : undefined;
     const allowed = opts.insecure ?? insecureFromEnv();
+    this.insecureHosts = allowed;
     this.insecure = isLoopbackHost(this.host) || allowed.includes(this.host.toLowerCase());
     this.fetchImpl = opts.fetch ?? fetch;
     this.tokens = new TokenCache(opts.clock ?? systemClock);
@@ -100,7 +101,7 @@ export class RegistryClient {
     if (fresh) this.tokens.drop(key);
     let token = this.tokens.get(key);
     if (!token) {
-      const got = await fetchToken(ch, scopes, this.auth, this.host, this.fetchImpl);
+      const got = await fetchToken(ch, scopes, this.auth, this.host, this.fetchImpl, (h) => isLoopbackHost(h) || this.insecureHosts.includes(h.toLowerCase()));
       this.tokens.set(key, got.token, got.expiresIn);
       token = got.token;
     }
@@ -288,7 +289,6 @@ export class RegistryClient {
         },
       });
       try {
-        const { Readable } = await import("node:stream");
         await pipeline(Readable.fromWeb(res.body as never), counter, createWriteStream(partialPath, { flags: offset > 0 ? "a" : "w", mode: 0o600 }));
         if (done === desc.size) return;
         lastError = new RegistryError("registry", res.status, `download of ${desc.digest} ended after ${done} of ${desc.size} bytes`);
