@@ -560,6 +560,60 @@ static void scenario_default_parent(void) {
   jbool("relative_parent_left", dir_exists_any(relparent));
 }
 
+/* Processes creating and destroying containers under one shared parent at once (relative cgroupsPath
+ * race-NAME/wN, so /gantry/race-NAME): one's destroy removing the emptied parent must not fail another's create. */
+static void scenario_race(void) {
+  enum { WORKERS = 4, ROUNDS = 100 };
+  int fds[2];
+  if (pipe(fds) < 0) die("pipe", NULL);
+  for (int w = 0; w < WORKERS; w++) {
+    if (fork() != 0) continue;
+    close(fds[0]);
+    int failures = 0;
+    char id[128], rel[256], first[512] = "";
+    snprintf(id, sizeof(id), "%s-w%d", name, w);
+    snprintf(rel, sizeof(rel), "race-%s/w%d", name, w);
+    for (int i = 0; i < ROUNDS; i++) {
+      struct cgroup_config cfg = {.id = id, .cgroups_path = rel};
+      struct child c = spawn(body_wait);
+      gantry_error_t err = NULL;
+      char *st = NULL;
+      int rc = mgr->create(&cfg, c.pid, &st, &err);
+      kill(c.pid, SIGKILL);
+      wait_child(c.pid);
+      close(c.go);
+      close(c.report);
+      if (rc == 0) rc = mgr->destroy(st, &err);
+      if (rc < 0) {
+        if (!failures) snprintf(first, sizeof(first), "%s", err->msg);
+        failures++;
+        gantry_error_free(&err);
+        if (st) mgr->destroy(st, NULL);
+      }
+      free(st);
+    }
+    char line[600];
+    int n = snprintf(line, sizeof(line), "%d %s\n", failures, first);
+    if (write(fds[1], line, (size_t)n) < 0) _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[4096] = "";
+  size_t got = 0;
+  ssize_t r;
+  while ((r = read(fds[0], buf + got, sizeof(buf) - 1 - got)) > 0) got += (size_t)r;
+  buf[got] = '\0';
+  while (wait(NULL) > 0) {
+  }
+  int failures = 0;
+  for (char *line = buf; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line))
+    failures += atoi(line);
+  jnum("workers", WORKERS);
+  jnum("rounds", ROUNDS);
+  jnum("failures", failures);
+  jstr("reports", buf);
+}
+
 /* Bad resources are refused before anything is left behind. */
 static void scenario_refused(void) {
   struct cgroup_config cfg = {0};
@@ -655,6 +709,7 @@ int main(int argc, char **argv) {
   else if (strcmp(s, "unified") == 0) scenario_unified();
   else if (strcmp(s, "bench") == 0) scenario_bench();
   else if (strcmp(s, "default-parent") == 0) scenario_default_parent();
+  else if (strcmp(s, "race") == 0) scenario_race();
   else if (strcmp(s, "paths") == 0) scenario_paths();
   else {
     fprintf(stderr, "unknown scenario %s\n", s);

@@ -135,6 +135,11 @@ test("no cgroupsPath and a relative one land under /gantry; destroy removes the 
   assert.equal(out.relative_parent_left, false);
 });
 
+test("concurrent creates and destroys under one parent: a destroy emptying the parent fails no create", () => {
+  const out = run("host", "race");
+  assert.equal(out.failures, 0, out.reports);
+});
+
 test("limits land in the kernel's files, update changes them, exec joins, destroy leaves nothing", () => {
   const out = run("host", "limits");
   assert.ok(out.state_path.endsWith(`/gantry-test/t${process.pid}-${seq}`));

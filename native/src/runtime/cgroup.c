@@ -229,11 +229,12 @@ static int mkdir_levels_once(const char *root, const char *path, int (*prepare)(
 
 int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
                         gantry_error_t *err), int *created, gantry_error_t *err) {
-  /* A concurrent destroy may remove an empty shared parent (/gantry) between our mkdirs: start again. */
+  /* A concurrent destroy may remove an empty shared parent (/gantry) between our mkdirs or while we read its
+   * files (ENOENT, or ENODEV from a directory being removed): start again. */
   for (int attempt = 0;; attempt++) {
     gantry_error_t e = NULL;
     if (mkdir_levels_once(root, path, prepare, created, &e) == 0) return 0;
-    if (attempt < 4 && e->status == ENOENT) {
+    if (attempt < 4 && (e->status == ENOENT || e->status == ENODEV)) {
       gantry_error_free(&e);
       continue;
     }
