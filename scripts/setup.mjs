@@ -82,8 +82,8 @@ function ensureNpm() {
 
 function ensurePrismaClient() {
   const out = "lib/generated/prisma/client.ts";
-  if (!existsSync(join(root, "prisma/schema.prisma"))) return;
-  if (mtime(out) >= mtime("prisma/schema.prisma")) return;
+  if (!existsSync(join(root, "prisma/schema"))) return;
+  if (mtime(out) >= newestMtime(["prisma/schema", "prisma.config.ts"])) return;
   log("generating the Prisma client");
   // `prisma generate` wants a schema-engine binary it would otherwise download; it only needs the path to exist.
   run("npx", ["prisma", "generate"], {
