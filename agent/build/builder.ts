@@ -254,7 +254,7 @@ export class Builder {
         if (!(e instanceof ImageNotFoundError) && (e as { code?: string }).code !== "not_found") throw e;
       }
     }
-    if (!req.quiet) out.progress({ status: `Pulling from ${ref.familiarName}`, id: ref.tag ?? ref.digest ?? "latest" });
+    if (!req.quiet) out.progress({ status: `Pulling from ${ref.repository}`, id: ref.tag ?? ref.digest ?? "latest" });
     const pulled = await this.deps.images.pull(ref.toString(), {
       auth: req.registryAuth[ref.registry],
       platform: this.deps.platform,

@@ -2,9 +2,9 @@
 // unpacker into a scratch dir, and handed to the Dockerfile builder; its output streams back as jsonmessage lines
 // ({"stream"}, {"aux": {"ID"}}, {"errorDetail", "error"}). Only the classic builder's API is offered (version=1).
 import { randomBytes } from "node:crypto";
-import { mkdirSync, promises as fsp } from "node:fs";
+import { mkdirSync, promises as fsp, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { BuildError, type Builder } from "../build/builder";
 import { DockerfileError } from "../build/dockerfile";
 import type { RegistryAuth } from "../images/types";
@@ -22,6 +22,38 @@ export function buildRoutes(builder: Builder, scratchDir: string): Route[] {
       throw new ApiError(501, "build cache prune is not supported: Gantry's step cache is made of images, removed by `docker image prune -a`");
     }),
   ];
+}
+
+const MAX_BARE_DOCKERFILE = 1 << 20;
+
+/** The first `n` bytes of a request (fewer if it is shorter) and a stream of the whole body. */
+async function peek(req: AsyncIterable<Buffer>, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = req[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let got = 0;
+  while (got < n) {
+    const r = await it.next();
+    if (r.done) break;
+    first.push(r.value);
+    got += r.value.length;
+  }
+  const head = Buffer.concat(first);
+  async function* all() {
+    if (head.length) yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, stream: Readable.from(all()) };
+}
+
+/** A tar, or a gzip/zstd stream (a compressed tar), by magic bytes. */
+function looksLikeArchive(head: Buffer): boolean {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true;
+  return head.length >= 262 && head.toString("latin1", 257, 262) === "ustar";
 }
 
 function jsonParam<T>(q: URLSearchParams, name: string): T | undefined {
@@ -75,10 +107,23 @@ async function build(builder: Builder, scratchDir: string, { req, res, query, lo
     if (!res.writableFinished) abort.abort();
   });
   try {
-    try {
-      await unpackLayer(req as unknown as Readable, contextDir);
-    } catch (e) {
-      throw badParameter(`the build context is not a readable tar archive: ${(e as Error).message}`);
+    const body = await peek(req, 512);
+    if (looksLikeArchive(body.head)) {
+      try {
+        await unpackLayer(body.stream, contextDir);
+      } catch (e) {
+        throw badParameter(`the build context is not a readable tar archive: ${(e as Error).message}`);
+      }
+    } else {
+      // `docker build - < Dockerfile`: the body is the Dockerfile itself, and the context is empty.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of body.stream) {
+        size += (c as Buffer).length;
+        if (size > MAX_BARE_DOCKERFILE) throw badParameter(`a Dockerfile sent without a context is larger than ${MAX_BARE_DOCKERFILE} bytes`);
+        chunks.push(c as Buffer);
+      }
+      writeFileSync(join(contextDir, dockerfile.replace(/^.*\//, "") || "Dockerfile"), Buffer.concat(chunks));
     }
     await builder.build(
       {

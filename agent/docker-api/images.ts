@@ -50,7 +50,7 @@ async function pull(images: ImageService, { req, res, query, log }: Ctx) {
   const abort = new AbortController();
   res.on("close", () => abort.abort());
   try {
-    stream.status(`Pulling from ${ref.familiarName}`, ref.tag ?? ref.digest ?? "latest");
+    stream.status(`Pulling from ${ref.repository}`, ref.tag ?? ref.digest ?? "latest");
     const result = await images.pull(ref.toString(), {
       auth,
       platform,
@@ -243,7 +243,7 @@ async function push(images: ImageService, { req, res, params, query, log }: Ctx)
   const abort = new AbortController();
   res.on("close", () => abort.abort());
   try {
-    stream.status(`The push refers to repository [${base.name.startsWith("docker.io/") ? base.name : base.familiarName}]`);
+    stream.status(`The push refers to repository [${base.name}]`);
     for (const r of refs) {
       const out = await images.push(r.toString(), { auth, signal: abort.signal, onProgress: (ev) => progressLine(stream, ev) });
       const tagName = out.tag ?? r.tag ?? "";

@@ -301,13 +301,78 @@ describe("the Docker Engine API through the docker CLI", () => {
     assert.equal(await inspect("app:1", "{{.Id}}"), id);
   });
 
+  test("ADD unpacks local archives and fetches URLs; SHELL, HEALTHCHECK, STOPSIGNAL, ONBUILD, VOLUME are stored; a bare Dockerfile on stdin builds", async () => {
+    const served = http.createServer((req, res) => {
+      if (req.url !== "/files/served.txt") return void res.writeHead(404).end();
+      res.writeHead(200, { "Last-Modified": "Tue, 01 Jan 2030 00:00:00 GMT" }).end("served over http\n");
+    });
+    await new Promise<void>((r) => served.listen(0, "127.0.0.1", r));
+    const port = (served.address() as import("node:net").AddressInfo).port;
+    try {
+      const ctx = join(work, "ctx-add");
+      mkdirSync(join(ctx, "payload/inner"), { recursive: true });
+      writeFileSync(join(ctx, "payload/a.txt"), "a\n");
+      writeFileSync(join(ctx, "payload/inner/b.txt"), "b\n");
+      execFileSync("tar", ["-czf", join(ctx, "payload.tgz"), "-C", join(ctx, "payload"), "."]);
+      writeFileSync(
+        join(ctx, "Dockerfile"),
+        [
+          "# escape=`",
+          `FROM ${base}`,
+          "ADD payload.tgz /unpacked/",
+          `ADD http://127.0.0.1:${port}/files/served.txt /fetched/`,
+          "COPY --chmod=0750 payload/a.txt /modes/a.txt",
+          'SHELL ["/bin/sh", "-ec"]',
+          "RUN echo ran > /shell.txt `",
+          "  && cat /unpacked/inner/b.txt /fetched/served.txt",
+          'HEALTHCHECK --interval=5s --retries=2 CMD ["true"]',
+          "STOPSIGNAL SIGTERM",
+          "ONBUILD RUN echo child",
+          "VOLUME /data",
+        ].join("\n"),
+      );
+      const out = await ok(["build", "-t", "adds:1", "."], { cwd: ctx });
+      assert.match(out, /b\nserved over http\n/);
+      const config = JSON.parse(await inspect("adds:1", "{{json .Config}}"));
+      assert.deepEqual(config.Shell, ["/bin/sh", "-ec"]);
+      assert.deepEqual(config.Healthcheck, { Test: ["CMD", "true"], Interval: 5_000_000_000, Retries: 2 });
+      assert.equal(config.StopSignal, "SIGTERM");
+      assert.deepEqual(config.OnBuild, ["RUN echo child"]);
+      assert.deepEqual(config.Volumes, { "/data": {} });
+      const files = await savedFiles("adds:1");
+      assert.equal(files.get("unpacked/inner/b.txt")?.body, "b\n");
+      assert.ok(!files.has("unpacked/payload.tgz"), "the archive itself is not copied");
+      assert.equal(files.get("fetched/served.txt")?.body, "served over http\n");
+      assert.equal(files.get("modes/a.txt")?.mode, "-rwxr-x---");
+      assert.equal(files.get("shell.txt")?.body, "ran\n");
+
+      const stdin = await ok(["build", "-t", "stdin:1", "-"], { input: `FROM ${base}\nRUN echo from-stdin > /marker\n` });
+      assert.match(stdin, /Successfully tagged stdin:1/);
+      assert.equal((await savedFiles("stdin:1")).get("marker")?.body, "from-stdin\n");
+    } finally {
+      served.close();
+    }
+  });
+
+  test("docker load takes an OCI image layout (from skopeo) as well as docker-archive", async () => {
+    const archive = join(work, "oci.tar");
+    await skopeo(["copy", `docker://${base}`, `oci-archive:${archive}:example.com/oci/busybox:v9`]);
+    assert.match(await ok(["load", "-i", archive]), /Loaded image: example.com\/oci\/busybox:v9/);
+    assert.equal(await inspect("example.com/oci/busybox:v9", "{{json .Config.Cmd}}"), '["sh"]');
+    const broken = join(work, "broken.tar");
+    writeFileSync(broken, "this is not a tar archive at all");
+    const r = await docker(["load", "-i", broken]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /not an image archive/);
+  });
+
   /** Files of an image as `docker save` writes them: path → body (regular files) and owner "uid/gid". */
-  async function savedFiles(name: string): Promise<Map<string, { body: string | null; owner: string }>> {
+  async function savedFiles(name: string): Promise<Map<string, { body: string | null; owner: string; mode: string }>> {
     const dir = mkdtempSync(join(work, "save-"));
     await ok(["save", "-o", join(dir, "image.tar"), name]);
     execFileSync("tar", ["-xf", join(dir, "image.tar"), "-C", dir]);
     const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { Layers: string[] }[];
-    const files = new Map<string, { body: string | null; owner: string }>();
+    const files = new Map<string, { body: string | null; owner: string; mode: string }>();
     for (const layer of manifest[0].Layers) {
       const out = join(dir, "x");
       rmSync(out, { recursive: true, force: true });
@@ -315,10 +380,10 @@ describe("the Docker Engine API through the docker CLI", () => {
       const listing = execFileSync("tar", ["-tvf", join(dir, layer), "--numeric-owner"], { encoding: "utf8" });
       execFileSync("tar", ["-xf", join(dir, layer), "-C", out, "--numeric-owner"]);
       for (const line of listing.trim().split("\n").filter(Boolean)) {
-        const m = /^(\S)\S+\s+(\d+\/\d+)\s+\d+\s+\S+\s+\S+\s+(.+?)(?: -> .*)?$/.exec(line);
+        const m = /^((\S)\S+)\s+(\d+\/\d+)\s+\d+\s+\S+\s+\S+\s+(.+?)(?: -> .*)?$/.exec(line);
         if (!m) continue;
-        const path = m[3].replace(/\/$/, "");
-        files.set(path, { body: m[1] === "-" ? readFileSync(join(out, path), "utf8") : null, owner: m[2] });
+        const path = m[4].replace(/\/$/, "");
+        files.set(path, { body: m[2] === "-" ? readFileSync(join(out, path), "utf8") : null, owner: m[3], mode: m[1] });
       }
     }
     assert.ok(readdirSync(dir).includes("repositories"));
