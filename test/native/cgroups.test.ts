@@ -393,3 +393,26 @@ test("container: cgroupsPath and limits, exec joins, pause/resume, update, kill,
   assert.equal(rt(c, "delete", c.id).status, 0);
   assert.deepEqual(cgroupLeft(c.cgPath), []);
 });
+
+test("container: the device cgroup is the one runc gives the same bundle", {
+  skip: pureV2 ? "v2 has no devices.list to compare (the eBPF filter is checked by the unified tests)" : false,
+}, () => {
+  const list = (runtime: string) => {
+    const c = container(["sleep", "30"]);
+    const out = openSync(join(c.dir, "out"), "w");
+    const created = spawnSync(runtime, ["--root", c.root, "create", "-b", c.bundle.dir, c.id], {
+      stdio: ["ignore", out, out],
+      timeout: 60_000,
+    });
+    closeSync(out);
+    assert.equal(created.status, 0, `${runtime} create: ${readFileSync(join(c.dir, "out"), "utf8")}`);
+    try {
+      return readFileSync(cgFile(c.cgPath, "devices", "devices.list"), "utf8").split("\n").filter(Boolean).sort();
+    } finally {
+      spawnSync(runtime, ["--root", c.root, "delete", "--force", c.id], { timeout: 30_000 });
+    }
+  };
+  const ours = list(GANTRY_RUNTIME);
+  assert.ok(ours.includes("c 1:3 rwm") && !ours.includes("a *:* rwm"), ours.join(", "));
+  assert.deepEqual(ours, list("runc"));
+});

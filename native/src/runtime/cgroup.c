@@ -396,13 +396,15 @@ int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, bool *set, gant
 
 /* ---- devices ---- */
 
+/* The same list as the runc this project is checked against (1.1): /dev/console needs no rule, since the
+ * container's console is a pty slave bind-mounted there. */
 const struct cgroup_device_rule cgroup_default_devices[] = {
     {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},   /* mknod of anything; access stays per rule */
     {true, 'c', 1, 3, "rwm"}, {true, 'c', 1, 5, "rwm"},   /* null, zero */
     {true, 'c', 1, 7, "rwm"}, {true, 'c', 1, 8, "rwm"},   /* full, random */
     {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},   /* urandom, tty */
-    {true, 'c', 5, 1, "rwm"}, {true, 'c', 5, 2, "rwm"},   /* console, ptmx */
-    {true, 'c', 136, -1, "rwm"},                          /* pty slaves */
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, /* ptmx, pty slaves */
+    {true, 'c', 10, 200, "rwm"},                          /* tun */
 };
 const size_t cgroup_n_default_devices = sizeof(cgroup_default_devices) / sizeof(cgroup_default_devices[0]);
 

@@ -61,7 +61,7 @@ uint64_t cgroup_blkio_to_io_weight(uint64_t weight);
 int cgroup_swap_to_v2(int64_t swap, int64_t limit, int64_t *out, bool *set, gantry_error_t *err);
 
 /* The device rules every container gets after its own (as runc's AllowedDevices): mknod of anything, and
- * null, zero, full, random, urandom, tty, console, ptmx and the pty slaves. */
+ * null, zero, full, random, urandom, tty, ptmx, the pty slaves and tun. */
 extern const struct cgroup_device_rule cgroup_default_devices[];
 extern const size_t cgroup_n_default_devices;
 /* Checks a device rule's fields. */
