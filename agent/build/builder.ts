@@ -124,16 +124,26 @@ export class Builder {
     try {
       return await baseFromImage(this.deps.images, id);
     } catch (e) {
-      if (e instanceof ImageNotFoundError || (e as { code?: string }).code === "not_found") return null;
-      throw e;
+      if (!(e instanceof ImageNotFoundError) && (e as { code?: string }).code !== "not_found") throw e;
+      this.forget(key);
+      return null;
     }
   }
 
+  /** An entry whose image was removed (rmi, prune) is dropped when it is next looked up. */
+  private forget(key: string) {
+    this.update((cache) => delete cache[key]);
+  }
+
   private remember(key: string, id: string) {
+    this.update((cache) => (cache[key] = id));
+  }
+
+  private update(change: (cache: Record<string, string>) => void) {
     // Read-modify-write without an await in between: atomic within this process; the rename makes it so on disk.
     mkdirSync(this.deps.stateDir, { recursive: true });
     const cache = this.readCache();
-    cache[key] = id;
+    change(cache);
     const tmp = `${this.cacheFile}.${process.pid}.${randomBytes(4).toString("hex")}`;
     writeFileSync(tmp, JSON.stringify(cache));
     renameSync(tmp, this.cacheFile);
@@ -199,6 +209,7 @@ export class Builder {
         };
         if (base.id) say(` ---> ${shortId(base.id)}\n`);
         for (const ins of stage.instructions) {
+          if (req.signal?.aborted) throw new BuildError("the build was cancelled: the client went away");
           step++;
           say(`Step ${step}/${total} : ${ins.original}\n`);
           try {

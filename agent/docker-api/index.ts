@@ -1,7 +1,9 @@
 // The Docker-compatible Engine API, composed: system routes, images, save/load and build over the agent's image
 // engine, served on GANTRY_DOCKER_SOCKET. On start, snapshots and scratch dirs left by builds of an agent that died
 // are reaped (they are all labelled and named by the builder).
-import { promises as fsp } from "node:fs";
+import { execFile } from "node:child_process";
+import { existsSync, promises as fsp } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
 import { Builder } from "../build/builder";
 import type { ImageService } from "../images/image-service";
@@ -12,6 +14,8 @@ import { ApiError } from "./errors";
 import { imageRoutes } from "./images";
 import { route, SocketInUseError, startDockerApi, type DockerApiServer } from "./server";
 import { goArch, systemRoutes } from "./system";
+
+const run = promisify(execFile);
 
 export interface EngineApiDeps {
   socketPath: string;
@@ -62,6 +66,17 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
 }
 
 async function reapBuildLeftovers(deps: EngineApiDeps, scratchDir: string) {
+  // Step containers of a build the agent did not see finish (it was killed): stopped and deleted first.
+  const runtimeRoot = join(deps.root, "build", "runtime");
+  try {
+    const { stdout } = await run(deps.engineBinary, ["--root", runtimeRoot, "list", "--format", "json"]);
+    for (const c of (JSON.parse(stdout || "[]") as { id: string }[]) ?? []) {
+      deps.log(`deleting build step container ${c.id} left by an interrupted build`);
+      await run(deps.engineBinary, ["--root", runtimeRoot, "delete", "--force", c.id]).catch((e) => deps.log(`  failed: ${(e as Error).message}`));
+    }
+  } catch (e) {
+    if (existsSync(runtimeRoot)) deps.log(`could not list build step containers: ${(e as Error).message}`);
+  }
   try {
     for (const s of await deps.snapshots.list()) {
       if (!s.id.startsWith("build-")) continue;

@@ -254,6 +254,13 @@ describe("the Docker Engine API through the docker CLI", () => {
     writeFileSync(join(ctx, "src/main.c"), "int main(void) { return 1; }\n");
     const third = await ok(["build", "-t", "app:2", "--build-arg", "FLAVOR=spicy", "."], { cwd: ctx });
     assert.match(third, /Step 5\/17 : COPY src \/src\/\n ---> [0-9a-f]{12}/);
+    // --target stops at a stage; --no-cache runs every step again.
+    const staged = await ok(["build", "--target", "build", "-t", "stage:build", "."], { cwd: ctx });
+    assert.match(staged, /Step 6\/6 : RUN/);
+    assert.ok(JSON.parse(await inspect("stage:build", "{{json .Config.Env}}")).includes("OUT=/out"));
+    assert.doesNotMatch(await ok(["build", "--no-cache", "--target", "build", "."], { cwd: ctx }), /Using cache/);
+    const noTarget = await docker(["build", "--target", "nope", "."], { cwd: ctx });
+    assert.match(noTarget.stderr, /failed to reach build target nope/);
 
     const failing = join(work, "failing");
     mkdirSync(failing);
