@@ -4,7 +4,7 @@
 // usual mounts, masked paths, three capabilities. Prints medians and p90 of `run` and of create+start+delete, the
 // ratio gantry/runc, and the maximum RSS of each runtime (wait4 rusage through /usr/bin/time -f %M).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT } from "../test/support/bundle.ts";
@@ -17,7 +17,11 @@ execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-runti
 const bundle = makeBundle("gantry-bench-");
 bundle.writeConfig(defaultSpec(["/bin/true"]));
 const roots = { gantry: mkdtempSync(join(tmpdir(), "gantry-bench-root-")), runc: mkdtempSync(join(tmpdir(), "runc-bench-root-")) };
-const bins = { gantry: GANTRY_RUNTIME, runc: RUNC };
+// A private copy: other work in the checkout may relink native/build while the benchmark runs.
+const gantryCopy = join(roots.gantry, "gantry-runtime");
+copyFileSync(GANTRY_RUNTIME, gantryCopy);
+chmodSync(gantryCopy, 0o755);
+const bins = { gantry: gantryCopy, runc: RUNC };
 type Name = keyof typeof bins;
 
 let seq = 0;
@@ -26,7 +30,7 @@ function invoke(name: Name, args: string[]): number {
   // stdio ignored: a container holding a pipe would keep spawnSync waiting, and output is not measured.
   const r = spawnSync(bins[name], ["--root", roots[name], ...args], { stdio: "ignore" });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${name} ${args.join(" ")} exited ${r.status ?? r.signal}`);
+  if (r.status !== 0) throw new Error(`${name} ${args.join(" ")} exited ${r.status ?? r.signal ?? r.error}`);
   return ms;
 }
 
