@@ -38,6 +38,9 @@ export const ip = (...args: string[]) => run("ip", args);
 /** `ip` inside the network namespace at `netnsPath` (a bind-mounted nsfs file or /proc/<pid>/ns/net). */
 export const ipIn = (netnsPath: string, ...args: string[]) => run("nsenter", [`--net=${netnsPath}`, "--", "ip", ...args]);
 
+/** Several `ip` commands in one process in the root namespace; stops at the first failing line. */
+export const ipBatch = (lines: string[][]) => run("ip", ["-batch", "-"], { input: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+
 /** Several `ip` commands in one process inside a namespace; stops at the first failing line. */
 export const ipBatchIn = (netnsPath: string, lines: string[][]) =>
   run("nsenter", [`--net=${netnsPath}`, "--", "ip", "-batch", "-"], { input: lines.map((l) => l.join(" ")).join("\n") + "\n" });

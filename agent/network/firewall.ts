@@ -94,6 +94,8 @@ const iptables = (...args: string[]) => run("iptables", ["-w", "5", ...args]);
 export class Firewall {
   private readonly mutex = new Mutex();
   private queued: Promise<void> | null = null;
+  /** The jumps from the built-in chains were checked by this instance (checked again by `ensureHooks`). */
+  private hooksChecked = false;
 
   constructor(
     readonly prefix: string,
@@ -134,6 +136,7 @@ export class Firewall {
       "",
     ].join("\n");
     await run("iptables-restore", ["-w", "5", "--noflush"], { input });
+    if (this.hooksChecked) return;
     for (const h of hooks(this.prefix)) {
       try {
         await iptables("-t", h.table, "-C", h.chain, ...h.spec);
@@ -142,6 +145,12 @@ export class Firewall {
         await iptables("-t", h.table, "-I", h.chain, "1", ...h.spec);
       }
     }
+    this.hooksChecked = true;
+  }
+
+  /** Makes the next sync check the jumps from the built-in chains again (the agent's start does this). */
+  recheckHooks() {
+    this.hooksChecked = false;
   }
 
   /** The rules as iptables lists them now (`-S`), for inspection and tests. */
@@ -164,6 +173,7 @@ export class Firewall {
   /** Removes the jumps and Gantry's chains (uninstall, tests). */
   removeAll(): Promise<void> {
     return this.mutex.run(async () => {
+      this.hooksChecked = false;
       const c = chainNames(this.prefix);
       for (const h of hooks(this.prefix)) {
         for (let i = 0; i < 10; i++) {

@@ -2,7 +2,7 @@
 // and named namespaces. Everything the engine creates carries an ifalias label "gantry:<instance>:…" so a reconcile
 // after a crash finds what this agent made (and only that) and reaps what no record explains.
 import { writeFile } from "node:fs/promises";
-import { ip, ipBatchIn, ipIn, isGone, HostToolError } from "./exec";
+import { ip, ipBatch, ipBatchIn, ipIn, isGone, HostToolError } from "./exec";
 
 export interface LinkInfo {
   name: string;
@@ -54,12 +54,6 @@ export async function deleteLink(name: string): Promise<void> {
   }
 }
 
-/** Names of the interfaces inside a namespace. */
-export async function linksIn(netnsPath: string): Promise<string[]> {
-  const out = JSON.parse(await ipIn(netnsPath, "-j", "link", "show")) as { ifname: string }[];
-  return out.map((l) => l.ifname);
-}
-
 /** A MAC derived from the address, as Docker does (02:42 + the four octets): stable for an address. */
 export function macFor(ipv4: string): string {
   return ["02", "42", ...ipv4.split(".").map((o) => Number(o).toString(16).padStart(2, "0"))].join(":");
@@ -70,7 +64,8 @@ export interface VethPlan {
   hostVeth: string;
   alias: string;
   bridge: string;
-  ifName: string;
+  /** First name to try inside the namespace (eth0, eth1, …); the next free one is taken if it exists. */
+  ifIndex: number;
   ipv4: string;
   prefixLen: number;
   mac: string;
@@ -78,19 +73,37 @@ export interface VethPlan {
   defaultRoute: boolean;
 }
 
-/** veth pair: the host end on the bridge, the other end in the namespace as `ifName` with the address and routes. */
-export async function plumbVeth(p: VethPlan): Promise<void> {
-  await ip("link", "add", p.hostVeth, "type", "veth", "peer", "name", p.ifName, "netns", p.netnsPath);
+/**
+ * veth pair: the host end labelled, on the bridge and up; the other end in the namespace as ethN with its MAC,
+ * address and (for the first network) the default route; lo up. Two processes: one `ip -batch` per namespace.
+ * Returns the interface name used inside the namespace.
+ */
+export async function plumbVeth(p: VethPlan): Promise<string> {
+  let ifName = "";
+  for (let n = p.ifIndex; ; n++) {
+    ifName = `eth${n}`;
+    try {
+      await ipBatch([
+        ["link", "add", p.hostVeth, "master", p.bridge, "up", "type", "veth", "peer", "name", ifName, "address", p.mac, "netns", p.netnsPath],
+        ["link", "set", "dev", p.hostVeth, "alias", p.alias],
+      ]);
+      break;
+    } catch (e) {
+      // ethN already exists in the namespace (made by someone else): try the next name.
+      if (e instanceof HostToolError && /File exists/.test(e.stderr) && n < p.ifIndex + 32 && !(await linkExists(p.hostVeth))) continue;
+      await deleteLink(p.hostVeth).catch(() => {});
+      throw e;
+    }
+  }
   try {
-    await ip("link", "set", "dev", p.hostVeth, "alias", p.alias, "master", p.bridge, "up");
     const lines = [
       ["link", "set", "lo", "up"],
-      ["link", "set", "dev", p.ifName, "address", p.mac],
-      ["addr", "add", `${p.ipv4}/${p.prefixLen}`, "dev", p.ifName],
-      ["link", "set", "dev", p.ifName, "up"],
+      ["addr", "add", `${p.ipv4}/${p.prefixLen}`, "dev", ifName],
+      ["link", "set", "dev", ifName, "up"],
     ];
-    if (p.defaultRoute) lines.push(["route", "replace", "default", "via", p.gateway, "dev", p.ifName]);
+    if (p.defaultRoute) lines.push(["route", "replace", "default", "via", p.gateway, "dev", ifName]);
     await ipBatchIn(p.netnsPath, lines);
+    return ifName;
   } catch (e) {
     await deleteLink(p.hostVeth).catch(() => {});
     throw e;

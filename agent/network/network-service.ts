@@ -34,7 +34,7 @@ import { ip } from "./exec";
 import { Firewall } from "./firewall";
 import { allocateAddress, releaseAddress } from "./ipam";
 import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
-import { deleteLink, enableForwarding, ensureBridge, linksIn, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
+import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
 import { KeyedMutex, Mutex } from "./mutex";
 import { PortReservations } from "./ports";
 import type { AttachOptions, EndpointInfo, EndpointRecord, NetworkInfo, NetworkRecord, PortBinding } from "./types";
@@ -179,6 +179,7 @@ export class NetworkService {
           await this.ports.reserveAll(ep.ports).catch((e) => this.log(`cannot hold published ports of ${ep.containerId}: ${(e as Error).message}`));
         }
       }
+      this.firewall.recheckHooks();
       await this.syncFirewall();
       for (const net of this.networks.values()) await this.startDns(net);
       this.started = true;
@@ -696,16 +697,20 @@ export class NetworkService {
       let reservedPorts: PortBinding[] = [];
       try {
         if (net.driver === "bridge") {
-          const present = new Set(await linksIn(ep.netnsPath!));
-          let n = 0;
-          while (present.has(`eth${n}`)) n++;
-          ep.ifName = `eth${n}`;
-          await plumbVeth({
+          // The first name no other endpoint of this container uses; plumbVeth moves on if the namespace has it.
+          const used = new Set<string>();
+          for (const n of this.networks.values()) {
+            const o = n.endpoints[containerId];
+            if (o?.ifName && o.netnsPath === ep.netnsPath) used.add(o.ifName);
+          }
+          let index = 0;
+          while (used.has(`eth${index}`)) index++;
+          ep.ifName = await plumbVeth({
             netnsPath: ep.netnsPath!,
             hostVeth: ep.hostVeth!,
             alias: this.label("veth", containerId),
             bridge: net.bridge!,
-            ifName: ep.ifName,
+            ifIndex: index,
             ipv4: ep.ipv4!,
             prefixLen: parseSubnet(net.subnet!).prefix,
             mac: ep.mac!,

@@ -249,11 +249,20 @@ test("connect a second network: eth1, one default route, which moves when the fi
   await assert.rejects(svc.attach(world.containerId(), other.path, "bridge", { containerName: "t", ipv4: e0.ipv4! }), /user configured subnets/);
   await assert.rejects(svc.attach(world.containerId(), other.path, "front", { containerName: "t", ipv4: `${S}.203.1` }), /not a usable address/);
 
+  // An interface the engine did not make already holds the next name: the engine takes the one after.
+  const crowded = world.netns("crowded");
+  sh("ip", "-n", crowded.name, "link", "add", "eth0", "type", "veth", "peer", "name", "other0");
+  const e2 = await svc.attach(world.containerId(), crowded.path, "front", { containerName: "crowded" });
+  assert.equal(e2.ifName, "eth1");
+  assert.match(defaultRoute(crowded.name), /dev eth1/);
+
   await svc.detach(id, "bridge");
   assert.match(defaultRoute(ns.name), new RegExp(`^default via ${S.replace(".", "\\.")}\\.200\\.254 dev eth1`));
   await assert.rejects(svc.detach(id, "bridge"), /is not connected to the network bridge/);
   await svc.detachAll(id);
   assert.deepEqual(linkNames(ns.name).map((l) => l.ifname), ["lo"]);
+  await assert.rejects(svc.remove("front"), /has active endpoints/);
+  await svc.detachAll(e2.containerId);
   await svc.remove("front");
 });
 
