@@ -74,6 +74,7 @@ export class OverlaySnapshotService implements SnapshotService {
       lowerdirs: rec.chainIds.length ? rec.chainIds.map((c) => this.images.store.layerPath(c)) : [join(d, "empty")],
       mounted: mounted.has(join(d, "rootfs")),
       created: rec.created,
+      labels: rec.labels ?? {},
     };
   }
 

@@ -19,6 +19,8 @@ export interface Snapshot {
   lowerdirs: string[];
   mounted: boolean;
   created: string;
+  /** Labels given to prepare (what the agent reconciles on start). */
+  labels: Record<string, string>;
 }
 
 export interface PrepareOptions {

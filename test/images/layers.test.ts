@@ -322,7 +322,10 @@ test("prune removes unreferenced layers only; a container keeps its image and la
   assert.equal(existsSync(base.path), true);
 
   // c is under a container: neither rmi nor prune --all may take it.
-  await snapshots.prepare("prune-c", "gantry-test/c:1");
+  await snapshots.prepare("prune-c", "gantry-test/c:1", { labels: { "gantry.container": "c" } });
+  assert.deepEqual((await snapshots.get("prune-c"))?.labels, { "gantry.container": "c" });
+  await assert.rejects(snapshots.prepare("prune-c", "gantry-test/c:1"), /already exists/);
+  await assert.rejects(snapshots.prepare("../escape", "gantry-test/c:1"), /snapshot id "..\/escape" is invalid/);
   await assert.rejects(images.remove(c.id), /being used by a container/);
   res = await images.prune({ all: true });
   assert.deepEqual(res.deleted, [a.id]);

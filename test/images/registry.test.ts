@@ -126,9 +126,14 @@ test("login stores credentials per registry (0600) and several registries work a
 });
 
 test("an index with several platforms gives linux/amd64; a missing platform is a clear error", async () => {
-  const amd = makeImage([await makeLayer(busyboxEntries())], { label: "amd64" });
-  const arm = makeImage([await makeLayer([{ name: "arm", type: "file", body: "arm" }])], { label: "arm64", platform: { os: "linux", architecture: "arm64" } });
   for (const docker of [false, true]) {
+    // OCI images in an OCI index; Docker schema2 images (Docker media types throughout) in a Docker manifest list.
+    const amd = makeImage([await makeLayer(busyboxEntries(), "gzip", docker)], { label: "amd64", docker });
+    const arm = makeImage([await makeLayer([{ name: "arm", type: "file", body: "arm" }], "gzip", docker)], {
+      label: "arm64",
+      platform: { os: "linux", architecture: "arm64" },
+      docker,
+    });
     const name = repo(docker ? "list" : "index");
     const indexDigest = await pushIndex(
       open.host,
@@ -147,6 +152,10 @@ test("an index with several platforms gives linux/amd64; a missing platform is a
     assert.equal(r.digest, indexDigest, "the digest pulled is the index's, like Docker's RepoDigests");
     assert.deepEqual(r.image.repoDigests, [`${open.host}/${name}@${indexDigest}`]);
     assert.equal((await images.inspect(`${open.host}/${name}@${indexDigest}`)).id, amd.configDigest);
+    assert.equal(r.image.manifestMediaType, docker ? MediaTypes.dockerManifest : MediaTypes.ociManifest);
+    // skopeo reads the same index and picks the same image.
+    const seen = JSON.parse(await skopeo(["inspect", "--override-arch", "amd64", "--override-os", "linux", `docker://${open.host}/${name}:multi`]));
+    assert.equal(seen.Labels["test.label"], "amd64");
     await assert.rejects(images.pull(`${open.host}/${name}:multi`, { platform: { os: "linux", architecture: "s390x" } }), (e: unknown) => {
       assert.ok(e instanceof ImageError && e.code === "not_found");
       assert.match((e as Error).message, /no matching manifest for linux\/s390x .*offered: linux\/arm64\/v8, linux\/amd64/);
