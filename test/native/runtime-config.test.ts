@@ -330,3 +330,19 @@ test("rootfsPropagation: a shared root still pivots, and the container's / is sh
   const out = inside("head -1 /proc/self/mountinfo", (s) => (s.linux.rootfsPropagation = "rshared"));
   assert.match(out, /^\d+ \d+ \S+ \S+ \/ \S+ shared:\d+ /);
 });
+
+test("devices the config creates are allowed by the device cgroup after its own rules", (t) => {
+  const h = harness();
+  const out = scratch();
+  const b = bundle(["/bin/sleep", "60"], (s) => {
+    s.linux.devices = [{ path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o666 }];
+  });
+  const id = h.track(uniqueId("devcg"));
+  h.ok(["run", "-d", "-b", b.dir, id], { stdoutFile: join(out, "log") });
+  const pid = JSON.parse(h.ok(["state", id])).pid;
+  const line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => /:devices:/.test(l));
+  if (!line) return t.skip("no v1 devices hierarchy (v2 enforces device rules with eBPF, not a readable list)");
+  const list = readFileSync(`/sys/fs/cgroup/devices${line.split(":")[2]}/devices.list`, "utf8");
+  assert.match(list, /^c 10:229 rwm$/m);
+  assert.doesNotMatch(list, /^a \*:\* rwm$/m, "the config's deny-all rule applies");
+});

@@ -874,6 +874,22 @@ static int parse_linux(const struct json_value *linux_, struct oci_config *c, ga
   struct json_value *res;
   if (member(l, "linux", "resources", JSON_OBJECT, false, &res, err) < 0) return -1;
   if (res && config_parse_resources(res, "linux.resources", &c->resources, err) < 0) return -1;
+  if (c->resources.n_devices > 0) {
+    /* As runc: the devices the config creates are also allowed by the device cgroup, after its own rules. */
+    struct cgroup_resources *r = &c->resources;
+    r->devices = xrealloc(r->devices, (r->n_devices + c->n_devices) * sizeof(*r->devices));
+    for (size_t i = 0; i < c->n_devices; i++) {
+      const struct oci_device *d = &c->devices[i];
+      if (d->type == 'p') continue;
+      struct cgroup_device_rule *rule = &r->devices[r->n_devices++];
+      memset(rule, 0, sizeof(*rule));
+      rule->allow = true;
+      rule->type = d->type == 'b' ? 'b' : 'c';
+      rule->major = d->major;
+      rule->minor = d->minor;
+      snprintf(rule->access, sizeof(rule->access), "rwm");
+    }
+  }
   struct json_value *sc;
   if (member(l, "linux", "seccomp", JSON_OBJECT, false, &sc, err) < 0) return -1;
   if (sc && config_parse_seccomp(sc, &c->seccomp, err) < 0) return -1;
