@@ -171,3 +171,42 @@ test("container: a seccomp rule denying mkdir is seen from inside; the next one 
   assert.equal(second.stdout, "Seccomp:\t2\nrc=1\n");
   assert.deepEqual(bpfFiles(root), cached, "the same file, not rewritten");
 });
+
+test("container: a profile with errnoRet, KILL_PROCESS and argument rules is seen exactly as under runc", () => {
+  const script =
+    "grep Seccomp /proc/self/status; mkdir /tmp/x; echo mkdir=$?; sync; echo sync=$?; " +
+    "chmod 777 /tmp; echo chmod777=$?; chmod 755 /tmp; echo chmod755=$?";
+  const EQ = "SCMP_CMP_EQ";
+  const observe = (runtime: string) => {
+    const bundle = makeBundle("gantry-seccomp-bundle-");
+    const root = mkdtempSync(join(work, "root-"));
+    const id = `scd${process.pid}-${++seq}`;
+    try {
+      const spec = defaultSpec(["sh", "-c", script]);
+      spec.linux.seccomp = {
+        defaultAction: "SCMP_ACT_ALLOW",
+        architectures: ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+        syscalls: [
+          { names: ["mkdir", "mkdirat", "no_such_syscall"], action: "SCMP_ACT_ERRNO", errnoRet: 13 },
+          { names: ["sync"], action: "SCMP_ACT_KILL_PROCESS" },
+          { names: ["chmod", "fchmodat"], action: "SCMP_ACT_ERRNO", args: [{ index: 1, value: 0o777, op: EQ }] },
+          { names: ["fchmodat"], action: "SCMP_ACT_ERRNO", args: [{ index: 2, value: 0o777, op: EQ }] },
+        ],
+      };
+      bundle.writeConfig(spec);
+      const r = spawnSync(runtime, ["--root", root, "run", "-b", bundle.dir, id], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    } finally {
+      spawnSync(runtime, ["--root", root, "delete", "--force", id], { timeout: 30_000 });
+      bundle.cleanup();
+    }
+  };
+  const ours = observe(GANTRY_RUNTIME);
+  assert.equal(ours.status, 0, ours.stderr);
+  assert.equal(ours.stdout, "Seccomp:\t2\nSeccomp_filters:\t1\nmkdir=1\nsync=159\nchmod777=1\nchmod755=0\n");
+  assert.match(ours.stderr, /can't create directory '\/tmp\/x': Permission denied/);
+  assert.deepEqual(ours, observe("runc"));
+});
