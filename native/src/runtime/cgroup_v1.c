@@ -394,14 +394,31 @@ static int v1_destroy(const char *path, gantry_error_t *err) {
   return rc;
 }
 
+/* v1 counts a kill only in the cgroup where it happened: add up the container's own sub-cgroups too, as v2's
+ * memory.events does by itself. */
+static int sum_oom_kills(const char *dir, uint64_t *count, gantry_error_t *err) {
+  uint64_t here;
+  bool found;
+  if (cgroup_read_keyed(dir, "memory.oom_control", "oom_kill", &here, &found, err) < 0) return -1;
+  *count += here;
+  cleanup_dir DIR *d = opendir(dir);
+  if (d == NULL) return gantry_error_sys(err, "open cgroup %s", dir);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    cleanup_free char *child = xasprintf("%s/%s", dir, e->d_name);
+    if (sum_oom_kills(child, count, err) < 0) return -1;
+  }
+  return 0;
+}
+
 static int v1_oom_kills(const char *path, uint64_t *count, gantry_error_t *err) {
   if (prepare_state(path, err) < 0) return -1;
   cleanup_free char *dir = dir_for(C_MEMORY, path);
   if (dir == NULL)
     return gantry_error_set(err, 0, "OOM kills of cgroup %s: the memory controller is not mounted", path);
-  bool found;
-  if (cgroup_read_keyed(dir, "memory.oom_control", "oom_kill", count, &found, err) < 0) return -1;
-  return 0;
+  *count = 0;
+  return sum_oom_kills(dir, count, err);
 }
 
 static const struct cgroup_manager v1 = {
