@@ -107,7 +107,9 @@ export async function mkdirInRoot(root: string, path: string, owner: { uid: numb
     const st = await fsp.lstat(host).catch(() => null);
     if (st?.isDirectory()) continue;
     if (st) throw new CopyError(`cannot create directory /${parts.slice(0, i).join("/")}: a file of that name exists in the image`);
-    await fsp.mkdir(host, { mode: 0o755 });
+    // `host` is resolved: its existing ancestors are real directories inside the root; missing ones (a dangling
+    // symlink's target) are created with it.
+    await fsp.mkdir(host, { recursive: true, mode: 0o755 });
     await fsp.chmod(host, 0o755);
     await fsp.chown(host, owner.uid, owner.gid);
   }

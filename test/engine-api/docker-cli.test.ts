@@ -5,7 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -181,6 +181,8 @@ describe("the Docker Engine API through the docker CLI", () => {
       () => "refused",
     );
     assert.equal(anonymous, "refused", "the registry really requires the credentials");
+    await ok(["rmi", target]);
+    assert.match(await ok(["pull", target]), /Status: (Downloaded newer image|Image is up to date)/);
   });
 
   test("a multi-stage build: config, files, .dockerignore, ownership, the step cache, and errors with line numbers", async () => {
@@ -359,6 +361,30 @@ describe("the Docker Engine API through the docker CLI", () => {
     } finally {
       served.close();
     }
+  });
+
+  test("symlinks in the context or the image never lead COPY outside its roots", async () => {
+    const outside = join(work, `outside-${process.pid}`);
+    mkdirSync(outside);
+    writeFileSync(join(outside, "host-secret"), "host only\n");
+    const ctx = join(work, "ctx-links");
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, "f.txt"), "payload\n");
+    // A context symlink to a host file: followed inside the context only, so it names nothing.
+    symlinkSync(join(outside, "host-secret"), join(ctx, "escape"));
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nCOPY escape /got\n`);
+    const refused = await docker(["build", "."], { cwd: ctx });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /Dockerfile:2: COPY failed: file not found in build context/);
+
+    // An image symlink to an absolute host path: COPY through it lands inside the image, never on the host.
+    const landing = join(outside, "landing");
+    writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nRUN ln -s ${landing} /evil && ln -s ../../../../.. /up\nCOPY f.txt /evil/f.txt\nCOPY f.txt /up${landing}/g.txt\n`);
+    await ok(["build", "-t", "links:1", "."], { cwd: ctx });
+    assert.equal(existsSync(landing), false, "nothing was written on the host");
+    const files = await savedFiles("links:1");
+    assert.equal(files.get(`${landing.slice(1)}/f.txt`)?.body, "payload\n");
+    assert.equal(files.get(`${landing.slice(1)}/g.txt`)?.body, "payload\n");
   });
 
   test("docker load takes an OCI image layout (from skopeo) as well as docker-archive", async () => {
