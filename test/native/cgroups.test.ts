@@ -69,8 +69,16 @@ after(() => {
     c.bundle.cleanup();
     rmSync(c.dir, { recursive: true, force: true });
   }
-  for (const h of readdirSync("/sys/fs/cgroup")) sweep(join("/sys/fs/cgroup", h, "gantry-test"));
-  sweep("/sys/fs/cgroup/gantry-test");
+  // what the drivers placed under the default parent, should one have died half-way
+  const ours = new RegExp(`^(t|rel-t|race-t)${process.pid}-`);
+  const roots = pureV2 ? ["/sys/fs/cgroup"] : readdirSync("/sys/fs/cgroup").map((h) => join("/sys/fs/cgroup", h));
+  if (hasUnifiedMount && !pureV2) roots.push(UNIFIED);
+  for (const r of roots) {
+    sweep(join(r, "gantry-test"));
+    const parent = join(r, "gantry");
+    if (!existsSync(parent)) continue;
+    for (const e of readdirSync(parent)) if (ours.test(e)) sweep(join(parent, e));
+  }
   // The v2 backend enables controllers on the cgroup2 mount's root for its children; put it back as it was.
   if (unifiedSubtreeBefore !== undefined) {
     const now = readFileSync(join(UNIFIED, "cgroup.subtree_control"), "utf8").split(/\s+/).filter(Boolean);
