@@ -30,13 +30,13 @@ import { badRequest, conflict, forbidden, GantryError, notFound } from "../../li
 import { systemClock, type Clock } from "../clock";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "./container-files";
 import { DnsServer, parseUpstream, reverseName, TYPE_A, TYPE_PTR, type Resolver } from "./dns";
-import { ip } from "./exec";
+import { ip, ipIn } from "./exec";
 import { Firewall } from "./firewall";
 import { allocateAddress, releaseAddress } from "./ipam";
 import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
 import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
 import { KeyedMutex, Mutex } from "./mutex";
-import { PortReservations } from "./ports";
+import { PortReservations, validatePortBinding } from "./ports";
 import type { AttachOptions, EndpointInfo, EndpointRecord, NetworkInfo, NetworkRecord, PortBinding } from "./types";
 
 export interface NetworkServiceOptions {
@@ -173,6 +173,7 @@ export class NetworkService {
       await this.ensureBuiltins();
       const report = await this.reconcile(startOpts);
       for (const net of this.networks.values()) if (net.driver === "bridge") await this.ensureDevice(net);
+      await this.repairEndpoints(report);
       for (const net of this.networks.values()) {
         for (const ep of Object.values(net.endpoints)) {
           if (!ep.ports.length) continue;
@@ -319,6 +320,53 @@ export class NetworkService {
       }
     }
     return report;
+  }
+
+  /**
+   * Endpoints of live containers whose host side is damaged: a veth no longer on its bridge (the bridge was
+   * recreated) is put back; a veth that is missing (deleted by hand, or a crash between recording and plumbing)
+   * is made again in the container's namespace. An endpoint that cannot be repaired is dropped, its address freed.
+   */
+  private async repairEndpoints(report: ReconcileReport) {
+    const links = new Map((await listLinks()).map((l) => [l.name, l]));
+    for (const net of this.networks.values()) {
+      if (net.driver !== "bridge") continue;
+      let changed = false;
+      for (const ep of Object.values(net.endpoints)) {
+        if (!ep.hostVeth || !ep.netnsPath || !ep.ipv4) continue;
+        const link = links.get(ep.hostVeth);
+        try {
+          if (link) {
+            if (link.master !== net.bridge) await ip("link", "set", "dev", ep.hostVeth, "master", net.bridge!, "up");
+            continue;
+          }
+          const index = ep.ifName ? Number(ep.ifName.slice(3)) : 0;
+          if (ep.ifName) await ipIn(ep.netnsPath, "link", "del", "dev", ep.ifName).catch(() => {});
+          ep.ifName = await plumbVeth({
+            netnsPath: ep.netnsPath,
+            hostVeth: ep.hostVeth,
+            alias: this.label("veth", ep.containerId),
+            bridge: net.bridge!,
+            ifIndex: Number.isInteger(index) ? index : 0,
+            ipv4: ep.ipv4,
+            prefixLen: parseSubnet(net.subnet!).prefix,
+            mac: ep.mac ?? macFor(ep.ipv4),
+            gateway: net.gateway!,
+            defaultRoute: ep.defaultRoute,
+          });
+          changed = true;
+          this.log(`re-created the veth of ${ep.containerId} on ${net.name}`);
+        } catch (e) {
+          this.log(`endpoint of ${ep.containerId} on ${net.name} cannot be repaired, dropping it: ${(e as Error).message}`);
+          await deleteLink(ep.hostVeth).catch(() => {});
+          releaseAddress(net, ep.ipv4, ep.containerId);
+          delete net.endpoints[ep.containerId];
+          report.endpoints.push(`${ep.containerId}@${net.name}`);
+          changed = true;
+        }
+      }
+      if (changed) await this.persist(net);
+    }
   }
 
   private async ensureDevice(net: NetworkRecord) {
@@ -645,7 +693,8 @@ export class NetworkService {
     const containerName = opts.containerName.replace(/^\//, "");
     const aliases = [...new Set(opts.aliases ?? [])];
     for (const a of aliases) if (typeof a !== "string" || !DNS_NAME.test(a)) throw badRequest(`invalid network alias "${a}"`);
-    const wanted: PortBinding[] = opts.ports ?? [];
+    if (opts.ports !== undefined && !Array.isArray(opts.ports)) throw badRequest("ports must be a list of port bindings");
+    const wanted: PortBinding[] = (opts.ports ?? []).map(validatePortBinding);
     return this.perContainer.run(containerId, async () => {
       const { net, ep } = await this.mutex.run(async () => {
         const net = this.lookup(networkRef);

@@ -54,6 +54,19 @@ export function parsePublishSpec(spec: string): PortBinding[] {
   }));
 }
 
+/** Checks a binding that arrives structured (the Engine API's PortBindings) as strictly as the `-p` grammar. */
+export function validatePortBinding(b: PortBinding): PortBinding {
+  const where = `port binding ${JSON.stringify(b)}`;
+  if (!b || typeof b !== "object") throw badRequest(`invalid ${where}`);
+  if (b.protocol !== "tcp" && b.protocol !== "udp") throw badRequest(`invalid protocol "${b.protocol}" in ${where} (tcp or udp)`);
+  if (typeof b.hostIp !== "string" || parseIPv4(b.hostIp) === null) throw badRequest(`invalid host address "${b.hostIp}" in ${where}`);
+  if (!Number.isInteger(b.hostPort) || b.hostPort < 0 || b.hostPort > 65535) throw badRequest(`invalid host port "${b.hostPort}" in ${where}`);
+  if (!Number.isInteger(b.containerPort) || b.containerPort < 1 || b.containerPort > 65535) {
+    throw badRequest(`invalid container port "${b.containerPort}" in ${where}`);
+  }
+  return { hostIp: b.hostIp, hostPort: b.hostPort, containerPort: b.containerPort, protocol: b.protocol };
+}
+
 /** The socket holding one published port. */
 export interface Reservation {
   binding: PortBinding;

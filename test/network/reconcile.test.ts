@@ -90,12 +90,33 @@ test("restart: rules come back, live containers keep working, orphans are reaped
     assert.deepEqual(again, { endpoints: [], links: [], namespaces: [], addresses: [] });
     assert.deepEqual(await third.listedRules(), rules);
 
+    // Damage while the agent is down: the bridge is deleted (its ports fall off it), then the veth itself.
+    await third.close();
+    sh("ip", "link", "del", "dev", rnet.bridge!);
+    const fourth = world.restart();
+    assert.deepEqual(await fourth.start({ containerExists: (id) => id !== goneId }), { endpoints: [], links: [], namespaces: [], addresses: [] });
+    assert.equal(await readFrom(kept.ports[0].hostPort), "still here", "bridge recreated, veth put back on it");
+    await fourth.close();
+    sh("ip", "link", "del", "dev", kept.hostVeth!);
+    const fifth = world.restart();
+    await fifth.start({ containerExists: (id) => id !== goneId });
+    assert.ok(linkExists(kept.hostVeth!), "the missing veth was made again");
+    assert.match(sh("ip", "-n", keep.name, "-4", "addr", "show", "dev", "eth0"), new RegExp(`inet ${kept.ipv4!.replace(/\./g, "\\.")}/24`));
+    // The server inside was bound to the address, which was gone for a moment; start it again.
+    server.kill();
+    const server2 = world.spawnIn(keep.name, process.execPath, [
+      "-e",
+      `require("node:net").createServer((s) => s.end("back again")).listen(7000, "${kept.ipv4}", () => console.log("ready"))`,
+    ]);
+    await waitForOutput(server2, /ready/);
+    assert.equal(await readFrom(kept.ports[0].hostPort), "back again");
+
     // Names still resolve through the restarted agent's DNS server.
     const answer = await shAsync("ip", "netns", "exec", keep.name, "busybox", "nslookup", "keeper", rnet.gateway!);
     assert.match(answer, new RegExp(`Address: ${kept.ipv4!.replace(/\./g, "\\.")}`));
-    server.kill();
-    await third.detach(keepId, "rnet");
-    await third.close();
+    server2.kill();
+    await fifth.detach(keepId, "rnet");
+    await fifth.close();
   } finally {
     try {
       sh("ip", "link", "del", foreign);

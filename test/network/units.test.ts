@@ -1,7 +1,7 @@
 // The network engine's pure parts: the -p grammar, subnets, DNS messages, the rule set and the bundle files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parsePublishSpec } from "@/agent/network/ports";
+import { parsePublishSpec, validatePortBinding } from "@/agent/network/ports";
 import { parseSubnet, parseIPv4, formatIPv4, overlaps } from "@/agent/network/ipv4";
 import { answer, parseQuery, TYPE_A, TYPE_AAAA, TYPE_PTR } from "@/agent/network/dns";
 import { desiredRules } from "@/agent/network/firewall";
@@ -33,6 +33,16 @@ test("-p specifications", () => {
   ] as const) {
     assert.throws(() => parsePublishSpec(bad), why, bad);
   }
+});
+
+test("structured port bindings are checked like -p", () => {
+  const ok = { hostIp: "0.0.0.0", hostPort: 0, containerPort: 80, protocol: "tcp" as const };
+  assert.deepEqual(validatePortBinding({ ...ok, extra: 1 } as never), ok);
+  assert.throws(() => validatePortBinding({ ...ok, protocol: "icmp" as never }), /invalid protocol "icmp"/);
+  assert.throws(() => validatePortBinding({ ...ok, hostIp: "localhost" }), /invalid host address "localhost"/);
+  assert.throws(() => validatePortBinding({ ...ok, hostPort: 65536 }), /invalid host port/);
+  assert.throws(() => validatePortBinding({ ...ok, containerPort: 0 }), /invalid container port/);
+  assert.throws(() => validatePortBinding({ ...ok, containerPort: "80" as never }), /invalid container port/);
 });
 
 test("subnets and addresses", () => {
