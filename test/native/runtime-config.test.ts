@@ -346,3 +346,29 @@ test("devices the config creates are allowed by the device cgroup after its own 
   assert.match(list, /^c 10:229 rwm$/m);
   assert.doesNotMatch(list, /^a \*:\* rwm$/m, "the config's deny-all rule applies");
 });
+
+test("linux.resources and cgroupsPath reach the container's cgroup", () => {
+  const parent = `gantry-rtc-${process.pid}-${++seq}`;
+  const h = harness();
+  const b = bundle(
+    ["/bin/sh", "-c", "cat /proc/self/cgroup; for f in memory/memory.limit_in_bytes memory.max pids/pids.max pids.max cpu/cpu.shares cpu.weight; do " +
+      "[ -f /sys/fs/cgroup/$f ] && echo \"$f=$(cat /sys/fs/cgroup/$f)\"; done; true"],
+    (s) => {
+      s.linux.cgroupsPath = `/${parent}/box`;
+      s.linux.resources.memory = { limit: 64 * 1024 * 1024 };
+      s.linux.resources.pids = { limit: 33 };
+      s.linux.resources.cpu = { shares: 512 };
+    },
+  );
+  const r = h.run(["run", "-b", b.dir, h.track(uniqueId("res"))]);
+  assert.equal(r.status, 0, r.stderr);
+  const out = r.stdout;
+  assert.match(out, new RegExp(`:/${parent}/box$`, "m"), "cgroupsPath used");
+  assert.match(out, /^(memory\/memory\.limit_in_bytes|memory\.max)=67108864$/m);
+  assert.match(out, /^(pids\/pids\.max|pids\.max)=33$/m);
+  assert.match(out, /^(cpu\/cpu\.shares=512|cpu\.weight=\d+)$/m);
+  // Removed with the container (the parent the path named may stay, as with runc).
+  const dirs = execFileSync("sh", ["-c", `ls -d /sys/fs/cgroup/*/${parent}/box /sys/fs/cgroup/${parent}/box 2>/dev/null || true`], { encoding: "utf8" });
+  assert.equal(dirs.trim(), "");
+  execFileSync("sh", ["-c", `rmdir /sys/fs/cgroup/*/${parent} /sys/fs/cgroup/${parent} 2>/dev/null || true`]);
+});
