@@ -11,7 +11,7 @@ const PROPAGATIONS: readonly string[] = ["rprivate", "private", "rshared", "shar
 
 export type MountRequest =
   /** `source` null: an anonymous volume (`-v /data`). */
-  | { type: "volume"; source: string | null; target: string; readOnly: boolean; noCopy: boolean }
+  | { type: "volume"; source: string | null; target: string; readOnly: boolean; noCopy: boolean; labels?: Record<string, string> }
   | { type: "bind"; source: string; target: string; readOnly: boolean; propagation: Propagation }
   | { type: "tmpfs"; target: string; options: string[] };
 
@@ -37,6 +37,9 @@ export interface OciMount {
 }
 
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** "/srv//data/" → "/srv/data"; "/" stays "/". */
+const cleanPath = (p: string) => normalize(p).replace(/(.)\/+$/, "$1");
 
 function validateTarget(target: string, spec: string): string {
   if (!isAbsolute(target)) throw badRequest(`invalid mount config: mount path "${target}" must be absolute (in "${spec}")`);
@@ -74,7 +77,7 @@ export function parseVolumeFlag(spec: string): MountRequest {
   }
   if (isAbsolute(source)) {
     if (noCopy) throw badRequest(`invalid mode: ${mode}: nocopy applies to volumes, not to bind mounts`);
-    return { type: "bind", source: normalize(source), target, readOnly, propagation: propagation ?? "rprivate" };
+    return { type: "bind", source: cleanPath(source), target, readOnly, propagation: propagation ?? "rprivate" };
   }
   if (propagation) throw badRequest(`invalid mode: ${mode}: propagation applies to bind mounts, not to volumes`);
   if (!VOLUME_NAME.test(source)) {
@@ -129,6 +132,71 @@ export function parseTmpfsFlag(spec: string): MountRequest {
   const has = (o: string) => options.includes(o);
   const defaults = [["noexec", "exec"], ["nosuid", "suid"], ["nodev", "dev"]].filter(([d, over]) => !has(d) && !has(over)).map(([d]) => d);
   return { type: "tmpfs", target, options: [...defaults, ...options] };
+}
+
+/** One entry of the Engine API's HostConfig.Mounts (what `docker run --mount` sends). */
+export interface ApiMount {
+  Type?: string;
+  Source?: string;
+  Target?: string;
+  ReadOnly?: boolean;
+  BindOptions?: { Propagation?: string };
+  VolumeOptions?: { NoCopy?: boolean; Labels?: Record<string, string>; DriverConfig?: { Name?: string; Options?: Record<string, string> } };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+/** HostConfig.Mounts entry → MountRequest, with Docker's validation messages. */
+export function fromApiMount(m: ApiMount): MountRequest {
+  if (!m || typeof m !== "object") throw badRequest("invalid mount config: not an object");
+  const spec = `--mount type=${m.Type},target=${m.Target}`;
+  if (typeof m.Target !== "string" || m.Target === "") throw badRequest(`invalid mount config for type "${m.Type}": field Target must not be empty`);
+  const target = validateTarget(m.Target, spec);
+  const readOnly = m.ReadOnly === true;
+  switch (m.Type) {
+    case "bind": {
+      if (typeof m.Source !== "string" || m.Source === "") throw badRequest(`invalid mount config for type "bind": field Source must not be empty`);
+      if (m.VolumeOptions || m.TmpfsOptions) throw badRequest(`invalid mount config for type "bind": only BindOptions apply to a bind mount`);
+      const propagation = m.BindOptions?.Propagation || "rprivate";
+      if (!PROPAGATIONS.includes(propagation)) throw badRequest(`invalid mount config for type "bind": invalid propagation "${propagation}"`);
+      if (!isAbsolute(m.Source)) throw badRequest(`invalid mount config for type "bind": invalid mount path: '${m.Source}' mount path must be absolute`);
+      return { type: "bind", source: cleanPath(m.Source), target, readOnly, propagation: propagation as Propagation };
+    }
+    case "volume": {
+      if (m.BindOptions || m.TmpfsOptions) throw badRequest(`invalid mount config for type "volume": only VolumeOptions apply to a volume`);
+      const driver = m.VolumeOptions?.DriverConfig?.Name;
+      if (driver && driver !== "local") throw badRequest(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+      const source = m.Source ? m.Source : null;
+      if (source !== null && !VOLUME_NAME.test(source)) {
+        throw badRequest(`invalid mount config for type "volume": "${source}" includes invalid characters for a local volume name`);
+      }
+      const labels = m.VolumeOptions?.Labels;
+      return { type: "volume", source, target, readOnly, noCopy: m.VolumeOptions?.NoCopy === true, ...(labels ? { labels: { ...labels } } : {}) };
+    }
+    case "tmpfs": {
+      if (m.Source) throw badRequest(`invalid mount config for type "tmpfs": Source must not be specified`);
+      if (m.BindOptions || m.VolumeOptions) throw badRequest(`invalid mount config for type "tmpfs": only TmpfsOptions apply to a tmpfs`);
+      const opts: string[] = [];
+      const size = m.TmpfsOptions?.SizeBytes;
+      if (size !== undefined && size !== 0) {
+        if (!Number.isInteger(size) || size < 0) throw badRequest(`invalid mount config for type "tmpfs": invalid size ${size}`);
+        opts.push(`size=${size}`);
+      }
+      const mode = m.TmpfsOptions?.Mode;
+      if (mode !== undefined && mode !== 0) {
+        if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw badRequest(`invalid mount config for type "tmpfs": invalid mode ${mode}`);
+        opts.push(`mode=${mode.toString(8)}`);
+      }
+      if (readOnly) opts.push("ro");
+      return parseTmpfsFlag(`${target}${opts.length ? ":" + opts.join(",") : ""}`);
+    }
+    default:
+      throw badRequest(`invalid mount config: mount type "${m.Type}" is not supported (bind, volume or tmpfs)`);
+  }
+}
+
+/** HostConfig.Tmpfs ({"/run": "size=64m,mode=1777"}) → MountRequests. */
+export function fromTmpfsMap(map: Record<string, string>): MountRequest[] {
+  return Object.entries(map ?? {}).map(([target, opts]) => parseTmpfsFlag(opts ? `${target}:${opts}` : target));
 }
 
 export interface BindPolicy {

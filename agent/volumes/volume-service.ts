@@ -338,7 +338,8 @@ export class VolumeService {
             out.push({ type: "tmpfs", name: null, source: "", target: r.target, readOnly: r.options.includes("ro"), propagation: null, options: [...r.options] });
           } else {
             const isNew = r.source === null || !this.volumes.has(r.source);
-            const info = await this.createLocked(r.source, {});
+            // Labels (--mount volume-label) apply when the volume is made here, as with Docker.
+            const info = await this.createLocked(r.source, { labels: r.labels });
             const rec = this.volumes.get(info.name)!;
             if (isNew) created.push(rec);
             out.push({ type: "volume", name: rec.name, source: this.mountpoint(rec.name), target: r.target, readOnly: r.readOnly, propagation: null, options: r.noCopy ? ["nocopy"] : [] });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { VolumeService, ANONYMOUS_LABEL } from "@/agent/volumes/volume-service";
-import { parseVolumeFlag, parseTmpfsFlag, parseVolumesFrom, inheritMounts, toOciMounts, validateBindSource } from "@/agent/volumes/mounts";
+import { parseVolumeFlag, parseTmpfsFlag, parseVolumesFrom, inheritMounts, toOciMounts, validateBindSource, fromApiMount, fromTmpfsMap } from "@/agent/volumes/mounts";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -202,4 +202,34 @@ test("copy-up: a new volume mounted over an image directory gets its content, on
   writeFileSync(join(v.mountpoint("conf"), "default.ini"), "changed\n");
   assert.deepEqual(await v.populateFromImage(mounts, rootfs), [], "a volume with content is never overwritten");
   assert.equal(readFileSync(join(v.mountpoint("conf"), "default.ini"), "utf8"), "changed\n");
+});
+
+test("--mount as the Engine API carries it (HostConfig.Mounts) and HostConfig.Tmpfs", async () => {
+  assert.deepEqual(fromApiMount({ Type: "bind", Source: "/srv/", Target: "/srv", ReadOnly: true, BindOptions: { Propagation: "rslave" } }), {
+    type: "bind", source: "/srv", target: "/srv", readOnly: true, propagation: "rslave",
+  });
+  assert.deepEqual(fromApiMount({ Type: "volume", Source: "db", Target: "/var/lib/db", VolumeOptions: { NoCopy: true } }), {
+    type: "volume", source: "db", target: "/var/lib/db", readOnly: false, noCopy: true,
+  });
+  assert.deepEqual(fromApiMount({ Type: "volume", Target: "/anon" }), { type: "volume", source: null, target: "/anon", readOnly: false, noCopy: false });
+  assert.deepEqual(fromApiMount({ Type: "tmpfs", Target: "/run", TmpfsOptions: { SizeBytes: 65536, Mode: 0o1777 } }), {
+    type: "tmpfs", target: "/run", options: ["noexec", "nosuid", "nodev", "size=65536", "mode=1777"],
+  });
+  assert.throws(() => fromApiMount({ Type: "bind", Target: "/x" }), /field Source must not be empty/);
+  assert.throws(() => fromApiMount({ Type: "bind", Source: "rel", Target: "/x" }), /must be absolute/);
+  assert.throws(() => fromApiMount({ Type: "bind", Source: "/a", Target: "/x", BindOptions: { Propagation: "sideways" } }), /invalid propagation "sideways"/);
+  assert.throws(() => fromApiMount({ Type: "volume", Source: "x", Target: "/x", VolumeOptions: { DriverConfig: { Name: "nfs" } } }), /plugin "nfs" not found/);
+  assert.throws(() => fromApiMount({ Type: "tmpfs", Source: "x", Target: "/x" }), /Source must not be specified/);
+  assert.throws(() => fromApiMount({ Type: "npipe", Target: "/x" }), /mount type "npipe" is not supported/);
+  assert.throws(() => fromApiMount({ Type: "volume", Target: "" }), /field Target must not be empty/);
+  assert.deepEqual(fromApiMount({ Type: "volume", Source: "lab", Target: "/l", VolumeOptions: { Labels: { a: "b" } } }), {
+    type: "volume", source: "lab", target: "/l", readOnly: false, noCopy: false, labels: { a: "b" },
+  });
+  assert.deepEqual(fromTmpfsMap({ "/run": "size=1k", "/tmp": "" }).map((m) => m.type === "tmpfs" && m.options), [
+    ["noexec", "nosuid", "nodev", "size=1024"],
+    ["noexec", "nosuid", "nodev"],
+  ]);
+  const v = await service();
+  await v.resolveMounts(cid(), [fromApiMount({ Type: "volume", Source: "labelled", Target: "/l", VolumeOptions: { Labels: { team: "x" } } })]);
+  assert.deepEqual((await v.inspect("labelled")).labels, { team: "x" }, "volume labels apply when run creates the volume");
 });
