@@ -241,6 +241,7 @@ test("an invalid config.json is refused before anything is created, and the erro
     [(s) => (s.hooks = { prestart: [{ path: "relative/hook" }] }), /hooks\.prestart\[0\]\.path/],
     [(s) => (s.linux.resources.memory = { limit: "lots" }), /linux\.resources\.memory\.limit/],
     [(s) => (s.root.path = "missing-rootfs"), /root\.path/],
+    [(s) => (s.process.apparmorProfile = "docker-default"), /process\.apparmorProfile: AppArmor is not supported/],
   ];
   const b = bundle(["/bin/true"]);
   for (const [adjust, message] of cases) {

@@ -7,7 +7,7 @@
 #include "runtime/cli.h"
 
 enum { X_PROCESS = 1, X_TTY, X_CONSOLE, X_DETACH, X_PID_FILE, X_ENV, X_CWD, X_USER, X_GIDS, X_CAP, X_NNP, X_PRESERVE,
-       X_IGNORED };
+       X_LSM };
 
 static void push(char ***v, const char *s) {
   size_t n = strv_len(*v);
@@ -22,7 +22,7 @@ int cmd_exec(const struct runtime_ctx *ctx, struct cli_parser *p, gantry_error_t
       {"detach", 'd', false, X_DETACH},    {"pid-file", 0, true, X_PID_FILE},  {"env", 'e', true, X_ENV},
       {"cwd", 0, true, X_CWD},             {"user", 'u', true, X_USER},        {"additional-gids", 'g', true, X_GIDS},
       {"cap", 'c', true, X_CAP},           {"no-new-privs", 0, false, X_NNP},  {"preserve-fds", 0, true, X_PRESERVE},
-      {"process-label", 0, true, X_IGNORED}, {"apparmor", 0, true, X_IGNORED}, {NULL, 0, false, 0},
+      {"process-label", 0, true, X_LSM}, {"apparmor", 0, true, X_LSM}, {NULL, 0, false, 0},
   };
   struct exec_opts o = {0};
   cleanup_strv char **env = NULL, **caps = NULL;
@@ -50,6 +50,9 @@ int cmd_exec(const struct runtime_ctx *ctx, struct cli_parser *p, gantry_error_t
       case X_NNP: o.no_new_privs = cli_bool(val); break;
       case X_PRESERVE:
         if (cli_int(val, "--preserve-fds", &o.preserve_fds, err) < 0) return -1;
+        break;
+      case X_LSM:
+        if (*val) return gantry_error_set(err, 0, "exec: AppArmor and SELinux labels are not supported");
         break;
       default: break;
     }

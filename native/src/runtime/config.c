@@ -318,6 +318,16 @@ int config_parse_process(const struct json_value *v, const char *field, struct o
     if (parse_caps(x, fcaps, &p->caps, err) < 0) goto fail;
   }
   if (get_bool(v, field, "noNewPrivileges", &p->no_new_privileges, err) < 0) goto fail;
+  static const char *const lsm[][2] = {{"apparmorProfile", "AppArmor"}, {"selinuxLabel", "SELinux"}};
+  for (size_t i = 0; i < 2; i++) {
+    cleanup_free char *label = NULL;
+    if (get_string(v, field, lsm[i][0], false, &label, err) < 0) goto fail;
+    if (label && label[0]) {
+      cleanup_free char *f = child(field, lsm[i][0]);
+      field_error(err, f, "%s is not supported by gantry-runtime (remove \"%s\")", lsm[i][1], label);
+      goto fail;
+    }
+  }
   if (get_int64(v, field, "oomScoreAdj", false, &p->has_oom_score_adj, -1000, 1000, &i64, err) < 0) goto fail;
   p->oom_score_adj = (int)i64;
   struct json_value *rl;
