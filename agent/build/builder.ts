@@ -10,8 +10,8 @@ import { join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ImageService } from "../images/image-service";
-import { ImageNotFoundError } from "../images/errors";
-import { ImageReference } from "../images/reference";
+import { ImageError, ImageNotFoundError } from "../images/errors";
+import { ImageReference, ReferenceError } from "../images/reference";
 import type { ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../images/types";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
@@ -172,7 +172,9 @@ export class Builder {
     const usedArgs = new Set<string>();
     const fail = (ins: Instruction, e: unknown): never => {
       if (e instanceof CopyError) throw new BuildError(`${df.file}:${ins.line}: ${e.message}`);
-      if (e instanceof ExpansionError || e instanceof UserLookupError) throw new BuildError(`${df.file}:${ins.line}: ${ins.keyword}: ${e.message}`);
+      const userError =
+        e instanceof ExpansionError || e instanceof UserLookupError || e instanceof ReferenceError || (e instanceof ImageError && e.code !== "store");
+      if (userError) throw new BuildError(`${df.file}:${ins.line}: ${ins.keyword}: ${(e as Error).message}`);
       throw e;
     };
 
@@ -198,8 +200,10 @@ export class Builder {
         // ---- FROM
         step++;
         say(`Step ${step}/${total} : ${stage.from.original}\n`);
-        const fromName = expandWord(splitRaw(stage.from.rest, df.escape)[0], metaEnv, df.escape);
-        const base = await this.resolveFrom(fromName, stages, stage, results, req, out);
+        const base = await (async () => {
+          const fromName = expandWord(splitRaw(stage.from.rest, df.escape)[0], metaEnv, df.escape);
+          return this.resolveFrom(fromName, stages, stage, results, req, out);
+        })().catch((e) => fail(stage.from, e));
         const st: StageState = {
           base,
           cfg: clone(base.config.config ?? {}),

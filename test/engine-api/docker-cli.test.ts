@@ -272,6 +272,11 @@ describe("the Docker Engine API through the docker CLI", () => {
     assert.match(failed.stdout, /about to fail/);
     assert.match(failed.stderr, /The command '\/bin\/sh -c exit 7' returned a non-zero code: 7/);
 
+    writeFileSync(join(failing, "Dockerfile"), `# a comment\nFROM ${open.host}/no/such-image:1\n`);
+    const noBase = await docker(["build", "."], { cwd: failing });
+    assert.notEqual(noBase.code, 0);
+    assert.match(noBase.stdout + noBase.stderr, new RegExp(`Dockerfile:2: FROM: .*${open.host}/no/such-image`));
+
     writeFileSync(join(failing, "Dockerfile"), `FROM ${base}\nRUN true\nFORM scratch\n`);
     const syntax = await docker(["build", "."], { cwd: failing });
     assert.equal(syntax.code, 1);
