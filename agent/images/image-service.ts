@@ -24,6 +24,7 @@ import type {
   RemoveResult,
 } from "./types";
 import { ContentStore, type ImageRecord, type LayerRecord } from "../store/content-store";
+import type { Clock } from "../clock";
 import { chainIdOf } from "../store/digest";
 import { RegistryClient, insecureFromEnv } from "../registry/client";
 import { RegistryCredentials, registryKey } from "../registry/credentials";
@@ -163,7 +164,12 @@ export interface ImageServiceOptions {
   maxConcurrentUploads?: number;
   /** Allow device nodes in pulled layers (default false). */
   allowDevices?: boolean;
+  /** Time, for leases on imported layers (default: the system clock). */
+  clock?: Clock;
 }
+
+/** How long a layer imported for commit/build/load is kept from prune while no image uses it yet. */
+export const IMPORT_LEASE_MS = 10 * 60_000;
 
 const LAYER_TYPES = new Set<string>([
   MediaTypes.ociLayer,
@@ -241,7 +247,7 @@ export class GantryImageService implements ImageService {
 
   constructor(opts: ImageServiceOptions) {
     this.opts = opts;
-    this.store = new ContentStore(join(opts.root, "images"));
+    this.store = new ContentStore(join(opts.root, "images"), opts.clock);
     this.credentials = new RegistryCredentials(opts.root);
     this.ready = this.store.init();
   }
@@ -265,6 +271,10 @@ export class GantryImageService implements ImageService {
 
   async pull(refInput: string, opts: PullOptions = {}): Promise<PullResult> {
     await this.ready;
+    return this.store.gate.shared(() => this.pullNow(refInput, opts));
+  }
+
+  private async pullNow(refInput: string, opts: PullOptions): Promise<PullResult> {
     const ref = ImageReference.parse(refInput);
     const emit = throttled(opts.onProgress);
     const client = await this.client(ref.registry, opts.auth);
@@ -402,6 +412,10 @@ export class GantryImageService implements ImageService {
 
   async push(refInput: string, opts: PushOptions = {}): Promise<PushResult> {
     await this.ready;
+    return this.store.gate.shared(() => this.pushNow(refInput, opts));
+  }
+
+  private async pushNow(refInput: string, opts: PushOptions): Promise<PushResult> {
     const ref = ImageReference.parse(refInput);
     const id = await this.resolve(refInput);
     const rec = (await this.store.getImage(id))!;
@@ -658,12 +672,20 @@ export class GantryImageService implements ImageService {
     if (opts.parentChainId && !(await this.store.getLayer(opts.parentChainId))) {
       throw new ImageError("not_found", `parent layer ${opts.parentChainId} is not in the store`);
     }
-    const rec = await this.store.importLayer(tar, opts.parentChainId, opts.compression ?? "gzip", opts.allowDevices ?? false);
+    const rec = await this.store.gate.shared(() => this.store.importLayer(tar, opts.parentChainId, opts.compression ?? "gzip", opts.allowDevices ?? false));
+    // Not part of any image yet: kept from prune until createImage uses it (or IMPORT_LEASE_MS pass).
+    this.store.lease([rec.chainId, rec.blobDigest], IMPORT_LEASE_MS);
     return this.store.toLayerInfo(rec);
   }
 
   async createImage(opts: CreateImageOptions): Promise<ImageDetail> {
     await this.ready;
+    const detail = await this.store.gate.shared(() => this.createImageNow(opts));
+    this.store.release(detail.layers.flatMap((l) => [l.chainId, l.blobDigest]));
+    return detail;
+  }
+
+  private async createImageNow(opts: CreateImageOptions): Promise<ImageDetail> {
     let parent: string | null = null;
     const records: LayerRecord[] = [];
     for (const l of opts.layers) {

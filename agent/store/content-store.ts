@@ -17,7 +17,8 @@ import type { LayerInfo } from "../images/types";
 import { decompress, gzipStream } from "../layers/compression";
 import { unpackLayer } from "../layers/unpack";
 import { chainIdOf, digestHex, sha256File } from "./digest";
-import { processAlive, SingleFlight, withFileLock } from "./locks";
+import { ownerAlive, processAlive, SharedLock, SingleFlight, withFileLock } from "./locks";
+import { systemClock, type Clock } from "../clock";
 
 export interface LayerRecord {
   diffId: string;
@@ -89,9 +90,31 @@ export class ContentStore {
   private blobFlights = new SingleFlight<void>();
   private layerFlights = new SingleFlight<LayerRecord>();
   private indexQueue: Promise<unknown> = Promise.resolve();
+  /** Pulls, pushes and imports hold it shared; garbage collection holds it alone. */
+  readonly gate = new SharedLock();
+  /** Blobs and layers made but not yet part of an image (importLayer before createImage): kept until expiry. */
+  private leases = new Map<string, number>();
+  private readonly clock: Clock;
 
-  constructor(root: string) {
+  constructor(root: string, clock: Clock = systemClock) {
     this.root = root;
+    this.clock = clock;
+  }
+
+  /** Keeps `keys` (digests, ChainIDs) from garbage collection for `ms`, or until released. */
+  lease(keys: string[], ms: number) {
+    const until = this.clock.now() + ms;
+    for (const k of keys) this.leases.set(k, Math.max(until, this.leases.get(k) ?? 0));
+  }
+
+  release(keys: string[]) {
+    for (const k of keys) this.leases.delete(k);
+  }
+
+  private leased(): Set<string> {
+    const now = this.clock.now();
+    for (const [k, until] of this.leases) if (until <= now) this.leases.delete(k);
+    return new Set(this.leases.keys());
   }
 
   async init() {
@@ -392,9 +415,14 @@ export class ContentStore {
    * Removes blobs and layers no image record references and no holder keeps (`keepChainIds`: layers under
    * containers), plus temp files and dead partial downloads. Returns bytes freed.
    */
-  async collect(keepChainIds: Set<string>): Promise<number> {
-    const blobs = new Set<string>();
-    const layers = new Set<string>(keepChainIds);
+  collect(keepChainIds: Set<string>): Promise<number> {
+    return this.gate.exclusive(() => this.collectNow(keepChainIds));
+  }
+
+  private async collectNow(keepChainIds: Set<string>): Promise<number> {
+    const leased = this.leased();
+    const blobs = new Set<string>(leased);
+    const layers = new Set<string>([...keepChainIds, ...leased]);
     for (const img of await this.listImages()) {
       blobs.add(img.configDigest);
       blobs.add(img.manifestDigest);
@@ -422,6 +450,7 @@ export class ContentStore {
     }
     for (const f of await fsp.readdir(join(this.root, "blobs/sha256"))) {
       if (blobs.has(`sha256:${f}`)) continue;
+      if (f.endsWith(".tmp") && processAlive(Number(f.split(".")[1]))) continue; // being written right now
       const p = join(this.root, "blobs/sha256", f);
       freed += await duBytes(p);
       await fsp.rm(p, { force: true });
@@ -432,6 +461,21 @@ export class ContentStore {
       if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) continue;
       freed += await duBytes(join(this.root, "tmp", f));
       await fsp.rm(join(this.root, "tmp", f), { recursive: true, force: true });
+    }
+    // Partial downloads resume a later pull; one nobody holds and nobody touched for a day is abandoned.
+    for (const f of await fsp.readdir(join(this.root, "ingest"))) {
+      const p = join(this.root, "ingest", f);
+      if (f.endsWith(".lock")) {
+        if (!ownerAlive(await fsp.readFile(p, "utf8").catch(() => ""))) await fsp.rm(p, { force: true });
+        continue;
+      }
+      const lock = p.replace(/\.partial$/, ".lock");
+      if (await exists(lock)) continue;
+      const st = await fsp.stat(p).catch(() => null);
+      if (st && this.clock.now() - st.mtimeMs > 24 * 3600_000) {
+        freed += st.blocks * 512;
+        await fsp.rm(p, { force: true });
+      }
     }
     return freed;
   }

@@ -1,9 +1,10 @@
 // Two kinds of exclusion around one key (a digest, a ChainID):
 //   - in-process: callers asking for the same key share one promise (a pull and a concurrent pull of the same
 //     image download each blob once);
-//   - across processes: a lock file created with O_EXCL holding the owner's pid. A lock whose pid is gone (an
-//     agent killed mid-pull) is stale and taken over.
-import { promises as fsp, constants as FS } from "node:fs";
+//   - across processes: a lock file created with O_EXCL holding the owner's pid and its start time. A lock whose
+//     process is gone (an agent killed mid-pull; a pid reused after a reboot) is stale and taken over.
+// And one for the store as a whole: pulls, pushes and imports share it, garbage collection takes it alone.
+import { readFileSync, promises as fsp, constants as FS } from "node:fs";
 
 export class SingleFlight<T> {
   private inflight = new Map<string, Promise<T>>();
@@ -27,6 +28,65 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/** The process's start time in clock ticks since boot (/proc/PID/stat field 22), "" if unknown. */
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** "PID STARTTIME": who holds a lock, precisely enough to tell a reused pid apart. */
+export function lockOwner(pid = process.pid): string {
+  return `${pid} ${startTime(pid)}`;
+}
+
+/** Whether the owner written by lockOwner() is still that same running process. */
+export function ownerAlive(owner: string): boolean {
+  const [pidText, started] = owner.trim().split(" ");
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return false;
+  return !started || startTime(pid) === "" || startTime(pid) === started;
+}
+
+/** Many readers or one writer, in-process; writers wait for readers to drain and block new ones. */
+export class SharedLock {
+  private readers = 0;
+  private writer = false;
+  private waiting: (() => void)[] = [];
+
+  private wake() {
+    const w = this.waiting;
+    this.waiting = [];
+    for (const f of w) f();
+  }
+
+  async shared<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.writer) await new Promise<void>((r) => this.waiting.push(r));
+    this.readers++;
+    try {
+      return await fn();
+    } finally {
+      this.readers--;
+      this.wake();
+    }
+  }
+
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.writer) await new Promise<void>((r) => this.waiting.push(r));
+    this.writer = true;
+    try {
+      while (this.readers > 0) await new Promise<void>((r) => this.waiting.push(r));
+      return await fn();
+    } finally {
+      this.writer = false;
+      this.wake();
+    }
+  }
+}
+
 /**
  * Holds `path` as a lock file while `fn` runs. When another live process holds it, waits (polling, bounded by
  * `timeoutMs`) and re-checks `done()` first: if the other process finished the work, fn is not run again.
@@ -36,19 +96,19 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, done: 
   for (;;) {
     try {
       const fh = await fsp.open(path, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, 0o600);
-      await fh.writeFile(String(process.pid));
+      await fh.writeFile(lockOwner());
       await fh.close();
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number((await fsp.readFile(path, "utf8").catch(() => "")).trim());
-      if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) {
+      const owner = await fsp.readFile(path, "utf8").catch(() => "");
+      if (!ownerAlive(owner)) {
         await fsp.rm(path, { force: true });
         continue;
       }
       const finished = await done();
       if (finished !== null) return finished;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path} held by pid ${pid}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path} held by pid ${owner.split(" ")[0]}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

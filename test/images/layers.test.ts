@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { LayerError } from "../../agent/images/errors.ts";
 import { createImageEngine, type ImageEngine } from "../../agent/images/engine.ts";
-import type { GantryImageService } from "../../agent/images/image-service.ts";
+import { IMPORT_LEASE_MS, type GantryImageService } from "../../agent/images/image-service.ts";
 import { unpackLayer } from "../../agent/layers/unpack.ts";
 import { zstdCompress } from "../../agent/layers/compression.ts";
 import { readTar } from "../../agent/layers/tar.ts";
@@ -59,9 +59,20 @@ function listTree(dir: string): string[] {
   return out;
 }
 
-function engine(): ImageEngine {
+/** A test clock: real timers, a `now` the test moves forward. */
+function testClock() {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms: number) => (offset += ms),
+    setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+  };
+}
+
+function engine(clock = testClock()): ImageEngine {
   const root = tmp("gantry-root-");
-  const e = createImageEngine({ root });
+  const e = createImageEngine({ root, clock });
   cleanups.push(() => {
     for (const line of readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
       const mp = line.split(" ")[4];
@@ -293,7 +304,8 @@ test("whiteouts and opaque dirs become overlay form; the overlay of two layers s
 });
 
 test("prune removes unreferenced layers only; a container keeps its image and layers", async () => {
-  const { images, snapshots } = engine();
+  const clock = testClock();
+  const { images, snapshots } = engine(clock);
   const base = await images.importLayer(Readable.from([tarOf(busyboxEntries())]), { parentChainId: null });
   const mid = await images.importLayer(Readable.from([tarOf([{ name: "mid", type: "file", body: "m" }])]), { parentChainId: base.chainId });
   const other = await images.importLayer(Readable.from([tarOf([{ name: "other", type: "file", body: "o" }])]), { parentChainId: base.chainId });
@@ -307,8 +319,13 @@ test("prune removes unreferenced layers only; a container keeps its image and la
   assert.equal(refs.get(mid.chainId), 1);
   assert.equal(refs.get(orphan.chainId), 0);
 
-  // Nothing dangling yet except the orphan layer: prune frees it, keeps all three images.
+  // Nothing dangling yet. The orphan layer is leased (a commit or build may still create its image) ...
   let res = await images.prune();
+  assert.deepEqual(res.deleted, []);
+  assert.equal(existsSync(orphan.path), true, "a freshly imported layer survives prune");
+  // ... until the lease runs out: then prune frees it and keeps all three images.
+  clock.advance(IMPORT_LEASE_MS + 1000);
+  res = await images.prune();
   assert.deepEqual(res.deleted, []);
   assert.ok(res.spaceReclaimed > 0);
   assert.equal(existsSync(orphan.path), false);
