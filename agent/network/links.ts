@@ -41,6 +41,11 @@ export async function ensureBridge(name: string, gatewayCidr: string, alias: str
     }
   }
   await ip("link", "set", "dev", name, "alias", alias);
+  // Exactly the gateway address: an old one (the subnet was reconfigured) is removed.
+  const addrs = JSON.parse(await ip("-j", "-4", "addr", "show", "dev", name)) as { addr_info?: { local: string; prefixlen: number }[] }[];
+  for (const a of addrs[0]?.addr_info ?? []) {
+    if (`${a.local}/${a.prefixlen}` !== gatewayCidr) await ip("addr", "del", `${a.local}/${a.prefixlen}`, "dev", name);
+  }
   await ip("addr", "replace", gatewayCidr, "dev", name);
   await ip("link", "set", "dev", name, "up");
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, "1\n");

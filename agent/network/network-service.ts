@@ -9,7 +9,7 @@
 // orphaned (veths of containers that are gone, their addresses and rules, stray namespaces).
 //
 // How the container lifecycle wires it (agent/main.ts builds one instance):
-//   const networks = new NetworkService({ root: config.root, log });
+//   const networks = new NetworkService({ root: config.root, dnsUpstreams: "host", log });
 //   await networks.start({ containerExists: (id) => containers.has(id) });   // before re-adopting containers
 //   // create (per `--network`):
 //   //   bridge/user network: const netns = await networks.createNetns(id);  → OCI linux.namespaces {type:"network", path: netns}
@@ -176,8 +176,9 @@ export class NetworkService {
       await this.repairEndpoints(report);
       for (const net of this.networks.values()) {
         for (const ep of Object.values(net.endpoints)) {
-          if (!ep.ports.length) continue;
-          await this.ports.reserveAll(ep.ports).catch((e) => this.log(`cannot hold published ports of ${ep.containerId}: ${(e as Error).message}`));
+          const unheld = ep.ports.filter((b) => !this.ports.isHeld(b));
+          if (!unheld.length) continue;
+          await this.ports.reserveAll(unheld).catch((e) => this.log(`cannot hold published ports of ${ep.containerId}: ${(e as Error).message}`));
         }
       }
       this.firewall.recheckHooks();

@@ -5,6 +5,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { makeWorld, sh, shAsync, waitForOutput } from "./helpers";
+import { NetworkService } from "@/agent/network/network-service";
 
 const world = makeWorld("reconcile");
 after(() => world.cleanup());
@@ -128,5 +129,37 @@ test("restart: rules come back, live containers keep working, orphans are reaped
     } catch {
       /* reaped */
     }
+  }
+});
+
+test("the default network's subnet follows the configuration while nothing is attached to it", async () => {
+  const w = makeWorld("resubnet");
+  try {
+    await w.service.start({ containerExists: () => true });
+    const before = await w.service.inspect("bridge");
+    await w.service.close();
+    const [a, b] = w.options.defaultSubnet!.split(".");
+    const moved = new NetworkService({ ...w.options, defaultSubnet: `${a}.${b}.32.0/24` });
+    await moved.start({ containerExists: () => true });
+    const after = await moved.inspect("bridge");
+    assert.equal(after.id, before.id, "the same network");
+    assert.equal(after.subnet, `${a}.${b}.32.0/24`);
+    const addrs = sh("ip", "-4", "-o", "addr", "show", "dev", w.options.defaultBridge!).trim().split("\n");
+    assert.equal(addrs.length, 1, addrs.join("\n"));
+    assert.match(addrs[0], new RegExp(`inet ${a}\\.${b}\\.32\\.1/24`));
+
+    // With a container attached it stays as it is.
+    const ns = w.netns("pin");
+    await moved.attach(w.containerId(), ns.path, "bridge", { containerName: "pinned" });
+    await moved.close();
+    const logs: string[] = [];
+    const pinned = new NetworkService({ ...w.options, log: (m) => logs.push(m) });
+    await pinned.start({ containerExists: () => true });
+    assert.equal((await pinned.inspect("bridge")).subnet, `${a}.${b}.32.0/24`);
+    assert.ok(logs.some((l) => l.includes("containers are attached")), logs.join("\n"));
+    await pinned.uninstall();
+    await moved.uninstall();
+  } finally {
+    await w.cleanup();
   }
 });
