@@ -137,6 +137,44 @@ describe("the Docker Engine API through the docker CLI", () => {
     assert.match(info, new RegExp(`^linux [1-9][0-9]* ${join(work, "root")}$`));
   });
 
+  test("bad input is a 400 (or 404) naming the problem, never a 500", async () => {
+    const cases: [string, string, number, RegExp][] = [
+      ["POST", "/images/create?fromImage=Bad//Name", 400, /invalid reference "Bad\/\/Name"/],
+      ["POST", "/images/create", 400, /fromImage is required/],
+      ["POST", "/images/create?fromSrc=-", 400, /docker import.* not supported/],
+      ["POST", "/images/create?fromImage=busybox&platform=linux", 400, /invalid platform "linux"/],
+      ["GET", "/images/json?filters=%7Bbad", 400, /invalid filters/],
+      ["GET", "/images/json?filters=%7B%22color%22%3A%5B%22x%22%5D%7D", 400, /invalid filter 'color'/],
+      ["POST", "/build?buildargs=%7Bx", 400, /buildargs is not valid JSON/],
+      ["POST", "/build?version=2", 400, /BuildKit/],
+      ["POST", "/build?remote=https%3A%2F%2Fexample.com%2Frepo.git", 400, /remote build contexts/],
+      ["PUT", "/images/json", 404, /page not found/],
+      ["GET", "/images/get", 400, /at least one image/],
+      ["GET", "/images/nosuch:1/get", 404, /No such image: nosuch:1/],
+      ["GET", "/images/nosuch:1/history", 404, /No such image: nosuch:1/],
+      ["DELETE", "/images/nosuch:1", 404, /No such image: nosuch:1/],
+      ["POST", "/images/nosuch:1/tag?repo=x", 404, /No such image: nosuch:1/],
+      ["POST", "/images/prune?filters=%7B%22dangling%22%3A%5B%22maybe%22%5D%7D", 400, /dangling=maybe/],
+      ["POST", "/commit?container=abc", 501, /does not run containers yet/],
+    ];
+    for (const [method, path, status, re] of cases) {
+      const r = await raw(socket, method, path);
+      assert.equal(r.status, status, `${method} ${path}: ${r.body}`);
+      assert.match(JSON.parse(r.body).message, re, `${method} ${path}`);
+    }
+    const badAuth = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ socketPath: socket, method: "POST", path: "/auth", headers: { "content-type": "application/json" } }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end('{"username": 5}');
+    });
+    assert.equal(badAuth.status, 400);
+    assert.match(JSON.parse(badAuth.body).message, /username must be a string/);
+  });
+
   test("pull shows per-layer progress; images, tag, inspect, history and rmi", async () => {
     const pull = await ok(["pull", base]);
     assert.match(pull, /[0-9a-f]{12}: Pull complete/);
