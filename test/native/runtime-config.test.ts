@@ -372,3 +372,20 @@ test("linux.resources and cgroupsPath reach the container's cgroup", () => {
   assert.equal(dirs.trim(), "");
   execFileSync("sh", ["-c", `rmdir /sys/fs/cgroup/*/${parent} /sys/fs/cgroup/${parent} 2>/dev/null || true`]);
 });
+
+test("on a pure cgroup v2 host (cgroup2 mounted at /sys/fs/cgroup in a private mount namespace)", () => {
+  const h = harness();
+  const b = bundle(["/bin/sh", "-c", "tail -1 /proc/self/cgroup; grep ' /sys/fs/cgroup ' /proc/self/mounts | cut -d' ' -f1,3"], (s) => {
+    delete s.linux.resources; // this host's cgroup2 has no v1-bound controllers (memory, pids, ...) to limit
+    s.linux.namespaces.push({ type: "cgroup" });
+  });
+  const id = h.track(uniqueId("v2"));
+  const script =
+    'mount --make-rprivate / && umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup && ' +
+    '"$1" --root "$2" run -b "$3" "$4"; rc=$?; ls -d /sys/fs/cgroup/gantry/"$4" 2>/dev/null && echo left-behind; exit $rc';
+  const r = spawnSync("unshare", ["-m", "sh", "-c", script, "sh", h.bin, h.root, b.dir, id], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^0::\/$/m, "a cgroup namespace rooted at the container's v2 cgroup");
+  assert.match(r.stdout, /^cgroup2 cgroup2$/m);
+  assert.doesNotMatch(r.stdout, /left-behind/);
+});
