@@ -56,7 +56,9 @@ int state_load(const char *root, const char *id, struct container_state **out, g
   if (read_file(path, 64 << 20, &text, &len, err) < 0) {
     if ((*err)->status == ENOENT) {
       gantry_error_free(err);
-      return gantry_error_set(err, ENOENT, "container \"%s\" does not exist", id);
+      gantry_error_set(err, 0, "container \"%s\" does not exist", id);
+      (*err)->status = ENOENT; /* callers test for it (delete --force) */
+      return -1;
     }
     return -1;
   }
