@@ -914,17 +914,37 @@ export class NetworkService {
     };
   }
 
-  /** /etc/resolv.conf for the container: its networks' embedded DNS, or the host's resolvers (loopback ones dropped). */
-  async resolvConfFor(containerId: string): Promise<string> {
+  /**
+   * /etc/resolv.conf for the container: its networks' embedded DNS, or the host's resolvers (loopback ones dropped,
+   * as dockerd does). `--dns`, `--dns-search` and `--dns-option` replace the host's values; on a user-defined network
+   * the embedded server stays the nameserver (Docker's behaviour) and only search and options are taken.
+   */
+  async resolvConfFor(containerId: string, opts: { dns?: string[]; dnsSearch?: string[]; dnsOptions?: string[] } = {}): Promise<string> {
     validateContainerId(containerId);
+    for (const d of opts.dns ?? []) requireIPv4(d, "--dns server");
+    for (const d of opts.dnsSearch ?? []) if (!/^[a-zA-Z0-9.-]{1,253}$/.test(d)) throw badRequest(`invalid --dns-search domain "${d}"`);
+    for (const o of opts.dnsOptions ?? []) if (!/^[a-zA-Z0-9_:.-]{1,64}$/.test(o)) throw badRequest(`invalid --dns-option "${o}"`);
     const eps = this.endpointsOf(containerId);
     const hostText = await readFile(this.opts.hostResolvConf, "utf8").catch(() => "");
-    if (eps.some((e) => this.lookup(e.networkId).driver === "host")) return hostText;
-    if (this.opts.dns) {
+    const custom = Boolean(opts.dns?.length || opts.dnsSearch?.length || opts.dnsOptions?.length);
+    const isHost = eps.some((e) => this.lookup(e.networkId).driver === "host");
+    if (!isHost && this.opts.dns) {
       const gateways = eps.filter((e) => !this.lookup(e.networkId).builtin && this.dnsServers.has(e.networkId)).map((e) => e.gateway!);
-      if (gateways.length) return embeddedResolvConf(gateways);
+      if (gateways.length) return embeddedResolvConf(gateways, opts.dnsSearch ?? [], opts.dnsOptions ?? []);
     }
-    return filterHostResolvConf(hostText);
+    const base = isHost ? hostText : filterHostResolvConf(hostText);
+    if (!custom) return base;
+    const kept = base.split("\n").filter((line) => {
+      const key = /^\s*(\w+)/.exec(line)?.[1];
+      if (key === "nameserver" && opts.dns?.length) return false;
+      if ((key === "search" || key === "domain") && opts.dnsSearch?.length) return false;
+      if (key === "options" && opts.dnsOptions?.length) return false;
+      return line.trim() !== "";
+    });
+    for (const d of opts.dns ?? []) kept.push(`nameserver ${d}`);
+    if (opts.dnsSearch?.length) kept.push(`search ${opts.dnsSearch.join(" ")}`);
+    if (opts.dnsOptions?.length) kept.push(`options ${opts.dnsOptions.join(" ")}`);
+    return kept.join("\n") + "\n";
   }
 
   /** /etc/hosts for the container (Docker's layout), with its own address for its hostname; the host's for host networking. */

@@ -76,6 +76,12 @@ test("two containers on a user-defined network reach each other by address, name
   // Resolution through the resolv.conf the lifecycle would write (ip netns exec mounts /etc/netns/<ns>/resolv.conf).
   const resolv = await svc.resolvConfFor(idA);
   assert.match(resolv, new RegExp(`^nameserver ${network.gateway!.replace(/\./g, "\\.")}$`, "m"));
+  const tuned = await svc.resolvConfFor(idA, { dns: ["10.0.0.9"], dnsSearch: ["corp.test"], dnsOptions: ["ndots:2", "timeout:1"] });
+  assert.deepEqual(tuned.split("\n").filter((l) => l && !l.startsWith("#")), [
+    `nameserver ${network.gateway}`,
+    "search corp.test",
+    "options ndots:2 timeout:1",
+  ], "on a user network the embedded server stays the nameserver");
   mkdirSync(`/etc/netns/${a.name}`, { recursive: true });
   try {
     writeFileSync(`/etc/netns/${a.name}/resolv.conf`, resolv);
@@ -130,6 +136,12 @@ test("a published port answers on 127.0.0.1 and on the bridge address, and stops
     ],
   });
   const [pub, local] = ep.ports;
+  const hostResolv = sh("cat", "/etc/resolv.conf");
+  assert.ok(!/nameserver 127\./.test(await svc.resolvConfFor(id)), "no loopback resolver inside a namespace");
+  assert.equal((await svc.resolvConfFor(id)).match(/^nameserver .*/gm)?.join(), hostResolv.match(/^nameserver (?!127\.).*/gm)?.join());
+  const custom = await svc.resolvConfFor(id, { dns: ["10.0.0.9"], dnsSearch: ["corp.test"] });
+  assert.deepEqual(custom.match(/^(nameserver|search) .*/gm), ["nameserver 10.0.0.9", "search corp.test"]);
+  await assert.rejects(svc.resolvConfFor(id, { dns: ["dns.example"] }), /invalid --dns server/);
   assert.ok(pub.hostPort > 0 && local.hostPort > 0 && pub.hostPort !== local.hostPort, `ephemeral ports chosen: ${pub.hostPort}, ${local.hostPort}`);
   assert.deepEqual(svc.portsOf(id), ep.ports);
 
