@@ -2,7 +2,8 @@
 // blobs (verified, resumable), uploads with cross-repository mounts, and authentication (anonymous, Basic,
 // Bearer tokens). Plain http is used only for loopback addresses and registries listed in
 // GANTRY_INSECURE_REGISTRIES ("host:port,host2"); everything else is https.
-import { createWriteStream, promises as fsp } from "node:fs";
+import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
+import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { Readable, Transform } from "node:stream";
@@ -233,7 +234,8 @@ export class RegistryClient {
 
   /**
    * Downloads blob `desc` into `partialPath`, appending to what is already there (a Range request resumes an
-   * interrupted download). Retries broken connections. The caller verifies the digest of the whole file.
+   * interrupted download). Retries broken connections. Returns the sha256 digest of the whole file, hashed as it
+   * is written (a kept prefix is hashed from disk once); the caller compares it with the digest it wanted.
    */
   async downloadBlob(
     repository: string,
@@ -241,8 +243,19 @@ export class RegistryClient {
     partialPath: string,
     onProgress?: (done: number, total: number) => void,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<string> {
     let lastError: unknown = null;
+    let hash = createHash("sha256");
+    let hashed = -1; // bytes of the file `hash` covers; -1: none yet
+    const rehash = async (n: number) => {
+      hash = createHash("sha256");
+      hashed = 0;
+      if (n === 0) return;
+      for await (const c of createReadStream(partialPath, { start: 0, end: n - 1 })) {
+        hash.update(c as Buffer);
+        hashed += (c as Buffer).length;
+      }
+    };
     for (let attempt = 0; attempt <= this.retries; attempt++) {
       let offset = 0;
       try {
@@ -254,7 +267,10 @@ export class RegistryClient {
         await fsp.truncate(partialPath, 0);
         offset = 0;
       }
-      if (offset === desc.size && desc.size > 0) return;
+      if (offset === desc.size && desc.size > 0) {
+        if (hashed !== offset) await rehash(offset);
+        return `sha256:${hash.digest("hex")}`;
+      }
       const headers: Record<string, string> = {};
       if (offset > 0) headers.range = `bytes=${offset}-`;
       let res: Response;
@@ -279,18 +295,22 @@ export class RegistryClient {
       }
       if (res.status !== 200 && res.status !== 206) await this.fail(res, `downloading blob ${desc.digest}`);
       if (res.status === 200 && offset > 0) offset = 0; // the server ignored Range: start over
+      if (hashed !== offset) await rehash(offset);
       let done = offset;
       const counter = new Transform({
         transform(chunk: Buffer, _e, cb) {
           done += chunk.length;
           if (done > desc.size) return cb(new DigestMismatchError(desc.digest, "(more bytes than the descriptor's size)", `blob ${desc.digest}`));
+          hash.update(chunk);
+          hashed += chunk.length;
           onProgress?.(done, desc.size);
           cb(null, chunk);
         },
       });
       try {
         await pipeline(Readable.fromWeb(res.body as never), counter, createWriteStream(partialPath, { flags: offset > 0 ? "a" : "w", mode: 0o600 }));
-        if (done === desc.size) return;
+        if (done === desc.size) return `sha256:${hash.digest("hex")}`;
+        hashed = -1; // what reached the disk is unknown: hash the kept prefix again next time
         lastError = new RegistryError("registry", res.status, `download of ${desc.digest} ended after ${done} of ${desc.size} bytes`);
       } catch (e) {
         if (e instanceof DigestMismatchError) {
@@ -298,6 +318,7 @@ export class RegistryClient {
           throw e;
         }
         if (signal?.aborted) throw e;
+        hashed = -1;
         lastError = e;
       }
       await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));

@@ -160,7 +160,7 @@ export class ContentStore {
    * hold a prefix from an interrupted attempt, in this or a dead process); the result is then verified and
    * renamed into place. Concurrent callers — in this process or another — share one fetch.
    */
-  ingest(digest: string, fetch: (partialPath: string) => Promise<void>): Promise<void> {
+  ingest(digest: string, fetch: (partialPath: string) => Promise<string | void>): Promise<void> {
     const hex = digestHex(digest);
     return this.blobFlights.run(digest, async () => {
       if (await this.hasBlob(digest)) return;
@@ -169,17 +169,17 @@ export class ContentStore {
         async () => {
           const partial = this.partialPath(digest);
           const resumed = await exists(partial);
-          await fetch(partial);
-          let got = await sha256File(partial);
-          if (got.digest !== digest && resumed) {
+          // The fetcher may report the digest it hashed while writing; otherwise the file is read back.
+          const hashOf = async (reported: string | void) => reported || (await sha256File(partial)).digest;
+          let got = await hashOf(await fetch(partial));
+          if (got !== digest && resumed) {
             // The kept prefix came from an earlier attempt (another process, maybe killed): distrust it, start over.
             await fsp.rm(partial, { force: true });
-            await fetch(partial);
-            got = await sha256File(partial);
+            got = await hashOf(await fetch(partial));
           }
-          if (got.digest !== digest) {
+          if (got !== digest) {
             await fsp.rm(partial, { force: true });
-            throw new DigestMismatchError(digest, got.digest);
+            throw new DigestMismatchError(digest, got);
           }
           await fsp.chmod(partial, 0o644);
           await fsp.rename(partial, this.blobPath(digest));

@@ -2,7 +2,7 @@
 // a counting proxy in front where a test needs to tamper with, cut or count traffic. skopeo cross-checks pushes.
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -335,4 +335,21 @@ test("plain http only for loopback or hosts configured insecure", async () => {
   asked.length = 0;
   await assert.rejects(new RegistryClient("registry.example.com:5000", { fetch: recorder, insecure: ["registry.example.com:5000"] }).ping());
   assert.deepEqual(asked, ["https://registry.example.com:5000/v2/", "http://registry.example.com:5000/v2/"], "insecure: TLS first, then plain http");
+});
+
+test("a kept partial download that does not match is thrown away and fetched whole", async () => {
+  const img = await busyboxImage("bad-prefix");
+  const name = repo("bad-prefix");
+  await pushImage(open.host, name, "v1", img);
+  const p = await proxy(open.host);
+  const images = service();
+  const layer = img.layers[0];
+  // What a crashed earlier process might have left: the right length of prefix, the wrong bytes.
+  mkdirSync(join(images.store.root, "ingest"), { recursive: true });
+  writeFileSync(images.store.partialPath(layer.digest), randomBytes(1000));
+  const r = await images.pull(`${p.host}/${name}:v1`);
+  assert.equal(r.image.id, img.configDigest);
+  const gets = p.requests.filter((q) => q.method === "GET" && q.path.endsWith(`/blobs/${layer.digest}`));
+  assert.deepEqual(gets.map((g) => g.range), ["bytes=1000-", undefined]);
+  assert.deepEqual(await images.store.check(), []);
 });
