@@ -78,7 +78,7 @@ static int open_init(const struct container_state *st, gantry_error_t *err) {
   char s;
   if (fd < 0 || proc_stat(st->pid, &start, &s) < 0 || start != st->start_time || s == 'Z') {
     if (fd >= 0) close(fd);
-    return gantry_error_set(err, ESRCH, "container \"%s\" is not running", st->id);
+    return gantry_error_set(err, 0, "container \"%s\" is not running", st->id);
   }
   return fd;
 }
@@ -290,7 +290,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
 
   if (mkdir_p(ctx->root, 0700, err) < 0) goto out;
   if (mkdir(dir, 0700) < 0) {
-    if (errno == EEXIST) gantry_error_set(err, EEXIST, "container \"%s\" already exists", o->id);
+    if (errno == EEXIST) gantry_error_set(err, 0, "container \"%s\" already exists", o->id);
     else gantry_error_sys(err, "mkdir %s", dir);
     goto out;
   }
@@ -521,7 +521,7 @@ int container_kill(const struct runtime_ctx *ctx, const char *id, int sig, bool 
   if (state_load(ctx->root, id, &st, err) < 0) return -1;
   const char *status = state_status(st);
   if (strcmp(status, "stopped") == 0 && !all)
-    return gantry_error_set(err, ESRCH, "container \"%s\" is not running", id);
+    return gantry_error_set(err, 0, "container \"%s\" is not running", id);
   return signal_container(st, sig, all, err);
 }
 
@@ -552,7 +552,7 @@ int container_delete(const struct runtime_ctx *ctx, const char *id, bool force, 
       }
       if (signal_container(st, SIGKILL, !st->own_pidns, err) < 0) return -1;
       if (wait_pidfd(pidfd, 10000) < 0)
-        return gantry_error_set(err, ETIMEDOUT, "container \"%s\" did not exit after SIGKILL", id);
+        return gantry_error_set(err, 0, "container \"%s\" did not exit after SIGKILL", id);
     } else {
       gantry_error_free(err);
     }

@@ -50,7 +50,7 @@ static int run_one(const struct oci_hook *h, const char *kind, const char *state
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
       close(pidfd);
-      return gantry_error_set(err, ETIMEDOUT, "%s hook %s: timed out after %d s", kind, h->path, h->timeout);
+      return gantry_error_set(err, 0, "%s hook %s: timed out after %d s", kind, h->path, h->timeout);
     }
   }
   if (pidfd >= 0) close(pidfd);

@@ -54,7 +54,7 @@ int runtime_spec(const char *bundle, gantry_error_t *err) {
   cleanup_free char *path = xasprintf("%s/config.json", bundle ? bundle : ".");
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
-    if (errno == EEXIST) return gantry_error_set(err, EEXIST, "spec: %s already exists", path);
+    if (errno == EEXIST) return gantry_error_set(err, 0, "spec: %s already exists", path);
     return gantry_error_sys(err, "spec: create %s", path);
   }
   int r = write_all(fd, text, len) < 0 || write_all(fd, "\n", 1) < 0 ? -1 : 0;
