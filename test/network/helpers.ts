@@ -32,8 +32,11 @@ export interface World {
 export function makeWorld(name: string, extra: Partial<NetworkServiceOptions> = {}): World {
   const root = mkdtempSync(join(tmpdir(), `gantry-net-${name}-`));
   const tag = `${process.pid}`.slice(-5) + randomBytes(1).toString("hex");
-  // 10.100-199.x.x: clear of the defaults (10.88, 10.89) and of the agent tests' 10.213.x.
-  const second = randomInt(100, 200);
+  // 10.100-199.x.x: clear of the defaults (10.88, 10.89) and of the agent tests' 10.213.x; and of any /16 a route
+  // on this host already touches (another test process running at the same time).
+  const routes = sh("ip", "-4", "route", "show", "table", "all");
+  let second = randomInt(100, 200);
+  for (let i = 0; i < 100 && routes.includes(`10.${second}.`); i++) second = randomInt(100, 200);
   const options: NetworkServiceOptions = {
     root,
     defaultBridge: `gtb${tag}`,
