@@ -288,6 +288,22 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
   cleanup_free char *uid_map = idmap_text(cfg->uid_mappings, cfg->n_uid_mappings);
   cleanup_free char *gid_map = idmap_text(cfg->gid_mappings, cfg->n_gid_mappings);
 
+  if (o->run && !o->detach) {
+    /* Blocked from before the clone so no signal meant for the container is lost; the child unblocks. */
+    sigprocmask(SIG_BLOCK, &fwd, &old);
+    blocked = true;
+  } else {
+    /* A detached create is not interrupted half-way (leaving a process and a cgroup without state): a signal
+     * that arrives meanwhile takes effect once the container is fully created or fully undone. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGHUP);
+    sigaddset(&stop, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    blocked = true;
+  }
   if (mkdir_p(ctx->root, 0700, err) < 0) goto out;
   if (mkdir(dir, 0700) < 0) {
     if (errno == EEXIST) gantry_error_set(err, 0, "container \"%s\" already exists", o->id);
@@ -299,11 +315,6 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     gantry_error_sys(err, "socketpair");
     goto out;
-  }
-  if (o->run && !o->detach) {
-    /* Blocked from before the clone so no signal meant for the container is lost; the child unblocks. */
-    sigprocmask(SIG_BLOCK, &fwd, &old);
-    blocked = true;
   }
   struct init_args args = {
       .cfg = cfg,
