@@ -54,7 +54,8 @@ export async function decompress(source: Readable): Promise<{ stream: Readable; 
   const compression = detectCompression(head);
   if (compression === "none") return { stream: source, compression };
   if (compression === "gzip") {
-    const gunzip = createGunzip();
+    // Large output chunks: every chunk costs a trip through the tar reader's async iteration.
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     const out = new PassThrough();
     source.on("error", (e) => out.destroy(e));
     gunzip.on("error", (e) => out.destroy(new LayerError(`corrupt gzip stream: ${e.message}`)));
