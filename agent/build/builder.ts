@@ -15,11 +15,12 @@ import { ImageReference, ReferenceError } from "../images/reference";
 import type { ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../images/types";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
+import { applyConfigInstruction, CONFIG_INSTRUCTIONS, DEFAULT_SHELL, substitutionEnv } from "./config-instructions";
 import { baseFromImage, commitConfig, commitSnapshot, scratchBase, type BaseImage } from "./commit";
 import { copyMatches, CopyError, hashMatches, matchSources, mkdirInRoot, type Match, type SourceRoot } from "./copy";
 import { DockerfileError, parseDockerfile, splitRaw, type Instruction } from "./dockerfile";
 import { parseDockerignore, type IgnoreRule } from "./dockerignore";
-import { containerPath, resolveInRoot } from "./rootfs-path";
+import { resolveInRoot } from "./rootfs-path";
 import { runStep } from "./run-step";
 import { expandWord, expandWords, ExpansionError } from "./shell-words";
 import { lookupUser, UserLookupError } from "./users";
@@ -84,7 +85,6 @@ interface StageState {
   cmdSetHere: boolean;
 }
 
-const DEFAULT_SHELL = ["/bin/sh", "-c"];
 const DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v ?? {}));
@@ -351,22 +351,13 @@ export class Builder {
     },
   ) {
     const esc = c.df.escape;
-    const env = () => substitutionEnv(st);
+    const env = () => stageEnv(st);
     const meta = (text: string, apply: () => void) => this.metaStep(st, text, c.req, apply, c.say);
+    if (CONFIG_INSTRUCTIONS.has(ins.keyword)) {
+      const text = applyConfigInstruction(st, ins, env(), esc);
+      return meta(text, () => {});
+    }
     switch (ins.keyword) {
-      case "ENV": {
-        const pairs = keyValues(ins, env(), esc);
-        return meta(`ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(" ")}`, () => {
-          for (const [k, v] of pairs) setEnv(st.cfg, k, v);
-        });
-      }
-      case "LABEL": {
-        const pairs = keyValues(ins, env(), esc);
-        return meta(`LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(" ")}`, () => {
-          st.cfg.Labels = { ...(st.cfg.Labels ?? {}) };
-          for (const [k, v] of pairs) st.cfg.Labels[k] = v;
-        });
-      }
       case "ARG": {
         const names: string[] = [];
         for (const w of splitRaw(ins.rest, esc)) {
@@ -382,71 +373,6 @@ export class Builder {
         }
         // Values in scope are part of every later step's cache key, so a different --build-arg misses the cache.
         return meta(`ARG ${names.join(" ")}`, () => {});
-      }
-      case "WORKDIR": {
-        const dir = containerPath(expandWord(ins.rest, env(), esc), st.cfg.WorkingDir || "/");
-        return meta(`WORKDIR ${dir}`, () => {
-          st.cfg.WorkingDir = dir;
-        });
-      }
-      case "USER": {
-        const user = expandWord(ins.rest, env(), esc);
-        return meta(`USER ${user}`, () => {
-          st.cfg.User = user;
-        });
-      }
-      case "CMD":
-      case "ENTRYPOINT": {
-        const value = ins.json ?? (ins.rest ? [...st.shell, ins.rest] : []);
-        return meta(`${ins.keyword} ${JSON.stringify(value)}`, () => {
-          if (ins.keyword === "CMD") {
-            st.cfg.Cmd = value;
-            st.cmdSetHere = true;
-          } else {
-            st.cfg.Entrypoint = value.length ? value : null;
-            // An inherited CMD would be arguments to the old entrypoint: dropped, as Docker does.
-            if (!st.cmdSetHere) st.cfg.Cmd = null;
-          }
-        });
-      }
-      case "EXPOSE": {
-        const ports = expandWords(ins.rest, env(), esc).flatMap(parsePorts);
-        return meta(`EXPOSE ${ports.join(" ")}`, () => {
-          st.cfg.ExposedPorts = { ...(st.cfg.ExposedPorts ?? {}) };
-          for (const p of ports) st.cfg.ExposedPorts[p] = {};
-        });
-      }
-      case "VOLUME": {
-        const vols = ins.json ?? expandWords(ins.rest, env(), esc);
-        if (vols.some((v) => !v.trim())) throw new BuildError(`${c.df.file}:${ins.line}: VOLUME specified can not be an empty string`);
-        return meta(`VOLUME ${JSON.stringify(vols)}`, () => {
-          st.cfg.Volumes = { ...(st.cfg.Volumes ?? {}) };
-          for (const v of vols) st.cfg.Volumes[v] = {};
-        });
-      }
-      case "SHELL":
-        return meta(`SHELL ${JSON.stringify(ins.json)}`, () => {
-          st.shell = ins.json!;
-          st.cfg.Shell = ins.json!;
-        });
-      case "STOPSIGNAL": {
-        const sig = expandWord(ins.rest, env(), esc);
-        if (!/^(SIG[A-Z0-9+-]+|[0-9]+)$/.test(sig)) throw new BuildError(`${c.df.file}:${ins.line}: invalid signal: ${sig}`);
-        return meta(`STOPSIGNAL ${sig}`, () => {
-          st.cfg.StopSignal = sig;
-        });
-      }
-      case "HEALTHCHECK": {
-        const hc = healthcheck(ins);
-        return meta(`HEALTHCHECK ${JSON.stringify(hc)}`, () => {
-          st.cfg.Healthcheck = hc;
-        });
-      }
-      case "ONBUILD": {
-        const trigger = ins.rest.replace(/^(\S+)/, (k) => k.toUpperCase());
-        return meta(`ONBUILD ${trigger}`, () => {
-          st.cfg.OnBuild = [...((st.cfg.OnBuild as string[] | null | undefined) ?? []), trigger];
-        });
       }
       case "MAINTAINER":
         return meta(`MAINTAINER ${ins.rest}`, () => {
@@ -494,7 +420,7 @@ export class Builder {
 
   private async copy(ins: Instruction, st: StageState, c: Parameters<Builder["step"]>[2]) {
     const esc = c.df.escape;
-    const env = substitutionEnv(st);
+    const env = stageEnv(st);
     const words = ins.json ?? expandWords(ins.rest, env, esc);
     if (words.length < 2) throw new BuildError(`${c.df.file}:${ins.line}: ${ins.keyword} requires at least two arguments`);
     const dest = words.at(-1)!;
@@ -573,82 +499,8 @@ function cacheKey(parent: string | null, createdBy: string, st: StageState, cont
 }
 
 /** Variables for substitution: declared ARGs, overridden by the image's ENV. */
-function substitutionEnv(st: StageState): Map<string, string> {
-  const env = new Map(st.args);
-  for (const e of st.cfg.Env ?? []) {
-    const eq = e.indexOf("=");
-    env.set(eq < 0 ? e : e.slice(0, eq), eq < 0 ? "" : e.slice(eq + 1));
-  }
-  return env;
-}
-
-function setEnv(cfg: ImageRuntimeConfig, key: string, value: string) {
-  const list = (cfg.Env ?? []).filter((e) => e.split("=")[0] !== key);
-  list.push(`${key}=${value}`);
-  cfg.Env = list;
-}
-
-/** ENV/LABEL arguments: key=value pairs (or the legacy "ENV key value with spaces"), substituted. */
-function keyValues(ins: Instruction, env: Map<string, string>, esc: string): [string, string][] {
-  const words = splitRaw(ins.rest, esc);
-  if (!words[0].includes("=")) {
-    return [[expandWord(words[0], env, esc), expandWord(ins.rest.slice(ins.rest.indexOf(words[0]) + words[0].length).trim(), env, esc)]];
-  }
-  return words.map((w) => {
-    const eq = w.indexOf("=");
-    return [expandWord(w.slice(0, eq), env, esc), expandWord(w.slice(eq + 1), env, esc)];
-  });
-}
-
-/** EXPOSE arguments: 80, 80/tcp, 8000-8002/udp → "80/tcp" ... */
-function parsePorts(spec: string): string[] {
-  const m = /^([0-9]+)(?:-([0-9]+))?(?:\/(tcp|udp|sctp))?$/i.exec(spec);
-  if (!m) throw new ExpansionError(`invalid port "${spec}" (expected PORT[-END][/tcp|udp|sctp])`);
-  const start = Number(m[1]);
-  const end = m[2] ? Number(m[2]) : start;
-  if (start < 1 || end > 65535 || end < start) throw new ExpansionError(`invalid port range "${spec}"`);
-  const proto = (m[3] ?? "tcp").toLowerCase();
-  return Array.from({ length: end - start + 1 }, (_, i) => `${start + i}/${proto}`);
-}
-
-const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)$/;
-const UNIT_NS: Record<string, number> = { ns: 1, us: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-function healthcheck(ins: Instruction): Record<string, unknown> {
-  const words = splitRaw(ins.rest);
-  if (words[0].toUpperCase() === "NONE") return { Test: ["NONE"] };
-  const after = ins.rest.replace(/^\s*\S+\s*/, "");
-  let json: string[] | null = null;
-  if (after.startsWith("[")) {
-    try {
-      const parsed = JSON.parse(after);
-      if (Array.isArray(parsed) && parsed.every((x) => typeof x === "string")) json = parsed;
-    } catch {
-      /* shell form */
-    }
-  }
-  const hc: Record<string, unknown> = { Test: json ? ["CMD", ...json] : ["CMD-SHELL", after] };
-  const durations: [string, string][] = [["interval", "Interval"], ["timeout", "Timeout"], ["start-period", "StartPeriod"], ["start-interval", "StartInterval"]];
-  for (const [flag, field] of durations) {
-    const v = ins.flags.get(flag);
-    if (v === undefined) continue;
-    let ns = 0;
-    let rest = v;
-    while (rest) {
-      const m = /^([0-9]+(?:\.[0-9]+)?)(ns|us|ms|s|m|h)/.exec(rest);
-      if (!m) throw new ExpansionError(`HEALTHCHECK --${flag}=${v}: not a duration (e.g. 30s, 1m30s)`);
-      ns += Number(m[1]) * UNIT_NS[m[2]];
-      rest = rest.slice(m[0].length);
-    }
-    if (!DURATION.test(v) && !/^([0-9.]+(ns|us|ms|s|m|h))+$/.test(v)) throw new ExpansionError(`HEALTHCHECK --${flag}=${v}: not a duration`);
-    hc[field] = Math.round(ns);
-  }
-  const retries = ins.flags.get("retries");
-  if (retries !== undefined) {
-    if (!/^[0-9]+$/.test(retries)) throw new ExpansionError(`HEALTHCHECK --retries=${retries}: not a whole number`);
-    hc.Retries = Number(retries);
-  }
-  return hc;
+function stageEnv(st: StageState): Map<string, string> {
+  return substitutionEnv(st.cfg, st.args);
 }
 
 /** gzip, bzip2, xz or a plain tar (by its magic bytes): ADD extracts these. */

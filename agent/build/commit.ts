@@ -5,6 +5,9 @@
 import type { ImageService } from "../images/image-service";
 import type { ImageConfig, ImageDetail, ImageRuntimeConfig, LayerInfo } from "../images/types";
 import type { SnapshotService } from "../snapshots/types";
+import { applyConfigInstruction, DEFAULT_SHELL, substitutionEnv } from "./config-instructions";
+import { DockerfileError, parseInstructionLine } from "./dockerfile";
+import { ExpansionError } from "./shell-words";
 
 /** The image a step starts from: null id and no layers for FROM scratch. */
 export interface BaseImage {
@@ -85,5 +88,59 @@ export async function commitConfig(images: ImageService, base: BaseImage, opts: 
     layers: base.layers,
     tags: opts.tags,
     ...(base.id ? { parentId: base.id } : {}),
+  });
+}
+
+/** The instructions `docker commit --change` accepts (dockerd's list). */
+const COMMIT_CHANGES = new Set(["CMD", "ENTRYPOINT", "ENV", "EXPOSE", "HEALTHCHECK", "LABEL", "ONBUILD", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"]);
+
+export class CommitChangeError extends Error {}
+
+/** Applies `--change` lines ("CMD [\"sh\"]", "ENV A=b") to a copy of `config`; a bad line is a CommitChangeError naming it. */
+export function applyChanges(config: ImageRuntimeConfig, changes: string[]): ImageRuntimeConfig {
+  const target = { cfg: JSON.parse(JSON.stringify(config ?? {})) as ImageRuntimeConfig, shell: (config?.Shell as string[] | undefined) ?? DEFAULT_SHELL, cmdSetHere: false };
+  changes.forEach((text, i) => {
+    try {
+      const ins = parseInstructionLine(text, "change", i + 1);
+      if (!COMMIT_CHANGES.has(ins.keyword)) throw new CommitChangeError(`${ins.keyword} is not a valid change command (allowed: ${[...COMMIT_CHANGES].join(", ")})`);
+      applyConfigInstruction(target, ins, substitutionEnv(target.cfg), "\\");
+    } catch (e) {
+      if (e instanceof DockerfileError) throw new CommitChangeError(`change ${JSON.stringify(text)}: ${e.reason}`);
+      if (e instanceof ExpansionError) throw new CommitChangeError(`change ${JSON.stringify(text)}: ${e.message}`);
+      throw e;
+    }
+  });
+  return target.cfg;
+}
+
+export interface CommitContainerOptions {
+  changes?: string[];
+  comment?: string;
+  author?: string;
+  tags?: string[];
+  now?: Date;
+}
+
+/**
+ * `docker commit` for a container whose root filesystem is the snapshot `snapshotId`: its upper dir becomes a layer
+ * over the image it was made from, with `changes` applied to that image's config.
+ */
+export async function commitContainer(
+  deps: { images: ImageService; snapshots: SnapshotService },
+  snapshotId: string,
+  platform: { os: string; architecture: string },
+  opts: CommitContainerOptions = {},
+): Promise<ImageDetail> {
+  const snap = await deps.snapshots.get(snapshotId);
+  if (!snap) throw new CommitChangeError(`no such container filesystem: ${snapshotId}`);
+  const base = snap.imageId ? await baseFromImage(deps.images, snap.imageId) : scratchBase(platform);
+  const runtimeConfig = applyChanges(base.config.config ?? {}, opts.changes ?? []);
+  return commitSnapshot(deps, snapshotId, base, {
+    runtimeConfig,
+    createdBy: opts.changes?.length ? `commit --change ${opts.changes.join(" --change ")}` : "commit",
+    comment: opts.comment,
+    author: opts.author,
+    tags: opts.tags,
+    now: opts.now,
   });
 }

@@ -95,6 +95,12 @@ export function parseDockerfile(text: string, file = "Dockerfile"): Dockerfile {
   return { file, escape, instructions };
 }
 
+/** One instruction on its own (a `docker commit --change` line), checked like a Dockerfile line. */
+export function parseInstructionLine(text: string, file = "change", line = 1): Instruction {
+  if (!text.trim()) throw new DockerfileError(file, line, "the instruction is empty");
+  return parseInstruction(text.trim(), line, file);
+}
+
 function parseInstruction(text: string, line: number, file: string): Instruction {
   const m = /^(\S+)\s*([\s\S]*)$/.exec(text)!;
   const keyword = m[1].toUpperCase();
