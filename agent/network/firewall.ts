@@ -8,7 +8,8 @@
 //   nat    P               DNAT of published ports; jumped to from PREROUTING and OUTPUT for local destinations,
 //                          so a port answers on the host's addresses including 127.0.0.1 (as dockerd with its
 //                          userland proxy off: route_localnet=1 on the bridge + MASQUERADE of 127.0.0.0/8 sources)
-//   nat    P-POSTROUTING   outbound MASQUERADE per subnet, loopback and hairpin MASQUERADE
+//   nat    P-POSTROUTING   outbound MASQUERADE per subnet; MASQUERADE of 127.0.0.0/8 sources and of DNATed
+//                          connections from the bridge's own subnet (hairpin)
 //   filter P-FORWARD       accept bridge traffic (works with a FORWARD policy of DROP), isolate networks from each other
 //   filter P-ISOLATE       drops traffic leaving one Gantry bridge for another
 //   filter P-INPUT         lets containers reach their network's DNS server on the gateway
@@ -46,6 +47,9 @@ export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { 
     const note = comment(`net ${n.name}`);
     if (!n.internal) nat.push(`-A ${c.postrouting} -s ${n.subnet} ! -o ${br} ${note} -j MASQUERADE`);
     nat.push(`-A ${c.postrouting} -s 127.0.0.0/8 -o ${br} ${note} -j MASQUERADE`);
+    // Hairpin: a container reaching a published port (its own or a neighbour's) through a host address is DNATed
+    // back onto its own bridge; without this the answer would go to it directly, from an address it never asked.
+    if (!n.internal) nat.push(`-A ${c.postrouting} -s ${n.subnet} -o ${br} -m conntrack --ctstate DNAT ${note} -j MASQUERADE`);
     if (opts.dns && !n.builtin) {
       filter.push(`-A ${c.input} -i ${br} -d ${n.gateway}/32 -p udp -m udp --dport 53 ${note} -j ACCEPT`);
     }
@@ -58,11 +62,8 @@ export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { 
         nat.push(
           `-A ${c.dnat} ${dst}-p ${p.protocol} -m ${p.protocol} --dport ${p.hostPort} ${note} -j DNAT --to-destination ${ep.ipv4}:${p.containerPort}`,
         );
-        nat.push(
-          `-A ${c.postrouting} -s ${ep.ipv4}/32 -d ${ep.ipv4}/32 -p ${p.protocol} -m ${p.protocol} --dport ${p.containerPort} ${note} -j MASQUERADE`,
-        );
         filter.push(
-          `-A ${c.forward} -d ${ep.ipv4}/32 ! -i ${br} -o ${br} -p ${p.protocol} -m ${p.protocol} --dport ${p.containerPort} ${note} -j ACCEPT`,
+          `-A ${c.forward} -d ${ep.ipv4}/32 -o ${br} -p ${p.protocol} -m ${p.protocol} --dport ${p.containerPort} ${note} -j ACCEPT`,
         );
       }
     }

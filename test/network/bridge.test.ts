@@ -159,8 +159,19 @@ test("a published port answers on 127.0.0.1 and on the bridge address, and stops
   assert.equal(await connectAndRead("127.0.0.1", local.hostPort), "hello from 8081");
   await assert.rejects(connectAndRead(bridge, local.hostPort), "a port published on 127.0.0.1 is not reachable on other addresses");
 
+  // Hairpin: a neighbour on the same bridge reaches the published port through the bridge address.
+  const neighbour = world.netns("neighbour");
+  const nId = world.containerId();
+  await svc.attach(nId, neighbour.path, "bridge", { containerName: "neighbour" });
+  const viaHost = await shAsync("ip", "netns", "exec", neighbour.name, process.execPath, "-e", `
+    const s = require("node:net").connect(${pub.hostPort}, "${bridge}");
+    let d = ""; s.on("data", (x) => (d += x)); s.on("end", () => console.log(d));
+    s.setTimeout(5000, () => { console.log("timeout"); process.exit(1); });`);
+  assert.equal(viaHost.trim(), "hello from 8080");
+  await svc.detach(nId, "bridge");
+
   const rules = await svc.listedRules();
-  const dnat = rules.nat.filter((r) => r.includes("DNAT"));
+  const dnat = rules.nat.filter((r) => r.includes("-j DNAT"));
   assert.equal(dnat.length, 2, dnat.join("\n"));
   assert.ok(dnat.some((r) => r.includes(`--dport ${pub.hostPort}`) && r.includes(`--to-destination ${ep.ipv4}:8080`)));
   assert.ok(dnat.some((r) => r.includes("-d 127.0.0.1/32") && r.includes(`--dport ${local.hostPort}`)));
@@ -181,7 +192,7 @@ test("a published port answers on 127.0.0.1 and on the bridge address, and stops
 
   await svc.detach(id, "bridge");
   const after = await svc.listedRules();
-  assert.equal(after.nat.filter((r) => r.includes("DNAT")).length, 0, "detach removed the DNAT rules");
+  assert.equal(after.nat.filter((r) => r.includes("-j DNAT")).length, 0, "detach removed the DNAT rules");
   await assert.rejects(connectAndRead("127.0.0.1", pub.hostPort));
   server.kill();
 });

@@ -77,7 +77,7 @@ test("restart: rules come back, live containers keep working, orphans are reaped
     assert.ok(linkExists(foreign), "an unlabelled veth was left alone");
     assert.ok(linkExists(kept.hostVeth!));
     const rules = await second.listedRules();
-    const dnat = rules.nat.filter((r) => r.includes("DNAT"));
+    const dnat = rules.nat.filter((r) => r.includes("-j DNAT"));
     assert.equal(dnat.length, 1, dnat.join("\n"));
     assert.ok(dnat[0].includes(`--to-destination ${kept.ipv4}:7000`));
     const inspected = await second.inspect("rnet");

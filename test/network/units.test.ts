@@ -115,6 +115,7 @@ test("rules: NAT, DNAT per published port, isolation between bridges, internal n
   const r = desiredRules([a, b], "GX", { dns: true });
   assert.ok(r.nat.includes(`-A GX -d 127.0.0.1/32 -p tcp -m tcp --dport 8080 -m comment --comment "ctr cccccccccccc 8080/tcp" -j DNAT --to-destination 10.89.3.2:80`));
   assert.ok(r.nat.some((l) => l.startsWith("-A GX-POSTROUTING -s 10.89.3.0/24 ! -o gtr-aaaaaaaaaaa") && l.endsWith("MASQUERADE")));
+  assert.ok(r.nat.some((l) => l.startsWith("-A GX-POSTROUTING -s 10.89.3.0/24 -o gtr-aaaaaaaaaaa -m conntrack --ctstate DNAT")), "hairpin");
   assert.ok(!r.nat.some((l) => l.includes("-s 10.89.4.0/24")), "an internal network has no outbound NAT");
   assert.ok(r.filter.includes(`-A GX-ISOLATE -o gtr-bbbbbbbbbbb -m comment --comment "net back" -j DROP`));
   assert.ok(r.filter.some((l) => l.startsWith("-A GX-FORWARD -i gtr-bbbbbbbbbbb ! -o gtr-bbbbbbbbbbb") && l.endsWith("DROP")));
