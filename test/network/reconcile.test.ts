@@ -49,6 +49,10 @@ test("restart: rules come back, live containers keep working, orphans are reaped
   const ghost = `gvghost${process.pid % 10000}`;
   sh("ip", "link", "add", ghost, "type", "veth", "peer", "name", `${ghost}p`);
   sh("ip", "link", "set", "dev", ghost, "alias", `gantry:${first.instance}:veth:ghost`, "master", rnet.bridge!);
+  // A labelled bridge whose network record is gone (a crash in the middle of `network rm`).
+  const ghostBridge = `gtrghost${process.pid % 10000}`;
+  sh("ip", "link", "add", ghostBridge, "type", "bridge");
+  sh("ip", "link", "set", "dev", ghostBridge, "alias", `gantry:${first.instance}:bridge:${"0".repeat(64)}`);
   // Someone else's veth (no label) is none of our business.
   const foreign = `gvfor${process.pid % 10000}`;
   sh("ip", "link", "add", foreign, "type", "veth", "peer", "name", `${foreign}p`);
@@ -68,7 +72,8 @@ test("restart: rules come back, live containers keep working, orphans are reaped
     const second = world.restart();
     const report = await second.start({ containerExists: (id) => id !== goneId });
     assert.deepEqual(report.endpoints, [`${goneId}@rnet`]);
-    assert.deepEqual(report.links, [ghost]);
+    assert.deepEqual(report.links.sort(), [ghost, ghostBridge].sort());
+    assert.ok(!linkExists(ghostBridge), "the orphaned bridge was reaped");
     assert.deepEqual(report.namespaces, [strayNs.split("/").pop()]);
 
     assert.equal(await readFrom(kept.ports[0].hostPort), "still here", "the kept container's rule was recreated");
@@ -124,10 +129,12 @@ test("restart: rules come back, live containers keep working, orphans are reaped
     } catch {
       /* gone */
     }
-    try {
-      sh("ip", "link", "del", ghost);
-    } catch {
-      /* reaped */
+    for (const l of [ghost, ghostBridge]) {
+      try {
+        sh("ip", "link", "del", l);
+      } catch {
+        /* reaped */
+      }
     }
   }
 });
