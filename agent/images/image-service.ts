@@ -279,7 +279,8 @@ export class GantryImageService implements ImageService {
     const emit = throttled(opts.onProgress);
     const client = await this.client(ref.registry, opts.auth);
     const repo = ref.repository;
-    emit({ status: `Pulling from ${ref.registry === "docker.io" ? repo : ref.familiarName}`, id: ref.tag ?? ref.digest ?? "latest" });
+    // Docker's first line names the repository path without the registry: "latest: Pulling from library/busybox".
+    emit({ status: `Pulling from ${repo}`, id: ref.tag ?? ref.digest ?? "latest" });
 
     let fetched = await client.getManifest(repo, ref.manifestReference);
     let indexDigest: string | undefined;
