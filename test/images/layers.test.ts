@@ -138,6 +138,30 @@ test("hostile archives are refused with a clear error and nothing appears outsid
   assert.equal(existsSync("/tmp/gantry-pwned"), false);
 });
 
+test("a later entry replaces a symlink (or a hardlink to one) instead of writing through it", async () => {
+  const s = sandbox();
+  await unpackLayer(
+    Readable.from([
+      tarOf([
+        { name: "s", type: "symlink", linkname: "../outside/secret" },
+        { name: "h", type: "hardlink", linkname: "s" },
+        { name: "h", type: "file", body: "replaced h\n" },
+        { name: "s", type: "file", body: "replaced s\n" },
+        { name: "d", type: "symlink", linkname: "../outside" },
+        { name: "d/", type: "directory", mode: 0o755 },
+        { name: "d/inside", type: "file", body: "inside\n" },
+      ]),
+    ]),
+    s.root,
+  );
+  assert.equal(readFileSync(join(s.outside, "secret"), "utf8"), "untouched\n");
+  assert.deepEqual(readdirSync(s.outside), ["secret"]);
+  assert.equal(readFileSync(join(s.root, "h"), "utf8"), "replaced h\n");
+  assert.equal(readFileSync(join(s.root, "s"), "utf8"), "replaced s\n");
+  assert.ok(lstatSync(join(s.root, "d")).isDirectory(), "the symlink d was replaced by a real directory");
+  assert.equal(readFileSync(join(s.root, "d/inside"), "utf8"), "inside\n");
+});
+
 test("corrupt, truncated and non-tar input is refused with a clear error", async () => {
   const good = tarOf([{ name: "big", type: "file", body: Buffer.alloc(4096, 7) }, { name: "after", type: "file", body: "x" }]);
   const cases: [string, Buffer, RegExp][] = [
