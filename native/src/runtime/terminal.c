@@ -116,7 +116,15 @@ int pty_proxy(int master, int sigfd, int (*on_signal)(void *arg, int signo), voi
           struct winsize ws;
           if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
         }
-        if ((result = on_signal(arg, (int)si.ssi_signo)) != 0) break;
+        if ((result = on_signal(arg, (int)si.ssi_signo)) != 0) {
+          /* The process is gone; what it wrote may still be on its way through the pty. Read until the pty
+           * hangs up (EIO: no slave left), or until it stays quiet for 200 ms (a leftover holds the slave). */
+          struct pollfd q = {master, POLLIN, 0};
+          ssize_t n;
+          while (poll(&q, 1, 200) > 0 && (n = read(master, buf, sizeof(buf))) > 0)
+            if (write_all(1, buf, (size_t)n) < 0) break;
+          break;
+        }
       }
     }
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
