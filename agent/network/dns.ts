@@ -22,8 +22,12 @@ export interface Question {
   klass: number;
 }
 
-/** A lookup over the engine's state. `records` null: no such name (NXDOMAIN); []: the name exists without this type. */
-export type Resolver = (q: { name: string; type: number; asker: string }) => { a?: string[]; ptr?: string[] } | null;
+/**
+ * A lookup over the engine's state: records for the name ({} when it exists without this type: NODATA); null when
+ * the engine does not know it (NXDOMAIN, or forwarded when upstreams are configured); "nxdomain" when the engine
+ * knows it does not exist and no upstream should be asked.
+ */
+export type Resolver = (q: { name: string; type: number; asker: string }) => { a?: string[]; ptr?: string[] } | null | "nxdomain";
 
 export interface ParsedQuery {
   id: number;
@@ -103,6 +107,7 @@ export function answer(msg: Buffer, asker: string, resolve: Resolver, opts: { fo
   const opcode = (query.flags >> 11) & 0xf;
   if (opcode !== 0 || query.question.klass !== CLASS_IN) return buildResponse(query, RCODE_NOTIMP, []);
   const found = resolve({ name: query.question.name, type: query.question.type, asker });
+  if (found === "nxdomain") return buildResponse(query, RCODE_NXDOMAIN, []);
   if (!found) return opts.forwardUnknown ? FORWARD : buildResponse(query, RCODE_NXDOMAIN, []);
   const answers: { type: number; data: Buffer }[] = [];
   if (query.question.type === TYPE_A) {

@@ -54,7 +54,8 @@ export interface NetworkServiceOptions {
   dns?: boolean;
   dnsPort?: number;
   /**
-   * Where the embedded DNS forwards names that are not containers: "host" (the nameservers of the host's
+   * Where the embedded DNS forwards names that are not containers — only names with a dot (a single label can
+   * only be a container) and reverse lookups outside Gantry's subnets: "host" (the nameservers of the host's
    * resolv.conf — asked from the root namespace, so a loopback resolver works too), a list ("10.0.0.2",
    * "127.0.0.1:5353"), or none (the default: unknown names are NXDOMAIN, nothing leaves the host). A production
    * agent should pass "host" so containers on user networks can resolve outside names, as with Docker.
@@ -897,11 +898,14 @@ export class NetworkService {
       const q = name.replace(/\.$/, "").toLowerCase();
       let scope = [...this.networks.values()].filter((n) => !n.builtin && Object.values(n.endpoints).some((e) => e.ipv4 === asker));
       if (scope.length === 0) scope = [this.networks.get(serverNetId)].filter((n): n is NetworkRecord => Boolean(n));
+      // A single-label name can only be a container: never asked upstream. Nor can an address of Gantry's subnets.
+      const local = !q.includes(".");
       if (type === TYPE_PTR) {
         const addr = reverseName(q);
         if (!addr) return null;
         for (const n of scope) for (const e of Object.values(n.endpoints)) if (e.ipv4 === addr) return { ptr: [`${e.containerName}.${n.name}`] };
-        return null;
+        const ours = [...this.networks.values()].some((n) => n.subnet && contains(parseSubnet(n.subnet), parseIPv4(addr) ?? -1));
+        return ours ? "nxdomain" : null;
       }
       const addrs: string[] = [];
       for (const n of scope) {
@@ -909,7 +913,7 @@ export class NetworkService {
           if (e.ipv4 && dnsNamesOf(e).some((d) => d.toLowerCase() === q)) addrs.push(e.ipv4);
         }
       }
-      if (addrs.length === 0) return null;
+      if (addrs.length === 0) return local ? "nxdomain" : null;
       return type === TYPE_A ? { a: [...new Set(addrs)] } : {};
     };
   }

@@ -51,7 +51,11 @@ test("unknown names are forwarded to the upstream; container names are answered 
   const local = await shAsync("ip", "netns", "exec", ns.name, "busybox", "nslookup", "-type=a", "local-one", net.gateway!);
   assert.match(local, new RegExp(`Address: ${ep.ipv4!.replace(/\./g, "\\.")}`));
   assert.ok(upstream.seen.includes("example.test/1"), upstream.seen.join(","));
-  assert.ok(!upstream.seen.some((q) => q.startsWith("local-one")), "container names never leave the engine");
+  await assert.rejects(
+    shAsync("ip", "netns", "exec", ns.name, "busybox", "nslookup", "-type=a", "typo-container", net.gateway!),
+    (e: Error & { stdout?: string }) => /NXDOMAIN/.test(`${e.stdout}`),
+  );
+  assert.ok(!upstream.seen.some((q) => q.startsWith("local-one") || q.startsWith("typo-container")), `container names, known or not, never leave the engine: ${upstream.seen}`);
   await svc.close();
 });
 

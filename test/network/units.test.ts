@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parsePublishSpec, validatePortBinding } from "@/agent/network/ports";
 import { parseSubnet, parseIPv4, formatIPv4, overlaps } from "@/agent/network/ipv4";
-import { answer, parseQuery, TYPE_A, TYPE_AAAA, TYPE_PTR } from "@/agent/network/dns";
+import { answer, FORWARD, parseQuery, TYPE_A, TYPE_AAAA, TYPE_PTR } from "@/agent/network/dns";
 import { desiredRules } from "@/agent/network/firewall";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "@/agent/network/container-files";
 import type { NetworkRecord } from "@/agent/network/types";
@@ -89,6 +89,10 @@ test("DNS: A answers, NODATA for AAAA of a known name, NXDOMAIN, PTR, malformed 
   const ptr = answer(query("2.0.89.10.in-addr.arpa", TYPE_PTR), "x", resolve)!;
   assert.equal(ptr.readUInt16BE(6), 1);
   assert.ok(ptr.includes(Buffer.from("\x03web\x06appnet\x00", "latin1")));
+
+  assert.equal(answer(query("nothing.example", TYPE_A), "x", resolve, { forwardUnknown: true }), FORWARD, "unknown: forwarded when allowed");
+  const sure = answer(query("typo", TYPE_A), "x", () => "nxdomain", { forwardUnknown: true });
+  assert.ok(sure !== FORWARD && sure !== null && (sure.readUInt16BE(2) & 0xf) === 3, "a name known not to exist is never forwarded");
 
   assert.equal(answer(Buffer.from([1, 2, 3]), "x", resolve), null, "too short: dropped");
   const truncated = query("web", TYPE_A).subarray(0, 16);
