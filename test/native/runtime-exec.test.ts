@@ -2,7 +2,7 @@
 import { test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, defaultSpec, runtimeHarness, REPO_ROOT, type RuntimeHarness, type Bundle } from "../support/bundle.ts";
@@ -198,4 +198,18 @@ test("run in the foreground with a terminal and no console socket proxies the pt
   assert.match(r.stdout, /got=typed/);
   const detached = h.run(["run", "-d", "-b", b.dir, uniqueId("dtty")]);
   assert.match(detached.stderr, /needs --console-socket/);
+});
+
+test("exec enters a container's user namespace too", () => {
+  const h = harness();
+  chmodSync(bundle(["/bin/true"]).dir, 0o755); // reachable by the namespace's root, an unprivileged uid on the host
+  const id = sleeper(h, (s) => {
+    s.linux.namespaces.push({ type: "user" });
+    s.linux.uidMappings = [{ containerID: 0, hostID: 400000, size: 65536 }];
+    s.linux.gidMappings = [{ containerID: 0, hostID: 400000, size: 65536 }];
+  });
+  const out = h.ok(["exec", "--user", "7:7", id, "/bin/sh", "-c", "id -u; id -g; cat /proc/self/uid_map"]);
+  assert.deepEqual(out.trim().split("\n").map((l) => l.trim().split(/\s+/).join(" ")), ["7", "7", "0 400000 65536"]);
+  const pid = Number(h.ok(["exec", id, "/bin/sh", "-c", "echo $$"]).trim());
+  assert.ok(pid > 1);
 });
