@@ -12,6 +12,7 @@ import { AgentLink, LinkRefused } from "./link";
 import { agentVersion } from "./version";
 import { createImageEngine } from "./images/engine";
 import { startEngineApi } from "./docker-api/index";
+import { startContainerEngine } from "./containers/engine";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -44,7 +45,8 @@ async function main() {
 
   // The Docker-compatible Engine API over the image engine, standalone or connected (its socket goes when we exit).
   const engine = createImageEngine({ root: config.root });
-  await startEngineApi({ ...engine, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log }).catch(
+  const containerEngine = await startContainerEngine({ ...engine, root: config.root, runtime: config.engineBinary, log });
+  await startEngineApi({ ...engine, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log, extraRoutes: containerEngine.routes }).catch(
     (e) => fail(`cannot serve the Docker API on ${config.dockerSocket}: ${(e as Error).message}`, 1),
   );
 

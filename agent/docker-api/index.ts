@@ -12,7 +12,7 @@ import { archiveRoutes } from "./archive";
 import { buildRoutes } from "./build";
 import { ApiError } from "./errors";
 import { imageRoutes } from "./images";
-import { route, SocketInUseError, startDockerApi, type DockerApiServer } from "./server";
+import { route, SocketInUseError, startDockerApi, type DockerApiServer, type Route } from "./server";
 import { goArch, systemRoutes } from "./system";
 
 const run = promisify(execFile);
@@ -25,6 +25,8 @@ export interface EngineApiDeps {
   images: ImageService;
   snapshots: SnapshotService;
   log: (msg: string) => void;
+  /** Routes of the container engine (containers, exec, events, networks, volumes); matched before the ones here. */
+  extraRoutes?: Route[];
 }
 
 /** Serves the API; null (with a log line) when another live process already serves that socket. */
@@ -41,6 +43,7 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
     log: deps.log,
   });
   const routes = [
+    ...(deps.extraRoutes ?? []),
     ...systemRoutes({
       root: deps.root,
       engineBinary: deps.engineBinary,

@@ -2,11 +2,12 @@
 // bare; a version outside [MIN_API_VERSION, MAX_API_VERSION] is refused the way dockerd refuses it, and /_ping's
 // Api-Version header is what makes a newer docker CLI drop to our version. Each route is a method, a path pattern and a
 // handler; every thrown error becomes {"message"} with its status in one place (errors.ts).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, ServerResponse, type IncomingMessage, type Server } from "node:http";
 import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { dirname } from "node:path";
 import { toApiError } from "./errors";
+import { UPGRADE_HEAD } from "./hijack";
 import { sendJson, type Ctx } from "./http";
 
 export const MAX_API_VERSION = "1.43";
@@ -49,6 +50,15 @@ export interface DockerApiServer {
 export async function startDockerApi(opts: { socketPath: string; routes: Route[]; log: (msg: string) => void }): Promise<DockerApiServer> {
   const { socketPath, routes, log } = opts;
   const server = createServer({ keepAlive: true }, (req, res) => {
+    void dispatch(req, res, routes, log);
+  });
+  // Attach and exec start ask for `Connection: Upgrade`: the same routes answer them, over the raw socket (hijack.ts).
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    (req as unknown as Record<symbol, Buffer>)[UPGRADE_HEAD] = head;
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    res.on("finish", () => socket.end());
+    socket.on("error", () => {});
     void dispatch(req, res, routes, log);
   });
   // Builds and pulls stream for minutes; no request timeout applies to them.

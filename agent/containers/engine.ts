@@ -1,0 +1,70 @@
+// The container engine's composition: the event bus, the network and volume engines (started first, told which
+// containers exist so they reap only what is orphaned), the container lifecycle (re-adopting running containers),
+// exec, and the Engine API routes over them. agent/main.ts calls this once.
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { EventBus } from "../events";
+import type { ImageService } from "../images/image-service";
+import { NetworkService } from "../network/network-service";
+import type { SnapshotService } from "../snapshots/types";
+import { VolumeService } from "../volumes/volume-service";
+import { containerRoutes } from "../docker-api/containers";
+import { eventRoutes } from "../docker-api/events";
+import { execRoutes } from "../docker-api/exec";
+import { networkRoutes } from "../docker-api/networks";
+import { volumeRoutes } from "../docker-api/volumes";
+import type { Route } from "../docker-api/server";
+import { ExecService } from "./exec";
+import { ContainerService } from "./service";
+import { storageRoutes } from "../docker-api/container-files";
+
+export interface ContainerEngine {
+  events: EventBus;
+  containers: ContainerService;
+  networks: NetworkService | null;
+  volumes: VolumeService;
+  routes: Route[];
+}
+
+export async function startContainerEngine(deps: {
+  root: string;
+  runtime: string;
+  images: ImageService;
+  snapshots: SnapshotService;
+  log: (msg: string) => void;
+}): Promise<ContainerEngine> {
+  const { root, log } = deps;
+  const events = new EventBus();
+  const recorded = (id: string) => existsSync(join(root, "containers", id, "config.json"));
+  let networks: NetworkService | null = new NetworkService({ root, dnsUpstreams: "host", log });
+  try {
+    await networks.start({ containerExists: recorded });
+  } catch (e) {
+    log(`the network engine did not start (${(e as Error).message}): containers get --network host or none only`);
+    networks = null;
+  }
+  const volumes = new VolumeService({ root, log });
+  await volumes.start({ containerExists: recorded });
+  const containers = new ContainerService({
+    root,
+    runtime: deps.runtime,
+    monitor: join(dirname(deps.runtime), "gantry-monitor"),
+    images: deps.images,
+    snapshots: deps.snapshots,
+    networks,
+    volumes,
+    events,
+    log,
+  });
+  await containers.load();
+  const execs = new ExecService(containers, join(root, "containers", ".exec"));
+  const routes = [
+    ...containerRoutes(containers),
+    ...execRoutes(execs),
+    ...eventRoutes(events),
+    ...volumeRoutes(volumes, events),
+    ...(networks ? networkRoutes(networks, containers, events) : []),
+    ...storageRoutes({ containers, images: deps.images, snapshots: deps.snapshots, volumes, events }),
+  ];
+  return { events, containers, networks, volumes, routes };
+}

@@ -1,0 +1,1141 @@
+// The container lifecycle. A container is a record under GANTRY_ROOT/containers/<id>/config.json (written through a
+// temp file and rename), an overlay snapshot for its root filesystem, and while it runs a detached gantry-monitor
+// that started it through gantry-runtime, logs its output (container.log, CRI format), serves attach
+// (a short unix socket under /run/gantry) and writes exit.json when it exits. The agent never holds a container's
+// stdio, so it can die and come back: on start it re-reads the records, re-adopts running containers, takes the exit
+// of those that stopped meanwhile from their exit files, and reports a container whose monitor vanished as dead.
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { badRequest, conflict, GantryError, notFound } from "../../lib/errors";
+import { systemClock, type Clock } from "../clock";
+import type { EventBus } from "../events";
+import type { ImageService } from "../images/image-service";
+import type { NetworkService } from "../network/network-service";
+import type { PortBinding } from "../network/types";
+import type { SnapshotService } from "../snapshots/types";
+import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type ApiMount, type MountRequest, type ResolvedMount } from "../volumes/mounts";
+import type { VolumeService } from "../volumes/volume-service";
+import { LogFollower, logSize, readLog, recordBytes, type LogRecord } from "./logs";
+import { MonitorSocket } from "./monitor-socket";
+import { generateName, validateName } from "./names";
+import { bundleConfig } from "./spec";
+import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, RestartPolicy } from "./types";
+
+const run = promisify(execFile);
+
+export const LOG_MAX_SIZE = 10 << 20;
+export const LOG_MAX_FILES = 3;
+/** Restart back-off: 10 s doubling to 5 min; a container that ran 10 min starts over (GANTRY_RESTART_DELAY_MS scales the first delay). */
+export const RESTART_MAX_MS = 5 * 60_000;
+export const RESTART_RESET_MS = 10 * 60_000;
+
+export interface ContainerServiceOptions {
+  root: string;
+  runtime: string;
+  monitor: string;
+  images: ImageService;
+  snapshots: SnapshotService;
+  networks: NetworkService | null;
+  volumes: VolumeService | null;
+  events: EventBus;
+  clock?: Clock;
+  log?: (msg: string) => void;
+  /** First restart delay (default 10 s). */
+  restartDelayMs?: number;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  signal: number | null;
+  exitedAt: string;
+  oomKilled: boolean;
+}
+
+/** The delay before restart number `count` (0-based): base doubling, capped at 5 minutes. */
+export function restartDelay(count: number, baseMs: number): number {
+  return Math.min(RESTART_MAX_MS, baseMs * 2 ** Math.min(count, 20));
+}
+
+/** Whether a container that just exited restarts under its policy. */
+export function shouldRestart(policy: RestartPolicy, exitCode: number, restartCount: number, manuallyStopped: boolean): boolean {
+  if (manuallyStopped) return false;
+  switch (policy.Name) {
+    case "always":
+    case "unless-stopped":
+      return true;
+    case "on-failure":
+      return exitCode !== 0 && (!policy.MaximumRetryCount || restartCount < policy.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
+
+const noSuchContainer = (ref: string) => new GantryError("not_found", `No such container: ${ref}`);
+const SIGNALS: Record<string, number> = {
+  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
+  ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, XCPU: 24,
+  XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
+};
+
+/** "SIGTERM" / "TERM" / "15" → a signal number; anything else is a 400. */
+export function parseSignal(sig: string): number {
+  const s = sig.trim().toUpperCase().replace(/^SIG/, "");
+  if (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 64) return Number(s);
+  const rt = /^RTMIN(?:\+(\d+))?$/.exec(s);
+  if (rt) return 34 + Number(rt[1] ?? 0);
+  const n = SIGNALS[s];
+  if (!n) throw badRequest(`Invalid signal: ${sig}`);
+  return n;
+}
+
+function emptyState(): ContainerState {
+  return { Status: "created", Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: "", StartedAt: "0001-01-01T00:00:00Z", FinishedAt: "0001-01-01T00:00:00Z" };
+}
+
+/** Output of an attach: what the container writes (stream 1/2), then the end. */
+export interface AttachSink {
+  write(stream: 1 | 2, data: Buffer): void;
+  end(): void;
+}
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Replay the log first. */
+  logs: boolean;
+  stream: boolean;
+  /** Bytes that detach (default ctrl-p ctrl-q). */
+  detachKeys: Buffer;
+}
+
+export interface AttachHandle {
+  input(data: Buffer): void;
+  inputEnd(): void;
+  close(): void;
+}
+
+interface Live {
+  watcher: FSWatcher | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface WaitResult {
+  StatusCode: number;
+  Error: { Message: string } | null;
+}
+
+interface Waiter {
+  condition: "not-running" | "next-exit" | "removed";
+  resolve: (r: WaitResult) => void;
+}
+
+export class ContainerService {
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly live = new Map<string, Live>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly restartTimers = new Map<string, unknown>();
+  private readonly startListeners = new Map<string, Set<() => void>>();
+  private readonly exitListeners = new Map<string, Set<() => void>>();
+  private readonly busy = new Map<string, Promise<unknown>>();
+  readonly dir: string;
+  readonly runtimeRoot: string;
+  private readonly socketDir: string;
+  private readonly clock: Clock;
+  private readonly log: (msg: string) => void;
+  private readonly restartBase: number;
+
+  constructor(private readonly opts: ContainerServiceOptions) {
+    this.dir = join(opts.root, "containers");
+    const tag = createHash("sha256").update(opts.root).digest("hex").slice(0, 10);
+    // Unix socket paths are limited to 107 bytes: the runtime's state and the attach sockets live under /run.
+    this.runtimeRoot = join("/run/gantry", tag, "runtime");
+    this.socketDir = join("/run/gantry", tag, "attach");
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? (() => {});
+    this.restartBase = opts.restartDelayMs ?? (Number(process.env.GANTRY_RESTART_DELAY_MS) || 10_000);
+  }
+
+  // ------------------------------------------------------------------ records
+
+  has(id: string): boolean {
+    return this.records.has(id);
+  }
+
+  list(): ContainerRecord[] {
+    return [...this.records.values()].sort((a, b) => (a.Created < b.Created ? 1 : -1));
+  }
+
+  /** By full id, name (with or without "/"), or unique id prefix. */
+  get(ref: string): ContainerRecord {
+    const direct = this.records.get(ref);
+    if (direct) return direct;
+    const name = ref.startsWith("/") ? ref : `/${ref}`;
+    for (const r of this.records.values()) if (r.Name === name) return r;
+    if (/^[0-9a-f]{1,64}$/.test(ref)) {
+      const hits = [...this.records.values()].filter((r) => r.Id.startsWith(ref));
+      if (hits.length === 1) return hits[0]!;
+      if (hits.length > 1) throw badRequest(`multiple IDs found with provided prefix: ${ref}`);
+    }
+    throw noSuchContainer(ref);
+  }
+
+  private pathOf(id: string, file = ""): string {
+    return join(this.dir, id, file);
+  }
+
+  logPath(id: string) {
+    return this.pathOf(id, "container.log");
+  }
+
+  attachSocketPath(id: string) {
+    return join(this.socketDir, `${id.slice(0, 24)}.sock`);
+  }
+
+  /** Writes a record changed outside the lifecycle (network connect/disconnect). */
+  persist(rec: ContainerRecord) {
+    if (this.records.has(rec.Id)) this.save(rec);
+  }
+
+  /** The container's root filesystem on the host (its snapshot, mounted). */
+  async rootfs(ref: string): Promise<string> {
+    return (await this.opts.snapshots.mount(this.get(ref).Id)).rootfs;
+  }
+
+  get runtime() {
+    return this.opts.runtime;
+  }
+
+  private save(rec: ContainerRecord) {
+    const path = this.pathOf(rec.Id, "config.json");
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, JSON.stringify(rec));
+    renameSync(tmp, path);
+  }
+
+  private setState(rec: ContainerRecord, patch: Partial<ContainerState>) {
+    Object.assign(rec.State, patch);
+    if (this.records.has(rec.Id)) this.save(rec);
+  }
+
+  private emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
+    this.opts.events.publish("container", action, rec.Id, { ...rec.Config.Labels, image: rec.Config.Image, name: rec.Name.slice(1), ...extra });
+  }
+
+  /** One lifecycle operation at a time per container. */
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.busy.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.busy.set(id, settled);
+    void settled.then(() => {
+      if (this.busy.get(id) === settled) this.busy.delete(id);
+    });
+    return next;
+  }
+
+  // ------------------------------------------------------------------ startup
+
+  /** Loads the records and re-adopts running containers (call after networks and volumes have started). */
+  async load(): Promise<void> {
+    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.socketDir, { recursive: true });
+    mkdirSync(this.runtimeRoot, { recursive: true });
+    for (const id of readdirSync(this.dir)) {
+      const path = this.pathOf(id, "config.json");
+      if (!existsSync(path)) continue;
+      try {
+        const rec = JSON.parse(readFileSync(path, "utf8")) as ContainerRecord;
+        this.records.set(rec.Id, rec);
+      } catch (e) {
+        this.log(`container ${id}: unreadable record (${(e as Error).message}); left as it is`);
+      }
+    }
+    for (const rec of this.records.values()) {
+      try {
+        await this.opts.snapshots.mount(rec.Id);
+      } catch (e) {
+        this.log(`container ${rec.Id.slice(0, 12)}: cannot mount its root filesystem: ${(e as Error).message}`);
+      }
+      if (rec.State.Running || rec.State.Restarting) await this.readopt(rec);
+    }
+  }
+
+  private monitorAlive(pid: number): boolean {
+    if (!pid) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("gantry-monitor");
+    } catch {
+      return false;
+    }
+  }
+
+  private readExit(id: string): ExitInfo | null {
+    try {
+      return JSON.parse(readFileSync(this.pathOf(id, "exit.json"), "utf8")) as ExitInfo;
+    } catch {
+      return null;
+    }
+  }
+
+  private async readopt(rec: ContainerRecord) {
+    if (rec.State.Restarting && !rec.State.Running) {
+      this.log(`container ${rec.Id.slice(0, 12)} was waiting to restart: restarting it`);
+      this.scheduleRestart(rec);
+      return;
+    }
+    const exit = this.readExit(rec.Id);
+    if (exit) {
+      this.log(`container ${rec.Id.slice(0, 12)} exited while the agent was away (code ${exit.exitCode})`);
+      await this.onExit(rec, exit);
+      return;
+    }
+    if (this.monitorAlive(rec.MonitorPid)) {
+      this.log(`re-adopted running container ${rec.Id.slice(0, 12)} (${rec.Name.slice(1)}), monitor pid ${rec.MonitorPid}`);
+      this.watchExit(rec);
+      return;
+    }
+    // The monitor is gone without an exit file: the container's output and exit can no longer be known.
+    const msg = `the container's monitor (pid ${rec.MonitorPid}) died without recording an exit; its process was killed`;
+    this.log(`container ${rec.Id.slice(0, 12)}: ${msg}`);
+    await run(this.opts.runtime, ["--root", this.runtimeRoot, "delete", "--force", rec.Id]).catch(() => {});
+    await this.releaseNetwork(rec);
+    this.setState(rec, { Status: "dead", Running: false, Paused: false, Restarting: false, Dead: true, Pid: 0, ExitCode: 255, Error: msg, FinishedAt: new Date(this.clock.now()).toISOString() });
+    this.emit(rec, "die", { exitCode: "255" });
+    this.notifyExit(rec);
+  }
+
+  // ------------------------------------------------------------------ create
+
+  async create(body: Record<string, unknown>, nameParam: string | null): Promise<{ Id: string; Warnings: string[] }> {
+    if (!body || typeof body !== "object") throw badRequest("config cannot be empty in order to create a container");
+    const imageRef = body.Image;
+    if (typeof imageRef !== "string" || !imageRef) throw badRequest("config cannot be empty in order to create a container");
+    let name: string;
+    if (nameParam) {
+      name = validateName(nameParam);
+      const taken = [...this.records.values()].find((r) => r.Name === name);
+      if (taken) {
+        throw conflict(`Conflict. The container name "${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+      }
+    } else {
+      const names = new Set([...this.records.values()].map((r) => r.Name));
+      name = generateName((n) => names.has(n));
+    }
+    const imageId = await this.opts.images.resolve(imageRef);
+    const image = (await this.opts.images.getConfig(imageId)).config ?? {};
+    const hc = normalizeHostConfig((body.HostConfig ?? {}) as Partial<HostConfig>);
+
+    const strs = (v: unknown, what: string): string[] | null => {
+      if (v === undefined || v === null) return null;
+      if (typeof v === "string") return [v];
+      if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw badRequest(`${what} must be a list of strings`);
+      return v as string[];
+    };
+    let entrypoint = strs(body.Entrypoint, "Entrypoint");
+    const entrypointGiven = entrypoint !== null;
+    if (entrypoint && entrypoint.length === 1 && entrypoint[0] === "") entrypoint = [];
+    if (!entrypointGiven) entrypoint = image.Entrypoint ?? null;
+    let cmd = strs(body.Cmd, "Cmd");
+    if (cmd === null && !entrypointGiven) cmd = image.Cmd ?? null;
+    const argv = [...(entrypoint ?? []), ...(cmd ?? [])];
+    if (argv.length === 0) throw badRequest("No command specified");
+
+    const env = new Map<string, string>();
+    for (const e of [...(image.Env ?? []), ...(strs(body.Env, "Env") ?? [])]) {
+      const eq = e.indexOf("=");
+      env.set(eq < 0 ? e : e.slice(0, eq), e);
+    }
+    const id = randomBytes(32).toString("hex");
+    const labels = { ...((image as { Labels?: Record<string, string> }).Labels ?? {}), ...((body.Labels as Record<string, string>) ?? {}) };
+    for (const [k, v] of Object.entries(labels)) if (typeof v !== "string") throw badRequest(`label ${k}: the value must be a string`);
+    const config: ContainerConfig = {
+      Hostname: typeof body.Hostname === "string" && body.Hostname ? body.Hostname : id.slice(0, 12),
+      Domainname: typeof body.Domainname === "string" ? body.Domainname : "",
+      User: typeof body.User === "string" && body.User ? body.User : (image.User ?? ""),
+      AttachStdin: !!body.AttachStdin,
+      AttachStdout: !!body.AttachStdout,
+      AttachStderr: !!body.AttachStderr,
+      ExposedPorts: { ...(image.ExposedPorts ?? {}), ...((body.ExposedPorts as Record<string, object>) ?? {}) },
+      Tty: !!body.Tty,
+      OpenStdin: !!body.OpenStdin,
+      StdinOnce: !!body.StdinOnce,
+      Env: [...env.values()],
+      Cmd: cmd,
+      Image: imageRef,
+      Volumes: { ...((image as { Volumes?: Record<string, object> }).Volumes ?? {}), ...((body.Volumes as Record<string, object>) ?? {}) },
+      WorkingDir: typeof body.WorkingDir === "string" && body.WorkingDir ? body.WorkingDir : (image.WorkingDir ?? ""),
+      Entrypoint: entrypoint,
+      Labels: labels,
+      ...(typeof body.StopSignal === "string" ? { StopSignal: body.StopSignal } : image.StopSignal ? { StopSignal: image.StopSignal } : {}),
+      ...(typeof body.StopTimeout === "number" ? { StopTimeout: body.StopTimeout } : {}),
+    };
+    if (config.StopSignal) parseSignal(config.StopSignal);
+    if (config.WorkingDir && !config.WorkingDir.startsWith("/")) throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
+    for (const b of hc.Ulimits ?? []) if (!b || typeof b.Name !== "string") throw badRequest("invalid ulimit");
+    const mode = hc.NetworkMode;
+    if (mode.startsWith("container:")) this.get(mode.slice("container:".length));
+    else if (this.opts.networks && !["default", "bridge", "host", "none"].includes(mode)) await this.opts.networks.inspect(mode);
+
+    const netCfg = ((body.NetworkingConfig as { EndpointsConfig?: ContainerRecord["RequestedNetworks"] })?.EndpointsConfig ?? {}) as ContainerRecord["RequestedNetworks"];
+    const rec: ContainerRecord = {
+      Id: id,
+      Created: new Date(this.clock.now()).toISOString(),
+      Name: name,
+      Path: argv[0]!,
+      Args: argv.slice(1),
+      Image: imageId,
+      Config: config,
+      HostConfig: hc,
+      State: emptyState(),
+      RestartCount: 0,
+      RequestedNetworks: netCfg,
+      Networks: {},
+      Ports: {},
+      Mounts: [],
+      MonitorPid: 0,
+      ManuallyStopped: false,
+      HasBeenStarted: false,
+    };
+    mkdirSync(this.pathOf(id), { recursive: true, mode: 0o710 });
+    try {
+      const snap = await this.opts.snapshots.prepare(id, imageId, { labels: { "gantry.container": id } });
+      rec.Mounts = await this.resolveMounts(rec);
+      if (this.opts.volumes) await this.opts.volumes.populateFromImage(rec.Mounts, snap.rootfs);
+      this.records.set(id, rec);
+      this.save(rec);
+    } catch (e) {
+      this.records.delete(id);
+      await this.opts.snapshots.remove(id).catch(() => {});
+      if (this.opts.volumes) await this.opts.volumes.releaseContainer(id, { removeAnonymous: true }).catch(() => {});
+      rmSync(this.pathOf(id), { recursive: true, force: true });
+      throw e;
+    }
+    this.emit(rec, "create");
+    return { Id: id, Warnings: [] };
+  }
+
+  private async resolveMounts(rec: ContainerRecord): Promise<ResolvedMount[]> {
+    const hc = rec.HostConfig;
+    const requests: MountRequest[] = [
+      ...(hc.Binds ?? []).map(parseVolumeFlag),
+      ...((hc.Mounts ?? []) as ApiMount[]).map(fromApiMount),
+      ...fromTmpfsMap(hc.Tmpfs ?? {}),
+    ];
+    const targets = new Set(requests.map((r) => r.target));
+    for (const path of Object.keys(rec.Config.Volumes ?? {})) {
+      if (!targets.has(path)) requests.push({ type: "volume", source: null, target: path, readOnly: false, noCopy: false });
+    }
+    const inherit: ResolvedMount[] = [];
+    for (const spec of hc.VolumesFrom ?? []) {
+      const { container, mode } = parseVolumesFrom(spec);
+      for (const m of this.get(container).Mounts) {
+        if (m.type === "tmpfs") continue;
+        inherit.push({ ...m, readOnly: mode === null ? m.readOnly : mode === "ro" });
+      }
+    }
+    if (!requests.length && !inherit.length) return [];
+    if (!this.opts.volumes) throw badRequest("volumes are not available on this agent");
+    return this.opts.volumes.resolveMounts(rec.Id, requests, { inherit });
+  }
+
+  // ------------------------------------------------------------------ start
+
+  async start(ref: string): Promise<"started" | "already"> {
+    const rec = this.get(ref);
+    return this.serial(rec.Id, async () => {
+      if (rec.State.Running && !rec.State.Restarting) return "already";
+      if (rec.State.Status === "removing") throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
+      this.cancelRestart(rec);
+      rec.ManuallyStopped = false;
+      await this.startNow(rec);
+      return "started";
+    });
+  }
+
+  private async setupNetwork(rec: ContainerRecord): Promise<string | null> {
+    const net = this.opts.networks;
+    const mode = rec.HostConfig.NetworkMode;
+    rec.Networks = {};
+    rec.Ports = {};
+    if (mode.startsWith("container:")) {
+      const other = this.get(mode.slice("container:".length));
+      if (!other.State.Running) throw conflict(`cannot join network of a non running container: ${other.Id}`);
+      if (!net) return `/proc/${other.State.Pid}/ns/net`;
+      return net.netnsPathOf(other.Id);
+    }
+    if (!net) {
+      if (mode === "host") return null;
+      throw badRequest("networking is not available on this agent (the network engine did not start)");
+    }
+    const containerName = rec.Name.slice(1);
+    if (mode === "host") {
+      await net.attach(rec.Id, null, "host", { containerName });
+      return null;
+    }
+    const netns = await net.createNetns(rec.Id);
+    const primary = mode === "default" ? "bridge" : mode;
+    const wanted = [primary, ...Object.keys(rec.RequestedNetworks).filter((n) => n !== primary && n !== mode)];
+    for (const name of wanted) {
+      const req = rec.RequestedNetworks[name] ?? rec.RequestedNetworks[mode];
+      const ports = name === primary ? portBindings(rec.HostConfig.PortBindings) : [];
+      const ep = await net.attach(rec.Id, netns, name, {
+        containerName,
+        aliases: (req?.Aliases ?? []).filter((a) => a !== rec.Id.slice(0, 12) && a !== containerName),
+        ...(req?.IPAMConfig?.IPv4Address ? { ipv4: req.IPAMConfig.IPv4Address } : {}),
+        ...(ports.length ? { ports } : {}),
+      });
+      if (name === "none") continue;
+      rec.Networks[ep.networkName] = {
+        NetworkID: ep.networkId,
+        IPAddress: ep.ipv4 ?? "",
+        IPPrefixLen: ep.prefixLen ?? 0,
+        Gateway: ep.gateway ?? "",
+        MacAddress: ep.mac ?? "",
+        Aliases: ep.aliases.length ? ep.aliases : null,
+        HostVeth: ep.hostVeth,
+      };
+      for (const p of ep.ports) {
+        const key = `${p.containerPort}/${p.protocol}`;
+        (rec.Ports[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+      }
+    }
+    for (const key of Object.keys(rec.Config.ExposedPorts ?? {})) if (!(key in rec.Ports)) rec.Ports[key] = null;
+    return netns;
+  }
+
+  private async releaseNetwork(rec: ContainerRecord) {
+    const net = this.opts.networks;
+    if (!net) return;
+    await net.detachAll(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: detach: ${(e as Error).message}`));
+    await net.removeNetns(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: remove netns: ${(e as Error).message}`));
+  }
+
+  private async writeFiles(rec: ContainerRecord) {
+    const net = this.opts.networks;
+    const hostname = rec.Config.Hostname;
+    const extraHosts = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
+      const i = h.lastIndexOf(":");
+      if (i < 1) throw badRequest(`invalid extra host: ${h}`);
+      return { name: h.slice(0, i), ip: h.slice(i + 1) };
+    });
+    const hosts = net
+      ? await net.hostsFileFor(rec.Id, { hostname, domainname: rec.Config.Domainname, extraHosts })
+      : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${extraHosts.map((e) => `${e.ip}\t${e.name}\n`).join("")}`;
+    const resolv = net ? await net.resolvConfFor(rec.Id) : readFileSafe("/etc/resolv.conf");
+    writeFileSync(this.pathOf(rec.Id, "hosts"), hosts);
+    writeFileSync(this.pathOf(rec.Id, "hostname"), `${hostname}\n`);
+    writeFileSync(this.pathOf(rec.Id, "resolv.conf"), resolv);
+  }
+
+  private async startNow(rec: ContainerRecord) {
+    const id = rec.Id;
+    const snap = await this.opts.snapshots.mount(id);
+    let netns: string | null;
+    try {
+      netns = await this.setupNetwork(rec);
+      await this.writeFiles(rec);
+    } catch (e) {
+      await this.releaseNetwork(rec);
+      throw e;
+    }
+    const bundle = this.pathOf(id, "bundle");
+    mkdirSync(bundle, { recursive: true });
+    const mode = rec.HostConfig.NetworkMode;
+    const config = bundleConfig(rec, {
+      rootfs: snap.rootfs,
+      netnsPath: mode === "host" ? null : netns,
+      files: { hosts: this.pathOf(id, "hosts"), hostname: this.pathOf(id, "hostname"), resolvConf: this.pathOf(id, "resolv.conf") },
+      cgroupsPath: `/gantry/${id}`,
+    });
+    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    for (const f of ["exit.json", "monitor.pid", "container.pid"]) rmSync(this.pathOf(id, f), { force: true });
+    const args = [
+      "--id", id, "--bundle", bundle, "--runtime", this.opts.runtime, "--root", this.runtimeRoot,
+      "--log-path", this.logPath(id), "--log-max-size", String(LOG_MAX_SIZE), "--log-max-files", String(LOG_MAX_FILES),
+      "--exit-file", this.pathOf(id, "exit.json"), "--pid-file", this.pathOf(id, "monitor.pid"),
+      "--container-pid-file", this.pathOf(id, "container.pid"), "--attach-socket", this.attachSocketPath(id),
+      "--monitor-log", this.pathOf(id, "monitor.log"),
+    ];
+    if (rec.Config.OpenStdin) args.push("--stdin");
+    for (const l of this.startListeners.get(id) ?? []) l();
+    let out: string;
+    try {
+      out = await new Promise<string>((resolve, reject) => {
+        const child = spawn(this.opts.monitor, args, { stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.once("error", (e) => reject(new Error(`cannot run ${this.opts.monitor}: ${e.message}`)));
+        child.once("close", (code) => {
+          if (code === 0) resolve(stdout);
+          else reject(badRequest(`failed to create task for container: ${stderr.trim().replace(/^gantry-monitor: /, "") || `gantry-monitor exited with ${code}`}`));
+        });
+      });
+    } catch (e) {
+      await this.releaseNetwork(rec);
+      this.setState(rec, { Error: (e as Error).message, ExitCode: 127, Status: rec.HasBeenStarted ? "exited" : "created", Running: false, Restarting: false });
+      throw e;
+    }
+    const { monitorPid, containerPid } = JSON.parse(out) as { monitorPid: number; containerPid: number };
+    rec.MonitorPid = monitorPid;
+    rec.HasBeenStarted = true;
+    this.setState(rec, {
+      Status: "running", Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: containerPid,
+      ExitCode: 0, Error: "", StartedAt: new Date(this.clock.now()).toISOString(),
+    });
+    this.emit(rec, "start");
+    this.watchExit(rec);
+  }
+
+  /** Notices exit.json (inotify on the container's directory, and a slow poll that also notices a dead monitor). */
+  private watchExit(rec: ContainerRecord) {
+    this.unwatch(rec.Id);
+    const state: Live = { watcher: null, timer: null };
+    this.live.set(rec.Id, state);
+    let handled = false;
+    const check = () => {
+      if (handled || this.live.get(rec.Id) !== state) return;
+      const exit = this.readExit(rec.Id);
+      if (exit) {
+        handled = true;
+        this.unwatch(rec.Id);
+        void this.serial(rec.Id, () => this.onExit(rec, exit)).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: after exit: ${(e as Error).stack}`));
+        return;
+      }
+      if (!this.monitorAlive(rec.MonitorPid)) {
+        // Give the exit file a moment: the monitor writes it just before it exits.
+        setTimeout(() => {
+          if (handled || this.readExit(rec.Id)) return check();
+          handled = true;
+          this.unwatch(rec.Id);
+          void this.serial(rec.Id, () => this.readopt(rec));
+        }, 200);
+      }
+    };
+    try {
+      state.watcher = watch(this.pathOf(rec.Id), (_ev, name) => {
+        if (name === "exit.json") check();
+      });
+      state.watcher.on("error", () => {});
+    } catch {
+      /* the poll alone */
+    }
+    state.timer = setInterval(check, 1000);
+    state.timer.unref();
+    check();
+  }
+
+  private unwatch(id: string) {
+    const l = this.live.get(id);
+    if (!l) return;
+    l.watcher?.close();
+    if (l.timer) clearInterval(l.timer);
+    this.live.delete(id);
+  }
+
+  private async onExit(rec: ContainerRecord, exit: ExitInfo) {
+    if (!this.records.has(rec.Id)) return;
+    await this.releaseNetwork(rec);
+    rec.Networks = {};
+    rec.Ports = {};
+    const restart = shouldRestart(rec.HostConfig.RestartPolicy, exit.exitCode, rec.RestartCount, rec.ManuallyStopped);
+    this.setState(rec, {
+      Status: restart ? "restarting" : "exited", Running: false, Paused: false, Restarting: restart, Pid: 0,
+      ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.exitedAt,
+    });
+    if (exit.oomKilled) this.emit(rec, "oom");
+    this.emit(rec, "die", { exitCode: String(exit.exitCode) });
+    this.notifyExit(rec);
+    if (restart) this.scheduleRestart(rec);
+    else if (rec.HostConfig.AutoRemove) await this.removeNow(rec, { volumes: true });
+  }
+
+  private notifyExit(rec: ContainerRecord) {
+    const ws = this.waiters.get(rec.Id) ?? [];
+    const keep: Waiter[] = [];
+    for (const w of ws) {
+      if (w.condition === "removed") keep.push(w);
+      else w.resolve(this.waitResult(rec));
+    }
+    this.waiters.set(rec.Id, keep);
+    for (const l of this.exitListeners.get(rec.Id) ?? []) l();
+  }
+
+  private waitResult(rec: ContainerRecord) {
+    return { StatusCode: rec.State.ExitCode, Error: rec.State.Error ? { Message: rec.State.Error } : null };
+  }
+
+  private scheduleRestart(rec: ContainerRecord) {
+    const ranMs = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
+    if (ranMs >= RESTART_RESET_MS) rec.RestartCount = 0;
+    const delay = restartDelay(rec.RestartCount, this.restartBase);
+    this.setState(rec, { Restarting: true, Status: "restarting" });
+    const handle = this.clock.setTimeout(() => {
+      this.restartTimers.delete(rec.Id);
+      void this.serial(rec.Id, async () => {
+        if (!this.records.has(rec.Id) || !rec.State.Restarting) return;
+        rec.RestartCount++;
+        this.save(rec);
+        try {
+          await this.startNow(rec);
+          this.emit(rec, "restart");
+        } catch (e) {
+          this.log(`container ${rec.Id.slice(0, 12)}: restart failed: ${(e as Error).message}`);
+          if (shouldRestart(rec.HostConfig.RestartPolicy, 1, rec.RestartCount, rec.ManuallyStopped)) this.scheduleRestart(rec);
+          else this.setState(rec, { Restarting: false, Status: "exited" });
+        }
+      });
+    }, delay);
+    this.restartTimers.set(rec.Id, handle);
+  }
+
+  private cancelRestart(rec: ContainerRecord) {
+    const h = this.restartTimers.get(rec.Id);
+    if (h !== undefined) {
+      this.clock.clearTimeout(h);
+      this.restartTimers.delete(rec.Id);
+    }
+    if (rec.State.Restarting && !rec.State.Running) this.setState(rec, { Restarting: false, Status: "exited" });
+  }
+
+  // ------------------------------------------------------------------ signals, stop, restart
+
+  private async signal(rec: ContainerRecord, sig: number) {
+    try {
+      await run(this.opts.runtime, ["--root", this.runtimeRoot, "kill", rec.Id, String(sig)]);
+    } catch (e) {
+      if (this.readExit(rec.Id)) return; // it exited meanwhile
+      // A paused container cannot take a signal until it is thawed; the runtime's failure is otherwise real.
+      throw new GantryError("internal", `cannot send signal ${sig} to ${rec.Id.slice(0, 12)}: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+    }
+  }
+
+  /** Resolves once the container is no longer running (or after `ms`, with false). */
+  private untilExit(rec: ContainerRecord, ms: number): Promise<boolean> {
+    if (!rec.State.Running) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const set = this.exitListeners.get(rec.Id) ?? new Set();
+      this.exitListeners.set(rec.Id, set);
+      const done = (v: boolean) => {
+        set.delete(onExit);
+        clearTimeout(t);
+        resolve(v);
+      };
+      const onExit = () => done(true);
+      set.add(onExit);
+      const t = setTimeout(() => done(false), ms);
+    });
+  }
+
+  async kill(ref: string, sigName = "KILL"): Promise<void> {
+    const rec = this.get(ref);
+    const sig = parseSignal(sigName);
+    if (!rec.State.Running) throw conflict(`Cannot kill container: ${ref}: Container ${rec.Id} is not running`);
+    if (sig === 9 || sig === 15) rec.ManuallyStopped = true;
+    this.save(rec);
+    this.emit(rec, "kill", { signal: String(sig) });
+    await this.signal(rec, sig);
+  }
+
+  async stop(ref: string, timeoutSec?: number, sigName?: string): Promise<"stopped" | "already"> {
+    const rec = this.get(ref);
+    if (rec.State.Restarting && !rec.State.Running) {
+      rec.ManuallyStopped = true;
+      this.cancelRestart(rec);
+      this.emit(rec, "stop");
+      return "stopped";
+    }
+    if (!rec.State.Running) return "already";
+    rec.ManuallyStopped = true;
+    this.save(rec);
+    const sig = parseSignal(sigName ?? rec.Config.StopSignal ?? "TERM");
+    const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
+    this.emit(rec, "kill", { signal: String(sig) });
+    if (rec.State.Paused) await this.unpause(rec.Id).catch(() => {});
+    await this.signal(rec, sig);
+    if (!(await this.untilExit(rec, t < 0 ? 2 ** 31 - 1 : t * 1000))) {
+      this.emit(rec, "kill", { signal: "9" });
+      await this.signal(rec, 9);
+      await this.untilExit(rec, 30_000);
+    }
+    this.emit(rec, "stop");
+    return "stopped";
+  }
+
+  async restart(ref: string, timeoutSec?: number): Promise<void> {
+    const rec = this.get(ref);
+    await this.stop(rec.Id, timeoutSec);
+    await this.serial(rec.Id, async () => {
+      rec.ManuallyStopped = false;
+      await this.startNow(rec);
+    });
+    this.emit(rec, "restart");
+  }
+
+  async pause(ref: string) {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is already paused`);
+    await run(this.opts.runtime, ["--root", this.runtimeRoot, "pause", rec.Id]);
+    this.setState(rec, { Paused: true, Status: "paused" });
+    this.emit(rec, "pause");
+  }
+
+  async unpause(ref: string) {
+    const rec = this.get(ref);
+    if (!rec.State.Paused) throw conflict(`Container ${rec.Id} is not paused`);
+    await run(this.opts.runtime, ["--root", this.runtimeRoot, "resume", rec.Id]);
+    this.setState(rec, { Paused: false, Status: "running" });
+    this.emit(rec, "unpause");
+  }
+
+  async rename(ref: string, newName: string) {
+    const rec = this.get(ref);
+    const name = validateName(newName);
+    if (name === rec.Name) throw conflict(`Renaming a container with the same name as its current name`);
+    const taken = [...this.records.values()].find((r) => r.Name === name);
+    if (taken) throw conflict(`Conflict. The container name "${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    const old = rec.Name;
+    rec.Name = name;
+    this.save(rec);
+    if (this.opts.networks && rec.State.Running) await this.opts.networks.renameContainer(rec.Id, name.slice(1)).catch(() => {});
+    this.emit(rec, "rename", { oldName: old });
+  }
+
+  // ------------------------------------------------------------------ wait, remove
+
+  wait(ref: string, condition: string): { promise: Promise<WaitResult> } {
+    const rec = this.get(ref);
+    if (!["not-running", "next-exit", "removed", ""].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+    const cond = (condition || "not-running") as Waiter["condition"];
+    if (cond === "not-running" && !rec.State.Running && !rec.State.Restarting) return { promise: Promise.resolve(this.waitResult(rec)) };
+    let resolve!: Waiter["resolve"];
+    const promise = new Promise<WaitResult>((r) => (resolve = r));
+    const list = this.waiters.get(rec.Id) ?? [];
+    list.push({ condition: cond, resolve });
+    this.waiters.set(rec.Id, list);
+    return { promise };
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.State.Status === "removing") throw conflict(`removal of container ${rec.Id} is already in progress`);
+    if (rec.State.Running && !opts.force) {
+      const what = rec.State.Paused ? "paused" : "running";
+      throw conflict(`cannot remove container "${rec.Name}": container is ${what}: stop the container before removing or force remove`);
+    }
+    if (rec.State.Running) {
+      rec.ManuallyStopped = true;
+      this.save(rec);
+      if (rec.State.Paused) await run(this.opts.runtime, ["--root", this.runtimeRoot, "resume", rec.Id]).catch(() => {});
+      await this.signal(rec, 9);
+      if (!(await this.untilExit(rec, 15_000))) throw new GantryError("internal", `container ${rec.Id} did not exit after SIGKILL`);
+    }
+    await this.serial(rec.Id, () => this.removeNow(rec, opts));
+  }
+
+  private async removeNow(rec: ContainerRecord, opts: { volumes?: boolean }) {
+    if (!this.records.has(rec.Id)) return;
+    this.cancelRestart(rec);
+    this.setState(rec, { Status: "removing" });
+    this.unwatch(rec.Id);
+    await run(this.opts.runtime, ["--root", this.runtimeRoot, "delete", "--force", rec.Id]).catch(() => {});
+    await this.releaseNetwork(rec);
+    await this.opts.snapshots.remove(rec.Id);
+    if (this.opts.volumes) await this.opts.volumes.releaseContainer(rec.Id, { removeAnonymous: !!opts.volumes }).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: release volumes: ${(e as Error).message}`));
+    this.records.delete(rec.Id);
+    rmSync(this.pathOf(rec.Id), { recursive: true, force: true });
+    rmSync(this.attachSocketPath(rec.Id), { force: true });
+    this.emit(rec, "destroy");
+    for (const w of this.waiters.get(rec.Id) ?? []) w.resolve(this.waitResult(rec));
+    this.waiters.delete(rec.Id);
+  }
+
+  // ------------------------------------------------------------------ logs and attach
+
+  /** The log's records (all rotated files), filtered as `docker logs` asks. */
+  logs(ref: string, f: { since?: number; until?: number; tail?: number }): LogRecord[] {
+    const rec = this.get(ref);
+    let recs = readLog(this.logPath(rec.Id), LOG_MAX_FILES);
+    if (f.since) recs = recs.filter((r) => r.ms / 1000 >= f.since!);
+    if (f.until) recs = recs.filter((r) => r.ms / 1000 <= f.until!);
+    if (f.tail !== undefined && f.tail >= 0) recs = f.tail === 0 ? [] : recs.slice(-f.tail);
+    return recs;
+  }
+
+  /** Follows the log from its current end until the container stops; returns a function that stops following. */
+  followLogs(ref: string, onRecords: (r: LogRecord[]) => void, onEnd: () => void): () => void {
+    const rec = this.get(ref);
+    const follower = new LogFollower(this.logPath(rec.Id), logSize(this.logPath(rec.Id)), onRecords);
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      set.delete(onExit);
+      follower.close();
+    };
+    const onExit = () => {
+      stop();
+      onEnd();
+    };
+    const set = this.exitListeners.get(rec.Id) ?? new Set();
+    this.exitListeners.set(rec.Id, set);
+    set.add(onExit);
+    if (!rec.State.Running && !rec.State.Restarting) onExit();
+    return stop;
+  }
+
+  isTty(ref: string) {
+    return this.get(ref).Config.Tty;
+  }
+
+  /**
+   * Attaches to the container: output from now on (the whole log first with `logs`), input to its stdin through the
+   * monitor. Attaching before `start` is how `docker run` works: the output is then taken from the first byte.
+   */
+  attach(ref: string, o: AttachOptions, sink: AttachSink): AttachHandle {
+    const rec = this.get(ref);
+    const id = rec.Id;
+    const tty = rec.Config.Tty;
+    let ended = false;
+    let sock: MonitorSocket | null = null;
+    let follower: LogFollower | null = null;
+    const queued: Buffer[] = [];
+    let inputEnded = false;
+    let matched = 0;
+    const want = (s: 1 | 2) => (s === 1 ? o.stdout : o.stderr);
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      follower?.close();
+      sock?.close();
+      this.startListeners.get(id)?.delete(onStart);
+      this.exitListeners.get(id)?.delete(onExit);
+      sink.end();
+    };
+    if (o.logs) {
+      for (const r of readLog(this.logPath(id), LOG_MAX_FILES)) {
+        const s = r.stream === "stdout" ? 1 : 2;
+        if (want(s)) sink.write(s, recordBytes(r, tty));
+      }
+    }
+    if (!o.stream) {
+      queueMicrotask(end);
+      return { input() {}, inputEnd() {}, close: end };
+    }
+    const connect = () => {
+      // Without a terminal the output comes from the log (complete from the first byte); with one, from the socket.
+      if (!tty && (o.stdout || o.stderr)) {
+        follower?.close();
+        follower = new LogFollower(this.logPath(id), logSize(this.logPath(id)), (recs) => {
+          for (const r of recs) {
+            const s = r.stream === "stdout" ? 1 : 2;
+            if (want(s)) sink.write(s, recordBytes(r, false));
+          }
+        });
+      }
+      if (!tty && !o.stdin) return;
+      const path = this.attachSocketPath(id);
+      const deadline = Date.now() + 10_000;
+      const tryConnect = () => {
+        if (ended) return;
+        MonitorSocket.connect(path, {
+          onOutput: (s, data) => {
+            if (tty && want(s)) sink.write(s, data);
+          },
+        }).then(
+          (s) => {
+            if (ended) return s.close();
+            sock = s;
+            for (const q of queued.splice(0)) s.stdin(q);
+            if (inputEnded) s.closeStdin();
+          },
+          () => {
+            if (Date.now() < deadline) setTimeout(tryConnect, 2);
+          },
+        );
+      };
+      tryConnect();
+    };
+    const onStart = () => connect();
+    const onExit = () => {
+      // The monitor wrote the log completely before the exit file: read the rest, then end.
+      follower?.poll();
+      setTimeout(end, tty ? 50 : 0);
+    };
+    const starts = this.startListeners.get(id) ?? new Set();
+    this.startListeners.set(id, starts);
+    starts.add(onStart);
+    const exits = this.exitListeners.get(id) ?? new Set();
+    this.exitListeners.set(id, exits);
+    exits.add(onExit);
+    if (rec.State.Running) {
+      starts.delete(onStart);
+      connect();
+    }
+    return {
+      input: (data: Buffer) => {
+        if (!o.stdin || ended) return;
+        // Detach keys (ctrl-p ctrl-q by default) end the attach without reaching the container.
+        let out = data;
+        const keys = o.detachKeys;
+        if (keys.length) {
+          for (let i = 0; i < data.length; i++) {
+            if (data[i] === keys[matched]) {
+              matched++;
+              if (matched === keys.length) {
+                const before = data.subarray(0, Math.max(0, i + 1 - keys.length));
+                if (before.length) (sock ? sock.stdin(before) : queued.push(Buffer.from(before)));
+                end();
+                return;
+              }
+            } else matched = data[i] === keys[0] ? 1 : 0;
+          }
+          if (matched) out = data.subarray(0, data.length - matched);
+        }
+        if (!out.length) return;
+        if (sock) sock.stdin(out);
+        else queued.push(Buffer.from(out));
+      },
+      inputEnd: () => {
+        if (!o.stdin || !rec.Config.StdinOnce) return;
+        inputEnded = true;
+        sock?.closeStdin();
+      },
+      close: end,
+    };
+  }
+
+  async resize(ref: string, rows: number, cols: number) {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (!rec.Config.Tty) return;
+    const s = await MonitorSocket.connect(this.attachSocketPath(rec.Id), {});
+    s.resize(rows, cols);
+    setTimeout(() => s.close(), 50);
+  }
+
+  // ------------------------------------------------------------------ top
+
+  async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const rec = this.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    const { stdout } = await run(this.opts.runtime, ["--root", this.runtimeRoot, "ps", "--format", "json", rec.Id]);
+    const pids = new Set((JSON.parse(stdout || "[]") as number[]).map(String));
+    const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ["-ef"];
+    const ps = await run("ps", args).catch((e) => {
+      throw badRequest(`ps ${args.join(" ")}: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+    });
+    const lines = ps.stdout.split("\n").filter(Boolean);
+    const titles = lines[0]!.trim().split(/\s+/);
+    const pidCol = titles.indexOf("PID");
+    if (pidCol < 0) throw badRequest(`Couldn't find PID field in ps output`);
+    const procs: string[][] = [];
+    for (const line of lines.slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (!pids.has(fields[pidCol]!)) continue;
+      const head = fields.slice(0, titles.length - 1);
+      head.push(fields.slice(titles.length - 1).join(" "));
+      procs.push(head);
+    }
+    return { Titles: titles, Processes: procs };
+  }
+
+  /** Container ids and image use (for `docker system df` and image removal checks). */
+  usingImage(imageId: string): ContainerRecord[] {
+    return [...this.records.values()].filter((r) => r.Image === imageId);
+  }
+
+  /** Stops watching; running containers keep running under their monitors. */
+  close() {
+    for (const id of [...this.live.keys()]) this.unwatch(id);
+    for (const h of this.restartTimers.values()) this.clock.clearTimeout(h);
+    this.restartTimers.clear();
+  }
+}
+
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function portBindings(map: HostConfig["PortBindings"]): PortBinding[] {
+  const out: PortBinding[] = [];
+  for (const [key, binds] of Object.entries(map ?? {})) {
+    const m = /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(key);
+    if (!m) throw badRequest(`invalid port specification: "${key}"`);
+    if (m[2] === "sctp") throw badRequest(`sctp ports are not supported: "${key}"`);
+    for (const b of binds ?? [{}]) {
+      const hostPort = b.HostPort ? Number(b.HostPort) : 0;
+      if (!Number.isInteger(hostPort) || hostPort < 0 || hostPort > 65535) throw badRequest(`invalid host port: "${b.HostPort}"`);
+      out.push({ hostIp: b.HostIp || "0.0.0.0", hostPort, containerPort: Number(m[1]), protocol: (m[2] ?? "tcp") as "tcp" | "udp" });
+    }
+  }
+  return out;
+}
+
+const num = (v: unknown, what: string): number => {
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw badRequest(`${what} must be a number`);
+  return v;
+};
+
+/** HostConfig as given, with Docker's defaults filled in and the limits checked. */
+export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
+  if (typeof h !== "object" || Array.isArray(h)) throw badRequest("HostConfig must be an object");
+  const rp = (h.RestartPolicy ?? { Name: "", MaximumRetryCount: 0 }) as RestartPolicy;
+  if (!["", "no", "always", "unless-stopped", "on-failure"].includes(rp.Name ?? "")) throw badRequest(`invalid restart policy: unknown policy '${rp.Name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  if (rp.MaximumRetryCount && rp.Name !== "on-failure") throw badRequest(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if ((rp.MaximumRetryCount ?? 0) < 0) throw badRequest("invalid restart policy: maximum retry count cannot be negative");
+  if (h.AutoRemove && rp.Name && rp.Name !== "no") throw badRequest("conflicting options: cannot specify both --restart and --rm");
+  const memory = num(h.Memory, "Memory");
+  if (memory && memory < 6 << 20) throw badRequest("Minimum memory limit allowed is 6MB");
+  const swap = num(h.MemorySwap, "MemorySwap");
+  if (memory && swap > 0 && swap < memory) throw badRequest("Minimum memoryswap limit should be larger than memory limit, see usage");
+  if (!memory && swap > 0) throw badRequest("You should always set the Memory limit when using Memoryswap limit, see usage");
+  const nano = num(h.NanoCpus, "NanoCpus");
+  const ncpu = readFileSafe("/proc/cpuinfo").split("\n").filter((l) => l.startsWith("processor")).length || 1;
+  if (nano && (nano < 1e7 || nano > ncpu * 1e9)) throw badRequest(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
+  if (h.CpusetCpus && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(h.CpusetCpus)) throw badRequest(`Invalid value ${h.CpusetCpus} for cpuset cpus`);
+  const shm = num(h.ShmSize, "ShmSize");
+  if (shm < 0) throw badRequest("SHM size can not be less than 0");
+  const netMode = typeof h.NetworkMode === "string" && h.NetworkMode ? h.NetworkMode : "default";
+  return {
+    ...h,
+    Binds: h.Binds ?? null,
+    NetworkMode: netMode,
+    PortBindings: h.PortBindings ?? {},
+    RestartPolicy: { Name: rp.Name ?? "", MaximumRetryCount: rp.MaximumRetryCount ?? 0 },
+    AutoRemove: !!h.AutoRemove,
+    VolumesFrom: h.VolumesFrom ?? null,
+    CapAdd: h.CapAdd ?? null,
+    CapDrop: h.CapDrop ?? null,
+    Privileged: !!h.Privileged,
+    ReadonlyRootfs: !!h.ReadonlyRootfs,
+    ExtraHosts: h.ExtraHosts ?? null,
+    ShmSize: shm || 64 << 20,
+    CpuShares: num(h.CpuShares, "CpuShares"),
+    NanoCpus: nano,
+    CpuPeriod: num(h.CpuPeriod, "CpuPeriod"),
+    CpuQuota: num(h.CpuQuota, "CpuQuota"),
+    CpusetCpus: h.CpusetCpus ?? "",
+    CpusetMems: h.CpusetMems ?? "",
+    Memory: memory,
+    MemoryReservation: num(h.MemoryReservation, "MemoryReservation"),
+    MemorySwap: swap,
+    PidsLimit: h.PidsLimit ?? null,
+    Ulimits: h.Ulimits ?? null,
+    OomKillDisable: h.OomKillDisable ?? false,
+    Init: h.Init ?? null,
+    LogConfig: { Type: "json-file", Config: {} },
+  };
+}
+

@@ -1,0 +1,124 @@
+// What a container is, in Docker's own vocabulary (the record is what `docker inspect` shows, plus the agent's
+// bookkeeping): Config as created, HostConfig as given, State as the monitor last reported it.
+import type { ResolvedMount } from "../volumes/mounts";
+
+export interface ContainerConfig {
+  Hostname: string;
+  Domainname: string;
+  User: string;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  ExposedPorts?: Record<string, object>;
+  Tty: boolean;
+  OpenStdin: boolean;
+  StdinOnce: boolean;
+  Env: string[];
+  Cmd: string[] | null;
+  Image: string;
+  Volumes?: Record<string, object> | null;
+  WorkingDir: string;
+  Entrypoint: string[] | null;
+  Labels: Record<string, string>;
+  StopSignal?: string;
+  StopTimeout?: number;
+}
+
+export interface RestartPolicy {
+  Name: "" | "no" | "always" | "unless-stopped" | "on-failure";
+  MaximumRetryCount: number;
+}
+
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+export interface PortBindingSpec {
+  HostIp?: string;
+  HostPort?: string;
+}
+
+export interface HostConfig {
+  Binds: string[] | null;
+  NetworkMode: string;
+  PortBindings: Record<string, PortBindingSpec[] | null>;
+  RestartPolicy: RestartPolicy;
+  AutoRemove: boolean;
+  VolumesFrom: string[] | null;
+  Tmpfs?: Record<string, string>;
+  Mounts?: unknown[];
+  CapAdd: string[] | null;
+  CapDrop: string[] | null;
+  Privileged: boolean;
+  ReadonlyRootfs: boolean;
+  ExtraHosts: string[] | null;
+  ShmSize: number;
+  CpuShares: number;
+  NanoCpus: number;
+  CpuPeriod: number;
+  CpuQuota: number;
+  CpusetCpus: string;
+  CpusetMems: string;
+  Memory: number;
+  MemoryReservation: number;
+  MemorySwap: number;
+  PidsLimit: number | null;
+  Ulimits: Ulimit[] | null;
+  OomKillDisable: boolean | null;
+  Init: boolean | null;
+  LogConfig: { Type: string; Config: Record<string, string> };
+  [key: string]: unknown;
+}
+
+export type ContainerStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface ContainerState {
+  Status: ContainerStatus;
+  Running: boolean;
+  Paused: boolean;
+  Restarting: boolean;
+  OOMKilled: boolean;
+  Dead: boolean;
+  Pid: number;
+  ExitCode: number;
+  Error: string;
+  StartedAt: string;
+  FinishedAt: string;
+}
+
+export interface NetworkEndpointState {
+  NetworkID: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  Gateway: string;
+  MacAddress: string;
+  Aliases: string[] | null;
+  HostVeth: string | null;
+}
+
+export interface ContainerRecord {
+  Id: string;
+  Created: string;
+  Name: string;
+  Path: string;
+  Args: string[];
+  /** The image's id ("sha256:…"). */
+  Image: string;
+  Config: ContainerConfig;
+  HostConfig: HostConfig;
+  State: ContainerState;
+  RestartCount: number;
+  /** Networks asked for at create/connect: name → aliases and a fixed address. */
+  RequestedNetworks: Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null }>;
+  /** The endpoints while it runs. */
+  Networks: Record<string, NetworkEndpointState>;
+  Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;
+  Mounts: ResolvedMount[];
+  /** The detached gantry-monitor supervising the running container. */
+  MonitorPid: number;
+  /** Stopped by `docker stop`/`kill` (unless-stopped stays down across agent restarts; no restart after it). */
+  ManuallyStopped: boolean;
+  HasBeenStarted: boolean;
+}

@@ -1,0 +1,184 @@
+// A container's files: `docker cp` both ways (GET/HEAD/PUT /containers/{id}/archive, with the path-stat header),
+// `docker diff` (/changes, read from the snapshot's upper dir), `docker commit` (POST /commit: the upper dir becomes a
+// layer through agent/build/commit.ts) and `docker system df`.
+import { lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { basename, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { RootPathError, resolveInRoot } from "../build/rootfs-path";
+import { baseFromImage, commitSnapshot } from "../build/commit";
+import type { ContainerService } from "../containers/service";
+import type { EventBus } from "../events";
+import type { ImageService } from "../images/image-service";
+import { packDirectory } from "../layers/pack";
+import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
+import { unpackLayer } from "../layers/unpack";
+import type { SnapshotService } from "../snapshots/types";
+import type { VolumeService } from "../volumes/volume-service";
+import { badParameter, notFoundError } from "./errors";
+import { readJson, sendEmpty, sendJson, type Ctx } from "./http";
+import { route, type Route } from "./server";
+import { volumeWire } from "./volumes";
+
+interface Deps {
+  containers: ContainerService;
+  images: ImageService;
+  snapshots: SnapshotService;
+  volumes: VolumeService;
+  events: EventBus;
+}
+
+/** The host path of `path` inside the container's root filesystem (symlinks resolved inside it). */
+async function hostPath(deps: Deps, ref: string, path: string | null, followFinal = true): Promise<string> {
+  if (!path) throw badParameter("path is required");
+  const rootfs = await deps.containers.rootfs(ref);
+  try {
+    return resolveInRoot(rootfs, path, { followFinal });
+  } catch (e) {
+    if (e instanceof RootPathError) throw badParameter(e.message);
+    throw e;
+  }
+}
+
+function pathStat(p: string, name: string) {
+  let st;
+  try {
+    st = lstatSync(p);
+  } catch {
+    throw notFoundError(`Could not find the file ${name} in container`);
+  }
+  // Go's FileMode bits: directory 1<<31, symlink 1<<27.
+  const mode = (st.mode & 0o7777) + (st.isDirectory() ? 2 ** 31 : 0) + (st.isSymbolicLink() ? 2 ** 27 : 0);
+  return { name: basename(name) || "/", size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget: st.isSymbolicLink() ? readlinkSync(p) : "" };
+}
+
+async function* fileTar(p: string, name: string): AsyncGenerator<Buffer> {
+  const st = statSync(p);
+  const { readFileSync } = await import("node:fs");
+  const body = readFileSync(p);
+  yield tarHeader({ name, type: "file", mode: st.mode & 0o7777, size: body.length, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid });
+  yield body;
+  yield tarPadding(body.length);
+  yield tarEnd();
+}
+
+function changes(upper: string, lowerdirs: string[]) {
+  const out: { Path: string; Kind: number }[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const r = `${rel}/${name}`;
+      const st = lstatSync(p);
+      if (st.isCharacterDevice() && st.rdev === 0) {
+        out.push({ Path: r, Kind: 2 });
+        continue;
+      }
+      const existed = lowerdirs.some((l) => {
+        try {
+          lstatSync(join(l, r));
+          return true;
+        } catch {
+          return false;
+        }
+      });
+      out.push({ Path: r, Kind: existed ? 0 : 1 });
+      if (st.isDirectory()) walk(p, r);
+    }
+  };
+  walk(upper, "");
+  return out;
+}
+
+export function storageRoutes(deps: Deps): Route[] {
+  const statHeader = async (ctx: Ctx) => {
+    const p = await hostPath(deps, ctx.params[0]!, ctx.query.get("path"), false);
+    const stat = pathStat(p, ctx.query.get("path")!);
+    return { p, stat, header: Buffer.from(JSON.stringify(stat)).toString("base64") };
+  };
+  return [
+    route("HEAD", "/containers/{id}/archive", async (ctx) => {
+      const { header } = await statHeader(ctx);
+      ctx.res.writeHead(200, { "X-Docker-Container-Path-Stat": header, "Content-Length": 0 });
+      ctx.res.end();
+    }),
+    route("GET", "/containers/{id}/archive", async (ctx) => {
+      const { p, header } = await statHeader(ctx);
+      const name = basename(ctx.query.get("path")!.replace(/\/+$/, "")) || ".";
+      const st = statSync(p);
+      const tar = st.isDirectory() ? packDirectory(p, { prefix: name }) : Readable.from(fileTar(p, name));
+      ctx.res.writeHead(200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": header });
+      await pipeline(tar, ctx.res);
+    }),
+    route("PUT", "/containers/{id}/archive", async (ctx) => {
+      const p = await hostPath(deps, ctx.params[0]!, ctx.query.get("path"));
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        throw notFoundError(`Could not find the file ${ctx.query.get("path")} in container ${ctx.params[0]}`);
+      }
+      if (!st.isDirectory()) throw badParameter(`extraction point is not a directory: ${ctx.query.get("path")}`);
+      await unpackLayer(ctx.req, p);
+      sendEmpty(ctx.res, 200);
+    }),
+    route("GET", "/containers/{id}/changes", async (ctx) => {
+      const c = deps.containers.get(ctx.params[0]!);
+      const snap = await deps.snapshots.get(c.Id);
+      if (!snap) throw notFoundError(`the root filesystem of ${c.Id} is missing`);
+      sendJson(ctx.res, 200, changes(snap.upper, snap.lowerdirs));
+    }),
+    route("POST", "/commit", async (ctx) => {
+      const q = ctx.query;
+      const c = deps.containers.get(q.get("container") ?? "");
+      const body = ((await readJson(ctx.req)) ?? {}) as Record<string, unknown>;
+      const base = await baseFromImage(deps.images, c.Image);
+      const runtimeConfig = { ...(base.config.config ?? {}), Env: c.Config.Env, Cmd: c.Config.Cmd ?? undefined, Entrypoint: c.Config.Entrypoint ?? undefined, WorkingDir: c.Config.WorkingDir, User: c.Config.User, Labels: c.Config.Labels, ...body } as never;
+      const repo = q.get("repo");
+      const tag = q.get("tag") || "latest";
+      const detail = await commitSnapshot({ images: deps.images, snapshots: deps.snapshots }, c.Id, base, {
+        runtimeConfig,
+        createdBy: `${c.Path} ${c.Args.join(" ")}`.trim(),
+        comment: q.get("comment") ?? undefined,
+        author: q.get("author") ?? undefined,
+        tags: repo ? [`${repo}:${tag}`] : [],
+      });
+      deps.events.publish("container", "commit", c.Id, { name: c.Name.slice(1), image: c.Config.Image });
+      sendJson(ctx.res, 201, { Id: detail.id });
+    }),
+    route("GET", "/system/df", async (ctx) => {
+      const images = await deps.images.list();
+      const all = deps.containers.list();
+      const vols = await deps.volumes.list();
+      const containers = [];
+      for (const c of all) {
+        const snap = await deps.snapshots.get(c.Id);
+        containers.push({ Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, Command: [c.Path, ...c.Args].join(" "), Created: Math.floor(Date.parse(c.Created) / 1000), State: c.State.Status, Status: c.State.Status, SizeRw: snap ? duSize(snap.upper) : 0, SizeRootFs: 0, Labels: c.Config.Labels, Mounts: [] });
+      }
+      const volumes = [];
+      for (const v of vols) volumes.push({ ...volumeWire(v), UsageData: { RefCount: v.usedBy.length, Size: await deps.volumes.usage(v.name) } });
+      sendJson(ctx.res, 200, {
+        LayersSize: images.reduce((a, i) => a + i.size, 0),
+        Images: images.map((i) => ({ Id: i.id, ParentId: i.parentId, RepoTags: i.repoTags, RepoDigests: i.repoDigests, Created: i.created, Size: i.size, SharedSize: -1, VirtualSize: i.size, Labels: i.labels, Containers: all.filter((c) => c.Image === i.id).length })),
+        Containers: containers,
+        Volumes: volumes,
+        BuildCache: [],
+      });
+    }),
+  ];
+}
+
+function duSize(dir: string): number {
+  let total = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const n of names) {
+    const p = join(dir, n);
+    const st = lstatSync(p);
+    total += st.isDirectory() ? duSize(p) : st.size;
+  }
+  return total;
+}

@@ -1,0 +1,321 @@
+// Container routes of the Engine API over ContainerService: create, inspect, list, the lifecycle verbs, wait (headers
+// at once, body at exit), logs (multiplexed without a TTY, raw with one), attach (hijacked), resize, top and stats.
+import type { ServerResponse } from "node:http";
+import { containerStats } from "../containers/stats";
+import type { ContainerService } from "../containers/service";
+import type { ContainerRecord } from "../containers/types";
+import type { LogRecord } from "../containers/logs";
+import { recordBytes } from "../containers/logs";
+import { badParameter } from "./errors";
+import { hijack, muxFrame } from "./hijack";
+import { parseFilters, queryBool, readJson, sendEmpty, sendJson, type Ctx } from "./http";
+import { route, type Route } from "./server";
+
+/** "1700000000", "1700000000.5", an RFC 3339 time, or a duration like "10m" (before now) → unix seconds. */
+export function parseTimeArg(v: string | null, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const d = /^(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)$/.exec(v);
+  if (d) return (now - Number(d[1]) * { ns: 1e-6, us: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[d[2] as "s"]) / 1000;
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw badParameter(`invalid time value: "${v}"`);
+  return t / 1000;
+}
+
+function humanDuration(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  if (s < 1) return "Less than a second";
+  if (s === 1) return "1 second";
+  if (s < 60) return `${s} seconds`;
+  const m = Math.floor(s / 60);
+  if (m === 1) return "About a minute";
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return "About an hour";
+  if (h < 48) return `${h} hours`;
+  return `${Math.floor(h / 24)} days`;
+}
+
+function statusText(r: ContainerRecord): string {
+  const s = r.State;
+  const now = Date.now();
+  if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
+  if (s.Dead) return "Dead";
+  if (s.Status === "removing") return "Removal In Progress";
+  if (!r.HasBeenStarted) return "Created";
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+function mountsOf(r: ContainerRecord) {
+  return r.Mounts.map((m) => ({
+    Type: m.type,
+    ...(m.name ? { Name: m.name } : {}),
+    Source: m.source,
+    Destination: m.target,
+    Driver: m.type === "volume" ? "local" : undefined,
+    Mode: m.readOnly ? "ro" : "",
+    RW: !m.readOnly,
+    Propagation: m.propagation ?? "",
+  }));
+}
+
+function networkSettings(r: ContainerRecord) {
+  const networks: Record<string, unknown> = {};
+  for (const [name, n] of Object.entries(r.Networks)) {
+    networks[name] = {
+      IPAMConfig: null, Links: null, Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: `${r.Id.slice(0, 32)}${n.NetworkID.slice(0, 32)}`,
+      Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: "", GlobalIPv6Address: "",
+      GlobalIPv6PrefixLen: 0, MacAddress: n.MacAddress, DriverOpts: null,
+    };
+  }
+  const first = Object.values(r.Networks)[0];
+  return {
+    Bridge: "", SandboxID: "", HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
+    Ports: r.Ports, SandboxKey: r.State.Running && r.HostConfig.NetworkMode !== "host" ? `/run/netns/${r.Id}` : "",
+    SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: "",
+    Gateway: r.Networks.bridge?.Gateway ?? "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+    IPAddress: r.Networks.bridge?.IPAddress ?? "", IPPrefixLen: r.Networks.bridge?.IPPrefixLen ?? 0, IPv6Gateway: "",
+    MacAddress: r.Networks.bridge?.MacAddress ?? first?.MacAddress ?? "",
+    Networks: networks,
+  };
+}
+
+/** `docker inspect`'s shape, as dockerd's. */
+export function inspectJson(r: ContainerRecord, logPath: string) {
+  return {
+    Id: r.Id,
+    Created: r.Created,
+    Path: r.Path,
+    Args: r.Args,
+    State: { ...r.State },
+    Image: r.Image,
+    ResolvConfPath: "",
+    HostnamePath: "",
+    HostsPath: "",
+    LogPath: logPath,
+    Name: r.Name,
+    RestartCount: r.RestartCount,
+    Driver: "overlayfs",
+    Platform: "linux",
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null,
+    HostConfig: r.HostConfig,
+    GraphDriver: { Data: null, Name: "overlayfs" },
+    Mounts: mountsOf(r),
+    Config: r.Config,
+    NetworkSettings: networkSettings(r),
+  };
+}
+
+function summary(r: ContainerRecord) {
+  const ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  for (const [key, binds] of Object.entries(r.Ports)) {
+    const [port, proto] = key.split("/");
+    if (!binds) ports.push({ PrivatePort: Number(port), Type: proto ?? "tcp" });
+    else for (const b of binds) ports.push({ IP: b.HostIp, PrivatePort: Number(port), PublicPort: Number(b.HostPort), Type: proto ?? "tcp" });
+  }
+  return {
+    Id: r.Id,
+    Names: [r.Name],
+    Image: r.Config.Image,
+    ImageID: r.Image,
+    Command: [r.Path, ...r.Args].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(" "),
+    Created: Math.floor(Date.parse(r.Created) / 1000),
+    Ports: ports,
+    Labels: r.Config.Labels,
+    State: r.State.Status,
+    Status: statusText(r),
+    HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
+    NetworkSettings: { Networks: networkSettings(r).Networks },
+    Mounts: mountsOf(r),
+  };
+}
+
+const LIST_FILTERS = ["id", "name", "label", "status", "exited", "ancestor", "before", "since", "network", "volume", "health", "is-task", "publish", "expose"] as const;
+
+function listContainers(svc: ContainerService, q: URLSearchParams) {
+  const all = queryBool(q, "all");
+  const limit = Number(q.get("limit") ?? -1);
+  const f = parseFilters(q, LIST_FILTERS);
+  let rs = svc.list();
+  if (!all && !f.has("status") && !(limit > 0)) rs = rs.filter((r) => r.State.Running || r.State.Restarting);
+  const labelMatch = (r: ContainerRecord, spec: string) => {
+    const eq = spec.indexOf("=");
+    return eq < 0 ? spec in r.Config.Labels : r.Config.Labels[spec.slice(0, eq)] === spec.slice(eq + 1);
+  };
+  const pass = (key: string, test: (v: string) => boolean) => !f.has(key) || f.get(key)!.some(test);
+  rs = rs.filter(
+    (r) =>
+      pass("id", (v) => r.Id.startsWith(v)) &&
+      pass("name", (v) => new RegExp(v.replace(/^\//, "")).test(r.Name.slice(1))) &&
+      (!f.has("label") || f.get("label")!.every((v) => labelMatch(r, v))) &&
+      pass("status", (v) => r.State.Status === v) &&
+      pass("exited", (v) => r.HasBeenStarted && !r.State.Running && r.State.ExitCode === Number(v)) &&
+      pass("ancestor", (v) => r.Config.Image === v || r.Image === v || r.Image.replace(/^sha256:/, "").startsWith(v.replace(/^sha256:/, ""))) &&
+      pass("network", (v) => v in r.Networks || Object.values(r.Networks).some((n) => n.NetworkID.startsWith(v))) &&
+      pass("volume", (v) => r.Mounts.some((m) => m.name === v || m.target === v)),
+  );
+  for (const key of ["before", "since"] as const) {
+    if (!f.has(key)) continue;
+    const pivot = svc.get(f.get(key)![0]!);
+    rs = rs.filter((r) => (key === "before" ? r.Created < pivot.Created : r.Created > pivot.Created));
+  }
+  if (limit > 0) rs = rs.slice(0, limit);
+  return rs.map(summary);
+}
+
+/** Writes log records as `docker logs` expects them: framed unless the container has a TTY, optional timestamps. */
+function logWriter(res: ServerResponse, tty: boolean, o: { stdout: boolean; stderr: boolean; timestamps: boolean }) {
+  return (recs: LogRecord[]) => {
+    for (const r of recs) {
+      const s = r.stream === "stdout" ? 1 : 2;
+      if ((s === 1 && !o.stdout) || (s === 2 && !o.stderr)) continue;
+      let bytes = recordBytes(r, tty);
+      if (o.timestamps) bytes = Buffer.concat([Buffer.from(`${r.time} `), bytes]);
+      if (!res.destroyed) res.write(tty ? bytes : muxFrame(s, bytes));
+    }
+  };
+}
+
+const detachKeys = (spec: string | null): Buffer => {
+  if (!spec) return Buffer.from([0x10, 0x11]);
+  const out: number[] = [];
+  for (const k of spec.split(",")) {
+    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k.trim());
+    if (m) out.push(m[1]!.charCodeAt(0) & 0x1f);
+    else if (k.trim().length === 1) out.push(k.trim().charCodeAt(0));
+    else throw badParameter(`Invalid detach keys (${spec}) provided`);
+  }
+  return Buffer.from(out);
+};
+
+export function containerRoutes(svc: ContainerService): Route[] {
+  const id = (ctx: Ctx) => ctx.params[0]!;
+  return [
+    route("POST", "/containers/create", async ({ req, res, query }) => {
+      const body = (await readJson(req)) as Record<string, unknown>;
+      sendJson(res, 201, await svc.create(body, query.get("name")));
+    }),
+    route("GET", "/containers/json", ({ res, query }) => sendJson(res, 200, listContainers(svc, query))),
+    route("GET", "/containers/{id}/json", (ctx) => {
+      const r = svc.get(id(ctx));
+      sendJson(ctx.res, 200, inspectJson(r, svc.logPath(r.Id)));
+    }),
+    route("POST", "/containers/{id}/start", async (ctx) => {
+      sendEmpty(ctx.res, (await svc.start(id(ctx))) === "already" ? 304 : 204);
+    }),
+    route("POST", "/containers/{id}/stop", async (ctx) => {
+      const t = ctx.query.get("t") ?? ctx.query.get("timeout");
+      const r = await svc.stop(id(ctx), t === null ? undefined : Number(t), ctx.query.get("signal") ?? undefined);
+      sendEmpty(ctx.res, r === "already" ? 304 : 204);
+    }),
+    route("POST", "/containers/{id}/restart", async (ctx) => {
+      const t = ctx.query.get("t");
+      await svc.restart(id(ctx), t === null ? undefined : Number(t));
+      sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/kill", async (ctx) => {
+      await svc.kill(id(ctx), ctx.query.get("signal") || "KILL");
+      sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/pause", async (ctx) => {
+      await svc.pause(id(ctx));
+      sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/unpause", async (ctx) => {
+      await svc.unpause(id(ctx));
+      sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/rename", async (ctx) => {
+      const name = ctx.query.get("name");
+      if (!name) throw badParameter("a new name is required");
+      await svc.rename(id(ctx), name);
+      sendEmpty(ctx.res, 204);
+    }),
+    route("DELETE", "/containers/{id}", async (ctx) => {
+      await svc.remove(id(ctx), { force: queryBool(ctx.query, "force"), volumes: queryBool(ctx.query, "v") });
+      sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/wait", async (ctx) => {
+      const { promise } = svc.wait(id(ctx), ctx.query.get("condition") ?? "not-running");
+      // The headers go at once (the CLI waits for them before it starts the container); the body at exit.
+      ctx.res.writeHead(200, { "Content-Type": "application/json" });
+      ctx.res.flushHeaders();
+      const result = await promise;
+      ctx.res.end(JSON.stringify(result) + "\n");
+    }),
+    route("POST", "/containers/{id}/resize", async (ctx) => {
+      await svc.resize(id(ctx), Number(ctx.query.get("h") ?? 0), Number(ctx.query.get("w") ?? 0));
+      sendEmpty(ctx.res, 200);
+    }),
+    route("GET", "/containers/{id}/logs", (ctx) => {
+      const r = svc.get(id(ctx));
+      const q = ctx.query;
+      const o = { stdout: queryBool(q, "stdout"), stderr: queryBool(q, "stderr"), timestamps: queryBool(q, "timestamps") };
+      if (!o.stdout && !o.stderr) throw badParameter("You must choose at least one stream");
+      const tailArg = q.get("tail");
+      const tail = !tailArg || tailArg === "all" ? undefined : Number(tailArg);
+      if (tail !== undefined && !Number.isInteger(tail)) throw badParameter(`invalid tail value: ${tailArg}`);
+      const since = parseTimeArg(q.get("since"));
+      const until = parseTimeArg(q.get("until"));
+      const tty = r.Config.Tty;
+      const recs = svc.logs(r.Id, { since, until, tail });
+      const res = ctx.res;
+      res.writeHead(200, { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" });
+      const write = logWriter(res, tty, o);
+      write(recs);
+      if (!queryBool(q, "follow") || until) return void res.end();
+      const stop = svc.followLogs(r.Id, write, () => res.end());
+      res.on("close", stop);
+    }),
+    route("POST", "/containers/{id}/attach", (ctx) => {
+      const r = svc.get(id(ctx));
+      const q = ctx.query;
+      const o = {
+        stdin: queryBool(q, "stdin"),
+        stdout: queryBool(q, "stdout"),
+        stderr: queryBool(q, "stderr"),
+        logs: queryBool(q, "logs"),
+        stream: queryBool(q, "stream"),
+        detachKeys: detachKeys(q.get("detachKeys")),
+      };
+      let handle: ReturnType<ContainerService["attach"]> | null = null;
+      const pendingInput: Buffer[] = [];
+      const out = hijack(ctx, r.Config.Tty, {
+        onInput: (d) => (handle ? handle.input(d) : pendingInput.push(d)),
+        onInputEnd: () => handle?.inputEnd(),
+        onClose: () => handle?.close(),
+      });
+      handle = svc.attach(r.Id, o, { write: (s, d) => out.write(s, d), end: () => out.end() });
+      for (const d of pendingInput.splice(0)) handle.input(d);
+    }),
+    route("GET", "/containers/{id}/top", async (ctx) => {
+      sendJson(ctx.res, 200, await svc.top(id(ctx), ctx.query.get("ps_args") ?? ""));
+    }),
+    route("GET", "/containers/{id}/stats", async (ctx) => {
+      const r = svc.get(id(ctx));
+      const stream = queryBool(ctx.query, "stream", true);
+      const oneShot = queryBool(ctx.query, "one-shot");
+      const sample = () => (r.State.Running ? containerStats(`/gantry/${r.Id}`, r.State.Pid, r.Name, r.Id) : containerStats("/nonexistent", 0, r.Name, r.Id));
+      let prev = sample();
+      const withPre = (cur: ReturnType<typeof sample>) => ({ ...cur, preread: prev.read, precpu_stats: prev.cpu_stats });
+      if (!stream) {
+        if (!oneShot) await new Promise((res) => setTimeout(res, 1000));
+        const cur = sample();
+        return sendJson(ctx.res, 200, oneShot ? { ...cur, preread: "0001-01-01T00:00:00Z", precpu_stats: {} } : withPre(cur));
+      }
+      ctx.res.writeHead(200, { "Content-Type": "application/json" });
+      const tick = () => {
+        const cur = sample();
+        ctx.res.write(JSON.stringify(withPre(cur)) + "\n");
+        prev = cur;
+      };
+      tick();
+      const timer = setInterval(tick, 1000);
+      ctx.res.on("close", () => clearInterval(timer));
+    }),
+  ];
+}

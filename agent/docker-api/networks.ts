@@ -1,0 +1,88 @@
+// Network routes over NetworkService: create, ls, inspect, rm, connect, disconnect, prune, in dockerd's shapes.
+import type { ContainerService } from "../containers/service";
+import type { EventBus } from "../events";
+import type { NetworkService } from "../network/network-service";
+import type { NetworkInfo } from "../network/types";
+import { badParameter } from "./errors";
+import { parseFilters, readJson, sendEmpty, sendJson } from "./http";
+import { route, type Route } from "./server";
+
+function wire(n: NetworkInfo) {
+  const containers: Record<string, unknown> = {};
+  for (const [id, c] of Object.entries(n.containers)) {
+    containers[id] = { Name: c.name, EndpointID: "", MacAddress: c.mac ?? "", IPv4Address: c.ipv4 ? `${c.ipv4}/${c.prefixLen}` : "", IPv6Address: "" };
+  }
+  return {
+    Name: n.name, Id: n.id, Created: n.created, Scope: n.scope, Driver: n.driver, EnableIPv6: false,
+    IPAM: { Driver: "default", Options: null, Config: n.subnet ? [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }] : [] },
+    Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false,
+    Containers: containers, Options: n.options, Labels: n.labels,
+  };
+}
+
+export function networkRoutes(net: NetworkService, containers: ContainerService, events: EventBus): Route[] {
+  return [
+    route("GET", "/networks", async ({ res, query }) => {
+      const f = parseFilters(query, ["name", "id", "driver", "label", "type", "scope", "dangling"]);
+      const list = await net.list({ name: f.get("name"), id: f.get("id"), driver: f.get("driver"), label: f.get("label"), type: f.get("type") });
+      sendJson(res, 200, list.map(wire));
+    }),
+    route("GET", "/networks/{id}", async ({ res, params }) => sendJson(res, 200, wire(await net.inspect(params[0]!)))),
+    route("POST", "/networks/create", async ({ req, res }) => {
+      const b = ((await readJson(req)) ?? {}) as {
+        Name?: string; Driver?: string; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>;
+        IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] }; CheckDuplicate?: boolean;
+      };
+      if (!b.Name) throw badParameter("network name is required");
+      const cfg = b.IPAM?.Config?.[0];
+      const n = await net.create(b.Name, {
+        driver: b.Driver || "bridge", internal: !!b.Internal, labels: b.Labels ?? {}, options: b.Options ?? {},
+        ...(cfg?.Subnet ? { subnet: cfg.Subnet } : {}), ...(cfg?.Gateway ? { gateway: cfg.Gateway } : {}),
+      });
+      events.publish("network", "create", n.id, { name: n.name, type: n.driver });
+      sendJson(res, 201, { Id: n.id, Warning: "" });
+    }),
+    route("DELETE", "/networks/{id}", async ({ res, params }) => {
+      const n = await net.inspect(params[0]!);
+      await net.remove(params[0]!);
+      events.publish("network", "destroy", n.id, { name: n.name, type: n.driver });
+      sendEmpty(res, 204);
+    }),
+    route("POST", "/networks/prune", async ({ res }) => {
+      sendJson(res, 200, { NetworksDeleted: await net.prune() });
+    }),
+    route("POST", "/networks/{id}/connect", async ({ req, res, params }) => {
+      const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } };
+      if (!b.Container) throw badParameter("Container is required");
+      const c = containers.get(b.Container);
+      const n = await net.inspect(params[0]!);
+      c.RequestedNetworks[n.name] = { Aliases: b.EndpointConfig?.Aliases ?? null, IPAMConfig: b.EndpointConfig?.IPAMConfig ?? null };
+      if (c.State.Running) {
+        const ep = await net.attach(c.Id, net.netnsPathOf(c.Id), n.id, {
+          containerName: c.Name.slice(1),
+          aliases: b.EndpointConfig?.Aliases ?? [],
+          ...(b.EndpointConfig?.IPAMConfig?.IPv4Address ? { ipv4: b.EndpointConfig.IPAMConfig.IPv4Address } : {}),
+        });
+        c.Networks[n.name] = {
+          NetworkID: ep.networkId, IPAddress: ep.ipv4 ?? "", IPPrefixLen: ep.prefixLen ?? 0, Gateway: ep.gateway ?? "",
+          MacAddress: ep.mac ?? "", Aliases: ep.aliases.length ? ep.aliases : null, HostVeth: ep.hostVeth,
+        };
+      }
+      containers.persist(c);
+      events.publish("network", "connect", n.id, { container: c.Id, name: n.name, type: n.driver });
+      sendEmpty(res, 200);
+    }),
+    route("POST", "/networks/{id}/disconnect", async ({ req, res, params }) => {
+      const b = ((await readJson(req)) ?? {}) as { Container?: string; Force?: boolean };
+      if (!b.Container) throw badParameter("Container is required");
+      const c = containers.get(b.Container);
+      const n = await net.inspect(params[0]!);
+      if (c.State.Running) await net.detach(c.Id, n.id);
+      delete c.RequestedNetworks[n.name];
+      delete c.Networks[n.name];
+      containers.persist(c);
+      events.publish("network", "disconnect", n.id, { container: c.Id, name: n.name, type: n.driver });
+      sendEmpty(res, 200);
+    }),
+  ];
+}
