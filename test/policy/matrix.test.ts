@@ -32,6 +32,7 @@ const ROWS: Row[] = [
   { method: "POST", route: "hosts/[id]/revoke", path: "/api/v1/hosts/999999/revoke", permission: "hosts.revoke" },
   { method: "POST", route: "join-tokens", path: "/api/v1/join-tokens", body: {}, permission: "hosts.join" },
   { method: "GET", route: "me", path: "/api/v1/me", permission: "me.read" },
+  { method: "PATCH", route: "me", path: "/api/v1/me", body: {}, permission: "me.update" },
   { method: "GET", route: "users", path: "/api/v1/users", permission: "users.read" },
   { method: "POST", route: "users", path: "/api/v1/users", body: {}, permission: "users.manage" },
   { method: "PATCH", route: "users/[id]", path: "/api/v1/users/no-such-user", body: { name: "x" }, permission: "users.manage" },
