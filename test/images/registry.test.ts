@@ -353,3 +353,30 @@ test("a kept partial download that does not match is thrown away and fetched who
   assert.deepEqual(gets.map((g) => g.range), ["bytes=1000-", undefined]);
   assert.deepEqual(await images.store.check(), []);
 });
+
+test("images written by skopeo (Docker schema2 and OCI) pull into Gantry and share its unpacked layers", async () => {
+  // gzip layers only: Docker schema2 (which skopeo converts to) cannot carry zstd.
+  const img = makeImage([await makeLayer(busyboxEntries()), await makeLayer([{ name: "hello.txt", type: "file", body: "skopeo-src\n" }])]);
+  const src = repo("skopeo-src");
+  await pushImage(open.host, src, "v1", img);
+  const images = service();
+  const first = await images.pull(`${open.host}/${src}:v1`);
+  for (const format of ["v2s2", "oci"]) {
+    const dst = repo(`skopeo-${format}`);
+    await skopeo(["copy", "--format", format, `docker://${open.host}/${src}:v1`, `docker://${open.host}/${dst}:v1`]);
+    const raw = JSON.parse(await skopeo(["inspect", "--raw", `docker://${open.host}/${dst}:v1`]));
+    assert.equal(raw.mediaType, format === "oci" ? MediaTypes.ociManifest : MediaTypes.dockerManifest);
+    const { Digest: digest } = JSON.parse(await skopeo(["inspect", `docker://${open.host}/${dst}:v1`]));
+    const events: ProgressEvent[] = [];
+    const r = await images.pull(`${open.host}/${dst}:v1`, { onProgress: (e) => events.push(e) });
+    assert.equal(r.digest, digest, format);
+    // skopeo keeps the config bytes, so it is the same image (one id), now also known by the new name and digest.
+    assert.equal(r.image.id, first.image.id);
+    assert.ok(r.image.repoDigests.includes(`${open.host}/${dst}@${digest}`), r.image.repoDigests.join(" "));
+    assert.deepEqual(r.image.layers.map((l) => l.chainId), first.image.layers.map((l) => l.chainId), "same content, same ChainIDs");
+    assert.deepEqual(r.image.layers.map((l) => l.path), first.image.layers.map((l) => l.path), "unpacked once, shared");
+    assert.equal(events.filter((e) => e.status === "Already exists").length, img.layers.length, format);
+    assert.equal(readFileSync(join(r.image.layers[1].path, "hello.txt"), "utf8"), "skopeo-src\n");
+  }
+  assert.deepEqual(await images.store.check(), []);
+});

@@ -75,6 +75,14 @@ export async function makeLayer(entries: TestEntry[] | Buffer, compression: "gzi
   return { tar, blob, mediaType, digest: sha(blob), diffId: sha(tar) };
 }
 
+/** The Docker schema2 name of a layer media type (schema2 has no zstd). */
+function dockerLayerType(mediaType: string): string {
+  if (mediaType === MediaTypes.ociLayerGzip) return MediaTypes.dockerLayerGzip;
+  if (mediaType === MediaTypes.ociLayer) return "application/vnd.docker.image.rootfs.diff.tar";
+  if (mediaType === MediaTypes.ociLayerZstd) throw new Error("a Docker schema2 manifest cannot carry a zstd layer");
+  return mediaType;
+}
+
 export function makeImage(layers: BuiltLayer[], opts: { docker?: boolean; platform?: Platform; cmd?: string[]; label?: string } = {}): BuiltImage {
   const platform = opts.platform ?? { os: "linux", architecture: "amd64" };
   const config = Buffer.from(
@@ -92,7 +100,7 @@ export function makeImage(layers: BuiltLayer[], opts: { docker?: boolean; platfo
     schemaVersion: 2,
     mediaType,
     config: { mediaType: opts.docker ? MediaTypes.dockerConfig : MediaTypes.ociConfig, digest: sha(config), size: config.length },
-    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.blob.length })),
+    layers: layers.map((l) => ({ mediaType: opts.docker ? dockerLayerType(l.mediaType) : l.mediaType, digest: l.digest, size: l.blob.length })),
   };
   const body = Buffer.from(JSON.stringify(manifest));
   return { config, configDigest: sha(config), manifest: body, manifestDigest: sha(body), mediaType, layers };
