@@ -209,8 +209,8 @@ export async function readTar(
     }
     if (block.length < BLOCK) throw new LayerError(`truncated tar: header cut short at byte ${offset}`, lastName);
     if (block.every((b) => b === 0)) {
+      // End of archive. One with no entries at all is a real thing: Docker's empty layer is 1024 zero bytes.
       await reader.drain();
-      if (!sawEntry) throw new LayerError("corrupt tar: the archive holds no entries");
       return reader.offset;
     }
     if (!checksumOk(block)) throw new LayerError(`corrupt tar: header checksum mismatch at byte ${offset} (not a tar archive, or damaged)`, lastName);

@@ -188,6 +188,15 @@ test("corrupt, truncated and non-tar input is refused with a clear error", async
   }
 });
 
+test("an empty layer (only the end-of-archive blocks, as Docker's empty gzip layer) unpacks to nothing", async () => {
+  const s = sandbox();
+  const empty = Buffer.alloc(1024);
+  const r = await unpackLayer(Readable.from([gzipSync(empty)]), s.root);
+  assert.equal(r.diffId, sha(empty));
+  assert.equal(r.entries, 0);
+  assert.deepEqual(readdirSync(s.root), []);
+});
+
 test("allowed device nodes, owners, modes, mtimes, xattrs and hardlinks are kept", async () => {
   const s = sandbox();
   const mtime = 1_600_000_000;
