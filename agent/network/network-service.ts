@@ -666,12 +666,16 @@ export class NetworkService {
     await ip("netns", "del", name);
   }
 
-  /** The namespace a container's network lives in, for `--network container:<id>` (joined by path). */
+  /**
+   * The namespace a container's network lives in, for `--network container:<id>` (joined by path). For a container
+   * on the host network that is the agent's own namespace (the host's), as with Docker.
+   */
   netnsPathOf(containerId: string): string {
     validateContainerId(containerId);
     for (const net of this.networks.values()) {
-      const p = net.endpoints[containerId]?.netnsPath;
-      if (p) return p;
+      const ep = net.endpoints[containerId];
+      if (ep?.netnsPath) return ep.netnsPath;
+      if (ep && net.driver === "host") return `/proc/${process.pid}/ns/net`;
     }
     const named = join(NETNS_DIR, this.netnsPrefix + containerId);
     if (existsSync(named)) return named;

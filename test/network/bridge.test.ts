@@ -243,6 +243,8 @@ test("--network none gives only lo; host records the container without a namespa
   const hostId = world.containerId();
   await svc.attach(hostId, null, "host", { containerName: "onhost" });
   assert.equal(await svc.resolvConfFor(hostId), sh("cat", "/etc/resolv.conf"));
+  assert.equal(sh("readlink", svc.netnsPathOf(hostId)), sh("readlink", "/proc/self/ns/net"), "container:<host-mode container> is the host's namespace");
+  assert.throws(() => svc.netnsPathOf(world.containerId()), /network namespace of container .* not found/);
   await assert.rejects(svc.attach(hostId, ns.path, "bridge", { containerName: "onhost" }), /host network/);
   await assert.rejects(
     svc.attach(world.containerId(), ns.path, "host", { containerName: "x", ports: [{ hostIp: "0.0.0.0", hostPort: 80, containerPort: 80, protocol: "tcp" }] }),
