@@ -3,15 +3,23 @@
 import { badRequest } from "../../lib/errors";
 import { parseIPv4 } from "./ipv4";
 
-/** Host resolv.conf without loopback nameservers (they mean nothing inside another namespace), as dockerd filters it. */
+/** dockerd's fallback when the host names no resolver a container could reach (only loopback ones). */
+export const DEFAULT_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
+
+/**
+ * Host resolv.conf without loopback nameservers (they mean nothing inside another namespace), as dockerd filters it;
+ * when none is left, dockerd's defaults.
+ */
 export function filterHostResolvConf(text: string): string {
-  const kept = text
-    .split("\n")
-    .filter((line) => {
-      const m = /^\s*nameserver\s+(\S+)/.exec(line);
-      return !m || !(/^127\./.test(m[1]) || m[1] === "::1");
-    })
-    .join("\n");
+  const lines = text.split("\n").filter((line) => {
+    const m = /^\s*nameserver\s+(\S+)/.exec(line);
+    return !m || !(/^127\./.test(m[1]) || m[1] === "::1");
+  });
+  if (!lines.some((l) => /^\s*nameserver\s/.test(l))) {
+    while (lines.length && lines[lines.length - 1].trim() === "") lines.pop();
+    lines.push(...DEFAULT_NAMESERVERS.map((n) => `nameserver ${n}`));
+  }
+  const kept = lines.join("\n");
   return kept.endsWith("\n") ? kept : kept + "\n";
 }
 

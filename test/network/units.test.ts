@@ -135,6 +135,7 @@ test("resolv.conf and hosts", () => {
     filterHostResolvConf("search lan\nnameserver 127.0.0.53\nnameserver 10.0.0.2\nnameserver ::1\noptions edns0"),
     "search lan\nnameserver 10.0.0.2\noptions edns0\n",
   );
+  assert.equal(filterHostResolvConf("nameserver 127.0.0.53\noptions edns0\n"), "options edns0\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n", "dockerd's fallback");
   assert.equal(embeddedResolvConf(["10.89.0.1", "10.89.1.1"]).split("\n").filter((l) => !l.startsWith("#")).join("\n"), "nameserver 10.89.0.1\nnameserver 10.89.1.1\noptions ndots:0\n");
   const hosts = buildHostsFile({ hostname: "web", ipv4: "10.88.0.2", extraHosts: [{ name: "db.local", ip: "10.0.0.5" }] });
   assert.match(hosts, /^127\.0\.0\.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n/);
