@@ -64,7 +64,7 @@ test("SIGKILL mid-pull, restart: the pull resumes, completes, and the store is c
   const img = makeImage([await makeLayer(busyboxEntries()), big]);
   const name = `gantry-test/crash-${process.pid}`;
   await pushImage(registry.host, name, "v1", img);
-  const slow = { throttleMs: (r: { path: string }) => (r.path.endsWith(`/blobs/${big.digest}`) ? 15 : 0) };
+  const slow = { throttleMs: (r: { path: string }) => (r.path.endsWith(`/blobs/${big.digest}`) ? 4 : 0) };
   const proxy = await startProxy(registry.host, slow);
   const root = mkdtempSync(join(tmpdir(), "gantry-crash-"));
   try {

@@ -167,7 +167,7 @@ export interface ProxyHooks {
   tamper?(req: ProxiedRequest): boolean;
   /** For a forwarded response: send this many body bytes, then cut the connection. */
   cutAfter?(req: ProxiedRequest): number | null;
-  /** Delay per body chunk in ms (to make a pull slow enough to interrupt). */
+  /** Delay in ms per 16 KiB of body (to make a pull slow enough to interrupt). */
   throttleMs?(req: ProxiedRequest): number;
 }
 
@@ -225,12 +225,17 @@ export async function startProxy(target: string, hooks: ProxyHooks = {}): Promis
             upRes.destroy();
             return;
           }
-          sent += chunk.length;
-          if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
-          if (delay) await new Promise((r) => setTimeout(r, delay));
-          if (res.destroyed) {
-            upRes.destroy();
-            return;
+          // Throttled bodies go out in 16 KiB slices, one per delay, whatever size the upstream reads were.
+          const slices = delay ? Math.ceil(chunk.length / 16384) : 1;
+          for (let i = 0; i < slices; i++) {
+            const slice = delay ? chunk.subarray(i * 16384, (i + 1) * 16384) : chunk;
+            sent += slice.length;
+            if (!res.write(slice)) await new Promise((r) => res.once("drain", r));
+            if (delay) await new Promise((r) => setTimeout(r, delay));
+            if (res.destroyed) {
+              upRes.destroy();
+              return;
+            }
           }
         }
         res.end();
