@@ -103,6 +103,7 @@ export function attachAgentGateway(io: SocketServer) {
 
     socket.on("disconnect", (reason) => {
       log(`host ${hostId} disconnected (${reason})`);
+      if (closing) return; // shutting down: the next start clears every connection anyway
       // Only when no newer connection of the same host took over.
       if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;
       recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
@@ -110,6 +111,7 @@ export function attachAgentGateway(io: SocketServer) {
   });
 
   // The sweep runs often enough that a status lags its deadline by at most a fifth of the stale grace.
+  let closing = false;
   const sweepEvery = Math.max(100, Math.min(5_000, Math.floor(thresholds.staleMs / 5)));
   let sweeping = false;
   const sweep = async () => {
@@ -128,6 +130,7 @@ export function attachAgentGateway(io: SocketServer) {
 
   return {
     close: async () => {
+      closing = true;
       clearInterval(timer);
       nsp.disconnectSockets(true);
     },

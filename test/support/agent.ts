@@ -38,6 +38,8 @@ export function startAgent(opts: AgentOptions = {}): AgentProcess {
     ...process.env,
     GANTRY_ROOT: root,
     GANTRY_HEARTBEAT_INTERVAL_MS: "500",
+    // Each agent serves its Docker API on its own socket, never the machine's /run/gantry/docker.sock.
+    GANTRY_DOCKER_SOCKET: join(root, "docker.sock"),
     ...(opts.serverUrl ? { GANTRY_SERVER_URL: opts.serverUrl } : {}),
     ...(opts.token ? { GANTRY_JOIN_TOKEN: opts.token } : {}),
     ...opts.env,
@@ -102,7 +104,8 @@ export async function mintJoinToken(cpUrl: string, cookie: string): Promise<{ to
   return body;
 }
 
-/** Polls `probe` until it returns a value that is not undefined/false, at most `ms`. */
+/** Polls `probe` until it returns a value that is not undefined/false, at most `ms`. An assertion failing inside the
+ *  probe ends the wait at once; other errors count as "not yet". */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000, every = 100): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
@@ -111,6 +114,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       const v = await probe();
       if (v !== undefined && v !== false) return v as T;
     } catch (e) {
+      if ((e as Error)?.name === "AssertionError") throw e;
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);

@@ -1,0 +1,133 @@
+// `npm run up` (after scripts/setup.mjs has installed and built everything): starts the control plane, waits until it
+// is healthy, makes sure this machine's agent has joined it (the first time: a join token minted straight in the
+// database and handed to the agent through its environment, never on a command line), starts the agent, and prints
+// the URL to open. SIGINT/SIGTERM are forwarded to both children; the control plane stopping stops everything.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadConfig } from "../server/config";
+
+const ROOT = resolve(import.meta.dirname, "..");
+const log = (msg: string) => console.log(`[gantry up] ${msg}`);
+function fail(msg: string): never {
+  console.error(`[gantry up] error: ${msg}`);
+  process.exit(1);
+}
+
+/** The database the control plane uses: the operator's DATABASE_URL, or the embedded one under GANTRY_DATA. */
+function databaseUrl(dataDir: string, configured: string | undefined): string {
+  if (configured) return configured;
+  // Same layout as server/db/embedded-postgres.ts: a unix socket directory and a generated password under postgres/.
+  const password = readFileSync(join(dataDir, "postgres/password"), "utf8").trim();
+  return `postgresql://postgres:${encodeURIComponent(password)}@localhost:5432/gantry?host=${encodeURIComponent(join(dataDir, "postgres/run"))}`;
+}
+
+async function waitHealthy(url: string, server: ChildProcess, ms = 120_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null || server.signalCode !== null) fail(`the control plane exited (${server.exitCode ?? server.signalCode}) before it was ready`);
+    try {
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
+      if (res.status === 200) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`the control plane was not healthy after ${ms / 1000} s`);
+}
+
+/** A join token for the local agent, or null when its stored credential still works (or was revoked on purpose). */
+async function localJoinToken(agentRoot: string): Promise<{ token: string | null; start: boolean }> {
+  const { authenticateAgent } = await import("@/lib/hosts/authenticate-agent");
+  const { createJoinToken } = await import("@/lib/hosts/create-join-token");
+  const { GantryError } = await import("@/lib/errors");
+  const credentialFile = join(agentRoot, "agent/credential");
+  if (existsSync(credentialFile)) {
+    const credential = readFileSync(credentialFile, "utf8").trim();
+    try {
+      const host = await authenticateAgent(credential);
+      log(`the local agent is host ${host.id} (${host.name})`);
+      return { token: null, start: true };
+    } catch (e) {
+      if (e instanceof GantryError && (e as { revoked?: boolean }).revoked) {
+        log(`the local agent's host was revoked (${e.message}); not starting it. Remove ${credentialFile} to join this machine again.`);
+        return { token: null, start: false };
+      }
+      if (!(e instanceof GantryError && e.code === "unauthorized")) throw e;
+      // The control plane's database does not know it (a fresh GANTRY_DATA): the old credential is useless here.
+      log(`the credential in ${credentialFile} is not known to this control plane; joining again`);
+      rmSync(credentialFile, { force: true });
+      rmSync(join(agentRoot, "agent/server.json"), { force: true });
+    }
+  }
+  const { token } = await createJoinToken({ ttlMs: 10 * 60_000 });
+  return { token, start: true };
+}
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const agentRoot = resolve(process.env.GANTRY_ROOT ?? "/var/lib/gantry");
+  const localUrl = `http://127.0.0.1:${config.port}`;
+  const children = new Set<ChildProcess>();
+  let stopping = false;
+
+  const stopAll = (signal: NodeJS.Signals) => {
+    stopping = true;
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill(signal);
+  };
+  process.on("SIGINT", () => stopAll("SIGTERM"));
+  process.on("SIGTERM", () => stopAll("SIGTERM"));
+
+  const server = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(config.port), GANTRY_DATA: config.dataDir },
+    stdio: "inherit",
+  });
+  children.add(server);
+  server.on("exit", (code, signal) => {
+    children.delete(server);
+    if (!stopping) log(`the control plane exited (${code ?? signal}); stopping the agent`);
+    stopAll("SIGTERM");
+    const wait = setInterval(() => {
+      if (children.size === 0) {
+        clearInterval(wait);
+        process.exit(stopping && (code === 0 || signal) ? 0 : (code ?? 1));
+      }
+    }, 50);
+  });
+
+  await waitHealthy(localUrl, server);
+  if (stopping) return;
+
+  process.env.DATABASE_URL = databaseUrl(config.dataDir, config.databaseUrl);
+  const { token, start } = await localJoinToken(agentRoot);
+  if (start && !stopping) {
+    const agent = spawn(process.execPath, ["--import", "tsx", "agent/main.ts"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DATABASE_URL: "", // the agent has no business with the database
+        GANTRY_ROOT: agentRoot,
+        GANTRY_SERVER_URL: localUrl,
+        ...(token ? { GANTRY_JOIN_TOKEN: token } : {}),
+      },
+      stdio: "inherit",
+    });
+    children.add(agent);
+    agent.on("exit", (code, signal) => {
+      children.delete(agent);
+      if (!stopping) log(`the local agent stopped (${code ?? signal}); the control plane keeps running`);
+    });
+  }
+  const { db } = await import("@/lib/db");
+  await db.$disconnect().catch(() => {});
+  log(`Gantry is running: open http://localhost:${config.port} (Ctrl+C stops it)`);
+}
+
+main().catch((e) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));
