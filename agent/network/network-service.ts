@@ -48,7 +48,10 @@ export interface NetworkServiceOptions {
   defaultBridge?: string;
   /** Pool carved into /24s for user-defined networks created without a subnet (default 10.89.0.0/16). */
   userPool?: string;
-  /** Prefix of Gantry's iptables chains (default GANTRY). */
+  /**
+   * Prefix of Gantry's iptables chains: GANTRY for the standard root (/var/lib/gantry), GANTRY_<6 hex of the root>
+   * for any other, so two agents with different roots in one network namespace never rewrite each other's rules.
+   */
   chainPrefix?: string;
   /** Embedded DNS on user-defined networks (default true), and its port (53; tests of the engine keep 53). */
   dns?: boolean;
@@ -94,6 +97,9 @@ export interface ListFilters {
   type?: string[];
 }
 
+const STANDARD_ROOT = "/var/lib/gantry";
+const rootTag = (root: string) => createHash("sha256").update(root).digest("hex").slice(0, 8);
+
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const DNS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252}[a-zA-Z0-9_])?$/;
@@ -127,7 +133,7 @@ export class NetworkService {
       defaultSubnet: options.defaultSubnet ?? "10.88.0.0/16",
       defaultBridge: options.defaultBridge ?? "gantry0",
       userPool: options.userPool ?? "10.89.0.0/16",
-      chainPrefix: options.chainPrefix ?? "GANTRY",
+      chainPrefix: options.chainPrefix ?? (options.root === STANDARD_ROOT ? "GANTRY" : `GANTRY_${rootTag(options.root).slice(0, 6).toUpperCase()}`),
       dns: options.dns ?? true,
       dnsPort: options.dnsPort ?? 53,
       dnsUpstreams: options.dnsUpstreams ?? [],
@@ -151,12 +157,17 @@ export class NetworkService {
     }
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
-    this.instance = createHash("sha256").update(this.root).digest("hex").slice(0, 8);
+    this.instance = rootTag(this.root);
     this.firewall = new Firewall(this.opts.chainPrefix, { dns: this.opts.dns });
   }
 
   private label(kind: "bridge" | "veth", id: string) {
     return `gantry:${this.instance}:${kind}:${id}`;
+  }
+
+  /** Prefix of this agent's iptables chains. */
+  get chainPrefix() {
+    return this.opts.chainPrefix;
   }
 
   /** Named namespaces live at /run/netns/<prefix><container id>. */
@@ -373,6 +384,16 @@ export class NetworkService {
 
   private async ensureDevice(net: NetworkRecord) {
     const subnet = parseSubnet(net.subnet!);
+    // A bridge another agent (another GANTRY_ROOT) labelled and still uses is not taken over: both would hand out
+    // the same addresses. One left behind with nothing on it is adopted.
+    const links = await listLinks();
+    const existing = links.find((l) => l.name === net.bridge);
+    const owner = /^gantry:([0-9a-f]{8}):bridge:/.exec(existing?.alias ?? "")?.[1];
+    if (owner && owner !== this.instance && links.some((l) => l.master === net.bridge)) {
+      throw conflict(
+        `bridge ${net.bridge} is in use by another Gantry agent (state under another GANTRY_ROOT): give this agent its own bridge and subnet (defaultBridge, defaultSubnet)`,
+      );
+    }
     await ensureBridge(net.bridge!, `${net.gateway}/${subnet.prefix}`, this.label("bridge", net.id));
     if (!net.internal) await enableForwarding();
   }

@@ -170,3 +170,27 @@ test("the default network's subnet follows the configuration while nothing is at
     await w.cleanup();
   }
 });
+
+test("an agent with another root does not take over a bridge in use; it adopts one left empty", async () => {
+  const a = makeWorld("owner");
+  const b = makeWorld("intruder", {});
+  try {
+    await a.service.start({ containerExists: () => true });
+    const ns = a.netns("held");
+    const id = a.containerId();
+    await a.service.attach(id, ns.path, "bridge", { containerName: "held" });
+    const intruder = new NetworkService({ ...b.options, defaultBridge: a.options.defaultBridge, defaultSubnet: a.options.defaultSubnet });
+    assert.notEqual(intruder.instance, a.service.instance);
+    await assert.rejects(intruder.start({ containerExists: () => true }), /bridge gtb\w+ is in use by another Gantry agent/);
+    await a.service.detach(id, "bridge");
+    await a.service.close();
+    const adopter = new NetworkService({ ...b.options, defaultBridge: a.options.defaultBridge, defaultSubnet: a.options.defaultSubnet });
+    await adopter.start({ containerExists: () => true });
+    assert.match(sh("ip", "-d", "link", "show", "dev", a.options.defaultBridge!), new RegExp(`alias gantry:${adopter.instance}:bridge:`));
+    await adopter.uninstall();
+    await intruder.uninstall();
+  } finally {
+    await b.cleanup();
+    await a.cleanup();
+  }
+});

@@ -7,6 +7,7 @@ import { answer, FORWARD, parseQuery, TYPE_A, TYPE_AAAA, TYPE_PTR } from "@/agen
 import { desiredRules } from "@/agent/network/firewall";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "@/agent/network/container-files";
 import type { NetworkRecord } from "@/agent/network/types";
+import { NetworkService } from "@/agent/network/network-service";
 
 test("-p specifications", () => {
   const tcp = (hostIp: string, hostPort: number, containerPort: number) => ({ hostIp, hostPort, containerPort, protocol: "tcp" });
@@ -143,4 +144,14 @@ test("resolv.conf and hosts", () => {
   assert.match(hosts, /10\.88\.0\.2\tweb\n$/);
   assert.throws(() => buildHostsFile({ hostname: "bad host", ipv4: null }), /invalid hostname/);
   assert.throws(() => buildHostsFile({ hostname: "ok", ipv4: null, extraHosts: [{ name: "x", ip: "nope" }] }), /invalid IP address "nope"/);
+});
+
+test("the standard root owns the GANTRY chains; any other root gets its own", () => {
+  assert.equal(new NetworkService({ root: "/var/lib/gantry" }).chainPrefix, "GANTRY");
+  const other = new NetworkService({ root: "/tmp/some-agent" });
+  assert.match(other.chainPrefix, /^GANTRY_[0-9A-F]{6}$/);
+  assert.equal(new NetworkService({ root: "/tmp/some-agent" }).chainPrefix, other.chainPrefix, "stable for a root");
+  assert.throws(() => new NetworkService({ root: "/x", defaultSubnet: "10.88.0.0/33" }), /invalid subnet/);
+  assert.throws(() => new NetworkService({ root: "/x", defaultBridge: "a-bridge-name-too-long" }), /at most 15 characters/);
+  assert.throws(() => new NetworkService({ root: "/x", dnsUpstreams: ["dns.example"] }), /invalid DNS upstream/);
 });
