@@ -266,7 +266,7 @@ test("a seccomp rule from the config denies a syscall with the errno given", () 
 test("pod: a second container joins the first one's pid, network and ipc namespaces by path", () => {
   const h = harness();
   const out = scratch();
-  const b = bundle(["/bin/sh", "-c", "exec sleep 300"]);
+  const b = bundle(["/bin/sleep", "300"]);
   const first = h.track(uniqueId("pod"));
   h.ok(["run", "-d", "-b", b.dir, first], { stdoutFile: join(out, "log") });
   const pid = JSON.parse(h.ok(["state", first])).pid;
@@ -276,7 +276,7 @@ test("pod: a second container joins the first one's pid, network and ipc namespa
       ["pid", "network", "ipc"].includes(n.type) ? { type: n.type, path: `/proc/${pid}/ns/${n.type === "network" ? "net" : n.type}` } : n,
     );
   }, h);
-  assert.match(seen, /^\s*1 sleep 300$/m, "the first container's init is visible");
+  assert.match(seen, /^\s*1 \/bin\/sleep 300$/m, "the first container's init is visible");
   assert.match(seen, new RegExp(`^net:\\[${netInode}\\]$`, "m"));
   assert.doesNotMatch(seen, /^self=1$/m);
   // The second container is gone; the first lives on.
@@ -291,7 +291,12 @@ test("without its own pid namespace, delete --force still ends every process of 
   });
   const id = h.track(uniqueId("nopidns"));
   h.ok(["run", "-d", "-b", b.dir, id], { stdoutFile: join(out, "log") });
-  const ps = JSON.parse(h.ok(["ps", "--format", "json", id])) as number[];
+  // The shell starts its two background sleeps on its own time: wait for all three processes.
+  let ps: number[] = [];
+  for (const end = Date.now() + 5000; Date.now() < end; execFileSync("sleep", ["0.02"])) {
+    ps = JSON.parse(h.ok(["ps", "--format", "json", id]));
+    if (ps.length === 3) break;
+  }
   assert.equal(ps.length, 3);
   h.ok(["delete", "--force", id]);
   for (const p of ps) {

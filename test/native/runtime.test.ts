@@ -139,8 +139,13 @@ test("run: exit codes propagate; a signal from kill gives 128+n; signals to run 
   const id2 = h.track(uniqueId("fwd"));
   const fg2 = runAsync(h, ["run", "-b", b.dir, id2]);
   await waitFor(() => h.run(["state", id2]).stdout.includes('"running"'), "running");
-  fg2.child.kill("SIGTERM");
-  assert.equal((await fg2.done).status, 3);
+  // Until the shell has installed its trap, pid 1 ignores SIGTERM: repeat it until the trap answers.
+  const again = setInterval(() => fg2.child.kill("SIGTERM"), 100);
+  try {
+    assert.equal((await fg2.done).status, 3);
+  } finally {
+    clearInterval(again);
+  }
 });
 
 test("create blocks the process before execve; start runs it; state follows the OCI lifecycle; delete leaves nothing", async () => {
@@ -201,8 +206,11 @@ test("kill takes names and numbers; --all signals every process; delete --force 
   const log = join(out, "log");
   h.ok(["run", "-d", "-b", b.dir, id], { stdoutFile: log });
   const pid = state(h, id).pid;
-  h.ok(["kill", id, "SIGTERM"]);
-  await waitFor(() => readFileSync(log, "utf8").includes("got-term"), "the TERM trap");
+  // Until the shell has installed its trap, pid 1 ignores SIGTERM: repeat it until the trap answers.
+  await waitFor(() => {
+    h.run(["kill", id, "SIGTERM"]);
+    return readFileSync(log, "utf8").includes("got-term");
+  }, "the TERM trap");
   await waitFor(() => state(h, id).status === "stopped", "stopped after TERM");
   assert.equal(alive(pid), false);
   h.ok(["delete", id]);
