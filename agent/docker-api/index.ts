@@ -10,9 +10,8 @@ import type { ImageService } from "../images/image-service";
 import type { SnapshotService } from "../snapshots/types";
 import { archiveRoutes } from "./archive";
 import { buildRoutes } from "./build";
-import { ApiError } from "./errors";
 import { imageRoutes } from "./images";
-import { route, SocketInUseError, startDockerApi, type DockerApiServer, type Route } from "./server";
+import { SocketInUseError, startDockerApi, type DockerApiServer, type Route } from "./server";
 import { goArch, systemRoutes } from "./system";
 
 const run = promisify(execFile);
@@ -27,6 +26,8 @@ export interface EngineApiDeps {
   log: (msg: string) => void;
   /** Routes of the container engine (containers, exec, events, networks, volumes); matched before the ones here. */
   extraRoutes?: Route[];
+  /** Every container's status, for /info's counts. */
+  containerStates?: () => string[];
 }
 
 /** Serves the API; null (with a log line) when another live process already serves that socket. */
@@ -49,13 +50,11 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
       engineBinary: deps.engineBinary,
       agentVersion: deps.agentVersion,
       imageCount: async () => (await deps.images.list()).length,
+      containerStates: deps.containerStates,
     }),
     ...archiveRoutes(deps.images, scratchDir),
     ...imageRoutes(deps.images),
     ...buildRoutes(builder, scratchDir),
-    route("POST", "/commit", () => {
-      throw new ApiError(501, "POST /commit commits a container, and this Gantry engine does not run containers yet");
-    }),
   ];
   try {
     const server = await startDockerApi({ socketPath: deps.socketPath, routes, log: deps.log });

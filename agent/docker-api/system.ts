@@ -11,6 +11,8 @@ export interface SystemInfo {
   agentVersion: string;
   /** How many images the engine holds (for /info). */
   imageCount(): Promise<number>;
+  /** The status of every container ("running", "paused", "exited", ...), when a container engine runs. */
+  containerStates?: () => string[];
 }
 
 const GO_ARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
@@ -66,12 +68,15 @@ export function systemRoutes(sys: SystemInfo): Route[] {
     route("GET", "/info", async ({ res }) => {
       const facts = await collectFacts({ root: sys.root, engineBinary: sys.engineBinary, agentVersion: sys.agentVersion });
       const cgroupV2 = facts.cgroupVersion === "v2";
+      const states = sys.containerStates?.() ?? [];
+      const running = states.filter((x) => x === "running" || x === "restarting").length;
+      const paused = states.filter((x) => x === "paused").length;
       sendJson(res, 200, {
         ID: facts.hostname,
-        Containers: 0,
-        ContainersRunning: 0,
-        ContainersPaused: 0,
-        ContainersStopped: 0,
+        Containers: states.length,
+        ContainersRunning: running,
+        ContainersPaused: paused,
+        ContainersStopped: states.length - running - paused,
         Images: await sys.imageCount(),
         Driver: "overlayfs",
         DriverStatus: [["Backing Filesystem", "overlay snapshots under " + sys.root]],
