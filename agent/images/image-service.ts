@@ -333,7 +333,13 @@ export class GantryImageService implements ImageService {
     const limit = this.opts.maxConcurrentDownloads ?? 3;
     let active = 0;
     const queue: (() => void)[] = [];
-    const slot = () => new Promise<void>((r) => (active < limit ? (active++, r()) : queue.push(() => (active++, r()))));
+    // A download slot; a layer that has to wait for one says so, as Docker's "Waiting".
+    const slot = (id: string) =>
+      new Promise<void>((r) => {
+        if (active < limit) return active++, r();
+        emit({ id, status: "Waiting" });
+        queue.push(() => (active++, r()));
+      });
     const release = () => {
       active--;
       queue.shift()?.();
@@ -342,13 +348,12 @@ export class GantryImageService implements ImageService {
       if (present[i]) continue;
       const desc = layerDescs[i];
       const id = shortId(desc.digest);
-      if (limit < layerDescs.length) emit({ id, status: "Waiting" });
       const p = (async () => {
         if (await this.store.hasBlob(desc.digest)) {
           emit({ id, status: "Download complete" });
           return;
         }
-        await slot();
+        await slot(id);
         try {
           await this.store.ingest(desc.digest, (partial) =>
             client.downloadBlob(repo, desc, partial, (current, total) => emit({ id, status: "Downloading", progressDetail: { current, total } }), opts.signal),
