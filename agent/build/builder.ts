@@ -18,7 +18,7 @@ import type { SnapshotService } from "../snapshots/types";
 import { applyConfigInstruction, CONFIG_INSTRUCTIONS, DEFAULT_SHELL, substitutionEnv } from "./config-instructions";
 import { baseFromImage, commitConfig, commitSnapshot, scratchBase, type BaseImage } from "./commit";
 import { copyMatches, CopyError, hashMatches, matchSources, mkdirInRoot, type Match, type SourceRoot } from "./copy";
-import { DockerfileError, parseDockerfile, splitRaw, type Instruction } from "./dockerfile";
+import { DockerfileError, parseDockerfile, parseInstructionLine, splitRaw, type Instruction } from "./dockerfile";
 import { parseDockerignore, type IgnoreRule } from "./dockerignore";
 import { resolveInRoot } from "./rootfs-path";
 import { runStep } from "./run-step";
@@ -212,6 +212,19 @@ export class Builder {
           cmdSetHere: false,
         };
         if (base.id) say(` ---> ${shortId(base.id)}\n`);
+        // ONBUILD triggers of the base run first, as steps of this stage; they are not passed on further.
+        const triggers = (st.cfg.OnBuild as string[] | null | undefined) ?? [];
+        st.cfg.OnBuild = null;
+        if (triggers.length) say(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? "s" : ""}\n`);
+        for (const trigger of triggers) {
+          try {
+            const ins = { ...parseInstructionLine(trigger, df.file, stage.from.line), line: stage.from.line };
+            await this.step(ins, st, { req, out, say, df: { escape: "\\", file: df.file }, ignore, stages, results, work, metaEnv, usedArgs });
+          } catch (e) {
+            if (e instanceof DockerfileError) throw new BuildError(`${df.file}:${stage.from.line}: ONBUILD trigger ${JSON.stringify(trigger)} of the base image: ${e.reason}`);
+            fail(stage.from, e);
+          }
+        }
         for (const ins of stage.instructions) {
           if (req.signal?.aborted) throw new BuildError("the build was cancelled: the client went away");
           step++;

@@ -397,6 +397,11 @@ describe("the Docker Engine API through the docker CLI", () => {
       assert.equal(files.get("modes/a.txt")?.mode, "-rwxr-x---");
       assert.equal(files.get("shell.txt")?.body, "ran\n");
 
+      // A child of adds:1 runs its ONBUILD trigger first and does not inherit it.
+      const child = await ok(["build", "-t", "child:1", "-"], { input: "FROM adds:1\nLABEL child=yes\n" });
+      assert.match(child, /# Executing 1 build trigger\n[\s\S]*\nchild\n/);
+      assert.equal(await inspect("child:1", "{{json .Config.OnBuild}}"), "null");
+
       const stdin = await ok(["build", "-t", "stdin:1", "-"], { input: `FROM ${base}\nRUN echo from-stdin > /marker\n` });
       assert.match(stdin, /Successfully tagged stdin:1/);
       assert.equal((await savedFiles("stdin:1")).get("marker")?.body, "from-stdin\n");
