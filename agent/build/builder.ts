@@ -288,7 +288,9 @@ export class Builder {
       platform: this.deps.platform,
       signal: req.signal,
       onProgress: (ev) => {
-        if (!req.quiet) out.progress(ev);
+        // Whole-image lines are written here, once, whether or not the engine reports them too.
+        if (req.quiet || /^(Pulling from|Digest:|Status:)/.test(ev.status)) return;
+        out.progress(ev);
       },
     });
     if (!req.quiet) {

@@ -34,6 +34,10 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
     // The step's own output (not the "Step 2/2 : RUN echo step-started" line announcing it).
     await waitFor("the RUN step to start", async () => /^step-started$/m.test(out), 60_000);
 
+    // The base was not there: the build pulled it, with dockerd's progress lines, each whole-image line once.
+    assert.equal(out.match(/latest: Pulling from busybox/g)?.length, 1, out);
+    assert.match(out, /[0-9a-f]{12}: Pull complete/);
+    assert.equal(out.match(/Status: Downloaded newer image/g)?.length, 1, out);
     const snapshots = join(root, "snapshots");
     const leftover = readdirSync(snapshots).filter((n) => n.startsWith("build-"));
     assert.equal(leftover.length, 1);
