@@ -46,19 +46,6 @@ function sandbox() {
   return { base, root, outside };
 }
 
-function listTree(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of readdirSync(d).sort()) {
-      const p = join(d, e);
-      out.push(rel + e);
-      if (lstatSync(p).isDirectory()) walk(p, `${rel}${e}/`);
-    }
-  };
-  walk(dir, "");
-  return out;
-}
-
 /** A test clock: real timers, a `now` the test moves forward. */
 function testClock() {
   let offset = 0;
