@@ -104,3 +104,26 @@ test("SIGKILL mid-pull, restart: the pull resumes, completes, and the store is c
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test("two processes pulling one image into one store fetch each blob once", async () => {
+  const img = makeImage([await makeLayer(busyboxEntries()), await makeLayer([{ name: "big.bin", type: "file", body: randomBytes(4 * 1024 * 1024) }], "gzip")]);
+  const name = `gantry-test/two-procs-${process.pid}`;
+  await pushImage(registry.host, name, "v1", img);
+  const proxy = await startProxy(registry.host, { throttleMs: (r) => (r.path.includes("/blobs/") ? 3 : 0) });
+  const root = mkdtempSync(join(tmpdir(), "gantry-2proc-"));
+  try {
+    const ref = `${proxy.host}/${name}:v1`;
+    const a = pullProcess(root, ref);
+    const b = pullProcess(root, ref);
+    assert.deepEqual(await Promise.all([a.exited, b.exited]), [0, 0], JSON.stringify([a.lines.at(-1), b.lines.at(-1)]));
+    assert.deepEqual(a.lines.at(-1), { done: img.configDigest });
+    assert.deepEqual(b.lines.at(-1), { done: img.configDigest });
+    for (const d of [img.configDigest, ...img.layers.map((l) => l.digest)]) assert.equal(proxy.count("GET", `/blobs/${d}`), 1, `blob ${d} fetched once`);
+    const images = new GantryImageService({ root });
+    assert.deepEqual(await images.store.check(), []);
+    assert.equal((await images.list()).length, 1);
+  } finally {
+    await proxy.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
