@@ -10,12 +10,13 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { ImageService } from "../images/image-service";
 import { ImageReference } from "../images/reference";
-import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, LayerInfo } from "../images/types";
+import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, LayerInfo, ProgressEvent } from "../images/types";
 import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
 import { unpackLayer } from "../layers/unpack";
 import { resolveInRoot } from "../build/rootfs-path";
 import { badParameter } from "./errors";
 import { JsonStream, queryBool, type Ctx } from "./http";
+import { progressLine } from "./images";
 import { route, type Route } from "./server";
 
 export function archiveRoutes(images: ImageService, scratchDir: string): Route[] {
@@ -121,10 +122,13 @@ async function load(images: ImageService, scratchDir: string, { req, res, query,
     } catch (e) {
       throw badParameter(`the uploaded file is not an image archive: ${(e as Error).message}`);
     }
+    const progress = (ev: ProgressEvent) => {
+      if (!quiet) progressLine(stream, ev);
+    };
     const loaded = existsSync(join(dir, "manifest.json"))
-      ? await loadDockerArchive(images, dir, (t) => !quiet && stream.status(t))
+      ? await loadDockerArchive(images, dir, progress)
       : existsSync(join(dir, "index.json"))
-        ? await loadOciLayout(images, dir)
+        ? await loadOciLayout(images, dir, progress)
         : (() => {
             throw badParameter("the archive has neither manifest.json (docker-archive) nor index.json (OCI layout)");
           })();
@@ -148,7 +152,13 @@ function readJsonFile<T>(root: string, name: string, what: string): T {
   }
 }
 
-async function importChain(images: ImageService, root: string, paths: string[], config: ImageConfig): Promise<LayerInfo[]> {
+async function importChain(
+  images: ImageService,
+  root: string,
+  paths: string[],
+  config: ImageConfig,
+  progress: (ev: ProgressEvent) => void,
+): Promise<LayerInfo[]> {
   const layers: LayerInfo[] = [];
   const expected = config.rootfs?.diff_ids ?? [];
   if (expected.length !== paths.length) throw badParameter(`the image config lists ${expected.length} layers, the archive ${paths.length}`);
@@ -158,27 +168,28 @@ async function importChain(images: ImageService, root: string, paths: string[], 
     const layer = await images.importLayer(createReadStream(file), { parentChainId: layers.at(-1)?.chainId ?? null });
     if (layer.diffId !== expected[i]) throw badParameter(`layer ${p} has digest ${layer.diffId}, but the config expects ${expected[i]}`);
     layers.push(layer);
+    // dockerd's line per loaded layer, complete (the import is not observable in between).
+    progress({ status: "Loading layer", id: hex(layer.diffId).slice(0, 12), progressDetail: { current: layer.size, total: layer.size } });
   }
   return layers;
 }
 
-async function loadDockerArchive(images: ImageService, root: string, say: (t: string) => void) {
+async function loadDockerArchive(images: ImageService, root: string, progress: (ev: ProgressEvent) => void) {
   const manifest = readJsonFile<{ Config: string; RepoTags?: string[] | null; Layers: string[] }[]>(root, "manifest.json", "manifest.json");
   if (!Array.isArray(manifest)) throw badParameter("manifest.json must be a list");
   const out: { id: string; tags: string[] }[] = [];
   for (const m of manifest) {
     if (!m || typeof m.Config !== "string" || !Array.isArray(m.Layers)) throw badParameter("manifest.json entries need Config and Layers");
     const config = readJsonFile<ImageConfig>(root, m.Config, "image config");
-    const layers = await importChain(images, root, m.Layers, config);
+    const layers = await importChain(images, root, m.Layers, config, progress);
     const tags = (m.RepoTags ?? []).map((t) => ImageReference.parse(t));
     const image = await images.createImage({ config, layers, tags: tags.map((t) => t.toString()) });
-    say(`Loaded ${layers.length} layers for ${image.id.slice(7, 19)}`);
     out.push({ id: image.id, tags: tags.map((t) => t.familiar()) });
   }
   return out;
 }
 
-async function loadOciLayout(images: ImageService, root: string) {
+async function loadOciLayout(images: ImageService, root: string, progress: (ev: ProgressEvent) => void) {
   const index = readJsonFile<ImageIndex>(root, "index.json", "index.json");
   const blob = (d: Descriptor) => {
     if (!/^sha256:[a-f0-9]{64}$/.test(d?.digest ?? "")) throw badParameter(`descriptor digest ${d?.digest} is not a sha256 digest`);
@@ -194,7 +205,7 @@ async function loadOciLayout(images: ImageService, root: string) {
       return visit(pick, name);
     }
     const config = readJsonFile<ImageConfig>(root, blob(doc.config), "image config");
-    const layers = await importChain(images, root, doc.layers.map(blob), config);
+    const layers = await importChain(images, root, doc.layers.map(blob), config, progress);
     const ref = name ? ImageReference.tryParse(name) : null;
     const image = await images.createImage({ config, layers, tags: ref ? [ref.toString()] : [] });
     out.push({ id: image.id, tags: ref ? [ref.familiar()] : [] });

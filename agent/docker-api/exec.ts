@@ -1,7 +1,7 @@
 // Exec routes: create, start (hijacked like attach; detached answers at once), resize, inspect.
 import type { ExecService } from "../containers/exec";
 import { badParameter } from "./errors";
-import { hijack } from "./hijack";
+import { hijack, readUpgradeBody } from "./hijack";
 import { readJson, sendEmpty, sendJson } from "./http";
 import { route, type Route } from "./server";
 
@@ -12,7 +12,7 @@ export function execRoutes(execs: ExecService): Route[] {
       sendJson(res, 201, { Id: execs.create(params[0]!, body) });
     }),
     route("POST", "/exec/{id}/start", async (ctx) => {
-      const body = ((await readJson(ctx.req)) ?? {}) as { Detach?: boolean; Tty?: boolean };
+      const body = ((await readUpgradeBody(ctx)) ?? {}) as { Detach?: boolean; Tty?: boolean };
       const s = execs.get(ctx.params[0]!);
       if (body.Detach) {
         await execs.start(s.id, { write() {}, end() {} });

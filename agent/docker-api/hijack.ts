@@ -3,7 +3,8 @@
 // the container's output (8-byte multiplexed frames without a TTY: stream type, three zero bytes, big-endian length;
 // raw bytes with one) and the client's input; the client half-closes when its stdin ends.
 import type { Duplex } from "node:stream";
-import type { Ctx } from "./http";
+import { badParameter } from "./errors";
+import { readJson, type Ctx } from "./http";
 
 /** The upgrade's leftover bytes (input sent right after the headers) are kept here by the server's upgrade hook. */
 export const UPGRADE_HEAD = Symbol("gantry.upgradeHead");
@@ -13,6 +14,45 @@ export interface HijackedStream {
   write(stream: 0 | 1 | 2, data: Buffer): void;
   end(): void;
   readonly socket: Duplex;
+}
+
+/**
+ * The JSON body of a request that asks for an upgrade: Node hands such a request over unparsed, its body (sent right
+ * after the headers, Content-Length bytes) at the start of the upgrade's leftover bytes; the rest stays input.
+ */
+export async function readUpgradeBody(ctx: Ctx): Promise<unknown> {
+  const holder = ctx.req as unknown as Record<symbol, Buffer | undefined>;
+  const head = holder[UPGRADE_HEAD];
+  if (head === undefined) return readJson(ctx.req);
+  const length = Number(ctx.req.headers["content-length"] ?? 0);
+  let buf = head;
+  const socket = ctx.req.socket;
+  while (buf.length < length) {
+    const chunk = await new Promise<Buffer | null>((resolve) => {
+      const onData = (d: Buffer) => {
+        socket.off("end", onEnd);
+        socket.pause();
+        resolve(d);
+      };
+      const onEnd = () => {
+        socket.off("data", onData);
+        resolve(null);
+      };
+      socket.once("data", onData);
+      socket.once("end", onEnd);
+      socket.resume();
+    });
+    if (!chunk) break;
+    buf = Buffer.concat([buf, chunk]);
+  }
+  holder[UPGRADE_HEAD] = buf.subarray(length);
+  const text = buf.subarray(0, length).toString("utf8").trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw badParameter(`the request body is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 /** Frames `data` for a multiplexed stream: [stream, 0, 0, 0, len(4 BE)] + data. */

@@ -25,7 +25,7 @@ export function imageRoutes(images: ImageService): Route[] {
 /** One engine progress event as a jsonmessage line, with dockerd's text bar when sizes are known. */
 export function progressLine(stream: JsonStream, ev: ProgressEvent) {
   const d = ev.progressDetail;
-  const bar = d && d.current !== undefined && (ev.status === "Downloading" || ev.status === "Extracting" || ev.status === "Pushing") ? progressBar(d.current, d.total ?? 0) : undefined;
+  const bar = d && d.current !== undefined && ["Downloading", "Extracting", "Pushing", "Loading layer"].includes(ev.status) ? progressBar(d.current, d.total ?? 0) : undefined;
   stream.status(ev.status, ev.id, d ?? (ev.id ? {} : undefined), bar);
 }
 

@@ -6,7 +6,7 @@ import { createServer, ServerResponse, type IncomingMessage, type Server } from 
 import { chmodSync, existsSync, lstatSync, mkdirSync, statSync, unlinkSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { dirname } from "node:path";
-import { toApiError } from "./errors";
+import { badParameter, toApiError } from "./errors";
 import { UPGRADE_HEAD } from "./hijack";
 import { sendJson, type Ctx } from "./http";
 
@@ -97,6 +97,14 @@ export async function startDockerApi(opts: { socketPath: string; routes: Route[]
   };
 }
 
+function decodeParam(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    throw badParameter(`malformed percent-encoding in the path: ${p}`);
+  }
+}
+
 export class SocketInUseError extends Error {}
 
 /**
@@ -144,7 +152,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, routes: Route
       if (!pm) continue;
       pathKnown = true;
       if (r.method === method) {
-        matched = { route: r, params: pm.slice(1).map(decodeURIComponent) };
+        matched = { route: r, params: pm.slice(1).map(decodeParam) };
         break;
       }
     }
