@@ -5,11 +5,13 @@
 import { io, type Socket } from "socket.io-client";
 import {
   AGENT_NAMESPACE,
+  Ack,
   PERMANENT_REFUSALS,
+  ProtocolError,
   PROTOCOL_VERSION,
   Refusal,
+  RevokedMessage,
   SOCKET_PATH,
-  type Ack,
   type AgentToServerEvents,
   type HostFacts,
   type ServerToAgentEvents,
@@ -110,10 +112,15 @@ export class AgentLink {
       this.opts.log(`disconnected (${reason})`);
       this.retry("connection lost", socket);
     });
-    socket.on("revoked", (msg) => {
-      this.finish(new LinkRefused(`${serverUrl} revoked this host: ${typeof msg?.reason === "string" ? msg.reason : "no reason given"}`));
+    // What the server sends is parsed like what it receives: a revocation ends the link even if its reason is garbled.
+    socket.on("revoked", (msg: unknown) => {
+      const parsed = RevokedMessage.safeParse(msg);
+      this.finish(new LinkRefused(`${serverUrl} revoked this host: ${parsed.success ? parsed.data.reason : "no reason given"}`));
     });
-    socket.on("protocol_error", (msg) => this.opts.log(`the control plane rejected "${msg?.event}": ${msg?.reason}`));
+    socket.on("protocol_error", (msg: unknown) => {
+      const parsed = ProtocolError.safeParse(msg);
+      this.opts.log(parsed.success ? `the control plane rejected "${parsed.data.event}": ${parsed.data.reason}` : "the control plane sent a malformed protocol_error");
+    });
   }
 
   private retry(problem: string, socket: AgentSocket) {
@@ -133,7 +140,7 @@ export class AgentLink {
   private async hello(socket: AgentSocket) {
     try {
       const facts = await this.opts.facts();
-      const ack = (await socket.timeout(10_000).emitWithAck("hello", { facts })) as Ack;
+      const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
       if (!ack.ok) this.opts.log(`hello rejected: ${ack.error}`);
     } catch (e) {
       this.opts.log(`hello failed: ${(e as Error).message}`);
@@ -153,9 +160,11 @@ export class AgentLink {
   private async beat(socket: AgentSocket) {
     if (this.stopped || this.socket !== socket || !socket.connected) return;
     try {
-      const ack = (await socket
-        .timeout(Math.max(2_000, this.opts.heartbeatIntervalMs))
-        .emitWithAck("heartbeat", { seq: this.seq++, sentAt: new Date(this.opts.clock.now()).toISOString() })) as Ack;
+      const ack = Ack.parse(
+        await socket
+          .timeout(Math.max(2_000, this.opts.heartbeatIntervalMs))
+          .emitWithAck("heartbeat", { seq: this.seq++, sentAt: new Date(this.opts.clock.now()).toISOString() }),
+      );
       if (!ack.ok) this.opts.log(`heartbeat rejected: ${ack.error}`);
     } catch (e) {
       this.opts.log(`heartbeat not acknowledged: ${(e as Error).message}`);

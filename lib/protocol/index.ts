@@ -96,13 +96,16 @@ export const AGENT_MESSAGES = {
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
 /** The reply (socket.io acknowledgement) to every agent message. */
-export type Ack = { ok: true } | { ok: false; error: string };
+export const Ack = z.union([z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: z.string() })]);
+export type Ack = z.infer<typeof Ack>;
 
 /** Pushed by the server when a message came without an acknowledgement callback and was rejected. */
-export interface ProtocolError {
-  event: string;
-  reason: string;
-}
+export const ProtocolError = z.object({ event: z.string(), reason: z.string() });
+export type ProtocolError = z.infer<typeof ProtocolError>;
+
+/** Pushed by the server right before it cuts a revoked host's connection. */
+export const RevokedMessage = z.object({ reason: z.string() });
+export type RevokedMessage = z.infer<typeof RevokedMessage>;
 
 export interface AgentToServerEvents {
   hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
@@ -111,7 +114,7 @@ export interface AgentToServerEvents {
 
 export interface ServerToAgentEvents {
   /** The host was revoked: the server disconnects right after; the agent must not come back with this credential. */
-  revoked: (msg: { reason: string }) => void;
+  revoked: (msg: RevokedMessage) => void;
   protocol_error: (msg: ProtocolError) => void;
 }
 

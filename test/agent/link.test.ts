@@ -262,3 +262,40 @@ test("revoking a host cuts its connection at once and refuses its credential fro
   assert.equal(row.status, "offline");
   assert.equal((await api(cp, cookie).get(`/api/v1/hosts?status=revoked`)).body.items.some((h: { id: number }) => h.id === id), true);
 });
+
+test("the gantry CLI joins a machine and gantry-agent then runs with the stored credential and server", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const root = mkdtempSync(join(tmpdir(), "gantry-cli-"));
+  const run = (bin: string, ...args: string[]) =>
+    spawnSync(join("bin", bin), args, { encoding: "utf8", env: { ...process.env, GANTRY_SERVER_URL: "" }, timeout: 60_000 });
+  try {
+    const version = run("gantry.mjs", "version");
+    assert.equal(version.status, 0, version.stderr);
+    assert.match(version.stdout, new RegExp(`^gantry \\d+\\.\\d+\\.\\d+ \\(agent protocol ${PROTOCOL_VERSION}, engine `));
+
+    const usage = run("gantry.mjs", "join", cp.url);
+    assert.equal(usage.status, 1);
+    assert.match(usage.stderr, /join needs a server URL and a token/);
+
+    const { token } = await mintJoinToken(cp.url, cookie);
+    const joined = run("gantry.mjs", "join", cp.url, token, "--root", root);
+    assert.equal(joined.status, 0, joined.stderr);
+    const id = Number(/as host (\d+)/.exec(joined.stdout)![1]);
+    assert.equal(statSync(join(root, "agent/credential")).mode & 0o777, 0o600);
+
+    const again = run("gantry.mjs", "join", cp.url, token, "--root", root);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /join refused .*already used/);
+
+    // No --server and no GANTRY_SERVER_URL: the agent uses the server it joined.
+    const a = startAgent({ viaBin: true, args: ["--root", root], root });
+    agents.push(a);
+    await a.waitForOutput("connected to");
+    await waitFor(`host ${id} online`, async () => (await hostRow(id)).status === "online");
+    await a.stop();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

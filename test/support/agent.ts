@@ -25,6 +25,8 @@ export interface AgentOptions {
   token?: string;
   root?: string;
   netns?: string;
+  /** Run the installed command (bin/gantry-agent.mjs) instead of `node --import tsx agent/main.ts`. */
+  viaBin?: boolean;
   args?: string[];
   env?: Record<string, string>;
 }
@@ -32,7 +34,9 @@ export interface AgentOptions {
 export function startAgent(opts: AgentOptions = {}): AgentProcess {
   const ownRoot = !opts.root;
   const root = opts.root ?? mkdtempSync(join(tmpdir(), "gantry-agent-"));
-  const node = [process.execPath, "--import", "tsx", "agent/main.ts", ...(opts.args ?? [])];
+  const node = opts.viaBin
+    ? [join(REPO_ROOT, "bin/gantry-agent.mjs"), ...(opts.args ?? [])]
+    : [process.execPath, "--import", "tsx", "agent/main.ts", ...(opts.args ?? [])];
   const [cmd, ...args] = opts.netns ? ["ip", "netns", "exec", opts.netns, ...node] : node;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
