@@ -49,11 +49,30 @@ async function peek(req: AsyncIterable<Buffer>, n: number): Promise<{ head: Buff
   return { head, stream: Readable.from(all()) };
 }
 
+const isPlainTar = (head: Buffer) => head.length >= 262 && head.toString("latin1", 257, 262) === "ustar";
+
+/**
+ * The docker CLI sends `build -f <file outside the context>` as a tar cut off right after the last entry's data (no
+ * padding, no end blocks); dockerd accepts it. The missing zeros are added here (after a complete archive they are
+ * ignored), so the strict unpacker sees a well-formed tar.
+ */
+function completeTar(stream: Readable): Readable {
+  async function* padded() {
+    let total = 0;
+    for await (const c of stream) {
+      total += (c as Buffer).length;
+      yield c as Buffer;
+    }
+    yield Buffer.alloc(((512 - (total % 512)) % 512) + 1024);
+  }
+  return Readable.from(padded());
+}
+
 /** A tar, or a gzip/zstd stream (a compressed tar), by magic bytes. */
 function looksLikeArchive(head: Buffer): boolean {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true;
-  return head.length >= 262 && head.toString("latin1", 257, 262) === "ustar";
+  return isPlainTar(head);
 }
 
 function jsonParam<T>(q: URLSearchParams, name: string): T | undefined {
@@ -110,7 +129,7 @@ async function build(builder: Builder, scratchDir: string, { req, res, query, lo
     const body = await peek(req, 512);
     if (looksLikeArchive(body.head)) {
       try {
-        await unpackLayer(body.stream, contextDir);
+        await unpackLayer(isPlainTar(body.head) ? completeTar(body.stream) : body.stream, contextDir);
       } catch (e) {
         throw badParameter(`the build context is not a readable tar archive: ${(e as Error).message}`);
       }

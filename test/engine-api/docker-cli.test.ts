@@ -407,6 +407,14 @@ describe("the Docker Engine API through the docker CLI", () => {
       const stdin = await ok(["build", "-t", "stdin:1", "-"], { input: `FROM ${base}\nRUN echo from-stdin > /marker\n` });
       assert.match(stdin, /Successfully tagged stdin:1/);
       assert.equal((await savedFiles("stdin:1")).get("marker")?.body, "from-stdin\n");
+
+      // -f: a Dockerfile elsewhere in the context, or outside it (the CLI then sends a tar without its end blocks).
+      mkdirSync(join(ctx, "sub"));
+      writeFileSync(join(ctx, "sub/Dockerfile.dev"), `FROM ${base}\nCOPY payload/a.txt /from-sub\n`);
+      assert.match(await ok(["build", "-f", "sub/Dockerfile.dev", "-t", "dash-f:1", "."], { cwd: ctx }), /Successfully tagged dash-f:1/);
+      writeFileSync(join(work, "Dockerfile.outside"), `FROM ${base}\nCOPY payload/a.txt /from-outside\n`);
+      assert.match(await ok(["build", "-f", join(work, "Dockerfile.outside"), "-t", "dash-f:2", "."], { cwd: ctx }), /Successfully tagged dash-f:2/);
+      assert.equal((await savedFiles("dash-f:2")).get("from-outside")?.body, "a\n");
     } finally {
       served.close();
     }
