@@ -412,7 +412,9 @@ export class Builder {
     const runEnv = [...(st.cfg.Env ?? []), ...argEnv.map(([k, v]) => `${k}=${v}`)];
     if (!runEnv.some((e) => e.startsWith("PATH="))) runEnv.unshift(DEFAULT_PATH);
     await this.fsStep(st, createdBy, "", c.req, c.say, async (rootfs, snapshotId) => {
-      const user = lookupUser(rootfs, st.cfg.User || "root", { supplementary: true });
+      const user = lookupUser(rootfs, st.cfg.User || "0", { supplementary: true });
+      // As dockerd does for every process: HOME from the user's passwd entry unless the image sets it.
+      const env = runEnv.some((e) => e.startsWith("HOME=")) ? runEnv : [...runEnv, `HOME=${user.home}`];
       c.say(` ---> Running in ${snapshotId.slice(6, 18)}\n`);
       const code = await runStep({
         runtime: this.deps.runtime,
@@ -421,7 +423,7 @@ export class Builder {
         containerId: snapshotId,
         rootfs,
         args,
-        env: runEnv,
+        env,
         cwd: st.cfg.WorkingDir || "/",
         user,
         hostname: snapshotId.slice(6, 18),

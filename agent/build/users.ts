@@ -6,6 +6,8 @@ export interface Identity {
   uid: number;
   gid: number;
   additionalGids: number[];
+  /** The passwd entry's home directory ("/" when the user has none there). */
+  home: string;
 }
 
 export class UserLookupError extends Error {}
@@ -29,12 +31,14 @@ export function lookupUser(root: string, spec: string, opts: { supplementary?: b
   let uid: number;
   let gid = 0;
   let name: string | null = null;
+  let home = "/";
   if (/^[0-9]+$/.test(userPart)) {
     uid = Number(userPart);
     const row = passwd.find((r) => r[2] === userPart);
     if (row) {
       gid = Number(row[3]) || 0;
       name = row[0];
+      home = row[5] || "/";
     }
   } else {
     const row = passwd.find((r) => r[0] === userPart);
@@ -42,6 +46,7 @@ export function lookupUser(root: string, spec: string, opts: { supplementary?: b
     uid = Number(row[2]);
     gid = Number(row[3]);
     name = row[0];
+    home = row[5] || "/";
   }
   if (groupPart !== undefined && groupPart !== "") {
     if (/^[0-9]+$/.test(groupPart)) gid = Number(groupPart);
@@ -53,5 +58,5 @@ export function lookupUser(root: string, spec: string, opts: { supplementary?: b
   }
   const additionalGids =
     opts.supplementary && name ? groups.filter((r) => (r[3] ?? "").split(",").includes(name!)).map((r) => Number(r[2])).filter((g) => g !== gid) : [];
-  return { uid, gid, additionalGids };
+  return { uid, gid, additionalGids, home };
 }

@@ -252,7 +252,7 @@ describe("the Docker Engine API through the docker CLI", () => {
         "COPY keep.log src/*.c /opt/extra/",
         "WORKDIR /home/app",
         "USER app",
-        "RUN id -u > whoami && pwd >> whoami",
+        'RUN id -u > whoami && pwd >> whoami && echo "$HOME" >> whoami',
         "EXPOSE 8080 53/udp",
         'ENTRYPOINT ["/bin/sh", "-c"]',
         'CMD ["cat /opt/result/flavor.txt"]',
@@ -282,7 +282,7 @@ describe("the Docker Engine API through the docker CLI", () => {
     assert.doesNotMatch(files.get("opt/result/listing.txt")?.body ?? "", /debug\.log/);
     assert.equal(files.get("opt/extra/keep.log")?.body, "kept by an exception\n");
     assert.equal(files.get("opt/extra/main.c")?.owner, "0/0");
-    assert.equal(files.get("home/app/whoami")?.body, "1000\n/home/app\n");
+    assert.equal(files.get("home/app/whoami")?.body, "1000\n/home/app\n/home/app\n");
     assert.equal(files.get("home/app/whoami")?.owner, "1000/1000");
     assert.ok(![...files.keys()].some((f) => f.includes("secret.txt") || f.endsWith("debug.log")));
     assert.ok(!files.has("out/flavor.txt"), "the build stage's files are not in the final image");
@@ -407,6 +407,13 @@ describe("the Docker Engine API through the docker CLI", () => {
       const stdin = await ok(["build", "-t", "stdin:1", "-"], { input: `FROM ${base}\nRUN echo from-stdin > /marker\n` });
       assert.match(stdin, /Successfully tagged stdin:1/);
       assert.equal((await savedFiles("stdin:1")).get("marker")?.body, "from-stdin\n");
+
+      // FROM scratch with no /etc/passwd: RUN as uid 0, HOME=/.
+      const bare = await ok(["build", "-t", "bare:1", "-"], {
+        input: `FROM ${base} AS tools\nFROM scratch\nCOPY --from=tools /bin/busybox /busybox\nRUN ["/busybox", "sh", "-c", "/busybox id -u > /uid; echo $HOME >> /uid"]\n`,
+      });
+      assert.match(bare, /Successfully tagged bare:1/);
+      assert.equal((await savedFiles("bare:1")).get("uid")?.body, "0\n/\n");
 
       // -f: a Dockerfile elsewhere in the context, or outside it (the CLI then sends a tar without its end blocks).
       mkdirSync(join(ctx, "sub"));
