@@ -1,9 +1,10 @@
 // The setup, sign-in and users pages in a real browser (Debian's Chromium): first-run setup with a too-short password
 // then a good one, the users page (create dialog with a server-side error, role change, disable), sign-out, sign-in
-// errors, and what a viewer sees.
+// errors, what a viewer sees, and changing one's own password.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
+import pg from "pg";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
 import { launchBrowser } from "../support/browser";
 import { strongPassword, uniqueEmail } from "../support/session";
@@ -26,7 +27,7 @@ async function signInAs(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("setup → users page → sign-out → sign-in, as a person would", async () => {
+test("setup → users page → sign-out → sign-in, as a person would", { timeout: 180_000 }, async () => {
   const ctx = await browser.newContext();
   const page = await ctx.newPage();
   const ownerEmail = uniqueEmail("owner");
@@ -133,5 +134,34 @@ test("setup → users page → sign-out → sign-in, as a person would", async (
   await page.getByText("Your role (viewer) cannot see the list of users").waitFor();
   assert.equal(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).count(), 0);
   assert.equal(await page.getByRole("button", { name: "Add user" }).count(), 0);
+
+  // The viewer changes their own password from the header: the current one is checked (and a wrong one counted).
+  await page.getByTestId("current-user").click();
+  const ownAccount = page.getByRole("dialog", { name: "Your account" });
+  await ownAccount.getByLabel("Current password").fill("not-my-password");
+  await ownAccount.getByLabel("New password").fill("short");
+  await ownAccount.getByRole("button", { name: "Save" }).click();
+  await ownAccount.getByText("password must be at least 12 characters").waitFor();
+  const newPassword = strongPassword();
+  await ownAccount.getByLabel("New password").fill(newPassword);
+  await ownAccount.getByRole("button", { name: "Save" }).click();
+  await ownAccount.getByRole("alert").getByText("the current password is wrong").waitFor();
+  const db = new pg.Client({ connectionString: cp.databaseUrl });
+  await db.connect();
+  const failed = await db.query(`SELECT "failedLogins" FROM "User" WHERE email = $1`, [viewerEmail]);
+  await db.end();
+  assert.equal(failed.rows[0].failedLogins, 1);
+  await ownAccount.getByLabel("Current password").fill(vicPassword);
+  await ownAccount.getByRole("button", { name: "Save" }).click();
+  await ownAccount.waitFor({ state: "hidden" });
+  // Still signed in (the page signed in again with the new password), and the new password is the one that works.
+  await page.reload();
+  await page.getByText("Your role (viewer) cannot see the list of users").waitFor();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL((u) => u.pathname === "/signin");
+  await signInAs(page, viewerEmail, vicPassword);
+  await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
+  await signInAs(page, viewerEmail, newPassword);
+  await page.waitForURL((u) => u.pathname === "/hosts");
   await ctx.close();
 });

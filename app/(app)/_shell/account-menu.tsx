@@ -51,7 +51,7 @@ function AccountForm({ name, email, passwordMinLength, onDone }: { name: string;
         const found: Record<string, string> = {};
         for (const d of json?.error?.details ?? []) if (typeof d?.path === "string" && d.path) found[d.path] ??= d.message;
         setFields(found);
-        setMessage(json?.error?.message ?? `the server answered ${res.status}`);
+        setMessage(Object.keys(found).length ? "Check the highlighted fields." : (json?.error?.message ?? `the server answered ${res.status}`));
         return;
       }
       // A new password ends every session, this one included: sign in again with it, here, without asking.
