@@ -35,6 +35,8 @@ export interface LinkOptions {
   random: Random;
   log: (msg: string) => void;
   backoff?: BackoffPolicy;
+  /** Facts are re-read every this many heartbeats and sent when they changed (default 30: ~5 min). */
+  factsEveryBeats?: number;
   /** Overrides the handshake's protocol version (tests of the version check). */
   protocolVersion?: number;
 }
@@ -45,6 +47,7 @@ export class AgentLink {
   private socket: AgentSocket | null = null;
   private attempt = 0;
   private seq = 0;
+  private lastFacts = "";
   private timer: unknown = null;
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
@@ -142,6 +145,7 @@ export class AgentLink {
       const facts = await this.opts.facts();
       const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
       if (!ack.ok) this.opts.log(`hello rejected: ${ack.error}`);
+      else this.lastFacts = JSON.stringify(facts);
     } catch (e) {
       this.opts.log(`hello failed: ${(e as Error).message}`);
     }
@@ -166,9 +170,19 @@ export class AgentLink {
           .emitWithAck("heartbeat", { seq: this.seq++, sentAt: new Date(this.opts.clock.now()).toISOString() }),
       );
       if (!ack.ok) this.opts.log(`heartbeat rejected: ${ack.error}`);
+      if (this.seq % (this.opts.factsEveryBeats ?? 30) === 0) await this.refreshFacts(socket);
     } catch (e) {
       this.opts.log(`heartbeat not acknowledged: ${(e as Error).message}`);
     }
     this.scheduleHeartbeat(socket);
+  }
+
+  private async refreshFacts(socket: AgentSocket) {
+    const facts = await this.opts.facts();
+    const text = JSON.stringify(facts);
+    if (text === this.lastFacts || !socket.connected) return;
+    const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("facts", { facts }));
+    if (!ack.ok) this.opts.log(`facts rejected: ${ack.error}`);
+    else this.lastFacts = text;
   }
 }

@@ -18,6 +18,7 @@ import { GantryError } from "@/lib/errors";
 import { authenticateAgent } from "@/lib/hosts/authenticate-agent";
 import { recordHello } from "@/lib/hosts/record-hello";
 import { recordHeartbeat } from "@/lib/hosts/record-heartbeat";
+import { recordFacts } from "@/lib/hosts/record-facts";
 import { recordDisconnect } from "@/lib/hosts/record-disconnect";
 import { resetConnections } from "@/lib/hosts/reset-connections";
 import { sweepHostStatus } from "@/lib/hosts/sweep-host-status";
@@ -74,6 +75,7 @@ export function attachAgentGateway(io: SocketServer) {
     const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
       hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => (await recordHello(hostId, msg.facts)) !== null,
       heartbeat: async () => recordHeartbeat(hostId),
+      facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {

@@ -88,10 +88,15 @@ export const HeartbeatMessage = z
   .strict();
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessage>;
 
+/** Sent when the facts changed since the last hello or facts message (checked every few minutes). */
+export const FactsMessage = z.object({ facts: HostFacts }).strict();
+export type FactsMessage = z.infer<typeof FactsMessage>;
+
 /** Every agent → server event and the schema of its single payload. */
 export const AGENT_MESSAGES = {
   hello: HelloMessage,
   heartbeat: HeartbeatMessage,
+  facts: FactsMessage,
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
@@ -110,6 +115,7 @@ export type RevokedMessage = z.infer<typeof RevokedMessage>;
 export interface AgentToServerEvents {
   hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
   heartbeat: (msg: HeartbeatMessage, ack: (r: Ack) => void) => void;
+  facts: (msg: FactsMessage, ack: (r: Ack) => void) => void;
 }
 
 export interface ServerToAgentEvents {

@@ -209,6 +209,13 @@ test("malformed agent messages are rejected with a reason, and the connection st
   const good = await s.timeout(5000).emitWithAck("heartbeat", { seq: 2, sentAt: new Date().toISOString() });
   assert.deepEqual(good, { ok: true });
   assert.equal((await hostRow(id)).status, "online");
+
+  // Changed facts (here: a machine that got more CPUs) replace the stored ones.
+  const facts = (await hostRow(id)).facts as HostFacts;
+  assert.deepEqual(await s.timeout(5000).emitWithAck("facts", { facts: { ...facts, cpus: facts.cpus + 62 } }), { ok: true });
+  assert.equal(((await hostRow(id)).facts as HostFacts).cpus, facts.cpus + 62);
+  const badFacts = await s.timeout(5000).emitWithAck("facts", { facts: { ...facts, memoryBytes: -1 } });
+  assert.match(badFacts.error, /^invalid facts: facts\.memoryBytes/);
   s.disconnect();
 });
 
@@ -297,5 +304,33 @@ test("the gantry CLI joins a machine and gantry-agent then runs with the stored 
     await a.stop();
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("the link re-reads its facts every few heartbeats and sends them only when they changed", async () => {
+  const { agent: a, id } = await joinedAgent();
+  const credential = readFileSync(join(a.root, "agent/credential"), "utf8").trim();
+  await a.stop();
+  const base = (await hostRow(id)).facts as HostFacts;
+  let reads = 0;
+  const logs: string[] = [];
+  const link = new AgentLink({
+    serverUrl: cp.url,
+    credential,
+    facts: async () => ({ ...base, cpus: reads++ < 3 ? base.cpus : base.cpus + 5 }),
+    heartbeatIntervalMs: 150,
+    factsEveryBeats: 2,
+    clock: systemClock,
+    random: Math.random,
+    log: (m) => logs.push(m),
+  });
+  const running = link.run();
+  try {
+    await waitFor("changed facts stored", async () => ((await hostRow(id)).facts as HostFacts).cpus === base.cpus + 5);
+    assert.ok(reads >= 4, `facts were re-read (${reads} reads)`);
+    assert.deepEqual(logs.filter((l) => /rejected|failed/.test(l)), []);
+  } finally {
+    link.stop();
+    await running;
   }
 });
