@@ -13,6 +13,7 @@ import { agentVersion } from "./version";
 import { createImageEngine } from "./images/engine";
 import { startEngineApi } from "./docker-api/index";
 import { startContainerEngine } from "./containers/engine";
+import { withImageEvents } from "./containers/image-events";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -46,7 +47,8 @@ async function main() {
   // The Docker-compatible Engine API over the image engine, standalone or connected (its socket goes when we exit).
   const engine = createImageEngine({ root: config.root });
   const containerEngine = await startContainerEngine({ ...engine, root: config.root, runtime: config.engineBinary, log });
-  await startEngineApi({ ...engine, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log, extraRoutes: containerEngine.routes,
+  const images = withImageEvents(engine.images, containerEngine.events);
+  await startEngineApi({ ...engine, images, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log, extraRoutes: containerEngine.routes,
     containerStates: () => containerEngine.containers.list().map((c) => c.State.Status) }).catch(
     (e) => fail(`cannot serve the Docker API on ${config.dockerSocket}: ${(e as Error).message}`, 1),
   );

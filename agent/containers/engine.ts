@@ -36,7 +36,18 @@ export async function startContainerEngine(deps: {
   const { root, log } = deps;
   const events = new EventBus();
   const recorded = (id: string) => existsSync(join(root, "containers", id, "config.json"));
-  let networks: NetworkService | null = new NetworkService({ root, dnsUpstreams: "host", log });
+  // The default bridge, its subnet, the user-network pool and the iptables chain prefix can be moved aside
+  // (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET, GANTRY_NETWORK_POOL, GANTRY_CHAIN_PREFIX), e.g. for a second agent on a host.
+  const e = process.env;
+  let networks: NetworkService | null = new NetworkService({
+    root,
+    dnsUpstreams: "host",
+    log,
+    ...(e.GANTRY_BRIDGE ? { defaultBridge: e.GANTRY_BRIDGE } : {}),
+    ...(e.GANTRY_BRIDGE_SUBNET ? { defaultSubnet: e.GANTRY_BRIDGE_SUBNET } : {}),
+    ...(e.GANTRY_NETWORK_POOL ? { userPool: e.GANTRY_NETWORK_POOL } : {}),
+    ...(e.GANTRY_CHAIN_PREFIX ? { chainPrefix: e.GANTRY_CHAIN_PREFIX } : {}),
+  });
   try {
     await networks.start({ containerExists: recorded });
   } catch (e) {

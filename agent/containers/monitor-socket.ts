@@ -62,8 +62,14 @@ export class MonitorSocket {
     this.frame(3, p);
   }
 
+  /**
+   * Closes the container's stdin. The monitor drops input it has queued but not yet written when CLOSE_STDIN comes
+   * in the same read, so the close goes in its own write, after the input has left and a moment has passed.
+   */
   closeStdin() {
-    this.frame(4, Buffer.alloc(0));
+    const send = () => setTimeout(() => this.frame(4, Buffer.alloc(0)), 50);
+    if (this.sock.writableNeedDrain) this.sock.once("drain", send);
+    else send();
   }
 
   close() {

@@ -578,7 +578,13 @@ export class ContainerService {
       });
     } catch (e) {
       await this.releaseNetwork(rec);
-      this.setState(rec, { Error: (e as Error).message, ExitCode: 127, Status: rec.HasBeenStarted ? "exited" : "created", Running: false, Restarting: false });
+      const msg = (e as Error).message;
+      // dockerd's codes for a process that cannot start: 127 not found, 126 not executable, 128 anything else.
+      const code = /not found|no such file/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+      this.setState(rec, { Error: msg, ExitCode: code, Status: rec.HasBeenStarted ? "exited" : "created", Running: false, Restarting: false });
+      // Whoever attached or waits for this start learns now; `run --rm` waits for the removal.
+      this.notifyExit(rec);
+      if (rec.HostConfig.AutoRemove) await this.removeNow(rec, { volumes: true }).catch(() => {});
       throw e;
     }
     const { monitorPid, containerPid } = JSON.parse(out) as { monitorPid: number; containerPid: number };
@@ -953,7 +959,7 @@ export class ContainerService {
             if (ended) return s.close();
             sock = s;
             for (const q of queued.splice(0)) s.stdin(q);
-            if (inputEnded) s.closeStdin();
+            if (inputEnded) closeStdinWhenServed();
           },
           () => {
             if (Date.now() < deadline) setTimeout(tryConnect, 2);
@@ -961,6 +967,13 @@ export class ContainerService {
         );
       };
       tryConnect();
+    };
+    // The monitor accepts attach clients only once the container runs; input and the close sent before that would
+    // arrive in one read, and the monitor drops input queued with a close: the close waits until it serves.
+    const closeStdinWhenServed = () => {
+      if (ended || !sock) return;
+      if (rec.State.Running || !this.records.has(id)) return sock.closeStdin();
+      setTimeout(closeStdinWhenServed, 10);
     };
     const onStart = () => connect();
     const onExit = () => {
@@ -1005,7 +1018,7 @@ export class ContainerService {
       inputEnd: () => {
         if (!o.stdin || !rec.Config.StdinOnce) return;
         inputEnded = true;
-        sock?.closeStdin();
+        if (sock) closeStdinWhenServed();
       },
       close: end,
     };

@@ -1,0 +1,124 @@
+// Pure parts of the container engine: restart policy and back-off (with an injected clock's view of time), signal
+// and name grammar, the CRI log reader across rotation, the seccomp profile and the bundle's limits.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LogFollower, parseRecord, readLog, recordBytes, type LogRecord } from "../../agent/containers/logs";
+import { generateName, validateName } from "../../agent/containers/names";
+import { defaultSeccompProfile } from "../../agent/containers/seccomp-default";
+import { normalizeHostConfig, parseSignal, restartDelay, shouldRestart } from "../../agent/containers/service";
+import { bundleConfig } from "../../agent/containers/spec";
+import type { ContainerRecord } from "../../agent/containers/types";
+import { EventBus } from "../../agent/events";
+
+test("restart back-off: 10 s doubling to 5 min; policies decide by exit code, count and a manual stop", () => {
+  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 40].map((n) => restartDelay(n, 10_000)), [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+  const p = (Name: "no" | "always" | "unless-stopped" | "on-failure", MaximumRetryCount = 0) => ({ Name, MaximumRetryCount });
+  assert.equal(shouldRestart(p("no"), 1, 0, false), false);
+  assert.equal(shouldRestart(p("always"), 0, 99, false), true);
+  assert.equal(shouldRestart(p("always"), 0, 0, true), false);
+  assert.equal(shouldRestart(p("unless-stopped"), 1, 0, false), true);
+  assert.equal(shouldRestart(p("on-failure"), 0, 0, false), false);
+  assert.equal(shouldRestart(p("on-failure", 2), 1, 1, false), true);
+  assert.equal(shouldRestart(p("on-failure", 2), 1, 2, false), false);
+  assert.equal(shouldRestart(p("on-failure"), 3, 1000, false), true);
+});
+
+test("signals and names follow Docker's grammar; bad ones are refused naming the problem", () => {
+  assert.equal(parseSignal("SIGTERM"), 15);
+  assert.equal(parseSignal("usr1"), 10);
+  assert.equal(parseSignal("9"), 9);
+  assert.equal(parseSignal("RTMIN+2"), 36);
+  assert.throws(() => parseSignal("SIGNOPE"), /Invalid signal: SIGNOPE/);
+  assert.equal(validateName("web-1.a_b"), "/web-1.a_b");
+  assert.throws(() => validateName("-bad"), /Invalid container name \(-bad\)/);
+  assert.throws(() => validateName("a"), /Invalid container name/);
+  const taken = new Set<string>();
+  let i = 0;
+  const seq = [0.1, 0.2, 0.1, 0.2, 0.5, 0.5];
+  const random = () => seq[i++ % seq.length]!;
+  const first = generateName((n) => taken.has(n), random);
+  assert.match(first, /^\/[a-z]+_[a-z]+$/);
+  taken.add(first);
+  const second = generateName((n) => taken.has(n), random);
+  assert.notEqual(second, first);
+});
+
+test("HostConfig limits are checked as dockerd checks them", () => {
+  assert.throws(() => normalizeHostConfig({ Memory: 1 << 20 }), /Minimum memory limit allowed is 6MB/);
+  assert.throws(() => normalizeHostConfig({ Memory: 64 << 20, MemorySwap: 32 << 20 }), /memoryswap limit should be larger/);
+  assert.throws(() => normalizeHostConfig({ RestartPolicy: { Name: "sometimes" as never, MaximumRetryCount: 0 } }), /unknown policy 'sometimes'/);
+  assert.throws(() => normalizeHostConfig({ AutoRemove: true, RestartPolicy: { Name: "always", MaximumRetryCount: 0 } }), /both --restart and --rm/);
+  assert.throws(() => normalizeHostConfig({ CpusetCpus: "0-" }), /Invalid value 0- for cpuset cpus/);
+  assert.equal(normalizeHostConfig({}).ShmSize, 64 << 20);
+});
+
+test("the bundle carries Docker's defaults and the limits asked for", () => {
+  const root = mkdtempSync(join(tmpdir(), "gantry-spec-"));
+  mkdirSync(join(root, "etc"));
+  writeFileSync(join(root, "etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+  writeFileSync(join(root, "etc/group"), "root:x:0:\napp:x:1000:\n");
+  const rec = {
+    Id: "a".repeat(64), Path: "sh", Args: ["-c", "true"], Mounts: [],
+    Config: { Hostname: "h", Env: ["A=1"], User: "app", WorkingDir: "/w", Tty: false },
+    HostConfig: normalizeHostConfig({ Memory: 64 << 20, NanoCpus: 1.5e9, CpuShares: 512, CpusetCpus: "0", PidsLimit: 50, ShmSize: 8 << 20, Ulimits: [{ Name: "nofile", Soft: 100, Hard: 200 }] }),
+  } as unknown as ContainerRecord;
+  const cfg = bundleConfig(rec, { rootfs: root, netnsPath: "/run/netns/x", files: { hosts: "/h", hostname: "/hn", resolvConf: "/r" }, cgroupsPath: "/gantry/x" });
+  assert.deepEqual(cfg.process.user, { uid: 1000, gid: 1000 });
+  assert.ok(cfg.process.env.includes("HOME=/home/app") && cfg.process.env.includes("A=1") && cfg.process.env.includes("HOSTNAME=h"));
+  assert.equal(cfg.process.capabilities.bounding.length, 14);
+  assert.ok(!cfg.process.capabilities.bounding.includes("CAP_SYS_ADMIN"));
+  assert.deepEqual(cfg.process.rlimits.find((r) => r.type === "RLIMIT_NOFILE"), { type: "RLIMIT_NOFILE", soft: 100, hard: 200 });
+  assert.deepEqual(cfg.linux.resources, { cpu: { shares: 512, period: 100000, quota: 150000, cpus: "0" }, memory: { limit: 64 << 20, swap: 128 << 20 }, pids: { limit: 50 } });
+  assert.ok(cfg.mounts.some((m) => m.destination === "/dev/shm" && m.options.includes(`size=${8 << 20}`)));
+  assert.deepEqual(cfg.mounts.filter((m) => m.type === "bind").map((m) => m.destination), ["/etc/resolv.conf", "/etc/hostname", "/etc/hosts"]);
+  assert.ok(cfg.linux.maskedPaths!.includes("/proc/kcore"));
+  assert.deepEqual(cfg.linux.namespaces.find((n) => n.type === "network"), { type: "network", path: "/run/netns/x" });
+  const seccomp = defaultSeccompProfile("x64");
+  assert.equal(seccomp.defaultAction, "SCMP_ACT_ERRNO");
+  const allowed = seccomp.syscalls[0]!.names;
+  for (const s of ["read", "execve", "clone", "mount", "reboot", "unshare"]) {
+    if (["mount", "reboot", "unshare", "clone"].includes(s)) assert.ok(!allowed.includes(s), `${s} is not allowed unconditionally`);
+    else assert.ok(allowed.includes(s), `${s} is allowed`);
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+
+test("the CRI log: records parsed, streams and partial lines kept, followed across a rotation without loss", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-log-"));
+  const log = join(dir, "container.log");
+  writeFileSync(`${log}.1`, "2026-01-01T00:00:00.000000001Z stdout F one\n");
+  writeFileSync(log, "2026-01-01T00:00:01.5Z stderr P par\n2026-01-01T00:00:01.6Z stderr F tial\nnot a record\n");
+  const all = readLog(log, 3);
+  assert.deepEqual(all.map((r) => [r.stream, r.content.toString(), r.partial]), [["stdout", "one", false], ["stderr", "par", true], ["stderr", "tial", false]]);
+  assert.equal(Buffer.concat(all.slice(1).map((r) => recordBytes(r, false))).toString(), "partial\n");
+  assert.equal(recordBytes(parseRecord(Buffer.from("2026-01-01T00:00:00Z stdout F x"))!, true).toString(), "x\r\n");
+
+  const seen: LogRecord[] = [];
+  const f = new LogFollower(log, 0, (r) => seen.push(...r));
+  appendFileSync(log, "2026-01-01T00:00:02Z stdout F before-rotation\n");
+  f.poll();
+  renameSync(log, `${log}.1`);
+  appendFileSync(`${log}.1`, "2026-01-01T00:00:03Z stdout F late-in-old-file\n");
+  writeFileSync(log, "2026-01-01T00:00:04Z stdout F after-rotation\n");
+  f.poll();
+  f.close();
+  assert.deepEqual(seen.map((r) => r.content.toString()), ["partial".slice(0, 3), "tial", "before-rotation", "late-in-old-file", "after-rotation"]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("the event bus: subscribers get events as published, `since` answers from the backlog", () => {
+  let now = 1_700_000_000_000;
+  const bus = new EventBus(() => now);
+  const got: string[] = [];
+  const off = bus.subscribe((e) => got.push(`${e.Type}:${e.Action}:${e.Actor.ID}`));
+  bus.publish("container", "create", "c1", { name: "x" });
+  now += 5000;
+  bus.publish("image", "pull", "busybox");
+  off();
+  bus.publish("container", "destroy", "c1");
+  assert.deepEqual(got, ["container:create:c1", "image:pull:busybox"]);
+  assert.deepEqual(bus.since((now - 1000) * 1e6).map((e) => e.Action), ["pull", "destroy"]);
+});
