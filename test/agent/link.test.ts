@@ -21,7 +21,7 @@ const agents: AgentProcess[] = [];
 const sockets: Socket[] = [];
 
 before(async () => {
-  cp = await startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "1500", GANTRY_HEARTBEAT_OFFLINE_MS: "3000" } });
+  cp = await startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "2500", GANTRY_HEARTBEAT_OFFLINE_MS: "5000" } });
   const owner = await setupOwner(cp);
   cookie = await signIn(cp, owner.email, owner.password);
   sql = new pg.Client({ connectionString: cp.databaseUrl });
@@ -233,8 +233,8 @@ test("heartbeat grace: a stopped agent's host turns stale, then offline; started
     return r.status === "offline" ? r : undefined;
   });
   assert.ok(offline.statusChangedAt > stale.statusChangedAt);
-  assert.ok(stale.statusChangedAt.getTime() - stale.lastSeenAt.getTime() >= 1500, "stale only after the stale grace");
-  assert.ok(offline.statusChangedAt.getTime() - offline.lastSeenAt.getTime() >= 3000, "offline only after the offline grace");
+  assert.ok(stale.statusChangedAt.getTime() - stale.lastSeenAt.getTime() >= 2500, "stale only after the stale grace");
+  assert.ok(offline.statusChangedAt.getTime() - offline.lastSeenAt.getTime() >= 5000, "offline only after the offline grace");
 
   const again = agent({ root: a.root });
   await again.waitForOutput("connected to");

@@ -21,7 +21,7 @@ test("two agents in separate network namespaces join one control plane over a te
     // 0.0.0.0 so the test harness can also reach it on loopback; the agents only know the bridge address.
     cp = await startControlPlane({
       port,
-      env: { HOST: "0.0.0.0", GANTRY_PUBLIC_URL: publicUrl, GANTRY_HEARTBEAT_STALE_MS: "1500", GANTRY_HEARTBEAT_OFFLINE_MS: "3000" },
+      env: { HOST: "0.0.0.0", GANTRY_PUBLIC_URL: publicUrl, GANTRY_HEARTBEAT_STALE_MS: "2500", GANTRY_HEARTBEAT_OFFLINE_MS: "5000" },
     });
     const owner = await setupOwner(cp);
     const cookie = await signIn(cp, owner.email, owner.password);

@@ -37,7 +37,7 @@ function recorder(s: Socket) {
 }
 
 test("a browser subscribed to hosts sees a host join, go online, stale, offline, back online, and get revoked", async () => {
-  const cp = await startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "1500", GANTRY_HEARTBEAT_OFFLINE_MS: "3000" } });
+  const cp = await startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "2500", GANTRY_HEARTBEAT_OFFLINE_MS: "5000" } });
   const agents: AgentProcess[] = [];
   const sockets: Socket[] = [];
   try {

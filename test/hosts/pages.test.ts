@@ -17,7 +17,7 @@ const agents: AgentProcess[] = [];
 
 before(async () => {
   [cp, browser] = await Promise.all([
-    startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "1500", GANTRY_HEARTBEAT_OFFLINE_MS: "3000" } }),
+    startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "2500", GANTRY_HEARTBEAT_OFFLINE_MS: "5000" } }),
     launchBrowser(),
   ]);
   owner = await setupOwner(cp);
