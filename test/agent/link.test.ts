@@ -142,6 +142,11 @@ test("a used, an expired or a forged join token is refused with the reason on bo
   assert.equal((await post("{not json")).status, 400);
   assert.equal((await post({ token: "x".repeat(70_000) })).status, 413);
 
+  // Eight agents racing with one fresh token: exactly one host is made.
+  const raced = await mintJoinToken(cp.url, cookie);
+  const answers = await Promise.all(Array.from({ length: 8 }, () => post({ token: raced.token, facts })));
+  assert.deepEqual(answers.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409]);
+
   const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "JoinToken" WHERE "tokenHash" = $1 AND "hostId" = $2`, [
     createHash("sha256").update(token).digest("hex"),
     firstId,

@@ -62,6 +62,16 @@ test("a thousand hosts are served a page at a time, sorted, with counts per stat
   assert.equal(seen.size, FLEET, "five pages of 200 cover the fleet without overlap");
   const beyond = await api(cp, viewer).get(`/api/v1/hosts?pageSize=200&page=6`);
   assert.deepEqual(beyond.body.items, []);
+
+  // A figure, not an assertion: the median time of a filtered, searched, sorted page over the thousand hosts.
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const t = performance.now();
+    await api(cp, viewer).get(`/api/v1/hosts?status=online&q=node-0&sort=lastSeen&order=desc&page=3&pageSize=50`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`# GET /api/v1/hosts filtered page over ${FLEET} hosts: median ${times[10].toFixed(1)} ms, max ${times[19].toFixed(1)} ms (20 calls)`);
 });
 
 test("filters by status and name, sorts by name and last seen", async () => {
