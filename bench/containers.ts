@@ -9,7 +9,7 @@
 // 50) alternating runs each, after two warm-ups; medians, p90 and the ratio are printed. Then 100 `docker run -d`
 // at once on each engine: wall time until all run, and until all are removed again.
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -90,6 +90,7 @@ interface Engine {
 }
 
 async function startDockerd(base: string, registryHost: string): Promise<Engine> {
+  mkdirSync(base, { recursive: true });
   const d = { data: join(base, "data"), exec: join(base, "exec"), sock: join(base, "docker.sock"), config: join(base, "daemon.json"), log: join(base, "dockerd.log") };
   writeFileSync(d.config, "{}\n");
   const logFd = openSync(d.log, "a");
@@ -110,6 +111,7 @@ async function startDockerd(base: string, registryHost: string): Promise<Engine>
 }
 
 async function startGantry(base: string): Promise<Engine> {
+  mkdirSync(base, { recursive: true });
   const sock = join(base, "docker.sock");
   const log = join(base, "agent.log");
   const logFd = openSync(log, "a");
@@ -142,7 +144,7 @@ const fmt = (n: number) => n.toFixed(1);
 async function burst(e: Engine, n: number): Promise<{ startMs: number; removeMs: number }> {
   const t0 = Date.now();
   const ids = await Promise.all(
-    Array.from({ length: n }, async () => (await run(DOCKER_CLI, ["run", "-d", "--network", "none", "busybox", "sleep", "600"], { env: e.env })).stdout.trim()),
+    Array.from({ length: n }, async () => (await run(DOCKER_CLI, ["run", "-d", "-i", "--network", "none", "busybox", "cat"], { env: e.env })).stdout.trim()),
   );
   const running = (await run(DOCKER_CLI, ["ps", "-q", "--no-trunc"], { env: e.env, maxBuffer: 1 << 20 })).stdout.split("\n").filter(Boolean);
   const startMs = Date.now() - t0;

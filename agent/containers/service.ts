@@ -6,8 +6,9 @@
 // of those that stopped meanwhile from their exit files, and reports a container whose monitor vanished as dead.
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
+import { rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { badRequest, conflict, GantryError, notFound } from "../../lib/errors";
 import { systemClock, type Clock } from "../clock";
@@ -141,6 +142,7 @@ export class ContainerService {
   private readonly startListeners = new Map<string, Set<() => void>>();
   private readonly exitListeners = new Map<string, Set<() => void>>();
   private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly prepared = new Map<string, { key: string; promise: Promise<string | null> }>();
   readonly dir: string;
   readonly runtimeRoot: string;
   private readonly socketDir: string;
@@ -202,7 +204,7 @@ export class ContainerService {
 
   /** The container's root filesystem on the host (its snapshot, mounted). */
   async rootfs(ref: string): Promise<string> {
-    return (await this.opts.snapshots.mount(this.get(ref).Id)).rootfs;
+    return this.mountedRootfs(this.get(ref));
   }
 
   get runtime() {
@@ -245,6 +247,10 @@ export class ContainerService {
     mkdirSync(this.socketDir, { recursive: true });
     mkdirSync(this.runtimeRoot, { recursive: true });
     for (const id of readdirSync(this.dir)) {
+      if (id.startsWith(".removed-")) {
+        rmSync(join(this.dir, id), { recursive: true, force: true });
+        continue;
+      }
       const path = this.pathOf(id, "config.json");
       if (!existsSync(path)) continue;
       try {
@@ -403,6 +409,7 @@ export class ContainerService {
     mkdirSync(this.pathOf(id), { recursive: true, mode: 0o710 });
     try {
       const snap = await this.opts.snapshots.prepare(id, imageId, { labels: { "gantry.container": id } });
+      rec.Rootfs = snap.rootfs;
       rec.Mounts = await this.resolveMounts(rec);
       if (this.opts.volumes) await this.opts.volumes.populateFromImage(rec.Mounts, snap.rootfs);
       this.records.set(id, rec);
@@ -415,6 +422,7 @@ export class ContainerService {
       throw e;
     }
     this.emit(rec, "create");
+    this.prepareNetwork(rec);
     return { Id: id, Warnings: [] };
   }
 
@@ -454,6 +462,20 @@ export class ContainerService {
       await this.startNow(rec);
       return "started";
     });
+  }
+
+  /** The root filesystem, mounted: a mount point shows as another device than its parent (cheaper than mountinfo). */
+  private async mountedRootfs(rec: ContainerRecord): Promise<string> {
+    if (rec.Rootfs) {
+      try {
+        if (statSync(rec.Rootfs).dev !== statSync(dirname(rec.Rootfs)).dev) return rec.Rootfs;
+      } catch {
+        /* mount it */
+      }
+    }
+    const snap = await this.opts.snapshots.mount(rec.Id);
+    rec.Rootfs = snap.rootfs;
+    return snap.rootfs;
   }
 
   private async setupNetwork(rec: ContainerRecord): Promise<string | null> {
@@ -507,9 +529,42 @@ export class ContainerService {
     return netns;
   }
 
+  /**
+   * `docker run` starts right after it creates: the network namespace and endpoints are made meanwhile, in the
+   * background, and `start` takes them (or makes them itself when they failed or the request changed since).
+   */
+  private prepareNetwork(rec: ContainerRecord) {
+    if (!this.opts.networks || rec.HostConfig.NetworkMode.startsWith("container:")) return;
+    const key = JSON.stringify([rec.HostConfig.NetworkMode, rec.RequestedNetworks, rec.HostConfig.PortBindings]);
+    const promise = this.setupNetwork(rec);
+    promise.catch(() => {});
+    this.prepared.set(rec.Id, { key, promise });
+  }
+
+  private async takePreparedNetwork(rec: ContainerRecord): Promise<string | null> {
+    const p = this.prepared.get(rec.Id);
+    this.prepared.delete(rec.Id);
+    if (p) {
+      const key = JSON.stringify([rec.HostConfig.NetworkMode, rec.RequestedNetworks, rec.HostConfig.PortBindings]);
+      try {
+        const netns = await p.promise;
+        if (key === p.key) return netns;
+      } catch {
+        /* made again below, where its error is the start's */
+      }
+      await this.releaseNetwork(rec);
+    }
+    return this.setupNetwork(rec);
+  }
+
   private async releaseNetwork(rec: ContainerRecord) {
     const net = this.opts.networks;
     if (!net) return;
+    const p = this.prepared.get(rec.Id);
+    if (p) {
+      this.prepared.delete(rec.Id);
+      await p.promise.catch(() => {});
+    }
     await net.detachAll(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: detach: ${(e as Error).message}`));
     await net.removeNetns(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: remove netns: ${(e as Error).message}`));
   }
@@ -533,10 +588,10 @@ export class ContainerService {
 
   private async startNow(rec: ContainerRecord) {
     const id = rec.Id;
-    const snap = await this.opts.snapshots.mount(id);
+    const rootfs = await this.mountedRootfs(rec);
     let netns: string | null;
     try {
-      netns = await this.setupNetwork(rec);
+      netns = await this.takePreparedNetwork(rec);
       await this.writeFiles(rec);
     } catch (e) {
       await this.releaseNetwork(rec);
@@ -546,7 +601,7 @@ export class ContainerService {
     mkdirSync(bundle, { recursive: true });
     const mode = rec.HostConfig.NetworkMode;
     const config = bundleConfig(rec, {
-      rootfs: snap.rootfs,
+      rootfs,
       netnsPath: mode === "host" ? null : netns,
       files: { hosts: this.pathOf(id, "hosts"), hostname: this.pathOf(id, "hostname"), resolvConf: this.pathOf(id, "resolv.conf") },
       cgroupsPath: `/gantry/${id}`,
@@ -850,12 +905,22 @@ export class ContainerService {
     this.cancelRestart(rec);
     this.setState(rec, { Status: "removing" });
     this.unwatch(rec.Id);
-    await run(this.opts.runtime, ["--root", this.runtimeRoot, "delete", "--force", rec.Id]).catch(() => {});
-    await this.releaseNetwork(rec);
-    await this.opts.snapshots.remove(rec.Id);
-    if (this.opts.volumes) await this.opts.volumes.releaseContainer(rec.Id, { removeAnonymous: !!opts.volumes }).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: release volumes: ${(e as Error).message}`));
+    // The monitor deletes the runtime's container when it exits; only a container that never got that far is left.
+    if (!this.readExit(rec.Id)) await run(this.opts.runtime, ["--root", this.runtimeRoot, "delete", "--force", rec.Id]).catch(() => {});
+    await Promise.all([
+      this.releaseNetwork(rec),
+      this.opts.snapshots.remove(rec.Id),
+      this.opts.volumes?.releaseContainer(rec.Id, { removeAnonymous: !!opts.volumes }).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: release volumes: ${(e as Error).message}`)),
+    ]);
     this.records.delete(rec.Id);
-    rmSync(this.pathOf(rec.Id), { recursive: true, force: true });
+    // The directory goes in the background once out of the way (a renamed directory is no longer a container).
+    const trash = join(this.dir, `.removed-${rec.Id}`);
+    try {
+      renameSync(this.pathOf(rec.Id), trash);
+      void rm(trash, { recursive: true, force: true });
+    } catch {
+      rmSync(this.pathOf(rec.Id), { recursive: true, force: true });
+    }
     rmSync(this.attachSocketPath(rec.Id), { force: true });
     this.emit(rec, "destroy");
     for (const w of this.waiters.get(rec.Id) ?? []) w.resolve(this.waitResult(rec));

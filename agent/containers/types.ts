@@ -121,4 +121,6 @@ export interface ContainerRecord {
   /** Stopped by `docker stop`/`kill` (unless-stopped stays down across agent restarts; no restart after it). */
   ManuallyStopped: boolean;
   HasBeenStarted: boolean;
+  /** Where its snapshot's root filesystem is mounted. */
+  Rootfs?: string;
 }
