@@ -79,3 +79,16 @@ test("the link reconnects with growing, capped, jittered delays taken from the i
   assert.deepEqual(delays, [0, 1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, DEFAULT_BACKOFF, () => 0.5)));
   assert.deepEqual(delays, [750, 1500, 3000, 6000, 12000, 22500, 22500, 22500]);
 });
+
+test("without a control plane the agent says so, runs standalone and stops cleanly on SIGTERM", async () => {
+  const { startAgent } = await import("../support/agent");
+  const a = startAgent();
+  try {
+    await a.waitForOutput("running standalone", 60_000);
+    assert.equal(a.process.exitCode, null, "still running");
+    assert.equal(await a.stop(), 0);
+    assert.match(a.output(), /SIGTERM: stopping/);
+  } finally {
+    await a.destroy();
+  }
+});
