@@ -1,4 +1,4 @@
-// The one Prisma client. Secrets (password hashes) are omitted from every query unless a caller asks for them by name.
+// The one Prisma client. Secrets (password hashes, host credential and join token hashes) are omitted from every query unless a caller asks for them by name.
 // Created on first use: DATABASE_URL is set by server/server.ts (embedded Postgres or the operator's) at start-up, and
 // `next build` imports route modules without a database.
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -9,7 +9,7 @@ function createClient() {
   if (!connectionString) throw new Error("DATABASE_URL is not set: the database was used before the server started it");
   return new PrismaClient({
     adapter: new PrismaPg({ connectionString, max: 10 }),
-    omit: { user: { passwordHash: true } },
+    omit: { user: { passwordHash: true }, host: { credentialHash: true }, joinToken: { tokenHash: true } },
   });
 }
 

