@@ -3,6 +3,7 @@
 import { getToken } from "next-auth/jwt";
 import { db } from "@/lib/db";
 import type { Actor } from "@/lib/auth/policy";
+import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 
 const ACTOR_SELECT = { id: true, email: true, name: true, role: true, disabled: true } as const;
 
@@ -23,8 +24,21 @@ export async function actorFromSession(id: string | undefined | null, epoch: unk
 
 type TokenRequest = Parameters<typeof getToken>[0]["req"];
 
-/** From a request carrying next-auth's session cookie (route handlers, or socket.io handshakes with req.cookies set). */
+/** The `Authorization: Bearer …` value of a Fetch request or a Node IncomingMessage, if any. */
+export function bearerToken(req: TokenRequest): string | null {
+  const headers = req.headers as Headers | Record<string, string | string[] | undefined>;
+  const raw = typeof (headers as Headers).get === "function" ? (headers as Headers).get("authorization") : (headers as Record<string, unknown>).authorization;
+  const m = typeof raw === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(raw) : null;
+  return m ? m[1]! : null;
+}
+
+/**
+ * From a request carrying an API token (`Authorization: Bearer gat_…`, lib/api-tokens) or next-auth's session cookie
+ * (route handlers, or socket.io handshakes with req.cookies set). A bearer token, when sent, is the only credential read.
+ */
 export async function actorFromRequest(req: TokenRequest): Promise<Actor | null> {
+  const bearer = bearerToken(req);
+  if (bearer !== null) return actorFromApiToken(bearer);
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
   return actorFromSession(typeof token?.sub === "string" ? token.sub : null, token?.epoch);
 }

@@ -12,6 +12,8 @@ export interface Actor {
   name: string;
   role: Role;
   disabled: boolean;
+  /** Set when the request was authenticated by an API token (lib/api-tokens): its id, for activity records. */
+  tokenId?: string;
 }
 
 const ALL: readonly Role[] = ROLES;
@@ -30,6 +32,14 @@ export const PERMISSIONS = {
   "users.manage": MANAGERS, // create, change role, disable (subject to canAssignRole / canManageUser)
   "containers.read": ALL,
   "containers.manage": OPERATORS,
+  // Logs can carry secrets an application prints, and exec is a shell inside the container: both are operator actions,
+  // each its own permission so a deployment can widen one without the other. Viewers see state, not output.
+  "containers.logs": OPERATORS,
+  "containers.exec": OPERATORS,
+  "images.read": ALL,
+  "images.manage": OPERATORS, // pull, tag, remove
+  "activity.read": MANAGERS,
+  "tokens.manage": ALL, // one's own API tokens (a token's role never exceeds its user's); others' need users.manage too
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;

@@ -2,9 +2,12 @@
 // turns whatever the handler throws into a response (lib/http/respond.ts). The handler returns a value (sent as JSON,
 // 200) or a Response.
 import type { NextRequest } from "next/server";
-import { authorize, type Action, type Actor } from "@/lib/auth/policy";
-import { actorFromRequest } from "@/lib/auth/actor";
+import { authorize, can, type Action, type Actor } from "@/lib/auth/policy";
+import { GantryError } from "@/lib/errors";
+import { actorFromRequest, bearerToken } from "@/lib/auth/actor";
 import { json, toResponse } from "@/lib/http/respond";
+import { unauthorized } from "@/lib/errors";
+import { recordRequestActivity } from "@/lib/activity/record-request-activity";
 
 export interface HandlerContext<P> {
   req: NextRequest;
@@ -19,15 +22,24 @@ export function withAuth<P = Record<string, string>>(
   opts: { permission: Action; status?: number },
 ) {
   return async (req: NextRequest, ctx: RouteContext): Promise<Response> => {
+    let actor: Actor | null = null;
+    let params = {} as P;
     try {
-      const actor = await actorFromRequest(req);
+      actor = await actorFromRequest(req);
+      if (!actor && bearerToken(req) !== null) throw unauthorized("the API token is unknown, expired or revoked, or its user is disabled");
       authorize(actor, opts.permission);
-      const params = ((await ctx?.params) ?? {}) as P;
+      params = ((await ctx?.params) ?? {}) as P;
       const result = await handler({ req, actor, params });
+      // Every mutation an authorized actor made is written to the activity record (lib/activity).
+      if (req.method !== "GET" && req.method !== "HEAD") await recordRequestActivity(req, actor, opts.permission, params, "ok");
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });
       return json(result, opts.status ?? 200);
     } catch (e) {
+      // Authorized mutations that failed are recorded too, with the error code (denials are not: nothing was attempted).
+      if (actor && req.method !== "GET" && req.method !== "HEAD" && can(actor, opts.permission)) {
+        await recordRequestActivity(req, actor, opts.permission, params, errorCode(e)).catch(() => {});
+      }
       return toResponse(e);
     }
   };
@@ -45,4 +57,8 @@ export function withoutAuth(handler: (req: NextRequest) => Promise<unknown>, opt
       return toResponse(e);
     }
   };
+}
+
+function errorCode(e: unknown): string {
+  return e instanceof GantryError ? e.code : "internal";
 }

@@ -36,6 +36,11 @@ const ROWS: Row[] = [
   { method: "GET", route: "users", path: "/api/v1/users", permission: "users.read" },
   { method: "POST", route: "users", path: "/api/v1/users", body: {}, permission: "users.manage" },
   { method: "PATCH", route: "users/[id]", path: "/api/v1/users/no-such-user", body: { name: "x" }, permission: "users.manage" },
+  { method: "GET", route: "tokens", path: "/api/v1/tokens", permission: "tokens.manage" },
+  { method: "POST", route: "tokens", path: "/api/v1/tokens", body: {}, permission: "tokens.manage" },
+  { method: "DELETE", route: "tokens/[id]", path: "/api/v1/tokens/no-such-token", permission: "tokens.manage" },
+  { method: "GET", route: "activity", path: "/api/v1/activity", permission: "activity.read" },
+  { method: "GET", route: "openapi.json", path: "/api/v1/openapi.json", permission: "public" },
   // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
   { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
   { method: "POST", route: "setup", path: "/api/v1/setup", body: {}, permission: "public" },

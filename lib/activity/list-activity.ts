@@ -1,0 +1,18 @@
+// One page of the activity record, newest first, optionally for one user or one action (or action prefix "containers.").
+import { db } from "@/lib/db";
+import { authorize, type Actor } from "@/lib/auth/policy";
+import type { ActivityView, ListActivityQuery } from "./schemas";
+
+export async function listActivity(actor: Actor, q: ListActivityQuery): Promise<{ items: ActivityView[]; total: number; page: number; pageSize: number }> {
+  authorize(actor, "activity.read");
+  const where = {
+    ...(q.userId ? { userId: q.userId } : {}),
+    ...(q.action ? (q.action.endsWith(".") ? { action: { startsWith: q.action } } : { action: q.action }) : {}),
+  };
+  const [rows, total] = await Promise.all([
+    db.activityRecord.findMany({ where, orderBy: { id: "desc" }, skip: (q.page - 1) * q.pageSize, take: q.pageSize }),
+    db.activityRecord.count({ where }),
+  ]);
+  const items = rows.map((r) => ({ ...r, at: r.at.toISOString(), details: r.details ?? null }));
+  return { items, total, page: q.page, pageSize: q.pageSize };
+}

@@ -1,0 +1,37 @@
+// The shapes the token routes accept and return (also what /api/v1/openapi.json describes).
+import { z } from "zod";
+import { ROLES } from "@/lib/auth/policy";
+
+export const MAX_TOKEN_DAYS = 366;
+
+export const createApiTokenSchema = z
+  .object({
+    name: z.string().trim().min(1, "name a token so you can recognise it later").max(100),
+    role: z.enum(ROLES).optional().describe("defaults to the user's role; never above the creator's or the user's"),
+    expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(30),
+    userId: z.string().min(1).max(100).optional().describe("admins may create a token for another user; defaults to oneself"),
+  })
+  .strict();
+export type CreateApiTokenInput = z.input<typeof createApiTokenSchema>;
+
+export const listApiTokensQuery = z
+  .object({ all: z.enum(["true", "false"]).optional().describe("admins: every user's tokens, not only one's own") })
+  .strict();
+
+export const apiTokenIdParams = z.object({ id: z.string().min(1).max(100) });
+
+export const apiTokenView = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  userId: z.string(),
+  role: z.enum(ROLES),
+  createdById: z.string(),
+  expiresAt: z.string(),
+  revokedAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type ApiTokenView = z.infer<typeof apiTokenView>;
+
+export const createdApiTokenView = z.object({ token: z.string().describe("shown once: store it now"), apiToken: apiTokenView });

@@ -1,0 +1,85 @@
+// The catalogue of /api/v1: every route with its permission and the same zod schemas its handler parses with.
+// /api/v1/openapi.json is built from this list, and a test checks it names every route file under app/api/v1.
+import { z } from "zod";
+import type { Action } from "@/lib/auth/policy";
+import { ListHostsQuery } from "@/lib/hosts/list-hosts";
+import { HostName } from "@/lib/hosts/rename-host";
+import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
+import { apiTokenView, createApiTokenSchema, createdApiTokenView, listApiTokensQuery } from "@/lib/api-tokens/schemas";
+import { activityPage, listActivityQuery } from "@/lib/activity/schemas";
+
+export type Method = "get" | "post" | "put" | "patch" | "delete";
+
+export interface ApiRoute {
+  method: Method;
+  /** OpenAPI path, `{param}` style, under /api/v1. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** The policy action required, or "public". */
+  permission: Action | "public";
+  params?: Record<string, z.ZodType>;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  response?: z.ZodType;
+  status?: number;
+  /** Content type of a streamed response (logs, pull progress), instead of JSON. */
+  stream?: string;
+}
+
+const hostId = z.string().regex(/^[1-9][0-9]{0,9}$/).describe("host id");
+
+export const API_ROUTES: ApiRoute[] = [
+  { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
+  { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host", permission: "hosts.read", params: { id: hostId } },
+  { method: "patch", path: "/hosts/{id}", tag: "hosts", summary: "Rename a host", permission: "hosts.update", params: { id: hostId }, body: z.object({ name: HostName }).strict() },
+  { method: "delete", path: "/hosts/{id}", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
+  { method: "post", path: "/hosts/{id}/revoke", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
+  {
+    method: "post",
+    path: "/join-tokens",
+    tag: "hosts",
+    summary: "Mint a single-use join token for a new host",
+    permission: "hosts.join",
+    body: z.object({ ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).optional() }).strict(),
+    status: 201,
+  },
+  { method: "post", path: "/agents/join", tag: "hosts", summary: "An agent joins with a join token (agents only)", permission: "public", status: 201 },
+  { method: "get", path: "/me", tag: "account", summary: "The signed-in account and what it may do", permission: "me.read" },
+  { method: "patch", path: "/me", tag: "account", summary: "Change one's own name or password", permission: "me.update", body: updateOwnAccountSchema },
+  { method: "get", path: "/users", tag: "users", summary: "Every account", permission: "users.read" },
+  { method: "post", path: "/users", tag: "users", summary: "Create an account", permission: "users.manage", body: createUserSchema, status: 201 },
+  { method: "patch", path: "/users/{id}", tag: "users", summary: "Change an account", permission: "users.manage", params: { id: z.string() }, body: updateUserSchema },
+  { method: "get", path: "/setup", tag: "account", summary: "Whether first-run setup is needed", permission: "public" },
+  { method: "post", path: "/setup", tag: "account", summary: "Create the owner on first run", permission: "public", body: setupOwnerSchema, status: 201 },
+  {
+    method: "get",
+    path: "/tokens",
+    tag: "tokens",
+    summary: "One's own API tokens (admins: ?all=true for everyone's)",
+    permission: "tokens.manage",
+    query: listApiTokensQuery,
+    response: z.object({ tokens: z.array(apiTokenView) }),
+  },
+  {
+    method: "post",
+    path: "/tokens",
+    tag: "tokens",
+    summary: "Create an API token (shown once)",
+    permission: "tokens.manage",
+    body: createApiTokenSchema,
+    response: createdApiTokenView,
+    status: 201,
+  },
+  {
+    method: "delete",
+    path: "/tokens/{id}",
+    tag: "tokens",
+    summary: "Revoke an API token",
+    permission: "tokens.manage",
+    params: { id: z.string() },
+    response: z.object({ apiToken: apiTokenView }),
+  },
+  { method: "get", path: "/activity", tag: "activity", summary: "The activity record, newest first", permission: "activity.read", query: listActivityQuery, response: activityPage },
+  { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", permission: "public" },
+];
