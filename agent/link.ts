@@ -16,6 +16,7 @@ import {
   type HostFacts,
   type ServerToAgentEvents,
 } from "../lib/protocol";
+import type { CommandReply } from "../lib/protocol/commands";
 import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 
@@ -39,6 +40,8 @@ export interface LinkOptions {
   factsEveryBeats?: number;
   /** Overrides the handshake's protocol version (tests of the version check). */
   protocolVersion?: number;
+  /** Answers a "command" request from the control plane (agent/commands); without it commands are refused. */
+  onCommand?: (request: unknown) => Promise<CommandReply>;
 }
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
@@ -119,6 +122,13 @@ export class AgentLink {
     socket.on("revoked", (msg: unknown) => {
       const parsed = RevokedMessage.safeParse(msg);
       this.finish(new LinkRefused(`${serverUrl} revoked this host: ${parsed.success ? parsed.data.reason : "no reason given"}`));
+    });
+    socket.on("command", (req: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      const answer = this.opts.onCommand
+        ? this.opts.onCommand(req)
+        : Promise.resolve<CommandReply>({ id: String((req as { id?: unknown })?.id ?? ""), ok: false, error: { code: "unavailable", message: "this agent does not take commands" } });
+      void answer.then((reply) => (ack as (r: CommandReply) => void)(reply));
     });
     socket.on("protocol_error", (msg: unknown) => {
       const parsed = ProtocolError.safeParse(msg);

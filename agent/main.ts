@@ -14,6 +14,7 @@ import { createImageEngine } from "./images/engine";
 import { startEngineApi } from "./docker-api/index";
 import { startContainerEngine } from "./containers/engine";
 import { withImageEvents } from "./containers/image-events";
+import { handleCommandRequest } from "./commands/run-command";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -96,6 +97,7 @@ async function main() {
     clock: systemClock,
     random: Math.random,
     log,
+    onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root }, req, log),
   });
   onStop = () => link.stop();
   try {

@@ -23,6 +23,7 @@ import { recordDisconnect } from "@/lib/hosts/record-disconnect";
 import { resetConnections } from "@/lib/hosts/reset-connections";
 import { sweepHostStatus } from "@/lib/hosts/sweep-host-status";
 import { heartbeatThresholds } from "@/lib/hosts/heartbeat-thresholds";
+import { runQueuedCommands } from "@/lib/fleet/run-queued-commands";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -73,7 +74,12 @@ export function attachAgentGateway(io: SocketServer) {
     log(`host ${hostId} connected from ${socket.handshake.address}`);
 
     const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
-      hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => (await recordHello(hostId, msg.facts)) !== null,
+      hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => {
+        const host = await recordHello(hostId, msg.facts);
+        // Commands queued while the host was away run now, once each, in order (after this hello is acknowledged).
+        if (host) setImmediate(() => void runQueuedCommands(host, log).catch((e) => log(`host ${hostId}: running queued commands failed: ${(e as Error).message}`)));
+        return host !== null;
+      },
       heartbeat: async () => recordHeartbeat(hostId),
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
     };

@@ -1,6 +1,7 @@
 // The agent ↔ control-plane protocol, typed once: zod schemas both ends parse with, the socket.io event maps, and the
 // version checked at the handshake. The agent imports this file too, so it stays free of server-only imports.
 import { z } from "zod";
+import type { CommandReply, CommandRequest } from "./commands";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -122,6 +123,8 @@ export interface ServerToAgentEvents {
   /** The host was revoked: the server disconnects right after; the agent must not come back with this credential. */
   revoked: (msg: RevokedMessage) => void;
   protocol_error: (msg: ProtocolError) => void;
+  /** A command for this host (lib/protocol/commands.ts); answered through the acknowledgement. */
+  command: (req: CommandRequest, ack: (reply: CommandReply) => void) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */

@@ -1,0 +1,192 @@
+// The agent's side of the command protocol: each command is mapped onto the same ContainerService / ImageService calls
+// the Docker-compatible Engine API makes, so a rule (name conflicts, image in use, stop grace) lives in one place.
+// Failures come back in the control plane's error vocabulary with the engine's own message.
+import os from "node:os";
+import { readFile, statfs } from "node:fs/promises";
+import { toApiError } from "../docker-api/errors";
+import { inspectJson } from "../docker-api/containers";
+import type { ContainerService } from "../containers/service";
+import type { ContainerRecord } from "../containers/types";
+import type { ImageService } from "../images/image-service";
+import {
+  CommandRequest,
+  type CommandErrorCode,
+  type CommandReply,
+  type ContainerSummary,
+  type HostCommand,
+  type HostMetrics,
+  type ImageSummary,
+  type RunSpec,
+} from "../../lib/protocol/commands";
+
+export interface CommandDeps {
+  containers: ContainerService;
+  images: ImageService;
+  /** The directory whose filesystem host.metrics reports as "disk" (GANTRY_ROOT). */
+  root: string;
+  now?: () => number;
+}
+
+export function containerSummary(r: ContainerRecord): ContainerSummary {
+  const ports: ContainerSummary["ports"] = [];
+  for (const [key, binds] of Object.entries(r.Ports ?? {})) {
+    const [port, proto] = key.split("/");
+    if (!binds) ports.push({ container: Number(port), protocol: proto ?? "tcp", host: null, hostIp: null });
+    else for (const b of binds) ports.push({ container: Number(port), protocol: proto ?? "tcp", host: Number(b.HostPort), hostIp: b.HostIp || null });
+  }
+  const s = r.State;
+  const time = (t: string) => (t && !t.startsWith("0001-") ? t : null);
+  return {
+    id: r.Id,
+    name: r.Name.replace(/^\//, ""),
+    image: r.Config.Image,
+    imageId: r.Image,
+    command: [r.Path, ...r.Args].join(" "),
+    state: s.Status,
+    createdAt: r.Created,
+    startedAt: time(s.StartedAt),
+    finishedAt: time(s.FinishedAt),
+    exitCode: r.HasBeenStarted && !s.Running ? s.ExitCode : null,
+    labels: r.Config.Labels ?? {},
+    ports,
+  };
+}
+
+function imageSummary(i: Awaited<ReturnType<ImageService["list"]>>[number]): ImageSummary {
+  return {
+    id: i.id,
+    repoTags: i.repoTags,
+    repoDigests: i.repoDigests,
+    sizeBytes: i.size,
+    createdAt: i.created ? new Date(i.created * 1000).toISOString() : null,
+  };
+}
+
+/** The Engine API's create body for a RunSpec (what `docker run` would send). */
+export function createBody(spec: RunSpec): Record<string, unknown> {
+  const exposed: Record<string, object> = {};
+  const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const p of spec.ports ?? []) {
+    const key = `${p.container}/${p.protocol}`;
+    exposed[key] = {};
+    (bindings[key] ??= []).push({ HostIp: p.hostIp ?? "", HostPort: p.host ? String(p.host) : "" });
+  }
+  return {
+    Image: spec.image,
+    ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+    ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+    Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels ?? {},
+    ExposedPorts: exposed,
+    HostConfig: {
+      PortBindings: bindings,
+      Binds: (spec.volumes ?? []).map((v) => `${v.source}:${v.target}${v.readOnly ? ":ro" : ""}`),
+      ...(spec.memoryBytes !== undefined ? { Memory: spec.memoryBytes } : {}),
+      ...(spec.cpus !== undefined ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+      ...(spec.pidsLimit !== undefined ? { PidsLimit: spec.pidsLimit } : {}),
+      ...(spec.restartPolicy ? { RestartPolicy: { Name: spec.restartPolicy.name, MaximumRetryCount: spec.restartPolicy.maxRetries ?? 0 } } : {}),
+      ...(spec.network ? { NetworkMode: spec.network } : {}),
+    },
+  };
+}
+
+async function cpuTimes(): Promise<{ idle: number; total: number }> {
+  const line = (await readFile("/proc/stat", "utf8")).split("\n")[0]!;
+  const n = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return { idle, total: n.reduce((a, b) => a + b, 0) };
+}
+
+async function hostMetrics(root: string, now: () => number): Promise<HostMetrics> {
+  const a = await cpuTimes();
+  await new Promise((r) => setTimeout(r, 200));
+  const b = await cpuTimes();
+  const busy = b.total - a.total - (b.idle - a.idle);
+  const mem = Object.fromEntries(
+    (await readFile("/proc/meminfo", "utf8")).split("\n").map((l) => {
+      const m = /^(\w+):\s+(\d+)/.exec(l);
+      return m ? [m[1], Number(m[2]) * 1024] : ["", 0];
+    }),
+  ) as Record<string, number>;
+  const fs = await statfs(root);
+  const [l1, l5, l15] = os.loadavg();
+  return {
+    at: new Date(now()).toISOString(),
+    cpuPercent: b.total > a.total ? Math.round((busy / (b.total - a.total)) * 1000) / 10 : 0,
+    load: [l1!, l5!, l15!],
+    memory: { totalBytes: mem.MemTotal ?? 0, usedBytes: (mem.MemTotal ?? 0) - (mem.MemAvailable ?? 0) },
+    disk: { path: root, totalBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize },
+  };
+}
+
+export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<unknown> {
+  const { containers, images } = deps;
+  switch (cmd.kind) {
+    case "container.list": {
+      const all = containers.list().filter((r) => cmd.all || r.State.Running || r.State.Restarting);
+      return all.map(containerSummary);
+    }
+    case "container.inspect": {
+      const r = containers.get(cmd.id);
+      return inspectJson(r, containers.logPath(r.Id));
+    }
+    case "container.run": {
+      const { Id, Warnings } = await containers.create(createBody(cmd.spec), cmd.spec.name ?? null);
+      // Like `docker run`: a failed start leaves the container created (its config and logs stay readable).
+      await containers.start(Id);
+      return { id: Id, warnings: Warnings, container: containerSummary(containers.get(Id)) };
+    }
+    case "container.start":
+      return { id: containers.get(cmd.id).Id, changed: (await containers.start(cmd.id)) === "started" };
+    case "container.stop":
+      return { id: containers.get(cmd.id).Id, changed: (await containers.stop(cmd.id, cmd.timeoutSeconds)) === "stopped" };
+    case "container.restart":
+      await containers.restart(cmd.id, cmd.timeoutSeconds);
+      return { id: containers.get(cmd.id).Id, changed: true };
+    case "container.kill":
+      await containers.kill(cmd.id, cmd.signal ?? "KILL");
+      return { id: containers.get(cmd.id).Id, changed: true };
+    case "container.pause":
+      await containers.pause(cmd.id);
+      return { id: containers.get(cmd.id).Id, changed: true };
+    case "container.unpause":
+      await containers.unpause(cmd.id);
+      return { id: containers.get(cmd.id).Id, changed: true };
+    case "container.remove": {
+      const id = containers.get(cmd.id).Id;
+      await containers.remove(cmd.id, { force: cmd.force, volumes: cmd.volumes });
+      return { id, changed: true };
+    }
+    case "image.list":
+      return (await images.list()).map(imageSummary);
+    case "image.tag":
+      await images.tag(cmd.source, cmd.target);
+      return { source: cmd.source, target: cmd.target };
+    case "image.remove":
+      return await images.remove(cmd.ref, { force: cmd.force });
+    case "host.metrics":
+      return hostMetrics(deps.root, deps.now ?? Date.now);
+  }
+}
+
+const CODE_OF_STATUS: Record<number, CommandErrorCode> = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable", 503: "unavailable" };
+
+/** Parses a request, refuses one past its deadline, runs it, and always produces a reply (never throws). */
+export async function handleCommandRequest(deps: CommandDeps, raw: unknown, log: (msg: string) => void): Promise<CommandReply> {
+  const parsed = CommandRequest.safeParse(raw);
+  const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id.slice(0, 64) : "";
+  if (!parsed.success) {
+    return { id, ok: false, error: { code: "bad_request", message: `invalid command: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ")}` } };
+  }
+  const req = parsed.data;
+  if (Date.parse(req.deadline) < (deps.now ?? Date.now)()) {
+    return { id, ok: false, error: { code: "unavailable", message: `${req.command.kind} arrived after its deadline and was not run` } };
+  }
+  try {
+    return { id, ok: true, result: (await runCommand(deps, req.command)) ?? null };
+  } catch (e) {
+    const { status, message, internal } = toApiError(e);
+    if (internal) log(`command ${req.command.kind} failed: ${(e as Error)?.stack ?? String(e)}`);
+    return { id, ok: false, error: { code: CODE_OF_STATUS[status] ?? (status < 500 ? "bad_request" : "internal"), message: message.slice(0, 4096) } };
+  }
+}

@@ -1,0 +1,46 @@
+// Sends one command over a host's live agent connection and waits for its reply until the deadline. Runs in the
+// control-plane process (the socket lives there); route handlers reach it through lib/server-context.
+import { randomUUID } from "node:crypto";
+import { AGENT_NAMESPACE, agentRoom } from "@/lib/protocol";
+import { CommandReply, type HostCommand } from "@/lib/protocol/commands";
+import { GantryError, conflict } from "@/lib/errors";
+import { serverContext } from "@/lib/server-context";
+
+export const DEFAULT_DEADLINE_MS = 30_000;
+
+/** The live socket of a host's agent, or null when it is not connected to this control plane. */
+export function agentSocket(hostId: number) {
+  const nsp = serverContext.get().io.of(AGENT_NAMESPACE);
+  for (const id of nsp.adapter.rooms.get(agentRoom(hostId)) ?? []) {
+    const socket = nsp.sockets.get(id);
+    if (socket?.connected) return socket;
+  }
+  return null;
+}
+
+export class HostOffline extends GantryError {
+  constructor(hostId: number, name: string, what: string) {
+    super("conflict", `host ${hostId} (${name}) is offline: ${what} was not sent; retry when it is back, or queue it to run when it reconnects`);
+  }
+}
+
+/** Runs `command` on the host now. Resolves with the agent's result; rejects with a GantryError carrying the agent's reason. */
+export async function dispatchCommand(host: { id: number; name: string }, command: HostCommand, deadlineMs = DEFAULT_DEADLINE_MS): Promise<unknown> {
+  const socket = agentSocket(host.id);
+  if (!socket) throw new HostOffline(host.id, host.name, command.kind);
+  const id = randomUUID();
+  const deadline = new Date(Date.now() + deadlineMs).toISOString();
+  let raw: unknown;
+  try {
+    raw = await socket.timeout(deadlineMs).emitWithAck("command", { id, command, deadline });
+  } catch {
+    if (!socket.connected) throw conflict(`host ${host.id} (${host.name}) went offline while running ${command.kind}; its outcome is unknown`);
+    throw new GantryError("unavailable", `host ${host.id} (${host.name}) did not answer ${command.kind} within ${Math.round(deadlineMs / 100) / 10} s; its outcome is unknown`);
+  }
+  const reply = CommandReply.safeParse(raw);
+  if (!reply.success || reply.data.id !== id) {
+    throw new GantryError("internal", `host ${host.id} (${host.name}) sent a malformed reply to ${command.kind}`);
+  }
+  if (!reply.data.ok) throw new GantryError(reply.data.error.code, reply.data.error.message);
+  return reply.data.result;
+}

@@ -1,0 +1,6 @@
+// The fleet's server-side interface: commands to hosts (now, queued, idempotent) and, as they land, streams and the
+// inventory. Route handlers, socket handlers and the CLI's API all call these.
+export type { CommandOptions, CommandOutcome, HostCommand, HostCommandKind, RunSpec, ContainerSummary, ImageSummary, HostMetrics } from "./commands";
+export { sendCommand, IDEMPOTENCY_WINDOW_MS } from "./send-command";
+export { DEFAULT_DEADLINE_MS } from "./dispatch-command";
+export { getQueuedCommandOrThrow, type QueuedCommandView } from "./get-queued-command-or-throw";

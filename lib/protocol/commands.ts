@@ -1,0 +1,124 @@
+// The command protocol between the control plane and an agent: what the server may ask a host to do, the envelope it
+// travels in (id, deadline), and the reply. Both ends parse with these schemas; the agent imports this file too, so it
+// stays free of server-only imports.
+import { z } from "zod";
+
+const ContainerRef = z.string().min(1, "a container id or name is required").max(256);
+const ImageRef = z.string().min(1, "an image reference is required").max(512);
+const Seconds = z.number().int().min(0).max(3600);
+
+export const PortSpec = z
+  .object({
+    host: z.number().int().min(0).max(65535).optional(),
+    hostIp: z.string().max(64).optional(),
+    container: z.number().int().min(1).max(65535),
+    protocol: z.enum(["tcp", "udp"]).default("tcp"),
+  })
+  .strict();
+
+export const VolumeSpec = z
+  .object({
+    source: z.string().min(1).max(4096),
+    target: z.string().min(1).max(4096).startsWith("/", "a volume target must be an absolute path"),
+    readOnly: z.boolean().default(false),
+  })
+  .strict();
+
+/** What `container.run` creates and starts; the agent turns it into the Engine API's create body. */
+export const RunSpec = z
+  .object({
+    image: ImageRef,
+    name: z.string().min(1).max(128).optional(),
+    cmd: z.array(z.string().max(65536)).max(1024).optional(),
+    entrypoint: z.array(z.string().max(65536)).max(1024).optional(),
+    env: z.record(z.string().min(1).max(1024), z.string().max(65536)).optional(),
+    ports: z.array(PortSpec).max(256).optional(),
+    volumes: z.array(VolumeSpec).max(256).optional(),
+    memoryBytes: z.number().int().min(0).optional(),
+    cpus: z.number().min(0).max(1024).optional(),
+    pidsLimit: z.number().int().min(0).optional(),
+    restartPolicy: z
+      .object({ name: z.enum(["no", "always", "unless-stopped", "on-failure"]), maxRetries: z.number().int().min(0).optional() })
+      .strict()
+      .optional(),
+    labels: z.record(z.string().min(1).max(1024), z.string().max(65536)).optional(),
+    network: z.string().min(1).max(256).optional(),
+  })
+  .strict();
+export type RunSpec = z.infer<typeof RunSpec>;
+
+export const HostCommand = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("container.list"), all: z.boolean().optional() }).strict(),
+  z.object({ kind: z.literal("container.inspect"), id: ContainerRef }).strict(),
+  z.object({ kind: z.literal("container.run"), spec: RunSpec }).strict(),
+  z.object({ kind: z.literal("container.start"), id: ContainerRef }).strict(),
+  z.object({ kind: z.literal("container.pause"), id: ContainerRef }).strict(),
+  z.object({ kind: z.literal("container.unpause"), id: ContainerRef }).strict(),
+  z.object({ kind: z.literal("container.stop"), id: ContainerRef, timeoutSeconds: Seconds.optional() }).strict(),
+  z.object({ kind: z.literal("container.restart"), id: ContainerRef, timeoutSeconds: Seconds.optional() }).strict(),
+  z.object({ kind: z.literal("container.kill"), id: ContainerRef, signal: z.string().min(1).max(32).optional() }).strict(),
+  z.object({ kind: z.literal("container.remove"), id: ContainerRef, force: z.boolean().optional(), volumes: z.boolean().optional() }).strict(),
+  z.object({ kind: z.literal("image.list") }).strict(),
+  z.object({ kind: z.literal("image.tag"), source: ImageRef, target: ImageRef }).strict(),
+  z.object({ kind: z.literal("image.remove"), ref: ImageRef, force: z.boolean().optional() }).strict(),
+  z.object({ kind: z.literal("host.metrics") }).strict(),
+]);
+export type HostCommand = z.infer<typeof HostCommand>;
+export type HostCommandKind = HostCommand["kind"];
+
+/** server → agent "command": one request; the agent answers through the socket.io acknowledgement. */
+export const CommandRequest = z
+  .object({
+    id: z.string().min(1).max(64),
+    command: HostCommand,
+    /** When the server stops waiting; an agent that receives the request later does not run it. */
+    deadline: z.iso.datetime(),
+  })
+  .strict();
+export type CommandRequest = z.infer<typeof CommandRequest>;
+
+/** How a command failed, in the control plane's error vocabulary (lib/errors.ts codes). */
+export const CommandErrorCode = z.enum(["bad_request", "not_found", "conflict", "unprocessable", "unavailable", "internal"]);
+export type CommandErrorCode = z.infer<typeof CommandErrorCode>;
+
+export const CommandReply = z.union([
+  z.object({ id: z.string(), ok: z.literal(true), result: z.unknown() }).strict(),
+  z.object({ id: z.string(), ok: z.literal(false), error: z.object({ code: CommandErrorCode, message: z.string().max(4096) }).strict() }).strict(),
+]);
+export type CommandReply = z.infer<typeof CommandReply>;
+
+// ---- results (what the agent answers per kind; the server parses them too) ----
+
+export const ContainerSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  imageId: z.string(),
+  command: z.string(),
+  state: z.string(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  exitCode: z.number().int().nullable(),
+  labels: z.record(z.string(), z.string()),
+  ports: z.array(z.object({ container: z.number().int(), protocol: z.string(), host: z.number().int().nullable(), hostIp: z.string().nullable() })),
+});
+export type ContainerSummary = z.infer<typeof ContainerSummary>;
+
+export const ImageSummary = z.object({
+  id: z.string(),
+  repoTags: z.array(z.string()),
+  repoDigests: z.array(z.string()),
+  sizeBytes: z.number(),
+  createdAt: z.string().nullable(),
+});
+export type ImageSummary = z.infer<typeof ImageSummary>;
+
+export const HostMetrics = z.object({
+  at: z.string(),
+  cpuPercent: z.number(),
+  load: z.tuple([z.number(), z.number(), z.number()]),
+  memory: z.object({ usedBytes: z.number(), totalBytes: z.number() }),
+  disk: z.object({ path: z.string(), usedBytes: z.number(), totalBytes: z.number() }),
+});
+export type HostMetrics = z.infer<typeof HostMetrics>;
