@@ -4,6 +4,10 @@ import assert from "node:assert/strict";
 import { DockerfileError, parseDockerfile, splitRaw } from "../../agent/build/dockerfile";
 import { expandWord, expandWords, ExpansionError } from "../../agent/build/shell-words";
 import { isIgnored, parseDockerignore } from "../../agent/build/dockerignore";
+import { containerPath, resolveInRoot, RootPathError } from "../../agent/build/rootfs-path";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 test("continuations, comments inside them, JSON and shell forms, flags, line numbers", () => {
   const df = parseDockerfile(
@@ -98,4 +102,27 @@ test(".dockerignore: globs, ** and ! exceptions, last match wins, directories ex
   assert.equal(isIgnored(rules, "docs/keep.md"), false);
   assert.equal(isIgnored(rules, "abs.txt"), true);
   assert.equal(isIgnored(rules, "src/main.c"), false);
+});
+
+test("paths resolve inside their root: absolute and relative symlinks, .. at the root, loops", () => {
+  const root = mkdtempSync(join(tmpdir(), "gantry-rootfs-path-"));
+  try {
+    mkdirSync(join(root, "etc"));
+    symlinkSync("/etc", join(root, "abs"));
+    symlinkSync("../../../../etc", join(root, "rel"));
+    symlinkSync("/nowhere/deeper", join(root, "dangling"));
+    symlinkSync("loop2", join(root, "loop1"));
+    symlinkSync("loop1", join(root, "loop2"));
+    assert.equal(resolveInRoot(root, "/abs/passwd"), join(root, "etc/passwd"));
+    assert.equal(resolveInRoot(root, "rel/passwd"), join(root, "etc/passwd"));
+    assert.equal(resolveInRoot(root, "/../../etc/shadow"), join(root, "etc/shadow"));
+    assert.equal(resolveInRoot(root, "/dangling/x"), join(root, "nowhere/deeper/x"));
+    assert.equal(resolveInRoot(root, "/abs", { followFinal: false }), join(root, "abs"));
+    assert.throws(() => resolveInRoot(root, "/loop1/x"), RootPathError);
+    assert.equal(containerPath("sub/dir", "/app"), "/app/sub/dir");
+    assert.equal(containerPath("/abs/dir", "/app"), "/abs/dir");
+    assert.equal(containerPath("../..", "/app"), "/");
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
