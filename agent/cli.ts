@@ -10,10 +10,12 @@ import { JoinRefused, joinWithToken } from "./join";
 import { agentVersion, REPO_ROOT } from "./version";
 import { PROTOCOL_VERSION } from "../lib/protocol";
 import { join, resolve } from "node:path";
+import { CLI_USAGE, isCliCommand, runCli } from "../cli/main";
 
 const USAGE = `usage:
   gantry join <server-url> <token> [--root DIR]   join this machine to a Gantry control plane
-  gantry version                                  print the agent, protocol and engine versions`;
+  gantry version                                  print the agent, protocol and engine versions
+${CLI_USAGE}`;
 
 function fail(msg: string, code = 1): never {
   console.error(`gantry: ${msg}`);
@@ -22,6 +24,7 @@ function fail(msg: string, code = 1): never {
 
 async function main(argv: string[]) {
   const [command, ...args] = argv;
+  if (isCliCommand(command)) process.exit(await runCli(argv));
   const engine = process.env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
   switch (command) {
     case "version": {

@@ -1,0 +1,21 @@
+// Runs the real `gantry` command (bin/gantry.mjs) with its own HOME, so its config file is the test's alone.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { REPO_ROOT } from "../support/bundle";
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function gantry(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, "bin/gantry.mjs"), ...args],
+      { cwd: REPO_ROOT, env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "", ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+    );
+  });
+}
