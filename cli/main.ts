@@ -3,11 +3,18 @@
 import { CliError } from "./errors";
 import { login } from "./commands/login";
 import { hosts } from "./commands/hosts";
+import { ps, rm, run, stop } from "./commands/containers";
+import { images } from "./commands/images";
 
 export const CLI_USAGE = `  gantry login <url> --token gat_…               store the control plane's URL and an API token
-  gantry hosts [--json]                           list the fleet's hosts`;
+  gantry hosts [--json]                           list the fleet's hosts
+  gantry ps [--host N] [-a] [--json]              containers on every online host (or one)
+  gantry run --host N [-e K=V] [-p [IP:]H:C] [--name NAME] [--label K=V] [--restart P] [--queue] IMAGE [CMD…]
+  gantry stop [-t SECONDS] HOST/CONTAINER…         stop containers (or CONTAINER with --host N)
+  gantry rm [-f] [-v] HOST/CONTAINER…              remove containers
+  gantry images --host N [--json]                 one host's images`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, images };
 
 export function isCliCommand(name: string | undefined): boolean {
   return !!name && Object.hasOwn(COMMANDS, name);

@@ -7,6 +7,17 @@ import { HostName } from "@/lib/hosts/rename-host";
 import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
 import { apiTokenView, createApiTokenSchema, createdApiTokenView, listApiTokensQuery } from "@/lib/api-tokens/schemas";
 import { activityPage, listActivityQuery } from "@/lib/activity/schemas";
+import { ContainerSummary, HostMetrics, ImageSummary, RunSpec } from "@/lib/protocol/commands";
+import {
+  commandQuery,
+  containerActionBody,
+  containerRefParam,
+  hostIdParam,
+  listHostContainersQuery,
+  removeContainerQuery,
+  removeImageQuery,
+  tagImageBody,
+} from "@/lib/fleet-api/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -27,7 +38,8 @@ export interface ApiRoute {
   stream?: string;
 }
 
-const hostId = z.string().regex(/^[1-9][0-9]{0,9}$/).describe("host id");
+const hostId = hostIdParam;
+const container = { id: hostId, cid: containerRefParam };
 
 export const API_ROUTES: ApiRoute[] = [
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
@@ -81,5 +93,50 @@ export const API_ROUTES: ApiRoute[] = [
     response: z.object({ apiToken: apiTokenView }),
   },
   { method: "get", path: "/activity", tag: "activity", summary: "The activity record, newest first", permission: "activity.read", query: listActivityQuery, response: activityPage },
+  {
+    method: "get",
+    path: "/hosts/{id}/containers",
+    tag: "containers",
+    summary: "The host's containers, asked live",
+    permission: "containers.read",
+    params: { id: hostId },
+    query: listHostContainersQuery,
+    response: z.array(ContainerSummary),
+  },
+  {
+    method: "post",
+    path: "/hosts/{id}/containers",
+    tag: "containers",
+    summary: "Run a container (create and start); 202 when queued for an offline host (?queue=true). Honours Idempotency-Key.",
+    permission: "containers.manage",
+    params: { id: hostId },
+    query: commandQuery,
+    body: RunSpec,
+    status: 201,
+  },
+  { method: "get", path: "/hosts/{id}/containers/{cid}", tag: "containers", summary: "Inspect a container", permission: "containers.read", params: container },
+  {
+    method: "delete",
+    path: "/hosts/{id}/containers/{cid}",
+    tag: "containers",
+    summary: "Remove a container",
+    permission: "containers.manage",
+    params: container,
+    query: removeContainerQuery,
+  },
+  {
+    method: "post",
+    path: "/hosts/{id}/containers/{cid}/actions",
+    tag: "containers",
+    summary: "Start, stop, restart, kill, pause or unpause a container",
+    permission: "containers.manage",
+    params: container,
+    query: commandQuery,
+    body: containerActionBody,
+  },
+  { method: "get", path: "/hosts/{id}/images", tag: "images", summary: "The host's images", permission: "images.read", params: { id: hostId }, response: z.array(ImageSummary) },
+  { method: "delete", path: "/hosts/{id}/images", tag: "images", summary: "Remove an image or one of its tags", permission: "images.manage", params: { id: hostId }, query: removeImageQuery },
+  { method: "post", path: "/hosts/{id}/images/tag", tag: "images", summary: "Tag an image", permission: "images.manage", params: { id: hostId }, body: tagImageBody, status: 201 },
+  { method: "get", path: "/hosts/{id}/metrics", tag: "hosts", summary: "CPU, load, memory and disk of the host, now", permission: "hosts.read", params: { id: hostId }, response: HostMetrics },
   { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", permission: "public" },
 ];

@@ -1,31 +1,24 @@
 // The `gantry` CLI against a real control plane with a real agent joined: login stores the URL and token (0600),
-// hosts lists the fleet as a table or as JSON, and mistakes end with a clear message and a distinct exit code.
+// hosts, run, ps, stop, rm and images as tables or as JSON, and mistakes end with a clear message and a distinct exit code.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startControlPlane, type ControlPlane } from "../support/control-plane";
-import { startAgent, mintJoinToken, waitFor, type AgentProcess } from "../support/agent";
-import { api, setupOwner, signIn, userSession } from "../support/session";
+import { api, userSession } from "../support/session";
+import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { gantry } from "./support";
 
-let cp: ControlPlane;
-let agent: AgentProcess;
+let f: FleetHost;
+let cp: FleetHost["cp"];
 let ownerCookie: string;
 let home: string;
 let token: string;
 
 before(async () => {
-  cp = await startControlPlane();
-  const owner = await setupOwner(cp);
-  ownerCookie = await signIn(cp, owner.email, owner.password);
-  const joined = await mintJoinToken(cp.url, ownerCookie);
-  agent = startAgent({ serverUrl: cp.url, token: joined.token });
-  await waitFor("the agent's host online", async () => {
-    const r = await api(cp, ownerCookie).get("/api/v1/hosts");
-    return r.body.items?.some((h: { status: string }) => h.status === "online");
-  }, 60_000);
+  f = await startFleetHost({ bridge: "gcl0", subnet: "10.198.0.0/16", pool: "10.199.0.0/16", chainPrefix: "GCL" });
+  cp = f.cp;
+  ownerCookie = f.ownerCookie;
   const { cookie } = await userSession(cp, ownerCookie, "operator");
   const r = await api(cp, cookie).post("/api/v1/tokens", { name: "cli" });
   token = r.body.token;
@@ -33,8 +26,7 @@ before(async () => {
 });
 
 after(async () => {
-  await agent?.destroy();
-  await cp?.destroy();
+  await f?.destroy();
   if (home) rmSync(home, { recursive: true, force: true });
 });
 
@@ -93,4 +85,51 @@ test("without a login, or with a revoked token, commands say what to do and exit
   } finally {
     rmSync(other, { recursive: true, force: true });
   }
+});
+
+test("run, ps, stop and rm a container; images of the host", async () => {
+  const run = await gantry(home, ["run", "--host", String(f.hostId), "--name", "cli-one", "--network", "none", "-e", "GREETING=hi", "--label", "team=cli", f.image, "sleep", "300"]);
+  assert.equal(run.code, 0, run.stderr);
+  const id = run.stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+
+  const table = await gantry(home, ["ps"]);
+  assert.equal(table.code, 0, table.stderr);
+  const [header, ...rows] = table.stdout.trimEnd().split("\n");
+  assert.match(header!, /^HOST\s+CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
+  const row = rows.find((r) => r.includes(id.slice(0, 12)));
+  assert.ok(row, table.stdout);
+  assert.match(row!, new RegExp(`^${f.hostId}\\s+${id.slice(0, 12)}\\s+\\S+busybox:latest\\s+"sleep 300"\\s+.*running\\s+-\\s+cli-one$`));
+
+  const json = await gantry(home, ["ps", "--host", String(f.hostId), "--json"]);
+  const listed = JSON.parse(json.stdout) as Array<{ id: string; name: string; state: string; hostId: number; labels: Record<string, string> }>;
+  const mine = listed.find((c) => c.id === id);
+  assert.equal(mine?.state, "running");
+  assert.equal(mine?.labels.team, "cli");
+
+  const stop = await gantry(home, ["stop", "-t", "1", `${f.hostId}/cli-one`]);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.equal(stop.stdout.trim(), `${f.hostId}/cli-one`);
+  const after = JSON.parse((await gantry(home, ["ps", "-a", "--json"])).stdout) as Array<{ id: string; state: string }>;
+  assert.equal(after.find((c) => c.id === id)?.state, "exited");
+  assert.equal(JSON.parse((await gantry(home, ["ps", "--json"])).stdout).some((c: { id: string }) => c.id === id), false);
+
+  const rm = await gantry(home, ["rm", "--host", String(f.hostId), "cli-one", "--json"]);
+  assert.equal(rm.code, 0, rm.stderr);
+  assert.equal(JSON.parse(rm.stdout)[0].id, id);
+  const gone = await gantry(home, ["rm", `${f.hostId}/cli-one`]);
+  assert.equal(gone.code, 4);
+  assert.match(gone.stderr, /cli-one/);
+
+  const images = await gantry(home, ["images", "--host", String(f.hostId)]);
+  assert.equal(images.code, 0, images.stderr);
+  assert.match(images.stdout.split("\n")[0]!, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
+  assert.match(images.stdout, new RegExp(`${f.registry.host.replace(/[.]/g, "\\.")}/busybox\\s+latest\\s+[0-9a-f]{12}`));
+
+  const noHost = await gantry(home, ["run", f.image]);
+  assert.equal(noHost.code, 2);
+  assert.match(noHost.stderr, /needs --host/);
+  const badPort = await gantry(home, ["run", "--host", "1", "-p", "http", f.image]);
+  assert.equal(badPort.code, 2);
+  assert.match(badPort.stderr, /-p http/);
 });

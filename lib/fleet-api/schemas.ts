@@ -1,0 +1,41 @@
+// The shapes the container, image and metrics routes under /api/v1 accept (request bodies reuse the command
+// protocol's own schemas, lib/protocol/commands.ts, so the API and the agent agree by construction).
+import { z } from "zod";
+
+export const hostIdParam = z.string().regex(/^[1-9][0-9]{0,9}$/, "a host id is a positive whole number").describe("host id");
+export const containerRefParam = z.string().min(1).max(256).describe("container id, id prefix or name");
+
+const boolString = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/** ?queue=true: when the host is offline, queue the command to run on reconnect instead of refusing it. */
+export const commandQuery = z.object({ queue: boolString.optional() }).strict();
+
+export const listHostContainersQuery = z.object({ all: boolString.optional().describe("include stopped containers") }).strict();
+
+export const removeContainerQuery = z
+  .object({ force: boolString.optional(), volumes: boolString.optional(), queue: boolString.optional() })
+  .strict();
+
+export const CONTAINER_ACTIONS = ["start", "stop", "restart", "kill", "pause", "unpause"] as const;
+
+export const containerActionBody = z
+  .object({
+    action: z.enum(CONTAINER_ACTIONS),
+    timeoutSeconds: z.number().int().min(0).max(3600).optional().describe("stop and restart: seconds before SIGKILL"),
+    signal: z.string().regex(/^(SIG)?[A-Z0-9+-]{1,16}$|^[0-9]{1,2}$/, "a signal name like SIGTERM or a number").optional().describe("kill only"),
+  })
+  .strict()
+  .refine((b) => b.action === "kill" || b.signal === undefined, { message: "signal applies to kill only", path: ["signal"] })
+  .refine((b) => b.action === "stop" || b.action === "restart" || b.timeoutSeconds === undefined, {
+    message: "timeoutSeconds applies to stop and restart only",
+    path: ["timeoutSeconds"],
+  });
+export type ContainerActionBody = z.infer<typeof containerActionBody>;
+
+export const imageRef = z.string().min(1, "an image reference is required").max(512);
+
+export const removeImageQuery = z.object({ ref: imageRef, force: boolString.optional() }).strict();
+
+export const tagImageBody = z.object({ source: imageRef, target: imageRef }).strict();
+
+export const queuedView = z.object({ status: z.literal("queued"), queuedCommandId: z.string() });

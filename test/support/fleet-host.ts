@@ -1,0 +1,74 @@
+// A control plane with one real agent (its own GANTRY_ROOT, engine and bridge) and a local registry holding a busybox
+// image the agent has pulled: the world the API and CLI tests drive. `net` picks the bridge and address ranges so two
+// test files never share them.
+import { execFile, execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startControlPlane, type ControlPlane } from "./control-plane";
+import { mintJoinToken, startAgent, waitFor, type AgentProcess } from "./agent";
+import { GANTRY_RUNTIME } from "./bundle";
+import { makeImage, makeLayer, pushImage, type TestEntry } from "./images";
+import { startRegistry, type TestRegistry } from "./registry";
+import { api, setupOwner, signIn, type TestUser } from "./session";
+
+export interface FleetHost {
+  cp: ControlPlane;
+  registry: TestRegistry;
+  agent: AgentProcess;
+  owner: TestUser;
+  ownerCookie: string;
+  hostId: number;
+  /** registry-host/busybox:latest, already pulled on the host. */
+  image: string;
+  destroy(): Promise<void>;
+}
+
+function busyboxEntries(): TestEntry[] {
+  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
+  return [
+    { name: "bin/", type: "directory", mode: 0o755 },
+    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
+    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
+    { name: "tmp/", type: "directory", mode: 0o1777 },
+  ];
+}
+
+export async function startFleetHost(net: { bridge: string; subnet: string; pool: string; chainPrefix: string }): Promise<FleetHost> {
+  const work = mkdtempSync(join(tmpdir(), "gantry-fleet-host-"));
+  const [cp, registry] = await Promise.all([startControlPlane(), startRegistry("open")]);
+  await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(busyboxEntries())], { cmd: ["sh"] }));
+  const image = `${registry.host}/busybox:latest`;
+  const owner = await setupOwner(cp);
+  const ownerCookie = await signIn(cp, owner.email, owner.password);
+  const { token } = await mintJoinToken(cp.url, ownerCookie);
+  const root = join(work, "root");
+  const agent = startAgent({
+    root,
+    serverUrl: cp.url,
+    token,
+    env: { GANTRY_RUNTIME, GANTRY_BRIDGE: net.bridge, GANTRY_BRIDGE_SUBNET: net.subnet, GANTRY_NETWORK_POOL: net.pool, GANTRY_CHAIN_PREFIX: net.chainPrefix },
+  });
+  await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
+  const hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);
+  await waitFor(`host ${hostId} online`, async () => (await api(cp, ownerCookie).get(`/api/v1/hosts/${hostId}`)).body?.status === "online", 60_000);
+  await new Promise<void>((resolve, reject) =>
+    execFile("/usr/local/bin/docker", ["pull", "-q", image], { env: { ...process.env, DOCKER_HOST: `unix://${join(root, "docker.sock")}` } }, (e, _o, err) =>
+      e ? reject(new Error(err)) : resolve(),
+    ),
+  );
+  return {
+    cp,
+    registry,
+    agent,
+    owner,
+    ownerCookie,
+    hostId,
+    image,
+    async destroy() {
+      await agent.stop();
+      await Promise.all([cp.destroy(), registry.stop()]);
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
