@@ -312,6 +312,12 @@ export class ContainerService {
     this.setState(rec, { Status: "dead", Running: false, Paused: false, Restarting: false, Dead: true, Pid: 0, ExitCode: 255, Error: msg, FinishedAt: new Date(this.clock.now()).toISOString() });
     this.emit(rec, "die", { exitCode: "255" });
     this.notifyExit(rec);
+    // After a host reboot every monitor is gone: containers that should always run come back, as under dockerd.
+    const p = rec.HostConfig.RestartPolicy.Name;
+    if ((p === "always" || p === "unless-stopped") && !rec.ManuallyStopped) {
+      this.setState(rec, { Dead: false, Status: "exited" });
+      this.scheduleRestart(rec);
+    }
   }
 
   // ------------------------------------------------------------------ create
@@ -587,16 +593,27 @@ export class ContainerService {
   }
 
   private async startNow(rec: ContainerRecord) {
+    try {
+      await this.startOrFail(rec);
+    } catch (e) {
+      await this.releaseNetwork(rec);
+      const msg = (e as Error).message;
+      // dockerd's codes for a process that cannot start: 127 not found, 126 not executable, 128 anything else.
+      const code = /not found|no such file/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+      this.setState(rec, { Error: msg, ExitCode: code, Status: rec.HasBeenStarted ? "exited" : "created", Running: false, Restarting: false });
+      // Whoever attached or waits for this start learns now; `run --rm` waits for the removal.
+      this.notifyExit(rec);
+      if (rec.HostConfig.AutoRemove) await this.removeNow(rec, { volumes: true }).catch(() => {});
+      throw e;
+    }
+  }
+
+  private async startOrFail(rec: ContainerRecord) {
     const id = rec.Id;
     const rootfs = await this.mountedRootfs(rec);
     let netns: string | null;
-    try {
-      netns = await this.takePreparedNetwork(rec);
-      await this.writeFiles(rec);
-    } catch (e) {
-      await this.releaseNetwork(rec);
-      throw e;
-    }
+    netns = await this.takePreparedNetwork(rec);
+    await this.writeFiles(rec);
     const bundle = this.pathOf(id, "bundle");
     mkdirSync(bundle, { recursive: true });
     const mode = rec.HostConfig.NetworkMode;
@@ -617,31 +634,18 @@ export class ContainerService {
     ];
     if (rec.Config.OpenStdin) args.push("--stdin");
     for (const l of this.startListeners.get(id) ?? []) l();
-    let out: string;
-    try {
-      out = await new Promise<string>((resolve, reject) => {
-        const child = spawn(this.opts.monitor, args, { stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.once("error", (e) => reject(new Error(`cannot run ${this.opts.monitor}: ${e.message}`)));
-        child.once("close", (code) => {
-          if (code === 0) resolve(stdout);
-          else reject(badRequest(`failed to create task for container: ${stderr.trim().replace(/^gantry-monitor: /, "") || `gantry-monitor exited with ${code}`}`));
-        });
+    const out = await new Promise<string>((resolve, reject) => {
+      const child = spawn(this.opts.monitor, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.once("error", (e) => reject(new Error(`cannot run ${this.opts.monitor}: ${e.message}`)));
+      child.once("close", (code) => {
+        if (code === 0) resolve(stdout);
+        else reject(badRequest(`failed to create task for container: ${stderr.trim().replace(/^gantry-monitor: /, "") || `gantry-monitor exited with ${code}`}`));
       });
-    } catch (e) {
-      await this.releaseNetwork(rec);
-      const msg = (e as Error).message;
-      // dockerd's codes for a process that cannot start: 127 not found, 126 not executable, 128 anything else.
-      const code = /not found|no such file/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
-      this.setState(rec, { Error: msg, ExitCode: code, Status: rec.HasBeenStarted ? "exited" : "created", Running: false, Restarting: false });
-      // Whoever attached or waits for this start learns now; `run --rm` waits for the removal.
-      this.notifyExit(rec);
-      if (rec.HostConfig.AutoRemove) await this.removeNow(rec, { volumes: true }).catch(() => {});
-      throw e;
-    }
+      });
     const { monitorPid, containerPid } = JSON.parse(out) as { monitorPid: number; containerPid: number };
     rec.MonitorPid = monitorPid;
     rec.HasBeenStarted = true;
@@ -701,10 +705,11 @@ export class ContainerService {
 
   private async onExit(rec: ContainerRecord, exit: ExitInfo) {
     if (!this.records.has(rec.Id)) return;
-    await this.releaseNetwork(rec);
+    const restart = shouldRestart(rec.HostConfig.RestartPolicy, exit.exitCode, rec.RestartCount, rec.ManuallyStopped);
+    // A --rm container's network goes with the rest of it, in parallel, in removeNow.
+    if (restart || !rec.HostConfig.AutoRemove) await this.releaseNetwork(rec);
     rec.Networks = {};
     rec.Ports = {};
-    const restart = shouldRestart(rec.HostConfig.RestartPolicy, exit.exitCode, rec.RestartCount, rec.ManuallyStopped);
     this.setState(rec, {
       Status: restart ? "restarting" : "exited", Running: false, Paused: false, Restarting: restart, Pid: 0,
       ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.exitedAt,

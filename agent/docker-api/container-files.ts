@@ -6,7 +6,8 @@ import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RootPathError, resolveInRoot } from "../build/rootfs-path";
-import { baseFromImage, commitSnapshot } from "../build/commit";
+import { applyChanges, baseFromImage, CommitChangeError, commitSnapshot } from "../build/commit";
+import type { ImageRuntimeConfig } from "../images/types";
 import type { ContainerService } from "../containers/service";
 import type { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
@@ -132,7 +133,20 @@ export function storageRoutes(deps: Deps): Route[] {
       const c = deps.containers.get(q.get("container") ?? "");
       const body = ((await readJson(ctx.req)) ?? {}) as Record<string, unknown>;
       const base = await baseFromImage(deps.images, c.Image);
-      const runtimeConfig = { ...(base.config.config ?? {}), Env: c.Config.Env, Cmd: c.Config.Cmd ?? undefined, Entrypoint: c.Config.Entrypoint ?? undefined, WorkingDir: c.Config.WorkingDir, User: c.Config.User, Labels: c.Config.Labels, ...body } as never;
+      // The container's config, then the request's, then `--change` lines (repeated, or one per line), as dockerd.
+      const fromContainer = {
+        ...(base.config.config ?? {}), Env: c.Config.Env, Cmd: c.Config.Cmd ?? undefined, Entrypoint: c.Config.Entrypoint ?? undefined,
+        WorkingDir: c.Config.WorkingDir, User: c.Config.User, Labels: c.Config.Labels, ExposedPorts: c.Config.ExposedPorts,
+        ...(c.Config.StopSignal ? { StopSignal: c.Config.StopSignal } : {}),
+      };
+      const changes = q.getAll("changes").flatMap((v) => v.split("\n")).filter((l) => l.trim());
+      let runtimeConfig;
+      try {
+        runtimeConfig = applyChanges({ ...fromContainer, ...body } as ImageRuntimeConfig, changes);
+      } catch (e) {
+        if (e instanceof CommitChangeError) throw badParameter(e.message);
+        throw e;
+      }
       const repo = q.get("repo");
       const tag = q.get("tag") || "latest";
       const detail = await commitSnapshot({ images: deps.images, snapshots: deps.snapshots }, c.Id, base, {

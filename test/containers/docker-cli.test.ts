@@ -4,10 +4,11 @@
 // counts, user networks resolving names, and containers that outlive a SIGKILLed agent.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { NetworkService } from "../../agent/network/network-service";
 import { startAgent, type AgentProcess } from "../support/agent";
 import { GANTRY_RUNTIME } from "../support/bundle";
 import { makeImage, makeLayer, pushImage, type TestEntry } from "../support/images";
@@ -83,8 +84,10 @@ describe("containers through the docker CLI", () => {
   let registry: TestRegistry;
   let image: string;
   const env: Record<string, string> = {};
+  // A bridge, subnets and iptables chains of this test's own, removed at the end (and before, if a crashed run left them).
+  const net = { defaultBridge: "gct0", defaultSubnet: "10.198.0.0/16", userPool: "10.199.0.0/16", chainPrefix: "GCT" };
   const agentEnv = () => ({ GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME, GANTRY_RESTART_DELAY_MS: "300",
-    GANTRY_BRIDGE: "gct0", GANTRY_BRIDGE_SUBNET: "10.198.0.0/16", GANTRY_NETWORK_POOL: "10.199.0.0/16", GANTRY_CHAIN_PREFIX: "GCT" });
+    GANTRY_BRIDGE: net.defaultBridge, GANTRY_BRIDGE_SUBNET: net.defaultSubnet, GANTRY_NETWORK_POOL: net.userPool, GANTRY_CHAIN_PREFIX: net.chainPrefix });
 
   const docker = (args: string[], opts: { input?: string; timeout?: number } = {}): Promise<Run> =>
     new Promise((resolve) => {
@@ -114,6 +117,7 @@ describe("containers through the docker CLI", () => {
     mkdirSync(join(work, "docker-config"));
     Object.assign(env, { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(work, "docker-config"), DOCKER_CLI_HINTS: "false" });
     delete process.env.DOCKER_API_VERSION;
+    spawnSync("ip", ["link", "del", net.defaultBridge], { stdio: "ignore" });
     registry = await startRegistry("open");
     await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(baseEntries())], { cmd: ["sh"] }));
     agent = startAgent({ root, env: agentEnv() });
@@ -128,6 +132,9 @@ describe("containers through the docker CLI", () => {
     if (ids.length) await docker(["rm", "-f", ...ids]);
     await agent?.stop();
     await registry?.stop();
+    const networks = new NetworkService({ root, ...net });
+    await networks.start({ containerExists: () => false }).catch(() => {});
+    await networks.uninstall().catch(() => {});
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -192,6 +199,9 @@ describe("containers through the docker CLI", () => {
     assert.match(diff, /^A \/www\/index\.html$/m);
     assert.match(diff, /^C \/tmp$/m);
 
+    await ok(["commit", "-c", "CMD [\"cat\", \"/www/index.html\"]", "web", "committed:v1"]);
+    assert.equal(await ok(["run", "--rm", "committed:v1"]), "hello-web\n");
+
     await ok(["stop", "-t", "1", "web"]);
     assert.equal(await inspect("web", "{{.State.Status}} {{.State.ExitCode}}"), "exited 137");
     assert.match(await ok(["ps", "-a", "-l", "--format", "{{.Names}} {{.Status}}"]), /^web Exited \(137\)/);
@@ -213,6 +223,13 @@ describe("containers through the docker CLI", () => {
     await ok(["kill", "life2"]);
     assert.equal((await waiting).stdout.trim(), "137");
     await ok(["rm", "-f", "life2"]);
+    await ok(["run", "-d", "--name", "follow", "busybox", "sh", "-c", "echo a; sleep 1; echo b >&2; sleep 0.5; echo c"]);
+    const followed = await docker(["logs", "-f", "follow"]);
+    assert.equal(followed.stdout, "a\nc\n");
+    assert.equal(followed.stderr, "b\n");
+    assert.equal(await ok(["logs", "--since", "1h", "--tail", "2", "follow"]), "c\n");
+    assert.equal(await ok(["logs", "--since", String(Math.floor(Date.now() / 1000) + 5), "follow"]), "");
+    await ok(["rm", "follow"]);
     const ev = await ok(["events", "--since", String(since), "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "type=container", "--format", "{{.Action}}"]);
     const actions = ev.split("\n").filter(Boolean);
     for (const a of ["create", "start", "kill", "pause", "unpause", "rename", "die", "restart", "destroy"]) assert.ok(actions.includes(a), `event ${a} in ${actions.join(",")}`);
@@ -226,6 +243,12 @@ describe("containers through the docker CLI", () => {
     const it = await underPty([DOCKER, "run", "--rm", "-it", "busybox", "sh"], ["echo $((6*7)); tty\r", "exit 4\r"], env);
     assert.equal(it.code, 4);
     assert.match(it.out, /\r\n42\r\n\/dev\/pts\/0\r\n/);
+
+    const detached = await underPty([DOCKER, "run", "-it", "--name", "detach", "busybox", "sh"], ["echo still-here\r", "\x10\x11"], env);
+    assert.equal(detached.code, 0, detached.out);
+    assert.equal(await inspect("detach", "{{.State.Running}}"), "true", "ctrl-p ctrl-q leaves the container running");
+    assert.match(await ok(["logs", "detach"]), /still-here/);
+    await ok(["rm", "-f", "detach"]);
 
     await ok(["run", "-d", "--name", "shell", "busybox", "sleep", "600"]);
     const ex = await underPty([DOCKER, "exec", "-it", "shell", "sh"], ["echo $((7*8))\r", "exit 6\r"], env);
