@@ -14,6 +14,7 @@ import http from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { NetworkService } from "../agent/network/network-service.ts";
 import { startRegistry } from "../test/support/registry.ts";
 import { busyboxEntries, makeImage, makeLayer, pushImage } from "../test/support/images.ts";
 
@@ -22,6 +23,7 @@ if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`RUNS must be a positiv
 const DOCKER_CLI = "/usr/local/bin/docker";
 const REPO_ROOT = join(import.meta.dirname, "..");
 const run = promisify(execFile);
+const BENCH_NET = { defaultBridge: "gbench0", defaultSubnet: "10.197.0.0/16", userPool: "10.196.0.0/16", chainPrefix: "GBENCH" };
 
 const cleanups: { what: string; fn: () => Promise<void> | void }[] = [];
 async function cleanup() {
@@ -118,11 +120,18 @@ async function startGantry(base: string): Promise<Engine> {
   const child = spawn(process.execPath, ["--import", "tsx", "agent/main.ts"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", logFd, logFd],
-    env: { ...process.env, GANTRY_ROOT: join(base, "root"), GANTRY_DOCKER_SOCKET: sock, GANTRY_SERVER_URL: "", GANTRY_BRIDGE: "gbench0",
-      GANTRY_BRIDGE_SUBNET: "10.197.0.0/16", GANTRY_NETWORK_POOL: "10.196.0.0/16", GANTRY_CHAIN_PREFIX: "GBENCH" },
+    env: { ...process.env, GANTRY_ROOT: join(base, "root"), GANTRY_DOCKER_SOCKET: sock, GANTRY_SERVER_URL: "", GANTRY_BRIDGE: BENCH_NET.defaultBridge,
+      GANTRY_BRIDGE_SUBNET: BENCH_NET.defaultSubnet, GANTRY_NETWORK_POOL: BENCH_NET.userPool, GANTRY_CHAIN_PREFIX: BENCH_NET.chainPrefix },
   });
   closeSync(logFd);
-  stopOnCleanup("stop gantry-agent", child);
+  // Its bridge, chains and namespaces go after it stops (the network engine leaves them for running containers).
+  stopOnCleanup("stop gantry-agent", child, () => {
+    cleanups.push({ what: "remove gantry's bench network", fn: async () => {
+      const n = new NetworkService({ root: join(base, "root"), ...BENCH_NET });
+      await n.start({ containerExists: () => false }).catch(() => {});
+      await n.uninstall();
+    } });
+  });
   await waitFor(sock, child, log);
   return { name: "gantry", env: { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(base, "cli"), DOCKER_CLI_HINTS: "false" } };
 }
