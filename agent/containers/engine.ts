@@ -1,7 +1,7 @@
 // The container engine's composition: the event bus, the network and volume engines (started first, told which
 // containers exist so they reap only what is orphaned), the container lifecycle (re-adopting running containers),
 // exec, and the Engine API routes over them. agent/main.ts calls this once.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
@@ -21,7 +21,7 @@ import { storageRoutes } from "../docker-api/container-files";
 export interface ContainerEngine {
   events: EventBus;
   containers: ContainerService;
-  networks: NetworkService | null;
+  networks: () => Promise<NetworkService | null>;
   volumes: VolumeService;
   routes: Route[];
 }
@@ -38,8 +38,10 @@ export async function startContainerEngine(deps: {
   const recorded = (id: string) => existsSync(join(root, "containers", id, "config.json"));
   // The default bridge, its subnet, the user-network pool and the iptables chain prefix can be moved aside
   // (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET, GANTRY_NETWORK_POOL, GANTRY_CHAIN_PREFIX), e.g. for a second agent on a host.
+  // The network engine changes the host (a bridge, iptables chains): it starts when the first container or network
+  // needs it, or at once when this agent already has containers or networks to re-adopt.
   const e = process.env;
-  let networks: NetworkService | null = new NetworkService({
+  const service = new NetworkService({
     root,
     dnsUpstreams: "host",
     log,
@@ -48,12 +50,17 @@ export async function startContainerEngine(deps: {
     ...(e.GANTRY_NETWORK_POOL ? { userPool: e.GANTRY_NETWORK_POOL } : {}),
     ...(e.GANTRY_CHAIN_PREFIX ? { chainPrefix: e.GANTRY_CHAIN_PREFIX } : {}),
   });
-  try {
-    await networks.start({ containerExists: recorded });
-  } catch (e) {
-    log(`the network engine did not start (${(e as Error).message}): containers get --network host or none only`);
-    networks = null;
-  }
+  let started: Promise<NetworkService | null> | null = null;
+  const networks = () =>
+    (started ??= service.start({ containerExists: recorded }).then(
+      () => service,
+      (err) => {
+        log(`the network engine did not start (${(err as Error).message}): containers get --network host or none only`);
+        return null;
+      },
+    ));
+  const hasState = (dir: string) => existsSync(dir) && readdirSync(dir).some((n) => !n.startsWith("."));
+  if (hasState(join(root, "containers")) || hasState(join(root, "networks"))) await networks();
   const volumes = new VolumeService({ root, log });
   await volumes.start({ containerExists: recorded });
   const containers = new ContainerService({
@@ -74,7 +81,7 @@ export async function startContainerEngine(deps: {
     ...execRoutes(execs),
     ...eventRoutes(events),
     ...volumeRoutes(volumes, events),
-    ...(networks ? networkRoutes(networks, containers, events) : []),
+    ...networkRoutes(networks, containers, events),
     ...storageRoutes({ containers, images: deps.images, snapshots: deps.snapshots, volumes, events }),
   ];
   return { events, containers, networks, volumes, routes };

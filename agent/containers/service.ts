@@ -39,7 +39,8 @@ export interface ContainerServiceOptions {
   monitor: string;
   images: ImageService;
   snapshots: SnapshotService;
-  networks: NetworkService | null;
+  /** The network engine, started on first use (null when it cannot start on this host). */
+  networks: () => Promise<NetworkService | null>;
   volumes: VolumeService | null;
   events: EventBus;
   clock?: Clock;
@@ -390,7 +391,11 @@ export class ContainerService {
     for (const b of hc.Ulimits ?? []) if (!b || typeof b.Name !== "string") throw badRequest("invalid ulimit");
     const mode = hc.NetworkMode;
     if (mode.startsWith("container:")) this.get(mode.slice("container:".length));
-    else if (this.opts.networks && !["default", "bridge", "host", "none"].includes(mode)) await this.opts.networks.inspect(mode);
+    else if (!["default", "bridge", "host", "none"].includes(mode)) {
+      const net = await this.opts.networks();
+      if (!net) throw badRequest("networking is not available on this agent (the network engine did not start)");
+      await net.inspect(mode);
+    }
 
     const netCfg = ((body.NetworkingConfig as { EndpointsConfig?: ContainerRecord["RequestedNetworks"] })?.EndpointsConfig ?? {}) as ContainerRecord["RequestedNetworks"];
     const rec: ContainerRecord = {
@@ -485,7 +490,7 @@ export class ContainerService {
   }
 
   private async setupNetwork(rec: ContainerRecord): Promise<string | null> {
-    const net = this.opts.networks;
+    const net = await this.opts.networks();
     const mode = rec.HostConfig.NetworkMode;
     rec.Networks = {};
     rec.Ports = {};
@@ -540,7 +545,7 @@ export class ContainerService {
    * background, and `start` takes them (or makes them itself when they failed or the request changed since).
    */
   private prepareNetwork(rec: ContainerRecord) {
-    if (!this.opts.networks || rec.HostConfig.NetworkMode.startsWith("container:")) return;
+    if (rec.HostConfig.NetworkMode.startsWith("container:")) return;
     const key = JSON.stringify([rec.HostConfig.NetworkMode, rec.RequestedNetworks, rec.HostConfig.PortBindings]);
     const promise = this.setupNetwork(rec);
     promise.catch(() => {});
@@ -564,7 +569,7 @@ export class ContainerService {
   }
 
   private async releaseNetwork(rec: ContainerRecord) {
-    const net = this.opts.networks;
+    const net = await this.opts.networks();
     if (!net) return;
     const p = this.prepared.get(rec.Id);
     if (p) {
@@ -576,7 +581,7 @@ export class ContainerService {
   }
 
   private async writeFiles(rec: ContainerRecord) {
-    const net = this.opts.networks;
+    const net = await this.opts.networks();
     const hostname = rec.Config.Hostname;
     const extraHosts = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
       const i = h.lastIndexOf(":");
@@ -869,7 +874,8 @@ export class ContainerService {
     const old = rec.Name;
     rec.Name = name;
     this.save(rec);
-    if (this.opts.networks && rec.State.Running) await this.opts.networks.renameContainer(rec.Id, name.slice(1)).catch(() => {});
+    const net = rec.State.Running ? await this.opts.networks() : null;
+    if (net) await net.renameContainer(rec.Id, name.slice(1)).catch(() => {});
     this.emit(rec, "rename", { oldName: old });
   }
 

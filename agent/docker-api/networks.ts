@@ -3,7 +3,7 @@ import type { ContainerService } from "../containers/service";
 import type { EventBus } from "../events";
 import type { NetworkService } from "../network/network-service";
 import type { NetworkInfo } from "../network/types";
-import { badParameter } from "./errors";
+import { ApiError, badParameter } from "./errors";
 import { parseFilters, readJson, sendEmpty, sendJson } from "./http";
 import { route, type Route } from "./server";
 
@@ -20,15 +20,22 @@ function wire(n: NetworkInfo) {
   };
 }
 
-export function networkRoutes(net: NetworkService, containers: ContainerService, events: EventBus): Route[] {
+export function networkRoutes(networks: () => Promise<NetworkService | null>, containers: ContainerService, events: EventBus): Route[] {
+  const engine = async () => {
+    const n = await networks();
+    if (!n) throw new ApiError(503, "the network engine is not available on this agent (see its log)");
+    return n;
+  };
   return [
     route("GET", "/networks", async ({ res, query }) => {
+      const net = await engine();
       const f = parseFilters(query, ["name", "id", "driver", "label", "type", "scope", "dangling"]);
       const list = await net.list({ name: f.get("name"), id: f.get("id"), driver: f.get("driver"), label: f.get("label"), type: f.get("type") });
       sendJson(res, 200, list.map(wire));
     }),
-    route("GET", "/networks/{id}", async ({ res, params }) => sendJson(res, 200, wire(await net.inspect(params[0]!)))),
+    route("GET", "/networks/{id}", async ({ res, params }) => sendJson(res, 200, wire(await (await engine()).inspect(params[0]!)))),
     route("POST", "/networks/create", async ({ req, res }) => {
+      const net = await engine();
       const b = ((await readJson(req)) ?? {}) as {
         Name?: string; Driver?: string; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>;
         IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] }; CheckDuplicate?: boolean;
@@ -43,15 +50,17 @@ export function networkRoutes(net: NetworkService, containers: ContainerService,
       sendJson(res, 201, { Id: n.id, Warning: "" });
     }),
     route("DELETE", "/networks/{id}", async ({ res, params }) => {
+      const net = await engine();
       const n = await net.inspect(params[0]!);
       await net.remove(params[0]!);
       events.publish("network", "destroy", n.id, { name: n.name, type: n.driver });
       sendEmpty(res, 204);
     }),
     route("POST", "/networks/prune", async ({ res }) => {
-      sendJson(res, 200, { NetworksDeleted: await net.prune() });
+      sendJson(res, 200, { NetworksDeleted: await (await engine()).prune() });
     }),
     route("POST", "/networks/{id}/connect", async ({ req, res, params }) => {
+      const net = await engine();
       const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } };
       if (!b.Container) throw badParameter("Container is required");
       const c = containers.get(b.Container);
@@ -73,6 +82,7 @@ export function networkRoutes(net: NetworkService, containers: ContainerService,
       sendEmpty(res, 200);
     }),
     route("POST", "/networks/{id}/disconnect", async ({ req, res, params }) => {
+      const net = await engine();
       const b = ((await readJson(req)) ?? {}) as { Container?: string; Force?: boolean };
       if (!b.Container) throw badParameter("Container is required");
       const c = containers.get(b.Container);

@@ -4,7 +4,8 @@
 // counts, user networks resolving names, and containers that outlive a SIGKILLed agent.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,43 +38,56 @@ function baseEntries(): TestEntry[] {
   ];
 }
 
-/** Runs a command under a pseudo-terminal (python3's pty module), typing `inputs` one after another. */
+/**
+ * Runs a command under a pseudo-terminal made by util-linux `script` (always on Debian), typing `inputs` one after
+ * another, each once the shell's prompt ("# ") is on the screen — or after 3 s: the very first prompt of `run -it` can
+ * be missed (gantry-monitor reads the container's first output before it accepts the attach client that is already
+ * waiting; see the report), and the shell is ready by then.
+ */
 function underPty(argv: string[], inputs: string[], env: Record<string, string>): Promise<{ out: string; code: number }> {
-  const driver = `
-import os, pty, select, sys, time, json
-argv, inputs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-pid, fd = pty.fork()
-if pid == 0:
-    os.execvp(argv[0], argv)
-out = b""
-def pump(seconds, until=None):
-    global out
-    end = time.time() + seconds
-    while time.time() < end:
-        if until and until in out: return
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                d = os.read(fd, 4096)
-            except OSError:
-                return
-            if not d: return
-            out += d
-for s in inputs:
-    pump(10, b"# ")
-    before = len(out)
-    os.write(fd, s.encode())
-    pump(0.3)
-pump(10)
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(json.dumps({"out": out.decode("utf8", "replace"), "code": os.waitstatus_to_exitcode(st)}))
-`;
+  const quoted = argv.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
   return new Promise((resolve, reject) => {
-    execFile("python3", ["-c", driver, JSON.stringify(argv), JSON.stringify(inputs)], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout) => {
-      if (err && !stdout) return reject(err);
-      resolve(JSON.parse(stdout));
+    const child = spawn("script", ["-q", "-e", "-c", quoted, "/dev/null"], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let seen = 0;
+    const queue = [...inputs];
+    let fallback: NodeJS.Timeout | null = null;
+    const send = () => {
+      if (fallback) clearTimeout(fallback);
+      const input = queue.shift();
+      if (input === undefined) return;
+      setTimeout(() => child.stdin!.write(input), 200);
+      fallback = setTimeout(send, 3000);
+    };
+    const next = () => {
+      const at = out.indexOf("# ", seen);
+      if (at < 0) return;
+      seen = at + 2;
+      send();
+    };
+    fallback = setTimeout(send, 3000);
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      next();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.once("error", reject);
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      if (fallback) clearTimeout(fallback);
+      resolve({ out, code: code ?? -1 });
     });
   });
+}
+
+/** /16s of 10.0.0.0/8 no route on this host uses yet (other tests' bridges may still hold some). */
+function freeSubnets(n: number): string[] {
+  const routes = execFileSync("ip", ["-4", "route"], { encoding: "utf8" });
+  const used = new Set([...routes.matchAll(/^10\.(\d+)\./gm)].map((m) => m[1]));
+  const out: string[] = [];
+  for (let b = 150; b < 250 && out.length < n; b++) if (!used.has(String(b))) out.push(`10.${b}.0.0/16`);
+  assert.equal(out.length, n, "no free 10.x.0.0/16 for the test's networks");
+  return out;
 }
 
 describe("containers through the docker CLI", () => {
@@ -85,7 +99,7 @@ describe("containers through the docker CLI", () => {
   let image: string;
   const env: Record<string, string> = {};
   // A bridge, subnets and iptables chains of this test's own, removed at the end (and before, if a crashed run left them).
-  const net = { defaultBridge: "gct0", defaultSubnet: "10.198.0.0/16", userPool: "10.199.0.0/16", chainPrefix: "GCT" };
+  const net = { defaultBridge: "", defaultSubnet: "", userPool: "", chainPrefix: "" };
   const agentEnv = () => ({ GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME, GANTRY_RESTART_DELAY_MS: "300",
     GANTRY_BRIDGE: net.defaultBridge, GANTRY_BRIDGE_SUBNET: net.defaultSubnet, GANTRY_NETWORK_POOL: net.userPool, GANTRY_CHAIN_PREFIX: net.chainPrefix });
 
@@ -117,7 +131,9 @@ describe("containers through the docker CLI", () => {
     mkdirSync(join(work, "docker-config"));
     Object.assign(env, { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(work, "docker-config"), DOCKER_CLI_HINTS: "false" });
     delete process.env.DOCKER_API_VERSION;
-    spawnSync("ip", ["link", "del", net.defaultBridge], { stdio: "ignore" });
+    const tag = randomBytes(3).toString("hex");
+    const [subnet, pool] = freeSubnets(2);
+    Object.assign(net, { defaultBridge: `gct${tag}`, defaultSubnet: subnet, userPool: pool, chainPrefix: `GCT${tag.toUpperCase()}` });
     registry = await startRegistry("open");
     await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(baseEntries())], { cmd: ["sh"] }));
     agent = startAgent({ root, env: agentEnv() });
@@ -241,7 +257,7 @@ describe("containers through the docker CLI", () => {
     await ok(["rm", "first"]);
 
     const it = await underPty([DOCKER, "run", "--rm", "-it", "busybox", "sh"], ["echo $((6*7)); tty\r", "exit 4\r"], env);
-    assert.equal(it.code, 4);
+    assert.equal(it.code, 4, it.out);
     assert.match(it.out, /\r\n42\r\n\/dev\/pts\/0\r\n/);
 
     const detached = await underPty([DOCKER, "run", "-it", "--name", "detach", "busybox", "sh"], ["echo still-here\r", "\x10\x11"], env);
@@ -252,7 +268,7 @@ describe("containers through the docker CLI", () => {
 
     await ok(["run", "-d", "--name", "shell", "busybox", "sleep", "600"]);
     const ex = await underPty([DOCKER, "exec", "-it", "shell", "sh"], ["echo $((7*8))\r", "exit 6\r"], env);
-    assert.equal(ex.code, 6);
+    assert.equal(ex.code, 6, ex.out);
     assert.match(ex.out, /\r\n56\r\n/);
     await ok(["rm", "-f", "shell"]);
   });
