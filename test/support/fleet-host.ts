@@ -66,6 +66,13 @@ export async function startFleetHost(net: { bridge: string; subnet: string; pool
     hostId,
     image,
     async destroy() {
+      // Containers outlive their agent by design: remove this test's before the agent stops, so its root can go.
+      const docker = (args: string[]) =>
+        new Promise<string>((resolve) =>
+          execFile("/usr/local/bin/docker", args, { env: { ...process.env, DOCKER_HOST: `unix://${join(root, "docker.sock")}` } }, (_e, out) => resolve(String(out))),
+        );
+      const ids = (await docker(["ps", "-aq"])).split("\n").filter(Boolean);
+      if (ids.length) await docker(["rm", "-f", ...ids]);
       await agent.stop();
       await Promise.all([cp.destroy(), registry.stop()]);
       rmSync(work, { recursive: true, force: true });
