@@ -11,6 +11,7 @@ import { GANTRY_RUNTIME } from "./bundle";
 import { makeImage, makeLayer, pushImage, type TestEntry } from "./images";
 import { startRegistry, type TestRegistry } from "./registry";
 import { api, setupOwner, signIn, type TestUser } from "./session";
+import { NetworkService } from "../../agent/network/network-service";
 
 export interface FleetHost {
   cp: ControlPlane;
@@ -75,6 +76,10 @@ export async function startFleetHost(net: { bridge: string; subnet: string; pool
       if (ids.length) await docker(["rm", "-f", ...ids]);
       await agent.stop();
       await Promise.all([cp.destroy(), registry.stop()]);
+      // The bridge and iptables chains the agent made, gone with it.
+      const networks = new NetworkService({ root, defaultBridge: net.bridge, defaultSubnet: net.subnet, userPool: net.pool, chainPrefix: net.chainPrefix });
+      await networks.start({ containerExists: () => false }).catch(() => {});
+      await networks.uninstall().catch(() => {});
       rmSync(work, { recursive: true, force: true });
     },
   };
