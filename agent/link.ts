@@ -16,7 +16,7 @@ import {
   type HostFacts,
   type ServerToAgentEvents,
 } from "../lib/protocol";
-import type { CommandReply } from "../lib/protocol/commands";
+import type { CommandReply, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
 import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 
@@ -42,6 +42,18 @@ export interface LinkOptions {
   protocolVersion?: number;
   /** Answers a "command" request from the control plane (agent/commands); without it commands are refused. */
   onCommand?: (request: unknown) => Promise<CommandReply>;
+  /** Serves streams the control plane opens (agent/commands/streams.ts); without it they are refused. */
+  streams?: LinkStreams;
+}
+
+/** What the link needs of the agent's streams: messages in, and a sink for the frames going out on this connection. */
+export interface LinkStreams {
+  open(raw: unknown, sink: { data(msg: StreamData): void; end(msg: StreamEnd): void }): Promise<StreamOpenReply>;
+  credit(raw: unknown): void;
+  input(raw: unknown): void;
+  resize(raw: unknown): void;
+  close(raw: unknown): void;
+  closeAll(): void;
 }
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
@@ -113,6 +125,7 @@ export class AgentLink {
       this.retry(refusal.success ? refusal.data.reason : err.message, socket);
     });
     socket.on("disconnect", (reason) => {
+      streams?.closeAll();
       if (this.stopped || this.socket !== socket) return;
       this.clearTimer();
       this.opts.log(`disconnected (${reason})`);
@@ -130,6 +143,21 @@ export class AgentLink {
         : Promise.resolve<CommandReply>({ id: String((req as { id?: unknown })?.id ?? ""), ok: false, error: { code: "unavailable", message: "this agent does not take commands" } });
       void answer.then((reply) => (ack as (r: CommandReply) => void)(reply));
     });
+    const streams = this.opts.streams;
+    socket.on("stream.open", (msg: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      const reply = (r: StreamOpenReply) => (ack as (r: StreamOpenReply) => void)(r);
+      if (!streams) return reply({ ok: false, error: { code: "unavailable", message: "this agent does not serve streams" } });
+      const sink = {
+        data: (m: StreamData) => void (socket.connected && socket.emit("stream.data", m)),
+        end: (m: StreamEnd) => void (socket.connected && socket.emit("stream.end", m)),
+      };
+      void streams.open(msg, sink).then(reply);
+    });
+    socket.on("stream.credit", (msg: unknown) => streams?.credit(msg));
+    socket.on("stream.input", (msg: unknown) => streams?.input(msg));
+    socket.on("stream.resize", (msg: unknown) => streams?.resize(msg));
+    socket.on("stream.close", (msg: unknown) => streams?.close(msg));
     socket.on("protocol_error", (msg: unknown) => {
       const parsed = ProtocolError.safeParse(msg);
       this.opts.log(parsed.success ? `the control plane rejected "${parsed.data.event}": ${parsed.data.reason}` : "the control plane sent a malformed protocol_error");

@@ -15,6 +15,9 @@ import { startEngineApi } from "./docker-api/index";
 import { startContainerEngine } from "./containers/engine";
 import { withImageEvents } from "./containers/image-events";
 import { handleCommandRequest } from "./commands/run-command";
+import { AgentStreams } from "./commands/streams";
+import { ExecService } from "./containers/exec";
+import { join } from "node:path";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -98,6 +101,8 @@ async function main() {
     random: Math.random,
     log,
     onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root }, req, log),
+    // Exec sessions for streams share the Engine API's scratch directory (each session's files are named by its id).
+    streams: new AgentStreams({ containers: containerEngine.containers, execs: new ExecService(containerEngine.containers, join(config.root, "containers", ".exec")), images, log }),
   });
   onStop = () => link.stop();
   try {

@@ -24,6 +24,8 @@ import { resetConnections } from "@/lib/hosts/reset-connections";
 import { sweepHostStatus } from "@/lib/hosts/sweep-host-status";
 import { heartbeatThresholds } from "@/lib/hosts/heartbeat-thresholds";
 import { runQueuedCommands } from "@/lib/fleet/run-queued-commands";
+import { endSocketStreams, receiveStreamData, receiveStreamEnd } from "@/lib/fleet/streams";
+import type { StreamData, StreamEnd } from "@/lib/protocol/commands";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -82,6 +84,8 @@ export function attachAgentGateway(io: SocketServer) {
       },
       heartbeat: async () => recordHeartbeat(hostId),
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
+      "stream.data": async (msg: StreamData) => (receiveStreamData(hostId, msg), true),
+      "stream.end": async (msg: StreamEnd) => (receiveStreamEnd(hostId, msg), true),
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {
@@ -111,6 +115,7 @@ export function attachAgentGateway(io: SocketServer) {
 
     socket.on("disconnect", (reason) => {
       log(`host ${hostId} disconnected (${reason})`);
+      endSocketStreams(socket.id, `host ${hostId} disconnected (${reason})`);
       if (closing) return; // shutting down: the next start clears every connection anyway
       // Only when no newer connection of the same host took over.
       if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;

@@ -122,3 +122,77 @@ export const HostMetrics = z.object({
   disk: z.object({ path: z.string(), usedBytes: z.number(), totalBytes: z.number() }),
 });
 export type HostMetrics = z.infer<typeof HostMetrics>;
+
+// ---- streams: logs, exec, attach, stats, image pull progress ----
+// Credit-based flow control: the server grants bytes (the window at open, then as its consumer drains); the agent
+// sends at most that many bytes of chunk data, so a stalled consumer stalls only its own stream and nothing grows
+// without bound on either side.
+
+const TimeArg = z.string().max(64);
+export const StreamSpec = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("logs"),
+      id: ContainerRef,
+      follow: z.boolean().optional(),
+      tail: z.union([z.number().int().min(0), z.literal("all")]).optional(),
+      since: TimeArg.optional(),
+      until: TimeArg.optional(),
+      timestamps: z.boolean().optional(),
+      stdout: z.boolean().optional(),
+      stderr: z.boolean().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("exec"),
+      id: ContainerRef,
+      cmd: z.array(z.string().max(65536)).min(1, "an exec command is required").max(1024),
+      tty: z.boolean().optional(),
+      env: z.array(z.string().max(65536)).max(1024).optional(),
+      user: z.string().max(256).optional(),
+      workdir: z.string().max(4096).optional(),
+      cols: z.number().int().min(1).max(1000).optional(),
+      rows: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal("attach"), id: ContainerRef, stdin: z.boolean().optional() }).strict(),
+  z.object({ kind: z.literal("stats"), id: ContainerRef }).strict(),
+  z.object({ kind: z.literal("image.pull"), ref: ImageRef }).strict(),
+]);
+export type StreamSpec = z.infer<typeof StreamSpec>;
+
+export const StreamChunk = z
+  .object({ stream: z.enum(["stdout", "stderr", "event"]), data: z.string(), time: z.string().max(64).optional() })
+  .strict();
+export type StreamChunk = z.infer<typeof StreamChunk>;
+
+const StreamId = z.string().min(1).max(64);
+const Bytes = z.number().int().min(1).max(1 << 30);
+
+/** server → agent "stream.open" (acknowledged {ok} once the stream runs, or with the reason it cannot). */
+export const StreamOpen = z.object({ streamId: StreamId, spec: StreamSpec, credit: Bytes }).strict();
+export type StreamOpen = z.infer<typeof StreamOpen>;
+export const StreamOpenReply = z.union([
+  z.object({ ok: z.literal(true) }).strict(),
+  z.object({ ok: z.literal(false), error: z.object({ code: CommandErrorCode, message: z.string().max(4096) }).strict() }).strict(),
+]);
+export type StreamOpenReply = z.infer<typeof StreamOpenReply>;
+/** server → agent: more bytes may be sent. */
+export const StreamCredit = z.object({ streamId: StreamId, bytes: Bytes }).strict();
+/** server → agent: stdin for exec/attach. */
+export const StreamInput = z.object({ streamId: StreamId, data: z.string().max(1 << 20) }).strict();
+export const StreamResize = z.object({ streamId: StreamId, cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict();
+export const StreamClose = z.object({ streamId: StreamId }).strict();
+
+/** agent → server: chunks of one stream, their data's UTF-8 bytes within the credit granted. */
+export const StreamData = z.object({ streamId: StreamId, chunks: z.array(StreamChunk).min(1).max(10_000) }).strict();
+export type StreamData = z.infer<typeof StreamData>;
+/** agent → server: the stream is over (an exec's exit code, or why it failed). */
+export const StreamEnd = z
+  .object({ streamId: StreamId, exitCode: z.number().int().optional(), error: z.string().max(4096).optional() })
+  .strict();
+export type StreamEnd = z.infer<typeof StreamEnd>;
+
+/** The bytes a chunk counts against the credit. */
+export const chunkBytes = (c: { data: string }) => Buffer.byteLength(c.data, "utf8");

@@ -1,7 +1,7 @@
 // The agent ↔ control-plane protocol, typed once: zod schemas both ends parse with, the socket.io event maps, and the
 // version checked at the handshake. The agent imports this file too, so it stays free of server-only imports.
 import { z } from "zod";
-import type { CommandReply, CommandRequest } from "./commands";
+import { StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -98,6 +98,8 @@ export const AGENT_MESSAGES = {
   hello: HelloMessage,
   heartbeat: HeartbeatMessage,
   facts: FactsMessage,
+  "stream.data": StreamData,
+  "stream.end": StreamEnd,
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
@@ -117,6 +119,8 @@ export interface AgentToServerEvents {
   hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
   heartbeat: (msg: HeartbeatMessage, ack: (r: Ack) => void) => void;
   facts: (msg: FactsMessage, ack: (r: Ack) => void) => void;
+  "stream.data": (msg: StreamData) => void;
+  "stream.end": (msg: StreamEnd) => void;
 }
 
 export interface ServerToAgentEvents {
@@ -125,6 +129,11 @@ export interface ServerToAgentEvents {
   protocol_error: (msg: ProtocolError) => void;
   /** A command for this host (lib/protocol/commands.ts); answered through the acknowledgement. */
   command: (req: CommandRequest, ack: (reply: CommandReply) => void) => void;
+  "stream.open": (msg: StreamOpen, ack: (reply: StreamOpenReply) => void) => void;
+  "stream.credit": (msg: { streamId: string; bytes: number }) => void;
+  "stream.input": (msg: { streamId: string; data: string }) => void;
+  "stream.resize": (msg: { streamId: string; cols: number; rows: number }) => void;
+  "stream.close": (msg: { streamId: string }) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */

@@ -4,27 +4,17 @@
 // order, when the host reconnects; an idempotency key returns the first result without running the command twice.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
 import { setupOwner, signIn } from "../support/session";
 import { mintJoinToken, startAgent, waitFor, type AgentProcess } from "../support/agent";
 import { GANTRY_RUNTIME } from "../support/bundle";
-import { makeImage, makeLayer, pushImage, type TestEntry } from "../support/images";
+import { makeImage, makeLayer, pushImage } from "../support/images";
 import { startRegistry, type TestRegistry } from "../support/registry";
-import { startCommandPlane, type CommandPlane } from "./support";
-
-function busyboxImage(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-  ];
-}
+import { busyboxImage, startCommandPlane, type CommandPlane } from "./support";
 
 describe("fleet commands", () => {
   let cp: ControlPlane;

@@ -1,0 +1,285 @@
+// The agent's side of streams: each one reads from the same ContainerService / ExecService / ImageService calls the
+// Engine API uses, and sends at most the bytes the control plane granted. What waits for credit is bounded per
+// stream (MAX_PENDING_BYTES): a reader that stays stalled past that ends its stream with a clear error, and only its own.
+import { containerStats } from "../containers/stats";
+import { recordBytes, type LogRecord } from "../containers/logs";
+import type { ContainerService } from "../containers/service";
+import type { ExecService } from "../containers/exec";
+import type { ImageService } from "../images/image-service";
+import { parseTimeArg } from "../docker-api/containers";
+import { toApiError } from "../docker-api/errors";
+import {
+  StreamClose,
+  StreamCredit,
+  StreamInput,
+  StreamOpen,
+  StreamResize,
+  chunkBytes,
+  type CommandErrorCode,
+  type StreamChunk,
+  type StreamData,
+  type StreamEnd,
+  type StreamOpenReply,
+  type StreamSpec,
+} from "../../lib/protocol/commands";
+
+export const MAX_PENDING_BYTES = 8 << 20;
+const STATS_EVERY_MS = 1000;
+
+export interface StreamDeps {
+  containers: ContainerService;
+  execs: ExecService;
+  images: ImageService;
+  log: (msg: string) => void;
+}
+
+export interface StreamSink {
+  data(msg: StreamData): void;
+  end(msg: StreamEnd): void;
+}
+
+interface Source {
+  input?(data: string): void;
+  resize?(cols: number, rows: number): void;
+  stop(): void;
+}
+
+class AgentStream {
+  private credit: number;
+  private pending: StreamChunk[] = [];
+  private pendingBytes = 0;
+  private endMsg: StreamEnd | null = null;
+  done = false;
+  source: Source | null = null;
+
+  constructor(
+    readonly id: string,
+    credit: number,
+    private readonly sink: StreamSink,
+    private readonly onDone: () => void,
+  ) {
+    this.credit = credit;
+  }
+
+  push(c: StreamChunk) {
+    if (this.done || this.endMsg) return;
+    this.pending.push(c);
+    this.pendingBytes += chunkBytes(c);
+    if (this.pendingBytes > MAX_PENDING_BYTES) {
+      this.pending = [];
+      this.pendingBytes = 0;
+      return this.finish({ streamId: this.id, error: `the reader fell more than ${MAX_PENDING_BYTES >> 20} MiB behind; the stream was ended` }, true);
+    }
+    this.flush();
+  }
+
+  grant(bytes: number) {
+    this.credit += bytes;
+    this.flush();
+  }
+
+  /** Ends after what is pending has been sent (or at once, dropping it, when `now`). */
+  finish(msg: StreamEnd, now = false) {
+    if (this.done) return;
+    this.endMsg = msg;
+    if (now) {
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    this.flush();
+  }
+
+  close() {
+    if (this.done) return;
+    this.done = true;
+    this.source?.stop();
+    this.onDone();
+  }
+
+  private flush() {
+    if (this.done) return;
+    const out: StreamChunk[] = [];
+    while (this.pending.length && this.credit > 0) {
+      const c = this.pending[0]!;
+      const n = chunkBytes(c);
+      if (n <= this.credit) {
+        out.push(c);
+        this.pending.shift();
+        this.credit -= n;
+        this.pendingBytes -= n;
+        continue;
+      }
+      // Split at a UTF-8 boundary within the credit.
+      const buf = Buffer.from(c.data, "utf8");
+      let cut = this.credit;
+      while (cut > 0 && (buf[cut]! & 0xc0) === 0x80) cut--;
+      if (cut === 0) break;
+      const head = buf.subarray(0, cut).toString("utf8");
+      out.push({ ...c, data: head });
+      this.pending[0] = { ...c, data: buf.subarray(cut).toString("utf8") };
+      this.credit -= cut;
+      this.pendingBytes -= cut;
+    }
+    for (let i = 0; i < out.length; i += 5000) this.sink.data({ streamId: this.id, chunks: out.slice(i, i + 5000) });
+    if (this.endMsg && this.pending.length === 0) {
+      this.sink.end(this.endMsg);
+      this.close();
+    }
+  }
+}
+
+const CODE_OF_STATUS: Record<number, CommandErrorCode> = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable", 503: "unavailable" };
+
+export class AgentStreams {
+  private readonly streams = new Map<string, AgentStream>();
+
+  constructor(private readonly deps: StreamDeps) {}
+
+  get count() {
+    return this.streams.size;
+  }
+
+  async open(raw: unknown, sink: StreamSink): Promise<StreamOpenReply> {
+    const parsed = StreamOpen.safeParse(raw);
+    if (!parsed.success) return { ok: false, error: { code: "bad_request", message: `invalid stream: ${parsed.error.issues[0]?.message ?? "malformed"}` } };
+    const { streamId, spec, credit } = parsed.data;
+    if (this.streams.has(streamId)) return { ok: false, error: { code: "conflict", message: `stream ${streamId} is already open` } };
+    const s = new AgentStream(streamId, credit, sink, () => this.streams.delete(streamId));
+    this.streams.set(streamId, s);
+    try {
+      s.source = await this.start(spec, s);
+      if (s.done) s.source.stop();
+      return { ok: true };
+    } catch (e) {
+      this.streams.delete(streamId);
+      s.done = true;
+      const { status, message, internal } = toApiError(e);
+      if (internal) this.deps.log(`opening a ${spec.kind} stream failed: ${(e as Error)?.stack ?? String(e)}`);
+      return { ok: false, error: { code: CODE_OF_STATUS[status] ?? (status < 500 ? "bad_request" : "internal"), message } };
+    }
+  }
+
+  credit(raw: unknown) {
+    const m = StreamCredit.safeParse(raw);
+    if (m.success) this.streams.get(m.data.streamId)?.grant(m.data.bytes);
+  }
+
+  input(raw: unknown) {
+    const m = StreamInput.safeParse(raw);
+    if (m.success) this.streams.get(m.data.streamId)?.source?.input?.(m.data.data);
+  }
+
+  resize(raw: unknown) {
+    const m = StreamResize.safeParse(raw);
+    if (m.success) this.streams.get(m.data.streamId)?.source?.resize?.(m.data.cols, m.data.rows);
+  }
+
+  close(raw: unknown) {
+    const m = StreamClose.safeParse(raw);
+    if (m.success) this.streams.get(m.data.streamId)?.close();
+  }
+
+  /** The connection is gone: every stream it carried stops. */
+  closeAll() {
+    for (const s of [...this.streams.values()]) s.close();
+  }
+
+  private async start(spec: StreamSpec, s: AgentStream): Promise<Source> {
+    const { containers, execs, images } = this.deps;
+    switch (spec.kind) {
+      case "logs": {
+        const r = containers.get(spec.id);
+        const tty = r.Config.Tty;
+        const want = { stdout: spec.stdout ?? true, stderr: spec.stderr ?? true };
+        const tail = spec.tail === undefined || spec.tail === "all" ? undefined : spec.tail;
+        const since = parseTimeArg(spec.since ?? null);
+        const until = parseTimeArg(spec.until ?? null);
+        const send = (recs: LogRecord[]) => {
+          for (const rec of recs) if (want[rec.stream]) s.push({ stream: rec.stream, data: recordBytes(rec, tty).toString("utf8"), time: rec.time });
+        };
+        send(containers.logs(r.Id, { since, until, tail }));
+        if (!spec.follow || until) {
+          s.finish({ streamId: s.id });
+          return { stop() {} };
+        }
+        const stop = containers.followLogs(r.Id, send, () => s.finish({ streamId: s.id }));
+        return { stop };
+      }
+      case "stats": {
+        const r = containers.get(spec.id);
+        const sample = () => {
+          const cur = containers.get(r.Id);
+          return cur.State.Running ? containerStats(`/gantry/${cur.Id}`, cur.State.Pid, cur.Name, cur.Id) : containerStats("/nonexistent", 0, cur.Name, cur.Id);
+        };
+        let prev = sample();
+        const timer = setInterval(() => {
+          try {
+            const cur = sample();
+            s.push({ stream: "event", data: JSON.stringify({ ...cur, preread: prev.read, precpu_stats: prev.cpu_stats }), time: new Date().toISOString() });
+            prev = cur;
+          } catch (e) {
+            s.finish({ streamId: s.id, error: toApiError(e).message });
+          }
+        }, STATS_EVERY_MS);
+        return { stop: () => clearInterval(timer) };
+      }
+      case "image.pull": {
+        const abort = new AbortController();
+        images
+          .pull(spec.ref, {
+            signal: abort.signal,
+            onProgress: (ev) => s.push({ stream: "event", data: JSON.stringify(ev), time: new Date().toISOString() }),
+          })
+          .then(
+            (result) => {
+              s.push({ stream: "event", data: JSON.stringify({ status: "done", result }) });
+              s.finish({ streamId: s.id, exitCode: 0 });
+            },
+            (e) => s.finish({ streamId: s.id, error: toApiError(e).message }),
+          );
+        return { stop: () => abort.abort() };
+      }
+      case "attach": {
+        const r = containers.get(spec.id);
+        const handle = containers.attach(
+          r.Id,
+          { stdin: !!spec.stdin, stdout: true, stderr: true, logs: false, stream: true, detachKeys: Buffer.from([0x10, 0x11]) },
+          {
+            write: (n, d) => s.push({ stream: n === 1 ? "stdout" : "stderr", data: d.toString("utf8") }),
+            end: () => s.finish({ streamId: s.id }),
+          },
+        );
+        return {
+          input: (d) => handle.input(Buffer.from(d, "utf8")),
+          resize: (cols, rows) => void containers.resize(r.Id, rows, cols).catch(() => {}),
+          stop: () => handle.close(),
+        };
+      }
+      case "exec": {
+        const execId = execs.create(spec.id, {
+          AttachStdin: true,
+          AttachStdout: true,
+          AttachStderr: true,
+          Tty: !!spec.tty,
+          Env: spec.env ?? [],
+          Cmd: spec.cmd,
+          WorkingDir: spec.workdir ?? "",
+          User: spec.user ?? "",
+        });
+        const io = await execs.start(execId, {
+          write: (n, d) => s.push({ stream: n === 1 ? "stdout" : "stderr", data: d.toString("utf8") }),
+          end: () => {
+            const code = execs.get(execId).exitCode;
+            s.finish({ streamId: s.id, ...(code !== null ? { exitCode: code } : {}) });
+          },
+        });
+        if (spec.tty && spec.cols && spec.rows) void execs.resize(execId, spec.rows, spec.cols).catch(() => {});
+        return {
+          input: (d) => (d === "" ? io.inputEnd() : io.input(Buffer.from(d, "utf8"))),
+          resize: (cols, rows) => void execs.resize(execId, rows, cols).catch(() => {}),
+          stop: () => io.kill(),
+        };
+      }
+    }
+  }
+}
