@@ -5,6 +5,9 @@ import { login } from "./commands/login";
 import { hosts } from "./commands/hosts";
 import { ps, rm, run, stop } from "./commands/containers";
 import { images } from "./commands/images";
+import { logs } from "./commands/logs";
+import { pull } from "./commands/pull";
+import { exec } from "./commands/exec";
 
 export const CLI_USAGE = `  gantry login <url> --token gat_…               store the control plane's URL and an API token
   gantry hosts [--json]                           list the fleet's hosts
@@ -12,9 +15,12 @@ export const CLI_USAGE = `  gantry login <url> --token gat_…               sto
   gantry run --host N [-e K=V] [-p [IP:]H:C] [--name NAME] [--label K=V] [--restart P] [--queue] IMAGE [CMD…]
   gantry stop [-t SECONDS] HOST/CONTAINER…         stop containers (or CONTAINER with --host N)
   gantry rm [-f] [-v] HOST/CONTAINER…              remove containers
+  gantry logs [-f] [--tail N] [-t] HOST/CONTAINER  a container's output (-f: follow)
+  gantry exec [-it] HOST/CONTAINER CMD…           run a command in a container
+  gantry pull --host N IMAGE                      pull an image on a host, with progress
   gantry images --host N [--json]                 one host's images`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, images };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images };
 
 export function isCliCommand(name: string | undefined): boolean {
   return !!name && Object.hasOwn(COMMANDS, name);
@@ -28,7 +34,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CliError) {
-      process.stderr.write(`gantry: ${e.message}\n`);
+      if (e.message) process.stderr.write(`gantry: ${e.message}\n`);
       return e.exitCode;
     }
     process.stderr.write(`gantry: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,7 +1,9 @@
 // socket.io namespace /browser: signed-in users' pages subscribe to live updates. Authenticated once at the handshake
 // from the next-auth session cookie; every event is authorized through lib/auth/policy like the HTTP routes.
 import type { Server as SocketServer, Socket } from "socket.io";
-import { actorFromRequest, actorFromUserId, parseCookieHeader } from "@/lib/auth/actor";
+import { actorFromRequest, actorFromUserId, bearerToken, parseCookieHeader } from "@/lib/auth/actor";
+import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
+import { attachExecEvents } from "./browser-exec";
 import { can, type Actor } from "@/lib/auth/policy";
 
 export const BROWSER_NAMESPACE = "/browser";
@@ -17,17 +19,21 @@ export function attachBrowserGateway(io: SocketServer) {
       const actor = await actorFromRequest(req as never);
       if (!actor || actor.disabled) return next(new Error("unauthorized: sign in first"));
       socket.data.actorId = actor.id;
+      // A socket opened with an API token (the CLI) stays that token: re-checked, and capped by its role, on each event.
+      socket.data.apiToken = bearerToken(req as never);
       next();
     } catch {
       next(new Error("unauthorized: could not read the session"));
     }
   });
   nsp.on("connection", (socket: Socket) => {
+    const currentActor = (): Promise<Actor | null> => (socket.data.apiToken ? actorFromApiToken(socket.data.apiToken) : actorFromUserId(socket.data.actorId));
+    attachExecEvents(socket, currentActor);
     // Everything a browser sees, it sees through rooms it may read; the actor is re-read on each subscribe.
     socket.on("subscribe", async (room: unknown, ack?: (r: unknown) => void) => {
       const reply = typeof ack === "function" ? ack : () => {};
       if (typeof room !== "string" || !(room in ROOMS)) return reply({ ok: false, error: "unknown room" });
-      const actor: Actor | null = await actorFromUserId(socket.data.actorId);
+      const actor = await currentActor();
       if (!can(actor, ROOMS[room as keyof typeof ROOMS])) return reply({ ok: false, error: "forbidden" });
       await socket.join(room);
       reply({ ok: true });

@@ -39,3 +39,26 @@ export const removeImageQuery = z.object({ ref: imageRef, force: boolString.opti
 export const tagImageBody = z.object({ source: imageRef, target: imageRef }).strict();
 
 export const queuedView = z.object({ status: z.literal("queued"), queuedCommandId: z.string() });
+
+export const logsQuery = z
+  .object({
+    follow: boolString.optional().describe("keep the response open and send new lines as they are written"),
+    tail: z.union([z.literal("all"), z.coerce.number().int().min(0).max(1_000_000)]).optional().describe("the last N lines, or all"),
+    since: z.string().max(64).optional().describe("RFC 3339 time or Unix seconds"),
+    until: z.string().max(64).optional(),
+    timestamps: boolString.optional(),
+    stdout: boolString.optional(),
+    stderr: boolString.optional(),
+  })
+  .strict();
+
+/** One NDJSON line of GET …/logs; the last line is {end: true, error?} when the stream ends. */
+export const logLineView = z.union([
+  z.object({ stream: z.enum(["stdout", "stderr"]), time: z.string().nullable(), line: z.string() }),
+  z.object({ end: z.literal(true), error: z.string().optional() }),
+]);
+
+export const pullBody = z.object({ ref: imageRef }).strict();
+
+/** One NDJSON line of POST …/images/pull: the agent's progress events as they come, then {end: true, error?}. */
+export const pullLineView = z.union([z.object({ event: z.unknown() }), z.object({ end: z.literal(true), error: z.string().optional() })]);

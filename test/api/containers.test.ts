@@ -107,3 +107,113 @@ test("images and metrics of a host", async () => {
   assert.ok(metrics.body.memory.totalBytes > 0);
   assert.ok(metrics.body.cpuPercent >= 0);
 });
+
+async function ndjson(res: Response, stopWhen?: (lines: any[]) => boolean): Promise<any[]> {
+  const lines: any[] = [];
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buf = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf("\n")) >= 0) {
+      lines.push(JSON.parse(buf.slice(0, i)));
+      buf = buf.slice(i + 1);
+    }
+    if (stopWhen?.(lines)) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return lines;
+}
+
+test("logs stream as NDJSON lines, stdout and stderr told apart, with follow; viewers may not read them", async () => {
+  const c = api(f.cp);
+  const base = `/api/v1/hosts/${f.hostId}/containers`;
+  const script = "echo out-1; echo err-1 >&2; echo out-2; sleep 1; echo late; sleep 300";
+  const run = await c.post(base, { image: f.image, name: "api-logs", cmd: ["sh", "-c", script], network: "none" }, as("operator"));
+  assert.equal(run.status, 201, JSON.stringify(run.body));
+
+  assert.equal((await c.get(`${base}/api-logs/logs`, as("viewer"))).status, 403);
+  const followed = await fetch(`${f.cp.url}${base}/api-logs/logs?follow=true&timestamps=true`, { headers: as("operator") });
+  assert.equal(followed.status, 200);
+  assert.match(followed.headers.get("content-type") ?? "", /application\/x-ndjson/);
+  const lines = await ndjson(followed, (l) => l.some((x) => x.line === "late"));
+  // Each stream keeps its order; across the two pipes, as with docker, only the timestamps order them.
+  assert.deepEqual(lines.filter((l) => l.stream === "stdout").map((l) => l.line), ["out-1", "out-2", "late"]);
+  assert.deepEqual(lines.filter((l) => l.stream === "stderr").map((l) => l.line), ["err-1"]);
+  assert.ok(lines.every((l) => typeof l.time === "string" && !Number.isNaN(Date.parse(l.time))));
+
+  const once = await fetch(`${f.cp.url}${base}/api-logs/logs?tail=1&stderr=false`, { headers: as("operator") });
+  const tail = await ndjson(once);
+  assert.deepEqual(tail, [{ stream: "stdout", time: tail[0].time, line: "late" }, { end: true }]);
+
+  const missing = await c.get(`${base}/no-such/logs`, as("operator"));
+  assert.equal(missing.status, 404);
+  assert.equal((await c.get(`${base}/api-logs/logs?tail=-3`, as("operator"))).status, 422);
+  assert.equal((await c.delete(`${base}/api-logs?force=true`, as("operator"))).status, 200);
+});
+
+test("exec over the /browser socket with a token: output, exit code, viewers refused, sessions in the activity record", async () => {
+  const { io: connect } = await import("socket.io-client");
+  const c = api(f.cp);
+  const base = `/api/v1/hosts/${f.hostId}/containers`;
+  assert.equal((await c.post(base, { image: f.image, name: "api-exec", cmd: ["sleep", "300"], network: "none" }, as("operator"))).status, 201);
+  const open = async (role: string) => {
+    const s = connect(`${f.cp.url}/browser`, { transports: ["websocket"], reconnection: false, extraHeaders: as(role) });
+    await new Promise<void>((resolve, reject) => (s.once("connect", () => resolve()), s.once("connect_error", reject)));
+    return s;
+  };
+  const viewer = await open("viewer");
+  const refused = (await viewer.timeout(10_000).emitWithAck("exec:start", { hostId: f.hostId, container: "api-exec", cmd: ["id"] })) as { ok: boolean; error: string };
+  viewer.close();
+  assert.equal(refused.ok, false);
+  assert.match(refused.error, /forbidden.*containers\.exec/);
+
+  const s = await open("operator");
+  try {
+    let out = "";
+    const ended = new Promise<{ exitCode?: number }>((resolve) => {
+      s.on("exec:data", (m: { data: string }, ack: () => void) => ((out += m.data), ack()));
+      s.on("exec:end", (m: { exitCode?: number }) => resolve(m));
+    });
+    const started = (await s.timeout(20_000).emitWithAck("exec:start", { hostId: f.hostId, container: "api-exec", cmd: ["sh", "-c", "echo inside-$((6*7)); exit 3"] })) as { ok: boolean; execId: string };
+    assert.equal(started.ok, true, JSON.stringify(started));
+    assert.equal((await ended).exitCode, 3);
+    assert.match(out, /inside-42/);
+    const bad = (await s.timeout(10_000).emitWithAck("exec:start", { hostId: f.hostId, container: "api-exec", cmd: [] })) as { ok: boolean; error: string };
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /cmd: a command is required/);
+  } finally {
+    s.close();
+  }
+  const rows = (await api(f.cp, f.ownerCookie).get("/api/v1/activity?action=containers.exec")).body.items as Array<{ target: string; details: { event: string; cmd?: string[]; exitCode?: number }; tokenId: string; ip: string }>;
+  const start = rows.find((r) => r.details.event === "start" && r.details.cmd?.[0] === "sh");
+  const end = rows.find((r) => r.details.event === "end" && r.details.exitCode === 3);
+  assert.ok(start && end, JSON.stringify(rows));
+  assert.equal(start.target, `hosts/${f.hostId}/containers/api-exec`);
+  assert.ok(start.tokenId);
+  assert.match(start.ip, /^(127\.0\.0\.1|::1)$/);
+  assert.equal((await c.delete(`${base}/api-exec?force=true`, as("operator"))).status, 200);
+});
+
+test("pull streams progress and the image appears on the host", async () => {
+  const { makeImage, makeLayer, pushImage } = await import("../support/images");
+  await pushImage(f.registry.host, "pulled", "v1", makeImage([await makeLayer([{ name: "hello.txt", type: "file", mode: 0o644, body: Buffer.from("hello") }])]));
+  const ref = `${f.registry.host}/pulled:v1`;
+  const denied = await api(f.cp).post(`/api/v1/hosts/${f.hostId}/images/pull`, { ref }, as("viewer"));
+  assert.equal(denied.status, 403);
+  const res = await fetch(`${f.cp.url}/api/v1/hosts/${f.hostId}/images/pull`, { method: "POST", headers: { ...as("operator"), "content-type": "application/json" }, body: JSON.stringify({ ref }) });
+  assert.equal(res.status, 200);
+  const lines = await ndjson(res);
+  assert.deepEqual(lines.at(-1), { end: true });
+  assert.ok(lines.length > 1, "progress events before the end");
+  const images = await api(f.cp).get(`/api/v1/hosts/${f.hostId}/images`, as("viewer"));
+  assert.ok(images.body.some((i: { repoTags: string[] }) => i.repoTags.includes(ref)));
+  const bad = await fetch(`${f.cp.url}/api/v1/hosts/${f.hostId}/images/pull`, { method: "POST", headers: { ...as("operator"), "content-type": "application/json" }, body: JSON.stringify({ ref: `${f.registry.host}/nothing:here` }) });
+  const badLines = bad.status === 200 ? await ndjson(bad) : [];
+  assert.ok(bad.status >= 400 ? bad.status < 500 : typeof badLines.at(-1)?.error === "string", `a missing image is reported: ${bad.status} ${JSON.stringify(badLines)}`);
+});

@@ -133,3 +133,57 @@ test("run, ps, stop and rm a container; images of the host", async () => {
   assert.equal(badPort.code, 2);
   assert.match(badPort.stderr, /-p http/);
 });
+
+test("logs -f follows a container's output; exec runs a command and passes its exit code; pull shows progress", async () => {
+  const run = await gantry(home, ["run", "--host", String(f.hostId), "--name", "cli-logs", "--network", "none", f.image, "sh", "-c", "echo first; echo oops >&2; sleep 1; echo second; sleep 300"]);
+  assert.equal(run.code, 0, run.stderr);
+
+  // -f keeps going until the test has seen the later line, then interrupts it like a user pressing Ctrl-C.
+  const { spawn } = await import("node:child_process");
+  const { REPO_ROOT } = await import("../support/bundle");
+  const child = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "logs", "-f", `${f.hostId}/cli-logs`], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`logs -f did not show "second": ${out} ${err}`)), 30_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      if (out.includes("second")) (clearTimeout(timer), resolve());
+    });
+  });
+  child.kill("SIGINT");
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  assert.equal(code, 0);
+  assert.equal(out, "first\nsecond\n");
+  assert.equal(err, "oops\n");
+
+  const plain = await gantry(home, ["logs", "--tail", "1", "--json", `${f.hostId}/cli-logs`]);
+  assert.equal(plain.code, 0, plain.stderr);
+  const lines = plain.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(lines.at(-1).end, true);
+
+  const ex = await gantry(home, ["exec", `${f.hostId}/cli-logs`, "sh", "-c", "echo in-$((2+3)); exit 7"]);
+  assert.equal(ex.code, 7, ex.stderr);
+  assert.equal(ex.stdout, "in-5\n");
+  const piped = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", "-i", `${f.hostId}/cli-logs`, "head", "-n", "1"], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
+    let o = "";
+    c.stdout.on("data", (d) => (o += d));
+    c.stdin.write("typed-line\n");
+    c.once("exit", (code) => resolve({ code, out: o }));
+  });
+  assert.equal(piped.code, 0);
+  assert.equal(piped.out, "typed-line\n");
+  const missing = await gantry(home, ["exec", `${f.hostId}/nope`, "true"]);
+  assert.equal(missing.code, 4, missing.stderr);
+
+  const { makeImage, makeLayer, pushImage } = await import("../support/images");
+  await pushImage(f.registry.host, "cli-pulled", "v1", makeImage([await makeLayer([{ name: "a.txt", type: "file", mode: 0o644, body: Buffer.from("a") }])]));
+  const pulled = await gantry(home, ["pull", "--host", String(f.hostId), `${f.registry.host}/cli-pulled:v1`]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.ok(pulled.stdout.trim().length > 0, "progress printed");
+  const images = JSON.parse((await gantry(home, ["images", "--host", String(f.hostId), "--json"])).stdout) as Array<{ repoTags: string[] }>;
+  assert.ok(images.some((i) => i.repoTags.includes(`${f.registry.host}/cli-pulled:v1`)));
+  assert.equal((await gantry(home, ["rm", "-f", `${f.hostId}/cli-logs`])).code, 0);
+});

@@ -46,6 +46,8 @@ const ROWS: Row[] = [
   { method: "GET", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.read" },
   { method: "DELETE", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.manage" },
   { method: "POST", route: "hosts/[id]/containers/[cid]/actions", path: "/api/v1/hosts/999999/containers/abc/actions", body: { action: "stop" }, permission: "containers.manage" },
+  { method: "GET", route: "hosts/[id]/containers/[cid]/logs", path: "/api/v1/hosts/999999/containers/abc/logs", permission: "containers.logs" },
+  { method: "POST", route: "hosts/[id]/images/pull", path: "/api/v1/hosts/999999/images/pull", body: { ref: "busybox" }, permission: "images.manage" },
   { method: "GET", route: "hosts/[id]/images", path: "/api/v1/hosts/999999/images", permission: "images.read" },
   { method: "DELETE", route: "hosts/[id]/images", path: "/api/v1/hosts/999999/images?ref=busybox", permission: "images.manage" },
   { method: "POST", route: "hosts/[id]/images/tag", path: "/api/v1/hosts/999999/images/tag", body: { source: "a", target: "b" }, permission: "images.manage" },
@@ -57,7 +59,11 @@ const ROWS: Row[] = [
 ];
 
 /** Browser socket events: [event, argument, action it needs]. */
-const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [{ event: "subscribe", arg: "hosts", permission: "hosts.read" }];
+const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [
+  { event: "subscribe", arg: "hosts", permission: "hosts.read" },
+  // Allowed roles get past the policy and are told the host does not exist; the others are refused as forbidden.
+  { event: "exec:start", arg: { hostId: 999999, container: "abc", cmd: ["sh"] }, permission: "containers.exec" },
+];
 
 function routeFiles(dir = join(REPO_ROOT, "app/api/v1")): string[] {
   const out: string[] = [];
@@ -146,7 +152,9 @@ test("every role gets exactly what the policy grants on every browser socket eve
       for (const ev of SOCKET_EVENTS) {
         const allowed = (PERMISSIONS[ev.permission] as readonly string[]).includes(role);
         const reply = (await socket.timeout(5000).emitWithAck(ev.event, ev.arg)) as { ok: boolean; error?: string };
-        assert.equal(reply.ok, allowed, `${role} ${ev.event}(${JSON.stringify(ev.arg)}) → ${JSON.stringify(reply)}`);
+        const denied = !reply.ok && /forbidden|unauthorized/.test(reply.error ?? "");
+        assert.equal(!denied, allowed, `${role} ${ev.event}(${JSON.stringify(ev.arg)}) → ${JSON.stringify(reply)}`);
+        if (ev.event === "subscribe") assert.equal(reply.ok, allowed);
       }
     } finally {
       socket.close();

@@ -1,0 +1,79 @@
+// gantry exec [-i] [-t] HOST/CONTAINER CMD… — runs a command in a container over the control plane's /browser
+// socket ("exec:start"), wiring this terminal's stdin, output and size to it. Exits with the command's exit code.
+import { io as connect } from "socket.io-client";
+import { parseArgs } from "../args";
+import { createClient } from "../client";
+import { loadConfig } from "../config";
+import { CliError, usageError } from "../errors";
+import { resolveContainer } from "../targets";
+
+export async function exec(argv: string[]): Promise<void> {
+  const a = parseArgs(argv, {
+    values: ["host", "user", "workdir"],
+    repeated: ["env"],
+    booleans: ["interactive", "tty"],
+    aliases: { i: "interactive", t: "tty", e: "env", u: "user", w: "workdir" },
+    stopAtPositional: true,
+  });
+  const [target, ...cmd] = a.positionals;
+  if (!target || !cmd.length) throw usageError("usage: gantry exec [-it] HOST/CONTAINER COMMAND [ARG…]");
+  const config = loadConfig();
+  const client = createClient(config);
+  const { hostId, container } = await resolveContainer(client, target, a.values.host);
+  const tty = a.flags.has("tty");
+  const interactive = a.flags.has("interactive");
+  if (tty && !process.stdin.isTTY && !interactive) throw usageError("-t needs a terminal (or -i to read stdin)");
+
+  const socket = connect(`${client.url}/browser`, {
+    transports: ["websocket"],
+    reconnection: false,
+    extraHeaders: { authorization: `Bearer ${config.token}`, "user-agent": "gantry-cli" },
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", (e) => reject(new CliError(/unauthorized/.test(e.message) ? "the API token was refused (run `gantry login`)" : `cannot reach ${client.url}: ${e.message}`, /unauthorized/.test(e.message) ? 3 : 1)));
+  });
+  const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  const started = (await socket.timeout(30_000).emitWithAck("exec:start", {
+    hostId,
+    container,
+    cmd,
+    tty,
+    ...(tty ? size() : {}),
+    ...(a.lists.env?.length ? { env: a.lists.env } : {}),
+    ...(a.values.user ? { user: a.values.user } : {}),
+    ...(a.values.workdir ? { workdir: a.values.workdir } : {}),
+  })) as { ok: true; execId: string } | { ok: false; error: string; code?: string };
+  if (!started.ok) {
+    socket.close();
+    throw new CliError(started.error, /forbidden|unauthorized/.test(started.error) ? 3 : started.code === "not_found" ? 4 : 1);
+  }
+  const { execId } = started;
+  const rawMode = tty && interactive && process.stdin.isTTY;
+  if (rawMode) process.stdin.setRawMode(true);
+
+  const code = await new Promise<number>((resolve) => {
+    socket.on("exec:data", (msg: { execId: string; stream: string; data: string }, ack?: () => void) => {
+      if (msg.execId !== execId) return;
+      const out = msg.stream === "stderr" ? process.stderr : process.stdout;
+      // Acknowledge (and so let the host send more) once the output took it.
+      if (out.write(msg.data)) ack?.();
+      else out.once("drain", () => ack?.());
+    });
+    socket.on("exec:end", (msg: { execId: string; exitCode?: number; error?: string }) => {
+      if (msg.execId !== execId) return;
+      if (msg.error) process.stderr.write(`gantry: ${msg.error}\n`);
+      resolve(msg.exitCode ?? (msg.error ? 1 : 0));
+    });
+    socket.on("disconnect", () => resolve(1));
+    if (interactive) {
+      process.stdin.on("data", (d: Buffer) => socket.emit("exec:input", { execId, data: d.toString("utf8") }));
+    }
+    if (tty) process.stdout.on("resize", () => socket.emit("exec:resize", { execId, ...size() }));
+  });
+  if (rawMode) process.stdin.setRawMode(false);
+  socket.close();
+  process.stdin.pause();
+  // Like docker exec: the command's own exit code, nothing more said.
+  if (code !== 0) throw new CliError("", code);
+}
