@@ -16,7 +16,7 @@ import {
   type HostFacts,
   type ServerToAgentEvents,
 } from "../lib/protocol";
-import type { CommandReply, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
+import type { CommandReply, InventoryMessage, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
 import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 
@@ -44,6 +44,8 @@ export interface LinkOptions {
   onCommand?: (request: unknown) => Promise<CommandReply>;
   /** Serves streams the control plane opens (agent/commands/streams.ts); without it they are refused. */
   streams?: LinkStreams;
+  /** The host's inventory, sent in full after every hello and again (debounced) whenever `subscribe` reports a change. */
+  inventory?: { snapshot(): Promise<InventoryMessage>; subscribe(onChange: () => void): () => void };
 }
 
 /** What the link needs of the agent's streams: messages in, and a sink for the frames going out on this connection. */
@@ -67,12 +69,47 @@ export class AgentLink {
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
+  private inventoryTimer: ReturnType<typeof setTimeout> | null = null;
+  private inventorySending = false;
+  private inventoryAgain = false;
+  private unsubscribe: (() => void) | null = null;
+
   constructor(private readonly opts: LinkOptions) {}
+
+  /** Sends the inventory now (after a hello) or soon (after a change); one send at a time, the latest state wins. */
+  private scheduleInventory(delayMs: number) {
+    if (!this.opts.inventory || this.stopped) return;
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
+    this.inventoryTimer = setTimeout(() => {
+      this.inventoryTimer = null;
+      void this.sendInventory();
+    }, delayMs);
+  }
+
+  private async sendInventory() {
+    const socket = this.socket;
+    if (!socket?.connected || !this.opts.inventory) return;
+    if (this.inventorySending) return void (this.inventoryAgain = true);
+    this.inventorySending = true;
+    try {
+      const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("inventory", await this.opts.inventory.snapshot()));
+      if (!ack.ok) this.opts.log(`inventory rejected: ${ack.error}`);
+    } catch (e) {
+      this.opts.log(`inventory not acknowledged: ${(e as Error).message}`);
+    } finally {
+      this.inventorySending = false;
+    }
+    if (this.inventoryAgain) {
+      this.inventoryAgain = false;
+      this.scheduleInventory(0);
+    }
+  }
 
   /** Runs until stop() (resolves) or a permanent refusal (rejects with LinkRefused). */
   run(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
+      this.unsubscribe = this.opts.inventory?.subscribe(() => this.scheduleInventory(200)) ?? null;
       this.connect();
     });
   }
@@ -80,6 +117,8 @@ export class AgentLink {
   stop() {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsubscribe?.();
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
     this.clearTimer();
     this.socket?.disconnect();
     this.socket = null;
@@ -89,6 +128,8 @@ export class AgentLink {
   private finish(error: LinkRefused) {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsubscribe?.();
+    if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
     this.clearTimer();
     this.socket?.disconnect();
     this.socket = null;
@@ -184,6 +225,8 @@ export class AgentLink {
       const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
       if (!ack.ok) this.opts.log(`hello rejected: ${ack.error}`);
       else this.lastFacts = JSON.stringify(facts);
+      // A full resync on every (re)connection: whatever changed while away is in it.
+      if (ack.ok) this.scheduleInventory(0);
     } catch (e) {
       this.opts.log(`hello failed: ${(e as Error).message}`);
     }

@@ -14,7 +14,7 @@ import { createImageEngine } from "./images/engine";
 import { startEngineApi } from "./docker-api/index";
 import { startContainerEngine } from "./containers/engine";
 import { withImageEvents } from "./containers/image-events";
-import { handleCommandRequest } from "./commands/run-command";
+import { handleCommandRequest, inventorySnapshot } from "./commands/run-command";
 import { AgentStreams } from "./commands/streams";
 import { ExecService } from "./containers/exec";
 import { join } from "node:path";
@@ -102,6 +102,10 @@ async function main() {
     log,
     onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root }, req, log),
     // Exec sessions for streams share the Engine API's scratch directory (each session's files are named by its id).
+    inventory: {
+      snapshot: () => inventorySnapshot({ containers: containerEngine.containers, images }),
+      subscribe: (onChange) => containerEngine.events.subscribe((e) => void ((e.Type === "container" || e.Type === "image") && onChange())),
+    },
     streams: new AgentStreams({ containers: containerEngine.containers, execs: new ExecService(containerEngine.containers, join(config.root, "containers", ".exec")), images, log }),
   });
   onStop = () => link.stop();

@@ -25,7 +25,8 @@ import { sweepHostStatus } from "@/lib/hosts/sweep-host-status";
 import { heartbeatThresholds } from "@/lib/hosts/heartbeat-thresholds";
 import { runQueuedCommands } from "@/lib/fleet/run-queued-commands";
 import { endSocketStreams, receiveStreamData, receiveStreamEnd } from "@/lib/fleet/streams";
-import type { StreamData, StreamEnd } from "@/lib/protocol/commands";
+import type { InventoryMessage, StreamData, StreamEnd } from "@/lib/protocol/commands";
+import { recordInventory } from "@/lib/fleet/record-inventory";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -86,6 +87,7 @@ export function attachAgentGateway(io: SocketServer) {
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
       "stream.data": async (msg: StreamData) => (receiveStreamData(hostId, msg), true),
       "stream.end": async (msg: StreamEnd) => (receiveStreamEnd(hostId, msg), true),
+      inventory: async (msg: InventoryMessage) => (await recordInventory(hostId, msg), true),
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {

@@ -52,7 +52,7 @@ export function containerSummary(r: ContainerRecord): ContainerSummary {
   };
 }
 
-function imageSummary(i: Awaited<ReturnType<ImageService["list"]>>[number]): ImageSummary {
+export function imageSummary(i: Awaited<ReturnType<ImageService["list"]>>[number]): ImageSummary {
   return {
     id: i.id,
     repoTags: i.repoTags,
@@ -189,4 +189,9 @@ export async function handleCommandRequest(deps: CommandDeps, raw: unknown, log:
     if (internal) log(`command ${req.command.kind} failed: ${(e as Error)?.stack ?? String(e)}`);
     return { id, ok: false, error: { code: CODE_OF_STATUS[status] ?? (status < 500 ? "bad_request" : "internal"), message: message.slice(0, 4096) } };
   }
+}
+
+/** The host's containers and images in full, as the control plane's inventory stores them. */
+export async function inventorySnapshot(deps: Pick<CommandDeps, "containers" | "images">): Promise<{ containers: ContainerSummary[]; images: ImageSummary[] }> {
+  return { containers: deps.containers.list().map(containerSummary), images: (await deps.images.list()).map(imageSummary) };
 }

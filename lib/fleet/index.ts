@@ -5,3 +5,5 @@ export { sendCommand, IDEMPOTENCY_WINDOW_MS } from "./send-command";
 export { DEFAULT_DEADLINE_MS } from "./dispatch-command";
 export { getQueuedCommandOrThrow, type QueuedCommandView } from "./get-queued-command-or-throw";
 export { openStream, streamGauges, DEFAULT_WINDOW_BYTES, type StreamSpec, type StreamChunk, type StreamHandlers, type StreamHandle, type StreamGauge } from "./streams";
+export { listContainers, CONTAINER_SORTS, type ListContainersQuery, type FleetContainer, type ContainerSort } from "./list-containers";
+export { listImages } from "./list-images";

@@ -196,3 +196,7 @@ export type StreamEnd = z.infer<typeof StreamEnd>;
 
 /** The bytes a chunk counts against the credit. */
 export const chunkBytes = (c: { data: string }) => Buffer.byteLength(c.data, "utf8");
+
+// ---- inventory: agent → server "inventory", the host's containers and images in full (on connect and on each change) ----
+export const InventoryMessage = z.object({ containers: z.array(ContainerSummary).max(100_000), images: z.array(ImageSummary).max(100_000) }).strict();
+export type InventoryMessage = z.infer<typeof InventoryMessage>;

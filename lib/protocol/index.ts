@@ -1,7 +1,7 @@
 // The agent ↔ control-plane protocol, typed once: zod schemas both ends parse with, the socket.io event maps, and the
 // version checked at the handshake. The agent imports this file too, so it stays free of server-only imports.
 import { z } from "zod";
-import { StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
+import { InventoryMessage, StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -100,6 +100,7 @@ export const AGENT_MESSAGES = {
   facts: FactsMessage,
   "stream.data": StreamData,
   "stream.end": StreamEnd,
+  inventory: InventoryMessage,
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
@@ -121,6 +122,7 @@ export interface AgentToServerEvents {
   facts: (msg: FactsMessage, ack: (r: Ack) => void) => void;
   "stream.data": (msg: StreamData) => void;
   "stream.end": (msg: StreamEnd) => void;
+  inventory: (msg: InventoryMessage, ack: (r: Ack) => void) => void;
 }
 
 export interface ServerToAgentEvents {

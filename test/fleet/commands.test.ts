@@ -154,6 +154,30 @@ describe("fleet commands", () => {
     await fleet.sendCommand(hostId, { kind: "container.remove", id: "fleet-queued", force: true }, { actorId: null });
   });
 
+  test("inventory: containers and images reach Postgres as they change, and a reconnecting agent resyncs in full", async () => {
+    const run = (await fleet.sendCommand(hostId, { kind: "container.run", spec: { image, name: "fleet-inv", cmd: ["sleep", "300"], network: "none", labels: { tier: "web" } } }, { actorId: null })) as { result: { id: string } };
+    const id = run.result.id;
+    const find = async (q: Partial<Parameters<typeof fleet.listContainers>[0]> = {}) => (await fleet.listContainers({ hostId, page: 1, pageSize: 50, ...q })).items;
+    await waitFor("the running container in the inventory", async () => (await find()).some((c) => c.id === id && c.state === "running"));
+    assert.deepEqual((await find({ label: "tier=web" })).map((c) => c.name), ["fleet-inv"]);
+    assert.deepEqual((await find({ label: "tier=db" })).map((c) => c.name), []);
+    assert.deepEqual((await find({ name: "INV" })).map((c) => c.name), ["fleet-inv"]);
+    await fleet.sendCommand(hostId, { kind: "container.stop", id, timeoutSeconds: 1 }, { actorId: null });
+    await waitFor("the stopped state in the inventory", async () => (await find({ state: "exited" })).some((c) => c.id === id));
+    const imgs = await fleet.listImages({ hostId, page: 1, pageSize: 50 });
+    assert.ok(imgs.items.some((i) => i.repoTags.includes(image)), JSON.stringify(imgs));
+
+    // The agent goes away; meanwhile the stored inventory is lost. On reconnect the full resync brings it back.
+    await agent.stop();
+    const { db } = await import("@/lib/db");
+    await db.container.deleteMany({ where: { hostId } });
+    assert.equal((await find()).length, 0);
+    agent = startAgent(agentOpts());
+    await waitFor("the resync", async () => (await find()).some((c) => c.id === id && c.state === "exited"));
+    await fleet.sendCommand(hostId, { kind: "container.remove", id, force: true }, { actorId: null });
+    await waitFor("the removal in the inventory", async () => !(await find()).some((c) => c.id === id));
+  });
+
   test("host.metrics and image.list answer from the host", async () => {
     const m = (await fleet.sendCommand(hostId, { kind: "host.metrics" }, { actorId: null })) as { result: { cpuPercent: number; memory: { totalBytes: number; usedBytes: number }; disk: { totalBytes: number } } };
     assert.ok(m.result.memory.totalBytes > m.result.memory.usedBytes && m.result.memory.usedBytes > 0);
