@@ -62,3 +62,19 @@ export const pullBody = z.object({ ref: imageRef }).strict();
 
 /** One NDJSON line of POST …/images/pull: the agent's progress events as they come, then {end: true, error?}. */
 export const pullLineView = z.union([z.object({ event: z.unknown() }), z.object({ end: z.literal(true), error: z.string().optional() })]);
+
+export const FLEET_CONTAINER_SORTS = ["name", "-name", "created", "-created", "state", "-state", "image", "-image", "host", "-host"] as const;
+
+/** GET /api/v1/containers: the fleet's containers from the inventory. */
+export const listFleetContainersQuery = z
+  .object({
+    host: z.coerce.number().int().min(1).optional().describe("only this host's"),
+    state: z.string().min(1).max(32).optional().describe("running, exited, paused, created, …"),
+    image: z.string().min(1).max(512).optional(),
+    label: z.string().min(1).max(2048).optional().describe("KEY (present) or KEY=VALUE"),
+    name: z.string().min(1).max(256).optional().describe("part of the name, any case"),
+    sort: z.enum(FLEET_CONTAINER_SORTS).default("name").describe("a field; a leading - sorts descending"),
+    page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict();

@@ -13,6 +13,7 @@ import {
   containerActionBody,
   containerRefParam,
   hostIdParam,
+  listFleetContainersQuery,
   listHostContainersQuery,
   logLineView,
   logsQuery,
@@ -97,6 +98,14 @@ export const API_ROUTES: ApiRoute[] = [
     response: z.object({ apiToken: apiTokenView }),
   },
   { method: "get", path: "/activity", tag: "activity", summary: "The activity record, newest first", permission: "activity.read", query: listActivityQuery, response: activityPage },
+  {
+    method: "get",
+    path: "/containers",
+    tag: "containers",
+    summary: "Containers across the fleet (the inventory): filtered, sorted, one page",
+    permission: "containers.read",
+    query: listFleetContainersQuery,
+  },
   {
     method: "get",
     path: "/hosts/{id}/containers",

@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { api, userSession } from "../support/session";
+import { waitFor } from "../support/agent";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
 
 let f: FleetHost;
@@ -33,6 +34,17 @@ test("run, list, inspect, stop, start and remove a container with an operator's 
   const list = await c.get(base, as("viewer"));
   assert.equal(list.status, 200);
   assert.ok(list.body.some((x: { id: string; name: string }) => x.id === id && x.name === "api-one"));
+
+  // The fleet-wide list comes from the inventory, which the agent's events keep current.
+  const fleet = await waitFor("the container in the inventory", async () => {
+    const r = await c.get(`/api/v1/containers?host=${f.hostId}&name=API-ONE&label=team%3Dapi&state=running`, as("viewer"));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.total === 1 ? r.body : undefined;
+  });
+  assert.equal(fleet.items?.[0]?.id, id, JSON.stringify(fleet));
+  assert.equal(fleet.items[0].hostId, f.hostId);
+  assert.equal((await c.get(`/api/v1/containers?label=team%3Dother`, as("viewer"))).body.total, 0);
+  assert.equal((await c.get(`/api/v1/containers?sort=size`, as("viewer"))).status, 422);
 
   const inspect = await c.get(`${base}/api-one`, as("viewer"));
   assert.equal(inspect.status, 200);

@@ -41,6 +41,7 @@ const ROWS: Row[] = [
   { method: "DELETE", route: "tokens/[id]", path: "/api/v1/tokens/no-such-token", permission: "tokens.manage" },
   { method: "GET", route: "activity", path: "/api/v1/activity", permission: "activity.read" },
   { method: "GET", route: "openapi.json", path: "/api/v1/openapi.json", permission: "public" },
+  { method: "GET", route: "containers", path: "/api/v1/containers", permission: "containers.read" },
   { method: "GET", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", permission: "containers.read" },
   { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox" }, permission: "containers.manage" },
   { method: "GET", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.read" },
