@@ -9,10 +9,11 @@ export async function listActivity(actor: Actor, q: ListActivityQuery): Promise<
     ...(q.userId ? { userId: q.userId } : {}),
     ...(q.action ? (q.action.endsWith(".") ? { action: { startsWith: q.action } } : { action: q.action }) : {}),
   };
-  const [rows, total] = await Promise.all([
+  // One snapshot for the page and its counts: the inventory and statuses change while we read.
+  const [rows, total] = await db.$transaction([
     db.activityRecord.findMany({ where, orderBy: { id: "desc" }, skip: (q.page - 1) * q.pageSize, take: q.pageSize }),
     db.activityRecord.count({ where }),
-  ]);
+  ], { isolationLevel: "RepeatableRead" });
   const items = rows.map((r) => ({ ...r, at: r.at.toISOString(), details: r.details ?? null }));
   return { items, total, page: q.page, pageSize: q.pageSize };
 }

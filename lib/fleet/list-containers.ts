@@ -52,10 +52,11 @@ export async function listContainers(q: ListContainersQuery): Promise<{ items: F
   const sort = q.sort ?? "name";
   const dir = sort.startsWith("-") ? "desc" : "asc";
   const field = { name: "name", created: "createdAt", state: "state", image: "image", host: "hostId" }[sort.replace(/^-/, "") as "name"];
-  const [rows, total] = await Promise.all([
+  // One snapshot for the page and its counts: the inventory and statuses change while we read.
+  const [rows, total] = await db.$transaction([
     db.container.findMany({ where, orderBy: [{ [field]: dir }, { containerId: "asc" }], skip: (q.page - 1) * q.pageSize, take: q.pageSize }),
     db.container.count({ where }),
-  ]);
+  ], { isolationLevel: "RepeatableRead" });
   return {
     total,
     items: rows.map((r) => ({

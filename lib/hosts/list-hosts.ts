@@ -45,12 +45,17 @@ export async function listHosts(query: ListHostsQuery = {}): Promise<HostPage> {
           ? [{ lastSeenAt: { sort: order, nulls: "last" } }, { id: "asc" }]
           : [{ id: order }];
 
-  const [rows, total, grouped, revoked] = await Promise.all([
-    db.host.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize, select: HOST_VIEW_SELECT }),
-    db.host.count({ where }),
-    db.host.groupBy({ by: ["status"], where: { ...nameFilter, revokedAt: null }, _count: { _all: true } }),
-    db.host.count({ where: { ...nameFilter, revokedAt: { not: null } } }),
-  ]);
+  // One snapshot for the page and its counts: the inventory and statuses change while we read.
+  const [rows, total, grouped, revoked] = await db.$transaction(
+    async (tx) =>
+      [
+        await tx.host.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize, select: HOST_VIEW_SELECT }),
+        await tx.host.count({ where }),
+        await tx.host.groupBy({ by: ["status"], where: { ...nameFilter, revokedAt: null }, _count: { _all: true } }),
+        await tx.host.count({ where: { ...nameFilter, revokedAt: { not: null } } }),
+      ] as const,
+    { isolationLevel: "RepeatableRead" },
+  );
   const counts = { all: revoked, online: 0, stale: 0, offline: 0, revoked };
   for (const g of grouped) {
     counts[g.status] = g._count._all;
