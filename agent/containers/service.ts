@@ -8,6 +8,7 @@ import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { rm } from "node:fs/promises";
+import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { badRequest, conflict, GantryError, notFound } from "../../lib/errors";
@@ -366,7 +367,8 @@ export class ContainerService {
     const labels = { ...((image as { Labels?: Record<string, string> }).Labels ?? {}), ...((body.Labels as Record<string, string>) ?? {}) };
     for (const [k, v] of Object.entries(labels)) if (typeof v !== "string") throw badRequest(`label ${k}: the value must be a string`);
     const config: ContainerConfig = {
-      Hostname: typeof body.Hostname === "string" && body.Hostname ? body.Hostname : id.slice(0, 12),
+      // With --network host the container takes the host's name, as under dockerd.
+      Hostname: typeof body.Hostname === "string" && body.Hostname ? body.Hostname : hc.NetworkMode === "host" ? hostname() : id.slice(0, 12),
       Domainname: typeof body.Domainname === "string" ? body.Domainname : "",
       User: typeof body.User === "string" && body.User ? body.User : (image.User ?? ""),
       AttachStdin: !!body.AttachStdin,

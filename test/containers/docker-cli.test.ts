@@ -68,6 +68,8 @@ function underPty(argv: string[], inputs: string[], env: Record<string, string>)
     fallback = setTimeout(send, 3000);
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
+      // busybox's line editor asks the terminal where the cursor is (ESC[6n); a terminal answers, and so do we.
+      for (let i = 0; i < d.toString().split("\x1b[6n").length - 1; i++) child.stdin!.write("\x1b[1;5R");
       next();
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
