@@ -192,9 +192,11 @@ static void event_loop(struct monitor *m) {
       else stdin_flush(m);
     }
     attach_handle(m, pfd + 5, nc);
+    // A client waiting to attach is let in before the output that arrived with it, so it sees that output too
+    // (`docker run -it` attaches before start and expects the first prompt).
+    if (pfd[4].revents) attach_accept(m);
     if (pfd[1].revents && m->out_fd >= 0) read_output(m, &m->out_fd, STREAM_STDOUT);
     if (pfd[2].revents && m->err_fd >= 0) read_output(m, &m->err_fd, STREAM_STDERR);
-    if (pfd[4].revents) attach_accept(m);
   }
 }
 
