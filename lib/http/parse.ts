@@ -24,9 +24,7 @@ export async function parseJson<T extends z.ZodType>(req: Request, schema: T, ma
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new GantryError("unsupported_media_type", "send the body as JSON (Content-Type: application/json)");
   }
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new GantryError("payload_too_large", `request body is larger than ${maxBytes} bytes`);
-  const text = await readLimited(req, maxBytes);
+  const text = await readBodyLimited(req, maxBytes);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,7 +34,9 @@ export async function parseJson<T extends z.ZodType>(req: Request, schema: T, ma
   return parseWith(schema, value);
 }
 
-async function readLimited(req: Request, maxBytes: number): Promise<string> {
+/** The body as text, refused with 413 as soon as it (or its declared length) passes maxBytes. */
+export async function readBodyLimited(req: Request, maxBytes: number): Promise<string> {
+  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -47,12 +47,14 @@ async function readLimited(req: Request, maxBytes: number): Promise<string> {
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw new GantryError("payload_too_large", `request body is larger than ${maxBytes} bytes`);
+      throw tooLarge(maxBytes);
     }
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString("utf8");
 }
+
+const tooLarge = (n: number) => new GantryError("payload_too_large", `request body is larger than ${n} bytes`);
 
 export function parseQuery<T extends z.ZodType>(req: Request, schema: T): z.infer<T> {
   const params = Object.fromEntries(new URL(req.url).searchParams);

@@ -5,6 +5,7 @@ import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/auth-options";
 import { GantryError, badRequest } from "@/lib/errors";
 import { toResponse } from "@/lib/http/respond";
+import { readBodyLimited } from "@/lib/http/parse";
 
 export const dynamic = "force-dynamic";
 
@@ -22,7 +23,7 @@ async function handle(req: NextRequest, ctx: RouteContext): Promise<Response> {
     if (!isForm && !isJson) {
       throw new GantryError("unsupported_media_type", "send the body as application/x-www-form-urlencoded or application/json");
     }
-    const text = await readLimited(req, MAX_BODY_BYTES);
+    const text = await readBodyLimited(req, MAX_BODY_BYTES);
     if (isJson) {
       let value: unknown;
       try {
@@ -38,26 +39,5 @@ async function handle(req: NextRequest, ctx: RouteContext): Promise<Response> {
     return toResponse(e);
   }
 }
-
-async function readLimited(req: Request, maxBytes: number): Promise<string> {
-  if (Number(req.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge(maxBytes);
-  if (!req.body) return "";
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const tooLarge = (n: number) => new GantryError("payload_too_large", `request body is larger than ${n} bytes`);
 
 export { handle as GET, handle as POST };
