@@ -27,6 +27,8 @@ void cleanup_strvp(char ***v);
 
 /* Writes all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
+/* Sends `fd` over unix socket `sock` (SCM_RIGHTS) with `len` bytes of data; -1 with errno on failure. */
+int send_fd(int sock, const void *data, size_t len, int fd);
 /* State letter and start time (field 22) of /proc/PID/stat; -1 if there is no such process. The start time pairs a
  * pid with its process so a recycled pid is not mistaken for the container. */
 int proc_stat(pid_t pid, unsigned long long *start_time, char *state);

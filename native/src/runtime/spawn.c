@@ -43,22 +43,7 @@ void sync_send_error(int fd, gantry_error_t *err) {
 
 int sync_send_fd(int sock, int type, int fd, gantry_error_t *err) {
   struct wire_header h = {type, 0};
-  struct iovec iov = {&h, sizeof(h)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof(u));
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t r;
-  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return gantry_error_sys(err, "send file descriptor");
+  if (send_fd(sock, &h, sizeof(h), fd) < 0) return gantry_error_sys(err, "send file descriptor");
   return 0;
 }
 

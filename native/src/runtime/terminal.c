@@ -33,22 +33,7 @@ int console_socket_connect(const char *path, int *fd_out, gantry_error_t *err) {
 }
 
 int console_send_master(int sock, int master, const char *name, gantry_error_t *err) {
-  struct iovec iov = {(void *)name, strlen(name)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof(u));
-  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  ssize_t r;
-  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) return gantry_error_sys(err, "send the pty master over the console socket");
+  if (send_fd(sock, name, strlen(name), master) < 0) return gantry_error_sys(err, "send the pty master over the console socket");
   return 0;
 }
 
