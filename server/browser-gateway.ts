@@ -4,6 +4,7 @@ import type { Server as SocketServer, Socket } from "socket.io";
 import { actorFromRequest, actorFromUserId, bearerToken, parseCookieHeader } from "@/lib/auth/actor";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { attachExecEvents } from "./browser-exec";
+import { attachStreamEvents } from "./browser-streams";
 import { can, type Actor } from "@/lib/auth/policy";
 
 export const BROWSER_NAMESPACE = "/browser";
@@ -29,6 +30,7 @@ export function attachBrowserGateway(io: SocketServer) {
   nsp.on("connection", (socket: Socket) => {
     const currentActor = (): Promise<Actor | null> => (socket.data.apiToken ? actorFromApiToken(socket.data.apiToken) : actorFromUserId(socket.data.actorId));
     attachExecEvents(socket, currentActor);
+    attachStreamEvents(socket, currentActor);
     // Everything a browser sees, it sees through rooms it may read; the actor is re-read on each subscribe.
     socket.on("subscribe", async (room: unknown, ack?: (r: unknown) => void) => {
       const reply = typeof ack === "function" ? ack : () => {};

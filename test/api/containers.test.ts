@@ -229,3 +229,75 @@ test("pull streams progress and the image appears on the host", async () => {
   const badLines = bad.status === 200 ? await ndjson(bad) : [];
   assert.ok(bad.status >= 400 ? bad.status < 500 : typeof badLines.at(-1)?.error === "string", `a missing image is reported: ${bad.status} ${JSON.stringify(badLines)}`);
 });
+
+test("the /browser streams: live logs in order with stdout and stderr apart, stats samples, pull progress; each by its permission", async () => {
+  const { io: connect } = await import("socket.io-client");
+  const c = api(f.cp);
+  const base = `/api/v1/hosts/${f.hostId}/containers`;
+  const cmd = ["sh", "-c", "echo one; echo two >&2; sleep 1; for i in 1 2 3; do echo late-$i; done; sleep 300"];
+  assert.equal((await c.post(base, { image: f.image, name: "api-streams", cmd, network: "none" }, as("operator"))).status, 201);
+  const open = async (role: string) => {
+    const s = connect(`${f.cp.url}/browser`, { transports: ["websocket"], reconnection: false, extraHeaders: as(role) });
+    await new Promise<void>((resolve, reject) => (s.once("connect", () => resolve()), s.once("connect_error", reject)));
+    return s;
+  };
+  const viewer = await open("viewer");
+  try {
+    const logs = (await viewer.timeout(10_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "logs", id: "api-streams" } })) as { ok: boolean; error: string };
+    assert.equal(logs.ok, false);
+    assert.match(logs.error, /forbidden.*containers\.logs/);
+    const pull = (await viewer.timeout(10_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "image.pull", ref: f.image } })) as { ok: boolean; error: string };
+    assert.match(pull.error, /forbidden.*images\.manage/);
+    // Viewers may watch a container's resource use.
+    const stats = (await viewer.timeout(10_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "stats", id: "api-streams" } })) as { ok: boolean; streamId: string };
+    assert.equal(stats.ok, true, JSON.stringify(stats));
+    const sample = await new Promise<{ memory_stats: { usage: number }; cpu_stats: unknown }>((resolve) =>
+      viewer.on("stream:data", (m: { streamId: string; chunks: Array<{ stream: string; data: string }> }, ack: () => void) => {
+        ack();
+        if (m.streamId === stats.streamId) resolve(JSON.parse(m.chunks[0].data));
+      }),
+    );
+    assert.ok(sample.memory_stats.usage > 0, JSON.stringify(sample.memory_stats));
+    assert.ok(sample.cpu_stats);
+    viewer.emit("stream:close", { streamId: stats.streamId });
+  } finally {
+    viewer.close();
+  }
+
+  const s = await open("operator");
+  try {
+    const got: Array<{ stream: string; data: string; time?: string }> = [];
+    let ended: unknown = null;
+    s.on("stream:data", (m: { chunks: typeof got }, ack: () => void) => (got.push(...m.chunks), ack()));
+    s.on("stream:end", (m: unknown) => (ended = m));
+    const opened = (await s.timeout(20_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "logs", id: "api-streams", follow: true, timestamps: true } })) as { ok: boolean; streamId: string };
+    assert.equal(opened.ok, true, JSON.stringify(opened));
+    await waitFor("the late lines, followed live", async () => got.some((g) => g.data.includes("late-3")), 20_000);
+    assert.deepEqual(got.filter((g) => g.stream === "stdout").map((g) => g.data.trim()), ["one", "late-1", "late-2", "late-3"]);
+    assert.deepEqual(got.filter((g) => g.stream === "stderr").map((g) => g.data.trim()), ["two"]);
+    assert.ok(got.every((g) => g.time && !Number.isNaN(Date.parse(g.time))));
+    assert.equal(ended, null, "a followed stream stays open");
+    s.emit("stream:close", { streamId: opened.streamId });
+
+    const bad = (await s.timeout(10_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "logs", id: "api-streams", tail: -1 } })) as { ok: boolean; error: string };
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /tail/);
+    const missing = (await s.timeout(10_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "logs", id: "no-such" } })) as { ok: boolean; error: string };
+    assert.match(missing.error, /no-such|not found|no such/i);
+
+    const pullEnd = new Promise<{ streamId: string; exitCode?: number; error?: string }>((resolve) => s.on("stream:end", resolve));
+    const events: string[] = [];
+    s.on("stream:data", (m: { chunks: Array<{ stream: string; data: string }> }) => events.push(...m.chunks.filter((x) => x.stream === "event").map((x) => x.data)));
+    const pull = (await s.timeout(20_000).emitWithAck("stream:open", { hostId: f.hostId, spec: { kind: "image.pull", ref: f.image } })) as { ok: boolean; streamId: string };
+    assert.equal(pull.ok, true, JSON.stringify(pull));
+    const end = await pullEnd;
+    assert.equal(end.streamId, pull.streamId);
+    assert.equal(end.exitCode, 0, JSON.stringify(end));
+    assert.ok(events.some((e) => JSON.parse(e).status === "done"), events.join("\n"));
+  } finally {
+    s.close();
+  }
+  const rows = (await api(f.cp, f.ownerCookie).get("/api/v1/activity?action=images.manage")).body.items as Array<{ details: { event?: string; ref?: string } }>;
+  assert.ok(rows.some((r) => r.details?.event === "pull" && r.details.ref === f.image), "the pull is in the activity record");
+  assert.equal((await c.delete(`${base}/api-streams?force=true`, as("operator"))).status, 200);
+});

@@ -64,6 +64,9 @@ const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> 
   { event: "subscribe", arg: "hosts", permission: "hosts.read" },
   // Allowed roles get past the policy and are told the host does not exist; the others are refused as forbidden.
   { event: "exec:start", arg: { hostId: 999999, container: "abc", cmd: ["sh"] }, permission: "containers.exec" },
+  { event: "stream:open", arg: { hostId: 999999, spec: { kind: "logs", id: "abc" } }, permission: "containers.logs" },
+  { event: "stream:open", arg: { hostId: 999999, spec: { kind: "stats", id: "abc" } }, permission: "containers.read" },
+  { event: "stream:open", arg: { hostId: 999999, spec: { kind: "image.pull", ref: "busybox" } }, permission: "images.manage" },
 ];
 
 function routeFiles(dir = join(REPO_ROOT, "app/api/v1")): string[] {
