@@ -1,4 +1,4 @@
-// The signed-in app: header with the product name, navigation (Users only for those who may read users), who is signed
+// The signed-in app: header with the product name, navigation (Logs and Users only for those who may read them), who is signed
 // in and a sign-out button. Nobody signed in → /signin; no account at all yet → /setup.
 import Link from "next/link";
 import { redirect } from "next/navigation";
@@ -17,7 +17,12 @@ export default async function AppLayout({ children }: { children: React.ReactNod
   const actor = await currentActor();
   if (!actor || actor.disabled) redirect((await isSetupNeeded()) ? "/setup" : "/signin");
 
-  const links = [{ href: "/hosts", label: "Hosts" }];
+  const links = [
+    { href: "/hosts", label: "Hosts" },
+    { href: "/containers", label: "Containers" },
+    { href: "/images", label: "Images" },
+  ];
+  if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });
 
   return (
