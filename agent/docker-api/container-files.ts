@@ -63,6 +63,13 @@ async function* fileTar(p: string, name: string): AsyncGenerator<Buffer> {
   yield tarEnd();
 }
 
+/** A directory as dockerd archives it: its own entry first (so its mode and owner travel too), then its contents. */
+async function* directoryTar(p: string, name: string): AsyncGenerator<Buffer> {
+  const st = statSync(p);
+  yield tarHeader({ name: `${name}/`, type: "directory", mode: st.mode & 0o7777, size: 0, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid });
+  for await (const chunk of packDirectory(p, { prefix: name })) yield chunk as Buffer;
+}
+
 function changes(upper: string, lowerdirs: string[]) {
   const out: { Path: string; Kind: number }[] = [];
   const walk = (dir: string, rel: string) => {
@@ -106,7 +113,7 @@ export function storageRoutes(deps: Deps): Route[] {
       const { p, header } = await statHeader(ctx);
       const name = basename(ctx.query.get("path")!.replace(/\/+$/, "")) || ".";
       const st = statSync(p);
-      const tar = st.isDirectory() ? packDirectory(p, { prefix: name }) : Readable.from(fileTar(p, name));
+      const tar = Readable.from(st.isDirectory() ? directoryTar(p, name) : fileTar(p, name));
       ctx.res.writeHead(200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": header });
       await pipeline(tar, ctx.res);
     }),

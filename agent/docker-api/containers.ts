@@ -7,7 +7,7 @@ import type { ContainerRecord } from "../containers/types";
 import type { LogRecord } from "../containers/logs";
 import { recordBytes } from "../containers/logs";
 import { badParameter } from "./errors";
-import { hijack, muxFrame } from "./hijack";
+import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
 import { parseFilters, queryBool, readJson, sendEmpty, sendJson, type Ctx } from "./http";
 import { route, type Route } from "./server";
 
@@ -271,8 +271,10 @@ export function containerRoutes(svc: ContainerService): Route[] {
       const stop = svc.followLogs(r.Id, write, () => res.end());
       res.on("close", stop);
     }),
-    route("POST", "/containers/{id}/attach", (ctx) => {
+    route("POST", "/containers/{id}/attach", async (ctx) => {
       const r = svc.get(id(ctx));
+      // Only what follows the request's body is the container's stdin (dockerode repeats the options there as JSON).
+      await skipUpgradeBody(ctx);
       const q = ctx.query;
       const o = {
         stdin: queryBool(q, "stdin"),

@@ -17,14 +17,16 @@ export interface HijackedStream {
 }
 
 /**
- * The JSON body of a request that asks for an upgrade: Node hands such a request over unparsed, its body (sent right
- * after the headers, Content-Length bytes) at the start of the upgrade's leftover bytes; the rest stays input.
+ * The body of a request that asks for an upgrade: Node hands such a request over unparsed, its body (sent right after
+ * the headers, Content-Length bytes) at the start of the upgrade's leftover bytes; the rest stays input. Null when the
+ * request is not an upgrade (its body is the ordinary request stream).
  */
-export async function readUpgradeBody(ctx: Ctx): Promise<unknown> {
+async function takeUpgradeBody(ctx: Ctx): Promise<Buffer | null> {
   const holder = ctx.req as unknown as Record<symbol, Buffer | undefined>;
   const head = holder[UPGRADE_HEAD];
-  if (head === undefined) return readJson(ctx.req);
+  if (head === undefined) return null;
   const length = Number(ctx.req.headers["content-length"] ?? 0);
+  if (!Number.isSafeInteger(length) || length < 0) throw badParameter(`invalid Content-Length: ${ctx.req.headers["content-length"]}`);
   let buf = head;
   const socket = ctx.req.socket;
   while (buf.length < length) {
@@ -46,13 +48,29 @@ export async function readUpgradeBody(ctx: Ctx): Promise<unknown> {
     buf = Buffer.concat([buf, chunk]);
   }
   holder[UPGRADE_HEAD] = buf.subarray(length);
-  const text = buf.subarray(0, length).toString("utf8").trim();
+  return buf.subarray(0, length);
+}
+
+/** The JSON body of exec start (upgraded or not); an empty body is `undefined`. */
+export async function readUpgradeBody(ctx: Ctx): Promise<unknown> {
+  const body = await takeUpgradeBody(ctx);
+  if (body === null) return readJson(ctx.req);
+  const text = body.toString("utf8").trim();
   if (!text) return undefined;
   try {
     return JSON.parse(text);
   } catch (e) {
     throw badParameter(`the request body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Drops the body of an upgraded attach: its options are in the query, and clients that send them again as a body
+ * (dockerode does, as JSON with a Content-Length) must not see them arrive on the container's stdin. Only the bytes
+ * after the body are input, as with dockerd, which never hands the request body to the container.
+ */
+export async function skipUpgradeBody(ctx: Ctx): Promise<void> {
+  await takeUpgradeBody(ctx);
 }
 
 /** Frames `data` for a multiplexed stream: [stream, 0, 0, 0, len(4 BE)] + data. */

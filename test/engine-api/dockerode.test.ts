@@ -1,0 +1,452 @@
+// The Docker Engine API through dockerode (5.x), the way a Node program drives Docker, against a standalone gantry-agent
+// with its own GANTRY_ROOT, socket, bridge and iptables chains: pull from a Debian docker-registry, images, containers
+// created with Env/Cmd/Labels/HostConfig, logs demultiplexed, attach and exec hijacked, the lifecycle verbs, events,
+// stats, top, archives, networks, volumes, system routes, and the JSON error bodies dockerode turns into its errors.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough, Readable } from "node:stream";
+import Docker from "dockerode";
+import { readTar } from "../../agent/layers/tar";
+import type { AgentProcess } from "../support/agent";
+import { waitFor } from "../support/agent";
+import { networkingEnv, pushBusybox, removeNetworking, startEngineAgent, testNetworking, type TestNetworking } from "../support/docker-cli";
+import { tarOf } from "../support/images";
+import { startRegistry, type TestRegistry } from "../support/registry";
+
+/** An error dockerode rejects with: the HTTP status and the parsed {"message"} body. */
+interface DockerodeError extends Error {
+  statusCode: number;
+  json: { message?: string } | null;
+}
+
+async function rejection(p: Promise<unknown>): Promise<DockerodeError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as DockerodeError;
+  }
+  assert.fail("expected the call to fail");
+}
+
+/** Everything a readable stream carries until it ends (dockerode answers logs without `follow` as one Buffer). */
+async function drain(s: NodeJS.ReadableStream | Buffer): Promise<Buffer> {
+  if (Buffer.isBuffer(s)) return s;
+  const chunks: Buffer[] = [];
+  for await (const c of s as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+/** A multiplexed stream split with dockerode's own demuxer: stdout and stderr, read until the stream ends. */
+async function demuxed(docker: Docker, from: NodeJS.ReadableStream | Buffer): Promise<{ stdout: string; stderr: string }> {
+  const stream = Buffer.isBuffer(from) ? Readable.from([from]) : from;
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = "";
+  let stderr = "";
+  out.on("data", (d) => (stdout += d));
+  err.on("data", (d) => (stderr += d));
+  docker.modem.demuxStream(stream, out, err);
+  await new Promise<void>((resolve, reject) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", reject);
+  });
+  return { stdout, stderr };
+}
+
+describe("the Docker Engine API through dockerode", () => {
+  let work: string;
+  let root: string;
+  let agent: AgentProcess;
+  let registry: TestRegistry;
+  let docker: Docker;
+  let image: string;
+  let net: TestNetworking;
+  const run = `d${process.pid}`;
+  const name = (n: string) => `${run}-${n}`;
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "gantry-dockerode-"));
+    root = join(work, "root");
+    const socket = join(work, "run", "docker.sock");
+    net = testNetworking("gdo");
+    registry = await startRegistry("open");
+    image = await pushBusybox(registry.host);
+    agent = await startEngineAgent(root, socket, networkingEnv(net));
+    docker = new Docker({ socketPath: socket });
+    const stream = await docker.pull(image);
+    await new Promise((resolve, reject) => docker.modem.followProgress(stream, (e, r) => (e ? reject(e) : resolve(r))));
+  });
+
+  after(async () => {
+    if (docker) for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+    await agent?.stop();
+    await registry?.stop();
+    if (net) await removeNetworking(root, net);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test("ping, version and info describe the agent", async () => {
+    assert.equal((await docker.ping()).toString(), "OK");
+    const v = await docker.version();
+    assert.equal(v.ApiVersion, "1.43");
+    assert.equal(v.MinAPIVersion, "1.24");
+    assert.equal(v.Os, "linux");
+    assert.equal(v.Components?.[0]?.Name, "Engine");
+    const info = await docker.info();
+    assert.equal(info.OSType, "linux");
+    assert.equal(info.DockerRootDir, root);
+    assert.ok(info.NCPU >= 1);
+    assert.ok(info.MemTotal > 0);
+    assert.ok(info.Images >= 1);
+  });
+
+  test("pull reports progress; listImages, tag, inspect and remove; a missing image is a 404 with its message", async () => {
+    // Pulled again: the image is there already, and the progress says so.
+    const events: { status?: string }[] = [];
+    const stream = await docker.pull(image);
+    await new Promise((resolve, reject) => docker.modem.followProgress(stream, (e, r) => (e ? reject(e) : resolve(r)), (ev) => events.push(ev)));
+    assert.ok(events.some((e) => e.status === `Status: Image is up to date for ${image}`), JSON.stringify(events));
+
+    const listed = await docker.listImages();
+    const mine = listed.find((i) => i.RepoTags?.includes(image));
+    assert.ok(mine, JSON.stringify(listed));
+    assert.match(mine.Id, /^sha256:[0-9a-f]{64}$/);
+    assert.ok(mine.Size > 0);
+
+    await docker.getImage(image).tag({ repo: `${run}/box`, tag: "v1" });
+    const tagged = await docker.getImage(`${run}/box:v1`).inspect();
+    assert.equal(tagged.Id, mine.Id);
+    assert.deepEqual(tagged.Config.Cmd, ["sh"]);
+    const filtered = await docker.listImages({ filters: { reference: [`${run}/*`] } });
+    assert.deepEqual(filtered.flatMap((i) => i.RepoTags ?? []), [`${run}/box:v1`]);
+    assert.deepEqual(await docker.getImage(`${run}/box:v1`).remove(), [{ Untagged: `${run}/box:v1` }]);
+
+    const missing = await rejection(docker.getImage(`${run}/box:v1`).inspect());
+    assert.equal(missing.statusCode, 404);
+    assert.deepEqual(missing.json, { message: `No such image: ${run}/box:v1` });
+  });
+
+  test("createContainer with Env, Cmd, Labels and HostConfig: inspect shows them, the published port answers on 127.0.0.1, logs/top/stats/list", async () => {
+    const site = join(work, "site");
+    mkdirSync(site);
+    writeFileSync(join(site, "index.html"), "served from a bind mount\n");
+    const c = await docker.createContainer({
+      name: name("web"),
+      Image: image,
+      Env: ["GREETING=hello", "EMPTY="],
+      Cmd: ["sh", "-c", 'echo "ready $GREETING"; echo warming >&2; exec httpd -f -p 8080 -h /site'],
+      Labels: { suite: run, tier: "front" },
+      ExposedPorts: { "8080/tcp": {} },
+      HostConfig: {
+        PortBindings: { "8080/tcp": [{ HostIp: "127.0.0.1", HostPort: "" }] },
+        Memory: 64 * 1024 * 1024,
+        Binds: [`${site}:/site:ro`],
+        RestartPolicy: { Name: "on-failure", MaximumRetryCount: 3 },
+      },
+    });
+    assert.match(c.id, /^[0-9a-f]{64}$/);
+    await c.start();
+    const info = await c.inspect();
+    assert.equal(info.Name, `/${name("web")}`);
+    assert.equal(info.State.Status, "running");
+    assert.equal(info.State.Running, true);
+    assert.ok(info.State.Pid > 0);
+    assert.ok(info.Config.Env.includes("GREETING=hello") && info.Config.Env.includes("EMPTY="), info.Config.Env.join(" "));
+    assert.deepEqual(info.Config.Cmd, ["sh", "-c", 'echo "ready $GREETING"; echo warming >&2; exec httpd -f -p 8080 -h /site']);
+    assert.deepEqual(info.Config.Labels, { suite: run, tier: "front" });
+    assert.equal(info.HostConfig.Memory, 64 * 1024 * 1024);
+    assert.deepEqual(info.HostConfig.RestartPolicy, { Name: "on-failure", MaximumRetryCount: 3 });
+    assert.deepEqual(info.HostConfig.Binds, [`${site}:/site:ro`]);
+    const bind = info.Mounts.find((m) => m.Destination === "/site");
+    assert.equal(bind?.Type, "bind");
+    assert.equal(bind?.Source, site);
+    assert.equal(bind?.RW, false);
+    assert.match((info.NetworkSettings as unknown as { IPAddress: string }).IPAddress, /^10\.\d+\.\d+\.\d+$/);
+    const binding = info.NetworkSettings.Ports["8080/tcp"]?.[0];
+    assert.equal(binding?.HostIp, "127.0.0.1");
+    assert.match(binding?.HostPort ?? "", /^\d+$/);
+
+    const body = await waitFor("the published port", async () => {
+      const res = await fetch(`http://127.0.0.1:${binding!.HostPort}/index.html`);
+      return res.ok ? res.text() : undefined;
+    });
+    assert.equal(body, "served from a bind mount\n");
+
+    // The logs as dockerode's demuxer splits them; timestamps lead each line.
+    const logs = await demuxed(docker, (await c.logs({ stdout: true, stderr: true, timestamps: true, follow: false })));
+    assert.match(logs.stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z ready hello\n$/);
+    assert.match(logs.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z warming\n$/);
+
+    const listed = await docker.listContainers({ filters: { label: [`suite=${run}`, "tier=front"] } });
+    assert.deepEqual(listed.map((x) => x.Id), [c.id]);
+    assert.deepEqual(listed[0]!.Names, [`/${name("web")}`]);
+    assert.equal(listed[0]!.State, "running");
+    assert.deepEqual(listed[0]!.Ports, [{ IP: "127.0.0.1", PrivatePort: 8080, PublicPort: Number(binding!.HostPort), Type: "tcp" }]);
+    assert.deepEqual(await docker.listContainers({ filters: { label: ["tier=back"] } }), []);
+
+    const top = await c.top();
+    assert.ok(top.Titles.includes("PID") && top.Titles.includes("CMD"), top.Titles.join(" "));
+    assert.ok(top.Processes.some((p: string[]) => p.at(-1)?.includes("httpd -f -p 8080")), JSON.stringify(top.Processes));
+
+    const stats = await c.stats({ stream: false });
+    assert.ok(stats.memory_stats.usage > 0, JSON.stringify(stats.memory_stats));
+    assert.equal(stats.memory_stats.limit, 64 * 1024 * 1024);
+    assert.equal(stats.pids_stats?.current, 1);
+    assert.ok(stats.cpu_stats.cpu_usage.total_usage > 0);
+
+    await c.stop({ t: 1 });
+    const stopped = await c.inspect();
+    assert.equal(stopped.State.Status, "exited");
+    assert.equal(stopped.RestartCount, 0, "a stop is not a failure to restart from");
+    const exited = await docker.listContainers({ all: true, filters: { status: ["exited"], name: [name("web")] } });
+    assert.deepEqual(exited.map((x) => x.Id), [c.id]);
+    await c.remove();
+  });
+
+  test("logs with follow: stdout and stderr apart, the stream ends when the container exits", async () => {
+    const c = await docker.createContainer({ name: name("follow"), Image: image, Cmd: ["sh", "-c", "echo a; sleep 0.5; echo b >&2; sleep 0.5; echo c"] });
+    await c.start();
+    const stream = await c.logs({ follow: true, stdout: true, stderr: true });
+    const { stdout, stderr } = await demuxed(docker, stream);
+    assert.equal(stdout, "a\nc\n");
+    assert.equal(stderr, "b\n");
+    const only = await drain((await c.logs({ follow: false, stdout: false, stderr: true })));
+    // One multiplexed frame: stream 2, three zero bytes, a big-endian length, "b\n".
+    assert.deepEqual([...only], [2, 0, 0, 0, 0, 0, 0, 2, 0x62, 0x0a]);
+    await c.remove();
+  });
+
+  test("attach (hijacked, with stdin) before start sees the output from the first byte; wait answers the exit code", async () => {
+    const c = await docker.createContainer({
+      name: name("attach"),
+      Image: image,
+      Cmd: ["sh", "-c", "echo first; read line; echo got:$line; echo bye >&2; exit 5"],
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    const waited = c.wait({ condition: "next-exit" });
+    const output = demuxed(docker, stream);
+    await c.start();
+    stream.write("hello\n");
+    const { stdout, stderr } = await output;
+    assert.equal(stdout, "first\ngot:hello\n");
+    assert.equal(stderr, "bye\n");
+    assert.equal((await waited).StatusCode, 5);
+
+    // With a TTY the stream is raw (no frames), and the terminal turns \n into \r\n.
+    const t = await docker.createContainer({ name: name("attach-tty"), Image: image, Tty: true, OpenStdin: true, Cmd: ["sh", "-c", "echo tty-first; read x; echo tty:$x"] });
+    const raw = (await t.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    const rawOut = drain(raw);
+    await t.start();
+    await waitFor("the first line", async () => (await t.inspect()).State.Running);
+    raw.write("typed\n");
+    const text = (await rawOut).toString();
+    assert.match(text, /^tty-first\r\n/);
+    assert.match(text, /tty:typed\r\n$/);
+    assert.equal((await t.wait()).StatusCode, 0);
+    await Promise.all([c.remove(), t.remove()]);
+  });
+
+  test("exec without and with a TTY: output, Env/WorkingDir/User, ExitCode from exec.inspect", async () => {
+    const c = await docker.createContainer({ name: name("exec"), Image: image, Cmd: ["sleep", "600"] });
+    await c.start();
+    const plain = await c.exec({
+      Cmd: ["sh", "-c", 'echo "$X $(pwd) $(id -u)"; echo err >&2; exit 3'],
+      Env: ["X=1"],
+      WorkingDir: "/tmp",
+      User: "app",
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const { stdout, stderr } = await demuxed(docker, await plain.start({}));
+    assert.equal(stdout, "1 /tmp 1000\n");
+    assert.equal(stderr, "err\n");
+    const done = await plain.inspect();
+    assert.equal(done.ExitCode, 3);
+    assert.equal(done.Running, false);
+    assert.equal(done.ContainerID, c.id);
+
+    const tty = await c.exec({ Cmd: ["sh"], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const sock = (await tty.start({ hijack: true, stdin: true, Tty: true })) as NodeJS.ReadWriteStream;
+    const out = drain(sock);
+    sock.write("echo $((6*7)); [ -t 0 ] && [ -t 1 ] && echo on-a-terminal\nexit 2\n");
+    const text = (await out).toString();
+    // `tty` would print "not a tty" here (docker exec -t prints /dev/pts/N): the exec's terminal is a pty of the host's
+    // devpts (agent/containers/exec.ts runs it under util-linux `script`), which ttyname() cannot find in the
+    // container's /dev/pts. isatty() holds, which is what interactive programs check; that is asserted instead.
+    assert.match(text, /\r\n42\r\non-a-terminal\r\n/);
+    assert.equal((await tty.inspect()).ExitCode, 2);
+
+    const missing = await rejection(docker.getExec("0".repeat(64)).inspect());
+    assert.equal(missing.statusCode, 404);
+    assert.ok(missing.json?.message, JSON.stringify(missing.json));
+    await c.remove({ force: true });
+  });
+
+  test("kill with a signal, pause/unpause, rename, restart, stop, remove {force, v}; a filtered event stream sees exactly them", async () => {
+    const other = await docker.createContainer({ name: name("bystander"), Image: image, Cmd: ["true"] });
+    const c = await docker.createContainer({
+      name: name("life"),
+      Image: image,
+      Cmd: ["sh", "-c", "trap 'echo got-usr1' USR1; while true; do sleep 0.1; done"],
+      Volumes: { "/scratch": {} },
+    });
+    const events = (await docker.getEvents({ filters: { container: [c.id], type: ["container"] } }));
+    const seen: { Action: string; Actor: { ID: string; Attributes: Record<string, string> } }[] = [];
+    let buf = "";
+    events.on("data", (d: Buffer) => {
+      buf += d;
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        if (buf.slice(0, nl).trim()) seen.push(JSON.parse(buf.slice(0, nl)));
+        buf = buf.slice(nl + 1);
+      }
+    });
+    await other.start();
+
+    await c.start();
+    assert.equal((await rejection(c.start())).statusCode, 304, "starting a running container is a 304, not an error");
+    await c.kill({ signal: "USR1" });
+    await waitFor("the trap", async () => (await drain((await c.logs({ stdout: true })))).includes("got-usr1"));
+    assert.equal((await c.inspect()).State.Running, true, "USR1 was trapped, not fatal");
+    await c.pause();
+    const paused = (await c.inspect()).State;
+    assert.equal(paused.Status, "paused");
+    assert.equal(paused.Paused, true);
+    await c.unpause();
+    await c.rename({ name: name("life2") });
+    assert.equal((await c.inspect()).Name, `/${name("life2")}`);
+    await c.restart({ t: 1 });
+    assert.equal((await c.inspect()).State.Running, true);
+    await c.stop({ t: 1 });
+    assert.equal((await c.inspect()).State.ExitCode, 137, "sh ignores TERM as pid 1: killed after the timeout");
+
+    const anon = (await c.inspect()).Mounts.find((m) => m.Destination === "/scratch");
+    assert.equal(anon?.Type, "volume");
+    assert.ok((await docker.listVolumes()).Volumes.some((v) => v.Name === anon!.Name));
+    await c.start();
+    const busy = await rejection(c.remove());
+    assert.equal(busy.statusCode, 409);
+    assert.match(busy.json?.message ?? "", /running/);
+    await c.remove({ force: true, v: true });
+    assert.ok(!(await docker.listVolumes()).Volumes.some((v) => v.Name === anon!.Name), "v: true removed the anonymous volume");
+    const gone = await rejection(c.inspect());
+    assert.equal(gone.statusCode, 404);
+    assert.equal(gone.json?.message, `No such container: ${c.id}`);
+
+    await waitFor("the destroy event", async () => seen.some((e) => e.Action === "destroy"));
+    (events as unknown as { destroy(): void }).destroy();
+    assert.ok(seen.every((e) => e.Actor.ID === c.id), "only the filtered container's events");
+    const actions = seen.map((e) => e.Action);
+    for (const a of ["start", "kill", "pause", "unpause", "rename", "restart", "die", "stop", "destroy"]) assert.ok(actions.includes(a), `${a} in ${actions.join(",")}`);
+    assert.equal(seen.find((e) => e.Action === "kill" && e.Actor.Attributes.signal === "10")?.Actor.Attributes.name, name("life"));
+    await other.remove({ force: true });
+  });
+
+  test("putArchive and getArchive move files in and out; a missing path is a 404", async () => {
+    const c = await docker.createContainer({ name: name("files"), Image: image, Cmd: ["sleep", "600"] });
+    await c.start();
+    const upload = tarOf([
+      { name: "up/", type: "directory", mode: 0o755 },
+      { name: "up/hello.txt", type: "file", mode: 0o640, body: "from dockerode\n" },
+    ]);
+    await c.putArchive(Readable.from([upload]), { path: "/tmp" });
+    const exec = await c.exec({ Cmd: ["sh", "-c", "cat /tmp/up/hello.txt; stat -c %a /tmp/up/hello.txt"], AttachStdout: true, AttachStderr: true });
+    assert.equal((await demuxed(docker, await exec.start({}))).stdout, "from dockerode\n640\n");
+
+    const tar = (await c.getArchive({ path: "/tmp/up" }));
+    const files = new Map<string, string>();
+    await readTar(tar as AsyncIterable<Buffer>, async (e, body) => {
+      const chunks: Buffer[] = [];
+      for await (const b of body) chunks.push(b);
+      files.set(e.header.name, Buffer.concat(chunks).toString());
+    });
+    assert.equal(files.get("up/hello.txt"), "from dockerode\n", [...files.keys()].join(" "));
+    assert.ok(files.has("up/") || files.has("up"), [...files.keys()].join(" "));
+
+    const missing = await rejection(c.getArchive({ path: "/no/such/file" }));
+    assert.equal(missing.statusCode, 404);
+    // A streamed endpoint's error body is read by dockerode into the error's message.
+    assert.match(missing.message, /Could not find the file \/no\/such\/file in container/);
+    await c.remove({ force: true });
+  });
+
+  test("a user network: createNetwork, connect, containers reach each other by name; volumes create/list/remove", async () => {
+    const network = await docker.createNetwork({ Name: name("net"), Driver: "bridge", Labels: { suite: run } });
+    const netInfo = await network.inspect();
+    assert.equal(netInfo.Name, name("net"));
+    assert.equal(netInfo.Driver, "bridge");
+    assert.deepEqual(netInfo.Labels, { suite: run });
+    assert.ok((await docker.listNetworks({ filters: { label: [`suite=${run}`] } })).some((n) => n.Id === network.id));
+
+    const volume = await docker.createVolume({ Name: name("data"), Labels: { suite: run } });
+    const vol = await volume.inspect();
+    assert.equal(vol.Name, name("data"));
+    assert.equal(vol.Driver, "local");
+    const listed = await docker.listVolumes({ filters: { label: [`suite=${run}`] } });
+    assert.deepEqual(listed.Volumes.map((v) => v.Name), [name("data")]);
+
+    // The server starts on the default bridge and joins the user network afterwards, as `docker network connect` does.
+    const db = await docker.createContainer({
+      name: name("db"),
+      Image: image,
+      Cmd: ["sh", "-c", "echo stored > /data/f; exec httpd -f -p 80 -h /data"],
+      HostConfig: { Binds: [`${name("data")}:/data`] },
+    });
+    await db.start();
+    await network.connect({ Container: db.id });
+    const joined = await db.inspect();
+    assert.match(joined.NetworkSettings.Networks[name("net")]?.IPAddress ?? "", /^\d+\.\d+\.\d+\.\d+$/);
+    assert.ok(Object.keys((await network.inspect()).Containers ?? {}).includes(db.id));
+
+    const client = await docker.createContainer({
+      Image: image,
+      Cmd: ["sh", "-c", `for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O - http://${name("db")}/f && exit 0; sleep 0.3; done; exit 1`],
+      HostConfig: { NetworkMode: name("net") },
+    });
+    const waited = client.wait({ condition: "next-exit" });
+    await client.start();
+    assert.equal((await waited).StatusCode, 0);
+    assert.equal((await demuxed(docker, (await client.logs({ stdout: true, stderr: true })))).stdout, "stored\n");
+    await client.remove();
+
+    const inUse = await rejection(volume.remove());
+    assert.equal(inUse.statusCode, 409);
+    assert.match(inUse.json?.message ?? "", /in use/);
+    await network.disconnect({ Container: db.id });
+    await db.remove({ force: true });
+    await network.remove();
+    assert.equal((await rejection(network.inspect())).statusCode, 404);
+    await volume.remove();
+    assert.deepEqual((await docker.listVolumes({ filters: { label: [`suite=${run}`] } })).Volumes, []);
+  });
+
+  test("bad requests answer dockerd's status codes with a JSON {message} dockerode shows", async () => {
+    const noImage = await rejection(docker.createContainer({ Image: `${run}/absent:1` }));
+    assert.equal(noImage.statusCode, 404);
+    assert.match(noImage.json?.message ?? "", /No such image: .*absent:1/);
+    const noContainer = await rejection(docker.getContainer(name("absent")).inspect());
+    assert.equal(noContainer.statusCode, 404);
+    assert.deepEqual(noContainer.json, { message: `No such container: ${name("absent")}` });
+    assert.equal((await rejection(docker.getContainer(name("absent")).start())).statusCode, 404);
+
+    const c = await docker.createContainer({ name: name("dup"), Image: image, Cmd: ["true"] });
+    const dup = await rejection(docker.createContainer({ name: name("dup"), Image: image, Cmd: ["true"] }));
+    assert.equal(dup.statusCode, 409);
+    assert.match(dup.json?.message ?? "", new RegExp(`/${name("dup")}.*already in use`));
+    const badName = await rejection(docker.createContainer({ name: "bad name!", Image: image }));
+    assert.equal(badName.statusCode, 400);
+    assert.ok(badName.json?.message);
+    const notRunning = await rejection(c.pause());
+    assert.equal(notRunning.statusCode, 409);
+    assert.match(notRunning.json?.message ?? "", /not running/);
+    await c.remove();
+  });
+});
