@@ -4,39 +4,15 @@
 // counts, user networks resolving names, and containers that outlive a SIGKILLed agent.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NetworkService } from "../../agent/network/network-service";
-import { startAgent, type AgentProcess } from "../support/agent";
-import { GANTRY_RUNTIME } from "../support/bundle";
-import { makeImage, makeLayer, pushImage, type TestEntry } from "../support/images";
+import type { AgentProcess } from "../support/agent";
+import {
+  DOCKER, dockerCli, dockerClientEnv, networkingEnv, pushBusybox, removeNetworking, startEngineAgent, testNetworking, type TestNetworking,
+} from "../support/docker-cli";
 import { startRegistry, type TestRegistry } from "../support/registry";
-
-const DOCKER = "/usr/local/bin/docker";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function baseEntries(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "etc/", type: "directory", mode: 0o755 },
-    { name: "etc/passwd", type: "file", mode: 0o644, body: "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n" },
-    { name: "etc/group", type: "file", mode: 0o644, body: "root:x:0:\napp:x:1000:\n" },
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-    { name: "home/", type: "directory", mode: 0o755 },
-    { name: "home/app/", type: "directory", mode: 0o755, uid: 1000, gid: 1000 },
-  ];
-}
 
 /**
  * Runs a command under a pseudo-terminal made by util-linux `script` (always on Debian), typing `inputs` one after
@@ -82,16 +58,6 @@ function underPty(argv: string[], inputs: string[], env: Record<string, string>)
   });
 }
 
-/** /16s of 10.0.0.0/8 no route on this host uses yet (other tests' bridges may still hold some). */
-function freeSubnets(n: number): string[] {
-  const routes = execFileSync("ip", ["-4", "route"], { encoding: "utf8" });
-  const used = new Set([...routes.matchAll(/^10\.(\d+)\./gm)].map((m) => m[1]));
-  const out: string[] = [];
-  for (let b = 150; b < 250 && out.length < n; b++) if (!used.has(String(b))) out.push(`10.${b}.0.0/16`);
-  assert.equal(out.length, n, "no free 10.x.0.0/16 for the test's networks");
-  return out;
-}
-
 describe("containers through the docker CLI", () => {
   let work: string;
   let root: string;
@@ -100,23 +66,10 @@ describe("containers through the docker CLI", () => {
   let registry: TestRegistry;
   let image: string;
   const env: Record<string, string> = {};
-  // A bridge, subnets and iptables chains of this test's own, removed at the end (and before, if a crashed run left them).
-  const net = { defaultBridge: "", defaultSubnet: "", userPool: "", chainPrefix: "" };
-  const agentEnv = () => ({ GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME, GANTRY_RESTART_DELAY_MS: "300",
-    GANTRY_BRIDGE: net.defaultBridge, GANTRY_BRIDGE_SUBNET: net.defaultSubnet, GANTRY_NETWORK_POOL: net.userPool, GANTRY_CHAIN_PREFIX: net.chainPrefix });
-
-  const docker = (args: string[], opts: { input?: string; timeout?: number } = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = execFile(DOCKER, args, { env: { ...process.env, ...env }, maxBuffer: 64 << 20, timeout: opts.timeout ?? 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-      );
-      child.stdin!.end(opts.input ?? "");
-    });
-  const ok = async (args: string[], opts: Parameters<typeof docker>[1] = {}) => {
-    const r = await docker(args, opts);
-    assert.equal(r.code, 0, `docker ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  };
+  // A bridge, subnets and iptables chains of this test's own, removed at the end.
+  let net: TestNetworking;
+  const startOurAgent = () => startEngineAgent(root, socket, { GANTRY_RESTART_DELAY_MS: "300", ...networkingEnv(net) });
+  const { docker, ok } = dockerCli(env);
   const inspect = async (name: string, format: string) => (await ok(["inspect", "--format", format, name])).trim();
   const until = async (what: string, fn: () => Promise<boolean>, ms = 20_000) => {
     const deadline = Date.now() + ms;
@@ -130,17 +83,11 @@ describe("containers through the docker CLI", () => {
     work = mkdtempSync(join(tmpdir(), "gantry-containers-"));
     root = join(work, "root");
     socket = join(work, "run", "docker.sock");
-    mkdirSync(join(work, "docker-config"));
-    Object.assign(env, { DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(work, "docker-config"), DOCKER_CLI_HINTS: "false" });
-    delete process.env.DOCKER_API_VERSION;
-    const tag = randomBytes(3).toString("hex");
-    const [subnet, pool] = freeSubnets(2);
-    Object.assign(net, { defaultBridge: `gct${tag}`, defaultSubnet: subnet, userPool: pool, chainPrefix: `GCT${tag.toUpperCase()}` });
+    Object.assign(env, dockerClientEnv(work, socket));
+    net = testNetworking("gct");
     registry = await startRegistry("open");
-    await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(baseEntries())], { cmd: ["sh"] }));
-    agent = startAgent({ root, env: agentEnv() });
-    await agent.waitForOutput("Docker API listening");
-    image = `${registry.host}/busybox:latest`;
+    image = await pushBusybox(registry.host);
+    agent = await startOurAgent();
     await ok(["pull", "-q", image]);
     await ok(["tag", image, "busybox"]);
   });
@@ -150,9 +97,7 @@ describe("containers through the docker CLI", () => {
     if (ids.length) await docker(["rm", "-f", ...ids]);
     await agent?.stop();
     await registry?.stop();
-    const networks = new NetworkService({ root, ...net });
-    await networks.start({ containerExists: () => false }).catch(() => {});
-    await networks.uninstall().catch(() => {});
+    if (net) await removeNetworking(root, net);
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -322,8 +267,7 @@ describe("containers through the docker CLI", () => {
     await agent.kill();
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(readFileSync(`/proc/${pid}/cmdline`, "utf8").length > 0, "the container kept running without the agent");
-    agent = startAgent({ root, env: agentEnv() });
-    await agent.waitForOutput("Docker API listening");
+    agent = await startOurAgent();
     assert.equal(await inspect("survivor", "{{.State.Status}} {{.State.Pid}}"), `running ${pid}`);
     assert.equal(await inspect("leaver", "{{.State.Status}} {{.State.ExitCode}}"), "exited 9");
     assert.equal(await ok(["logs", "leaver"]), "leaving\n");

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, waitFor } from "../support/agent";
 import { GANTRY_RUNTIME } from "../support/bundle";
+import { DOCKER, dockerClientEnv } from "../support/docker-cli";
 import { busyboxEntries, makeImage, makeLayer, pushImage } from "../support/images";
 import { startRegistry } from "../support/registry";
 
@@ -16,7 +17,7 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
   const root = join(work, "root");
   const socket = join(work, "docker.sock");
   const registry = await startRegistry("open");
-  const env = { ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: join(work, "cfg"), DOCKER_BUILDKIT: "0" };
+  const env = { ...process.env, ...dockerClientEnv(work, socket, { DOCKER_BUILDKIT: "0" }) };
   const agentEnv = { GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME };
   const first = startAgent({ root, env: agentEnv });
   let second: ReturnType<typeof startAgent> | null = null;
@@ -27,7 +28,7 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
     const ctx = join(work, "ctx");
     mkdirSync(ctx);
     writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nRUN echo step-started && sleep 600\n`);
-    const build = spawn("/usr/local/bin/docker", ["build", "."], { cwd: ctx, env, stdio: ["ignore", "pipe", "pipe"] });
+    const build = spawn(DOCKER, ["build", "."], { cwd: ctx, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     build.stdout.on("data", (d) => (out += d));
     build.stderr.on("data", (d) => (out += d));
@@ -55,7 +56,7 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
     assert.deepEqual(containers, []);
 
     writeFileSync(join(ctx, "Dockerfile"), `FROM ${base}\nRUN echo works again\n`);
-    const again = execFileSync("/usr/local/bin/docker", ["build", "-q", "."], { cwd: ctx, env, encoding: "utf8" });
+    const again = execFileSync(DOCKER, ["build", "-q", "."], { cwd: ctx, env, encoding: "utf8" });
     assert.match(again, /^sha256:[0-9a-f]{64}$/m);
   } finally {
     await first.stop();

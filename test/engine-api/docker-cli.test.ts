@@ -4,39 +4,15 @@
 // the step cache, build errors, save | load, history and image prune.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startAgent, type AgentProcess } from "../support/agent";
-import { GANTRY_RUNTIME } from "../support/bundle";
-import { makeImage, makeLayer, pushImage, skopeo, type TestEntry } from "../support/images";
+import type { AgentProcess } from "../support/agent";
+import { dockerCli, dockerClientEnv, pushBusybox, startEngineAgent } from "../support/docker-cli";
+import { skopeo } from "../support/images";
 import { startRegistry, type TestRegistry } from "../support/registry";
-
-const DOCKER = "/usr/local/bin/docker";
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** A busybox-static base with every applet, and users root and app (1000) with their groups. */
-function baseEntries(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "etc/", type: "directory", mode: 0o755 },
-    { name: "etc/passwd", type: "file", mode: 0o644, body: "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n" },
-    { name: "etc/group", type: "file", mode: 0o644, body: "root:x:0:\napp:x:1000:\n" },
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-    { name: "home/", type: "directory", mode: 0o755 },
-    { name: "home/app/", type: "directory", mode: 0o755, uid: 1000, gid: 1000 },
-  ];
-}
 
 /** One request on the agent's socket, for what the CLI hides (headers, raw error bodies). */
 function raw(socketPath: string, method: string, path: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
@@ -60,41 +36,16 @@ describe("the Docker Engine API through the docker CLI", () => {
   let base: string;
   const env: Record<string, string> = {};
 
-  const docker = (args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      const child = execFile(
-        DOCKER,
-        args,
-        { cwd: opts.cwd ?? work, env: { ...process.env, ...env, ...opts.env }, maxBuffer: 64 << 20, timeout: 120_000 },
-        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr }),
-      );
-      // The CLI may exit without reading its stdin: a broken pipe there is not the test's concern.
-      child.stdin!.on("error", () => {});
-      child.stdin!.end(opts.input ?? "");
-    });
-  const ok = async (args: string[], opts: Parameters<typeof docker>[1] = {}) => {
-    const r = await docker(args, opts);
-    assert.equal(r.code, 0, `docker ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-    return r.stdout;
-  };
+  const { docker, ok } = dockerCli(env, { cwd: () => work, timeout: 120_000 });
   const inspect = async (name: string, format: string) => (await ok(["image", "inspect", "--format", format, name])).trim();
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "gantry-engine-api-"));
     socket = join(work, "run", "docker.sock");
-    mkdirSync(join(work, "docker-config"));
-    Object.assign(env, {
-      DOCKER_HOST: `unix://${socket}`,
-      DOCKER_CONFIG: join(work, "docker-config"),
-      DOCKER_BUILDKIT: "0",
-      DOCKER_CLI_HINTS: "false",
-    });
-    delete process.env.DOCKER_API_VERSION;
+    Object.assign(env, dockerClientEnv(work, socket, { DOCKER_BUILDKIT: "0" }));
     [open, locked] = await Promise.all([startRegistry("open"), startRegistry("htpasswd", { alice: "wonderland" })]);
-    base = `${open.host}/busybox:latest`;
-    await pushImage(open.host, "busybox", "latest", makeImage([await makeLayer(baseEntries())], { cmd: ["sh"] }));
-    agent = startAgent({ root: join(work, "root"), env: { GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME } });
-    await agent.waitForOutput("Docker API listening");
+    base = await pushBusybox(open.host);
+    agent = await startEngineAgent(join(work, "root"), socket);
   });
 
   after(async () => {
