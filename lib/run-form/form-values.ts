@@ -1,0 +1,65 @@
+// What the run form holds: text exactly as typed, so a failed submit loses nothing. build-run-spec.ts turns it into a
+// RunSpec (lib/protocol/commands.ts) or into errors keyed by the field that is wrong.
+
+export const RESTART_POLICIES = ["no", "on-failure", "always", "unless-stopped"] as const;
+export type RestartPolicyName = (typeof RESTART_POLICIES)[number];
+
+export interface PortRow {
+  hostIp: string;
+  hostPort: string;
+  containerPort: string;
+  protocol: "tcp" | "udp";
+}
+
+export interface VolumeRow {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface RunFormValues {
+  image: string;
+  name: string;
+  command: string;
+  entrypoint: string;
+  /** One KEY=value per row. */
+  env: string[];
+  ports: PortRow[];
+  volumes: VolumeRow[];
+  memory: string;
+  cpus: string;
+  pids: string;
+  restart: RestartPolicyName;
+  maxRetries: string;
+  /** One KEY=value per row. */
+  labels: string[];
+  network: string;
+}
+
+export const emptyPortRow = (): PortRow => ({ hostIp: "", hostPort: "", containerPort: "", protocol: "tcp" });
+export const emptyVolumeRow = (): VolumeRow => ({ source: "", target: "", readOnly: false });
+
+export function emptyRunForm(image = ""): RunFormValues {
+  return {
+    image,
+    name: "",
+    command: "",
+    entrypoint: "",
+    env: [""],
+    ports: [emptyPortRow()],
+    volumes: [emptyVolumeRow()],
+    memory: "",
+    cpus: "",
+    pids: "",
+    restart: "no",
+    maxRetries: "",
+    labels: [""],
+    network: "",
+  };
+}
+
+/**
+ * Field keys errors are reported under: "image", "name", "command", "entrypoint", "memory", "cpus", "pids",
+ * "maxRetries", "network", "env.N", "labels.N", "ports.N.hostIp|hostPort|containerPort", "volumes.N.source|target".
+ */
+export type FieldErrors = Record<string, string>;
