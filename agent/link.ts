@@ -60,6 +60,10 @@ export interface LinkStreams {
 
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 
+/** Commands that change nothing: no inventory to send before answering them. */
+const READ_ONLY_COMMANDS = new Set(["container.list", "container.inspect", "image.list", "host.metrics"]);
+const INVENTORY_FLUSH_WAIT_MS = 5_000;
+
 export class AgentLink {
   private socket: AgentSocket | null = null;
   private attempt = 0;
@@ -70,38 +74,50 @@ export class AgentLink {
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
 
   private inventoryTimer: ReturnType<typeof setTimeout> | null = null;
-  private inventorySending = false;
-  private inventoryAgain = false;
+  /** Inventory sends run one at a time, in order; `inventoryQueued` is a send not yet begun, which later asks join. */
+  private inventoryRunning: Promise<void> = Promise.resolve();
+  private inventoryQueued: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly opts: LinkOptions) {}
 
-  /** Sends the inventory now (after a hello) or soon (after a change); one send at a time, the latest state wins. */
+  /** Sends the inventory soon (after a change): changes in quick succession make one send. */
   private scheduleInventory(delayMs: number) {
     if (!this.opts.inventory || this.stopped) return;
     if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
     this.inventoryTimer = setTimeout(() => {
       this.inventoryTimer = null;
-      void this.sendInventory();
+      void this.flushInventory();
     }, delayMs);
+  }
+
+  /**
+   * Sends a snapshot taken after this call and resolves once the control plane has recorded it (or could not).
+   * Sends never overlap; callers arriving while one is queued share it, so a burst of changes costs one more send.
+   */
+  private flushInventory(): Promise<void> {
+    if (this.inventoryTimer) {
+      clearTimeout(this.inventoryTimer);
+      this.inventoryTimer = null;
+    }
+    if (this.inventoryQueued) return this.inventoryQueued;
+    const send = this.inventoryRunning.then(() => {
+      this.inventoryQueued = null;
+      return this.sendInventory();
+    });
+    this.inventoryQueued = send;
+    this.inventoryRunning = send;
+    return send;
   }
 
   private async sendInventory() {
     const socket = this.socket;
     if (!socket?.connected || !this.opts.inventory) return;
-    if (this.inventorySending) return void (this.inventoryAgain = true);
-    this.inventorySending = true;
     try {
       const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("inventory", await this.opts.inventory.snapshot()));
       if (!ack.ok) this.opts.log(`inventory rejected: ${ack.error}`);
     } catch (e) {
       this.opts.log(`inventory not acknowledged: ${(e as Error).message}`);
-    } finally {
-      this.inventorySending = false;
-    }
-    if (this.inventoryAgain) {
-      this.inventoryAgain = false;
-      this.scheduleInventory(0);
     }
   }
 
@@ -182,7 +198,16 @@ export class AgentLink {
       const answer = this.opts.onCommand
         ? this.opts.onCommand(req)
         : Promise.resolve<CommandReply>({ id: String((req as { id?: unknown })?.id ?? ""), ok: false, error: { code: "unavailable", message: "this agent does not take commands" } });
-      void answer.then((reply) => (ack as (r: CommandReply) => void)(reply));
+      // A change a command made is in the control plane's inventory before the command is answered, so whoever asked
+      // reads their own write (`gantry stop x && gantry ps -a` shows x exited). Bounded: a slow database delays no reply long.
+      void answer
+        .then(async (reply) => {
+          if (reply.ok && this.opts.inventory && !READ_ONLY_COMMANDS.has(String((req as { command?: { kind?: unknown } })?.command?.kind))) {
+            await Promise.race([this.flushInventory(), new Promise((r) => setTimeout(r, INVENTORY_FLUSH_WAIT_MS))]);
+          }
+          return reply;
+        })
+        .then((reply) => (ack as (r: CommandReply) => void)(reply));
     });
     const streams = this.opts.streams;
     socket.on("stream.open", (msg: unknown, ack: unknown) => {

@@ -11,7 +11,7 @@ import { exec } from "./commands/exec";
 
 export const CLI_USAGE = `  gantry login <url> --token gat_…               store the control plane's URL and an API token
   gantry hosts [--json]                           list the fleet's hosts
-  gantry ps [--host N] [-a] [--json]              containers on every online host (or one)
+  gantry ps [--host N] [-a] [-f K=V] [--json]     the fleet's containers (name=, label=, status=, ancestor=)
   gantry run --host N [-e K=V] [-p [IP:]H:C] [--name NAME] [--label K=V] [--restart P] [--queue] IMAGE [CMD…]
   gantry stop [-t SECONDS] HOST/CONTAINER…         stop containers (or CONTAINER with --host N)
   gantry rm [-f] [-v] HOST/CONTAINER…              remove containers

@@ -17,36 +17,59 @@ interface Container {
   ports: Array<{ container: number; protocol: string; host: number | null; hostIp: string | null }>;
 }
 
+/** A row of GET /api/v1/containers (lib/fleet/list-containers.ts). */
+interface FleetRow extends Container {
+  hostId: number;
+  labels: Record<string, string>;
+}
+
 const client = (): Client => createClient(loadConfig());
 
 function portsText(c: Container): string {
   return c.ports.map((p) => (p.host ? `${p.hostIp ?? "0.0.0.0"}:${p.host}->${p.container}/${p.protocol}` : `${p.container}/${p.protocol}`)).join(", ");
 }
 
-/** gantry ps [--host N] [-a] [--json] — every online host's containers (or one host's). */
+const PS_FILTERS: Record<string, string> = { name: "name", label: "label", status: "state", ancestor: "image" };
+
+/**
+ * gantry ps [--host N] [-a] [--filter K=V]… [--json] — the fleet's containers from the control plane's inventory
+ * (current to the last change each host reported), running ones unless -a; a host that is offline keeps its last
+ * known containers, marked as such.
+ */
 export async function ps(argv: string[]): Promise<void> {
-  const a = parseArgs(argv, { values: ["host"], booleans: ["all", "json"], aliases: { a: "all" } });
-  if (a.positionals.length) throw usageError("usage: gantry ps [--host N] [-a] [--json]");
+  const a = parseArgs(argv, { values: ["host"], repeated: ["filter"], booleans: ["all", "json"], aliases: { a: "all", f: "filter" } });
+  if (a.positionals.length) throw usageError("usage: gantry ps [--host N] [-a] [--filter name=|label=|status=|ancestor=…] [--json]");
   const c = client();
-  const hosts = a.values.host !== undefined ? [{ id: await resolveHost(c, a.values.host), name: a.values.host }] : (await allHosts(c)).filter((h) => h.status === "online" && !h.revoked);
-  const rows: Array<Container & { hostId: number; host: string }> = [];
-  const skipped: string[] = [];
-  for (const h of hosts) {
-    try {
-      const list = await c.request<Container[]>("GET", `/hosts/${h.id}/containers`, undefined, { all: a.flags.has("all") || undefined });
-      rows.push(...list.map((x) => ({ ...x, hostId: h.id, host: h.name })));
-    } catch (e) {
-      // One host failing (gone offline meanwhile) does not hide the rest of the fleet; a named host's error is the error.
-      if (a.values.host !== undefined || !(e instanceof CliError) || e.exitCode === 3) throw e;
-      skipped.push(`host ${h.id} (${h.name}): ${e.message}`);
-    }
+  const query: Record<string, string | number | undefined> = { pageSize: 500, sort: "host" };
+  if (a.values.host !== undefined) query.host = await resolveHost(c, a.values.host);
+  if (!a.flags.has("all")) query.state = "running";
+  for (const f of a.lists.filter ?? []) {
+    const eq = f.indexOf("=");
+    const key = PS_FILTERS[f.slice(0, eq)];
+    if (eq <= 0 || !key) throw usageError(`--filter ${f}: write name=…, label=KEY[=VALUE], status=… or ancestor=IMAGE`);
+    query[key] = f.slice(eq + 1);
   }
-  for (const s of skipped) process.stderr.write(`gantry: skipped ${s}\n`);
-  if (a.flags.has("json")) return printJson(rows);
+  const rows: FleetRow[] = [];
+  for (let page = 1; ; page++) {
+    const r = await c.request<{ items: FleetRow[]; pageCount: number }>("GET", "/containers", undefined, { ...query, page });
+    rows.push(...r.items);
+    if (page >= r.pageCount) break;
+  }
+  const offline = new Set((await allHosts(c)).filter((h) => h.status !== "online").map((h) => h.id));
+  if (a.flags.has("json")) return printJson(rows.map((r) => ({ ...r, hostOnline: !offline.has(r.hostId) })));
   printLine(
     table(
       ["HOST", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-      rows.map((r) => [r.hostId, r.id.slice(0, 12), r.image, JSON.stringify(r.command.length > 22 ? r.command.slice(0, 20) + "…" : r.command), ago(r.createdAt), r.state, portsText(r), r.name]),
+      rows.map((r) => [
+        r.hostId,
+        r.id.slice(0, 12),
+        r.image,
+        JSON.stringify(r.command.length > 22 ? r.command.slice(0, 20) + "…" : r.command),
+        ago(r.createdAt),
+        offline.has(r.hostId) ? `${r.state} (host offline)` : r.state,
+        portsText(r),
+        r.name,
+      ]),
     ),
   );
 }

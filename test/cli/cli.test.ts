@@ -106,6 +106,12 @@ test("run, ps, stop and rm a container; images of the host", async () => {
   const mine = listed.find((c) => c.id === id);
   assert.equal(mine?.state, "running");
   assert.equal(mine?.labels.team, "cli");
+  const filtered = JSON.parse((await gantry(home, ["ps", "--filter", "label=team=cli", "-f", "name=cli-o", "--json"])).stdout) as Array<{ id: string }>;
+  assert.deepEqual(filtered.map((c) => c.id), [id]);
+  assert.deepEqual(JSON.parse((await gantry(home, ["ps", "--filter", "label=team=other", "--json"])).stdout), []);
+  const badFilter = await gantry(home, ["ps", "--filter", "colour=red"]);
+  assert.equal(badFilter.code, 2);
+  assert.match(badFilter.stderr, /--filter colour=red: write name=/);
 
   const stop = await gantry(home, ["stop", "-t", "1", `${f.hostId}/cli-one`]);
   assert.equal(stop.code, 0, stop.stderr);
