@@ -1,7 +1,7 @@
 // Exec sessions over the /browser socket (the in-browser terminal and `gantry exec -it`):
 //   "exec:start" {hostId, container, cmd, tty?, cols?, rows?, env?, user?, workdir?} → ack {ok, execId} | {ok:false, error}
 //   server → "exec:data" {execId, stream, data} (acknowledge each to receive more: flow control), "exec:end" {execId, exitCode?, error?}
-//   "exec:input" {execId, data}, "exec:resize" {execId, cols, rows}, "exec:close" {execId}
+//   "exec:input" {execId, data, eof?} (eof: no more input, the command reads end-of-file), "exec:resize" {execId, cols, rows}, "exec:close" {execId}
 // Authorized with containers.exec through the policy module (the actor re-read at start), and each session is
 // written to the activity record with its command and, when it ends, its exit code.
 import type { Socket } from "socket.io";
@@ -27,7 +27,7 @@ const ExecStart = z
   })
   .strict();
 const ExecId = z.object({ execId: z.string().min(1).max(64) });
-const ExecInput = ExecId.extend({ data: z.string().max(1 << 20) }).strict();
+const ExecInput = ExecId.extend({ data: z.string().max(1 << 20), eof: z.boolean().optional() }).strict();
 const ExecResize = ExecId.extend({ cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict();
 
 const MAX_SESSIONS_PER_SOCKET = 16;
@@ -85,7 +85,10 @@ export function attachExecEvents(socket: Socket, currentActor: () => Promise<Act
   });
   socket.on("exec:input", (raw: unknown) => {
     const p = ExecInput.safeParse(raw);
-    if (p.success) sessions.get(p.data.execId)?.write(p.data.data);
+    if (!p.success) return;
+    const session = sessions.get(p.data.execId);
+    session?.write(p.data.data);
+    if (p.data.eof) session?.endInput();
   });
   socket.on("exec:resize", (raw: unknown) => {
     const p = ExecResize.safeParse(raw);

@@ -68,6 +68,8 @@ export async function exec(argv: string[]): Promise<void> {
     socket.on("disconnect", () => resolve(1));
     if (interactive) {
       process.stdin.on("data", (d: Buffer) => socket.emit("exec:input", { execId, data: d.toString("utf8") }));
+      // Piped input ends: so does the command's stdin, as with `docker exec -i` (a terminal keeps it open).
+      if (!rawMode) process.stdin.on("end", () => socket.emit("exec:input", { execId, data: "", eof: true }));
     }
     if (tty) process.stdout.on("resize", () => socket.emit("exec:resize", { execId, ...size() }));
   });

@@ -18,6 +18,8 @@ export interface StreamHandlers {
 export interface StreamHandle {
   readonly id: string;
   write(stdin: string): void;
+  /** No more stdin: the process reads end-of-file. */
+  endInput(): void;
   resize(cols: number, rows: number): void;
   /** The consumer took `bytes` more: the agent may send that many again. */
   credit(bytes: number): void;
@@ -104,6 +106,7 @@ export async function openStream(hostId: number, input: StreamSpec, handlers: St
     write: (data) => {
       for (let i = 0; i < data.length; i += 256 << 10) send("stream.input", { data: data.slice(i, i + (256 << 10)) });
     },
+    endInput: () => send("stream.input", { data: "" }),
     resize: (cols, rows) => send("stream.resize", { cols: Math.max(1, Math.min(1000, Math.floor(cols))), rows: Math.max(1, Math.min(1000, Math.floor(rows))) }),
     credit: (bytes) => {
       const n = Math.min(Math.floor(bytes), s.bufferedBytes);

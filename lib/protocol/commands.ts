@@ -180,7 +180,7 @@ export const StreamOpenReply = z.union([
 export type StreamOpenReply = z.infer<typeof StreamOpenReply>;
 /** server → agent: more bytes may be sent. */
 export const StreamCredit = z.object({ streamId: StreamId, bytes: Bytes }).strict();
-/** server → agent: stdin for exec/attach. */
+/** server → agent: stdin for exec/attach; empty data is the end of stdin (the process reads EOF). */
 export const StreamInput = z.object({ streamId: StreamId, data: z.string().max(1 << 20) }).strict();
 export const StreamResize = z.object({ streamId: StreamId, cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict();
 export const StreamClose = z.object({ streamId: StreamId }).strict();

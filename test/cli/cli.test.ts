@@ -181,6 +181,16 @@ test("logs -f follows a container's output; exec runs a command and passes its e
   });
   assert.equal(piped.code, 0);
   assert.equal(piped.out, "typed-line\n");
+  // Piped stdin that ends is the command's end-of-file: `wc -l` counts the lines and exits.
+  const counted = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", "-i", `${f.hostId}/cli-logs`, "wc", "-l"], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
+    let o = "";
+    c.stdout.on("data", (d) => (o += d));
+    c.stdin.end("one\ntwo\nthree\n");
+    c.once("exit", (code) => resolve({ code, out: o }));
+  });
+  assert.equal(counted.code, 0);
+  assert.equal(counted.out.trim(), "3");
   const missing = await gantry(home, ["exec", `${f.hostId}/nope`, "true"]);
   assert.equal(missing.code, 4, missing.stderr);
 
