@@ -1,6 +1,7 @@
 // A container's files: `docker cp` both ways (GET/HEAD/PUT /containers/{id}/archive, with the path-stat header),
-// `docker diff` (/changes, read from the snapshot's upper dir), `docker commit` (POST /commit: the upper dir becomes a
-// layer through agent/build/commit.ts) and `docker system df`.
+// `docker diff` (/changes, read from the snapshot's upper dir), `docker export` (the whole root filesystem as a tar),
+// `docker commit` (POST /commit: the upper dir becomes a layer through agent/build/commit.ts), `docker container prune`
+// (what each removed container's upper dir held is the space reclaimed) and `docker system df`.
 import { lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
@@ -16,8 +17,9 @@ import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
 import type { VolumeService } from "../volumes/volume-service";
+import { parseTimeArg } from "./containers";
 import { badParameter, notFoundError } from "./errors";
-import { readJson, sendEmpty, sendJson, type Ctx } from "./http";
+import { parseFilters, readJson, sendEmpty, sendJson, type Ctx } from "./http";
 import { route, type Route } from "./server";
 import { volumeWire } from "./volumes";
 
@@ -41,12 +43,12 @@ async function hostPath(deps: Deps, ref: string, path: string | null, followFina
   }
 }
 
-function pathStat(p: string, name: string) {
+function pathStat(p: string, name: string, container: string) {
   let st;
   try {
     st = lstatSync(p);
   } catch {
-    throw notFoundError(`Could not find the file ${name} in container`);
+    throw notFoundError(`Could not find the file ${name} in container ${container}`);
   }
   // Go's FileMode bits: directory 1<<31, symlink 1<<27.
   const mode = (st.mode & 0o7777) + (st.isDirectory() ? 2 ** 31 : 0) + (st.isSymbolicLink() ? 2 ** 27 : 0);
@@ -100,7 +102,7 @@ function changes(upper: string, lowerdirs: string[]) {
 export function storageRoutes(deps: Deps): Route[] {
   const statHeader = async (ctx: Ctx) => {
     const p = await hostPath(deps, ctx.params[0]!, ctx.query.get("path"), false);
-    const stat = pathStat(p, ctx.query.get("path")!);
+    const stat = pathStat(p, ctx.query.get("path")!, ctx.params[0]!);
     return { p, stat, header: Buffer.from(JSON.stringify(stat)).toString("base64") };
   };
   return [
@@ -128,6 +130,43 @@ export function storageRoutes(deps: Deps): Route[] {
       if (!st.isDirectory()) throw badParameter(`extraction point is not a directory: ${ctx.query.get("path")}`);
       await unpackLayer(ctx.req, p);
       sendEmpty(ctx.res, 200);
+    }),
+    route("GET", "/containers/{id}/export", async (ctx) => {
+      const c = deps.containers.get(ctx.params[0]!);
+      const rootfs = await deps.containers.rootfs(c.Id);
+      ctx.res.writeHead(200, { "Content-Type": "application/x-tar" });
+      deps.events.publish("container", "export", c.Id, { name: c.Name.slice(1), image: c.Config.Image });
+      await pipeline(packDirectory(rootfs), ctx.res);
+    }),
+    route("POST", "/containers/prune", async (ctx) => {
+      const f = parseFilters(ctx.query, ["until", "label", "label!"]);
+      const until = f.has("until") ? parseTimeArg(f.get("until")![0]!) : undefined;
+      const hasLabel = (labels: Record<string, string>, spec: string) => {
+        const eq = spec.indexOf("=");
+        return eq < 0 ? spec in labels : labels[spec.slice(0, eq)] === spec.slice(eq + 1);
+      };
+      const deleted: string[] = [];
+      let reclaimed = 0;
+      for (const c of deps.containers.list()) {
+        if (c.State.Running || c.State.Paused || c.State.Restarting) continue;
+        if (until !== undefined && Date.parse(c.Created) / 1000 >= until) continue;
+        if (!(f.get("label") ?? []).every((l) => hasLabel(c.Config.Labels, l))) continue;
+        if ((f.get("label!") ?? []).some((l) => hasLabel(c.Config.Labels, l))) continue;
+        const snap = await deps.snapshots.get(c.Id);
+        const size = snap ? duSize(snap.upper) : 0;
+        try {
+          await deps.containers.remove(c.Id);
+        } catch (e) {
+          // One that changed state or went away meanwhile is left out, as dockerd leaves it out; the rest go on.
+          ctx.log(`prune: ${c.Id} not removed: ${(e as Error).message}`);
+          continue;
+        }
+        deleted.push(c.Id);
+        reclaimed += size;
+      }
+      deps.events.publish("container", "prune", "", { reclaimed: String(reclaimed) });
+      // dockerd answers `null` when nothing was deleted.
+      sendJson(ctx.res, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
     }),
     route("GET", "/containers/{id}/changes", async (ctx) => {
       const c = deps.containers.get(ctx.params[0]!);

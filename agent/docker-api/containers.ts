@@ -197,6 +197,9 @@ export function containerRoutes(svc: ContainerService): Route[] {
   return [
     route("POST", "/containers/create", async ({ req, res, query }) => {
       const body = (await readJson(req)) as Record<string, unknown>;
+      // dockerd cannot tell an empty Cmd list from an absent one (both are len 0 in Go) and takes the image's Cmd for
+      // either; clients rely on that (dockerode's run() sends `Cmd: []` to mean "the image's command").
+      if (body && typeof body === "object" && Array.isArray(body.Cmd) && body.Cmd.length === 0) delete body.Cmd;
       sendJson(res, 201, await svc.create(body, query.get("name")));
     }),
     route("GET", "/containers/json", ({ res, query }) => sendJson(res, 200, listContainers(svc, query))),
@@ -255,7 +258,7 @@ export function containerRoutes(svc: ContainerService): Route[] {
       const r = svc.get(id(ctx));
       const q = ctx.query;
       const o = { stdout: queryBool(q, "stdout"), stderr: queryBool(q, "stderr"), timestamps: queryBool(q, "timestamps") };
-      if (!o.stdout && !o.stderr) throw badParameter("You must choose at least one stream");
+      if (!o.stdout && !o.stderr) throw badParameter("Bad parameters: you must choose at least one stream");
       const tailArg = q.get("tail");
       const tail = !tailArg || tailArg === "all" ? undefined : Number(tailArg);
       if (tail !== undefined && !Number.isInteger(tail)) throw badParameter(`invalid tail value: ${tailArg}`);

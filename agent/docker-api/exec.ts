@@ -1,7 +1,7 @@
 // Exec routes: create, start (hijacked like attach; detached answers at once), resize, inspect.
 import type { ExecService } from "../containers/exec";
 import { badParameter } from "./errors";
-import { hijack, readUpgradeBody } from "./hijack";
+import { hijack, readUpgradeBody, type HijackedStream } from "./hijack";
 import { readJson, sendEmpty, sendJson } from "./http";
 import { route, type Route } from "./server";
 
@@ -18,23 +18,20 @@ export function execRoutes(execs: ExecService): Route[] {
         await execs.start(s.id, { write() {}, end() {} });
         return sendEmpty(ctx.res, 200);
       }
-      let handle: Awaited<ReturnType<ExecService["start"]>> | null = null;
-      const pending: Buffer[] = [];
-      let ended = false;
-      const out = hijack(ctx, s.config.Tty, {
-        onInput: (d) => (handle ? handle.input(d) : pending.push(d)),
-        onInputEnd: () => (handle ? handle.inputEnd() : (ended = true)),
-        onClose: () => handle?.kill(),
+      // The process starts before the connection is taken over, so that a refusal (the container is not running, the
+      // exec already ran) is an ordinary error response with its status and {"message"}; what the process writes
+      // meanwhile waits for the stream. The client sends its input only once it has the 101.
+      let out: HijackedStream | null = null;
+      const early: [1 | 2, Buffer][] = [];
+      let endedEarly = false;
+      const handle = await execs.start(s.id, {
+        write: (st, d) => (out ? out.write(st, d) : early.push([st, Buffer.from(d)])),
+        end: () => (out ? out.end() : (endedEarly = true)),
       });
-      try {
-        handle = await execs.start(s.id, { write: (st, d) => out.write(st, d), end: () => out.end() });
-      } catch (e) {
-        out.write(2, Buffer.from(`${(e as Error).message}\n`));
-        out.end();
-        return;
-      }
-      for (const d of pending.splice(0)) handle.input(d);
-      if (ended) handle.inputEnd();
+      out = hijack(ctx, s.config.Tty, { onInput: (d) => handle.input(d), onInputEnd: () => handle.inputEnd(), onClose: () => handle.kill() });
+      if (out.socket.destroyed) handle.kill(); // the client left while the process was starting
+      for (const [st, d] of early.splice(0)) out.write(st, d);
+      if (endedEarly) out.end();
     }),
     route("POST", "/exec/{id}/resize", async ({ res, params, query }) => {
       const h = Number(query.get("h"));

@@ -287,7 +287,15 @@ describe("the Docker Engine API through dockerode", () => {
 
     const missing = await rejection(docker.getExec("0".repeat(64)).inspect());
     assert.equal(missing.statusCode, 404);
-    assert.ok(missing.json?.message, JSON.stringify(missing.json));
+    assert.equal(missing.json?.message, `No such exec instance: ${"0".repeat(64)}`);
+
+    // An exec whose container stopped before it started is refused with a status, not a stream carrying the error.
+    const late = await c.exec({ Cmd: ["true"], AttachStdout: true });
+    await c.stop({ t: 0 });
+    const refused = await rejection(late.start({ hijack: true, stdin: true }));
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.message, new RegExp(`Container ${c.id} is not running`));
+    assert.equal((await rejection(c.exec({ Cmd: ["true"] }))).statusCode, 409);
     await c.remove({ force: true });
   });
 
@@ -374,7 +382,7 @@ describe("the Docker Engine API through dockerode", () => {
     const missing = await rejection(c.getArchive({ path: "/no/such/file" }));
     assert.equal(missing.statusCode, 404);
     // A streamed endpoint's error body is read by dockerode into the error's message.
-    assert.match(missing.message, /Could not find the file \/no\/such\/file in container/);
+    assert.match(missing.message, new RegExp(`Could not find the file /no/such/file in container ${c.id}`));
     await c.remove({ force: true });
   });
 
@@ -426,6 +434,91 @@ describe("the Docker Engine API through dockerode", () => {
     assert.equal((await rejection(network.inspect())).statusCode, 404);
     await volume.remove();
     assert.deepEqual((await docker.listVolumes({ filters: { label: [`suite=${run}`] } })).Volumes, []);
+  });
+
+  test("docker.run streams the output (raw with a TTY, demultiplexed without) and resolves with the wait result", async () => {
+    const tty = new PassThrough();
+    let text = "";
+    tty.on("data", (d) => (text += d));
+    const [result, c] = (await docker.run(image, ["sh", "-c", "echo with-tty; exit 4"], tty, { name: name("run-tty") })) as [{ StatusCode: number }, Docker.Container];
+    assert.equal(result.StatusCode, 4);
+    assert.equal(text, "with-tty\r\n");
+    await c.remove();
+
+    const out = new PassThrough();
+    const err = new PassThrough();
+    let stdout = "";
+    let stderr = "";
+    out.on("data", (d) => (stdout += d));
+    err.on("data", (d) => (stderr += d));
+    const [plain] = (await docker.run(image, ["sh", "-c", "echo o; echo e >&2"], [out, err], { Tty: false, HostConfig: { AutoRemove: true } })) as [{ StatusCode: number }];
+    assert.equal(plain.StatusCode, 0);
+    assert.equal(stdout, "o\n");
+    assert.equal(stderr, "e\n");
+  });
+
+  test("buildImage from a tar context; the image's history and a commit of a container", async () => {
+    const context = tarOf([{ name: "Dockerfile", type: "file", mode: 0o644, body: `FROM ${image}\nRUN echo built > /built.txt\nLABEL built.by=dockerode\n` }]);
+    const stream = await docker.buildImage(Readable.from([context]), { t: `${run}/built:1` });
+    const progress = (await new Promise((resolve, reject) => docker.modem.followProgress(stream, (e, r) => (e ? reject(e) : resolve(r))))) as { stream?: string }[];
+    const log = progress.map((p) => p.stream ?? "").join("");
+    assert.match(log, /Step 2\/3 : RUN echo built > \/built.txt/);
+    assert.match(log, new RegExp(`Successfully tagged ${run}/built:1`));
+    const built = docker.getImage(`${run}/built:1`);
+    assert.deepEqual((await built.inspect()).Config.Labels, { "built.by": "dockerode" });
+    const history = await built.history();
+    assert.match(history[0]!.CreatedBy, /LABEL built.by=dockerode/);
+    assert.match(history[1]!.CreatedBy, /echo built > \/built.txt/);
+
+    const c = await docker.createContainer({ Image: `${run}/built:1`, Cmd: ["sh", "-c", "cat /built.txt > /copy.txt"] });
+    const waited = c.wait({ condition: "next-exit" });
+    await c.start();
+    await waited;
+    const committed = await c.commit({ repo: `${run}/committed`, tag: "1", changes: 'CMD ["cat", "/copy.txt"]' });
+    assert.match(committed.Id, /^sha256:[0-9a-f]{64}$/);
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (d) => (text += d));
+    const [r, again] = (await docker.run(`${run}/committed:1`, [], out, { Tty: true })) as [{ StatusCode: number }, Docker.Container];
+    assert.equal(r.StatusCode, 0);
+    assert.equal(text, "built\r\n");
+    await Promise.all([c.remove(), again.remove()]);
+    await docker.getImage(`${run}/committed:1`).remove();
+    await built.remove();
+  });
+
+  test("export gives the container's whole filesystem; pruneContainers removes the stopped ones its filters name", async () => {
+    const labels = (prune: string) => ({ suite: run, prune });
+    const done = await docker.createContainer({ Image: image, Labels: labels("yes"), Cmd: ["sh", "-c", "head -c 100000 /dev/zero > /bulk"] });
+    const kept = await docker.createContainer({ Image: image, Labels: labels("no"), Cmd: ["true"] });
+    const live = await docker.createContainer({ Image: image, Labels: labels("yes"), Cmd: ["sh", "-c", "echo exported > /made.txt; exec sleep 600"] });
+    for (const c of [done, kept]) {
+      const waited = c.wait({ condition: "next-exit" });
+      await c.start();
+      assert.equal((await waited).StatusCode, 0);
+    }
+    await live.start();
+
+    const files = new Map<string, string>();
+    await waitFor("the file written", async () => {
+      files.clear();
+      await readTar((await live.export()) as AsyncIterable<Buffer>, async (e, body) => {
+        const chunks: Buffer[] = [];
+        for await (const b of body) chunks.push(b);
+        files.set(e.header.name, e.header.type === "file" && e.header.size < 1000 ? Buffer.concat(chunks).toString() : "");
+      });
+      return files.get("made.txt") === "exported\n";
+    });
+    assert.ok(files.has("bin/busybox") && files.has("etc/passwd"), [...files.keys()].slice(0, 20).join(" "));
+
+    const pruned = await docker.pruneContainers({ filters: { label: [`suite=${run}`, "prune=yes"] } });
+    assert.deepEqual(pruned.ContainersDeleted, [done.id], "the running one and the one without the label stay");
+    assert.ok(pruned.SpaceReclaimed >= 100_000, String(pruned.SpaceReclaimed));
+    assert.equal((await rejection(done.inspect())).statusCode, 404);
+    assert.equal((await kept.inspect()).State.Status, "exited");
+    assert.equal((await live.inspect()).State.Running, true);
+    assert.deepEqual(await docker.pruneContainers({ filters: { label: [`suite=${run}`, "prune=yes"] } }), { ContainersDeleted: null, SpaceReclaimed: 0 });
+    await Promise.all([kept.remove(), live.remove({ force: true })]);
   });
 
   test("bad requests answer dockerd's status codes with a JSON {message} dockerode shows", async () => {
