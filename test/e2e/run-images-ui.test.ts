@@ -56,6 +56,10 @@ test("images: pull with per-layer progress, tag, remove; run a container from th
     const ref = `${registry.host}/${repo}:v1`;
     const stableRef = `${registry.host}/${repo}:stable`;
     await pushImage(registry.host, repo, "v1", makeImage(layers, { cmd: ["sh"] }));
+    // v2 shares the first two layers and adds its own: the run form pulls it, since the host lacks it.
+    const v2Layers = [layers[0]!, layers[1]!, await makeLayer([{ name: "data/", type: "directory", mode: 0o755 }, { name: "data/v2.bin", type: "file", mode: 0o644, body: randomBytes(1 << 20) }])];
+    const v2Ref = `${registry.host}/${repo}:v2`;
+    await pushImage(registry.host, repo, "v2", makeImage(v2Layers, { cmd: ["sh"] }));
 
     const page = await signedInPage(browser, cp.url, f.ownerCookie);
     await page.goto(`${cp.url}/images`);
@@ -133,10 +137,15 @@ test("images: pull with per-layer progress, tag, remove; run a container from th
       assert.equal(await page.getByLabel(label, { exact: true }).inputValue(), value, `${label} kept`);
     }
 
-    // Fixed input, but the name is taken: the API's refusal is shown and the form still holds everything.
+    // Fixed input and another image the host lacks: it is pulled first, a bar per layer; then the name is taken, so
+    // the API's refusal is shown and the form still holds everything.
     await page.getByLabel("Host port 1", { exact: true }).fill(String(hostPort));
     await page.getByLabel("Memory limit", { exact: true }).fill("64m");
+    await page.getByLabel("Image", { exact: true }).fill(v2Ref);
     await page.getByRole("button", { name: "Run container" }).click();
+    await page.locator('[data-testid="pull-progress"][data-state="done"]').waitFor({ timeout: 30_000 });
+    for (const l of v2Layers) assert.equal(await page.getByTestId(`layer-${l.digest.slice(7, 19)}`).getAttribute("data-complete"), "true");
+    assert.equal(await page.getByTestId(`layer-${layers[0]!.digest.slice(7, 19)}`).textContent().then((t) => /Already exists/.test(t!)), true, "a shared layer is not pulled again");
     await page.getByRole("alert").filter({ hasText: "The container was not run" }).waitFor({ timeout: 30_000 });
     assert.match((await page.getByRole("alert").filter({ hasText: "The container was not run" }).textContent())!, new RegExp(takenName));
     assert.equal(await page.getByLabel("Command", { exact: true }).inputValue(), command);
@@ -152,6 +161,7 @@ test("images: pull with per-layer progress, tag, remove; run a container from th
     const inspect = (await owner.get(`/api/v1/hosts/${hostId}/containers/${cid}`)).body;
     assert.equal(inspect.Name, `/${name}`);
     assert.equal(inspect.State.Running, true, JSON.stringify(inspect.State));
+    assert.equal(inspect.Config.Image, v2Ref);
     assert.ok(inspect.Config.Env.includes("GREETING=from the form"), JSON.stringify(inspect.Config.Env));
     assert.equal(inspect.Config.Labels.team, "blue");
     assert.deepEqual(inspect.Config.Cmd, ["sh", "-c", `echo "hello $GREETING" > /www/index.html && exec httpd -f -p 8080 -h /www`]);
@@ -165,12 +175,12 @@ test("images: pull with per-layer progress, tag, remove; run a container from th
 
     // Its image is in use now: removing it is refused, and the page says why.
     await page.goto(`${cp.url}/images?host=${hostId}`);
-    await page.getByRole("button", { name: `Remove ${ref}` }).click();
+    await page.getByRole("button", { name: `Remove ${v2Ref}` }).click();
     const refuse = page.getByRole("dialog", { name: "Remove image" });
     await refuse.getByRole("button", { name: "Remove", exact: true }).click();
     await refuse.getByRole("alert").getByText(/is in use: .*being used by a container/).waitFor();
     await refuse.getByRole("button", { name: "Cancel" }).click();
-    assert.equal(await page.getByTestId(`image-row-${ref}`).count(), 1);
+    assert.equal(await page.getByTestId(`image-row-${v2Ref}`).count(), 1);
 
     // A viewer reads the list but has no pull, tag, remove or run controls, and no run form.
     const viewer = await userSession(cp, f.ownerCookie, "viewer");
