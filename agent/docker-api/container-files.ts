@@ -17,7 +17,7 @@ import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
 import type { VolumeService } from "../volumes/volume-service";
-import { parseTimeArg } from "./containers";
+import { parseTimeArg, summary } from "./containers";
 import { badParameter, notFoundError } from "./errors";
 import { parseFilters, readJson, sendEmpty, sendJson, type Ctx } from "./http";
 import { route, type Route } from "./server";
@@ -209,10 +209,13 @@ export function storageRoutes(deps: Deps): Route[] {
       const images = await deps.images.list();
       const all = deps.containers.list();
       const vols = await deps.volumes.list();
+      const imageSize = new Map(images.map((i) => [i.id, i.size]));
       const containers = [];
       for (const c of all) {
         const snap = await deps.snapshots.get(c.Id);
-        containers.push({ Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, Command: [c.Path, ...c.Args].join(" "), Created: Math.floor(Date.parse(c.Created) / 1000), State: c.State.Status, Status: c.State.Status, SizeRw: snap ? duSize(snap.upper) : 0, SizeRootFs: 0, Labels: c.Config.Labels, Mounts: [] });
+        const rw = snap ? duSize(snap.upper) : 0;
+        // As dockerd: the list entry, with what the container wrote and that plus its image.
+        containers.push({ ...summary(c), SizeRw: rw, SizeRootFs: rw + (imageSize.get(c.Image) ?? 0) });
       }
       const volumes = [];
       for (const v of vols) volumes.push({ ...volumeWire(v), UsageData: { RefCount: v.usedBy.length, Size: await deps.volumes.usage(v.name) } });

@@ -22,6 +22,14 @@ export function parseTimeArg(v: string | null, now = Date.now()): number | undef
   return t / 1000;
 }
 
+/** An integer query parameter (a stop timeout, a terminal size); absent is `undefined`, anything else a 400. */
+function queryInt(q: URLSearchParams, name: string, min: number): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === "") return undefined;
+  if (!/^-?\d+$/.test(v) || Number(v) < min) throw badParameter(`invalid value for ${name}: "${v}" (an integer of at least ${min} is expected)`);
+  return Number(v);
+}
+
 function humanDuration(ms: number): string {
   const s = Math.floor(ms / 1000);
   if (s < 1) return "Less than a second";
@@ -81,6 +89,20 @@ function networkSettings(r: ContainerRecord) {
   };
 }
 
+/**
+ * The HostConfig fields dockerd always shows that Gantry's containers do not record, with the values that describe what
+ * Gantry does for every container: its own pid, ipc and uts namespaces (no cgroup or user namespace), no DNS, device or
+ * block-I/O settings, the default runtime. Recorded fields (a client's own Dns, GroupAdd, ...) win over these.
+ */
+const HOST_CONFIG_DEFAULTS = {
+  ContainerIDFile: "", VolumeDriver: "", CgroupnsMode: "host", Dns: null, DnsOptions: null, DnsSearch: null, GroupAdd: null,
+  IpcMode: "private", Cgroup: "", Links: null, OomScoreAdj: 0, PidMode: "", PublishAllPorts: false, SecurityOpt: null,
+  UTSMode: "", UsernsMode: "", Runtime: "gantry", ConsoleSize: [0, 0], Isolation: "", CgroupParent: "", BlkioWeight: 0,
+  BlkioWeightDevice: null, BlkioDeviceReadBps: null, BlkioDeviceWriteBps: null, BlkioDeviceReadIOps: null,
+  BlkioDeviceWriteIOps: null, CpuRealtimePeriod: 0, CpuRealtimeRuntime: 0, Devices: null, DeviceCgroupRules: null,
+  DeviceRequests: null, MemorySwappiness: null, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
+};
+
 /** `docker inspect`'s shape, as dockerd's. */
 export function inspectJson(r: ContainerRecord, logPath: string) {
   return {
@@ -102,7 +124,8 @@ export function inspectJson(r: ContainerRecord, logPath: string) {
     ProcessLabel: "",
     AppArmorProfile: "",
     ExecIDs: null,
-    HostConfig: r.HostConfig,
+    // dockerd shows an empty object, not null, for a container that publishes nothing.
+    HostConfig: { ...HOST_CONFIG_DEFAULTS, ...r.HostConfig, PortBindings: r.HostConfig.PortBindings ?? {} },
     GraphDriver: { Data: null, Name: "overlayfs" },
     Mounts: mountsOf(r),
     Config: r.Config,
@@ -110,7 +133,8 @@ export function inspectJson(r: ContainerRecord, logPath: string) {
   };
 }
 
-function summary(r: ContainerRecord) {
+/** A container as `GET /containers/json` (and `/system/df`) list it. */
+export function summary(r: ContainerRecord) {
   const ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
   for (const [key, binds] of Object.entries(r.Ports)) {
     const [port, proto] = key.split("/");
@@ -211,13 +235,12 @@ export function containerRoutes(svc: ContainerService): Route[] {
       sendEmpty(ctx.res, (await svc.start(id(ctx))) === "already" ? 304 : 204);
     }),
     route("POST", "/containers/{id}/stop", async (ctx) => {
-      const t = ctx.query.get("t") ?? ctx.query.get("timeout");
-      const r = await svc.stop(id(ctx), t === null ? undefined : Number(t), ctx.query.get("signal") ?? undefined);
+      const t = queryInt(ctx.query, "t", -1) ?? queryInt(ctx.query, "timeout", -1);
+      const r = await svc.stop(id(ctx), t, ctx.query.get("signal") ?? undefined);
       sendEmpty(ctx.res, r === "already" ? 304 : 204);
     }),
     route("POST", "/containers/{id}/restart", async (ctx) => {
-      const t = ctx.query.get("t");
-      await svc.restart(id(ctx), t === null ? undefined : Number(t));
+      await svc.restart(id(ctx), queryInt(ctx.query, "t", -1));
       sendEmpty(ctx.res, 204);
     }),
     route("POST", "/containers/{id}/kill", async (ctx) => {
@@ -251,7 +274,7 @@ export function containerRoutes(svc: ContainerService): Route[] {
       ctx.res.end(JSON.stringify(result) + "\n");
     }),
     route("POST", "/containers/{id}/resize", async (ctx) => {
-      await svc.resize(id(ctx), Number(ctx.query.get("h") ?? 0), Number(ctx.query.get("w") ?? 0));
+      await svc.resize(id(ctx), queryInt(ctx.query, "h", 0) ?? 0, queryInt(ctx.query, "w", 0) ?? 0);
       sendEmpty(ctx.res, 200);
     }),
     route("GET", "/containers/{id}/logs", (ctx) => {

@@ -115,6 +115,9 @@ export function hijack(
     closed = true;
     handlers.onClose?.();
   });
+  // Reading the request body may have paused the socket (a body that came in a packet of its own); a paused socket
+  // stays paused when a 'data' listener is added, and the client's input would never arrive.
+  socket.resume();
   if (!upgrade) req.resume();
   return {
     socket,

@@ -49,17 +49,26 @@ async function pull(images: ImageService, { req, res, query, log }: Ctx) {
   const stream = new JsonStream(res);
   const abort = new AbortController();
   res.on("close", () => abort.abort());
+  // The first line waits until the manifest is resolved, as with dockerd: a missing image, refused credentials or an
+  // unreachable registry are then an error response with its status (404, 401, 502) rather than a 200 stream ending
+  // in an error line, and clients that only look at the status (dockerode's pull()) see the failure.
+  let announced = false;
+  const announce = () => {
+    if (!announced) stream.status(`Pulling from ${ref.repository}`, ref.tag ?? ref.digest ?? "latest");
+    announced = true;
+  };
   try {
-    stream.status(`Pulling from ${ref.repository}`, ref.tag ?? ref.digest ?? "latest");
     const result = await images.pull(ref.toString(), {
       auth,
       platform,
       signal: abort.signal,
       onProgress: (ev) => {
         if (ev.status.startsWith("Digest:") || ev.status.startsWith("Status:") || ev.status.startsWith("Pulling from")) return;
+        announce();
         progressLine(stream, ev);
       },
     });
+    announce();
     stream.status(`Digest: ${result.digest}`);
     stream.status(result.downloaded ? `Status: Downloaded newer image for ${ref.familiar()}` : `Status: Image is up to date for ${ref.familiar()}`);
     stream.end();

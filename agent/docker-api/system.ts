@@ -80,7 +80,8 @@ export function systemRoutes(sys: SystemInfo): Route[] {
         Images: await sys.imageCount(),
         Driver: "overlayfs",
         DriverStatus: [["Backing Filesystem", "overlay snapshots under " + sys.root]],
-        Plugins: { Volume: [], Network: [], Authorization: null, Log: [] },
+        // The drivers there are: local volumes; bridge, host and none ("null") networks; the json-file-like CRI log.
+        Plugins: { Volume: ["local"], Network: ["bridge", "host", "null"], Authorization: null, Log: ["json-file"] },
         MemoryLimit: true,
         SwapLimit: false,
         CpuCfsPeriod: true,
@@ -112,7 +113,9 @@ export function systemRoutes(sys: SystemInfo): Route[] {
         ServerVersion: sys.agentVersion,
         Runtimes: { gantry: { path: sys.engineBinary } },
         DefaultRuntime: "gantry",
-        LiveRestoreEnabled: false,
+        // Containers outlive an agent restart (they run under gantry-monitor), which is what live-restore means.
+        LiveRestoreEnabled: true,
+        Swarm: { NodeID: "", NodeAddr: "", LocalNodeState: "inactive", ControlAvailable: false, Error: "", RemoteManagers: null },
         Isolation: "",
         InitBinary: "",
         SecurityOptions: [],

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -102,6 +103,8 @@ describe("the Docker Engine API through dockerode", () => {
     assert.ok(info.NCPU >= 1);
     assert.ok(info.MemTotal > 0);
     assert.ok(info.Images >= 1);
+    assert.equal(info.Swarm.LocalNodeState, "inactive");
+    assert.deepEqual(info.Plugins.Volume, ["local"]);
   });
 
   test("pull reports progress; listImages, tag, inspect and remove; a missing image is a 404 with its message", async () => {
@@ -128,6 +131,10 @@ describe("the Docker Engine API through dockerode", () => {
     const missing = await rejection(docker.getImage(`${run}/box:v1`).inspect());
     assert.equal(missing.statusCode, 404);
     assert.deepEqual(missing.json, { message: `No such image: ${run}/box:v1` });
+    // A pull of an image the registry does not have fails as the call's own error, before any progress is streamed.
+    const notThere = await rejection(docker.pull(`${registry.host}/${run}/absent:1`));
+    assert.equal(notThere.statusCode, 404);
+    assert.match(notThere.message, new RegExp(`manifest for ${registry.host}/${run}/absent:1 not found`));
   });
 
   test("createContainer with Env, Cmd, Labels and HostConfig: inspect shows them, the published port answers on 127.0.0.1, logs/top/stats/list", async () => {
@@ -258,6 +265,9 @@ describe("the Docker Engine API through dockerode", () => {
   test("exec without and with a TTY: output, Env/WorkingDir/User, ExitCode from exec.inspect", async () => {
     const c = await docker.createContainer({ name: name("exec"), Image: image, Cmd: ["sleep", "600"] });
     await c.start();
+    const hc = (await c.inspect()).HostConfig;
+    assert.deepEqual(hc.PortBindings, {}, "nothing published is an empty object, as dockerd shows it");
+    assert.equal(hc.IpcMode, "private");
     const plain = await c.exec({
       Cmd: ["sh", "-c", 'echo "$X $(pwd) $(id -u)"; echo err >&2; exit 3'],
       Env: ["X=1"],
@@ -436,6 +446,30 @@ describe("the Docker Engine API through dockerode", () => {
     assert.deepEqual((await docker.listVolumes({ filters: { label: [`suite=${run}`] } })).Volumes, []);
   });
 
+  test("a hijacked request whose body arrives in a packet of its own still carries the client's input afterwards", async () => {
+    const c = await docker.createContainer({ name: name("late-body"), Image: image, Cmd: ["sleep", "600"] });
+    await c.start();
+    const exec = await c.exec({ Cmd: ["sh", "-c", "read line; echo got:$line"], AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    const body = JSON.stringify({ Detach: false, Tty: false });
+    const sock = connect((docker.modem as unknown as { socketPath: string }).socketPath);
+    let raw = Buffer.alloc(0);
+    sock.on("data", (d: Buffer) => (raw = Buffer.concat([raw, d])));
+    let closed = false;
+    sock.on("close", () => (closed = true));
+    await new Promise((r) => sock.once("connect", r));
+    sock.write(`POST /v1.43/exec/${exec.id}/start HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${body.length}\r\n\r\n`);
+    await new Promise((r) => setTimeout(r, 200));
+    sock.write(body);
+    await waitFor("the 101", async () => raw.includes("\r\n\r\n"));
+    assert.match(raw.toString("latin1"), /^HTTP\/1\.1 101 UPGRADED\r\n/);
+    sock.write("typed\n");
+    await waitFor("the exec to answer and end", async () => closed, 15_000).finally(() => sock.destroy());
+    const frames = raw.subarray(raw.indexOf("\r\n\r\n") + 4);
+    assert.equal((await demuxed(docker, frames)).stdout, "got:typed\n");
+    assert.equal((await exec.inspect()).ExitCode, 0);
+    await c.remove({ force: true });
+  });
+
   test("docker.run streams the output (raw with a TTY, demultiplexed without) and resolves with the wait result", async () => {
     const tty = new PassThrough();
     let text = "";
@@ -511,6 +545,11 @@ describe("the Docker Engine API through dockerode", () => {
     });
     assert.ok(files.has("bin/busybox") && files.has("etc/passwd"), [...files.keys()].slice(0, 20).join(" "));
 
+    const df = await docker.df();
+    const used = (df.Containers as { Id: string; Status: string; SizeRw: number; SizeRootFs: number }[]).find((x) => x.Id === done.id);
+    assert.match(used?.Status ?? "", /^Exited \(0\)/);
+    assert.ok(used!.SizeRw >= 100_000 && used!.SizeRootFs > used!.SizeRw, JSON.stringify(used));
+
     const pruned = await docker.pruneContainers({ filters: { label: [`suite=${run}`, "prune=yes"] } });
     assert.deepEqual(pruned.ContainersDeleted, [done.id], "the running one and the one without the label stay");
     assert.ok(pruned.SpaceReclaimed >= 100_000, String(pruned.SpaceReclaimed));
@@ -537,6 +576,9 @@ describe("the Docker Engine API through dockerode", () => {
     const badName = await rejection(docker.createContainer({ name: "bad name!", Image: image }));
     assert.equal(badName.statusCode, 400);
     assert.ok(badName.json?.message);
+    const badTimeout = await rejection(c.stop({ t: "soon" as unknown as number })); // what an unchecked caller passes on
+    assert.equal(badTimeout.statusCode, 400);
+    assert.match(badTimeout.json?.message ?? "", /invalid value for t: "soon"/);
     const notRunning = await rejection(c.pause());
     assert.equal(notRunning.statusCode, 409);
     assert.match(notRunning.json?.message ?? "", /not running/);
