@@ -12,6 +12,7 @@ import type { ImageSummary } from "@/lib/protocol/commands";
 import { callApi, type HostOption } from "./api";
 import { HostPicker } from "./host-picker";
 import { PullProgressView } from "./pull-progress-view";
+import { useLiveHosts } from "./use-live-hosts";
 import { useImagePull } from "./use-image-pull";
 
 interface ImageRow {
@@ -49,7 +50,8 @@ function referenceProblem(ref: string): string | null {
   }
 }
 
-export function ImagesView({ hosts, initialHostId, canManage, canRun }: { hosts: HostOption[]; initialHostId: number | null; canManage: boolean; canRun: boolean }) {
+export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canRun }: { hosts: HostOption[]; initialHostId: number | null; canManage: boolean; canRun: boolean }) {
+  const hosts = useLiveHosts(initialHosts);
   const router = useRouter();
   const [hostId, setHostId] = useState<number | null>(initialHostId);
   const [images, setImages] = useState<ImageSummary[] | null>(null);
@@ -74,9 +76,11 @@ export function ImagesView({ hosts, initialHostId, canManage, canRun }: { hosts:
     }
   }, []);
 
+  // (Re)load on choosing a host and whenever its status changes: an offline host's list comes once it is back.
+  const hostStatus = host?.status;
   useEffect(() => {
     if (hostId !== null) void load(hostId);
-  }, [hostId, load]);
+  }, [hostId, hostStatus, load]);
 
   function chooseHost(id: number) {
     setHostId(id);

@@ -9,6 +9,7 @@ import { Button, Field, FormAlert, Input, Select } from "@/components/ui";
 import { callApi, type HostOption } from "@/components/images/api";
 import { HostPicker } from "@/components/images/host-picker";
 import { PullProgressView } from "@/components/images/pull-progress-view";
+import { useLiveHosts } from "@/components/images/use-live-hosts";
 import { useImagePull } from "@/components/images/use-image-pull";
 import { buildRunSpec, fieldErrorsFromApi } from "@/lib/run-form/build-run-spec";
 import { emptyPortRow, emptyRunForm, emptyVolumeRow, RESTART_POLICIES, type FieldErrors, type RunFormValues } from "@/lib/run-form/form-values";
@@ -24,7 +25,8 @@ const PHASE_TEXT: Record<Phase, string> = {
   starting: "Creating and starting the container…",
 };
 
-export function RunForm({ hosts, initialHostId, initialImage }: { hosts: HostOption[]; initialHostId: number | null; initialImage: string }) {
+export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { hosts: HostOption[]; initialHostId: number | null; initialImage: string }) {
+  const hosts = useLiveHosts(initialHosts);
   const router = useRouter();
   const [hostId, setHostId] = useState<number | null>(initialHostId);
   const [queue, setQueue] = useState(false);
