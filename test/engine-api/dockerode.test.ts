@@ -66,6 +66,8 @@ describe("the Docker Engine API through dockerode", () => {
   let docker: Docker;
   let image: string;
   let net: TestNetworking;
+  /** The progress of the first pull, made in `before`. */
+  const firstPull: { status?: string; id?: string }[] = [];
   const run = `d${process.pid}`;
   const name = (n: string) => `${run}-${n}`;
 
@@ -79,7 +81,7 @@ describe("the Docker Engine API through dockerode", () => {
     agent = await startEngineAgent(root, socket, networkingEnv(net));
     docker = new Docker({ socketPath: socket });
     const stream = await docker.pull(image);
-    await new Promise((resolve, reject) => docker.modem.followProgress(stream, (e, r) => (e ? reject(e) : resolve(r))));
+    await new Promise((resolve, reject) => docker.modem.followProgress(stream, (e, r) => (e ? reject(e) : resolve(r)), (ev) => firstPull.push(ev)));
   });
 
   after(async () => {
@@ -108,6 +110,11 @@ describe("the Docker Engine API through dockerode", () => {
   });
 
   test("pull reports progress; listImages, tag, inspect and remove; a missing image is a 404 with its message", async () => {
+    const statuses = firstPull.map((e) => e.status);
+    assert.equal(statuses[0], "Pulling from busybox");
+    assert.ok(firstPull.some((e) => e.status === "Pull complete" && /^[0-9a-f]{12}$/.test(e.id ?? "")), JSON.stringify(firstPull));
+    assert.match(statuses.at(-2) ?? "", /^Digest: sha256:[0-9a-f]{64}$/);
+    assert.equal(statuses.at(-1), `Status: Downloaded newer image for ${image}`);
     // Pulled again: the image is there already, and the progress says so.
     const events: { status?: string }[] = [];
     const stream = await docker.pull(image);
