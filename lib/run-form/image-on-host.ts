@@ -9,8 +9,11 @@ export interface HostImage {
 }
 
 export function imageOnHost(ref: string, images: HostImage[]): boolean {
-  const wanted = ImageReference.tryParse(ref.trim());
-  if (!wanted) return images.some((i) => i.id === ref || i.id === `sha256:${ref}`);
+  const text = ref.trim();
+  // An image id ("sha256:<hex>", as an untagged image's row links it) parses as a name too: ids are checked first.
+  if (images.some((i) => i.id === text || i.id === `sha256:${text}`)) return true;
+  const wanted = ImageReference.tryParse(text);
+  if (!wanted) return false;
   const name = wanted.toString();
   for (const img of images) {
     if (wanted.digest) {

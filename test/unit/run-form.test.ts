@@ -177,6 +177,8 @@ test("an image is on a host when a tag or digest matches after normalisation", (
   assert.equal(imageOnHost(`127.0.0.1:5000/app@${digest}`, images), true);
   assert.equal(imageOnHost(`127.0.0.1:5000/other@${digest}`, images), false);
   assert.equal(imageOnHost("alpine", images), false);
+  assert.equal(imageOnHost(`sha256:${"1".repeat(64)}`, images), true, "an untagged image's id");
+  assert.equal(imageOnHost(`sha256:${"2".repeat(64)}`, images), false);
 });
 
 test("pull events fold into one bar per layer that only moves forward", () => {
