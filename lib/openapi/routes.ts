@@ -7,6 +7,7 @@ import { HostName } from "@/lib/hosts/rename-host";
 import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
 import { apiTokenView, createApiTokenSchema, createdApiTokenView, listApiTokensQuery } from "@/lib/api-tokens/schemas";
 import { activityPage, listActivityQuery } from "@/lib/activity/schemas";
+import { hostEventsQuery, hostEventsView } from "@/lib/hosts/host-events-schemas";
 import { ContainerSummary, HostMetrics, ImageSummary, RunSpec } from "@/lib/protocol/commands";
 import {
   commandQuery,
@@ -173,5 +174,6 @@ export const API_ROUTES: ApiRoute[] = [
   { method: "delete", path: "/hosts/{id}/images", tag: "images", summary: "Remove an image or one of its tags", permission: "images.manage", params: { id: hostId }, query: removeImageQuery },
   { method: "post", path: "/hosts/{id}/images/tag", tag: "images", summary: "Tag an image", permission: "images.manage", params: { id: hostId }, body: tagImageBody, status: 201 },
   { method: "get", path: "/hosts/{id}/metrics", tag: "hosts", summary: "CPU, load, memory and disk of the host, now", permission: "hosts.read", params: { id: hostId }, response: HostMetrics },
+  { method: "get", path: "/hosts/{id}/events", tag: "hosts", summary: "The host's containers by state and its recent events (activity records too, for activity.read)", permission: "hosts.read", params: { id: hostId }, query: hostEventsQuery, response: hostEventsView },
   { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", permission: "public" },
 ];

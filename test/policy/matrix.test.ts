@@ -53,6 +53,7 @@ const ROWS: Row[] = [
   { method: "DELETE", route: "hosts/[id]/images", path: "/api/v1/hosts/999999/images?ref=busybox", permission: "images.manage" },
   { method: "POST", route: "hosts/[id]/images/tag", path: "/api/v1/hosts/999999/images/tag", body: { source: "a", target: "b" }, permission: "images.manage" },
   { method: "GET", route: "hosts/[id]/metrics", path: "/api/v1/hosts/999999/metrics", permission: "hosts.read" },
+  { method: "GET", route: "hosts/[id]/events", path: "/api/v1/hosts/999999/events", permission: "hosts.read" },
   // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
   { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
   { method: "POST", route: "setup", path: "/api/v1/setup", body: {}, permission: "public" },
