@@ -1,5 +1,6 @@
 "use client";
-// One host, live: status and its timestamps, the facts its agent reported, rename and revoke for those allowed.
+// One host, live: status and its timestamps, the facts its agent reported, CPU/memory/disk charts, its containers and
+// recent events, rename and revoke for those allowed.
 // Changes go through the REST routes (/api/v1/hosts/{id}), so the server's rules and messages are the ones shown.
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
@@ -10,6 +11,8 @@ import { LiveIndicator } from "./live-indicator";
 import { useHostEvents } from "./use-host-events";
 import { useNow } from "./use-now";
 import { formatAgo, formatBytes, formatTime } from "./format";
+import { HostMetrics } from "./host-metrics";
+import { HostEvents } from "./host-events";
 
 async function send(method: "PATCH" | "POST", url: string, body?: unknown): Promise<{ host?: HostView; error?: string }> {
   try {
@@ -125,6 +128,10 @@ export function HostDetail({ initial, canUpdate, canRevoke }: { initial: HostVie
         ))}
         {!f && <Item label="Facts">not reported yet</Item>}
       </dl>
+
+      {!host.revoked && <HostMetrics hostId={host.id} online={host.status === "online" && host.connected} />}
+
+      <HostEvents hostId={host.id} />
 
       <Dialog open={renaming} onClose={() => setRenaming(false)} title={`Rename host ${host.id}`}>
         <form onSubmit={rename} className="space-y-4">
