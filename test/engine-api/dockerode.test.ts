@@ -144,6 +144,34 @@ describe("the Docker Engine API through dockerode", () => {
     assert.match(notThere.message, new RegExp(`manifest for ${registry.host}/${run}/absent:1 not found`));
   });
 
+  test("push and pull with an authconfig to a registry that requires a login; wrong credentials end the stream with the registry's refusal", async () => {
+    const locked = await startRegistry("htpasswd", { alice: "wonderland" });
+    try {
+      const repo = `${locked.host}/team/${run}`;
+      await docker.getImage(image).tag({ repo, tag: "v1" });
+      const progress = async (s: NodeJS.ReadableStream) => {
+        const events: { error?: string; aux?: { Tag?: string; Digest?: string } }[] = [];
+        await new Promise((resolve, reject) => docker.modem.followProgress(s, (e, r) => (e ? reject(e) : resolve(r)), (ev) => events.push(ev)));
+        return events;
+      };
+      const refused = await progress(await docker.getImage(`${repo}:v1`).push({ authconfig: { username: "alice", password: "wrong", serveraddress: locked.host } }));
+      assert.match(refused.at(-1)?.error ?? "", /refused the request as "alice"/);
+      const pushed = await progress(await docker.getImage(`${repo}:v1`).push({ authconfig: { username: "alice", password: "wonderland", serveraddress: locked.host } }));
+      const aux = pushed.find((e) => e.aux)?.aux;
+      assert.equal(aux?.Tag, "v1");
+      assert.match(aux?.Digest ?? "", /^sha256:[0-9a-f]{64}$/);
+
+      await docker.getImage(`${repo}:v1`).remove();
+      const anonymous = await rejection(docker.pull(`${repo}:v1`));
+      assert.equal(anonymous.statusCode, 401);
+      const pulled = await progress(await docker.pull(`${repo}:v1`, { authconfig: { username: "alice", password: "wonderland", serveraddress: locked.host } }));
+      assert.ok(pulled.some((e) => (e as { status?: string }).status === `Digest: ${aux!.Digest}`), JSON.stringify(pulled));
+      await docker.getImage(`${repo}:v1`).remove();
+    } finally {
+      await locked.stop();
+    }
+  });
+
   test("createContainer with Env, Cmd, Labels and HostConfig: inspect shows them, the published port answers on 127.0.0.1, logs/top/stats/list", async () => {
     const site = join(work, "site");
     mkdirSync(site);
