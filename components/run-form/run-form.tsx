@@ -38,6 +38,9 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
   const pull = useImagePull();
   const host = hosts.find((h) => h.id === hostId) ?? null;
   const offline = host !== null && host.status === "offline";
+  // A stale host has missed heartbeats and may be unreachable: queueing is offered for it too (required when offline).
+  const mayQueue = host !== null && host.status !== "online";
+  const queueing = mayQueue && queue;
 
   const set = <K extends keyof RunFormValues>(key: K, value: RunFormValues[K]) => setV((prev) => ({ ...prev, [key]: value }));
   const setRow = <K extends "env" | "labels" | "ports" | "volumes">(key: K, i: number, value: RunFormValues[K][number]) =>
@@ -65,7 +68,7 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
     const id = hostId!;
     const spec = built.spec;
 
-    if (!offline) {
+    if (!queueing) {
       setPhase("checking");
       const listed = await callApi<HostImage[]>("GET", `/api/v1/hosts/${id}/images`);
       if (!listed.ok) {
@@ -88,7 +91,7 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
     setPhase("starting");
     const r = await callApi<{ id: string } | { status: "queued"; queuedCommandId: string }>(
       "POST",
-      `/api/v1/hosts/${id}/containers${offline && queue ? "?queue=true" : ""}`,
+      `/api/v1/hosts/${id}/containers${queueing ? "?queue=true" : ""}`,
       spec,
     );
     if (!r.ok) {
@@ -127,7 +130,7 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
           <Field id="run-image" label="Image" hint="e.g. busybox:latest or registry.example.com/team/app:v1" error={errors.image}>
             <Input id="run-image" value={v.image} onChange={(e) => set("image", e.target.value)} invalid={!!errors.image} aria-describedby={fieldDescribed("image", "run-image")} placeholder="busybox:latest" />
           </Field>
-          {offline && (
+          {mayQueue && (
             <label className="flex items-center gap-2 text-sm sm:col-span-2">
               <input type="checkbox" checked={queue} onChange={(e) => setQueue(e.target.checked)} />
               Queue until the host is back (the image must already be on it)
