@@ -15,6 +15,14 @@ const LIMIT = 30;
 const STATE_ORDER = ["running", "paused", "restarting", "created", "exited", "dead", "removing"];
 
 const EVENT_TONE: Record<string, BadgeTone> = { created: "info", started: "success", exited: "neutral" };
+/** Activity records by the policy action they needed, as a short label. */
+const ACTION_LABEL: Record<string, string> = {
+  "containers.exec": "terminal",
+  "containers.manage": "container",
+  "images.manage": "image",
+  "hosts.update": "host",
+  "hosts.revoke": "host",
+};
 
 export function HostEvents({ hostId }: { hostId: number }) {
   const [view, setView] = useState<HostEventsView | null>(null);
@@ -107,7 +115,7 @@ export function HostEvents({ hostId }: { hostId: number }) {
 }
 
 function EventRow({ e, now, hostId }: { e: HostEventView; now: number; hostId: number }) {
-  const label = e.source === "activity" ? e.event.replace(/^[a-z]+\./, "") : e.event;
+  const label = e.source === "activity" ? (ACTION_LABEL[e.event] ?? e.event) : e.event;
   return (
     <li className="flex flex-wrap items-baseline gap-x-3 gap-y-1 px-3 py-2" data-testid="host-event" data-source={e.source} data-event={e.event} data-container={e.containerName ?? e.containerId ?? ""}>
       <time dateTime={e.at} title={formatTime(e.at)} className="w-24 shrink-0 tabular-nums text-slate-500 dark:text-slate-400">

@@ -8,7 +8,7 @@ import { formatBytes } from "./format";
 import { useVisibleInterval } from "./use-visible-interval";
 
 const EVERY_MS = 3_000;
-const WINDOW_SECONDS = 300;
+const WINDOW_SECONDS = 120;
 
 interface Series {
   cpu: ChartPoint[];

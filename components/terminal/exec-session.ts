@@ -32,6 +32,7 @@ type StartReply = { ok: true; execId: string } | { ok: false; error: string; cod
 type DataMsg = { execId: string; stream: string; data: string };
 
 const START_TIMEOUT_MS = 30_000;
+const INPUT_PIECE = 64 * 1024;
 
 /**
  * Starts `spec.cmd` with a terminal in the container; rejects with the server's reason (forbidden, not running, …).
@@ -110,7 +111,14 @@ export async function startExecSession(socket: Socket, spec: ExecSpec, handlers:
 
   return {
     input: (data) => {
-      if (!ended) socket.emit("exec:input", { execId: id, data });
+      if (ended) return;
+      // A large paste goes in pieces the server accepts (it refuses a message over 1 MiB), never splitting a surrogate pair.
+      for (let i = 0; i < data.length; ) {
+        let end = Math.min(data.length, i + INPUT_PIECE);
+        if (end < data.length && /[\ud800-\udbff]/.test(data[end - 1]!)) end--;
+        socket.emit("exec:input", { execId: id, data: data.slice(i, end) });
+        i = end;
+      }
     },
     resize: (cols, rows) => {
       if (!ended) socket.emit("exec:resize", { execId: id, cols, rows });

@@ -51,20 +51,20 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
   }
   for (const a of activity) {
     const cid = /^hosts\/\d+\/containers\/([^/]+)/.exec(a.target ?? "")?.[1] ?? null;
-    const details = (a.details ?? {}) as { method?: string; event?: string; exitCode?: number };
-    const what = details.method ? `${details.method} ${a.target}` : details.event ? `${a.target} (${details.event})` : (a.target ?? "");
+    const details = (a.details ?? {}) as ActivityDetails;
+    const container = cid ? safeDecode(cid) : null;
     events.push({
       source: "activity",
       at: a.at.toISOString(),
       event: a.action,
-      containerId: cid ? decodeURIComponent(cid) : null,
+      containerId: container,
       containerName: null,
       image: null,
       exitCode: typeof details.exitCode === "number" ? details.exitCode : null,
       target: a.target,
       actor: a.userEmail,
       outcome: a.outcome,
-      text: `${a.userEmail ?? "someone"}: ${a.action} ${what}${a.outcome === "ok" ? "" : ` → ${a.outcome}`}`,
+      text: `${a.userEmail ?? "someone"} ${describe(a.action, a.target ?? "", container, details)}${a.outcome === "ok" ? "" : ` — failed: ${a.outcome}`}`,
     });
   }
   // Newest first; at the same instant a container's later step first (exited, started, created).
@@ -72,4 +72,39 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
   events.sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : step(y) - step(x)));
   const total = Object.values(byState).reduce((a, b) => a + b, 0);
   return { containers: { total, byState }, events: events.slice(0, q.limit), activityIncluded: withActivity };
+}
+
+interface ActivityDetails {
+  method?: string;
+  event?: string;
+  cmd?: string[];
+  exitCode?: number;
+  error?: string;
+}
+
+/** What an activity record aimed at a host means, in words: "ran a container", "opened a terminal in web-1: sh". */
+function describe(action: string, target: string, container: string | null, d: ActivityDetails): string {
+  const rest = target.replace(/^hosts\/\d+/, "");
+  if (action === "containers.exec") {
+    if (d.event === "end") return `ended a terminal session in ${container}${d.exitCode === undefined ? "" : ` (exit code ${d.exitCode})`}${d.error ? `: ${d.error}` : ""}`;
+    return `opened a terminal in ${container}${d.cmd?.length ? `: ${d.cmd.join(" ")}` : ""}`;
+  }
+  const m = d.method;
+  if (rest === "" && m === "PATCH") return "renamed the host";
+  if ((rest === "" && m === "DELETE") || rest === "/revoke") return "revoked the host";
+  if (rest === "/containers" && m === "POST") return "ran a container";
+  if (container && /\/actions$/.test(rest)) return `changed the state of ${container}`;
+  if (container && rest === `/containers/${encodeURIComponent(container)}` && m === "DELETE") return `removed ${container}`;
+  if (rest === "/images/pull") return "pulled an image";
+  if (rest === "/images/tag") return "tagged an image";
+  if (rest === "/images" && m === "DELETE") return "removed an image";
+  return `${action}: ${m ? `${m} ` : ""}${target}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

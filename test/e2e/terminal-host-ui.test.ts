@@ -197,12 +197,17 @@ test("GET /api/v1/hosts/{id}/events: container changes for every role, activity 
   const times = v.events.map((e: { at: string }) => e.at);
   assert.deepEqual(times, [...times].sort().reverse(), "newest first");
 
-  const o = (await owner.get(path)).body;
+  const o = (await owner.get(`${path}?limit=200`)).body;
   assert.equal(o.activityIncluded, true);
   const runs = o.events.filter((e: { source: string; event: string; target: string }) => e.source === "activity" && e.event === "containers.manage" && e.target === `hosts/${f.hostId}/containers`);
   assert.ok(runs.length >= 1, JSON.stringify(o.events.slice(0, 5)));
   assert.equal(runs[0].actor, f.owner.email);
   assert.equal(runs[0].outcome, "ok");
+  assert.equal(runs[0].text, `${f.owner.email} ran a container`);
+  // The terminal sessions of the first test, said in words (the container's id is the one the browser asked for).
+  const texts = o.events.map((e: { text: string }) => e.text);
+  assert.ok(texts.includes(`${f.owner.email} opened a terminal in term-box: /bin/sh`), JSON.stringify(texts));
+  assert.ok(texts.includes(`${f.owner.email} ended a terminal session in term-box (exit code 3)`), JSON.stringify(texts));
 
   assert.equal((await viewer.get(`${path}?limit=2`)).body.events.length, 2);
   const bad = await viewer.get(`${path}?limit=0`);
