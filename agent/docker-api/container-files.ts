@@ -3,7 +3,7 @@
 // `docker commit` (POST /commit: the upper dir becomes a layer through agent/build/commit.ts), `docker container prune`
 // (what each removed container's upper dir held is the space reclaimed) and `docker system df`.
 import { lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RootPathError, resolveInRoot } from "../build/rootfs-path";
@@ -101,8 +101,18 @@ function changes(upper: string, lowerdirs: string[]) {
 
 export function storageRoutes(deps: Deps): Route[] {
   const statHeader = async (ctx: Ctx) => {
-    const p = await hostPath(deps, ctx.params[0]!, ctx.query.get("path"), false);
-    const stat = pathStat(p, ctx.query.get("path")!, ctx.params[0]!);
+    const path = ctx.query.get("path");
+    const p = await hostPath(deps, ctx.params[0]!, path, false);
+    const stat = pathStat(p, path!, ctx.params[0]!);
+    if (stat.linkTarget) {
+      // As dockerd: a link's target is the path inside the container it finally leads to (`docker cp -L` fetches it).
+      const rootfs = await deps.containers.rootfs(ctx.params[0]!);
+      try {
+        stat.linkTarget = "/" + relative(rootfs, resolveInRoot(rootfs, path!, { followFinal: true }));
+      } catch (e) {
+        if (!(e instanceof RootPathError)) throw e; // a loop: the link's own text is all there is to show
+      }
+    }
     return { p, stat, header: Buffer.from(JSON.stringify(stat)).toString("base64") };
   };
   return [

@@ -424,6 +424,13 @@ describe("the Docker Engine API through dockerode", () => {
     assert.equal(files.get("up/hello.txt"), "from dockerode\n", [...files.keys()].join(" "));
     assert.ok(files.has("up/") || files.has("up"), [...files.keys()].join(" "));
 
+    // The path-stat header of a relative symlink names where it leads inside the container, as dockerd's does.
+    const head = (await c.infoArchive({ path: "/bin/sh" })) as unknown as { headers: Record<string, string> };
+    const stat = JSON.parse(Buffer.from(head.headers["x-docker-container-path-stat"]!, "base64").toString());
+    assert.equal(stat.name, "sh");
+    assert.equal(stat.linkTarget, "/bin/busybox");
+    assert.equal(stat.mode & 2 ** 27, 2 ** 27, "Go's symlink mode bit");
+
     const missing = await rejection(c.getArchive({ path: "/no/such/file" }));
     assert.equal(missing.statusCode, 404);
     // A streamed endpoint's error body is read by dockerode into the error's message.
