@@ -1,0 +1,46 @@
+// The agent's binding to native/build/gantry-sys.node (src/node/sys.c): mount, unmount and network namespaces
+// without spawning mount(8) or ip(8) — a fork of the agent costs its event loop 10-20 ms, these calls microseconds.
+// Every call runs off the event loop; a failure rejects with an Error whose `code` is the errno name.
+import { createRequire } from "node:module";
+import { join } from "node:path";
+
+export interface HostSys {
+  /** `mount -t overlay overlay -o DATA TARGET` with the working directory CWD (for relative lowerdirs). */
+  mountOverlay(target: string, cwd: string, data: string): Promise<void>;
+  /** Unmounts TARGET; a busy mount is detached. */
+  unmount(target: string): Promise<void>;
+  /** `ip netns add`: a new network namespace bind-mounted on PATH (under /run/netns), lo up. */
+  createNetns(path: string): Promise<void>;
+  /** `ip netns del`: unmounts PATH (detached) and removes it; a PATH already gone is fine. */
+  deleteNetns(path: string): Promise<void>;
+  /** Sets lo up in the network namespace at NETNS_PATH. */
+  loopbackUp(netnsPath: string): Promise<void>;
+  /**
+   * Runs FILE (looked up in PATH) with ARGS to its end, INPUT on its stdin (else /dev/null), by posix_spawn: no
+   * fork of the agent. Throws (synchronously) when it cannot be started.
+   */
+  spawn(file: string, args: readonly string[], input?: Buffer | null): Promise<SpawnResult>;
+}
+
+export interface SpawnResult {
+  /** Exit status, or null when a signal ended it. */
+  status: number | null;
+  signal: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export const ADDON_PATH = join(import.meta.dirname, "..", "build", "gantry-sys.node");
+
+let loaded: HostSys | null = null;
+
+/** The addon; a clear error when native/ has not been built. */
+export function hostSys(): HostSys {
+  if (loaded) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)(ADDON_PATH) as HostSys;
+  } catch (e) {
+    throw new Error(`cannot load ${ADDON_PATH} (build it with \`make -C native\`): ${(e as Error).message}`);
+  }
+  return loaded;
+}

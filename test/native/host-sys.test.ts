@@ -1,0 +1,95 @@
+// gantry-sys.node, the agent's addon for the system calls of its hot path: programs run by posix_spawn, overlay
+// mounts with relative lowerdirs, and named network namespaces — checked against what the host's own tools see.
+import { describe, test, before } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { hostSys } from "../../native/node/sys.ts";
+import { REPO_ROOT } from "../support/bundle.ts";
+
+before(() => {
+  execFileSync("make", ["-s", "-C", join(REPO_ROOT, "native"), "build/gantry-sys.node"], { stdio: "inherit" });
+});
+
+describe("gantry-sys.node", () => {
+  test("spawn: exit status, both outputs, stdin, a signal, default SIGPIPE, and a program that does not exist", async () => {
+    const sys = hostSys();
+    const r = await sys.spawn("sh", ["-c", "echo out; echo err >&2; exit 3"]);
+    assert.deepEqual([r.status, r.signal, r.stdout.toString(), r.stderr.toString()], [3, null, "out\n", "err\n"]);
+
+    const input = Buffer.from(Array.from({ length: 50_000 }, (_, i) => `${i}\n`).join(""));
+    const cat = await sys.spawn("cat", [], input);
+    assert.equal(cat.status, 0);
+    assert.ok(cat.stdout.equals(input), "cat gives back all of its stdin");
+    assert.equal((await sys.spawn("cat", [])).stdout.length, 0, "no input: stdin is /dev/null");
+
+    const killed = await sys.spawn("sh", ["-c", "kill -TERM $$"]);
+    assert.deepEqual([killed.status, killed.signal], [null, 15]);
+    // the agent (Node) ignores SIGPIPE; the program gets the default back, so `yes` dies quietly when head leaves
+    const piped = await sys.spawn("sh", ["-c", "yes | head -c 4"]);
+    assert.deepEqual([piped.status, piped.stdout.toString(), piped.stderr.toString()], [0, "y\ny\n", ""]);
+
+    assert.throws(() => sys.spawn("/nonexistent/gantry-tool", []), (e: NodeJS.ErrnoException) => e.code === "ENOENT" && /gantry-tool/.test(e.message));
+    assert.throws(() => sys.spawn("sh", "not a list" as unknown as string[]), TypeError);
+  });
+
+  test("an overlay mounted with lowerdirs relative to a directory; unmount, and unmount of what is not mounted", async () => {
+    const sys = hostSys();
+    const dir = mkdtempSync(join(tmpdir(), "gantry-sys-"));
+    try {
+      for (const d of ["layers/a", "layers/b", "upper", "work", "merged"]) mkdirSync(join(dir, d), { recursive: true });
+      writeFileSync(join(dir, "layers/a/from-a"), "a\n");
+      writeFileSync(join(dir, "layers/b/from-b"), "b\n");
+      writeFileSync(join(dir, "layers/a/both"), "top\n");
+      writeFileSync(join(dir, "layers/b/both"), "bottom\n");
+      const merged = join(dir, "merged");
+      await sys.mountOverlay(merged, join(dir, "layers"), `lowerdir=a:b,upperdir=${join(dir, "upper")},workdir=${join(dir, "work")}`);
+      const mounts = readFileSync("/proc/self/mountinfo", "utf8");
+      assert.ok(mounts.includes(` ${merged} `), "the overlay shows in mountinfo");
+      assert.equal(readFileSync(join(merged, "from-a"), "utf8"), "a\n");
+      assert.equal(readFileSync(join(merged, "from-b"), "utf8"), "b\n");
+      assert.equal(readFileSync(join(merged, "both"), "utf8"), "top\n", "the first lowerdir is on top");
+      writeFileSync(join(merged, "new"), "written\n");
+      assert.equal(readFileSync(join(dir, "upper/new"), "utf8"), "written\n", "writes land in the upper dir");
+      assert.notEqual(process.cwd(), join(dir, "layers"), "the agent's own working directory is untouched");
+
+      await sys.unmount(merged);
+      assert.equal(existsSync(join(merged, "from-a")), false);
+      await assert.rejects(sys.unmount(merged), (e: NodeJS.ErrnoException) => e.code === "EINVAL");
+      await assert.rejects(sys.mountOverlay(merged, join(dir, "layers"), "lowerdir=missing,upperdir=/nonexistent,workdir=/nonexistent"), (e: NodeJS.ErrnoException) =>
+        typeof e.code === "string" && /mount the overlay on/.test(e.message));
+    } finally {
+      spawnSync("umount", ["-l", join(dir, "merged")], { stdio: "ignore" }); // only if a step above failed
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a named network namespace: made with lo up, refused twice, entered, deleted (twice is fine)", async () => {
+    const sys = hostSys();
+    const name = `gantry-sys-test-${randomBytes(4).toString("hex")}`;
+    const path = `/run/netns/${name}`;
+    try {
+      await sys.createNetns(path);
+      assert.ok(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).includes(name));
+      const lo = execFileSync("ip", ["-n", name, "-j", "link", "show", "lo"], { encoding: "utf8" });
+      assert.ok((JSON.parse(lo) as { flags: string[] }[])[0]!.flags.includes("UP"), "lo is up");
+      assert.equal(execFileSync("ip", ["-n", name, "-j", "link", "show"], { encoding: "utf8" }).includes("eth"), false, "a namespace of its own");
+      await assert.rejects(sys.createNetns(path), (e: NodeJS.ErrnoException) => e.code === "EEXIST");
+
+      execFileSync("ip", ["-n", name, "link", "set", "lo", "down"]);
+      await sys.loopbackUp(path);
+      assert.ok((JSON.parse(execFileSync("ip", ["-n", name, "-j", "link", "show", "lo"], { encoding: "utf8" })) as { flags: string[] }[])[0]!.flags.includes("UP"));
+      await assert.rejects(sys.loopbackUp("/run/netns/no-such-namespace"), (e: NodeJS.ErrnoException) => e.code === "ENOENT");
+
+      await sys.deleteNetns(path);
+      assert.equal(existsSync(path), false);
+      assert.equal(execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).includes(name), false);
+      await sys.deleteNetns(path);
+    } finally {
+      if (existsSync(path)) execFileSync("ip", ["netns", "del", name]);
+    }
+  });
+});
