@@ -419,6 +419,39 @@ for (const RUNTIME of RUNTIMES) {
       assert.equal(existsSync(w.attachSocket), false, "the attach socket is removed");
     });
 
+    test("attach: input and the close of stdin sent in one write all reach the container before its EOF", async () => {
+      const w = world(["cat"]);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      const a = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => a.sock.destroy());
+      // a short message and a close in one small write (one read for the monitor), then ~200 KB and a close in one
+      // write to a second container: its last read holds input and the close while the pipe may be full. What cat
+      // echoed is read from the log (an attach client that falls behind may be cut off; the log gets everything).
+      const framed = (type: number, data: Buffer) => {
+        const head = Buffer.alloc(5);
+        head[0] = type;
+        head.writeUInt32BE(data.length, 1);
+        return Buffer.concat([head, data]);
+      };
+      a.sock.write(Buffer.concat([framed(FRAME.stdin, Buffer.from("one\n")), framed(FRAME.stdin, Buffer.from("two\n")), framed(FRAME.closeStdin, Buffer.alloc(0))]));
+      assert.equal((await waitExit(w)).exitCode, 0);
+      assert.deepEqual(lines(parseLog(w.log), "stdout"), ["one", "two"]);
+
+      const big = world(["cat"]);
+      startOk(big, ["--attach-socket", big.attachSocket, "--stdin"]);
+      const b = await AttachClient.connect(big.attachSocket);
+      cleanups.push(() => b.sock.destroy());
+      const sent = Array.from({ length: 20_000 }, (_, i) => `line ${i}`);
+      const text = sent.map((l) => `${l}\n`).join("");
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < text.length; i += 3000) chunks.push(framed(FRAME.stdin, Buffer.from(text.slice(i, i + 3000))));
+      b.sock.write(Buffer.concat([...chunks, framed(FRAME.closeStdin, Buffer.alloc(0))]));
+      assert.equal((await waitExit(big, 60_000)).exitCode, 0);
+      const got = lines(parseLog(big.log), "stdout");
+      assert.equal(got.length, sent.length);
+      assert.deepEqual(got, sent);
+    });
+
     test("attach: a client that stops reading is cut off; the container and its log do not wait for it", async () => {
       const n = 200_000; // ~1.3 MB of output, far more than a socket buffer holds
       const w = world(["sh", "-c", `read go; seq 1 ${n}`]);

@@ -11,7 +11,8 @@
  *   client -> monitor
  *     0  STDIN    bytes for the container's stdin (dropped unless the monitor runs with --stdin)
  *     3  RESIZE   4 bytes: rows (u16 BE), columns (u16 BE) — sets the terminal's window size (terminal only)
- *     4  CLOSE_STDIN  empty: closes the container's stdin, so it reads EOF (no-op for a terminal)
+ *     4  CLOSE_STDIN  empty: closes the container's stdin, so it reads EOF (no-op for a terminal) — after every
+ *                     byte of input that came before it has been written (input after it is dropped)
  *
  * Any other frame type, or a RESIZE/CLOSE_STDIN with the wrong length, is a protocol error: that client is
  * disconnected. A client that disconnects, or stops reading until its socket buffer is full (it is then
@@ -46,6 +47,7 @@ static struct client clients[MONITOR_MAX_CLIENTS];
 static size_t nclients;
 static char stdin_buf[MONITOR_IO_BUF];
 static size_t stdin_len, stdin_off;
+static bool stdin_closing; /* a CLOSE_STDIN came while input was queued: close once the queue is written */
 
 int attach_listen(struct monitor *m, gantry_error_t *err) {
   const char *path = m->opt->attach_socket;
@@ -132,6 +134,7 @@ void stdin_close(struct monitor *m) {
   if (m->in_fd >= 0) close(m->in_fd);
   m->in_fd = -1;
   stdin_len = stdin_off = 0;
+  stdin_closing = false;
 }
 
 void stdin_flush(struct monitor *m) {
@@ -151,6 +154,7 @@ void stdin_flush(struct monitor *m) {
     stdin_off += (size_t)w;
   }
   stdin_len = stdin_off = 0;
+  if (stdin_closing) stdin_close(m);
 }
 
 static void resize(struct monitor *m, const unsigned char *p) {
@@ -180,7 +184,11 @@ static bool client_input(struct monitor *m, struct client *c, const unsigned cha
           break;
         case FRAME_CLOSE_STDIN:
           if (c->remaining != 0) return false;
-          if (!m->opt->terminal) stdin_close(m);
+          /* input queued from this read (or an earlier one) goes first: stdin_flush closes after it */
+          if (!m->opt->terminal) {
+            if (stdin_pending()) stdin_closing = true;
+            else stdin_close(m);
+          }
           break;
         default: return false;
       }
@@ -189,7 +197,7 @@ static bool client_input(struct monitor *m, struct client *c, const unsigned cha
     }
     size_t take = c->remaining < n ? c->remaining : n;
     if (c->head[0] == FRAME_STDIN) {
-      if (m->opt->stdin_open && m->in_fd >= 0) {
+      if (m->opt->stdin_open && m->in_fd >= 0 && !stdin_closing) {
         /* fits: a client is read only into an empty queue, at most its size */
         memcpy(stdin_buf + stdin_len, p, take);
         stdin_len += take;
