@@ -62,14 +62,9 @@ export class MonitorSocket {
     this.frame(3, p);
   }
 
-  /**
-   * Closes the container's stdin. The monitor drops input it has queued but not yet written when CLOSE_STDIN comes
-   * in the same read, so the close goes in its own write, after the input has left and a moment has passed.
-   */
+  /** Closes the container's stdin once the input sent before it has been written (the monitor keeps the order). */
   closeStdin() {
-    const send = () => setTimeout(() => this.frame(4, Buffer.alloc(0)), 50);
-    if (this.sock.writableNeedDrain) this.sock.once("drain", send);
-    else send();
+    this.frame(4, Buffer.alloc(0));
   }
 
   close() {

@@ -4,14 +4,13 @@
 // (a short unix socket under /run/gantry) and writes exit.json when it exits. The agent never holds a container's
 // stdio, so it can die and come back: on start it re-reads the records, re-adopts running containers, takes the exit
 // of those that stopped meanwhile from their exit files, and reports a container whose monitor vanished as dead.
-import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { promisify } from "node:util";
 import { badRequest, conflict, GantryError, notFound } from "../../lib/errors";
+import { hostSys } from "../../native/node/sys";
 import { systemClock, type Clock } from "../clock";
 import type { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
@@ -26,7 +25,18 @@ import { generateName, validateName } from "./names";
 import { bundleConfig } from "./spec";
 import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, RestartPolicy } from "./types";
 
-const run = promisify(execFile);
+/**
+ * Runs a program to its end (the runtime's verbs, ps) through native/'s posix_spawn: forking the agent would stall
+ * its event loop for 10-20 ms. A failure carries `stderr`, as execFile's does.
+ */
+async function run(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+  const r = await hostSys().spawn(file, args);
+  const stdout = r.stdout.toString();
+  const stderr = r.stderr.toString();
+  if (r.status === 0) return { stdout, stderr };
+  const how = r.status === null ? `killed by signal ${r.signal}` : `exit status ${r.status}`;
+  throw Object.assign(new Error(`${[file, ...args].join(" ")}: ${how}: ${stderr.trim()}`), { stdout, stderr, code: r.status });
+}
 
 export const LOG_MAX_SIZE = 10 << 20;
 export const LOG_MAX_FILES = 3;
@@ -340,7 +350,8 @@ export class ContainerService {
       name = generateName((n) => names.has(n));
     }
     const imageId = await this.opts.images.resolve(imageRef);
-    const image = (await this.opts.images.getConfig(imageId)).config ?? {};
+    const detail = await this.opts.images.inspect(imageId);
+    const image = detail.config.config ?? {};
     const hc = normalizeHostConfig((body.HostConfig ?? {}) as Partial<HostConfig>);
 
     const strs = (v: unknown, what: string): string[] | null => {
@@ -421,7 +432,7 @@ export class ContainerService {
     };
     mkdirSync(this.pathOf(id), { recursive: true, mode: 0o710 });
     try {
-      const snap = await this.opts.snapshots.prepare(id, imageId, { labels: { "gantry.container": id } });
+      const snap = await this.opts.snapshots.prepare(id, imageId, { labels: { "gantry.container": id }, layers: detail.layers });
       rec.Rootfs = snap.rootfs;
       rec.Mounts = await this.resolveMounts(rec);
       if (this.opts.volumes) await this.opts.volumes.populateFromImage(rec.Mounts, snap.rootfs);
@@ -641,18 +652,17 @@ export class ContainerService {
     ];
     if (rec.Config.OpenStdin) args.push("--stdin");
     for (const l of this.startListeners.get(id) ?? []) l();
-    const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(this.opts.monitor, args, { stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.once("error", (e) => reject(new Error(`cannot run ${this.opts.monitor}: ${e.message}`)));
-      child.once("close", (code) => {
-        if (code === 0) resolve(stdout);
-        else reject(badRequest(`failed to create task for container: ${stderr.trim().replace(/^gantry-monitor: /, "") || `gantry-monitor exited with ${code}`}`));
-      });
-      });
+    let started;
+    try {
+      started = await hostSys().spawn(this.opts.monitor, args);
+    } catch (e) {
+      throw new Error(`cannot run ${this.opts.monitor}: ${(e as Error).message}`);
+    }
+    if (started.status !== 0) {
+      const stderr = started.stderr.toString().trim().replace(/^gantry-monitor: /, "");
+      throw badRequest(`failed to create task for container: ${stderr || `gantry-monitor exited with ${started.status ?? `signal ${started.signal}`}`}`);
+    }
+    const out = started.stdout.toString();
     const { monitorPid, containerPid } = JSON.parse(out) as { monitorPid: number; containerPid: number };
     rec.MonitorPid = monitorPid;
     rec.HasBeenStarted = true;
@@ -1037,7 +1047,7 @@ export class ContainerService {
             if (ended) return s.close();
             sock = s;
             for (const q of queued.splice(0)) s.stdin(q);
-            if (inputEnded) closeStdinWhenServed();
+            if (inputEnded) s.closeStdin();
           },
           () => {
             if (Date.now() < deadline) setTimeout(tryConnect, 2);
@@ -1045,13 +1055,6 @@ export class ContainerService {
         );
       };
       tryConnect();
-    };
-    // The monitor accepts attach clients only once the container runs; input and the close sent before that would
-    // arrive in one read, and the monitor drops input queued with a close: the close waits until it serves.
-    const closeStdinWhenServed = () => {
-      if (ended || !sock) return;
-      if (rec.State.Running || !this.records.has(id)) return sock.closeStdin();
-      setTimeout(closeStdinWhenServed, 10);
     };
     const onStart = () => connect();
     const onExit = () => {
@@ -1096,7 +1099,7 @@ export class ContainerService {
       inputEnd: () => {
         if (!o.stdin || !rec.Config.StdinOnce) return;
         inputEnded = true;
-        if (sock) closeStdinWhenServed();
+        sock?.closeStdin();
       },
       close: end,
     };

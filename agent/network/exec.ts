@@ -1,7 +1,8 @@
-// The one way the network engine runs host tools (ip, iptables-restore, nsenter): execFile with an argument array,
-// never a shell string, so names and addresses that reach here can never be interpreted as shell syntax.
+// The one way the network engine runs host tools (ip, iptables-restore, nsenter): an argument array, never a shell
+// string, so names and addresses that reach here can never be interpreted as shell syntax. The tools are started
+// by native/'s posix_spawn, not by forking the agent (which stalls its event loop for 10-20 ms each time).
 // A failure becomes a HostToolError that names the command and carries its stderr.
-import { execFile } from "node:child_process";
+import { hostSys } from "../../native/node/sys";
 
 export class HostToolError extends Error {
   constructor(
@@ -19,17 +20,17 @@ export interface RunOptions {
   input?: string;
 }
 
-export function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        const code = typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : null;
-        const shown = [cmd, ...args].join(" ");
-        reject(new HostToolError(shown.length > 300 ? shown.slice(0, 300) + "…" : shown, stderr || err.message, code));
-      } else resolve(stdout);
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
-  });
+export async function run(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const shown = [cmd, ...args].join(" ");
+  const named = shown.length > 300 ? shown.slice(0, 300) + "…" : shown;
+  let r;
+  try {
+    r = await hostSys().spawn(cmd, args, opts.input === undefined ? null : Buffer.from(opts.input));
+  } catch (e) {
+    throw new HostToolError(named, (e as Error).message, null);
+  }
+  if (r.status !== 0) throw new HostToolError(named, r.stderr.toString() || `killed by signal ${r.signal}`, r.status);
+  return r.stdout.toString();
 }
 
 /** `ip` in the root network namespace. */

@@ -2,6 +2,7 @@
 // and named namespaces. Everything the engine creates carries an ifalias label "gantry:<instance>:…" so a reconcile
 // after a crash finds what this agent made (and only that) and reaps what no record explains.
 import { writeFile } from "node:fs/promises";
+import { hostSys } from "../../native/node/sys";
 import { ip, ipBatch, ipBatchIn, ipIn, isGone, HostToolError } from "./exec";
 
 export interface LinkInfo {
@@ -120,7 +121,7 @@ export async function setDefaultRoute(netnsPath: string, gateway: string, ifName
 }
 
 export async function loopbackUp(netnsPath: string): Promise<void> {
-  await ipIn(netnsPath, "link", "set", "lo", "up");
+  await hostSys().loopbackUp(netnsPath);
 }
 
 /** ip_forward on, as any bridge network with outbound NAT needs (dockerd does the same). */

@@ -30,6 +30,7 @@ import { badRequest, conflict, forbidden, GantryError, notFound } from "../../li
 import { systemClock, type Clock } from "../clock";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "./container-files";
 import { DnsServer, parseUpstream, reverseName, TYPE_A, TYPE_PTR, type Resolver } from "./dns";
+import { hostSys } from "../../native/node/sys";
 import { ip, ipIn } from "./exec";
 import { Firewall } from "./firewall";
 import { allocateAddress, releaseAddress } from "./ipam";
@@ -676,15 +677,13 @@ export class NetworkService {
     validateContainerId(containerId);
     const name = this.netnsPrefix + containerId;
     const path = join(NETNS_DIR, name);
-    if (!existsSync(path)) await ip("netns", "add", name);
+    if (!existsSync(path)) await hostSys().createNetns(path);
     return path;
   }
 
   async removeNetns(containerId: string): Promise<void> {
     validateContainerId(containerId);
-    const name = this.netnsPrefix + containerId;
-    if (!existsSync(join(NETNS_DIR, name))) return;
-    await ip("netns", "del", name);
+    await hostSys().deleteNetns(join(NETNS_DIR, this.netnsPrefix + containerId));
   }
 
   /**

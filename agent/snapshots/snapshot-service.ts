@@ -2,21 +2,20 @@
 //   snapshot.json   what it was made from (image id, layer ChainIDs top-most first, labels), written by rename
 //   upper/ work/    the container's writable layer and overlay's scratch dir
 //   rootfs/         the merged mount point
-// lowerdirs are the image's unpacked layers in the content store, shared read-only. mount(8) runs with its cwd in
-// the store's layers directory so lowerdir holds short relative paths (the option string is limited to a page).
+// lowerdirs are the image's unpacked layers in the content store, shared read-only. The mount is made through
+// native/'s addon (no mount(8) to spawn) from a thread whose cwd is the store's layers directory, so lowerdir holds
+// short relative paths (the option string is limited to a page).
 // redirect_dir and metacopy are off so the upper dir alone describes the changes (what `diff` archives).
-import { execFile } from "node:child_process";
-import { promises as fsp } from "node:fs";
+import { existsSync, mkdirSync, promises as fsp, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { promisify } from "node:util";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
 import { ImageError } from "../images/errors";
 import type { GantryImageService } from "../images/image-service";
+import { hostSys } from "../../native/node/sys";
 import { packDirectory } from "../layers/pack";
 import type { PrepareOptions, Snapshot, SnapshotService } from "./types";
 
-const run = promisify(execFile);
 const SNAPSHOT_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const MAX_MOUNT_DATA = 4000;
 
@@ -32,6 +31,16 @@ function unescapeMountPath(s: string) {
   return s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
 }
 
+/** Whether PATH is a mount point: another device than its parent (an overlay always is). */
+async function isMountPoint(path: string): Promise<boolean> {
+  try {
+    const [a, b] = await Promise.all([fsp.stat(path), fsp.stat(join(path, ".."))]);
+    return a.dev !== b.dev;
+  } catch {
+    return false;
+  }
+}
+
 export async function mountedPaths(): Promise<Set<string>> {
   const text = await fsp.readFile("/proc/self/mountinfo", "utf8");
   return new Set(text.split("\n").filter(Boolean).map((l) => unescapeMountPath(l.split(" ")[4])));
@@ -39,6 +48,8 @@ export async function mountedPaths(): Promise<Set<string>> {
 
 export class OverlaySnapshotService implements SnapshotService {
   readonly root: string;
+  /** Whether removal has looked for trash an earlier run left. */
+  private swept = false;
   constructor(
     gantryRoot: string,
     private readonly images: GantryImageService,
@@ -80,9 +91,9 @@ export class OverlaySnapshotService implements SnapshotService {
 
   async prepare(id: string, image: string, opts: PrepareOptions = {}): Promise<Snapshot> {
     const d = this.dir(id);
-    if (await this.read(id)) throw new ImageError("conflict", `snapshot "${id}" already exists`);
-    const imageId = image === "" ? "" : await this.images.resolve(image);
-    const layers = imageId ? await this.images.getLayers(imageId) : [];
+    if (existsSync(join(d, "snapshot.json"))) throw new ImageError("conflict", `snapshot "${id}" already exists`);
+    const imageId = image === "" ? "" : opts.layers ? image : await this.images.resolve(image);
+    const layers = opts.layers ?? (imageId ? await this.images.getLayers(imageId) : []);
     const rec: SnapshotRecord = {
       id,
       imageId,
@@ -90,23 +101,26 @@ export class OverlaySnapshotService implements SnapshotService {
       labels: opts.labels ?? {},
       created: new Date().toISOString(),
     };
-    await fsp.mkdir(this.root, { recursive: true, mode: 0o700 });
+    // A handful of small directory operations: done synchronously, they take microseconds (each a trip through
+    // the thread pool otherwise). The snapshot appears whole, by rename.
     const tmp = join(this.root, `.${id}.${randomBytes(4).toString("hex")}.tmp`);
-    await fsp.mkdir(tmp, { mode: 0o700 });
     try {
-      for (const sub of ["upper", "work", "rootfs", "empty"]) await fsp.mkdir(join(tmp, sub), { mode: 0o755 });
-      await fsp.writeFile(join(tmp, "snapshot.json"), JSON.stringify(rec, null, 1));
-      await fsp.rename(tmp, d);
+      mkdirSync(this.root, { recursive: true, mode: 0o700 });
+      mkdirSync(tmp, { mode: 0o700 });
+      for (const sub of ["upper", "work", "rootfs", "empty"]) mkdirSync(join(tmp, sub), { mode: 0o755 });
+      writeFileSync(join(tmp, "snapshot.json"), JSON.stringify(rec, null, 1));
+      renameSync(tmp, d);
     } catch (e) {
-      await fsp.rm(tmp, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
       if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST") {
         throw new ImageError("conflict", `snapshot "${id}" already exists`);
       }
       throw e;
     }
-    if (opts.mount === false) return this.toSnapshot(rec, await mountedPaths());
+    if (opts.mount === false) return this.toSnapshot(rec, new Set());
     try {
-      return await this.mount(id);
+      // Made just now: certainly not mounted yet.
+      return await this.mountRecord(rec, this.toSnapshot(rec, new Set()));
     } catch (e) {
       await fsp.rm(d, { recursive: true, force: true });
       throw e;
@@ -140,9 +154,13 @@ export class OverlaySnapshotService implements SnapshotService {
     if (!rec) throw new ImageError("not_found", `no such snapshot: ${id}`);
     const snap = this.toSnapshot(rec, await mountedPaths());
     if (snap.mounted) return snap;
+    return this.mountRecord(rec, snap);
+  }
+
+  private async mountRecord(rec: SnapshotRecord, snap: Snapshot): Promise<Snapshot> {
     const layersRoot = join(this.images.store.root, "layers");
     for (const c of rec.chainIds) {
-      if (!(await this.images.store.getLayer(c))) throw new ImageError("not_found", `snapshot ${id} needs layer ${c}, which is no longer in the store`);
+      if (!(await this.images.store.getLayer(c))) throw new ImageError("not_found", `snapshot ${rec.id} needs layer ${c}, which is no longer in the store`);
     }
     const lower = snap.lowerdirs.map((p) => (p.startsWith(layersRoot + "/") ? relative(layersRoot, p) : p)).join(":");
     const data = `lowerdir=${lower},upperdir=${snap.upper},workdir=${snap.work},index=off,redirect_dir=off,metacopy=off`;
@@ -150,28 +168,52 @@ export class OverlaySnapshotService implements SnapshotService {
       throw new ImageError("unsupported", `image has too many layers (${rec.chainIds.length}) for one overlay mount`);
     }
     try {
-      await run("mount", ["-t", "overlay", "overlay", "-o", data, snap.rootfs], { cwd: layersRoot });
+      await hostSys().mountOverlay(snap.rootfs, layersRoot, data);
     } catch (e) {
-      throw new ImageError("store", `mounting the overlay for snapshot ${id} failed: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+      throw new ImageError("store", `mounting the overlay for snapshot ${rec.id} failed: ${(e as Error).message}`);
     }
     return { ...snap, mounted: true };
   }
 
-  async unmount(id: string): Promise<void> {
-    const snap = await this.get(id);
-    if (!snap || !snap.mounted) return;
+  /** Unmounts the snapshot's rootfs; false when it was not mounted. */
+  private async unmountPath(rootfs: string): Promise<boolean> {
     try {
-      await run("umount", [snap.rootfs]);
-    } catch {
-      await run("umount", ["-l", snap.rootfs]);
+      await hostSys().unmount(rootfs);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "EINVAL" || code === "ENOENT") return false; // not a mount point (or no such directory)
+      throw new ImageError("store", `unmounting ${rootfs} failed: ${(e as Error).message}`);
     }
+  }
+
+  async unmount(id: string): Promise<void> {
+    await this.unmountPath(join(this.dir(id), "rootfs"));
   }
 
   async remove(id: string): Promise<void> {
     const d = this.dir(id);
-    await this.unmount(id);
-    if ((await mountedPaths()).has(join(d, "rootfs"))) throw new ImageError("store", `snapshot ${id} is still mounted`);
-    await fsp.rm(d, { recursive: true, force: true });
+    const rootfs = join(d, "rootfs");
+    // Until nothing is mounted there (an overlay may have been mounted twice): rm must never reach into the layers.
+    for (let i = 0; i < 8 && (await this.unmountPath(rootfs)); i++);
+    if (await isMountPoint(rootfs)) throw new ImageError("store", `snapshot ${id} is still mounted`);
+    // Out of the way at once by rename (a name no snapshot can have), deleted in the background; what a crash
+    // left behind goes with the next removal.
+    const trash = join(this.root, `.removed-${id}`);
+    try {
+      renameSync(d, trash);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      await fsp.rm(d, { recursive: true, force: true });
+      return;
+    }
+    void fsp.rm(trash, { recursive: true, force: true }).catch(() => {});
+    if (!this.swept) {
+      this.swept = true;
+      for (const n of readdirSync(this.root)) {
+        if (n.startsWith(".removed-") && n !== `.removed-${id}`) void fsp.rm(join(this.root, n), { recursive: true, force: true }).catch(() => {});
+      }
+    }
   }
 
   diff(id: string): Readable {

@@ -28,6 +28,11 @@ export interface PrepareOptions {
   mount?: boolean;
   /** Labels kept with the snapshot (the agent labels what it creates, to reconcile after a restart). */
   labels?: Record<string, string>;
+  /**
+   * The image's layers (bottom-most first, as ImageService.getLayers gives them) when the caller has them at hand;
+   * `image` is then the image's id and is not looked up again.
+   */
+  layers?: { chainId: string }[];
 }
 
 export interface SnapshotService {
