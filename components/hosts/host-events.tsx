@@ -3,14 +3,17 @@
 // this host) and its recent events from GET /api/v1/hosts/{id}/events — container lifecycle for everyone, and the
 // activity record (who ran, stopped, removed, exec'd) for those who may read it. Refreshed while the page is visible.
 import Link from "next/link";
-import { useState } from "react";
+import { useRef, useState } from "react";
 import type { HostEventView, HostEventsView } from "@/lib/hosts/host-events-schemas";
 import { Badge, type BadgeTone } from "@/components/ui";
 import { formatAgo, formatTime } from "./format";
 import { useNow } from "./use-now";
 import { useVisibleInterval } from "./use-visible-interval";
+import { useContainerChanges } from "./use-container-changes";
 
+/** Re-read this often; less often while container changes are pushed (activity records are not). */
 const EVERY_MS = 4_000;
+const EVERY_MS_PUSHED = 15_000;
 const LIMIT = 30;
 const STATE_ORDER = ["running", "paused", "restarting", "created", "exited", "dead", "removing"];
 
@@ -28,8 +31,13 @@ export function HostEvents({ hostId }: { hostId: number }) {
   const [view, setView] = useState<HostEventsView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow();
+  // Declared before the schedule it slows down; `refresh` is bound once the schedule exists.
+  const refresh = useRef<() => void>(() => {});
+  const pushed = useContainerChanges((changed) => {
+    if (changed === hostId) refresh.current();
+  });
 
-  useVisibleInterval(
+  refresh.current = useVisibleInterval(
     async (signal) => {
       let res: Response;
       try {
@@ -44,7 +52,7 @@ export function HostEvents({ hostId }: { hostId: number }) {
       setError(null);
       setView(body as HostEventsView);
     },
-    EVERY_MS,
+    pushed ? EVERY_MS_PUSHED : EVERY_MS,
     true,
   );
 
@@ -85,7 +93,7 @@ export function HostEvents({ hostId }: { hostId: number }) {
         </div>
       </section>
 
-      <section aria-labelledby="host-events-title" className="space-y-2 lg:col-span-2">
+      <section aria-labelledby="host-events-title" className="space-y-2 lg:col-span-2" data-pushed={pushed}>
         <div className="flex flex-wrap items-baseline justify-between gap-2">
           <h2 id="host-events-title" className="text-lg font-semibold">
             Recent events
@@ -93,6 +101,7 @@ export function HostEvents({ hostId }: { hostId: number }) {
           {view && (
             <p className="text-xs text-slate-500 dark:text-slate-400">
               {view.activityIncluded ? "Container changes and the activity record" : "Container changes (the activity record is for admins)"}
+              {pushed ? " · live" : ` · every ${EVERY_MS / 1000} s`}
             </p>
           )}
         </div>
