@@ -9,7 +9,7 @@ export type HostEventsQuery = z.infer<typeof hostEventsQuery>;
 
 export const hostEventView = z.object({
   at: z.string().describe("RFC 3339"),
-  source: z.enum(["inventory", "activity"]).describe("inventory: a container's own timestamps; activity: the activity record (admins only)"),
+  source: z.enum(["inventory", "activity"]).describe("inventory: a container's own timestamps; activity: the activity record of the last 30 days (admins only)"),
   event: z.string().describe("created, started or exited for containers; the policy action (containers.manage, …) for activity"),
   containerId: z.string().nullable(),
   containerName: z.string().nullable(),

@@ -8,6 +8,8 @@ import type { HostEventView, HostEventsQuery, HostEventsView } from "./host-even
 
 /** Containers read per call: a host with more still gets correct counts, and events from its busiest 1,000. */
 const MAX_CONTAINERS = 1000;
+/** Activity records this recent: bounds the scan of a long record (its `at` is indexed) for a quiet host. */
+const ACTIVITY_DAYS = 30;
 
 export async function listHostEvents(actor: Actor, hostId: number, q: HostEventsQuery): Promise<HostEventsView> {
   await getHostOrThrow(hostId);
@@ -22,7 +24,10 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
         take: MAX_CONTAINERS,
       }),
       db.activityRecord.findMany({
-        where: { OR: [{ target: `hosts/${hostId}` }, { target: { startsWith: `hosts/${hostId}/` } }] },
+        where: {
+          at: { gte: new Date(Date.now() - ACTIVITY_DAYS * 86_400_000) },
+          OR: [{ target: `hosts/${hostId}` }, { target: { startsWith: `hosts/${hostId}/` } }],
+        },
         orderBy: { id: "desc" },
         // Read only by those allowed: nothing is fetched for the others.
         take: withActivity ? q.limit : 0,
