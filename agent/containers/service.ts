@@ -589,7 +589,7 @@ export class ContainerService {
       this.prepared.delete(rec.Id);
       await p.promise.catch(() => {});
     }
-    await net.detachAll(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: detach: ${(e as Error).message}`));
+    await net.detachAll(rec.Id, { namespaceGoing: true }).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: detach: ${(e as Error).message}`));
     await net.removeNetns(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: remove netns: ${(e as Error).message}`));
   }
 

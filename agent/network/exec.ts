@@ -36,15 +36,21 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
 /** `ip` in the root network namespace. */
 export const ip = (...args: string[]) => run("ip", args);
 
+/** `ip`'s arguments to work inside the namespace at `netnsPath`: `-n NAME` for a named one (one program), else nsenter. */
+function inNetns(netnsPath: string, args: string[]): [string, string[]] {
+  const named = /^\/run\/netns\/([a-zA-Z0-9][a-zA-Z0-9_.-]*)$/.exec(netnsPath);
+  return named ? ["ip", ["-n", named[1]!, ...args]] : ["nsenter", [`--net=${netnsPath}`, "--", "ip", ...args]];
+}
+
 /** `ip` inside the network namespace at `netnsPath` (a bind-mounted nsfs file or /proc/<pid>/ns/net). */
-export const ipIn = (netnsPath: string, ...args: string[]) => run("nsenter", [`--net=${netnsPath}`, "--", "ip", ...args]);
+export const ipIn = (netnsPath: string, ...args: string[]) => run(...inNetns(netnsPath, args));
 
 /** Several `ip` commands in one process in the root namespace; stops at the first failing line. */
 export const ipBatch = (lines: string[][]) => run("ip", ["-batch", "-"], { input: lines.map((l) => l.join(" ")).join("\n") + "\n" });
 
 /** Several `ip` commands in one process inside a namespace; stops at the first failing line. */
 export const ipBatchIn = (netnsPath: string, lines: string[][]) =>
-  run("nsenter", [`--net=${netnsPath}`, "--", "ip", "-batch", "-"], { input: lines.map((l) => l.join(" ")).join("\n") + "\n" });
+  run(...inNetns(netnsPath, ["-batch", "-"]), { input: lines.map((l) => l.join(" ")).join("\n") + "\n" });
 
 /** True when the error says the link/namespace is already gone, which teardown treats as success. */
 export function isGone(e: unknown): boolean {

@@ -816,14 +816,17 @@ export class NetworkService {
   }
 
   /** Disconnects a container from a network: its veth, address, ports and rules go; another gateway takes the default route. */
-  async detach(containerId: string, networkRef: string): Promise<void> {
+  async detach(containerId: string, networkRef: string, opts: { namespaceGoing?: boolean } = {}): Promise<void> {
     this.requireStarted();
     validateContainerId(containerId);
     await this.perContainer.run(containerId, async () => {
       const net = this.lookup(networkRef);
       const ep = net.endpoints[containerId];
       if (!ep) throw notFound(`container ${containerId} is not connected to the network ${net.name}; endpoint`);
-      if (ep.hostVeth) await deleteLink(ep.hostVeth);
+      // A veth whose inner end is in the container's own namespace goes with it when that is deleted (the kernel
+      // tears the pair down off the caller's path); deleting it here first would cost an ip(8) and rtnl's wait.
+      const goesWithNamespace = opts.namespaceGoing && ep.netnsPath === join(NETNS_DIR, this.netnsPrefix + containerId);
+      if (ep.hostVeth && !goesWithNamespace) await deleteLink(ep.hostVeth);
       await this.ports.releaseAll(ep.ports);
       let successor: { net: NetworkRecord; ep: EndpointRecord } | null = null;
       if (ep.defaultRoute) {
@@ -853,12 +856,15 @@ export class NetworkService {
     });
   }
 
-  /** Detaches the container from every network (stop, rm), and releases any address it still reserves. */
-  async detachAll(containerId: string): Promise<void> {
+  /**
+   * Detaches the container from every network (stop, rm), and releases any address it still reserves. With
+   * `namespaceGoing` the caller deletes the container's namespace right after (removeNetns), which takes its veths.
+   */
+  async detachAll(containerId: string, opts: { namespaceGoing?: boolean } = {}): Promise<void> {
     this.requireStarted();
     validateContainerId(containerId);
     for (const net of [...this.networks.values()]) {
-      if (net.endpoints[containerId]) await this.detach(containerId, net.id);
+      if (net.endpoints[containerId]) await this.detach(containerId, net.id, opts);
     }
     await this.mutex.run(async () => {
       for (const net of this.networks.values()) {
