@@ -77,6 +77,11 @@ export function createBody(spec: RunSpec): Record<string, unknown> {
     ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
     Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
     Labels: spec.labels ?? {},
+    ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
+    ...(spec.user ? { User: spec.user } : {}),
+    ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+    ...(spec.interactive ? { OpenStdin: true, AttachStdin: true, StdinOnce: false } : {}),
+    ...(spec.tty ? { Tty: true } : {}),
     ExposedPorts: exposed,
     HostConfig: {
       PortBindings: bindings,

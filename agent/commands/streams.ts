@@ -250,7 +250,7 @@ export class AgentStreams {
           },
         );
         return {
-          input: (d) => handle.input(Buffer.from(d, "utf8")),
+          input: (d) => (d === "" ? handle.inputEnd() : handle.input(Buffer.from(d, "utf8"))),
           resize: (cols, rows) => void containers.resize(r.Id, rows, cols).catch(() => {}),
           stop: () => handle.close(),
         };

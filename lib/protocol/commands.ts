@@ -43,6 +43,13 @@ export const RunSpec = z
       .optional(),
     labels: z.record(z.string().min(1).max(1024), z.string().max(65536)).optional(),
     network: z.string().min(1).max(256).optional(),
+    workdir: z.string().min(1).max(4096).optional(),
+    user: z.string().min(1).max(256).optional(),
+    hostname: z.string().min(1).max(253).optional(),
+    /** Keep stdin open for an attach stream, like `docker run -i`. */
+    interactive: z.boolean().optional(),
+    /** Give the container a terminal, like `docker run -t`. */
+    tty: z.boolean().optional(),
   })
   .strict();
 export type RunSpec = z.infer<typeof RunSpec>;

@@ -127,6 +127,35 @@ describe("fleet streams", () => {
     await fleet.sendCommand(hostId, { kind: "container.remove", id: run.result.id, force: true }, actor);
   });
 
+  test("attach: a running container's stdin and output; stats: one Docker-format sample per second", async () => {
+    const run = (await fleet.sendCommand(hostId, { kind: "container.run", spec: { image, cmd: ["sh", "-c", "while read l; do echo got $l; echo warn $l >&2; done"], network: "none", interactive: true, workdir: "/tmp", hostname: "attached" } }, actor)) as { result: { id: string } };
+    const attach = await collect({ kind: "attach", id: run.result.id, stdin: true });
+    attach.handle.write("one\n");
+    attach.handle.write("two\n");
+    const deadline = Date.now() + 10_000;
+    while (!attach.text("stderr").includes("warn two") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(attach.text("stdout"), "got one\ngot two\n");
+    assert.equal(attach.text("stderr"), "warn one\nwarn two\n");
+    // Detaching leaves the container running, as `docker attach` does (its stdin is not closed: it was run detached).
+    attach.handle.close();
+    const inspect = (await fleet.sendCommand(hostId, { kind: "container.inspect", id: run.result.id }, actor)) as { result: { State: { Running: boolean } } };
+    assert.equal(inspect.result.State.Running, true);
+    assert.equal((inspect.result as unknown as { Config: { WorkingDir: string; Hostname: string; OpenStdin: boolean } }).Config.WorkingDir, "/tmp");
+    assert.equal((inspect.result as unknown as { Config: { Hostname: string } }).Config.Hostname, "attached");
+
+    const busy = (await fleet.sendCommand(hostId, { kind: "container.run", spec: { image, cmd: ["sleep", "300"], network: "none", memoryBytes: 64 << 20 } }, actor)) as { result: { id: string } };
+    const stats = await collect({ kind: "stats", id: busy.result.id });
+    while (stats.chunks.length < 2 && Date.now() < deadline + 10_000) await new Promise((r) => setTimeout(r, 50));
+    stats.handle.close();
+    const [a, b] = stats.chunks.map((c) => JSON.parse(c.data));
+    assert.equal(stats.chunks[0]!.stream, "event");
+    assert.equal(a.memory_stats.limit, 64 << 20);
+    assert.ok(a.memory_stats.usage > 0 && a.pids_stats.current >= 1, JSON.stringify(a));
+    assert.ok(Date.parse(b.read) > Date.parse(a.read), "samples move forward in time");
+    assert.equal(b.preread, a.read, "each sample carries the previous one, as docker stats computes CPU % from the pair");
+    for (const id of [run.result.id, busy.result.id]) await fleet.sendCommand(hostId, { kind: "container.remove", id, force: true }, actor);
+  });
+
   test("slow consumer: a stalled log reader holds at most its window and does not slow another reader", async () => {
     const chatty = `i=0; while :; do for j in 0 1 2 3 4 5 6 7 8 9; do i=$((i+1)); echo "line $i ................................................................................"; done; usleep 5000; done`;
     const run = (await fleet.sendCommand(hostId, { kind: "container.run", spec: { image, cmd: ["sh", "-c", chatty], network: "none" } }, actor)) as { result: { id: string } };
