@@ -27,6 +27,7 @@ import { runQueuedCommands } from "@/lib/fleet/run-queued-commands";
 import { endSocketStreams, receiveStreamData, receiveStreamEnd } from "@/lib/fleet/streams";
 import type { InventoryMessage, StreamData, StreamEnd } from "@/lib/protocol/commands";
 import { recordInventory } from "@/lib/fleet/record-inventory";
+import { publishContainerEvent } from "@/lib/fleet/publish-container-event";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -87,7 +88,11 @@ export function attachAgentGateway(io: SocketServer) {
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
       "stream.data": async (msg: StreamData) => (receiveStreamData(hostId, msg), true),
       "stream.end": async (msg: StreamEnd) => (receiveStreamEnd(hostId, msg), true),
-      inventory: async (msg: InventoryMessage) => (await recordInventory(hostId, msg), true),
+      inventory: async (msg: InventoryMessage) => {
+        await recordInventory(hostId, msg);
+        publishContainerEvent({ hostId, containers: msg.containers.length });
+        return true;
+      },
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {

@@ -9,7 +9,7 @@ import { can, type Actor } from "@/lib/auth/policy";
 
 export const BROWSER_NAMESPACE = "/browser";
 /** Rooms a browser may join, each guarded by the action needed to see what is broadcast to it. */
-export const ROOMS = { hosts: "hosts.read" } as const;
+export const ROOMS = { hosts: "hosts.read", containers: "containers.read" } as const;
 
 export function attachBrowserGateway(io: SocketServer) {
   const nsp = io.of(BROWSER_NAMESPACE);

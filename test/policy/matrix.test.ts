@@ -63,6 +63,7 @@ const ROWS: Row[] = [
 /** Browser socket events: [event, argument, action it needs]. */
 const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [
   { event: "subscribe", arg: "hosts", permission: "hosts.read" },
+  { event: "subscribe", arg: "containers", permission: "containers.read" },
   // Allowed roles get past the policy and are told the host does not exist; the others are refused as forbidden.
   { event: "exec:start", arg: { hostId: 999999, container: "abc", cmd: ["sh"] }, permission: "containers.exec" },
   { event: "stream:open", arg: { hostId: 999999, spec: { kind: "logs", id: "abc" } }, permission: "containers.logs" },

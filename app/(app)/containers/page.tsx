@@ -1,0 +1,33 @@
+// /containers — containers across the fleet from the inventory: filters, sort and page in the URL, live.
+import type { Metadata } from "next";
+import { requireActor } from "@/lib/auth/current-actor";
+import { can } from "@/lib/auth/policy";
+import { listContainers } from "@/lib/fleet";
+import { listFleetContainersQuery } from "@/lib/fleet-api/schemas";
+import { ListHostsQuery, listHosts } from "@/lib/hosts/list-hosts";
+import { ContainersView } from "@/components/containers/containers-view";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Containers" };
+
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+
+export default async function ContainersPage({ searchParams }: { searchParams: SearchParams }) {
+  const actor = await requireActor("containers.read");
+  const raw = Object.fromEntries(Object.entries(await searchParams).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""));
+  // A hand-edited URL with a bad parameter shows the unfiltered list and says so, rather than an error page.
+  const parsed = listFleetContainersQuery.safeParse(raw);
+  const query = parsed.success ? parsed.data : listFleetContainersQuery.parse({});
+  const [{ items, total }, hosts] = await Promise.all([listContainers({ ...query, hostId: query.host }), listHosts(ListHostsQuery.parse({ pageSize: 200, sort: "name" }))]);
+  const initial = { items, total, page: query.page, pageSize: query.pageSize, pageCount: Math.max(1, Math.ceil(total / query.pageSize)) };
+  return (
+    <ContainersView
+      key={JSON.stringify(query)}
+      initial={initial}
+      query={query}
+      hosts={hosts.items.map((h) => ({ id: h.id, name: h.name }))}
+      canManage={can(actor, "containers.manage")}
+      notice={parsed.success ? undefined : "Some filters in the address were not understood; showing all containers."}
+    />
+  );
+}

@@ -1,0 +1,332 @@
+"use client";
+// The fleet's containers: one server-side page from the inventory with filters, sort and page in the URL. Live: when
+// a host's containers change, the current page is re-read from the API (debounced), so filters, order and paging stay true.
+import Link from "next/link";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { usePathname, useRouter } from "next/navigation";
+import { Button, EmptyRow, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr, cn } from "@/components/ui";
+import { LiveIndicator } from "@/components/hosts/live-indicator";
+import { useNow } from "@/components/hosts/use-now";
+import type { FleetContainer } from "@/lib/fleet/list-containers";
+import { CONTAINER_STATES, portText, portsOf, statusText } from "./format";
+import { ContainerStateBadge } from "./state-badge";
+import { useContainerEvents } from "./use-container-events";
+
+export const CONTAINER_SORT_OPTIONS = [
+  { value: "name", label: "Name (A–Z)" },
+  { value: "-name", label: "Name (Z–A)" },
+  { value: "-created", label: "Newest first" },
+  { value: "created", label: "Oldest first" },
+  { value: "state", label: "State (A–Z)" },
+  { value: "-state", label: "State (Z–A)" },
+  { value: "image", label: "Image (A–Z)" },
+  { value: "-image", label: "Image (Z–A)" },
+  { value: "host", label: "Host (first joined first)" },
+  { value: "-host", label: "Host (last joined first)" },
+] as const;
+export type ContainerSortValue = (typeof CONTAINER_SORT_OPTIONS)[number]["value"];
+const PAGE_SIZES = [10, 25, 50, 100, 200];
+const DEFAULT_PAGE_SIZE = 50;
+
+export interface ContainersQuery {
+  host?: number;
+  state?: string;
+  image?: string;
+  label?: string;
+  name?: string;
+  sort: ContainerSortValue;
+  page: number;
+  pageSize: number;
+}
+
+export interface ContainersPage {
+  items: FleetContainer[];
+  total: number;
+  page: number;
+  pageSize: number;
+  pageCount: number;
+}
+
+export interface HostOption {
+  id: number;
+  name: string;
+}
+
+export function toSearch(q: Partial<ContainersQuery>): string {
+  const p = new URLSearchParams();
+  if (q.host) p.set("host", String(q.host));
+  if (q.state) p.set("state", q.state);
+  if (q.image) p.set("image", q.image);
+  if (q.label) p.set("label", q.label);
+  if (q.name) p.set("name", q.name);
+  if (q.sort && q.sort !== "name") p.set("sort", q.sort);
+  if (q.page && q.page > 1) p.set("page", String(q.page));
+  if (q.pageSize && q.pageSize !== DEFAULT_PAGE_SIZE) p.set("pageSize", String(q.pageSize));
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+export function ContainersView({
+  initial,
+  query,
+  hosts,
+  canManage,
+  notice,
+}: {
+  initial: ContainersPage;
+  query: ContainersQuery;
+  hosts: HostOption[];
+  canManage: boolean;
+  notice?: string;
+}) {
+  const [data, setData] = useState(initial);
+  const [error, setError] = useState<string | null>(null);
+  const now = useNow();
+  const router = useRouter();
+  const pathname = usePathname();
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const hostName = new Map(hosts.map((h) => [h.id, h.name]));
+
+  useEffect(() => setData(initial), [initial]);
+
+  const refetch = useCallback(async () => {
+    try {
+      const res = await fetch(`/api/v1/containers${toSearch(query)}`, { cache: "no-store" });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
+      setData(body as ContainersPage);
+      setError(null);
+    } catch (e) {
+      setError(`Could not refresh the list: ${(e as Error).message}`);
+    }
+  }, [query]);
+
+  const live = useContainerEvents((e) => {
+    if (e && query.host && e.hostId !== query.host) return;
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = setTimeout(() => void refetch(), 250);
+  });
+  useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
+
+  function apply(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const text = (k: string) => String(f.get(k) ?? "").trim() || undefined;
+    const host = Number(f.get("host"));
+    router.push(
+      `${pathname}${toSearch({
+        host: host > 0 ? host : undefined,
+        state: text("state"),
+        image: text("image"),
+        label: text("label"),
+        name: text("name"),
+        sort: (text("sort") as ContainerSortValue) ?? "name",
+        pageSize: Number(f.get("pageSize")) || DEFAULT_PAGE_SIZE,
+        page: 1,
+      })}`,
+    );
+  }
+
+  const filtered = Boolean(query.host || query.state || query.image || query.label || query.name);
+  const first = (data.page - 1) * data.pageSize + 1;
+
+  return (
+    <section aria-labelledby="containers-title" className="space-y-4">
+      <div className="flex flex-wrap items-center justify-between gap-4">
+        <div>
+          <h1 id="containers-title" className="text-xl font-semibold">
+            Containers
+          </h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            <span data-testid="containers-total">
+              {data.total} container{data.total === 1 ? "" : "s"}
+              {filtered ? " match" : " across the fleet"}
+            </span>
+            . <LiveIndicator state={live} />
+          </p>
+        </div>
+        {canManage && (
+          <Link href="/containers/new" className="rounded-md bg-indigo-600 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-500">
+            Run a container
+          </Link>
+        )}
+      </div>
+
+      <FormAlert message={notice ?? null} tone="info" />
+      <FormAlert message={error} />
+
+      <form role="search" aria-label="Filter containers" onSubmit={apply} key={JSON.stringify(query)} className="grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-8 lg:items-end">
+        <FilterField id="filter-name" label="Name">
+          <Input id="filter-name" name="name" type="search" placeholder="Part of the name" defaultValue={query.name ?? ""} maxLength={256} />
+        </FilterField>
+        <FilterField id="filter-host" label="Host">
+          <Select id="filter-host" name="host" defaultValue={query.host ? String(query.host) : ""}>
+            <option value="">All hosts</option>
+            {hosts.map((h) => (
+              <option key={h.id} value={h.id}>
+                {h.name} (host {h.id})
+              </option>
+            ))}
+            {query.host && !hostName.has(query.host) && <option value={query.host}>host {query.host}</option>}
+          </Select>
+        </FilterField>
+        <FilterField id="filter-state" label="State">
+          <Select id="filter-state" name="state" defaultValue={query.state ?? ""}>
+            <option value="">Any state</option>
+            {CONTAINER_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+            {query.state && !(CONTAINER_STATES as readonly string[]).includes(query.state) && <option value={query.state}>{query.state}</option>}
+          </Select>
+        </FilterField>
+        <FilterField id="filter-image" label="Image">
+          <Input id="filter-image" name="image" placeholder="registry/name:tag" defaultValue={query.image ?? ""} maxLength={512} />
+        </FilterField>
+        <FilterField id="filter-label" label="Label">
+          <Input id="filter-label" name="label" placeholder="key or key=value" defaultValue={query.label ?? ""} maxLength={2048} />
+        </FilterField>
+        <FilterField id="filter-sort" label="Sort by">
+          <Select id="filter-sort" name="sort" defaultValue={query.sort}>
+            {CONTAINER_SORT_OPTIONS.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </Select>
+        </FilterField>
+        <FilterField id="filter-page-size" label="Per page">
+          <Select id="filter-page-size" name="pageSize" defaultValue={String(query.pageSize)}>
+            {[...new Set([...PAGE_SIZES, query.pageSize])].sort((a, b) => a - b).map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </Select>
+        </FilterField>
+        <div className="flex items-center gap-2">
+          <Button type="submit">Apply filters</Button>
+          {(filtered || query.sort !== "name" || query.pageSize !== DEFAULT_PAGE_SIZE) && (
+            <Link href={pathname} className="text-sm text-indigo-700 hover:underline dark:text-indigo-400">
+              Clear
+            </Link>
+          )}
+        </div>
+      </form>
+
+      <Table caption={`Containers, page ${data.page} of ${data.pageCount}`}>
+        <THead>
+          <Tr>
+            <Th>Name</Th>
+            <Th>Host</Th>
+            <Th>Image</Th>
+            <Th>State</Th>
+            <Th>Status</Th>
+            <Th>Ports</Th>
+          </Tr>
+        </THead>
+        <TBody>
+          {data.items.length === 0 && (
+            <EmptyRow colSpan={6}>
+              <span data-testid="containers-empty">
+                {data.total > 0 ? (
+                  <>
+                    No container on this page.{" "}
+                    <Link href={`${pathname}${toSearch({ ...query, page: 1 })}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+                      Go to the first page
+                    </Link>
+                  </>
+                ) : filtered ? (
+                  "No container matches these filters."
+                ) : (
+                  <>
+                    No containers yet.
+                    {canManage && (
+                      <>
+                        {" "}
+                        <Link href="/containers/new" className="text-indigo-700 hover:underline dark:text-indigo-400">
+                          Run the first one
+                        </Link>
+                        .
+                      </>
+                    )}
+                  </>
+                )}
+              </span>
+            </EmptyRow>
+          )}
+          {data.items.map((c) => (
+            <ContainerRow key={`${c.hostId}/${c.id}`} c={c} hostName={hostName.get(c.hostId)} now={now} />
+          ))}
+        </TBody>
+      </Table>
+
+      <nav aria-label="Pages" className="flex items-center justify-between text-sm">
+        <span className="text-slate-600 dark:text-slate-400" data-testid="containers-range">
+          {data.total === 0 ? "No results" : `${Math.min(first, data.total)}–${Math.min(data.total, data.page * data.pageSize)} of ${data.total}`}
+        </span>
+        <div className="flex items-center gap-2">
+          <PageLink disabled={data.page <= 1} href={`${pathname}${toSearch({ ...query, page: data.page - 1 })}`} label="Previous" />
+          <span aria-current="page" data-testid="containers-page">
+            Page {data.page} of {data.pageCount}
+          </span>
+          <PageLink disabled={data.page >= data.pageCount} href={`${pathname}${toSearch({ ...query, page: data.page + 1 })}`} label="Next" />
+        </div>
+      </nav>
+    </section>
+  );
+}
+
+function FilterField({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={id} className="block text-xs font-medium text-slate-600 dark:text-slate-400">
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
+
+function PageLink({ href, label, disabled }: { href: string; label: string; disabled: boolean }) {
+  const cls = "rounded-md border border-slate-300 px-3 py-1.5 dark:border-slate-700";
+  if (disabled)
+    return (
+      <span className={cn(cls, "cursor-not-allowed opacity-50")} aria-disabled="true">
+        {label}
+      </span>
+    );
+  return (
+    <Link href={href} className={cn(cls, "hover:bg-slate-100 dark:hover:bg-slate-800")}>
+      {label}
+    </Link>
+  );
+}
+
+function ContainerRow({ c, hostName, now }: { c: FleetContainer; hostName?: string; now: number }) {
+  const ports = portsOf(c.ports);
+  return (
+    <Tr data-testid={`container-row-${c.name}`} data-host-id={c.hostId} data-container-id={c.id}>
+      <Td>
+        <Link href={`/hosts/${c.hostId}/containers/${c.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-400">
+          {c.name}
+        </Link>
+        <div className="font-mono text-xs text-slate-500">{c.id.slice(0, 12)}</div>
+      </Td>
+      <Td>
+        <Link href={`/hosts/${c.hostId}`} className="hover:underline">
+          {hostName ?? `host ${c.hostId}`}
+        </Link>
+      </Td>
+      <Td className="max-w-xs truncate font-mono text-xs" title={c.image}>
+        {c.image}
+      </Td>
+      <Td>
+        <ContainerStateBadge state={c.state} exitCode={c.exitCode} />
+      </Td>
+      <Td className="text-slate-700 dark:text-slate-300">{statusText(c, now)}</Td>
+      <Td className="font-mono text-xs">{ports.length ? ports.map((p) => <div key={portText(p)}>{portText(p)}</div>) : "—"}</Td>
+    </Tr>
+  );
+}
