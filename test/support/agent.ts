@@ -1,5 +1,6 @@
 // A real agent process for tests: agent/main.ts with its own GANTRY_ROOT, optionally inside a network namespace
-// (`ip netns exec NS node --import tsx agent/main.ts`).
+// (`nsenter --net=/run/netns/NS node --import tsx agent/main.ts`: unlike `ip netns exec`, nsenter leaves /sys and its
+// cgroup hierarchies as they are, so the agent there can run containers).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,7 +38,7 @@ export function startAgent(opts: AgentOptions = {}): AgentProcess {
   const node = opts.viaBin
     ? [join(REPO_ROOT, "bin/gantry-agent.mjs"), ...(opts.args ?? [])]
     : [process.execPath, "--import", "tsx", "agent/main.ts", ...(opts.args ?? [])];
-  const [cmd, ...args] = opts.netns ? ["ip", "netns", "exec", opts.netns, ...node] : node;
+  const [cmd, ...args] = opts.netns ? ["nsenter", `--net=/run/netns/${opts.netns}`, ...node] : node;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GANTRY_ROOT: root,

@@ -55,10 +55,11 @@ async function waitReady(url: string, child: ChildProcess, logs: () => string) {
   }
 }
 
-export async function startRegistry(mode: RegistryMode = "open", users: Record<string, string> = { alice: "wonderland" }): Promise<TestRegistry> {
+/** `opts.address`: where it listens (default loopback), e.g. a test bridge's address that network namespaces reach. */
+export async function startRegistry(mode: RegistryMode = "open", users: Record<string, string> = { alice: "wonderland" }, opts: { address?: string } = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), "gantry-registry-"));
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const host = `${opts.address ?? "127.0.0.1"}:${port}`;
   const tokenRequests: TestRegistry["tokenRequests"] = [];
   let tokenServer: http.Server | null = null;
   let auth = "";
