@@ -103,9 +103,7 @@ export function applySgr(style: AnsiStyle, paramText: string): AnsiStyle {
 }
 
 // ESC [ params intermediates final | ESC ] … (BEL | ESC \) | ESC P/X/^/_ … ESC \ | ESC + one char | other C0/DEL.
-// eslint-disable-next-line no-control-regex
 const ESCAPES = /\x1b\[([0-?]*)([ -/]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[PX^_][^\x1b]*(?:\x1b\\)?|\x1b[ -/]*[0-~]?|[\x00-\x08\x0b-\x1f\x7f]/g;
-// eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 /** Whether the text carries anything to parse (the common plain line takes the fast path). */

@@ -15,3 +15,15 @@ export function logFileName(names: readonly string[], now: Date): string {
   const who = names.length === 1 ? names[0].replace(/[^A-Za-z0-9_.-]/g, "_") : "merged";
   return `${who}-${now.toISOString().replace(/[:.]/g, "-")}.log`;
 }
+
+/** An engine time shown in the viewer: "2026-11-23 21:30:00.123" (UTC, to the millisecond); other text as it is. */
+export function shortTime(time: string | null): string {
+  if (!time) return "";
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(time);
+  if (!m) return time;
+  if (m[4] !== "Z") {
+    const ms = Date.parse(time);
+    return Number.isNaN(ms) ? time : new Date(ms).toISOString().slice(0, 23).replace("T", " ");
+  }
+  return `${m[1]} ${m[2]}.${(m[3] ?? "").slice(0, 3).padEnd(3, "0")}`;
+}

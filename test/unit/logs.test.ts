@@ -7,7 +7,7 @@ import { applySgr, colour256, parseAnsi, stripAnsi, BASIC_COLOURS } from "../../
 import { compileSearch, markSegments } from "../../lib/logs/search";
 import { LogBuffer, parseEngineTime } from "../../lib/logs/log-buffer";
 import { parseSources, MAX_SOURCES } from "../../lib/logs/sources";
-import { logFileName, logFileText } from "../../lib/logs/download";
+import { logFileName, logFileText, shortTime } from "../../lib/logs/download";
 
 const ESC = "\x1b";
 
@@ -160,4 +160,12 @@ test("download: the loaded lines as text, with container names when merged", () 
   assert.equal(logFileText(b.lines.slice(0, 1), ["web"]), "2026-11-23T21:30:00.1Z stdout hello\n");
   assert.equal(logFileName(["my web/1"], new Date(Date.UTC(2026, 0, 2, 3, 4, 5))), "my_web_1-2026-01-02T03-04-05-000Z.log");
   assert.equal(logFileName(["a", "b"], new Date(0)), "merged-1970-01-01T00-00-00-000Z.log");
+});
+
+test("times shown to the millisecond in UTC", () => {
+  assert.equal(shortTime("2026-11-23T21:30:00.123456789Z"), "2026-11-23 21:30:00.123");
+  assert.equal(shortTime("2026-11-23T21:30:00Z"), "2026-11-23 21:30:00.000");
+  assert.equal(shortTime("2026-11-23T23:30:00.5+02:00"), "2026-11-23 21:30:00.500");
+  assert.equal(shortTime("soon"), "soon");
+  assert.equal(shortTime(null), "");
 });

@@ -1,0 +1,94 @@
+"use client";
+// The logs of several containers followed at once over the page's shared socket, into one bounded buffer merged by
+// the engine's time. Each container's stream reports its own state (following, ended, failed and why). Changing the
+// containers or the tail reopens every stream from a clean buffer.
+import { useEffect, useRef, useState } from "react";
+import { borrowBrowserSocket, openBrowserStream } from "@/components/fleet/browser-socket";
+import { logLineSplitter } from "@/lib/fleet-api/log-lines";
+import { LogBuffer, type IncomingLine, type LogEntry } from "@/lib/logs/log-buffer";
+import { sourceKey, type LogSource } from "@/lib/logs/sources";
+
+/** The most lines a viewer keeps; older ones are dropped (and counted). */
+export const MAX_LINES = 10_000;
+
+export type Tail = 100 | 1000 | "all";
+
+export interface StreamState {
+  /** following: asked for (a refusal or failure turns it into failed at once); ended: the container stopped. */
+  state: "following" | "ended" | "failed";
+  message: string;
+}
+
+/**
+ * A page hook for measurements (bench/log-latency.ts): when a page defines `window.__gantryLogProbe`, it is called with
+ * every batch of lines as they are received, before rendering (which only draws what is visible).
+ */
+type Probe = (lines: ReadonlyArray<Pick<LogEntry, "source" | "stream" | "time" | "raw">>) => void;
+
+export function useLogStreams(sources: LogSource[], tail: Tail) {
+  const bufferRef = useRef<LogBuffer>(null);
+  if (!bufferRef.current) bufferRef.current = new LogBuffer(MAX_LINES);
+  const buffer = bufferRef.current;
+  const [version, setVersion] = useState(0);
+  const [states, setStates] = useState<Record<string, StreamState>>({});
+  const key = sources.map(sourceKey).join(",");
+
+  useEffect(() => {
+    buffer.clear();
+    setVersion(buffer.version);
+    const list = key ? key.split(",").map((k) => ({ hostId: Number(k.slice(0, k.indexOf(":"))), container: k.slice(k.indexOf(":") + 1) })) : [];
+    setStates(Object.fromEntries(list.map((s) => [sourceKey(s), { state: "following", message: "Following" } satisfies StreamState])));
+    if (!list.length) return;
+
+    // Renders follow the screen's frames: however many batches arrive, the view updates at most once a frame.
+    let frame = 0;
+    const render = () => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        setVersion(buffer.version);
+      });
+    };
+    const setState = (k: string, s: StreamState) => setStates((prev) => ({ ...prev, [k]: s }));
+    const add = (lines: IncomingLine[]) => {
+      if (!lines.length) return;
+      buffer.add(lines);
+      (window as { __gantryLogProbe?: Probe }).__gantryLogProbe?.(lines);
+      render();
+    };
+
+    const { socket, release } = borrowBrowserSocket();
+    const closers = list.map((src, source) => {
+      const k = sourceKey(src);
+      const splitter = logLineSplitter();
+      return openBrowserStream(
+        socket,
+        src.hostId,
+        { kind: "logs", id: src.container, follow: true, tail, timestamps: true },
+        {
+          onChunks(chunks) {
+            const lines: IncomingLine[] = [];
+            for (const c of chunks) for (const l of splitter.lines(c)) lines.push({ source, stream: l.stream, time: l.time, raw: l.line });
+            add(lines);
+          },
+          onEnd({ error }) {
+            add(splitter.flush().map((l) => ({ source, stream: l.stream, time: l.time, raw: l.line })));
+            setState(
+              k,
+              error
+                ? { state: "failed", message: `The log stopped: ${error}` }
+                : { state: "ended", message: "The log ended: the container is not running." },
+            );
+          },
+        },
+      );
+    });
+    return () => {
+      if (frame) cancelAnimationFrame(frame);
+      for (const close of closers) close();
+      release();
+    };
+  }, [key, tail, buffer]);
+
+  return { buffer, version, states };
+}
