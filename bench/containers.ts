@@ -189,7 +189,7 @@ async function main() {
     times["gantry bridge"]!.push(await timedRun(gantry, bridge));
   }
   for (const [name, xs] of Object.entries(times)) console.log(`${name.padEnd(14)} median ${fmt(quantile(xs, 0.5))} ms  p90 ${fmt(quantile(xs, 0.9))} ms  (n=${xs.length})`);
-  console.log(`ratio gantry/dockerd (median, --network none): ${(quantile(times.gantry!, 0.5) / quantile(times.dockerd!, 0.5)).toFixed(3)}`);
+  console.log(`ratio gantry/dockerd (median, --network none): ${(quantile(times.gantry!, 0.5) / quantile(times.dockerd!, 0.5)).toFixed(3)}; load average now ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 
   for (const e of [gantry, dockerd]) {
     const b = await burst(e, 100);
