@@ -880,7 +880,7 @@ export class ContainerService {
   async rename(ref: string, newName: string) {
     const rec = this.get(ref);
     const name = validateName(newName);
-    if (name === rec.Name) throw conflict(`Renaming a container with the same name as its current name`);
+    if (name === rec.Name) throw badRequest(`Renaming a container with the same name as its current name`);
     const taken = [...this.records.values()].find((r) => r.Name === name);
     if (taken) throw conflict(`Conflict. The container name "${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
     const old = rec.Name;

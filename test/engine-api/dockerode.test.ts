@@ -376,6 +376,7 @@ describe("the Docker Engine API through dockerode", () => {
     await c.unpause();
     await c.rename({ name: name("life2") });
     assert.equal((await c.inspect()).Name, `/${name("life2")}`);
+    await assert.rejects(c.rename({ name: name("life2") }), (e: { statusCode?: number; message?: string }) => e.statusCode === 400 && /same name/.test(String(e.message)));
     await c.restart({ t: 1 });
     assert.equal((await c.inspect()).State.Running, true);
     await c.stop({ t: 1 });
