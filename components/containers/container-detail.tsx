@@ -14,6 +14,7 @@ import { ContainerStateBadge } from "./state-badge";
 import { containerName, realTime, type ContainerInspect } from "./inspect";
 import { useContainerEvents } from "./use-container-events";
 import { ContainerNotFound } from "./container-not-found";
+import { useMounted } from "./use-clock";
 
 export function ContainerDetail({
   hostId,
@@ -187,7 +188,17 @@ function quote(a: string): string {
 
 function timeOrDash(iso: string | undefined): ReactNode {
   const t = realTime(iso);
-  return t ? <time dateTime={t}>{formatTime(t)}</time> : "—";
+  return t ? <LocalTime iso={t} /> : "—";
+}
+
+/** A time in the browser's own zone; in UTC while the server's rendering is hydrated (the zones may differ). */
+function LocalTime({ iso }: { iso: string }) {
+  const mounted = useMounted();
+  return (
+    <time dateTime={iso} title={iso}>
+      {mounted ? formatTime(iso) : `${iso.slice(0, 19).replace("T", " ")} UTC`}
+    </time>
+  );
 }
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {

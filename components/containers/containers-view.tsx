@@ -6,11 +6,11 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { usePathname, useRouter } from "next/navigation";
 import { Button, EmptyRow, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr, cn } from "@/components/ui";
 import { LiveIndicator } from "@/components/hosts/live-indicator";
-import { useNow } from "@/components/hosts/use-now";
 import type { FleetContainer } from "@/lib/fleet/list-containers";
 import { CONTAINER_STATES, portText, portsOf, statusText } from "./format";
 import { ContainerStateBadge } from "./state-badge";
 import { useContainerEvents } from "./use-container-events";
+import { useClock } from "./use-clock";
 
 export const CONTAINER_SORT_OPTIONS = [
   { value: "name", label: "Name (A–Z)" },
@@ -72,16 +72,19 @@ export function ContainersView({
   hosts,
   canManage,
   notice,
+  renderedAt,
 }: {
   initial: ContainersPage;
   query: ContainersQuery;
   hosts: HostOption[];
   canManage: boolean;
   notice?: string;
+  /** When the server rendered the page (ms since the epoch): ages are computed from it until the page is live. */
+  renderedAt: number;
 }) {
   const [data, setData] = useState(initial);
   const [error, setError] = useState<string | null>(null);
-  const now = useNow();
+  const now = useClock(renderedAt);
   const router = useRouter();
   const pathname = usePathname();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);

@@ -18,6 +18,8 @@ import { waitFor } from "../support/agent";
 let f: FleetHost;
 let browser: Browser;
 let viewerCookie: string;
+/** Uncaught errors in any page: none is expected. */
+const pageErrors: string[] = [];
 const mountDir = mkdtempSync(join(tmpdir(), "gantry-cu-mount-"));
 
 before(async () => {
@@ -42,7 +44,9 @@ async function signedInPage(cookie: string): Promise<Page> {
       return { name: c.slice(0, eq), value: c.slice(eq + 1), url: f.cp.url };
     }),
   );
-  return context.newPage();
+  const page = await context.newPage();
+  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+  return page;
 }
 
 async function run(spec: Record<string, unknown>): Promise<string> {
@@ -92,6 +96,14 @@ test("list: containers from the API appear; name, state and page in the URL; a s
   await page.goto(`${f.cp.url}/containers?label=tier%3Dweb&sort=-name`);
   assert.deepEqual(await rowNames(page), ["cu-web-2", "cu-web-1"]);
   assert.equal(await page.getByLabel("Label").inputValue(), "tier=web", "the form shows the URL's filters");
+
+  // Host filter: this host's id in the URL, and its containers.
+  await page.getByLabel("Host").selectOption(String(f.hostId));
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await page.waitForURL(new RegExp(`/containers\\?host=${f.hostId}&label=tier%3Dweb&sort=-name$`));
+  assert.deepEqual(await rowNames(page), ["cu-web-2", "cu-web-1"]);
+  await page.goto(`${f.cp.url}/containers?host=999999`);
+  assert.equal(await page.getByTestId("containers-empty").textContent(), "No container matches these filters.");
 
   // Paging: two per page over three web containers.
   await page.goto(`${f.cp.url}/containers?name=cu-web&pageSize=2`);
@@ -176,6 +188,12 @@ test("container page: inspect data, masked secret revealed on click, port, mount
   assert.equal(await page.getByRole("link", { name: "View logs" }).getAttribute("href"), `/logs?c=${encodeURIComponent(`${f.hostId}:cu-detail`)}`);
   assert.equal(await page.getByRole("link", { name: "Open terminal" }).getAttribute("href"), `/hosts/${f.hostId}/containers/cu-detail/terminal`);
 
+  // Live: paused and unpaused through the API, the page follows without a reload.
+  await api(f.cp, f.ownerCookie).post(`/api/v1/hosts/${f.hostId}/containers/cu-detail/actions`, { action: "pause" });
+  await page.locator('[data-testid="container-state"][data-state="paused"]').waitFor({ timeout: 15_000 });
+  await page.getByRole("group", { name: "Container actions" }).getByRole("button", { name: "Unpause" }).click();
+  await page.locator('[data-testid="container-state"][data-state="running"]').waitFor({ timeout: 15_000 });
+
   // Stop asks first; Cancel leaves it running; confirmed with a 1 s grace period it stops.
   const actions = page.getByRole("group", { name: "Container actions" });
   await actions.getByRole("button", { name: "Stop", exact: true }).click();
@@ -226,8 +244,17 @@ test("container page: a viewer reads it, with the secret masked, but sees no act
   for (const name of ["Start", "Stop", "Restart", "Kill", "Pause", "Remove"]) assert.equal(await page.getByRole("button", { name, exact: true }).count(), 0, name);
   assert.equal(await page.getByRole("link", { name: "View logs" }).count(), 0);
   assert.equal(await page.getByRole("link", { name: "Open terminal" }).count(), 0);
+  // Removed by someone else while open: the page says so.
+  const rm = await api(f.cp, f.ownerCookie).request("DELETE", `/api/v1/hosts/${f.hostId}/containers/cu-view?force=true`);
+  assert.equal(rm.status, 200, JSON.stringify(rm.body));
+  await page.getByRole("heading", { name: "Container not found" }).waitFor({ timeout: 15_000 });
+  await page.getByText("cu-view was removed from").waitFor();
   await page.goto(`${f.cp.url}/containers?name=nothing-like-this`);
   await page.getByTestId("containers-empty").waitFor();
   assert.equal(await page.getByRole("link", { name: "Run a container" }).count(), 0);
   await page.context().close();
+});
+
+test("no uncaught errors in any page (hydration included)", () => {
+  assert.deepEqual(pageErrors, []);
 });

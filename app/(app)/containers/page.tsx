@@ -27,6 +27,7 @@ export default async function ContainersPage({ searchParams }: { searchParams: S
       query={query}
       hosts={hosts.items.map((h) => ({ id: h.id, name: h.name }))}
       canManage={can(actor, "containers.manage")}
+      renderedAt={Date.now()}
       notice={parsed.success ? undefined : "Some filters in the address were not understood; showing all containers."}
     />
   );
