@@ -143,7 +143,7 @@ export function ContainerDetail({
           <Item label="Started" testId="container-started">{timeOrDash(st.StartedAt)}</Item>
           <Item label="Finished" testId="container-finished">{timeOrDash(st.FinishedAt)}</Item>
           <Item label="Restarts" testId="container-restarts">
-            {c.RestartCount ?? 0} · policy {policy?.Name || "no"}
+            {c.RestartCount ?? 0} · restart policy: {policy?.Name || "no"}
             {policy?.Name === "on-failure" && policy.MaximumRetryCount ? ` (at most ${policy.MaximumRetryCount})` : ""}
           </Item>
           {c.Config?.WorkingDir && <Item label="Working directory">{c.Config.WorkingDir}</Item>}

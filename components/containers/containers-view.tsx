@@ -158,11 +158,11 @@ export function ContainersView({
       <FormAlert message={notice ?? null} tone="info" />
       <FormAlert message={error} />
 
-      <form role="search" aria-label="Filter containers" onSubmit={apply} key={JSON.stringify(query)} className="grid grid-cols-2 gap-3 md:grid-cols-4 lg:grid-cols-8 lg:items-end">
-        <FilterField id="filter-name" label="Name">
+      <form role="search" aria-label="Filter containers" onSubmit={apply} key={JSON.stringify(query)} className="flex flex-wrap items-end gap-3">
+        <FilterField className="w-48" id="filter-name" label="Name">
           <Input id="filter-name" name="name" type="search" placeholder="Part of the name" defaultValue={query.name ?? ""} maxLength={256} />
         </FilterField>
-        <FilterField id="filter-host" label="Host">
+        <FilterField className="w-48" id="filter-host" label="Host">
           <Select id="filter-host" name="host" defaultValue={query.host ? String(query.host) : ""}>
             <option value="">All hosts</option>
             {hosts.map((h) => (
@@ -173,7 +173,7 @@ export function ContainersView({
             {query.host && !hostName.has(query.host) && <option value={query.host}>host {query.host}</option>}
           </Select>
         </FilterField>
-        <FilterField id="filter-state" label="State">
+        <FilterField className="w-36" id="filter-state" label="State">
           <Select id="filter-state" name="state" defaultValue={query.state ?? ""}>
             <option value="">Any state</option>
             {CONTAINER_STATES.map((s) => (
@@ -184,13 +184,13 @@ export function ContainersView({
             {query.state && !(CONTAINER_STATES as readonly string[]).includes(query.state) && <option value={query.state}>{query.state}</option>}
           </Select>
         </FilterField>
-        <FilterField id="filter-image" label="Image">
+        <FilterField className="w-56" id="filter-image" label="Image">
           <Input id="filter-image" name="image" placeholder="registry/name:tag" defaultValue={query.image ?? ""} maxLength={512} />
         </FilterField>
-        <FilterField id="filter-label" label="Label">
+        <FilterField className="w-44" id="filter-label" label="Label">
           <Input id="filter-label" name="label" placeholder="key or key=value" defaultValue={query.label ?? ""} maxLength={2048} />
         </FilterField>
-        <FilterField id="filter-sort" label="Sort by">
+        <FilterField className="w-52" id="filter-sort" label="Sort by">
           <Select id="filter-sort" name="sort" defaultValue={query.sort}>
             {CONTAINER_SORT_OPTIONS.map((o) => (
               <option key={o.value} value={o.value}>
@@ -199,7 +199,7 @@ export function ContainersView({
             ))}
           </Select>
         </FilterField>
-        <FilterField id="filter-page-size" label="Per page">
+        <FilterField className="w-24" id="filter-page-size" label="Per page">
           <Select id="filter-page-size" name="pageSize" defaultValue={String(query.pageSize)}>
             {[...new Set([...PAGE_SIZES, query.pageSize])].sort((a, b) => a - b).map((n) => (
               <option key={n} value={n}>
@@ -281,9 +281,9 @@ export function ContainersView({
   );
 }
 
-function FilterField({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+function FilterField({ id, label, className, children }: { id: string; label: string; className: string; children: React.ReactNode }) {
   return (
-    <div className="space-y-1">
+    <div className={cn("space-y-1", className)}>
       <label htmlFor={id} className="block text-xs font-medium text-slate-600 dark:text-slate-400">
         {label}
       </label>

@@ -156,7 +156,7 @@ test("container page: inspect data, masked secret revealed on click, port, mount
   assert.equal(await page.getByTestId("container-id").textContent(), id);
   assert.match((await page.getByTestId("container-image").textContent())!, new RegExp(f.image.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   assert.equal(await page.getByTestId("container-command").textContent(), "sleep 600");
-  assert.match((await page.getByTestId("container-restarts").textContent())!, /^0 · policy on-failure \(at most 3\)$/);
+  assert.match((await page.getByTestId("container-restarts").textContent())!, /^0 · restart policy: on-failure \(at most 3\)$/);
   assert.equal(await page.getByTestId("limit-memory").textContent(), "64.0 MiB");
 
   // Env: the secret is masked until revealed, the rest in plain text.
