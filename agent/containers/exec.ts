@@ -1,7 +1,17 @@
 // `docker exec`: a process entered into a running container by `gantry-runtime exec --process FILE`. Without a TTY
-// its stdout and stderr stay apart; with one it runs under a pseudo-terminal made by util-linux `script` (the command
-// line handed to script is constant: the runtime, its root, the process file and the id travel in the environment),
-// and a resize is applied to that terminal with `stty -F`. The exit code is kept for `GET /exec/{id}/json`.
+// its stdout and stderr stay apart. With one, the process file says `terminal: true` and the runtime opens the pty
+// inside the container, after joining its mount namespace — so the process's terminal is a device of the container's
+// own devpts (`tty` prints /dev/pts/N, as under dockerd) — and, run in the foreground, proxies that pty's master to its
+// own stdio and copies its own stdin's window size onto the master (TIOCSWINSZ) on every SIGWINCH, as `runc exec -t`
+// does at a terminal. The agent gives the runtime that terminal with util-linux `script`: a host pty put in raw mode
+// (`stty raw -echo`) before the runtime starts, so it passes bytes untouched; a resize is `stty -F` on it, whose
+// SIGWINCH the runtime turns into the container pty's new size. The command line handed to script is constant: the
+// runtime, its root, the process file, the id and the initial size travel in the environment. Input that arrives
+// before the runtime runs waits, so the host pty never echoes it. The exit code is kept for `GET /exec/{id}/json`.
+//
+// (The --console-socket way — the master received over SCM_RIGHTS, as containerd's shim does — needs a call Node lacks:
+// receiving a descriptor on a unix socket, and an ioctl for the size. gantry-runtime supports it; the agent cannot use
+// it until native/'s addon offers those two calls.)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +31,8 @@ export interface ExecConfig {
   User: string;
   Privileged: boolean;
   DetachKeys?: string;
+  /** [rows, cols] of the terminal at start (API 1.42+), or absent. */
+  ConsoleSize?: [number, number];
 }
 
 export interface ExecSession {
@@ -32,6 +44,8 @@ export interface ExecSession {
   pid: number;
   child: ChildProcess | null;
   done: Promise<void>;
+  /** With a TTY: the host pty the runtime proxies, once the runtime runs on it (null if it never did). */
+  terminal: Promise<string | null> | null;
 }
 
 export interface ExecIo {
@@ -39,7 +53,20 @@ export interface ExecIo {
   end(): void;
 }
 
-const SCRIPT_COMMAND = 'exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
+// GANTRY_EXEC_STTY is empty or "rows N cols N" (numbers the agent checked): word-split on purpose.
+const SCRIPT_COMMAND =
+  'stty raw -echo $GANTRY_EXEC_STTY && exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
+/** How long input and resizes wait for the runtime to be running on its terminal. */
+const TERMINAL_WAIT_MS = 10_000;
+
+function consoleSize(v: unknown): [number, number] | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ok = (n: unknown) => Number.isInteger(n) && (n as number) >= 0 && (n as number) <= 0xffff;
+  if (!Array.isArray(v) || v.length !== 2 || !ok(v[0]) || !ok(v[1])) throw badRequest("ConsoleSize must be [height, width], two integers from 0 to 65535");
+  return v[0] && v[1] ? [v[0], v[1]] : undefined;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ExecService {
   private readonly sessions = new Map<string, ExecSession>();
@@ -61,12 +88,14 @@ export class ExecService {
       config: {
         AttachStdin: !!body.AttachStdin, AttachStdout: !!body.AttachStdout, AttachStderr: !!body.AttachStderr, Tty: !!body.Tty,
         Env: body.Env ?? [], Cmd: body.Cmd, WorkingDir: body.WorkingDir ?? "", User: body.User ?? "", Privileged: !!body.Privileged,
+        ConsoleSize: consoleSize(body.ConsoleSize),
       },
       running: false,
       exitCode: null,
       pid: 0,
       child: null,
       done: Promise.resolve(),
+      terminal: null,
     });
     return id;
   }
@@ -89,8 +118,10 @@ export class ExecService {
     if (!env.has("PATH")) env.set("PATH", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     if (!env.has("HOSTNAME")) env.set("HOSTNAME", `HOSTNAME=${c.Config.Hostname}`);
     const caps = s.config.Privileged ? undefined : DEFAULT_CAPS;
+    const size = s.config.Tty ? s.config.ConsoleSize : undefined;
     const proc = {
-      terminal: false,
+      terminal: s.config.Tty,
+      ...(size ? { consoleSize: { height: size[0], width: size[1] } } : {}),
       user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
       args: s.config.Cmd,
       env: [...env.values()],
@@ -105,7 +136,10 @@ export class ExecService {
     const child = s.config.Tty
       ? spawn("script", ["-q", "-e", "-c", SCRIPT_COMMAND, "/dev/null"], {
           stdio: ["pipe", "pipe", "pipe"],
-          env: { ...process.env, SHELL: "/bin/sh", GANTRY_EXEC_RUNTIME: this.containers.runtime, GANTRY_EXEC_ROOT: this.containers.runtimeRoot, GANTRY_EXEC_PROCESS: procFile, GANTRY_EXEC_ID: c.Id },
+          env: {
+            ...process.env, SHELL: "/bin/sh", GANTRY_EXEC_RUNTIME: this.containers.runtime, GANTRY_EXEC_ROOT: this.containers.runtimeRoot,
+            GANTRY_EXEC_PROCESS: procFile, GANTRY_EXEC_ID: c.Id, GANTRY_EXEC_STTY: size ? `rows ${size[0]} cols ${size[1]}` : "",
+          },
         })
       : spawn(this.containers.runtime, runtimeArgs, { stdio: ["pipe", "pipe", "pipe"] });
     s.child = child;
@@ -115,6 +149,15 @@ export class ExecService {
     child.stderr!.on("data", (d: Buffer) => (s.config.Tty ? s.config.AttachStdout && io.write(1, d) : s.config.AttachStderr && io.write(2, d)));
     child.stdin!.on("error", () => {});
     if (!s.config.AttachStdin && !s.config.Tty) child.stdin!.end();
+    // Input waits until the runtime runs on the (then raw) host pty; without a TTY it goes straight to the pipe.
+    let pending: Buffer[] | null = s.config.Tty ? [] : null;
+    if (s.config.Tty) {
+      s.terminal = this.runtimeTerminal(s);
+      void s.terminal.then(() => {
+        for (const d of pending ?? []) if (!child.stdin!.destroyed) child.stdin!.write(d);
+        pending = null;
+      });
+    }
     s.done = new Promise<void>((resolve) => {
       child.once("error", (e) => {
         s.running = false;
@@ -133,7 +176,9 @@ export class ExecService {
     });
     return {
       input: (d) => {
-        if (s.config.AttachStdin && !child.stdin!.destroyed) child.stdin!.write(d);
+        if (!s.config.AttachStdin) return;
+        if (pending) pending.push(Buffer.from(d));
+        else if (!child.stdin!.destroyed) child.stdin!.write(d);
       },
       inputEnd: () => {
         if (!s.config.Tty) child.stdin!.end();
@@ -144,27 +189,48 @@ export class ExecService {
     };
   }
 
-  /** Sets the exec's terminal size (the pty `script` made, found through its child's stdin). */
+  /**
+   * The host pty `script` made, once its child is the runtime (`stty raw -echo` has then run on it): fd 0 of that
+   * child. Null when the exec ended first or the runtime did not appear in time.
+   */
+  private async runtimeTerminal(s: ExecSession): Promise<string | null> {
+    const deadline = Date.now() + TERMINAL_WAIT_MS;
+    while (s.running && Date.now() < deadline) {
+      let children: string[] = [];
+      try {
+        children = readFileSync(`/proc/${s.pid}/task/${s.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
+      } catch {
+        // script has not forked yet, or is gone (then s.running turns false)
+      }
+      for (const pid of children) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] !== this.containers.runtime) continue;
+          const tty = readlinkSync(`/proc/${pid}/fd/0`);
+          if (/^\/dev\/pts\/\d+$/.test(tty)) return tty;
+        } catch {
+          // the child exited meanwhile
+        }
+      }
+      await sleep(5);
+    }
+    return null;
+  }
+
+  /** Sets the exec's terminal size: on the host pty, whose SIGWINCH makes the runtime set the container pty's. */
   async resize(id: string, rows: number, cols: number) {
     const s = this.get(id);
-    if (!s.running || !s.config.Tty || !s.pid) return;
-    let children: string[] = [];
-    try {
-      children = readFileSync(`/proc/${s.pid}/task/${s.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-    } catch {
+    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0 || rows > 0xffff || cols > 0xffff) {
+      throw badRequest("a terminal size must be two integers from 0 to 65535");
+    }
+    if (!s.config.Tty) return;
+    if (!s.running) {
+      // Sized before it started: the runtime opens the pty with this size.
+      if (s.exitCode === null && rows && cols) s.config.ConsoleSize = [rows, cols];
       return;
     }
-    for (const pid of children) {
-      let tty: string;
-      try {
-        tty = readlinkSync(`/proc/${pid}/fd/0`);
-      } catch {
-        continue;
-      }
-      if (!/^\/dev\/pts\/\d+$/.test(tty)) continue;
-      await new Promise<void>((resolve) => execFile("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)], () => resolve()));
-      return;
-    }
+    const tty = await s.terminal;
+    if (!tty || !s.running) return;
+    await new Promise<void>((resolve) => execFile("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)], () => resolve()));
   }
 
   inspect(id: string) {
