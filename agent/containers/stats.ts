@@ -1,6 +1,8 @@
 // A container's resource usage in the shape of dockerd's stats (what `docker stats` computes its columns from): CPU
 // from cpuacct (v1) or cpu.stat (v2) against the host's /proc/stat, memory and pids from their controllers, network
-// from /proc/<pid>/net/dev inside its namespace, block I/O from blkio (v1) or io.stat (v2).
+// from /proc/<pid>/net/dev inside its namespace, block I/O from blkio (v1) or io.stat (v2). As in dockerd, what only
+// cgroup v1 keeps is only there on v1: cpu_usage.percpu_usage (cpuacct.usage_percpu) and memory_stats.max_usage
+// (memory.max_usage_in_bytes) and failcnt.
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -41,6 +43,9 @@ export function containerStats(cgroupPath: string, pid: number, name: string, id
   let memUsage = 0;
   let memLimit = 0;
   let memStats: Record<string, number> = {};
+  let percpu: number[] | undefined;
+  let memV1: { max_usage: number; failcnt: number } | undefined;
+  let throttling = { periods: 0, throttled_periods: 0, throttled_time: 0 };
   let pids = 0;
   let pidsLimit = 0;
   const blk: { major: number; minor: number; op: string; value: number }[] = [];
@@ -50,6 +55,7 @@ export function containerStats(cgroupPath: string, pid: number, name: string, id
     cpuTotal = (cs.usage_usec ?? 0) * 1000;
     cpuUser = (cs.user_usec ?? 0) * 1000;
     cpuKernel = (cs.system_usec ?? 0) * 1000;
+    throttling = { periods: cs.nr_periods ?? 0, throttled_periods: cs.nr_throttled ?? 0, throttled_time: (cs.throttled_usec ?? 0) * 1000 };
     memUsage = int(read(join(dir, "memory.current")));
     const max = read(join(dir, "memory.max"))?.trim();
     memLimit = max && max !== "max" ? Number(max) : 0;
@@ -70,7 +76,13 @@ export function containerStats(cgroupPath: string, pid: number, name: string, id
     const st = kv(c("cpuacct", "cpuacct.stat"));
     cpuUser = (st.user ?? 0) * 1e7;
     cpuKernel = (st.system ?? 0) * 1e7;
+    const perCpu = c("cpuacct", "cpuacct.usage_percpu")?.trim();
+    if (perCpu) percpu = perCpu.split(/\s+/).map((n) => Number(n) || 0);
+    const cs = kv(c("cpu", "cpu.stat"));
+    throttling = { periods: cs.nr_periods ?? 0, throttled_periods: cs.nr_throttled ?? 0, throttled_time: cs.throttled_time ?? 0 };
     memUsage = int(c("memory", "memory.usage_in_bytes"));
+    const maxUsage = c("memory", "memory.max_usage_in_bytes");
+    if (maxUsage !== null) memV1 = { max_usage: int(maxUsage), failcnt: int(c("memory", "memory.failcnt")) };
     memLimit = int(c("memory", "memory.limit_in_bytes"));
     memStats = kv(c("memory", "memory.stat"));
     pids = int(c("pids", "pids.current"));
@@ -105,12 +117,12 @@ export function containerStats(cgroupPath: string, pid: number, name: string, id
     num_procs: 0,
     storage_stats: {},
     cpu_stats: {
-      cpu_usage: { total_usage: cpuTotal, usage_in_kernelmode: cpuKernel, usage_in_usermode: cpuUser },
+      cpu_usage: { total_usage: cpuTotal, ...(percpu ? { percpu_usage: percpu } : {}), usage_in_kernelmode: cpuKernel, usage_in_usermode: cpuUser },
       system_cpu_usage: systemCpuNs(),
       online_cpus: online,
-      throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+      throttling_data: throttling,
     },
-    memory_stats: { usage: memUsage, stats: memStats, limit: memLimit },
+    memory_stats: { usage: memUsage, ...(memV1 ?? {}), stats: memStats, limit: memLimit },
     networks,
   };
 }

@@ -4,7 +4,7 @@
 // stats, top, archives, networks, volumes, system routes, and the JSON error bodies dockerode turns into its errors.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -297,6 +297,33 @@ describe("the Docker Engine API through dockerode", () => {
     await Promise.all([c.remove(), t.remove()]);
   });
 
+  test("stats: per-CPU usage and the memory high-water mark on cgroup v1, absent on pure v2, as dockerd reports them", async () => {
+    const c = await docker.createContainer({
+      name: name("stats"),
+      Image: image,
+      // Some CPU and a peak of memory (a 16 MB string, then let go), before it settles.
+      Cmd: ["sh", "-c", "x=$(head -c 16000000 /dev/zero | tr '\\0' a); x=; echo settled; exec sleep 600"],
+      HostConfig: { Memory: 128 * 1024 * 1024 },
+    });
+    await c.start();
+    await waitFor("the container to settle", async () => ((await drain(await c.logs({ stdout: true, follow: false }))).includes("settled") ? true : undefined));
+    const stats = await c.stats({ stream: false });
+    const v1 = existsSync("/sys/fs/cgroup/memory/memory.max_usage_in_bytes");
+    if (v1) {
+      const percpu = stats.cpu_stats.cpu_usage.percpu_usage;
+      assert.ok(Array.isArray(percpu) && percpu.length >= stats.cpu_stats.online_cpus, JSON.stringify(stats.cpu_stats));
+      // cpuacct.usage is the sum of cpuacct.usage_percpu; the container sleeps, so both were read at the same total.
+      assert.equal(percpu.reduce((a: number, b: number) => a + b, 0), stats.cpu_stats.cpu_usage.total_usage);
+      assert.ok(stats.memory_stats.max_usage! >= 16_000_000, JSON.stringify(stats.memory_stats));
+      assert.ok(stats.memory_stats.max_usage! >= stats.memory_stats.usage, JSON.stringify(stats.memory_stats));
+      assert.equal(typeof stats.memory_stats.failcnt, "number");
+    } else {
+      assert.equal(stats.cpu_stats.cpu_usage.percpu_usage, undefined);
+      assert.equal(stats.memory_stats.max_usage, undefined);
+    }
+    await c.remove({ force: true });
+  });
+
   test("exec without and with a TTY: output, Env/WorkingDir/User, ExitCode from exec.inspect", async () => {
     const c = await docker.createContainer({ name: name("exec"), Image: image, Cmd: ["sleep", "600"] });
     await c.start();
@@ -322,12 +349,10 @@ describe("the Docker Engine API through dockerode", () => {
     const tty = await c.exec({ Cmd: ["sh"], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
     const sock = (await tty.start({ hijack: true, stdin: true, Tty: true })) as NodeJS.ReadWriteStream;
     const out = drain(sock);
-    sock.write("echo $((6*7)); [ -t 0 ] && [ -t 1 ] && echo on-a-terminal\nexit 2\n");
+    sock.write("echo $((6*7)); [ -t 0 ] && [ -t 1 ] && echo on-a-terminal; tty\nexit 2\n");
     const text = (await out).toString();
-    // `tty` would print "not a tty" here (docker exec -t prints /dev/pts/N): the exec's terminal is a pty of the host's
-    // devpts (agent/containers/exec.ts runs it under util-linux `script`), which ttyname() cannot find in the
-    // container's /dev/pts. isatty() holds, which is what interactive programs check; that is asserted instead.
-    assert.match(text, /\r\n42\r\non-a-terminal\r\n/);
+    // The terminal is a pty of the container's own devpts, so `tty` names it, as under dockerd.
+    assert.match(text, /\r\n42\r\non-a-terminal\r\n\/dev\/pts\/\d+\r\n/);
     assert.equal((await tty.inspect()).ExitCode, 2);
 
     const missing = await rejection(docker.getExec("0".repeat(64)).inspect());
