@@ -142,7 +142,7 @@ describe("docker exec with a terminal", () => {
     assert.equal(await t.closed, 5, t.out);
   });
 
-  test("exec -t without -i prints the container's tty; a failing command's code comes back", async () => {
+  test("exec -t without -i prints the container's tty; a failing command's code and a missing one's error come back", async () => {
     const t = new Terminal([DOCKER, "exec", "-t", "box", "tty"], env, { rows: 24, cols: 80 });
     assert.equal(await t.closed, 0, t.out);
     // The CLI leaves its terminal cooked without -i: that terminal turns the container pty's \r\n into \r\r\n.
@@ -151,6 +151,10 @@ describe("docker exec with a terminal", () => {
     const fails = new Terminal([DOCKER, "exec", "-it", "box", "sh", "-c", "echo bye; exit 3"], env, { rows: 24, cols: 80 });
     assert.equal(await fails.closed, 3, fails.out);
     assert.match(fails.out, /bye\r\n/);
+
+    const missing = new Terminal([DOCKER, "exec", "-it", "box", "no-such-binary"], env, { rows: 24, cols: 80 });
+    assert.notEqual(await missing.closed, 0);
+    assert.match(missing.out, /no-such-binary.*not found/, "a command that cannot start says why on the terminal");
 
     // Without a terminal, exec keeps its pipes: no tty.
     const plain = await docker(["exec", "box", "tty"]);
