@@ -1,7 +1,7 @@
 "use client";
 // Adding a container to the viewer: the fleet's inventory (GET /api/v1/containers), refreshed when the picker is
 // focused, grouped by host, running containers first.
-import { useCallback, useEffect, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { Button, Select } from "@/components/ui";
 
 export interface InventoryItem {
@@ -31,10 +31,11 @@ export function useInventory(): Inventory {
       .catch((e: Error) => setError(`Containers could not be listed: ${e.message}`));
   }, []);
   useEffect(refresh, [refresh]);
-  return { items, error, refresh };
+  return useMemo(() => ({ items, error, refresh }), [items, error, refresh]);
 }
 
-export function ContainerPicker({
+/** Memoized: the viewer re-renders every frame while lines arrive, the picker only when its inputs change. */
+export const ContainerPicker = memo(function ContainerPicker({
   inventory,
   hostName,
   exclude,
@@ -43,13 +44,13 @@ export function ContainerPicker({
 }: {
   inventory: Inventory;
   hostName(id: number): string;
-  /** Keys ("host:container") already shown. */
-  exclude: string[];
+  /** Keys ("host:container") already shown, joined by commas. */
+  exclude: string;
   full: boolean;
   onAdd(key: string): void;
 }) {
   const [choice, setChoice] = useState("");
-  const shown = new Set(exclude);
+  const shown = new Set(exclude.split(","));
   const options = (inventory.items ?? [])
     .filter((c) => !shown.has(`${c.hostId}:${c.name}`) && !shown.has(`${c.hostId}:${c.id}`))
     .sort((a, b) => hostName(a.hostId).localeCompare(hostName(b.hostId)) || Number(b.state === "running") - Number(a.state === "running") || a.name.localeCompare(b.name));
@@ -90,4 +91,4 @@ export function ContainerPicker({
       )}
     </div>
   );
-}
+});

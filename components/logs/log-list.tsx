@@ -49,6 +49,11 @@ export function LogList({
     const el = ref.current;
     if (el && follow && Math.abs(el.scrollTop - maxTop) > 1) el.scrollTop = maxTop;
   });
+  // Following, scroll events are the list's own and not kept (a second render per frame for nothing); on pausing, the
+  // view starts where it stands.
+  useLayoutEffect(() => {
+    if (!follow && ref.current) setScrollTop(ref.current.scrollTop);
+  }, [follow]);
 
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(lines.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
@@ -77,8 +82,12 @@ export function LogList({
       aria-live="off"
       tabIndex={0}
       data-testid="log-lines"
+      // Its size is its own: what changes inside is laid out and painted without touching the page around it.
+      style={{ contain: "strict" }}
       className="relative h-[60vh] min-h-64 overflow-auto rounded-md border border-slate-800 bg-slate-950 font-mono text-xs text-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+      onScroll={(e) => {
+        if (!follow) setScrollTop(e.currentTarget.scrollTop);
+      }}
       onWheel={(e) => {
         if (e.deltaY < 0 && follow) onScrollUp();
       }}

@@ -65,10 +65,14 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
     for (const s of next) params.append("c", sourceKey(s));
     window.history.replaceState(null, "", next.length ? `/logs?${params}` : "/logs");
   };
-  const addSource = (key: string) => {
-    const { sources: parsed } = parseSources([key]);
-    if (parsed.length && !sources.some((s) => sourceKey(s) === key) && sources.length < MAX_SOURCES) changeSources([...sources, ...parsed]);
-  };
+  const addSource = useCallback(
+    (key: string) => {
+      const { sources: parsed } = parseSources([key]);
+      if (parsed.length && !sources.some((s) => sourceKey(s) === key) && sources.length < MAX_SOURCES) changeSources([...sources, ...parsed]);
+    },
+    // changeSources only sets state and the address.
+    [sources],
+  );
 
   const pause = () => setPaused((p) => p ?? { lines: buffer.lines.slice(), received: buffer.received });
   const resume = () => setPaused(null);
@@ -135,7 +139,7 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
             );
           })}
         </ul>
-        <ContainerPicker inventory={inventory} hostName={hostName} exclude={sources.map(sourceKey)} full={sources.length >= MAX_SOURCES} onAdd={addSource} />
+        <ContainerPicker inventory={inventory} hostName={hostName} exclude={sources.map(sourceKey).join(",")} full={sources.length >= MAX_SOURCES} onAdd={addSource} />
       </div>
 
       <div className="flex flex-wrap items-end gap-x-4 gap-y-2 text-sm" role="toolbar" aria-label="Log view">

@@ -84,11 +84,27 @@ test("live lines: stdout and stderr told apart, ANSI red drawn red, search and r
   assert.equal(out.stream, "stdout");
   assert.equal(err.stream, "stderr", "the escape sequences are gone and the stream is stderr");
   assert.ok(rs.every((r) => !r.text.includes("\x1b") && !r.text.includes("[31m")));
-  const errRow = page.getByTestId("log-line").filter({ hasText: err.text }).first();
-  assert.equal(await errRow.getByTestId("log-stream").textContent(), "err");
-  assert.equal(await page.getByTestId("log-line").filter({ hasText: out.text }).first().getByTestId("log-stream").textContent(), "out");
-  assert.equal(await errRow.getByText("red", { exact: true }).evaluate((el) => getComputedStyle(el).color), "rgb(205, 0, 0)", "ANSI red is drawn red");
-  assert.equal(await errRow.getByText(/^ err \d+$/).getAttribute("style"), null, "the reset ends it");
+  // Read in one go: rows come and go as lines arrive.
+  const look = await waitFor("a stderr and a stdout row", () =>
+    page.evaluate(() => {
+      // (No named functions in here: tsx would wrap them in a helper the page does not have.)
+      const all = [...document.querySelectorAll('[data-testid="log-line"]')].map((r) => [r, r.querySelector('[data-testid="log-text"]')?.textContent ?? ""] as const);
+      const e = all.find((x) => /^red err \d+$/.test(x[1]))?.[0];
+      const o = all.find((x) => /^out \d+$/.test(x[1]))?.[0];
+      if (!e || !o) return undefined;
+      return {
+        errMarker: e.querySelector('[data-testid="log-stream"]')?.textContent,
+        outMarker: o.querySelector('[data-testid="log-stream"]')?.textContent,
+        spans: [...e.querySelectorAll('[data-testid="log-text"] > span')].map((s) => ({ text: s.textContent, color: getComputedStyle(s).color, style: s.getAttribute("style") })),
+      };
+    }),
+  );
+  assert.equal(look.errMarker, "err");
+  assert.equal(look.outMarker, "out");
+  assert.equal(look.spans.length, 2, JSON.stringify(look.spans));
+  assert.deepEqual([look.spans[0]!.text, look.spans[0]!.color], ["red", "rgb(205, 0, 0)"], "ANSI red is drawn red");
+  assert.match(look.spans[1]!.text!, /^ err \d+$/);
+  assert.equal(look.spans[1]!.style, null, "the reset ends it");
   assert.match((await page.getByTestId("log-time").first().textContent())!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
   await page.getByLabel("Timestamps").uncheck();
   assert.equal(await page.getByTestId("log-time").count(), 0);
