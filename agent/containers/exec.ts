@@ -7,14 +7,16 @@
 // (`stty raw -echo`) before the runtime starts, so it passes bytes untouched; a resize is `stty -F` on it, whose
 // SIGWINCH the runtime turns into the container pty's new size. The command line handed to script is constant: the
 // runtime, its root, the process file, the id and the initial size travel in the environment. Input that arrives
-// before the runtime runs waits, so the host pty never echoes it. The exit code is kept for `GET /exec/{id}/json`.
+// before the runtime runs waits, so the host pty never echoes it. The exit code is kept for `GET /exec/{id}/json`; a
+// command that never started (the runtime wrote no --pid-file) gets dockerd's codes: 127 when it was not found, 126
+// when it could not be run.
 //
 // (The --console-socket way — the master received over SCM_RIGHTS, as containerd's shim does — needs a call Node lacks:
 // receiving a descriptor on a unix socket, and an ioctl for the size. gantry-runtime supports it; the agent cannot use
 // it until native/'s addon offers those two calls.)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { badRequest, conflict, GantryError } from "../../lib/errors";
 import type { ContainerService } from "./service";
@@ -55,7 +57,7 @@ export interface ExecIo {
 
 // GANTRY_EXEC_STTY is empty or "rows N cols N" (numbers the agent checked): word-split on purpose.
 const SCRIPT_COMMAND =
-  'stty raw -echo $GANTRY_EXEC_STTY && exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
+  'stty raw -echo $GANTRY_EXEC_STTY && exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --pid-file "$GANTRY_EXEC_PID_FILE" --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
 /** How long input and resizes wait for the runtime to be running on its terminal. */
 const TERMINAL_WAIT_MS = 10_000;
 
@@ -132,21 +134,31 @@ export class ExecService {
     mkdirSync(this.scratch, { recursive: true });
     const procFile = join(this.scratch, `${id}.json`);
     writeFileSync(procFile, JSON.stringify(proc));
-    const runtimeArgs = ["--root", this.containers.runtimeRoot, "exec", "--process", procFile, c.Id];
+    const pidFile = join(this.scratch, `${id}.pid`);
+    const runtimeArgs = ["--root", this.containers.runtimeRoot, "exec", "--pid-file", pidFile, "--process", procFile, c.Id];
     const child = s.config.Tty
       ? spawn("script", ["-q", "-e", "-c", SCRIPT_COMMAND, "/dev/null"], {
           stdio: ["pipe", "pipe", "pipe"],
           env: {
             ...process.env, SHELL: "/bin/sh", GANTRY_EXEC_RUNTIME: this.containers.runtime, GANTRY_EXEC_ROOT: this.containers.runtimeRoot,
-            GANTRY_EXEC_PROCESS: procFile, GANTRY_EXEC_ID: c.Id, GANTRY_EXEC_STTY: size ? `rows ${size[0]} cols ${size[1]}` : "",
+            GANTRY_EXEC_PROCESS: procFile, GANTRY_EXEC_PID_FILE: pidFile, GANTRY_EXEC_ID: c.Id, GANTRY_EXEC_STTY: size ? `rows ${size[0]} cols ${size[1]}` : "",
           },
         })
       : spawn(this.containers.runtime, runtimeArgs, { stdio: ["pipe", "pipe", "pipe"] });
     s.child = child;
     s.running = true;
     s.pid = child.pid ?? 0;
-    child.stdout!.on("data", (d: Buffer) => s.config.AttachStdout && io.write(1, d));
-    child.stderr!.on("data", (d: Buffer) => (s.config.Tty ? s.config.AttachStdout && io.write(1, d) : s.config.AttachStderr && io.write(2, d)));
+    // The last of what was written, to tell why a command that never started did not.
+    let tail = "";
+    const keep = (d: Buffer) => (tail = (tail + d.toString("latin1")).slice(-4096));
+    child.stdout!.on("data", (d: Buffer) => {
+      if (s.config.Tty) keep(d);
+      if (s.config.AttachStdout) io.write(1, d);
+    });
+    child.stderr!.on("data", (d: Buffer) => {
+      keep(d);
+      if (s.config.Tty ? s.config.AttachStdout : s.config.AttachStderr) io.write(s.config.Tty ? 1 : 2, d);
+    });
     child.stdin!.on("error", () => {});
     if (!s.config.AttachStdin && !s.config.Tty) child.stdin!.end();
     // Input waits until the runtime runs on the (then raw) host pty; without a TTY it goes straight to the pipe.
@@ -169,7 +181,9 @@ export class ExecService {
       child.once("close", (code, sig) => {
         s.running = false;
         s.exitCode = code ?? 128 + (sig === "SIGKILL" ? 9 : 15);
+        if (s.exitCode !== 0 && !existsSync(pidFile)) s.exitCode = /not found|no such file/i.test(tail) ? 127 : 126;
         rmSync(procFile, { force: true });
+        rmSync(pidFile, { force: true });
         io.end();
         resolve();
       });

@@ -142,7 +142,7 @@ describe("docker exec with a terminal", () => {
     assert.equal(await t.closed, 5, t.out);
   });
 
-  test("exec -t without -i prints the container's tty; a failing command's code and a missing one's error come back", async () => {
+  test("exec -t without -i prints the container's tty; exit codes: the command's own, 127 not found, 126 not runnable", async () => {
     const t = new Terminal([DOCKER, "exec", "-t", "box", "tty"], env, { rows: 24, cols: 80 });
     assert.equal(await t.closed, 0, t.out);
     // The CLI leaves its terminal cooked without -i: that terminal turns the container pty's \r\n into \r\r\n.
@@ -153,8 +153,19 @@ describe("docker exec with a terminal", () => {
     assert.match(fails.out, /bye\r\n/);
 
     const missing = new Terminal([DOCKER, "exec", "-it", "box", "no-such-binary"], env, { rows: 24, cols: 80 });
-    assert.notEqual(await missing.closed, 0);
+    assert.equal(await missing.closed, 127, missing.out);
     assert.match(missing.out, /no-such-binary.*not found/, "a command that cannot start says why on the terminal");
+
+    // dockerd's codes for a command that never started, without a terminal too: 127 not found, 126 not runnable.
+    const notFound = await docker(["exec", "box", "no-such-binary"]);
+    assert.equal(notFound.code, 127, notFound.stderr);
+    assert.match(notFound.stderr, /no-such-binary.*not found/);
+    const notRunnable = await docker(["exec", "box", "/etc/passwd"]);
+    assert.equal(notRunnable.code, 126, notRunnable.stderr);
+    assert.match(notRunnable.stderr, /permission denied/i);
+    // A command that ran and failed keeps its own code, whatever it printed.
+    const own = await docker(["exec", "box", "sh", "-c", "echo 'x: not found' >&2; exit 1"]);
+    assert.equal(own.code, 1);
 
     // Without a terminal, exec keeps its pipes: no tty.
     const plain = await docker(["exec", "box", "tty"]);
