@@ -43,7 +43,7 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
   const [showStderr, setShowStderr] = useState(true);
   // Paused: the lines as they were when pausing, and how many had been received by then.
   const [paused, setPaused] = useState<{ lines: LogEntry[]; received: number } | null>(null);
-  const { buffer, version, states } = useLogStreams(sources, tail);
+  const { buffer, version, states, reopen } = useLogStreams(sources, tail);
   const inventory = useInventory();
 
   const hostName = useCallback((id: number) => hosts.find((h) => h.id === id)?.name ?? `host ${id}`, [hosts]);
@@ -175,6 +175,18 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
           </Select>
         </div>
         <div className="ml-auto flex items-center gap-2">
+          {Object.values(states).some((st) => st.state !== "following") && (
+            <Button
+              size="sm"
+              variant="secondary"
+              onClick={() => {
+                setPaused(null);
+                reopen();
+              }}
+            >
+              Reopen
+            </Button>
+          )}
           {paused ? (
             <Button size="sm" onClick={resume}>
               Resume

@@ -1,8 +1,8 @@
 "use client";
 // The logs of several containers followed at once over the page's shared socket, into one bounded buffer merged by
 // the engine's time. Each container's stream reports its own state (following, ended, failed and why). Changing the
-// containers or the tail reopens every stream from a clean buffer.
-import { useEffect, useRef, useState } from "react";
+// containers or the tail, or reopen(), opens every stream again into a clean buffer.
+import { useCallback, useEffect, useRef, useState } from "react";
 import { borrowBrowserSocket, openBrowserStream } from "@/components/fleet/browser-socket";
 import { logLineSplitter } from "@/lib/fleet-api/log-lines";
 import { LogBuffer, type IncomingLine, type LogEntry } from "@/lib/logs/log-buffer";
@@ -34,6 +34,8 @@ export function useLogStreams(sources: LogSource[], tail: Tail) {
   const buffer = bufferRef.current;
   const [version, setVersion] = useState(0);
   const [states, setStates] = useState<Record<string, StreamState>>({});
+  // Bumped by reopen(): the same containers and tail, opened afresh.
+  const [generation, setGeneration] = useState(0);
   const key = sources.map(sourceKey).join(",");
 
   useEffect(() => {
@@ -103,7 +105,8 @@ export function useLogStreams(sources: LogSource[], tail: Tail) {
       for (const close of closers) close();
       release();
     };
-  }, [key, tail, buffer]);
+  }, [key, tail, buffer, generation]);
 
-  return { buffer, version, states };
+  const reopen = useCallback(() => setGeneration((g) => g + 1), []);
+  return { buffer, version, states, reopen };
 }

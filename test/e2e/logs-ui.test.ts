@@ -3,7 +3,7 @@
 // drawn red; search (text and regular expression, a bad one refused in words) filters and marks them; stdout/stderr can
 // each be hidden; pause holds the view while new lines are counted and resume shows them; two containers (the second
 // added from the picker) are merged by the engine's time; download gives the loaded lines; tail 100 vs all; a stopped
-// container's log says it ended, a missing one says why; a viewer is refused in words.
+// container's log says it ended and can be reopened, a missing one says why; a viewer is refused in words.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -212,6 +212,10 @@ test("tail 100 or all; a stopped container's log ends and says so; a missing one
   await page.getByTestId("logs-count").getByText("150 lines", { exact: true }).waitFor();
   assert.deepEqual((await rows(page)).at(-1)?.text, "d 150");
   await page.locator('[data-testid="logs-source-status"][data-state="ended"]').getByText("The log ended: the container is not running.").waitFor({ timeout: 20_000 });
+  // Reopen reads the log again: all of it, and the end again.
+  await page.getByRole("button", { name: "Reopen" }).click();
+  await page.getByTestId("logs-count").getByText("150 lines", { exact: true }).waitFor();
+  await page.locator('[data-testid="logs-source-status"][data-state="ended"]').waitFor();
   await page.context().close();
 
   const missing = await signedInPage(f.ownerCookie);
