@@ -46,6 +46,8 @@ export interface ExecSession {
   pid: number;
   child: ChildProcess | null;
   done: Promise<void>;
+  /** Where the runtime writes the process's pid (in the host's pid namespace) once it started. */
+  pidFile: string;
   /** With a TTY: the host pty the runtime proxies, once the runtime runs on it (null if it never did). */
   terminal: Promise<string | null> | null;
 }
@@ -98,6 +100,7 @@ export class ExecService {
       child: null,
       done: Promise.resolve(),
       terminal: null,
+      pidFile: join(this.scratch, `${id}.pid`),
     });
     return id;
   }
@@ -134,7 +137,7 @@ export class ExecService {
     mkdirSync(this.scratch, { recursive: true });
     const procFile = join(this.scratch, `${id}.json`);
     writeFileSync(procFile, JSON.stringify(proc));
-    const pidFile = join(this.scratch, `${id}.pid`);
+    const pidFile = s.pidFile;
     const runtimeArgs = ["--root", this.containers.runtimeRoot, "exec", "--pid-file", pidFile, "--process", procFile, c.Id];
     const child = s.config.Tty
       ? spawn("script", ["-q", "-e", "-c", SCRIPT_COMMAND, "/dev/null"], {
@@ -247,6 +250,16 @@ export class ExecService {
     await new Promise<void>((resolve) => execFile("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)], () => resolve()));
   }
 
+  /** The exec's process (dockerd's Pid): from the runtime's pid file while it runs, else the runtime's own pid. */
+  private processPid(s: ExecSession): number {
+    if (!s.running) return s.pid;
+    try {
+      return Number(readFileSync(s.pidFile, "utf8").trim()) || s.pid;
+    } catch {
+      return s.pid;
+    }
+  }
+
   inspect(id: string) {
     const s = this.get(id);
     return {
@@ -260,7 +273,7 @@ export class ExecService {
       CanRemove: false,
       ContainerID: s.containerId,
       DetachKeys: "",
-      Pid: s.pid,
+      Pid: this.processPid(s),
     };
   }
 

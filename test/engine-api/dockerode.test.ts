@@ -4,7 +4,7 @@
 // stats, top, archives, networks, volumes, system routes, and the JSON error bodies dockerode turns into its errors.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -349,6 +349,11 @@ describe("the Docker Engine API through dockerode", () => {
     const tty = await c.exec({ Cmd: ["sh"], Tty: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
     const sock = (await tty.start({ hijack: true, stdin: true, Tty: true })) as NodeJS.ReadWriteStream;
     const out = drain(sock);
+    // Pid is the exec's own process, the shell (in the host's pid namespace), as dockerd reports it.
+    await waitFor("the exec's Pid to be its shell", async () => {
+      const pid = (await tty.inspect()).Pid;
+      return pid > 0 && readFileSync(`/proc/${pid}/cmdline`, "utf8") === "sh\0";
+    });
     sock.write("echo $((6*7)); [ -t 0 ] && [ -t 1 ] && echo on-a-terminal; tty\nexit 2\n");
     const text = (await out).toString();
     // The terminal is a pty of the container's own devpts, so `tty` names it, as under dockerd.
