@@ -142,7 +142,7 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
         <ContainerPicker inventory={inventory} hostName={hostName} exclude={sources.map(sourceKey).join(",")} full={sources.length >= MAX_SOURCES} onAdd={addSource} />
       </div>
 
-      <div className="flex flex-wrap items-end gap-x-4 gap-y-2 text-sm" role="toolbar" aria-label="Log view">
+      <div className="flex flex-wrap items-end gap-x-4 gap-y-2 text-sm" role="group" aria-label="Log view">
         <div className="w-72 space-y-1">
           <label htmlFor="logs-search" className="block text-sm font-medium">
             Search
@@ -166,7 +166,10 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
           <label htmlFor="logs-tail" className="block text-sm font-medium">
             Tail
           </label>
-          <Select id="logs-tail" className="py-1.5" value={String(tail)} onChange={(e) => setTail(e.target.value === "all" ? "all" : (Number(e.target.value) as Tail))}>
+          <Select id="logs-tail" className="py-1.5" value={String(tail)} onChange={(e) => {
+              setPaused(null);
+              setTail(e.target.value === "all" ? "all" : (Number(e.target.value) as Tail));
+            }}>
             {TAILS.map((t) => (
               <option key={String(t.value)} value={String(t.value)}>
                 {t.label}
