@@ -197,12 +197,13 @@ export class AgentStreams {
         const send = (recs: LogRecord[]) => {
           for (const rec of recs) if (want[rec.stream]) s.push({ stream: rec.stream, data: recordBytes(rec, tty).toString("utf8"), time: rec.time });
         };
-        send(containers.logs(r.Id, { since, until, tail }));
+        const { records, end } = containers.logs(r.Id, { since, until, tail });
+        send(records);
         if (!spec.follow || until) {
           s.finish({ streamId: s.id });
           return { stop() {} };
         }
-        const stop = containers.followLogs(r.Id, send, () => s.finish({ streamId: s.id }));
+        const stop = containers.followLogs(r.Id, send, () => s.finish({ streamId: s.id }), end);
         return { stop };
       }
       case "stats": {
@@ -265,6 +266,8 @@ export class AgentStreams {
           Cmd: spec.cmd,
           WorkingDir: spec.workdir ?? "",
           User: spec.user ?? "",
+          // A terminal starts at the browser's size rather than being resized just after.
+          ...(spec.tty && spec.cols && spec.rows ? { ConsoleSize: [spec.rows, spec.cols] } : {}),
         });
         const io = await execs.start(execId, {
           write: (n, d) => s.push({ stream: n === 1 ? "stdout" : "stderr", data: d.toString("utf8") }),

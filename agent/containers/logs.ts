@@ -69,10 +69,18 @@ function readWhole(path: string): Buffer {
 
 /** Every record in the log and its rotated files, oldest first. */
 export function readLog(path: string, maxFiles: number): LogRecord[] {
-  const out: LogRecord[] = [];
-  for (let i = maxFiles; i >= 1; i--) if (existsSync(`${path}.${i}`)) splitLines(readWhole(`${path}.${i}`), out);
-  splitLines(readWhole(path), out);
-  return out;
+  return readLogUpTo(path, maxFiles).records;
+}
+
+/**
+ * Every complete record, and `end`: the offset in the current file just past the last of them — where a follower
+ * starts so that nothing written meanwhile (nor a line half-written at the time) falls between the two.
+ */
+export function readLogUpTo(path: string, maxFiles: number): { records: LogRecord[]; end: number } {
+  const records: LogRecord[] = [];
+  for (let i = maxFiles; i >= 1; i--) if (existsSync(`${path}.${i}`)) splitLines(readWhole(`${path}.${i}`), records);
+  const end = splitLines(readWhole(path), records);
+  return { records, end };
 }
 
 /**

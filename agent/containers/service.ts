@@ -19,7 +19,7 @@ import type { PortBinding } from "../network/types";
 import type { SnapshotService } from "../snapshots/types";
 import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type ApiMount, type MountRequest, type ResolvedMount } from "../volumes/mounts";
 import type { VolumeService } from "../volumes/volume-service";
-import { LogFollower, logSize, readLog, recordBytes, type LogRecord } from "./logs";
+import { LogFollower, logSize, readLog, readLogUpTo, recordBytes, type LogRecord } from "./logs";
 import { MonitorSocket } from "./monitor-socket";
 import { generateName, validateName } from "./names";
 import { bundleConfig } from "./spec";
@@ -952,20 +952,26 @@ export class ContainerService {
 
   // ------------------------------------------------------------------ logs and attach
 
-  /** The log's records (all rotated files), filtered as `docker logs` asks. */
-  logs(ref: string, f: { since?: number; until?: number; tail?: number }): LogRecord[] {
+  /**
+   * The log's records (all rotated files), filtered as `docker logs` asks, and `end`: pass it to followLogs to go on
+   * exactly where these stop.
+   */
+  logs(ref: string, f: { since?: number; until?: number; tail?: number }): { records: LogRecord[]; end: number } {
     const rec = this.get(ref);
-    let recs = readLog(this.logPath(rec.Id), LOG_MAX_FILES);
+    let { records: recs, end } = readLogUpTo(this.logPath(rec.Id), LOG_MAX_FILES);
     if (f.since) recs = recs.filter((r) => r.ms / 1000 >= f.since!);
     if (f.until) recs = recs.filter((r) => r.ms / 1000 <= f.until!);
     if (f.tail !== undefined && f.tail >= 0) recs = f.tail === 0 ? [] : recs.slice(-f.tail);
-    return recs;
+    return { records: recs, end };
   }
 
-  /** Follows the log from its current end until the container stops; returns a function that stops following. */
-  followLogs(ref: string, onRecords: (r: LogRecord[]) => void, onEnd: () => void): () => void {
+  /**
+   * Follows the log until the container stops, from `from` (a logs() end) or else from its current end; returns a
+   * function that stops following.
+   */
+  followLogs(ref: string, onRecords: (r: LogRecord[]) => void, onEnd: () => void, from?: number): () => void {
     const rec = this.get(ref);
-    const follower = new LogFollower(this.logPath(rec.Id), logSize(this.logPath(rec.Id)), onRecords);
+    const follower = new LogFollower(this.logPath(rec.Id), from ?? logSize(this.logPath(rec.Id)), onRecords);
     let stopped = false;
     const stop = () => {
       if (stopped) return;

@@ -288,13 +288,13 @@ export function containerRoutes(svc: ContainerService): Route[] {
       const since = parseTimeArg(q.get("since"));
       const until = parseTimeArg(q.get("until"));
       const tty = r.Config.Tty;
-      const recs = svc.logs(r.Id, { since, until, tail });
+      const { records: recs, end } = svc.logs(r.Id, { since, until, tail });
       const res = ctx.res;
       res.writeHead(200, { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" });
       const write = logWriter(res, tty, o);
       write(recs);
       if (!queryBool(q, "follow") || until) return void res.end();
-      const stop = svc.followLogs(r.Id, write, () => res.end());
+      const stop = svc.followLogs(r.Id, write, () => res.end(), end);
       res.on("close", stop);
     }),
     route("POST", "/containers/{id}/attach", async (ctx) => {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LogFollower, parseRecord, readLog, recordBytes, type LogRecord } from "../../agent/containers/logs";
+import { LogFollower, parseRecord, readLog, readLogUpTo, recordBytes, type LogRecord } from "../../agent/containers/logs";
 import { generateName, validateName } from "../../agent/containers/names";
 import { defaultSeccompProfile } from "../../agent/containers/seccomp-default";
 import { normalizeHostConfig, parseSignal, restartDelay, shouldRestart } from "../../agent/containers/service";
@@ -106,6 +106,23 @@ test("the CRI log: records parsed, streams and partial lines kept, followed acro
   f.poll();
   f.close();
   assert.deepEqual(seen.map((r) => r.content.toString()), ["partial".slice(0, 3), "tial", "before-rotation", "late-in-old-file", "after-rotation"]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("a follower that starts where the read of the history ended loses nothing written between the two", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-log-"));
+  const log = join(dir, "container.log");
+  // The last line is still being written when the history is read.
+  writeFileSync(log, "2026-01-01T00:00:01Z stdout F first\n2026-01-01T00:00:02Z stdout F sec");
+  const { records, end } = readLogUpTo(log, 3);
+  assert.deepEqual(records.map((r) => r.content.toString()), ["first"]);
+  appendFileSync(log, "ond\n2026-01-01T00:00:03Z stdout F between\n");
+  const seen: LogRecord[] = [];
+  const f = new LogFollower(log, end, (r) => seen.push(...r));
+  appendFileSync(log, "2026-01-01T00:00:04Z stdout F after\n");
+  f.poll();
+  f.close();
+  assert.deepEqual(seen.map((r) => r.content.toString()), ["second", "between", "after"]);
   rmSync(dir, { recursive: true, force: true });
 });
 
