@@ -276,7 +276,11 @@ int spawn_wait_foreground(pid_t pid, int master) {
   int sigfd = signalfd(-1, &set, SFD_CLOEXEC);
   struct fg_wait w = {.pid = pid};
   fg_on_signal(&w, SIGCHLD); /* it may be gone already */
-  if (!w.done && master >= 0) pty_proxy(master, sigfd, fg_on_signal, &w);
+  if (master >= 0) {
+    /* A quick process (`exec -t c tty`) may be gone already: its output still waits on the pty. */
+    if (!w.done) pty_proxy(master, sigfd, fg_on_signal, &w);
+    else pty_drain(master);
+  }
   while (!w.done) {
     struct signalfd_siginfo si;
     ssize_t n = read(sigfd, &si, sizeof(si));

@@ -75,6 +75,14 @@ int pty_become_stdio(int slave, gantry_error_t *err) {
   return 0;
 }
 
+void pty_drain(int master) {
+  char buf[8192];
+  struct pollfd q = {master, POLLIN, 0};
+  ssize_t n;
+  while (poll(&q, 1, 200) > 0 && (n = read(master, buf, sizeof(buf))) > 0)
+    if (write_all(1, buf, (size_t)n) < 0) break;
+}
+
 int pty_proxy(int master, int sigfd, int (*on_signal)(void *arg, int signo), void *arg) {
   struct termios saved;
   bool raw = isatty(0) && tcgetattr(0, &saved) == 0;
@@ -102,12 +110,8 @@ int pty_proxy(int master, int sigfd, int (*on_signal)(void *arg, int signo), voi
           if (ioctl(0, TIOCGWINSZ, &ws) == 0) ioctl(master, TIOCSWINSZ, &ws);
         }
         if ((result = on_signal(arg, (int)si.ssi_signo)) != 0) {
-          /* The process is gone; what it wrote may still be on its way through the pty. Read until the pty
-           * hangs up (EIO: no slave left), or until it stays quiet for 200 ms (a leftover holds the slave). */
-          struct pollfd q = {master, POLLIN, 0};
-          ssize_t n;
-          while (poll(&q, 1, 200) > 0 && (n = read(master, buf, sizeof(buf))) > 0)
-            if (write_all(1, buf, (size_t)n) < 0) break;
+          /* The process is gone; what it wrote may still be on its way through the pty. */
+          pty_drain(master);
           break;
         }
       }

@@ -18,5 +18,8 @@ int pty_become_stdio(int slave, gantry_error_t *err);
 /* Copies stdin -> master and master -> stdout (raw mode when stdin is a tty) until the master hangs up. Signals
  * in sigfd (a signalfd) are handled by on_signal; returns when on_signal returns non-zero or the pty closes. */
 int pty_proxy(int master, int sigfd, int (*on_signal)(void *arg, int signo), void *arg);
+/* Copies what is left on a pty whose process is gone to stdout: until the pty hangs up (EIO: no slave left) or stays
+ * quiet for 200 ms (a leftover process holds the slave). */
+void pty_drain(int master);
 
 #endif
