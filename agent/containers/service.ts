@@ -43,6 +43,8 @@ export const LOG_MAX_FILES = 3;
 /** Restart back-off: 10 s doubling to 5 min; a container that ran 10 min starts over (GANTRY_RESTART_DELAY_MS scales the first delay). */
 export const RESTART_MAX_MS = 5 * 60_000;
 export const RESTART_RESET_MS = 10 * 60_000;
+/** How long the end of a container removed by AutoRemove is kept for late `wait`s. */
+const AUTO_REMOVED_KEPT_MS = 60_000;
 
 export interface ContainerServiceOptions {
   root: string;
@@ -150,6 +152,11 @@ export class ContainerService {
   private readonly records = new Map<string, ContainerRecord>();
   private readonly live = new Map<string, Live>();
   private readonly waiters = new Map<string, Waiter[]>();
+  /**
+   * Containers removed by AutoRemove (`--rm`) lately, with how they ended: a client that asks to wait only after start
+   * (dockerode's run does) still gets the exit code of a container that ended and was removed in between.
+   */
+  private readonly autoRemoved = new Map<string, { name: string; result: WaitResult; at: number }>();
   private readonly restartTimers = new Map<string, unknown>();
   private readonly startListeners = new Map<string, Set<() => void>>();
   private readonly exitListeners = new Map<string, Set<() => void>>();
@@ -735,7 +742,20 @@ export class ContainerService {
     this.emit(rec, "die", { exitCode: String(exit.exitCode) });
     this.notifyExit(rec);
     if (restart) this.scheduleRestart(rec);
-    else if (rec.HostConfig.AutoRemove) await this.removeNow(rec, { volumes: true });
+    else if (rec.HostConfig.AutoRemove) {
+      const now = Date.now();
+      for (const [id, t] of this.autoRemoved) if (now - t.at > AUTO_REMOVED_KEPT_MS) this.autoRemoved.delete(id);
+      this.autoRemoved.set(rec.Id, { name: rec.Name, result: this.waitResult(rec), at: now });
+      await this.removeNow(rec, { volumes: true });
+    }
+  }
+
+  /** How a container removed by AutoRemove within the last minute ended, by id, name or unique id prefix. */
+  private autoRemovedResult(ref: string): WaitResult | null {
+    const name = ref.startsWith("/") ? ref : `/${ref}`;
+    const hits = [...this.autoRemoved].filter(([id, t]) => id === ref || t.name === name || (/^[0-9a-f]{1,64}$/.test(ref) && id.startsWith(ref)));
+    const hit = hits.length === 1 ? hits[0]![1] : null;
+    return hit && Date.now() - hit.at <= AUTO_REMOVED_KEPT_MS && !this.records.has(hits[0]![0]) ? hit.result : null;
   }
 
   private notifyExit(rec: ContainerRecord) {
@@ -894,8 +914,16 @@ export class ContainerService {
   // ------------------------------------------------------------------ wait, remove
 
   wait(ref: string, condition: string): { promise: Promise<WaitResult> } {
-    const rec = this.get(ref);
     if (!["not-running", "next-exit", "removed", ""].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+    let rec: ContainerRecord;
+    try {
+      rec = this.get(ref);
+    } catch (e) {
+      // Ended and removed already (--rm): whatever the condition, that has happened.
+      const ended = this.autoRemovedResult(ref);
+      if (ended) return { promise: Promise.resolve(ended) };
+      throw e;
+    }
     const cond = (condition || "not-running") as Waiter["condition"];
     if (cond === "not-running" && !rec.State.Running && !rec.State.Restarting) return { promise: Promise.resolve(this.waitResult(rec)) };
     let resolve!: Waiter["resolve"];

@@ -562,6 +562,13 @@ describe("the Docker Engine API through dockerode", () => {
     assert.equal(plain.StatusCode, 0);
     assert.equal(stdout, "o\n");
     assert.equal(stderr, "e\n");
+
+    // A --rm container that ended and was removed before the client asked to wait still answers with its exit code.
+    const quick = await docker.createContainer({ Image: image, Cmd: ["sh", "-c", "exit 6"], name: name("rm-quick"), HostConfig: { AutoRemove: true } });
+    await quick.start();
+    await waitFor("the --rm container removed", async () => (await docker.listContainers({ all: true, filters: { name: [name("rm-quick")] } })).length === 0);
+    assert.equal(((await quick.wait()) as { StatusCode: number }).StatusCode, 6);
+    await assert.rejects(quick.inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
   });
 
   test("buildImage from a tar context; the image's history and a commit of a container", async () => {
