@@ -9,7 +9,7 @@
 // Each container is removed (force) after its run, untimed. RUNS (default 60) alternate the order per round.
 // Gantry runs with `network: "none"` (as dockerd has no bridge here) and, as a third series, on its default bridge.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { execFileSync } from "node:child_process";
+
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { loadavg, tmpdir } from "node:os";
@@ -17,11 +17,12 @@ import { join } from "node:path";
 import { randomInt } from "node:crypto";
 import { createTestNetwork, type TestNetwork } from "../test/support/netns.ts";
 import { startRegistry, type TestRegistry } from "../test/support/registry.ts";
-import { makeImage, makeLayer, pushImage, type TestEntry } from "../test/support/images.ts";
+import { makeImage, makeLayer, pushImage } from "../test/support/images.ts";
 import { freePort, startControlPlane, type ControlPlane } from "../test/support/control-plane.ts";
 import { mintJoinToken, waitFor } from "../test/support/agent.ts";
 import { GANTRY_RUNTIME, REPO_ROOT } from "../test/support/bundle.ts";
 import { api, setupOwner, signIn } from "../test/support/session.ts";
+import { fullBusyboxEntries } from "../test/support/docker-cli.ts";
 
 const RUNS = Number(process.argv[2] ?? 60);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`RUNS must be a positive integer, got "${process.argv[2]}"`);
@@ -48,16 +49,6 @@ function ensureDockerIo() {
     r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], { stdio: "inherit", env });
   }
   if (r.status !== 0) throw new Error("could not install docker.io with apt-get");
-}
-
-function busyboxEntries(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-  ];
 }
 
 /** A TCP forwarder on the bridge address to the loopback registry, so both namespaces can pull from it. */
@@ -185,7 +176,7 @@ async function main() {
 
   const registry: TestRegistry = await startRegistry("open");
   cleanups.push({ what: "stop the registry", fn: () => registry.stop() });
-  await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(busyboxEntries())], { cmd: ["sh"] }));
+  await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
   const regHost = await forward(netw.gateway, registry.host);
   const image = `${regHost}/busybox:latest`;
 

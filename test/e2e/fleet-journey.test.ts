@@ -4,8 +4,8 @@
 // it, each with its confirmation → it is gone from the fleet list and from the host.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomInt } from "node:crypto";
@@ -14,19 +14,10 @@ import { launchBrowser } from "../support/browser";
 import { mintJoinToken, startAgent, waitFor, type AgentProcess } from "../support/agent";
 import { createTestNetwork, type TestNetwork } from "../support/netns";
 import { startRegistry, type TestRegistry } from "../support/registry";
-import { makeImage, makeLayer, pushImage, type TestEntry } from "../support/images";
+import { makeImage, makeLayer, pushImage } from "../support/images";
 import { GANTRY_RUNTIME } from "../support/bundle";
 import { api, setupOwner, signIn } from "../support/session";
-
-function busyboxEntries(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-  ];
-}
+import { fullBusyboxEntries } from "../support/docker-cli";
 
 test("run a container on host 2 from the browser, watch its logs, use its terminal, stop and remove it", async () => {
   let net: TestNetwork | undefined;
@@ -45,7 +36,7 @@ test("run a container on host 2 from the browser, watch its logs, use its termin
     ]);
     // Plain http to the test registry on the bridge, for this test's pushes and both agents.
     process.env.GANTRY_INSECURE_REGISTRIES = registry.host;
-    await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(busyboxEntries())], { cmd: ["sh"] }));
+    await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
     const image = `${registry.host}/busybox:latest`;
     const owner = await setupOwner(cp);
     const cookie = await signIn(cp, owner.email, owner.password);

@@ -7,25 +7,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+
 import type { Page } from "playwright-core";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { launchBrowser } from "../support/browser";
 import { freePort } from "../support/control-plane";
-import { makeImage, makeLayer, pushImage, type TestEntry } from "../support/images";
+import { makeImage, makeLayer, pushImage } from "../support/images";
 import { api, userSession } from "../support/session";
 import { waitFor } from "../support/agent";
-
-function busyboxLayer(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-  ];
-}
+import { fullBusyboxEntries } from "../support/docker-cli";
 
 async function signedInPage(browser: Awaited<ReturnType<typeof launchBrowser>>, url: string, cookie: string): Promise<Page> {
   const context = await browser.newContext();
@@ -48,7 +38,7 @@ test("images: pull with per-layer progress, tag, remove; run a container from th
 
     // A new image in the registry, three layers: busybox, a web root, and 2 MiB of data.
     const layers = [
-      await makeLayer(busyboxLayer()),
+      await makeLayer(fullBusyboxEntries()),
       await makeLayer([{ name: "www/", type: "directory", mode: 0o755 }, { name: "www/about.txt", type: "file", mode: 0o644, body: "gantry run-images test\n" }]),
       await makeLayer([{ name: "data/", type: "directory", mode: 0o755 }, { name: "data/blob.bin", type: "file", mode: 0o644, body: randomBytes(2 << 20) }]),
     ];

@@ -1,24 +1,13 @@
 // The command plane in the test's own process, so a test can call lib/fleet the way route handlers do: the real
 // agent gateway (server/agent-gateway.ts) on its own socket.io server, over the control plane's own database. Every
 // other request (the agent's HTTP join) is forwarded to the real control plane.
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { Server as SocketServer } from "socket.io";
 import { freePort, type ControlPlane } from "../support/control-plane";
-import type { TestEntry } from "../support/images";
+import { fullBusyboxEntries } from "../support/docker-cli";
 
 /** A busybox root filesystem for a test image. */
-export function busyboxImage(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-  ];
-}
-
+export const busyboxImage = fullBusyboxEntries;
 
 export interface CommandPlane {
   url: string;

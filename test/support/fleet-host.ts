@@ -1,17 +1,18 @@
 // A control plane with one real agent (its own GANTRY_ROOT, engine and bridge) and a local registry holding a busybox
 // image the agent has pulled: the world the API and CLI tests drive. `net` picks the bridge and address ranges so two
 // test files never share them.
-import { execFile, execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "./control-plane";
 import { mintJoinToken, startAgent, waitFor, type AgentProcess } from "./agent";
 import { GANTRY_RUNTIME } from "./bundle";
-import { makeImage, makeLayer, pushImage, type TestEntry } from "./images";
+import { makeImage, makeLayer, pushImage } from "./images";
 import { startRegistry, type TestRegistry } from "./registry";
 import { api, setupOwner, signIn, type TestUser } from "./session";
 import { NetworkService } from "../../agent/network/network-service";
+import { fullBusyboxEntries } from "./docker-cli";
 
 export interface FleetHost {
   cp: ControlPlane;
@@ -25,20 +26,10 @@ export interface FleetHost {
   destroy(): Promise<void>;
 }
 
-function busyboxEntries(): TestEntry[] {
-  const applets = execFileSync("/bin/busybox", ["--list"], { encoding: "utf8" }).split("\n").filter((a) => a && a !== "busybox");
-  return [
-    { name: "bin/", type: "directory", mode: 0o755 },
-    { name: "bin/busybox", type: "file", mode: 0o755, body: readFileSync("/bin/busybox") },
-    ...applets.map((a): TestEntry => ({ name: `bin/${a}`, type: "symlink", linkname: "busybox", mode: 0o777 })),
-    { name: "tmp/", type: "directory", mode: 0o1777 },
-  ];
-}
-
 export async function startFleetHost(net: { bridge: string; subnet: string; pool: string; chainPrefix: string }): Promise<FleetHost> {
   const work = mkdtempSync(join(tmpdir(), "gantry-fleet-host-"));
   const [cp, registry] = await Promise.all([startControlPlane(), startRegistry("open")]);
-  await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(busyboxEntries())], { cmd: ["sh"] }));
+  await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
   const image = `${registry.host}/busybox:latest`;
   const owner = await setupOwner(cp);
   const ownerCookie = await signIn(cp, owner.email, owner.password);
