@@ -109,8 +109,8 @@ static bool cgroup_left(void) {
     snprintf(p, sizeof(p), "%s%s", cgroup_v2_root(), cgpath);
     return access(p, F_OK) == 0;
   }
-  static const char *ctrls[] = {"cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
-                                "systemd"};
+  static const char *ctrls[] = {"cpu",  "cpuacct", "cpuset", "memory",  "devices",  "freezer",
+                                "blkio", "pids",   "systemd", "hugetlb", "net_cls", "net_prio"};
   for (size_t i = 0; i < sizeof(ctrls) / sizeof(ctrls[0]); i++) {
     char p[1024];
     snprintf(p, sizeof(p), "/sys/fs/cgroup/%s%s", ctrls[i], cgpath);
@@ -219,7 +219,6 @@ static void scenario_limits(void) {
   r->has_cpu_shares = true, r->cpu_shares = 512;
   r->has_cpu_quota = true, r->cpu_quota = 50000;
   r->has_cpu_period = true, r->cpu_period = 100000;
-  r->has_blkio_weight = true, r->blkio_weight = 500; /* no CFQ/BFQ here: skipped, not an error */
   r->cpu_cpus = "0";
   r->cpu_mems = "0";
   struct child c = spawn(body_wait);
@@ -235,7 +234,6 @@ static void scenario_limits(void) {
     report_file("cpu.cfs_period_us", "cpu", "cpu.cfs_period_us");
     report_file("cpuset.cpus", "cpuset", "cpuset.cpus");
     report_file("cpuset.mems", "cpuset", "cpuset.mems");
-    report_file("blkio.bfq.weight", "blkio", "blkio.bfq.weight");
   } else {
     report_file("memory.max", NULL, "memory.max");
     report_file("memory.swap.max", NULL, "memory.swap.max");
@@ -655,6 +653,81 @@ static void scenario_refused(void) {
   jbool("gone_left_behind", cgroup_left());
 }
 
+/* Limits that need a kernel feature not every host has (a proportional I/O scheduler, hugetlb, net_cls/net_prio):
+ * each is tried alone; where the host has the feature it is applied and read back, where it does not, the create
+ * is refused with an error naming the field and leaves no cgroup. */
+static void try_optional(const char *label, struct cgroup_config *cfg, const char *ctrl, const char *file,
+                         const char *alt) {
+  struct child c = spawn(body_wait);
+  gantry_error_t err = NULL;
+  cfg->id = name;
+  cfg->cgroups_path = cgpath;
+  char k[128];
+  int rc = mgr->create(cfg, c.pid, &state, &err);
+  snprintf(k, sizeof(k), "%s.rc", label);
+  jnum(k, rc);
+  snprintf(k, sizeof(k), "%s.error", label);
+  jstr(k, err ? err->msg : NULL);
+  gantry_error_free(&err);
+  snprintf(k, sizeof(k), "%s.value", label);
+  if (rc == 0) {
+    char buf[256] = "";
+    int fd = open(cg_file(ctrl, file), O_RDONLY);
+    if (fd < 0 && alt) fd = open(cg_file(ctrl, alt), O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+    if (fd >= 0) close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    /* keyed files (io.max, ifpriomap) list every device or interface: keep the line the test set */
+    jstr(k, fd >= 0 ? buf : NULL);
+    release(&c);
+  } else {
+    jstr(k, NULL);
+    kill(c.pid, SIGKILL);
+  }
+  if (rc == 0) {
+    if (mgr->kill_all(state, SIGKILL, &err) < 0) die("kill_all", &err);
+    if (mgr->destroy(state, &err) < 0) die("destroy", &err);
+    free(state);
+    state = NULL;
+  }
+  wait_child(c.pid);
+  snprintf(k, sizeof(k), "%s.left_behind", label);
+  jbool(k, cgroup_left());
+}
+
+static void scenario_optional(void) {
+  bool v2 = mgr->mode == CGROUP_MODE_V2;
+  struct cgroup_config weight = {0};
+  weight.resources.has_blkio_weight = true, weight.resources.blkio_weight = 500;
+  /* v1 prefers blkio.weight (CFQ) as runc does, BFQ's file otherwise; v2 io.bfq.weight, else io.weight */
+  try_optional("blkio_weight", &weight, "blkio", v2 ? "io.bfq.weight" : "blkio.weight",
+               v2 ? "io.weight" : "blkio.bfq.weight");
+
+  /* a block device this machine has ("MAJ:MIN" from /sys/block/X/dev, chosen by the test); loop0 by default */
+  struct cgroup_blkio_device dev = {.major = 7, .minor = 0, .rate = 1048576};
+  const char *bd = getenv("TEST_BLOCK_DEVICE");
+  long long maj, min;
+  if (bd && sscanf(bd, "%lld:%lld", &maj, &min) == 2) dev.major = maj, dev.minor = min;
+  struct cgroup_config throttle = {0};
+  throttle.resources.blkio_throttle[CGROUP_THROTTLE_READ_BPS] = &dev;
+  throttle.resources.n_blkio_throttle[CGROUP_THROTTLE_READ_BPS] = 1;
+  try_optional("blkio_throttle", &throttle, "blkio", v2 ? "io.max" : "blkio.throttle.read_bps_device", NULL);
+
+  struct cgroup_hugepage_limit hp = {.page_size = "2MB", .limit = 4 << 20};
+  struct cgroup_config huge = {0};
+  huge.resources.hugepages = &hp, huge.resources.n_hugepages = 1;
+  try_optional("hugepages", &huge, "hugetlb", v2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes", NULL);
+
+  struct cgroup_config cls = {0};
+  cls.resources.has_net_classid = true, cls.resources.net_classid = 0x100001;
+  try_optional("net_classid", &cls, "net_cls", "net_cls.classid", NULL);
+
+  struct cgroup_net_priority prio = {.name = "lo", .priority = 5};
+  struct cgroup_config pr = {0};
+  pr.resources.net_priorities = &prio, pr.resources.n_net_priorities = 1;
+  try_optional("net_priorities", &pr, "net_prio", "net_prio.ifpriomap", NULL);
+}
+
 /* cgroupsPath forms, resolved without touching the filesystem. */
 static void scenario_paths(void) {
   static const char *inputs[] = {
@@ -720,6 +793,7 @@ int main(int argc, char **argv) {
   else if (strcmp(s, "default-parent") == 0) scenario_default_parent();
   else if (strcmp(s, "race") == 0) scenario_race();
   else if (strcmp(s, "paths") == 0) scenario_paths();
+  else if (strcmp(s, "optional") == 0) scenario_optional();
   else {
     fprintf(stderr, "unknown scenario %s\n", s);
     return 2;

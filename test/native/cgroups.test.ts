@@ -14,8 +14,13 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT, type Bundle } from "../support/bundle.ts";
+import { hostFeatures } from "../../scripts/host-features.mjs";
 
 const UNIFIED = "/sys/fs/cgroup/unified";
+const features = hostFeatures();
+/** A block device this machine has, as "MAJ:MIN", for throttle limits (the kernel refuses unknown devices). */
+const blockDevice = (Object.entries(features.blockDevices).find(([n, d]) => d.dev && !/^(loop|zram|ram)\d/.test(n))?.[1]
+  ?? Object.values(features.blockDevices).find((d) => d.dev))?.dev ?? "7:0";
 const hasUnifiedMount = existsSync(join(UNIFIED, "cgroup.procs"));
 const pureV2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
 
@@ -153,7 +158,8 @@ test("limits land in the kernel's files, update changes them, exec joins, destro
   assert.ok(out.state_path.endsWith(`/gantry-test/t${process.pid}-${seq}`));
   if (out.mode === "v1") {
     assert.equal(out["memory.limit_in_bytes"], String(32 << 20));
-    if (out["memory.memsw.limit_in_bytes"] !== null) assert.equal(out["memory.memsw.limit_in_bytes"], String(64 << 20));
+    // memory+swap is set where the kernel accounts swap, and there is no such file where it does not
+    assert.equal(out["memory.memsw.limit_in_bytes"], features.swapAccounting ? String(64 << 20) : null);
     assert.equal(out["memory.soft_limit_in_bytes"], String(16 << 20));
     assert.equal(out["pids.max"], "20");
     assert.equal(out["cpu.shares"], "512");
@@ -161,17 +167,14 @@ test("limits land in the kernel's files, update changes them, exec joins, destro
     assert.equal(out["cpu.cfs_period_us"], "100000");
     assert.equal(out["cpuset.cpus"], "0");
     assert.equal(out["cpuset.mems"], "0");
-    // blkio.bfq.weight exists only with BFQ; when it is there it holds the weight
-    if (out["blkio.bfq.weight"] !== null) assert.match(out["blkio.bfq.weight"], /500/);
     // the child sees itself in the cgroup in every v1 hierarchy
     for (const ctrl of ["memory", "pids", "cpu", "cpuset", "freezer", "devices"])
       assert.match(out.proc_cgroup, new RegExp(`:${ctrl}:${out.state_path}\\n`));
     assert.equal(out["updated.memory.limit_in_bytes"], String(48 << 20));
-    if (out["updated.memory.memsw.limit_in_bytes"] !== null)
-      assert.equal(out["updated.memory.memsw.limit_in_bytes"], String(96 << 20));
+    assert.equal(out["updated.memory.memsw.limit_in_bytes"], features.swapAccounting ? String(96 << 20) : null);
   } else {
     assert.equal(out["memory.max"], String(32 << 20));
-    if (out["memory.swap.max"] !== null) assert.equal(out["memory.swap.max"], String(32 << 20));
+    assert.equal(out["memory.swap.max"], features.swapAccounting ? String(32 << 20) : null);
     assert.equal(out["memory.low"], String(16 << 20));
     assert.equal(out["pids.max"], "20");
     assert.equal(out["cpu.weight"], "20");
@@ -268,6 +271,50 @@ test("unified: linux.resources.unified writes raw files and SIGKILL goes through
   assert.equal(out.kill_all_signal, "Killed");
   assert.equal(out.left_behind, false);
 });
+
+
+// Limits that need a kernel feature not every host has. Each is asserted for the host found: applied and read back
+// where the feature is, refused with an error naming the field (and no cgroup left) where it is not — never dropped.
+for (const mode of ["host", "unified"] as const) {
+  const skip = mode === "unified" && (!hasUnifiedMount || pureV2) ? "no separate cgroup2 mount on this host" : false;
+  test(`${mode}: a limit the host cannot apply is refused by name; one it can is applied`, { skip }, () => {
+    const name = `t${process.pid}-${++seq}`;
+    const r = spawnSync(driver, [mode, "optional", name], {
+      encoding: "utf8", timeout: 60_000, env: { ...process.env, TEST_BLOCK_DEVICE: blockDevice },
+    });
+    assert.equal(r.stderr, "");
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.fatal, undefined, `${out.fatal}: ${out.error}`);
+    const v2 = out.mode === "v2";
+    const v2Has = (c: string) => (mode === "unified" || pureV2) && features.v2Controllers.includes(c);
+    const expect = (label: string, applies: boolean, value: RegExp, refusal: RegExp) => {
+      assert.equal(out[`${label}.left_behind`], false, `${label}: cgroup left behind`);
+      if (applies) {
+        assert.equal(out[`${label}.rc`], 0, `${label}: ${out[`${label}.error`]}`);
+        assert.match(out[`${label}.value`], value, label);
+      } else {
+        assert.equal(out[`${label}.rc`], -1, `${label} was accepted on a host without the feature`);
+        assert.match(out[`${label}.error`], refusal, label);
+        assert.match(out[`${label}.error`], /this host cannot apply|has no net_cls/, label);
+      }
+    };
+    // a block-IO weight needs BFQ (or CFQ on old kernels, or iocost's io.weight on v2)
+    const ioWeight = v2 ? v2Has("io") && (features.bfq || existsSync(join(features.unifiedRoot ?? "", "io.cost.qos")))
+      : Boolean(features.v1Controllers.blkio) && (features.bfq || features.cfq);
+    expect("blkio_weight", ioWeight, /500|\d+/, /linux\.resources\.blockIO\.weight/);
+    const [maj, min] = blockDevice.split(":");
+    expect("blkio_throttle", v2 ? v2Has("io") : Boolean(features.v1Controllers.blkio),
+      v2 ? new RegExp(`${maj}:${min} rbps=1048576`) : new RegExp(`${maj}:${min} 1048576`),
+      /linux\.resources\.blockIO\.throttle/);
+    const huge2M = features.hugepageSizes.includes("2048kB");
+    expect("hugepages", huge2M && (v2 ? v2Has("hugetlb") : Boolean(features.v1Controllers.hugetlb)), /^4194304$/m,
+      /linux\.resources\.hugepageLimits/);
+    expect("net_classid", !v2 && Boolean(features.v1Controllers.net_cls), /^1048577$/m,
+      /linux\.resources\.network/);
+    expect("net_priorities", !v2 && Boolean(features.v1Controllers.net_prio), /^lo 5$/m,
+      /linux\.resources\.network/);
+  });
+}
 
 // ---- through the runtime ----
 
@@ -417,7 +464,6 @@ test("container: the cgroup files are the ones runc writes for the same bundle",
     ["cpuset", "cpuset.cpus"],
     ["cpuset", "cpuset.mems"],
     ["pids", "pids.max"],
-    ["blkio", "blkio.bfq.weight"],
     ["freezer", "freezer.state"],
   ];
   const observe = (runtime: string) => {
@@ -425,7 +471,6 @@ test("container: the cgroup files are the ones runc writes for the same bundle",
       s.linux.resources.memory = { limit: 48 << 20, reservation: 24 << 20, swap: 96 << 20, swappiness: 30 };
       s.linux.resources.cpu = { shares: 300, quota: 30000, period: 60000, cpus: "0", mems: "0" };
       s.linux.resources.pids = { limit: 33 };
-      s.linux.resources.blockIO = { weight: 300 };
     });
     const out = openSync(join(c.dir, "out"), "w");
     const created = spawnSync(runtime, ["--root", c.root, "create", "-b", c.bundle.dir, c.id], {
@@ -449,4 +494,53 @@ test("container: the cgroup files are the ones runc writes for the same bundle",
   assert.equal(ours["memory.limit_in_bytes"], String(48 << 20));
   assert.match(ours["devices.list"], /c 1:3 rwm/);
   assert.deepEqual(ours, observe("runc"));
+});
+
+test("container: limits a host may lack are applied by both runtimes or refused by both, with the field named", {
+  skip: pureV2 ? "compared on v1 hosts; the v2 paths are checked by the driver tests" : false,
+}, () => {
+  const [maj, min] = blockDevice.split(":").map(Number);
+  const cases: Array<{ name: string; resources: any; files: Array<[string, string]>; field: RegExp }> = [
+    { name: "blockIO.weight", resources: { blockIO: { weight: 300 } }, field: /blockIO\.weight/,
+      files: [["blkio", "blkio.weight"], ["blkio", "blkio.bfq.weight"]] },
+    { name: "blockIO.throttleReadBpsDevice", field: /blockIO/,
+      resources: { blockIO: { throttleReadBpsDevice: [{ major: maj, minor: min, rate: 1048576 }] } },
+      files: [["blkio", "blkio.throttle.read_bps_device"]] },
+    { name: "hugepageLimits", resources: { hugepageLimits: [{ pageSize: "2MB", limit: 4 << 20 }] },
+      field: /hugepageLimits/, files: [["hugetlb", "hugetlb.2MB.limit_in_bytes"]] },
+    { name: "network.classID", resources: { network: { classID: 1048577 } }, field: /network\.classID/,
+      files: [["net_cls", "net_cls.classid"]] },
+  ];
+  const observe = (runtime: string, resources: any, files: Array<[string, string]>) => {
+    const c = container(["sleep", "30"], (s) => Object.assign(s.linux.resources, resources));
+    const log = join(c.dir, "out");
+    const out = openSync(log, "w");
+    const created = spawnSync(runtime, ["--root", c.root, "create", "-b", c.bundle.dir, c.id], {
+      stdio: ["ignore", out, out], timeout: 60_000,
+    });
+    closeSync(out);
+    const seen: Record<string, string> = {};
+    try {
+      if (created.status === 0) {
+        for (const [ctrl, file] of files) {
+          const p = cgFile(c.cgPath, ctrl, file);
+          seen[file] = existsSync(p) ? readFileSync(p, "utf8").split("\n").filter(Boolean).sort().join(" | ") : "(absent)";
+        }
+      }
+    } finally {
+      spawnSync(runtime, ["--root", c.root, "delete", "--force", c.id], { timeout: 30_000 });
+    }
+    return { ok: created.status === 0, seen, output: readFileSync(log, "utf8"), left: cgroupLeft(c.cgPath) };
+  };
+  for (const k of cases) {
+    const ours = observe(GANTRY_RUNTIME, k.resources, k.files);
+    const theirs = observe("runc", k.resources, k.files);
+    assert.equal(ours.ok, theirs.ok,
+      `${k.name}: gantry-runtime ${ours.ok ? "applied" : "refused"} it, runc ${theirs.ok ? "applied" : "refused"} it\n` +
+      `gantry: ${ours.output}\nrunc: ${theirs.output}`);
+    if (ours.ok) assert.deepEqual(ours.seen, theirs.seen, k.name);
+    else assert.match(ours.output, k.field, `${k.name}: the error names the field`);
+    assert.deepEqual(ours.left, [], `${k.name}: gantry-runtime left a cgroup`);
+    console.log(`${k.name}: ${ours.ok ? "applied" : "refused"} by both (${ours.ok ? JSON.stringify(ours.seen) : ours.output.trim()})`);
+  }
 });

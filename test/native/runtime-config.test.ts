@@ -378,6 +378,35 @@ test("linux.resources and cgroupsPath reach the container's cgroup", () => {
   execFileSync("sh", ["-c", `rmdir /sys/fs/cgroup/*/${parent} /sys/fs/cgroup/${parent} 2>/dev/null || true`]);
 });
 
+test("hugepageLimits, network and blockIO device lists: bad values are refused naming the field, nothing is left", () => {
+  const cases: Array<[string, (s: any) => void, RegExp]> = [
+    ["page size with a path in it", (s) => { s.linux.resources.hugepageLimits = [{ pageSize: "../../x", limit: 1 }]; },
+      /linux\.resources\.hugepageLimits\[0\]\.pageSize: must be a size such as "2MB"/],
+    ["page size missing", (s) => { s.linux.resources.hugepageLimits = [{ limit: 1 }]; },
+      /linux\.resources\.hugepageLimits\[0\]\.pageSize: is required/],
+    ["interface name with a space", (s) => { s.linux.resources.network = { priorities: [{ name: "eth0 9", priority: 1 }] }; },
+      /linux\.resources\.network\.priorities\[0\]\.name: must be a network interface name/],
+    ["classID out of range", (s) => { s.linux.resources.network = { classID: -1 }; },
+      /linux\.resources\.network\.classID: must be an integer from 0 to 4294967295/],
+    ["weight device without a major", (s) => { s.linux.resources.blockIO = { weightDevice: [{ minor: 0, weight: 100 }] }; },
+      /linux\.resources\.blockIO\.weightDevice\[0\]\.major: is required/],
+    ["throttle rate that is not a number", (s) => {
+      s.linux.resources.blockIO = { throttleWriteIOPSDevice: [{ major: 7, minor: 0, rate: "fast" }] };
+    }, /linux\.resources\.blockIO\.throttleWriteIOPSDevice\[0\]\.rate: must be a number, not a string/],
+    ["weight below the range", (s) => { s.linux.resources.blockIO = { weight: 5 }; },
+      /linux\.resources\.blockIO\.weight: must be an integer from 10 to 1000/],
+  ];
+  for (const [what, adjust, error] of cases) {
+    const h = harness();
+    const b = bundle(["/bin/true"], adjust);
+    const id = uniqueId("bad");
+    const r = h.run(["run", "-b", b.dir, h.track(id)]);
+    assert.notEqual(r.status, 0, `${what}: accepted`);
+    assert.match(r.stderr, error, what);
+    assert.notEqual(h.run(["state", id]).status, 0, `${what}: a container was left`);
+  }
+});
+
 test("on a pure cgroup v2 host (cgroup2 mounted at /sys/fs/cgroup in a private mount namespace)", () => {
   const h = harness();
   const b = bundle(["/bin/sh", "-c", "tail -1 /proc/self/cgroup; grep ' /sys/fs/cgroup ' /proc/self/mounts | cut -d' ' -f1,3"], (s) => {

@@ -26,11 +26,20 @@ int cgroup_manager_detect(const struct cgroup_manager **out, gantry_error_t *err
   return 0;
 }
 
+const char *const cgroup_throttle_fields[CGROUP_THROTTLE_KINDS] = {
+    "throttleReadBpsDevice", "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice"};
+
 void cgroup_resources_free(struct cgroup_resources *res) {
   if (res == NULL) return;
   free(res->cpu_cpus);
   free(res->cpu_mems);
   free(res->devices);
+  free(res->blkio_weight_device);
+  for (size_t k = 0; k < CGROUP_THROTTLE_KINDS; k++) free(res->blkio_throttle[k]);
+  for (size_t i = 0; i < res->n_hugepages; i++) free(res->hugepages[i].page_size);
+  free(res->hugepages);
+  for (size_t i = 0; i < res->n_net_priorities; i++) free(res->net_priorities[i].name);
+  free(res->net_priorities);
   for (size_t i = 0; i < res->n_unified; i++) {
     free(res->unified_keys[i]);
     free(res->unified_values[i]);
@@ -354,6 +363,34 @@ int cgroup_enter_dir(const char *dir, pid_t pid, gantry_error_t *err) {
 }
 
 /* ---- conversions (the same arithmetic runc uses, so both runtimes give a container the same limits) ---- */
+
+bool cgroup_wants_memory(const struct cgroup_resources *r) {
+  return (r->has_memory_limit && r->memory_limit != 0) || (r->has_memory_swap && r->memory_swap != 0) ||
+         (r->has_memory_reservation && r->memory_reservation != 0) || r->has_memory_swappiness ||
+         (r->has_disable_oom_killer && r->disable_oom_killer);
+}
+
+bool cgroup_wants_cpu(const struct cgroup_resources *r) {
+  return (r->has_cpu_shares && r->cpu_shares != 0) || (r->has_cpu_quota && r->cpu_quota != 0) ||
+         (r->has_cpu_period && r->cpu_period != 0) || (r->has_cpu_rt_runtime && r->cpu_rt_runtime != 0) ||
+         (r->has_cpu_rt_period && r->cpu_rt_period != 0);
+}
+
+bool cgroup_wants_cpuset(const struct cgroup_resources *r) {
+  return (r->cpu_cpus && *r->cpu_cpus) || (r->cpu_mems && *r->cpu_mems);
+}
+
+bool cgroup_wants_blkio(const struct cgroup_resources *r) {
+  bool any = (r->has_blkio_weight && r->blkio_weight != 0) || (r->has_blkio_leaf_weight && r->blkio_leaf_weight != 0) ||
+             r->n_blkio_weight_device > 0;
+  for (size_t k = 0; k < CGROUP_THROTTLE_KINDS; k++) any = any || r->n_blkio_throttle[k] > 0;
+  return any;
+}
+
+int cgroup_cannot_apply(gantry_error_t *err, const char *field, const char *dir, const char *files, const char *why) {
+  return gantry_error_set(err, 0, "%s: this host cannot apply it (no %s in %s%s%s)", field, files, dir,
+                          why ? ": " : "", why ? why : "");
+}
 
 uint64_t cgroup_shares_to_weight(uint64_t shares) {
   /* shares [2, 262144] -> weight [1, 10000]; 0 stays "unset" */

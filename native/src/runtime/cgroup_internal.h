@@ -53,6 +53,15 @@ int cgroup_collect_pids(const char *dir, pid_t **pids, size_t *n, gantry_error_t
 /* Writes pid to dir/cgroup.procs. */
 int cgroup_enter_dir(const char *dir, pid_t pid, gantry_error_t *err);
 
+/* Which resource groups a config sets (a zero value means "unset", as in runc). */
+bool cgroup_wants_memory(const struct cgroup_resources *r);
+bool cgroup_wants_cpu(const struct cgroup_resources *r); /* shares, quota, period, realtime */
+bool cgroup_wants_cpuset(const struct cgroup_resources *r);
+bool cgroup_wants_blkio(const struct cgroup_resources *r);
+/* The error for a limit the host has no file for: "FIELD: this host cannot apply it (no FILES in DIR: WHY)".
+ * Returns -1. */
+int cgroup_cannot_apply(gantry_error_t *err, const char *field, const char *dir, const char *files, const char *why);
+
 /* runc's conversions for v2. */
 uint64_t cgroup_shares_to_weight(uint64_t shares);
 uint64_t cgroup_blkio_to_io_weight(uint64_t weight);

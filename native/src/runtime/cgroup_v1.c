@@ -11,12 +11,14 @@
 
 enum {
   C_CPU = 1 << 0, C_CPUACCT = 1 << 1, C_CPUSET = 1 << 2, C_MEMORY = 1 << 3, C_DEVICES = 1 << 4,
-  C_FREEZER = 1 << 5, C_BLKIO = 1 << 6, C_PIDS = 1 << 7, C_OTHER = 1 << 8, /* hugetlb, net_cls, name=systemd, ... */
+  C_FREEZER = 1 << 5, C_BLKIO = 1 << 6, C_PIDS = 1 << 7, C_HUGETLB = 1 << 8, C_NET_CLS = 1 << 9, C_NET_PRIO = 1 << 10,
+  C_OTHER = 1 << 11, /* perf_event, rdma, misc, name=systemd, ... */
 };
 
 static const struct { const char *name; unsigned bit; } known[] = {
     {"cpu", C_CPU},       {"cpuacct", C_CPUACCT}, {"cpuset", C_CPUSET}, {"memory", C_MEMORY},
     {"devices", C_DEVICES}, {"freezer", C_FREEZER}, {"blkio", C_BLKIO},  {"pids", C_PIDS},
+    {"hugetlb", C_HUGETLB}, {"net_cls", C_NET_CLS}, {"net_prio", C_NET_PRIO},
 };
 
 struct hierarchy {
@@ -65,8 +67,7 @@ static int load_mounts(gantry_error_t *err) {
       bool controller = strncmp(o, "name=", 5) == 0;
       for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
         if (strcmp(o, known[k].name) == 0) bits |= known[k].bit, controller = true;
-      if (!controller && (strcmp(o, "hugetlb") == 0 || strcmp(o, "net_cls") == 0 || strcmp(o, "net_prio") == 0 ||
-                          strcmp(o, "perf_event") == 0 || strcmp(o, "rdma") == 0 || strcmp(o, "misc") == 0))
+      if (!controller && (strcmp(o, "perf_event") == 0 || strcmp(o, "rdma") == 0 || strcmp(o, "misc") == 0))
         controller = true;
       if (!controller) continue;
       char *next = xasprintf("%s%s%s", ctrls, *ctrls ? "," : "", o);
@@ -174,6 +175,22 @@ static int set_cpu(const char *dir, const struct cgroup_resources *r, gantry_err
   return 0;
 }
 
+static int set_cpuset(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  if (r->cpu_cpus && *r->cpu_cpus && cgroup_write(dir, "cpuset.cpus", r->cpu_cpus, err) < 0) return -1;
+  if (r->cpu_mems && *r->cpu_mems && cgroup_write(dir, "cpuset.mems", r->cpu_mems, err) < 0) return -1;
+  return 0;
+}
+
+static int set_pids(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  char buf[32] = "max";
+  if (r->pids_limit > 0) snprintf(buf, sizeof(buf), "%lld", (long long)r->pids_limit);
+  return cgroup_write(dir, "pids.max", buf, err);
+}
+
+static int set_net_cls(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  return write_u64(dir, "net_cls.classid", r->net_classid, err);
+}
+
 static int set_devices(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
   if (r->n_devices == 0) return 0;
   for (size_t pass = 0; pass < 2; pass++) {
@@ -196,35 +213,104 @@ static int set_devices(const char *dir, const struct cgroup_resources *r, gantry
   return 0;
 }
 
-/* Applies every resource group whose controller is mounted; `with_devices` is false for `update`, which (as in
- * runc) does not change device rules. */
+#define NO_PROPORTIONAL_SCHEDULER "the kernel has neither the BFQ nor the CFQ I/O scheduler loaded"
+
+/* Block I/O: weights need a proportional-weight scheduler (CFQ's blkio.weight, or BFQ's blkio.bfq.weight); runc
+ * prefers blkio.weight and fails when neither exists, and so does this. Throttling works with any scheduler. */
+static int set_blkio(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  if (r->has_blkio_weight && r->blkio_weight != 0) {
+    const char *file = cgroup_file_exists(dir, "blkio.weight")       ? "blkio.weight"
+                       : cgroup_file_exists(dir, "blkio.bfq.weight") ? "blkio.bfq.weight"
+                                                                     : NULL;
+    if (file == NULL)
+      return cgroup_cannot_apply(err, "linux.resources.blockIO.weight", dir, "blkio.weight or blkio.bfq.weight",
+                                 NO_PROPORTIONAL_SCHEDULER);
+    char buf[16];
+    snprintf(buf, sizeof(buf), "%u", r->blkio_weight);
+    if (cgroup_write(dir, file, buf, err) < 0) return -1;
+  }
+  if (r->has_blkio_leaf_weight && r->blkio_leaf_weight != 0) {
+    if (!cgroup_file_exists(dir, "blkio.leaf_weight"))
+      return cgroup_cannot_apply(err, "linux.resources.blockIO.leafWeight", dir, "blkio.leaf_weight",
+                                 "leaf weights exist only with the CFQ I/O scheduler");
+    if (write_u64(dir, "blkio.leaf_weight", r->blkio_leaf_weight, err) < 0) return -1;
+  }
+  if (r->n_blkio_weight_device > 0) {
+    const char *file = cgroup_file_exists(dir, "blkio.weight_device")       ? "blkio.weight_device"
+                       : cgroup_file_exists(dir, "blkio.bfq.weight_device") ? "blkio.bfq.weight_device"
+                                                                            : NULL;
+    if (file == NULL)
+      return cgroup_cannot_apply(err, "linux.resources.blockIO.weightDevice", dir,
+                                 "blkio.weight_device or blkio.bfq.weight_device", NO_PROPORTIONAL_SCHEDULER);
+    for (size_t i = 0; i < r->n_blkio_weight_device; i++) {
+      const struct cgroup_blkio_device *d = &r->blkio_weight_device[i];
+      if (!d->has_weight) continue;
+      char line[64];
+      snprintf(line, sizeof(line), "%lld:%lld %u", (long long)d->major, (long long)d->minor, d->weight);
+      if (cgroup_write(dir, file, line, err) < 0) return -1;
+    }
+  }
+  static const char *throttle_files[CGROUP_THROTTLE_KINDS] = {
+      "blkio.throttle.read_bps_device", "blkio.throttle.write_bps_device", "blkio.throttle.read_iops_device",
+      "blkio.throttle.write_iops_device"};
+  for (size_t k = 0; k < CGROUP_THROTTLE_KINDS; k++)
+    for (size_t i = 0; i < r->n_blkio_throttle[k]; i++) {
+      const struct cgroup_blkio_device *d = &r->blkio_throttle[k][i];
+      char line[64];
+      snprintf(line, sizeof(line), "%lld:%lld %llu", (long long)d->major, (long long)d->minor,
+               (unsigned long long)d->rate);
+      if (cgroup_write(dir, throttle_files[k], line, err) < 0) return -1;
+    }
+  return 0;
+}
+
+static int set_hugetlb(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  for (size_t i = 0; i < r->n_hugepages; i++) {
+    cleanup_free char *file = xasprintf("hugetlb.%s.limit_in_bytes", r->hugepages[i].page_size);
+    if (!cgroup_file_exists(dir, file)) {
+      cleanup_free char *field = xasprintf("linux.resources.hugepageLimits[%zu] (pageSize %s)", i,
+                                           r->hugepages[i].page_size);
+      return cgroup_cannot_apply(err, field, dir, file, "this page size is not supported by the kernel");
+    }
+    if (write_u64(dir, file, r->hugepages[i].limit, err) < 0) return -1;
+  }
+  return 0;
+}
+
+static int set_net_prio(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  for (size_t i = 0; i < r->n_net_priorities; i++) {
+    char line[64];
+    snprintf(line, sizeof(line), "%s %u", r->net_priorities[i].name, r->net_priorities[i].priority);
+    if (cgroup_write(dir, "net_prio.ifpriomap", line, err) < 0) return -1;
+  }
+  return 0;
+}
+
+/* Applies every resource group the config sets. A group set for a controller this host has not mounted is an
+ * error naming the field, as in runc ("cannot set X limit"): a limit is applied or refused, never dropped.
+ * `with_devices` is false for `update`, which (as in runc) does not change device rules. */
 static int apply(const char *path, const struct cgroup_resources *r, bool with_devices, gantry_error_t *err) {
   if (r->n_unified > 0)
     return gantry_error_set(err, 0, "linux.resources.unified (%s): needs cgroup v2, this host has cgroup v1",
                             r->unified_keys[0]);
-  cleanup_free char *mem = dir_for(C_MEMORY, path);
-  if (mem && set_memory(mem, r, err) < 0) return -1;
-  cleanup_free char *cpu = dir_for(C_CPU, path);
-  if (cpu && set_cpu(cpu, r, err) < 0) return -1;
-  cleanup_free char *cpuset = dir_for(C_CPUSET, path);
-  if (cpuset && r->cpu_cpus && *r->cpu_cpus && cgroup_write(cpuset, "cpuset.cpus", r->cpu_cpus, err) < 0) return -1;
-  if (cpuset && r->cpu_mems && *r->cpu_mems && cgroup_write(cpuset, "cpuset.mems", r->cpu_mems, err) < 0) return -1;
-  cleanup_free char *pids = dir_for(C_PIDS, path);
-  if (pids && r->has_pids_limit) {
-    char buf[32] = "max";
-    if (r->pids_limit > 0) snprintf(buf, sizeof(buf), "%lld", (long long)r->pids_limit);
-    if (cgroup_write(pids, "pids.max", buf, err) < 0) return -1;
-  }
-  cleanup_free char *blkio = dir_for(C_BLKIO, path);
-  if (blkio && r->has_blkio_weight && r->blkio_weight != 0) {
-    if (r->blkio_weight < 10 || r->blkio_weight > 1000)
-      return gantry_error_set(err, 0, "blkio weight %u: expected 10-1000", r->blkio_weight);
-    char buf[16];
-    snprintf(buf, sizeof(buf), "%u", r->blkio_weight);
-    /* The file exists only with CFQ/BFQ; without either the weight has no meaning, skip it as runc does. */
-    int w = cgroup_write_if_exists(blkio, "blkio.weight", buf, err);
-    if (w == 0) w = cgroup_write_if_exists(blkio, "blkio.bfq.weight", buf, err);
-    if (w < 0) return -1;
+  const struct { unsigned bit; const char *controller, *field; bool wanted; int (*set)(const char *,
+      const struct cgroup_resources *, gantry_error_t *); } groups[] = {
+      {C_MEMORY, "memory", "linux.resources.memory", cgroup_wants_memory(r), set_memory},
+      {C_CPU, "cpu", "linux.resources.cpu", cgroup_wants_cpu(r), set_cpu},
+      {C_CPUSET, "cpuset", "linux.resources.cpu.cpus/mems", cgroup_wants_cpuset(r), set_cpuset},
+      {C_PIDS, "pids", "linux.resources.pids", r->has_pids_limit, set_pids},
+      {C_BLKIO, "blkio", "linux.resources.blockIO", cgroup_wants_blkio(r), set_blkio},
+      {C_HUGETLB, "hugetlb", "linux.resources.hugepageLimits", r->n_hugepages > 0, set_hugetlb},
+      {C_NET_CLS, "net_cls", "linux.resources.network.classID", r->has_net_classid, set_net_cls},
+      {C_NET_PRIO, "net_prio", "linux.resources.network.priorities", r->n_net_priorities > 0, set_net_prio},
+  };
+  for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+    if (!groups[i].wanted) continue;
+    cleanup_free char *dir = dir_for(groups[i].bit, path);
+    if (dir == NULL)
+      return gantry_error_set(err, 0, "%s: this host cannot apply it (the %s cgroup controller is not mounted)",
+                              groups[i].field, groups[i].controller);
+    if (groups[i].set(dir, r, err) < 0) return -1;
   }
   cleanup_free char *devices = dir_for(C_DEVICES, path);
   if (with_devices && devices && set_devices(devices, r, err) < 0) return -1;

@@ -74,17 +74,78 @@ static int set_cpu(const char *dir, const struct cgroup_resources *r, gantry_err
   return 0;
 }
 
+#define NO_BFQ "the kernel has no BFQ I/O scheduler loaded (io.bfq.weight) and no io.weight (iocost)"
+
+/* Block I/O: BFQ takes the v1 weight range as is; io.weight (iocost) has its own range; runc writes whichever exists
+ * (BFQ first) and fails when neither does, and so does this. Throttles go to io.max with any scheduler. */
 static int set_io(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
-  if (!r->has_blkio_weight || r->blkio_weight == 0) return 0;
-  if (r->blkio_weight < 10 || r->blkio_weight > 1000)
-    return gantry_error_set(err, 0, "blkio weight %u: expected 10-1000", r->blkio_weight);
-  char buf[32];
-  /* BFQ takes the v1 range as is; io.weight (iocost) has its own range. Neither present: skip, as runc does. */
-  snprintf(buf, sizeof(buf), "%u", r->blkio_weight);
-  int w = cgroup_write_if_exists(dir, "io.bfq.weight", buf, err);
-  if (w != 0) return w < 0 ? -1 : 0;
-  snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cgroup_blkio_to_io_weight(r->blkio_weight));
-  return cgroup_write_if_exists(dir, "io.weight", buf, err) < 0 ? -1 : 0;
+  if (r->has_blkio_leaf_weight && r->blkio_leaf_weight != 0)
+    return gantry_error_set(err, 0, "linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weights");
+  if (r->has_blkio_weight && r->blkio_weight != 0) {
+    char buf[32];
+    if (cgroup_file_exists(dir, "io.bfq.weight")) {
+      snprintf(buf, sizeof(buf), "%u", r->blkio_weight);
+      if (cgroup_write(dir, "io.bfq.weight", buf, err) < 0) return -1;
+    } else if (cgroup_file_exists(dir, "io.weight")) {
+      snprintf(buf, sizeof(buf), "%llu", (unsigned long long)cgroup_blkio_to_io_weight(r->blkio_weight));
+      if (cgroup_write(dir, "io.weight", buf, err) < 0) return -1;
+    } else {
+      return cgroup_cannot_apply(err, "linux.resources.blockIO.weight", dir, "io.bfq.weight or io.weight", NO_BFQ);
+    }
+  }
+  if (r->n_blkio_weight_device > 0 && !cgroup_file_exists(dir, "io.bfq.weight"))
+    return cgroup_cannot_apply(err, "linux.resources.blockIO.weightDevice", dir, "io.bfq.weight", NO_BFQ);
+  for (size_t i = 0; i < r->n_blkio_weight_device; i++) {
+    const struct cgroup_blkio_device *d = &r->blkio_weight_device[i];
+    if (!d->has_weight) continue;
+    char line[64];
+    snprintf(line, sizeof(line), "%lld:%lld %u", (long long)d->major, (long long)d->minor, d->weight);
+    if (cgroup_write(dir, "io.bfq.weight", line, err) < 0) return -1;
+  }
+  static const char *keys[CGROUP_THROTTLE_KINDS] = {"rbps", "wbps", "riops", "wiops"};
+  bool throttled = false;
+  for (size_t k = 0; k < CGROUP_THROTTLE_KINDS; k++) throttled = throttled || r->n_blkio_throttle[k] > 0;
+  if (throttled && !cgroup_file_exists(dir, "io.max"))
+    return cgroup_cannot_apply(err, "linux.resources.blockIO.throttle*Device", dir, "io.max",
+                               "the io controller is not enabled");
+  for (size_t k = 0; k < CGROUP_THROTTLE_KINDS; k++)
+    for (size_t i = 0; i < r->n_blkio_throttle[k]; i++) {
+      const struct cgroup_blkio_device *d = &r->blkio_throttle[k][i];
+      char line[96];
+      /* io.max takes "max" for no limit; OCI's 0 means the same. */
+      if (d->rate == 0)
+        snprintf(line, sizeof(line), "%lld:%lld %s=max", (long long)d->major, (long long)d->minor, keys[k]);
+      else
+        snprintf(line, sizeof(line), "%lld:%lld %s=%llu", (long long)d->major, (long long)d->minor, keys[k],
+                 (unsigned long long)d->rate);
+      if (cgroup_write(dir, "io.max", line, err) < 0) return -1;
+    }
+  return 0;
+}
+
+static int set_hugetlb(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
+  for (size_t i = 0; i < r->n_hugepages; i++) {
+    cleanup_free char *file = xasprintf("hugetlb.%s.max", r->hugepages[i].page_size);
+    if (!cgroup_file_exists(dir, file)) {
+      cleanup_free char *field = xasprintf("linux.resources.hugepageLimits[%zu] (pageSize %s)", i,
+                                           r->hugepages[i].page_size);
+      return cgroup_cannot_apply(err, field, dir, file,
+                                 "the hugetlb controller is not enabled or the kernel has no such page size");
+    }
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->hugepages[i].limit);
+    if (cgroup_write(dir, file, buf, err) < 0) return -1;
+  }
+  return 0;
+}
+
+/* A resource group whose controller is not enabled here has no interface files: refuse with the field's name
+ * rather than a bare ENOENT from the first write. */
+static int need_file(const char *dir, bool wanted, const char *file, const char *field, const char *controller,
+                     gantry_error_t *err) {
+  if (!wanted || cgroup_file_exists(dir, file)) return 0;
+  cleanup_free char *why = xasprintf("the %s controller is not enabled for this cgroup", controller);
+  return cgroup_cannot_apply(err, field, dir, file, why);
 }
 
 static int set_unified(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
@@ -102,7 +163,21 @@ static int set_unified(const char *dir, const struct cgroup_resources *r, gantry
 }
 
 static int apply(const char *dir, const struct cgroup_resources *r, bool with_devices, gantry_error_t *err) {
-  if (set_memory(dir, r, err) < 0 || set_cpu(dir, r, err) < 0 || set_io(dir, r, err) < 0) return -1;
+  if (r->has_net_classid || r->n_net_priorities > 0)
+    return gantry_error_set(err, 0, "linux.resources.network: cgroup v2 has no net_cls or net_prio controller "
+                            "(this host cannot apply classID or priorities)");
+  bool limits_memory = (r->has_memory_limit && r->memory_limit != 0) ||
+                       (r->has_memory_reservation && r->memory_reservation != 0);
+  bool shares_or_quota = (r->has_cpu_shares && r->cpu_shares != 0) || (r->has_cpu_quota && r->cpu_quota != 0) ||
+                         (r->has_cpu_period && r->cpu_period != 0);
+  if (need_file(dir, limits_memory, "memory.max", "linux.resources.memory", "memory", err) < 0 ||
+      need_file(dir, shares_or_quota, "cpu.max", "linux.resources.cpu", "cpu", err) < 0 ||
+      need_file(dir, cgroup_wants_cpuset(r), "cpuset.cpus", "linux.resources.cpu.cpus/mems", "cpuset", err) < 0 ||
+      need_file(dir, r->has_pids_limit, "pids.max", "linux.resources.pids", "pids", err) < 0)
+    return -1;
+  if (set_memory(dir, r, err) < 0 || set_cpu(dir, r, err) < 0 || set_io(dir, r, err) < 0 ||
+      set_hugetlb(dir, r, err) < 0)
+    return -1;
   if (r->has_pids_limit && write_num_or_max(dir, "pids.max", r->pids_limit > 0 ? r->pids_limit : -1, err) < 0)
     return -1;
   if (with_devices && r->n_devices > 0 && cgroup_ebpf_apply_devices(dir, r->devices, r->n_devices, err) < 0)

@@ -17,7 +17,33 @@ struct cgroup_device_rule { /* linux.resources.devices[] */
   char access[4];     /* subset of "rwm" */
 };
 
-struct cgroup_resources { /* linux.resources; has_* says the field was present */
+/* blockIO.weightDevice[] (weight) and blockIO.throttle{Read,Write}{Bps,IOPS}Device[] (rate). */
+struct cgroup_blkio_device {
+  int64_t major, minor;
+  bool has_weight;
+  uint16_t weight;
+  uint64_t rate;
+};
+
+enum { CGROUP_THROTTLE_READ_BPS, CGROUP_THROTTLE_WRITE_BPS, CGROUP_THROTTLE_READ_IOPS, CGROUP_THROTTLE_WRITE_IOPS,
+       CGROUP_THROTTLE_KINDS };
+
+/* The OCI field name of each throttle kind, for errors ("throttleReadBpsDevice", ...). */
+extern const char *const cgroup_throttle_fields[CGROUP_THROTTLE_KINDS];
+
+struct cgroup_hugepage_limit { /* hugepageLimits[]: pageSize such as "2MB" (checked: digits then KB/MB/GB) */
+  char *page_size;
+  uint64_t limit;
+};
+
+struct cgroup_net_priority { /* network.priorities[] */
+  char *name; /* an interface name (checked: 1-15 characters, no '/', space or newline) */
+  uint32_t priority;
+};
+
+struct cgroup_resources { /* linux.resources; has_* says the field was present. Every limit that is present is either
+                           * applied or refused with an error naming it: none is dropped because the host lacks a
+                           * controller or a file (as runc). */
   bool has_memory_limit, has_memory_reservation, has_memory_swap, has_memory_swappiness, has_disable_oom_killer;
   int64_t memory_limit, memory_reservation, memory_swap;
   uint64_t memory_swappiness;
@@ -34,8 +60,21 @@ struct cgroup_resources { /* linux.resources; has_* says the field was present *
   bool has_pids_limit;
   int64_t pids_limit; /* -1 or 0 with has_pids_limit: unlimited ("max") */
 
-  bool has_blkio_weight;
-  uint16_t blkio_weight; /* v1 blkio.weight (10-1000) / v2 io.bfq.weight or io.weight where present */
+  bool has_blkio_weight, has_blkio_leaf_weight;
+  uint16_t blkio_weight;      /* v1 blkio.weight or blkio.bfq.weight (10-1000) / v2 io.bfq.weight or io.weight */
+  uint16_t blkio_leaf_weight; /* v1 blkio.leaf_weight (CFQ only) */
+  struct cgroup_blkio_device *blkio_weight_device; /* blockIO.weightDevice[] */
+  size_t n_blkio_weight_device;
+  struct cgroup_blkio_device *blkio_throttle[CGROUP_THROTTLE_KINDS]; /* blockIO.throttle*Device[] */
+  size_t n_blkio_throttle[CGROUP_THROTTLE_KINDS];
+
+  struct cgroup_hugepage_limit *hugepages; /* hugepageLimits[] */
+  size_t n_hugepages;
+
+  bool has_net_classid; /* network.classID (v1 net_cls) */
+  uint32_t net_classid;
+  struct cgroup_net_priority *net_priorities; /* network.priorities[] (v1 net_prio) */
+  size_t n_net_priorities;
 
   struct cgroup_device_rule *devices;
   size_t n_devices;

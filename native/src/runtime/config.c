@@ -554,6 +554,32 @@ static int parse_mount(const struct json_value *v, const char *field, const char
 
 /* ---- linux.resources ---- */
 
+/* blockIO.weightDevice[] (with_weight: {major, minor, weight}) or a throttle list ({major, minor, rate}). */
+static int parse_blkio_devices(const struct json_value *blk, const char *parent, const char *key, bool with_weight,
+                               struct cgroup_blkio_device **out, size_t *n, gantry_error_t *err) {
+  struct json_value *arr;
+  if (member(blk, parent, key, JSON_ARRAY, false, &arr, err) < 0) return -1;
+  if (arr == NULL) return 0;
+  cleanup_free char *f = child(parent, key);
+  *out = xcalloc(arr->n, sizeof(**out));
+  for (size_t i = 0; i < arr->n; i++) {
+    cleanup_free char *e = elem(f, i);
+    if (want_type(arr->items[i], JSON_OBJECT, e, err) < 0) return -1;
+    struct cgroup_blkio_device *d = &(*out)[(*n)++];
+    if (get_int64(arr->items[i], e, "major", true, NULL, 0, UINT32_MAX, &d->major, err) < 0 ||
+        get_int64(arr->items[i], e, "minor", true, NULL, 0, UINT32_MAX, &d->minor, err) < 0)
+      return -1;
+    if (with_weight) {
+      int64_t w = 0;
+      if (get_int64(arr->items[i], e, "weight", false, &d->has_weight, 10, 1000, &w, err) < 0) return -1;
+      d->weight = (uint16_t)w;
+    } else if (get_uint64(arr->items[i], e, "rate", NULL, &d->rate, err) < 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int config_parse_resources(const struct json_value *v, const char *field, struct cgroup_resources *r,
                            gantry_error_t *err) {
   memset(r, 0, sizeof(*r));
@@ -625,6 +651,63 @@ int config_parse_resources(const struct json_value *v, const char *field, struct
     if (get_int64(x, fblk, "weight", false, &has, 10, 1000, &i64, err) < 0) goto fail;
     r->has_blkio_weight = has;
     r->blkio_weight = (uint16_t)i64;
+    if (get_int64(x, fblk, "leafWeight", false, &has, 10, 1000, &i64, err) < 0) goto fail;
+    r->has_blkio_leaf_weight = has;
+    r->blkio_leaf_weight = (uint16_t)i64;
+    if (parse_blkio_devices(x, fblk, "weightDevice", true, &r->blkio_weight_device, &r->n_blkio_weight_device,
+                            err) < 0)
+      goto fail;
+    for (size_t k = 0; k < CGROUP_THROTTLE_KINDS; k++)
+      if (parse_blkio_devices(x, fblk, cgroup_throttle_fields[k], false, &r->blkio_throttle[k],
+                              &r->n_blkio_throttle[k], err) < 0)
+        goto fail;
+  }
+  if (member(v, field, "hugepageLimits", JSON_ARRAY, false, &x, err) < 0) goto fail;
+  if (x) {
+    cleanup_free char *fhp = child(field, "hugepageLimits");
+    r->hugepages = xcalloc(x->n, sizeof(*r->hugepages));
+    for (size_t i = 0; i < x->n; i++) {
+      cleanup_free char *e = elem(fhp, i);
+      if (want_type(x->items[i], JSON_OBJECT, e, err) < 0) goto fail;
+      struct cgroup_hugepage_limit *h = &r->hugepages[r->n_hugepages++];
+      if (get_string(x->items[i], e, "pageSize", true, &h->page_size, err) < 0 ||
+          get_uint64(x->items[i], e, "limit", NULL, &h->limit, err) < 0)
+        goto fail;
+      /* The size becomes part of a file name (hugetlb.<size>.limit_in_bytes): digits and a unit, nothing else. */
+      size_t digits = strspn(h->page_size, "0123456789");
+      const char *unit = h->page_size + digits;
+      if (digits == 0 || digits > 9 || (strcmp(unit, "KB") != 0 && strcmp(unit, "MB") != 0 && strcmp(unit, "GB") != 0)) {
+        cleanup_free char *f = child(e, "pageSize");
+        field_error(err, f, "must be a size such as \"2MB\" or \"1GB\", not \"%s\"", h->page_size);
+        goto fail;
+      }
+    }
+  }
+  if (member(v, field, "network", JSON_OBJECT, false, &x, err) < 0) goto fail;
+  if (x) {
+    cleanup_free char *fnet = child(field, "network");
+    if (get_uint32(x, fnet, "classID", false, &r->has_net_classid, &r->net_classid, err) < 0) goto fail;
+    struct json_value *prios;
+    if (member(x, fnet, "priorities", JSON_ARRAY, false, &prios, err) < 0) goto fail;
+    if (prios) {
+      cleanup_free char *fp = child(fnet, "priorities");
+      r->net_priorities = xcalloc(prios->n, sizeof(*r->net_priorities));
+      for (size_t i = 0; i < prios->n; i++) {
+        cleanup_free char *e = elem(fp, i);
+        if (want_type(prios->items[i], JSON_OBJECT, e, err) < 0) goto fail;
+        struct cgroup_net_priority *p = &r->net_priorities[r->n_net_priorities++];
+        if (get_string(prios->items[i], e, "name", true, &p->name, err) < 0 ||
+            get_uint32(prios->items[i], e, "priority", true, NULL, &p->priority, err) < 0)
+          goto fail;
+        size_t len = strlen(p->name);
+        if (len == 0 || len > 15 || strpbrk(p->name, "/ \t\n") != NULL) {
+          cleanup_free char *f = child(e, "name");
+          field_error(err, f, "must be a network interface name (1-15 characters, no '/' or spaces), not \"%s\"",
+                      p->name);
+          goto fail;
+        }
+      }
+    }
   }
   if (member(v, field, "devices", JSON_ARRAY, false, &x, err) < 0) goto fail;
   if (x) {
