@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, statSync, existsSync } from "node:fs";
 import { join, dirname, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatHostFeatures } from "./host-features.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const targets = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -28,6 +29,8 @@ if (files.length === 0) {
   console.error("no test files found");
   process.exit(1);
 }
+// What this machine offers the engine, so a failure elsewhere reads from the log (tests assert per feature found).
+console.log(`# host features\n${formatHostFeatures().replace(/^/gm, "#   ")}`);
 const r = spawnSync(
   process.execPath,
   ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", ...passthrough, ...files],
