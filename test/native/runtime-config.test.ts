@@ -250,6 +250,25 @@ test("hooks run in order with the state on stdin; a failing or slow hook stops t
   assert.equal(JSON.parse(h.ok(["list", "--format", "json"])).length, 0);
 });
 
+test("a hook that exits without reading its stdin does not kill the runtime (delete with a poststop /bin/true)", () => {
+  const h = harness();
+  const out = scratch();
+  // A state larger than a pipe's buffer: the write to the hook's stdin blocks until /bin/true has exited, so the
+  // runtime meets EPIPE (SIGPIPE) every time, not by chance.
+  const b = bundle(["/bin/true"], (s) => {
+    s.annotations = { big: "x".repeat(256 * 1024) };
+    s.hooks = { poststop: [{ path: "/bin/true" }], prestart: [{ path: "/bin/true" }] };
+  });
+  for (let i = 0; i < 5; i++) {
+    const id = h.track(uniqueId("pipe"));
+    h.ok(["create", "-b", b.dir, id], { stdoutFile: join(out, "stdout") });
+    const del = h.run(["delete", "--force", id]);
+    assert.equal(del.signal, null, `delete was killed by ${del.signal}`);
+    assert.equal(del.status, 0, del.stderr);
+    assert.notEqual(h.run(["state", id]).status, 0, "the container is gone");
+  }
+});
+
 test("a seccomp rule from the config denies a syscall with the errno given", () => {
   const out = inside("mkdir /tmp/denied 2>&1; echo status=$?; grep '^Seccomp:' /proc/self/status", (s) => {
     s.linux.seccomp = {

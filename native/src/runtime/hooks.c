@@ -35,9 +35,14 @@ static int run_one(const struct oci_hook *h, const char *kind, const char *state
     _exit(127);
   }
   close(in[0]);
-  /* The hook may not read its stdin at all: a closed pipe is not an error. */
+  /* The hook may not read its stdin at all, and may be gone before we write (/bin/true): a closed pipe is not an
+   * error, and must not kill the runtime with SIGPIPE half-way through delete. Ignored only around this write. */
+  struct sigaction ign = {.sa_handler = SIG_IGN}, old;
+  sigemptyset(&ign.sa_mask);
+  sigaction(SIGPIPE, &ign, &old);
   write_all(in[1], state_json, strlen(state_json));
   close(in[1]);
+  sigaction(SIGPIPE, &old, NULL);
 
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   int status = 0;
