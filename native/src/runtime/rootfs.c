@@ -157,7 +157,10 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
     if (c2 == NULL) continue;
     *c1 = *c2 = '\0';
     const char *ctrl = c1 + 1, *path = c2 + 1;
-    const char *dir = *ctrl == '\0' ? "unified" : strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
+    /* A hybrid host's cgroup2 tree ("0::", mounted at /sys/fs/cgroup/unified) is the host's, not the container's:
+     * runc shows only the v1 hierarchies here, and so does this. */
+    if (*ctrl == '\0') continue;
+    const char *dir = strncmp(ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
     cleanup_free char *host = xasprintf("/sys/fs/cgroup/%s", dir);
     if (access(host, F_OK) < 0) continue;
     if (mkdirat(top, dir, 0755) < 0 && errno != EEXIST) return gantry_error_sys(err, "mkdir %s/%s", m->destination, dir);
