@@ -2,7 +2,7 @@
 // paths, capabilities, identity, rlimits, user namespaces, joined network namespaces, sysctls, devices, hooks.
 import { test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -191,6 +191,36 @@ test("a network namespace joined by path, a sysctl in it, hostname and domainnam
   assert.match(out, /^example\.test$/m);
   assert.match(out, /^1$/m);
   assert.equal(execFileSync("ip", ["netns", "exec", ns, "cat", "/proc/sys/net/ipv4/ip_forward"], { encoding: "utf8" }).trim(), "1");
+});
+
+test("a uts namespace joined by path gets the hostname the config sets, as with runc (a pod's sandbox holds it)", () => {
+  // The namespace's holder: a process in a uts namespace of its own, as a pod sandbox would be.
+  const holder = spawn("unshare", ["--uts", "sleep", "60"], { stdio: "ignore" });
+  cleanups.push(() => holder.kill("SIGKILL"));
+  const want = `readlink /proc/${holder.pid}/ns/uts`;
+  let nsLink = execFileSync("sh", ["-c", want], { encoding: "utf8" }).trim();
+  for (let i = 0; i < 100 && nsLink === execFileSync("readlink", ["/proc/self/ns/uts"], { encoding: "utf8" }).trim(); i++) {
+    execFileSync("sleep", ["0.02"]); // unshare has not unshared yet
+    nsLink = execFileSync("sh", ["-c", want], { encoding: "utf8" }).trim();
+  }
+  const joined = (s: any) => {
+    s.linux.namespaces = s.linux.namespaces.map((n: any) => (n.type === "uts" ? { type: "uts", path: `/proc/${holder.pid}/ns/uts` } : n));
+    s.hostname = "sandbox-name";
+  };
+  const out = inside("readlink /proc/self/ns/uts; hostname", joined);
+  assert.match(out, new RegExp(`^${nsLink.replace(/[[\]]/g, "\\$&")}$`, "m"), "the container is in the joined namespace");
+  assert.match(out, /^sandbox-name$/m);
+  // The namespace itself now carries the name: the holder sees it too.
+  assert.equal(execFileSync("nsenter", [`--uts=/proc/${holder.pid}/ns/uts`, "hostname"], { encoding: "utf8" }).trim(), "sandbox-name");
+  // Without any uts namespace of its own the config is refused, naming the field.
+  const h = harness();
+  const b = bundle(["/bin/true"], (s) => {
+    s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== "uts");
+    s.hostname = "nope";
+  });
+  const r = h.run(["run", "-b", b.dir, h.track(uniqueId("nouts"))]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /hostname: setting the hostname needs a uts namespace of the container's own/);
 });
 
 test("hooks run in order with the state on stdin; a failing or slow hook stops the container", () => {

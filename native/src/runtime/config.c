@@ -1068,11 +1068,12 @@ static int parse_config(const struct json_value *doc, struct oci_config *c, gant
   }
   if (parse_linux(doc, c, err) < 0) return -1;
 
+  /* A uts namespace joined by path is the container's too (a pod's sandbox holds it): runc sets the names there. */
   const struct oci_namespace *uts = config_namespace(c, CLONE_NEWUTS);
-  if ((c->hostname && c->hostname[0]) && (uts == NULL || uts->path))
-    return field_error(err, "hostname", "setting the hostname needs a new uts namespace");
-  if ((c->domainname && c->domainname[0]) && (uts == NULL || uts->path))
-    return field_error(err, "domainname", "setting the domainname needs a new uts namespace");
+  if ((c->hostname && c->hostname[0]) && uts == NULL)
+    return field_error(err, "hostname", "setting the hostname needs a uts namespace of the container's own");
+  if ((c->domainname && c->domainname[0]) && uts == NULL)
+    return field_error(err, "domainname", "setting the domainname needs a uts namespace of the container's own");
   const struct oci_namespace *mnt = config_namespace(c, CLONE_NEWNS);
   if (mnt == NULL || mnt->path)
     return field_error(err, "linux.namespaces", "a new mount namespace is required (the container gets its own root)");
