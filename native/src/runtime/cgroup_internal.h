@@ -1,4 +1,4 @@
-/* Private to the cgroup module: helpers shared by the v1 and v2 backends (cgroup.c), the backends themselves
+/* Private to the cgroup module: helpers shared by the v1 and v2 backends (cgroup_common.c), the backends themselves
  * (cgroup_v1.c, cgroup_v2.c) and the v2 device filter (cgroup_ebpf.c). Nothing outside cgroup*.c includes this,
  * except the test drivers in native/test-c. */
 #ifndef GANTRY_CGROUP_INTERNAL_H
