@@ -19,7 +19,7 @@ import http from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createImageEngine } from "../agent/images/engine.ts";
-import type { ProgressEvent } from "../agent/images/types.ts";
+import type { ProgressEvent } from "../lib/oci/types.ts";
 import { startRegistry, type TestRegistry } from "../test/support/registry.ts";
 import { busyboxEntries, makeImage, makeLayer, pushImage, skopeo, type BuiltLayer, type TestEntry } from "../test/support/images.ts";
 

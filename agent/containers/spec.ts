@@ -3,8 +3,8 @@
 // cgroup limits from HostConfig (--cpu-shares, --cpus, --cpuset-cpus, -m, --memory-swap, --pids-limit), and --ulimit.
 import { readFileSync } from "node:fs";
 import { badRequest } from "../../lib/errors";
-import { resolveInRoot } from "../build/rootfs-path";
-import { lookupUser, UserLookupError } from "../build/users";
+import { resolveInRoot } from "../rootfs/path";
+import { lookupUser, UserLookupError } from "../rootfs/users";
 import { toOciMounts } from "../volumes/mounts";
 import { defaultSeccompProfile } from "./seccomp-default";
 import type { ContainerRecord } from "./types";

@@ -1,14 +1,14 @@
 // A container's files: `docker cp` both ways (GET/HEAD/PUT /containers/{id}/archive, with the path-stat header),
 // `docker diff` (/changes, read from the snapshot's upper dir), `docker export` (the whole root filesystem as a tar),
-// `docker commit` (POST /commit: the upper dir becomes a layer through agent/build/commit.ts), `docker container prune`
+// `docker commit` (POST /commit: the upper dir becomes a layer through agent/image-builder/commit.ts), `docker container prune`
 // (what each removed container's upper dir held is the space reclaimed) and `docker system df`.
 import { lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { RootPathError, resolveInRoot } from "../build/rootfs-path";
-import { applyChanges, baseFromImage, CommitChangeError, commitSnapshot } from "../build/commit";
-import type { ImageRuntimeConfig } from "../images/types";
+import { RootPathError, resolveInRoot } from "../rootfs/path";
+import { applyChanges, baseFromImage, CommitChangeError, commitSnapshot } from "../image-builder/commit";
+import type { ImageRuntimeConfig } from "../../lib/oci/types";
 import type { ContainerService } from "../containers/service";
 import type { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";

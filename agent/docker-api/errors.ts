@@ -2,8 +2,8 @@
 // place a thrown value becomes a status and a {"message": "..."} body, the shape the docker CLI prints. Anything else is an
 // internal fault: logged in full by the server, answered with a message that leaks no stack.
 import { GantryError } from "../../lib/errors";
-import { ImageError, type ImageErrorCode } from "../images/errors";
-import { ReferenceError } from "../images/reference";
+import { ImageError, type ImageErrorCode } from "../../lib/oci/errors";
+import { ReferenceError } from "../../lib/oci/reference";
 
 const IMAGE_STATUS: Record<ImageErrorCode, number> = {
   invalid_reference: 400,

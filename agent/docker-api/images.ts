@@ -1,8 +1,8 @@
 // The /images routes of the Engine API over the agent's ImageService: pull with streamed progress, list with filters,
 // inspect, history, tag, remove, push with X-Registry-Auth, prune, and /auth. Shapes are Docker's (moby's api/types).
 import type { ImageService } from "../images/image-service";
-import { ImageReference } from "../images/reference";
-import type { ImageDetail, ImageRuntimeConfig, ImageSummary, Platform, ProgressEvent } from "../images/types";
+import { ImageReference } from "../../lib/oci/reference";
+import type { ImageDetail, ImageRuntimeConfig, ImageSummary, Platform, ProgressEvent } from "../../lib/oci/types";
 import { badParameter, unauthorizedError } from "./errors";
 import { JsonStream, parseFilters, progressBar, queryBool, readJson, sendJson, type Ctx } from "./http";
 import { authFromJson, decodeRegistryAuth, registryHost } from "./registry-auth";

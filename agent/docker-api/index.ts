@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { Builder } from "../build/builder";
+import { Builder } from "../image-builder/builder";
 import type { ImageService } from "../images/image-service";
 import type { SnapshotService } from "../snapshots/types";
 import { archiveRoutes } from "./archive";

@@ -1,7 +1,7 @@
 // X-Registry-Auth (and /auth bodies): base64url-encoded JSON {username, password, serveraddress, identitytoken,
 // registrytoken}. An absent or empty header means "use what `docker login` stored".
 import { badParameter } from "./errors";
-import type { RegistryAuth } from "../images/types";
+import type { RegistryAuth } from "../../lib/oci/types";
 
 export function decodeRegistryAuth(header: string | string[] | undefined): RegistryAuth | undefined {
   const raw = Array.isArray(header) ? header[0] : header;

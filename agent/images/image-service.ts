@@ -22,15 +22,15 @@ import type {
   PruneResult,
   RegistryAuth,
   RemoveResult,
-} from "./types";
+} from "../../lib/oci/types";
 import { ContentStore, type ImageRecord, type LayerRecord } from "../store/content-store";
 import type { Clock } from "../clock";
 import { chainIdOf } from "../store/digest";
 import { RegistryClient, insecureFromEnv } from "../registry/client";
 import { RegistryCredentials, registryKey } from "../registry/credentials";
-import { ImageReference, isSha256Digest } from "./reference";
-import { ImageError, ImageNotFoundError } from "./errors";
-import { MediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from "./types";
+import { ImageReference, isSha256Digest } from "../../lib/oci/reference";
+import { ImageError, ImageNotFoundError } from "../../lib/oci/errors";
+import { MediaTypes, type Descriptor, type ImageIndex, type ImageManifest } from "../../lib/oci/types";
 
 export interface PullOptions {
   /** Credentials for this pull; when absent, those stored by `login` for the registry (or anonymous). */

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { createGunzip, createGzip, constants as zc } from "node:zlib";
 import { PassThrough, Readable } from "node:stream";
-import { LayerError } from "../images/errors";
+import { LayerError } from "../../lib/oci/errors";
 
 export type Compression = "gzip" | "zstd" | "none";
 

@@ -2,7 +2,7 @@
 // layers: regular files, directories, symlinks, hardlinks, devices, fifos, xattrs (SCHILY.xattr.*), owners and
 // mtimes. The reader never trusts the archive: checksums are verified, sizes bounded, truncation detected, and
 // every failure is a LayerError naming the entry and byte offset.
-import { LayerError } from "../images/errors";
+import { LayerError } from "../../lib/oci/errors";
 
 export type TarEntryType = "file" | "hardlink" | "symlink" | "chardev" | "blockdev" | "directory" | "fifo";
 

@@ -16,7 +16,7 @@ import fs, { constants as FS, promises as fsp } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
-import { LayerError } from "../images/errors";
+import { LayerError } from "../../lib/oci/errors";
 import { decompress, type Compression } from "./compression";
 import { mknod, setXattr } from "./fsutil";
 import { readTar, type TarHeader } from "./tar";

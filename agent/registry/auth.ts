@@ -2,9 +2,9 @@
 // WWW-Authenticate challenge; "Basic" means send the credentials, "Bearer realm=…,service=…,scope=…" means get a
 // token for the scopes from the realm (with the credentials as Basic, or anonymously) and retry with it.
 // Tokens are cached per (registry, service, scopes) until shortly before they expire, and fetched again on a 401.
-import { RegistryError } from "../images/errors";
+import { RegistryError } from "../../lib/oci/errors";
 import type { Clock } from "../clock";
-import type { RegistryAuth } from "../images/types";
+import type { RegistryAuth } from "../../lib/oci/types";
 
 export interface Challenge {
   scheme: "basic" | "bearer";

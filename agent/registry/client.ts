@@ -8,9 +8,9 @@ import { isIP } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { Readable, Transform } from "node:stream";
 import { systemClock, type Clock } from "../clock";
-import { DigestMismatchError, ImageError, RegistryError } from "../images/errors";
+import { DigestMismatchError, ImageError, RegistryError } from "../../lib/oci/errors";
 import { sha256 } from "../store/digest";
-import { MediaTypes, type Descriptor, type RegistryAuth } from "../images/types";
+import { MediaTypes, type Descriptor, type RegistryAuth } from "../../lib/oci/types";
 import { basicHeader, fetchToken, parseChallenge, TokenCache, type Challenge } from "./auth";
 
 export const MANIFEST_ACCEPT = [MediaTypes.ociManifest, MediaTypes.ociIndex, MediaTypes.dockerManifest, MediaTypes.dockerManifestList];

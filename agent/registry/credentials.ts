@@ -3,7 +3,7 @@
 import { promises as fsp } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import type { RegistryAuth } from "../images/types";
+import type { RegistryAuth } from "../../lib/oci/types";
 
 /** "https://index.docker.io/v1/", "docker.io", "registry-1.docker.io" → "docker.io"; "http://h:5000/x" → "h:5000". */
 export function registryKey(input: string): string {

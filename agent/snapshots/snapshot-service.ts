@@ -10,11 +10,20 @@ import { existsSync, mkdirSync, promises as fsp, readdirSync, renameSync, rmSync
 import { join, relative } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
-import { ImageError } from "../images/errors";
-import type { GantryImageService } from "../images/image-service";
+import { ImageError } from "../../lib/oci/errors";
+import type { ContentStore } from "../store/content-store";
+import type { LayerInfo } from "../../lib/oci/types";
 import { hostSys } from "../../native/node/sys";
 import { packDirectory } from "../layers/pack";
 import type { PrepareOptions, Snapshot, SnapshotService } from "./types";
+
+/** What snapshots need of the image service (which sits above this room and implements it): the content store's
+ * unpacked layers, and an image's layers by reference or id. */
+export interface SnapshotImages {
+  readonly store: ContentStore;
+  resolve(refOrId: string): Promise<string>;
+  getLayers(refOrId: string): Promise<LayerInfo[]>;
+}
 
 const SNAPSHOT_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const MAX_MOUNT_DATA = 4000;
@@ -52,7 +61,7 @@ export class OverlaySnapshotService implements SnapshotService {
   private swept = false;
   constructor(
     gantryRoot: string,
-    private readonly images: GantryImageService,
+    private readonly images: SnapshotImages,
   ) {
     this.root = join(gantryRoot, "snapshots");
   }

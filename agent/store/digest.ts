@@ -1,8 +1,8 @@
 // Digests and ChainIDs (OCI image spec: ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln))).
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { isSha256Digest } from "../images/reference";
-import { ImageError } from "../images/errors";
+import { isSha256Digest } from "../../lib/oci/reference";
+import { ImageError } from "../../lib/oci/errors";
 
 export function sha256(data: Buffer | string): string {
   return `sha256:${createHash("sha256").update(data).digest("hex")}`;

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 import { Button, Dialog, EmptyRow, Field, FormAlert, Input, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { formatBytes, formatTime } from "@/components/hosts/format";
-import { ImageReference } from "@/agent/images/reference";
+import { ImageReference } from "@/lib/oci/reference";
 import type { ImageSummary } from "@/lib/protocol/commands";
 import { callApi, type HostOption } from "./api";
 import { HostPicker } from "./host-picker";

@@ -1,6 +1,6 @@
 // The run form's text → a RunSpec, checking every field the way the engine would and naming each problem by field,
 // so the form can show it next to the input. The result is parsed with the protocol's own RunSpec schema last.
-import { ImageReference } from "../../agent/images/reference";
+import { ImageReference } from "../oci/reference";
 import { RunSpec } from "../protocol/commands";
 import { parseMemorySize, MIN_MEMORY_BYTES } from "./parse-memory";
 import { splitCommandLine } from "./split-command";

@@ -1,6 +1,6 @@
 // Whether an image reference is already on a host, judged from the host's image list: names are compared after
 // Docker's normalisation (busybox = docker.io/library/busybox:latest), digests against the repo digests and ids.
-import { ImageReference } from "../../agent/images/reference";
+import { ImageReference } from "../oci/reference";
 
 export interface HostImage {
   id: string;

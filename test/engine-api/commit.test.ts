@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { applyChanges, CommitChangeError, commitContainer } from "../../agent/build/commit";
+import { applyChanges, CommitChangeError, commitContainer } from "../../agent/image-builder/commit";
 import { createImageEngine, type ImageEngine } from "../../agent/images/engine";
 import { readTar } from "../../agent/layers/tar";
 import { busyboxEntries, tarOf } from "../support/images";

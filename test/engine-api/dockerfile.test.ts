@@ -1,10 +1,10 @@
 // The Dockerfile parser, variable substitution and .dockerignore matching, checked against the classic builder's meaning.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DockerfileError, parseDockerfile, splitRaw } from "../../agent/build/dockerfile";
-import { expandWord, expandWords, ExpansionError } from "../../agent/build/shell-words";
-import { isIgnored, parseDockerignore } from "../../agent/build/dockerignore";
-import { containerPath, resolveInRoot, RootPathError } from "../../agent/build/rootfs-path";
+import { DockerfileError, parseDockerfile, splitRaw } from "../../agent/image-builder/dockerfile";
+import { expandWord, expandWords, ExpansionError } from "../../agent/image-builder/shell-words";
+import { isIgnored, parseDockerignore } from "../../agent/image-builder/dockerignore";
+import { containerPath, resolveInRoot, RootPathError } from "../../agent/rootfs/path";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

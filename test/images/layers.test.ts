@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { LayerError } from "../../agent/images/errors.ts";
+import { LayerError } from "../../lib/oci/errors.ts";
 import { createImageEngine, type ImageEngine } from "../../agent/images/engine.ts";
 import { IMPORT_LEASE_MS, type GantryImageService } from "../../agent/images/image-service.ts";
 import { unpackLayer } from "../../agent/layers/unpack.ts";

@@ -1,7 +1,7 @@
 // Image references: Docker's normalisation for valid names, a precise error for each kind of bad one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ImageReference, ReferenceError } from "../../agent/images/reference.ts";
+import { ImageReference, ReferenceError } from "../../lib/oci/reference.ts";
 
 const D = "sha256:" + "ab".repeat(32);
 

@@ -10,7 +10,7 @@ import { gzipSync } from "node:zlib";
 import { zstdCompress } from "../../agent/layers/compression";
 import { tarEnd, tarHeader, tarPadding, type TarWriteEntry } from "../../agent/layers/tar";
 import { RegistryClient } from "../../agent/registry/client";
-import { MediaTypes, type ImageIndex, type ImageManifest, type Platform, type RegistryAuth } from "../../agent/images/types";
+import { MediaTypes, type ImageIndex, type ImageManifest, type Platform, type RegistryAuth } from "../../lib/oci/types";
 
 export interface TestEntry extends Omit<TarWriteEntry, "size"> {
   body?: Buffer | string;

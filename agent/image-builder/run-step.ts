@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Identity } from "./users";
+import type { Identity } from "../rootfs/users";
 
 /** Docker's default capability set for containers (and classic build steps). */
 const DEFAULT_CAPS = [

@@ -1,9 +1,9 @@
 // The instructions that change only an image's config (ENV, LABEL, WORKDIR, USER, CMD, ENTRYPOINT, EXPOSE, VOLUME,
 // SHELL, STOPSIGNAL, HEALTHCHECK, ONBUILD), with the classic builder's meaning. The builder applies them as steps;
 // commit applies them as `--change` lines. Each returns the text its history record shows.
-import type { ImageRuntimeConfig } from "../images/types";
+import type { ImageRuntimeConfig } from "../../lib/oci/types";
 import { splitRaw, type Instruction } from "./dockerfile";
-import { containerPath } from "./rootfs-path";
+import { containerPath } from "../rootfs/path";
 import { expandWord, expandWords, ExpansionError } from "./shell-words";
 
 export const DEFAULT_SHELL = ["/bin/sh", "-c"];

@@ -3,7 +3,7 @@
 // every filesystem step this way; POST /commit will too once containers exist (issue 5). A step that changes only
 // the config adds a history record marked empty_layer and no layer.
 import type { ImageService } from "../images/image-service";
-import type { ImageConfig, ImageDetail, ImageRuntimeConfig, LayerInfo } from "../images/types";
+import type { ImageConfig, ImageDetail, ImageRuntimeConfig, LayerInfo } from "../../lib/oci/types";
 import type { SnapshotService } from "../snapshots/types";
 import { applyConfigInstruction, DEFAULT_SHELL, substitutionEnv } from "./config-instructions";
 import { DockerfileError, parseInstructionLine } from "./dockerfile";

@@ -10,9 +10,9 @@ import { join, posix } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ImageService } from "../images/image-service";
-import { ImageError, ImageNotFoundError } from "../images/errors";
-import { ImageReference, ReferenceError } from "../images/reference";
-import type { ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../images/types";
+import { ImageError, ImageNotFoundError } from "../../lib/oci/errors";
+import { ImageReference, ReferenceError } from "../../lib/oci/reference";
+import type { ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../../lib/oci/types";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
 import { applyConfigInstruction, CONFIG_INSTRUCTIONS, DEFAULT_SHELL, substitutionEnv } from "./config-instructions";
@@ -20,10 +20,10 @@ import { baseFromImage, commitConfig, commitSnapshot, scratchBase, type BaseImag
 import { copyMatches, CopyError, hashMatches, matchSources, mkdirInRoot, type Match, type SourceRoot } from "./copy";
 import { DockerfileError, parseDockerfile, parseInstructionLine, splitRaw, type Instruction } from "./dockerfile";
 import { parseDockerignore, type IgnoreRule } from "./dockerignore";
-import { resolveInRoot } from "./rootfs-path";
+import { resolveInRoot } from "../rootfs/path";
 import { runStep } from "./run-step";
 import { expandWord, expandWords, ExpansionError } from "./shell-words";
-import { lookupUser, UserLookupError } from "./users";
+import { lookupUser, UserLookupError } from "../rootfs/users";
 
 export class BuildError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 // USER and --chown name lookup in the image's own /etc/passwd and /etc/group, as the container would resolve them.
 import { readFileSync } from "node:fs";
-import { resolveInRoot } from "./rootfs-path";
+import { resolveInRoot } from "./path";
 
 export interface Identity {
   uid: number;

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, promises as fsp, type Stats } from "node:fs";
 import { basename, join, posix } from "node:path";
 import { globToRegExp, isIgnored, type IgnoreRule } from "./dockerignore";
-import { resolveInRoot } from "./rootfs-path";
+import { resolveInRoot } from "../rootfs/path";
 
 export class CopyError extends Error {}
 
