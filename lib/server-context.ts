@@ -1,9 +1,12 @@
 // What the control-plane process shares with code running inside Next's route handlers (which Next bundles as
 // separate module instances): kept on globalThis, set once by server/server.ts.
 import type { Server as SocketServer } from "socket.io";
+import type { RealtimePublisher } from "@/lib/realtime/rooms";
 
 export interface ServerContext {
   io: SocketServer;
+  /** Live updates to browsers (server/browser-gateway.ts implements it). */
+  publisher: RealtimePublisher;
   /** The URL agents and users reach this control plane at (join commands use it). */
   publicUrl: string;
 }

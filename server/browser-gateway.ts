@@ -6,10 +6,9 @@ import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { attachExecEvents } from "./browser-exec";
 import { attachStreamEvents } from "./browser-streams";
 import { can, type Actor } from "@/lib/auth/policy";
+import { ROOMS, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
 
 export const BROWSER_NAMESPACE = "/browser";
-/** Rooms a browser may join, each guarded by the action needed to see what is broadcast to it. */
-export const ROOMS = { hosts: "hosts.read", containers: "containers.read" } as const;
 
 export function attachBrowserGateway(io: SocketServer) {
   const nsp = io.of(BROWSER_NAMESPACE);
@@ -44,7 +43,7 @@ export function attachBrowserGateway(io: SocketServer) {
   return { close: async () => void nsp.disconnectSockets(true) };
 }
 
-/** Sends an event to every browser subscribed to a room. */
-export function broadcast(io: SocketServer, room: keyof typeof ROOMS, event: string, payload: unknown) {
-  io.of(BROWSER_NAMESPACE).to(room).emit(event, payload);
+/** The publisher lib's use cases call (set in the server context at start). */
+export function browserPublisher(io: SocketServer): RealtimePublisher {
+  return { publish: (room: BrowserRoom, event, payload) => void io.of(BROWSER_NAMESPACE).to(room).emit(event, payload) };
 }

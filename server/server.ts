@@ -64,7 +64,7 @@ async function main() {
 
   // Modules that touch the database are loaded only now that DATABASE_URL is set.
   const { db } = await import("@/lib/db");
-  const { attachBrowserGateway } = await import("./browser-gateway");
+  const { attachBrowserGateway, browserPublisher } = await import("./browser-gateway");
   const { attachAgentGateway } = await import("./agent-gateway");
   const { serverContext } = await import("@/lib/server-context");
 
@@ -73,7 +73,7 @@ async function main() {
   const requestHandler = app.getRequestHandler();
 
   const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
-  serverContext.set({ io, publicUrl: config.publicUrl });
+  serverContext.set({ io, publisher: browserPublisher(io), publicUrl: config.publicUrl });
   const gateways = [attachBrowserGateway(io), attachAgentGateway(io)];
 
   handle = (req, res) => void requestHandler(req, res);

@@ -1,7 +1,6 @@
 // Pushes a host change to every browser subscribed to the "hosts" room. A no-op outside the control-plane process
 // (scripts, tests calling lib functions directly).
 import { serverContext } from "@/lib/server-context";
-import { broadcast } from "@/server/browser-gateway";
 import type { HostView } from "./host-view";
 
 export type HostEventType = "joined" | "status" | "updated" | "revoked";
@@ -14,5 +13,5 @@ export interface HostEvent {
 export function publishHostEvent(type: HostEventType, host: HostView) {
   const ctx = serverContext.maybe();
   if (!ctx) return;
-  broadcast(ctx.io, "hosts", HOST_EVENT, { type, host } satisfies HostEvent);
+  ctx.publisher.publish("hosts", HOST_EVENT, { type, host } satisfies HostEvent);
 }

@@ -22,6 +22,7 @@ export async function startCommandPlane(cp: ControlPlane): Promise<CommandPlane>
   process.env.GANTRY_HEARTBEAT_OFFLINE_MS ??= "5000";
   const { serverContext } = await import("@/lib/server-context");
   const { attachAgentGateway } = await import("@/server/agent-gateway");
+  const { browserPublisher } = await import("@/server/browser-gateway");
   const http: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -37,7 +38,7 @@ export async function startCommandPlane(cp: ControlPlane): Promise<CommandPlane>
   await new Promise<void>((r) => http.listen(port, "127.0.0.1", () => r()));
   const url = `http://127.0.0.1:${port}`;
   const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
-  serverContext.set({ io, publicUrl: url });
+  serverContext.set({ io, publisher: browserPublisher(io), publicUrl: url });
   const gateway = attachAgentGateway(io);
   return {
     url,
