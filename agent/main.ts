@@ -16,8 +16,6 @@ import { startContainerEngine } from "./containers/engine";
 import { withImageEvents } from "./containers/image-events";
 import { handleCommandRequest, inventorySnapshot } from "./commands/run-command";
 import { AgentStreams } from "./commands/streams";
-import { ExecService } from "./containers/exec";
-import { join } from "node:path";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -52,8 +50,7 @@ async function main() {
   const engine = createImageEngine({ root: config.root });
   const containerEngine = await startContainerEngine({ ...engine, root: config.root, runtime: config.engineBinary, log });
   const images = withImageEvents(engine.images, containerEngine.events);
-  await startEngineApi({ ...engine, images, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log, extraRoutes: containerEngine.routes,
-    containerStates: () => containerEngine.containers.list().map((c) => c.State.Status) }).catch(
+  await startEngineApi({ ...engine, images, containers: containerEngine, socketPath: config.dockerSocket, root: config.root, engineBinary: config.engineBinary, agentVersion: version, log }).catch(
     (e) => fail(`cannot serve the Docker API on ${config.dockerSocket}: ${(e as Error).message}`, 1),
   );
 
@@ -101,12 +98,12 @@ async function main() {
     random: Math.random,
     log,
     onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root }, req, log),
-    // Exec sessions for streams share the Engine API's scratch directory (each session's files are named by its id).
     inventory: {
       snapshot: () => inventorySnapshot({ containers: containerEngine.containers, images }),
       subscribe: (onChange) => containerEngine.events.subscribe((e) => void ((e.Type === "container" || e.Type === "image") && onChange())),
     },
-    streams: new AgentStreams({ containers: containerEngine.containers, execs: new ExecService(containerEngine.containers, join(config.root, "containers", ".exec")), images, log }),
+    // Exec sessions for streams are the Engine API's own exec service (one scratch directory, one set of sessions).
+    streams: new AgentStreams({ containers: containerEngine.containers, execs: containerEngine.execs, images, log }),
   });
   onStop = () => link.stop();
   try {

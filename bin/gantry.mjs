@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `gantry` command line: runs agent/cli.ts through tsx.
+// The `gantry` command line: runs cli/gantry.ts through tsx.
 import { register } from "tsx/esm/api";
 
 register();
-await import("../agent/cli.ts");
+await import("../cli/gantry.ts");

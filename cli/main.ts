@@ -1,5 +1,5 @@
-// The `gantry` commands that drive a control plane over /api/v1 with an API token (agent/cli.ts keeps `join` and
-// `version`, which act on this machine, and hands the rest here).
+// The `gantry` commands that drive a control plane over /api/v1 with an API token (cli/gantry.ts is the entry point;
+// `join` and `version`, which act on this machine, live in agent/host-commands.ts).
 import { CliError } from "./errors";
 import { login } from "./commands/login";
 import { hosts } from "./commands/hosts";

@@ -1,6 +1,7 @@
 // The container engine's composition: the event bus, the network and volume engines (started first, told which
-// containers exist so they reap only what is orphaned), the container lifecycle (re-adopting running containers),
-// exec, and the Engine API routes over them. agent/main.ts calls this once.
+// containers exist so they reap only what is orphaned), the container lifecycle (re-adopting running containers)
+// and exec. agent/main.ts calls this once and hands the result to the adapters (the Engine API, the control plane's
+// commands and streams), which depend on it; nothing here knows them.
 import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EventBus } from "../events";
@@ -8,22 +9,16 @@ import type { ImageService } from "../images/image-service";
 import { NetworkService } from "../network/network-service";
 import type { SnapshotService } from "../snapshots/types";
 import { VolumeService } from "../volumes/volume-service";
-import { containerRoutes } from "../docker-api/containers";
-import { eventRoutes } from "../docker-api/events";
-import { execRoutes } from "../docker-api/exec";
-import { networkRoutes } from "../docker-api/networks";
-import { volumeRoutes } from "../docker-api/volumes";
-import type { Route } from "../docker-api/server";
 import { ExecService } from "./exec";
 import { ContainerService } from "./service";
-import { storageRoutes } from "../docker-api/container-files";
 
 export interface ContainerEngine {
   events: EventBus;
   containers: ContainerService;
   networks: () => Promise<NetworkService | null>;
   volumes: VolumeService;
-  routes: Route[];
+  /** The one exec service (the Engine API's exec and the control plane's exec streams share it). */
+  execs: ExecService;
 }
 
 export async function startContainerEngine(deps: {
@@ -76,13 +71,5 @@ export async function startContainerEngine(deps: {
   });
   await containers.load();
   const execs = new ExecService(containers, join(root, "containers", ".exec"));
-  const routes = [
-    ...containerRoutes(containers),
-    ...execRoutes(execs),
-    ...eventRoutes(events),
-    ...volumeRoutes(volumes, events),
-    ...networkRoutes(networks, containers, events),
-    ...storageRoutes({ containers, images: deps.images, snapshots: deps.snapshots, volumes, events }),
-  ];
-  return { events, containers, networks, volumes, routes };
+  return { events, containers, networks, volumes, execs };
 }

@@ -1,5 +1,6 @@
-// The Docker-compatible Engine API, composed: system routes, images, save/load and build over the agent's image
-// engine, served on GANTRY_DOCKER_SOCKET. On start, snapshots and scratch dirs left by builds of an agent that died
+// The Docker-compatible Engine API, composed: containers, exec, events, volumes, networks and container files over
+// the container engine; system routes, images, save/load and build over the image engine; served on
+// GANTRY_DOCKER_SOCKET. An adapter: it depends on the engines, which never import it. On start, snapshots and scratch dirs left by builds of an agent that died
 // are reaped (they are all labelled and named by the builder).
 import { execFile } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
@@ -8,10 +9,17 @@ import { join } from "node:path";
 import { Builder } from "../image-builder/builder";
 import type { ImageService } from "../images/image-service";
 import type { SnapshotService } from "../snapshots/types";
+import type { ContainerEngine } from "../containers/engine";
 import { archiveRoutes } from "./archive";
+import { containerRoutes } from "./containers";
+import { storageRoutes } from "./container-files";
+import { eventRoutes } from "./events";
+import { execRoutes } from "./exec";
+import { networkRoutes } from "./networks";
+import { volumeRoutes } from "./volumes";
 import { buildRoutes } from "./build";
 import { imageRoutes } from "./images";
-import { SocketInUseError, startDockerApi, type DockerApiServer, type Route } from "./server";
+import { SocketInUseError, startDockerApi, type DockerApiServer } from "./server";
 import { goArch, systemRoutes } from "./system";
 
 const run = promisify(execFile);
@@ -24,10 +32,7 @@ export interface EngineApiDeps {
   images: ImageService;
   snapshots: SnapshotService;
   log: (msg: string) => void;
-  /** Routes of the container engine (containers, exec, events, networks, volumes); matched before the ones here. */
-  extraRoutes?: Route[];
-  /** Every container's status, for /info's counts. */
-  containerStates?: () => string[];
+  containers: ContainerEngine;
 }
 
 /** Serves the API; null (with a log line) when another live process already serves that socket. */
@@ -43,14 +48,20 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
     platform: { os: "linux", architecture: goArch() },
     log: deps.log,
   });
+  const { containers, execs, events, volumes, networks } = deps.containers;
   const routes = [
-    ...(deps.extraRoutes ?? []),
+    ...containerRoutes(containers),
+    ...execRoutes(execs),
+    ...eventRoutes(events),
+    ...volumeRoutes(volumes, events),
+    ...networkRoutes(networks, containers, events),
+    ...storageRoutes({ containers, images: deps.images, snapshots: deps.snapshots, volumes, events }),
     ...systemRoutes({
       root: deps.root,
       engineBinary: deps.engineBinary,
       agentVersion: deps.agentVersion,
       imageCount: async () => (await deps.images.list()).length,
-      containerStates: deps.containerStates,
+      containerStates: () => containers.list().map((c) => c.State.Status),
     }),
     ...archiveRoutes(deps.images, scratchDir),
     ...imageRoutes(deps.images),

@@ -1,8 +1,9 @@
-// gantry: the command line.
+// The `gantry` commands that act on this machine rather than on a control plane's API (cli/gantry.ts, the entry
+// point, hands them here):
 //   gantry join <server-url> <token> [--root DIR]   join this machine to a control plane (stores the credential)
 //   gantry version                                  print the versions
 import { mkdirSync } from "node:fs";
-import { ConfigError, normalizeServerUrl, parseFlags } from "./config";
+import { normalizeServerUrl, parseFlags } from "./config";
 import { systemClock } from "./clock";
 import { collectFacts, engineVersion } from "./facts";
 import { CredentialStore } from "./credential-store";
@@ -10,21 +11,36 @@ import { JoinRefused, joinWithToken } from "./join";
 import { agentVersion, REPO_ROOT } from "./version";
 import { PROTOCOL_VERSION } from "../lib/protocol";
 import { join, resolve } from "node:path";
-import { CLI_USAGE, isCliCommand, runCli } from "../cli/main";
 
-const USAGE = `usage:
-  gantry join <server-url> <token> [--root DIR]   join this machine to a Gantry control plane
-  gantry version                                  print the agent, protocol and engine versions
-${CLI_USAGE}`;
+export const HOST_USAGE = `  gantry join <server-url> <token> [--root DIR]   join this machine to a Gantry control plane
+  gantry version                                  print the agent, protocol and engine versions`;
 
-function fail(msg: string, code = 1): never {
-  console.error(`gantry: ${msg}`);
-  process.exit(code);
+export const HOST_COMMANDS = ["join", "version"];
+
+class HostCommandError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
 }
 
-async function main(argv: string[]) {
+function fail(msg: string, code = 1): never {
+  throw new HostCommandError(msg, code);
+}
+
+/** Runs `join` or `version`; returns the exit code (errors printed to stderr). `usage` is the whole CLI's. */
+export async function runHostCommand(argv: string[], usage: string): Promise<number> {
+  try {
+    await main(argv, usage);
+    return 0;
+  } catch (e) {
+    const code = e instanceof HostCommandError ? e.exitCode : e instanceof JoinRefused ? 2 : 1;
+    console.error(`gantry: ${e instanceof Error ? e.message : String(e)}`);
+    return code;
+  }
+}
+
+async function main(argv: string[], USAGE: string) {
   const [command, ...args] = argv;
-  if (isCliCommand(command)) process.exit(await runCli(argv));
   const engine = process.env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
   switch (command) {
     case "version": {
@@ -49,19 +65,7 @@ async function main(argv: string[]) {
       console.log(`start the agent with: gantry-agent${flags.root ? ` --root ${root}` : ""}`);
       return;
     }
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      console.log(USAGE);
-      return;
     default:
       fail(`unknown command "${command}"\n${USAGE}`);
   }
 }
-
-main(process.argv.slice(2)).catch((e) => {
-  if (e instanceof JoinRefused) fail(e.message, 2);
-  if (e instanceof ConfigError) fail(e.message);
-  fail(e instanceof Error ? e.message : String(e));
-});
