@@ -1,45 +1,19 @@
 // /hosts/{hostId}/containers/{cid} — one container (by id or name): inspect data, live usage, actions for operators.
-import type { Metadata } from "next";
-import { notFound } from "next/navigation";
-import { requireActor } from "@/lib/auth/current-actor";
 import { can } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { sendCommand } from "@/lib/fleet";
-import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
 import { FormAlert } from "@/components/ui";
 import { ContainerDetail } from "@/components/containers/container-detail";
 import { ContainerNotFound } from "@/components/containers/container-not-found";
 import type { ContainerInspect } from "@/components/containers/inspect";
+import { containerTitle, loadContainerRoute, type ContainerRouteParams } from "./container-route";
 
 export const dynamic = "force-dynamic";
 
-type Params = { id: string; cid: string };
+export const generateMetadata = ({ params }: { params: ContainerRouteParams }) => containerTitle(params, "Container ");
 
-function decoded(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-export async function generateMetadata({ params }: { params: Promise<Params> }): Promise<Metadata> {
-  const { cid } = await params;
-  return { title: `Container ${decoded(cid).slice(0, 64)}` };
-}
-
-export default async function ContainerPage({ params }: { params: Promise<Params> }) {
-  const actor = await requireActor("containers.read");
-  const { id, cid } = await params;
-  const container = decoded(cid);
-  if (!/^[1-9][0-9]{0,9}$/.test(id) || container.length === 0 || container.length > 256) notFound();
-  let host;
-  try {
-    host = await getHostOrThrow(Number(id));
-  } catch (e) {
-    if (e instanceof GantryError && e.code === "not_found") notFound();
-    throw e;
-  }
+export default async function ContainerPage({ params }: { params: ContainerRouteParams }) {
+  const { actor, host, container } = await loadContainerRoute(params);
   let inspect: ContainerInspect;
   try {
     const outcome = await sendCommand(host.id, { kind: "container.inspect", id: container }, { actorId: actor.id });

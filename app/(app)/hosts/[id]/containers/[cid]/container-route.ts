@@ -1,0 +1,45 @@
+// What the container pages (/hosts/{id}/containers/{cid} and its terminal) read from their URL, once: the host (404
+// when the id is not a host's) and the container's id or name as the user wrote it.
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { requireActor } from "@/lib/auth/current-actor";
+import type { Actor } from "@/lib/auth/policy";
+import { GantryError } from "@/lib/errors";
+import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+
+export type ContainerRouteParams = Promise<{ id: string; cid: string }>;
+
+/** A host id as a URL carries it: a positive 32-bit integer, nothing else. */
+const HOST_ID = /^[1-9][0-9]{0,9}$/;
+const MAX_HOST_ID = 2 ** 31 - 1;
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+export async function containerTitle(params: ContainerRouteParams, prefix: string): Promise<Metadata> {
+  const { cid } = await params;
+  return { title: `${prefix}${decoded(cid).slice(0, 64)}` };
+}
+
+/** The signed-in actor (containers.read), the host and the container reference; notFound() for anything else. */
+export async function loadContainerRoute(params: ContainerRouteParams): Promise<{
+  actor: Actor;
+  host: Awaited<ReturnType<typeof getHostOrThrow>>;
+  container: string;
+}> {
+  const actor = await requireActor("containers.read");
+  const { id, cid } = await params;
+  const container = decoded(cid);
+  if (!HOST_ID.test(id) || Number(id) > MAX_HOST_ID || container.length === 0 || container.length > 256) notFound();
+  try {
+    return { actor, host: await getHostOrThrow(Number(id)), container };
+  } catch (e) {
+    if (e instanceof GantryError && e.code === "not_found") notFound();
+    throw e;
+  }
+}
