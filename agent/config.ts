@@ -4,7 +4,11 @@
 //   --root DIR     GANTRY_ROOT           the agent's state (default /var/lib/gantry)
 //                  GANTRY_DOCKER_SOCKET  where the Docker-compatible API will listen (a later issue)
 //                  GANTRY_HEARTBEAT_INTERVAL_MS  heartbeat period (default 10000)
-import { resolve, join } from "node:path";
+//                  GANTRY_DATA           the control plane's data directory, when it runs on this machine (its keys are
+//                                        never bound into a container the control plane asks for)
+//                  GANTRY_ALLOWED_BIND_PATHS  comma-separated host paths the control plane's binds may come from
+//                  GANTRY_ALLOWED_LOOPBACK_REGISTRIES  comma-separated loopback registries (host:port) its pulls may use
+import { isAbsolute, resolve, join } from "node:path";
 import { REPO_ROOT } from "./version";
 
 export interface AgentConfig {
@@ -14,7 +18,22 @@ export interface AgentConfig {
   dockerSocket: string;
   heartbeatIntervalMs: number;
   engineBinary: string;
+  /** The control plane's data directories this machine may hold (GANTRY_DATA, and the default). */
+  controlPlaneData: string[];
+  /** GANTRY_ALLOWED_BIND_PATHS: null when unset (then only the guarded and system paths are refused). */
+  allowedBindPaths: string[] | null;
+  /** GANTRY_ALLOWED_LOOPBACK_REGISTRIES, lowercased "host:port" entries. */
+  allowedLoopbackRegistries: string[];
 }
+
+/** Where the control plane keeps its data unless GANTRY_DATA says otherwise (README's configuration table). */
+export const DEFAULT_CONTROL_PLANE_DATA = "/var/lib/gantry-server";
+
+const list = (raw: string | undefined) =>
+  (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 export class ConfigError extends Error {}
 
@@ -56,6 +75,11 @@ export function loadAgentConfig(argv: string[], env: Record<string, string | und
   if (!Number.isInteger(interval) || interval < 100 || interval > 600_000) {
     throw new ConfigError(`GANTRY_HEARTBEAT_INTERVAL_MS must be a whole number of milliseconds (100..600000), got "${env.GANTRY_HEARTBEAT_INTERVAL_MS}"`);
   }
+  const allowedBinds = env.GANTRY_ALLOWED_BIND_PATHS === undefined ? null : list(env.GANTRY_ALLOWED_BIND_PATHS);
+  for (const p of allowedBinds ?? []) {
+    if (!isAbsolute(p)) throw new ConfigError(`GANTRY_ALLOWED_BIND_PATHS holds absolute host paths separated by commas, got "${p}"`);
+  }
+  const data = env.GANTRY_DATA ? resolve(env.GANTRY_DATA) : null;
   return {
     root: resolve(flags.root ?? env.GANTRY_ROOT ?? "/var/lib/gantry"),
     serverUrl: serverRaw ? normalizeServerUrl(serverRaw) : null,
@@ -63,5 +87,8 @@ export function loadAgentConfig(argv: string[], env: Record<string, string | und
     dockerSocket: env.GANTRY_DOCKER_SOCKET || "/run/gantry/docker.sock",
     heartbeatIntervalMs: interval,
     engineBinary: env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime"),
+    controlPlaneData: data && data !== DEFAULT_CONTROL_PLANE_DATA ? [data, DEFAULT_CONTROL_PLANE_DATA] : [DEFAULT_CONTROL_PLANE_DATA],
+    allowedBindPaths: allowedBinds,
+    allowedLoopbackRegistries: list(env.GANTRY_ALLOWED_LOOPBACK_REGISTRIES).map((r) => r.toLowerCase()),
   };
 }

@@ -16,6 +16,7 @@ import { startContainerEngine } from "./containers/engine";
 import { withImageEvents } from "./containers/image-events";
 import { handleCommandRequest, inventorySnapshot } from "./commands/run-command";
 import { AgentStreams } from "./commands/streams";
+import { bindRulesFor } from "./commands/bind-rules";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -97,13 +98,13 @@ async function main() {
     clock: systemClock,
     random: Math.random,
     log,
-    onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root }, req, log),
+    onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root, binds: bindRulesFor(config) }, req, log),
     inventory: {
       snapshot: () => inventorySnapshot({ containers: containerEngine.containers, images }),
       subscribe: (onChange) => containerEngine.events.subscribe((e) => void ((e.Type === "container" || e.Type === "image") && onChange())),
     },
     // Exec sessions for streams are the Engine API's own exec service (one scratch directory, one set of sessions).
-    streams: new AgentStreams({ containers: containerEngine.containers, execs: containerEngine.execs, images, log }),
+    streams: new AgentStreams({ containers: containerEngine.containers, execs: containerEngine.execs, images, log, allowedLoopbackRegistries: config.allowedLoopbackRegistries }),
   });
   onStop = () => link.stop();
   try {

@@ -8,6 +8,7 @@ import { inspectJson } from "../docker-api/containers";
 import type { ContainerService } from "../containers/service";
 import type { ContainerRecord } from "../containers/types";
 import type { ImageService } from "../images/image-service";
+import { applyBindRules, type BindRules } from "./bind-rules";
 import {
   CommandRequest,
   type CommandErrorCode,
@@ -24,6 +25,8 @@ export interface CommandDeps {
   images: ImageService;
   /** The directory whose filesystem host.metrics reports as "disk" (GANTRY_ROOT). */
   root: string;
+  /** What binds this host accepts from the control plane (agent/commands/bind-rules.ts). */
+  binds: BindRules;
   now?: () => number;
 }
 
@@ -136,7 +139,9 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
       return inspectJson(r, containers.logPath(r.Id));
     }
     case "container.run": {
-      const { Id, Warnings } = await containers.create(createBody(cmd.spec), cmd.spec.name ?? null);
+      // Binds are checked (symlinks resolved) before anything is created, and their real paths are what is mounted.
+      const spec = applyBindRules(cmd.spec, deps.binds);
+      const { Id, Warnings } = await containers.create(createBody(spec), spec.name ?? null);
       // Like `docker run`: a failed start leaves the container created (its config and logs stay readable).
       await containers.start(Id);
       return { id: Id, warnings: Warnings, container: containerSummary(containers.get(Id)) };

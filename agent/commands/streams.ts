@@ -8,6 +8,7 @@ import type { ExecService } from "../containers/exec";
 import type { ImageService } from "../images/image-service";
 import { parseTimeArg } from "../docker-api/containers";
 import { toApiError } from "../docker-api/errors";
+import { checkPullRegistry, type Lookup } from "./registry-rules";
 import {
   StreamClose,
   StreamCredit,
@@ -31,6 +32,10 @@ export interface StreamDeps {
   execs: ExecService;
   images: ImageService;
   log: (msg: string) => void;
+  /** Loopback registries this host's owner allows pulls from (GANTRY_ALLOWED_LOOPBACK_REGISTRIES); others are refused. */
+  allowedLoopbackRegistries: readonly string[];
+  /** Name resolution for that check (the system's by default). */
+  lookup?: Lookup;
 }
 
 export interface StreamSink {
@@ -225,6 +230,7 @@ export class AgentStreams {
         return { stop: () => clearInterval(timer) };
       }
       case "image.pull": {
+        await checkPullRegistry(spec.ref, this.deps.allowedLoopbackRegistries, this.deps.lookup);
         const abort = new AbortController();
         images
           .pull(spec.ref, {

@@ -39,7 +39,15 @@ describe("fleet streams", () => {
       root: join(work, "root"),
       serverUrl: plane.url,
       token,
-      env: { GANTRY_RUNTIME, GANTRY_BRIDGE: "gfs0", GANTRY_BRIDGE_SUBNET: "10.192.0.0/16", GANTRY_NETWORK_POOL: "10.193.0.0/16", GANTRY_CHAIN_PREFIX: "GFS" },
+      env: {
+        GANTRY_RUNTIME,
+        GANTRY_BRIDGE: "gfs0",
+        GANTRY_BRIDGE_SUBNET: "10.192.0.0/16",
+        GANTRY_NETWORK_POOL: "10.193.0.0/16",
+        GANTRY_CHAIN_PREFIX: "GFS",
+        // The test registry listens on loopback: pulls the control plane asks for may use it only when allowed.
+        GANTRY_ALLOWED_LOOPBACK_REGISTRIES: registry.host,
+      },
     });
     await agent.waitForOutput(/joined .* as host (\d+)/);
     hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);

@@ -26,7 +26,11 @@ export interface FleetHost {
   destroy(): Promise<void>;
 }
 
-export async function startFleetHost(net: { bridge: string; subnet: string; pool: string; chainPrefix: string }): Promise<FleetHost> {
+/** `agentEnv`: more of the agent's configuration (e.g. GANTRY_DATA, GANTRY_ALLOWED_BIND_PATHS). */
+export async function startFleetHost(
+  net: { bridge: string; subnet: string; pool: string; chainPrefix: string },
+  opts: { agentEnv?: (world: { cp: ControlPlane; registry: TestRegistry; root: string }) => Record<string, string> } = {},
+): Promise<FleetHost> {
   const work = mkdtempSync(join(tmpdir(), "gantry-fleet-host-"));
   const [cp, registry] = await Promise.all([startControlPlane(), startRegistry("open")]);
   await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
@@ -39,7 +43,16 @@ export async function startFleetHost(net: { bridge: string; subnet: string; pool
     root,
     serverUrl: cp.url,
     token,
-    env: { GANTRY_RUNTIME, GANTRY_BRIDGE: net.bridge, GANTRY_BRIDGE_SUBNET: net.subnet, GANTRY_NETWORK_POOL: net.pool, GANTRY_CHAIN_PREFIX: net.chainPrefix },
+    env: {
+      GANTRY_RUNTIME,
+      GANTRY_BRIDGE: net.bridge,
+      GANTRY_BRIDGE_SUBNET: net.subnet,
+      GANTRY_NETWORK_POOL: net.pool,
+      GANTRY_CHAIN_PREFIX: net.chainPrefix,
+      // The test registry listens on loopback: pulls the control plane asks for may use it only when allowed.
+      GANTRY_ALLOWED_LOOPBACK_REGISTRIES: registry.host,
+      ...opts.agentEnv?.({ cp, registry, root }),
+    },
   });
   await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
   const hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);
