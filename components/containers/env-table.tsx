@@ -1,6 +1,7 @@
 "use client";
 // A container's environment as a table. Values whose name looks secret (lib/containers/secret-env) are masked until
-// the user reveals that one value.
+// the user reveals that one value; a value the server withheld (the reader may not read the container's output) stays
+// masked, with nothing to reveal.
 import { useState } from "react";
 import { EmptyRow, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 import { envEntries } from "@/lib/containers/secret-env";
@@ -33,10 +34,16 @@ export function EnvTable({ env }: { env: string[] | null | undefined }) {
               <Td className="font-mono text-xs">{e.name}</Td>
               <Td className="font-mono text-xs">
                 <span className="inline-flex items-center gap-2">
-                  <span data-testid={`env-value-${e.name}`} data-masked={hidden || undefined} className="break-all">
-                    {hidden ? MASK : e.value}
+                  <span
+                    data-testid={`env-value-${e.name}`}
+                    data-masked={hidden || undefined}
+                    data-withheld={e.withheld || undefined}
+                    title={e.withheld ? "Hidden from your role: reading it needs the right to read logs" : undefined}
+                    className="break-all"
+                  >
+                    {hidden || e.withheld ? MASK : e.value}
                   </span>
-                  {e.secret && (
+                  {e.secret && !e.withheld && (
                     <button
                       type="button"
                       onClick={() => toggle(e.name)}

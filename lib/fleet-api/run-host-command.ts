@@ -1,8 +1,13 @@
 // The one call every container, image and metrics route makes: send a command to a host on behalf of the actor, with
 // the request's Idempotency-Key header and ?queue=true honoured; a queued command answers 202 with its id.
+// container.run and container.inspect go through their use cases (lib/containers/run-container.ts asks for host access
+// where the spec needs it; lib/containers/inspect-container.ts withholds secret env values from those without logs).
 import { sendCommand, type HostCommand } from "@/lib/fleet";
 import type { Actor } from "@/lib/auth/policy";
 import { json } from "@/lib/http/respond";
+import { clientAddress } from "@/lib/activity/client-address";
+import { runContainer } from "@/lib/containers/run-container";
+import { inspectContainer } from "@/lib/containers/inspect-container";
 
 export async function runHostCommand(
   req: Request,
@@ -12,7 +17,13 @@ export async function runHostCommand(
   opts: { queue?: boolean; status?: number } = {},
 ): Promise<Response> {
   const idempotencyKey = req.headers.get("idempotency-key") ?? undefined;
-  const outcome = await sendCommand(hostId, command, { actorId: actor.id, idempotencyKey, queueIfOffline: opts.queue ?? false });
+  const queueIfOffline = opts.queue ?? false;
+  const outcome =
+    command.kind === "container.run"
+      ? await runContainer(actor, hostId, command.spec, { idempotencyKey, queueIfOffline, ip: clientAddress(req.headers), userAgent: req.headers.get("user-agent") })
+      : command.kind === "container.inspect"
+        ? ({ status: "done", result: await inspectContainer(actor, hostId, command.id, { idempotencyKey }) } as const)
+        : await sendCommand(hostId, command, { actorId: actor.id, idempotencyKey, queueIfOffline });
   if (outcome.status === "queued") return json({ status: "queued", queuedCommandId: outcome.queuedCommandId }, 202);
   return json(outcome.result ?? null, opts.status ?? 200);
 }

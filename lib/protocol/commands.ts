@@ -16,10 +16,24 @@ export const PortSpec = z
   })
   .strict();
 
+// A volume source is a named volume (Docker's volume-name rule) or an absolute host path — a bind mount, which needs
+// the containers.host-access right (lib/containers/host-access-fields.ts) and passes the agent's bind rules
+// (agent/commands/bind-rules.ts). Neither side may hold ":", the separator of the Binds string the agent builds.
+export const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export const VolumeSpec = z
   .object({
-    source: z.string().min(1).max(4096),
-    target: z.string().min(1).max(4096).startsWith("/", "a volume target must be an absolute path"),
+    source: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((s) => s.startsWith("/") || VOLUME_NAME.test(s), 'a volume source is a volume name (letters, digits, "_", "." or "-") or an absolute host path')
+      .refine((s) => !s.includes(":"), 'a volume source may not contain ":"'),
+    target: z
+      .string()
+      .min(1)
+      .max(4096)
+      .startsWith("/", "a volume target must be an absolute path")
+      .refine((s) => !s.includes(":"), 'a volume target may not contain ":"'),
     readOnly: z.boolean().default(false),
   })
   .strict();
@@ -42,6 +56,7 @@ export const RunSpec = z
       .strict()
       .optional(),
     labels: z.record(z.string().min(1).max(1024), z.string().max(65536)).optional(),
+    /** A network name, "bridge", "none", or — with containers.host-access — "host" or "container:<id>". */
     network: z.string().min(1).max(256).optional(),
     workdir: z.string().min(1).max(4096).optional(),
     user: z.string().min(1).max(256).optional(),

@@ -1,7 +1,7 @@
 // /hosts/{hostId}/containers/{cid} — one container (by id or name): inspect data, live usage, actions for operators.
 import { can } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
-import { sendCommand } from "@/lib/fleet";
+import { inspectContainer } from "@/lib/containers/inspect-container";
 import { FormAlert } from "@/components/ui";
 import { ContainerDetail } from "@/components/containers/container-detail";
 import { ContainerNotFound } from "@/components/containers/container-not-found";
@@ -16,10 +16,7 @@ export default async function ContainerPage({ params }: { params: ContainerRoute
   const { actor, host, container } = await loadContainerRoute(params);
   let inspect: ContainerInspect;
   try {
-    const outcome = await sendCommand(host.id, { kind: "container.inspect", id: container }, { actorId: actor.id });
-    // Never queued (queueIfOffline is off): an offline host throws instead.
-    if (outcome.status !== "done") throw new GantryError("internal", "the inspect command was queued");
-    inspect = outcome.result as ContainerInspect;
+    inspect = (await inspectContainer(actor, host.id, container)) as ContainerInspect;
   } catch (e) {
     if (!(e instanceof GantryError)) throw e;
     if (e.code === "not_found") return <ContainerNotFound hostId={host.id} hostName={host.name} container={container} />;
