@@ -15,6 +15,8 @@ const EXPECTED: Partial<Record<Action, Role[]>> = {
   "users.manage": ["owner", "admin"],
   "hosts.read": ["owner", "admin", "operator", "viewer"],
   "hosts.join": ["owner", "admin"],
+  "containers.manage": ["owner", "admin", "operator"],
+  "containers.host-access": ["owner", "admin"],
 };
 
 test("role × action follows the PERMISSIONS table, with the expected rows for this area", () => {

@@ -44,6 +44,9 @@ const ROWS: Row[] = [
   { method: "GET", route: "containers", path: "/api/v1/containers", permission: "containers.read" },
   { method: "GET", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", permission: "containers.read" },
   { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox" }, permission: "containers.manage" },
+  // Reaching into the host (a bind mount, the host's network) needs containers.host-access on top: asked before the host is.
+  { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox", volumes: [{ source: "/srv", target: "/srv" }] }, permission: "containers.host-access" },
+  { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox", network: "host" }, permission: "containers.host-access" },
   { method: "GET", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.read" },
   { method: "DELETE", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.manage" },
   { method: "POST", route: "hosts/[id]/containers/[cid]/actions", path: "/api/v1/hosts/999999/containers/abc/actions", body: { action: "stop" }, permission: "containers.manage" },
