@@ -117,6 +117,8 @@ async function main() {
         ...process.env,
         DATABASE_URL: "", // the agent has no business with the database
         GANTRY_ROOT: agentRoot,
+        // The control plane's keys live on this machine: the agent refuses to bind them into a container.
+        GANTRY_DATA: config.dataDir,
         GANTRY_SERVER_URL: localUrl,
         ...(token ? { GANTRY_JOIN_TOKEN: token } : {}),
       },
