@@ -8,11 +8,10 @@
 //   dockerd: POST /containers/create → POST /containers/{id}/start → poll GET /containers/{id}/json until running
 // Each container is removed (force) after its run, untimed. RUNS (default 60) alternate the order per round.
 // Gantry runs with `network: "none"` (as dockerd has no bridge here) and, as a third series, on its default bridge.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomInt } from "node:crypto";
 import { createTestNetwork, type TestNetwork } from "../test/support/netns.ts";
@@ -23,33 +22,13 @@ import { mintJoinToken, waitFor } from "../test/support/agent.ts";
 import { GANTRY_RUNTIME, REPO_ROOT } from "../test/support/bundle.ts";
 import { api, setupOwner, signIn } from "../test/support/session.ts";
 import { fullBusyboxEntries } from "../test/support/docker-cli.ts";
+import { Cleanups, ensureDockerIo, loadAverage, oneDecimal, quantile, runBench, startDockerd, stopChild } from "./support.ts";
 
 const RUNS = Number(process.argv[2] ?? 60);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`RUNS must be a positive integer, got "${process.argv[2]}"`);
 const DOCKERD_PORT = 2375;
 
-const cleanups: { what: string; fn: () => Promise<void> | void }[] = [];
-async function cleanup() {
-  for (const c of cleanups.reverse()) {
-    try {
-      await c.fn();
-    } catch (e) {
-      console.error(`cleanup (${c.what}) failed: ${(e as Error).message}`);
-    }
-  }
-}
-
-function ensureDockerIo() {
-  if (spawnSync("dpkg-query", ["-W", "-f", "${Status}", "docker.io"], { encoding: "utf8" }).stdout?.includes("install ok installed")) return;
-  console.log("docker.io (dockerd, the peer of this benchmark) is not installed: apt-get install -y --no-install-recommends docker.io");
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  let r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], { stdio: "inherit", env });
-  if (r.status !== 0) {
-    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], { stdio: "inherit", env });
-  }
-  if (r.status !== 0) throw new Error("could not install docker.io with apt-get");
-}
+const cleanups = new Cleanups();
 
 /** A TCP forwarder on the bridge address to the loopback registry, so both namespaces can pull from it. */
 async function forward(listenHost: string, target: string): Promise<string> {
@@ -62,7 +41,7 @@ async function forward(listenHost: string, target: string): Promise<string> {
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, listenHost, r));
-  cleanups.push({ what: "stop the registry forwarder", fn: () => new Promise<void>((r) => server.close(() => r())) });
+  cleanups.push("stop the registry forwarder", () => new Promise<void>((r) => server.close(() => r())));
   return `${listenHost}:${port}`;
 }
 
@@ -83,48 +62,6 @@ async function engine(base: string, method: string, path: string, body?: unknown
   return { status: res.status, json };
 }
 
-async function startDockerd(base: string, netns: string, address: string, registryHost: string): Promise<string> {
-  mkdirSync(base, { recursive: true });
-  const d = { data: join(base, "data"), exec: join(base, "exec"), sock: join(base, "docker.sock"), config: join(base, "daemon.json"), log: join(base, "dockerd.log") };
-  writeFileSync(d.config, "{}\n");
-  const logFd = openSync(d.log, "a");
-  const args = ["--data-root", d.data, "--exec-root", d.exec, "--pidfile", join(base, "dockerd.pid"), "-H", `unix://${d.sock}`, "-H", `tcp://${address}:${DOCKERD_PORT}`,
-    "--config-file", d.config, "--bridge=none", "--iptables=false", "--ip-masq=false", "--insecure-registry", registryHost];
-  console.log(`starting dockerd in ${netns}: ${args.join(" ")}`);
-  const child: ChildProcess = spawn("nsenter", [`--net=/run/netns/${netns}`, "dockerd", ...args], { stdio: ["ignore", logFd, logFd] });
-  closeSync(logFd);
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  cleanups.push({
-    what: "stop dockerd",
-    fn: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
-        if (!stopped) {
-          child.kill("SIGKILL");
-          await exited;
-        }
-      }
-      const cpid = join(d.exec, "containerd", "containerd.pid");
-      if (existsSync(cpid)) {
-        const pid = Number(readFileSync(cpid, "utf8").trim());
-        if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(d.exec)) process.kill(pid, "SIGKILL");
-      }
-    },
-  });
-  const url = `http://${address}:${DOCKERD_PORT}`;
-  await waitFor(
-    "dockerd to answer on TCP",
-    async () => {
-      if (child.exitCode !== null) throw Object.assign(new Error(`dockerd exited:\n${readFileSync(d.log, "utf8").slice(-3000)}`), { name: "AssertionError" });
-      return (await fetch(`${url}/_ping`)).status === 200;
-    },
-    60_000,
-    200,
-  );
-  return url;
-}
-
 /**
  * A Gantry agent in a namespace's network only (nsenter --net): `ip netns exec` would also remount /sys, hiding the
  * cgroup hierarchies the runtime needs, so test/support/agent.ts's netns agents can join but not run containers.
@@ -139,14 +76,7 @@ function startNetnsAgent(netns: string, root: string, env: Record<string, string
   });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  cleanups.push({
-    what: "stop the agent",
-    fn: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  });
+  cleanups.push("stop the agent", () => stopChild(child, "the agent"));
   return {
     output: () => out,
     async waitForOutput(re: RegExp, ms: number) {
@@ -158,24 +88,19 @@ function startNetnsAgent(netns: string, root: string, env: Record<string, string
   };
 }
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-};
-const fmt = (n: number) => n.toFixed(1);
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 async function main() {
   ensureDockerIo();
   const work = mkdtempSync(join(tmpdir(), "gantry-bench-fleet-run-"));
-  cleanups.push({ what: "remove the work directory", fn: () => rmSync(work, { recursive: true, force: true }) });
+  cleanups.push("remove the work directory", () => rmSync(work, { recursive: true, force: true }));
 
   const netw: TestNetwork = createTestNetwork(`10.218.${randomInt(1, 250)}`, 2);
-  cleanups.push({ what: "remove the test network", fn: () => netw.destroy() });
+  cleanups.push("remove the test network", () => netw.destroy());
   const [agentHost, dockerHost] = netw.hosts as [TestNetwork["hosts"][number], TestNetwork["hosts"][number]];
 
   const registry: TestRegistry = await startRegistry("open");
-  cleanups.push({ what: "stop the registry", fn: () => registry.stop() });
+  cleanups.push("stop the registry", () => registry.stop());
   await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
   const regHost = await forward(netw.gateway, registry.host);
   const image = `${regHost}/busybox:latest`;
@@ -184,7 +109,7 @@ async function main() {
   const port = await freePort();
   const publicUrl = `http://${netw.gateway}:${port}`;
   const cp: ControlPlane = await startControlPlane({ port, env: { HOST: "0.0.0.0", GANTRY_PUBLIC_URL: publicUrl } });
-  cleanups.push({ what: "stop the control plane", fn: () => cp.destroy() });
+  cleanups.push("stop the control plane", () => cp.destroy());
   const owner = await setupOwner(cp);
   const cookie = await signIn(cp, owner.email, owner.password);
   const as = api(cp, cookie);
@@ -202,19 +127,22 @@ async function main() {
   await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
   const hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);
   // Containers outlive their agent: a run that failed midway leaves one, removed before the agent stops.
-  cleanups.push({
-    what: "remove leftover containers",
-    fn: async () => {
-      const left = (await as.get(`/api/v1/hosts/${hostId}/containers?all=true`)).body;
-      for (const c of Array.isArray(left) ? left : []) await as.request("DELETE", `/api/v1/hosts/${hostId}/containers/${c.id}?force=true`);
-    },
+  cleanups.push("remove leftover containers", async () => {
+    const left = (await as.get(`/api/v1/hosts/${hostId}/containers?all=true`)).body;
+    for (const c of Array.isArray(left) ? left : []) await as.request("DELETE", `/api/v1/hosts/${hostId}/containers/${c.id}?force=true`);
   });
   await waitFor(`host ${hostId} online`, async () => (await as.get(`/api/v1/hosts/${hostId}`)).body?.status === "online", 60_000);
   const pulled = await as.post(`/api/v1/hosts/${hostId}/images/pull`, { ref: image });
   if (pulled.status !== 200 || String(pulled.body).includes('"error"')) throw new Error(`gantry pull failed: ${pulled.status} ${String(pulled.body).slice(-500)}`);
 
   // dockerd in the second namespace, on TCP at that namespace's address.
-  const dockerd = await startDockerd(join(work, "dockerd"), dockerHost.netns, dockerHost.address, regHost);
+  const { url: dockerd } = await startDockerd({
+    cleanups,
+    base: join(work, "dockerd"),
+    registryHost: regHost,
+    netns: dockerHost.netns,
+    tcp: { host: dockerHost.address, port: DOCKERD_PORT },
+  });
   const version = (await engine(dockerd, "GET", "/version")).json?.Version;
   const dpull = await engine(dockerd, "POST", `/images/create?fromImage=${encodeURIComponent(`${regHost}/busybox`)}&tag=latest`);
   if (dpull.status !== 200 || String(dpull.json).includes('"error"')) throw new Error(`dockerd pull failed: ${dpull.status} ${String(dpull.json).slice(-500)}`);
@@ -252,7 +180,7 @@ async function main() {
     return ms;
   };
 
-  console.log(`gantry agent in ${agentHost.netns} (${agentHost.address}) as host ${hostId}; dockerd ${version} in ${dockerHost.netns} (${dockerHost.address}); load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(`gantry agent in ${agentHost.netns} (${agentHost.address}) as host ${hostId}; dockerd ${version} in ${dockerHost.netns} (${dockerHost.address}); load average ${loadAverage()}`);
   const series = { "gantry (network none)": [] as number[], "dockerd (network none)": [] as number[], "gantry (bridge)": [] as number[] };
   const runners: [keyof typeof series, () => Promise<number>][] = [
     ["gantry (network none)", () => gantryRun("none")],
@@ -264,9 +192,9 @@ async function main() {
     const order = i % 2 ? [...runners].reverse() : runners;
     for (const [name, run] of order) series[name].push(await run());
   }
-  console.log(`${RUNS} runs each, run → running (ms), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}:`);
+  console.log(`${RUNS} runs each, run → running (ms), load average ${loadAverage()}:`);
   for (const [name, xs] of Object.entries(series)) {
-    console.log(`  ${name.padEnd(24)} p50 ${fmt(quantile(xs, 0.5))}  p99 ${fmt(quantile(xs, 0.99))}  mean ${fmt(xs.reduce((a, b) => a + b, 0) / xs.length)}  max ${fmt(Math.max(...xs))}`);
+    console.log(`  ${name.padEnd(24)} p50 ${oneDecimal(quantile(xs, 0.5))}  p99 ${oneDecimal(quantile(xs, 0.99))}  mean ${oneDecimal(xs.reduce((a, b) => a + b, 0) / xs.length)}  max ${oneDecimal(Math.max(...xs))}`);
   }
   const g = series["gantry (network none)"];
   const d = series["dockerd (network none)"];
@@ -274,9 +202,4 @@ async function main() {
   console.log(`target run → running p99 ≤ 1000 ms: gantry ${quantile(g, 0.99) <= 1000 && quantile(series["gantry (bridge)"], 0.99) <= 1000 ? "met" : "NOT met"}`);
 }
 
-main()
-  .catch((e) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exitCode = 1;
-  })
-  .finally(cleanup);
+await runBench(main, cleanups);

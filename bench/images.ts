@@ -12,50 +12,30 @@
 //   skopeo+umoci (when umoci is installed or installable from apt): `skopeo copy … oci:…` then `umoci unpack`
 // Prints each tool's median wall time, throughput (compressed bytes / median time, MB = 10^6 bytes) and the
 // ratios of Gantry's time to the others'. Only loopback traffic. Every process and temp dir is removed on exit.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import http from "node:http";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createImageEngine } from "../agent/images/engine.ts";
 import type { ProgressEvent } from "../lib/oci/types.ts";
 import { startRegistry, type TestRegistry } from "../test/support/registry.ts";
 import { busyboxEntries, makeImage, makeLayer, pushImage, skopeo, type BuiltLayer, type TestEntry } from "../test/support/images.ts";
+import { Cleanups, ensureAptPackage, loadAverage, runBench, startDockerd } from "./support.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const TARGET_MB = Number(process.argv[3] ?? 200);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`ROUNDS must be a positive integer, got "${process.argv[2]}"`);
 if (!(TARGET_MB >= 5)) throw new Error(`TARGET_MB must be a number ≥ 5, got "${process.argv[3]}"`);
-const DOCKER_CLI = "/usr/local/bin/docker";
 
 // ---------------------------------------------------------------- cleanup, even on failure or a signal
 
-const cleanups: { what: string; run: () => unknown }[] = [];
-const onCleanup = (what: string, run: () => unknown) => cleanups.push({ what, run });
-let cleaning: Promise<void> | null = null;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c.run();
-      } catch (e) {
-        console.error(`cleanup (${c.what}) failed: ${(e as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.on(sig, () => {
-    console.error(`\n${sig}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
+const cleanups = new Cleanups();
+cleanups.runOnSignals();
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onCleanup(`rm ${dir}`, () => removeTree(dir));
+  cleanups.push(`rm ${dir}`, () => removeTree(dir));
   return dir;
 }
 
@@ -145,28 +125,6 @@ async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-function dpkgInstalled(pkg: string): boolean {
-  const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
-  return r.status === 0 && r.stdout.includes("install ok installed");
-}
-
-/** Installs a Debian package if it is missing; returns whether it is installed afterwards. */
-function ensureApt(pkg: string, required: boolean): boolean {
-  if (dpkgInstalled(pkg)) return true;
-  console.log(`${pkg} is not installed: apt-get install -y --no-install-recommends ${pkg}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { stdio: "inherit", env });
-  if (r.status !== 0) {
-    console.log(`apt-get install ${pkg} failed; running apt-get update and retrying`);
-    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { stdio: "inherit", env });
-  }
-  const ok = dpkgInstalled(pkg);
-  if (!ok && required) throw new Error(`could not install ${pkg} with apt-get`);
-  if (!ok) console.log(`${pkg} could not be installed: skipping it`);
-  return ok;
-}
-
 function dirBytes(dir: string): number {
   let n = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -175,66 +133,6 @@ function dirBytes(dir: string): number {
     else if (e.isFile()) n += statSync(p).size;
   }
   return n;
-}
-
-// ---------------------------------------------------------------- dockerd
-
-interface Dockerd {
-  env: NodeJS.ProcessEnv;
-  docker(args: string[]): string;
-}
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: "/_ping", timeout: 1000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode === 200));
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-  });
-}
-
-async function startDockerd(registryHost: string): Promise<Dockerd> {
-  const base = tempDir("gantry-bench-dockerd-");
-  const dirs = { data: join(base, "data"), exec: join(base, "exec"), pid: join(base, "dockerd.pid"), sock: join(base, "docker.sock"), config: join(base, "daemon.json"), log: join(base, "dockerd.log") };
-  writeFileSync(dirs.config, "{}\n");
-  const logFd = openSync(dirs.log, "a");
-  const args = [
-    "--data-root", dirs.data, "--exec-root", dirs.exec, "--pidfile", dirs.pid, "-H", `unix://${dirs.sock}`,
-    "--config-file", dirs.config, "--bridge=none", "--iptables=false", "--ip-masq=false",
-    "--insecure-registry", registryHost,
-  ];
-  console.log(`starting dockerd ${args.join(" ")}`);
-  const child: ChildProcess = spawn("dockerd", args, { stdio: ["ignore", logFd, logFd] });
-  closeSync(logFd);
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  onCleanup("stop dockerd", async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
-      if (!stopped) {
-        console.error("dockerd did not stop within 20 s: SIGKILL");
-        child.kill("SIGKILL");
-        await exited;
-      }
-    }
-    // The containerd dockerd supervises lives under the exec root; make sure it went with it.
-    const cpid = join(dirs.exec, "containerd", "containerd.pid");
-    if (existsSync(cpid)) {
-      const pid = Number(readFileSync(cpid, "utf8").trim());
-      if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dirs.exec)) process.kill(pid, "SIGKILL");
-    }
-  });
-  const deadline = Date.now() + 60_000;
-  while (!(await ping(dirs.sock))) {
-    if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}):\n${readFileSync(dirs.log, "utf8").slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`dockerd did not answer on ${dirs.sock} within 60 s:\n${readFileSync(dirs.log, "utf8").slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const env = { ...process.env, DOCKER_HOST: `unix://${dirs.sock}`, DOCKER_CONFIG: join(base, "cli") };
-  const docker = (a: string[]) => execFileSync(DOCKER_CLI, a, { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
-  return { env, docker };
 }
 
 // ---------------------------------------------------------------- main
@@ -246,9 +144,9 @@ interface Tool {
 }
 
 async function main() {
-  console.log(`images pull benchmark, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, ${ROUNDS} round(s)`);
-  ensureApt("docker.io", true);
-  const haveUmoci = ensureApt("umoci", false);
+  console.log(`images pull benchmark, ${new Date().toISOString()}, load average ${loadAverage(2)}, ${ROUNDS} round(s)`);
+  ensureAptPackage("docker.io", { required: true });
+  const haveUmoci = ensureAptPackage("umoci", { required: false });
 
   const t0 = Date.now();
   const img = await buildImage();
@@ -260,7 +158,7 @@ async function main() {
   );
 
   const registry: TestRegistry = await startRegistry("open");
-  onCleanup("stop registry", () => registry.stop());
+  cleanups.push("stop registry", () => registry.stop());
   const repo = "bench/pull";
   const ref = `${registry.host}/${repo}:v1`;
   await pushImage(registry.host, repo, "v1", img);
@@ -269,7 +167,7 @@ async function main() {
   const layerCount = img.layers.length;
   img.layers.length = 0;
 
-  const dockerd = await startDockerd(registry.host);
+  const dockerd = await startDockerd({ cleanups, base: tempDir("gantry-bench-dockerd-"), registryHost: registry.host });
   console.log(`dockerd ${dockerd.docker(["version", "--format", "{{.Server.Version}}"]).trim()} ready; skopeo ${execFileSync("skopeo", ["--version"], { encoding: "utf8" }).trim().replace(/^skopeo version /, "")}${haveUmoci ? `; umoci ${execFileSync("umoci", ["--version"], { encoding: "utf8" }).trim().replace(/^umoci version /, "")}` : ""}`);
 
   const scratch = tempDir("gantry-bench-pulls-");
@@ -377,7 +275,7 @@ async function main() {
       (haveUmoci ? `, gantry/(skopeo oci:+umoci) ${ratio("skopeo oci:+umoci")} (both unpack)` : "") +
       "; below 1 means Gantry is faster",
   );
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(`load average at the end: ${loadAverage(2)}`);
 }
 
 /** Number of entries in a tar (headers up to the end marker). */
@@ -393,11 +291,4 @@ function countTarEntries(tar: Buffer): number {
   return n;
 }
 
-try {
-  await main();
-} catch (e) {
-  console.error(`benchmark failed: ${(e as Error).stack ?? e}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup();
-}
+await runBench(main, cleanups);

@@ -12,100 +12,29 @@
 //   dockerd: the same generator in dockerd 20.10 (apt docker.io, its own data root and socket, json-file logs), read
 //            with `docker logs -f --timestamps` through the docker CLI 28; latency taken when the reader gets the line.
 // Each phase runs alone (gantry, then dockerd); lost = lines written − distinct lines received.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import { loadavg, tmpdir } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Browser, Page } from "playwright-core";
 import { startFleetHost, type FleetHost } from "../test/support/fleet-host.ts";
 import { launchBrowser } from "../test/support/browser.ts";
 import { api } from "../test/support/session.ts";
+import { Cleanups, DOCKER_CLI, ensureDockerIo, loadAverage, oneDecimal, quantile, runBench, startDockerd } from "./support.ts";
 
 const SLOW_SECONDS = Number(process.argv[2] ?? 10);
 const FAST_SECONDS = Number(process.argv[3] ?? 5);
 for (const [name, v] of [["SECONDS_AT_1000", SLOW_SECONDS], ["SECONDS_AT_20000", FAST_SECONDS]] as const) {
   if (!Number.isInteger(v) || v < 1 || v > 120) throw new Error(`${name} must be an integer from 1 to 120, got ${v}`);
 }
-const DOCKER_CLI = "/usr/local/bin/docker";
 const REPO_ROOT = join(import.meta.dirname, "..");
 /** How long after the last line is due a reader may still be catching up before what is missing counts as lost. */
 const DRAIN_MS = 15_000;
 /** Time given to each reader to be following before the generator starts. */
 const LEAD_MS = 6_000;
 
-const cleanups: { what: string; fn: () => Promise<void> | void }[] = [];
-async function cleanup() {
-  for (const c of cleanups.reverse()) {
-    try {
-      await c.fn();
-    } catch (e) {
-      console.error(`cleanup (${c.what}) failed: ${(e as Error).message}`);
-    }
-  }
-}
-
-function ensureDockerIo() {
-  if (spawnSync("dpkg-query", ["-W", "-f", "${Status}", "docker.io"], { encoding: "utf8" }).stdout?.includes("install ok installed")) return;
-  console.log("docker.io (dockerd, the peer of this benchmark) is not installed: apt-get install -y --no-install-recommends docker.io");
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  let r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], { stdio: "inherit", env });
-  if (r.status !== 0) {
-    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    r = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "docker.io"], { stdio: "inherit", env });
-  }
-  if (r.status !== 0) throw new Error("could not install docker.io with apt-get");
-}
-
-function ping(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ socketPath, path: "/_ping", timeout: 1000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode === 200));
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-  });
-}
-
-async function startDockerd(base: string, registryHost: string): Promise<NodeJS.ProcessEnv> {
-  mkdirSync(base, { recursive: true });
-  const d = { data: join(base, "data"), exec: join(base, "exec"), sock: join(base, "docker.sock"), config: join(base, "daemon.json"), log: join(base, "dockerd.log") };
-  writeFileSync(d.config, "{}\n");
-  const logFd = openSync(d.log, "a");
-  const args = ["--data-root", d.data, "--exec-root", d.exec, "--pidfile", join(base, "dockerd.pid"), "-H", `unix://${d.sock}`, "--config-file", d.config,
-    "--bridge=none", "--iptables=false", "--ip-masq=false", "--insecure-registry", registryHost];
-  console.log(`starting dockerd ${args.join(" ")}`);
-  const child: ChildProcess = spawn("dockerd", args, { stdio: ["ignore", logFd, logFd] });
-  closeSync(logFd);
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  cleanups.push({
-    what: "stop dockerd",
-    fn: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const stopped = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
-        if (!stopped) {
-          child.kill("SIGKILL");
-          await exited;
-        }
-      }
-      const cpid = join(d.exec, "containerd", "containerd.pid");
-      if (existsSync(cpid)) {
-        const pid = Number(readFileSync(cpid, "utf8").trim());
-        if (pid > 0 && existsSync(`/proc/${pid}`) && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(d.exec)) process.kill(pid, "SIGKILL");
-      }
-    },
-  });
-  const deadline = Date.now() + 60_000;
-  while (!(await ping(d.sock))) {
-    if (child.exitCode !== null) throw new Error(`dockerd exited (${child.exitCode}):\n${readFileSync(d.log, "utf8").slice(-4000)}`);
-    if (Date.now() > deadline) throw new Error(`dockerd did not answer within 60 s:\n${readFileSync(d.log, "utf8").slice(-4000)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { ...process.env, DOCKER_HOST: `unix://${d.sock}`, DOCKER_CONFIG: join(base, "cli"), DOCKER_CLI_HINTS: "false" };
-}
+const cleanups = new Cleanups();
 
 interface Phase {
   rate: number;
@@ -122,12 +51,6 @@ interface Result {
   generator: string;
 }
 
-const quantile = (xs: number[], q: number) => {
-  if (!xs.length) return NaN;
-  const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
-};
-const f1 = (n: number) => (Number.isNaN(n) ? "—" : n.toFixed(1));
 
 /**
  * Installed in the page before any of its scripts: the probe the viewer calls, and an observer of rows drawn. Plain
@@ -228,8 +151,8 @@ async function dockerdPhase(env: NodeJS.ProcessEnv, image: string, genDir: strin
 function report(label: string, p: Phase, r: Result) {
   const lost = p.count - r.distinct;
   console.log(
-    `  ${label.padEnd(34)} received ${String(r.distinct).padStart(6)}/${p.count} (lost ${lost})  p50 ${f1(quantile(r.received, 0.5))} ms  p99 ${f1(quantile(r.received, 0.99))} ms  max ${f1(Math.max(...r.received))} ms` +
-      (r.rendered.length ? `  | drawn ${r.rendered.length}: p50 ${f1(quantile(r.rendered, 0.5))} ms  p99 ${f1(quantile(r.rendered, 0.99))} ms` : "") +
+    `  ${label.padEnd(34)} received ${String(r.distinct).padStart(6)}/${p.count} (lost ${lost})  p50 ${oneDecimal(quantile(r.received, 0.5))} ms  p99 ${oneDecimal(quantile(r.received, 0.99))} ms  max ${oneDecimal(Math.max(...r.received))} ms` +
+      (r.rendered.length ? `  | drawn ${r.rendered.length}: p50 ${oneDecimal(quantile(r.rendered, 0.5))} ms  p99 ${oneDecimal(quantile(r.rendered, 0.99))} ms` : "") +
       (r.generator ? `  [${r.generator}]` : ""),
   );
 }
@@ -237,7 +160,7 @@ function report(label: string, p: Phase, r: Result) {
 async function main() {
   ensureDockerIo();
   const work = mkdtempSync(join(tmpdir(), "gantry-bench-logs-"));
-  cleanups.push({ what: "remove the work directory", fn: () => rmSync(work, { recursive: true, force: true }) });
+  cleanups.push("remove the work directory", () => rmSync(work, { recursive: true, force: true }));
   const genDir = join(work, "gen");
   mkdirSync(genDir);
   execFileSync("gcc", ["-O2", "-static", "-Wall", "-o", join(genDir, "loggen"), join(REPO_ROOT, "bench", "loggen.c")], { stdio: "inherit" });
@@ -246,8 +169,8 @@ async function main() {
     startFleetHost({ bridge: "glbn0", subnet: "10.178.0.0/16", pool: "10.179.0.0/16", chainPrefix: "GLBN" }),
     launchBrowser(),
   ])) as [FleetHost, Browser];
-  cleanups.push({ what: "stop the control plane and agent", fn: () => f.destroy() });
-  cleanups.push({ what: "close the browser", fn: () => browser.close() });
+  cleanups.push("stop the control plane and agent", () => f.destroy());
+  cleanups.push("close the browser", () => browser.close());
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addCookies(
     f.ownerCookie.split(/;\s*/).filter(Boolean).map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: f.cp.url })),
@@ -255,7 +178,7 @@ async function main() {
   await context.addInitScript({ content: PAGE_PROBE });
   const page = await context.newPage();
 
-  const dockerEnv = await startDockerd(join(work, "dockerd"), f.registry.host);
+  const { env: dockerEnv } = await startDockerd({ cleanups, base: join(work, "dockerd"), registryHost: f.registry.host });
   execFileSync(DOCKER_CLI, ["pull", "-q", f.image], { env: dockerEnv, stdio: "ignore" });
   const dockerdVersion = execFileSync(DOCKER_CLI, ["version", "--format", "{{.Server.Version}}"], { env: dockerEnv, encoding: "utf8" }).trim();
 
@@ -263,14 +186,14 @@ async function main() {
     { rate: 1000, count: 1000 * SLOW_SECONDS },
     { rate: 20_000, count: 20_000 * FAST_SECONDS },
   ];
-  console.log(`dockerd ${dockerdVersion}; Chromium ${browser.version()}; load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+  console.log(`dockerd ${dockerdVersion}; Chromium ${browser.version()}; load average ${loadAverage()}`);
   const results: { p: Phase; g: Result; d: Result }[] = [];
   let i = 0;
   for (const p of phases) {
     const g = await gantryPhase(f, page, genDir, p, i++);
     const d = await dockerdPhase(dockerEnv, f.image, genDir, p, i++);
     results.push({ p, g, d });
-    console.log(`${p.rate} lines/s for ${p.count / p.rate} s (${p.count} lines), load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}:`);
+    console.log(`${p.rate} lines/s for ${p.count / p.rate} s (${p.count} lines), load average ${loadAverage()}:`);
     report("gantry → browser /logs (received)", p, g);
     report("dockerd → docker logs -f --timestamps", p, d);
     console.log(`  ratio gantry/dockerd: p50 ${(quantile(g.received, 0.5) / quantile(d.received, 0.5)).toFixed(2)}, p99 ${(quantile(g.received, 0.99) / quantile(d.received, 0.99)).toFixed(2)}`);
@@ -279,12 +202,7 @@ async function main() {
   const fast = results[1]!;
   const p99 = Math.max(quantile(slow.g.received, 0.99), slow.g.rendered.length ? quantile(slow.g.rendered, 0.99) : 0);
   const lost = fast.p.count - fast.g.distinct + (slow.p.count - slow.g.distinct);
-  console.log(`target log p99 ≤ 250 ms at 1,000 lines/s with 0 lines lost at 20,000 lines/s: ${p99 <= 250 && lost === 0 ? "met" : "NOT met"} (p99 ${f1(p99)} ms, ${lost} lost)`);
+  console.log(`target log p99 ≤ 250 ms at 1,000 lines/s with 0 lines lost at 20,000 lines/s: ${p99 <= 250 && lost === 0 ? "met" : "NOT met"} (p99 ${oneDecimal(p99)} ms, ${lost} lost)`);
 }
 
-main()
-  .catch((e) => {
-    console.error(e instanceof Error ? e.stack : e);
-    process.exitCode = 1;
-  })
-  .finally(cleanup);
+await runBench(main, cleanups);

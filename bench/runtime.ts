@@ -8,6 +8,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT } from "../test/support/bundle.ts";
+import { quantile } from "./support.ts";
 
 const RUNC = "/usr/sbin/runc";
 const RUNS = Number(process.argv[2] ?? 200);
@@ -66,8 +67,9 @@ function maxRss(name: Name, runs: number): number | undefined {
   return max;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
+// The (⌊q·n⌋+1)-th smallest, as the medians and p90s in bench/RESULTS.md were taken.
+const median = (xs: number[]) => quantile(xs, 0.5, { next: true });
+const p90 = (xs: number[]) => quantile(xs, 0.9, { next: true });
 
 function alternate(what: string, once: (n: Name) => number, runs: number) {
   const times: Record<Name, number[]> = { gantry: [], runc: [] };
