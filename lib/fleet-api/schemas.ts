@@ -1,8 +1,10 @@
 // The shapes the container, image and metrics routes under /api/v1 accept (request bodies reuse the command
 // protocol's own schemas, lib/protocol/commands.ts, so the API and the agent agree by construction).
 import { z } from "zod";
+import { hostIdNumber } from "@/lib/hosts/host-id";
 
-export const hostIdParam = z.string().regex(/^[1-9][0-9]{0,9}$/, "a host id is a positive whole number").describe("host id");
+/** How /api/v1/openapi.json describes {id} (the routes parse it with lib/hosts/host-id.ts, which also bounds it). */
+export const hostIdParam = z.string().regex(/^[1-9][0-9]{0,9}$/, "a host id is a positive whole number").describe("host id (1 to 2147483647)");
 export const containerRefParam = z.string().min(1).max(256).describe("container id, id prefix or name");
 
 const boolString = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
@@ -68,7 +70,7 @@ export const FLEET_CONTAINER_SORTS = ["name", "-name", "created", "-created", "s
 /** GET /api/v1/containers: the fleet's containers from the inventory. */
 export const listFleetContainersQuery = z
   .object({
-    host: z.coerce.number().int().min(1).optional().describe("only this host's"),
+    host: hostIdNumber.optional().describe("only this host's"),
     state: z.string().min(1).max(32).optional().describe("running, exited, paused, created, …"),
     image: z.string().min(1).max(512).optional(),
     label: z.string().min(1).max(2048).optional().describe("KEY (present) or KEY=VALUE"),

@@ -1,5 +1,5 @@
-// Request bodies and query strings are validated once, here, with zod. Oversized → 413, not JSON → 400,
-// wrong shape → 422 naming the fields.
+// Request bodies, query strings and path segments are validated once, here, with zod. Oversized → 413, not JSON →
+// 400, a body or query of the wrong shape → 422 naming the fields, a path segment that is no valid id → 400 naming it.
 import { z } from "zod";
 import { GantryError, badRequest, unprocessable } from "@/lib/errors";
 
@@ -16,6 +16,13 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
     const first = details[0];
     throw unprocessable(`invalid ${what}${first ? `: ${first.path || "(root)"}: ${first.message}` : ""}`, details);
   }
+  return r.data;
+}
+
+/** A path segment ({id} in /hosts/{id}): one that does not parse is a malformed URL, a 400 naming the segment. */
+export function parseParam<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw badRequest(`invalid ${what}: ${r.error.issues[0]?.message ?? "not valid"}`, zodDetails(r.error));
   return r.data;
 }
 

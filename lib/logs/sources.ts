@@ -1,4 +1,5 @@
 // Which containers a logs viewer shows: the `c` parameters of /logs, each "{hostId}:{container id or name}".
+import { parseHostId } from "@/lib/hosts/host-id";
 export interface LogSource {
   hostId: number;
   /** The container's id or name, as given. */
@@ -21,7 +22,7 @@ export function parseSources(values: string[]): { sources: LogSource[]; errors: 
   const seen = new Set<string>();
   for (const v of values) {
     const m = /^([1-9][0-9]{0,9}):([A-Za-z0-9][A-Za-z0-9_.-]{0,254})$/.exec(v);
-    if (!m) {
+    if (!m || parseHostId(m[1]) === null) {
       errors.push(`"${v.slice(0, 80)}" is not {hostId}:{container}`);
       continue;
     }

@@ -90,7 +90,7 @@ test("bad input is a 4xx that names the problem, never a 500", async () => {
     ["POST", base, { image: f.image, bogus: 1 }, 422, /bogus|Unrecognized/i],
     ["POST", `${base}/x/actions`, { action: "explode" }, 422, /action/],
     ["POST", `${base}/x/actions`, { action: "start", signal: "SIGKILL" }, 422, /signal applies to kill only/],
-    ["GET", `/api/v1/hosts/abc/containers`, undefined, 422, /positive whole number/],
+    ["GET", `/api/v1/hosts/abc/containers`, undefined, 400, /host id/],
     ["GET", `${base}?all=maybe`, undefined, 422, /all/],
     ["DELETE", `/api/v1/hosts/${f.hostId}/images`, undefined, 422, /ref/],
     ["POST", `${base}/no-such-container/actions`, { action: "stop" }, 404, /no-such-container|not found/i],

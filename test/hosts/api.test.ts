@@ -109,7 +109,7 @@ test("bad queries and ids get a 4xx naming the problem", async () => {
     assert.match(r.body.error.message, pattern);
   }
   const bad = await a.get("/api/v1/hosts/abc");
-  assert.equal(bad.status, 422);
+  assert.equal(bad.status, 400);
   assert.match(bad.body.error.message, /host id/);
   const missing = await a.get("/api/v1/hosts/999999");
   assert.equal(missing.status, 404);

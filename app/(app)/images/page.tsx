@@ -5,6 +5,7 @@ import { can } from "@/lib/auth/policy";
 import { listHosts } from "@/lib/hosts/list-hosts";
 import { ImagesView } from "@/components/images/images-view";
 import type { HostOption } from "@/components/images/api";
+import { parseHostId } from "@/lib/hosts/host-id";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Images" };
@@ -14,7 +15,7 @@ export default async function ImagesPage({ searchParams }: { searchParams: Promi
   const { host } = await searchParams;
   const { items } = await listHosts({ pageSize: 200, sort: "id" });
   const hosts: HostOption[] = items.filter((h) => !h.revoked).map((h) => ({ id: h.id, name: h.name, status: h.status }));
-  const asked = typeof host === "string" && /^[1-9][0-9]{0,9}$/.test(host) ? Number(host) : null;
+  const asked = parseHostId(host);
   const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online") ?? hosts[0] ?? null;
   return <ImagesView hosts={hosts} initialHostId={initial?.id ?? null} canManage={can(actor, "images.manage")} canRun={can(actor, "containers.manage")} />;
 }

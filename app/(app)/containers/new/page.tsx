@@ -4,6 +4,7 @@ import { requireActor } from "@/lib/auth/current-actor";
 import { listHosts } from "@/lib/hosts/list-hosts";
 import { RunForm } from "@/components/run-form/run-form";
 import type { HostOption } from "@/components/images/api";
+import { parseHostId } from "@/lib/hosts/host-id";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Run a container" };
@@ -15,7 +16,7 @@ export default async function NewContainerPage({ searchParams }: { searchParams:
   const { host, image } = await searchParams;
   const { items } = await listHosts({ pageSize: 200, sort: "id" });
   const hosts: HostOption[] = items.filter((h) => !h.revoked).map((h) => ({ id: h.id, name: h.name, status: h.status }));
-  const asked = typeof host === "string" && /^[1-9][0-9]{0,9}$/.test(host) ? Number(host) : null;
+  const asked = parseHostId(host);
   const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online") ?? null;
   const initialImage = typeof image === "string" ? image.slice(0, 512) : "";
   return <RunForm hosts={hosts} initialHostId={initial?.id ?? null} initialImage={initialImage} />;

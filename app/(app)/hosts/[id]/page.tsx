@@ -5,6 +5,7 @@ import { requireActor } from "@/lib/auth/current-actor";
 import { can } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+import { parseHostId } from "@/lib/hosts/host-id";
 import { HostDetail } from "@/components/hosts/host-detail";
 
 export const dynamic = "force-dynamic";
@@ -16,10 +17,11 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor("hosts.read");
   const { id } = await params;
-  if (!/^[1-9][0-9]{0,9}$/.test(id)) notFound();
+  const hostId = parseHostId(id);
+  if (hostId === null) notFound();
   let host;
   try {
-    host = await getHostOrThrow(Number(id));
+    host = await getHostOrThrow(hostId);
   } catch (e) {
     if (e instanceof GantryError && e.code === "not_found") notFound();
     throw e;

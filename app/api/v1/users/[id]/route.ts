@@ -1,6 +1,6 @@
 // PATCH /api/v1/users/:id — change an account's name, role, disabled flag or password (subject to canManageUser/canAssignRole).
 import { withAuth } from "@/lib/http/with-auth";
-import { parseJson, parseWith } from "@/lib/http/parse";
+import { parseJson, parseParam } from "@/lib/http/parse";
 import { updateUser } from "@/lib/users/update-user";
 import { updateUserSchema, userIdSchema } from "@/lib/users/schemas";
 
@@ -8,7 +8,7 @@ export const dynamic = "force-dynamic";
 
 export const PATCH = withAuth<{ id: string }>(
   async ({ req, actor, params }) => {
-    const id = parseWith(userIdSchema, params.id, "user id");
+    const id = parseParam(userIdSchema, params.id, "user id");
     return { user: await updateUser(actor, id, await parseJson(req, updateUserSchema)) };
   },
   { permission: "users.manage" },

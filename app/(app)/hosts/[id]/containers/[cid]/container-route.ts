@@ -6,12 +6,9 @@ import { requireActor } from "@/lib/auth/current-actor";
 import type { Actor } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+import { parseHostId } from "@/lib/hosts/host-id";
 
 export type ContainerRouteParams = Promise<{ id: string; cid: string }>;
-
-/** A host id as a URL carries it: a positive 32-bit integer, nothing else. */
-const HOST_ID = /^[1-9][0-9]{0,9}$/;
-const MAX_HOST_ID = 2 ** 31 - 1;
 
 function decoded(segment: string): string {
   try {
@@ -35,9 +32,10 @@ export async function loadContainerRoute(params: ContainerRouteParams): Promise<
   const actor = await requireActor("containers.read");
   const { id, cid } = await params;
   const container = decoded(cid);
-  if (!HOST_ID.test(id) || Number(id) > MAX_HOST_ID || container.length === 0 || container.length > 256) notFound();
+  const hostId = parseHostId(id);
+  if (hostId === null || container.length === 0 || container.length > 256) notFound();
   try {
-    return { actor, host: await getHostOrThrow(Number(id)), container };
+    return { actor, host: await getHostOrThrow(hostId), container };
   } catch (e) {
     if (e instanceof GantryError && e.code === "not_found") notFound();
     throw e;

@@ -1,6 +1,6 @@
 // GET /api/v1/hosts/{id}/containers/{cid} — inspect one container. DELETE — remove it (?force=true&volumes=true).
 import { withAuth } from "@/lib/http/with-auth";
-import { parseQuery, parseWith } from "@/lib/http/parse";
+import { parseQuery, parseParam } from "@/lib/http/parse";
 import { containerRefParam, removeContainerQuery } from "@/lib/fleet-api/schemas";
 import { runHostCommand } from "@/lib/fleet-api/run-host-command";
 import { hostIdFrom } from "../../../host-id";
@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 export const GET = withAuth(
   async ({ req, actor, params }) => {
     const id = hostIdFrom(params);
-    const cid = parseWith(containerRefParam, params.cid, "container id");
+    const cid = parseParam(containerRefParam, params.cid, "container id");
     return runHostCommand(req, actor, id, { kind: "container.inspect", id: cid });
   },
   { permission: "containers.read" },
@@ -19,7 +19,7 @@ export const GET = withAuth(
 export const DELETE = withAuth(
   async ({ req, actor, params }) => {
     const id = hostIdFrom(params);
-    const cid = parseWith(containerRefParam, params.cid, "container id");
+    const cid = parseParam(containerRefParam, params.cid, "container id");
     const { force, volumes, queue } = parseQuery(req, removeContainerQuery);
     return runHostCommand(req, actor, id, { kind: "container.remove", id: cid, force, volumes }, { queue });
   },

@@ -1,6 +1,6 @@
 // POST /api/v1/hosts/{id}/containers/{cid}/actions — {action: start|stop|restart|kill|pause|unpause, timeoutSeconds?, signal?}
 import { withAuth } from "@/lib/http/with-auth";
-import { parseJson, parseQuery, parseWith } from "@/lib/http/parse";
+import { parseJson, parseQuery, parseParam } from "@/lib/http/parse";
 import type { HostCommand } from "@/lib/fleet";
 import { commandQuery, containerActionBody, containerRefParam, type ContainerActionBody } from "@/lib/fleet-api/schemas";
 import { runHostCommand } from "@/lib/fleet-api/run-host-command";
@@ -23,7 +23,7 @@ function commandFor(id: string, b: ContainerActionBody): HostCommand {
 export const POST = withAuth(
   async ({ req, actor, params }) => {
     const id = hostIdFrom(params);
-    const cid = parseWith(containerRefParam, params.cid, "container id");
+    const cid = parseParam(containerRefParam, params.cid, "container id");
     const { queue } = parseQuery(req, commandQuery);
     const body = await parseJson(req, containerActionBody);
     return runHostCommand(req, actor, id, commandFor(cid, body), { queue });

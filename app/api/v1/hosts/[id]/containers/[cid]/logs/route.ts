@@ -1,7 +1,7 @@
 // GET /api/v1/hosts/{id}/containers/{cid}/logs — NDJSON lines {stream, time, line}, then {end: true, error?};
 // ?follow=true keeps it open. Flow control: the host sends more only as this response drains.
 import { withAuth } from "@/lib/http/with-auth";
-import { parseQuery, parseWith } from "@/lib/http/parse";
+import { parseQuery, parseParam } from "@/lib/http/parse";
 import { containerRefParam, logsQuery } from "@/lib/fleet-api/schemas";
 import { ndjsonResponse } from "@/lib/fleet-api/ndjson-stream";
 import { logLineSplitter } from "@/lib/fleet-api/log-lines";
@@ -12,7 +12,7 @@ export const dynamic = "force-dynamic";
 export const GET = withAuth(
   async ({ req, actor, params }) => {
     const hostId = hostIdFrom(params);
-    const id = parseWith(containerRefParam, params.cid, "container id");
+    const id = parseParam(containerRefParam, params.cid, "container id");
     const q = parseQuery(req, logsQuery);
     const split = logLineSplitter();
     return ndjsonResponse({
