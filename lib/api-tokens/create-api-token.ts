@@ -1,5 +1,9 @@
 // Creates an API token for the actor, or (admins) for a user they manage. Its role is never above the creator's nor the
 // user's. Returns the token itself once; only its hash is stored.
+// Only a signed-in person mints tokens: a request authenticated by an API token is refused. A token that could mint
+// tokens would let whoever holds a leaked one make fresh credentials that outlive it (a longer expiry, surviving its
+// revocation) — the reason GitHub offers no token-creation API to tokens and Kubernetes grants token requests to no
+// service account by default. Scripts that need a token get one from a person, once.
 import { db } from "@/lib/db";
 import { forbidden, notFound, unprocessable } from "@/lib/errors";
 import { authorize, canManageUser, type Actor, type Role } from "@/lib/auth/policy";
@@ -10,6 +14,7 @@ import { lowerRole, rank } from "./role-rank";
 
 export async function createApiToken(actor: Actor, input: CreateApiTokenInput): Promise<{ token: string; apiToken: ApiTokenView }> {
   authorize(actor, "tokens.manage");
+  if (actor.tokenId) throw forbidden("an API token cannot create API tokens: sign in to the dashboard (or POST /api/v1/tokens with a session) to make one");
   const { name, role, expiresInDays, userId } = createApiTokenSchema.parse(input);
   let owner: { id: string; role: Role; disabled: boolean } = actor;
   if (userId && userId !== actor.id) {

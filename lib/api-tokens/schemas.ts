@@ -15,7 +15,7 @@ export const createApiTokenSchema = z
 export type CreateApiTokenInput = z.input<typeof createApiTokenSchema>;
 
 export const listApiTokensQuery = z
-  .object({ all: z.enum(["true", "false"]).optional().describe("admins: every user's tokens, not only one's own") })
+  .object({ all: z.enum(["true", "false"]).optional().describe("admins: also the tokens of every user they manage") })
   .strict();
 
 export const apiTokenIdParams = z.object({ id: z.string().min(1).max(100) });

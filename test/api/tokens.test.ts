@@ -157,3 +157,49 @@ test("mutations are written to the activity record with who, what, when and from
   assert.equal((await api(cp, cookie).get("/api/v1/activity")).status, 403);
   assert.equal((await api(cp, ownerCookie).get("/api/v1/activity?pageSize=0")).status, 422);
 });
+
+test("an API token cannot mint API tokens (not longer-lived ones, not for others); a session can", async () => {
+  const { user, cookie } = await userSession(cp, ownerCookie, "operator");
+  const parent = await mint(cookie, { name: "parent", expiresInDays: 1 });
+  const asToken = api(cp);
+  const child = await asToken.post("/api/v1/tokens", { name: "child", expiresInDays: 366 }, bearer(parent.token));
+  assert.equal(child.status, 403, JSON.stringify(child.body));
+  assert.match(child.body.error.message, /an API token cannot create API tokens/);
+  // Not even a shorter, narrower one: whatever a token mints would not die with it.
+  assert.equal((await asToken.post("/api/v1/tokens", { name: "child", role: "viewer", expiresInDays: 1 }, bearer(parent.token))).status, 403);
+  // An owner's token cannot mint one for another user either.
+  const ownerToken = await mint(ownerCookie, { name: "owner-automation" });
+  assert.equal((await asToken.post("/api/v1/tokens", { name: "x", userId: user.id }, bearer(ownerToken.token))).status, 403);
+  // Nothing was made: the operator holds only the parent.
+  const mine = await api(cp, cookie).get("/api/v1/tokens");
+  assert.deepEqual(mine.body.tokens.map((t: { name: string }) => t.name), ["parent"]);
+  // Revoking the parent leaves nothing of it working; a token may still list and revoke (they only take access away).
+  assert.equal((await asToken.get("/api/v1/tokens", bearer(parent.token))).status, 200);
+  assert.equal((await asToken.delete(`/api/v1/tokens/${parent.apiToken.id}`, bearer(parent.token))).status, 200);
+  assert.equal((await asToken.get("/api/v1/me", bearer(parent.token))).status, 401);
+});
+
+test("?all=true shows an admin the tokens of users they manage only — never the owner's or another admin's", async () => {
+  const ownerToken = await mint(ownerCookie, { name: "owner-secret-automation" });
+  const admin = await userSession(cp, ownerCookie, "admin");
+  const otherAdmin = await userSession(cp, ownerCookie, "admin");
+  const operator = await userSession(cp, ownerCookie, "operator");
+  const adminOwn = await mint(admin.cookie, { name: "admin-own" });
+  const otherAdminOwn = await mint(otherAdmin.cookie, { name: "other-admin-own" });
+  const operatorOwn = await mint(operator.cookie, { name: "operator-own" });
+
+  const seen = await api(cp, admin.cookie).get("/api/v1/tokens?all=true");
+  assert.equal(seen.status, 200);
+  const ids = new Set(seen.body.tokens.map((t: { id: string }) => t.id));
+  assert.ok(ids.has(adminOwn.apiToken.id), "their own");
+  assert.ok(ids.has(operatorOwn.apiToken.id), "an operator's: admins manage operators");
+  assert.equal(ids.has(ownerToken.apiToken.id), false, "not the owner's");
+  assert.equal(ids.has(otherAdminOwn.apiToken.id), false, "not another admin's");
+  assert.ok(seen.body.tokens.every((t: { userId: string }) => t.userId !== owner.id));
+
+  // The owner manages everyone: every token.
+  const all = new Set((await api(cp, ownerCookie).get("/api/v1/tokens?all=true")).body.tokens.map((t: { id: string }) => t.id));
+  for (const t of [ownerToken, adminOwn, otherAdminOwn, operatorOwn]) assert.ok(all.has(t.apiToken.id));
+  // Operators still may not ask.
+  assert.equal((await api(cp, operator.cookie).get("/api/v1/tokens?all=true")).status, 403);
+});
