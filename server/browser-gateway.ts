@@ -7,6 +7,7 @@ import { attachExecEvents } from "./browser-exec";
 import { attachStreamEvents } from "./browser-streams";
 import { can, type Actor } from "@/lib/auth/policy";
 import { ROOMS, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
+import { stampClientAddress } from "@/lib/http/client-address";
 
 export const BROWSER_NAMESPACE = "/browser";
 
@@ -16,6 +17,7 @@ export function attachBrowserGateway(io: SocketServer) {
     try {
       const req = socket.request as typeof socket.request & { cookies?: Record<string, string> };
       req.cookies = parseCookieHeader(req.headers.cookie);
+      stampClientAddress(req);
       const actor = await actorFromRequest(req as never);
       if (!actor || actor.disabled) return next(new Error("unauthorized: sign in first"));
       socket.data.actorId = actor.id;

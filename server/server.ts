@@ -7,6 +7,7 @@ import pg from "pg";
 import { loadConfig } from "./config";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres";
 import { applyMigrations } from "./db/migrate";
+import { stampClientAddress, trustedProxies } from "@/lib/http/client-address";
 
 const log = (msg: string) => console.log(`[gantry] ${msg}`);
 
@@ -19,6 +20,12 @@ async function main() {
   let config;
   try {
     config = loadConfig();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  let trusted;
+  try {
+    trusted = trustedProxies();
   } catch (e) {
     fail((e as Error).message);
   }
@@ -76,7 +83,11 @@ async function main() {
   serverContext.set({ io, publisher: browserPublisher(io), publicUrl: config.publicUrl });
   const gateways = [attachBrowserGateway(io), attachAgentGateway(io)];
 
-  handle = (req, res) => void requestHandler(req, res);
+  // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
+  handle = (req, res) => {
+    stampClientAddress(req, trusted);
+    void requestHandler(req, res);
+  };
   log(`ready on http://localhost:${config.port}`);
 
   let stopping = false;

@@ -1,8 +1,7 @@
-// Where a request came from: the first X-Forwarded-For hop (Next sets it from the socket for the custom server), else
-// X-Real-IP, else nothing.
+// Where a request came from, as the control-plane process stamped it from the socket (lib/http/client-address.ts:
+// X-Forwarded-For counts only when a trusted proxy sent it). Null when nothing was stamped.
+import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
+
 export function clientAddress(headers: { get(name: string): string | null }): string | null {
-  const xff = headers.get("x-forwarded-for");
-  const first = xff?.split(",")[0]?.trim();
-  if (first) return first.replace(/^::ffff:/, "");
-  return headers.get("x-real-ip") ?? null;
+  return headers.get(CLIENT_ADDRESS_HEADER) || null;
 }
