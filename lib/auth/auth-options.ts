@@ -8,6 +8,7 @@ import { z } from "zod";
 import { GantryError } from "@/lib/errors";
 import { verifyCredentials, INVALID_CREDENTIALS } from "@/lib/users/verify-credentials";
 import { endSessions } from "@/lib/users/end-sessions";
+import { CLIENT_ADDRESS_HEADER } from "@/lib/http/client-address";
 
 export const SESSION_MAX_AGE_S = 7 * 24 * 3600;
 
@@ -23,11 +24,13 @@ export const authOptions: NextAuthOptions = {
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       // Errors thrown here reach the browser as `?error=<message>`: only GantryError messages (written for users) pass.
-      async authorize(raw) {
+      // The source address (stamped by the server from the socket, lib/http/client-address.ts) keys the back-off.
+      async authorize(raw, req) {
         const parsed = credentialsSchema.safeParse(raw);
         if (!parsed.success) throw new Error(INVALID_CREDENTIALS);
+        const from = req?.headers?.[CLIENT_ADDRESS_HEADER];
         try {
-          const user = await verifyCredentials(parsed.data.email, parsed.data.password);
+          const user = await verifyCredentials(parsed.data.email, parsed.data.password, typeof from === "string" ? from : null);
           return { id: user.id, email: user.email, name: user.name, epoch: user.sessionEpoch };
         } catch (e) {
           if (e instanceof GantryError) throw new Error(e.message);

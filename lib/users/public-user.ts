@@ -1,4 +1,4 @@
-// What the API and pages show of a user: never the password hash or the back-off counters' internals.
+// What the API and pages show of a user: never the password hash (sign-in back-off is kept per address, not per user).
 import type { Role } from "@/lib/auth/policy";
 
 export interface PublicUser {
@@ -7,7 +7,6 @@ export interface PublicUser {
   name: string;
   role: Role;
   disabled: boolean;
-  lockedUntil: string | null;
   lastLoginAt: string | null;
   createdAt: string;
 }
@@ -18,12 +17,11 @@ export const PUBLIC_USER_SELECT = {
   name: true,
   role: true,
   disabled: true,
-  lockedUntil: true,
   lastLoginAt: true,
   createdAt: true,
 } as const;
 
-type Row = { id: string; email: string; name: string; role: Role; disabled: boolean; lockedUntil: Date | null; lastLoginAt: Date | null; createdAt: Date };
+type Row = { id: string; email: string; name: string; role: Role; disabled: boolean; lastLoginAt: Date | null; createdAt: Date };
 
 export function toPublicUser(u: Row): PublicUser {
   return {
@@ -32,7 +30,6 @@ export function toPublicUser(u: Row): PublicUser {
     name: u.name,
     role: u.role,
     disabled: u.disabled,
-    lockedUntil: u.lockedUntil && u.lockedUntil.getTime() > Date.now() ? u.lockedUntil.toISOString() : null,
     lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
     createdAt: u.createdAt.toISOString(),
   };

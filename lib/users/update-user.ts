@@ -8,6 +8,7 @@ import { canAssignRole, canManageUser, type Actor } from "@/lib/auth/policy";
 import { hashPassword } from "@/lib/auth/password";
 import { lockUsers } from "@/lib/users/users-lock";
 import { disconnectUserSockets } from "@/lib/users/disconnect-user-sockets";
+import { clearAccountThrottles } from "@/lib/users/sign-in-throttle";
 import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
 import type { UpdateUserInput } from "@/lib/users/schemas";
 
@@ -37,7 +38,7 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
         name: change.name,
         role: change.role,
         disabled: change.disabled,
-        ...(passwordHash ? { passwordHash, failedLogins: 0, lockedUntil: null } : {}),
+        ...(passwordHash ? { passwordHash } : {}),
         // A new password ends every session the user has; so does re-enabling (sessions from before the account was
         // disabled — which answered 403 "disabled" meanwhile — do not come back to life).
         ...(passwordHash || (change.disabled === false && target.disabled) ? { sessionEpoch: { increment: 1 } } : {}),
@@ -45,6 +46,8 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
       select: PUBLIC_USER_SELECT,
     });
   });
+  // A new password set by an administrator lifts every address's sign-in back-off for the account.
+  if (passwordHash) await clearAccountThrottles(updated.email);
   if (updated.disabled || passwordHash) await disconnectUserSockets(updated.id);
   return toPublicUser(updated);
 }

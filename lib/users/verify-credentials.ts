@@ -1,32 +1,38 @@
-// Sign-in's one check. Unknown emails cost the same argon2 work as known ones; a locked account is refused without
-// looking at the password; failures are counted on the user row and lock it with exponential back-off; success resets.
+// Sign-in's one check. Every failure — unknown email, wrong password, a disabled account, an address that failed too
+// often against this email lately — gets the same answer after the same argon2 work, so sign-in tells nobody which
+// accounts exist or what state they are in. Failures are counted per (source address, account) with back-off
+// (lib/auth/lockout.ts): whoever is guessing is slowed, the account's owner signing in from elsewhere is not.
 import { db } from "@/lib/db";
-import { unauthorized, forbidden } from "@/lib/errors";
+import { unauthorized } from "@/lib/errors";
 import { verifyAgainstDummy, verifyPassword } from "@/lib/auth/password";
+import { normalizeEmail, throttleKey } from "@/lib/auth/lockout";
 import type { Actor } from "@/lib/auth/policy";
-import { assertNotLocked } from "@/lib/users/assert-not-locked";
-import { recordFailedSignIn } from "@/lib/users/record-failed-sign-in";
+import { clearThrottle, recordThrottledFailure, throttleRemainingMs } from "@/lib/users/sign-in-throttle";
 
-export const INVALID_CREDENTIALS = "wrong email or password";
+export const INVALID_CREDENTIALS = "wrong email or password, or too many attempts: check them, or wait a few minutes";
 
 /** The signed-in actor and the session epoch its token is issued in. */
 export type VerifiedUser = Actor & { sessionEpoch: number };
 
-export async function verifyCredentials(email: string, password: string, now: () => Date = () => new Date()): Promise<VerifiedUser> {
+export async function verifyCredentials(email: string, password: string, from: string | null, now: () => Date = () => new Date()): Promise<VerifiedUser> {
+  const key = throttleKey(from, email);
+  const waiting = await throttleRemainingMs(key, now());
   const user = await db.user.findUnique({
-    where: { email: email.trim().toLowerCase() },
-    select: { id: true, email: true, name: true, role: true, disabled: true, lockedUntil: true, passwordHash: true, sessionEpoch: true },
+    where: { email: normalizeEmail(email) },
+    select: { id: true, email: true, name: true, role: true, disabled: true, passwordHash: true, sessionEpoch: true },
   });
-  if (!user) {
+  if (waiting > 0) {
+    // Refused unchecked, but after the same work as a check: the answer and its timing say nothing.
     await verifyAgainstDummy(password);
     throw unauthorized(INVALID_CREDENTIALS);
   }
-  assertNotLocked(user, now());
-  if (!(await verifyPassword(user.passwordHash, password))) {
-    await recordFailedSignIn(user.id, now());
+  const ok = user ? await verifyPassword(user.passwordHash, password) : await verifyAgainstDummy(password);
+  if (!user || !ok) {
+    await recordThrottledFailure(key, now());
     throw unauthorized(INVALID_CREDENTIALS);
   }
-  if (user.disabled) throw forbidden("this account is disabled: ask an administrator");
-  await db.user.update({ where: { id: user.id }, data: { failedLogins: 0, lockedUntil: null, lastLoginAt: now() } });
+  if (user.disabled) throw unauthorized(INVALID_CREDENTIALS);
+  await clearThrottle(key);
+  await db.user.update({ where: { id: user.id }, data: { lastLoginAt: now() } });
   return { id: user.id, email: user.email, name: user.name, role: user.role, disabled: user.disabled, sessionEpoch: user.sessionEpoch };
 }

@@ -1,5 +1,7 @@
-// Sign-in through next-auth's real credentials flow: cookie flags, wrong passwords, unknown emails, lockout with
-// back-off stored on the user, disabled accounts (refused, and their live cookie cut at once), sign-out.
+// Sign-in through next-auth's real credentials flow: cookie flags, one neutral answer for every failure (wrong
+// password, unknown email, disabled account, back-off), back-off per (source address, account) so an attacker cannot
+// lock the owner out, disabled accounts (refused, and their live cookie cut at once), sign-out. The control plane
+// trusts 127.0.0.1 as a proxy here, so each attempt says where it comes from with X-Forwarded-For.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
@@ -11,8 +13,11 @@ let owner: TestUser;
 let ownerCookie: string;
 let db: pg.Client;
 
+const NEUTRAL = "wrong email or password, or too many attempts: check them, or wait a few minutes";
+const from = (address: string) => ({ "x-forwarded-for": address });
+
 before(async () => {
-  cp = await startControlPlane();
+  cp = await startControlPlane({ env: { GANTRY_TRUSTED_PROXIES: "127.0.0.1" } });
   owner = await setupOwner(cp, { name: "Olive Owner" });
   ownerCookie = await signIn(cp, owner.email, owner.password);
   db = new pg.Client({ connectionString: cp.databaseUrl });
@@ -24,8 +29,17 @@ after(async () => {
 });
 
 async function userRow(id: string) {
-  const { rows } = await db.query(`SELECT "failedLogins", "lockedUntil", "lastLoginAt", disabled FROM "User" WHERE id = $1`, [id]);
-  return rows[0] as { failedLogins: number; lockedUntil: Date | null; lastLoginAt: Date | null; disabled: boolean };
+  const { rows } = await db.query(`SELECT "lastLoginAt", disabled FROM "User" WHERE id = $1`, [id]);
+  return rows[0] as { lastLoginAt: Date | null; disabled: boolean };
+}
+
+/** The back-off rows of an email, by address. */
+async function throttle(email: string): Promise<Map<string, { failures: number; lockedUntil: Date | null }>> {
+  const { rows } = await db.query(
+    `SELECT address, failures, "lockedUntil" FROM "SignInThrottle" WHERE account = encode(sha256(convert_to(lower(trim($1)), 'UTF8')), 'hex')`,
+    [email],
+  );
+  return new Map(rows.map((r) => [r.address, { failures: r.failures, lockedUntil: r.lockedUntil }]));
 }
 
 test("the session cookie is httpOnly and SameSite=Lax, and it identifies the user", async () => {
@@ -47,56 +61,71 @@ test("the session cookie is httpOnly and SameSite=Lax, and it identifies the use
 
 test("a wrong password and an unknown email are refused alike, with no session", async () => {
   const user = await createUser(cp, ownerCookie, { role: "viewer" });
-  const wrong = await trySignIn(cp, user.email, "not-the-password-at-all");
+  const wrong = await trySignIn(cp, user.email, "not-the-password-at-all", from("198.51.100.1"));
   assert.equal(wrong.ok, false);
   assert.equal(wrong.status, 401);
-  assert.equal(wrong.error, "wrong email or password");
+  assert.equal(wrong.error, NEUTRAL);
   assert.ok(!wrong.cookie.includes("session-token"));
-  const unknown = await trySignIn(cp, uniqueEmail("nobody"), "not-the-password-at-all");
+  const unknown = await trySignIn(cp, uniqueEmail("nobody"), "not-the-password-at-all", from("198.51.100.1"));
   assert.equal(unknown.status, 401);
-  assert.equal(unknown.error, "wrong email or password");
+  assert.equal(unknown.error, NEUTRAL);
   const empty = await trySignIn(cp, "", "");
   assert.equal(empty.status, 401);
-  assert.equal((await userRow(user.id)).failedLogins, 1);
+  assert.equal((await throttle(user.email)).get("198.51.100.1")?.failures, 1);
 });
 
-test("five failures lock the account with back-off; even the right password is refused until it passes; success resets", async () => {
-  const user = await createUser(cp, ownerCookie, { role: "viewer" });
-  for (let i = 1; i <= 4; i++) {
-    assert.equal((await trySignIn(cp, user.email, `wrong-password-${i}`)).error, "wrong email or password");
-  }
-  assert.equal((await userRow(user.id)).lockedUntil, null, "not locked after 4");
+test("an attacker cannot lock the owner out: failures slow their own address only, with back-off", async () => {
+  const attacker = from("203.0.113.50");
+  for (let i = 1; i <= 4; i++) assert.equal((await trySignIn(cp, owner.email, `guess-${i}`, attacker)).error, NEUTRAL);
+  assert.equal((await throttle(owner.email)).get("203.0.113.50")?.lockedUntil, null, "not slowed after 4");
   const before5 = Date.now();
-  await trySignIn(cp, user.email, "wrong-password-5");
-  const row = await userRow(user.id);
-  assert.equal(row.failedLogins, 5);
-  assert.ok(row.lockedUntil, "locked after 5 failures");
-  const lockMs = row.lockedUntil.getTime() - before5;
-  assert.ok(lockMs > 25_000 && lockMs < 35_000, `locked for ~30 s, got ${lockMs} ms`);
+  await trySignIn(cp, owner.email, "guess-5", attacker);
+  const row = (await throttle(owner.email)).get("203.0.113.50")!;
+  assert.equal(row.failures, 5);
+  const lockMs = row.lockedUntil!.getTime() - before5;
+  assert.ok(lockMs > 25_000 && lockMs < 35_000, `refused for ~30 s, got ${lockMs} ms`);
 
-  const right = await trySignIn(cp, user.email, user.password);
-  assert.equal(right.ok, false, "the right password is refused while locked");
-  assert.match(right.error ?? "", /too many failed sign-in attempts: this account is locked, try again in \d+ seconds/);
-  assert.equal((await userRow(user.id)).failedLogins, 5, "a locked attempt is not even checked");
+  // Even the right password is refused from the attacker's address meanwhile, with the same answer as any failure.
+  const right = await trySignIn(cp, owner.email, owner.password, attacker);
+  assert.equal(right.ok, false);
+  assert.equal(right.error, NEUTRAL);
+  assert.equal((await throttle(owner.email)).get("203.0.113.50")?.failures, 5, "a refused attempt is not even checked");
 
-  // The users page shows the lock.
-  const listed = (await api(cp, ownerCookie).get("/api/v1/users")).body.users.find((u: { id: string }) => u.id === user.id);
-  assert.ok(listed.lockedUntil);
+  // The owner, from their own address, signs in at once.
+  const ownerHere = await trySignIn(cp, owner.email, owner.password, from("198.51.100.77"));
+  assert.ok(ownerHere.ok, `the owner signs in from elsewhere: ${ownerHere.error}`);
 
-  // Let the lock pass (moved back in the database, not waited for): the next failure doubles it.
-  await db.query(`UPDATE "User" SET "lockedUntil" = now() - interval '1 second' WHERE id = $1`, [user.id]);
+  // Once it passes (moved back in the database, not waited for), the attacker's next failure doubles it.
+  await db.query(`UPDATE "SignInThrottle" SET "lockedUntil" = now() - interval '1 second' WHERE address = '203.0.113.50'`);
   const before6 = Date.now();
-  await trySignIn(cp, user.email, "wrong-password-6");
-  const row6 = await userRow(user.id);
-  assert.equal(row6.failedLogins, 6);
+  await trySignIn(cp, owner.email, "guess-6", attacker);
+  const row6 = (await throttle(owner.email)).get("203.0.113.50")!;
+  assert.equal(row6.failures, 6);
   const lock6 = row6.lockedUntil!.getTime() - before6;
   assert.ok(lock6 > 55_000 && lock6 < 65_000, `doubled to ~60 s, got ${lock6} ms`);
 
-  await db.query(`UPDATE "User" SET "lockedUntil" = now() - interval '1 second' WHERE id = $1`, [user.id]);
-  await signIn(cp, user.email, user.password);
-  const reset = await userRow(user.id);
-  assert.equal(reset.failedLogins, 0);
-  assert.equal(reset.lockedUntil, null);
+  // A success from an address starts its count again.
+  await db.query(`UPDATE "SignInThrottle" SET "lockedUntil" = now() - interval '1 second' WHERE address = '203.0.113.50'`);
+  await signIn(cp, owner.email, owner.password);
+  assert.ok((await trySignIn(cp, owner.email, owner.password, attacker)).ok);
+  assert.equal((await throttle(owner.email)).has("203.0.113.50"), false);
+});
+
+test("sign-in tells nobody which accounts exist: a known and an unknown email answer alike under back-off too", async () => {
+  const user = await createUser(cp, ownerCookie, { role: "viewer" });
+  const stranger = uniqueEmail("stranger");
+  const answers = { known: new Set<string>(), unknown: new Set<string>() };
+  for (let i = 0; i < 7; i++) {
+    const k = await trySignIn(cp, user.email, `guess-${i}`, from("203.0.113.60"));
+    const u = await trySignIn(cp, stranger, `guess-${i}`, from("203.0.113.60"));
+    answers.known.add(`${k.status} ${k.error}`);
+    answers.unknown.add(`${u.status} ${u.error}`);
+  }
+  assert.deepEqual([...answers.known], [`401 ${NEUTRAL}`]);
+  assert.deepEqual([...answers.unknown], [`401 ${NEUTRAL}`]);
+  // Both are slowed the same way.
+  assert.equal((await throttle(user.email)).get("203.0.113.60")?.failures, 5, "known: two attempts were refused unchecked");
+  assert.equal((await throttle(stranger)).get("203.0.113.60")?.failures, 5, "unknown: likewise");
 });
 
 test("a disabled user is refused at sign-in and their existing cookie stops working at once", async () => {
@@ -115,11 +144,11 @@ test("a disabled user is refused at sign-in and their existing cookie stops work
   assert.equal(page.status, 307, "pages send a disabled user away");
   assert.equal(new URL(page.headers.get("location")!, cp.url).pathname, "/signin");
 
+  // Refused with the one neutral answer, right password or not: the account's state is no oracle.
   const again = await trySignIn(cp, user.email, user.password);
   assert.equal(again.ok, false);
-  assert.match(again.error ?? "", /this account is disabled/);
-  // A wrong password on a disabled account says only "wrong": the status is no oracle without the password.
-  assert.equal((await trySignIn(cp, user.email, "wrong-password-x")).error, "wrong email or password");
+  assert.equal(again.error, NEUTRAL);
+  assert.equal((await trySignIn(cp, user.email, "wrong-password-x")).error, NEUTRAL);
 
   assert.equal((await api(cp, ownerCookie).patch(`/api/v1/users/${user.id}`, { disabled: false })).status, 200);
   assert.equal((await api(cp, cookie).get("/api/v1/me")).status, 401, "enabled again: the old session stays ended");
@@ -182,25 +211,25 @@ test("a user changes their own password with the current one; a wrong current pa
   const wrong = await as.patch("/api/v1/me", { currentPassword: "not-my-password", newPassword: "a-brand-new-password" });
   assert.equal(wrong.status, 403);
   assert.match(wrong.body.error.message, /current password is wrong/);
-  assert.equal((await userRow(user.id)).failedLogins, 1);
+  assert.equal((await throttle(user.email)).get("127.0.0.1")?.failures, 1, "counted against this address");
 
   const ok = await as.patch("/api/v1/me", { currentPassword: user.password, newPassword: "a-brand-new-password", name: "Renamed Me" });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.user.name, "Renamed Me");
-  assert.equal((await userRow(user.id)).failedLogins, 0);
-  assert.equal((await trySignIn(cp, user.email, user.password)).error, "wrong email or password", "the old password is gone");
+  assert.equal((await throttle(user.email)).size, 0);
+  assert.equal((await trySignIn(cp, user.email, user.password)).error, NEUTRAL, "the old password is gone");
   assert.equal((await as.get("/api/v1/me")).status, 401, "a new password ends the sessions made with the old one");
   await signIn(cp, user.email, "a-brand-new-password");
 });
 
-test("an owner sets a new password for a locked-out user, which lifts the lock; an admin cannot for the owner", async () => {
+test("an owner sets a new password for a user slowed by back-off, which lifts it; an admin cannot for the owner", async () => {
   const user = await createUser(cp, ownerCookie, { role: "operator" });
   const earlier = await signIn(cp, user.email, user.password);
   for (let i = 0; i < 5; i++) await trySignIn(cp, user.email, `wrong-password-${i}`);
-  assert.ok((await userRow(user.id)).lockedUntil);
+  assert.ok((await throttle(user.email)).get("127.0.0.1")?.lockedUntil);
   const reset = await api(cp, ownerCookie).patch(`/api/v1/users/${user.id}`, { password: "set-by-the-owner-1" });
   assert.equal(reset.status, 200);
-  assert.equal(reset.body.user.lockedUntil, null);
+  assert.equal((await throttle(user.email)).size, 0);
   await signIn(cp, user.email, "set-by-the-owner-1");
   assert.equal((await api(cp, earlier).get("/api/v1/me")).status, 401, "sessions from before the reset are ended");
 

@@ -66,14 +66,14 @@ export interface SignInResult {
 }
 
 /** next-auth's real credentials flow: GET /api/auth/csrf, then POST /api/auth/callback/credentials with the csrf cookie. */
-export async function trySignIn(cp: ControlPlane, email: string, password: string): Promise<SignInResult> {
-  const csrfRes = await fetch(`${cp.url}/api/auth/csrf`);
+export async function trySignIn(cp: ControlPlane, email: string, password: string, headers: Record<string, string> = {}): Promise<SignInResult> {
+  const csrfRes = await fetch(`${cp.url}/api/auth/csrf`, { headers });
   if (csrfRes.status !== 200) throw new Error(`GET /api/auth/csrf answered ${csrfRes.status}`);
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
   const jar = setCookies(csrfRes);
   const res = await fetch(`${cp.url}/api/auth/callback/credentials`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
+    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: cookieHeader(jar) },
     body: new URLSearchParams({ csrfToken, email, password, json: "true", callbackUrl: `${cp.url}/hosts` }),
     redirect: "manual",
   });

@@ -105,10 +105,6 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
                 <Td>
                   {u.disabled ? (
                     <Badge tone="danger">disabled</Badge>
-                  ) : u.lockedUntil ? (
-                    <Badge tone="warning" title={`locked until ${new Date(u.lockedUntil).toLocaleString()}`}>
-                      locked
-                    </Badge>
                   ) : (
                     <Badge tone="success">active</Badge>
                   )}

@@ -5,6 +5,7 @@ import { parseJson } from "@/lib/http/parse";
 import { PERMISSIONS, can, type Action } from "@/lib/auth/policy";
 import { updateOwnAccount } from "@/lib/users/update-own-account";
 import { updateOwnAccountSchema } from "@/lib/users/schemas";
+import { clientAddress } from "@/lib/activity/client-address";
 
 export const dynamic = "force-dynamic";
 
@@ -17,6 +18,6 @@ export const GET = withAuth(
 );
 
 export const PATCH = withAuth(
-  async ({ req, actor }) => ({ user: await updateOwnAccount(actor, await parseJson(req, updateOwnAccountSchema)) }),
+  async ({ req, actor }) => ({ user: await updateOwnAccount(actor, await parseJson(req, updateOwnAccountSchema), clientAddress(req.headers)) }),
   { permission: "me.update" },
 );
