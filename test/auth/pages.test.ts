@@ -9,6 +9,9 @@ import { startControlPlane, type ControlPlane } from "../support/control-plane";
 import { launchBrowser } from "../support/browser";
 import { strongPassword, uniqueEmail } from "../support/session";
 
+/** Sign-in's one answer to every failure (lib/users/verify-credentials.ts), as the form shows it. */
+const WRONG = "Wrong email or password, or too many attempts: check them, or wait a few minutes.";
+
 let cp: ControlPlane;
 let browser: Browser;
 
@@ -125,9 +128,9 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
 
   // A wrong password says so; the viewer signs in and sees no Users link, and the page explains.
   await signInAs(page, viewerEmail, "not-the-right-password");
-  await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
+  await page.getByRole("alert").getByText(WRONG).waitFor();
   await signInAs(page, viewerEmail, viewerPassword);
-  await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
+  await page.getByRole("alert").getByText(WRONG).waitFor();
   await signInAs(page, viewerEmail, vicPassword);
   await page.waitForURL((u) => u.pathname === "/hosts");
   await page.goto(`${cp.url}/users`);
@@ -161,7 +164,7 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL((u) => u.pathname === "/signin");
   await signInAs(page, viewerEmail, vicPassword);
-  await page.getByRole("alert").getByText("Wrong email or password.").waitFor();
+  await page.getByRole("alert").getByText(WRONG).waitFor();
   await signInAs(page, viewerEmail, newPassword);
   await page.waitForURL((u) => u.pathname === "/hosts");
   await ctx.close();
