@@ -8,6 +8,7 @@ import { attachStreamEvents } from "./browser-streams";
 import { can, type Actor } from "@/lib/auth/policy";
 import { ROOMS, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
 import { stampClientAddress } from "@/lib/http/client-address";
+import { crossSiteReason } from "@/lib/http/same-origin";
 
 export const BROWSER_NAMESPACE = "/browser";
 
@@ -18,6 +19,11 @@ export function attachBrowserGateway(io: SocketServer) {
       const req = socket.request as typeof socket.request & { cookies?: Record<string, string> };
       req.cookies = parseCookieHeader(req.headers.cookie);
       stampClientAddress(req);
+      // A page of another origin (another port of this host is one) must not ride the user's cookie into a socket.
+      if (bearerToken(req as never) === null) {
+        const reason = crossSiteReason({ get: (n) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : null) });
+        if (reason) return next(new Error(`forbidden: cross-site connection refused (${reason})`));
+      }
       const actor = await actorFromRequest(req as never);
       if (!actor || actor.disabled) return next(new Error("unauthorized: sign in first"));
       socket.data.actorId = actor.id;

@@ -1,6 +1,7 @@
-// Route handlers are `withAuth(handler, { permission })`: the wrapper finds the actor, asks the policy module, and
-// turns whatever the handler throws into a response (lib/http/respond.ts). The handler returns a value (sent as JSON,
-// 200) or a Response.
+// Route handlers are `withAuth(handler, { permission })`: the wrapper refuses state-changing requests that a foreign
+// page made or that carry a form body (lib/http/same-origin.ts), finds the actor, asks the policy module, and turns
+// whatever the handler throws into a response (lib/http/respond.ts). The handler returns a value (sent as JSON, 200) or
+// a Response.
 import type { NextRequest } from "next/server";
 import { authorize, can, type Action, type Actor } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
@@ -8,6 +9,7 @@ import { actorFromRequest, bearerToken } from "@/lib/auth/actor";
 import { json, toResponse } from "@/lib/http/respond";
 import { unauthorized } from "@/lib/errors";
 import { recordRequestActivity } from "@/lib/activity/record-request-activity";
+import { assertNotForm, assertSameOrigin } from "@/lib/http/same-origin";
 
 export interface HandlerContext<P> {
   req: NextRequest;
@@ -25,6 +27,9 @@ export function withAuth<P = Record<string, string>>(
     let actor: Actor | null = null;
     let params = {} as P;
     try {
+      assertNotForm(req.method, req.headers);
+      // A bearer token is a credential a foreign page does not have; a cookie is one the browser adds by itself.
+      if (bearerToken(req) === null) assertSameOrigin(req.method, req.headers);
       actor = await actorFromRequest(req);
       if (!actor && bearerToken(req) !== null) throw unauthorized("the API token is unknown, expired or revoked, or its user is disabled");
       authorize(actor, opts.permission);
@@ -49,6 +54,8 @@ export function withAuth<P = Record<string, string>>(
 export function withoutAuth(handler: (req: NextRequest) => Promise<unknown>, opts: { status?: number } = {}) {
   return async (req: NextRequest): Promise<Response> => {
     try {
+      assertNotForm(req.method, req.headers);
+      assertSameOrigin(req.method, req.headers);
       const result = await handler(req);
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });

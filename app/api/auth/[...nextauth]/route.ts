@@ -1,11 +1,14 @@
 // /api/auth/* — next-auth (csrf, sign-in callback, sign-out, session). Bodies are checked before next-auth sees them:
 // oversized → 413, a media type it cannot read → 415, broken JSON → 400, and anything unexpected is a generic 500.
+// Its posts are form-encoded with next-auth's double-submit CSRF token, which a page on another port of this host can
+// defeat (it may set cookies for the host name): a post from a foreign page is refused first (lib/http/same-origin.ts).
 import { NextRequest } from "next/server";
 import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/auth-options";
 import { GantryError, badRequest } from "@/lib/errors";
 import { toResponse } from "@/lib/http/respond";
 import { readBodyLimited } from "@/lib/http/parse";
+import { assertSameOrigin } from "@/lib/http/same-origin";
 
 export const dynamic = "force-dynamic";
 
@@ -17,6 +20,7 @@ type RouteContext = { params: Promise<{ nextauth: string[] }> };
 async function handle(req: NextRequest, ctx: RouteContext): Promise<Response> {
   try {
     if (req.method !== "POST") return await nextAuth(req, ctx);
+    assertSameOrigin(req.method, req.headers);
     const type = req.headers.get("content-type") ?? "";
     const isForm = type.includes("application/x-www-form-urlencoded");
     const isJson = type.includes("application/json");
