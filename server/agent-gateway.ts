@@ -24,6 +24,8 @@ import { resetConnections } from "@/lib/hosts/reset-connections";
 import { sweepHostStatus } from "@/lib/hosts/sweep-host-status";
 import { heartbeatThresholds } from "@/lib/hosts/heartbeat-thresholds";
 import { runQueuedCommands } from "@/lib/fleet/run-queued-commands";
+import { settleExpiredClaims, settleHostClaims } from "@/lib/fleet/settle-claim";
+import { closeStaleIntents } from "@/lib/activity/close-stale-intents";
 import { endSocketStreams, receiveStreamData, receiveStreamEnd } from "@/lib/fleet/streams";
 import type { InventoryMessage, StreamData, StreamEnd } from "@/lib/protocol/commands";
 import { recordInventory } from "@/lib/fleet/record-inventory";
@@ -80,8 +82,16 @@ export function attachAgentGateway(io: SocketServer) {
     const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
       hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => {
         const host = await recordHello(hostId, msg.facts);
-        // Commands queued while the host was away run now, once each, in order (after this hello is acknowledged).
-        if (host) setImmediate(() => void runQueuedCommands(host, log).catch((e) => log(`host ${hostId}: running queued commands failed: ${(e as Error).message}`)));
+        // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
+        // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
+        if (host) {
+          setImmediate(() =>
+            void settleHostClaims(host, log)
+              .catch((e) => log(`host ${hostId}: settling command claims failed: ${(e as Error).message}`))
+              .then(() => runQueuedCommands(host, log))
+              .catch((e) => log(`host ${hostId}: running queued commands failed: ${(e as Error).message}`)),
+          );
+        }
         return host !== null;
       },
       heartbeat: async () => recordHeartbeat(hostId),
@@ -134,11 +144,19 @@ export function attachAgentGateway(io: SocketServer) {
   let closing = false;
   const sweepEvery = Math.max(100, Math.min(5_000, Math.floor(thresholds.staleMs / 5)));
   let sweeping = false;
+  let lastRecovery = 0;
   const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
     try {
       for (const h of await sweepHostStatus(thresholds)) log(`host ${h.id} is ${h.status}`);
+      // Once a minute: claims and activity rows a dead control plane left unfinished.
+      if (Date.now() - lastRecovery > 60_000) {
+        lastRecovery = Date.now();
+        await settleExpiredClaims(log);
+        const n = await closeStaleIntents();
+        if (n) log(`${n} activity record(s) of requests a stopped control plane never finished marked interrupted`);
+      }
     } catch (e) {
       log(`status sweep failed: ${(e as Error).message}`);
     } finally {

@@ -16,8 +16,9 @@ export interface ActivityInput {
 
 const clip = (s: string | null | undefined, n: number) => (s == null ? null : s.slice(0, n));
 
-export async function recordActivity(input: ActivityInput): Promise<void> {
-  await db.activityRecord.create({
+/** Returns the new row's id. */
+export async function recordActivity(input: ActivityInput): Promise<number> {
+  const row = await db.activityRecord.create({
     data: {
       userId: input.actor?.id ?? null,
       userEmail: input.actor?.email ?? null,
@@ -29,5 +30,7 @@ export async function recordActivity(input: ActivityInput): Promise<void> {
       userAgent: clip(input.userAgent, 500),
       details: input.details,
     },
+    select: { id: true },
   });
+  return row.id;
 }

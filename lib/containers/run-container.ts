@@ -11,6 +11,8 @@ import { hostAccessFields } from "./host-access-fields";
 
 export interface RunContainerOptions {
   idempotencyKey?: string;
+  /** The request's activity row, completed with the verdict if the control plane dies mid-run (lib/fleet). */
+  activityId?: number | null;
   queueIfOffline?: boolean;
   /** Where the request came from, for the activity record. */
   ip?: string | null;
@@ -43,6 +45,7 @@ export async function runContainer(actor: Actor, hostId: number, spec: RunSpec, 
   return sendCommand(hostId, { kind: "container.run", spec }, {
     actorId: actor.id,
     idempotencyKey: opts.idempotencyKey,
+    activityId: opts.activityId,
     queueIfOffline: opts.queueIfOffline ?? false,
   });
 }

@@ -1,6 +1,6 @@
 // The one call every container, image and metrics route makes: send a command to a host on behalf of the actor, with
-// the request's Idempotency-Key header and ?queue=true honoured; a queued command answers 202 with its id.
-// container.run and container.inspect go through their use cases (lib/containers/run-container.ts asks for host access
+// the request's Idempotency-Key header (the actor's own, for mutations) and ?queue=true honoured; a queued command
+// answers 202 with its id. container.run and container.inspect go through their use cases (lib/containers/run-container.ts asks for host access
 // where the spec needs it; lib/containers/inspect-container.ts withholds secret env values from those without logs).
 import { sendCommand, type HostCommand } from "@/lib/fleet";
 import type { Actor } from "@/lib/auth/policy";
@@ -10,8 +10,7 @@ import { runContainer } from "@/lib/containers/run-container";
 import { inspectContainer } from "@/lib/containers/inspect-container";
 
 export async function runHostCommand(
-  req: Request,
-  actor: Actor,
+  { req, actor, activityId }: { req: Request; actor: Actor; activityId: number | null },
   hostId: number,
   command: HostCommand,
   opts: { queue?: boolean; status?: number } = {},
@@ -20,10 +19,10 @@ export async function runHostCommand(
   const queueIfOffline = opts.queue ?? false;
   const outcome =
     command.kind === "container.run"
-      ? await runContainer(actor, hostId, command.spec, { idempotencyKey, queueIfOffline, ip: clientAddress(req.headers), userAgent: req.headers.get("user-agent") })
+      ? await runContainer(actor, hostId, command.spec, { idempotencyKey, activityId, queueIfOffline, ip: clientAddress(req.headers), userAgent: req.headers.get("user-agent") })
       : command.kind === "container.inspect"
         ? ({ status: "done", result: await inspectContainer(actor, hostId, command.id, { idempotencyKey }) } as const)
-        : await sendCommand(hostId, command, { actorId: actor.id, idempotencyKey, queueIfOffline });
+        : await sendCommand(hostId, command, { actorId: actor.id, activityId, idempotencyKey, queueIfOffline });
   if (outcome.status === "queued") return json({ status: "queued", queuedCommandId: outcome.queuedCommandId }, 202);
   return json(outcome.result ?? null, opts.status ?? 200);
 }

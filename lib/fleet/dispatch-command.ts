@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { AGENT_NAMESPACE, agentRoom } from "@/lib/protocol";
 import { CommandReply, type HostCommand } from "@/lib/protocol/commands";
-import { GantryError, conflict } from "@/lib/errors";
+import { GantryError } from "@/lib/errors";
 import { serverContext } from "@/lib/server-context";
 
 export const DEFAULT_DEADLINE_MS = 30_000;
@@ -18,24 +18,34 @@ export function agentSocket(hostId: number) {
   return null;
 }
 
+/** The command was sent but no answer came (the host went away, or the deadline passed): it may or may not have run. */
+export class OutcomeUnknown extends GantryError {}
+
 export class HostOffline extends GantryError {
   constructor(hostId: number, name: string, what: string) {
     super("conflict", `host ${hostId} (${name}) is offline: ${what} was not sent; retry when it is back, or queue it to run when it reconnects`);
   }
 }
 
-/** Runs `command` on the host now. Resolves with the agent's result; rejects with a GantryError carrying the agent's reason. */
-export async function dispatchCommand(host: { id: number; name: string }, command: HostCommand, deadlineMs = DEFAULT_DEADLINE_MS): Promise<unknown> {
+/**
+ * Runs `command` on the host now. Resolves with the agent's result; rejects with a GantryError carrying the agent's
+ * reason. `id` names the request to the agent (an idempotency claim records it, see lib/fleet/send-command.ts).
+ */
+export async function dispatchCommand(
+  host: { id: number; name: string },
+  command: HostCommand,
+  deadlineMs = DEFAULT_DEADLINE_MS,
+  id: string = randomUUID(),
+): Promise<unknown> {
   const socket = agentSocket(host.id);
   if (!socket) throw new HostOffline(host.id, host.name, command.kind);
-  const id = randomUUID();
   const deadline = new Date(Date.now() + deadlineMs).toISOString();
   let raw: unknown;
   try {
     raw = await socket.timeout(deadlineMs).emitWithAck("command", { id, command, deadline });
   } catch {
-    if (!socket.connected) throw conflict(`host ${host.id} (${host.name}) went offline while running ${command.kind}; its outcome is unknown`);
-    throw new GantryError("unavailable", `host ${host.id} (${host.name}) did not answer ${command.kind} within ${Math.round(deadlineMs / 100) / 10} s; its outcome is unknown`);
+    if (!socket.connected) throw new OutcomeUnknown("conflict", `host ${host.id} (${host.name}) went offline while running ${command.kind}; its outcome is unknown`);
+    throw new OutcomeUnknown("unavailable", `host ${host.id} (${host.name}) did not answer ${command.kind} within ${Math.round(deadlineMs / 100) / 10} s; its outcome is unknown`);
   }
   const reply = CommandReply.safeParse(raw);
   if (!reply.success || reply.data.id !== id) {

@@ -8,13 +8,15 @@ import { GantryError } from "@/lib/errors";
 import { actorFromRequest, bearerToken } from "@/lib/auth/actor";
 import { json, toResponse } from "@/lib/http/respond";
 import { unauthorized } from "@/lib/errors";
-import { recordRequestActivity } from "@/lib/activity/record-request-activity";
+import { completeActivity, recordRequestActivity, recordRequestIntent } from "@/lib/activity/record-request-activity";
 import { assertNotForm, assertSameOrigin } from "@/lib/http/same-origin";
 
 export interface HandlerContext<P> {
   req: NextRequest;
   actor: Actor;
   params: P;
+  /** A mutation's activity row (written "pending" before the handler runs), for work that may outlive this process. */
+  activityId: number | null;
 }
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
@@ -26,6 +28,8 @@ export function withAuth<P = Record<string, string>>(
   return async (req: NextRequest, ctx: RouteContext): Promise<Response> => {
     let actor: Actor | null = null;
     let params = {} as P;
+    let activityId: number | null = null;
+    const mutation = req.method !== "GET" && req.method !== "HEAD";
     try {
       assertNotForm(req.method, req.headers);
       // A bearer token is a credential a foreign page does not have; a cookie is one the browser adds by itself.
@@ -34,17 +38,18 @@ export function withAuth<P = Record<string, string>>(
       if (!actor && bearerToken(req) !== null) throw unauthorized("the API token is unknown, expired or revoked, or its user is disabled");
       authorize(actor, opts.permission);
       params = ((await ctx?.params) ?? {}) as P;
-      const result = await handler({ req, actor, params });
-      // Every mutation an authorized actor made is written to the activity record (lib/activity).
-      if (req.method !== "GET" && req.method !== "HEAD") await recordRequestActivity(req, actor, opts.permission, params, "ok");
+      // Every mutation an authorized actor makes is written to the activity record (lib/activity): its intent before
+      // it runs, so a crash leaves a trace, and its outcome after.
+      if (mutation) activityId = await recordRequestIntent(req, actor, opts.permission, params);
+      const result = await handler({ req, actor, params, activityId });
+      if (mutation) await (activityId !== null ? completeActivity(activityId, "ok") : recordRequestActivity(req, actor, opts.permission, params, "ok"));
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });
       return json(result, opts.status ?? 200);
     } catch (e) {
       // Authorized mutations that failed are recorded too, with the error code (denials are not: nothing was attempted).
-      if (actor && req.method !== "GET" && req.method !== "HEAD" && can(actor, opts.permission)) {
-        await recordRequestActivity(req, actor, opts.permission, params, errorCode(e)).catch(() => {});
-      }
+      if (activityId !== null) await completeActivity(activityId, errorCode(e));
+      else if (actor && mutation && can(actor, opts.permission)) await recordRequestActivity(req, actor, opts.permission, params, errorCode(e));
       return toResponse(e);
     }
   };

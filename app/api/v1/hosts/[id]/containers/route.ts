@@ -10,20 +10,20 @@ import { hostIdFrom } from "../../host-id";
 export const dynamic = "force-dynamic";
 
 export const GET = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const { all } = parseQuery(req, listHostContainersQuery);
-    return runHostCommand(req, actor, id, { kind: "container.list", all });
+    return runHostCommand({ req, actor, activityId }, id, { kind: "container.list", all });
   },
   { permission: "containers.read" },
 );
 
 export const POST = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const { queue } = parseQuery(req, commandQuery);
     const spec = await parseJson(req, RunSpec);
-    return runHostCommand(req, actor, id, { kind: "container.run", spec }, { queue, status: 201 });
+    return runHostCommand({ req, actor, activityId }, id, { kind: "container.run", spec }, { queue, status: 201 });
   },
   { permission: "containers.manage" },
 );

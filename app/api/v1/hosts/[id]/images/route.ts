@@ -7,15 +7,15 @@ import { hostIdFrom } from "../../host-id";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(async ({ req, actor, params }) => runHostCommand(req, actor, hostIdFrom(params), { kind: "image.list" }), {
+export const GET = withAuth(async ({ req, actor, params, activityId }) => runHostCommand({ req, actor, activityId }, hostIdFrom(params), { kind: "image.list" }), {
   permission: "images.read",
 });
 
 export const DELETE = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const { ref, force } = parseQuery(req, removeImageQuery);
-    return runHostCommand(req, actor, id, { kind: "image.remove", ref, force });
+    return runHostCommand({ req, actor, activityId }, id, { kind: "image.remove", ref, force });
   },
   { permission: "images.manage" },
 );

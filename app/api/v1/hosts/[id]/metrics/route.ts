@@ -5,6 +5,6 @@ import { hostIdFrom } from "../../host-id";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(async ({ req, actor, params }) => runHostCommand(req, actor, hostIdFrom(params), { kind: "host.metrics" }), {
+export const GET = withAuth(async ({ req, actor, params, activityId }) => runHostCommand({ req, actor, activityId }, hostIdFrom(params), { kind: "host.metrics" }), {
   permission: "hosts.read",
 });

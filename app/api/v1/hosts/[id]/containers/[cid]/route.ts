@@ -8,20 +8,20 @@ import { hostIdFrom } from "../../../host-id";
 export const dynamic = "force-dynamic";
 
 export const GET = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const cid = parseParam(containerRefParam, params.cid, "container id");
-    return runHostCommand(req, actor, id, { kind: "container.inspect", id: cid });
+    return runHostCommand({ req, actor, activityId }, id, { kind: "container.inspect", id: cid });
   },
   { permission: "containers.read" },
 );
 
 export const DELETE = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const cid = parseParam(containerRefParam, params.cid, "container id");
     const { force, volumes, queue } = parseQuery(req, removeContainerQuery);
-    return runHostCommand(req, actor, id, { kind: "container.remove", id: cid, force, volumes }, { queue });
+    return runHostCommand({ req, actor, activityId }, id, { kind: "container.remove", id: cid, force, volumes }, { queue });
   },
   { permission: "containers.manage" },
 );

@@ -8,10 +8,10 @@ import { hostIdFrom } from "../../../host-id";
 export const dynamic = "force-dynamic";
 
 export const POST = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const { source, target } = await parseJson(req, tagImageBody);
-    return runHostCommand(req, actor, id, { kind: "image.tag", source, target }, { status: 201 });
+    return runHostCommand({ req, actor, activityId }, id, { kind: "image.tag", source, target }, { status: 201 });
   },
   { permission: "images.manage" },
 );

@@ -21,12 +21,12 @@ function commandFor(id: string, b: ContainerActionBody): HostCommand {
 }
 
 export const POST = withAuth(
-  async ({ req, actor, params }) => {
+  async ({ req, actor, params, activityId }) => {
     const id = hostIdFrom(params);
     const cid = parseParam(containerRefParam, params.cid, "container id");
     const { queue } = parseQuery(req, commandQuery);
     const body = await parseJson(req, containerActionBody);
-    return runHostCommand(req, actor, id, commandFor(cid, body), { queue });
+    return runHostCommand({ req, actor, activityId }, id, commandFor(cid, body), { queue });
   },
   { permission: "containers.manage" },
 );
