@@ -121,7 +121,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: "post",
     path: "/hosts/{id}/containers",
     tag: "containers",
-    summary: "Run a container (create and start); 202 when queued for an offline host (?queue=true). Honours Idempotency-Key.",
+    summary: "Run a container (create and start); 202 when queued for an offline host (?queue=true). Honours Idempotency-Key (per user, host and kind of command).",
     permission: "containers.manage",
     params: { id: hostId },
     query: commandQuery,
