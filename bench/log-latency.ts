@@ -166,7 +166,7 @@ async function main() {
   execFileSync("gcc", ["-O2", "-static", "-Wall", "-o", join(genDir, "loggen"), join(REPO_ROOT, "bench", "loggen.c")], { stdio: "inherit" });
 
   const [f, browser] = (await Promise.all([
-    startFleetHost({ bridge: "glbn0", subnet: "10.178.0.0/16", pool: "10.179.0.0/16", chainPrefix: "GLBN" }),
+    startFleetHost("glb"),
     launchBrowser(),
   ])) as [FleetHost, Browser];
   cleanups.push("stop the control plane and agent", () => f.destroy());

@@ -12,7 +12,7 @@ const tokens: Record<string, string> = {};
 const as = (role: string) => ({ authorization: `Bearer ${tokens[role]}` });
 
 before(async () => {
-  f = await startFleetHost({ bridge: "gap0", subnet: "10.196.0.0/16", pool: "10.197.0.0/16", chainPrefix: "GAP" });
+  f = await startFleetHost("gap");
   for (const role of ["operator", "viewer"] as const) {
     const { cookie } = await userSession(f.cp, f.ownerCookie, role);
     tokens[role] = (await api(f.cp, cookie).post("/api/v1/tokens", { name: role })).body.token;

@@ -22,8 +22,7 @@ const work = realpathSync(mkdtempSync(join(tmpdir(), "gantry-host-access-")));
 const shared = join(work, "shared");
 
 before(async () => {
-  f = await startFleetHost(
-    { bridge: "gha0", subnet: "10.180.0.0/16", pool: "10.181.0.0/16", chainPrefix: "GHA" },
+  f = await startFleetHost("gha",
     { agentEnv: ({ cp, root }) => ((agentRoot = root), { GANTRY_DATA: cp.dataDir }) },
   );
   for (const role of ["admin", "operator", "viewer"] as const) {

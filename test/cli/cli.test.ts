@@ -16,7 +16,7 @@ let home: string;
 let token: string;
 
 before(async () => {
-  f = await startFleetHost({ bridge: "gcl0", subnet: "10.198.0.0/16", pool: "10.199.0.0/16", chainPrefix: "GCL" });
+  f = await startFleetHost("gcl");
   cp = f.cp;
   ownerCookie = f.ownerCookie;
   const { cookie } = await userSession(cp, ownerCookie, "operator");

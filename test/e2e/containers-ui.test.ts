@@ -24,7 +24,7 @@ const mountDir = mkdtempSync(join(tmpdir(), "gantry-cu-mount-"));
 
 before(async () => {
   [f, browser] = await Promise.all([
-    startFleetHost({ bridge: "gcu0", subnet: "10.160.0.0/16", pool: "10.161.0.0/16", chainPrefix: "GCU" }),
+    startFleetHost("gcu"),
     launchBrowser(),
   ]);
   viewerCookie = (await userSession(f.cp, f.ownerCookie, "viewer")).cookie;

@@ -19,7 +19,7 @@ let browser: Browser;
 let viewerCookie: string;
 
 before(async () => {
-  [f, browser] = await Promise.all([startFleetHost({ bridge: "glg0", subnet: "10.162.0.0/16", pool: "10.163.0.0/16", chainPrefix: "GLG" }), launchBrowser()]);
+  [f, browser] = await Promise.all([startFleetHost("glg"), launchBrowser()]);
   viewerCookie = (await userSession(f.cp, f.ownerCookie, "viewer")).cookie;
 });
 

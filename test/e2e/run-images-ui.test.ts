@@ -32,7 +32,7 @@ test("images: pull with per-layer progress, tag, remove; run a container from th
   let f: FleetHost | undefined;
   const browser = await launchBrowser();
   try {
-    f = await startFleetHost({ bridge: "gri0", subnet: "10.164.0.0/16", pool: "10.165.0.0/16", chainPrefix: "GRI" });
+    f = await startFleetHost("gri");
     const { cp, hostId, registry } = f;
     const owner = api(cp, f.ownerCookie);
 

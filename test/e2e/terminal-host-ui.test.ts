@@ -18,7 +18,7 @@ let viewerCookie: string;
 
 before(async () => {
   [f, browser] = await Promise.all([
-    startFleetHost({ bridge: "gth0", subnet: "10.166.0.0/16", pool: "10.167.0.0/16", chainPrefix: "GTH" }),
+    startFleetHost("gth"),
     launchBrowser(),
   ]);
   viewerCookie = (await userSession(f.cp, f.ownerCookie, "viewer")).cookie;

@@ -15,7 +15,7 @@ let f: FleetHost;
 let restarted: ControlPlane | undefined;
 
 before(async () => {
-  f = await startFleetHost({ bridge: "gcr0", subnet: "10.178.0.0/16", pool: "10.179.0.0/16", chainPrefix: "GCR" });
+  f = await startFleetHost("gcr");
 });
 
 after(async () => {

@@ -14,7 +14,7 @@ let operatorA: string;
 let operatorB: string;
 
 before(async () => {
-  f = await startFleetHost({ bridge: "gid0", subnet: "10.176.0.0/16", pool: "10.177.0.0/16", chainPrefix: "GID" });
+  f = await startFleetHost("gid");
   [viewer, operatorA, operatorB] = await Promise.all(["viewer", "operator", "operator"].map(async (r) => (await userSession(f.cp, f.ownerCookie, r as "viewer")).cookie));
 });
 

@@ -1,6 +1,7 @@
 // A control plane with one real agent (its own GANTRY_ROOT, engine and bridge) and a local registry holding a busybox
-// image the agent has pulled: the world the API and CLI tests drive. `net` picks the bridge and address ranges so two
-// test files never share them.
+// image the agent has pulled: the world the API and CLI tests drive. The agent's bridge, chains and address ranges are
+// its own (a random tag and /16s no route uses yet), so test files — and several engineers' runs on one machine —
+// never share them.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +13,7 @@ import { makeImage, makeLayer, pushImage } from "./images";
 import { startRegistry, type TestRegistry } from "./registry";
 import { api, setupOwner, signIn, type TestUser } from "./session";
 import { NetworkService } from "../../agent/network/network-service";
-import { fullBusyboxEntries } from "./docker-cli";
+import { fullBusyboxEntries, testNetworking } from "./docker-cli";
 
 export interface FleetHost {
   cp: ControlPlane;
@@ -26,9 +27,13 @@ export interface FleetHost {
   destroy(): Promise<void>;
 }
 
-/** `agentEnv`: more of the agent's configuration (e.g. GANTRY_DATA, GANTRY_ALLOWED_BIND_PATHS). */
+/**
+ * `prefix` (a few letters, e.g. "gri") names whose bridge and chains they are in `ip link` and `iptables -S`; the
+ * older `{ bridge, ... }` form is taken for its bridge name's first three letters. `agentEnv`: more of the agent's
+ * configuration (e.g. GANTRY_DATA, GANTRY_ALLOWED_BIND_PATHS).
+ */
 export async function startFleetHost(
-  net: { bridge: string; subnet: string; pool: string; chainPrefix: string },
+  prefix: string | { bridge: string; subnet?: string; pool?: string; chainPrefix?: string },
   opts: { agentEnv?: (world: { cp: ControlPlane; registry: TestRegistry; root: string }) => Record<string, string> } = {},
 ): Promise<FleetHost> {
   const work = mkdtempSync(join(tmpdir(), "gantry-fleet-host-"));
@@ -39,6 +44,8 @@ export async function startFleetHost(
   const ownerCookie = await signIn(cp, owner.email, owner.password);
   const { token } = await mintJoinToken(cp.url, ownerCookie);
   const root = join(work, "root");
+  const tn = testNetworking((typeof prefix === "string" ? prefix : prefix.bridge).replace(/[^a-z]/g, "").slice(0, 3) || "gfh");
+  const net = { bridge: tn.defaultBridge, subnet: tn.defaultSubnet, pool: tn.userPool, chainPrefix: tn.chainPrefix };
   const agent = startAgent({
     root,
     serverUrl: cp.url,
