@@ -19,6 +19,7 @@ export function imageRoutes(images: ImageService): Route[] {
     route("POST", "/images/{name}/push", (ctx) => push(images, ctx)),
     route("DELETE", "/images/{name}", (ctx) => remove(images, ctx)),
     route("POST", "/auth", (ctx) => login(images, ctx)),
+    route("GET", "/distribution/{name}/json", (ctx) => distribution(images, ctx)),
   ];
 }
 
@@ -263,6 +264,16 @@ async function push(images: ImageService, { req, res, params, query, log }: Ctx)
   } catch (e) {
     stream.fail(e, log);
   }
+}
+
+/** `docker manifest`-style lookups and compose's digest pinning: the registry's descriptor and platforms, nothing pulled. */
+async function distribution(images: ImageService, { req, res, params }: Ctx) {
+  const ref = ImageReference.parse(params[0]!);
+  const info = await images.distribution(ref.toString(), { auth: decodeRegistryAuth(req.headers["x-registry-auth"]) });
+  sendJson(res, 200, {
+    Descriptor: { mediaType: info.descriptor.mediaType, digest: info.descriptor.digest, size: info.descriptor.size },
+    Platforms: info.platforms.map((p) => ({ architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}) })),
+  });
 }
 
 async function login(images: ImageService, { req, res }: Ctx) {

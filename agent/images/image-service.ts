@@ -50,6 +50,11 @@ export interface PullResult {
   downloaded: boolean;
 }
 
+export interface DistributionInfo {
+  descriptor: Descriptor;
+  platforms: Platform[];
+}
+
 export interface PushOptions {
   auth?: RegistryAuth;
   onProgress?: ProgressListener;
@@ -114,6 +119,11 @@ export interface ImageService {
   pull(ref: string, opts?: PullOptions): Promise<PullResult>;
   /** Pushes a local image to the registry its reference names. */
   push(ref: string, opts?: PushOptions): Promise<PushResult>;
+  /**
+   * What the registry holds under a reference, without pulling it (`GET /distribution/{name}/json`): the manifest's or
+   * index's descriptor, and the platforms it offers (an index's entries, or a single manifest's config platform).
+   */
+  distribution(ref: string, opts?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<DistributionInfo>;
   /** Checks credentials against a registry and stores them (0600 under GANTRY_ROOT) for later pulls/pushes. */
   login(registry: string, auth: RegistryAuth): Promise<{ status: string; identityToken?: string }>;
   /** Forgets stored credentials for a registry. */
@@ -460,6 +470,24 @@ export class GantryImageService implements ImageService {
     });
     emit({ status: `${ref.tag ?? ref.digest}: digest: ${digest} size: ${manifestBody.length}` });
     return { digest, size: manifestBody.length, tag: ref.tag };
+  }
+
+  async distribution(refInput: string, opts: { auth?: RegistryAuth } = {}): Promise<DistributionInfo> {
+    await this.ready;
+    const ref = ImageReference.parse(refInput);
+    const client = await this.client(ref.registry, opts.auth);
+    const fetched = await client.getManifest(ref.repository, ref.manifestReference);
+    const descriptor: Descriptor = { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.body.length };
+    if (fetched.mediaType === MediaTypes.ociIndex || fetched.mediaType === MediaTypes.dockerManifestList) {
+      const index = parseJson<ImageIndex>(fetched.body, `index ${ref}`);
+      const platforms = (index.manifests ?? []).flatMap((m) => (m.platform ? [m.platform] : []));
+      return { descriptor, platforms };
+    }
+    const manifest = parseJson<ImageManifest>(fetched.body, `manifest of ${ref}`);
+    const configDesc = checkDescriptor(manifest.config, `config descriptor of ${ref}`);
+    const config = parseJson<ImageConfig>(await client.getSmallBlob(ref.repository, configDesc, 8 * 1024 * 1024), `config of ${ref}`);
+    const platform: Platform | null = config.os || config.architecture ? { architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) } : null;
+    return { descriptor, platforms: platform ? [platform] : [] };
   }
 
   async login(registry: string, auth: RegistryAuth): Promise<{ status: string; identityToken?: string }> {

@@ -1,0 +1,191 @@
+// Where the Engine API once differed from dockerd 20.10 on images, builds and system routes (issue 12), checked through
+// the docker CLI, dockerode and raw requests on a standalone agent's socket: swarm endpoints of a node outside a swarm,
+// plugins of an engine with none, distribution inspect against a Debian docker-registry, load/save keeping the image
+// config's bytes, import, build details (WORKDIR, stderr colour, extra hosts, cache-from, prune), docker diff, and
+// the runtime a container asked for.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Docker from "dockerode";
+import type { AgentProcess } from "../support/agent";
+import { dockerCli, dockerClientEnv, networkingEnv, pushBusybox, removeNetworking, startEngineAgent, testNetworking, type TestNetworking } from "../support/docker-cli";
+import { busyboxEntries, makeImage, makeLayer, pushIndex } from "../support/images";
+import { startRegistry, type TestRegistry } from "../support/registry";
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+/** One request on the agent's socket. */
+function api(socketPath: string, method: string, path: string, opts: { body?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, method, path, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString("utf8") });
+      });
+    });
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+const sha256 = (b: Buffer | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const base64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+
+describe("Engine API conformance with dockerd: images, builds and system routes", () => {
+  let work: string;
+  let root: string;
+  let socket: string;
+  let agent: AgentProcess;
+  let open: TestRegistry;
+  let locked: TestRegistry;
+  let busybox: string;
+  let docker: Docker;
+  let net: TestNetworking;
+  const env: Record<string, string> = {};
+  const { docker: cli, ok } = dockerCli(env, { cwd: () => work, timeout: 120_000 });
+  const call = (method: string, path: string, opts?: Parameters<typeof api>[3]) => api(socket, method, path, opts);
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), "gantry-conformance-"));
+    root = join(work, "root");
+    socket = join(work, "run", "docker.sock");
+    net = testNetworking("gcf");
+    Object.assign(env, dockerClientEnv(work, socket, { DOCKER_BUILDKIT: "0" }));
+    [open, locked] = await Promise.all([startRegistry("open"), startRegistry("htpasswd", { alice: "wonderland" })]);
+    busybox = await pushBusybox(open.host);
+    agent = await startEngineAgent(root, socket, networkingEnv(net));
+    docker = new Docker({ socketPath: socket });
+    await ok(["pull", "-q", busybox]);
+  });
+
+  after(async () => {
+    if (docker) for (const c of await docker.listContainers({ all: true }).catch(() => [])) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {});
+    await agent?.stop();
+    await Promise.all([open?.stop(), locked?.stop()]);
+    if (net) await removeNetworking(root, net);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  describe("system routes", () => {
+    test("swarm endpoints answer as a dockerd outside a swarm: 503, and dockerd's parameter checks first", async () => {
+      const notManager =
+        'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.';
+      const leave = await cli(["swarm", "leave"]);
+      assert.equal(leave.code, 1);
+      assert.match(leave.stderr, /Error response from daemon: This node is not part of a swarm/);
+      const nodes = await cli(["node", "ls"]);
+      assert.equal(nodes.code, 1);
+      assert.ok(nodes.stderr.includes(notManager), nodes.stderr);
+      const cases: [string, string, number, string][] = [
+        ["POST", "/v1.43/swarm/leave", 503, "This node is not part of a swarm"],
+        ["GET", "/v1.43/swarm", 503, notManager],
+        ["GET", "/swarm/unlockkey", 503, notManager],
+        ["POST", "/swarm/unlock", 503, notManager],
+        ["POST", "/swarm/update", 400, `invalid swarm version '': strconv.ParseUint: parsing "": invalid syntax`],
+        ["POST", "/swarm/update?version=3", 503, notManager],
+        ["GET", "/nodes", 503, notManager],
+        ["GET", "/nodes/n1", 503, notManager],
+        ["DELETE", "/nodes/n1", 503, notManager],
+        ["POST", "/nodes/n1/update?version=1", 503, notManager],
+        ["GET", "/services", 503, notManager],
+        ["POST", "/services/create", 503, notManager],
+        ["GET", "/services/s1", 503, notManager],
+        ["POST", "/services/s1/update", 400, `invalid service version '': strconv.ParseUint: parsing "": invalid syntax`],
+        ["GET", "/services/s1/logs", 400, "Bad parameters: you must choose at least one stream"],
+        ["GET", "/services/s1/logs?stdout=1", 503, notManager],
+        ["GET", "/tasks", 503, notManager],
+        ["GET", "/tasks/t1", 503, notManager],
+        ["GET", "/tasks/t1/logs?stderr=true", 503, notManager],
+        ["GET", "/secrets", 503, notManager],
+        ["POST", "/secrets/create", 503, notManager],
+        ["POST", "/secrets/x/update", 400, "invalid secret version"],
+        ["DELETE", "/secrets/x", 503, notManager],
+        ["GET", "/configs", 503, notManager],
+        ["GET", "/configs/c1", 503, notManager],
+        ["POST", "/configs/c1/update", 400, "invalid config version"],
+        ["GET", "/nodes/n1/extra", 404, "page not found"],
+      ];
+      for (const [method, path, status, message] of cases) {
+        const r = await call(method, path);
+        assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
+        assert.equal(JSON.parse(r.text).message, message, `${method} ${path}`);
+      }
+      const init = await call("POST", "/swarm/init", { body: JSON.stringify({ ListenAddr: "127.0.0.1:2377" }), headers: { "content-type": "application/json" } });
+      assert.equal(init.status, 501);
+      assert.match(JSON.parse(init.text).message, /does not implement swarm mode/);
+    });
+
+    test("plugins: an engine with none installed (empty list, not-found errors worded as dockerd's)", async () => {
+      assert.equal((await ok(["plugin", "ls", "--format", "{{.Name}}"])).trim(), "");
+      const inspect = await cli(["plugin", "inspect", "x"]);
+      assert.equal(inspect.code, 1);
+      assert.match(inspect.stderr, /Error response from daemon: plugin "x" not found/);
+      const rm = await cli(["plugin", "rm", "vieux/sshfs:latest"]);
+      assert.equal(rm.code, 1);
+      assert.match(rm.stderr, /plugin "vieux\/sshfs:latest" not found/);
+      assert.deepEqual(JSON.parse((await call("GET", "/plugins?filters=%7B%22enabled%22%3A%5B%22true%22%5D%7D")).text), []);
+      const badFilter = await call("GET", "/plugins?filters=%7B%22bad%22%3A%5B%22x%22%5D%7D");
+      assert.equal(badFilter.status, 400);
+      assert.equal((await call("POST", "/plugins/x/enable?timeout=0")).status, 404);
+      const install = await cli(["plugin", "install", "--grant-all-permissions", `${open.host}/someplugin`]);
+      assert.equal(install.code, 1);
+      assert.match(install.stderr, /does not support engine plugins/);
+    });
+
+    test("distribution inspect: a manifest's descriptor and platform, an index's platforms, credentials from X-Registry-Auth", async () => {
+      const single = await call("GET", `/v1.43/distribution/${busybox}/json`);
+      assert.equal(single.status, 200, single.text);
+      const s = JSON.parse(single.text);
+      // The registry's own digest of the manifest, as `docker pull` reports it.
+      const pulled = (await ok(["image", "inspect", "--format", "{{index .RepoDigests 0}}", busybox])).trim();
+      assert.equal(`${open.host}/busybox@${s.Descriptor.digest}`, pulled);
+      assert.equal(s.Descriptor.mediaType, "application/vnd.oci.image.manifest.v1+json");
+      assert.ok(s.Descriptor.size > 0);
+      assert.deepEqual(s.Platforms, [{ architecture: "amd64", os: "linux" }]);
+
+      const layer = await makeLayer(busyboxEntries());
+      const amd = { os: "linux", architecture: "amd64" };
+      const arm = { os: "linux", architecture: "arm64", variant: "v8" };
+      const indexDigest = await pushIndex(open.host, "multi", "v1", [
+        { image: makeImage([layer], { platform: amd }), platform: amd },
+        { image: makeImage([layer], { platform: arm }), platform: arm },
+      ]);
+      const multi = await docker.getImage(`${open.host}/multi:v1`).distribution();
+      assert.deepEqual(multi.Descriptor.digest, indexDigest);
+      assert.equal(multi.Descriptor.mediaType, "application/vnd.oci.image.index.v1+json");
+      assert.deepEqual(multi.Platforms, [
+        { architecture: "amd64", os: "linux" },
+        { architecture: "arm64", os: "linux", variant: "v8" },
+      ]);
+      const byDigest = JSON.parse((await call("GET", `/distribution/${open.host}/multi@${indexDigest}/json`)).text);
+      assert.equal(byDigest.Descriptor.digest, indexDigest);
+
+      const missing = await call("GET", `/distribution/${open.host}/nothere:1/json`);
+      assert.equal(missing.status, 404);
+      assert.match(JSON.parse(missing.text).message, /manifest unknown/);
+
+      await ok(["tag", busybox, `${locked.host}/private:v1`]);
+      const pushAuth = base64url({ username: "alice", password: "wonderland", serveraddress: locked.host });
+      // Pushed with credentials on the request (the CLI's stored login is not involved).
+      const pushed = await call("POST", `/images/${locked.host}/private/push?tag=v1`, { headers: { "X-Registry-Auth": pushAuth } });
+      assert.equal(pushed.status, 200, pushed.text);
+      assert.doesNotMatch(pushed.text, /errorDetail/);
+      const anonymous = await call("GET", `/distribution/${locked.host}/private:v1/json`);
+      assert.equal(anonymous.status, 401, anonymous.text);
+      const authed = await call("GET", `/distribution/${locked.host}/private:v1/json`, { headers: { "X-Registry-Auth": pushAuth } });
+      assert.equal(authed.status, 200, authed.text);
+      assert.equal(JSON.parse(authed.text).Descriptor.digest, s.Descriptor.digest);
+    });
+  });
+});
