@@ -112,6 +112,11 @@ export interface CreateImageOptions {
   tags?: string[];
   /** Id of the image this one derives from (shown as Parent, kept from prune while this one exists). */
   parentId?: string;
+  /**
+   * The config exactly as it must be stored (`docker load`): the image id is the sha256 of these bytes, so they are
+   * kept as given, never re-serialised. `config` must then be their parse, with rootfs.diff_ids matching `layers`.
+   */
+  configBytes?: Buffer;
 }
 
 export interface ImageService {
@@ -150,6 +155,8 @@ export interface ImageService {
   /** Creates (or finds) the image made of `config` over `layers` and tags it. */
   createImage(opts: CreateImageOptions): Promise<ImageDetail>;
   getConfig(refOrId: string): Promise<ImageConfig>;
+  /** The config blob's bytes as stored, whose sha256 is the image id (what `docker save` writes as <id>.json). */
+  getConfigBytes(refOrId: string): Promise<Buffer>;
   /** The layer chain bottom-up, each with its unpacked directory (for snapshots) and blob (for push/save). */
   getLayers(refOrId: string): Promise<LayerInfo[]>;
   /** The layer as an uncompressed tar stream (what `docker save` writes as layer.tar). */
@@ -736,8 +743,9 @@ export class GantryImageService implements ImageService {
       throw new ImageError("store", "config rootfs.diff_ids do not match the layers given");
     }
     if (!opts.config.architecture || !opts.config.os) throw new ImageError("store", "an image config needs architecture and os");
+    if (opts.configBytes && !opts.config.rootfs) throw new ImageError("store", "a config given as bytes must list its rootfs.diff_ids");
     const config: ImageConfig = { ...opts.config, created: opts.config.created ?? new Date().toISOString(), rootfs: { type: "layers", diff_ids: diffIds } };
-    const configBody = Buffer.from(JSON.stringify(config));
+    const configBody = opts.configBytes ?? Buffer.from(JSON.stringify(config));
     const configDigest = await this.store.putBlob(configBody);
     const manifest: ImageManifest = {
       schemaVersion: 2,
@@ -779,6 +787,13 @@ export class GantryImageService implements ImageService {
 
   async getConfig(refOrId: string): Promise<ImageConfig> {
     return (await this.inspect(refOrId)).config;
+  }
+
+  async getConfigBytes(refOrId: string): Promise<Buffer> {
+    const id = await this.resolve(refOrId);
+    const rec = await this.store.getImage(id);
+    if (!rec) throw new ImageNotFoundError(refOrId);
+    return this.store.readBlob(rec.configDigest);
   }
 
   async getLayers(refOrId: string): Promise<LayerInfo[]> {

@@ -94,7 +94,7 @@ describe("the Docker Engine API through the docker CLI", () => {
     const cases: [string, string, number, RegExp][] = [
       ["POST", "/images/create?fromImage=Bad//Name", 400, /invalid reference "Bad\/\/Name"/],
       ["POST", "/images/create", 400, /fromImage is required/],
-      ["POST", "/images/create?fromSrc=-", 400, /docker import.* not supported/],
+      ["POST", "/images/create?fromSrc=-", 400, /the tar stream is empty/],
       ["POST", "/images/create?fromImage=busybox&platform=linux", 400, /invalid platform "linux"/],
       ["GET", "/images/json?filters=%7Bbad", 400, /invalid filters/],
       ["GET", "/images/json?filters=%7B%22color%22%3A%5B%22x%22%5D%7D", 400, /invalid filter 'color'/],

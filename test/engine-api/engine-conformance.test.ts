@@ -4,16 +4,19 @@
 // config's bytes, import, build details (WORKDIR, stderr colour, extra hosts, cache-from, prune), docker diff, and
 // the runtime a container asked for.
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import Docker from "dockerode";
 import type { AgentProcess } from "../support/agent";
 import { dockerCli, dockerClientEnv, networkingEnv, pushBusybox, removeNetworking, startEngineAgent, testNetworking, type TestNetworking } from "../support/docker-cli";
-import { busyboxEntries, makeImage, makeLayer, pushIndex } from "../support/images";
+import { readTar } from "../../agent/layers/tar";
+import { busyboxEntries, makeImage, makeLayer, pushIndex, tarOf } from "../support/images";
 import { startRegistry, type TestRegistry } from "../support/registry";
 
 interface Answer {
@@ -40,6 +43,17 @@ function api(socketPath: string, method: string, path: string, opts: { body?: Bu
 }
 
 const sha256 = (b: Buffer | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+
+/** Every file of a tar stream, by name. */
+async function tarFiles(tar: AsyncIterable<Buffer>): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  await readTar(tar, async (e, body) => {
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(c);
+    out.set(e.header.name, Buffer.concat(chunks));
+  });
+  return out;
+}
 const base64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
 
 describe("Engine API conformance with dockerd: images, builds and system routes", () => {
@@ -75,6 +89,112 @@ describe("Engine API conformance with dockerd: images, builds and system routes"
     await Promise.all([open?.stop(), locked?.stop()]);
     if (net) await removeNetworking(root, net);
     rmSync(work, { recursive: true, force: true });
+  });
+
+  describe("images", () => {
+    test("load keeps the image config byte for byte: the id is the sha256 of the tarball's config, and save writes those bytes", async () => {
+      const layer = await makeLayer(busyboxEntries(), "none");
+      // Key order, spacing and an unknown field no serializer of ours would produce: any re-serialisation changes the id.
+      const config = Buffer.from(
+        `{"os": "linux",  "architecture": "amd64",\n "x-extra": {"kept": true},\n "config": {"Cmd": ["/bin/sh"], "Env": ["PATH=/bin"]},\n` +
+          ` "rootfs": {"type": "layers", "diff_ids": ["${layer.diffId}"]}, "created": "2026-01-02T03:04:05.5Z"}\n`,
+      );
+      const id = sha256(config);
+      const hex = id.slice(7);
+      const archive = tarOf([
+        { name: "l1/", type: "directory", mode: 0o755 },
+        { name: "l1/layer.tar", type: "file", mode: 0o644, body: layer.tar },
+        { name: `${hex}.json`, type: "file", mode: 0o644, body: config },
+        { name: "manifest.json", type: "file", mode: 0o644, body: JSON.stringify([{ Config: `${hex}.json`, RepoTags: ["kept:v1"], Layers: ["l1/layer.tar"] }]) },
+      ]);
+      const file = join(work, "kept.tar");
+      writeFileSync(file, archive);
+      assert.match(await ok(["load", "-i", file]), /Loaded image: kept:v1/);
+      assert.equal((await ok(["image", "inspect", "--format", "{{.Id}}", "kept:v1"])).trim(), id);
+      const saved = await tarFiles((await docker.getImage("kept:v1").get()) as AsyncIterable<Buffer>);
+      const manifest = JSON.parse(saved.get("manifest.json")!.toString());
+      assert.equal(manifest[0].Config, `${hex}.json`);
+      assert.ok(saved.get(`${hex}.json`)!.equals(config), "save writes the config bytes that were loaded");
+    });
+
+    test("load of something that is not a tar answers as dockerd: a 200 stream ending in an error", async () => {
+      const r = await call("POST", "/v1.43/images/load", { body: "not a tar at all\n", headers: { "content-type": "application/x-tar" } });
+      assert.equal(r.status, 200);
+      const last = JSON.parse(r.text.trim().split("\n").at(-1)!);
+      assert.match(last.error, /Error processing tar file/);
+      assert.equal(last.errorDetail.message, last.error);
+      const viaCli = await cli(["load"], { input: "not a tar at all\n" });
+      assert.equal(viaCli.code, 1);
+      assert.match(viaCli.stderr, /Error processing tar file/);
+    });
+
+    test("import: a tarball (plain, gzip, zstd; from the body or a loopback URL) becomes a one-layer image with changes, message and platform", async () => {
+      const rootfs = tarOf([
+        ...busyboxEntries(),
+        { name: "hello.txt", type: "file", mode: 0o644, body: "hello from an imported image\n" },
+      ]);
+      const gz = join(work, "rootfs.tar.gz");
+      writeFileSync(gz, gzipSync(rootfs));
+      const out = await ok(["import", "-m", "my message", "-c", 'CMD ["cat", "/hello.txt"]', "-c", "ENV GREETING=hi", gz, "imported:v1"]);
+      const id = out.trim();
+      assert.match(id, /^sha256:[0-9a-f]{64}$/);
+      const img = await docker.getImage("imported:v1").inspect();
+      assert.equal(img.Id, id);
+      assert.equal(img.Comment, "my message");
+      assert.deepEqual(img.Config.Cmd, ["cat", "/hello.txt"]);
+      assert.ok(img.Config.Env?.includes("GREETING=hi"));
+      assert.equal(img.Architecture, "amd64");
+      assert.deepEqual(img.RootFS.Layers, [sha256(rootfs)]);
+      const history = await docker.getImage("imported:v1").history();
+      assert.equal(history.length, 1);
+      assert.equal(history[0].Comment, "my message");
+      assert.equal(await ok(["run", "--rm", "--network", "none", "imported:v1"]), "hello from an imported image\n");
+
+      // The same tar, zstd-compressed, as the raw body, for another platform.
+      const zst = join(work, "rootfs.tar.zst");
+      writeFileSync(join(work, "rootfs.tar"), rootfs);
+      execFileSync("zstd", ["-q", "-f", join(work, "rootfs.tar"), "-o", zst]);
+      const raw = await call("POST", "/v1.43/images/create?fromSrc=-&repo=imported&tag=arm&platform=linux%2Farm64%2Fv8", {
+        body: readFileSync(zst),
+        headers: { "content-type": "application/x-tar" },
+      });
+      assert.equal(raw.status, 200, raw.text);
+      const armId = JSON.parse(raw.text.trim().split("\n").at(-1)!).status;
+      const arm = await docker.getImage("imported:arm").inspect();
+      assert.equal(arm.Id, armId);
+      assert.deepEqual([arm.Os, arm.Architecture, arm.Variant], ["linux", "arm64", "v8"]);
+      assert.deepEqual(arm.RootFS.Layers, [sha256(rootfs)]);
+
+      // From a URL on loopback.
+      const server = http.createServer((_req, res) => res.end(gzipSync(rootfs)));
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/rootfs.tar.gz`;
+        const fromUrl = await ok(["import", url, "imported:url"]);
+        // dockerd's lines: where it downloads from, then the new image's id.
+        assert.match(fromUrl, /^Downloading from http:\/\/127\.0\.0\.1:\d+\/rootfs\.tar\.gz\nsha256:[0-9a-f]{64}\n$/);
+        assert.deepEqual((await docker.getImage("imported:url").inspect()).RootFS.Layers, [sha256(rootfs)]);
+      } finally {
+        server.close();
+      }
+
+      const cases: [string, number, RegExp][] = [
+        ["/images/create?fromSrc=-&changes=RUN%20x", 400, /RUN is not a valid change command/],
+        ["/images/create?fromSrc=-&repo=Bad%2F%2Fx", 400, /invalid reference/],
+        ["/images/create?fromSrc=-&repo=z&tag=sha256%3Aaa", 400, /invalid tag format/],
+        ["/images/create?fromSrc=ftp%3A%2F%2F127.0.0.1%2Fx.tar", 400, /unsupported protocol scheme "ftp"/],
+      ];
+      for (const [path, status, re] of cases) {
+        const r = await call("POST", path, { body: rootfs, headers: { "content-type": "application/x-tar" } });
+        assert.equal(r.status, status, `${path}: ${r.text}`);
+        assert.match(JSON.parse(r.text).message, re, path);
+      }
+      const notTar = await call("POST", "/images/create?fromSrc=-&repo=broken", { body: "not a tar", headers: { "content-type": "application/x-tar" } });
+      assert.equal(notTar.status, 400, notTar.text);
+      const empty = await call("POST", "/images/create?fromSrc=-&repo=broken");
+      assert.equal(empty.status, 400, empty.text);
+      assert.match(JSON.parse(empty.text).message, /the tar stream is empty/);
+    });
   });
 
   describe("system routes", () => {
