@@ -79,6 +79,8 @@ export interface RemoveOptions {
 export interface PruneOptions {
   /** false (default): only dangling (untagged) images; true: every image no container uses. */
   all?: boolean;
+  /** Only these image ids are candidates (the builder's step cache, for `docker builder prune`). */
+  only?: ReadonlySet<string>;
 }
 
 export interface ImportLayerOptions {
@@ -688,6 +690,7 @@ export class GantryImageService implements ImageService {
       const parents = new Set(images.map((i) => i.parentId).filter(Boolean));
       for (const img of images) {
         if (inUse.imageIds.has(img.id) || parents.has(img.id)) continue;
+        if (opts.only && !opts.only.has(img.id)) continue;
         if (named.has(img.id) && !opts.all) continue;
         const names = Object.entries(refs).filter(([, v]) => v === img.id).map(([k]) => k);
         if (names.length) {

@@ -197,6 +197,105 @@ describe("Engine API conformance with dockerd: images, builds and system routes"
     });
   });
 
+  describe("builds", () => {
+    /** A build context of files, as the tar body POST /build takes. */
+    const context = (files: Record<string, string>) => tarOf(Object.entries(files).map(([name, body]) => ({ name, type: "file" as const, mode: 0o644, body })));
+    const lines = (text: string) => text.trim().split(/\r?\n/).map((l) => JSON.parse(l) as { stream?: string; error?: string; aux?: { ID: string } });
+
+    test("RUN: WORKDIR with spaces is one path, stderr comes in the classic builder's red, /etc/hosts has the extra hosts and resolv.conf is there", async () => {
+      const dockerfile = [
+        `FROM ${busybox}`,
+        "WORKDIR /a b",
+        "RUN pwd > /where; echo out; echo err >&2; grep example /etc/hosts; grep -c nameserver /etc/resolv.conf; cat /etc/hostname",
+      ].join("\n");
+      const r = await call("POST", "/v1.43/build?t=spaces:v1&extrahosts=one.example%3A10.0.0.1&extrahosts=two.example%3A10.0.0.2", {
+        body: context({ Dockerfile: dockerfile }),
+        headers: { "content-type": "application/x-tar" },
+      });
+      assert.equal(r.status, 200, r.text);
+      const msgs = lines(r.text);
+      assert.ok(!msgs.some((m) => m.error), r.text);
+      const streamed = msgs.map((m) => m.stream ?? "").join("");
+      // dockerd's exact bytes for a write to stderr: ESC[91m, the text, ESC[0m.
+      assert.ok(msgs.some((m) => m.stream === "\u001b[91merr\n\u001b[0m"), r.text);
+      assert.match(streamed, /^out$/m);
+      assert.match(streamed, /10\.0\.0\.1\tone\.example\n10\.0\.0\.2\ttwo\.example\n/);
+      assert.match(streamed, /^[1-9]\d*$/m, "resolv.conf names at least one nameserver");
+      assert.equal((await ok(["image", "inspect", "--format", "{{json .Config.WorkingDir}}", "spaces:v1"])).trim(), '"/a b"');
+      assert.equal(await ok(["run", "--rm", "--network", "none", "spaces:v1", "cat", "/where"]), "/a b\n");
+
+      // The bound files are not part of the step's layer (the base image has no /etc/hosts, hostname or resolv.conf).
+      const saved = await tarFiles((await docker.getImage("spaces:v1").get()) as AsyncIterable<Buffer>);
+      const manifest = JSON.parse(saved.get("manifest.json")!.toString()) as { Layers: string[] }[];
+      const top = await tarFiles((async function* () {
+        yield saved.get(manifest[0]!.Layers.at(-1)!)!;
+      })());
+      assert.ok(top.has("where"), [...top.keys()].join(" "));
+      assert.deepEqual([...top.keys()].filter((n) => n.startsWith("etc")), []);
+
+      // The CLI's --add-host reaches RUN the same way.
+      writeFileSync(join(work, "Dockerfile.hosts"), `FROM ${busybox}\nRUN grep cli.example /etc/hosts\n`);
+      const built = await ok(["build", "--no-cache", "--add-host", "cli.example:10.0.0.3", "-f", join(work, "Dockerfile.hosts"), work]);
+      assert.match(built, /10\.0\.0\.3\s+cli\.example/);
+      const bad = await call("POST", "/build?extrahosts=nocolon", { body: context({ Dockerfile: `FROM ${busybox}\n` }), headers: { "content-type": "application/x-tar" } });
+      assert.equal(bad.status, 400, bad.text);
+    });
+
+    test("builder prune drops the step cache and deletes the step images nothing else needs", async () => {
+      const dir = join(work, "prune-ctx");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "Dockerfile"), `FROM ${busybox}\nRUN echo cached > /c\nRUN echo step two > /d\n`);
+      await ok(["build", "-t", "prunable:v1", dir]);
+      const again = await ok(["build", "-t", "prunable:v1", dir]);
+      assert.equal(again.match(/Using cache/g)?.length, 2);
+      // The tag moves away: the step images are then only cache.
+      await ok(["rmi", "prunable:v1"]);
+      const pruned = await ok(["builder", "prune", "-f"]);
+      assert.match(pruned, /Deleted build cache objects:\nsha256:[0-9a-f]{64}/);
+      assert.match(pruned, /Total reclaimed space: [1-9]/);
+      const raw = JSON.parse((await call("POST", "/v1.43/build/prune")).text);
+      assert.deepEqual(raw, { CachesDeleted: null, SpaceReclaimed: 0 });
+      const rebuilt = await ok(["build", "-t", "prunable:v1", dir]);
+      assert.doesNotMatch(rebuilt, /Using cache/);
+    });
+
+    test("cache-from: steps are taken from a pulled image's history when the local cache has none", async () => {
+      const dir = join(work, "cachefrom-ctx");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "data.txt"), "some data\n");
+      writeFileSync(join(dir, "Dockerfile"), `FROM ${busybox}\nENV MODE=cached\nRUN echo ran-the-step && echo built > /built\nCOPY data.txt /data.txt\nCMD ["cat", "/built"]\n`);
+      const ref = `${open.host}/cached:v1`;
+      await ok(["build", "-t", ref, dir]);
+      await ok(["push", ref]);
+      const layers = await ok(["image", "inspect", "--format", "{{json .RootFS.Layers}}", ref]);
+      // Nothing of the first build is left locally: the tag, its step images and the step cache.
+      await ok(["rmi", ref]);
+      await ok(["builder", "prune", "-f"]);
+      await ok(["pull", "-q", ref]);
+      const cold = await ok(["build", "--cache-from", ref, "-t", "fromcache:v1", dir]);
+      assert.equal(cold.match(/Using cache/g)?.length, 4, cold);
+      assert.doesNotMatch(cold, /^ran-the-step$/m);
+      assert.doesNotMatch(cold, /Running in/);
+      assert.equal(await ok(["image", "inspect", "--format", "{{json .RootFS.Layers}}", "fromcache:v1"]), layers);
+      assert.equal(await ok(["run", "--rm", "--network", "none", "fromcache:v1"]), "built\n");
+      // Without it, the step runs.
+      await ok(["builder", "prune", "-f"]);
+      const plain = await ok(["build", "--no-cache", "-t", "nocache:v1", dir]);
+      assert.match(plain, /^ran-the-step$/m);
+    });
+  });
+
+  describe("containers", () => {
+    test("docker diff hides the files the engine bound into the container (/etc/hosts, hostname, resolv.conf and their /etc)", async () => {
+      const name = `diff-${process.pid}`;
+      await ok(["run", "--name", name, "--network", "none", busybox, "sh", "-c", "echo x > /tmp/made"]);
+      assert.equal(await ok(["diff", name]), "C /tmp\nA /tmp/made\n");
+      const etc = `diffetc-${process.pid}`;
+      await ok(["run", "--name", etc, "--network", "none", busybox, "sh", "-c", "echo y > /etc/own"]);
+      assert.equal(await ok(["diff", etc]), "C /etc\nA /etc/own\n");
+    });
+  });
+
   describe("system routes", () => {
     test("swarm endpoints answer as a dockerd outside a swarm: 503, and dockerd's parameter checks first", async () => {
       const notManager =
