@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -293,6 +293,47 @@ describe("Engine API conformance with dockerd: images, builds and system routes"
       const etc = `diffetc-${process.pid}`;
       await ok(["run", "--name", etc, "--network", "none", busybox, "sh", "-c", "echo y > /etc/own"]);
       assert.equal(await ok(["diff", etc]), "C /etc\nA /etc/own\n");
+    });
+  });
+
+  describe("runtimes", () => {
+    test("the runtime a container asks for is kept in inspect; an unknown one is dockerd's 400", async () => {
+      const asked = (await ok(["create", "--runtime", "runc", "--network", "none", busybox, "true"])).trim();
+      assert.equal((await ok(["inspect", "--format", "{{.HostConfig.Runtime}}", asked])).trim(), "runc");
+      const plain = (await ok(["create", "--network", "none", busybox, "true"])).trim();
+      assert.equal((await ok(["inspect", "--format", "{{.HostConfig.Runtime}}", plain])).trim(), "gantry");
+      assert.equal(await ok(["start", "-a", asked]), "");
+      const unknown = await cli(["run", "--rm", "--runtime", "nosuch", "--network", "none", busybox, "true"]);
+      assert.equal(unknown.code, 125);
+      assert.match(unknown.stderr, /Error response from daemon: Unknown runtime specified nosuch/);
+      const info = await docker.info();
+      assert.deepEqual(Object.keys(info.Runtimes).sort(), ["gantry", "io.containerd.runc.v2", "runc"]);
+    });
+
+    test("real-time CPU limits reach the runtime: cpu.rt_period_us is set; a budget the host cannot give is refused by name", async () => {
+      const rtFiles = existsSync("/sys/fs/cgroup/cpu/cpu.rt_period_us");
+      const bad = await cli(["run", "--rm", "--cpu-rt-period", "1000", "--cpu-rt-runtime", "5000", "--network", "none", busybox, "true"]);
+      assert.equal(bad.code, 125);
+      assert.match(bad.stderr, /cpu real-time runtime cannot be higher than cpu real-time period/);
+      if (!rtFiles) {
+        // A cgroup v2 host (or a kernel without RT group scheduling): refused with the reason.
+        const r = await cli(["run", "--rm", "--cpu-rt-period", "500000", "--network", "none", busybox, "true"]);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /realtime|rt_period/i);
+        return;
+      }
+      const id = (await ok(["run", "-d", "--cpu-rt-period", "500000", "--network", "none", busybox, "sleep", "30"])).trim();
+      try {
+        assert.equal((await ok(["inspect", "--format", "{{.HostConfig.CpuRealtimePeriod}} {{.HostConfig.CpuRealtimeRuntime}}", id])).trim(), "500000 0");
+        assert.equal(readFileSync(`/sys/fs/cgroup/cpu/gantry/${id}/cpu.rt_period_us`, "utf8").trim(), "500000");
+      } finally {
+        await ok(["rm", "-f", id]);
+      }
+      // Gantry's parent cgroup holds no real-time budget (as dockerd's /docker holds none unless configured), so the
+      // kernel refuses a container's share of it: the runtime's error names the file, as runc's does under dockerd.
+      const over = await cli(["run", "--rm", "--cpu-rt-runtime", "95000", "--network", "none", busybox, "true"]);
+      assert.notEqual(over.code, 0);
+      assert.match(over.stderr, /cpu\.rt_runtime_us/);
     });
   });
 
