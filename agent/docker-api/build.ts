@@ -180,6 +180,7 @@ async function build(builder: Builder, scratchDir: string, { req, res, query, lo
         registryAuth,
         extraHosts,
         cacheFrom: cacheFrom as string[],
+        networkMode: query.get("networkmode") || undefined,
         signal: abort.signal,
       },
       {

@@ -49,6 +49,7 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
     stateDir,
     platform: { os: "linux", architecture: goArch() },
     log: deps.log,
+    networks: deps.containers.networks,
   });
   const { containers, execs, events, volumes, networks } = deps.containers;
   const routes = [

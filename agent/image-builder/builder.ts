@@ -21,7 +21,8 @@ import { copyMatches, CopyError, hashMatches, matchSources, mkdirInRoot, type Ma
 import { DockerfileError, parseDockerfile, parseInstructionLine, splitRaw, type Instruction } from "./dockerfile";
 import { parseDockerignore, type IgnoreRule } from "./dockerignore";
 import { resolveInRoot } from "../rootfs/path";
-import { missingMountPoints, removeMountPoints, runStep } from "./run-step";
+import { missingMountPoints, removeMountPoints, runStep, type StepNetwork } from "./run-step";
+import type { NetworkService } from "../network/network-service";
 import { expandWord, expandWords, ExpansionError } from "./shell-words";
 import { lookupUser, UserLookupError } from "../rootfs/users";
 import { buildHostsFile, filterHostResolvConf } from "../network/container-files";
@@ -46,6 +47,8 @@ export interface BuildDeps {
   stateDir: string;
   platform: Platform;
   log: (msg: string) => void;
+  /** The network engine, for RUN steps on the default bridge (or a named network); absent: loopback only. */
+  networks?: () => Promise<NetworkService | null>;
 }
 
 export interface BuildRequest {
@@ -62,6 +65,8 @@ export interface BuildRequest {
   registryAuth: Record<string, RegistryAuth>;
   /** `--cache-from` images: steps are also found in their history (the classic builder's meaning). */
   cacheFrom?: string[];
+  /** `--network`: "default"/"bridge" (the default bridge), "host", "none", or a network's name. */
+  networkMode?: string;
   /** `--add-host name:ip` pairs: RUN steps see them in /etc/hosts. */
   extraHosts?: { name: string; ip: string }[];
   signal?: AbortSignal;
@@ -503,6 +508,7 @@ export class Builder {
       // they are not part of the step's layer (dockerd keeps them in a layer of their own, below the step's).
       const mountPoints = missingMountPoints(rootfs);
       const hostname = snapshotId.slice(6, 18);
+      const network = await this.stepNetwork(snapshotId, hostname, c.req);
       const code = await runStep({
         runtime: this.deps.runtime,
         runtimeRoot: join(this.deps.stateDir, "runtime"),
@@ -514,18 +520,58 @@ export class Builder {
         cwd: st.cfg.WorkingDir || "/",
         user,
         hostname,
-        files: {
-          hosts: buildHostsFile({ hostname, ipv4: null, extraHosts: c.req.extraHosts ?? [] }),
-          resolvConf: filterHostResolvConf(readFileSafe("/etc/resolv.conf")),
-        },
+        network: network.namespace,
+        files: network.files,
         // The classic builder's stderr is red: each piece wrapped in ESC[91m … ESC[0m, as dockerd sends it.
         onOutput: (text, stream) => c.say(stream === "stderr" ? `\u001b[91m${text}\u001b[0m` : text),
         signal: c.req.signal,
-      });
+      }).finally(() => network.release());
       if (code !== 0) throw new BuildError(`The command '${args.join(" ")}' returned a non-zero code: ${code}`, code);
       c.say(`Removing intermediate container ${snapshotId.slice(6, 18)}\n`);
       return mountPoints;
     });
+  }
+
+  /**
+   * A RUN step's network, as `docker build --network` chooses it: the default bridge (like a container's; a network
+   * by name works the same way), "host", or "none" (loopback only). Without a network engine (it could not start),
+   * steps get loopback only. The files bound at /etc/hosts and /etc/resolv.conf go with it.
+   */
+  private async stepNetwork(
+    stepId: string,
+    hostname: string,
+    req: BuildRequest,
+  ): Promise<{ namespace: StepNetwork; files: { hosts: string; resolvConf: string }; release: () => Promise<void> }> {
+    const extraHosts = req.extraHosts ?? [];
+    const mode = !req.networkMode || req.networkMode === "default" ? "bridge" : req.networkMode;
+    const isolated = {
+      namespace: { kind: "private" } as StepNetwork,
+      files: { hosts: buildHostsFile({ hostname, ipv4: null, extraHosts }), resolvConf: filterHostResolvConf(readFileSafe("/etc/resolv.conf")) },
+      release: async () => {},
+    };
+    if (mode === "none") return isolated;
+    if (mode === "host") {
+      const hosts = readFileSafe("/etc/hosts") + extraHosts.map((h) => `${h.ip}\t${h.name}\n`).join("");
+      return { namespace: { kind: "host" }, files: { hosts, resolvConf: readFileSafe("/etc/resolv.conf") }, release: async () => {} };
+    }
+    const net = await this.deps.networks?.();
+    if (!net) {
+      if (mode !== "bridge") throw new BuildError(`network ${mode} is not available: the network engine did not start`);
+      return isolated;
+    }
+    const netns = await net.createNetns(stepId);
+    const release = async () => {
+      await net.detachAll(stepId, { namespaceGoing: true }).catch((e) => this.deps.log(`build step ${stepId}: detach: ${(e as Error).message}`));
+      await net.removeNetns(stepId).catch((e) => this.deps.log(`build step ${stepId}: remove netns: ${(e as Error).message}`));
+    };
+    try {
+      await net.attach(stepId, netns, mode, { containerName: stepId });
+      const hosts = await net.hostsFileFor(stepId, { hostname, extraHosts });
+      return { namespace: { kind: "path", path: netns }, files: { hosts, resolvConf: await net.resolvConfFor(stepId) }, release };
+    } catch (e) {
+      await release();
+      throw e;
+    }
   }
 
   private async copy(ins: Instruction, st: StageState, c: Parameters<Builder["step"]>[2]) {

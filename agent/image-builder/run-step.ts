@@ -1,7 +1,7 @@
 // RUN: the step's command in a container made by gantry-runtime from an OCI bundle whose root is the step's snapshot
 // (an overlay over the image's layers). The process gets the image config's Env (plus build args), WorkingDir and
-// User; namespaces pid, mount, ipc, uts and a network namespace of its own (loopback only: builds have no network
-// yet); proc, sys, dev, devpts, /dev/shm and mqueue mounted as Docker does, and /etc/hosts, /etc/hostname and
+// User; namespaces pid, mount, ipc, uts and the step's network (the default bridge's namespace made for it, the
+// host's, or one of its own with loopback only); proc, sys, dev, devpts, /dev/shm and mqueue mounted as Docker does, and /etc/hosts, /etc/hostname and
 // /etc/resolv.conf bound from files of the bundle as a container gets them. Output is streamed as it comes, stdout and
 // stderr told apart.
 import { spawn } from "node:child_process";
@@ -16,6 +16,9 @@ const DEFAULT_CAPS = [
   "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
 ];
 
+/** The step's network namespace: one of its own (loopback only), one made for it (by path), or the host's. */
+export type StepNetwork = { kind: "private" } | { kind: "path"; path: string } | { kind: "host" };
+
 export interface RunSpec {
   /** Runtime binary (gantry-runtime) and its state root. */
   runtime: string;
@@ -29,6 +32,7 @@ export interface RunSpec {
   cwd: string;
   user: Identity;
   hostname: string;
+  network: StepNetwork;
   /** The step's /etc/hosts and /etc/resolv.conf (bound over the image's, as for a container). */
   files: { hosts: string; resolvConf: string };
   onOutput: (text: string, stream: "stdout" | "stderr") => void;
@@ -79,7 +83,13 @@ export function bundleConfig(spec: RunSpec) {
       })),
     ],
     linux: {
-      namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      namespaces: [
+        { type: "pid" },
+        ...(spec.network.kind === "host" ? [] : [spec.network.kind === "path" ? { type: "network", path: spec.network.path } : { type: "network" }]),
+        { type: "ipc" },
+        { type: "uts" },
+        { type: "mount" },
+      ],
       maskedPaths: [
         "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
         "/proc/sched_debug", "/proc/scsi", "/sys/firmware",
