@@ -1216,6 +1216,12 @@ const num = (v: unknown, what: string): number => {
   return v;
 };
 
+/**
+ * The runtime names a container may ask for: all are gantry-runtime (runc-compatible), and the name asked for is kept
+ * and shown; "runc" and containerd's name for it are accepted because compose files and clients name them.
+ */
+export const RUNTIME_NAMES = ["gantry", "runc", "io.containerd.runc.v2"] as const;
+
 /** HostConfig as given, with Docker's defaults filled in and the limits checked. */
 export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
   if (typeof h !== "object" || Array.isArray(h)) throw badRequest("HostConfig must be an object");
@@ -1236,6 +1242,11 @@ export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
   const shm = num(h.ShmSize, "ShmSize");
   if (shm < 0) throw badRequest("SHM size can not be less than 0");
   const netMode = typeof h.NetworkMode === "string" && h.NetworkMode ? h.NetworkMode : "default";
+  const runtime = h.Runtime === undefined || h.Runtime === null || h.Runtime === "" ? RUNTIME_NAMES[0] : h.Runtime;
+  if (!(RUNTIME_NAMES as readonly unknown[]).includes(runtime)) throw badRequest(`Unknown runtime specified ${String(runtime)}`);
+  const rtRuntime = num(h.CpuRealtimeRuntime, "CpuRealtimeRuntime");
+  const rtPeriod = num(h.CpuRealtimePeriod, "CpuRealtimePeriod");
+  if (rtPeriod && rtRuntime > rtPeriod) throw badRequest("cpu real-time runtime cannot be higher than cpu real-time period");
   return {
     ...h,
     Binds: h.Binds ?? null,
@@ -1256,6 +1267,9 @@ export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
     CpuQuota: num(h.CpuQuota, "CpuQuota"),
     CpusetCpus: h.CpusetCpus ?? "",
     CpusetMems: h.CpusetMems ?? "",
+    CpuRealtimeRuntime: rtRuntime,
+    CpuRealtimePeriod: rtPeriod,
+    Runtime: runtime,
     Memory: memory,
     MemoryReservation: num(h.MemoryReservation, "MemoryReservation"),
     MemorySwap: swap,

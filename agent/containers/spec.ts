@@ -141,6 +141,9 @@ export function bundleConfig(rec: ContainerRecord, ctx: BundleContext) {
   }
   if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
   if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
+  // Real-time scheduling budget (cgroup v1 cpu.rt_*): the runtime refuses it by name where the host has none.
+  if (hc.CpuRealtimeRuntime) cpu.realtimeRuntime = hc.CpuRealtimeRuntime;
+  if (hc.CpuRealtimePeriod) cpu.realtimePeriod = hc.CpuRealtimePeriod;
   if (Object.keys(cpu).length) resources.cpu = cpu;
   const memory: Record<string, unknown> = {};
   if (hc.Memory) {

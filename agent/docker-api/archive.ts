@@ -5,7 +5,7 @@
 // and every layer goes through ImageService.importLayer, so a load is verified like a pull.
 import { createReadStream, existsSync, mkdirSync, promises as fsp, readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import type { ImageService } from "../images/image-service";
@@ -47,7 +47,7 @@ async function save(images: ImageService, { res, log }: Ctx, names: string[]) {
     items.set(id, item);
   }
   const plan = await Promise.all(
-    [...items.values()].map(async (item) => ({ ...item, config: await images.getConfig(item.id), layers: await images.getLayers(item.id) })),
+    [...items.values()].map(async (item) => ({ ...item, config: await images.getConfigBytes(item.id), layers: await images.getLayers(item.id) })),
   );
   res.writeHead(200, { "Content-Type": "application/x-tar" });
   try {
@@ -62,7 +62,7 @@ async function save(images: ImageService, { res, log }: Ctx, names: string[]) {
   }
 }
 
-async function* archiveChunks(images: ImageService, plan: (SaveItem & { config: ImageConfig; layers: LayerInfo[] })[]): AsyncGenerator<Buffer> {
+async function* archiveChunks(images: ImageService, plan: (SaveItem & { config: Buffer; layers: LayerInfo[] })[]): AsyncGenerator<Buffer> {
   const now = Math.floor(Date.now() / 1000);
   const written = new Set<string>();
   const manifest: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];
@@ -91,7 +91,8 @@ async function* archiveChunks(images: ImageService, plan: (SaveItem & { config: 
     const configName = `${hex(item.id)}.json`;
     if (!written.has(configName)) {
       written.add(configName);
-      yield* file(configName, Buffer.from(JSON.stringify(item.config)), now);
+      // The stored bytes, whose sha256 is the id: a load elsewhere gives the same image id.
+      yield* file(configName, item.config, now);
     }
     manifest.push({ Config: configName, RepoTags: item.tags.length ? item.tags : null, Layers: layerPaths });
     const top = item.layers.at(-1);
@@ -117,10 +118,12 @@ async function load(images: ImageService, scratchDir: string, { req, res, query,
   mkdirSync(dir, { recursive: true });
   const stream = new JsonStream(res);
   try {
+    // As dockerd: the answer is a 200 stream from the start, and an unreadable archive is an error line in it.
+    stream.start();
     try {
       await unpackLayer(req as unknown as Readable, dir);
     } catch (e) {
-      throw badParameter(`the uploaded file is not an image archive: ${(e as Error).message}`);
+      throw badParameter(`Error processing tar file: the uploaded file is not an image archive: ${(e as Error).message}`);
     }
     const progress = (ev: ProgressEvent) => {
       if (!quiet) progressLine(stream, ev);
@@ -145,8 +148,14 @@ async function load(images: ImageService, scratchDir: string, { req, res, query,
 }
 
 function readJsonFile<T>(root: string, name: string, what: string): T {
+  return readJsonBytes<T>(root, name, what).value;
+}
+
+/** A JSON file of the archive, with the bytes it was parsed from (an image config's digest is over those bytes). */
+function readJsonBytes<T>(root: string, name: string, what: string): { value: T; bytes: Buffer } {
   try {
-    return JSON.parse(readFileSync(resolveInRoot(root, name), "utf8")) as T;
+    const bytes = readFileSync(resolveInRoot(root, name));
+    return { value: JSON.parse(bytes.toString("utf8")) as T, bytes };
   } catch (e) {
     throw badParameter(`${what} (${name}) is missing or not JSON: ${(e as Error).message}`);
   }
@@ -180,10 +189,10 @@ async function loadDockerArchive(images: ImageService, root: string, progress: (
   const out: { id: string; tags: string[] }[] = [];
   for (const m of manifest) {
     if (!m || typeof m.Config !== "string" || !Array.isArray(m.Layers)) throw badParameter("manifest.json entries need Config and Layers");
-    const config = readJsonFile<ImageConfig>(root, m.Config, "image config");
+    const { value: config, bytes } = readJsonBytes<ImageConfig>(root, m.Config, "image config");
     const layers = await importChain(images, root, m.Layers, config, progress);
     const tags = (m.RepoTags ?? []).map((t) => ImageReference.parse(t));
-    const image = await images.createImage({ config, layers, tags: tags.map((t) => t.toString()) });
+    const image = await images.createImage({ config, configBytes: bytes, layers, tags: tags.map((t) => t.toString()) });
     out.push({ id: image.id, tags: tags.map((t) => t.familiar()) });
   }
   return out;
@@ -204,10 +213,12 @@ async function loadOciLayout(images: ImageService, root: string, progress: (ev: 
       if (!pick) throw badParameter("the OCI index has no linux/amd64 manifest");
       return visit(pick, name);
     }
-    const config = readJsonFile<ImageConfig>(root, blob(doc.config), "image config");
+    const { value: config, bytes } = readJsonBytes<ImageConfig>(root, blob(doc.config), "image config");
+    const actual = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    if (actual !== doc.config.digest) throw badParameter(`the image config blob has digest ${actual}, but the manifest names ${doc.config.digest}`);
     const layers = await importChain(images, root, doc.layers.map(blob), config, progress);
     const ref = name ? ImageReference.tryParse(name) : null;
-    const image = await images.createImage({ config, layers, tags: ref ? [ref.toString()] : [] });
+    const image = await images.createImage({ config, configBytes: bytes, layers, tags: ref ? [ref.toString()] : [] });
     out.push({ id: image.id, tags: ref ? [ref.familiar()] : [] });
   };
   for (const m of index.manifests ?? []) {

@@ -9,8 +9,9 @@ import { BuildError, type Builder } from "../image-builder/builder";
 import { DockerfileError } from "../image-builder/dockerfile";
 import type { RegistryAuth } from "../../lib/oci/types";
 import { unpackLayer } from "../layers/unpack";
-import { ApiError, badParameter } from "./errors";
-import { JsonStream, queryBool, type Ctx } from "./http";
+import { buildHostsFile } from "../network/container-files";
+import { badParameter } from "./errors";
+import { JsonStream, parseFilters, queryBool, sendJson, type Ctx } from "./http";
 import { progressLine } from "./images";
 import { authFromJson, registryHost } from "./registry-auth";
 import { route, type Route } from "./server";
@@ -18,8 +19,11 @@ import { route, type Route } from "./server";
 export function buildRoutes(builder: Builder, scratchDir: string): Route[] {
   return [
     route("POST", "/build", (ctx) => build(builder, scratchDir, ctx)),
-    route("POST", "/build/prune", ({ res }) => {
-      throw new ApiError(501, "build cache prune is not supported: Gantry's step cache is made of images, removed by `docker image prune -a`");
+    route("POST", "/build/prune", async ({ res, query }) => {
+      const filters = parseFilters(query, ["until", "id", "parent", "type", "description", "inuse", "shared", "private"]);
+      if (filters.size) throw badParameter(`build cache prune filters (${[...filters.keys()].join(", ")}) are not supported by Gantry: its step cache is pruned whole`);
+      const r = await builder.prune();
+      sendJson(res, 200, { CachesDeleted: r.deleted.length ? r.deleted : null, SpaceReclaimed: r.spaceReclaimed });
     }),
   ];
 }
@@ -85,6 +89,21 @@ function jsonParam<T>(q: URLSearchParams, name: string): T | undefined {
   }
 }
 
+/** `--add-host name:ip`, repeated or comma-separated; checked here so a bad one is a 400 before the build starts. */
+function parseExtraHosts(values: string[]): { name: string; ip: string }[] {
+  const out = values
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((h) => {
+      const i = h.indexOf(":");
+      if (i < 1) throw badParameter(`invalid IP address in add-host: "${h}" (expected name:ip)`);
+      return { name: h.slice(0, i), ip: h.slice(i + 1) };
+    });
+  buildHostsFile({ hostname: "check", ipv4: null, extraHosts: out });
+  return out;
+}
+
 function registryConfig(header: string | string[] | undefined): Record<string, RegistryAuth> {
   const raw = Array.isArray(header) ? header[0] : header;
   if (!raw) return {};
@@ -117,6 +136,9 @@ async function build(builder: Builder, scratchDir: string, { req, res, query, lo
     labels[k] = v;
   }
   const dockerfile = query.get("dockerfile") || "Dockerfile";
+  const extraHosts = parseExtraHosts(query.getAll("extrahosts"));
+  const cacheFrom = jsonParam<unknown>(query, "cachefrom") ?? [];
+  if (!Array.isArray(cacheFrom) || cacheFrom.some((c) => typeof c !== "string")) throw badParameter("cachefrom must be a JSON list of image names");
   const registryAuth = registryConfig(req.headers["x-registry-config"]);
   const contextDir = join(scratchDir, `context-${randomBytes(8).toString("hex")}`);
   mkdirSync(contextDir, { recursive: true });
@@ -156,6 +178,9 @@ async function build(builder: Builder, scratchDir: string, { req, res, query, lo
         pull: queryBool(query, "pull"),
         quiet: queryBool(query, "q"),
         registryAuth,
+        extraHosts,
+        cacheFrom: cacheFrom as string[],
+        networkMode: query.get("networkmode") || undefined,
         signal: abort.signal,
       },
       {

@@ -72,8 +72,15 @@ async function* directoryTar(p: string, name: string): AsyncGenerator<Buffer> {
   for await (const chunk of packDirectory(p, { prefix: name })) yield chunk as Buffer;
 }
 
+/**
+ * Mount targets the runtime creates when the image lacks them. dockerd makes them in an init layer below the
+ * container's, so `docker diff` never lists them; here they land in the upper dir and are left out when still empty.
+ */
+const ENGINE_MOUNT_POINTS = new Set(["/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf"]);
+
 function changes(upper: string, lowerdirs: string[]) {
   const out: { Path: string; Kind: number }[] = [];
+  let hidUnderEtc = false;
   const walk = (dir: string, rel: string) => {
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
@@ -91,11 +98,17 @@ function changes(upper: string, lowerdirs: string[]) {
           return false;
         }
       });
+      if (!existed && ENGINE_MOUNT_POINTS.has(r) && (st.isFile() ? st.size === 0 : st.isDirectory() && readdirSync(p).length === 0)) {
+        hidUnderEtc ||= r.startsWith("/etc/");
+        continue;
+      }
       out.push({ Path: r, Kind: existed ? 0 : 1 });
       if (st.isDirectory()) walk(p, r);
     }
   };
   walk(upper, "");
+  // /etc copied up only to hold those mount points is no change of the container's either.
+  if (hidUnderEtc && !out.some((c) => c.Path.startsWith("/etc/"))) return out.filter((c) => c.Path !== "/etc");
   return out;
 }
 

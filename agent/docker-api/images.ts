@@ -1,9 +1,11 @@
 // The /images routes of the Engine API over the agent's ImageService: pull with streamed progress, list with filters,
 // inspect, history, tag, remove, push with X-Registry-Auth, prune, and /auth. Shapes are Docker's (moby's api/types).
-import type { ImageService } from "../images/image-service";
+import { Readable } from "node:stream";
+import { applyChanges, CommitChangeError } from "../image-builder/commit";
+import { hostPlatform, type ImageService } from "../images/image-service";
 import { ImageReference } from "../../lib/oci/reference";
 import type { ImageDetail, ImageRuntimeConfig, ImageSummary, Platform, ProgressEvent } from "../../lib/oci/types";
-import { badParameter, unauthorizedError } from "./errors";
+import { ApiError, badParameter, unauthorizedError } from "./errors";
 import { JsonStream, parseFilters, progressBar, queryBool, readJson, sendJson, type Ctx } from "./http";
 import { authFromJson, decodeRegistryAuth, registryHost } from "./registry-auth";
 import { route, type Route } from "./server";
@@ -19,6 +21,7 @@ export function imageRoutes(images: ImageService): Route[] {
     route("POST", "/images/{name}/push", (ctx) => push(images, ctx)),
     route("DELETE", "/images/{name}", (ctx) => remove(images, ctx)),
     route("POST", "/auth", (ctx) => login(images, ctx)),
+    route("GET", "/distribution/{name}/json", (ctx) => distribution(images, ctx)),
   ];
 }
 
@@ -36,8 +39,9 @@ export function parsePlatform(raw: string | null): Platform | undefined {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
-async function pull(images: ImageService, { req, res, query, log }: Ctx) {
-  if (query.get("fromSrc")) throw badParameter("importing a root filesystem (fromSrc, `docker import`) is not supported by Gantry");
+async function pull(images: ImageService, ctx: Ctx) {
+  if (ctx.query.get("fromSrc") !== null) return importImage(images, ctx);
+  const { req, res, query, log } = ctx;
   const from = query.get("fromImage");
   if (!from) throw badParameter("fromImage is required");
   const tagOrDigest = query.get("tag") ?? "";
@@ -71,6 +75,87 @@ async function pull(images: ImageService, { req, res, query, log }: Ctx) {
     announce();
     stream.status(`Digest: ${result.digest}`);
     stream.status(result.downloaded ? `Status: Downloaded newer image for ${ref.familiar()}` : `Status: Image is up to date for ${ref.familiar()}`);
+    stream.end();
+  } catch (e) {
+    stream.fail(e, log);
+  }
+}
+
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/**
+ * `docker import`: a root filesystem tarball (plain, gzip or zstd; the body with fromSrc=-, or fetched from an http(s)
+ * URL) becomes a one-layer image with `changes` (Dockerfile instructions) applied to an empty config, `message` as its
+ * history comment, the platform asked for (the host's by default), tagged repo:tag when a repo is given. The answer
+ * is dockerd's: a stream whose last status is the new image's id.
+ */
+async function importImage(images: ImageService, { req, res, query, log }: Ctx) {
+  const src = query.get("fromSrc") ?? "";
+  const repo = query.get("repo") ?? "";
+  const tagName = query.get("tag") ?? "";
+  let target: ImageReference | null = null;
+  if (repo) {
+    target = ImageReference.parse(repo, { defaultTag: false });
+    if (tagName) {
+      if (!TAG.test(tagName)) throw badParameter("invalid tag format");
+      if (target.tag || target.digest) throw badParameter(`repo "${repo}" already names a tag; give the tag in one place`);
+      target = target.withTag(tagName);
+    } else if (target.digest) throw badParameter(`cannot import to a digest reference: "${repo}"`);
+    else if (!target.tag) target = target.withTag("latest");
+  } else if (tagName) throw badParameter("a tag needs a repository (repo) to go with it");
+  const changes = query.getAll("changes").flatMap((v) => v.split("\n")).filter((l) => l.trim());
+  let runtimeConfig: ImageRuntimeConfig;
+  try {
+    runtimeConfig = applyChanges({}, changes);
+  } catch (e) {
+    if (e instanceof CommitChangeError) throw badParameter(e.message);
+    throw e;
+  }
+  const platform = parsePlatform(query.get("platform")) ?? hostPlatform();
+  const message = query.get("message") ?? "";
+  let url: URL | null = null;
+  if (src !== "-") {
+    try {
+      url = new URL(src);
+    } catch {
+      throw badParameter(`fromSrc must be "-" (the request body) or an http(s) URL, got "${src}"`);
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw badParameter(`fromSrc: unsupported protocol scheme "${url.protocol.replace(/:$/, "")}"`);
+  }
+  const stream = new JsonStream(res);
+  const abort = new AbortController();
+  res.on("close", () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  try {
+    let body: Readable = req;
+    if (url) {
+      let fetched: Response;
+      try {
+        fetched = await fetch(url, { redirect: "follow", signal: abort.signal });
+      } catch (e) {
+        throw new ApiError(502, `Get "${url.href}": ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`);
+      }
+      if (!fetched.ok || !fetched.body) throw new ApiError(502, `Get "${url.href}": the server answered ${fetched.status} ${fetched.statusText}`);
+      stream.status(`Downloading from ${url.href}`);
+      body = Readable.fromWeb(fetched.body as import("node:stream/web").ReadableStream);
+    }
+    const layer = await images.importLayer(body, { parentChainId: null });
+    const created = new Date().toISOString();
+    const image = await images.createImage({
+      config: {
+        architecture: platform.architecture,
+        os: platform.os,
+        ...(platform.variant ? { variant: platform.variant } : {}),
+        created,
+        ...(message ? { comment: message } : {}),
+        config: runtimeConfig,
+        history: [{ created, ...(message ? { comment: message } : {}) }],
+      },
+      layers: [layer],
+      tags: target ? [target.toString()] : [],
+    });
+    stream.status(image.id);
     stream.end();
   } catch (e) {
     stream.fail(e, log);
@@ -263,6 +348,16 @@ async function push(images: ImageService, { req, res, params, query, log }: Ctx)
   } catch (e) {
     stream.fail(e, log);
   }
+}
+
+/** `docker manifest`-style lookups and compose's digest pinning: the registry's descriptor and platforms, nothing pulled. */
+async function distribution(images: ImageService, { req, res, params }: Ctx) {
+  const ref = ImageReference.parse(params[0]!);
+  const info = await images.distribution(ref.toString(), { auth: decodeRegistryAuth(req.headers["x-registry-auth"]) });
+  sendJson(res, 200, {
+    Descriptor: { mediaType: info.descriptor.mediaType, digest: info.descriptor.digest, size: info.descriptor.size },
+    Platforms: info.platforms.map((p) => ({ architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}) })),
+  });
 }
 
 async function login(images: ImageService, { req, res }: Ctx) {

@@ -19,6 +19,8 @@ import { networkRoutes } from "./networks";
 import { volumeRoutes } from "./volumes";
 import { buildRoutes } from "./build";
 import { imageRoutes } from "./images";
+import { pluginRoutes } from "./plugins";
+import { swarmRoutes } from "./swarm";
 import { SocketInUseError, startDockerApi, type DockerApiServer } from "./server";
 import { goArch, systemRoutes } from "./system";
 
@@ -47,6 +49,7 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
     stateDir,
     platform: { os: "linux", architecture: goArch() },
     log: deps.log,
+    networks: deps.containers.networks,
   });
   const { containers, execs, events, volumes, networks } = deps.containers;
   const routes = [
@@ -66,6 +69,8 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
     ...archiveRoutes(deps.images, scratchDir),
     ...imageRoutes(deps.images),
     ...buildRoutes(builder, scratchDir),
+    ...swarmRoutes(),
+    ...pluginRoutes(),
   ];
   try {
     const server = await startDockerApi({ socketPath: deps.socketPath, routes, log: deps.log });

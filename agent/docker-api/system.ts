@@ -1,6 +1,7 @@
 // /_ping, /version and /info: what this agent truly is (Gantry's version, the host's kernel, OS, CPUs and memory), in the
 // shapes the docker CLI reads. The ping's Api-Version header carries the newest version offered, which the CLI adopts.
 import os from "node:os";
+import { RUNTIME_NAMES } from "../containers/service";
 import { collectFacts } from "../facts";
 import { sendJson } from "./http";
 import { MAX_API_VERSION, MIN_API_VERSION, route, type Route } from "./server";
@@ -111,7 +112,8 @@ export function systemRoutes(sys: SystemInfo): Route[] {
         Labels: [],
         ExperimentalBuild: false,
         ServerVersion: sys.agentVersion,
-        Runtimes: { gantry: { path: sys.engineBinary } },
+        // Every name a container may ask for runs gantry-runtime (containers keep the name they asked for).
+        Runtimes: Object.fromEntries(RUNTIME_NAMES.map((n) => [n, { path: sys.engineBinary }])),
         DefaultRuntime: "gantry",
         // Containers outlive an agent restart (they run under gantry-monitor), which is what live-restore means.
         LiveRestoreEnabled: true,

@@ -12,7 +12,7 @@ import { pipeline } from "node:stream/promises";
 import type { ImageService } from "../images/image-service";
 import { ImageError, ImageNotFoundError } from "../../lib/oci/errors";
 import { ImageReference, ReferenceError } from "../../lib/oci/reference";
-import type { ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../../lib/oci/types";
+import type { HistoryRecord, ImageRuntimeConfig, Platform, ProgressEvent, RegistryAuth } from "../../lib/oci/types";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
 import { applyConfigInstruction, CONFIG_INSTRUCTIONS, DEFAULT_SHELL, substitutionEnv } from "./config-instructions";
@@ -21,9 +21,11 @@ import { copyMatches, CopyError, hashMatches, matchSources, mkdirInRoot, type Ma
 import { DockerfileError, parseDockerfile, parseInstructionLine, splitRaw, type Instruction } from "./dockerfile";
 import { parseDockerignore, type IgnoreRule } from "./dockerignore";
 import { resolveInRoot } from "../rootfs/path";
-import { runStep } from "./run-step";
+import { missingMountPoints, removeMountPoints, runStep, type StepNetwork } from "./run-step";
+import type { NetworkService } from "../network/network-service";
 import { expandWord, expandWords, ExpansionError } from "./shell-words";
 import { lookupUser, UserLookupError } from "../rootfs/users";
+import { buildHostsFile, filterHostResolvConf } from "../network/container-files";
 
 export class BuildError extends Error {
   constructor(
@@ -45,6 +47,8 @@ export interface BuildDeps {
   stateDir: string;
   platform: Platform;
   log: (msg: string) => void;
+  /** The network engine, for RUN steps on the default bridge (or a named network); absent: loopback only. */
+  networks?: () => Promise<NetworkService | null>;
 }
 
 export interface BuildRequest {
@@ -59,6 +63,12 @@ export interface BuildRequest {
   quiet: boolean;
   /** Credentials per registry host (X-Registry-Config), for pulling base images. */
   registryAuth: Record<string, RegistryAuth>;
+  /** `--cache-from` images: steps are also found in their history (the classic builder's meaning). */
+  cacheFrom?: string[];
+  /** `--network`: "default"/"bridge" (the default bridge), "host", "none", or a network's name. */
+  networkMode?: string;
+  /** `--add-host name:ip` pairs: RUN steps see them in /etc/hosts. */
+  extraHosts?: { name: string; ip: string }[];
   signal?: AbortSignal;
 }
 
@@ -147,6 +157,82 @@ export class Builder {
     const tmp = `${this.cacheFile}.${process.pid}.${randomBytes(4).toString("hex")}`;
     writeFileSync(tmp, JSON.stringify(cache));
     renameSync(tmp, this.cacheFile);
+  }
+
+  /**
+   * `docker builder prune`: forgets every cached step and deletes the step images nothing else needs (untagged, no
+   * container, no child image). Tagged images and the layers under them stay.
+   */
+  async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const ids = new Set(Object.values(this.readCache()));
+    this.update((cache) => {
+      for (const k of Object.keys(cache)) delete cache[k];
+    });
+    const r = await this.deps.images.prune({ only: ids });
+    return { deleted: r.deleted, spaceReclaimed: r.spaceReclaimed };
+  }
+
+  /** The --cache-from images of a build, resolved once (names that are not here are skipped, as dockerd does). */
+  private readonly cacheSources = new WeakMap<BuildRequest, Promise<BaseImage[]>>();
+
+  private sourcesOf(req: BuildRequest): Promise<BaseImage[]> {
+    let p = this.cacheSources.get(req);
+    if (!p) {
+      p = (async () => {
+        const out: BaseImage[] = [];
+        for (const name of req.cacheFrom ?? []) {
+          try {
+            out.push(await baseFromImage(this.deps.images, name));
+          } catch (e) {
+            if (!(e instanceof ImageNotFoundError) && !(e instanceof ReferenceError) && (e as { code?: string }).code !== "not_found") throw e;
+            this.deps.log(`build: cache-from image ${name} is not here; not used`);
+          }
+        }
+        return out;
+      })();
+      this.cacheSources.set(req, p);
+    }
+    return p;
+  }
+
+  /**
+   * The classic builder's --cache-from: an image whose history begins with the current image's history and layers,
+   * and whose next history record was made by this very step, gives the step's result — its layer (unless the record
+   * is an empty layer) over the current image, with the step's config and that record. Images pulled from a registry,
+   * which have no local parent chain, serve this way.
+   */
+  private async fromCacheSources(key: string, st: StageState, createdBy: string, req: BuildRequest): Promise<BaseImage | null> {
+    const parent = st.base;
+    const parentHistory = parent.config.history ?? [];
+    const parentDiffs = parent.layers.map((l) => l.diffId);
+    const sameRecord = (a: HistoryRecord, b: HistoryRecord) =>
+      a.created === b.created && a.created_by === b.created_by && a.comment === b.comment && a.author === b.author && !!a.empty_layer === !!b.empty_layer;
+    for (const target of await this.sourcesOf(req)) {
+      const history = target.config.history ?? [];
+      const diffs = target.layers.map((l) => l.diffId);
+      if (history.length <= parentHistory.length || diffs.length < parentDiffs.length) continue;
+      if (!parentHistory.every((h, i) => sameRecord(h, history[i]!)) || !parentDiffs.every((d, i) => d === diffs[i])) continue;
+      const record = history[parentHistory.length]!;
+      if (record.created_by !== createdBy) continue;
+      const layer = record.empty_layer ? null : target.layers[parent.layers.length];
+      if (!record.empty_layer && !layer) continue;
+      const { rootfs: _rootfs, ...rest } = parent.config;
+      const img = await this.deps.images.createImage({
+        config: {
+          ...rest,
+          architecture: target.config.architecture,
+          os: target.config.os,
+          created: record.created ?? new Date().toISOString(),
+          config: clone(st.cfg),
+          history: [...parentHistory, record],
+        },
+        layers: layer ? [...parent.layers, layer] : parent.layers,
+        ...(parent.id ? { parentId: parent.id } : {}),
+      });
+      this.remember(key, img.id);
+      return { id: img.id, config: img.config, layers: img.layers };
+    }
+    return null;
   }
 
   /** Builds and returns the final image id ("sha256:…"). Throws DockerfileError or BuildError for user mistakes. */
@@ -305,7 +391,7 @@ export class Builder {
     apply();
     const createdBy = `/bin/sh -c #(nop) ${text}`;
     const key = cacheKey(st.base.id, createdBy, st, "");
-    const hit = req.noCache ? null : await this.cached(key);
+    const hit = req.noCache ? null : ((await this.cached(key)) ?? (await this.fromCacheSources(key, st, createdBy, req)));
     if (hit) {
       say?.(" ---> Using cache\n");
       st.base = hit;
@@ -323,10 +409,11 @@ export class Builder {
     contentHash: string,
     req: BuildRequest,
     say: (t: string) => void,
-    change: (rootfs: string, snapshotId: string) => Promise<void>,
+    /** May return the mount points the runtime had to create (relative paths), kept out of the layer. */
+    change: (rootfs: string, snapshotId: string) => Promise<void | string[]>,
   ) {
     const key = cacheKey(st.base.id, createdBy, st, contentHash);
-    const hit = req.noCache ? null : await this.cached(key);
+    const hit = req.noCache ? null : ((await this.cached(key)) ?? (await this.fromCacheSources(key, st, createdBy, req)));
     if (hit) {
       say(" ---> Using cache\n");
       st.base = hit;
@@ -336,8 +423,9 @@ export class Builder {
     const snap = await this.deps.snapshots.prepare(snapshotId, st.base.id ?? "", { labels: { "gantry.build": "step" } });
     try {
       if (st.cfg.WorkingDir) await mkdirInRoot(snap.rootfs, st.cfg.WorkingDir);
-      await change(snap.rootfs, snapshotId);
+      const madeMountPoints = await change(snap.rootfs, snapshotId);
       await this.deps.snapshots.unmount(snapshotId);
+      if (madeMountPoints) await removeMountPoints(snap.upper, madeMountPoints);
       // A step that changed nothing adds no layer (as BuildKit does), only its history record.
       const changed = (await fsp.readdir(snap.upper)).length > 0;
       const opts = { runtimeConfig: clone(st.cfg), createdBy };
@@ -416,6 +504,11 @@ export class Builder {
       // As dockerd does for every process: HOME from the user's passwd entry unless the image sets it.
       const env = runEnv.some((e) => e.startsWith("HOME=")) ? runEnv : [...runEnv, `HOME=${user.home}`];
       c.say(` ---> Running in ${snapshotId.slice(6, 18)}\n`);
+      // Where the image lacks /proc, /sys, /dev or the /etc files bound over it, the runtime makes empty mount points:
+      // they are not part of the step's layer (dockerd keeps them in a layer of their own, below the step's).
+      const mountPoints = missingMountPoints(rootfs);
+      const hostname = snapshotId.slice(6, 18);
+      const network = await this.stepNetwork(snapshotId, hostname, c.req);
       const code = await runStep({
         runtime: this.deps.runtime,
         runtimeRoot: join(this.deps.stateDir, "runtime"),
@@ -426,13 +519,59 @@ export class Builder {
         env,
         cwd: st.cfg.WorkingDir || "/",
         user,
-        hostname: snapshotId.slice(6, 18),
-        onOutput: (chunk) => c.say(chunk.toString("utf8")),
+        hostname,
+        network: network.namespace,
+        files: network.files,
+        // The classic builder's stderr is red: each piece wrapped in ESC[91m … ESC[0m, as dockerd sends it.
+        onOutput: (text, stream) => c.say(stream === "stderr" ? `\u001b[91m${text}\u001b[0m` : text),
         signal: c.req.signal,
-      });
+      }).finally(() => network.release());
       if (code !== 0) throw new BuildError(`The command '${args.join(" ")}' returned a non-zero code: ${code}`, code);
       c.say(`Removing intermediate container ${snapshotId.slice(6, 18)}\n`);
+      return mountPoints;
     });
+  }
+
+  /**
+   * A RUN step's network, as `docker build --network` chooses it: the default bridge (like a container's; a network
+   * by name works the same way), "host", or "none" (loopback only). Without a network engine (it could not start),
+   * steps get loopback only. The files bound at /etc/hosts and /etc/resolv.conf go with it.
+   */
+  private async stepNetwork(
+    stepId: string,
+    hostname: string,
+    req: BuildRequest,
+  ): Promise<{ namespace: StepNetwork; files: { hosts: string; resolvConf: string }; release: () => Promise<void> }> {
+    const extraHosts = req.extraHosts ?? [];
+    const mode = !req.networkMode || req.networkMode === "default" ? "bridge" : req.networkMode;
+    const isolated = {
+      namespace: { kind: "private" } as StepNetwork,
+      files: { hosts: buildHostsFile({ hostname, ipv4: null, extraHosts }), resolvConf: filterHostResolvConf(readFileSafe("/etc/resolv.conf")) },
+      release: async () => {},
+    };
+    if (mode === "none") return isolated;
+    if (mode === "host") {
+      const hosts = readFileSafe("/etc/hosts") + extraHosts.map((h) => `${h.ip}\t${h.name}\n`).join("");
+      return { namespace: { kind: "host" }, files: { hosts, resolvConf: readFileSafe("/etc/resolv.conf") }, release: async () => {} };
+    }
+    const net = await this.deps.networks?.();
+    if (!net) {
+      if (mode !== "bridge") throw new BuildError(`network ${mode} is not available: the network engine did not start`);
+      return isolated;
+    }
+    const netns = await net.createNetns(stepId);
+    const release = async () => {
+      await net.detachAll(stepId, { namespaceGoing: true }).catch((e) => this.deps.log(`build step ${stepId}: detach: ${(e as Error).message}`));
+      await net.removeNetns(stepId).catch((e) => this.deps.log(`build step ${stepId}: remove netns: ${(e as Error).message}`));
+    };
+    try {
+      await net.attach(stepId, netns, mode, { containerName: stepId });
+      const hosts = await net.hostsFileFor(stepId, { hostname, extraHosts });
+      return { namespace: { kind: "path", path: netns }, files: { hosts, resolvConf: await net.resolvConfFor(stepId) }, release };
+    } catch (e) {
+      await release();
+      throw e;
+    }
   }
 
   private async copy(ins: Instruction, st: StageState, c: Parameters<Builder["step"]>[2]) {
@@ -506,6 +645,14 @@ export class Builder {
     } finally {
       for (const f of cleanups) await f().catch(() => {});
     }
+  }
+}
+
+function readFileSafe(p: string): string {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return "";
   }
 }
 

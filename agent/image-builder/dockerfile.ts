@@ -181,8 +181,9 @@ function checkArguments(ins: Instruction, file: string) {
     case "USER":
     case "STOPSIGNAL":
     case "MAINTAINER":
+      // The classic builder takes the whole rest of the line as the one argument: `WORKDIR /a b` is the path "/a b".
       if (!ins.rest) fail(`${name} requires exactly one argument`);
-      if (name !== "MAINTAINER" && words.length !== 1) fail(`${name} requires exactly one argument, got ${words.length}`);
+      if (name === "STOPSIGNAL" && words.length !== 1) fail(`${name} requires exactly one argument, got ${words.length}`);
       break;
     case "EXPOSE":
     case "VOLUME":

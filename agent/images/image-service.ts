@@ -50,6 +50,11 @@ export interface PullResult {
   downloaded: boolean;
 }
 
+export interface DistributionInfo {
+  descriptor: Descriptor;
+  platforms: Platform[];
+}
+
 export interface PushOptions {
   auth?: RegistryAuth;
   onProgress?: ProgressListener;
@@ -74,6 +79,8 @@ export interface RemoveOptions {
 export interface PruneOptions {
   /** false (default): only dangling (untagged) images; true: every image no container uses. */
   all?: boolean;
+  /** Only these image ids are candidates (the builder's step cache, for `docker builder prune`). */
+  only?: ReadonlySet<string>;
 }
 
 export interface ImportLayerOptions {
@@ -107,6 +114,11 @@ export interface CreateImageOptions {
   tags?: string[];
   /** Id of the image this one derives from (shown as Parent, kept from prune while this one exists). */
   parentId?: string;
+  /**
+   * The config exactly as it must be stored (`docker load`): the image id is the sha256 of these bytes, so they are
+   * kept as given, never re-serialised. `config` must then be their parse, with rootfs.diff_ids matching `layers`.
+   */
+  configBytes?: Buffer;
 }
 
 export interface ImageService {
@@ -114,6 +126,11 @@ export interface ImageService {
   pull(ref: string, opts?: PullOptions): Promise<PullResult>;
   /** Pushes a local image to the registry its reference names. */
   push(ref: string, opts?: PushOptions): Promise<PushResult>;
+  /**
+   * What the registry holds under a reference, without pulling it (`GET /distribution/{name}/json`): the manifest's or
+   * index's descriptor, and the platforms it offers (an index's entries, or a single manifest's config platform).
+   */
+  distribution(ref: string, opts?: { auth?: RegistryAuth; signal?: AbortSignal }): Promise<DistributionInfo>;
   /** Checks credentials against a registry and stores them (0600 under GANTRY_ROOT) for later pulls/pushes. */
   login(registry: string, auth: RegistryAuth): Promise<{ status: string; identityToken?: string }>;
   /** Forgets stored credentials for a registry. */
@@ -140,6 +157,8 @@ export interface ImageService {
   /** Creates (or finds) the image made of `config` over `layers` and tags it. */
   createImage(opts: CreateImageOptions): Promise<ImageDetail>;
   getConfig(refOrId: string): Promise<ImageConfig>;
+  /** The config blob's bytes as stored, whose sha256 is the image id (what `docker save` writes as <id>.json). */
+  getConfigBytes(refOrId: string): Promise<Buffer>;
   /** The layer chain bottom-up, each with its unpacked directory (for snapshots) and blob (for push/save). */
   getLayers(refOrId: string): Promise<LayerInfo[]>;
   /** The layer as an uncompressed tar stream (what `docker save` writes as layer.tar). */
@@ -462,6 +481,24 @@ export class GantryImageService implements ImageService {
     return { digest, size: manifestBody.length, tag: ref.tag };
   }
 
+  async distribution(refInput: string, opts: { auth?: RegistryAuth } = {}): Promise<DistributionInfo> {
+    await this.ready;
+    const ref = ImageReference.parse(refInput);
+    const client = await this.client(ref.registry, opts.auth);
+    const fetched = await client.getManifest(ref.repository, ref.manifestReference);
+    const descriptor: Descriptor = { mediaType: fetched.mediaType, digest: fetched.digest, size: fetched.body.length };
+    if (fetched.mediaType === MediaTypes.ociIndex || fetched.mediaType === MediaTypes.dockerManifestList) {
+      const index = parseJson<ImageIndex>(fetched.body, `index ${ref}`);
+      const platforms = (index.manifests ?? []).flatMap((m) => (m.platform ? [m.platform] : []));
+      return { descriptor, platforms };
+    }
+    const manifest = parseJson<ImageManifest>(fetched.body, `manifest of ${ref}`);
+    const configDesc = checkDescriptor(manifest.config, `config descriptor of ${ref}`);
+    const config = parseJson<ImageConfig>(await client.getSmallBlob(ref.repository, configDesc, 8 * 1024 * 1024), `config of ${ref}`);
+    const platform: Platform | null = config.os || config.architecture ? { architecture: config.architecture, os: config.os, ...(config.variant ? { variant: config.variant } : {}) } : null;
+    return { descriptor, platforms: platform ? [platform] : [] };
+  }
+
   async login(registry: string, auth: RegistryAuth): Promise<{ status: string; identityToken?: string }> {
     const key = registryKey(registry);
     const client = new RegistryClient(key, { auth, insecure: this.opts.insecureRegistries ?? insecureFromEnv() });
@@ -653,6 +690,7 @@ export class GantryImageService implements ImageService {
       const parents = new Set(images.map((i) => i.parentId).filter(Boolean));
       for (const img of images) {
         if (inUse.imageIds.has(img.id) || parents.has(img.id)) continue;
+        if (opts.only && !opts.only.has(img.id)) continue;
         if (named.has(img.id) && !opts.all) continue;
         const names = Object.entries(refs).filter(([, v]) => v === img.id).map(([k]) => k);
         if (names.length) {
@@ -708,8 +746,9 @@ export class GantryImageService implements ImageService {
       throw new ImageError("store", "config rootfs.diff_ids do not match the layers given");
     }
     if (!opts.config.architecture || !opts.config.os) throw new ImageError("store", "an image config needs architecture and os");
+    if (opts.configBytes && !opts.config.rootfs) throw new ImageError("store", "a config given as bytes must list its rootfs.diff_ids");
     const config: ImageConfig = { ...opts.config, created: opts.config.created ?? new Date().toISOString(), rootfs: { type: "layers", diff_ids: diffIds } };
-    const configBody = Buffer.from(JSON.stringify(config));
+    const configBody = opts.configBytes ?? Buffer.from(JSON.stringify(config));
     const configDigest = await this.store.putBlob(configBody);
     const manifest: ImageManifest = {
       schemaVersion: 2,
@@ -751,6 +790,13 @@ export class GantryImageService implements ImageService {
 
   async getConfig(refOrId: string): Promise<ImageConfig> {
     return (await this.inspect(refOrId)).config;
+  }
+
+  async getConfigBytes(refOrId: string): Promise<Buffer> {
+    const id = await this.resolve(refOrId);
+    const rec = await this.store.getImage(id);
+    if (!rec) throw new ImageNotFoundError(refOrId);
+    return this.store.readBlob(rec.configDigest);
   }
 
   async getLayers(refOrId: string): Promise<LayerInfo[]> {

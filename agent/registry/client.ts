@@ -232,6 +232,18 @@ export class RegistryClient {
     return { mediaType, digest, body };
   }
 
+  /** A small blob (an image config) read into memory, its size and digest checked against `desc`. */
+  async getSmallBlob(repository: string, desc: Descriptor, maxBytes: number, scopes = [`repository:${repository}:pull`]): Promise<Buffer> {
+    if (desc.size > maxBytes) throw new ImageError("unsupported", `blob ${desc.digest} of ${desc.size} bytes is larger than ${maxBytes}`);
+    const res = await this.request("GET", `/v2/${repoPath(repository)}/blobs/${encodeURIComponent(desc.digest)}`, { scopes });
+    if (!res.ok) await this.fail(res, `fetching blob ${desc.digest} of ${repository}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (body.length !== desc.size) throw new ImageError("registry", `blob ${desc.digest} of ${repository} has ${body.length} bytes, its descriptor says ${desc.size}`);
+    const digest = sha256(body);
+    if (digest !== desc.digest) throw new DigestMismatchError(desc.digest, digest, `blob of ${repository}`);
+    return body;
+  }
+
   /**
    * Downloads blob `desc` into `partialPath`, appending to what is already there (a Range request resumes an
    * interrupted download). Retries broken connections. Returns the sha256 digest of the whole file, hashed as it

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, waitFor } from "../support/agent";
 import { GANTRY_RUNTIME } from "../support/bundle";
-import { DOCKER, dockerClientEnv } from "../support/docker-cli";
+import { DOCKER, dockerClientEnv, networkingEnv, removeNetworking, testNetworking } from "../support/docker-cli";
 import { busyboxEntries, makeImage, makeLayer, pushImage } from "../support/images";
 import { startRegistry } from "../support/registry";
 
@@ -18,7 +18,9 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
   const socket = join(work, "docker.sock");
   const registry = await startRegistry("open");
   const env = { ...process.env, ...dockerClientEnv(work, socket, { DOCKER_BUILDKIT: "0" }) };
-  const agentEnv = { GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME };
+  // The RUN step is on the default bridge: one of this test's own, reaped by the second agent along with the step.
+  const net = testNetworking("gbc");
+  const agentEnv = { GANTRY_DOCKER_SOCKET: socket, GANTRY_RUNTIME, ...networkingEnv(net) };
   const first = startAgent({ root, env: agentEnv });
   let second: ReturnType<typeof startAgent> | null = null;
   try {
@@ -52,6 +54,7 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
     assert.match(second.output(), new RegExp(`removing snapshot ${leftover[0]} left by an interrupted build`));
     assert.equal(existsSync(join(snapshots, leftover[0])), false);
     assert.ok(!mountinfo().includes(join(snapshots, leftover[0])), "no mount is left");
+    assert.match(second.output(), new RegExp(`reaped endpoint of removed container ${leftover[0]} on bridge`));
     const containers = JSON.parse(execFileSync(GANTRY_RUNTIME, ["--root", join(root, "build", "runtime"), "list", "--format", "json"], { encoding: "utf8" }));
     assert.deepEqual(containers, []);
 
@@ -62,6 +65,7 @@ test("a build interrupted by a killed agent is cleaned up by the next one", asyn
     await first.stop();
     await second?.stop();
     await registry.stop();
+    await removeNetworking(root, net);
     rmSync(work, { recursive: true, force: true });
   }
 });
