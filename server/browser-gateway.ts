@@ -1,10 +1,12 @@
 // socket.io namespace /browser: signed-in users' pages subscribe to live updates. Authenticated once at the handshake
-// from the next-auth session cookie; every event is authorized through lib/auth/policy like the HTTP routes.
+// from the next-auth session cookie; every event is authorized through lib/auth/policy like the HTTP routes, against
+// the socket's live actor (server/browser-actor.ts), which lib's actor-changed signal re-reads at once.
 import type { Server as SocketServer, Socket } from "socket.io";
-import { actorFromRequest, actorFromUserId, bearerToken, parseCookieHeader } from "@/lib/auth/actor";
-import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
+import { actorFromSessionRef, bearerToken, parseCookieHeader, sessionFromRequest, type SessionRef } from "@/lib/auth/actor";
+import { setActorChangeListener } from "@/lib/users/actor-changes";
 import { attachExecEvents } from "./browser-exec";
 import { attachStreamEvents } from "./browser-streams";
+import { LiveActor } from "./browser-actor";
 import { can, type Actor } from "@/lib/auth/policy";
 import { ROOMS, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
 import { stampClientAddress } from "@/lib/http/client-address";
@@ -24,20 +26,37 @@ export function attachBrowserGateway(io: SocketServer) {
         const reason = crossSiteReason({ get: (n) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : null) });
         if (reason) return next(new Error(`forbidden: cross-site connection refused (${reason})`));
       }
-      const actor = await actorFromRequest(req as never);
-      if (!actor || actor.disabled) return next(new Error("unauthorized: sign in first"));
-      socket.data.actorId = actor.id;
-      // A socket opened with an API token (the CLI) stays that token: re-checked, and capped by its role, on each event.
-      socket.data.apiToken = bearerToken(req as never);
+      const session = await sessionFromRequest(req as never);
+      if (!session || session.actor.disabled) return next(new Error("unauthorized: sign in first"));
+      socket.data.actorId = session.actor.id;
+      socket.data.actor = session.actor;
+      // A socket opened with an API token (the CLI) stays that token, and one opened with a session cookie stays that
+      // session: re-checked (token revoked or expired, session ended, role capped by the token's) on each event.
+      socket.data.session = session.ref;
       next();
     } catch {
       next(new Error("unauthorized: could not read the session"));
     }
   });
+  // A user's role, status or sessions, or one of their tokens, changed: their sockets here re-read who they are now,
+  // which ends the streams they may no longer hold (and the socket, when its session or token is gone).
+  setActorChangeListener((change) => {
+    for (const socket of nsp.sockets.values()) {
+      if (socket.data.actorId === change.userId) void (socket.data.live as LiveActor | undefined)?.refresh();
+    }
+  });
+
   nsp.on("connection", (socket: Socket) => {
-    const currentActor = (): Promise<Actor | null> => (socket.data.apiToken ? actorFromApiToken(socket.data.apiToken) : actorFromUserId(socket.data.actorId));
-    attachExecEvents(socket, currentActor);
-    attachStreamEvents(socket, currentActor);
+    const ref = socket.data.session as SessionRef;
+    const live = new LiveActor(socket.data.actor as Actor, () => actorFromSessionRef(ref));
+    socket.data.live = live;
+    const currentActor = (): Promise<Actor | null> => live.refresh();
+    attachExecEvents(socket, live);
+    attachStreamEvents(socket, live);
+    // After the streams have ended with the reason: a socket whose session or token is gone is cut.
+    live.watch({ active: () => false, changed: (actor) => void (actor === null && socket.disconnect(true)) });
+    live.start();
+    socket.on("disconnect", () => live.stop());
     // Everything a browser sees, it sees through rooms it may read; the actor is re-read on each subscribe.
     socket.on("subscribe", async (room: unknown, ack?: (r: unknown) => void) => {
       const reply = typeof ack === "function" ? ack : () => {};
@@ -48,7 +67,12 @@ export function attachBrowserGateway(io: SocketServer) {
       reply({ ok: true });
     });
   });
-  return { close: async () => void nsp.disconnectSockets(true) };
+  return {
+    close: async () => {
+      setActorChangeListener(null);
+      nsp.disconnectSockets(true);
+    },
+  };
 }
 
 /** The publisher lib's use cases call (set in the server context at start). */

@@ -7,16 +7,21 @@
 //            chunks that arrive in the same tick travel in one message, so 20,000 lines/s are not 20,000 emits
 //   server → "stream:end" {streamId, exitCode?, error?}
 //   "stream:close" {streamId}
-// Each open is authorized through lib/auth/policy with the actor re-read; a pull, being a mutation, is written to the
-// activity record. A browser that stops acknowledging stalls only its own stream (lib/fleet/streams holds the window).
+// Each open is authorized through lib/auth/policy with the actor re-read, and each open stream stays authorized: when
+// the socket's live actor (server/browser-actor.ts) may no longer do what the stream needs — demoted, disabled, signed
+// out everywhere, token revoked — it ends at once with the reason. A pull, being a mutation, is written to the activity
+// record. A browser that stops acknowledging stalls only its own stream (lib/fleet/streams holds the window). At most
+// MAX_STREAMS_PER_SOCKET per connection, counted from the moment an open is accepted (before anything is awaited);
+// a connection that drops closes every stream, those still opening included.
 import type { Socket } from "socket.io";
 import { z } from "zod";
-import { can, type Action, type Actor } from "@/lib/auth/policy";
+import { can, type Action } from "@/lib/auth/policy";
 import { openStream, type StreamChunk, type StreamHandle, type StreamSpec } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { GantryError } from "@/lib/errors";
+import type { LiveActor } from "./browser-actor";
 
 const StreamOpen = z
   .object({
@@ -37,10 +42,31 @@ export const STREAM_PERMISSIONS: Record<"logs" | "stats" | "image.pull", Action>
 const MAX_STREAMS_PER_SOCKET = 64;
 const LOGS_WINDOW_BYTES = 1 << 20;
 
-export function attachStreamEvents(socket: Socket, currentActor: () => Promise<Actor | null>) {
-  const streams = new Map<string, StreamHandle>();
+/** One stream from the moment its open is accepted: the handle arrives once the host has opened it. */
+interface OpenStream {
+  permission: Action;
+  handle: StreamHandle | null;
+  closed: boolean;
+  /** Closes it on the host; `error` is the reason the browser is told (none when the browser closed it). */
+  end(error?: string): void;
+}
+
+export function attachStreamEvents(socket: Socket, live: LiveActor) {
+  /** Every accepted open, opened or still opening; an opened stream is in `streams` under its id too. */
+  const accepted = new Set<OpenStream>();
+  const streams = new Map<string, OpenStream>();
   const headers = { get: (n: string) => (socket.handshake.headers[n] as string | undefined) ?? null };
   const from = { ip: clientAddress(headers) ?? socket.handshake.address?.replace(/^::ffff:/, "") ?? null, userAgent: headers.get("user-agent") };
+
+  live.watch({
+    active: () => accepted.size > 0,
+    changed: (actor) => {
+      for (const s of [...accepted]) {
+        if (can(actor, s.permission)) continue;
+        s.end(`the stream was closed: ${actor ? `your role (${actor.role}) no longer allows ${s.permission}` : "your session or token is no longer valid"}`);
+      }
+    },
+  });
 
   socket.on("stream:open", async (raw: unknown, ack?: (r: unknown) => void) => {
     const reply = typeof ack === "function" ? ack : () => {};
@@ -48,11 +74,32 @@ export function attachStreamEvents(socket: Socket, currentActor: () => Promise<A
     if (!parsed.success) return reply({ ok: false, error: `invalid stream: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`, code: "bad_request" });
     const { hostId, spec } = parsed.data;
     const permission = STREAM_PERMISSIONS[spec.kind];
-    const actor = await currentActor();
-    if (!actor || !can(actor, permission)) return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow ${permission}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
-    if (streams.size >= MAX_STREAMS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_STREAMS_PER_SOCKET} streams per connection`, code: "conflict" });
-
+    // The slot is taken now, before anything is awaited: parallel opens cannot all pass the check.
+    if (accepted.size >= MAX_STREAMS_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_STREAMS_PER_SOCKET} streams per connection`, code: "conflict" });
     let streamId = "";
+    let ended = false;
+    let endReason: string | undefined;
+    const entry: OpenStream = {
+      permission,
+      handle: null,
+      closed: false,
+      end: (error) => {
+        if (entry.closed) return;
+        entry.closed = true;
+        endReason = error;
+        accepted.delete(entry);
+        entry.handle?.close(); // still opening: closed as soon as the host answers
+      },
+    };
+    accepted.add(entry);
+
+    const actor = await live.refresh();
+    if (!actor || !can(actor, permission)) {
+      accepted.delete(entry);
+      return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow ${permission}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+    }
+    if (entry.closed) return reply({ ok: false, error: "the connection closed before the stream opened", code: "conflict" });
+
     let started = false;
     const early: Array<() => void> = [];
     const whenStarted = (f: () => void) => (started ? f() : early.push(f));
@@ -64,7 +111,7 @@ export function attachStreamEvents(socket: Socket, currentActor: () => Promise<A
       const bytes = batchBytes;
       batch = [];
       batchBytes = 0;
-      if (chunks.length) socket.emit("stream:data", { streamId, chunks }, () => streams.get(streamId)?.credit(bytes));
+      if (chunks.length && !ended) socket.emit("stream:data", { streamId, chunks }, () => streams.get(streamId)?.handle?.credit(bytes));
     };
     const target = spec.kind === "image.pull" ? `hosts/${hostId}/images` : `hosts/${hostId}/containers/${String((spec as { id?: unknown }).id ?? "")}`;
     try {
@@ -80,9 +127,11 @@ export function attachStreamEvents(socket: Socket, currentActor: () => Promise<A
             }),
           onEnd: (r) =>
             whenStarted(() => {
-              flush();
+              if (endReason === undefined) flush();
+              ended = true;
+              accepted.delete(entry);
               streams.delete(streamId);
-              socket.emit("stream:end", { streamId, ...r });
+              socket.emit("stream:end", { streamId, ...(endReason !== undefined ? { error: endReason } : r) });
               if (spec.kind === "image.pull") {
                 void recordActivity({ actor, action: "images.manage", target, outcome: r.error ? "error" : "ok", ...from, details: { event: "pull", ref: String((spec as { ref?: unknown }).ref), ...(r.error ? { error: r.error } : {}) } }).catch(() => {});
               }
@@ -92,25 +141,33 @@ export function attachStreamEvents(socket: Socket, currentActor: () => Promise<A
         { actorId: actor.id, ...(spec.kind === "logs" ? { windowBytes: LOGS_WINDOW_BYTES } : {}) },
       );
       streamId = handle.id;
-      streams.set(streamId, handle);
+      entry.handle = handle;
+      if (entry.closed) {
+        // The connection dropped or access was withdrawn while the host was opening it.
+        handle.close();
+        return reply({ ok: false, error: "the stream was closed while it opened", code: "conflict" });
+      }
+      streams.set(streamId, entry);
       reply({ ok: true, streamId });
       started = true;
       for (const f of early.splice(0)) f();
     } catch (e) {
+      accepted.delete(entry);
       if (spec.kind === "image.pull") {
         await recordActivity({ actor, action: "images.manage", target, outcome: e instanceof GantryError ? e.code : "internal", ...from, details: { event: "pull", ref: String((spec as { ref?: unknown }).ref) } }).catch(() => {});
       }
       reply({ ok: false, error: e instanceof GantryError ? e.message : `could not open the ${spec.kind} stream`, code: e instanceof GantryError ? e.code : "internal" });
     }
   });
+  // Closing takes access away, so it needs none.
   socket.on("stream:close", (raw: unknown) => {
     const p = StreamClose.safeParse(raw);
     if (!p.success) return;
-    streams.get(p.data.streamId)?.close();
+    streams.get(p.data.streamId)?.end();
     streams.delete(p.data.streamId);
   });
   socket.on("disconnect", () => {
-    for (const h of streams.values()) h.close();
+    for (const s of [...accepted]) s.end("the browser disconnected");
     streams.clear();
   });
 }

@@ -43,6 +43,27 @@ export async function actorFromRequest(req: TokenRequest): Promise<Actor | null>
   return actorFromSession(typeof token?.sub === "string" ? token.sub : null, token?.epoch);
 }
 
+/** What a long-lived connection was opened with, to re-read its actor later: an API token, or a session (user and epoch). */
+export type SessionRef = { apiToken: string } | { userId: string; epoch: number };
+
+/** Like actorFromRequest, and also what to re-read the actor from later (socket.io handshakes keep it). */
+export async function sessionFromRequest(req: TokenRequest): Promise<{ actor: Actor; ref: SessionRef } | null> {
+  const bearer = bearerToken(req);
+  if (bearer !== null) {
+    const actor = await actorFromApiToken(bearer);
+    return actor ? { actor, ref: { apiToken: bearer } } : null;
+  }
+  const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
+  const userId = typeof token?.sub === "string" ? token.sub : null;
+  const actor = await actorFromSession(userId, token?.epoch);
+  return actor ? { actor, ref: { userId: actor.id, epoch: token!.epoch as number } } : null;
+}
+
+/** The actor a connection stands for now: null once its token is revoked or expired, or its session ended. */
+export function actorFromSessionRef(ref: SessionRef): Promise<Actor | null> {
+  return "apiToken" in ref ? actorFromApiToken(ref.apiToken) : actorFromSession(ref.userId, ref.epoch);
+}
+
 /** Parses a Cookie header into the object next-auth's getToken expects on `req.cookies`. */
 export function parseCookieHeader(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};

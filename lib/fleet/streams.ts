@@ -90,6 +90,8 @@ export async function openStream(hostId: number, input: StreamSpec, handlers: St
     raw = await socket.timeout(OPEN_TIMEOUT_MS).emitWithAck("stream.open", { streamId: s.id, spec, credit: windowBytes });
   } catch {
     live.delete(s.id);
+    // It may still start on the host after we stopped waiting: told to close, it leaves no process behind.
+    if (socket.connected) socket.emit("stream.close", { streamId: s.id });
     throw new GantryError("unavailable", `host ${host.id} (${host.name}) did not open the ${spec.kind} stream within ${OPEN_TIMEOUT_MS / 1000} s`);
   }
   const reply = StreamOpenReply.safeParse(raw);

@@ -3,8 +3,10 @@
 // `sessionEpoch` in that same update and call disconnectUserSockets after it.)
 import { db } from "@/lib/db";
 import { disconnectUserSockets } from "@/lib/users/disconnect-user-sockets";
+import { actorChanged } from "@/lib/users/actor-changes";
 
 export async function endSessions(userId: string): Promise<void> {
   await db.user.updateMany({ where: { id: userId }, data: { sessionEpoch: { increment: 1 } } });
   await disconnectUserSockets(userId);
+  actorChanged({ userId });
 }

@@ -8,6 +8,7 @@ import type { Actor } from "@/lib/auth/policy";
 import { describeWait, throttleKey } from "@/lib/auth/lockout";
 import { clearAccountThrottles, recordThrottledFailure, throttleRemainingMs } from "@/lib/users/sign-in-throttle";
 import { disconnectUserSockets } from "@/lib/users/disconnect-user-sockets";
+import { actorChanged } from "@/lib/users/actor-changes";
 import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
 import type { UpdateOwnAccountInput } from "@/lib/users/schemas";
 
@@ -40,6 +41,7 @@ export async function updateOwnAccount(
   if (passwordHash) {
     await clearAccountThrottles(user.email);
     await disconnectUserSockets(actor.id);
+    actorChanged({ userId: actor.id });
   }
   return toPublicUser(user);
 }

@@ -1,7 +1,8 @@
 // Changes an account's name, role, disabled flag or password. Nobody changes their own account here; admins manage operators and
 // viewers; only an owner manages admins and owners; the last active owner is never demoted or disabled. Disabling
 // takes effect at once: the next request re-reads the user, and their live browser sockets are dropped now; a new
-// password or re-enabling ends their old sessions, so a cookie from before does not come back to life.
+// password or re-enabling ends their old sessions, so a cookie from before does not come back to life. A role change
+// reaches open streams at once too: the actor-changed signal makes the control plane re-check them.
 import { db } from "@/lib/db";
 import { conflict, forbidden, notFound } from "@/lib/errors";
 import { canAssignRole, canManageUser, type Actor } from "@/lib/auth/policy";
@@ -9,6 +10,7 @@ import { hashPassword } from "@/lib/auth/password";
 import { lockUsers } from "@/lib/users/users-lock";
 import { disconnectUserSockets } from "@/lib/users/disconnect-user-sockets";
 import { clearAccountThrottles } from "@/lib/users/sign-in-throttle";
+import { actorChanged } from "@/lib/users/actor-changes";
 import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
 import type { UpdateUserInput } from "@/lib/users/schemas";
 
@@ -49,5 +51,6 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
   // A new password set by an administrator lifts every address's sign-in back-off for the account.
   if (passwordHash) await clearAccountThrottles(updated.email);
   if (updated.disabled || passwordHash) await disconnectUserSockets(updated.id);
+  if (change.role !== undefined || change.disabled !== undefined || passwordHash) actorChanged({ userId: updated.id });
   return toPublicUser(updated);
 }
