@@ -1,7 +1,10 @@
 // The agent's connection to the control plane: socket.io on /agent, authenticated with the host credential and the
 // protocol version. Says hello with its facts on every connection, beats every interval ± jitter, and reconnects with
 // capped exponential back-off + jitter for as long as it runs. A permanent refusal (revoked, unknown credential, other
-// protocol version) ends it with the server's reason.
+// protocol version) ends it with the server's reason. Nothing it sends may pass the socket's message limit, which
+// would cut the connection — and, sent again on every reconnection, cut it forever: the inventory goes in bounded
+// pages (lib/protocol/inventory.ts), a command reply too large to send is answered with an error instead, and stream
+// data is split into messages of at most STREAM_MESSAGE_BYTES.
 import { io, type Socket } from "socket.io-client";
 import {
   AGENT_NAMESPACE,
@@ -16,7 +19,9 @@ import {
   type HostFacts,
   type ServerToAgentEvents,
 } from "../lib/protocol";
-import type { CommandReply, InventoryMessage, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
+import { randomUUID } from "node:crypto";
+import type { CommandReply, ContainerSummary, ImageSummary, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
+import { inventoryPages } from "../lib/protocol/inventory";
 import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 
@@ -44,8 +49,8 @@ export interface LinkOptions {
   onCommand?: (request: unknown) => Promise<CommandReply>;
   /** Serves streams the control plane opens (agent/commands/streams.ts); without it they are refused. */
   streams?: LinkStreams;
-  /** The host's inventory, sent in full after every hello and again (debounced) whenever `subscribe` reports a change. */
-  inventory?: { snapshot(): Promise<InventoryMessage>; subscribe(onChange: () => void): () => void };
+  /** The host's inventory, sent in full (in pages) after every hello and again (debounced) whenever `subscribe` reports a change. */
+  inventory?: { snapshot(): Promise<{ containers: ContainerSummary[]; images: ImageSummary[] }>; subscribe(onChange: () => void): () => void };
 }
 
 /** What the link needs of the agent's streams: messages in, and a sink for the frames going out on this connection. */
@@ -63,6 +68,12 @@ type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 /** Commands that change nothing: no inventory to send before answering them. */
 const READ_ONLY_COMMANDS = new Set(["container.list", "container.inspect", "image.list", "host.metrics"]);
 const INVENTORY_FLUSH_WAIT_MS = 5_000;
+/** A sync that failed (a page refused or not acknowledged) is tried again after this long. */
+const INVENTORY_RETRY_MS = 5_000;
+/** The socket cuts a connection on a message over 1,000,000 bytes; replies stay below this. */
+export const MAX_MESSAGE_BYTES = 900_000;
+/** Stream data goes in messages of at most this many bytes of chunk data. */
+export const STREAM_MESSAGE_BYTES = 256 << 10;
 
 export class AgentLink {
   private socket: AgentSocket | null = null;
@@ -110,14 +121,27 @@ export class AgentLink {
     return send;
   }
 
+  /** One sync: the snapshot in pages, each sent once the previous one is acknowledged; a failure tries again later. */
   private async sendInventory() {
     const socket = this.socket;
     if (!socket?.connected || !this.opts.inventory) return;
+    let pages;
     try {
-      const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("inventory", await this.opts.inventory.snapshot()));
-      if (!ack.ok) this.opts.log(`inventory rejected: ${ack.error}`);
+      pages = inventoryPages(await this.opts.inventory.snapshot(), randomUUID());
     } catch (e) {
-      this.opts.log(`inventory not acknowledged: ${(e as Error).message}`);
+      this.opts.log(`reading the inventory failed: ${(e as Error).message}`);
+      return this.scheduleInventory(INVENTORY_RETRY_MS);
+    }
+    for (const page of pages) {
+      if (this.stopped || this.socket !== socket || !socket.connected) return; // a new connection syncs again
+      try {
+        const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("inventory.page", page));
+        if (ack.ok) continue;
+        this.opts.log(`inventory page ${page.index + 1} of ${pages.length} rejected: ${ack.error}`);
+      } catch (e) {
+        this.opts.log(`inventory page ${page.index + 1} of ${pages.length} not acknowledged: ${(e as Error).message}`);
+      }
+      return this.scheduleInventory(INVENTORY_RETRY_MS);
     }
   }
 
@@ -205,7 +229,7 @@ export class AgentLink {
           if (reply.ok && this.opts.inventory && !READ_ONLY_COMMANDS.has(String((req as { command?: { kind?: unknown } })?.command?.kind))) {
             await Promise.race([this.flushInventory(), new Promise((r) => setTimeout(r, INVENTORY_FLUSH_WAIT_MS))]);
           }
-          return reply;
+          return sendable(reply);
         })
         .then((reply) => (ack as (r: CommandReply) => void)(reply));
     });
@@ -215,7 +239,9 @@ export class AgentLink {
       const reply = (r: StreamOpenReply) => (ack as (r: StreamOpenReply) => void)(r);
       if (!streams) return reply({ ok: false, error: { code: "unavailable", message: "this agent does not serve streams" } });
       const sink = {
-        data: (m: StreamData) => void (socket.connected && socket.emit("stream.data", m)),
+        data: (m: StreamData) => {
+          if (socket.connected) for (const part of splitStreamData(m)) socket.emit("stream.data", part);
+        },
         end: (m: StreamEnd) => void (socket.connected && socket.emit("stream.end", m)),
       };
       void streams.open(msg, sink).then(reply);
@@ -291,4 +317,50 @@ export class AgentLink {
     if (!ack.ok) this.opts.log(`facts rejected: ${ack.error}`);
     else this.lastFacts = text;
   }
+}
+
+/** A reply the socket can carry: one over MAX_MESSAGE_BYTES would cut the connection, so it becomes an error saying so. */
+function sendable(reply: CommandReply): CommandReply {
+  if (!reply.ok) return reply;
+  const bytes = Buffer.byteLength(JSON.stringify(reply), "utf8");
+  if (bytes <= MAX_MESSAGE_BYTES) return reply;
+  return {
+    id: reply.id,
+    ok: false,
+    error: { code: "unprocessable", message: `the result is ${Math.ceil(bytes / 1024)} KiB, more than the ${Math.floor(MAX_MESSAGE_BYTES / 1024)} KiB a reply may carry; ask for less (for a container list, the inventory has every container)` },
+  };
+}
+
+/** Stream data in messages of at most STREAM_MESSAGE_BYTES of chunk data (a chunk larger than that is cut, at a character). */
+export function splitStreamData(m: StreamData): StreamData[] {
+  const out: StreamData[] = [];
+  let chunks: StreamData["chunks"] = [];
+  let bytes = 0;
+  const push = (c: StreamData["chunks"][number], n: number) => {
+    if (chunks.length && (bytes + n > STREAM_MESSAGE_BYTES || chunks.length >= 5000)) {
+      out.push({ streamId: m.streamId, chunks });
+      chunks = [];
+      bytes = 0;
+    }
+    chunks.push(c);
+    bytes += n;
+  };
+  for (const c of m.chunks) {
+    const n = Buffer.byteLength(c.data, "utf8");
+    if (n <= STREAM_MESSAGE_BYTES) {
+      push(c, n);
+      continue;
+    }
+    // Cut by characters into pieces whose UTF-8 stays within the limit (4 bytes a character at most).
+    const step = Math.floor(STREAM_MESSAGE_BYTES / 4);
+    for (let i = 0; i < c.data.length; ) {
+      let end = Math.min(c.data.length, i + step);
+      if (end < c.data.length && /[\ud800-\udbff]/.test(c.data[end - 1]!)) end--; // never split a surrogate pair
+      const data = c.data.slice(i, end);
+      push({ ...c, data }, Buffer.byteLength(data, "utf8"));
+      i = end;
+    }
+  }
+  if (chunks.length) out.push({ streamId: m.streamId, chunks });
+  return out;
 }

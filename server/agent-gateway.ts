@@ -1,6 +1,8 @@
 // socket.io namespace /agent: the agents' link. Authenticated once at the handshake with the per-host credential
 // (protocol version checked first); every message is parsed with its zod schema and answered, rejected ones with a
 // reason. A sweeper moves silent hosts online → stale → offline; every change reaches the browsers' "hosts" room.
+// The inventory arrives in bounded pages, each recorded as one small transaction; the host reads "syncing" from its
+// first page until its last is in, and a page that cannot be recorded leaves it "syncing" with the reason.
 import type { Server as SocketServer, Socket } from "socket.io";
 import {
   AGENT_MESSAGES,
@@ -28,8 +30,12 @@ import { settleExpiredClaims, settleHostClaims } from "@/lib/fleet/settle-claim"
 import { closeStaleIntents } from "@/lib/activity/close-stale-intents";
 import { endSocketStreams, receiveStreamData, receiveStreamEnd } from "@/lib/fleet/streams";
 import type { InventoryMessage, StreamData, StreamEnd } from "@/lib/protocol/commands";
-import { recordInventory } from "@/lib/fleet/record-inventory";
+import { boundContainer, boundImage, type InventoryPage } from "@/lib/protocol/inventory";
+import { recordInventoryPage } from "@/lib/fleet/record-inventory-page";
+import { recordInventoryFailure } from "@/lib/fleet/record-inventory-failure";
 import { publishContainerEvent } from "@/lib/fleet/publish-container-event";
+import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+import { publishHostEvent } from "@/lib/hosts/publish-host-event";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -98,11 +104,20 @@ export function attachAgentGateway(io: SocketServer) {
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
       "stream.data": async (msg: StreamData) => (receiveStreamData(hostId, msg), true),
       "stream.end": async (msg: StreamEnd) => (receiveStreamEnd(hostId, msg), true),
-      inventory: async (msg: InventoryMessage) => {
-        await recordInventory(hostId, msg);
-        publishContainerEvent({ hostId, containers: msg.containers.length });
-        return true;
-      },
+      "inventory.page": async (msg: InventoryPage) => inventoryPage(msg),
+      // An agent from before paging: its whole inventory is a sync of one page.
+      inventory: async (msg: InventoryMessage) =>
+        inventoryPage({ syncId: `whole-${socket.id}-${++wholeSyncs}`, index: 0, last: true, containers: msg.containers.map(boundContainer), images: msg.images.map(boundImage) }),
+    };
+    let wholeSyncs = 0;
+    let inventoryCount = 0;
+    const inventoryPage = async (page: InventoryPage) => {
+      const outcome = await recordInventoryPage(hostId, page);
+      inventoryCount = page.index === 0 ? page.containers.length : inventoryCount + page.containers.length;
+      if (outcome.done) publishContainerEvent({ hostId, containers: inventoryCount });
+      // The host's status changes at a sync's first page (→ syncing) and its last (→ online).
+      if (outcome.began !== outcome.done) publishHostEvent("status", await getHostOrThrow(hostId));
+      return true;
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {
@@ -115,7 +130,11 @@ export function attachAgentGateway(io: SocketServer) {
       if (args.length !== 1) return reject(`message "${event}" takes exactly one payload, got ${args.length}`);
       const name = event as AgentMessageName;
       const parsed = AGENT_MESSAGES[name].safeParse(args[0]);
-      if (!parsed.success) return reject(`invalid ${name}: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) {
+        const reason = `invalid ${name}: ${describeZodError(parsed.error)}`;
+        if (name === "inventory.page" || name === "inventory") await inventoryFailed(reason);
+        return reject(reason);
+      }
       try {
         const alive = await handlers[name](parsed.data as never);
         if (!alive) {
@@ -125,10 +144,24 @@ export function attachAgentGateway(io: SocketServer) {
         }
         ack?.({ ok: true });
       } catch (e) {
+        if (name === "inventory.page" || name === "inventory") {
+          // Out of order or superseded: the agent starts its sync over. Anything else is ours: said without details.
+          const reason = e instanceof GantryError ? e.message : `the control plane could not record the ${name}; it will be retried`;
+          if (!(e instanceof GantryError)) log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
+          await inventoryFailed(reason);
+          return reject(reason);
+        }
         log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
         reject(`the control plane could not record the ${name}; it will be retried`);
       }
     });
+    const inventoryFailed = async (reason: string) => {
+      try {
+        if (await recordInventoryFailure(hostId, reason)) publishHostEvent("status", await getHostOrThrow(hostId));
+      } catch (e) {
+        log(`host ${hostId}: recording an inventory failure failed: ${(e as Error).message}`);
+      }
+    };
 
     socket.on("disconnect", (reason) => {
       log(`host ${hostId} disconnected (${reason})`);

@@ -5,7 +5,7 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
-import type { HostView } from "@/lib/hosts/host-view";
+import { isHostUp, type HostView } from "@/lib/hosts/host-view";
 import { HostStatusBadge } from "./status-badge";
 import { LiveIndicator } from "./live-indicator";
 import { useHostEvents } from "./use-host-events";
@@ -121,6 +121,7 @@ export function HostDetail({ initial, canUpdate, canRevoke }: { initial: HostVie
           </time>
         </Item>
         <Item label="Connection">{host.connected ? "connected" : "not connected"}</Item>
+        <Item label="Inventory">{inventoryText(host.inventory)}</Item>
         {facts.map(([k, v]) => (
           <Item key={k} label={k}>
             {v}
@@ -129,7 +130,7 @@ export function HostDetail({ initial, canUpdate, canRevoke }: { initial: HostVie
         {!f && <Item label="Facts">not reported yet</Item>}
       </dl>
 
-      {!host.revoked && <HostMetrics hostId={host.id} online={host.status === "online" && host.connected} />}
+      {!host.revoked && <HostMetrics hostId={host.id} online={isHostUp(host) && host.connected} />}
 
       <HostEvents hostId={host.id} />
 
@@ -175,4 +176,11 @@ function Item({ label, children }: { label: string; children: React.ReactNode })
       <dd className="font-medium">{children}</dd>
     </div>
   );
+}
+
+/** What the containers listed for this host are worth: complete, being synced, or out of sync and why. */
+function inventoryText(inv: HostView["inventory"]): string {
+  if (inv.error) return `out of sync: ${inv.error}`;
+  if (inv.syncing) return `syncing (${inv.pages} page${inv.pages === 1 ? "" : "s"} in)${inv.syncedAt ? `; last complete ${formatTime(inv.syncedAt)}` : ""}`;
+  return inv.syncedAt ? `complete as of ${formatTime(inv.syncedAt)}` : "not reported yet";
 }

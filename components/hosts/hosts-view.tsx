@@ -17,7 +17,7 @@ import { formatAgo, formatBytes } from "./format";
 export interface HostsQuery {
   page: number;
   pageSize: number;
-  status?: "online" | "stale" | "offline" | "revoked";
+  status?: "online" | "syncing" | "stale" | "offline" | "revoked";
   q?: string;
   sort: "id" | "name" | "status" | "lastSeen";
   order: "asc" | "desc";
@@ -26,6 +26,7 @@ export interface HostsQuery {
 const FILTERS = [
   { key: undefined, label: "All", count: "all" },
   { key: "online", label: "Online", count: "online" },
+  { key: "syncing", label: "Syncing", count: "syncing" },
   { key: "stale", label: "Stale", count: "stale" },
   { key: "offline", label: "Offline", count: "offline" },
   { key: "revoked", label: "Revoked", count: "revoked" },
@@ -101,7 +102,7 @@ export function HostsView({ initial, query, canJoin, notice }: { initial: HostPa
             Hosts
           </h1>
           <p className="text-sm text-slate-600 dark:text-slate-400">
-            {data.counts.all} host{data.counts.all === 1 ? "" : "s"}: {data.counts.online} online, {data.counts.stale} stale, {data.counts.offline} offline.{" "}
+            {data.counts.all} host{data.counts.all === 1 ? "" : "s"}: {data.counts.online} online, {data.counts.syncing ? `${data.counts.syncing} syncing, ` : ""}{data.counts.stale} stale, {data.counts.offline} offline.{" "}
             <LiveIndicator state={live} />
           </p>
         </div>

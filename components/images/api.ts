@@ -36,5 +36,5 @@ export async function callApi<T = unknown>(method: string, url: string, body?: u
 export interface HostOption {
   id: number;
   name: string;
-  status: "online" | "stale" | "offline";
+  status: "online" | "syncing" | "stale" | "offline";
 }

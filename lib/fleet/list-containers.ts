@@ -28,6 +28,8 @@ export interface FleetContainer {
   command: string;
   state: string;
   labels: Record<string, string>;
+  /** Labels the agent left out of the inventory to keep it bounded (the container's inspect has them all). */
+  labelsOmitted: number;
   ports: unknown;
   exitCode: number | null;
   createdAt: string;
@@ -68,6 +70,7 @@ export async function listContainers(q: ListContainersQuery): Promise<{ items: F
       command: r.command,
       state: r.state,
       labels: r.labels as Record<string, string>,
+      labelsOmitted: r.labelsOmitted,
       ports: r.ports,
       exitCode: r.exitCode,
       createdAt: r.createdAt.toISOString(),

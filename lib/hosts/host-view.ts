@@ -1,4 +1,6 @@
-// What the product shows of a host (API, pages, live events): never the credential hash.
+// What the product shows of a host (API, pages, live events): never the credential hash. Its status is its heartbeat's
+// (online, stale, offline), except that a host heard from whose inventory is not current — a sync in progress, or one
+// that failed — reads "syncing": its containers as listed may not be what runs there.
 import type { HostFacts } from "@/lib/protocol";
 
 export const HOST_VIEW_SELECT = {
@@ -13,9 +15,18 @@ export const HOST_VIEW_SELECT = {
   engineVersion: true,
   revokedAt: true,
   createdAt: true,
+  syncStartedAt: true,
+  syncPages: true,
+  syncedAt: true,
+  syncError: true,
 } as const;
 
-export type HostStatus = "online" | "stale" | "offline";
+/** What the heartbeat says (the database's column). */
+export type HeartbeatStatus = "online" | "stale" | "offline";
+export type HostStatus = HeartbeatStatus | "syncing";
+
+/** Whether the host's agent is heard from (online, or online and syncing its inventory): it takes commands. */
+export const isHostUp = (h: { status: HostStatus }) => h.status === "online" || h.status === "syncing";
 
 export interface HostView {
   id: number;
@@ -30,12 +41,14 @@ export interface HostView {
   revoked: boolean;
   revokedAt: string | null;
   createdAt: string;
+  /** The inventory: complete as of `syncedAt`, or a sync in progress (`syncing`, pages in so far), or failing (`error`). */
+  inventory: { syncing: boolean; pages: number; syncedAt: string | null; error: string | null };
 }
 
 interface HostRow {
   id: number;
   name: string;
-  status: HostStatus;
+  status: HeartbeatStatus;
   statusChangedAt: Date;
   lastSeenAt: Date | null;
   connectedAt: Date | null;
@@ -44,13 +57,17 @@ interface HostRow {
   engineVersion: string | null;
   revokedAt: Date | null;
   createdAt: Date;
+  syncStartedAt: Date | null;
+  syncPages: number;
+  syncedAt: Date | null;
+  syncError: string | null;
 }
 
 export function toHostView(row: HostRow): HostView {
   return {
     id: row.id,
     name: row.name,
-    status: row.status,
+    status: row.status === "online" && row.syncStartedAt !== null ? "syncing" : row.status,
     statusChangedAt: row.statusChangedAt.toISOString(),
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     connected: row.connectedAt !== null && row.revokedAt === null,
@@ -60,5 +77,6 @@ export function toHostView(row: HostRow): HostView {
     revoked: row.revokedAt !== null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
+    inventory: { syncing: row.syncStartedAt !== null, pages: row.syncPages, syncedAt: row.syncedAt?.toISOString() ?? null, error: row.syncError },
   };
 }

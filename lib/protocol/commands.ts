@@ -2,6 +2,9 @@
 // travels in (id, deadline), and the reply. Both ends parse with these schemas; the agent imports this file too, so it
 // stays free of server-only imports.
 import { z } from "zod";
+import { INVENTORY_LABEL_BYTES, mapBytes } from "./inventory";
+
+const MAX_ENV_BYTES = 128 << 10;
 
 const ContainerRef = z.string().min(1, "a container id or name is required").max(256);
 const ImageRef = z.string().min(1, "an image reference is required").max(512);
@@ -45,7 +48,7 @@ export const RunSpec = z
     name: z.string().min(1).max(128).optional(),
     cmd: z.array(z.string().max(65536)).max(1024).optional(),
     entrypoint: z.array(z.string().max(65536)).max(1024).optional(),
-    env: z.record(z.string().min(1).max(1024), z.string().max(65536)).optional(),
+    env: z.record(z.string().min(1).max(1024), z.string().max(65536)).refine((m) => mapBytes(m) <= MAX_ENV_BYTES, `env takes at most ${MAX_ENV_BYTES >> 10} KiB`).optional(),
     ports: z.array(PortSpec).max(256).optional(),
     volumes: z.array(VolumeSpec).max(256).optional(),
     memoryBytes: z.number().int().min(0).optional(),
@@ -55,7 +58,8 @@ export const RunSpec = z
       .object({ name: z.enum(["no", "always", "unless-stopped", "on-failure"]), maxRetries: z.number().int().min(0).optional() })
       .strict()
       .optional(),
-    labels: z.record(z.string().min(1).max(1024), z.string().max(65536)).optional(),
+    // Every label fits the inventory (lib/protocol/inventory.ts), so what the API creates is listed in full.
+    labels: z.record(z.string().min(1).max(1024), z.string().max(65536)).refine((m) => mapBytes(m) <= INVENTORY_LABEL_BYTES, `labels take at most ${INVENTORY_LABEL_BYTES >> 10} KiB`).optional(),
     /** A network name, "bridge", "none", or — with containers.host-access — "host" or "container:<id>". */
     network: z.string().min(1).max(256).optional(),
     workdir: z.string().min(1).max(4096).optional(),

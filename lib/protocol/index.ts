@@ -2,6 +2,7 @@
 // version checked at the handshake. The agent imports this file too, so it stays free of server-only imports.
 import { z } from "zod";
 import { InventoryMessage, StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
+import { InventoryPage } from "./inventory";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -100,6 +101,9 @@ export const AGENT_MESSAGES = {
   facts: FactsMessage,
   "stream.data": StreamData,
   "stream.end": StreamEnd,
+  /** The inventory in bounded pages (lib/protocol/inventory.ts): what agents of this release send. */
+  "inventory.page": InventoryPage,
+  /** The inventory in one message, as agents before paging sent it: recorded as a sync of one page. */
   inventory: InventoryMessage,
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
@@ -122,6 +126,7 @@ export interface AgentToServerEvents {
   facts: (msg: FactsMessage, ack: (r: Ack) => void) => void;
   "stream.data": (msg: StreamData) => void;
   "stream.end": (msg: StreamEnd) => void;
+  "inventory.page": (msg: InventoryPage, ack: (r: Ack) => void) => void;
   inventory: (msg: InventoryMessage, ack: (r: Ack) => void) => void;
 }
 

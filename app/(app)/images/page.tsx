@@ -16,6 +16,6 @@ export default async function ImagesPage({ searchParams }: { searchParams: Promi
   const { items } = await listHosts({ pageSize: 200, sort: "id" });
   const hosts: HostOption[] = items.filter((h) => !h.revoked).map((h) => ({ id: h.id, name: h.name, status: h.status }));
   const asked = parseHostId(host);
-  const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online") ?? hosts[0] ?? null;
+  const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online" || h.status === "syncing") ?? hosts[0] ?? null;
   return <ImagesView hosts={hosts} initialHostId={initial?.id ?? null} canManage={can(actor, "images.manage")} canRun={can(actor, "containers.manage")} />;
 }

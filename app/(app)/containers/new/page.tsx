@@ -17,7 +17,7 @@ export default async function NewContainerPage({ searchParams }: { searchParams:
   const { items } = await listHosts({ pageSize: 200, sort: "id" });
   const hosts: HostOption[] = items.filter((h) => !h.revoked).map((h) => ({ id: h.id, name: h.name, status: h.status }));
   const asked = parseHostId(host);
-  const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online") ?? null;
+  const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online" || h.status === "syncing") ?? null;
   const initialImage = typeof image === "string" ? image.slice(0, 512) : "";
   return <RunForm hosts={hosts} initialHostId={initial?.id ?? null} initialImage={initialImage} />;
 }

@@ -1,4 +1,4 @@
-// GET /api/v1/hosts — one page of hosts: ?page=&pageSize=&status=online|stale|offline|revoked&q=&sort=&order=
+// GET /api/v1/hosts — one page of hosts: ?page=&pageSize=&status=online|syncing|stale|offline|revoked&q=&sort=&order=
 import { withAuth } from "@/lib/http/with-auth";
 import { parseQuery } from "@/lib/http/parse";
 import { ListHostsQuery, listHosts } from "@/lib/hosts/list-hosts";
