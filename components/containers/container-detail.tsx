@@ -12,6 +12,7 @@ import { ContainerStats } from "./container-stats";
 import { EnvTable } from "./env-table";
 import { ContainerStateBadge } from "./state-badge";
 import { containerName, realTime, type ContainerInspect } from "./inspect";
+import { containerHref } from "@/lib/containers/container-href";
 import { useContainerEvents } from "./use-container-events";
 import { ContainerNotFound } from "./container-not-found";
 import { useMounted } from "./use-clock";
@@ -36,7 +37,7 @@ export function ContainerDetail({
   const [error, setError] = useState<string | null>(null);
   const router = useRouter();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const url = `/api/v1/hosts/${hostId}/containers/${encodeURIComponent(initial.Id)}`;
+  const url = `/api/v1${containerHref(hostId, initial.Id)}`;
 
   const refetch = useCallback(async () => {
     try {
@@ -68,6 +69,7 @@ export function ContainerDetail({
   const cmd = [c.Path, ...(c.Args ?? [])].filter((a): a is string => a !== undefined && a !== "");
   const policy = c.HostConfig?.RestartPolicy;
   const logsHref = `/logs?c=${encodeURIComponent(`${hostId}:${name}`)}`;
+  const terminalHref = containerHref(hostId, name, "terminal");
 
   return (
     <section aria-labelledby="container-title" className="space-y-6">
@@ -96,9 +98,9 @@ export function ContainerDetail({
               View logs
             </Link>
           )}
-          {canExec && running && (
+          {canExec && running && terminalHref && (
             <Link
-              href={`/hosts/${hostId}/containers/${encodeURIComponent(name)}/terminal`}
+              href={terminalHref}
               className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
             >
               Open terminal

@@ -7,6 +7,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { Button, EmptyRow, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr, cn } from "@/components/ui";
 import { LiveIndicator } from "@/components/hosts/live-indicator";
 import type { FleetContainer } from "@/lib/fleet/list-containers";
+import { containerHref } from "@/lib/containers/container-href";
 import { CONTAINER_STATES, portText, portsOf, statusText } from "./format";
 import { ContainerStateBadge } from "./state-badge";
 import { useContainerEvents } from "./use-container-events";
@@ -309,12 +310,18 @@ function PageLink({ href, label, disabled }: { href: string; label: string; disa
 
 function ContainerRow({ c, hostName, now }: { c: FleetContainer; hostName?: string; now: number }) {
   const ports = portsOf(c.ports);
+  // The id comes from the host's agent: one encoded path segment, or no link.
+  const href = containerHref(c.hostId, c.id);
   return (
     <Tr data-testid={`container-row-${c.name}`} data-host-id={c.hostId} data-container-id={c.id}>
       <Td>
-        <Link href={`/hosts/${c.hostId}/containers/${c.id}`} className="font-medium text-indigo-700 hover:underline dark:text-indigo-400">
-          {c.name}
-        </Link>
+        {href ? (
+          <Link href={href} className="font-medium text-indigo-700 hover:underline dark:text-indigo-400">
+            {c.name}
+          </Link>
+        ) : (
+          <span className="font-medium">{c.name}</span>
+        )}
         <div className="font-mono text-xs text-slate-500">{c.id.slice(0, 12)}</div>
       </Td>
       <Td>

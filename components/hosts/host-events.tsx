@@ -3,6 +3,7 @@
 // this host) and its recent events from GET /api/v1/hosts/{id}/events — container lifecycle for everyone, and the
 // activity record (who ran, stopped, removed, exec'd) for those who may read it. Refreshed while the page is visible.
 import Link from "next/link";
+import { containerHref } from "@/lib/containers/container-href";
 import { useRef, useState } from "react";
 import type { HostEventView, HostEventsView } from "@/lib/hosts/host-events-schemas";
 import { Badge, type BadgeTone } from "@/components/ui";
@@ -132,9 +133,9 @@ function EventRow({ e, now, hostId }: { e: HostEventView; now: number; hostId: n
       </time>
       <Badge tone={e.source === "activity" ? (e.outcome === "ok" ? "warning" : "danger") : (EVENT_TONE[e.event] ?? "neutral")}>{label}</Badge>
       <span className="min-w-0 flex-1 break-words">
-        {e.source === "inventory" && e.containerId ? (
+        {e.source === "inventory" && e.containerId && containerHref(hostId, e.containerId) ? (
           <>
-            <Link href={`/hosts/${hostId}/containers/${encodeURIComponent(e.containerId)}`} className="font-medium hover:underline">
+            <Link href={containerHref(hostId, e.containerId)!} className="font-medium hover:underline">
               {e.containerName}
             </Link>{" "}
             {e.text.slice((e.containerName ?? "").length).trim()}

@@ -6,6 +6,7 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button, Field, FormAlert, Input, Select } from "@/components/ui";
+import { containerHref } from "@/lib/containers/container-href";
 import { callApi, type HostOption } from "@/components/images/api";
 import { HostPicker } from "@/components/images/host-picker";
 import { PullProgressView } from "@/components/images/pull-progress-view";
@@ -106,7 +107,7 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
       return;
     }
     const cid = (r.data as { id: string }).id;
-    router.push(`/hosts/${id}/containers/${encodeURIComponent(cid)}`);
+    router.push(containerHref(id, cid) ?? `/containers?host=${id}`);
   }
 
   const busy = phase !== "idle";

@@ -11,6 +11,7 @@ import { Button, FormAlert, Input, Label } from "@/components/ui";
 import { borrowBrowserSocket } from "@/components/fleet/browser-socket";
 import { CommandLineError, splitCommandLine } from "@/lib/run-form/split-command";
 import { startExecSession, type ExecSession } from "./exec-session";
+import { containerHref } from "@/lib/containers/container-href";
 
 export const DEFAULT_SHELL = "/bin/sh";
 
@@ -186,7 +187,7 @@ export function TerminalView({ hostId, hostName, container }: { hostId: number; 
   return (
     <section aria-labelledby="terminal-title" className="space-y-4">
       <div className="flex flex-wrap gap-x-4 text-sm">
-        <Link href={`/hosts/${hostId}/containers/${encodeURIComponent(container)}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+        <Link href={containerHref(hostId, container) ?? `/containers?host=${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
           ← Container {container}
         </Link>
         <Link href={`/hosts/${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">

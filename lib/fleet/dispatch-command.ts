@@ -1,8 +1,9 @@
 // Sends one command over a host's live agent connection and waits for its reply until the deadline. Runs in the
 // control-plane process (the socket lives there); route handlers reach it through lib/server-context.
 import { randomUUID } from "node:crypto";
-import { AGENT_NAMESPACE, agentRoom } from "@/lib/protocol";
+import { AGENT_NAMESPACE, agentRoom, describeZodError } from "@/lib/protocol";
 import { CommandReply, type HostCommand } from "@/lib/protocol/commands";
+import { COMMAND_RESULTS } from "@/lib/protocol/results";
 import { GantryError } from "@/lib/errors";
 import { serverContext } from "@/lib/server-context";
 
@@ -28,8 +29,9 @@ export class HostOffline extends GantryError {
 }
 
 /**
- * Runs `command` on the host now. Resolves with the agent's result; rejects with a GantryError carrying the agent's
- * reason. `id` names the request to the agent (an idempotency claim records it, see lib/fleet/send-command.ts).
+ * Runs `command` on the host now. Resolves with the agent's result, checked against the shape its kind answers with
+ * (lib/protocol/results.ts); rejects with a GantryError carrying the agent's reason, or naming what was malformed.
+ * `id` names the request to the agent (an idempotency claim records it, see lib/fleet/send-command.ts).
  */
 export async function dispatchCommand(
   host: { id: number; name: string },
@@ -52,5 +54,9 @@ export async function dispatchCommand(
     throw new GantryError("internal", `host ${host.id} (${host.name}) sent a malformed reply to ${command.kind}`);
   }
   if (!reply.data.ok) throw new GantryError(reply.data.error.code, reply.data.error.message);
-  return reply.data.result;
+  const result = COMMAND_RESULTS[command.kind].safeParse(reply.data.result);
+  if (!result.success) {
+    throw new GantryError("internal", `host ${host.id} (${host.name}) sent a malformed ${command.kind} result (${describeZodError(result.error)}); is its agent the same version as this control plane?`);
+  }
+  return reply.data.result; // as sent: the check only gates it (nulls Docker writes stay nulls)
 }
