@@ -115,8 +115,8 @@ export function attachAgentGateway(io: SocketServer) {
       const outcome = await recordInventoryPage(hostId, page);
       inventoryCount = page.index === 0 ? page.containers.length : inventoryCount + page.containers.length;
       if (outcome.done) publishContainerEvent({ hostId, containers: inventoryCount });
-      // The host's status changes at a sync's first page (→ syncing) and its last (→ online).
-      if (outcome.began !== outcome.done) publishHostEvent("status", await getHostOrThrow(hostId));
+      // The host's status changes when a sync begins on a synced host (→ syncing) and when one ends (→ online).
+      if (outcome.statusChanged) publishHostEvent("status", await getHostOrThrow(hostId));
       return true;
     };
 

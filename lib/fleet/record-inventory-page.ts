@@ -8,10 +8,10 @@ import { conflict } from "@/lib/errors";
 import type { InventoryPage } from "@/lib/protocol/inventory";
 
 export interface PageOutcome {
-  /** This page began a sync: the host now reads "syncing". */
-  began: boolean;
-  /** This was the last page: the inventory is complete and the host reads "online" again. */
+  /** This was the last page: the inventory is complete (the host reads "online" again). */
   done: boolean;
+  /** The host's status changed with this page (a sync began on a synced host, or one ended): browsers are told. */
+  statusChanged: boolean;
 }
 
 const iso = (s: string | null) => (s === null ? null : new Date(s).toISOString());
@@ -21,11 +21,17 @@ export async function recordInventoryPage(hostId: number, page: InventoryPage, n
   const at = now.toISOString(); // timestamps are UTC wall times in timestamp(3) columns, as Prisma writes them
   const containers = page.containers.map((c) => ({ ...c, createdAt: iso(c.createdAt), startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt), labelsOmitted: c.labelsOmitted ?? 0 }));
   const images = page.images.map((i) => ({ ...i, createdAt: iso(i.createdAt) }));
+  // Whether the host read "syncing" before this page (a page after the first always follows one that made it so).
+  let syncingBefore = index > 0;
   await db.$transaction(
     async (tx) => {
-      // A first page starts the host's sync over: whatever sync was in progress is superseded.
+      // A first page starts the host's sync over: whatever sync was in progress (or failed) is superseded.
       if (index === 0) {
-        await tx.$executeRaw`UPDATE "Host" SET "syncId" = ${syncId}, "syncPages" = 0, "syncStartedAt" = (${at}::timestamptz AT TIME ZONE 'UTC'), "syncError" = NULL WHERE id = ${hostId} AND "revokedAt" IS NULL`;
+        const rows = await tx.$queryRaw<{ before: Date | null }[]>`
+          UPDATE "Host" h SET "syncId" = ${syncId}, "syncPages" = 0, "syncStartedAt" = (${at}::timestamptz AT TIME ZONE 'UTC'), "syncError" = NULL
+          FROM (SELECT id, "syncStartedAt" AS before FROM "Host" WHERE id = ${hostId} FOR UPDATE) old
+          WHERE h.id = old.id AND h."revokedAt" IS NULL RETURNING old.before`;
+        syncingBefore = rows[0]?.before != null;
       }
       const claimed = await tx.$executeRaw`UPDATE "Host" SET "syncPages" = "syncPages" + 1 WHERE id = ${hostId} AND "revokedAt" IS NULL AND "syncId" = ${syncId} AND "syncPages" = ${index}`;
       if (claimed !== 1) throw conflict(`inventory page ${index} of sync ${syncId} is out of order or its sync was superseded; start the sync over`);
@@ -60,5 +66,5 @@ export async function recordInventoryPage(hostId: number, page: InventoryPage, n
     },
     { timeout: 15_000 },
   );
-  return { began: index === 0, done: last };
+  return { done: last, statusChanged: syncingBefore === last };
 }
