@@ -68,6 +68,8 @@ type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 /** Commands that change nothing: no inventory to send before answering them. */
 const READ_ONLY_COMMANDS = new Set(["container.list", "container.inspect", "image.list", "host.metrics"]);
 const INVENTORY_FLUSH_WAIT_MS = 5_000;
+/** How long a page may wait for its acknowledgement. */
+const INVENTORY_PAGE_WAIT_MS = 120_000;
 /** A sync that failed (a page refused or not acknowledged) is tried again after this long. */
 const INVENTORY_RETRY_MS = 5_000;
 /** The socket cuts a connection on a message over 1,000,000 bytes; replies stay below this. */
@@ -135,7 +137,8 @@ export class AgentLink {
     for (const page of pages) {
       if (this.stopped || this.socket !== socket || !socket.connected) return; // a new connection syncs again
       try {
-        const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("inventory.page", page));
+        // Patient: when a whole fleet reconnects at once, the control plane writes pages in turn.
+        const ack = Ack.parse(await socket.timeout(INVENTORY_PAGE_WAIT_MS).emitWithAck("inventory.page", page));
         if (ack.ok) continue;
         this.opts.log(`inventory page ${page.index + 1} of ${pages.length} rejected: ${ack.error}`);
       } catch (e) {

@@ -112,7 +112,7 @@ export function attachAgentGateway(io: SocketServer) {
     let wholeSyncs = 0;
     let inventoryCount = 0;
     const inventoryPage = async (page: InventoryPage) => {
-      const outcome = await recordInventoryPage(hostId, page);
+      const outcome = await recordInventoryPage(hostId, page, () => socket.connected);
       inventoryCount = page.index === 0 ? page.containers.length : inventoryCount + page.containers.length;
       if (outcome.done) publishContainerEvent({ hostId, containers: inventoryCount });
       // The host's status changes when a sync begins on a synced host (→ syncing) and when one ends (→ online).
@@ -148,7 +148,7 @@ export function attachAgentGateway(io: SocketServer) {
           // Out of order or superseded: the agent starts its sync over. Anything else is ours: said without details.
           const reason = e instanceof GantryError ? e.message : `the control plane could not record the ${name}; it will be retried`;
           if (!(e instanceof GantryError)) log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
-          await inventoryFailed(reason);
+          if (socket.connected) await inventoryFailed(reason); // a page whose agent left is no failure of the host's
           return reject(reason);
         }
         log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);

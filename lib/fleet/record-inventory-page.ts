@@ -2,7 +2,9 @@
 // sync (the host reads "syncing" from then on), each page must be the next one of the host's current sync (a late page
 // of a superseded sync is refused), its containers and images are upserted in one statement each, and the last page
 // drops what this sync did not report and marks the host synced. However large a host's inventory, no write holds
-// more than one page, so thousands of hosts reconnecting at once make many small transactions, not a few huge ones.
+// more than one page, so thousands of hosts reconnecting at once make many small transactions, not a few huge ones —
+// and at most CONCURRENT_PAGES of them at a time: the rest wait their turn here, in order, rather than taking every
+// database connection (heartbeats and requests keep theirs) and timing out waiting for one.
 import { db } from "@/lib/db";
 import { conflict } from "@/lib/errors";
 import type { InventoryPage } from "@/lib/protocol/inventory";
@@ -16,7 +18,30 @@ export interface PageOutcome {
 
 const iso = (s: string | null) => (s === null ? null : new Date(s).toISOString());
 
-export async function recordInventoryPage(hostId: number, page: InventoryPage, now = new Date()): Promise<PageOutcome> {
+const CONCURRENT_PAGES = 4;
+let writing = 0;
+const queue: Array<() => void> = [];
+
+async function inTurn<T>(f: () => Promise<T>): Promise<T> {
+  if (writing >= CONCURRENT_PAGES) await new Promise<void>((r) => queue.push(r));
+  writing++;
+  try {
+    return await f();
+  } finally {
+    writing--;
+    queue.shift()?.();
+  }
+}
+
+/** `stillWanted` is asked once the page's turn comes: a page whose agent has gone meanwhile is not written. */
+export function recordInventoryPage(hostId: number, page: InventoryPage, stillWanted: () => boolean = () => true, now?: Date): Promise<PageOutcome> {
+  return inTurn(async () => {
+    if (!stillWanted()) throw conflict(`the connection that sent inventory page ${page.index} closed before it was written`);
+    return writePage(hostId, page, now ?? new Date());
+  });
+}
+
+async function writePage(hostId: number, page: InventoryPage, now: Date): Promise<PageOutcome> {
   const { syncId, index, last } = page;
   const at = now.toISOString(); // timestamps are UTC wall times in timestamp(3) columns, as Prisma writes them
   const containers = page.containers.map((c) => ({ ...c, createdAt: iso(c.createdAt), startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt), labelsOmitted: c.labelsOmitted ?? 0 }));
@@ -64,7 +89,7 @@ export async function recordInventoryPage(hostId: number, page: InventoryPage, n
         await tx.$executeRaw`UPDATE "Host" SET "syncId" = NULL, "syncPages" = 0, "syncStartedAt" = NULL, "syncedAt" = (${at}::timestamptz AT TIME ZONE 'UTC'), "syncError" = NULL WHERE id = ${hostId} AND "syncId" = ${syncId}`;
       }
     },
-    { timeout: 15_000 },
+    { timeout: 15_000, maxWait: 10_000 },
   );
   return { done: last, statusChanged: syncingBefore === last };
 }

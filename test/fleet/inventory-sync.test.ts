@@ -121,6 +121,10 @@ test("a host mid-sync reads as syncing until its last page is in; a page out of 
   assert.ok(list.body.items.some((x: { id: number }) => x.id === agent.hostId));
   assert.ok(list.body.counts.syncing >= 1);
   assert.ok(!(await c.get(`/api/v1/hosts?status=online`)).body.items.some((x: { id: number }) => x.id === agent.hostId));
+  // The pages say it too (server-rendered): the hosts list's badge and the host page's inventory line.
+  const hostsPage = (await c.get(`/hosts?status=syncing`)).body as string;
+  assert.match(hostsPage, /data-status="syncing"/);
+  assert.match((await c.get(`/hosts/${agent.hostId}`)).body as string, /syncing \(1 page in\)/);
 
   assert.deepEqual(await agent.send("inventory.page", page(1, true, ["a3"])), { ok: true });
   h = await host();
@@ -138,6 +142,7 @@ test("a host mid-sync reads as syncing until its last page is in; a page out of 
   h = await host();
   assert.equal(h.status, "syncing");
   assert.match(h.inventory.error, /out of order/);
+  assert.match((await c.get(`/hosts?status=syncing`)).body as string, /out of sync/);
   // A malformed page is refused with the field, and said on the host too.
   const bad = await agent.send("inventory.page", { ...page(0, true, ["c1"], "sync-3"), containers: [{ ...fakeContainer({ id: "c1" }), createdAt: "yesterday" }] });
   assert.equal(bad.ok, false);
