@@ -14,7 +14,7 @@ let f: FleetHost;
 const fakes: FakeAgent[] = [];
 
 before(async () => {
-  f = await startFleetHost({ bridge: "gsy0", subnet: "10.186.0.0/16", pool: "10.187.0.0/16", chainPrefix: "GSY" });
+  f = await startFleetHost("gsy");
 });
 
 after(async () => {

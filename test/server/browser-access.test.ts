@@ -16,7 +16,7 @@ const CONTAINER = "ba-box";
 const sockets: Socket[] = [];
 
 before(async () => {
-  f = await startFleetHost({ bridge: "gbx0", subnet: "10.184.0.0/16", pool: "10.185.0.0/16", chainPrefix: "GBX" });
+  f = await startFleetHost("gbx");
   const run = await api(f.cp, f.ownerCookie).post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name: CONTAINER, cmd: ["sh", "-c", "while true; do echo tick; sleep 1; done"], network: "none" });
   assert.equal(run.status, 201, JSON.stringify(run.body));
 });
