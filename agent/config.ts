@@ -1,6 +1,7 @@
 // The agent's configuration, from flags first, then the environment:
 //   --server URL   GANTRY_SERVER_URL     the control plane (none: run standalone)
 //   --token TOKEN  GANTRY_JOIN_TOKEN     a join token, used once when this machine has no credential yet
+//   --fingerprint FP  GANTRY_SERVER_FINGERPRINT  the SHA-256 of the control plane's self-signed certificate, to pin
 //   --root DIR     GANTRY_ROOT           the agent's state (default /var/lib/gantry)
 //                  GANTRY_DOCKER_SOCKET  where the Docker-compatible API will listen (a later issue)
 //                  GANTRY_HEARTBEAT_INTERVAL_MS  heartbeat period (default 10000)
@@ -10,11 +11,14 @@
 //                  GANTRY_ALLOWED_LOOPBACK_REGISTRIES  comma-separated loopback registries (host:port) its pulls may use
 import { isAbsolute, resolve, join } from "node:path";
 import { REPO_ROOT } from "./version";
+import { normalizeFingerprint } from "./tls-pin";
 
 export interface AgentConfig {
   root: string;
   serverUrl: string | null;
   joinToken: string | null;
+  /** The pinned certificate's fingerprint ("AB:CD:…"), when given; kept with the credential after a join. */
+  fingerprint: string | null;
   dockerSocket: string;
   heartbeatIntervalMs: number;
   engineBinary: string;
@@ -68,9 +72,11 @@ export function normalizeServerUrl(raw: string): string {
 }
 
 export function loadAgentConfig(argv: string[], env: Record<string, string | undefined> = process.env): AgentConfig {
-  const { flags, rest } = parseFlags(argv, ["server", "token", "root"]);
-  if (rest.length) throw new ConfigError(`unexpected argument "${rest[0]}" (usage: gantry-agent [--server URL] [--token TOKEN] [--root DIR])`);
+  const { flags, rest } = parseFlags(argv, ["server", "token", "fingerprint", "root"]);
+  if (rest.length) throw new ConfigError(`unexpected argument "${rest[0]}" (usage: gantry-agent [--server URL] [--token TOKEN] [--fingerprint SHA256] [--root DIR])`);
   const serverRaw = flags.server ?? env.GANTRY_SERVER_URL ?? "";
+  const serverUrl = serverRaw ? normalizeServerUrl(serverRaw) : null;
+  const fingerprint = parseFingerprint(flags.fingerprint ?? env.GANTRY_SERVER_FINGERPRINT ?? "", serverUrl);
   const interval = Number(env.GANTRY_HEARTBEAT_INTERVAL_MS ?? 10_000);
   if (!Number.isInteger(interval) || interval < 100 || interval > 600_000) {
     throw new ConfigError(`GANTRY_HEARTBEAT_INTERVAL_MS must be a whole number of milliseconds (100..600000), got "${env.GANTRY_HEARTBEAT_INTERVAL_MS}"`);
@@ -82,8 +88,9 @@ export function loadAgentConfig(argv: string[], env: Record<string, string | und
   const data = env.GANTRY_DATA ? resolve(env.GANTRY_DATA) : null;
   return {
     root: resolve(flags.root ?? env.GANTRY_ROOT ?? "/var/lib/gantry"),
-    serverUrl: serverRaw ? normalizeServerUrl(serverRaw) : null,
+    serverUrl,
     joinToken: (flags.token ?? env.GANTRY_JOIN_TOKEN ?? "").trim() || null,
+    fingerprint,
     dockerSocket: env.GANTRY_DOCKER_SOCKET || "/run/gantry/docker.sock",
     heartbeatIntervalMs: interval,
     engineBinary: env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime"),
@@ -91,4 +98,13 @@ export function loadAgentConfig(argv: string[], env: Record<string, string | und
     allowedBindPaths: allowedBinds,
     allowedLoopbackRegistries: list(env.GANTRY_ALLOWED_LOOPBACK_REGISTRIES).map((r) => r.toLowerCase()),
   };
+}
+
+/** A certificate fingerprint given on the command line or in the environment, checked and in one spelling. */
+export function parseFingerprint(raw: string, serverUrl: string | null): string | null {
+  if (!raw.trim()) return null;
+  const fingerprint = normalizeFingerprint(raw);
+  if (!fingerprint) throw new ConfigError(`certificate fingerprint "${raw}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`);
+  if (serverUrl?.startsWith("http://")) throw new ConfigError(`a certificate fingerprint pins an https control plane, but the server URL is ${serverUrl}`);
+  return fingerprint;
 }

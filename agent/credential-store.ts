@@ -1,13 +1,19 @@
 // The agent's identity on disk, under GANTRY_ROOT/agent: `credential` (mode 0600, the secret the control plane keeps
-// only a hash of) and `server.json` (which control plane, which host). Written to a temp file, then renamed.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+// only a hash of), `server.json` (which control plane, which host, the pinned certificate's fingerprint) and
+// `server.pem` (the pinned certificate itself, when the control plane's is self-signed). Written to a temp file, then
+// renamed.
+import { X509Certificate } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CredentialString } from "../lib/protocol";
+import type { CertificatePin } from "./tls-pin";
 
 export interface StoredIdentity {
   credential: string;
   serverUrl: string | null;
   hostId: number | null;
+  /** The control plane's certificate this agent trusts alone (null: the system's CAs decide, or plain http). */
+  pin: CertificatePin | null;
 }
 
 export class CredentialStore {
@@ -28,19 +34,40 @@ export class CredentialStore {
     const credential = readFileSync(file, "utf8").trim();
     const parsed = CredentialString.safeParse(credential);
     if (!parsed.success) throw new Error(`${file} does not hold a Gantry host credential; remove it and join again`);
-    let meta: { serverUrl?: string; hostId?: number } = {};
+    let meta: { serverUrl?: string; hostId?: number; fingerprint?: string } = {};
     try {
       meta = JSON.parse(readFileSync(join(this.dir, "server.json"), "utf8"));
     } catch {
       /* optional */
     }
-    return { credential, serverUrl: meta.serverUrl ?? null, hostId: meta.hostId ?? null };
+    return { credential, serverUrl: meta.serverUrl ?? null, hostId: meta.hostId ?? null, pin: meta.fingerprint ? this.readPin(meta.fingerprint) : null };
   }
 
-  save(identity: { credential: string; serverUrl: string; hostId: number }) {
+  get certificatePath() {
+    return join(this.dir, "server.pem");
+  }
+
+  /** The pinned certificate, checked against the fingerprint kept beside it: a pin that does not hold is an error. */
+  private readPin(fingerprint: string): CertificatePin {
+    const file = this.certificatePath;
+    let certificate: string;
+    try {
+      certificate = readFileSync(file, "utf8");
+      if (new X509Certificate(certificate).fingerprint256 === fingerprint) return { fingerprint, certificate };
+    } catch {
+      /* reported below */
+    }
+    throw new Error(`${file} is missing or is not the certificate pinned in server.json (SHA-256 ${fingerprint}); join again with the control plane's fingerprint`);
+  }
+
+  save(identity: { credential: string; serverUrl: string; hostId: number | null; pin: CertificatePin | null }) {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
-    atomicWrite(join(this.dir, "server.json"), JSON.stringify({ serverUrl: identity.serverUrl, hostId: identity.hostId }) + "\n");
+    // The certificate before the record that names it; a record without a pin drops an old certificate.
+    if (identity.pin) atomicWrite(this.certificatePath, identity.pin.certificate);
+    else rmSync(this.certificatePath, { force: true });
+    const meta = { serverUrl: identity.serverUrl, hostId: identity.hostId, ...(identity.pin ? { fingerprint: identity.pin.fingerprint } : {}) };
+    atomicWrite(join(this.dir, "server.json"), JSON.stringify(meta) + "\n");
     atomicWrite(this.credentialPath, identity.credential + "\n");
   }
 }

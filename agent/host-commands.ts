@@ -1,9 +1,10 @@
 // The `gantry` commands that act on this machine rather than on a control plane's API (cli/gantry.ts, the entry
 // point, hands them here):
-//   gantry join <server-url> <token> [--root DIR]   join this machine to a control plane (stores the credential)
+//   gantry join <server-url> <token> [--fingerprint SHA256] [--root DIR]   join this machine to a control plane
+//                                                   (stores the credential, and the pinned certificate)
 //   gantry version                                  print the versions
 import { mkdirSync } from "node:fs";
-import { normalizeServerUrl, parseFlags } from "./config";
+import { normalizeServerUrl, parseFingerprint, parseFlags } from "./config";
 import { systemClock } from "./clock";
 import { collectFacts, engineVersion } from "./facts";
 import { CredentialStore } from "./credential-store";
@@ -12,7 +13,8 @@ import { agentVersion, REPO_ROOT } from "./version";
 import { PROTOCOL_VERSION } from "../lib/protocol";
 import { join, resolve } from "node:path";
 
-export const HOST_USAGE = `  gantry join <server-url> <token> [--root DIR]   join this machine to a Gantry control plane
+export const HOST_USAGE = `  gantry join <server-url> <token> [--fingerprint SHA256] [--root DIR]
+                                                 join this machine to a Gantry control plane
   gantry version                                  print the agent, protocol and engine versions`;
 
 export const HOST_COMMANDS = ["join", "version"];
@@ -48,9 +50,10 @@ async function main(argv: string[], USAGE: string) {
       return;
     }
     case "join": {
-      const { flags, rest } = parseFlags(args, ["root"]);
+      const { flags, rest } = parseFlags(args, ["root", "fingerprint"]);
       if (rest.length !== 2) fail(`join needs a server URL and a token\n${USAGE}`);
       const serverUrl = normalizeServerUrl(rest[0]);
+      const fingerprint = parseFingerprint(flags.fingerprint ?? "", serverUrl);
       const root = resolve(flags.root ?? process.env.GANTRY_ROOT ?? "/var/lib/gantry");
       mkdirSync(root, { recursive: true });
       const facts = await collectFacts({ root, engineBinary: engine, agentVersion: agentVersion() });
@@ -58,9 +61,10 @@ async function main(argv: string[], USAGE: string) {
         clock: systemClock,
         random: Math.random,
         log: (m) => console.error(`gantry: ${m}`),
+        fingerprint,
       });
       const store = new CredentialStore(root);
-      store.save({ credential: joined.credential, serverUrl, hostId: joined.hostId });
+      store.save({ credential: joined.credential, serverUrl, hostId: joined.hostId, pin: joined.pin });
       console.log(`joined ${serverUrl} as host ${joined.hostId} (${joined.name}); credential stored in ${store.credentialPath}`);
       console.log(`start the agent with: gantry-agent${flags.root ? ` --root ${root}` : ""}`);
       return;

@@ -1,8 +1,13 @@
 // Trades a join token for a host credential (POST /api/v1/agents/join). A refusal carries the server's reason;
 // network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting.
+// Given the control plane's certificate fingerprint, the agent first fetches and pins that certificate (agent/tls-pin.ts)
+// and sends the token only over a connection that presents it; a different certificate is a refusal, not retried.
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { JOIN_PATH, JoinResponse, type HostFacts } from "../lib/protocol";
 import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
+import { fetchPinnedCertificate, pinnedTlsOptions, PinMismatch, type CertificatePin } from "./tls-pin";
 
 export class JoinRefused extends Error {
   constructor(
@@ -14,39 +19,75 @@ export class JoinRefused extends Error {
   }
 }
 
+/** A join's result: the host credential, and the pinned certificate when a fingerprint was given. */
+export type Joined = JoinResponse & { pin: CertificatePin | null };
+
 export async function joinWithToken(
   serverUrl: string,
   token: string,
   facts: HostFacts,
-  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number },
-): Promise<JoinResponse> {
+  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number; fingerprint?: string | null },
+): Promise<Joined> {
   const attempts = deps.attempts ?? 6;
+  let pin: CertificatePin | null = null;
   for (let attempt = 0; ; attempt++) {
     let problem: string;
     try {
-      const res = await fetch(serverUrl + JOIN_PATH, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token, facts }),
-        signal: AbortSignal.timeout(15_000),
-      });
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-      if (res.ok) {
+      if (deps.fingerprint && !pin) pin = await fetchPinnedCertificate(serverUrl, deps.fingerprint);
+      const res = await postJson(serverUrl + JOIN_PATH, { token, facts }, pin);
+      const body = res.body as { error?: { message?: string } } | null;
+      if (res.status >= 200 && res.status < 300) {
         const parsed = JoinResponse.safeParse(body);
         if (!parsed.success) throw new JoinRefused(res.status, "the control plane answered the join with something that is not a join response");
-        return parsed.data;
+        return { ...parsed.data, pin };
       }
       const reason = body?.error?.message ?? `HTTP ${res.status}`;
       if (res.status < 500) throw new JoinRefused(res.status, `join refused by ${serverUrl}: ${reason}`);
       problem = `${serverUrl} answered ${res.status}: ${reason}`;
     } catch (e) {
       if (e instanceof JoinRefused) throw e;
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      problem = `cannot reach ${serverUrl}: ${cause?.code ?? cause?.message ?? (e as Error).message}`;
+      if (e instanceof PinMismatch) throw new JoinRefused(0, `not joining ${serverUrl}: ${e.message}`);
+      const err = e as NodeJS.ErrnoException;
+      problem = `cannot reach ${serverUrl}: ${err.code ?? err.message}${err.code?.includes("CERT") || err.code?.startsWith("ERR_TLS") ? ` (${err.message})` : ""}`;
     }
     if (attempt + 1 >= attempts) throw new Error(`join failed: ${problem}`);
     const wait = backoffDelay(attempt, DEFAULT_BACKOFF, deps.random);
     deps.log(`${problem}; retrying in ${(wait / 1000).toFixed(1)} s`);
     await new Promise((r) => deps.clock.setTimeout(() => r(undefined), wait));
   }
+}
+
+/** POST a JSON body; the answer's status and JSON body (null when it is not JSON). Trusts only `pin` when given. */
+function postJson(url: string, payload: unknown, pin: CertificatePin | null): Promise<{ status: number; body: unknown }> {
+  const data = Buffer.from(JSON.stringify(payload));
+  const target = new URL(url);
+  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      target,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": data.length },
+        timeout: 15_000,
+        ...(pin ? pinnedTlsOptions(pin) : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          let body: unknown = null;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    req.on("error", reject);
+    req.end(data);
+  });
 }

@@ -5,6 +5,7 @@
 // would cut the connection — and, sent again on every reconnection, cut it forever: the inventory goes in bounded
 // pages (lib/protocol/inventory.ts), a command reply too large to send is answered with an error instead, and stream
 // data is split into messages of at most STREAM_MESSAGE_BYTES.
+import { Agent as HttpsAgent } from "node:https";
 import { io, type Socket } from "socket.io-client";
 import {
   AGENT_NAMESPACE,
@@ -24,6 +25,7 @@ import type { CommandReply, ContainerSummary, ImageSummary, StreamData, StreamEn
 import { inventoryPages } from "../lib/protocol/inventory";
 import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
+import type { PinnedTlsOptions } from "./tls-pin";
 
 export class LinkRefused extends Error {
   constructor(message: string) {
@@ -35,6 +37,8 @@ export class LinkRefused extends Error {
 export interface LinkOptions {
   serverUrl: string;
   credential: string;
+  /** TLS options for an https control plane whose certificate is pinned (agent/tls-pin.ts); else the system's CAs. */
+  tls?: PinnedTlsOptions;
   facts: () => Promise<HostFacts>;
   heartbeatIntervalMs: number;
   clock: Clock;
@@ -193,6 +197,8 @@ export class AgentLink {
       reconnection: false, // reconnection is ours: back-off with injected clock and jitter
       transports: ["websocket"],
       timeout: 10_000,
+      // A pinned certificate travels in an https.Agent: socket.io-client passes only some TLS options on by themselves.
+      ...(this.opts.tls ? { agent: new HttpsAgent(this.opts.tls) as unknown as string } : {}),
     });
     this.socket = socket;
 
@@ -206,7 +212,9 @@ export class AgentLink {
       if (refusal.success && PERMANENT_REFUSALS.includes(refusal.data.code)) {
         return this.finish(new LinkRefused(`${serverUrl} refused this agent: ${refusal.data.reason}`));
       }
-      this.retry(refusal.success ? refusal.data.reason : err.message, socket);
+      // A TLS failure (certificate not the pinned one, not trusted) is in the transport error's description.
+      const cause = (err as { description?: { message?: string } }).description?.message;
+      this.retry(refusal.success ? refusal.data.reason : cause ? `${err.message}: ${cause}` : err.message, socket);
     });
     socket.on("disconnect", (reason) => {
       streams?.closeAll();

@@ -9,6 +9,7 @@ import { collectFacts } from "./facts";
 import { CredentialStore } from "./credential-store";
 import { JoinRefused, joinWithToken } from "./join";
 import { AgentLink, LinkRefused } from "./link";
+import { fetchPinnedCertificate, pinnedTlsOptions, PinMismatch } from "./tls-pin";
 import { agentVersion } from "./version";
 import { createImageEngine } from "./images/engine";
 import { startEngineApi } from "./docker-api/index";
@@ -56,7 +57,12 @@ async function main() {
   );
 
   const store = new CredentialStore(config.root);
-  const stored = store.read();
+  let stored;
+  try {
+    stored = store.read();
+  } catch (e) {
+    fail((e as Error).message, 1);
+  }
   const serverUrl = config.serverUrl ?? stored?.serverUrl ?? null;
   if (!serverUrl) {
     log("no control plane configured (GANTRY_SERVER_URL or --server): running standalone");
@@ -75,10 +81,11 @@ async function main() {
   const sameServer = stored && (stored.serverUrl === null || stored.serverUrl === serverUrl);
   if (config.joinToken && (!stored || !sameServer)) {
     try {
-      const joined = await joinWithToken(serverUrl, config.joinToken, await facts(), { clock: systemClock, random: Math.random, log });
-      store.save({ credential: joined.credential, serverUrl, hostId: joined.hostId });
-      identity = { credential: joined.credential, serverUrl, hostId: joined.hostId };
+      const joined = await joinWithToken(serverUrl, config.joinToken, await facts(), { clock: systemClock, random: Math.random, log, fingerprint: config.fingerprint });
+      store.save({ credential: joined.credential, serverUrl, hostId: joined.hostId, pin: joined.pin });
+      identity = { credential: joined.credential, serverUrl, hostId: joined.hostId, pin: joined.pin };
       log(`joined ${serverUrl} as host ${joined.hostId} (${joined.name}); credential stored in ${store.credentialPath}`);
+      if (joined.pin) log(`pinned the control plane's certificate (SHA-256 ${joined.pin.fingerprint}) in ${store.certificatePath}`);
     } catch (e) {
       fail((e as Error).message, e instanceof JoinRefused ? 2 : 1);
     }
@@ -88,11 +95,23 @@ async function main() {
   if (!identity) {
     fail(`this machine has not joined ${serverUrl} yet: give a join token (--token or GANTRY_JOIN_TOKEN; "Add host" in the web UI makes one)`, 1);
   }
+  // A fingerprint given to an agent that already joined re-pins: the operator vouches for the control plane's new certificate.
+  if (identity && config.fingerprint && identity.pin?.fingerprint !== config.fingerprint) {
+    try {
+      const pin = await fetchPinnedCertificate(serverUrl, config.fingerprint);
+      identity = { ...identity, serverUrl, pin };
+      store.save({ credential: identity.credential, serverUrl, hostId: identity.hostId, pin });
+      log(`pinned the control plane's certificate (SHA-256 ${pin.fingerprint}) in ${store.certificatePath}`);
+    } catch (e) {
+      fail(e instanceof PinMismatch ? `not connecting to ${serverUrl}: ${e.message}` : `cannot fetch ${serverUrl}'s certificate to pin it: ${(e as Error).message}`, e instanceof PinMismatch ? 2 : 1);
+    }
+  }
   if (stopRequested) return;
 
   const link = new AgentLink({
     serverUrl,
     credential: identity!.credential,
+    tls: identity!.pin ? pinnedTlsOptions(identity!.pin) : undefined,
     facts,
     heartbeatIntervalMs: config.heartbeatIntervalMs,
     clock: systemClock,

@@ -9,6 +9,9 @@ export interface ServerContext {
   publisher: RealtimePublisher;
   /** The URL agents and users reach this control plane at (join commands use it). */
   publicUrl: string;
+  /** The certificate served (null: plain HTTP). `pinned`: self-signed, so join commands carry its SHA-256 fingerprint
+   *  for agents to pin; `certPath` is where clients that must trust it (the CLI, a kubeconfig) find it. */
+  tls?: { certPath: string; fingerprint: string; pinned: boolean } | null;
 }
 
 const KEY = Symbol.for("gantry.server-context");

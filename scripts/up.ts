@@ -1,11 +1,17 @@
 // `npm run up` (after scripts/setup.mjs has installed and built everything): starts the control plane, waits until it
 // is healthy, makes sure this machine's agent has joined it (the first time: a join token minted straight in the
 // database and handed to the agent through its environment, never on a command line), starts the agent, and prints
-// the URL to open. SIGINT/SIGTERM are forwarded to both children; the control plane stopping stops everything.
+// the URL to open. With TLS (the default) the certificate is made or read here first, so the health check and the agent
+// pin the very certificate the control plane serves. SIGINT/SIGTERM are forwarded to both children; the control plane
+// stopping stops everything.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
+import { get as httpsGet } from "node:https";
 import { join, resolve } from "node:path";
 import { loadConfig } from "../server/config";
+import { ensureTlsMaterial } from "../server/tls";
+import { pinnedTlsOptions, type CertificatePin } from "../agent/tls-pin";
 
 const ROOT = resolve(import.meta.dirname, "..");
 const log = (msg: string) => console.log(`[gantry up] ${msg}`);
@@ -22,19 +28,27 @@ function databaseUrl(dataDir: string, configured: string | undefined): string {
   return `postgresql://postgres:${encodeURIComponent(password)}@localhost:5432/gantry?host=${encodeURIComponent(join(dataDir, "postgres/run"))}`;
 }
 
-async function waitHealthy(url: string, server: ChildProcess, ms = 120_000) {
+async function waitHealthy(url: string, pin: CertificatePin | null, server: ChildProcess, ms = 120_000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (server.exitCode !== null || server.signalCode !== null) fail(`the control plane exited (${server.exitCode ?? server.signalCode}) before it was ready`);
-    try {
-      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return;
-    } catch {
-      /* not up yet */
-    }
+    if ((await healthStatus(`${url}/api/health`, pin)) === 200) return;
     await new Promise((r) => setTimeout(r, 250));
   }
   fail(`the control plane was not healthy after ${ms / 1000} s`);
+}
+
+/** GET /api/health's status (0: no answer), trusting only the pinned certificate over https. */
+function healthStatus(url: string, pin: CertificatePin | null): Promise<number> {
+  return new Promise((resolve) => {
+    const options = { timeout: 2_000, ...(pin ? pinnedTlsOptions(pin) : {}) };
+    const req = (pin ? httpsGet : httpGet)(url, options, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy());
+    req.on("error", () => resolve(0));
+  });
 }
 
 /** A join token for the local agent, or null when its stored credential still works (or was revoked on purpose). */
@@ -73,7 +87,17 @@ async function main() {
     fail((e as Error).message);
   }
   const agentRoot = resolve(process.env.GANTRY_ROOT ?? "/var/lib/gantry");
-  const localUrl = `http://127.0.0.1:${config.port}`;
+  let pin: CertificatePin | null = null;
+  if (config.tls) {
+    try {
+      const tls = await ensureTlsMaterial(config.tls, config.publicUrl, log);
+      pin = { fingerprint: tls.fingerprint, certificate: tls.cert };
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  const scheme = pin ? "https" : "http";
+  const localUrl = `${scheme}://127.0.0.1:${config.port}`;
   const children = new Set<ChildProcess>();
   let stopping = false;
 
@@ -105,7 +129,7 @@ async function main() {
     }, 50);
   });
 
-  await waitHealthy(localUrl, server);
+  await waitHealthy(localUrl, pin, server);
   if (stopping) return;
 
   process.env.DATABASE_URL = databaseUrl(config.dataDir, config.databaseUrl);
@@ -120,6 +144,8 @@ async function main() {
         // The control plane's keys live on this machine: the agent refuses to bind them into a container.
         GANTRY_DATA: config.dataDir,
         GANTRY_SERVER_URL: localUrl,
+        // The local agent pins the certificate whoever issued it: 127.0.0.1 need not be a name it lists.
+        ...(pin ? { GANTRY_SERVER_FINGERPRINT: pin.fingerprint } : {}),
         ...(token ? { GANTRY_JOIN_TOKEN: token } : {}),
       },
       stdio: "inherit",
@@ -132,7 +158,10 @@ async function main() {
   }
   const { db } = await import("@/lib/db");
   await db.$disconnect().catch(() => {});
-  log(`Gantry is running: open http://localhost:${config.port} (Ctrl+C stops it)`);
+  log(`Gantry is running: open ${scheme}://localhost:${config.port} (Ctrl+C stops it)`);
+  if (pin && !config.tls!.provided) {
+    log(`its certificate is its own (${config.tls!.certPath}, SHA-256 ${pin.fingerprint}): the browser asks once whether to trust it`);
+  }
 }
 
 main().catch((e) => fail(e instanceof Error ? (e.stack ?? e.message) : String(e)));

@@ -1,5 +1,7 @@
 // The control plane's configuration, read once from the environment. Secrets it needs but was not given (the session
-// signing key) are created under GANTRY_DATA/keys on first start, mode 0600, and reused after.
+// signing key) are created under GANTRY_DATA/keys on first start, mode 0600, and reused after. TLS is on unless
+// GANTRY_TLS=off: with the operator's certificate (GANTRY_TLS_CERT + GANTRY_TLS_KEY) or one generated under
+// GANTRY_DATA/tls (server/tls.ts).
 import { mkdirSync, existsSync, readFileSync, writeFileSync, chmodSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
@@ -12,6 +14,8 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   authSecret: string;
   publicUrl: string;
+  /** Where the certificate and key are (null: plain HTTP, GANTRY_TLS=off). `provided`: the operator's, else generated. */
+  tls: { certPath: string; keyPath: string; provided: boolean } | null;
   dev: boolean;
 }
 
@@ -23,15 +27,34 @@ export function loadConfig(env = process.env): ServerConfig {
   const keys = join(dataDir, "keys");
   mkdirSync(keys, { recursive: true, mode: 0o700 });
   chmodSync(keys, 0o700);
+  const tls = tlsConfig(env, dataDir);
+  const publicUrl = (env.GANTRY_PUBLIC_URL ?? `${tls ? "https" : "http"}://${hostname()}:${port}`).replace(/\/+$/, "");
+  if (tls && publicUrl.startsWith("http://")) {
+    throw new Error(
+      `GANTRY_PUBLIC_URL is ${publicUrl}, but the control plane serves https: use https://, or set GANTRY_TLS=off when a proxy in front terminates TLS`,
+    );
+  }
   return {
     port,
     host: env.HOST ?? "0.0.0.0",
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
     authSecret: env.NEXTAUTH_SECRET || readOrCreateSecret(join(keys, "session-secret")),
-    publicUrl: (env.GANTRY_PUBLIC_URL ?? `http://${hostname()}:${port}`).replace(/\/+$/, ""),
+    publicUrl,
+    tls,
     dev: env.GANTRY_DEV === "1",
   };
+}
+
+function tlsConfig(env: NodeJS.ProcessEnv, dataDir: string): ServerConfig["tls"] {
+  const mode = (env.GANTRY_TLS ?? "on").trim().toLowerCase();
+  if (mode === "off") return null;
+  if (mode !== "on") throw new Error(`GANTRY_TLS must be "on" (the default) or "off", got "${env.GANTRY_TLS}"`);
+  const cert = env.GANTRY_TLS_CERT?.trim();
+  const key = env.GANTRY_TLS_KEY?.trim();
+  if (!cert !== !key) throw new Error("GANTRY_TLS_CERT and GANTRY_TLS_KEY go together: give both (PEM files), or neither for a generated certificate");
+  if (cert && key) return { certPath: resolve(cert), keyPath: resolve(key), provided: true };
+  return { certPath: join(dataDir, "tls", "cert.pem"), keyPath: join(dataDir, "tls", "key.pem"), provided: false };
 }
 
 function readOrCreateSecret(file: string): string {

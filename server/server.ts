@@ -1,6 +1,8 @@
-// The control-plane process: one HTTP server on PORT carrying Next.js (pages, /api) and socket.io (agents and browsers
-// on their own namespaces). A composition root: it wires the parts and handles start-up and shutdown, nothing else.
+// The control-plane process: one HTTPS server on PORT (plain HTTP with GANTRY_TLS=off) carrying Next.js (pages, /api)
+// and socket.io (agents and browsers on their own namespaces). A composition root: it wires the parts and handles
+// start-up and shutdown, nothing else.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { Server as SocketServer } from "socket.io";
 import next from "next";
 import pg from "pg";
@@ -8,6 +10,7 @@ import { loadConfig } from "./config";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres";
 import { applyMigrations } from "./db/migrate";
 import { stampClientAddress, trustedProxies } from "@/lib/http/client-address";
+import { ensureTlsMaterial, tlsFrontDoor, type TlsMaterial } from "./tls";
 
 const log = (msg: string) => console.log(`[gantry] ${msg}`);
 
@@ -29,26 +32,40 @@ async function main() {
   } catch (e) {
     fail((e as Error).message);
   }
+  let tls: TlsMaterial | null = null;
+  if (config.tls) {
+    try {
+      tls = await ensureTlsMaterial(config.tls, config.publicUrl, log);
+    } catch (e) {
+      fail((e as Error).message);
+    }
+  }
+  const scheme = tls ? "https" : "http";
   process.env.NEXTAUTH_SECRET = config.authSecret;
-  process.env.NEXTAUTH_URL ??= `http://localhost:${config.port}`;
+  process.env.NEXTAUTH_URL ??= `${scheme}://localhost:${config.port}`;
   process.env.NEXT_TELEMETRY_DISABLED = "1";
 
   // Until Next and the database are ready, every request but the socket.io handshake gets a 503.
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
-  const http = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (handle) return handle(req, res);
     res.writeHead(503, { "content-type": "application/json", "retry-after": "1" });
     res.end(JSON.stringify({ status: "starting" }));
-  });
+  };
+  const http = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest) : createServer(onRequest);
+  // With TLS, one listener on PORT hands TLS connections to `http` and redirects plain-HTTP requests to https.
+  const front = tls ? tlsFrontDoor(http) : null;
+  const listener = front?.listener ?? http;
 
   // Bind first: a port in use is reported before anything else starts.
   await new Promise<void>((resolve) => {
-    http.once("error", (e: NodeJS.ErrnoException) => {
+    listener.once("error", (e: NodeJS.ErrnoException) => {
       fail(e.code === "EADDRINUSE" ? `port ${config.port} is already in use (set PORT to another port)` : `cannot listen on port ${config.port}: ${e.message}`);
     });
-    http.listen(config.port, config.host, () => resolve());
+    listener.listen(config.port, config.host, () => resolve());
   });
-  log(`listening on http://${config.host}:${config.port}`);
+  log(`listening on ${scheme}://${config.host}:${config.port}`);
+  if (tls) log(`TLS certificate ${tls.certPath} (SHA-256 ${tls.fingerprint}${tls.selfSigned ? ", pinned by agents" : ""})`);
 
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
@@ -80,7 +97,12 @@ async function main() {
   const requestHandler = app.getRequestHandler();
 
   const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
-  serverContext.set({ io, publisher: browserPublisher(io), publicUrl: config.publicUrl });
+  serverContext.set({
+    io,
+    publisher: browserPublisher(io),
+    publicUrl: config.publicUrl,
+    tls: tls && { certPath: tls.certPath, fingerprint: tls.fingerprint, pinned: tls.selfSigned },
+  });
   const gateways = [attachBrowserGateway(io), attachAgentGateway(io)];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
@@ -88,7 +110,7 @@ async function main() {
     stampClientAddress(req, trusted);
     void requestHandler(req, res);
   };
-  log(`ready on http://localhost:${config.port}`);
+  log(`ready on ${scheme}://localhost:${config.port}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -100,7 +122,8 @@ async function main() {
     for (const g of gateways) await g.close?.();
     io.close();
     http.closeAllConnections?.();
-    await new Promise((r) => http.close(() => r(undefined)));
+    front?.plain.closeAllConnections();
+    await new Promise((r) => listener.close(() => r(undefined)));
     await db.$disconnect().catch(() => {});
     await embedded?.stop().catch(() => {});
     process.exit(0);

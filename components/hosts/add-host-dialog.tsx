@@ -7,7 +7,9 @@ import { Button, Dialog, FormAlert } from "@/components/ui";
 interface Minted {
   token: string;
   command: string;
+  serviceCommand: string;
   serverUrl: string;
+  fingerprint: string | null;
   expiresAt: string;
 }
 
@@ -88,8 +90,13 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
             <p className="text-xs text-slate-600 dark:text-slate-400">
               Expires {new Date(minted.expiresAt).toLocaleString()}. The machine needs Gantry installed (the <code>gantry-agent</code>{" "}
               command) and must reach <code>{minted.serverUrl}</code>. The new host appears in the list as soon as it joins. Already
-              installed as a service? <code className="break-all">gantry join {minted.serverUrl} {minted.token}</code> stores the
-              credential for it instead.
+              installed as a service? <code className="break-all">{minted.serviceCommand}</code> stores the credential for it instead.
+              {minted.fingerprint && (
+                <>
+                  {" "}The agent trusts only the control plane&apos;s certificate with SHA-256 fingerprint{" "}
+                  <code className="break-all" data-testid="join-fingerprint">{minted.fingerprint}</code>.
+                </>
+              )}
             </p>
           </>
         )}

@@ -1,8 +1,10 @@
-// `npm run up`'s last step (scripts/up.ts): the control plane and this machine's agent, joined as host 1, both
-// stopped by one SIGTERM; started again, the same host comes back with its stored credential.
+// `npm run up`'s last step (scripts/up.ts): the control plane (https, its own certificate) and this machine's agent,
+// joined as host 1 with that certificate pinned, both stopped by one SIGTERM; started again, the same host comes back
+// with its stored credential and pin.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,10 +30,15 @@ test("up starts the control plane and the local agent as host 1; SIGTERM stops b
   let run = up(env);
   let sql: pg.Client | undefined;
   try {
-    await waitFor("the URL to open", async () => run.output().includes(`open http://localhost:${port}`) || (run.child.exitCode !== null && assert.fail(run.output())), 90_000);
+    await waitFor("the URL to open", async () => run.output().includes(`open https://localhost:${port}`) || (run.child.exitCode !== null && assert.fail(run.output())), 90_000);
     await waitFor("the agent connected", async () => run.output().includes("[gantry-agent] connected to"), 30_000);
-    assert.match(run.output(), new RegExp(`joined http://127.0.0.1:${port} as host 1 `));
+    assert.match(run.output(), new RegExp(`joined https://127.0.0.1:${port} as host 1 `));
     assert.equal(statSync(join(dir, "agent/agent/credential")).mode & 0o777, 0o600);
+    // The agent pinned the certificate the control plane made (key 0600) and keeps it beside its credential.
+    assert.equal(statSync(join(dir, "server/tls/key.pem")).mode & 0o777, 0o600);
+    const served = new X509Certificate(readFileSync(join(dir, "server/tls/cert.pem")));
+    assert.equal(JSON.parse(readFileSync(join(dir, "agent/agent/server.json"), "utf8")).fingerprint, served.fingerprint256);
+    assert.equal(new X509Certificate(readFileSync(join(dir, "agent/agent/server.pem"))).fingerprint256, served.fingerprint256);
 
     const password = readFileSync(join(dir, "server/postgres/password"), "utf8").trim();
     sql = new pg.Client({

@@ -24,6 +24,8 @@ export interface AgentProcess {
 export interface AgentOptions {
   serverUrl?: string;
   token?: string;
+  /** The control plane's certificate fingerprint to pin (GANTRY_SERVER_FINGERPRINT). */
+  fingerprint?: string;
   root?: string;
   netns?: string;
   /** Run the installed command (bin/gantry-agent.mjs) instead of `node --import tsx agent/main.ts`. */
@@ -47,9 +49,11 @@ export function startAgent(opts: AgentOptions = {}): AgentProcess {
     GANTRY_DOCKER_SOCKET: join(root, "docker.sock"),
     ...(opts.serverUrl ? { GANTRY_SERVER_URL: opts.serverUrl } : {}),
     ...(opts.token ? { GANTRY_JOIN_TOKEN: opts.token } : {}),
+    ...(opts.fingerprint ? { GANTRY_SERVER_FINGERPRINT: opts.fingerprint } : {}),
     ...opts.env,
   };
   if (!opts.serverUrl) delete env.GANTRY_SERVER_URL;
+  if (!opts.fingerprint && !opts.env?.GANTRY_SERVER_FINGERPRINT) delete env.GANTRY_SERVER_FINGERPRINT;
   const child: ChildProcess = spawn(cmd!, args, { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const listeners = new Set<() => void>();
@@ -101,9 +105,14 @@ export function startAgent(opts: AgentOptions = {}): AgentProcess {
   };
 }
 
-/** Mints a join token through the API as a signed-in user (`cookie`); returns the token and the command shown. */
-export async function mintJoinToken(cpUrl: string, cookie: string): Promise<{ token: string; command: string; expiresAt: string }> {
-  const res = await fetch(`${cpUrl}/api/v1/join-tokens`, { method: "POST", headers: { cookie } });
+/** Mints a join token through the API as a signed-in user (`cookie`); returns the token and the command shown.
+ *  `fetchImpl`: a control plane's own fetch when it serves its own certificate (ControlPlane.fetch). */
+export async function mintJoinToken(
+  cpUrl: string,
+  cookie: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<{ token: string; command: string; serviceCommand: string; fingerprint: string | null; expiresAt: string }> {
+  const res = await fetchImpl(`${cpUrl}/api/v1/join-tokens`, { method: "POST", headers: { cookie } });
   const body = await res.json();
   if (res.status !== 201) throw new Error(`minting a join token failed: ${res.status} ${JSON.stringify(body)}`);
   return body;

@@ -1,15 +1,25 @@
 // A real control plane for integration tests: server/server.ts in its own process, on a free port, with its own
 // GANTRY_DATA (and so its own embedded PostgreSQL). Needs `next build` to have run (npm test's setup does it).
+// TLS: users get https by default; tests that are not about it run with GANTRY_TLS=off unless they ask for `tls: true`,
+// which starts the control plane exactly as a user would (its own generated certificate) — test/server/tls.test.ts
+// covers that path end to end (join with the pinned fingerprint, agent link over wss, sign-in in Chromium).
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./bundle";
+import { fetchTrusting } from "./https";
 
 export interface ControlPlane {
+  /** http://127.0.0.1:PORT, or https:// with `tls`. */
   url: string;
   port: number;
+  /** The certificate it serves (with `tls`): where it is, its PEM, its SHA-256 fingerprint ("AB:CD:…"). */
+  tls: { certPath: string; certificate: string; fingerprint: string } | null;
+  /** fetch that trusts this control plane's certificate (the global fetch when it serves plain http). */
+  fetch: typeof fetch;
   dataDir: string;
   /** The embedded database's URL (unix socket under dataDir), for tests that inspect state directly. */
   databaseUrl: string;
@@ -34,25 +44,37 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startControlPlane(opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {}): Promise<ControlPlane> {
+export async function startControlPlane(
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; tls?: boolean } = {},
+): Promise<ControlPlane> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "gantry-cp-"));
   const port = opts.port ?? (await freePort());
+  const scheme = opts.tls ? "https" : "http";
+  const url = `${scheme}://127.0.0.1:${port}`;
   let out = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", GANTRY_DATA: dataDir, GANTRY_PUBLIC_URL: `http://127.0.0.1:${port}`, ...opts.env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // With `tls` nothing about TLS is set: the control plane's own defaults (a certificate under GANTRY_DATA/tls).
+  const tlsEnv: Record<string, string> = opts.tls ? {} : { GANTRY_TLS: "off" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", GANTRY_DATA: dataDir, GANTRY_PUBLIC_URL: url, ...tlsEnv, ...opts.env };
+  if (opts.tls) for (const k of ["GANTRY_TLS", "GANTRY_TLS_CERT", "GANTRY_TLS_KEY"]) if (!opts.env?.[k]) delete env[k];
+  const child = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const url = `http://127.0.0.1:${port}`;
 
+  const certPath = opts.env?.GANTRY_TLS_CERT ?? join(dataDir, "tls/cert.pem");
+  let tls: ControlPlane["tls"] = null;
+  let fetchIt: typeof fetch = fetch;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`control plane exited with ${child.exitCode} during start:\n${out}`);
     try {
-      const res = await fetch(`${url}/api/health`);
+      // The certificate exists before the server listens; until then there is nothing to trust or ask.
+      if (opts.tls && !tls && existsSync(certPath)) {
+        const certificate = readFileSync(certPath, "utf8");
+        tls = { certPath, certificate, fingerprint: new X509Certificate(certificate).fingerprint256 };
+        fetchIt = fetchTrusting(url, certificate);
+      }
+      const res = await fetchIt(`${url}/api/health`);
       if (res.status === 200) break;
     } catch {
       /* not listening yet */
@@ -75,6 +97,8 @@ export async function startControlPlane(opts: { dataDir?: string; port?: number;
   return {
     url,
     port,
+    tls,
+    fetch: fetchIt,
     dataDir,
     databaseUrl,
     process: child,

@@ -1,9 +1,10 @@
-// POST /api/v1/join-tokens — mints a single-use, expiring join token; returned once, with the command to run.
+// POST /api/v1/join-tokens — mints a single-use, expiring join token; returned once, with the command to run (and the
+// certificate fingerprint agents pin when the control plane's certificate is self-signed).
 import { z } from "zod";
 import { withAuth } from "@/lib/http/with-auth";
 import { parseJson } from "@/lib/http/parse";
 import { createJoinToken } from "@/lib/hosts/create-join-token";
-import { joinCommand } from "@/lib/hosts/join-command";
+import { joinCommand, storeCredentialCommand } from "@/lib/hosts/join-command";
 import { serverContext } from "@/lib/server-context";
 
 export const dynamic = "force-dynamic";
@@ -18,8 +19,16 @@ export const POST = withAuth(
       createdById: actor.id,
       ttlMs: body.ttlMinutes ? body.ttlMinutes * 60_000 : undefined,
     });
-    const publicUrl = serverContext.get().publicUrl;
-    return { token, expiresAt: expiresAt.toISOString(), serverUrl: publicUrl, command: joinCommand(publicUrl, token) };
+    const { publicUrl, tls } = serverContext.get();
+    const fingerprint = tls?.pinned ? tls.fingerprint : null;
+    return {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      serverUrl: publicUrl,
+      fingerprint,
+      command: joinCommand(publicUrl, token, fingerprint),
+      serviceCommand: storeCredentialCommand(publicUrl, token, fingerprint),
+    };
   },
   { permission: "hosts.join", status: 201 },
 );
