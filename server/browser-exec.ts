@@ -17,11 +17,12 @@ import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { GantryError } from "@/lib/errors";
+import { hostIdNumber } from "@/lib/hosts/host-id";
 import type { LiveActor } from "./browser-actor";
 
 const ExecStart = z
   .object({
-    hostId: z.number().int().positive(),
+    hostId: hostIdNumber,
     container: z.string().min(1).max(256),
     cmd: z.array(z.string().max(65536)).min(1, "a command is required").max(1024),
     tty: z.boolean().optional(),

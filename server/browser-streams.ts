@@ -21,11 +21,12 @@ import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { GantryError } from "@/lib/errors";
+import { hostIdNumber } from "@/lib/hosts/host-id";
 import type { LiveActor } from "./browser-actor";
 
 const StreamOpen = z
   .object({
-    hostId: z.number().int().positive(),
+    hostId: hostIdNumber,
     // Shape checked here only as far as routing needs; lib/fleet/streams validates the spec in full.
     spec: z.object({ kind: z.enum(["logs", "stats", "image.pull"]) }).passthrough(),
   })
@@ -40,6 +41,8 @@ export const STREAM_PERMISSIONS: Record<"logs" | "stats" | "image.pull", Action>
 };
 
 const MAX_STREAMS_PER_SOCKET = 64;
+/** An unchecked spec field as text for the activity record (String() throws on objects like {"toString": 1}). */
+const asText = (v: unknown) => (typeof v === "string" ? v : v === undefined ? "" : (JSON.stringify(v) ?? ""));
 const LOGS_WINDOW_BYTES = 1 << 20;
 
 /** One stream from the moment its open is accepted: the handle arrives once the host has opened it. */
@@ -113,7 +116,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
       batchBytes = 0;
       if (chunks.length && !ended) socket.emit("stream:data", { streamId, chunks }, () => streams.get(streamId)?.handle?.credit(bytes));
     };
-    const target = spec.kind === "image.pull" ? `hosts/${hostId}/images` : `hosts/${hostId}/containers/${String((spec as { id?: unknown }).id ?? "")}`;
+    const target = spec.kind === "image.pull" ? `hosts/${hostId}/images` : `hosts/${hostId}/containers/${asText((spec as { id?: unknown }).id)}`;
     try {
       const handle = await openStream(
         hostId,
@@ -133,7 +136,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
               streams.delete(streamId);
               socket.emit("stream:end", { streamId, ...(endReason !== undefined ? { error: endReason } : r) });
               if (spec.kind === "image.pull") {
-                void recordActivity({ actor, action: "images.manage", target, outcome: r.error ? "error" : "ok", ...from, details: { event: "pull", ref: String((spec as { ref?: unknown }).ref), ...(r.error ? { error: r.error } : {}) } }).catch(() => {});
+                void recordActivity({ actor, action: "images.manage", target, outcome: r.error ? "error" : "ok", ...from, details: { event: "pull", ref: asText((spec as { ref?: unknown }).ref), ...(r.error ? { error: r.error } : {}) } }).catch(() => {});
               }
             }),
         },
@@ -154,7 +157,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
     } catch (e) {
       accepted.delete(entry);
       if (spec.kind === "image.pull") {
-        await recordActivity({ actor, action: "images.manage", target, outcome: e instanceof GantryError ? e.code : "internal", ...from, details: { event: "pull", ref: String((spec as { ref?: unknown }).ref) } }).catch(() => {});
+        await recordActivity({ actor, action: "images.manage", target, outcome: e instanceof GantryError ? e.code : "internal", ...from, details: { event: "pull", ref: asText((spec as { ref?: unknown }).ref) } }).catch(() => {});
       }
       reply({ ok: false, error: e instanceof GantryError ? e.message : `could not open the ${spec.kind} stream`, code: e instanceof GantryError ? e.code : "internal" });
     }

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-post
 import { applyMigrations } from "./db/migrate";
 import { stampClientAddress, trustedProxies } from "@/lib/http/client-address";
 import { ensureTlsMaterial, tlsFrontDoor, type TlsMaterial } from "./tls";
+import { refuseMalformedPath } from "./request-guard";
 
 const log = (msg: string) => console.log(`[gantry] ${msg}`);
 
@@ -107,6 +108,7 @@ async function main() {
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {
+    if (refuseMalformedPath(req, res)) return;
     stampClientAddress(req, trusted);
     void requestHandler(req, res);
   };

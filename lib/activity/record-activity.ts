@@ -14,7 +14,16 @@ export interface ActivityInput {
   details?: Prisma.InputJsonValue;
 }
 
-const clip = (s: string | null | undefined, n: number) => (s == null ? null : s.slice(0, n));
+// PostgreSQL stores no U+0000 in text or jsonb: a NUL in a path or a command (refused, but recorded) becomes U+FFFD,
+// so the record of that attempt is still written.
+const clip = (s: string | null | undefined, n: number) => (s == null ? null : withoutNul(s.slice(0, n)));
+
+function withoutNul<T>(value: T): T {
+  if (typeof value === "string") return value.replace(/\u0000/g, "\ufffd") as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
+  return value;
+}
 
 /** Returns the new row's id. */
 export async function recordActivity(input: ActivityInput): Promise<number> {
@@ -23,12 +32,12 @@ export async function recordActivity(input: ActivityInput): Promise<number> {
       userId: input.actor?.id ?? null,
       userEmail: input.actor?.email ?? null,
       tokenId: input.actor?.tokenId ?? null,
-      action: input.action,
+      action: withoutNul(input.action),
       target: clip(input.target, 500),
       outcome: input.outcome ?? "ok",
       ip: clip(input.ip, 100),
       userAgent: clip(input.userAgent, 500),
-      details: input.details,
+      details: input.details === undefined ? undefined : withoutNul(input.details),
     },
     select: { id: true },
   });

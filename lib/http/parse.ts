@@ -1,5 +1,7 @@
 // Request bodies, query strings and path segments are validated once, here, with zod. Oversized → 413, not JSON →
 // 400, a body or query of the wrong shape → 422 naming the fields, a path segment that is no valid id → 400 naming it.
+// No field may hold U+0000: PostgreSQL cannot store it in text, and no name, path or command means anything with it
+// (a 4xx naming the field, instead of a failed query).
 import { z } from "zod";
 import { GantryError, badRequest, unprocessable } from "@/lib/errors";
 
@@ -16,6 +18,8 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
     const first = details[0];
     throw unprocessable(`invalid ${what}${first ? `: ${first.path || "(root)"}: ${first.message}` : ""}`, details);
   }
+  const nul = pathWithNul(r.data);
+  if (nul !== null) throw unprocessable(`invalid ${what}: ${nul}: must not contain NUL (\\u0000) characters`, [{ path: nul, message: "must not contain NUL characters" }]);
   return r.data;
 }
 
@@ -23,7 +27,26 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what =
 export function parseParam<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const r = schema.safeParse(value);
   if (!r.success) throw badRequest(`invalid ${what}: ${r.error.issues[0]?.message ?? "not valid"}`, zodDetails(r.error));
+  if (pathWithNul(r.data) !== null) throw badRequest(`invalid ${what}: must not contain NUL (\\u0000) characters`);
   return r.data;
+}
+
+/** Where the first string or key holding U+0000 is ("" for the value itself), or null. Iterative: nesting is unbounded. */
+function pathWithNul(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, ""]];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return path || "(root)";
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) {
+        const at = path ? `${path}.${k}` : k;
+        if (k.includes("\u0000")) return at.replace(/\u0000/g, "\\u0000");
+        stack.push([child, at]);
+      }
+    }
+  }
+  return null;
 }
 
 export async function parseJson<T extends z.ZodType>(req: Request, schema: T, maxBytes = MAX_JSON_BYTES): Promise<z.infer<T>> {
