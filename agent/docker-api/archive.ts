@@ -3,7 +3,7 @@
 // Load takes a docker-archive (Docker ≤ 24, or 25+ whose layer.tar entries are symlinks into blobs/) or an OCI image
 // layout (oci-layout + index.json); the archive is unpacked with the hostile-safe layer unpacker into a scratch dir,
 // and every layer goes through ImageService.importLayer, so a load is verified like a pull.
-import { createReadStream, existsSync, mkdirSync, promises as fsp, readFileSync } from "node:fs";
+import { closeSync, constants as FS, createReadStream, existsSync, fstatSync, mkdirSync, promises as fsp } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { ImageReference } from "../images/reference";
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, LayerInfo, ProgressEvent } from "../images/types";
 import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
 import { unpackLayer } from "../layers/unpack";
-import { resolveInRoot } from "../build/rootfs-path";
+import { openInRoot, readFileInRoot } from "../build/rootfs-path";
 import { badParameter } from "./errors";
 import { JsonStream, queryBool, type Ctx } from "./http";
 import { progressLine } from "./images";
@@ -146,7 +146,7 @@ async function load(images: ImageService, scratchDir: string, { req, res, query,
 
 function readJsonFile<T>(root: string, name: string, what: string): T {
   try {
-    return JSON.parse(readFileSync(resolveInRoot(root, name), "utf8")) as T;
+    return JSON.parse(readFileInRoot(root, name).toString("utf8")) as T;
   } catch (e) {
     throw badParameter(`${what} (${name}) is missing or not JSON: ${(e as Error).message}`);
   }
@@ -163,9 +163,19 @@ async function importChain(
   const expected = config.rootfs?.diff_ids ?? [];
   if (expected.length !== paths.length) throw badParameter(`the image config lists ${expected.length} layers, the archive ${paths.length}`);
   for (const [i, p] of paths.entries()) {
-    const file = resolveInRoot(root, p);
-    if (!existsSync(file)) throw badParameter(`layer ${p} is missing from the archive`);
-    const layer = await images.importLayer(createReadStream(file), { parentChainId: layers.at(-1)?.chainId ?? null });
+    // Names in the archive (and its symlinks: Docker 25+'s layer.tar entries) resolve inside the unpacked archive.
+    let fd: number;
+    try {
+      fd = openInRoot(root, p, FS.O_RDONLY | FS.O_NONBLOCK);
+    } catch {
+      throw badParameter(`layer ${p} is missing from the archive`);
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw badParameter(`layer ${p} is not a file in the archive`);
+    }
+    const stream = createReadStream("", { fd });
+    const layer = await images.importLayer(stream, { parentChainId: layers.at(-1)?.chainId ?? null }).finally(() => stream.destroy());
     if (layer.diffId !== expected[i]) throw badParameter(`layer ${p} has digest ${layer.diffId}, but the config expects ${expected[i]}`);
     layers.push(layer);
     // dockerd's line per loaded layer, complete (the import is not observable in between).

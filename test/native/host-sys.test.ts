@@ -3,7 +3,7 @@
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -90,6 +90,35 @@ describe("gantry-sys.node", () => {
       await sys.deleteNetns(path);
     } finally {
       if (existsSync(path)) execFileSync("ip", ["netns", "del", name]);
+    }
+  });
+
+  test("openat2 with RESOLVE_IN_ROOT keeps absolute links and \"..\" inside the directory; xattrs of a path, of a link itself", () => {
+    const sys = hostSys();
+    const dir = mkdtempSync(join(tmpdir(), "gantry-sys-"));
+    try {
+      mkdirSync(join(dir, "etc"));
+      writeFileSync(join(dir, "etc", "shadow"), "inside\n");
+      symlinkSync("/etc/shadow", join(dir, "abs"));
+      symlinkSync("../../../../../../../../etc/shadow", join(dir, "up"));
+      const root = sys.openat2(-100, dir, sys.O_PATH | constants.O_DIRECTORY, 0, 0);
+      try {
+        for (const p of ["abs", "up", "/../../etc/shadow"]) {
+          const fd = sys.openat2(root, p, constants.O_RDONLY, 0, sys.RESOLVE_IN_ROOT);
+          assert.equal(readFileSync(fd, "utf8"), "inside\n", `${p} stays inside`);
+          closeSync(fd);
+        }
+        // beneath without symlinks: a link on the way is refused
+        assert.throws(() => sys.openat2(root, "abs", constants.O_RDONLY, 0, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_SYMLINKS), (e: NodeJS.ErrnoException) => e.code === "ELOOP");
+        assert.throws(() => sys.openat2(root, "missing", constants.O_RDONLY, 0, sys.RESOLVE_IN_ROOT), (e: NodeJS.ErrnoException) => e.code === "ENOENT" && /missing/.test(e.message));
+      } finally {
+        closeSync(root);
+      }
+      execFileSync("setfattr", ["-n", "user.gantry", "-v", "yes", join(dir, "etc", "shadow")]);
+      assert.deepEqual(sys.xattrs(join(dir, "etc", "shadow"), false), { "user.gantry": Buffer.from("yes") });
+      assert.deepEqual(sys.xattrs(join(dir, "abs"), false), {}, "the link itself has none");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
