@@ -28,6 +28,8 @@ export interface HostSys {
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
   /** Every extended attribute of PATH (of a final symlink itself unless FOLLOW), synchronous; none where unsupported. */
   xattrs(path: string, follow: boolean): Record<string, Buffer>;
+  /** Whether the peer of the socket FD closed it entirely (POLLHUP), not only its sending half (synchronous). */
+  hungUp(fd: number): boolean;
   readonly O_PATH: number;
   readonly RESOLVE_NO_XDEV: number;
   readonly RESOLVE_NO_MAGICLINKS: number;

@@ -7,6 +7,7 @@ import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { connect, createServer, type Socket } from "node:net";
 import { hostSys } from "../../native/node/sys.ts";
 import { REPO_ROOT } from "../support/bundle.ts";
 
@@ -118,6 +119,30 @@ describe("gantry-sys.node", () => {
       assert.deepEqual(sys.xattrs(join(dir, "etc", "shadow"), false), { "user.gantry": Buffer.from("yes") });
       assert.deepEqual(sys.xattrs(join(dir, "abs"), false), {}, "the link itself has none");
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("hungUp tells a unix socket whose peer only ended its sending half from one whose peer closed it", async () => {
+    const sys = hostSys();
+    const dir = mkdtempSync(join(tmpdir(), "gantry-sys-"));
+    const server = createServer({ allowHalfOpen: true });
+    try {
+      const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+      await new Promise<void>((resolve) => server.listen(join(dir, "s.sock"), resolve));
+      const client = connect(join(dir, "s.sock"));
+      const ours = await accepted;
+      const fd = (ours as unknown as { _handle: { fd: number } })._handle.fd;
+      assert.equal(sys.hungUp(fd), false);
+      client.end();
+      await new Promise((r) => ours.once("end", r));
+      assert.equal(sys.hungUp(fd), false, "a half-close is not a hang-up");
+      client.destroy();
+      for (let i = 0; i < 50 && !sys.hungUp(fd); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sys.hungUp(fd), true);
+      ours.destroy();
+    } finally {
+      server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

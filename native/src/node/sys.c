@@ -14,6 +14,7 @@
  *   spawn(file, args, input)         runs a program to its end: {status, signal, stdout, stderr}
  *   openat2(dirfd, path, flags, mode, resolve)   openat2(2): a descriptor, PATH resolved as RESOLVE says (synchronous)
  *   xattrs(path, follow)             every extended attribute of PATH: {name: Buffer} (synchronous)
+ *   hungUp(fd)                       whether the peer of socket FD closed it entirely, not only its sending half
  *   O_PATH, RESOLVE_*                the constants Node's fs does not export
  *
  * spawn is posix_spawn(3) — a vfork, whose cost does not grow with the agent's memory as fork's does — with the
@@ -631,6 +632,26 @@ out:
   return result;
 }
 
+/* hungUp(fd): poll(2) tells a peer gone (POLLHUP: both halves shut) from one that only ended what it sends
+ * (POLLRDHUP alone); a read sees EOF for both, and Node reports nothing else. */
+static napi_value hung_up_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t fd;
+  if (argc < 1 || !int_arg(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "hungUp(fd)");
+    return NULL;
+  }
+  struct pollfd p = {.fd = (int)fd, .events = POLLRDHUP};
+  int r;
+  do r = poll(&p, 1, 0);
+  while (r < 0 && errno == EINTR);
+  napi_value result;
+  napi_get_boolean(env, r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)), &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mountOverlay", NULL, mount_overlay, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -641,6 +662,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"spawn", NULL, spawn_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openat2", NULL, openat2_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, xattrs_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"hungUp", NULL, hung_up_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   static const struct { const char *name; int64_t value; } constants[] = {
