@@ -11,12 +11,16 @@
 // command that never started (the runtime wrote no --pid-file) gets dockerd's codes: 127 when it was not found, 126
 // when it could not be run.
 //
+// Closing an exec (the client's connection or stream going away) ends what it runs: the runtime makes the exec's
+// process a session leader (setsid), and the agent kills every process of that session in the container's pid
+// namespace — killing only the runtime left the command running under the container's init.
+//
 // (The --console-socket way — the master received over SCM_RIGHTS, as containerd's shim does — needs a call Node lacks:
 // receiving a descriptor on a unix socket, and an ioctl for the size. gantry-runtime supports it; the agent cannot use
 // it until native/'s addon offers those two calls.)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { badRequest, conflict, GantryError } from "../../lib/errors";
 import type { ContainerService } from "./service";
@@ -60,6 +64,8 @@ export interface ExecIo {
 // GANTRY_EXEC_STTY is empty or "rows N cols N" (numbers the agent checked): word-split on purpose.
 const SCRIPT_COMMAND =
   'stty raw -echo $GANTRY_EXEC_STTY && exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --pid-file "$GANTRY_EXEC_PID_FILE" --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
+/** How long the runtime has to exit by itself once the exec's processes were killed. */
+const KILL_GRACE_MS = 1000;
 /** How long input and resizes wait for the runtime to be running on its terminal. */
 const TERMINAL_WAIT_MS = 10_000;
 
@@ -71,6 +77,57 @@ function consoleSize(v: unknown): [number, number] | undefined {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The pid in a runtime pid file, or 0. */
+function readPid(file: string): number {
+  try {
+    return Number(readFileSync(file, "utf8").trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function pidNamespace(pid: number): string | null {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * SIGKILLs every live process of session SID in the pid namespace PIDNS (a session id stays taken while any process
+ * holds it, so the number cannot name another session meanwhile). Repeated while a round still found some — a
+ * process may fork between the scan and its kill — a bounded number of times; the killed remain as zombies until
+ * their parent reaps them.
+ */
+export function killSession(sid: number, pidns: string): number {
+  let killed = 0;
+  for (let round = 0; round < 20; round++) {
+    let found = 0;
+    for (const name of readdirSync("/proc")) {
+      if (!/^[0-9]+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      } catch {
+        continue; // gone
+      }
+      // pid (comm) state ppid pgrp session …; comm may hold spaces and parentheses: split after the last ")".
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[3]) !== sid || f[0] === "Z" || pidNamespace(Number(name)) !== pidns) continue;
+      try {
+        process.kill(Number(name), "SIGKILL");
+        found++;
+      } catch {
+        // exited meanwhile
+      }
+    }
+    killed += found;
+    if (!found) break;
+  }
+  return killed;
+}
 
 export class ExecService {
   private readonly sessions = new Map<string, ExecSession>();
@@ -173,6 +230,14 @@ export class ExecService {
         pending = null;
       });
     }
+    // Ends the exec's whole session in the container (its pid file names the session leader), then the runtime.
+    let killing = false;
+    const pidns = pidNamespace(c.State.Pid);
+    const endSession = (): boolean => {
+      const sid = readPid(pidFile);
+      if (sid && pidns) killSession(sid, pidns);
+      return sid > 0;
+    };
     s.done = new Promise<void>((resolve) => {
       child.once("error", (e) => {
         s.running = false;
@@ -182,6 +247,8 @@ export class ExecService {
         resolve();
       });
       child.once("close", (code, sig) => {
+        // Killed before its pid file was there to read: it may have started since.
+        if (killing) endSession();
         s.running = false;
         s.exitCode = code ?? 128 + (sig === "SIGKILL" ? 9 : 15);
         if (s.exitCode !== 0 && !existsSync(pidFile)) s.exitCode = /not found|no such file/i.test(tail) ? 127 : 126;
@@ -201,7 +268,14 @@ export class ExecService {
         if (!s.config.Tty) child.stdin!.end();
       },
       kill: () => {
-        if (s.running) child.kill("SIGKILL");
+        if (!s.running) return;
+        killing = true;
+        // The runtime reaps the process it started and exits with its status; it is killed only if it does not
+        // (or when the process had not started: then nothing of the exec runs in the container yet).
+        if (!endSession()) return void child.kill("SIGKILL");
+        setTimeout(() => {
+          if (s.running) child.kill("SIGKILL");
+        }, KILL_GRACE_MS).unref();
       },
     };
   }

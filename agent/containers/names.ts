@@ -1,6 +1,9 @@
 // Container names: given ones follow Docker's grammar (/?[a-zA-Z0-9][a-zA-Z0-9_.-]+), missing ones are generated as
-// adjective_noun (with a number appended when taken), as dockerd does.
-import { badRequest } from "../../lib/errors";
+// adjective_noun (with a number appended when taken), as dockerd does. Which container holds a name is kept in one
+// place (ContainerNames), where taking a name is a single step: a create awaits image and snapshot work before its
+// record exists, so a check of the records followed by that registration let two creates (or a create and a rename)
+// both have the same name.
+import { badRequest, conflict } from "../../lib/errors";
 import type { Random } from "../clock";
 
 const VALID = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -44,5 +47,36 @@ export function generateName(taken: (name: string) => boolean, random: Random = 
     if (name === "boring_wozniak") continue;
     if (attempt >= 10) name += Math.floor(random() * 10 ** Math.min(6, attempt - 9));
     if (!taken(`/${name}`)) return `/${name}`;
+  }
+}
+
+/** The names in use and who holds each: claim checks and takes a name in one synchronous step. */
+export class ContainerNames {
+  private readonly holders = new Map<string, string>(); // "/name" → container id
+
+  /** The id holding "/name", if any. */
+  holder(name: string): string | undefined {
+    return this.holders.get(name);
+  }
+
+  /** Takes NAME ("/name") for container ID, or answers dockerd's 409 naming the container that holds it. */
+  claim(name: string, id: string): void {
+    const held = this.holders.get(name);
+    if (held !== undefined && held !== id) {
+      throw conflict(`Conflict. The container name "${name}" is already in use by container "${held}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    this.holders.set(name, id);
+  }
+
+  /** A generated free name, taken for ID. */
+  claimGenerated(id: string, random?: Random): string {
+    const name = generateName((n) => this.holders.has(n), random);
+    this.holders.set(name, id);
+    return name;
+  }
+
+  /** Gives NAME up, if ID holds it. */
+  release(name: string, id: string): void {
+    if (this.holders.get(name) === id) this.holders.delete(name);
   }
 }

@@ -21,7 +21,7 @@ import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type Api
 import type { VolumeService } from "../volumes/volume-service";
 import { LogFollower, logSize, readLog, readLogUpTo, recordBytes, type LogRecord } from "./logs";
 import { MonitorSocket } from "./monitor-socket";
-import { generateName, validateName } from "./names";
+import { ContainerNames, validateName } from "./names";
 import { bundleConfig } from "./spec";
 import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, RestartPolicy } from "./types";
 
@@ -150,6 +150,8 @@ interface Waiter {
 
 export class ContainerService {
   private readonly records = new Map<string, ContainerRecord>();
+  /** Who holds each name: checked and taken in one step (a create awaits a lot before its record exists). */
+  private readonly names = new ContainerNames();
   private readonly live = new Map<string, Live>();
   private readonly waiters = new Map<string, Waiter[]>();
   /**
@@ -275,6 +277,7 @@ export class ContainerService {
       try {
         const rec = JSON.parse(readFileSync(path, "utf8")) as ContainerRecord;
         this.records.set(rec.Id, rec);
+        this.names.claim(rec.Name, rec.Id);
       } catch (e) {
         this.log(`container ${id}: unreadable record (${(e as Error).message}); left as it is`);
       }
@@ -345,17 +348,22 @@ export class ContainerService {
     if (!body || typeof body !== "object") throw badRequest("config cannot be empty in order to create a container");
     const imageRef = body.Image;
     if (typeof imageRef !== "string" || !imageRef) throw badRequest("config cannot be empty in order to create a container");
+    const id = randomBytes(32).toString("hex");
+    // The name is taken now, before the first await, and given back if the container is not made.
     let name: string;
     if (nameParam) {
       name = validateName(nameParam);
-      const taken = [...this.records.values()].find((r) => r.Name === name);
-      if (taken) {
-        throw conflict(`Conflict. The container name "${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
-      }
-    } else {
-      const names = new Set([...this.records.values()].map((r) => r.Name));
-      name = generateName((n) => names.has(n));
+      this.names.claim(name, id);
+    } else name = this.names.claimGenerated(id);
+    try {
+      return await this.createNamed(body, imageRef, id, name);
+    } catch (e) {
+      this.names.release(name, id);
+      throw e;
     }
+  }
+
+  private async createNamed(body: Record<string, unknown>, imageRef: string, id: string, name: string): Promise<{ Id: string; Warnings: string[] }> {
     const imageId = await this.opts.images.resolve(imageRef);
     const detail = await this.opts.images.inspect(imageId);
     const image = detail.config.config ?? {};
@@ -381,7 +389,6 @@ export class ContainerService {
       const eq = e.indexOf("=");
       env.set(eq < 0 ? e : e.slice(0, eq), e);
     }
-    const id = randomBytes(32).toString("hex");
     const labels = { ...((image as { Labels?: Record<string, string> }).Labels ?? {}), ...((body.Labels as Record<string, string>) ?? {}) };
     for (const [k, v] of Object.entries(labels)) if (typeof v !== "string") throw badRequest(`label ${k}: the value must be a string`);
     const config: ContainerConfig = {
@@ -901,9 +908,9 @@ export class ContainerService {
     const rec = this.get(ref);
     const name = validateName(newName);
     if (name === rec.Name) throw badRequest(`Renaming a container with the same name as its current name`);
-    const taken = [...this.records.values()].find((r) => r.Name === name);
-    if (taken) throw conflict(`Conflict. The container name "${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    this.names.claim(name, rec.Id);
     const old = rec.Name;
+    this.names.release(old, rec.Id);
     rec.Name = name;
     this.save(rec);
     const net = rec.State.Running ? await this.opts.networks() : null;
@@ -964,6 +971,7 @@ export class ContainerService {
       this.opts.volumes?.releaseContainer(rec.Id, { removeAnonymous: !!opts.volumes }).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: release volumes: ${(e as Error).message}`)),
     ]);
     this.records.delete(rec.Id);
+    this.names.release(rec.Name, rec.Id);
     // The directory goes in the background once out of the way (a renamed directory is no longer a container).
     const trash = join(this.dir, `.removed-${rec.Id}`);
     try {

@@ -3,7 +3,7 @@
 // cgroup limits from HostConfig (--cpu-shares, --cpus, --cpuset-cpus, -m, --memory-swap, --pids-limit), and --ulimit.
 import { readFileSync } from "node:fs";
 import { badRequest } from "../../lib/errors";
-import { resolveInRoot } from "../rootfs/path";
+import { readFileInRoot } from "../rootfs/path";
 import { lookupUser, UserLookupError } from "../rootfs/users";
 import { toOciMounts } from "../volumes/mounts";
 import { defaultSeccompProfile } from "./seccomp-default";
@@ -86,7 +86,8 @@ export function resolveUser(rootfs: string, spec: string) {
 /** The home directory /etc/passwd gives the uid ("/" when none). */
 function homeOf(rootfs: string, uid: number): string {
   try {
-    const line = readFileSync(resolveInRoot(rootfs, "/etc/passwd"), "utf8")
+    const line = readFileInRoot(rootfs, "/etc/passwd")
+      .toString("utf8")
       .split("\n")
       .map((l) => l.split(":"))
       .find((f) => f.length >= 6 && Number(f[2]) === uid);

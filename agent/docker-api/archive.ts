@@ -3,7 +3,7 @@
 // Load takes a docker-archive (Docker ≤ 24, or 25+ whose layer.tar entries are symlinks into blobs/) or an OCI image
 // layout (oci-layout + index.json); the archive is unpacked with the hostile-safe layer unpacker into a scratch dir,
 // and every layer goes through ImageService.importLayer, so a load is verified like a pull.
-import { createReadStream, existsSync, mkdirSync, promises as fsp, readFileSync } from "node:fs";
+import { closeSync, constants as FS, createReadStream, existsSync, fstatSync, mkdirSync, promises as fsp } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -13,7 +13,7 @@ import { ImageReference } from "../../lib/oci/reference";
 import type { Descriptor, ImageConfig, ImageIndex, ImageManifest, LayerInfo, ProgressEvent } from "../../lib/oci/types";
 import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
 import { unpackLayer } from "../layers/unpack";
-import { resolveInRoot } from "../rootfs/path";
+import { openInRoot, readFileInRoot } from "../rootfs/path";
 import { badParameter } from "./errors";
 import { JsonStream, queryBool, type Ctx } from "./http";
 import { progressLine } from "./images";
@@ -154,7 +154,7 @@ function readJsonFile<T>(root: string, name: string, what: string): T {
 /** A JSON file of the archive, with the bytes it was parsed from (an image config's digest is over those bytes). */
 function readJsonBytes<T>(root: string, name: string, what: string): { value: T; bytes: Buffer } {
   try {
-    const bytes = readFileSync(resolveInRoot(root, name));
+    const bytes = readFileInRoot(root, name);
     return { value: JSON.parse(bytes.toString("utf8")) as T, bytes };
   } catch (e) {
     throw badParameter(`${what} (${name}) is missing or not JSON: ${(e as Error).message}`);
@@ -172,9 +172,19 @@ async function importChain(
   const expected = config.rootfs?.diff_ids ?? [];
   if (expected.length !== paths.length) throw badParameter(`the image config lists ${expected.length} layers, the archive ${paths.length}`);
   for (const [i, p] of paths.entries()) {
-    const file = resolveInRoot(root, p);
-    if (!existsSync(file)) throw badParameter(`layer ${p} is missing from the archive`);
-    const layer = await images.importLayer(createReadStream(file), { parentChainId: layers.at(-1)?.chainId ?? null });
+    // Names in the archive (and its symlinks: Docker 25+'s layer.tar entries) resolve inside the unpacked archive.
+    let fd: number;
+    try {
+      fd = openInRoot(root, p, FS.O_RDONLY | FS.O_NONBLOCK);
+    } catch {
+      throw badParameter(`layer ${p} is missing from the archive`);
+    }
+    if (!fstatSync(fd).isFile()) {
+      closeSync(fd);
+      throw badParameter(`layer ${p} is not a file in the archive`);
+    }
+    const stream = createReadStream("", { fd });
+    const layer = await images.importLayer(stream, { parentChainId: layers.at(-1)?.chainId ?? null }).finally(() => stream.destroy());
     if (layer.diffId !== expected[i]) throw badParameter(`layer ${p} has digest ${layer.diffId}, but the config expects ${expected[i]}`);
     layers.push(layer);
     // dockerd's line per loaded layer, complete (the import is not observable in between).

@@ -2,18 +2,23 @@
 // `docker diff` (/changes, read from the snapshot's upper dir), `docker export` (the whole root filesystem as a tar),
 // `docker commit` (POST /commit: the upper dir becomes a layer through agent/image-builder/commit.ts), `docker container prune`
 // (what each removed container's upper dir held is the space reclaimed) and `docker system df`.
-import { lstatSync, readdirSync, readlinkSync, statSync } from "node:fs";
-import { basename, join, relative } from "node:path";
-import { Readable } from "node:stream";
+//
+// A container's files are reached through descriptors only: the path a client names is resolved by the kernel inside
+// the container's root (openInRoot: openat2 RESOLVE_IN_ROOT, so "/", ".." and every symlink mean the container's),
+// and what is then read, listed or written is looked up in directories held open, never followed out of them. A
+// running container can change its tree at any moment — swap a directory for a symlink to "/" between a check and a
+// use (CVE-2018-15664) — and still only ever show or receive its own files.
+import { closeSync, constants as FS, fstatSync, lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
+import { basename, join, posix, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { RootPathError, resolveInRoot } from "../rootfs/path";
+import { fdPath, hostSys } from "../../native/node/sys";
+import { openInRoot } from "../rootfs/path";
 import { applyChanges, baseFromImage, CommitChangeError, commitSnapshot } from "../image-builder/commit";
 import type { ImageRuntimeConfig } from "../../lib/oci/types";
 import type { ContainerService } from "../containers/service";
 import type { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
-import { packDirectory } from "../layers/pack";
-import { tarEnd, tarHeader, tarPadding } from "../layers/tar";
+import { packDirectory, packEntry } from "../layers/pack";
 import { unpackLayer } from "../layers/unpack";
 import type { SnapshotService } from "../snapshots/types";
 import type { VolumeService } from "../volumes/volume-service";
@@ -31,45 +36,140 @@ interface Deps {
   events: EventBus;
 }
 
-/** The host path of `path` inside the container's root filesystem (symlinks resolved inside it). */
-async function hostPath(deps: Deps, ref: string, path: string | null, followFinal = true): Promise<string> {
+/** What `path` names inside a container: its parent directory and itself (not followed), held open. */
+interface Located {
+  rootfs: string;
+  /** The parent directory (O_PATH), or -1 for the root itself. */
+  parentFd: number;
+  base: string;
+  /** The entry itself (O_PATH; a symlink is the link). */
+  fd: number;
+  st: Stats;
+}
+
+const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException)?.code;
+
+function notFound(path: string, container: string) {
+  return notFoundError(`Could not find the file ${path} in container ${container}`);
+}
+
+/**
+ * Locates `path` in the container `ref`: every component but the last resolved inside its root (followed there
+ * when a symlink, as the container would), the last one not followed — or followed too when the path ends in "/".
+ */
+async function locate(deps: Deps, ref: string, path: string | null): Promise<Located> {
   if (!path) throw badParameter("path is required");
   const rootfs = await deps.containers.rootfs(ref);
+  const sys = hostSys();
+  const norm = posix.normalize("/" + path);
+  const followFinal = norm !== "/" && norm.endsWith("/");
+  const base = norm === "/" ? "" : posix.basename(norm);
+  let parentFd = -1;
+  let fd = -1;
   try {
-    return resolveInRoot(rootfs, path, { followFinal });
+    if (base && !followFinal) {
+      parentFd = openInRoot(rootfs, posix.dirname(norm), sys.O_PATH | FS.O_DIRECTORY);
+      fd = sys.openat2(parentFd, base, sys.O_PATH | FS.O_NOFOLLOW, 0, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_MAGICLINKS);
+    } else fd = openInRoot(rootfs, norm, sys.O_PATH | (followFinal ? FS.O_DIRECTORY : 0));
+    return { rootfs, parentFd, base: followFinal ? "" : base, fd, st: fstatSync(fd) };
   } catch (e) {
-    if (e instanceof RootPathError) throw badParameter(e.message);
+    release({ parentFd, fd });
+    const code = errnoOf(e);
+    if (code === "ENOENT" || code === "ENOTDIR") throw notFound(path, ref);
+    if (code === "ELOOP") throw badParameter(`too many levels of symbolic links resolving ${path}`);
     throw e;
   }
 }
 
-function pathStat(p: string, name: string, container: string) {
-  let st;
+function release(l: { parentFd: number; fd: number }) {
+  if (l.fd >= 0) closeSync(l.fd);
+  if (l.parentFd >= 0) closeSync(l.parentFd);
+}
+
+/** The link's text, and (dockerd's linkTarget) the path inside the container it finally leads to. */
+function linkTarget(l: Located, norm: string): string {
+  const text = readlinkSync(`${fdPath(l.parentFd)}/${l.base}`);
+  let fd: number;
   try {
-    st = lstatSync(p);
+    fd = openInRoot(l.rootfs, norm, hostSys().O_PATH);
   } catch {
-    throw notFoundError(`Could not find the file ${name} in container ${container}`);
+    // Dangling, or a loop: the link's own text is all there is to show.
+    return text;
   }
+  try {
+    // The descriptor's path as the host sees it is inside the root (the kernel resolved it there).
+    const rel = relative(l.rootfs, readlinkSync(fdPath(fd)));
+    return rel.startsWith("..") ? text : "/" + rel;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function pathStat(l: Located, path: string) {
+  const st = l.st;
   // Go's FileMode bits: directory 1<<31, symlink 1<<27.
   const mode = (st.mode & 0o7777) + (st.isDirectory() ? 2 ** 31 : 0) + (st.isSymbolicLink() ? 2 ** 27 : 0);
-  return { name: basename(name) || "/", size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget: st.isSymbolicLink() ? readlinkSync(p) : "" };
+  const target = st.isSymbolicLink() ? linkTarget(l, posix.normalize("/" + path)) : "";
+  return { name: basename(path) || "/", size: st.size, mode, mtime: st.mtime.toISOString(), linkTarget: target };
 }
 
-async function* fileTar(p: string, name: string): AsyncGenerator<Buffer> {
-  const st = statSync(p);
-  const { readFileSync } = await import("node:fs");
-  const body = readFileSync(p);
-  yield tarHeader({ name, type: "file", mode: st.mode & 0o7777, size: body.length, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid });
-  yield body;
-  yield tarPadding(body.length);
-  yield tarEnd();
+/**
+ * Every entry below the directory `dir`, sorted, depth first: `visit(rel, lstat)`. Each directory is descended into
+ * through a descriptor opened without following (a running container's upper dir can change meanwhile).
+ */
+/** Visits every entry below dir (through held directory descriptors); `visit` returning false skips a directory's
+ * contents. `path` reaches the entry through its parent's descriptor. */
+function walkTree(dir: string, visit: (rel: string, st: Stats, path: string) => boolean | void) {
+  const sys = hostSys();
+  const walk = (dirFd: number, rel: string) => {
+    for (const name of readdirSync(fdPath(dirFd)).sort()) {
+      const r = `${rel}/${name}`;
+      const st = lstatSync(`${fdPath(dirFd)}/${name}`, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (visit(r, st, `${fdPath(dirFd)}/${name}`) === false || !st.isDirectory()) continue;
+      let fd: number;
+      try {
+        fd = sys.openat2(dirFd, name, sys.O_PATH | FS.O_DIRECTORY | FS.O_NOFOLLOW, 0, sys.RESOLVE_BENEATH);
+      } catch {
+        continue; // no longer a directory
+      }
+      try {
+        walk(fd, r);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  };
+  let fd: number;
+  try {
+    fd = sys.openat2(-100, dir, sys.O_PATH | FS.O_DIRECTORY, 0, 0);
+  } catch {
+    return;
+  }
+  try {
+    walk(fd, "");
+  } finally {
+    closeSync(fd);
+  }
 }
 
-/** A directory as dockerd archives it: its own entry first (so its mode and owner travel too), then its contents. */
-async function* directoryTar(p: string, name: string): AsyncGenerator<Buffer> {
-  const st = statSync(p);
-  yield tarHeader({ name: `${name}/`, type: "directory", mode: st.mode & 0o7777, size: 0, mtime: Math.floor(st.mtimeMs / 1000), uid: st.uid, gid: st.gid });
-  for await (const chunk of packDirectory(p, { prefix: name })) yield chunk as Buffer;
+/** Whether `rel` is in the layer `dir`, as overlay sees it: no symlink on the way (not even the layer's own). */
+function inLayer(dir: string, rel: string): boolean {
+  const sys = hostSys();
+  let dirFd: number;
+  try {
+    dirFd = sys.openat2(-100, dir, sys.O_PATH | FS.O_DIRECTORY, 0, 0);
+  } catch {
+    return false;
+  }
+  try {
+    closeSync(sys.openat2(dirFd, rel.slice(1), sys.O_PATH | FS.O_NOFOLLOW, 0, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_SYMLINKS));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    closeSync(dirFd);
+  }
 }
 
 /**
@@ -81,77 +181,70 @@ const ENGINE_MOUNT_POINTS = new Set(["/proc", "/sys", "/dev", "/etc/hosts", "/et
 function changes(upper: string, lowerdirs: string[]) {
   const out: { Path: string; Kind: number }[] = [];
   let hidUnderEtc = false;
-  const walk = (dir: string, rel: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      const r = `${rel}/${name}`;
-      const st = lstatSync(p);
-      if (st.isCharacterDevice() && st.rdev === 0) {
-        out.push({ Path: r, Kind: 2 });
-        continue;
-      }
-      const existed = lowerdirs.some((l) => {
-        try {
-          lstatSync(join(l, r));
-          return true;
-        } catch {
-          return false;
-        }
-      });
-      if (!existed && ENGINE_MOUNT_POINTS.has(r) && (st.isFile() ? st.size === 0 : st.isDirectory() && readdirSync(p).length === 0)) {
-        hidUnderEtc ||= r.startsWith("/etc/");
-        continue;
-      }
-      out.push({ Path: r, Kind: existed ? 0 : 1 });
-      if (st.isDirectory()) walk(p, r);
+  walkTree(upper, (r, st, path) => {
+    if (st.isCharacterDevice() && st.rdev === 0) {
+      out.push({ Path: r, Kind: 2 });
+      return false;
     }
-  };
-  walk(upper, "");
+    const existed = lowerdirs.some((l) => inLayer(l, r));
+    if (!existed && ENGINE_MOUNT_POINTS.has(r) && (st.isFile() ? st.size === 0 : st.isDirectory() && readdirSync(path).length === 0)) {
+      hidUnderEtc ||= r.startsWith("/etc/");
+      return false;
+    }
+    out.push({ Path: r, Kind: existed ? 0 : 1 });
+  });
   // /etc copied up only to hold those mount points is no change of the container's either.
   if (hidUnderEtc && !out.some((c) => c.Path.startsWith("/etc/"))) return out.filter((c) => c.Path !== "/etc");
   return out;
 }
 
 export function storageRoutes(deps: Deps): Route[] {
-  const statHeader = async (ctx: Ctx) => {
-    const path = ctx.query.get("path");
-    const p = await hostPath(deps, ctx.params[0]!, path, false);
-    const stat = pathStat(p, path!, ctx.params[0]!);
-    if (stat.linkTarget) {
-      // As dockerd: a link's target is the path inside the container it finally leads to (`docker cp -L` fetches it).
-      const rootfs = await deps.containers.rootfs(ctx.params[0]!);
-      try {
-        stat.linkTarget = "/" + relative(rootfs, resolveInRoot(rootfs, path!, { followFinal: true }));
-      } catch (e) {
-        if (!(e instanceof RootPathError)) throw e; // a loop: the link's own text is all there is to show
-      }
-    }
-    return { p, stat, header: Buffer.from(JSON.stringify(stat)).toString("base64") };
-  };
+  const statHeader = (l: Located, ctx: Ctx) => Buffer.from(JSON.stringify(pathStat(l, ctx.query.get("path")!))).toString("base64");
   return [
     route("HEAD", "/containers/{id}/archive", async (ctx) => {
-      const { header } = await statHeader(ctx);
-      ctx.res.writeHead(200, { "X-Docker-Container-Path-Stat": header, "Content-Length": 0 });
-      ctx.res.end();
+      const l = await locate(deps, ctx.params[0]!, ctx.query.get("path"));
+      try {
+        ctx.res.writeHead(200, { "X-Docker-Container-Path-Stat": statHeader(l, ctx), "Content-Length": 0 });
+        ctx.res.end();
+      } finally {
+        release(l);
+      }
     }),
     route("GET", "/containers/{id}/archive", async (ctx) => {
-      const { p, header } = await statHeader(ctx);
-      const name = basename(ctx.query.get("path")!.replace(/\/+$/, "")) || ".";
-      const st = statSync(p);
-      const tar = Readable.from(st.isDirectory() ? directoryTar(p, name) : fileTar(p, name));
-      ctx.res.writeHead(200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": header });
-      await pipeline(tar, ctx.res);
+      const l = await locate(deps, ctx.params[0]!, ctx.query.get("path"));
+      try {
+        const header = statHeader(l, ctx);
+        const name = basename(ctx.query.get("path")!.replace(/\/+$/, "")) || ".";
+        // A directory is archived from its own descriptor; anything else by its name in the held parent (a symlink
+        // as the link itself, as dockerd sends it: `docker cp -L` asks for the linkTarget instead).
+        const tar = l.st.isDirectory() || l.parentFd < 0 ? packEntry(fdPath(l.fd), "", name) : packEntry(fdPath(l.parentFd), l.base, name);
+        ctx.res.writeHead(200, { "Content-Type": "application/x-tar", "X-Docker-Container-Path-Stat": header });
+        await pipeline(tar, ctx.res);
+      } finally {
+        release(l);
+      }
     }),
     route("PUT", "/containers/{id}/archive", async (ctx) => {
-      const p = await hostPath(deps, ctx.params[0]!, ctx.query.get("path"));
-      let st;
+      const path = ctx.query.get("path");
+      if (!path) throw badParameter("path is required");
+      const rootfs = await deps.containers.rootfs(ctx.params[0]!);
+      let fd: number;
       try {
-        st = statSync(p);
-      } catch {
-        throw notFoundError(`Could not find the file ${ctx.query.get("path")} in container ${ctx.params[0]}`);
+        // The extraction point, followed inside the root wherever its symlinks lead; held open, the archive is
+        // written into that directory and nowhere else.
+        fd = openInRoot(rootfs, path, hostSys().O_PATH | FS.O_DIRECTORY);
+      } catch (e) {
+        const code = errnoOf(e);
+        if (code === "ENOENT") throw notFound(path, ctx.params[0]!);
+        if (code === "ENOTDIR") throw badParameter(`extraction point is not a directory: ${path}`);
+        if (code === "ELOOP") throw badParameter(`too many levels of symbolic links resolving ${path}`);
+        throw e;
       }
-      if (!st.isDirectory()) throw badParameter(`extraction point is not a directory: ${ctx.query.get("path")}`);
-      await unpackLayer(ctx.req, p);
+      try {
+        await unpackLayer(ctx.req, fdPath(fd));
+      } finally {
+        closeSync(fd);
+      }
       sendEmpty(ctx.res, 200);
     }),
     route("GET", "/containers/{id}/export", async (ctx) => {
@@ -255,16 +348,8 @@ export function storageRoutes(deps: Deps): Route[] {
 
 function duSize(dir: string): number {
   let total = 0;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return 0;
-  }
-  for (const n of names) {
-    const p = join(dir, n);
-    const st = lstatSync(p);
-    total += st.isDirectory() ? duSize(p) : st.size;
-  }
+  walkTree(dir, (_rel, st) => {
+    if (!st.isDirectory()) total += st.size;
+  });
   return total;
 }

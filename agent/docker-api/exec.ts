@@ -1,4 +1,7 @@
-// Exec routes: create, start (hijacked like attach; detached answers at once), resize, inspect.
+// Exec routes: create, start (hijacked like attach; detached answers at once), resize, inspect. The client leaving
+// (its connection closed, without a detach) ends the exec's processes in the container.
+import type { Duplex } from "node:stream";
+import { hostSys } from "../../native/node/sys";
 import type { ExecService } from "../containers/exec";
 import { badParameter } from "./errors";
 import { hijack, readUpgradeBody, type HijackedStream } from "./hijack";
@@ -28,7 +31,13 @@ export function execRoutes(execs: ExecService): Route[] {
         write: (st, d) => (out ? out.write(st, d) : early.push([st, Buffer.from(d)])),
         end: () => (out ? out.end() : (endedEarly = true)),
       });
-      out = hijack(ctx, s.config.Tty, { onInput: (d) => handle.input(d), onInputEnd: () => handle.inputEnd(), onClose: () => handle.kill() });
+      const onInputEnd = () => {
+        handle.inputEnd();
+        // The end of what the client sends is not the client leaving (the docker CLI shuts its sending half as soon
+        // as its stdin ends, at once without -i, and goes on reading the output); the socket hanging up entirely is.
+        if (out) whenHungUp(out.socket, () => handle.kill());
+      };
+      out = hijack(ctx, s.config.Tty, { onInput: (d) => handle.input(d), onInputEnd, onClose: () => handle.kill() });
       if (out.socket.destroyed) handle.kill(); // the client left while the process was starting
       for (const [st, d] of early.splice(0)) out.write(st, d);
       if (endedEarly) out.end();
@@ -42,4 +51,18 @@ export function execRoutes(execs: ExecService): Route[] {
     }),
     route("GET", "/exec/{id}/json", ({ res, params }) => sendJson(res, 200, execs.inspect(params[0]!))),
   ];
+}
+
+/** Calls `gone` once the peer of a half-closed socket closes its side too (checked every half second). */
+function whenHungUp(socket: Duplex, gone: () => void) {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) return;
+  const timer = setInterval(() => {
+    if (socket.destroyed) return clearInterval(timer);
+    if (!hostSys().hungUp(fd)) return;
+    clearInterval(timer);
+    gone();
+  }, 500);
+  timer.unref();
+  socket.once("close", () => clearInterval(timer));
 }

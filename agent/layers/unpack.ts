@@ -1,10 +1,11 @@
 // Unpacks one layer tar into its own directory, in overlay form, without ever writing outside that directory.
 //
-// Safety rules (what containerd's archive/tar.go guards against, done here by walking components ourselves since
-// Node has no openat2(RESOLVE_IN_ROOT)):
+// Safety rules (what containerd's archive/tar.go guards against):
 //   - absolute names and any ".." component are refused (so are hardlink targets with them);
-//   - every parent component is lstat'ed inside the root: a symlink (or a non-directory) in a parent is refused,
-//     missing parents are created as directories — so nothing is ever written *through* a symlink;
+//   - every parent directory is opened below the root with openat2 (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), missing
+//     ones created, and held as a descriptor: a symlink (or a non-directory) in a parent is refused, and every name is
+//     then created in the held directory itself — so nothing is ever written *through* a symlink, even when the tree
+//     is a running container's and its processes swap a directory for a symlink meanwhile (CVE-2018-15664);
 //   - the final component is replaced, never followed: files are created with O_EXCL|O_NOFOLLOW after removing
 //     whatever was there, symlinks and hardlinks are created, not resolved;
 //   - a hardlink must point at an existing non-directory inside the root (resolved by the same walk);
@@ -12,10 +13,10 @@
 //     its directory; a whiteout of "", "." or ".." is refused;
 //   - block/char devices only with allowDevices; trusted.overlay.* xattrs from the archive are dropped.
 // Owners, modes (setuid included: chmod after chown), xattrs and mtimes are kept; directory times are set last.
-import fs, { constants as FS, promises as fsp } from "node:fs";
+import fs, { constants as FS } from "node:fs";
 import { createHash } from "node:crypto";
-import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
+import { fdPath, hostSys } from "../../native/node/sys";
 import { LayerError } from "../../lib/oci/errors";
 import { decompress, type Compression } from "./compression";
 import { mknod, setXattr } from "./fsutil";
@@ -51,8 +52,15 @@ export function safeComponents(name: string, entry: string, what = "path"): stri
 
 /** Unpacks a (possibly compressed) layer stream into `root` (an existing, normally empty, directory). */
 export async function unpackLayer(source: Readable, root: string, opts: UnpackOptions = {}): Promise<UnpackResult> {
-  const rootStat = await fsp.lstat(root);
-  if (!rootStat.isDirectory()) throw new LayerError(`unpack target ${root} is not a directory`);
+  const u = new Unpacker(root, opts);
+  try {
+    return await unpackInto(u, source, opts);
+  } finally {
+    u.close();
+  }
+}
+
+async function unpackInto(u: Unpacker, source: Readable, opts: UnpackOptions): Promise<UnpackResult> {
   let rawBytes = 0;
   let input: Readable = source;
   if (opts.onProgress) {
@@ -77,7 +85,6 @@ export async function unpackLayer(source: Readable, root: string, opts: UnpackOp
       yield chunk as Buffer;
     }
   }
-  const u = new Unpacker(root, opts);
   let entries = 0;
   try {
     await readTar(hashed(), async ({ header }, body) => {
@@ -94,57 +101,123 @@ export async function unpackLayer(source: Readable, root: string, opts: UnpackOp
 
 // Metadata calls are synchronous on purpose: each takes microseconds, and a round trip through the thread pool
 // per call made unpacking thousands of small files several times slower. File data is still streamed.
+//
+// Names are reached as `${fdPath(dir)}/name` (a lookup of NAME in the held directory, what openat(dir, name) does)
+// for the calls Node has no *at() form of; those that would follow a final symlink (chmod, utimes) go through a
+// descriptor of what was just created instead.
+const DIR_FDS_KEPT = 128;
+
 class Unpacker {
-  /** Directories verified to be real directories inside the root (cleared whenever something is replaced). */
-  private dirs = new Set<string>();
-  private dirTimes: { path: string; mtime: number }[] = [];
+  private readonly rootFd: number;
+  /** Directories below the root, held open (relative path → descriptor); emptied whenever something is replaced. */
+  private dirs = new Map<string, number>();
+  private dirTimes: { rel: string[]; mtime: number }[] = [];
 
   constructor(
-    private readonly root: string,
+    root: string,
     private readonly opts: UnpackOptions,
-  ) {}
+  ) {
+    try {
+      this.rootFd = hostSys().openat2(-100, root, FS.O_RDONLY | FS.O_DIRECTORY, 0, 0);
+    } catch (e) {
+      throw new LayerError(`unpack target ${root} is not a directory: ${(e as Error).message}`);
+    }
+  }
+
+  close() {
+    this.forgetDirs();
+    fs.closeSync(this.rootFd);
+  }
+
+  private forgetDirs() {
+    for (const fd of this.dirs.values()) fs.closeSync(fd);
+    this.dirs.clear();
+  }
 
   private lstat(path: string) {
     return fs.lstatSync(path, { throwIfNoEntry: false });
   }
 
-  /** Walks `parts` below the root: every component must be a real directory (created when missing). */
-  private parentDir(parts: string[], entry: string, create: boolean): string {
-    let path = this.root;
-    for (const part of parts) {
-      path = join(path, part);
-      if (this.dirs.has(path)) continue;
-      const st = this.lstat(path);
-      if (!st) {
-        if (!create) throw new LayerError(`"${parts.join("/")}" does not exist in the layer`, entry);
-        fs.mkdirSync(path, { mode: 0o755 });
-        this.dirs.add(path);
-        continue;
-      }
-      if (st.isSymbolicLink()) throw new LayerError(`parent "${part}" is a symlink; writing through it could escape the layer`, entry);
-      if (!st.isDirectory()) throw new LayerError(`parent "${part}" is not a directory`, entry);
-      this.dirs.add(path);
-    }
-    return path;
+  /** NAME in the directory held as DIRFD. */
+  private at(dirFd: number, name: string) {
+    return `${fdPath(dirFd)}/${name}`;
   }
 
-  /** Removes whatever is at `path` (never following a symlink), unless it is a directory and `keepDir`. */
-  private clear(path: string, keepDir: boolean) {
+  /** Opens NAME of DIRFD itself (one component, a symlink not followed). */
+  private openIn(dirFd: number, name: string, flags: number, mode = 0) {
+    const sys = hostSys();
+    return sys.openat2(dirFd, name, flags | FS.O_NOFOLLOW, mode, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_MAGICLINKS);
+  }
+
+  /** Walks `parts` below the root: every component must be a real directory (created when missing); held open. */
+  private parentDir(parts: string[], entry: string, create: boolean): number {
+    if (parts.length === 0) return this.rootFd;
+    const key = parts.join("/");
+    const held = this.dirs.get(key);
+    if (held !== undefined) return held;
+    let fd = this.rootFd;
+    for (const [i, part] of parts.entries()) {
+      let next: number | undefined = this.dirs.get(parts.slice(0, i + 1).join("/"));
+      if (next === undefined) {
+        const st = this.lstat(this.at(fd, part));
+        if (!st) {
+          if (!create) throw new LayerError(`"${key}" does not exist in the layer`, entry);
+          fs.mkdirSync(this.at(fd, part), { mode: 0o755 });
+        } else if (st.isSymbolicLink()) throw new LayerError(`parent "${part}" is a symlink; writing through it could escape the layer`, entry);
+        else if (!st.isDirectory()) throw new LayerError(`parent "${part}" is not a directory`, entry);
+        try {
+          next = this.openIn(fd, part, FS.O_RDONLY | FS.O_DIRECTORY);
+        } catch (e) {
+          // It was swapped between the look and the open: refused all the same.
+          throw new LayerError(`parent "${part}" is not a directory (${(e as NodeJS.ErrnoException).code})`, entry);
+        }
+        this.dirs.set(parts.slice(0, i + 1).join("/"), next);
+      }
+      fd = next;
+    }
+    return fd;
+  }
+
+  /** Removes NAME of DIRFD (at REL; never following a symlink), unless it is a directory and `keepDir`. */
+  private clear(dirFd: number, name: string, rel: string, keepDir: boolean) {
+    const path = this.at(dirFd, name);
     const st = this.lstat(path);
     if (!st) return;
     if (keepDir && st.isDirectory()) return;
-    if (st.isDirectory()) fs.rmSync(path, { recursive: true, force: true });
-    else fs.unlinkSync(path);
-    this.dirs.clear();
+    if (!st.isDirectory()) return fs.unlinkSync(path);
+    this.removeTree(dirFd, name);
+    // What was held below it is gone with it (the parent in use is above it, so stays).
+    for (const [key, fd] of this.dirs) {
+      if (key !== rel && !key.startsWith(`${rel}/`)) continue;
+      fs.closeSync(fd);
+      this.dirs.delete(key);
+    }
+  }
+
+  /** rm -r of the directory NAME of DIRFD, descending through descriptors only. */
+  private removeTree(dirFd: number, name: string) {
+    const fd = this.openIn(dirFd, name, FS.O_RDONLY | FS.O_DIRECTORY);
+    try {
+      for (const child of fs.readdirSync(fdPath(fd))) {
+        const st = this.lstat(this.at(fd, child));
+        if (st?.isDirectory()) this.removeTree(fd, child);
+        else if (st) fs.unlinkSync(this.at(fd, child));
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.rmdirSync(this.at(dirFd, name));
   }
 
   async apply(h: TarHeader, body: AsyncIterable<Buffer>) {
+    // Between entries no descriptor is in use: the place to let go of the ones held.
+    if (this.dirs.size >= DIR_FDS_KEPT) this.forgetDirs();
     const parts = safeComponents(h.name, h.name);
     if (parts.length === 0) {
       // The root entry ("./"): keep its mode and owner, nothing else to create.
       if (h.type !== "directory") throw new LayerError("the layer root must be a directory", h.name);
-      fs.chownSync(this.root, h.uid, h.gid);
-      fs.chmodSync(this.root, h.mode);
+      fs.fchownSync(this.rootFd, h.uid, h.gid);
+      fs.fchmodSync(this.rootFd, h.mode);
       return;
     }
     const base = parts[parts.length - 1];
@@ -152,34 +225,37 @@ class Unpacker {
 
     if (base.startsWith(WHITEOUT)) {
       if (base === OPAQUE) {
-        await setXattr(parent, "trusted.overlay.opaque", Buffer.from("y"));
+        // "." of the held directory: the directory itself, not the /proc link naming it
+        await setXattr(`${fdPath(parent)}/.`, "trusted.overlay.opaque", Buffer.from("y"));
         return;
       }
       if (base.startsWith(`${WHITEOUT}${WHITEOUT}`)) return; // aufs bookkeeping (.wh..wh.plnk, …): meaningless here
       const victim = base.slice(WHITEOUT.length);
       if (victim === "" || victim === "." || victim === "..") throw new LayerError(`whiteout of "${victim}" is not allowed`, h.name);
-      const target = join(parent, victim);
-      this.clear(target, false);
+      const target = this.at(parent, victim);
+      this.clear(parent, victim, [...parts.slice(0, -1), victim].join("/"), false);
       await mknod(target, "c", 0, 0, 0);
       fs.lchownSync(target, h.uid, h.gid);
       return;
     }
 
-    const target = join(parent, base);
+    const rel = parts.join("/");
+    const target = this.at(parent, base);
     switch (h.type) {
       case "directory": {
-        this.clear(target, true);
+        this.clear(parent, base, rel, true);
         if (!this.lstat(target)) fs.mkdirSync(target, { mode: 0o700 });
-        this.dirs.add(target);
-        fs.chownSync(target, h.uid, h.gid);
-        fs.chmodSync(target, h.mode);
+        if (!this.dirs.has(rel)) this.dirs.set(rel, this.openIn(parent, base, FS.O_RDONLY | FS.O_DIRECTORY));
+        const fd = this.dirs.get(rel)!;
+        fs.fchownSync(fd, h.uid, h.gid);
+        fs.fchmodSync(fd, h.mode);
         await this.xattrs(target, h);
-        this.dirTimes.push({ path: target, mtime: h.mtime });
+        this.dirTimes.push({ rel: parts, mtime: h.mtime });
         return;
       }
       case "file": {
-        this.clear(target, false);
-        const fd = fs.openSync(target, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL | FS.O_NOFOLLOW, 0o600);
+        this.clear(parent, base, rel, false);
+        const fd = this.openIn(parent, base, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, 0o600);
         try {
           for await (const piece of body) {
             let off = 0;
@@ -196,7 +272,7 @@ class Unpacker {
       }
       case "symlink": {
         if (h.linkname === "") throw new LayerError("symlink with an empty target", h.name);
-        this.clear(target, false);
+        this.clear(parent, base, rel, false);
         fs.symlinkSync(h.linkname, target);
         fs.lchownSync(target, h.uid, h.gid);
         fs.lutimesSync(target, h.mtime, h.mtime);
@@ -207,12 +283,12 @@ class Unpacker {
         const linkParts = safeComponents(h.linkname, h.name, "hardlink target");
         if (linkParts.length === 0) throw new LayerError("hardlink to the layer root", h.name);
         const srcDir = this.parentDir(linkParts.slice(0, -1), h.name, false);
-        const src = join(srcDir, linkParts[linkParts.length - 1]);
+        const src = this.at(srcDir, linkParts[linkParts.length - 1]);
         const st = this.lstat(src);
         if (!st) throw new LayerError(`hardlink target "${h.linkname}" does not exist in the layer`, h.name);
         if (st.isDirectory()) throw new LayerError(`hardlink target "${h.linkname}" is a directory`, h.name);
-        if (src === target) return;
-        this.clear(target, false);
+        if (linkParts.join("/") === rel) return;
+        this.clear(parent, base, rel, false);
         // link(2) does not follow a symlink source: a link to a symlink is another symlink, never its target.
         fs.linkSync(src, target);
         return;
@@ -223,10 +299,16 @@ class Unpacker {
         if (h.type !== "fifo" && !this.opts.allowDevices) {
           throw new LayerError(`device node (${h.type} ${h.devmajor}:${h.devminor}) is not allowed in this layer`, h.name);
         }
-        this.clear(target, false);
+        this.clear(parent, base, rel, false);
         await mknod(target, h.type === "fifo" ? "p" : h.type === "chardev" ? "c" : "b", h.mode, h.devmajor, h.devminor);
         fs.lchownSync(target, h.uid, h.gid);
-        fs.chmodSync(target, h.mode);
+        // chmod follows a symlink: through a descriptor of the node made (O_PATH opens no device)
+        const fd = this.openIn(parent, base, hostSys().O_PATH);
+        try {
+          if (!fs.fstatSync(fd).isSymbolicLink()) fs.chmodSync(fdPath(fd), h.mode);
+        } finally {
+          fs.closeSync(fd);
+        }
         fs.lutimesSync(target, h.mtime, h.mtime);
         return;
       }
@@ -252,6 +334,9 @@ class Unpacker {
 
   finish() {
     // Children were written after their directories; set directory times last, deepest first.
-    for (const d of this.dirTimes.sort((a, b) => b.path.length - a.path.length)) fs.utimesSync(d.path, d.mtime, d.mtime);
+    for (const d of this.dirTimes.sort((a, b) => b.rel.length - a.rel.length)) {
+      if (this.dirs.size >= DIR_FDS_KEPT) this.forgetDirs();
+      fs.futimesSync(this.parentDir(d.rel, d.rel.join("/"), false), d.mtime, d.mtime);
+    }
   }
 }

@@ -1,6 +1,5 @@
 // USER and --chown name lookup in the image's own /etc/passwd and /etc/group, as the container would resolve them.
-import { readFileSync } from "node:fs";
-import { resolveInRoot } from "./path";
+import { readFileInRoot } from "./path";
 
 export interface Identity {
   uid: number;
@@ -14,7 +13,9 @@ export class UserLookupError extends Error {}
 
 function readTable(root: string, file: string): string[][] {
   try {
-    return readFileSync(resolveInRoot(root, file), "utf8")
+    // Read inside the root by the kernel: a running container's (docker exec -u) may be changing under us.
+    return readFileInRoot(root, file)
+      .toString("utf8")
       .split("\n")
       .filter((l) => l && !l.startsWith("#"))
       .map((l) => l.split(":"));

@@ -1,6 +1,7 @@
 // The agent's binding to native/build/gantry-sys.node (src/node/sys.c): mount, unmount and network namespaces
 // without spawning mount(8) or ip(8) — a fork of the agent costs its event loop 10-20 ms, these calls microseconds.
-// Every call runs off the event loop; a failure rejects with an Error whose `code` is the errno name.
+// Every call runs off the event loop, except openat2 and xattrs (one per entry of a file walk, microseconds each);
+// a failure rejects (those two: throws) an Error whose `code` is the errno name.
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -20,6 +21,21 @@ export interface HostSys {
    * fork of the agent. Throws (synchronously) when it cannot be started.
    */
   spawn(file: string, args: readonly string[], input?: Buffer | null): Promise<SpawnResult>;
+  /**
+   * openat2(2), synchronous: a descriptor (O_CLOEXEC) for PATH relative to DIRFD (AT_FDCWD is -100), resolved as the
+   * RESOLVE_* bits say — RESOLVE_IN_ROOT treats DIRFD as "/" for every symlink and "..", in the kernel.
+   */
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** Every extended attribute of PATH (of a final symlink itself unless FOLLOW), synchronous; none where unsupported. */
+  xattrs(path: string, follow: boolean): Record<string, Buffer>;
+  /** Whether the peer of the socket FD closed it entirely (POLLHUP), not only its sending half (synchronous). */
+  hungUp(fd: number): boolean;
+  readonly O_PATH: number;
+  readonly RESOLVE_NO_XDEV: number;
+  readonly RESOLVE_NO_MAGICLINKS: number;
+  readonly RESOLVE_NO_SYMLINKS: number;
+  readonly RESOLVE_BENEATH: number;
+  readonly RESOLVE_IN_ROOT: number;
 }
 
 export interface SpawnResult {
@@ -43,4 +59,13 @@ export function hostSys(): HostSys {
     throw new Error(`cannot load ${ADDON_PATH} (build it with \`make -C native\`): ${(e as Error).message}`);
   }
   return loaded;
+}
+
+/**
+ * A path naming what descriptor FD (of this process) refers to, also for the programs the agent runs: opening it
+ * reaches that very inode, and `${fdPath(dir)}/name` looks NAME up in that directory and nowhere else — what
+ * openat(dir, name) does, for the fs calls Node has no *at() form of.
+ */
+export function fdPath(fd: number): string {
+  return `/proc/${process.pid}/fd/${fd}`;
 }

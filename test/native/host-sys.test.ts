@@ -3,10 +3,11 @@
 import { describe, test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { connect, createServer, type Socket } from "node:net";
 import { hostSys } from "../../native/node/sys.ts";
 import { REPO_ROOT } from "../support/bundle.ts";
 
@@ -90,6 +91,59 @@ describe("gantry-sys.node", () => {
       await sys.deleteNetns(path);
     } finally {
       if (existsSync(path)) execFileSync("ip", ["netns", "del", name]);
+    }
+  });
+
+  test("openat2 with RESOLVE_IN_ROOT keeps absolute links and \"..\" inside the directory; xattrs of a path, of a link itself", () => {
+    const sys = hostSys();
+    const dir = mkdtempSync(join(tmpdir(), "gantry-sys-"));
+    try {
+      mkdirSync(join(dir, "etc"));
+      writeFileSync(join(dir, "etc", "shadow"), "inside\n");
+      symlinkSync("/etc/shadow", join(dir, "abs"));
+      symlinkSync("../../../../../../../../etc/shadow", join(dir, "up"));
+      const root = sys.openat2(-100, dir, sys.O_PATH | constants.O_DIRECTORY, 0, 0);
+      try {
+        for (const p of ["abs", "up", "/../../etc/shadow"]) {
+          const fd = sys.openat2(root, p, constants.O_RDONLY, 0, sys.RESOLVE_IN_ROOT);
+          assert.equal(readFileSync(fd, "utf8"), "inside\n", `${p} stays inside`);
+          closeSync(fd);
+        }
+        // beneath without symlinks: a link on the way is refused
+        assert.throws(() => sys.openat2(root, "abs", constants.O_RDONLY, 0, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_SYMLINKS), (e: NodeJS.ErrnoException) => e.code === "ELOOP");
+        assert.throws(() => sys.openat2(root, "missing", constants.O_RDONLY, 0, sys.RESOLVE_IN_ROOT), (e: NodeJS.ErrnoException) => e.code === "ENOENT" && /missing/.test(e.message));
+      } finally {
+        closeSync(root);
+      }
+      execFileSync("setfattr", ["-n", "user.gantry", "-v", "yes", join(dir, "etc", "shadow")]);
+      assert.deepEqual(sys.xattrs(join(dir, "etc", "shadow"), false), { "user.gantry": Buffer.from("yes") });
+      assert.deepEqual(sys.xattrs(join(dir, "abs"), false), {}, "the link itself has none");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("hungUp tells a unix socket whose peer only ended its sending half from one whose peer closed it", async () => {
+    const sys = hostSys();
+    const dir = mkdtempSync(join(tmpdir(), "gantry-sys-"));
+    const server = createServer({ allowHalfOpen: true });
+    try {
+      const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+      await new Promise<void>((resolve) => server.listen(join(dir, "s.sock"), resolve));
+      const client = connect(join(dir, "s.sock"));
+      const ours = await accepted;
+      const fd = (ours as unknown as { _handle: { fd: number } })._handle.fd;
+      assert.equal(sys.hungUp(fd), false);
+      client.end();
+      await new Promise((r) => ours.once("end", r));
+      assert.equal(sys.hungUp(fd), false, "a half-close is not a hang-up");
+      client.destroy();
+      for (let i = 0; i < 50 && !sys.hungUp(fd); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sys.hungUp(fd), true);
+      ours.destroy();
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -12,12 +12,23 @@
  *   deleteNetns(path)                ip netns del: unmount PATH (detached) and remove it
  *   loopbackUp(netnsPath)            ip -n NS link set lo up
  *   spawn(file, args, input)         runs a program to its end: {status, signal, stdout, stderr}
+ *   openat2(dirfd, path, flags, mode, resolve)   openat2(2): a descriptor, PATH resolved as RESOLVE says (synchronous)
+ *   xattrs(path, follow)             every extended attribute of PATH: {name: Buffer} (synchronous)
+ *   hungUp(fd)                       whether the peer of socket FD closed it entirely, not only its sending half
+ *   O_PATH, RESOLVE_*                the constants Node's fs does not export
  *
  * spawn is posix_spawn(3) — a vfork, whose cost does not grow with the agent's memory as fork's does — with the
  * signal mask and dispositions reset for the child; a thread of its own feeds its stdin, reads its output and
  * reaps it (a program that runs for long holds that thread, not one of libuv's four).
  *
- * A failure rejects with an Error whose `code` is the errno name ("EBUSY") and whose message names the step. */
+ * openat2 and xattrs are the exception: a file walk makes one call per entry, each takes microseconds, and a round
+ * trip through the thread pool per entry would cost more than the call (as Node's own fs.*Sync). They are what lets
+ * the agent read and write inside a container's root without a path ever leaving it: openat2's RESOLVE_IN_ROOT
+ * resolves every symlink and ".." as if the directory were "/", in the kernel, so a container that swaps a directory
+ * for a symlink meanwhile cannot send the agent to the host's files (CVE-2018-15664).
+ *
+ * A failure rejects (or, for the synchronous calls, throws) an Error whose `code` is the errno name ("EBUSY") and
+ * whose message names the step. */
 #define NAPI_VERSION 8
 #include <node_api.h>
 
@@ -35,6 +46,9 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -515,6 +529,129 @@ out:
   return promise;
 }
 
+/* ------------------------------------------------------------------ openat2, xattrs */
+
+static void throw_errno(napi_env env, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void throw_errno(napi_env env, int error, const char *fmt, ...) {
+  char msg[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (n >= 0 && (size_t)n < sizeof(msg)) snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(error));
+  const char *name = strerrorname_np(error);
+  napi_throw_error(env, name ? name : "EIO", msg);
+}
+
+static bool int_arg(napi_env env, napi_value v, int64_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return false;
+  return napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+/* openat2(dirfd, path, flags, mode, resolve) → fd; O_CLOEXEC always. dirfd may be AT_FDCWD (-100). */
+static napi_value openat2_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t dirfd, flags, mode, resolve;
+  if (argc < 5 || !int_arg(env, argv[0], &dirfd) || !int_arg(env, argv[2], &flags) || !int_arg(env, argv[3], &mode) ||
+      !int_arg(env, argv[4], &resolve)) {
+    napi_throw_type_error(env, NULL, "openat2(dirfd, path, flags, mode, resolve): numbers and a path");
+    return NULL;
+  }
+  char *path = string_arg(env, argv[1], "path must be a path");
+  if (path == NULL) return NULL;
+  struct open_how how = {.flags = (uint64_t)flags | O_CLOEXEC, .resolve = (uint64_t)resolve};
+  /* the kernel refuses a mode without O_CREAT/O_TMPFILE */
+  if (flags & (O_CREAT | __O_TMPFILE)) how.mode = (uint64_t)mode;
+  long fd;
+  do fd = syscall(SYS_openat2, (int)dirfd, path, &how, sizeof(how));
+  while (fd < 0 && errno == EINTR);
+  napi_value result = NULL;
+  if (fd < 0) throw_errno(env, errno, "open %s", path);
+  else napi_create_int32(env, (int32_t)fd, &result);
+  free(path);
+  return result;
+}
+
+/* xattrs(path, follow) → {name: Buffer}; a filesystem without xattrs gives {}. */
+static napi_value xattrs_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool follow = false;
+  if (argc < 2 || napi_get_value_bool(env, argv[1], &follow) != napi_ok) {
+    napi_throw_type_error(env, NULL, "xattrs(path, follow)");
+    return NULL;
+  }
+  char *path = string_arg(env, argv[0], "path must be a path");
+  if (path == NULL) return NULL;
+  napi_value result = NULL;
+  char *names = NULL, *value = NULL;
+  ssize_t len;
+  /* the list can grow between the two calls: ask again on ERANGE */
+  for (;;) {
+    len = follow ? listxattr(path, NULL, 0) : llistxattr(path, NULL, 0);
+    if (len <= 0) break;
+    names = realloc(names, (size_t)len);
+    if (names == NULL) abort();
+    len = follow ? listxattr(path, names, (size_t)len) : llistxattr(path, names, (size_t)len);
+    if (len >= 0 || errno != ERANGE) break;
+  }
+  if (len < 0 && errno != ENOTSUP) {
+    throw_errno(env, errno, "list the extended attributes of %s", path);
+    goto out;
+  }
+  napi_create_object(env, &result);
+  for (ssize_t off = 0; len > 0 && off < len; off += (ssize_t)strlen(names + off) + 1) {
+    const char *name = names + off;
+    ssize_t vlen;
+    for (;;) {
+      vlen = follow ? getxattr(path, name, NULL, 0) : lgetxattr(path, name, NULL, 0);
+      if (vlen < 0) break;
+      value = realloc(value, vlen ? (size_t)vlen : 1);
+      if (value == NULL) abort();
+      vlen = follow ? getxattr(path, name, value, (size_t)vlen) : lgetxattr(path, name, value, (size_t)vlen);
+      if (vlen >= 0 || errno != ERANGE) break;
+    }
+    if (vlen < 0) {
+      if (errno == ENODATA) continue; /* removed meanwhile */
+      throw_errno(env, errno, "read the extended attribute %s of %s", name, path);
+      result = NULL;
+      goto out;
+    }
+    napi_value v;
+    napi_create_buffer_copy(env, (size_t)vlen, vlen ? value : "", NULL, &v);
+    napi_set_named_property(env, result, name, v);
+  }
+out:
+  free(names);
+  free(value);
+  free(path);
+  return result;
+}
+
+/* hungUp(fd): poll(2) tells a peer gone (POLLHUP: both halves shut) from one that only ended what it sends
+ * (POLLRDHUP alone); a read sees EOF for both, and Node reports nothing else. */
+static napi_value hung_up_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t fd;
+  if (argc < 1 || !int_arg(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "hungUp(fd)");
+    return NULL;
+  }
+  struct pollfd p = {.fd = (int)fd, .events = POLLRDHUP};
+  int r;
+  do r = poll(&p, 1, 0);
+  while (r < 0 && errno == EINTR);
+  napi_value result;
+  napi_get_boolean(env, r > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)), &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mountOverlay", NULL, mount_overlay, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -523,8 +660,24 @@ static napi_value init(napi_env env, napi_value exports) {
       {"deleteNetns", NULL, delete_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"loopbackUp", NULL, loopback_up, NULL, NULL, NULL, napi_enumerable, NULL},
       {"spawn", NULL, spawn_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openat2", NULL, openat2_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"xattrs", NULL, xattrs_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"hungUp", NULL, hung_up_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  static const struct { const char *name; int64_t value; } constants[] = {
+      {"O_PATH", O_PATH},
+      {"RESOLVE_NO_XDEV", RESOLVE_NO_XDEV},
+      {"RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS},
+      {"RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS},
+      {"RESOLVE_BENEATH", RESOLVE_BENEATH},
+      {"RESOLVE_IN_ROOT", RESOLVE_IN_ROOT},
+  };
+  for (size_t i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
+    napi_value v;
+    napi_create_int64(env, constants[i].value, &v);
+    napi_set_named_property(env, exports, constants[i].name, v);
+  }
   return exports;
 }
 

@@ -41,6 +41,13 @@ static int exec_child_main(void *arg, int sync) {
   cleanup_error gantry_error_t err = NULL;
   static struct sync_msg m;
   if (sync_expect(sync, SYNC_GO, &m, &err) < 0) goto fail;
+  /* A session of its own, as runc gives every exec (with a terminal, pty_become_stdio makes it): what the process
+   * starts stays in it, so whoever ends the exec can end all of it — the agent kills the session when the client
+   * goes away, since killing this runtime leaves the process to the container's init. */
+  if (!p->terminal && setsid() < 0) {
+    gantry_error_sys(&err, "setsid");
+    goto fail;
+  }
   if (p->terminal) {
     int master, slave;
     cleanup_free char *name = NULL;
