@@ -99,7 +99,13 @@ export function freeSubnets(n: number): string[] {
   const routes = execFileSync("ip", ["-4", "route"], { encoding: "utf8" });
   const used = new Set([...routes.matchAll(/^10\.(\d+)\./gm)].map((m) => m[1]));
   const out: string[] = [];
-  for (let b = 150; b < 250 && out.length < n; b++) if (!used.has(String(b))) out.push(`10.${b}.0.0/16`);
+  // From a random point of 10.150–249, so two runs starting at once (several engineers on one machine) rarely pick
+  // the same /16 before either has made its bridge.
+  const start = randomBytes(1)[0]! % 100;
+  for (let i = 0; i < 100 && out.length < n; i++) {
+    const b = 150 + ((start + i) % 100);
+    if (!used.has(String(b))) out.push(`10.${b}.0.0/16`);
+  }
   assert.equal(out.length, n, "no free 10.x.0.0/16 for the test's networks");
   return out;
 }
