@@ -214,6 +214,8 @@ export class AgentLink {
       }
       // A TLS failure (certificate not the pinned one, not trusted) is in the transport error's description.
       const cause = (err as { description?: { message?: string } }).description?.message;
+      // A control plane that is still starting (or restarting) answers 503: expected, not an error of the link.
+      if (!refusal.success && /Unexpected server response: 503/.test(cause ?? "")) return this.retry("the control plane is starting (503)", socket);
       this.retry(refusal.success ? refusal.data.reason : cause ? `${err.message}: ${cause}` : err.message, socket);
     });
     socket.on("disconnect", (reason) => {

@@ -34,7 +34,8 @@ test("an agent reconnects by itself after the control plane restarts", async () 
     } finally {
       await sql.end();
     }
-    assert.doesNotMatch(agent.output(), /error:/);
+    // Refused connections and 503s while the control plane restarts are expected; a fatal error of the agent is not.
+    assert.doesNotMatch(agent.output(), /\[gantry-agent\] error:/);
   } finally {
     await agent?.destroy();
     await cp?.destroy();
