@@ -24,6 +24,8 @@ export interface FleetHost {
   hostId: number;
   /** registry-host/busybox:latest, already pulled on the host. */
   image: string;
+  /** The agent's default bridge and its subnet ("10.x.0.0/16"), chosen for this host. */
+  network: { bridge: string; subnet: string };
   destroy(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startFleetHost(
     ownerCookie,
     hostId,
     image,
+    network: { bridge: net.bridge, subnet: net.subnet },
     async destroy() {
       // Containers outlive their agent by design: remove this test's before the agent stops, so its root can go.
       const docker = (args: string[]) =>
