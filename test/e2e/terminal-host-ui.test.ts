@@ -215,6 +215,6 @@ test("GET /api/v1/hosts/{id}/events: container changes for every role, activity 
   assert.match(JSON.stringify(bad.body), /limit/);
   assert.equal((await viewer.get(`${path}?since=yesterday`)).status >= 400, true);
   assert.equal((await viewer.get(`/api/v1/hosts/999999/events`)).status, 404);
-  assert.equal((await viewer.get(`/api/v1/hosts/abc/events`)).status, 422);
+  assert.equal((await viewer.get(`/api/v1/hosts/abc/events`)).status, 400);
   assert.equal((await api(f.cp).get(path)).status, 401);
 });
