@@ -26,6 +26,7 @@ import { getObjectOrThrow } from "@/lib/k8s/get-object";
 import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { openApiDocument, openApiIndex } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject } from "@/lib/k8s/patch-object";
+import { decodeProtobufObject } from "@/lib/k8s/protobuf";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { apiVersionOf, findResource, type ResourceDef, type Verb } from "@/lib/k8s/resources";
 import { setSecretsKey } from "@/lib/k8s/secret-box";
@@ -127,17 +128,27 @@ function wantsAggregatedDiscovery(accept: string | undefined): boolean {
   return !!accept && accept.split(",").some((e) => /as=APIGroupDiscoveryList/.test(e) && /g=apidiscovery\.k8s\.io/.test(e) && /v=v2(;|$|\s)/.test(e + ";"));
 }
 
-async function readJsonBody(req: IncomingMessage, optional = false): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
+  if (declared > MAX_BODY_BYTES) {
+    req.resume();
+    throw tooLarge(MAX_BODY_BYTES);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
+    if (size > MAX_BODY_BYTES) {
+      req.resume();
+      throw tooLarge(MAX_BODY_BYTES);
+    }
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+async function readJsonBody(req: IncomingMessage, optional = false): Promise<unknown> {
+  const text = (await readBody(req)).toString("utf8");
   if (!text.trim()) {
     if (optional) return undefined;
     throw badRequest("the request body is empty");
@@ -151,9 +162,12 @@ async function readJsonBody(req: IncomingMessage, optional = false): Promise<unk
 
 const mediaType = (req: IncomingMessage) => (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
 
-function requireJson(req: IncomingMessage): void {
+/** An object body: JSON, or protobuf from kubectl's typed commands. YAML bodies are refused (kubectl sends JSON). */
+async function readObjectBody(req: IncomingMessage, def: ResourceDef): Promise<unknown> {
   const type = mediaType(req);
+  if (type === "application/vnd.kubernetes.protobuf") return decodeProtobufObject(await readBody(req), def.schema);
   if (type !== "application/json" && type !== "") throw unsupportedMediaType(type);
+  return readJsonBody(req);
 }
 
 // ---- the request ----
@@ -264,15 +278,13 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
   try {
     switch (verb) {
       case "create": {
-        requireJson(req);
-        const body = await readJsonBody(req);
+        const body = await readObjectBody(req, t.def);
         const r = await createObject({ ...t, body, dryRun, fieldValidation });
         await record({ ...activity, name: r.object.metadata.name }, "ok");
         return send(res, 201, r.object, "application/json", r.warnings);
       }
       case "update": {
-        requireJson(req);
-        const body = await readJsonBody(req);
+        const body = await readObjectBody(req, t.def);
         const r = await updateObject({ ...t, name: t.name!, body, dryRun, fieldValidation });
         await record(activity, "ok");
         return send(res, 200, r.object, "application/json", r.warnings);

@@ -38,7 +38,12 @@ const ownerReference = t.object(
     controller: t.bool("If true, this reference points to the managing controller."),
     blockOwnerDeletion: t.bool("If true, the owner cannot be deleted from the key-value store until this reference is removed."),
   },
-  { name: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference", required: ["apiVersion", "kind", "name", "uid"], description: "An object that owns this one." },
+  {
+    name: "io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference",
+    required: ["apiVersion", "kind", "name", "uid"],
+    description: "An object that owns this one.",
+    proto: { kind: 1, name: 3, uid: 4, apiVersion: 5, controller: 6, blockOwnerDeletion: 7 },
+  },
 );
 
 export const objectMetaSchema: Schema = t.object(
@@ -59,7 +64,14 @@ export const objectMetaSchema: Schema = t.object(
     managedFields: t.array(t.any(), "Which field manager manages which fields (not recorded by this server)."),
     selfLink: t.string("Deprecated; never set."),
   },
-  { name: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta", description: "Standard object metadata." },
+  {
+    name: "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
+    description: "Standard object metadata.",
+    proto: {
+      name: 1, generateName: 2, namespace: 3, selfLink: 4, uid: 5, resourceVersion: 6, generation: 7, creationTimestamp: 8, deletionTimestamp: 9,
+      deletionGracePeriodSeconds: 10, labels: 11, annotations: 12, ownerReferences: 13, finalizers: 14,
+    },
+  },
 );
 
 // ---- names ----

@@ -9,6 +9,7 @@ import { namespaceResource } from "./kinds/namespace";
 import { configMapResource } from "./kinds/configmap";
 import { secretResource } from "./kinds/secret";
 import { nodeResource } from "./kinds/node";
+import { eventResource } from "./kinds/event";
 
 export const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
 export type Verb = (typeof ALL_VERBS)[number];
@@ -55,13 +56,14 @@ export interface ResourceDef {
   normalize?(obj: KubeObject, old: KubeObject | undefined): void;
   /** Semantic validation of a decoded object; `old` on update. Causes name their fields. */
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[];
-  /** The top-level field kept sealed at rest (a Secret's data), encrypted with AES-256-GCM. */
-  sealedField?: string;
+  /** Kept sealed at rest (Secrets): the whole object encrypted with AES-256-GCM, only its identity in clear — values,
+   *  and annotations such as kubectl's last-applied-configuration that repeat them. */
+  sealedAtRest?: boolean;
   /** Set for kinds served from elsewhere, read-only. */
   source?: ObjectSource;
 }
 
-const KINDS: readonly ResourceDef[] = [namespaceResource, configMapResource, secretResource, nodeResource];
+const KINDS: readonly ResourceDef[] = [namespaceResource, configMapResource, secretResource, nodeResource, eventResource];
 
 export function allResources(): readonly ResourceDef[] {
   return KINDS;

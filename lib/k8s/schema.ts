@@ -11,7 +11,14 @@ export type Schema =
   | (Base & { type: "integer"; format?: "int32" | "int64" })
   | (Base & { type: "number" })
   | (Base & { type: "boolean" })
-  | (Base & { type: "object"; properties: Record<string, Schema>; required?: readonly string[]; name?: string })
+  | (Base & {
+      type: "object";
+      properties: Record<string, Schema>;
+      required?: readonly string[];
+      name?: string;
+      /** Field numbers in Kubernetes' protobuf encoding (generated.proto), for bodies typed clients send as protobuf. */
+      proto?: Readonly<Record<string, number>>;
+    })
   | (Base & { type: "map"; values: Schema })
   | (Base & {
       type: "array";
@@ -38,7 +45,10 @@ export const t = {
     description,
     ...merge,
   }),
-  object: (properties: Record<string, Schema>, opts: { description?: string; required?: readonly string[]; name?: string } = {}): ObjectSchema => ({
+  object: (
+    properties: Record<string, Schema>,
+    opts: { description?: string; required?: readonly string[]; name?: string; proto?: Readonly<Record<string, number>> } = {},
+  ): ObjectSchema => ({
     type: "object",
     properties,
     ...opts,

@@ -8,6 +8,9 @@
 // the KubeEvent rows with resourceVersion > N. The price is one writer at a time across all replicas, which a control
 // plane's write rate affords.
 //
+// Secrets are sealed whole (lib/k8s/secret-box.ts): their rows keep only name, namespace, uid and resourceVersion in
+// clear.
+//
 // Each write appends its change to KubeEvent in the same transaction and sends NOTIFY gantry_k8s (delivered at commit)
 // so every replica's change feed (lib/k8s/change-feed.ts) wakes up.
 import { db } from "@/lib/db";
@@ -40,26 +43,23 @@ export interface StoredEvent {
 
 const where = (resource: string, namespace: string, name: string) => `${resource}/${namespace}/${name}`;
 
+/** For kinds sealed at rest, the row's `object` keeps only the object's identity; the whole object is in `sealed`. */
 function sealedOf(def: ResourceDef | undefined, resource: string, obj: KubeObject): { object: KubeObject; sealed: string | null } {
-  if (!def?.sealedField) return { object: obj, sealed: null };
-  const { [def.sealedField]: secret, ...rest } = obj;
-  const sealed = secret === undefined ? null : seal(JSON.stringify(secret), where(resource, obj.metadata.namespace ?? "", obj.metadata.name!));
-  return { object: rest as KubeObject, sealed };
+  if (!def?.sealedAtRest) return { object: obj, sealed: null };
+  const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
+  const identity: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace, uid, resourceVersion, creationTimestamp } };
+  return { object: identity, sealed: seal(JSON.stringify(obj), where(resource, namespace ?? "", name!)) };
 }
 
 function defOfKey(resource: string): ResourceDef | undefined {
   return allResources().find((d) => storageKey(d) === resource);
 }
 
-/** The object as the API serves it: sealed data opened, apiVersion, kind and metadata first. */
+/** The object as the API serves it: opened when sealed, apiVersion, kind and metadata first. */
 function opened(resource: string, namespace: string, name: string, object: unknown, sealed: string | null): KubeObject {
-  const { apiVersion, kind, metadata, ...rest } = object as KubeObject;
-  const out: KubeObject = { apiVersion, kind, metadata, ...rest };
-  if (sealed) {
-    const def = defOfKey(resource);
-    if (def?.sealedField) out[def.sealedField] = JSON.parse(unseal(sealed, where(resource, namespace, name)));
-  }
-  return out;
+  const whole = (sealed ? JSON.parse(unseal(sealed, where(resource, namespace, name))) : object) as KubeObject;
+  const { apiVersion, kind, metadata, ...rest } = whole;
+  return { apiVersion, kind, metadata, ...rest };
 }
 
 // ---- reads ----

@@ -22,7 +22,11 @@ export const configMapResource: ResourceDef = {
       binaryData: t.map(t.string(undefined, { format: "byte" }), "Binary data, base64-encoded; keys may not also appear in data."),
       immutable: t.bool("If true, data cannot be changed (only the object's metadata can)."),
     },
-    { name: "io.k8s.api.core.v1.ConfigMap", description: "ConfigMap holds configuration data for pods to consume." },
+    {
+      name: "io.k8s.api.core.v1.ConfigMap",
+      description: "ConfigMap holds configuration data for pods to consume.",
+      proto: { metadata: 1, data: 2, binaryData: 3, immutable: 4 },
+    },
   ),
   columns: [
     nameColumn,

@@ -22,17 +22,21 @@ export const namespaceResource: ResourceDef = {
       ...typeMeta(),
       spec: t.object(
         { finalizers: t.array(t.string(), "Values that must be empty before the namespace is removed from storage.") },
-        { name: "io.k8s.api.core.v1.NamespaceSpec", description: "The attributes of a Namespace." },
+        { name: "io.k8s.api.core.v1.NamespaceSpec", description: "The attributes of a Namespace.", proto: { finalizers: 1 } },
       ),
       status: t.object(
         {
           phase: t.string("The current lifecycle phase of the namespace (Active, Terminating).", { enum: ["Active", "Terminating"] }),
           conditions: t.array(t.any(), "The latest available observations of the namespace's state."),
         },
-        { name: "io.k8s.api.core.v1.NamespaceStatus", description: "The current status of a Namespace. Read-only." },
+        { name: "io.k8s.api.core.v1.NamespaceStatus", description: "The current status of a Namespace. Read-only.", proto: { phase: 1 } },
       ),
     },
-    { name: "io.k8s.api.core.v1.Namespace", description: "Namespace provides a scope for Names. Use of multiple namespaces is optional." },
+    {
+      name: "io.k8s.api.core.v1.Namespace",
+      description: "Namespace provides a scope for Names. Use of multiple namespaces is optional.",
+      proto: { metadata: 1, spec: 2, status: 3 },
+    },
   ),
   columns: [
     nameColumn,

@@ -33,7 +33,11 @@ export const secretResource: ResourceDef = {
       type: t.string("Used to facilitate programmatic handling of secret data (Opaque, kubernetes.io/tls, …)."),
       immutable: t.bool("If true, data cannot be changed (only the object's metadata can)."),
     },
-    { name: "io.k8s.api.core.v1.Secret", description: "Secret holds secret data of a certain type." },
+    {
+      name: "io.k8s.api.core.v1.Secret",
+      description: "Secret holds secret data of a certain type.",
+      proto: { metadata: 1, data: 2, type: 3, stringData: 4, immutable: 5 },
+    },
   ),
   columns: [
     nameColumn,
@@ -45,7 +49,7 @@ export const secretResource: ResourceDef = {
   // Every write answers with the whole secret, so writing needs the right to read secrets as well.
   writeRights: ["k8s.write", "k8s.secrets.read"],
   selectableFields: (o) => ({ type: String(o.type ?? "") }),
-  sealedField: "data",
+  sealedAtRest: true,
   normalize(obj) {
     const stringData = obj.stringData as Record<string, string> | undefined;
     if (stringData) {
