@@ -24,7 +24,7 @@ import {
 } from "@/lib/k8s/discovery";
 import { getObjectOrThrow } from "@/lib/k8s/get-object";
 import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
-import { openApiDocument, openApiIndex } from "@/lib/k8s/openapi";
+import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
 import { parseKubePath } from "@/lib/k8s/request-path";
@@ -226,6 +226,13 @@ function serveDocument(res: ServerResponse, route: ReturnType<typeof parseKubePa
       return send(res, 200, apiResourceList(route.group, route.version));
     case "openapiIndex":
       return send(res, 200, openApiIndex());
+    case "openapiV2": {
+      if (!accept?.includes(OPENAPI_V2_PROTOBUF)) return send(res, 200, openApiV2(false));
+      const body = openApiV2(true) as Buffer;
+      // Not the "…spec.v2@v1.0+protobuf" type itself: Go's mime parser refuses its "@" in a Content-Type.
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(body.length) });
+      return void res.end(body);
+    }
     case "openapi": {
       const doc = openApiDocument(route.group, route.version);
       if (!doc) throw notFound();

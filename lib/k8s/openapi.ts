@@ -143,3 +143,19 @@ export function openApiIndex(): { paths: Record<string, { serverRelativeURL: str
   }
   return { paths };
 }
+
+export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+
+/**
+ * GET /openapi/v2: a document with no definitions. kubectl reads it only when OpenAPI v3 cannot tell it that the
+ * server validates a kind itself — for a kind or apiVersion this server does not serve — and with no definition to
+ * validate against, it goes on to say "no matches for kind … in version …" instead of failing to download a schema.
+ * kubectl asks for it as protobuf (gnostic's Document: swagger = 1, info = 2 {title = 1, version = 2}).
+ */
+export function openApiV2(protobuf: boolean): Buffer | Record<string, unknown> {
+  const title = "Gantry Kubernetes API";
+  const version = "v1.32.0";
+  if (!protobuf) return { swagger: "2.0", info: { title, version }, paths: {}, definitions: {} };
+  const field = (n: number, payload: Buffer) => Buffer.concat([Buffer.from([(n << 3) | 2, payload.length]), payload]);
+  return Buffer.concat([field(1, Buffer.from("2.0")), field(2, Buffer.concat([field(1, Buffer.from(title)), field(2, Buffer.from(version))]))]);
+}
