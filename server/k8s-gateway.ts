@@ -8,7 +8,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Actor, Action } from "@/lib/auth/policy";
-import { can } from "@/lib/auth/policy";
+import { authorize, can } from "@/lib/auth/policy";
 import { bearerToken } from "@/lib/auth/actor";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { recordActivity } from "@/lib/activity/record-activity";
@@ -194,6 +194,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
     const actor = await authenticate(req);
     if (route.kind !== "resource") {
       if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(`${method} is not allowed on ${url.pathname}`);
+      authorize(actor, "k8s.read");
       return serveDocument(res, route, accept, req.headers.host ?? "localhost");
     }
     const def = findResource(route.group, route.version, route.plural);
