@@ -9,6 +9,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_pro
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlPlane } from "../support/control-plane";
@@ -107,7 +108,8 @@ export function kube(endpoint: KubeEndpoint, token: string | null, kubeconfig?: 
         const child = execFile(KUBECTL, ["--kubeconfig", file, ...args], { env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
           resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
         );
-        if (opts.stdin !== undefined) child.stdin!.end(opts.stdin);
+        // Always closed: without credentials kubectl would otherwise wait for a username on stdin.
+        child.stdin!.end(opts.stdin ?? "");
       });
     },
     spawn(args) {
@@ -135,4 +137,81 @@ export async function until(check: () => boolean | Promise<boolean>, ms: number,
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface KubeResponse {
+  status: number;
+  headers: import("node:http").IncomingHttpHeaders;
+  body: any;
+}
+
+/** Raw calls to the Kubernetes API over https with a bearer token (for what kubectl has no flag for). */
+export function kapi(endpoint: KubeEndpoint, token: string | null) {
+  const base = new URL(endpoint.server);
+  const open = (method: string, path: string, headers: Record<string, string>) =>
+    httpsRequest(new URL(base.pathname.replace(/\/$/, "") + path, base), {
+      method,
+      ca: [endpoint.certificate],
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    });
+  return {
+    request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<KubeResponse> {
+      return new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+        const req = open(method, path, { ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers });
+        req.on("response", (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : null;
+            } catch {
+              /* keep the text */
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+          });
+        });
+        req.on("error", reject);
+        req.end(payload);
+      });
+    },
+    /** A watch stream: every event so far, a wait for one that matches, and close. */
+    watch(path: string) {
+      const events: Array<{ type: string; object: any }> = [];
+      let status = 0;
+      let buffered = "";
+      let ended = false;
+      const req = open("GET", path, {});
+      req.on("response", (res) => {
+        status = res.statusCode ?? 0;
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          buffered += d;
+          let nl: number;
+          while ((nl = buffered.indexOf("\n")) >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line) events.push(JSON.parse(line));
+          }
+        });
+        res.on("end", () => (ended = true));
+      });
+      req.on("error", () => (ended = true));
+      req.end();
+      return {
+        events,
+        status: () => status,
+        ended: () => ended,
+        async waitFor(pred: (e: { type: string; object: any }) => boolean, ms = 15_000, what = "a watch event") {
+          await until(() => events.some(pred), ms, `${what} (saw ${JSON.stringify(events.map((e) => [e.type, e.object?.metadata?.name]))})`);
+          return events.find(pred)!;
+        },
+        close() {
+          req.destroy();
+        },
+      };
+    },
+  };
 }
