@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
 import { api, setupOwner, signIn, userSession } from "../support/session";
+import { gantry } from "../cli/support";
 import { kapi, kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "./support";
 
 /** A short watch history, so the 410 Gone test need not wait five minutes; every other test resumes well within it. */
@@ -375,4 +376,32 @@ test("nodes are the fleet's hosts, read-only; mutations leave activity records",
   assert.ok(targets.some((t: string) => /^ok k8s\/namespaces\/t\d+-\d+\/configmaps\/web$/.test(t)), targets.join("\n"));
   assert.ok(targets.some((t: string) => /^Conflict k8s\/namespaces\/t\d+-\d+\/configmaps\/cfg$/.test(t)), targets.join("\n"));
   assert.ok(!targets.some((t: string) => /\/dry$/.test(t)), "dry runs change nothing and are not recorded");
+});
+
+test("gantry kubeconfig prints a kubeconfig for the CLI's login that kubectl uses as it is", async () => {
+  const ns = await namespace();
+  await ok(k, ["create", "cm", "via-gantry", "-n", ns]);
+  const origin = new URL(ep.server).origin;
+  const caFile = join(k.dir, "ca.pem");
+  writeFileSync(caFile, ep.certificate);
+  const env = { GANTRY_URL: origin, GANTRY_TOKEN: operatorToken };
+  const printed = await gantry(k.dir, ["kubeconfig", "-n", ns, "--certificate-authority", caFile], env);
+  assert.equal(printed.code, 0, printed.stderr);
+  assert.match(printed.stdout, new RegExp(`server: "${origin}/k8s"`));
+  const withCa = kube(ep, null, printed.stdout);
+  assert.deepEqual(rows(await ok(withCa, ["get", "cm"])).slice(1).map((r) => r[0]), ["via-gantry"], "the namespace is the context's");
+
+  // Without the certificate kubectl refuses the server; --insecure-skip-tls-verify is the explicit way around.
+  const noCa = await gantry(k.dir, ["kubeconfig", "-n", ns], env);
+  assert.match(await fails(kube(ep, null, noCa.stdout), ["get", "cm"]), /certificate signed by unknown authority|x509/);
+  const insecure = await gantry(k.dir, ["kubeconfig", "-n", ns, "--insecure-skip-tls-verify"], env);
+  assert.match(await ok(kube(ep, null, insecure.stdout), ["get", "cm"]), /via-gantry/);
+
+  // A plain-http login is printed with a warning: kubectl would not send the token there.
+  const http = await gantry(k.dir, ["kubeconfig"], { GANTRY_URL: cp.url, GANTRY_TOKEN: operatorToken });
+  assert.equal(http.code, 0);
+  assert.match(http.stderr, /kubectl sends its token only over https/);
+  const notLoggedIn = await gantry(k.dir, ["kubeconfig"]);
+  assert.equal(notLoggedIn.code, 3);
+  assert.match(notLoggedIn.stderr, /not logged in/);
 });
