@@ -12,20 +12,21 @@ import { authorize, can } from "@/lib/auth/policy";
 import { bearerToken } from "@/lib/auth/actor";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { recordActivity } from "@/lib/activity/record-activity";
+import { PENDING, completeActivity } from "@/lib/activity/record-request-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { parseDryRun, parseFieldValidation } from "@/lib/k8s/admit";
-import { rightsFor } from "@/lib/k8s/authorize";
+import { authorizeKube, rightsFor } from "@/lib/k8s/authorize";
 import { startChangeFeed, stopChangeFeed } from "@/lib/k8s/change-feed";
 import { createObject } from "@/lib/k8s/create-object";
 import { deleteCollection } from "@/lib/k8s/delete-collection";
-import { deleteObject, parseDeleteOptions } from "@/lib/k8s/delete-object";
+import { deleteObject, parseDeleteOptions, type DeleteOptions } from "@/lib/k8s/delete-object";
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, servesGroupVersion, versionInfo,
 } from "@/lib/k8s/discovery";
 import { getObjectOrThrow } from "@/lib/k8s/get-object";
 import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
-import { PATCH_CONTENT_TYPES, patchObject } from "@/lib/k8s/patch-object";
+import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { apiVersionOf, findResource, type ResourceDef, type Verb } from "@/lib/k8s/resources";
@@ -282,68 +283,94 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
 
   const dryRun = parseDryRun(q.getAll("dryRun"));
   const fieldValidation = parseFieldValidation(q.get("fieldValidation"));
-  const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: t.name, req, path: url.pathname, dryRun };
+  // Refused before the body is read; the use case asks the policy again (the same question, whoever calls it).
+  authorizeKube(t.actor, t.def, verb, t.namespace, t.name);
+  // The body is read first, so the activity row can name the object a create makes.
+  const body =
+    verb === "create" || verb === "update" ? await readObjectBody(req, t.def)
+    : verb === "patch" ? await readPatchBody(req)
+    : verb === "delete" ? parseDeleteOptions(await readJsonBody(req, true))
+    : undefined;
+  const bodyName = verb === "create" ? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name) : undefined;
+  const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: t.name ?? (typeof bodyName === "string" ? bodyName : undefined), req, path: url.pathname };
+  // Every mutation an authorized actor makes (not a dry run) is written to the activity record: its intent before it
+  // runs, its outcome after, as the REST routes do. Denials are not recorded: nothing was attempted.
+  const recorded = !dryRun && rightsFor(t.def, verb).every((r) => can(t.actor, r));
+  const activityId = recorded ? await recordIntent(activity) : null;
   try {
+    let status = 200;
+    let answer: unknown;
+    let warnings: string[] = [];
     switch (verb) {
       case "create": {
-        const body = await readObjectBody(req, t.def);
         const r = await createObject({ ...t, body, dryRun, fieldValidation });
-        await record({ ...activity, name: r.object.metadata.name }, "ok");
-        return send(res, 201, r.object, "application/json", r.warnings);
+        [status, answer, warnings] = [201, r.object, r.warnings];
+        break;
       }
       case "update": {
-        const body = await readObjectBody(req, t.def);
         const r = await updateObject({ ...t, name: t.name!, body, dryRun, fieldValidation });
-        await record(activity, "ok");
-        return send(res, 200, r.object, "application/json", r.warnings);
+        [answer, warnings] = [r.object, r.warnings];
+        break;
       }
       case "patch": {
-        const type = PATCH_CONTENT_TYPES[mediaType(req)];
-        if (!type || type === "apply") throw unsupportedMediaType(mediaType(req));
-        const patch = await readJsonBody(req);
+        const { type, patch } = body as Awaited<ReturnType<typeof readPatchBody>>;
         const r = await patchObject({ ...t, name: t.name!, patchType: type, patch, dryRun, fieldValidation });
-        await record(activity, "ok");
-        return send(res, 200, r.object, "application/json", r.warnings);
+        [answer, warnings] = [r.object, r.warnings];
+        break;
       }
       case "delete": {
-        const options = parseDeleteOptions(await readJsonBody(req, true));
-        const gone = await deleteObject({ ...t, name: t.name!, options, dryRun });
-        await record(activity, "ok");
-        return send(res, 200, successStatus({ name: gone.metadata.name, group: t.def.group, kind: t.def.plural, uid: gone.metadata.uid }));
+        const gone = await deleteObject({ ...t, name: t.name!, options: body as DeleteOptions, dryRun });
+        answer = successStatus({ name: gone.metadata.name, group: t.def.group, kind: t.def.plural, uid: gone.metadata.uid });
+        break;
       }
       case "deletecollection": {
-        if (!t.def.namespaced || t.namespace === undefined) throw methodNotAllowed(`deletecollection is served in a namespace only`);
-        const list = await deleteCollection({ ...t, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun });
-        await record(activity, "ok");
-        return send(res, 200, list);
+        if (t.namespace === undefined) throw methodNotAllowed("deletecollection is served in a namespace only");
+        answer = await deleteCollection({ ...t, namespace: t.namespace, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun });
+        break;
       }
     }
+    if (activityId !== null) await completeActivity(activityId, "ok");
+    return send(res, status, answer, "application/json", warnings);
   } catch (e) {
-    // An authorized mutation that failed is recorded too, with its reason; denials are not (nothing was attempted).
-    if (rightsFor(t.def, verb).every((r) => can(t.actor, r))) await record(activity, toStatus(e).reason ?? "error").catch(() => {});
+    if (activityId !== null) await completeActivity(activityId, toStatus(e).reason ?? "InternalError");
     throw e;
   }
 }
 
-async function record(
-  a: { actor: Actor; verb: Verb; def: ResourceDef; namespace?: string; name?: string; req: IncomingMessage; path: string; dryRun: boolean },
-  outcome: string,
-): Promise<void> {
-  if (a.dryRun) return;
+/** A patch body and its kind, from the Content-Type (JSON patch, merge patch, strategic merge patch). */
+async function readPatchBody(req: IncomingMessage): Promise<{ type: PatchType; patch: unknown }> {
+  const type = PATCH_CONTENT_TYPES[mediaType(req)];
+  if (!type || type === "apply") throw unsupportedMediaType(mediaType(req));
+  return { type, patch: await readJsonBody(req) };
+}
+
+interface ActivityFacts {
+  actor: Actor;
+  verb: Verb;
+  def: ResourceDef;
+  namespace?: string;
+  name?: string;
+  req: IncomingMessage;
+  path: string;
+}
+
+/** The pending activity row of a mutation (null when it could not be written: logged, never the caller's error). */
+async function recordIntent(a: ActivityFacts): Promise<number | null> {
   const headers = { get: (n: string) => { const v = a.req.headers[n.toLowerCase()]; return Array.isArray(v) ? v.join(", ") : (v ?? null); } };
   const target = `k8s/${[a.def.group ? `${a.def.group}/` : "", a.namespace ? `namespaces/${a.namespace}/` : "", a.def.plural, a.name ? `/${a.name}` : ""].join("")}`;
   try {
-    await recordActivity({
+    return await recordActivity({
       actor: a.actor,
       action: (a.def.writeRights[0] ?? "k8s.write") as Action,
       target,
-      outcome,
-      ip: clientAddress(headers) ?? a.req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? null,
+      outcome: PENDING,
+      ip: clientAddress(headers),
       userAgent: headers.get("user-agent"),
       details: { method: a.req.method ?? "", path: a.path, verb: a.verb, resource: a.def.plural, apiVersion: apiVersionOf(a.def), namespace: a.namespace ?? null, name: a.name ?? null },
     });
   } catch (e) {
     console.error("[gantry] could not write the activity record:", e instanceof Error ? e.message : e);
+    return null;
   }
 }
 

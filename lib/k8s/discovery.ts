@@ -2,7 +2,7 @@
 // APIGroupDiscoveryList kubectl 1.26+ asks for first (one answer for /api, one for /apis), and the legacy APIVersions /
 // APIGroupList / APIResourceList documents older clients (kubectl 1.20) walk. Both are made from the resource registry.
 import { createHash } from "node:crypto";
-import { allResources, apiVersionOf, groupVersions, type ResourceDef } from "./resources";
+import { allResources, groupVersions, type ResourceDef } from "./resources";
 
 export const AGGREGATED_DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
@@ -108,5 +108,3 @@ export function aggregatedDiscovery(legacy: boolean) {
     })),
   };
 }
-
-export { apiVersionOf };

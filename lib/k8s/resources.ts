@@ -77,16 +77,9 @@ export function findResource(group: string, version: string, plural: string): Re
   return KINDS.find((d) => d.group === group && d.version === version && d.plural === plural);
 }
 
-/** The kinds served for an apiVersion, for a body's `apiVersion`/`kind` check. */
-export function resourcesOfApiVersion(apiVersion: string): ResourceDef[] {
-  return KINDS.filter((d) => apiVersionOf(d) === apiVersion);
-}
-
 /** Every group/version served, the legacy core group ("") first. */
 export function groupVersions(): Array<{ group: string; version: string }> {
   const seen = new Map<string, { group: string; version: string }>();
   for (const d of KINDS) seen.set(`${d.group}/${d.version}`, { group: d.group, version: d.version });
   return [...seen.values()].sort((a, b) => (a.group === "" ? -1 : b.group === "" ? 1 : a.group.localeCompare(b.group)));
 }
-
-export const isStored = (def: ResourceDef) => !def.source;

@@ -18,7 +18,6 @@ const HISTORY_SECONDS = 8;
 let cp: ControlPlane;
 let ep: KubeEndpoint;
 let ownerCookie: string;
-let ownerToken: string;
 let k: Kube; // an operator's kubectl
 let operatorToken: string;
 let viewer: Kube;
@@ -29,7 +28,6 @@ before(async () => {
   ep = await kubeEndpoint(cp);
   const owner = await setupOwner(cp);
   ownerCookie = await signIn(cp, owner.email, owner.password);
-  ownerToken = await mintToken(cp, ownerCookie);
   operatorToken = await mintToken(cp, (await userSession(cp, ownerCookie, "operator")).cookie);
   k = kube(ep, operatorToken);
   viewer = kube(ep, await mintToken(cp, (await userSession(cp, ownerCookie, "viewer")).cookie));
