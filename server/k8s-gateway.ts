@@ -29,6 +29,7 @@ import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@
 import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
 import { parseKubePath } from "@/lib/k8s/request-path";
+import { applyObject } from "@/lib/k8s/apply-object";
 import { apiVersionOf, findResource, type ResourceDef, type Verb } from "@/lib/k8s/resources";
 import { setSecretsKey } from "@/lib/k8s/secret-box";
 import {
@@ -293,6 +294,7 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
     : undefined;
   const bodyName = verb === "create" ? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name) : undefined;
   const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: t.name ?? (typeof bodyName === "string" ? bodyName : undefined), req, path: url.pathname };
+  const fieldManager = fieldManagerOf(q.get("fieldManager"), req.headers["user-agent"]);
   // Every mutation an authorized actor makes (not a dry run) is written to the activity record: its intent before it
   // runs, its outcome after, as the REST routes do. Denials are not recorded: nothing was attempted.
   const recorded = !dryRun && rightsFor(t.def, verb).every((r) => can(t.actor, r));
@@ -303,18 +305,24 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
     let warnings: string[] = [];
     switch (verb) {
       case "create": {
-        const r = await createObject({ ...t, body, dryRun, fieldValidation });
+        const r = await createObject({ ...t, body, dryRun, fieldValidation, fieldManager });
         [status, answer, warnings] = [201, r.object, r.warnings];
         break;
       }
       case "update": {
-        const r = await updateObject({ ...t, name: t.name!, body, dryRun, fieldValidation });
+        const r = await updateObject({ ...t, name: t.name!, body, dryRun, fieldValidation, fieldManager });
         [answer, warnings] = [r.object, r.warnings];
         break;
       }
       case "patch": {
         const { type, patch } = body as Awaited<ReturnType<typeof readPatchBody>>;
-        const r = await patchObject({ ...t, name: t.name!, patchType: type, patch, dryRun, fieldValidation });
+        if (type === "apply") {
+          const force = q.get("force") === "true";
+          const r = await applyObject({ ...t, name: t.name!, configuration: patch, fieldManager: q.get("fieldManager"), force, dryRun, fieldValidation });
+          [status, answer, warnings] = [r.created ? 201 : 200, r.object, r.warnings];
+          break;
+        }
+        const r = await patchObject({ ...t, name: t.name!, patchType: type, patch, dryRun, fieldValidation, fieldManager });
         [answer, warnings] = [r.object, r.warnings];
         break;
       }
@@ -337,11 +345,28 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
   }
 }
 
-/** A patch body and its kind, from the Content-Type (JSON patch, merge patch, strategic merge patch). */
-async function readPatchBody(req: IncomingMessage): Promise<{ type: PatchType; patch: unknown }> {
-  const type = PATCH_CONTENT_TYPES[mediaType(req)];
-  if (!type || type === "apply") throw unsupportedMediaType(mediaType(req));
-  return { type, patch: await readJsonBody(req) };
+/** A patch body and its kind, from the Content-Type (JSON, merge, strategic merge patch, or an apply configuration). */
+async function readPatchBody(req: IncomingMessage): Promise<{ type: PatchType | "apply"; patch: unknown }> {
+  const media = mediaType(req);
+  const type = PATCH_CONTENT_TYPES[media];
+  if (!type || media === "application/apply-patch+cbor") throw unsupportedMediaType(media);
+  if (type !== "apply") return { type, patch: await readJsonBody(req) };
+  // kubectl sends apply configurations as JSON (which is YAML); YAML proper is not read here.
+  const text = (await readBody(req)).toString("utf8");
+  try {
+    return { type, patch: JSON.parse(text) };
+  } catch {
+    throw badRequest("this server reads apply configurations as JSON (kubectl sends JSON); YAML bodies are not supported");
+  }
+}
+
+/** The field manager of a write: ?fieldManager=, else the client's name from its User-Agent ("kubectl/v1.32 …" → kubectl). */
+function fieldManagerOf(param: string | null, userAgent: string | undefined): string {
+  if (param !== null) {
+    if (param.length > 128 || /[^\x20-\x7e]/.test(param)) throw badRequest(`fieldManager: Invalid value: must be at most 128 printable characters`);
+    return param;
+  }
+  return (userAgent ?? "").split("/")[0]!.trim().slice(0, 128) || "unknown";
 }
 
 interface ActivityFacts {

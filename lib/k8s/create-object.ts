@@ -3,6 +3,7 @@
 import type { Actor } from "@/lib/auth/policy";
 import { decodeObject, normalizeAndValidate, type FieldValidation } from "./admit";
 import { authorizeKube } from "./authorize";
+import { nextManagedFields, type FieldManager, type FieldPath } from "./managed-fields";
 import { generateName, metaForCreate, type KubeObject } from "./meta";
 import { namespaceResource } from "./kinds/namespace";
 import type { ResourceDef } from "./resources";
@@ -16,6 +17,8 @@ export interface CreateInput {
   body: unknown;
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  /** Who writes, for metadata.managedFields (the request's fieldManager, else the client's name). */
+  fieldManager: string;
 }
 
 export interface WriteResult {
@@ -27,12 +30,23 @@ export async function createObject(input: CreateInput): Promise<WriteResult> {
   const { actor, def, namespace } = input;
   authorizeKube(actor, def, "create", namespace);
   const { object, warnings } = decodeObject(def, input.body, input.fieldValidation ?? "Warn");
-  const created = await writeTransaction((w) => insertNew(w, def, namespace, object), { dryRun: input.dryRun });
+  const who: FieldManager = { manager: input.fieldManager, operation: "Update" };
+  const created = await writeTransaction((w) => insertNew(w, def, namespace, object, who), { dryRun: input.dryRun });
   return { object: created, warnings };
 }
 
-/** Creates `object` (decoded, not yet validated) under the write lock: shared with server-side apply of a new object. */
-export async function insertNew(w: StoreWriter, def: ResourceDef, namespace: string | undefined, object: KubeObject): Promise<KubeObject> {
+/**
+ * Creates `object` (decoded, not yet validated) under the write lock: shared with server-side apply of a new object,
+ * whose manager owns `applied` (the fields of its configuration) rather than every field.
+ */
+export async function insertNew(
+  w: StoreWriter,
+  def: ResourceDef,
+  namespace: string | undefined,
+  object: KubeObject,
+  who: FieldManager,
+  applied?: Set<FieldPath>,
+): Promise<KubeObject> {
   const meta = object.metadata;
   if (def.namespaced) {
     if (meta.namespace && meta.namespace !== namespace)
@@ -48,6 +62,7 @@ export async function insertNew(w: StoreWriter, def: ResourceDef, namespace: str
   if (generated) meta.name = generateName(meta.generateName!);
   const obj: KubeObject = { ...object, metadata: metaForCreate(meta, new Date()) };
   normalizeAndValidate(def, obj, undefined);
+  obj.metadata.managedFields = nextManagedFields(undefined, obj, def.schema, who, applied);
 
   if (def.namespaced && !(await w.get(namespaceResource, "", namespace!))) throw notFound(namespaceResource, namespace!);
   for (let attempt = 0; await w.get(def, obj.metadata.namespace ?? "", obj.metadata.name!); attempt++) {

@@ -32,6 +32,7 @@ export interface PatchInput {
   patch: unknown;
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
+  fieldManager: string;
 }
 
 export async function patchObject(input: PatchInput): Promise<WriteResult> {
@@ -47,6 +48,6 @@ export async function patchObject(input: PatchInput): Promise<WriteResult> {
           ? applyMergePatch(old, input.patch)
           : applyStrategicMergePatch(old, input.patch, def.schema);
     const { object, warnings } = decodeObject(def, patched, input.fieldValidation ?? "Warn");
-    return { object: await replaceStored(w, def, old, object), warnings };
+    return { object: await replaceStored(w, def, old, object, { manager: input.fieldManager, operation: "Update" }), warnings };
   }, { dryRun: input.dryRun });
 }

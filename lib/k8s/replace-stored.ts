@@ -3,13 +3,21 @@
 // metadata fields are carried over; a change that changes nothing keeps the old resourceVersion, as Kubernetes does.
 import { normalizeAndValidate } from "./admit";
 import { canonicalJson } from "./canonical";
+import { nextManagedFields, type FieldManager, type FieldPath } from "./managed-fields";
 import { metaForUpdate, type KubeObject } from "./meta";
 import type { ResourceDef } from "./resources";
 import { previousOf } from "./selectors";
 import { badRequest, conflict, staleResourceVersion } from "./status";
 import type { StoreWriter } from "./store";
 
-export async function replaceStored(w: StoreWriter, def: ResourceDef, old: KubeObject, candidate: KubeObject): Promise<KubeObject> {
+export async function replaceStored(
+  w: StoreWriter,
+  def: ResourceDef,
+  old: KubeObject,
+  candidate: KubeObject,
+  who: FieldManager,
+  applied?: Set<FieldPath>,
+): Promise<KubeObject> {
   const name = old.metadata.name!;
   const meta = candidate.metadata;
   if (meta.name && meta.name !== name)
@@ -27,8 +35,14 @@ export async function replaceStored(w: StoreWriter, def: ResourceDef, old: KubeO
   const next: KubeObject = { ...candidate, metadata: metaForUpdate(meta, old.metadata) };
   normalizeAndValidate(def, next, old);
   next.metadata.resourceVersion = old.metadata.resourceVersion;
-  if (canonicalJson(next) === canonicalJson(old)) return old;
+  const managedFields = nextManagedFields(old, next, def.schema, who, applied);
+  const unmanaged = (o: KubeObject) => canonicalJson({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  const sameFields = (a: unknown[], b: unknown[]) => canonicalJson(a.map(stripTime)) === canonicalJson(b.map(stripTime));
+  if (unmanaged(next) === unmanaged(old) && sameFields(managedFields, (old.metadata.managedFields as unknown[] | undefined) ?? [])) return old;
+  next.metadata.managedFields = managedFields;
   next.metadata.resourceVersion = w.nextRevision().toString();
   await w.replace(def, next, previousOf(def, old));
   return next;
 }
+
+const stripTime = (e: unknown) => ({ ...(e as Record<string, unknown>), time: undefined });

@@ -90,7 +90,7 @@ export const expired = (message: string) => new KubeError(410, "Expired", messag
 export const methodNotAllowed = (message: string) => new KubeError(405, "MethodNotAllowed", message);
 export const notAcceptable = (message: string) => new KubeError(406, "NotAcceptable", message);
 export const unsupportedMediaType = (contentType: string) =>
-  new KubeError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got "${contentType}")`);
+  new KubeError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got "${contentType}")`);
 export const tooLarge = (limit: number) =>
   new KubeError(413, "RequestEntityTooLarge", `the server has received too large a request body (the limit is ${limit} bytes)`);
 

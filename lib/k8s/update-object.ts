@@ -18,7 +18,7 @@ export async function updateObject(input: UpdateInput): Promise<WriteResult> {
   const updated = await writeTransaction(async (w) => {
     const old = await w.get(def, namespace ?? "", name);
     if (!old) throw notFound(def, name);
-    return replaceStored(w, def, old, object);
+    return replaceStored(w, def, old, object, { manager: input.fieldManager, operation: "Update" });
   }, { dryRun: input.dryRun });
   return { object: updated, warnings };
 }

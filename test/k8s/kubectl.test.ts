@@ -188,6 +188,36 @@ test("a stale update is a Conflict; a dry run stores nothing; generateName makes
   assert.match(made.trim(), /^configmap\/gen-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
 });
 
+test("server-side apply: the manager owns its configuration's fields, drops what it stops sending, and conflicts with other managers", async () => {
+  const ns = await namespace();
+  const file = join(k.dir, `ssa-${ns}.yaml`);
+  const write = (labels: string, data: string) => writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  labels: {${labels}}\ndata: {${data}}\n`);
+  write("app: ssa, temp: t", 'a: "1", b: "2"');
+  assert.match(await ok(k, ["apply", "--server-side", "-n", ns, "-f", file]), /configmap\/ssa serverside-applied/);
+  const managed = JSON.parse(await ok(k, ["get", "cm", "ssa", "-n", ns, "-o", "json", "--show-managed-fields"])).metadata.managedFields;
+  assert.deepEqual(managed.map((m: { manager: string; operation: string }) => [m.manager, m.operation]), [["kubectl", "Apply"]]);
+  assert.deepEqual(managed[0].fieldsV1, { "f:data": { "f:a": {}, "f:b": {} }, "f:metadata": { "f:labels": { "f:app": {}, "f:temp": {} } } });
+
+  // Another manager's label stays when the applier drops its own label and key.
+  await ok(k, ["label", "cm", "ssa", "-n", ns, "other=x"]);
+  write("app: ssa", 'a: "1"');
+  await ok(k, ["apply", "--server-side", "-n", ns, "-f", file]);
+  const after = JSON.parse(await ok(k, ["get", "cm", "ssa", "-n", ns, "-o", "json"]));
+  assert.deepEqual(after.metadata.labels, { app: "ssa", other: "x" });
+  assert.deepEqual(after.data, { a: "1" });
+
+  // A field another manager changed is a conflict until --force-conflicts takes it over.
+  await ok(k, ["patch", "cm", "ssa", "-n", ns, "-p", '{"data":{"a":"patched"}}']);
+  assert.match(await fails(k, ["apply", "--server-side", "-n", ns, "-f", file]), /Apply failed with 1 conflict: conflict with "kubectl-patch" using v1: \.data\.a/);
+  assert.equal(await ok(k, ["get", "cm", "ssa", "-n", ns, "-o", "jsonpath={.data.a}"]), "patched");
+  await ok(k, ["apply", "--server-side", "--force-conflicts", "-n", ns, "-f", file]);
+  assert.equal(await ok(k, ["get", "cm", "ssa", "-n", ns, "-o", "jsonpath={.data.a}"]), "1");
+  // Applying to an object that does not exist creates it.
+  writeFileSync(file, "apiVersion: v1\nkind: Secret\nmetadata: {name: applied}\nstringData: {k: v}\n");
+  await ok(k, ["apply", "--server-side", "-n", ns, "-f", file]);
+  assert.equal(Buffer.from(await ok(k, ["get", "secret", "applied", "-n", ns, "-o", "jsonpath={.data.k}"]), "base64").toString(), "v");
+});
+
 test("kubectl get -w sees ADDED, MODIFIED and DELETED made by another kubectl", async () => {
   const ns = await namespace();
   await ok(k, ["create", "cm", "sentinel", "-n", ns]);
