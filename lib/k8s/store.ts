@@ -55,11 +55,16 @@ function defOfKey(resource: string): ResourceDef | undefined {
   return allResources().find((d) => storageKey(d) === resource);
 }
 
-/** The object as the API serves it: opened when sealed, apiVersion, kind and metadata first. */
+const META_ORDER = ["name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields"];
+
+/** The object as the API serves it: opened when sealed, fields in Kubernetes' order (jsonb keeps its own). */
 function opened(resource: string, namespace: string, name: string, object: unknown, sealed: string | null): KubeObject {
   const whole = (sealed ? JSON.parse(unseal(sealed, where(resource, namespace, name))) : object) as KubeObject;
   const { apiVersion, kind, metadata, ...rest } = whole;
-  return { apiVersion, kind, metadata, ...rest };
+  const meta: Record<string, unknown> = {};
+  for (const k of META_ORDER) if (metadata[k] !== undefined) meta[k] = metadata[k];
+  for (const [k, v] of Object.entries(metadata)) if (!(k in meta)) meta[k] = v;
+  return { apiVersion, kind, metadata: meta, ...rest };
 }
 
 // ---- reads ----

@@ -73,6 +73,19 @@ test("kubectl version and api-resources list what is served", async () => {
   assert.deepEqual(byName.get("nodes"), ["nodes", "no", "v1", "false", "Node"]);
   assert.deepEqual(byName.get("events"), ["events", "ev", "v1", "true", "Event"]);
   assert.match(await ok(k, ["explain", "configmap.data"]), /FIELD: data <map\[string\]string>/);
+
+  // The legacy documents older clients (kubectl 1.20) walk when they do not ask for aggregated discovery.
+  const raw = kapi(ep, operatorToken);
+  assert.deepEqual((await raw.request("GET", "/api")).body.versions, ["v1"]);
+  const v1 = (await raw.request("GET", "/api/v1")).body;
+  assert.equal(v1.kind, "APIResourceList");
+  assert.deepEqual(v1.resources.find((r: { name: string }) => r.name === "secrets"), {
+    name: "secrets", singularName: "secret", namespaced: true, kind: "Secret",
+    verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+    storageVersionHash: v1.resources.find((r: { name: string }) => r.name === "secrets").storageVersionHash,
+  });
+  assert.equal((await raw.request("GET", "/apis")).body.kind, "APIGroupList");
+  assert.equal((await raw.request("GET", "/apis/apps/v1")).status, 404);
 });
 
 test("namespaces: default, kube-public and kube-system exist and stay; a new one is Active", async () => {
