@@ -40,6 +40,8 @@ import { updateObject } from "@/lib/k8s/update-object";
 import { watchObjects } from "@/lib/k8s/watch-objects";
 
 export const K8S_PREFIX = "/k8s";
+/** How often an open watch's token and rights are checked again. */
+const WATCH_RECHECK_MS = 5000;
 /** kube-apiserver's limit on request bodies (--max-request-bytes defaults to 3 MiB). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -425,6 +427,21 @@ async function streamWatch(
   watches.add(abort);
   const timer = setTimeout(() => abort.abort(), timeoutSeconds * 1000);
   timer.unref();
+  // A watch stays authorized while it runs: its token and rights are asked again every few seconds (a revoked token,
+  // a disabled user or a lower role ends it with an ERROR event), whichever replica made the change.
+  const token = bearerToken(req as Parameters<typeof bearerToken>[0]);
+  const recheck = setInterval(() => {
+    void (async () => {
+      try {
+        authorizeKube(token ? await actorFromApiToken(token) : null, t.def, "watch", t.namespace);
+      } catch (e) {
+        if (abort.signal.aborted) return;
+        res.write(JSON.stringify({ type: "ERROR", object: toStatus(e) }) + "\n");
+        abort.abort();
+      }
+    })().catch(() => {});
+  }, WATCH_RECHECK_MS);
+  recheck.unref();
   const stop = () => abort.abort();
   res.on("close", stop);
   req.on("close", stop);
@@ -443,6 +460,7 @@ async function streamWatch(
     if (!abort.signal.aborted) res.write(JSON.stringify({ type: "ERROR", object: toStatus(e) }) + "\n");
   } finally {
     clearTimeout(timer);
+    clearInterval(recheck);
     watches.delete(abort);
     abort.abort();
     await events.return(undefined);

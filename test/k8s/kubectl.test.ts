@@ -295,7 +295,7 @@ test("a watch resumes after a resourceVersion, filters by selector, sends bookma
   assert.match(error.object.message, /too old resource version/);
 });
 
-test("a viewer reads configmaps but may not create (the message names the right) nor read secrets; no token is 401", async () => {
+test("a viewer reads configmaps but may not create (the message names the right) nor read secrets; no token is 401; a revoked token's watch ends", async () => {
   const ns = await namespace();
   await ok(k, ["create", "cm", "visible", "-n", ns]);
   await ok(k, ["create", "secret", "generic", "hidden", "-n", ns, "--from-literal=a=b"]);
@@ -312,6 +312,16 @@ test("a viewer reads configmaps but may not create (the message names the right)
   const anonymous = await kapi(ep, null).request("GET", `/api/v1/namespaces/${ns}/configmaps`);
   assert.equal(anonymous.status, 401);
   assert.deepEqual([anonymous.body.kind, anonymous.body.reason], ["Status", "Unauthorized"]);
+  // A watch lasts only as long as its token: revoked, the stream ends with an ERROR event.
+  const minted = await api(cp, ownerCookie).post("/api/v1/tokens", { name: "watch-then-revoke" });
+  assert.equal(minted.status, 201);
+  const watching = kapi(ep, minted.body.token).watch(`/api/v1/namespaces/${ns}/secrets?watch=true`);
+  await watching.waitFor((e) => e.type === "ADDED" && e.object.metadata.name === "hidden");
+  assert.equal((await api(cp, ownerCookie).delete(`/api/v1/tokens/${minted.body.apiToken.id}`)).status, 200);
+  const cut = await watching.waitFor((e) => e.type === "ERROR", 15_000, "the revoked token's watch to end");
+  assert.equal(cut.object.code, 401);
+  await until(() => watching.ended(), 5000, "the stream to close");
+
   const unknown = kube(ep, "gat_" + "A".repeat(43));
   assert.match(await fails(unknown, ["get", "cm"]), /You must be logged in to the server \(the server has asked for the client to provide credentials\)/);
 });
