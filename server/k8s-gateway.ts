@@ -58,7 +58,7 @@ export interface K8sGateway {
 }
 
 export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGateway> {
-  setSecretsKey(readOrCreateKey(join(opts.dataDir, "keys", "k8s-secrets.key")));
+  setSecretsKey(secretsKey(opts.dataDir));
   const historySeconds = opts.historySeconds ?? Number(process.env.GANTRY_K8S_WATCH_HISTORY_SECONDS ?? 300);
   if (!Number.isFinite(historySeconds) || historySeconds <= 0) throw new Error("GANTRY_K8S_WATCH_HISTORY_SECONDS must be a positive number of seconds");
   await startChangeFeed({ historySeconds });
@@ -79,7 +79,20 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
   };
 }
 
-/** The AES-256 key sealing Secrets at rest: made once (32 random bytes, mode 0600) and reused after. */
+/**
+ * The AES-256 key sealing Secrets at rest: GANTRY_K8S_SECRETS_KEY (base64 of 32 bytes; control-plane replicas sharing
+ * one database must share it), else a file under GANTRY_DATA/keys made once (32 random bytes, mode 0600).
+ */
+function secretsKey(dataDir: string): Buffer {
+  const given = process.env.GANTRY_K8S_SECRETS_KEY?.trim();
+  if (given) {
+    const key = Buffer.from(given, "base64");
+    if (key.length !== 32) throw new Error("GANTRY_K8S_SECRETS_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+    return key;
+  }
+  return readOrCreateKey(join(dataDir, "keys", "k8s-secrets.key"));
+}
+
 function readOrCreateKey(file: string): Buffer {
   if (existsSync(file)) {
     const key = Buffer.from(readFileSync(file, "utf8").trim(), "base64");

@@ -57,6 +57,7 @@ export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
   const proxy: HttpsServer = createHttpsServer({ cert: certificate, key: readFileSync(join(dir, "key.pem")) }, (req, res) => {
     const upstream = httpRequest({ host: "127.0.0.1", port: cp.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
       res.writeHead(up.statusCode ?? 502, up.headers);
+      res.flushHeaders(); // a watch's headers come before its first event
       up.pipe(res);
     });
     upstream.on("error", () => res.destroy());
