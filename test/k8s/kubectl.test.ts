@@ -183,6 +183,12 @@ test("label selectors (=, !=, in, notin, exists, !) and field selectors", async 
   const all = await ok(k, ["get", "cm", "-A", "-l", "app=db"]);
   assert.deepEqual(rows(all)[0], ["NAMESPACE", "NAME", "DATA", "AGE"]);
   assert.equal(rows(all)[1]![0], ns);
+
+  // deletecollection takes the same selectors.
+  const gone = await kapi(ep, operatorToken).request("DELETE", `/api/v1/namespaces/${ns}/configmaps?labelSelector=tier`);
+  assert.equal(gone.status, 200, JSON.stringify(gone.body));
+  assert.deepEqual(gone.body.items.map((i: { metadata: { name: string } }) => i.metadata.name), ["a", "b"]);
+  assert.deepEqual(await names(), ["c"]);
 });
 
 test("a stale update is a Conflict; a dry run stores nothing; generateName makes a name", async () => {
