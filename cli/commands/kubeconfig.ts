@@ -2,9 +2,9 @@
 // (URL + /k8s) and the login's API token, for `kubectl --kubeconfig FILE` or `KUBECONFIG=FILE kubectl`.
 //
 // kubectl sends a token only to an https server (client-go drops credentials for http://), so the URL must be https:
-// the control plane's own TLS, or a proxy that terminates it. Its certificate is trusted through the system's CAs, or
-// --certificate-authority FILE (embedded as certificate-authority-data: a self-signed certificate, or the CA that signed
-// it), or --insecure-skip-tls-verify.
+// the control plane's own TLS, or a proxy that terminates it. The certificate kubectl is told to trust
+// (certificate-authority-data) is --certificate-authority FILE, else the one the CLI itself trusts
+// (NODE_EXTRA_CA_CERTS, e.g. GANTRY_DATA/tls/cert.pem); without either, the system's CAs; or --insecure-skip-tls-verify.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "../args";
 import { loadConfig, type CliConfig } from "../config";
@@ -52,16 +52,16 @@ export async function kubeconfig(argv: string[]): Promise<void> {
   if (a.positionals.length) throw usageError("usage: gantry kubeconfig [--namespace NS] [--context NAME] [--certificate-authority FILE | --insecure-skip-tls-verify]");
   const config = loadConfig();
   let certificateAuthority: string | undefined;
-  const caFile = a.values["certificate-authority"];
+  const caFile = a.values["certificate-authority"] ?? (a.flags.has("insecure-skip-tls-verify") ? undefined : process.env.NODE_EXTRA_CA_CERTS || undefined);
   if (caFile) {
     try {
       certificateAuthority = readFileSync(caFile, "utf8");
     } catch (e) {
-      throw new CliError(`cannot read --certificate-authority ${caFile}: ${(e as Error).message}`, 2);
+      throw new CliError(`cannot read the certificate ${caFile}: ${(e as Error).message}`, 2);
     }
     if (!certificateAuthority.includes("-----BEGIN CERTIFICATE-----")) throw usageError(`${caFile} holds no PEM certificate`);
   }
-  if (certificateAuthority && a.flags.has("insecure-skip-tls-verify")) throw usageError("give --certificate-authority or --insecure-skip-tls-verify, not both");
+  if (a.values["certificate-authority"] && a.flags.has("insecure-skip-tls-verify")) throw usageError("give --certificate-authority or --insecure-skip-tls-verify, not both");
   if (config.url.startsWith("http://"))
     process.stderr.write(`gantry: warning: ${config.url} is plain http, and kubectl sends its token only over https — log in with the control plane's https URL\n`);
   process.stdout.write(

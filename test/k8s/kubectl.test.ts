@@ -1,7 +1,8 @@
 // The Kubernetes API driven by the real kubectl (/usr/bin/kubectl 1.32) against a real control plane: discovery,
 // Namespaces, ConfigMaps and Secrets created from files, stdin and kubectl's typed commands, apply/patch/replace/delete,
 // selectors, conflicts, watch (kubectl get -w, resume, 410 Gone), roles, bad input, and Secrets sealed at rest.
-// One control plane for the file; each test works in namespaces of its own.
+// One control plane for the file, serving https with its own certificate as users run it (kubectl sends tokens only
+// over TLS); each test works in namespaces of its own.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -23,8 +24,11 @@ let operatorToken: string;
 let viewer: Kube;
 let sql: pg.Client;
 
+const systemFetch = globalThis.fetch;
+
 before(async () => {
-  cp = await startControlPlane({ env: { GANTRY_K8S_WATCH_HISTORY_SECONDS: String(HISTORY_SECONDS) } });
+  cp = await startControlPlane({ tls: true, env: { GANTRY_K8S_WATCH_HISTORY_SECONDS: String(HISTORY_SECONDS) } });
+  globalThis.fetch = cp.fetch; // the session helpers' fetch, trusting the control plane's certificate
   ep = await kubeEndpoint(cp);
   const owner = await setupOwner(cp);
   ownerCookie = await signIn(cp, owner.email, owner.password);
@@ -36,6 +40,7 @@ before(async () => {
 });
 
 after(async () => {
+  globalThis.fetch = systemFetch;
   await sql?.end();
   await ep?.close();
   await cp?.destroy();
@@ -438,15 +443,21 @@ test("nodes are the fleet's hosts, read-only; mutations leave activity records",
 test("gantry kubeconfig prints a kubeconfig for the CLI's login that kubectl uses as it is", async () => {
   const ns = await namespace();
   await ok(k, ["create", "cm", "via-gantry", "-n", ns]);
+  // The login's URL is the control plane's own https address; the certificate to trust is the one it generated.
   const origin = new URL(ep.server).origin;
-  const caFile = join(k.dir, "ca.pem");
-  writeFileSync(caFile, ep.certificate);
+  assert.equal(origin, cp.url);
+  const caFile = cp.tls!.certPath;
   const env = { GANTRY_URL: origin, GANTRY_TOKEN: operatorToken };
   const printed = await gantry(k.dir, ["kubeconfig", "-n", ns, "--certificate-authority", caFile], env);
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, new RegExp(`server: "${origin}/k8s"`));
   const withCa = kube(ep, null, printed.stdout);
   assert.deepEqual(rows(await ok(withCa, ["get", "cm"])).slice(1).map((r) => r[0]), ["via-gantry"], "the namespace is the context's");
+
+  // The certificate the CLI itself trusts (NODE_EXTRA_CA_CERTS) is the one kubectl is told to trust.
+  const trusted = await gantry(k.dir, ["kubeconfig", "-n", ns], { ...env, NODE_EXTRA_CA_CERTS: caFile });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  assert.match(await ok(kube(ep, null, trusted.stdout), ["get", "cm"]), /via-gantry/);
 
   // Without the certificate kubectl refuses the server; --insecure-skip-tls-verify is the explicit way around.
   const noCa = await gantry(k.dir, ["kubeconfig", "-n", ns], env);
@@ -455,7 +466,7 @@ test("gantry kubeconfig prints a kubeconfig for the CLI's login that kubectl use
   assert.match(await ok(kube(ep, null, insecure.stdout), ["get", "cm"]), /via-gantry/);
 
   // A plain-http login is printed with a warning: kubectl would not send the token there.
-  const http = await gantry(k.dir, ["kubeconfig"], { GANTRY_URL: cp.url, GANTRY_TOKEN: operatorToken });
+  const http = await gantry(k.dir, ["kubeconfig"], { GANTRY_URL: `http://127.0.0.1:${cp.port}`, GANTRY_TOKEN: operatorToken });
   assert.equal(http.code, 0);
   assert.match(http.stderr, /kubectl sends its token only over https/);
   const notLoggedIn = await gantry(k.dir, ["kubeconfig"]);
