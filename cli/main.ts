@@ -20,7 +20,7 @@ export const CLI_USAGE = `  gantry login <url> --token gat_…               sto
   gantry exec [-it] HOST/CONTAINER CMD…           run a command in a container
   gantry pull --host N IMAGE                      pull an image on a host, with progress
   gantry images --host N [--json]                 one host's images
-  gantry kubeconfig [-n NS] [--certificate-authority FILE]   a kubeconfig for kubectl (the Kubernetes API, this login)`;
+  gantry kubeconfig [-n NS] [--certificate-authority FILE]  a kubeconfig for kubectl: /k8s, this login's token`;
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig };
 
