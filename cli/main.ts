@@ -8,6 +8,7 @@ import { images } from "./commands/images";
 import { logs } from "./commands/logs";
 import { pull } from "./commands/pull";
 import { exec } from "./commands/exec";
+import { kubeconfig } from "./commands/kubeconfig";
 
 export const CLI_USAGE = `  gantry login <url> --token gat_…               store the control plane's URL and an API token
   gantry hosts [--json]                           list the fleet's hosts
@@ -18,9 +19,10 @@ export const CLI_USAGE = `  gantry login <url> --token gat_…               sto
   gantry logs [-f] [--tail N] [-t] HOST/CONTAINER  a container's output (-f: follow)
   gantry exec [-it] HOST/CONTAINER CMD…           run a command in a container
   gantry pull --host N IMAGE                      pull an image on a host, with progress
-  gantry images --host N [--json]                 one host's images`;
+  gantry images --host N [--json]                 one host's images
+  gantry kubeconfig [-n NS] [--certificate-authority FILE]  a kubeconfig for kubectl: /k8s, this login's token`;
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig };
 
 export function isCliCommand(name: string | undefined): boolean {
   return !!name && Object.hasOwn(COMMANDS, name);
