@@ -7,7 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
+import type { TLSSocket } from "node:tls";
 import { join, relative } from "node:path";
 import { freePort } from "../support/control-plane";
 import { waitFor } from "../support/agent";
@@ -59,9 +62,16 @@ test("npm run up from a fresh clone under a 0700 directory brings the control pl
   up.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((r) => up.once("exit", (code) => r(code)));
   try {
-    await waitFor("the URL to open", async () => out.includes(`open http://localhost:${port}`) || (up.exitCode !== null && assert.fail(out)), 120_000);
-    const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+    await waitFor("the URL to open", async () => out.includes(`open https://localhost:${port}`) || (up.exitCode !== null && assert.fail(out)), 120_000);
+    // Healthy, served with the certificate the control plane made under GANTRY_DATA.
+    const health = await new Promise<{ status: number; fingerprint: string }>((resolve, reject) =>
+      httpsGet(`https://127.0.0.1:${port}/api/health`, { rejectUnauthorized: false }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, fingerprint: (res.socket as TLSSocket).getPeerCertificate().fingerprint256 });
+      }).on("error", reject),
+    );
     assert.equal(health.status, 200, out);
+    assert.equal(health.fingerprint, new X509Certificate(readFileSync(join(base, "server/tls/cert.pem"))).fingerprint256);
     await waitFor("the agent connected", async () => out.includes("[gantry-agent] connected to") || (up.exitCode !== null && assert.fail(out)), 60_000);
     assert.doesNotMatch(out, /installing npm packages|building the Next.js app|generating the Prisma client/, "set-up found the build up to date");
     // The database's binaries ran from a copy under GANTRY_DATA; the user's directory stayed closed.
