@@ -171,6 +171,20 @@ export class Firewall {
     return { nat: await list("nat", [c.dnat, c.postrouting]), filter: await list("filter", [c.forward, c.isolate, c.input]) };
   }
 
+  /** Whether any of these chains exists (one left behind by an agent that is gone, say). */
+  async exists(): Promise<boolean> {
+    const c = chainNames(this.prefix);
+    for (const [table, chain] of [["nat", c.dnat], ["nat", c.postrouting], ["filter", c.forward], ["filter", c.isolate], ["filter", c.input]]) {
+      try {
+        await iptables("-t", table!, "-S", chain!);
+        return true;
+      } catch (e) {
+        if (!(e instanceof HostToolError)) throw e;
+      }
+    }
+    return false;
+  }
+
   /** Removes the jumps and Gantry's chains (uninstall, tests). */
   removeAll(): Promise<void> {
     return this.mutex.run(async () => {

@@ -35,7 +35,8 @@ import { ip, ipIn } from "./exec";
 import { Firewall } from "./firewall";
 import { allocateAddress, releaseAddress } from "./ipam";
 import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
-import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
+import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute, type LinkInfo } from "./links";
+import { forgetOwner, OWNERS_DIR, ownerGone, readOwner, recordOwner } from "./owners";
 import { KeyedMutex, Mutex } from "./mutex";
 import { PortReservations, validatePortBinding } from "./ports";
 import type { AttachOptions, EndpointInfo, EndpointRecord, NetworkInfo, NetworkRecord, PortBinding } from "./types";
@@ -50,10 +51,13 @@ export interface NetworkServiceOptions {
   /** Pool carved into /24s for user-defined networks created without a subnet (default 10.89.0.0/16). */
   userPool?: string;
   /**
-   * Prefix of Gantry's iptables chains: GANTRY for the standard root (/var/lib/gantry), GANTRY_<6 hex of the root>
-   * for any other, so two agents with different roots in one network namespace never rewrite each other's rules.
+   * Prefix of Gantry's iptables chains: GANTRY for the default bridge gantry0, GANTRY_<6 hex of the bridge's name>
+   * for any other. Chains follow the bridge, like the rules in them: agents on different bridges never rewrite each
+   * other's rules, and an agent that takes over a bridge (its owner gone) reuses its chains instead of adding a set.
    */
   chainPrefix?: string;
+  /** Where engines record who they are, so another can tell whether a bridge's owner still exists (agent/network/owners.ts). */
+  ownersDir?: string;
   /** Embedded DNS on user-defined networks (default true), and its port (53; tests of the engine keep 53). */
   dns?: boolean;
   dnsPort?: number;
@@ -99,7 +103,16 @@ export interface ListFilters {
 }
 
 const STANDARD_ROOT = "/var/lib/gantry";
+const DEFAULT_BRIDGE = "gantry0";
 const rootTag = (root: string) => createHash("sha256").update(root).digest("hex").slice(0, 8);
+
+/** The chains of a bridge: GANTRY for gantry0, GANTRY_<6 hex of its name> for any other. */
+export function defaultChainPrefix(bridge: string): string {
+  return bridge === DEFAULT_BRIDGE ? "GANTRY" : `GANTRY_${createHash("sha256").update(bridge).digest("hex").slice(0, 6).toUpperCase()}`;
+}
+
+/** The chains an owner used before chains followed the bridge: GANTRY_<6 hex of its root> (GANTRY for the standard root). */
+const legacyChainPrefix = (instance: string) => `GANTRY_${instance.slice(0, 6).toUpperCase()}`;
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -116,6 +129,7 @@ export class NetworkService {
   readonly instance: string;
   private readonly dir: string;
   private readonly opts: Required<Omit<NetworkServiceOptions, "log" | "clock">>;
+  private readonly chainPrefixConfigured: boolean;
   private readonly clock: Clock;
   private readonly log: (msg: string) => void;
   private readonly networks = new Map<string, NetworkRecord>();
@@ -132,9 +146,10 @@ export class NetworkService {
     this.opts = {
       root: options.root,
       defaultSubnet: options.defaultSubnet ?? "10.88.0.0/16",
-      defaultBridge: options.defaultBridge ?? "gantry0",
+      defaultBridge: options.defaultBridge ?? DEFAULT_BRIDGE,
       userPool: options.userPool ?? "10.89.0.0/16",
-      chainPrefix: options.chainPrefix ?? (options.root === STANDARD_ROOT ? "GANTRY" : `GANTRY_${rootTag(options.root).slice(0, 6).toUpperCase()}`),
+      chainPrefix: options.chainPrefix ?? defaultChainPrefix(options.defaultBridge ?? DEFAULT_BRIDGE),
+      ownersDir: options.ownersDir ?? OWNERS_DIR,
       dns: options.dns ?? true,
       dnsPort: options.dnsPort ?? 53,
       dnsUpstreams: options.dnsUpstreams ?? [],
@@ -156,6 +171,7 @@ export class NetworkService {
         }
       }
     }
+    this.chainPrefixConfigured = options.chainPrefix !== undefined;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
     this.instance = rootTag(this.root);
@@ -184,6 +200,8 @@ export class NetworkService {
       await mkdir(this.dir, { recursive: true });
       await this.load();
       await this.ensureBuiltins();
+      this.recordSelf();
+      await this.removeLegacyChains();
       const report = await this.reconcile(startOpts);
       for (const net of this.networks.values()) if (net.driver === "bridge") await this.ensureDevice(net);
       await this.repairEndpoints(report);
@@ -200,6 +218,26 @@ export class NetworkService {
       this.started = true;
       return report;
     });
+  }
+
+  /** This engine in the owners' records, so another agent finding its bridge can tell it is alive. */
+  private recordSelf() {
+    try {
+      recordOwner(this.opts.ownersDir, { instance: this.instance, root: this.root, bridge: this.opts.defaultBridge, chainPrefix: this.opts.chainPrefix });
+    } catch (e) {
+      this.log(`cannot record this agent in ${this.opts.ownersDir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Chains this root had before they followed the bridge (GANTRY_<hash of the root>): replaced, so removed. */
+  private async removeLegacyChains() {
+    if (this.chainPrefixConfigured || this.root === STANDARD_ROOT) return;
+    const legacy = legacyChainPrefix(this.instance);
+    if (legacy === this.opts.chainPrefix) return;
+    const old = new Firewall(legacy, { dns: this.opts.dns });
+    if (!(await old.exists())) return;
+    await old.removeAll();
+    this.log(`removed this agent's iptables chains of an earlier version (${legacy}-*): they are ${this.opts.chainPrefix}-* now`);
   }
 
   private async load() {
@@ -385,18 +423,43 @@ export class NetworkService {
 
   private async ensureDevice(net: NetworkRecord) {
     const subnet = parseSubnet(net.subnet!);
-    // A bridge another agent (another GANTRY_ROOT) labelled and still uses is not taken over: both would hand out
-    // the same addresses. One left behind with nothing on it is adopted.
     const links = await listLinks();
     const existing = links.find((l) => l.name === net.bridge);
     const owner = /^gantry:([0-9a-f]{8}):bridge:/.exec(existing?.alias ?? "")?.[1];
-    if (owner && owner !== this.instance && links.some((l) => l.master === net.bridge)) {
-      throw conflict(
-        `bridge ${net.bridge} is in use by another Gantry agent (state under another GANTRY_ROOT): give this agent its own bridge and subnet (defaultBridge, defaultSubnet)`,
-      );
-    }
+    if (owner && owner !== this.instance) await this.takeOver(net.bridge!, owner, links);
     await ensureBridge(net.bridge!, `${net.gateway}/${subnet.prefix}`, this.label("bridge", net.id));
     if (!net.internal) await enableForwarding();
+  }
+
+  /**
+   * A bridge another agent (another GANTRY_ROOT) labelled. While that agent exists and has containers on it, it is
+   * not taken over: both would hand out the same addresses. One left with nothing on it is adopted. One whose owner
+   * is gone (its process ended or its state directory removed) is reclaimed: the gone agent's interfaces on it are
+   * removed, and so are its iptables chains when they had another name (their DNAT rules point into this subnet).
+   */
+  private async takeOver(bridge: string, owner: string, links: LinkInfo[]) {
+    const record = readOwner(this.opts.ownersDir, owner);
+    const gone = ownerGone(record);
+    const theirs = links.filter((l) => l.master === bridge && l.alias?.startsWith(`gantry:${owner}:`));
+    if (!gone) {
+      if (!links.some((l) => l.master === bridge)) return;
+      throw conflict(
+        `bridge ${bridge} is in use by another Gantry agent (state in ${record!.root}, pid ${record!.pid}): give this agent its own bridge and subnet (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET), or stop that agent and run gantry-agent uninstall --root ${record!.root}`,
+      );
+    }
+    for (const l of theirs) await deleteLink(l.name);
+    const prefix = record?.chainPrefix ?? legacyChainPrefix(owner);
+    let chains = false;
+    if (prefix !== this.opts.chainPrefix && /^[A-Z][A-Z0-9_]{0,15}$/.test(prefix)) {
+      const old = new Firewall(prefix, { dns: true });
+      if ((chains = await old.exists())) await old.removeAll();
+    }
+    forgetOwner(this.opts.ownersDir, owner);
+    this.log(
+      `reclaimed bridge ${bridge} from a Gantry agent that is gone (${gone})` +
+        (theirs.length ? `: removed ${theirs.length} interface(s) of its containers` : "") +
+        (chains ? `${theirs.length ? " and" : ":"} its iptables chains ${prefix}-*` : ""),
+    );
   }
 
   private syncFirewall() {
@@ -442,13 +505,24 @@ export class NetworkService {
   async uninstall(): Promise<void> {
     await this.close();
     await this.mutex.run(async () => {
+      if (!this.networks.size) await this.load().catch(() => {}); // not started: what the records say it made
+      const links = await listLinks();
+      const mine = `gantry:${this.instance}:`;
+      // A bridge another agent has taken over since (labelled by it) is that agent's now, and so are the chains
+      // when it uses the same names.
+      const takenBy = (name: string) => {
+        const alias = links.find((l) => l.name === name)?.alias;
+        return alias?.startsWith("gantry:") && !alias.startsWith(mine) ? alias.split(":")[1]! : null;
+      };
       for (const net of this.networks.values()) {
         for (const ep of Object.values(net.endpoints)) if (ep.hostVeth) await deleteLink(ep.hostVeth).catch(() => {});
-        if (net.bridge) await deleteLink(net.bridge).catch(() => {});
+        if (net.bridge && !takenBy(net.bridge)) await deleteLink(net.bridge).catch(() => {});
       }
-      const mine = `gantry:${this.instance}:`;
       for (const link of await listLinks()) if (link.alias?.startsWith(mine)) await deleteLink(link.name).catch(() => {});
-      await this.firewall.removeAll();
+      const successor = takenBy(this.opts.defaultBridge);
+      const successorPrefix = successor ? (readOwner(this.opts.ownersDir, successor)?.chainPrefix ?? this.opts.chainPrefix) : null;
+      if (successorPrefix !== this.opts.chainPrefix) await this.firewall.removeAll();
+      forgetOwner(this.opts.ownersDir, this.instance);
       if (existsSync(NETNS_DIR)) {
         for (const name of await readdir(NETNS_DIR)) {
           if (name.startsWith(this.netnsPrefix)) await ip("netns", "del", name).catch(() => {});

@@ -146,11 +146,14 @@ test("resolv.conf and hosts", () => {
   assert.throws(() => buildHostsFile({ hostname: "ok", ipv4: null, extraHosts: [{ name: "x", ip: "nope" }] }), /invalid IP address "nope"/);
 });
 
-test("the standard root owns the GANTRY chains; any other root gets its own", () => {
+test("chains follow the bridge: gantry0's are GANTRY whatever the root, another bridge gets its own", () => {
   assert.equal(new NetworkService({ root: "/var/lib/gantry" }).chainPrefix, "GANTRY");
-  const other = new NetworkService({ root: "/tmp/some-agent" });
+  // A new state directory on the same bridge reuses its chains (a set per root piled up on test machines).
+  assert.equal(new NetworkService({ root: "/tmp/some-agent" }).chainPrefix, "GANTRY");
+  const other = new NetworkService({ root: "/tmp/some-agent", defaultBridge: "gbr1" });
   assert.match(other.chainPrefix, /^GANTRY_[0-9A-F]{6}$/);
-  assert.equal(new NetworkService({ root: "/tmp/some-agent" }).chainPrefix, other.chainPrefix, "stable for a root");
+  assert.equal(new NetworkService({ root: "/tmp/another-agent", defaultBridge: "gbr1" }).chainPrefix, other.chainPrefix, "the same for any root");
+  assert.notEqual(new NetworkService({ root: "/tmp/some-agent", defaultBridge: "gbr2" }).chainPrefix, other.chainPrefix);
   assert.throws(() => new NetworkService({ root: "/x", defaultSubnet: "10.88.0.0/33" }), /invalid subnet/);
   assert.throws(() => new NetworkService({ root: "/x", defaultBridge: "a-bridge-name-too-long" }), /at most 15 characters/);
   assert.throws(() => new NetworkService({ root: "/x", dnsUpstreams: ["dns.example"] }), /invalid DNS upstream/);
