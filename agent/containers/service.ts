@@ -19,6 +19,7 @@ import type { PortBinding } from "../network/types";
 import type { SnapshotService } from "../snapshots/types";
 import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type ApiMount, type MountRequest, type ResolvedMount } from "../volumes/mounts";
 import type { VolumeService } from "../volumes/volume-service";
+import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
 import { LogFollower, logSize, readLog, readLogUpTo, recordBytes, type LogRecord } from "./logs";
 import { MonitorSocket } from "./monitor-socket";
 import { ContainerNames, validateName } from "./names";
@@ -38,8 +39,6 @@ async function run(file: string, args: string[]): Promise<{ stdout: string; stde
   throw Object.assign(new Error(`${[file, ...args].join(" ")}: ${how}: ${stderr.trim()}`), { stdout, stderr, code: r.status });
 }
 
-export const LOG_MAX_SIZE = 10 << 20;
-export const LOG_MAX_FILES = 3;
 /** Restart back-off: 10 s doubling to 5 min; a container that ran 10 min starts over (GANTRY_RESTART_DELAY_MS scales the first delay). */
 export const RESTART_MAX_MS = 5 * 60_000;
 export const RESTART_RESET_MS = 10 * 60_000;
@@ -657,9 +656,10 @@ export class ContainerService {
     });
     writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
     for (const f of ["exit.json", "monitor.pid", "container.pid"]) rmSync(this.pathOf(id, f), { force: true });
+    const log = logPlan(rec.HostConfig.LogConfig);
     const args = [
       "--id", id, "--bundle", bundle, "--runtime", this.opts.runtime, "--root", this.runtimeRoot,
-      "--log-path", this.logPath(id), "--log-max-size", String(LOG_MAX_SIZE), "--log-max-files", String(LOG_MAX_FILES),
+      ...(log.keep ? ["--log-path", this.logPath(id), "--log-max-size", String(log.maxSize), "--log-max-files", String(log.rotated)] : []),
       "--exit-file", this.pathOf(id, "exit.json"), "--pid-file", this.pathOf(id, "monitor.pid"),
       "--container-pid-file", this.pathOf(id, "container.pid"), "--attach-socket", this.attachSocketPath(id),
       "--monitor-log", this.pathOf(id, "monitor.log"),
@@ -994,7 +994,7 @@ export class ContainerService {
    */
   logs(ref: string, f: { since?: number; until?: number; tail?: number }): { records: LogRecord[]; end: number } {
     const rec = this.get(ref);
-    let { records: recs, end } = readLogUpTo(this.logPath(rec.Id), LOG_MAX_FILES);
+    let { records: recs, end } = readLogUpTo(this.logPath(rec.Id), rotatedFiles(rec.HostConfig.LogConfig));
     if (f.since) recs = recs.filter((r) => r.ms / 1000 >= f.since!);
     if (f.until) recs = recs.filter((r) => r.ms / 1000 <= f.until!);
     if (f.tail !== undefined && f.tail >= 0) recs = f.tail === 0 ? [] : recs.slice(-f.tail);
@@ -1055,7 +1055,7 @@ export class ContainerService {
       sink.end();
     };
     if (o.logs) {
-      for (const r of readLog(this.logPath(id), LOG_MAX_FILES)) {
+      for (const r of readLog(this.logPath(id), rotatedFiles(rec.HostConfig.LogConfig))) {
         const s = r.stream === "stdout" ? 1 : 2;
         if (want(s)) sink.write(s, recordBytes(r, tty));
       }
@@ -1064,9 +1064,11 @@ export class ContainerService {
       queueMicrotask(end);
       return { input() {}, inputEnd() {}, close: end };
     }
+    // Without a terminal the output comes from the log (complete from the first byte); with one, or when no log is
+    // kept (the none driver), from the socket.
+    const fromLog = !tty && rec.HostConfig.LogConfig.Type !== "none";
     const connect = () => {
-      // Without a terminal the output comes from the log (complete from the first byte); with one, from the socket.
-      if (!tty && (o.stdout || o.stderr)) {
+      if (fromLog && (o.stdout || o.stderr)) {
         follower?.close();
         follower = new LogFollower(this.logPath(id), logSize(this.logPath(id)), (recs) => {
           for (const r of recs) {
@@ -1075,14 +1077,14 @@ export class ContainerService {
           }
         });
       }
-      if (!tty && !o.stdin) return;
+      if (fromLog && !o.stdin) return;
       const path = this.attachSocketPath(id);
       const deadline = Date.now() + 10_000;
       const tryConnect = () => {
         if (ended) return;
         MonitorSocket.connect(path, {
           onOutput: (s, data) => {
-            if (tty && want(s)) sink.write(s, data);
+            if (!fromLog && want(s)) sink.write(s, data);
           },
         }).then(
           (s) => {
@@ -1102,7 +1104,7 @@ export class ContainerService {
     const onExit = () => {
       // The monitor wrote the log completely before the exit file: read the rest, then end.
       follower?.poll();
-      setTimeout(end, tty ? 50 : 0);
+      setTimeout(end, fromLog ? 0 : 50);
     };
     const starts = this.startListeners.get(id) ?? new Set();
     this.startListeners.set(id, starts);
@@ -1285,7 +1287,7 @@ export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
     Ulimits: h.Ulimits ?? null,
     OomKillDisable: h.OomKillDisable ?? false,
     Init: h.Init ?? null,
-    LogConfig: { Type: "json-file", Config: {} },
+    LogConfig: normalizeLogConfig(h.LogConfig),
   };
 }
 

@@ -6,7 +6,8 @@ import type { ContainerService } from "../containers/service";
 import type { ContainerRecord } from "../containers/types";
 import type { LogRecord } from "../containers/logs";
 import { recordBytes } from "../containers/logs";
-import { badParameter } from "./errors";
+import { NO_LOG_READING } from "../containers/log-config";
+import { badParameter, notImplemented } from "./errors";
 import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
 import { parseFilters, queryBool, readJson, sendEmpty, sendJson, type Ctx } from "./http";
 import { route, type Route } from "./server";
@@ -115,7 +116,8 @@ export function inspectJson(r: ContainerRecord, logPath: string) {
     ResolvConfPath: "",
     HostnamePath: "",
     HostsPath: "",
-    LogPath: logPath,
+    // dockerd names the file only for json-file (local keeps its own format; none keeps nothing).
+    LogPath: r.HostConfig.LogConfig?.Type === "json-file" ? logPath : "",
     Name: r.Name,
     RestartCount: r.RestartCount,
     Driver: "overlayfs",
@@ -282,6 +284,7 @@ export function containerRoutes(svc: ContainerService): Route[] {
       const q = ctx.query;
       const o = { stdout: queryBool(q, "stdout"), stderr: queryBool(q, "stderr"), timestamps: queryBool(q, "timestamps") };
       if (!o.stdout && !o.stderr) throw badParameter("Bad parameters: you must choose at least one stream");
+      if (r.HostConfig.LogConfig?.Type === "none") throw notImplemented(NO_LOG_READING);
       const tailArg = q.get("tail");
       const tail = !tailArg || tailArg === "all" ? undefined : Number(tailArg);
       if (tail !== undefined && !Number.isInteger(tail)) throw badParameter(`invalid tail value: ${tailArg}`);
