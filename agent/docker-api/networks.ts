@@ -1,4 +1,5 @@
 // Network routes over NetworkService: create, ls, inspect, rm, connect, disconnect, prune, in dockerd's shapes.
+import { attachOptions, normalizeEndpointConfig, recordEndpoint, rememberEndpoint } from "../containers/endpoints";
 import type { ContainerService } from "../containers/service";
 import type { EventBus } from "../events";
 import type { NetworkService } from "../network/network-service";
@@ -14,7 +15,15 @@ function wire(n: NetworkInfo) {
   }
   return {
     Name: n.name, Id: n.id, Created: n.created, Scope: n.scope, Driver: n.driver, EnableIPv6: false,
-    IPAM: { Driver: "default", Options: null, Config: n.subnet ? [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }] : [] },
+    IPAM: {
+      Driver: "default", Options: n.builtin ? null : {},
+      Config: n.subnet
+        ? [{
+            Subnet: n.subnet, ...(n.ipRange ? { IPRange: n.ipRange } : {}), ...(n.gateway ? { Gateway: n.gateway } : {}),
+            ...(Object.keys(n.auxAddresses).length ? { AuxiliaryAddresses: n.auxAddresses } : {}),
+          }]
+        : [],
+    },
     Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false,
     Containers: containers, Options: n.options, Labels: n.labels,
   };
@@ -38,13 +47,15 @@ export function networkRoutes(networks: () => Promise<NetworkService | null>, co
       const net = await engine();
       const b = ((await readJson(req)) ?? {}) as {
         Name?: string; Driver?: string; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>;
-        IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] }; CheckDuplicate?: boolean;
+        IPAM?: { Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] };
+        CheckDuplicate?: boolean;
       };
       if (!b.Name) throw badParameter("network name is required");
       const cfg = b.IPAM?.Config?.[0];
       const n = await net.create(b.Name, {
         driver: b.Driver || "bridge", internal: !!b.Internal, labels: b.Labels ?? {}, options: b.Options ?? {},
         ...(cfg?.Subnet ? { subnet: cfg.Subnet } : {}), ...(cfg?.Gateway ? { gateway: cfg.Gateway } : {}),
+        ...(cfg?.IPRange ? { ipRange: cfg.IPRange } : {}), ...(cfg?.AuxiliaryAddresses ? { auxAddresses: cfg.AuxiliaryAddresses } : {}),
       });
       events.publish("network", "create", n.id, { name: n.name, type: n.driver });
       sendJson(res, 201, { Id: n.id, Warning: "" });
@@ -61,22 +72,14 @@ export function networkRoutes(networks: () => Promise<NetworkService | null>, co
     }),
     route("POST", "/networks/{id}/connect", async ({ req, res, params }) => {
       const net = await engine();
-      const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } };
+      const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: unknown };
       if (!b.Container) throw badParameter("Container is required");
       const c = containers.get(b.Container);
       const n = await net.inspect(params[0]!);
-      c.RequestedNetworks[n.name] = { Aliases: b.EndpointConfig?.Aliases ?? null, IPAMConfig: b.EndpointConfig?.IPAMConfig ?? null };
-      if (c.State.Running) {
-        const ep = await net.attach(c.Id, net.netnsPathOf(c.Id), n.id, {
-          containerName: c.Name.slice(1),
-          aliases: b.EndpointConfig?.Aliases ?? [],
-          ...(b.EndpointConfig?.IPAMConfig?.IPv4Address ? { ipv4: b.EndpointConfig.IPAMConfig.IPv4Address } : {}),
-        });
-        c.Networks[n.name] = {
-          NetworkID: ep.networkId, IPAddress: ep.ipv4 ?? "", IPPrefixLen: ep.prefixLen ?? 0, Gateway: ep.gateway ?? "",
-          MacAddress: ep.mac ?? "", Aliases: ep.aliases.length ? ep.aliases : null, HostVeth: ep.hostVeth,
-        };
-      }
+      const cfg = normalizeEndpointConfig(b.EndpointConfig, n.name);
+      if (c.State.Running) recordEndpoint(c, await net.attach(c.Id, net.netnsPathOf(c.Id), n.id, attachOptions(c, cfg, false)));
+      c.RequestedNetworks[n.name] = cfg;
+      if (c.State.Running) rememberEndpoint(c, n.name, n.id);
       containers.persist(c);
       events.publish("network", "connect", n.id, { container: c.Id, name: n.name, type: n.driver });
       sendEmpty(res, 200);

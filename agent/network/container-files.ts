@@ -40,7 +40,11 @@ export interface HostsEntries {
   ipv4: string | null;
   /** `--add-host name:ip` pairs. */
   extraHosts?: { name: string; ip: string }[];
+  /** Legacy links (`--link name:alias` on the default bridge): the linked container's address and its names. */
+  links?: { ip: string; names: string[] }[];
 }
+
+const LINK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
@@ -58,6 +62,10 @@ export function buildHostsFile(e: HostsEntries): string {
     if (!HOSTNAME.test(h.name)) throw badRequest(`invalid host name "${h.name}" in --add-host`);
     if (parseIPv4(h.ip) === null && !/^[0-9a-fA-F:]+$/.test(h.ip)) throw badRequest(`invalid IP address "${h.ip}" in --add-host`);
     lines.push(`${h.ip}\t${h.name}`);
+  }
+  for (const l of e.links ?? []) {
+    if (parseIPv4(l.ip) === null || !l.names.length || !l.names.every((n) => LINK_NAME.test(n))) throw badRequest(`invalid link entry ${l.ip} ${l.names.join(" ")}`);
+    lines.push(`${l.ip}\t${l.names.join(" ")}`);
   }
   if (e.ipv4) {
     const fqdn = e.domainname ? `${e.hostname}.${e.domainname}` : null;

@@ -2,6 +2,7 @@
 // and named namespaces. Everything the engine creates carries an ifalias label "gantry:<instance>:…" so a reconcile
 // after a crash finds what this agent made (and only that) and reaps what no record explains.
 import { writeFile } from "node:fs/promises";
+import { badRequest } from "../../lib/errors";
 import { hostSys } from "../../native/node/sys";
 import { ip, ipBatch, ipBatchIn, ipIn, isGone, HostToolError } from "./exec";
 
@@ -65,6 +66,15 @@ export function macFor(ipv4: string): string {
   return ["02", "42", ...ipv4.split(".").map((o) => Number(o).toString(16).padStart(2, "0"))].join(":");
 }
 
+/** "02:42:AC:11:00:99" or "02-42-ac-11-00-99" → "02:42:ac:11:00:99"; a group (multicast) or zero address is refused. */
+export function parseMac(text: string): string {
+  const mac = typeof text === "string" && /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(text) ? text.toLowerCase().replace(/-/g, ":") : null;
+  if (!mac) throw badRequest(`invalid MAC address: ${text}`);
+  if (parseInt(mac.slice(0, 2), 16) & 1) throw badRequest(`invalid MAC address: ${text}: a multicast address cannot be an interface's`);
+  if (mac === "00:00:00:00:00:00") throw badRequest(`invalid MAC address: ${text}`);
+  return mac;
+}
+
 export interface VethPlan {
   netnsPath: string;
   hostVeth: string;
@@ -77,6 +87,8 @@ export interface VethPlan {
   mac: string;
   gateway: string;
   defaultRoute: boolean;
+  /** Link-local addresses added beside the address, each as a /16 (dockerd's --link-local-ip). */
+  linkLocal?: string[];
 }
 
 /**
@@ -105,6 +117,7 @@ export async function plumbVeth(p: VethPlan): Promise<string> {
     const lines = [
       ["link", "set", "lo", "up"],
       ["addr", "add", `${p.ipv4}/${p.prefixLen}`, "dev", ifName],
+      ...(p.linkLocal ?? []).map((a) => ["addr", "add", `${a}/16`, "dev", ifName]),
       ["link", "set", "dev", ifName, "up"],
     ];
     if (p.defaultRoute) lines.push(["route", "replace", "default", "via", p.gateway, "dev", ifName]);

@@ -34,8 +34,8 @@ import { hostSys } from "../../native/node/sys";
 import { ip, ipIn } from "./exec";
 import { Firewall } from "./firewall";
 import { allocateAddress, releaseAddress } from "./ipam";
-import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
-import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
+import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseRange, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
+import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, parseMac, plumbVeth, setDefaultRoute } from "./links";
 import { KeyedMutex, Mutex } from "./mutex";
 import { PortReservations, validatePortBinding } from "./ports";
 import type { AttachOptions, EndpointInfo, EndpointRecord, NetworkInfo, NetworkRecord, PortBinding } from "./types";
@@ -102,13 +102,14 @@ const STANDARD_ROOT = "/var/lib/gantry";
 const rootTag = (root: string) => createHash("sha256").update(root).digest("hex").slice(0, 8);
 
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const DNS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252}[a-zA-Z0-9_])?$/;
 const NETNS_DIR = "/run/netns";
 
 function validateContainerId(id: string) {
   if (!CONTAINER_ID.test(id)) throw badRequest(`invalid container id "${id}"`);
 }
+
+const LINK_LOCAL = parseSubnet("169.254.0.0/16");
 
 export class NetworkService {
   readonly root: string;
@@ -367,6 +368,7 @@ export class NetworkService {
             mac: ep.mac ?? macFor(ep.ipv4),
             gateway: net.gateway!,
             defaultRoute: ep.defaultRoute,
+            linkLocal: ep.linkLocal,
           });
           changed = true;
           this.log(`re-created the veth of ${ep.containerId} on ${net.name}`);
@@ -485,17 +487,30 @@ export class NetworkService {
 
   async create(
     name: string,
-    opts: { driver?: string; subnet?: string; gateway?: string; labels?: Record<string, string>; internal?: boolean; options?: Record<string, string> } = {},
+    opts: {
+      driver?: string;
+      subnet?: string;
+      gateway?: string;
+      /** Hand out addresses from this part of the subnet only. */
+      ipRange?: string;
+      /** Addresses never handed out, by name. */
+      auxAddresses?: Record<string, string>;
+      labels?: Record<string, string>;
+      internal?: boolean;
+      options?: Record<string, string>;
+    } = {},
   ): Promise<NetworkInfo> {
     this.requireStarted();
-    if (typeof name !== "string" || !NETWORK_NAME.test(name) || name.length > 128) {
-      throw badRequest(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    }
+    // Any name dockerd takes (spaces, slashes, non-ASCII): it is a key, never a device or a path.
+    if (typeof name !== "string" || name === "") throw badRequest("network name is required");
     const driver = opts.driver ?? "bridge";
     if (driver !== "bridge") {
       throw badRequest(`plugin "${driver}" not found: Gantry networks use the bridge driver (host and none are built in)`);
     }
     if (opts.gateway !== undefined && opts.subnet === undefined) throw badRequest("a gateway needs a subnet (--subnet) as well");
+    if ((opts.ipRange !== undefined || Object.keys(opts.auxAddresses ?? {}).length) && opts.subnet === undefined) {
+      throw badRequest("every ip-range or gateway must have a corresponding subnet");
+    }
     for (const [k, v] of Object.entries(opts.labels ?? {})) {
       if (typeof v !== "string" || k === "") throw badRequest(`invalid label "${k}"`);
     }
@@ -519,6 +534,22 @@ export class NetworkService {
           throw badRequest(`gateway ${opts.gateway} is not a usable address of subnet ${formatSubnet(subnet)}`);
         }
       }
+      let ipRange: string | null = null;
+      if (opts.ipRange !== undefined) {
+        const r = parseRange(opts.ipRange);
+        if (r.prefix < subnet.prefix || !contains(subnet, r.base)) throw badRequest(`no matching subnet for range ${opts.ipRange}`);
+        ipRange = formatSubnet(r);
+      }
+      const auxAddresses: Record<string, string> = {};
+      for (const [key, addr] of Object.entries(opts.auxAddresses ?? {})) {
+        const a = typeof addr === "string" ? parseIPv4(addr) : null;
+        if (a === null) throw badRequest(`non parsable secondary ip address (${key}:${addr}) passed for network ${name}`);
+        if (!contains(subnet, a)) throw badRequest(`auxiliary address: (${key}:${addr}) must belong to the master pool: ${formatSubnet(subnet)}`);
+        if (a === gateway || Object.values(auxAddresses).includes(formatIPv4(a))) {
+          throw conflict(`failed to allocate secondary ip address (${key}:${addr}): Address already in use`);
+        }
+        auxAddresses[key] = formatIPv4(a);
+      }
       const rec = this.newRecord(name, "bridge", {
         userSubnet: opts.subnet !== undefined,
         internal: Boolean(opts.internal),
@@ -526,6 +557,8 @@ export class NetworkService {
         options: { ...(opts.options ?? {}) },
         subnet: formatSubnet(subnet),
         gateway: formatIPv4(gateway),
+        ipRange,
+        auxAddresses,
       });
       rec.bridge = `gtr-${rec.id.slice(0, 11)}`;
       this.networks.set(rec.id, rec);
@@ -600,6 +633,7 @@ export class NetworkService {
       id: n.id,
       name: n.name,
       driver: n.driver,
+      builtin: n.builtin,
       scope: "local",
       internal: n.internal,
       created: n.created,
@@ -608,6 +642,8 @@ export class NetworkService {
       bridge: n.bridge,
       subnet: n.subnet,
       gateway: n.gateway,
+      ipRange: n.ipRange ?? null,
+      auxAddresses: { ...(n.auxAddresses ?? {}) },
       containers,
     };
   }
@@ -721,6 +757,17 @@ export class NetworkService {
     for (const a of aliases) if (typeof a !== "string" || !DNS_NAME.test(a)) throw badRequest(`invalid network alias "${a}"`);
     if (opts.ports !== undefined && !Array.isArray(opts.ports)) throw badRequest("ports must be a list of port bindings");
     const wanted: PortBinding[] = (opts.ports ?? []).map(validatePortBinding);
+    const mac = opts.mac === undefined ? undefined : parseMac(opts.mac);
+    const linkLocal = [...new Set(opts.linkLocalIPs ?? [])].map((a) => {
+      const n = typeof a === "string" ? parseIPv4(a) : null;
+      if (n === null || !contains(LINK_LOCAL, n)) throw badRequest(`invalid link local IP address: ${a}`);
+      return formatIPv4(n);
+    });
+    const links: Record<string, string> = {};
+    for (const [alias, target] of Object.entries(opts.links ?? {})) {
+      if (!DNS_NAME.test(alias) || typeof target !== "string" || !DNS_NAME.test(target.replace(/^\//, ""))) throw badRequest(`invalid link ${target}:${alias}`);
+      links[alias] = target.replace(/^\//, "");
+    }
     return this.perContainer.run(containerId, async () => {
       const { net, ep } = await this.mutex.run(async () => {
         const net = this.lookup(networkRef);
@@ -758,7 +805,10 @@ export class NetworkService {
           hostVeth: net.driver === "bridge" ? `gv${randomBytes(6).toString("hex")}` : null,
           ifName: null,
           ipv4,
-          mac: ipv4 ? macFor(ipv4) : null,
+          mac: ipv4 ? (mac ?? macFor(ipv4)) : null,
+          ...(mac && ipv4 ? { staticMac: true } : {}),
+          ...(linkLocal.length && net.driver === "bridge" ? { linkLocal } : {}),
+          ...(Object.keys(links).length && !net.builtin ? { links } : {}),
           ports: [],
           defaultRoute: net.driver === "bridge" && !hasRoute,
           staticIp: opts.ipv4 !== undefined,
@@ -791,6 +841,7 @@ export class NetworkService {
             mac: ep.mac!,
             gateway: net.gateway!,
             defaultRoute: ep.defaultRoute,
+            linkLocal: ep.linkLocal,
           });
           if (wanted.length) reservedPorts = await this.ports.reserveAll(wanted);
         } else if (net.driver === "null") {
@@ -900,6 +951,7 @@ export class NetworkService {
       prefixLen: ep.ipv4 && net.subnet ? parseSubnet(net.subnet).prefix : null,
       gateway: ep.ipv4 ? net.gateway : null,
       mac: ep.mac,
+      linkLocal: [...(ep.linkLocal ?? [])],
       aliases: [...ep.aliases],
       dnsNames: net.builtin ? [] : dnsNamesOf(ep),
       ports: ep.ports.map((p) => ({ ...p })),
@@ -939,8 +991,11 @@ export class NetworkService {
       }
       const addrs: string[] = [];
       for (const n of scope) {
+        // A link alias (`--link name:alias`) means the linked container, to the container that has the link only.
+        const self = Object.values(n.endpoints).find((e) => e.ipv4 === asker);
+        const linked = Object.entries(self?.links ?? {}).find(([alias]) => alias.toLowerCase() === q)?.[1].toLowerCase();
         for (const e of Object.values(n.endpoints)) {
-          if (e.ipv4 && dnsNamesOf(e).some((d) => d.toLowerCase() === q)) addrs.push(e.ipv4);
+          if (e.ipv4 && dnsNamesOf(e).some((d) => d.toLowerCase() === q || d.toLowerCase() === linked)) addrs.push(e.ipv4);
         }
       }
       if (addrs.length === 0) return local ? "nxdomain" : null;
@@ -984,7 +1039,7 @@ export class NetworkService {
   /** /etc/hosts for the container (Docker's layout), with its own address for its hostname; the host's for host networking. */
   async hostsFileFor(
     containerId: string,
-    opts: { hostname: string; domainname?: string; extraHosts?: { name: string; ip: string }[] },
+    opts: { hostname: string; domainname?: string; extraHosts?: { name: string; ip: string }[]; links?: { ip: string; names: string[] }[] },
   ): Promise<string> {
     validateContainerId(containerId);
     const eps = this.endpointsOf(containerId);

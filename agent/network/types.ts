@@ -25,6 +25,12 @@ export interface EndpointRecord {
   ifName: string | null;
   ipv4: string | null;
   mac: string | null;
+  /** The MAC was asked for (`--mac-address`), not derived from the address. */
+  staticMac?: boolean;
+  /** Extra link-local addresses on the interface (`--link-local-ip`), each with a /16 (IPv4) as dockerd adds them. */
+  linkLocal?: string[];
+  /** Links on this network (`--link name:alias`): alias → the linked container's name, resolved for this container only. */
+  links?: Record<string, string>;
   /** Published ports, with the ephemeral host ports already chosen. */
   ports: PortBinding[];
   /** This endpoint's gateway is the namespace's default route. */
@@ -51,6 +57,10 @@ export interface NetworkRecord {
   bridge: string | null;
   subnet: string | null;
   gateway: string | null;
+  /** Addresses are handed out from this part of the subnet only (`--ip-range`); a fixed address may lie outside it. */
+  ipRange?: string | null;
+  /** Addresses never handed out (`--aux-address name=ip`), by name. */
+  auxAddresses?: Record<string, string>;
   ipam: {
     /** address → container id holding it. */
     allocated: Record<string, string>;
@@ -66,6 +76,8 @@ export interface NetworkInfo {
   id: string;
   name: string;
   driver: NetworkDriver;
+  /** Made by the engine itself ("bridge", "host", "none"). */
+  builtin: boolean;
   scope: "local";
   internal: boolean;
   created: string;
@@ -74,6 +86,8 @@ export interface NetworkInfo {
   bridge: string | null;
   subnet: string | null;
   gateway: string | null;
+  ipRange: string | null;
+  auxAddresses: Record<string, string>;
   containers: Record<string, { name: string; ipv4: string | null; prefixLen: number | null; mac: string | null; aliases: string[] }>;
 }
 
@@ -85,6 +99,12 @@ export interface AttachOptions {
   ipv4?: string;
   /** Ports to publish through this endpoint (`-p`), bridge networks only. */
   ports?: PortBinding[];
+  /** A fixed MAC for the container's interface (otherwise 02:42 + the address). */
+  mac?: string;
+  /** Link-local addresses added to the interface (169.254.0.0/16). */
+  linkLocalIPs?: string[];
+  /** `--link name:alias` on this network: alias → container name, answered by DNS to this container only. */
+  links?: Record<string, string>;
 }
 
 export interface EndpointInfo {
@@ -98,6 +118,7 @@ export interface EndpointInfo {
   prefixLen: number | null;
   gateway: string | null;
   mac: string | null;
+  linkLocal: string[];
   aliases: string[];
   /** DNS names this endpoint answers to: name, short id, aliases. */
   dnsNames: string[];

@@ -134,4 +134,157 @@ describe("Engine API conformance with dockerd: logging drivers and networks", ()
       assert.equal(await ok(["logs", "loc"]), "hello\n");
     });
   });
+
+  describe("networks", () => {
+    /** A /24 of the test's own pool, far from the ones the engine picks by itself. */
+    const subnet = (i: number) => net.userPool.replace(/\.0\.0\/16$/, `.${200 + i}.0/24`);
+    const prefix = (i: number) => subnet(i).replace(/\.0\/24$/, "");
+
+    test("endpoint settings (IPAM config, link-local IPs, aliases, links, driver options) show created, running and exited", async () => {
+      await ok(["network", "create", "--subnet", subnet(0), "epnet"]);
+      await ok(["run", "-d", "--name", "eptarget", "--network", "epnet", "busybox", "sleep", "60"]);
+      await ok([
+        "create", "--name", "ep", "--network", "epnet", "--ip", `${prefix(0)}.77`, "--link-local-ip", "169.254.10.10",
+        "--network-alias", "foo", "--network-alias", "bar", "--link", "eptarget:db", "busybox", "sleep", "60",
+      ]);
+      const expected = { IPAMConfig: { IPv4Address: `${prefix(0)}.77`, LinkLocalIPs: ["169.254.10.10"] }, Links: ["eptarget:db"], DriverOpts: null };
+      const created = (await inspect("ep")).NetworkSettings.Networks;
+      assert.deepEqual(Object.keys(created), ["epnet"], "a created container shows the network it is on");
+      assert.deepEqual({ ...created.epnet, Aliases: created.epnet.Aliases }, {
+        ...created.epnet, ...expected, Aliases: ["foo", "bar"], NetworkID: "", EndpointID: "", IPAddress: "", Gateway: "", MacAddress: "",
+      });
+      const netId = (await ok(["network", "inspect", "-f", "{{.Id}}", "epnet"])).trim();
+
+      await ok(["start", "ep"]);
+      const c = await inspect("ep");
+      const running = c.NetworkSettings.Networks.epnet;
+      assert.deepEqual({ IPAMConfig: running.IPAMConfig, Links: running.Links, DriverOpts: running.DriverOpts }, expected);
+      assert.deepEqual(running.Aliases, ["foo", "bar", c.Id.slice(0, 12)], "dockerd adds the short id on a user-defined network");
+      assert.equal(running.NetworkID, netId);
+      assert.equal(running.IPAddress, `${prefix(0)}.77`);
+      const addrs = await ok(["exec", "ep", "ip", "-4", "-o", "addr", "show", "eth0"]);
+      assert.match(addrs, /inet 169\.254\.10\.10\/16 /, "the link-local address is on the interface");
+      const target = (await inspect("eptarget")).NetworkSettings.Networks.epnet.IPAddress;
+      assert.match(await ok(["exec", "ep", "nslookup", "db"]), new RegExp(`Address:\\s+${target.replace(/\./g, "\\.")}`), "the link alias resolves");
+      const other = await docker(["run", "--rm", "--network", "epnet", "busybox", "nslookup", "db"]);
+      assert.doesNotMatch(other.stdout, new RegExp(target.replace(/\./g, "\\.")), "only for the container that has the link");
+
+      await ok(["stop", "-t", "0", "ep"]);
+      const exited = (await inspect("ep")).NetworkSettings.Networks.epnet;
+      assert.deepEqual({ IPAMConfig: exited.IPAMConfig, Links: exited.Links }, { IPAMConfig: expected.IPAMConfig, Links: expected.Links });
+      assert.equal(exited.NetworkID, netId, "the network's id stays once connected");
+      assert.equal(exited.IPAddress, "", "no address while not running");
+
+      // a created container connected to a second network shows it too; driver options are kept
+      await ok(["network", "create", "--subnet", subnet(1), "epnet2"]);
+      const r = await call("POST", "/v1.43/containers/create?name=epopts", {
+        Image: "busybox", Cmd: ["true"], HostConfig: { NetworkMode: "epnet" },
+        NetworkingConfig: { EndpointsConfig: { epnet: { DriverOpts: { "com.example.opt": "x" } } } },
+      });
+      assert.equal(r.status, 201, r.text);
+      await ok(["network", "connect", "--alias", "second", "epnet2", "epopts"]);
+      const both = (await inspect("epopts")).NetworkSettings.Networks;
+      assert.deepEqual(Object.keys(both), ["epnet", "epnet2"]);
+      assert.deepEqual(both.epnet.DriverOpts, { "com.example.opt": "x" });
+      assert.deepEqual(both.epnet2.Aliases, ["second"]);
+      const plain = (await inspect((await ok(["create", "busybox", "true"])).trim())).NetworkSettings.Networks;
+      assert.deepEqual(Object.keys(plain), ["bridge"], "the default bridge shows before the first start");
+      assert.equal(plain.bridge.NetworkID, "");
+    });
+
+    test("IPAM IPRange and AuxiliaryAddresses are kept: addresses come from the range only and never the auxiliary ones", async () => {
+      const p = prefix(2);
+      // .0/29 holds .1 (the gateway) to .7; .2 and .3 are reserved: .4 to .7 are left to hand out
+      await ok(["network", "create", "--subnet", subnet(2), "--ip-range", `${p}.0/29`, "--aux-address", `a=${p}.2`, "--aux-address", `b=${p}.3`, "rangenet"]);
+      const ipam = JSON.parse(await ok(["network", "inspect", "-f", "{{json .IPAM.Config}}", "rangenet"]));
+      assert.deepEqual(ipam, [{ Subnet: subnet(2), IPRange: `${p}.0/29`, Gateway: `${p}.1`, AuxiliaryAddresses: { a: `${p}.2`, b: `${p}.3` } }]);
+      const got: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const id = (await ok(["run", "-d", "--network", "rangenet", "busybox", "sleep", "60"])).trim();
+        got.push((await inspect(id)).NetworkSettings.Networks.rangenet.IPAddress);
+      }
+      assert.deepEqual(got.sort(), [4, 5, 6, 7].map((i) => `${p}.${i}`));
+      const full = await docker(["run", "-d", "--network", "rangenet", "busybox", "sleep", "60"]);
+      assert.match(full.stderr, /no available IPv4 addresses on this network's address pools: rangenet/);
+      const aux = await docker(["run", "--rm", "--network", "rangenet", "--ip", `${p}.2`, "busybox", "true"]);
+      assert.match(aux.stderr, /Address already in use/);
+      assert.match(await ok(["run", "--rm", "--network", "rangenet", "--ip", `${p}.100`, "busybox", "ip", "-4", "-o", "addr", "show", "eth0"]), new RegExp(`${p}\\.100/24`), "a fixed address may lie outside the range");
+      const outside = await call("POST", "/v1.43/networks/create", { Name: "badrange", IPAM: { Config: [{ Subnet: subnet(3), IPRange: "10.1.0.0/24" }] } });
+      assert.equal(outside.status, 400);
+      assert.match(outside.json.message, /no matching subnet for range 10\.1\.0\.0\/24/);
+      const badAux = await call("POST", "/v1.43/networks/create", { Name: "badaux", IPAM: { Config: [{ Subnet: subnet(3), AuxiliaryAddresses: { x: "10.1.0.1" } }] } });
+      assert.equal(badAux.status, 400);
+      assert.match(badAux.json.message, new RegExp(`auxiliary address: \\(x:10\\.1\\.0\\.1\\) must belong to the master pool: ${subnet(3).replace(/[./]/g, "\\$&")}`));
+    });
+
+    test("a network name with spaces is taken, as dockerd takes it", async () => {
+      await ok(["network", "create", "my spaced net"]);
+      assert.equal((await ok(["network", "inspect", "-f", "{{.Name}}", "my spaced net"])).trim(), "my spaced net");
+      assert.match(await ok(["run", "--rm", "--network", "my spaced net", "busybox", "ip", "-4", "-o", "addr", "show", "eth0"]), /inet 10\./);
+      await ok(["network", "rm", "my spaced net"]);
+    });
+
+    test("requested MAC addresses are the interface's: Config.MacAddress on the network created on, an endpoint's own elsewhere", async () => {
+      await ok(["network", "create", "--subnet", subnet(4), "macnet"]);
+      const r = await call("POST", "/v1.43/containers/create?name=mac", {
+        Image: "busybox", Cmd: ["sleep", "60"], MacAddress: "02:42:ac:11:00:99",
+        NetworkingConfig: { EndpointsConfig: { macnet: { MacAddress: "02:00:00:00:be:ef" } } },
+      });
+      assert.equal(r.status, 201, r.text);
+      await ok(["start", "mac"]);
+      const ifaces = await ok(["exec", "mac", "sh", "-c", "for i in /sys/class/net/eth*; do echo $(basename $i) $(cat $i/address); done"]);
+      assert.match(ifaces, /eth0 02:42:ac:11:00:99/);
+      assert.match(ifaces, /eth1 02:00:00:00:be:ef/);
+      const c = await inspect("mac");
+      assert.equal(c.Config.MacAddress, "02:42:ac:11:00:99");
+      assert.equal(c.NetworkSettings.MacAddress, "02:42:ac:11:00:99");
+      assert.equal(c.NetworkSettings.Networks.macnet.MacAddress, "02:00:00:00:be:ef");
+      const bad = await call("POST", "/v1.43/containers/create", { Image: "busybox", Cmd: ["true"], MacAddress: "zz" });
+      assert.equal(bad.status, 400);
+      assert.match(bad.json.message, /invalid MAC address: zz/);
+    });
+
+    test("legacy links: the linked container's variables and /etc/hosts line, inspect's Links, and docker rm --link", async () => {
+      await ok(["run", "-d", "--name", "web", "--expose", "80", "--expose", "53/udp", "-e", "SECRET=x", "busybox", "sleep", "60"]);
+      const web = await inspect("web");
+      const ip = web.NetworkSettings.IPAddress;
+      const out = await ok(["run", "--name", "client", "--link", "web:db", "busybox", "sh", "-c", "env; echo ---; cat /etc/hosts"]);
+      const [envText, hosts] = out.split("---\n");
+      const env = envText!.trim().split("\n").sort();
+      for (const v of [
+        `DB_PORT=udp://${ip}:53`, `DB_PORT_53_UDP=udp://${ip}:53`, `DB_PORT_53_UDP_ADDR=${ip}`, "DB_PORT_53_UDP_PORT=53", "DB_PORT_53_UDP_PROTO=udp",
+        `DB_PORT_80_TCP=tcp://${ip}:80`, `DB_PORT_80_TCP_ADDR=${ip}`, "DB_PORT_80_TCP_PORT=80", "DB_PORT_80_TCP_PROTO=tcp",
+        "DB_NAME=/client/db", "DB_ENV_SECRET=x",
+      ]) {
+        assert.ok(env.includes(v), `${v} in\n${env.join("\n")}`);
+      }
+      assert.ok(!env.some((e) => e.startsWith("DB_ENV_PATH=")), "PATH is not passed on");
+      assert.match(hosts!, new RegExp(`^${ip.replace(/\./g, "\\.")}\tdb ${web.Config.Hostname} web$`, "m"));
+      assert.deepEqual((await inspect("client")).HostConfig.Links, ["/web:/client/db"]);
+
+      await ok(["run", "-d", "--name", "client2", "--link", "web:db", "busybox", "sleep", "60"]);
+      assert.match(await ok(["exec", "client2", "cat", "/etc/hosts"]), /\tdb /);
+      await ok(["rm", "--link", "client2/db"]);
+      assert.equal((await inspect("client2")).HostConfig.Links, null);
+      assert.doesNotMatch(await ok(["exec", "client2", "cat", "/etc/hosts"]), /\tdb /, "the running container's /etc/hosts loses the line");
+      const again = await docker(["rm", "--link", "client2/db"]);
+      assert.match(again.stderr, /No such container: client2\/db/);
+      const self = await call("DELETE", "/v1.43/containers/client2?link=1");
+      assert.equal(self.status, 409);
+      assert.match(self.json.message, /cannot remove the default link name of the container/);
+
+      await ok(["create", "--name", "stopped", "busybox", "true"]);
+      const down = await docker(["run", "--link", "stopped:x", "busybox", "true"]);
+      assert.match(down.stderr, /Cannot link to a non running container: \/stopped AS \/\S+\/x/);
+      const missing = await docker(["create", "--link", "nosuch:x", "busybox", "true"]);
+      assert.match(missing.stderr, /could not get container for nosuch: No such container: nosuch/);
+    });
+
+    test("GroupAdd adds groups by name or id to the process (additionalGids); an unknown name is dockerd's error", async () => {
+      assert.equal((await ok(["run", "--rm", "--group-add", "app", "--group-add", "5000", "busybox", "id", "-G"])).trim(), "0 1000 5000");
+      const r = await docker(["run", "--rm", "--group-add", "nosuch", "busybox", "true"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /Unable to find group nosuch: no matching entries in group file/);
+    });
+  });
 });
