@@ -280,8 +280,10 @@ describe("Engine API conformance with dockerd: logging drivers and networks", ()
       assert.match(missing.stderr, /could not get container for nosuch: No such container: nosuch/);
     });
 
-    test("GroupAdd adds groups by name or id to the process (additionalGids); an unknown name is dockerd's error", async () => {
+    test("GroupAdd adds groups by name or id to the process and to exec'd ones (additionalGids); an unknown name is dockerd's error", async () => {
       assert.equal((await ok(["run", "--rm", "--group-add", "app", "--group-add", "5000", "busybox", "id", "-G"])).trim(), "0 1000 5000");
+      await ok(["run", "-d", "--name", "groups", "--group-add", "app", "busybox", "sleep", "60"]);
+      assert.equal((await ok(["exec", "groups", "id", "-G"])).trim(), "0 1000", "exec'd processes have them too");
       const r = await docker(["run", "--rm", "--group-add", "nosuch", "busybox", "true"]);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, /Unable to find group nosuch: no matching entries in group file/);
