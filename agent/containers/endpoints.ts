@@ -5,6 +5,7 @@
 import { badRequest } from "../../lib/errors";
 import { parseMac } from "../network/links";
 import { parseIPv4 } from "../network/ipv4";
+import { parseIPv6 } from "../network/ipv6";
 import type { AttachOptions, EndpointInfo } from "../network/types";
 import type { ContainerRecord, EndpointConfig } from "./types";
 
@@ -40,7 +41,8 @@ export function normalizeEndpointConfig(v: unknown, network: string): EndpointCo
       cfg.IPv4Address = ipam.IPv4Address;
     }
     if (ipam.IPv6Address !== undefined && ipam.IPv6Address !== "") {
-      throw badRequest(`invalid IPv6 address: ${String(ipam.IPv6Address)}: networks here are IPv4 only`);
+      if (typeof ipam.IPv6Address !== "string" || parseIPv6(ipam.IPv6Address) === null) throw badRequest(`invalid IPv6 address: ${String(ipam.IPv6Address)}`);
+      cfg.IPv6Address = ipam.IPv6Address;
     }
     const ll = strings(ipam.LinkLocalIPs, `EndpointsConfig.${network}.IPAMConfig.LinkLocalIPs`);
     if (ll?.length) cfg.LinkLocalIPs = ll;
@@ -77,6 +79,7 @@ export function attachOptions(rec: ContainerRecord, cfg: EndpointConfig, primary
     // The name and the short id are DNS names of every endpoint already.
     aliases: (cfg.Aliases ?? []).filter((a) => a !== rec.Id.slice(0, 12) && a !== containerName),
     ...(cfg.IPAMConfig?.IPv4Address ? { ipv4: cfg.IPAMConfig.IPv4Address } : {}),
+    ...(cfg.IPAMConfig?.IPv6Address ? { ipv6: cfg.IPAMConfig.IPv6Address } : {}),
     ...(mac ? { mac } : {}),
     ...(cfg.IPAMConfig?.LinkLocalIPs?.length ? { linkLocalIPs: cfg.IPAMConfig.LinkLocalIPs } : {}),
     ...(Object.keys(links).length ? { links } : {}),
@@ -93,6 +96,7 @@ export function recordEndpoint(rec: ContainerRecord, ep: EndpointInfo) {
     MacAddress: ep.mac ?? "",
     Aliases: ep.aliases.length ? ep.aliases : null,
     HostVeth: ep.hostVeth,
+    ...(ep.ipv6 ? { GlobalIPv6Address: ep.ipv6, GlobalIPv6PrefixLen: ep.prefixLen6 ?? 0, IPv6Gateway: ep.gateway6 ?? "" } : {}),
   };
 }
 

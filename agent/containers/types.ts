@@ -116,6 +116,10 @@ export interface NetworkEndpointState {
   MacAddress: string;
   Aliases: string[] | null;
   HostVeth: string | null;
+  /** On a dual-stack network. */
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
 }
 
 export interface ContainerRecord {

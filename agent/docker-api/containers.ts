@@ -86,8 +86,8 @@ function endpointSettings(r: ContainerRecord): Record<string, unknown> {
       IPAMConfig: cfg.IPAMConfig ?? null, Links: cfg.Links?.length ? cfg.Links : null,
       Aliases: cfg.Aliases?.length ? cfg.Aliases : (live?.Aliases ?? null),
       NetworkID: live?.NetworkID ?? cfg.NetworkID ?? "", EndpointID: live ? `${r.Id.slice(0, 32)}${live.NetworkID.slice(0, 32)}` : "",
-      Gateway: live?.Gateway ?? "", IPAddress: live?.IPAddress ?? "", IPPrefixLen: live?.IPPrefixLen ?? 0, IPv6Gateway: "",
-      GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0, MacAddress: live?.MacAddress ?? cfg.MacAddress ?? "", DriverOpts: cfg.DriverOpts ?? null,
+      Gateway: live?.Gateway ?? "", IPAddress: live?.IPAddress ?? "", IPPrefixLen: live?.IPPrefixLen ?? 0, IPv6Gateway: live?.IPv6Gateway ?? "",
+      GlobalIPv6Address: live?.GlobalIPv6Address ?? "", GlobalIPv6PrefixLen: live?.GlobalIPv6PrefixLen ?? 0, MacAddress: live?.MacAddress ?? cfg.MacAddress ?? "", DriverOpts: cfg.DriverOpts ?? null,
     };
   }
   return networks;

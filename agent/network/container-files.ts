@@ -38,6 +38,8 @@ export interface HostsEntries {
   domainname?: string;
   /** The container's own address (first network), null without one (`--network none`). */
   ipv4: string | null;
+  /** Its IPv6 address on a dual-stack network, listed for its hostname as well. */
+  ipv6?: string | null;
   /** `--add-host name:ip` pairs. */
   extraHosts?: { name: string; ip: string }[];
   /** Legacy links (`--link name:alias` on the default bridge): the linked container's address and its names. */
@@ -71,5 +73,6 @@ export function buildHostsFile(e: HostsEntries): string {
     const fqdn = e.domainname ? `${e.hostname}.${e.domainname}` : null;
     lines.push(`${e.ipv4}\t${fqdn ? `${fqdn} ` : ""}${e.hostname}`);
   }
+  if (e.ipv6) lines.push(`${e.ipv6}\t${e.domainname ? `${e.hostname}.${e.domainname} ` : ""}${e.hostname}`);
   return lines.join("\n") + "\n";
 }

@@ -7,6 +7,7 @@
 // part of the subnet only; auxiliary addresses (`--aux-address`) are never handed out, nor given as a fixed address.
 import { conflict, badRequest, GantryError } from "../../lib/errors";
 import { contains, firstHost, formatIPv4, lastHost, parseIPv4, parseRange, parseSubnet, requireIPv4 } from "./ipv4";
+import { contains6, formatIPv6, lastOf6, parseIPv6, parseSubnet6, requireIPv6 } from "./ipv6";
 import type { NetworkRecord } from "./types";
 
 function rangeOf(net: NetworkRecord) {
@@ -58,5 +59,43 @@ export function allocateAddress(net: NetworkRecord, owner: string, requested?: s
 export function releaseAddress(net: NetworkRecord, addr: string, owner: string): boolean {
   if (net.ipam.allocated[addr] !== owner) return false;
   delete net.ipam.allocated[addr];
+  return true;
+}
+
+/** The IPv6 half of a dual-stack network: `requested` or the next free address after the last one handed out. */
+export function allocateAddress6(net: NetworkRecord, owner: string, requested?: string): string {
+  const v6 = net.ipv6;
+  if (!v6 || !net.enableIPv6) throw badRequest(`network ${net.name} has no IPv6 address pool (create it with --ipv6 and an IPv6 --subnet)`);
+  const subnet = parseSubnet6(v6.subnet);
+  const gateway = parseIPv6(v6.gateway)!;
+  const first = subnet.base + 1n;
+  const last = lastOf6(subnet);
+  if (requested !== undefined) {
+    const addr = requireIPv6(requested, "IPv6 address");
+    if (!contains6(subnet, addr) || addr < first) throw badRequest(`invalid address ${requested}: it is not a usable address of network ${net.name} (${v6.subnet})`);
+    const text = formatIPv6(addr);
+    if (addr === gateway) throw conflict(`Address already in use: ${requested} is the gateway of network ${net.name}`);
+    if (v6.allocated[text] !== undefined) throw conflict(`Address already in use: ${requested} on network ${net.name}`);
+    v6.allocated[text] = owner;
+    return text;
+  }
+  const after = v6.last ? parseIPv6(v6.last) : null;
+  let candidate = after !== null && after >= first && after < last ? after + 1n : first;
+  // Only the gateway and taken addresses are skipped: past that many, the pool is full.
+  for (let skipped = 0, taken = Object.keys(v6.allocated).length + 1; skipped <= taken; skipped++) {
+    const text = formatIPv6(candidate);
+    if (candidate !== gateway && v6.allocated[text] === undefined) {
+      v6.allocated[text] = owner;
+      v6.last = text;
+      return text;
+    }
+    candidate = candidate === last ? first : candidate + 1n;
+  }
+  throw new GantryError("unavailable", `no available IPv6 addresses on this network's address pools: ${net.name} (${net.id})`);
+}
+
+export function releaseAddress6(net: NetworkRecord, addr: string, owner: string): boolean {
+  if (!net.ipv6 || net.ipv6.allocated[addr] !== owner) return false;
+  delete net.ipv6.allocated[addr];
   return true;
 }

@@ -53,6 +53,15 @@ export async function ensureBridge(name: string, gatewayCidr: string, alias: str
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, "1\n");
 }
 
+/**
+ * The IPv6 gateway of a dual-stack network on its bridge (IPv6 on for the device, no duplicate address detection:
+ * the address is the bridge's own, usable at once).
+ */
+export async function ensureBridge6(name: string, gatewayCidr: string): Promise<void> {
+  await writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, "0\n");
+  await ip("-6", "addr", "replace", gatewayCidr, "dev", name, "nodad");
+}
+
 export async function deleteLink(name: string): Promise<void> {
   try {
     await ip("link", "del", "dev", name);
@@ -89,6 +98,8 @@ export interface VethPlan {
   defaultRoute: boolean;
   /** Link-local addresses added beside the address, each as a /16 (dockerd's --link-local-ip). */
   linkLocal?: string[];
+  /** The IPv6 address of a dual-stack network, and its gateway (the default route when `defaultRoute`). */
+  ipv6?: { addr: string; prefixLen: number; gateway: string };
 }
 
 /**
@@ -118,9 +129,12 @@ export async function plumbVeth(p: VethPlan): Promise<string> {
       ["link", "set", "lo", "up"],
       ["addr", "add", `${p.ipv4}/${p.prefixLen}`, "dev", ifName],
       ...(p.linkLocal ?? []).map((a) => ["addr", "add", `${a}/16`, "dev", ifName]),
+      ...(p.ipv6 ? [["addr", "add", `${p.ipv6.addr}/${p.ipv6.prefixLen}`, "dev", ifName, "nodad"]] : []),
       ["link", "set", "dev", ifName, "up"],
     ];
     if (p.defaultRoute) lines.push(["route", "replace", "default", "via", p.gateway, "dev", ifName]);
+    // (ip infers the family from the gateway: a batch line takes no -6)
+    if (p.defaultRoute && p.ipv6) lines.push(["route", "replace", "default", "via", p.ipv6.gateway, "dev", ifName]);
     await ipBatchIn(p.netnsPath, lines);
     return ifName;
   } catch (e) {

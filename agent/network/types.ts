@@ -24,6 +24,8 @@ export interface EndpointRecord {
   /** Name inside the namespace: eth0, eth1, … (null for host/none; "lo" is implied for none). */
   ifName: string | null;
   ipv4: string | null;
+  /** The endpoint's IPv6 address on a dual-stack network (null or absent otherwise). */
+  ipv6?: string | null;
   mac: string | null;
   /** The MAC was asked for (`--mac-address`), not derived from the address. */
   staticMac?: boolean;
@@ -61,6 +63,10 @@ export interface NetworkRecord {
   ipRange?: string | null;
   /** Addresses never handed out (`--aux-address name=ip`), by name. */
   auxAddresses?: Record<string, string>;
+  /** Dual stack (`--ipv6`): containers also get an address of `ipv6.subnet`. */
+  enableIPv6?: boolean;
+  /** The IPv6 subnet (kept, and shown, even without enableIPv6, as dockerd does) and its IPAM state. */
+  ipv6?: { subnet: string; gateway: string; allocated: Record<string, string>; last: string | null } | null;
   ipam: {
     /** address → container id holding it. */
     allocated: Record<string, string>;
@@ -88,7 +94,10 @@ export interface NetworkInfo {
   gateway: string | null;
   ipRange: string | null;
   auxAddresses: Record<string, string>;
-  containers: Record<string, { name: string; ipv4: string | null; prefixLen: number | null; mac: string | null; aliases: string[] }>;
+  enableIPv6: boolean;
+  subnet6: string | null;
+  gateway6: string | null;
+  containers: Record<string, { name: string; ipv4: string | null; prefixLen: number | null; ipv6: string | null; prefixLen6: number | null; mac: string | null; aliases: string[] }>;
 }
 
 export interface AttachOptions {
@@ -99,6 +108,8 @@ export interface AttachOptions {
   ipv4?: string;
   /** Ports to publish through this endpoint (`-p`), bridge networks only. */
   ports?: PortBinding[];
+  /** A fixed IPv6 address (`--ip6`), on a dual-stack network. */
+  ipv6?: string;
   /** A fixed MAC for the container's interface (otherwise 02:42 + the address). */
   mac?: string;
   /** Link-local addresses added to the interface (169.254.0.0/16). */
@@ -117,6 +128,9 @@ export interface EndpointInfo {
   ipv4: string | null;
   prefixLen: number | null;
   gateway: string | null;
+  ipv6: string | null;
+  prefixLen6: number | null;
+  gateway6: string | null;
   mac: string | null;
   linkLocal: string[];
   aliases: string[];

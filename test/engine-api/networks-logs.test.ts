@@ -3,6 +3,7 @@
 // settings in inspect, IPAM ranges and auxiliary addresses, network names, MAC addresses, links and GroupAdd.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -278,6 +279,31 @@ describe("Engine API conformance with dockerd: logging drivers and networks", ()
       assert.match(down.stderr, /Cannot link to a non running container: \/stopped AS \/\S+\/x/);
       const missing = await docker(["create", "--link", "nosuch:x", "busybox", "true"]);
       assert.match(missing.stderr, /could not get container for nosuch: No such container: nosuch/);
+    });
+
+    test("dual stack: an IPv6 subnet on a user network gives containers addresses that answer ping6, shown in inspect", async () => {
+      const v6 = `fd${randomBytes(1).toString("hex")}:${randomBytes(2).toString("hex")}:${randomBytes(2).toString("hex")}::`;
+      const none = await docker(["network", "create", "--ipv6", "v6nosubnet"]);
+      assert.match(none.stderr, /could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network/);
+      await ok(["network", "create", "--ipv6", "--subnet", subnet(5), "--subnet", `${v6}/64`, "dual"]);
+      const n = JSON.parse(await ok(["network", "inspect", "dual"]))[0];
+      assert.equal(n.EnableIPv6, true);
+      assert.deepEqual(n.IPAM.Config.map((c: { Subnet: string }) => c.Subnet), [subnet(5), `${v6}/64`]);
+      await ok(["run", "-d", "--name", "six1", "--network", "dual", "busybox", "sleep", "60"]);
+      const six1 = (await inspect("six1")).NetworkSettings.Networks.dual;
+      assert.equal(six1.GlobalIPv6Address, `${v6}2`);
+      assert.equal(six1.GlobalIPv6PrefixLen, 64);
+      assert.equal(six1.IPv6Gateway, `${v6}1`);
+      assert.equal(JSON.parse(await ok(["network", "inspect", "dual"]))[0].Containers[(await inspect("six1")).Id].IPv6Address, `${v6}2/64`);
+      const out = await ok([
+        "run", "--rm", "--network", "dual", "--ip6", `${v6}99`, "busybox", "sh", "-c",
+        "ip -6 -o addr show eth0 scope global; ip -6 route show default; grep $(hostname) /etc/hosts; ping6 -c1 -W2 six1",
+      ]);
+      assert.match(out, new RegExp(`inet6 ${v6}99/64 scope global`));
+      assert.match(out, new RegExp(`default via ${v6}1 dev eth0`));
+      assert.match(out, new RegExp(`^${v6}99\t`, "m"), "/etc/hosts names the IPv6 address too");
+      assert.match(out, new RegExp(`1 packets transmitted, 1 packets received`), `ping6 six1 (its AAAA record) answers:\n${out}`);
+      assert.match(out, new RegExp(`from ${v6}2`));
     });
 
     test("GroupAdd adds groups by name or id to the process and to exec'd ones (additionalGids); an unknown name is dockerd's error", async () => {
