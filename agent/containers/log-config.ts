@@ -74,7 +74,8 @@ function parseBool(s: string): boolean {
  * The log the monitor keeps for this configuration; a value dockerd's driver would refuse is its start error
  * ("failed to initialize logging driver: …", a 500 from start, the container left created).
  */
-export function logPlan(lc: LogConfig): LogPlan {
+export function logPlan(given: LogConfig | undefined): LogPlan {
+  const lc = given ?? { Type: "json-file", Config: {} };
   if (lc.Type === "none") return { keep: false };
   const driver = lc.Type === "local" ? "local" : "json-file";
   try {
@@ -99,7 +100,7 @@ export function logPlan(lc: LogConfig): LogPlan {
 }
 
 /** How many rotated files (LOG.1 …) to read back: what the plan keeps, or none when the log is not kept. */
-export function rotatedFiles(lc: LogConfig): number {
+export function rotatedFiles(lc: LogConfig | undefined): number {
   try {
     const p = logPlan(lc);
     return p.keep ? p.rotated : 0;

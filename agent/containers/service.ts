@@ -1106,7 +1106,7 @@ export class ContainerService {
     }
     // Without a terminal the output comes from the log (complete from the first byte); with one, or when no log is
     // kept (the none driver), from the socket.
-    const fromLog = !tty && rec.HostConfig.LogConfig.Type !== "none";
+    const fromLog = !tty && rec.HostConfig.LogConfig?.Type !== "none";
     const connect = () => {
       if (fromLog && (o.stdout || o.stderr)) {
         follower?.close();
