@@ -3,7 +3,8 @@
 //
 // Networks: "bridge" (the default, bridge device gantry0, 10.88.0.0/16 unless configured), "host" and "none" as
 // Docker has them, and user-defined bridge networks (each its own Linux bridge gtr-<11 hex of the id>, a /24 from
-// 10.89.0.0/16 unless a subnet is given, name resolution between their containers). Records live in
+// 10.89.0.0/16 unless a subnet is given, name resolution between their containers; dual-stack with an IPv6 subnet and
+// --ipv6: an IPv6 address per container on the same bridge, no IPv6 routing beyond it). Records live in
 // GANTRY_ROOT/networks/<id>.json; every device carries a label (ifalias "gantry:<instance>:…") and every rule sits
 // in Gantry's own iptables chains, so `start()` reconciles: it recreates bridges and rules and reaps what it
 // orphaned (veths of containers that are gone, their addresses and rules, stray namespaces).
@@ -860,7 +861,6 @@ export class NetworkService {
           ipv4,
           ...(ipv6 ? { ipv6 } : {}),
           mac: ipv4 ? (mac ?? macFor(ipv4)) : null,
-          ...(mac && ipv4 ? { staticMac: true } : {}),
           ...(linkLocal.length && net.driver === "bridge" ? { linkLocal } : {}),
           ...(Object.keys(links).length && !net.builtin ? { links } : {}),
           ports: [],

@@ -27,8 +27,6 @@ export interface EndpointRecord {
   /** The endpoint's IPv6 address on a dual-stack network (null or absent otherwise). */
   ipv6?: string | null;
   mac: string | null;
-  /** The MAC was asked for (`--mac-address`), not derived from the address. */
-  staticMac?: boolean;
   /** Extra link-local addresses on the interface (`--link-local-ip`), each with a /16 (IPv4) as dockerd adds them. */
   linkLocal?: string[];
   /** Links on this network (`--link name:alias`): alias → the linked container's name, resolved for this container only. */
