@@ -32,7 +32,8 @@ export function chainNames(prefix: string) {
   };
 }
 
-const comment = (text: string) => `-m comment --comment "${text.replace(/[^A-Za-z0-9=:._/ -]/g, "_")}"`;
+// iptables takes comments of at most 256 bytes; a network's name may be longer (dockerd takes any).
+const comment = (text: string) => `-m comment --comment "${text.replace(/[^A-Za-z0-9=:._/ -]/g, "_").slice(0, 200)}"`;
 
 /** Every rule of Gantry's chains for these networks, in iptables-restore syntax (pure: unit-testable). */
 export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { dns: boolean }): RuleSet {
