@@ -3,6 +3,7 @@
 //   --token TOKEN  GANTRY_JOIN_TOKEN     a join token, used once when this machine has no credential yet
 //   --fingerprint FP  GANTRY_SERVER_FINGERPRINT  the SHA-256 of the control plane's self-signed certificate, to pin
 //   --root DIR     GANTRY_ROOT           the agent's state (default /var/lib/gantry)
+//   --help, -h                           AGENT_USAGE; `gantry-agent uninstall` is agent/uninstall.ts
 //                  GANTRY_DOCKER_SOCKET  where the Docker-compatible API will listen (a later issue)
 //                  GANTRY_HEARTBEAT_INTERVAL_MS  heartbeat period (default 10000)
 //                  GANTRY_DATA           the control plane's data directory, when it runs on this machine (its keys are
@@ -29,6 +30,30 @@ export interface AgentConfig {
   /** GANTRY_ALLOWED_LOOPBACK_REGISTRIES, lowercased "host:port" entries. */
   allowedLoopbackRegistries: string[];
 }
+
+export const AGENT_USAGE = `usage: gantry-agent [--server URL] [--token TOKEN] [--fingerprint SHA256] [--root DIR]
+       gantry-agent uninstall [--root DIR] [--purge]
+
+Runs this machine's agent: Gantry's container engine, its Docker-compatible API (DOCKER_HOST=unix://SOCKET docker …)
+and, with a control plane, the link to it — joined once with a join token, the host credential kept under the root.
+Without a control plane it runs standalone, like dockerd.
+
+  --server URL    the control plane (GANTRY_SERVER_URL)
+  --token TOKEN   a single-use join token (GANTRY_JOIN_TOKEN), used when this machine has not joined yet
+  --fingerprint SHA256
+                  the SHA-256 fingerprint of the control plane's self-signed certificate, to pin it
+                  (GANTRY_SERVER_FINGERPRINT)
+  --root DIR      the agent's state (GANTRY_ROOT, default /var/lib/gantry)
+  -h, --help      this help
+
+uninstall removes what the agent of that root made on this host: its containers (killed and removed), its bridges,
+interfaces, network namespaces and iptables chains, and its Docker API socket; --purge removes the root too (images,
+volumes, the credential). The agent must be stopped first.
+
+Environment (README's configuration table): GANTRY_DOCKER_SOCKET (default /run/gantry/docker.sock),
+GANTRY_HEARTBEAT_INTERVAL_MS, GANTRY_RUNTIME, GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET, GANTRY_NETWORK_POOL,
+GANTRY_CHAIN_PREFIX, GANTRY_DATA, GANTRY_ALLOWED_BIND_PATHS, GANTRY_ALLOWED_LOOPBACK_REGISTRIES,
+GANTRY_INSECURE_REGISTRIES.`;
 
 /** Where the control plane keeps its data unless GANTRY_DATA says otherwise (README's configuration table). */
 export const DEFAULT_CONTROL_PLANE_DATA = "/var/lib/gantry-server";
@@ -73,7 +98,7 @@ export function normalizeServerUrl(raw: string): string {
 
 export function loadAgentConfig(argv: string[], env: Record<string, string | undefined> = process.env): AgentConfig {
   const { flags, rest } = parseFlags(argv, ["server", "token", "fingerprint", "root"]);
-  if (rest.length) throw new ConfigError(`unexpected argument "${rest[0]}" (usage: gantry-agent [--server URL] [--token TOKEN] [--fingerprint SHA256] [--root DIR])`);
+  if (rest.length) throw new ConfigError(`unexpected argument "${rest[0]}" (usage: gantry-agent [--server URL] [--token TOKEN] [--fingerprint SHA256] [--root DIR]; gantry-agent --help)`);
   const serverRaw = flags.server ?? env.GANTRY_SERVER_URL ?? "";
   const serverUrl = serverRaw ? normalizeServerUrl(serverRaw) : null;
   const fingerprint = parseFingerprint(flags.fingerprint ?? env.GANTRY_SERVER_FINGERPRINT ?? "", serverUrl);

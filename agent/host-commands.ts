@@ -19,6 +19,19 @@ export const HOST_USAGE = `  gantry join <server-url> <token> [--fingerprint SHA
 
 export const HOST_COMMANDS = ["join", "version"];
 
+const HOST_HELP: Record<string, string> = {
+  join: `usage: gantry join <server-url> <token> [--root DIR]
+
+Joins this machine to a Gantry control plane with a single-use join token ("Add host" in the web UI makes the
+command) and stores the host credential under the agent's root (mode 0600); then start the agent with gantry-agent.
+
+  --root DIR   the agent's state (GANTRY_ROOT, default /var/lib/gantry)`,
+  version: `usage: gantry version
+
+Prints the agent's version, the agent protocol's version and the engine's (native/build/gantry-runtime, or
+GANTRY_RUNTIME).`,
+};
+
 class HostCommandError extends Error {
   constructor(message: string, readonly exitCode = 1) {
     super(message);
@@ -43,6 +56,10 @@ export async function runHostCommand(argv: string[], usage: string): Promise<num
 
 async function main(argv: string[], USAGE: string) {
   const [command, ...args] = argv;
+  if (command && HOST_HELP[command] && (args.includes("--help") || args.includes("-h"))) {
+    console.log(HOST_HELP[command]);
+    return;
+  }
   const engine = process.env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
   switch (command) {
     case "version": {

@@ -1,9 +1,11 @@
 // gantry-agent: the composition root. Reads the configuration, joins the control plane once with a join token (the
 // credential is kept under GANTRY_ROOT/agent, mode 0600), then holds the link: hello with facts, heartbeats,
-// reconnects. Without a control plane it runs standalone. SIGTERM/SIGINT stop it cleanly.
+// reconnects. Without a control plane it runs standalone. SIGTERM/SIGINT stop it cleanly. `--help` prints AGENT_USAGE;
+// `gantry-agent uninstall` removes what it made on the host (agent/uninstall.ts).
 //   exit 0: stopped; 1: bad configuration or unexpected failure; 2: refused by the control plane (reason printed)
 import { mkdirSync } from "node:fs";
-import { ConfigError, loadAgentConfig } from "./config";
+import { AGENT_USAGE, ConfigError, loadAgentConfig } from "./config";
+import { uninstallAgent } from "./uninstall";
 import { systemClock } from "./clock";
 import { collectFacts } from "./facts";
 import { CredentialStore } from "./credential-store";
@@ -26,9 +28,23 @@ const fail = (msg: string, code: number): never => {
 };
 
 async function main() {
+  const argv = process.argv.slice(2);
+  if (argv[0] === "help" || argv.includes("--help") || argv.includes("-h")) {
+    console.log(AGENT_USAGE);
+    return;
+  }
+  if (argv[0] === "uninstall") {
+    try {
+      await uninstallAgent(argv.slice(1), process.env, log);
+    } catch (e) {
+      if (e instanceof ConfigError) fail(e.message, 1);
+      throw e;
+    }
+    return;
+  }
   let config;
   try {
-    config = loadAgentConfig(process.argv.slice(2));
+    config = loadAgentConfig(argv);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message, 1);
     throw e;

@@ -1,7 +1,15 @@
 // Command-line flags, docker-style: `--name value`, `--name=value`, `-e K=V` (repeatable), boolean flags, short
 // booleans combined (`-it`). Parsing stops at the first positional when `stopAtPositional` (so `run IMAGE CMD -x` keeps
-// `-x` for the command), and after `--`.
+// `-x` for the command), and after `--`. `--help`/`-h` where a flag may stand throws HelpRequested.
 import { usageError } from "./errors";
+
+/** `--help` or `-h` where a flag may stand: the command prints its help instead of running. */
+export class HelpRequested extends Error {
+  constructor() {
+    super("help requested");
+    this.name = "HelpRequested";
+  }
+}
 
 export interface FlagSpec {
   /** Flags that take a value; aliases map a short name to the long one. */
@@ -38,6 +46,7 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
       }
       continue;
     }
+    if (arg === "--help" || arg === "-h") throw new HelpRequested();
     const long = arg.startsWith("--");
     const eq = arg.indexOf("=");
     const rawName = long ? arg.slice(2, eq > 0 ? eq : undefined) : arg.slice(1, eq > 0 ? eq : undefined);

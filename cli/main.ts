@@ -1,6 +1,7 @@
 // The `gantry` commands that drive a control plane over /api/v1 with an API token (cli/gantry.ts is the entry point;
 // `join` and `version`, which act on this machine, live in agent/host-commands.ts).
 import { CliError } from "./errors";
+import { HelpRequested } from "./args";
 import { login } from "./commands/login";
 import { hosts } from "./commands/hosts";
 import { ps, rm, run, stop } from "./commands/containers";
@@ -8,19 +9,94 @@ import { images } from "./commands/images";
 import { logs } from "./commands/logs";
 import { pull } from "./commands/pull";
 import { exec } from "./commands/exec";
+import { kubeconfig } from "./commands/kubeconfig";
 
-export const CLI_USAGE = `  gantry login <url> --token gat_…               store the control plane's URL and an API token
-  gantry hosts [--json]                           list the fleet's hosts
-  gantry ps [--host N] [-a] [-f K=V] [--json]     the fleet's containers (name=, label=, status=, ancestor=)
-  gantry run --host N [-e K=V] [-p [IP:]H:C] [--name NAME] [--label K=V] [--restart P] [--queue] IMAGE [CMD…]
-  gantry stop [-t SECONDS] HOST/CONTAINER…         stop containers (or CONTAINER with --host N)
-  gantry rm [-f] [-v] HOST/CONTAINER…              remove containers
-  gantry logs [-f] [--tail N] [-t] HOST/CONTAINER  a container's output (-f: follow)
-  gantry exec [-it] HOST/CONTAINER CMD…           run a command in a container
-  gantry pull --host N IMAGE                      pull an image on a host, with progress
-  gantry images --host N [--json]                 one host's images`;
+/** Each command's synopsis (the overview lists these), what it does, and its flags (`gantry <command> --help`). */
+export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?: string[] }> = {
+  login: {
+    synopsis: "gantry login <url> --token gat_…               store the control plane's URL and an API token",
+    about: "Checks the token against the control plane and stores both in ~/.config/gantry/config.json (mode 0600).",
+    flags: ["--token gat_…   an API token (\"API tokens\" in the web UI, or POST /api/v1/tokens); GANTRY_TOKEN works too", "--json          print the result as JSON"],
+  },
+  hosts: {
+    synopsis: "gantry hosts [--json]                           list the fleet's hosts",
+    about: "Every host with its id, name, status (online, stale, offline, revoked), when it was last seen and its agent version.",
+    flags: ["--json   print JSON instead of a table"],
+  },
+  ps: {
+    synopsis: "gantry ps [--host N] [-a] [-f K=V] [--json]     the fleet's containers (name=, label=, status=, ancestor=)",
+    about: "Containers of every host (or one), from the control plane's inventory; running ones unless -a.",
+    flags: ["--host N         one host (its id or name)", "-a, --all        stopped containers too", "-f, --filter K=V name=, label=KEY[=VALUE], status=, ancestor=IMAGE (repeatable)", "--json           print JSON instead of a table"],
+  },
+  run: {
+    synopsis: "gantry run --host N [-e K=V] [-p [IP:]H:C] [--name NAME] [--label K=V] [--restart P] [--queue] IMAGE [CMD…]",
+    about: "Creates and starts a container on a host from an image the host has (gantry pull first) and prints its id. A container that cannot start is removed.",
+    flags: [
+      "--host N            the host (its id or name); required",
+      "-e, --env K=V       an environment variable (repeatable)",
+      "-p, --publish SPEC  [IP:]HOSTPORT:CONTAINERPORT[/tcp|udp] or CONTAINERPORT (repeatable)",
+      "--name NAME         the container's name",
+      "-l, --label K=V     a label (repeatable)",
+      "--network NET       bridge (default), none, or a network's name",
+      "--restart POLICY    no, always, unless-stopped or on-failure",
+      "--queue             if the host is offline, queue the run until it reconnects",
+      "--json              print the API's answer as JSON",
+      "Flags after IMAGE belong to the command.",
+    ],
+  },
+  stop: {
+    synopsis: "gantry stop [-t SECONDS] HOST/CONTAINER…         stop containers (or CONTAINER with --host N)",
+    about: "Stops each container (SIGTERM, then SIGKILL after the grace time).",
+    flags: ["-t, --time SECONDS   grace time before SIGKILL", "--host N             the host, when containers are named without HOST/", "--json               print the API's answers as JSON"],
+  },
+  rm: {
+    synopsis: "gantry rm [-f] [-v] HOST/CONTAINER…              remove containers",
+    about: "Removes each container; a running one only with -f.",
+    flags: ["-f, --force     remove running containers too (killed first)", "-v, --volumes   remove their anonymous volumes", "--host N        the host, when containers are named without HOST/", "--json          print the API's answers as JSON"],
+  },
+  logs: {
+    synopsis: "gantry logs [-f] [--tail N] [-t] HOST/CONTAINER  a container's output (-f: follow)",
+    about: "A container's stdout (to stdout) and stderr (to stderr).",
+    flags: ["-f, --follow        keep printing new output until Ctrl-C", "-n, --tail N|all    only the last N lines", "-t, --timestamps    prefix each line with its time", "--since, --until T  a time (RFC 3339 or Unix seconds)", "--host N            the host, when the container is named without HOST/", "--json              one JSON object per line"],
+  },
+  exec: {
+    synopsis: "gantry exec [-it] HOST/CONTAINER CMD…           run a command in a container",
+    about: "Runs CMD in a running container and exits with its exit code. Without -i the command's stdin is empty.",
+    flags: ["-i, --interactive   pass this terminal's stdin to the command", "-t, --tty           give the command a terminal", "-e, --env K=V        an environment variable (repeatable)", "-u, --user USER     run as USER[:GROUP]", "-w, --workdir DIR   the working directory", "--host N            the host, when the container is named without HOST/", "Flags after CMD belong to the command."],
+  },
+  pull: {
+    synopsis: "gantry pull --host N IMAGE                      pull an image on a host, with progress",
+    about: "Pulls IMAGE on one host, printing the progress of each layer.",
+    flags: ["--host N      the host (its id or name); required", "-q, --quiet   print only the result", "--json        the progress events as JSON lines"],
+  },
+  images: {
+    synopsis: "gantry images --host N [--json]                 one host's images",
+    about: "The images on one host: repository, tag, id, age and size.",
+    flags: ["--host N   the host (its id or name); required", "--json     print JSON instead of a table"],
+  },
+  kubeconfig: {
+    synopsis: "gantry kubeconfig [-n NS] [--certificate-authority FILE]  a kubeconfig for kubectl: /k8s, this login's token",
+    about: "Prints a kubeconfig for this login's control plane (its URL + /k8s) and API token, for kubectl --kubeconfig FILE.",
+    flags: [
+      "-n, --namespace NS                the context's namespace",
+      "--certificate-authority FILE      embed this certificate as the one to trust (default: NODE_EXTRA_CA_CERTS)",
+      "--insecure-skip-tls-verify        do not check the control plane's certificate",
+    ],
+  },
+};
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images };
+export const CLI_USAGE = Object.values(CLI_HELP)
+  .map((h) => `  ${h.synopsis}`)
+  .join("\n");
+
+/** The help of one command, as `gantry <command> --help` prints it. */
+export function commandHelp(name: string): string {
+  const h = CLI_HELP[name]!;
+  const synopsis = h.synopsis.replace(/\s{2,}.*$/, "");
+  return [`usage: ${synopsis}`, "", h.about, ...(h.flags?.length ? ["", ...h.flags.map((f) => `  ${f}`)] : [])].join("\n");
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig };
 
 export function isCliCommand(name: string | undefined): boolean {
   return !!name && Object.hasOwn(COMMANDS, name);
@@ -33,6 +109,10 @@ export async function runCli(argv: string[]): Promise<number> {
     await COMMANDS[name!]!(rest);
     return 0;
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      console.log(commandHelp(name!));
+      return 0;
+    }
     if (e instanceof CliError) {
       if (e.message) process.stderr.write(`gantry: ${e.message}\n`);
       return e.exitCode;

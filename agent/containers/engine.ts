@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
-import { NetworkService } from "../network/network-service";
+import { NetworkService, type NetworkServiceOptions } from "../network/network-service";
 import type { SnapshotService } from "../snapshots/types";
 import { VolumeService } from "../volumes/volume-service";
 import { ExecService } from "./exec";
@@ -19,6 +19,19 @@ export interface ContainerEngine {
   volumes: VolumeService;
   /** The one exec service (the Engine API's exec and the control plane's exec streams share it). */
   execs: ExecService;
+}
+
+/** The network engine's options from the environment (gantry-agent uninstall builds the same one). */
+export function networkOptions(root: string, log: (msg: string) => void, e: NodeJS.ProcessEnv = process.env): NetworkServiceOptions {
+  return {
+    root,
+    dnsUpstreams: "host",
+    log,
+    ...(e.GANTRY_BRIDGE ? { defaultBridge: e.GANTRY_BRIDGE } : {}),
+    ...(e.GANTRY_BRIDGE_SUBNET ? { defaultSubnet: e.GANTRY_BRIDGE_SUBNET } : {}),
+    ...(e.GANTRY_NETWORK_POOL ? { userPool: e.GANTRY_NETWORK_POOL } : {}),
+    ...(e.GANTRY_CHAIN_PREFIX ? { chainPrefix: e.GANTRY_CHAIN_PREFIX } : {}),
+  };
 }
 
 export async function startContainerEngine(deps: {
@@ -35,16 +48,7 @@ export async function startContainerEngine(deps: {
   // (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET, GANTRY_NETWORK_POOL, GANTRY_CHAIN_PREFIX), e.g. for a second agent on a host.
   // The network engine changes the host (a bridge, iptables chains): it starts when the first container or network
   // needs it, or at once when this agent already has containers or networks to re-adopt.
-  const e = process.env;
-  const service = new NetworkService({
-    root,
-    dnsUpstreams: "host",
-    log,
-    ...(e.GANTRY_BRIDGE ? { defaultBridge: e.GANTRY_BRIDGE } : {}),
-    ...(e.GANTRY_BRIDGE_SUBNET ? { defaultSubnet: e.GANTRY_BRIDGE_SUBNET } : {}),
-    ...(e.GANTRY_NETWORK_POOL ? { userPool: e.GANTRY_NETWORK_POOL } : {}),
-    ...(e.GANTRY_CHAIN_PREFIX ? { chainPrefix: e.GANTRY_CHAIN_PREFIX } : {}),
-  });
+  const service = new NetworkService(networkOptions(root, log));
   let started: Promise<NetworkService | null> | null = null;
   const networks = () =>
     (started ??= service.start({ containerExists: recorded }).then(

@@ -174,7 +174,7 @@ export class ExecService {
     const c = this.containers.get(s.containerId);
     if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
     const rootfs = await this.containers.rootfs(c.Id);
-    const user = resolveUser(rootfs, s.config.User || c.Config.User);
+    const user = resolveUser(rootfs, s.config.User || c.Config.User, c.HostConfig.GroupAdd as string[] | null);
     const env = new Map<string, string>();
     for (const e of [...c.Config.Env, ...(s.config.Tty ? ["TERM=xterm"] : []), ...s.config.Env]) env.set(e.split("=")[0]!, e);
     if (!env.has("PATH")) env.set("PATH", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");

@@ -19,11 +19,15 @@ import type { PortBinding } from "../network/types";
 import type { SnapshotService } from "../snapshots/types";
 import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type ApiMount, type MountRequest, type ResolvedMount } from "../volumes/mounts";
 import type { VolumeService } from "../volumes/volume-service";
+import { parseMac } from "../network/links";
+import { attachOptions, BUILTIN_NETWORKS, normalizeEndpointConfig, parseLink, recordEndpoint, rememberEndpoint } from "./endpoints";
+import { legacyLinkView } from "./links";
+import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
 import { LogFollower, logSize, readLog, readLogUpTo, recordBytes, type LogRecord } from "./logs";
 import { MonitorSocket } from "./monitor-socket";
 import { ContainerNames, validateName } from "./names";
 import { bundleConfig } from "./spec";
-import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, RestartPolicy } from "./types";
+import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, LegacyLink, RestartPolicy } from "./types";
 
 /**
  * Runs a program to its end (the runtime's verbs, ps) through native/'s posix_spawn: forking the agent would stall
@@ -38,8 +42,6 @@ async function run(file: string, args: string[]): Promise<{ stdout: string; stde
   throw Object.assign(new Error(`${[file, ...args].join(" ")}: ${how}: ${stderr.trim()}`), { stdout, stderr, code: r.status });
 }
 
-export const LOG_MAX_SIZE = 10 << 20;
-export const LOG_MAX_FILES = 3;
 /** Restart back-off: 10 s doubling to 5 min; a container that ran 10 min starts over (GANTRY_RESTART_DELAY_MS scales the first delay). */
 export const RESTART_MAX_MS = 5 * 60_000;
 export const RESTART_RESET_MS = 10 * 60_000;
@@ -412,19 +414,42 @@ export class ContainerService {
       Labels: labels,
       ...(typeof body.StopSignal === "string" ? { StopSignal: body.StopSignal } : image.StopSignal ? { StopSignal: image.StopSignal } : {}),
       ...(typeof body.StopTimeout === "number" ? { StopTimeout: body.StopTimeout } : {}),
+      ...(typeof body.MacAddress === "string" && body.MacAddress ? { MacAddress: parseMac(body.MacAddress) } : {}),
     };
     if (config.StopSignal) parseSignal(config.StopSignal);
     if (config.WorkingDir && !config.WorkingDir.startsWith("/")) throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
     for (const b of hc.Ulimits ?? []) if (!b || typeof b.Name !== "string") throw badRequest("invalid ulimit");
     const mode = hc.NetworkMode;
+    // The network it is created on, by name: inspect shows it (and its settings) before the container ever runs.
+    let primary: string | null = null;
     if (mode.startsWith("container:")) this.get(mode.slice("container:".length));
-    else if (!["default", "bridge", "host", "none"].includes(mode)) {
+    else if (mode !== "default" && !BUILTIN_NETWORKS.includes(mode)) {
       const net = await this.opts.networks();
       if (!net) throw badRequest("networking is not available on this agent (the network engine did not start)");
-      await net.inspect(mode);
+      primary = (await net.inspect(mode)).name;
+    } else primary = mode === "default" ? "bridge" : mode;
+    const given = (body.NetworkingConfig as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {};
+    if (typeof given !== "object" || Array.isArray(given)) throw badRequest("NetworkingConfig.EndpointsConfig must be an object");
+    const netCfg: ContainerRecord["RequestedNetworks"] = primary ? { [primary]: {} } : {};
+    for (const [key, v] of Object.entries(given)) netCfg[key === mode && primary ? primary : key] = normalizeEndpointConfig(v, key);
+    const legacyLinks: LegacyLink[] = [];
+    for (const l of (hc.Links as string[] | null) ?? []) {
+      const [target, alias] = parseLink(l);
+      // On a user-defined network a link is a name this container resolves (the docker CLI sends it there too).
+      if (primary && !BUILTIN_NETWORKS.includes(primary)) {
+        const has = netCfg[primary]!.Links ?? [];
+        if (!has.includes(l)) netCfg[primary]!.Links = [...has, l];
+        continue;
+      }
+      if (primary !== "bridge") throw badRequest(`conflicting options: ${mode.startsWith("container:") ? "container" : primary} type networking can't be used with links`);
+      let child: ContainerRecord;
+      try {
+        child = this.get(target);
+      } catch {
+        throw badRequest(`could not get container for ${target}: No such container: ${target}`);
+      }
+      legacyLinks.push({ Id: child.Id, Alias: alias });
     }
-
-    const netCfg = ((body.NetworkingConfig as { EndpointsConfig?: ContainerRecord["RequestedNetworks"] })?.EndpointsConfig ?? {}) as ContainerRecord["RequestedNetworks"];
     const rec: ContainerRecord = {
       Id: id,
       Created: new Date(this.clock.now()).toISOString(),
@@ -437,6 +462,7 @@ export class ContainerService {
       State: emptyState(),
       RestartCount: 0,
       RequestedNetworks: netCfg,
+      ...(legacyLinks.length ? { LegacyLinks: legacyLinks } : {}),
       Networks: {},
       Ports: {},
       Mounts: [],
@@ -533,31 +559,18 @@ export class ContainerService {
     }
     const containerName = rec.Name.slice(1);
     if (mode === "host") {
-      await net.attach(rec.Id, null, "host", { containerName });
+      recordEndpoint(rec, await net.attach(rec.Id, null, "host", { containerName }));
       return null;
     }
     const netns = await net.createNetns(rec.Id);
-    const primary = mode === "default" ? "bridge" : mode;
+    const primary = mode === "default" ? "bridge" : (await net.inspect(mode)).name;
     const wanted = [primary, ...Object.keys(rec.RequestedNetworks).filter((n) => n !== primary && n !== mode)];
     for (const name of wanted) {
-      const req = rec.RequestedNetworks[name] ?? rec.RequestedNetworks[mode];
+      // Settings asked under another spelling of the network (an id) by records older than names as keys.
+      const req = rec.RequestedNetworks[name] ?? (name === primary ? rec.RequestedNetworks[mode] : undefined) ?? {};
       const ports = name === primary ? portBindings(rec.HostConfig.PortBindings) : [];
-      const ep = await net.attach(rec.Id, netns, name, {
-        containerName,
-        aliases: (req?.Aliases ?? []).filter((a) => a !== rec.Id.slice(0, 12) && a !== containerName),
-        ...(req?.IPAMConfig?.IPv4Address ? { ipv4: req.IPAMConfig.IPv4Address } : {}),
-        ...(ports.length ? { ports } : {}),
-      });
-      if (name === "none") continue;
-      rec.Networks[ep.networkName] = {
-        NetworkID: ep.networkId,
-        IPAddress: ep.ipv4 ?? "",
-        IPPrefixLen: ep.prefixLen ?? 0,
-        Gateway: ep.gateway ?? "",
-        MacAddress: ep.mac ?? "",
-        Aliases: ep.aliases.length ? ep.aliases : null,
-        HostVeth: ep.hostVeth,
-      };
+      const ep = await net.attach(rec.Id, netns, name, { ...attachOptions(rec, req, name === primary), ...(ports.length ? { ports } : {}) });
+      recordEndpoint(rec, ep);
       for (const p of ep.ports) {
         const key = `${p.containerPort}/${p.protocol}`;
         (rec.Ports[key] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
@@ -607,7 +620,8 @@ export class ContainerService {
     await net.removeNetns(rec.Id).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: remove netns: ${(e as Error).message}`));
   }
 
-  private async writeFiles(rec: ContainerRecord) {
+  /** /etc/hosts, /etc/hostname and /etc/resolv.conf of the bundle, written in place (a running container sees them). */
+  private async writeFiles(rec: ContainerRecord, links: { ip: string; names: string[] }[]) {
     const net = await this.opts.networks();
     const hostname = rec.Config.Hostname;
     const extraHosts = (rec.HostConfig.ExtraHosts ?? []).map((h) => {
@@ -616,7 +630,7 @@ export class ContainerService {
       return { name: h.slice(0, i), ip: h.slice(i + 1) };
     });
     const hosts = net
-      ? await net.hostsFileFor(rec.Id, { hostname, domainname: rec.Config.Domainname, extraHosts })
+      ? await net.hostsFileFor(rec.Id, { hostname, domainname: rec.Config.Domainname, extraHosts, links })
       : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${extraHosts.map((e) => `${e.ip}\t${e.name}\n`).join("")}`;
     const resolv = net ? await net.resolvConfFor(rec.Id) : readFileSafe("/etc/resolv.conf");
     writeFileSync(this.pathOf(rec.Id, "hosts"), hosts);
@@ -645,21 +659,27 @@ export class ContainerService {
     const rootfs = await this.mountedRootfs(rec);
     let netns: string | null;
     netns = await this.takePreparedNetwork(rec);
-    await this.writeFiles(rec);
+    const mode = rec.HostConfig.NetworkMode;
+    for (const [name, n] of Object.entries(rec.Networks)) {
+      rememberEndpoint(rec, name, n.NetworkID, name in rec.RequestedNetworks || !(mode in rec.RequestedNetworks) ? name : mode);
+    }
+    const links = legacyLinkView(rec, (id) => this.records.get(id));
+    await this.writeFiles(rec, links.hosts);
     const bundle = this.pathOf(id, "bundle");
     mkdirSync(bundle, { recursive: true });
-    const mode = rec.HostConfig.NetworkMode;
     const config = bundleConfig(rec, {
       rootfs,
+      linkEnv: links.env,
       netnsPath: mode === "host" ? null : netns,
       files: { hosts: this.pathOf(id, "hosts"), hostname: this.pathOf(id, "hostname"), resolvConf: this.pathOf(id, "resolv.conf") },
       cgroupsPath: `/gantry/${id}`,
     });
     writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
     for (const f of ["exit.json", "monitor.pid", "container.pid"]) rmSync(this.pathOf(id, f), { force: true });
+    const log = logPlan(rec.HostConfig.LogConfig);
     const args = [
       "--id", id, "--bundle", bundle, "--runtime", this.opts.runtime, "--root", this.runtimeRoot,
-      "--log-path", this.logPath(id), "--log-max-size", String(LOG_MAX_SIZE), "--log-max-files", String(LOG_MAX_FILES),
+      ...(log.keep ? ["--log-path", this.logPath(id), "--log-max-size", String(log.maxSize), "--log-max-files", String(log.rotated)] : []),
       "--exit-file", this.pathOf(id, "exit.json"), "--pid-file", this.pathOf(id, "monitor.pid"),
       "--container-pid-file", this.pathOf(id, "container.pid"), "--attach-socket", this.attachSocketPath(id),
       "--monitor-log", this.pathOf(id, "monitor.log"),
@@ -918,6 +938,26 @@ export class ContainerService {
     this.emit(rec, "rename", { oldName: old });
   }
 
+  /**
+   * `DELETE /containers/{parent}/{alias}?link=1` (`docker rm --link`): drops a legacy link; a running parent's
+   * /etc/hosts loses its line at once (its environment stays as the process got it, as with dockerd).
+   */
+  async removeLink(ref: string): Promise<void> {
+    const name = ref.startsWith("/") ? ref : `/${ref}`;
+    const slash = name.lastIndexOf("/");
+    if (slash === 0) {
+      this.get(ref);
+      throw conflict("Conflict, cannot remove the default link name of the container");
+    }
+    const parent = [...this.records.values()].find((r) => r.Name === name.slice(0, slash));
+    const links = parent?.LegacyLinks ?? [];
+    const i = links.findIndex((l) => l.Alias === name.slice(slash + 1) && this.records.has(l.Id));
+    if (!parent || i < 0) throw noSuchContainer(ref.replace(/^\//, ""));
+    links.splice(i, 1);
+    this.save(parent);
+    if (parent.State.Running) await this.writeFiles(parent, legacyLinkView(parent, (id) => this.records.get(id), { lenient: true }).hosts);
+  }
+
   // ------------------------------------------------------------------ wait, remove
 
   wait(ref: string, condition: string): { promise: Promise<WaitResult> } {
@@ -994,7 +1034,7 @@ export class ContainerService {
    */
   logs(ref: string, f: { since?: number; until?: number; tail?: number }): { records: LogRecord[]; end: number } {
     const rec = this.get(ref);
-    let { records: recs, end } = readLogUpTo(this.logPath(rec.Id), LOG_MAX_FILES);
+    let { records: recs, end } = readLogUpTo(this.logPath(rec.Id), rotatedFiles(rec.HostConfig.LogConfig));
     if (f.since) recs = recs.filter((r) => r.ms / 1000 >= f.since!);
     if (f.until) recs = recs.filter((r) => r.ms / 1000 <= f.until!);
     if (f.tail !== undefined && f.tail >= 0) recs = f.tail === 0 ? [] : recs.slice(-f.tail);
@@ -1055,7 +1095,7 @@ export class ContainerService {
       sink.end();
     };
     if (o.logs) {
-      for (const r of readLog(this.logPath(id), LOG_MAX_FILES)) {
+      for (const r of readLog(this.logPath(id), rotatedFiles(rec.HostConfig.LogConfig))) {
         const s = r.stream === "stdout" ? 1 : 2;
         if (want(s)) sink.write(s, recordBytes(r, tty));
       }
@@ -1064,9 +1104,11 @@ export class ContainerService {
       queueMicrotask(end);
       return { input() {}, inputEnd() {}, close: end };
     }
+    // Without a terminal the output comes from the log (complete from the first byte); with one, or when no log is
+    // kept (the none driver), from the socket.
+    const fromLog = !tty && rec.HostConfig.LogConfig?.Type !== "none";
     const connect = () => {
-      // Without a terminal the output comes from the log (complete from the first byte); with one, from the socket.
-      if (!tty && (o.stdout || o.stderr)) {
+      if (fromLog && (o.stdout || o.stderr)) {
         follower?.close();
         follower = new LogFollower(this.logPath(id), logSize(this.logPath(id)), (recs) => {
           for (const r of recs) {
@@ -1075,14 +1117,14 @@ export class ContainerService {
           }
         });
       }
-      if (!tty && !o.stdin) return;
+      if (fromLog && !o.stdin) return;
       const path = this.attachSocketPath(id);
       const deadline = Date.now() + 10_000;
       const tryConnect = () => {
         if (ended) return;
         MonitorSocket.connect(path, {
           onOutput: (s, data) => {
-            if (tty && want(s)) sink.write(s, data);
+            if (!fromLog && want(s)) sink.write(s, data);
           },
         }).then(
           (s) => {
@@ -1102,7 +1144,7 @@ export class ContainerService {
     const onExit = () => {
       // The monitor wrote the log completely before the exit file: read the rest, then end.
       follower?.poll();
-      setTimeout(end, tty ? 50 : 0);
+      setTimeout(end, fromLog ? 0 : 50);
     };
     const starts = this.startListeners.get(id) ?? new Set();
     this.startListeners.set(id, starts);
@@ -1249,6 +1291,10 @@ export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
   if (h.CpusetCpus && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(h.CpusetCpus)) throw badRequest(`Invalid value ${h.CpusetCpus} for cpuset cpus`);
   const shm = num(h.ShmSize, "ShmSize");
   if (shm < 0) throw badRequest("SHM size can not be less than 0");
+  for (const field of ["GroupAdd", "Links"] as const) {
+    const v = h[field];
+    if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) throw badRequest(`HostConfig.${field} must be a list of strings`);
+  }
   const netMode = typeof h.NetworkMode === "string" && h.NetworkMode ? h.NetworkMode : "default";
   const runtime = h.Runtime === undefined || h.Runtime === null || h.Runtime === "" ? RUNTIME_NAMES[0] : h.Runtime;
   if (!(RUNTIME_NAMES as readonly unknown[]).includes(runtime)) throw badRequest(`Unknown runtime specified ${String(runtime)}`);
@@ -1285,7 +1331,7 @@ export function normalizeHostConfig(h: Partial<HostConfig>): HostConfig {
     Ulimits: h.Ulimits ?? null,
     OomKillDisable: h.OomKillDisable ?? false,
     Init: h.Init ?? null,
-    LogConfig: { Type: "json-file", Config: {} },
+    LogConfig: normalizeLogConfig(h.LogConfig),
   };
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { badRequest } from "../../lib/errors";
 import { readFileInRoot } from "../rootfs/path";
-import { lookupUser, UserLookupError } from "../rootfs/users";
+import { lookupGroup, lookupUser, UserLookupError } from "../rootfs/users";
 import { toOciMounts } from "../volumes/mounts";
 import { defaultSeccompProfile } from "./seccomp-default";
 import type { ContainerRecord } from "./types";
@@ -71,16 +71,28 @@ export interface BundleContext {
   files: { hosts: string; hostname: string; resolvConf: string };
   cgroupsPath: string;
   process?: { args: string[]; terminal: boolean };
+  /** Variables of legacy links (DB_PORT=tcp://…, DB_NAME, DB_ENV_…); the container's own Env wins over them. */
+  linkEnv?: string[];
 }
 
-/** The process identity `Config.User` names, looked up in the container's own /etc/passwd and /etc/group. */
-export function resolveUser(rootfs: string, spec: string) {
+/**
+ * The process identity `Config.User` names, looked up in the container's own /etc/passwd and /etc/group, with the
+ * groups of `HostConfig.GroupAdd` (names or gids) among its supplementary groups.
+ */
+export function resolveUser(rootfs: string, spec: string, groupAdd: string[] | null = null) {
+  let id;
   try {
-    return lookupUser(rootfs, spec || "0", { supplementary: true });
+    id = lookupUser(rootfs, spec || "0", { supplementary: true });
   } catch (e) {
     if (e instanceof UserLookupError) throw badRequest(`unable to find user ${spec}: ${e.message}`);
     throw e;
   }
+  const added = (groupAdd ?? []).map((g) => {
+    const gid = typeof g === "string" ? lookupGroup(rootfs, g) : null;
+    if (gid === null) throw badRequest(`Unable to find group ${g}: no matching entries in group file`);
+    return gid;
+  });
+  return { ...id, additionalGids: [...new Set([...id.additionalGids, ...added])] };
 }
 
 /** The home directory /etc/passwd gives the uid ("/" when none). */
@@ -99,9 +111,12 @@ function homeOf(rootfs: string, uid: number): string {
 
 export function bundleConfig(rec: ContainerRecord, ctx: BundleContext) {
   const hc = rec.HostConfig;
-  const user = resolveUser(ctx.rootfs, rec.Config.User);
+  const user = resolveUser(ctx.rootfs, rec.Config.User, hc.GroupAdd as string[] | null | undefined);
   const caps = capabilities(hc.CapAdd, hc.CapDrop, hc.Privileged);
   const env = [...rec.Config.Env];
+  const keyOf = (e: string) => (e.includes("=") ? e.slice(0, e.indexOf("=")) : e);
+  const own = new Set(env.map(keyOf));
+  for (const e of ctx.linkEnv ?? []) if (!own.has(keyOf(e))) env.push(e);
   if (!env.some((e) => e.startsWith("PATH="))) env.unshift("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   if (!env.some((e) => e.startsWith("HOSTNAME="))) env.push(`HOSTNAME=${rec.Config.Hostname}`);
   if (rec.Config.Tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");

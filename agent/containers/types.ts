@@ -22,6 +22,8 @@ export interface ContainerConfig {
   Labels: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  /** The MAC of the interface on the network the container was created on (`--mac-address` before API 1.44). */
+  MacAddress?: string;
 }
 
 export interface RestartPolicy {
@@ -88,6 +90,24 @@ export interface ContainerState {
   FinishedAt: string;
 }
 
+/** What was asked for a container on one network (Docker's EndpointSettings, the configured half). */
+export interface EndpointConfig {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  /** `--link name:alias` on a user-defined network: the alias resolves to the container, for this one only. */
+  Links?: string[] | null;
+  Aliases?: string[] | null;
+  DriverOpts?: Record<string, string> | null;
+  MacAddress?: string;
+  /** The network's id once the container has been connected to it (kept after it stops, as dockerd shows it). */
+  NetworkID?: string;
+}
+
+/** A legacy link (`--link name:alias` on the default bridge): the linked container and the alias it has here. */
+export interface LegacyLink {
+  Id: string;
+  Alias: string;
+}
+
 export interface NetworkEndpointState {
   NetworkID: string;
   IPAddress: string;
@@ -96,6 +116,10 @@ export interface NetworkEndpointState {
   MacAddress: string;
   Aliases: string[] | null;
   HostVeth: string | null;
+  /** On a dual-stack network. */
+  GlobalIPv6Address?: string;
+  GlobalIPv6PrefixLen?: number;
+  IPv6Gateway?: string;
 }
 
 export interface ContainerRecord {
@@ -110,8 +134,10 @@ export interface ContainerRecord {
   HostConfig: HostConfig;
   State: ContainerState;
   RestartCount: number;
-  /** Networks asked for at create/connect: name → aliases and a fixed address. */
-  RequestedNetworks: Record<string, { Aliases?: string[] | null; IPAMConfig?: { IPv4Address?: string } | null }>;
+  /** Networks asked for at create/connect, by name (the one it was created on included): their endpoint settings. */
+  RequestedNetworks: Record<string, EndpointConfig>;
+  /** Legacy links to other containers (default bridge only): environment variables and /etc/hosts entries. */
+  LegacyLinks?: LegacyLink[];
   /** The endpoints while it runs. */
   Networks: Record<string, NetworkEndpointState>;
   Ports: Record<string, { HostIp: string; HostPort: string }[] | null>;

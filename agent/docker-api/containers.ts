@@ -6,7 +6,9 @@ import type { ContainerService } from "../containers/service";
 import type { ContainerRecord } from "../containers/types";
 import type { LogRecord } from "../containers/logs";
 import { recordBytes } from "../containers/logs";
-import { badParameter } from "./errors";
+import { shownLinks } from "../containers/links";
+import { NO_LOG_READING } from "../containers/log-config";
+import { badParameter, notImplemented } from "./errors";
 import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
 import { parseFilters, queryBool, readJson, sendEmpty, sendJson, type Ctx } from "./http";
 import { route, type Route } from "./server";
@@ -68,24 +70,40 @@ function mountsOf(r: ContainerRecord) {
   }));
 }
 
-function networkSettings(r: ContainerRecord) {
+/**
+ * Every network the container is configured for — created on, connected to — with what was asked (IPAM config,
+ * links, aliases, driver options) and, while it runs, its endpoint; a created or stopped container shows the same
+ * entries with the address fields empty (and the network's id once it has been connected), as dockerd does.
+ */
+function endpointSettings(r: ContainerRecord): Record<string, unknown> {
+  const requested = r.RequestedNetworks ?? {};
   const networks: Record<string, unknown> = {};
-  for (const [name, n] of Object.entries(r.Networks)) {
+  // dockerd's map comes out sorted by name.
+  for (const name of [...new Set([...Object.keys(requested), ...Object.keys(r.Networks)])].sort()) {
+    const cfg = requested[name] ?? {};
+    const live = r.State.Running ? r.Networks[name] : undefined;
     networks[name] = {
-      IPAMConfig: null, Links: null, Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: `${r.Id.slice(0, 32)}${n.NetworkID.slice(0, 32)}`,
-      Gateway: n.Gateway, IPAddress: n.IPAddress, IPPrefixLen: n.IPPrefixLen, IPv6Gateway: "", GlobalIPv6Address: "",
-      GlobalIPv6PrefixLen: 0, MacAddress: n.MacAddress, DriverOpts: null,
+      IPAMConfig: cfg.IPAMConfig ?? null, Links: cfg.Links?.length ? cfg.Links : null,
+      Aliases: cfg.Aliases?.length ? cfg.Aliases : (live?.Aliases ?? null),
+      NetworkID: live?.NetworkID ?? cfg.NetworkID ?? "", EndpointID: live ? `${r.Id.slice(0, 32)}${live.NetworkID.slice(0, 32)}` : "",
+      Gateway: live?.Gateway ?? "", IPAddress: live?.IPAddress ?? "", IPPrefixLen: live?.IPPrefixLen ?? 0, IPv6Gateway: live?.IPv6Gateway ?? "",
+      GlobalIPv6Address: live?.GlobalIPv6Address ?? "", GlobalIPv6PrefixLen: live?.GlobalIPv6PrefixLen ?? 0, MacAddress: live?.MacAddress ?? cfg.MacAddress ?? "", DriverOpts: cfg.DriverOpts ?? null,
     };
   }
-  const first = Object.values(r.Networks)[0];
+  return networks;
+}
+
+function networkSettings(r: ContainerRecord) {
+  const bridge = r.State.Running ? r.Networks.bridge : undefined;
   return {
     Bridge: "", SandboxID: "", HairpinMode: false, LinkLocalIPv6Address: "", LinkLocalIPv6PrefixLen: 0,
     Ports: r.Ports, SandboxKey: r.State.Running && r.HostConfig.NetworkMode !== "host" ? `/run/netns/${r.Id}` : "",
     SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: "",
-    Gateway: r.Networks.bridge?.Gateway ?? "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
-    IPAddress: r.Networks.bridge?.IPAddress ?? "", IPPrefixLen: r.Networks.bridge?.IPPrefixLen ?? 0, IPv6Gateway: "",
-    MacAddress: r.Networks.bridge?.MacAddress ?? first?.MacAddress ?? "",
-    Networks: networks,
+    Gateway: bridge?.Gateway ?? "", GlobalIPv6Address: "", GlobalIPv6PrefixLen: 0,
+    IPAddress: bridge?.IPAddress ?? "", IPPrefixLen: bridge?.IPPrefixLen ?? 0, IPv6Gateway: "",
+    // The top-level fields are the default bridge's (dockerd's legacy view), empty on any other network.
+    MacAddress: bridge?.MacAddress ?? "",
+    Networks: endpointSettings(r),
   };
 }
 
@@ -103,8 +121,8 @@ const HOST_CONFIG_DEFAULTS = {
   DeviceRequests: null, MemorySwappiness: null, CpuCount: 0, CpuPercent: 0, IOMaximumIOps: 0, IOMaximumBandwidth: 0,
 };
 
-/** `docker inspect`'s shape, as dockerd's. */
-export function inspectJson(r: ContainerRecord, logPath: string) {
+/** `docker inspect`'s shape, as dockerd's (`lookup` finds linked containers, for HostConfig.Links). */
+export function inspectJson(r: ContainerRecord, logPath: string, lookup?: (id: string) => ContainerRecord | undefined) {
   return {
     Id: r.Id,
     Created: r.Created,
@@ -115,7 +133,8 @@ export function inspectJson(r: ContainerRecord, logPath: string) {
     ResolvConfPath: "",
     HostnamePath: "",
     HostsPath: "",
-    LogPath: logPath,
+    // dockerd names the file only for json-file (local keeps its own format; none keeps nothing).
+    LogPath: r.HostConfig.LogConfig?.Type === "json-file" ? logPath : "",
     Name: r.Name,
     RestartCount: r.RestartCount,
     Driver: "overlayfs",
@@ -125,7 +144,11 @@ export function inspectJson(r: ContainerRecord, logPath: string) {
     AppArmorProfile: "",
     ExecIDs: null,
     // dockerd shows an empty object, not null, for a container that publishes nothing.
-    HostConfig: { ...HOST_CONFIG_DEFAULTS, ...r.HostConfig, PortBindings: r.HostConfig.PortBindings ?? {} },
+    HostConfig: {
+      ...HOST_CONFIG_DEFAULTS, ...r.HostConfig, PortBindings: r.HostConfig.PortBindings ?? {},
+      // Legacy links as dockerd shows them ("/child:/parent/alias"); on a user-defined network they are the endpoint's.
+      Links: lookup ? shownLinks(r, lookup) : (r.HostConfig.Links ?? null),
+    },
     GraphDriver: { Data: null, Name: "overlayfs" },
     Mounts: mountsOf(r),
     Config: r.Config,
@@ -179,7 +202,10 @@ function listContainers(svc: ContainerService, q: URLSearchParams) {
       pass("status", (v) => r.State.Status === v) &&
       pass("exited", (v) => r.HasBeenStarted && !r.State.Running && r.State.ExitCode === Number(v)) &&
       pass("ancestor", (v) => r.Config.Image === v || r.Image === v || r.Image.replace(/^sha256:/, "").startsWith(v.replace(/^sha256:/, ""))) &&
-      pass("network", (v) => v in r.Networks || Object.values(r.Networks).some((n) => n.NetworkID.startsWith(v))) &&
+      pass("network", (v) => {
+        const eps = endpointSettings(r) as Record<string, { NetworkID: string }>;
+        return v in eps || Object.values(eps).some((n) => n.NetworkID !== "" && n.NetworkID.startsWith(v));
+      }) &&
       pass("volume", (v) => r.Mounts.some((m) => m.name === v || m.target === v)),
   );
   for (const key of ["before", "since"] as const) {
@@ -229,7 +255,7 @@ export function containerRoutes(svc: ContainerService): Route[] {
     route("GET", "/containers/json", ({ res, query }) => sendJson(res, 200, listContainers(svc, query))),
     route("GET", "/containers/{id}/json", (ctx) => {
       const r = svc.get(id(ctx));
-      sendJson(ctx.res, 200, inspectJson(r, svc.logPath(r.Id)));
+      sendJson(ctx.res, 200, inspectJson(r, svc.logPath(r.Id), (linked) => (svc.has(linked) ? svc.get(linked) : undefined)));
     }),
     route("POST", "/containers/{id}/start", async (ctx) => {
       sendEmpty(ctx.res, (await svc.start(id(ctx))) === "already" ? 304 : 204);
@@ -262,6 +288,11 @@ export function containerRoutes(svc: ContainerService): Route[] {
       sendEmpty(ctx.res, 204);
     }),
     route("DELETE", "/containers/{id}", async (ctx) => {
+      // `docker rm --link parent/alias`: the path names the link, not a container.
+      if (queryBool(ctx.query, "link")) {
+        await svc.removeLink(id(ctx));
+        return sendEmpty(ctx.res, 204);
+      }
       await svc.remove(id(ctx), { force: queryBool(ctx.query, "force"), volumes: queryBool(ctx.query, "v") });
       sendEmpty(ctx.res, 204);
     }),
@@ -282,6 +313,7 @@ export function containerRoutes(svc: ContainerService): Route[] {
       const q = ctx.query;
       const o = { stdout: queryBool(q, "stdout"), stderr: queryBool(q, "stderr"), timestamps: queryBool(q, "timestamps") };
       if (!o.stdout && !o.stderr) throw badParameter("Bad parameters: you must choose at least one stream");
+      if (r.HostConfig.LogConfig?.Type === "none") throw notImplemented(NO_LOG_READING);
       const tailArg = q.get("tail");
       const tail = !tailArg || tailArg === "all" ? undefined : Number(tailArg);
       if (tail !== undefined && !Number.isInteger(tail)) throw badParameter(`invalid tail value: ${tailArg}`);

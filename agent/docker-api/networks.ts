@@ -1,8 +1,10 @@
 // Network routes over NetworkService: create, ls, inspect, rm, connect, disconnect, prune, in dockerd's shapes.
+import { attachOptions, normalizeEndpointConfig, recordEndpoint, rememberEndpoint } from "../containers/endpoints";
 import type { ContainerService } from "../containers/service";
 import type { EventBus } from "../events";
 import type { NetworkService } from "../network/network-service";
 import type { NetworkInfo } from "../network/types";
+import { isIPv6Text } from "../network/ipv6";
 import { ApiError, badParameter } from "./errors";
 import { parseFilters, readJson, sendEmpty, sendJson } from "./http";
 import { route, type Route } from "./server";
@@ -10,11 +12,22 @@ import { route, type Route } from "./server";
 function wire(n: NetworkInfo) {
   const containers: Record<string, unknown> = {};
   for (const [id, c] of Object.entries(n.containers)) {
-    containers[id] = { Name: c.name, EndpointID: "", MacAddress: c.mac ?? "", IPv4Address: c.ipv4 ? `${c.ipv4}/${c.prefixLen}` : "", IPv6Address: "" };
+    containers[id] = {
+      Name: c.name, EndpointID: "", MacAddress: c.mac ?? "", IPv4Address: c.ipv4 ? `${c.ipv4}/${c.prefixLen}` : "",
+      IPv6Address: c.ipv6 ? `${c.ipv6}/${c.prefixLen6}` : "",
+    };
   }
   return {
-    Name: n.name, Id: n.id, Created: n.created, Scope: n.scope, Driver: n.driver, EnableIPv6: false,
-    IPAM: { Driver: "default", Options: null, Config: n.subnet ? [{ Subnet: n.subnet, ...(n.gateway ? { Gateway: n.gateway } : {}) }] : [] },
+    Name: n.name, Id: n.id, Created: n.created, Scope: n.scope, Driver: n.driver, EnableIPv6: n.enableIPv6,
+    IPAM: {
+      Driver: "default", Options: n.builtin ? null : {},
+      Config: n.subnet
+        ? [{
+            Subnet: n.subnet, ...(n.ipRange ? { IPRange: n.ipRange } : {}), ...(n.gateway ? { Gateway: n.gateway } : {}),
+            ...(Object.keys(n.auxAddresses).length ? { AuxiliaryAddresses: n.auxAddresses } : {}),
+          }, ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6 }] : [])]
+        : [],
+    },
     Internal: n.internal, Attachable: false, Ingress: false, ConfigFrom: { Network: "" }, ConfigOnly: false,
     Containers: containers, Options: n.options, Labels: n.labels,
   };
@@ -37,14 +50,25 @@ export function networkRoutes(networks: () => Promise<NetworkService | null>, co
     route("POST", "/networks/create", async ({ req, res }) => {
       const net = await engine();
       const b = ((await readJson(req)) ?? {}) as {
-        Name?: string; Driver?: string; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>;
-        IPAM?: { Config?: { Subnet?: string; Gateway?: string }[] }; CheckDuplicate?: boolean;
+        Name?: string; Driver?: string; Internal?: boolean; Labels?: Record<string, string>; Options?: Record<string, string>; EnableIPv6?: boolean;
+        IPAM?: { Config?: { Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }[] };
+        CheckDuplicate?: boolean;
       };
       if (!b.Name) throw badParameter("network name is required");
-      const cfg = b.IPAM?.Config?.[0];
+      // One IPAM entry per family; an IPv6 one makes the network dual-stack with EnableIPv6 (dockerd's --ipv6).
+      const configs = b.IPAM?.Config ?? [];
+      if (!Array.isArray(configs)) throw badParameter("IPAM.Config must be a list");
+      const cfg = configs.find((c) => !isIPv6Text(c?.Subnet) && !isIPv6Text(c?.Gateway));
+      const cfg6 = configs.find((c) => isIPv6Text(c?.Subnet));
+      if (configs.filter((c) => isIPv6Text(c?.Subnet)).length > 1 || configs.filter((c) => c?.Subnet && !isIPv6Text(c.Subnet)).length > 1) {
+        throw badParameter("one IPv4 and one IPv6 subnet at most per network");
+      }
       const n = await net.create(b.Name, {
+        ...(b.EnableIPv6 ? { enableIPv6: true } : {}),
+        ...(cfg6?.Subnet ? { subnet6: cfg6.Subnet } : {}), ...(cfg6?.Gateway ? { gateway6: cfg6.Gateway } : {}),
         driver: b.Driver || "bridge", internal: !!b.Internal, labels: b.Labels ?? {}, options: b.Options ?? {},
         ...(cfg?.Subnet ? { subnet: cfg.Subnet } : {}), ...(cfg?.Gateway ? { gateway: cfg.Gateway } : {}),
+        ...(cfg?.IPRange ? { ipRange: cfg.IPRange } : {}), ...(cfg?.AuxiliaryAddresses ? { auxAddresses: cfg.AuxiliaryAddresses } : {}),
       });
       events.publish("network", "create", n.id, { name: n.name, type: n.driver });
       sendJson(res, 201, { Id: n.id, Warning: "" });
@@ -61,22 +85,14 @@ export function networkRoutes(networks: () => Promise<NetworkService | null>, co
     }),
     route("POST", "/networks/{id}/connect", async ({ req, res, params }) => {
       const net = await engine();
-      const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } } };
+      const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: unknown };
       if (!b.Container) throw badParameter("Container is required");
       const c = containers.get(b.Container);
       const n = await net.inspect(params[0]!);
-      c.RequestedNetworks[n.name] = { Aliases: b.EndpointConfig?.Aliases ?? null, IPAMConfig: b.EndpointConfig?.IPAMConfig ?? null };
-      if (c.State.Running) {
-        const ep = await net.attach(c.Id, net.netnsPathOf(c.Id), n.id, {
-          containerName: c.Name.slice(1),
-          aliases: b.EndpointConfig?.Aliases ?? [],
-          ...(b.EndpointConfig?.IPAMConfig?.IPv4Address ? { ipv4: b.EndpointConfig.IPAMConfig.IPv4Address } : {}),
-        });
-        c.Networks[n.name] = {
-          NetworkID: ep.networkId, IPAddress: ep.ipv4 ?? "", IPPrefixLen: ep.prefixLen ?? 0, Gateway: ep.gateway ?? "",
-          MacAddress: ep.mac ?? "", Aliases: ep.aliases.length ? ep.aliases : null, HostVeth: ep.hostVeth,
-        };
-      }
+      const cfg = normalizeEndpointConfig(b.EndpointConfig, n.name);
+      if (c.State.Running) recordEndpoint(c, await net.attach(c.Id, net.netnsPathOf(c.Id), n.id, attachOptions(c, cfg, false)));
+      c.RequestedNetworks[n.name] = cfg;
+      if (c.State.Running) rememberEndpoint(c, n.name, n.id);
       containers.persist(c);
       events.publish("network", "connect", n.id, { container: c.Id, name: n.name, type: n.driver });
       sendEmpty(res, 200);

@@ -38,9 +38,15 @@ export interface HostsEntries {
   domainname?: string;
   /** The container's own address (first network), null without one (`--network none`). */
   ipv4: string | null;
+  /** Its IPv6 address on a dual-stack network, listed for its hostname as well. */
+  ipv6?: string | null;
   /** `--add-host name:ip` pairs. */
   extraHosts?: { name: string; ip: string }[];
+  /** Legacy links (`--link name:alias` on the default bridge): the linked container's address and its names. */
+  links?: { ip: string; names: string[] }[];
 }
+
+const LINK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 const HOSTNAME = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
@@ -59,9 +65,14 @@ export function buildHostsFile(e: HostsEntries): string {
     if (parseIPv4(h.ip) === null && !/^[0-9a-fA-F:]+$/.test(h.ip)) throw badRequest(`invalid IP address "${h.ip}" in --add-host`);
     lines.push(`${h.ip}\t${h.name}`);
   }
+  for (const l of e.links ?? []) {
+    if (parseIPv4(l.ip) === null || !l.names.length || !l.names.every((n) => LINK_NAME.test(n))) throw badRequest(`invalid link entry ${l.ip} ${l.names.join(" ")}`);
+    lines.push(`${l.ip}\t${l.names.join(" ")}`);
+  }
   if (e.ipv4) {
     const fqdn = e.domainname ? `${e.hostname}.${e.domainname}` : null;
     lines.push(`${e.ipv4}\t${fqdn ? `${fqdn} ` : ""}${e.hostname}`);
   }
+  if (e.ipv6) lines.push(`${e.ipv6}\t${e.domainname ? `${e.hostname}.${e.domainname} ` : ""}${e.hostname}`);
   return lines.join("\n") + "\n";
 }

@@ -1,9 +1,10 @@
 // The embedded DNS server of user-defined networks: one UDP socket per network, bound to port 53 on the network's
 // gateway address (on its bridge), so containers reach it as the nameserver in their resolv.conf. It answers A
-// (and PTR) questions for the containers the asker shares a network with; anything else is NXDOMAIN, or an empty
-// answer when the name exists but has no record of that type (AAAA). No forwarding: Gantry hosts may have no
+// (AAAA on dual-stack networks, and PTR) questions for the containers the asker shares a network with; anything else
+// is NXDOMAIN, or an empty answer when the name exists but has no record of that type. No forwarding: Gantry hosts may have no
 // upstream resolver, and containers on user networks only need each other's names.
 import dgram from "node:dgram";
+import { parseIPv6 } from "./ipv6";
 
 export const TYPE_A = 1;
 export const TYPE_PTR = 12;
@@ -27,7 +28,7 @@ export interface Question {
  * the engine does not know it (NXDOMAIN, or forwarded when upstreams are configured); "nxdomain" when the engine
  * knows it does not exist and no upstream should be asked.
  */
-export type Resolver = (q: { name: string; type: number; asker: string }) => { a?: string[]; ptr?: string[] } | null | "nxdomain";
+export type Resolver = (q: { name: string; type: number; asker: string }) => { a?: string[]; aaaa?: string[]; ptr?: string[] } | null | "nxdomain";
 
 export interface ParsedQuery {
   id: number;
@@ -112,6 +113,14 @@ export function answer(msg: Buffer, asker: string, resolve: Resolver, opts: { fo
   const answers: { type: number; data: Buffer }[] = [];
   if (query.question.type === TYPE_A) {
     for (const a of found.a ?? []) answers.push({ type: TYPE_A, data: Buffer.from(a.split(".").map(Number)) });
+  } else if (query.question.type === TYPE_AAAA) {
+    for (const a of found.aaaa ?? []) {
+      const n = parseIPv6(a);
+      if (n === null) continue;
+      const data = Buffer.alloc(16);
+      for (let i = 0; i < 16; i++) data[i] = Number((n >> BigInt(120 - 8 * i)) & 0xffn);
+      answers.push({ type: TYPE_AAAA, data });
+    }
   } else if (query.question.type === TYPE_PTR) {
     for (const p of found.ptr ?? []) answers.push({ type: TYPE_PTR, data: encodeName(p) });
   }

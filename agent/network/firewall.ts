@@ -32,7 +32,8 @@ export function chainNames(prefix: string) {
   };
 }
 
-const comment = (text: string) => `-m comment --comment "${text.replace(/[^A-Za-z0-9=:._/ -]/g, "_")}"`;
+// iptables takes comments of at most 256 bytes; a network's name may be longer (dockerd takes any).
+const comment = (text: string) => `-m comment --comment "${text.replace(/[^A-Za-z0-9=:._/ -]/g, "_").slice(0, 200)}"`;
 
 /** Every rule of Gantry's chains for these networks, in iptables-restore syntax (pure: unit-testable). */
 export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { dns: boolean }): RuleSet {
@@ -169,6 +170,20 @@ export class Firewall {
       return out;
     };
     return { nat: await list("nat", [c.dnat, c.postrouting]), filter: await list("filter", [c.forward, c.isolate, c.input]) };
+  }
+
+  /** Whether any of these chains exists (one left behind by an agent that is gone, say). */
+  async exists(): Promise<boolean> {
+    const c = chainNames(this.prefix);
+    for (const [table, chain] of [["nat", c.dnat], ["nat", c.postrouting], ["filter", c.forward], ["filter", c.isolate], ["filter", c.input]]) {
+      try {
+        await iptables("-t", table!, "-S", chain!);
+        return true;
+      } catch (e) {
+        if (!(e instanceof HostToolError)) throw e;
+      }
+    }
+    return false;
   }
 
   /** Removes the jumps and Gantry's chains (uninstall, tests). */

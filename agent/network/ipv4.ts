@@ -44,6 +44,16 @@ export function parseSubnet(text: string): Subnet {
   return { base, prefix };
 }
 
+/** An address range inside a subnet (`--ip-range`): CIDR with host bits zero, any prefix up to /32. */
+export function parseRange(text: string): Subnet {
+  const m = /^([0-9.]+)\/(\d{1,2})$/.exec(text);
+  const base = m ? parseIPv4(m[1]) : null;
+  const prefix = m ? Number(m[2]) : NaN;
+  if (base === null || !(prefix >= 0 && prefix <= 32)) throw badRequest(`invalid ip-range "${text}": expected IPv4 CIDR notation like 10.89.1.128/25`);
+  if (((base & mask(prefix)) >>> 0) !== base) throw badRequest(`invalid ip-range "${text}": ${m![1]} has host bits set`);
+  return { base, prefix };
+}
+
 export const formatSubnet = (s: Subnet) => `${formatIPv4(s.base)}/${s.prefix}`;
 export const subnetSize = (s: Subnet) => 2 ** (32 - s.prefix);
 export const broadcastOf = (s: Subnet) => s.base + subnetSize(s) - 1;

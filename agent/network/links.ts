@@ -2,6 +2,7 @@
 // and named namespaces. Everything the engine creates carries an ifalias label "gantry:<instance>:…" so a reconcile
 // after a crash finds what this agent made (and only that) and reaps what no record explains.
 import { writeFile } from "node:fs/promises";
+import { badRequest } from "../../lib/errors";
 import { hostSys } from "../../native/node/sys";
 import { ip, ipBatch, ipBatchIn, ipIn, isGone, HostToolError } from "./exec";
 
@@ -52,6 +53,15 @@ export async function ensureBridge(name: string, gatewayCidr: string, alias: str
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, "1\n");
 }
 
+/**
+ * The IPv6 gateway of a dual-stack network on its bridge (IPv6 on for the device, no duplicate address detection:
+ * the address is the bridge's own, usable at once).
+ */
+export async function ensureBridge6(name: string, gatewayCidr: string): Promise<void> {
+  await writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, "0\n");
+  await ip("-6", "addr", "replace", gatewayCidr, "dev", name, "nodad");
+}
+
 export async function deleteLink(name: string): Promise<void> {
   try {
     await ip("link", "del", "dev", name);
@@ -63,6 +73,15 @@ export async function deleteLink(name: string): Promise<void> {
 /** A MAC derived from the address, as Docker does (02:42 + the four octets): stable for an address. */
 export function macFor(ipv4: string): string {
   return ["02", "42", ...ipv4.split(".").map((o) => Number(o).toString(16).padStart(2, "0"))].join(":");
+}
+
+/** "02:42:AC:11:00:99" or "02-42-ac-11-00-99" → "02:42:ac:11:00:99"; a group (multicast) or zero address is refused. */
+export function parseMac(text: string): string {
+  const mac = typeof text === "string" && /^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(text) ? text.toLowerCase().replace(/-/g, ":") : null;
+  if (!mac) throw badRequest(`invalid MAC address: ${text}`);
+  if (parseInt(mac.slice(0, 2), 16) & 1) throw badRequest(`invalid MAC address: ${text}: a multicast address cannot be an interface's`);
+  if (mac === "00:00:00:00:00:00") throw badRequest(`invalid MAC address: ${text}`);
+  return mac;
 }
 
 export interface VethPlan {
@@ -77,6 +96,10 @@ export interface VethPlan {
   mac: string;
   gateway: string;
   defaultRoute: boolean;
+  /** Link-local addresses added beside the address, each as a /16 (dockerd's --link-local-ip). */
+  linkLocal?: string[];
+  /** The IPv6 address of a dual-stack network, and its gateway (the default route when `defaultRoute`). */
+  ipv6?: { addr: string; prefixLen: number; gateway: string };
 }
 
 /**
@@ -105,9 +128,13 @@ export async function plumbVeth(p: VethPlan): Promise<string> {
     const lines = [
       ["link", "set", "lo", "up"],
       ["addr", "add", `${p.ipv4}/${p.prefixLen}`, "dev", ifName],
+      ...(p.linkLocal ?? []).map((a) => ["addr", "add", `${a}/16`, "dev", ifName]),
+      ...(p.ipv6 ? [["addr", "add", `${p.ipv6.addr}/${p.ipv6.prefixLen}`, "dev", ifName, "nodad"]] : []),
       ["link", "set", "dev", ifName, "up"],
     ];
     if (p.defaultRoute) lines.push(["route", "replace", "default", "via", p.gateway, "dev", ifName]);
+    // (ip infers the family from the gateway: a batch line takes no -6)
+    if (p.defaultRoute && p.ipv6) lines.push(["route", "replace", "default", "via", p.ipv6.gateway, "dev", ifName]);
     await ipBatchIn(p.netnsPath, lines);
     return ifName;
   } catch (e) {

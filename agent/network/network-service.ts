@@ -3,7 +3,8 @@
 //
 // Networks: "bridge" (the default, bridge device gantry0, 10.88.0.0/16 unless configured), "host" and "none" as
 // Docker has them, and user-defined bridge networks (each its own Linux bridge gtr-<11 hex of the id>, a /24 from
-// 10.89.0.0/16 unless a subnet is given, name resolution between their containers). Records live in
+// 10.89.0.0/16 unless a subnet is given, name resolution between their containers; dual-stack with an IPv6 subnet and
+// --ipv6: an IPv6 address per container on the same bridge, no IPv6 routing beyond it). Records live in
 // GANTRY_ROOT/networks/<id>.json; every device carries a label (ifalias "gantry:<instance>:…") and every rule sits
 // in Gantry's own iptables chains, so `start()` reconciles: it recreates bridges and rules and reaps what it
 // orphaned (veths of containers that are gone, their addresses and rules, stray namespaces).
@@ -29,13 +30,15 @@ import { join } from "node:path";
 import { badRequest, conflict, forbidden, GantryError, notFound } from "../../lib/errors";
 import { systemClock, type Clock } from "../clock";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "./container-files";
-import { DnsServer, parseUpstream, reverseName, TYPE_A, TYPE_PTR, type Resolver } from "./dns";
+import { DnsServer, parseUpstream, reverseName, TYPE_A, TYPE_AAAA, TYPE_PTR, type Resolver } from "./dns";
 import { hostSys } from "../../native/node/sys";
 import { ip, ipIn } from "./exec";
 import { Firewall } from "./firewall";
-import { allocateAddress, releaseAddress } from "./ipam";
-import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
-import { deleteLink, enableForwarding, ensureBridge, listLinks, loopbackUp, macFor, plumbVeth, setDefaultRoute } from "./links";
+import { allocateAddress, allocateAddress6, releaseAddress, releaseAddress6 } from "./ipam";
+import { contains6, formatIPv6, formatSubnet6, overlaps6, parseSubnet6, requireIPv6 } from "./ipv6";
+import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseRange, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
+import { deleteLink, enableForwarding, ensureBridge, ensureBridge6, listLinks, loopbackUp, macFor, parseMac, plumbVeth, setDefaultRoute, type LinkInfo } from "./links";
+import { forgetOwner, OWNERS_DIR, ownerGone, readOwner, recordOwner } from "./owners";
 import { KeyedMutex, Mutex } from "./mutex";
 import { PortReservations, validatePortBinding } from "./ports";
 import type { AttachOptions, EndpointInfo, EndpointRecord, NetworkInfo, NetworkRecord, PortBinding } from "./types";
@@ -50,10 +53,13 @@ export interface NetworkServiceOptions {
   /** Pool carved into /24s for user-defined networks created without a subnet (default 10.89.0.0/16). */
   userPool?: string;
   /**
-   * Prefix of Gantry's iptables chains: GANTRY for the standard root (/var/lib/gantry), GANTRY_<6 hex of the root>
-   * for any other, so two agents with different roots in one network namespace never rewrite each other's rules.
+   * Prefix of Gantry's iptables chains: GANTRY for the default bridge gantry0, GANTRY_<6 hex of the bridge's name>
+   * for any other. Chains follow the bridge, like the rules in them: agents on different bridges never rewrite each
+   * other's rules, and an agent that takes over a bridge (its owner gone) reuses its chains instead of adding a set.
    */
   chainPrefix?: string;
+  /** Where engines record who they are, so another can tell whether a bridge's owner still exists (agent/network/owners.ts). */
+  ownersDir?: string;
   /** Embedded DNS on user-defined networks (default true), and its port (53; tests of the engine keep 53). */
   dns?: boolean;
   dnsPort?: number;
@@ -99,10 +105,18 @@ export interface ListFilters {
 }
 
 const STANDARD_ROOT = "/var/lib/gantry";
+const DEFAULT_BRIDGE = "gantry0";
 const rootTag = (root: string) => createHash("sha256").update(root).digest("hex").slice(0, 8);
 
+/** The chains of a bridge: GANTRY for gantry0, GANTRY_<6 hex of its name> for any other. */
+export function defaultChainPrefix(bridge: string): string {
+  return bridge === DEFAULT_BRIDGE ? "GANTRY" : `GANTRY_${createHash("sha256").update(bridge).digest("hex").slice(0, 6).toUpperCase()}`;
+}
+
+/** The chains an owner used before chains followed the bridge: GANTRY_<6 hex of its root> (GANTRY for the standard root). */
+const legacyChainPrefix = (instance: string) => `GANTRY_${instance.slice(0, 6).toUpperCase()}`;
+
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
-const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const DNS_NAME = /^[a-zA-Z0-9]([a-zA-Z0-9_.-]{0,252}[a-zA-Z0-9_])?$/;
 const NETNS_DIR = "/run/netns";
 
@@ -110,12 +124,15 @@ function validateContainerId(id: string) {
   if (!CONTAINER_ID.test(id)) throw badRequest(`invalid container id "${id}"`);
 }
 
+const LINK_LOCAL = parseSubnet("169.254.0.0/16");
+
 export class NetworkService {
   readonly root: string;
   /** Distinguishes this agent's devices from another agent's (another GANTRY_ROOT) on the same host. */
   readonly instance: string;
   private readonly dir: string;
   private readonly opts: Required<Omit<NetworkServiceOptions, "log" | "clock">>;
+  private readonly chainPrefixConfigured: boolean;
   private readonly clock: Clock;
   private readonly log: (msg: string) => void;
   private readonly networks = new Map<string, NetworkRecord>();
@@ -132,9 +149,10 @@ export class NetworkService {
     this.opts = {
       root: options.root,
       defaultSubnet: options.defaultSubnet ?? "10.88.0.0/16",
-      defaultBridge: options.defaultBridge ?? "gantry0",
+      defaultBridge: options.defaultBridge ?? DEFAULT_BRIDGE,
       userPool: options.userPool ?? "10.89.0.0/16",
-      chainPrefix: options.chainPrefix ?? (options.root === STANDARD_ROOT ? "GANTRY" : `GANTRY_${rootTag(options.root).slice(0, 6).toUpperCase()}`),
+      chainPrefix: options.chainPrefix ?? defaultChainPrefix(options.defaultBridge ?? DEFAULT_BRIDGE),
+      ownersDir: options.ownersDir ?? OWNERS_DIR,
       dns: options.dns ?? true,
       dnsPort: options.dnsPort ?? 53,
       dnsUpstreams: options.dnsUpstreams ?? [],
@@ -156,6 +174,7 @@ export class NetworkService {
         }
       }
     }
+    this.chainPrefixConfigured = options.chainPrefix !== undefined;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
     this.instance = rootTag(this.root);
@@ -184,6 +203,8 @@ export class NetworkService {
       await mkdir(this.dir, { recursive: true });
       await this.load();
       await this.ensureBuiltins();
+      this.recordSelf();
+      await this.removeLegacyChains();
       const report = await this.reconcile(startOpts);
       for (const net of this.networks.values()) if (net.driver === "bridge") await this.ensureDevice(net);
       await this.repairEndpoints(report);
@@ -200,6 +221,26 @@ export class NetworkService {
       this.started = true;
       return report;
     });
+  }
+
+  /** This engine in the owners' records, so another agent finding its bridge can tell it is alive. */
+  private recordSelf() {
+    try {
+      recordOwner(this.opts.ownersDir, { instance: this.instance, root: this.root, bridge: this.opts.defaultBridge, chainPrefix: this.opts.chainPrefix });
+    } catch (e) {
+      this.log(`cannot record this agent in ${this.opts.ownersDir}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Chains this root had before they followed the bridge (GANTRY_<hash of the root>): replaced, so removed. */
+  private async removeLegacyChains() {
+    if (this.chainPrefixConfigured || this.root === STANDARD_ROOT) return;
+    const legacy = legacyChainPrefix(this.instance);
+    if (legacy === this.opts.chainPrefix) return;
+    const old = new Firewall(legacy, { dns: this.opts.dns });
+    if (!(await old.exists())) return;
+    await old.removeAll();
+    this.log(`removed this agent's iptables chains of an earlier version (${legacy}-*): they are ${this.opts.chainPrefix}-* now`);
   }
 
   private async load() {
@@ -294,17 +335,19 @@ export class NetworkService {
         const nsGone = ep.netnsPath !== null && !existsSync(ep.netnsPath);
         if (!gone && !nsGone) continue;
         if (ep.hostVeth) await deleteLink(ep.hostVeth);
-        if (ep.ipv4) releaseAddress(net, ep.ipv4, ep.containerId);
+        releaseEndpointAddresses(net, ep);
         delete net.endpoints[ep.containerId];
         changed = true;
         report.endpoints.push(`${ep.containerId}@${net.name}`);
         this.log(`reaped endpoint of ${gone ? "removed container" : "container whose namespace is gone"} ${ep.containerId} on ${net.name}`);
       }
-      for (const [addr, owner] of Object.entries(net.ipam.allocated)) {
-        if (await exists(owner)) continue;
-        delete net.ipam.allocated[addr];
-        changed = true;
-        report.addresses.push(`${addr}@${net.name}`);
+      for (const table of [net.ipam.allocated, net.ipv6?.allocated ?? {}]) {
+        for (const [addr, owner] of Object.entries(table)) {
+          if (await exists(owner)) continue;
+          delete table[addr];
+          changed = true;
+          report.addresses.push(`${addr}@${net.name}`);
+        }
       }
       if (changed) await this.persist(net);
     }
@@ -367,13 +410,15 @@ export class NetworkService {
             mac: ep.mac ?? macFor(ep.ipv4),
             gateway: net.gateway!,
             defaultRoute: ep.defaultRoute,
+            linkLocal: ep.linkLocal,
+            ...this.v6Plan(net, ep),
           });
           changed = true;
           this.log(`re-created the veth of ${ep.containerId} on ${net.name}`);
         } catch (e) {
           this.log(`endpoint of ${ep.containerId} on ${net.name} cannot be repaired, dropping it: ${(e as Error).message}`);
           await deleteLink(ep.hostVeth).catch(() => {});
-          releaseAddress(net, ep.ipv4, ep.containerId);
+          releaseEndpointAddresses(net, ep);
           delete net.endpoints[ep.containerId];
           report.endpoints.push(`${ep.containerId}@${net.name}`);
           changed = true;
@@ -383,20 +428,52 @@ export class NetworkService {
     }
   }
 
+  /** The IPv6 half of a veth plan, for an endpoint with an IPv6 address. */
+  private v6Plan(net: NetworkRecord, ep: EndpointRecord) {
+    if (!ep.ipv6 || !net.ipv6) return {};
+    return { ipv6: { addr: ep.ipv6, prefixLen: parseSubnet6(net.ipv6.subnet).prefix, gateway: net.ipv6.gateway } };
+  }
+
   private async ensureDevice(net: NetworkRecord) {
     const subnet = parseSubnet(net.subnet!);
-    // A bridge another agent (another GANTRY_ROOT) labelled and still uses is not taken over: both would hand out
-    // the same addresses. One left behind with nothing on it is adopted.
     const links = await listLinks();
     const existing = links.find((l) => l.name === net.bridge);
     const owner = /^gantry:([0-9a-f]{8}):bridge:/.exec(existing?.alias ?? "")?.[1];
-    if (owner && owner !== this.instance && links.some((l) => l.master === net.bridge)) {
+    if (owner && owner !== this.instance) await this.takeOver(net.bridge!, owner, links);
+    await ensureBridge(net.bridge!, `${net.gateway}/${subnet.prefix}`, this.label("bridge", net.id));
+    if (net.enableIPv6 && net.ipv6) await ensureBridge6(net.bridge!, `${net.ipv6.gateway}/${parseSubnet6(net.ipv6.subnet).prefix}`);
+    if (!net.internal) await enableForwarding();
+  }
+
+  /**
+   * A bridge another agent (another GANTRY_ROOT) labelled. While that agent exists and has containers on it, it is
+   * not taken over: both would hand out the same addresses. One left with nothing on it is adopted. One whose owner
+   * is gone (its process ended or its state directory removed) is reclaimed: the gone agent's interfaces on it are
+   * removed, and so are its iptables chains when they had another name (their DNAT rules point into this subnet).
+   */
+  private async takeOver(bridge: string, owner: string, links: LinkInfo[]) {
+    const record = readOwner(this.opts.ownersDir, owner);
+    const gone = ownerGone(record);
+    const theirs = links.filter((l) => l.master === bridge && l.alias?.startsWith(`gantry:${owner}:`));
+    if (!gone) {
+      if (!links.some((l) => l.master === bridge)) return;
       throw conflict(
-        `bridge ${net.bridge} is in use by another Gantry agent (state under another GANTRY_ROOT): give this agent its own bridge and subnet (defaultBridge, defaultSubnet)`,
+        `bridge ${bridge} is in use by another Gantry agent (state in ${record!.root}, pid ${record!.pid}): give this agent its own bridge and subnet (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET), or stop that agent and run gantry-agent uninstall --root ${record!.root}`,
       );
     }
-    await ensureBridge(net.bridge!, `${net.gateway}/${subnet.prefix}`, this.label("bridge", net.id));
-    if (!net.internal) await enableForwarding();
+    for (const l of theirs) await deleteLink(l.name);
+    const prefix = record?.chainPrefix ?? legacyChainPrefix(owner);
+    let chains = false;
+    if (prefix !== this.opts.chainPrefix && /^[A-Z][A-Z0-9_]{0,15}$/.test(prefix)) {
+      const old = new Firewall(prefix, { dns: true });
+      if ((chains = await old.exists())) await old.removeAll();
+    }
+    forgetOwner(this.opts.ownersDir, owner);
+    this.log(
+      `reclaimed bridge ${bridge} from a Gantry agent that is gone (${gone})` +
+        (theirs.length ? `: removed ${theirs.length} interface(s) of its containers` : "") +
+        (chains ? `${theirs.length ? " and" : ":"} its iptables chains ${prefix}-*` : ""),
+    );
   }
 
   private syncFirewall() {
@@ -442,13 +519,24 @@ export class NetworkService {
   async uninstall(): Promise<void> {
     await this.close();
     await this.mutex.run(async () => {
+      if (!this.networks.size) await this.load().catch(() => {}); // not started: what the records say it made
+      const links = await listLinks();
+      const mine = `gantry:${this.instance}:`;
+      // A bridge another agent has taken over since (labelled by it) is that agent's now, and so are the chains
+      // when it uses the same names.
+      const takenBy = (name: string) => {
+        const alias = links.find((l) => l.name === name)?.alias;
+        return alias?.startsWith("gantry:") && !alias.startsWith(mine) ? alias.split(":")[1]! : null;
+      };
       for (const net of this.networks.values()) {
         for (const ep of Object.values(net.endpoints)) if (ep.hostVeth) await deleteLink(ep.hostVeth).catch(() => {});
-        if (net.bridge) await deleteLink(net.bridge).catch(() => {});
+        if (net.bridge && !takenBy(net.bridge)) await deleteLink(net.bridge).catch(() => {});
       }
-      const mine = `gantry:${this.instance}:`;
       for (const link of await listLinks()) if (link.alias?.startsWith(mine)) await deleteLink(link.name).catch(() => {});
-      await this.firewall.removeAll();
+      const successor = takenBy(this.opts.defaultBridge);
+      const successorPrefix = successor ? (readOwner(this.opts.ownersDir, successor)?.chainPrefix ?? this.opts.chainPrefix) : null;
+      if (successorPrefix !== this.opts.chainPrefix) await this.firewall.removeAll();
+      forgetOwner(this.opts.ownersDir, this.instance);
       if (existsSync(NETNS_DIR)) {
         for (const name of await readdir(NETNS_DIR)) {
           if (name.startsWith(this.netnsPrefix)) await ip("netns", "del", name).catch(() => {});
@@ -485,17 +573,38 @@ export class NetworkService {
 
   async create(
     name: string,
-    opts: { driver?: string; subnet?: string; gateway?: string; labels?: Record<string, string>; internal?: boolean; options?: Record<string, string> } = {},
+    opts: {
+      driver?: string;
+      subnet?: string;
+      gateway?: string;
+      /** Hand out addresses from this part of the subnet only. */
+      ipRange?: string;
+      /** Addresses never handed out, by name. */
+      auxAddresses?: Record<string, string>;
+      /** Dual stack: containers get an address of `subnet6` too (its gateway `gateway6`, ::1 of it unless given). */
+      enableIPv6?: boolean;
+      subnet6?: string;
+      gateway6?: string;
+      labels?: Record<string, string>;
+      internal?: boolean;
+      options?: Record<string, string>;
+    } = {},
   ): Promise<NetworkInfo> {
     this.requireStarted();
-    if (typeof name !== "string" || !NETWORK_NAME.test(name) || name.length > 128) {
-      throw badRequest(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    }
+    // Any name dockerd takes (spaces, slashes, non-ASCII): it is a key, never a device or a path.
+    if (typeof name !== "string" || name === "") throw badRequest("network name is required");
     const driver = opts.driver ?? "bridge";
     if (driver !== "bridge") {
       throw badRequest(`plugin "${driver}" not found: Gantry networks use the bridge driver (host and none are built in)`);
     }
     if (opts.gateway !== undefined && opts.subnet === undefined) throw badRequest("a gateway needs a subnet (--subnet) as well");
+    if ((opts.ipRange !== undefined || Object.keys(opts.auxAddresses ?? {}).length) && opts.subnet === undefined) {
+      throw badRequest("every ip-range or gateway must have a corresponding subnet");
+    }
+    if (opts.enableIPv6 && opts.subnet6 === undefined) {
+      throw badRequest("could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network");
+    }
+    if (opts.gateway6 !== undefined && opts.subnet6 === undefined) throw badRequest("an IPv6 gateway needs an IPv6 subnet as well");
     for (const [k, v] of Object.entries(opts.labels ?? {})) {
       if (typeof v !== "string" || k === "") throw badRequest(`invalid label "${k}"`);
     }
@@ -519,13 +628,45 @@ export class NetworkService {
           throw badRequest(`gateway ${opts.gateway} is not a usable address of subnet ${formatSubnet(subnet)}`);
         }
       }
+      let ipRange: string | null = null;
+      if (opts.ipRange !== undefined) {
+        const r = parseRange(opts.ipRange);
+        if (r.prefix < subnet.prefix || !contains(subnet, r.base)) throw badRequest(`no matching subnet for range ${opts.ipRange}`);
+        ipRange = formatSubnet(r);
+      }
+      const auxAddresses: Record<string, string> = {};
+      for (const [key, addr] of Object.entries(opts.auxAddresses ?? {})) {
+        const a = typeof addr === "string" ? parseIPv4(addr) : null;
+        if (a === null) throw badRequest(`non parsable secondary ip address (${key}:${addr}) passed for network ${name}`);
+        if (!contains(subnet, a)) throw badRequest(`auxiliary address: (${key}:${addr}) must belong to the master pool: ${formatSubnet(subnet)}`);
+        if (a === gateway || Object.values(auxAddresses).includes(formatIPv4(a))) {
+          throw conflict(`failed to allocate secondary ip address (${key}:${addr}): Address already in use`);
+        }
+        auxAddresses[key] = formatIPv4(a);
+      }
+      let ipv6: NetworkRecord["ipv6"] = null;
+      if (opts.subnet6 !== undefined) {
+        const s6 = parseSubnet6(opts.subnet6);
+        for (const other of this.networks.values()) {
+          if (other.ipv6 && overlaps6(s6, parseSubnet6(other.ipv6.subnet))) {
+            throw conflict(`invalid pool request: Pool overlaps with other one on this address space (${formatSubnet6(s6)} overlaps ${other.name}'s ${other.ipv6.subnet})`);
+          }
+        }
+        const gw6 = opts.gateway6 === undefined ? s6.base + 1n : requireIPv6(opts.gateway6, "IPv6 gateway");
+        if (!contains6(s6, gw6) || gw6 === s6.base) throw badRequest(`IPv6 gateway ${opts.gateway6} is not a usable address of subnet ${formatSubnet6(s6)}`);
+        ipv6 = { subnet: formatSubnet6(s6), gateway: formatIPv6(gw6), allocated: {}, last: null };
+      }
       const rec = this.newRecord(name, "bridge", {
+        enableIPv6: Boolean(opts.enableIPv6),
+        ipv6,
         userSubnet: opts.subnet !== undefined,
         internal: Boolean(opts.internal),
         labels: { ...(opts.labels ?? {}) },
         options: { ...(opts.options ?? {}) },
         subnet: formatSubnet(subnet),
         gateway: formatIPv4(gateway),
+        ipRange,
+        auxAddresses,
       });
       rec.bridge = `gtr-${rec.id.slice(0, 11)}`;
       this.networks.set(rec.id, rec);
@@ -594,12 +735,16 @@ export class NetworkService {
     const prefixLen = n.subnet ? parseSubnet(n.subnet).prefix : null;
     const containers: NetworkInfo["containers"] = {};
     for (const ep of Object.values(n.endpoints)) {
-      containers[ep.containerId] = { name: ep.containerName, ipv4: ep.ipv4, prefixLen: ep.ipv4 ? prefixLen : null, mac: ep.mac, aliases: [...ep.aliases] };
+      containers[ep.containerId] = {
+        name: ep.containerName, ipv4: ep.ipv4, prefixLen: ep.ipv4 ? prefixLen : null, ipv6: ep.ipv6 ?? null,
+        prefixLen6: ep.ipv6 && n.ipv6 ? parseSubnet6(n.ipv6.subnet).prefix : null, mac: ep.mac, aliases: [...ep.aliases],
+      };
     }
     return {
       id: n.id,
       name: n.name,
       driver: n.driver,
+      builtin: n.builtin,
       scope: "local",
       internal: n.internal,
       created: n.created,
@@ -608,6 +753,11 @@ export class NetworkService {
       bridge: n.bridge,
       subnet: n.subnet,
       gateway: n.gateway,
+      ipRange: n.ipRange ?? null,
+      auxAddresses: { ...(n.auxAddresses ?? {}) },
+      enableIPv6: Boolean(n.enableIPv6),
+      subnet6: n.ipv6?.subnet ?? null,
+      gateway6: n.ipv6?.gateway ?? null,
       containers,
     };
   }
@@ -721,6 +871,17 @@ export class NetworkService {
     for (const a of aliases) if (typeof a !== "string" || !DNS_NAME.test(a)) throw badRequest(`invalid network alias "${a}"`);
     if (opts.ports !== undefined && !Array.isArray(opts.ports)) throw badRequest("ports must be a list of port bindings");
     const wanted: PortBinding[] = (opts.ports ?? []).map(validatePortBinding);
+    const mac = opts.mac === undefined ? undefined : parseMac(opts.mac);
+    const linkLocal = [...new Set(opts.linkLocalIPs ?? [])].map((a) => {
+      const n = typeof a === "string" ? parseIPv4(a) : null;
+      if (n === null || !contains(LINK_LOCAL, n)) throw badRequest(`invalid link local IP address: ${a}`);
+      return formatIPv4(n);
+    });
+    const links: Record<string, string> = {};
+    for (const [alias, target] of Object.entries(opts.links ?? {})) {
+      if (!DNS_NAME.test(alias) || typeof target !== "string" || !DNS_NAME.test(target.replace(/^\//, ""))) throw badRequest(`invalid link ${target}:${alias}`);
+      links[alias] = target.replace(/^\//, "");
+    }
     return this.perContainer.run(containerId, async () => {
       const { net, ep } = await this.mutex.run(async () => {
         const net = this.lookup(networkRef);
@@ -740,6 +901,9 @@ export class NetworkService {
           if (!existsSync(netnsPath)) throw badRequest(`network namespace ${netnsPath} does not exist`);
         }
         if (wanted.length && net.driver !== "bridge") throw badRequest(`ports cannot be published on network ${net.name} (${net.driver === "host" ? "host networking uses the host's ports directly" : "no networking"})`);
+        if (opts.ipv6 !== undefined && !(net.driver === "bridge" && net.enableIPv6 && net.ipv6)) {
+          throw badRequest(`network ${net.name} has no IPv6 address pool (create it with --ipv6 and an IPv6 --subnet)`);
+        }
         if (opts.ipv4 !== undefined) {
           if (net.driver !== "bridge") throw badRequest(`network ${net.name} does not assign addresses`);
           if (!net.userSubnet) throw badRequest("user specified IP address is supported only when connecting to networks with user configured subnets");
@@ -748,6 +912,17 @@ export class NetworkService {
         if (net.driver === "bridge") {
           const held = Object.entries(net.ipam.allocated).find(([addr, owner]) => owner === containerId && (opts.ipv4 === undefined || addr === opts.ipv4));
           ipv4 = held ? held[0] : allocateAddress(net, containerId, opts.ipv4);
+        }
+        let ipv6: string | null = null;
+        if (net.driver === "bridge" && net.enableIPv6 && net.ipv6) {
+          const want = opts.ipv6 === undefined ? undefined : formatIPv6(requireIPv6(opts.ipv6, "IPv6 address"));
+          const held = Object.entries(net.ipv6.allocated).find(([addr, owner]) => owner === containerId && (want === undefined || addr === want));
+          try {
+            ipv6 = held ? held[0] : allocateAddress6(net, containerId, want);
+          } catch (e) {
+            if (ipv4) releaseAddress(net, ipv4, containerId);
+            throw e;
+          }
         }
         const hasRoute = others.some((n) => n.endpoints[containerId].defaultRoute);
         const ep: EndpointRecord = {
@@ -758,7 +933,10 @@ export class NetworkService {
           hostVeth: net.driver === "bridge" ? `gv${randomBytes(6).toString("hex")}` : null,
           ifName: null,
           ipv4,
-          mac: ipv4 ? macFor(ipv4) : null,
+          ...(ipv6 ? { ipv6 } : {}),
+          mac: ipv4 ? (mac ?? macFor(ipv4)) : null,
+          ...(linkLocal.length && net.driver === "bridge" ? { linkLocal } : {}),
+          ...(Object.keys(links).length && !net.builtin ? { links } : {}),
           ports: [],
           defaultRoute: net.driver === "bridge" && !hasRoute,
           staticIp: opts.ipv4 !== undefined,
@@ -791,6 +969,8 @@ export class NetworkService {
             mac: ep.mac!,
             gateway: net.gateway!,
             defaultRoute: ep.defaultRoute,
+            linkLocal: ep.linkLocal,
+            ...this.v6Plan(net, ep),
           });
           if (wanted.length) reservedPorts = await this.ports.reserveAll(wanted);
         } else if (net.driver === "null") {
@@ -801,7 +981,7 @@ export class NetworkService {
         if (ep.hostVeth) await deleteLink(ep.hostVeth).catch(() => {});
         await this.mutex.run(async () => {
           delete net.endpoints[containerId];
-          if (ep.ipv4) releaseAddress(net, ep.ipv4, containerId);
+          releaseEndpointAddresses(net, ep);
           await this.persist(net);
         });
         throw e;
@@ -845,7 +1025,7 @@ export class NetworkService {
       }
       await this.mutex.run(async () => {
         delete net.endpoints[containerId];
-        if (ep.ipv4) releaseAddress(net, ep.ipv4, containerId);
+        releaseEndpointAddresses(net, ep);
         await this.persist(net);
         if (successor) {
           successor.ep.defaultRoute = true;
@@ -868,9 +1048,11 @@ export class NetworkService {
     }
     await this.mutex.run(async () => {
       for (const net of this.networks.values()) {
-        const held = Object.entries(net.ipam.allocated).filter(([, owner]) => owner === containerId);
-        for (const [addr] of held) delete net.ipam.allocated[addr];
-        if (held.length) await this.persist(net);
+        let held = 0;
+        for (const table of [net.ipam.allocated, net.ipv6?.allocated ?? {}]) {
+          for (const [addr, owner] of Object.entries(table)) if (owner === containerId) (delete table[addr], held++);
+        }
+        if (held) await this.persist(net);
       }
     });
   }
@@ -899,7 +1081,11 @@ export class NetworkService {
       ipv4: ep.ipv4,
       prefixLen: ep.ipv4 && net.subnet ? parseSubnet(net.subnet).prefix : null,
       gateway: ep.ipv4 ? net.gateway : null,
+      ipv6: ep.ipv6 ?? null,
+      prefixLen6: ep.ipv6 && net.ipv6 ? parseSubnet6(net.ipv6.subnet).prefix : null,
+      gateway6: ep.ipv6 && net.ipv6 ? net.ipv6.gateway : null,
       mac: ep.mac,
+      linkLocal: [...(ep.linkLocal ?? [])],
       aliases: [...ep.aliases],
       dnsNames: net.builtin ? [] : dnsNamesOf(ep),
       ports: ep.ports.map((p) => ({ ...p })),
@@ -938,13 +1124,20 @@ export class NetworkService {
         return ours ? "nxdomain" : null;
       }
       const addrs: string[] = [];
+      const addrs6: string[] = [];
       for (const n of scope) {
+        // A link alias (`--link name:alias`) means the linked container, to the container that has the link only.
+        const self = Object.values(n.endpoints).find((e) => e.ipv4 === asker);
+        const linked = Object.entries(self?.links ?? {}).find(([alias]) => alias.toLowerCase() === q)?.[1].toLowerCase();
         for (const e of Object.values(n.endpoints)) {
-          if (e.ipv4 && dnsNamesOf(e).some((d) => d.toLowerCase() === q)) addrs.push(e.ipv4);
+          if (!e.ipv4 || !dnsNamesOf(e).some((d) => d.toLowerCase() === q || d.toLowerCase() === linked)) continue;
+          addrs.push(e.ipv4);
+          if (e.ipv6) addrs6.push(e.ipv6);
         }
       }
       if (addrs.length === 0) return local ? "nxdomain" : null;
-      return type === TYPE_A ? { a: [...new Set(addrs)] } : {};
+      if (type === TYPE_A) return { a: [...new Set(addrs)] };
+      return type === TYPE_AAAA ? { aaaa: [...new Set(addrs6)] } : {};
     };
   }
 
@@ -984,18 +1177,23 @@ export class NetworkService {
   /** /etc/hosts for the container (Docker's layout), with its own address for its hostname; the host's for host networking. */
   async hostsFileFor(
     containerId: string,
-    opts: { hostname: string; domainname?: string; extraHosts?: { name: string; ip: string }[] },
+    opts: { hostname: string; domainname?: string; extraHosts?: { name: string; ip: string }[]; links?: { ip: string; names: string[] }[] },
   ): Promise<string> {
     validateContainerId(containerId);
     const eps = this.endpointsOf(containerId);
     if (eps.some((e) => this.lookup(e.networkId).driver === "host")) return readFile(this.opts.hostHosts, "utf8").catch(() => "");
-    return buildHostsFile({ ...opts, ipv4: eps.find((e) => e.ipv4)?.ipv4 ?? null });
+    return buildHostsFile({ ...opts, ipv4: eps.find((e) => e.ipv4)?.ipv4 ?? null, ipv6: eps.find((e) => e.ipv6)?.ipv6 ?? null });
   }
 
   /** For diagnostics and tests: Gantry's rules as iptables lists them. */
   listedRules() {
     return this.firewall.listed();
   }
+}
+
+function releaseEndpointAddresses(net: NetworkRecord, ep: EndpointRecord) {
+  if (ep.ipv4) releaseAddress(net, ep.ipv4, ep.containerId);
+  if (ep.ipv6) releaseAddress6(net, ep.ipv6, ep.containerId);
 }
 
 function dnsNamesOf(ep: EndpointRecord): string[] {

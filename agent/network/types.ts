@@ -24,7 +24,13 @@ export interface EndpointRecord {
   /** Name inside the namespace: eth0, eth1, … (null for host/none; "lo" is implied for none). */
   ifName: string | null;
   ipv4: string | null;
+  /** The endpoint's IPv6 address on a dual-stack network (null or absent otherwise). */
+  ipv6?: string | null;
   mac: string | null;
+  /** Extra link-local addresses on the interface (`--link-local-ip`), each with a /16 (IPv4) as dockerd adds them. */
+  linkLocal?: string[];
+  /** Links on this network (`--link name:alias`): alias → the linked container's name, resolved for this container only. */
+  links?: Record<string, string>;
   /** Published ports, with the ephemeral host ports already chosen. */
   ports: PortBinding[];
   /** This endpoint's gateway is the namespace's default route. */
@@ -51,6 +57,14 @@ export interface NetworkRecord {
   bridge: string | null;
   subnet: string | null;
   gateway: string | null;
+  /** Addresses are handed out from this part of the subnet only (`--ip-range`); a fixed address may lie outside it. */
+  ipRange?: string | null;
+  /** Addresses never handed out (`--aux-address name=ip`), by name. */
+  auxAddresses?: Record<string, string>;
+  /** Dual stack (`--ipv6`): containers also get an address of `ipv6.subnet`. */
+  enableIPv6?: boolean;
+  /** The IPv6 subnet (kept, and shown, even without enableIPv6, as dockerd does) and its IPAM state. */
+  ipv6?: { subnet: string; gateway: string; allocated: Record<string, string>; last: string | null } | null;
   ipam: {
     /** address → container id holding it. */
     allocated: Record<string, string>;
@@ -66,6 +80,8 @@ export interface NetworkInfo {
   id: string;
   name: string;
   driver: NetworkDriver;
+  /** Made by the engine itself ("bridge", "host", "none"). */
+  builtin: boolean;
   scope: "local";
   internal: boolean;
   created: string;
@@ -74,7 +90,12 @@ export interface NetworkInfo {
   bridge: string | null;
   subnet: string | null;
   gateway: string | null;
-  containers: Record<string, { name: string; ipv4: string | null; prefixLen: number | null; mac: string | null; aliases: string[] }>;
+  ipRange: string | null;
+  auxAddresses: Record<string, string>;
+  enableIPv6: boolean;
+  subnet6: string | null;
+  gateway6: string | null;
+  containers: Record<string, { name: string; ipv4: string | null; prefixLen: number | null; ipv6: string | null; prefixLen6: number | null; mac: string | null; aliases: string[] }>;
 }
 
 export interface AttachOptions {
@@ -85,6 +106,14 @@ export interface AttachOptions {
   ipv4?: string;
   /** Ports to publish through this endpoint (`-p`), bridge networks only. */
   ports?: PortBinding[];
+  /** A fixed IPv6 address (`--ip6`), on a dual-stack network. */
+  ipv6?: string;
+  /** A fixed MAC for the container's interface (otherwise 02:42 + the address). */
+  mac?: string;
+  /** Link-local addresses added to the interface (169.254.0.0/16). */
+  linkLocalIPs?: string[];
+  /** `--link name:alias` on this network: alias → container name, answered by DNS to this container only. */
+  links?: Record<string, string>;
 }
 
 export interface EndpointInfo {
@@ -97,7 +126,11 @@ export interface EndpointInfo {
   ipv4: string | null;
   prefixLen: number | null;
   gateway: string | null;
+  ipv6: string | null;
+  prefixLen6: number | null;
+  gateway6: string | null;
   mac: string | null;
+  linkLocal: string[];
   aliases: string[];
   /** DNS names this endpoint answers to: name, short id, aliases. */
   dnsNames: string[];

@@ -61,3 +61,10 @@ export function lookupUser(root: string, spec: string, opts: { supplementary?: b
     opts.supplementary && name ? groups.filter((r) => (r[3] ?? "").split(",").includes(name!)).map((r) => Number(r[2])).filter((g) => g !== gid) : [];
   return { uid, gid, additionalGids, home };
 }
+
+/** A group of the root's /etc/group by name, or a numeric gid as it is; null for a name the file does not have. */
+export function lookupGroup(root: string, spec: string): number | null {
+  if (/^[0-9]+$/.test(spec)) return Number(spec);
+  const row = readTable(root, "/etc/group").find((r) => r[0] === spec);
+  return row ? Number(row[2]) : null;
+}

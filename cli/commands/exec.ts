@@ -34,6 +34,17 @@ export async function exec(argv: string[]): Promise<void> {
     socket.once("connect_error", (e) => reject(new CliError(/unauthorized/.test(e.message) ? "the API token was refused (run `gantry login`)" : `cannot reach ${client.url}: ${e.message}`, /unauthorized/.test(e.message) ? 3 : 1)));
   });
   const size = () => ({ cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+  // The session's output and end may arrive in the same read as the start's acknowledgement — before the code after
+  // the `await` runs — so the listeners are in place first and hold what comes until the session's id is known.
+  type Data = { execId: string; stream: string; data: string };
+  type End = { execId: string; exitCode?: number; error?: string };
+  type Event = { kind: "data"; msg: Data; ack?: () => void } | { kind: "end"; msg: End } | { kind: "disconnect" };
+  const early: Event[] = [];
+  let deliver: ((e: Event) => void) | null = null;
+  const receive = (e: Event) => (deliver ? deliver(e) : early.push(e));
+  socket.on("exec:data", (msg: Data, ack?: () => void) => receive({ kind: "data", msg, ack }));
+  socket.on("exec:end", (msg: End) => receive({ kind: "end", msg }));
+  socket.on("disconnect", () => receive({ kind: "disconnect" }));
   const started = (await socket.timeout(30_000).emitWithAck("exec:start", {
     hostId,
     container,
@@ -53,23 +64,28 @@ export async function exec(argv: string[]): Promise<void> {
   if (rawMode) process.stdin.setRawMode(true);
 
   const code = await new Promise<number>((resolve) => {
-    socket.on("exec:data", (msg: { execId: string; stream: string; data: string }, ack?: () => void) => {
-      if (msg.execId !== execId) return;
+    deliver = (e) => {
+      if (e.kind === "disconnect") return resolve(1);
+      if (e.msg.execId !== execId) return;
+      if (e.kind === "end") {
+        if (e.msg.error) process.stderr.write(`gantry: ${e.msg.error}\n`);
+        return resolve(e.msg.exitCode ?? (e.msg.error ? 1 : 0));
+      }
+      const { msg, ack } = e;
       const out = msg.stream === "stderr" ? process.stderr : process.stdout;
       // Acknowledge (and so let the host send more) once the output took it.
       if (out.write(msg.data)) ack?.();
       else out.once("drain", () => ack?.());
-    });
-    socket.on("exec:end", (msg: { execId: string; exitCode?: number; error?: string }) => {
-      if (msg.execId !== execId) return;
-      if (msg.error) process.stderr.write(`gantry: ${msg.error}\n`);
-      resolve(msg.exitCode ?? (msg.error ? 1 : 0));
-    });
-    socket.on("disconnect", () => resolve(1));
+    };
+    for (const e of early.splice(0)) deliver(e);
     if (interactive) {
       process.stdin.on("data", (d: Buffer) => socket.emit("exec:input", { execId, data: d.toString("utf8") }));
       // Piped input ends: so does the command's stdin, as with `docker exec -i` (a terminal keeps it open).
       if (!rawMode) process.stdin.on("end", () => socket.emit("exec:input", { execId, data: "", eof: true }));
+    } else {
+      // Without -i this terminal's input is not the command's: its stdin is empty and ends at once, as with
+      // `docker exec` (a command that reads stdin, like `sh`, reads end-of-file and returns).
+      socket.emit("exec:input", { execId, data: "", eof: true });
     }
     if (tty) process.stdout.on("resize", () => socket.emit("exec:resize", { execId, ...size() }));
   });

@@ -43,6 +43,11 @@ export const PERMISSIONS = {
   "images.read": ALL,
   "images.manage": OPERATORS, // pull, tag, remove
   "activity.read": MANAGERS,
+  // The Kubernetes API under /k8s (lib/k8s): get/list/watch, and create/update/patch/delete. Secrets are read with a
+  // right of their own, as logs are, because their values are secrets; writing one needs it too (the answer carries it).
+  "k8s.read": ALL,
+  "k8s.write": OPERATORS,
+  "k8s.secrets.read": OPERATORS,
   "tokens.manage": ALL, // one's own API tokens (a token's role never exceeds its user's); others' need users.manage too
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -81,6 +81,32 @@ test("run, list, inspect, stop, start and remove a container with an operator's 
   assert.ok(mine.every((r) => r.tokenId), "each row names the token used");
 });
 
+test("a run that cannot start (its port is taken) leaves nothing behind: a retry under the same name runs", async () => {
+  const c = api(f.cp);
+  const base = `/api/v1/hosts/${f.hostId}/containers`;
+  // Another program holds the port on the host's loopback.
+  const { createServer } = await import("node:net");
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, "127.0.0.1", () => r()));
+  const port = (holder.address() as { port: number }).port;
+  const spec = { image: f.image, name: "api-port-clash", cmd: ["sleep", "300"], ports: [{ host: port, hostIp: "127.0.0.1", container: 80 }] };
+  try {
+    const failed = await c.post(base, spec, as("operator"));
+    assert.equal(failed.status, 409, JSON.stringify(failed.body));
+    assert.match(failed.body.error.message, /port is already allocated/);
+    // "Not run" means not there at all, not a container left in "created" under that name.
+    assert.equal((await c.get(`${base}/api-port-clash`, as("viewer"))).status, 404);
+    const all = await c.get(`${base}?all=true`, as("viewer"));
+    assert.equal(all.body.some((x: { name: string }) => x.name === "api-port-clash"), false, JSON.stringify(all.body));
+  } finally {
+    await new Promise<void>((r) => holder.close(() => r()));
+  }
+  const retry = await c.post(base, spec, as("operator"));
+  assert.equal(retry.status, 201, JSON.stringify(retry.body));
+  assert.equal(retry.body.container.state, "running");
+  assert.equal((await c.delete(`${base}/api-port-clash?force=true`, as("operator"))).status, 200);
+});
+
 test("bad input is a 4xx that names the problem, never a 500", async () => {
   const c = api(f.cp);
   const base = `/api/v1/hosts/${f.hostId}/containers`;

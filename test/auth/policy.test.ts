@@ -17,6 +17,10 @@ const EXPECTED: Partial<Record<Action, Role[]>> = {
   "hosts.join": ["owner", "admin"],
   "containers.manage": ["owner", "admin", "operator"],
   "containers.host-access": ["owner", "admin"],
+  // The Kubernetes API: everyone reads objects, operators and up write them and read Secrets.
+  "k8s.read": ["owner", "admin", "operator", "viewer"],
+  "k8s.write": ["owner", "admin", "operator"],
+  "k8s.secrets.read": ["owner", "admin", "operator"],
 };
 
 test("role × action follows the PERMISSIONS table, with the expected rows for this area", () => {

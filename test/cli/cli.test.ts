@@ -191,6 +191,18 @@ test("logs -f follows a container's output; exec runs a command and passes its e
   });
   assert.equal(counted.code, 0);
   assert.equal(counted.out.trim(), "3");
+  // Without -i the command's stdin is empty, as with `docker exec`: `echo 'echo x' | gantry exec C sh` returns at once
+  // (sh reads end-of-file), printing nothing — the piped line is not the command's input.
+  const unattached = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+    const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", `${f.hostId}/cli-logs`, "sh"], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
+    let o = "";
+    c.stdout.on("data", (d) => (o += d));
+    c.stdin.end("echo x\n");
+    const timer = setTimeout(() => (c.kill("SIGKILL"), reject(new Error("gantry exec without -i did not return within 20 s"))), 20_000);
+    c.once("exit", (code) => (clearTimeout(timer), resolve({ code, out: o })));
+  });
+  assert.equal(unattached.code, 0);
+  assert.equal(unattached.out, "");
   const missing = await gantry(home, ["exec", `${f.hostId}/nope`, "true"]);
   assert.equal(missing.code, 4, missing.stderr);
 

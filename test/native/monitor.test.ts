@@ -524,6 +524,32 @@ for (const RUNTIME of RUNTIMES) {
       const kept = [`${few.log}.2`, `${few.log}.1`, few.log].flatMap((f) => lines(parseLog(f), "stdout")).map(Number);
       assert.equal(kept.at(-1), n);
       kept.forEach((v, i) => i > 0 && assert.equal(v, kept[i - 1] + 1));
+
+      // with --log-max-files 0 only the current file is kept (Docker's max-file=1): it starts afresh when full
+      const one = world(["seq", "1", String(n)]);
+      startOk(one, ["--log-max-size", String(maxSize), "--log-max-files", "0"]);
+      await waitExit(one);
+      assert.deepEqual(readdirSync(one.dir).filter((f) => f.startsWith("ctr.log")), ["ctr.log"]);
+      assert.ok(statSync(one.log).size <= maxSize);
+      const last = lines(parseLog(one.log), "stdout").map(Number);
+      assert.equal(last.at(-1), n);
+      last.forEach((v, i) => i > 0 && assert.equal(v, last[i - 1] + 1));
+    });
+
+    test("without --log-path no log is kept, and attach clients still get every byte of the output", async () => {
+      const w = world(["sh", "-c", "read go; echo out-line; echo err-line >&2"]);
+      const args = monitorArgs(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      args.splice(args.indexOf("--log-path"), 2);
+      const r = spawnSync(GANTRY_MONITOR, args, { encoding: "utf8", timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const a = await AttachClient.connect(w.attachSocket);
+      a.send(FRAME.stdin, "go\n");
+      const exit = await waitExit(w);
+      assert.equal(exit.exitCode, 0);
+      await waitFor("the end of the attach stream", () => a.ended);
+      assert.equal(a.text(FRAME.stdout), "out-line\n");
+      assert.equal(a.text(FRAME.stderr), "err-line\n");
+      assert.deepEqual(readdirSync(w.dir).filter((f) => f.startsWith("ctr.log")), []);
     });
 
     test("SIGUSR1 reopens the log, so rotation done by someone else loses no lines", async () => {

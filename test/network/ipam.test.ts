@@ -83,7 +83,7 @@ test("a full pool is a clear error; released addresses come back", async () => {
   const got = [];
   for (const o of owners) got.push(await svc.allocateAddress("tiny", o));
   assert.deepEqual(got.map((a) => a.split(".")[3]).sort(), ["2", "3", "4", "5", "6"]);
-  await assert.rejects(svc.allocateAddress("tiny", world.containerId()), /no available IPv4 addresses on network tiny/);
+  await assert.rejects(svc.allocateAddress("tiny", world.containerId()), /no available IPv4 addresses on this network.s address pools: tiny/);
   await svc.releaseAddress("tiny", owners[2], got[2]);
   assert.equal(await svc.allocateAddress("tiny", world.containerId()), got[2]);
 

@@ -4,6 +4,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { rmSync } from "node:fs";
 import { makeWorld, sh, shAsync, waitForOutput } from "./helpers";
 import { NetworkService } from "@/agent/network/network-service";
 
@@ -192,5 +193,75 @@ test("an agent with another root does not take over a bridge in use; it adopts o
   } finally {
     await b.cleanup();
     await a.cleanup();
+  }
+});
+
+const chainsExist = (prefix: string) => {
+  try {
+    sh("iptables", "-w", "5", "-t", "nat", "-S", prefix);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test("a bridge whose owner's state directory is gone is reclaimed, with that owner's interfaces and chains", async () => {
+  const a = makeWorld("gone-root");
+  const b = makeWorld("heir");
+  try {
+    await a.service.start({ containerExists: () => true });
+    const held = await a.service.attach(a.containerId(), a.netns("held").path, "bridge", { containerName: "held" });
+    await a.service.close();
+    assert.ok(chainsExist(a.options.chainPrefix!));
+    rmSync(a.root, { recursive: true, force: true }); // a test's temporary root, or an install removed by hand
+
+    const logs: string[] = [];
+    const heir = new NetworkService({ ...b.options, defaultBridge: a.options.defaultBridge, defaultSubnet: a.options.defaultSubnet, log: (m) => logs.push(m) });
+    await heir.start({ containerExists: () => true });
+    const bridge = a.options.defaultBridge!;
+    assert.match(sh("ip", "-d", "link", "show", "dev", bridge), new RegExp(`alias gantry:${heir.instance}:bridge:`));
+    assert.equal(linkExists(held.hostVeth!), false, "the gone agent's veth left the bridge");
+    assert.equal(chainsExist(a.options.chainPrefix!), false, "its chains are gone");
+    assert.ok(logs.some((l) => new RegExp(`reclaimed bridge ${bridge} .*state directory ${a.root} is gone.*interface.*chains ${a.options.chainPrefix}`).test(l)), logs.join("\n"));
+    // The heir's own containers get addresses on it.
+    const mine = await heir.attach(b.containerId(), b.netns("mine").path, "bridge", { containerName: "mine" });
+    assert.ok(mine.ipv4);
+    await heir.uninstall();
+  } finally {
+    await b.cleanup();
+    await a.cleanup();
+  }
+});
+
+test("a live agent in another process keeps its bridge; once its process ends the bridge is reclaimed", async () => {
+  const owner = makeWorld("owner-proc");
+  const b = makeWorld("successor");
+  const { spawn } = await import("node:child_process");
+  const { REPO_ROOT } = await import("../support/bundle");
+  const netnsPath = owner.netns("held").path;
+  const child = spawn(process.execPath, ["--import", "tsx", "test/network/fixtures/hold-bridge.ts", JSON.stringify({ options: owner.options, containerId: owner.containerId(), netnsPath })], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  try {
+    await waitForOutput(child, /holding/, 30_000);
+    const options = { ...b.options, defaultBridge: owner.options.defaultBridge, defaultSubnet: owner.options.defaultSubnet };
+    const refused = new NetworkService(options);
+    await assert.rejects(refused.start({ containerExists: () => true }), new RegExp(`in use by another Gantry agent \\(state in ${owner.root}, pid ${child.pid}\\)`));
+    assert.ok(chainsExist(owner.options.chainPrefix!), "the live agent's chains are untouched");
+
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    const logs: string[] = [];
+    const successor = new NetworkService({ ...options, log: (m) => logs.push(m) });
+    await successor.start({ containerExists: () => true });
+    assert.match(sh("ip", "-d", "link", "show", "dev", owner.options.defaultBridge!), new RegExp(`alias gantry:${successor.instance}:bridge:`));
+    assert.ok(logs.some((l) => new RegExp(`reclaimed bridge .*its process ${child.pid} has ended`).test(l)), logs.join("\n"));
+    assert.equal(chainsExist(owner.options.chainPrefix!), false);
+    await successor.uninstall();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await b.cleanup();
+    await owner.cleanup();
   }
 });

@@ -5,6 +5,8 @@ import { parsePublishSpec, validatePortBinding } from "@/agent/network/ports";
 import { parseSubnet, parseIPv4, formatIPv4, overlaps } from "@/agent/network/ipv4";
 import { answer, FORWARD, parseQuery, TYPE_A, TYPE_AAAA, TYPE_PTR } from "@/agent/network/dns";
 import { desiredRules } from "@/agent/network/firewall";
+import { allocateAddress, allocateAddress6 } from "@/agent/network/ipam";
+import { formatIPv6, parseIPv6, parseSubnet6 } from "@/agent/network/ipv6";
 import { buildHostsFile, embeddedResolvConf, filterHostResolvConf } from "@/agent/network/container-files";
 import type { NetworkRecord } from "@/agent/network/types";
 import { NetworkService } from "@/agent/network/network-service";
@@ -109,6 +111,37 @@ function record(over: Partial<NetworkRecord>): NetworkRecord {
   };
 }
 
+test("IPv6: parsing, RFC 5952 formatting, subnets; AAAA answers", () => {
+  for (const [text, canonical] of [
+    ["2001:0db8::0001", "2001:db8::1"], ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"], ["1:0:0:2:0:0:0:3", "1:0:0:2::3"],
+    ["1::2:3:4:5:6:7", "1:0:2:3:4:5:6:7"], ["::", "::"], ["FD00::A", "fd00::a"],
+  ]) {
+    assert.equal(formatIPv6(parseIPv6(text!)!), canonical, text);
+  }
+  for (const bad of [":::", "1:2:3:4:5:6:7:8:9", "g::1", "1::2::3", "12345::", "10.0.0.1"]) assert.equal(parseIPv6(bad), null, bad);
+  assert.deepEqual(parseSubnet6("fd00:1::/64"), { base: parseIPv6("fd00:1::"), prefix: 64 });
+  assert.throws(() => parseSubnet6("fd00:1::5/64"), /host bits set \(did you mean fd00:1::\/64\?\)/);
+  assert.throws(() => parseSubnet6("fd00::/127"), /between \/16 and \/124/);
+  const a = answer(query("web", TYPE_AAAA), "x", () => ({ aaaa: ["fd00::2"] }))!;
+  assert.equal(a.readUInt16BE(6), 1);
+  assert.deepEqual([...a.subarray(a.length - 16)], [0xfd, 0, ...Array(13).fill(0), 2]);
+});
+
+test("IPAM: an ip-range bounds what is handed out, auxiliary addresses never are; IPv6 addresses follow the last one", () => {
+  const net = record({ subnet: "10.89.3.0/24", gateway: "10.89.3.1", ipRange: "10.89.3.0/29", auxAddresses: { a: "10.89.3.2", b: "10.89.3.3" } });
+  const got = [1, 2, 3, 4].map((i) => allocateAddress(net, `c${i}`));
+  assert.deepEqual(got, ["10.89.3.4", "10.89.3.5", "10.89.3.6", "10.89.3.7"]);
+  assert.throws(() => allocateAddress(net, "c5"), /no available IPv4 addresses on this network's address pools: appnet/);
+  assert.throws(() => allocateAddress(net, "c6", "10.89.3.2"), /Address already in use: 10\.89\.3\.2 is an auxiliary address/);
+  assert.equal(allocateAddress(net, "c7", "10.89.3.200"), "10.89.3.200", "a fixed address may lie outside the range");
+  const six = record({ enableIPv6: true, ipv6: { subnet: "fd00:1::/120", gateway: "fd00:1::1", allocated: {}, last: null } });
+  assert.equal(allocateAddress6(six, "c1"), "fd00:1::2");
+  assert.equal(allocateAddress6(six, "c2", "fd00:1::0a"), "fd00:1::a");
+  assert.equal(allocateAddress6(six, "c3"), "fd00:1::3");
+  assert.throws(() => allocateAddress6(six, "c4", "fd00:1::1"), /gateway/);
+  assert.throws(() => allocateAddress6(record({}), "c5"), /has no IPv6 address pool/);
+});
+
 test("rules: NAT, DNAT per published port, isolation between bridges, internal networks", () => {
   const ep = {
     containerId: "c".repeat(64), containerName: "web", aliases: [], netnsPath: "/x", hostVeth: "gv1", ifName: "eth0",
@@ -146,11 +179,14 @@ test("resolv.conf and hosts", () => {
   assert.throws(() => buildHostsFile({ hostname: "ok", ipv4: null, extraHosts: [{ name: "x", ip: "nope" }] }), /invalid IP address "nope"/);
 });
 
-test("the standard root owns the GANTRY chains; any other root gets its own", () => {
+test("chains follow the bridge: gantry0's are GANTRY whatever the root, another bridge gets its own", () => {
   assert.equal(new NetworkService({ root: "/var/lib/gantry" }).chainPrefix, "GANTRY");
-  const other = new NetworkService({ root: "/tmp/some-agent" });
+  // A new state directory on the same bridge reuses its chains (a set per root piled up on test machines).
+  assert.equal(new NetworkService({ root: "/tmp/some-agent" }).chainPrefix, "GANTRY");
+  const other = new NetworkService({ root: "/tmp/some-agent", defaultBridge: "gbr1" });
   assert.match(other.chainPrefix, /^GANTRY_[0-9A-F]{6}$/);
-  assert.equal(new NetworkService({ root: "/tmp/some-agent" }).chainPrefix, other.chainPrefix, "stable for a root");
+  assert.equal(new NetworkService({ root: "/tmp/another-agent", defaultBridge: "gbr1" }).chainPrefix, other.chainPrefix, "the same for any root");
+  assert.notEqual(new NetworkService({ root: "/tmp/some-agent", defaultBridge: "gbr2" }).chainPrefix, other.chainPrefix);
   assert.throws(() => new NetworkService({ root: "/x", defaultSubnet: "10.88.0.0/33" }), /invalid subnet/);
   assert.throws(() => new NetworkService({ root: "/x", defaultBridge: "a-bridge-name-too-long" }), /at most 15 characters/);
   assert.throws(() => new NetworkService({ root: "/x", dnsUpstreams: ["dns.example"] }), /invalid DNS upstream/);

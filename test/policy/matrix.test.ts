@@ -63,6 +63,47 @@ const ROWS: Row[] = [
   { method: "POST", route: "agents/join", path: "/api/v1/agents/join", body: {}, permission: "public" },
 ];
 
+/** The Kubernetes API under /k8s (API tokens as bearer tokens): a call, and every right it needs. Writes are dry runs
+ * or name objects that do not exist, so allowed roles are answered (201, 200 or 404) without changing anything. */
+const K8S_ROWS: Array<{ method: Method; path: string; body?: unknown; contentType?: string; permissions: Action[] }> = [
+  { method: "GET", path: "/k8s/api", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/apis", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/openapi/v3", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/nodes", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/configmaps", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/configmaps", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/configmaps/none", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=1", permissions: ["k8s.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/events", permissions: ["k8s.read"] },
+  {
+    method: "POST",
+    path: "/k8s/api/v1/namespaces/default/configmaps?dryRun=All",
+    body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "matrix" } },
+    permissions: ["k8s.write"],
+  },
+  { method: "POST", path: "/k8s/api/v1/namespaces?dryRun=All", body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "matrix" } }, permissions: ["k8s.write"] },
+  { method: "PUT", path: "/k8s/api/v1/namespaces/default/configmaps/none", body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "none" } }, permissions: ["k8s.write"] },
+  { method: "PATCH", path: "/k8s/api/v1/namespaces/default/configmaps/none", body: { data: { a: "b" } }, contentType: "application/merge-patch+json", permissions: ["k8s.write"] },
+  { method: "DELETE", path: "/k8s/api/v1/namespaces/default/configmaps/none", permissions: ["k8s.write"] },
+  { method: "DELETE", path: "/k8s/api/v1/namespaces/default/configmaps?dryRun=All", permissions: ["k8s.write"] },
+  { method: "DELETE", path: "/k8s/api/v1/namespaces/none", permissions: ["k8s.write"] },
+  { method: "GET", path: "/k8s/api/v1/secrets", permissions: ["k8s.secrets.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/secrets", permissions: ["k8s.secrets.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/secrets/none", permissions: ["k8s.secrets.read"] },
+  { method: "GET", path: "/k8s/api/v1/namespaces/default/secrets?watch=true&timeoutSeconds=1", permissions: ["k8s.secrets.read"] },
+  // A write answers with the whole secret, so it needs the right to read secrets as well as to write.
+  {
+    method: "POST",
+    path: "/k8s/api/v1/namespaces/default/secrets?dryRun=All",
+    body: { apiVersion: "v1", kind: "Secret", metadata: { name: "matrix" }, stringData: { a: "b" } },
+    permissions: ["k8s.write", "k8s.secrets.read"],
+  },
+  { method: "DELETE", path: "/k8s/api/v1/namespaces/default/secrets/none", permissions: ["k8s.write", "k8s.secrets.read"] },
+];
+
 /** Browser socket events: [event, argument, action it needs]. */
 const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [
   { event: "subscribe", arg: "hosts", permission: "hosts.read" },
@@ -140,6 +181,40 @@ test("public routes answer without a session and never with a server error", asy
   // Setup is closed once an owner exists, whoever asks.
   const again = await api(cp, cookies.get("viewer")).post("/api/v1/setup", { name: "X", email: "x@example.test", password: "long-enough-password" });
   assert.equal(again.status, 409);
+});
+
+test("every role's API token gets exactly what the policy grants on every Kubernetes API call; no token or a bad one is 401", async () => {
+  const tokens = new Map<Role, string>();
+  for (const role of ROLES) {
+    const r = await api(cp, cookies.get(role)).post("/api/v1/tokens", { name: `matrix-${role}` });
+    assert.equal(r.status, 201);
+    tokens.set(role, r.body.token);
+  }
+  const call = (row: (typeof K8S_ROWS)[number], token?: string) =>
+    api(cp).request(row.method, row.path, row.body, {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(row.contentType ? { "content-type": row.contentType } : {}),
+    });
+  const failures: string[] = [];
+  for (const row of K8S_ROWS) {
+    for (const token of [undefined, "gat_" + "x".repeat(43)]) {
+      const anon = await call(row, token);
+      if (anon.status !== 401 || anon.body?.kind !== "Status") failures.push(`${token ? "bad token" : "no token"} ${row.method} ${row.path} → ${anon.status}, want a 401 Status`);
+    }
+    for (const role of ROLES) {
+      const allowed = row.permissions.every((p) => (PERMISSIONS[p] as readonly string[]).includes(role));
+      const r = await call(row, tokens.get(role));
+      if (allowed && (r.status === 401 || r.status === 403 || r.status >= 500)) failures.push(`${role} ${row.method} ${row.path} → ${r.status} ${JSON.stringify(r.body)}, want allowed`);
+      if (!allowed) {
+        const missing = row.permissions.find((p) => !(PERMISSIONS[p] as readonly string[]).includes(role))!;
+        if (r.status !== 403 || r.body?.reason !== "Forbidden" || !String(r.body?.message).includes(missing))
+          failures.push(`${role} ${row.method} ${row.path} → ${r.status} ${JSON.stringify(r.body)}, want a 403 Status naming ${missing}`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+  // What kube-apiserver shows anyone: its version.
+  assert.equal((await api(cp).get("/k8s/version")).status, 200);
 });
 
 test("every role gets exactly what the policy grants on every browser socket event; nobody signed in cannot connect", async () => {

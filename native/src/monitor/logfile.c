@@ -12,7 +12,9 @@
  * The records from one read of the container's output are written with one write(2) on an O_APPEND file; a reader
  * tailing the file takes a line once its newline is there. Rotation by size: before a record that would take the file past --log-max-size, LOG.(N-1) is
  * renamed to LOG.N, ..., LOG.1 to LOG.2, LOG to LOG.1, and a fresh LOG is started (N = --log-max-files; the oldest
- * falls off). A record is never split across files. SIGUSR1 reopens LOG (for rotation done by someone else).
+ * falls off); with N = 0 the full LOG is removed and a fresh one started. A record is never split across files.
+ * SIGUSR1 reopens LOG (for rotation done by someone else). Without --log-path no log is kept at all: the output only
+ * goes to attach clients (Docker's `none` logging driver).
  */
 #include "monitor/monitor.h"
 
@@ -54,16 +56,23 @@ static int open_log(gantry_error_t *err) {
 
 int log_open(const struct monitor_options *opt, gantry_error_t *err) {
   opts = opt;
-  return open_log(err);
+  return opt->log_path ? open_log(err) : 0;
 }
 
 void log_reopen(void) {
+  if (opts->log_path == NULL) return;
   cleanup_error gantry_error_t err = NULL;
   if (open_log(&err) < 0) mlog("%s", err->msg);
 }
 
 static void rotate(void) {
   char from[PATH_MAX], to[PATH_MAX];
+  if (opts->log_max_files == 0) {
+    /* a reader holding the old file open reads it to its end, then finds the new one under the path */
+    if (unlink(opts->log_path) < 0) mlog("rotate log: remove %s: %s", opts->log_path, strerror(errno));
+    log_reopen();
+    return;
+  }
   for (int i = opts->log_max_files - 1; i >= 1; i--) {
     snprintf(from, sizeof(from), "%s.%d", opts->log_path, i);
     snprintf(to, sizeof(to), "%s.%d", opts->log_path, i + 1);
@@ -118,6 +127,7 @@ static void emit(struct stream_buf *b, char tag, bool terminal) {
 }
 
 void log_feed(enum monitor_stream s, const char *data, size_t n, bool terminal) {
+  if (opts->log_path == NULL) return;
   struct stream_buf *b = &streams[s - 1];
   ts_len = 0; /* one timestamp per read: taken when the first record of this chunk is written */
   while (n > 0) {
@@ -146,6 +156,7 @@ void log_feed(enum monitor_stream s, const char *data, size_t n, bool terminal) 
 }
 
 void log_flush(enum monitor_stream s) {
+  if (opts->log_path == NULL) return;
   struct stream_buf *b = &streams[s - 1];
   if (b->len == 0) return;
   ts_len = 0;

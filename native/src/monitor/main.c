@@ -19,7 +19,7 @@
 #define EXIT_USAGE 2
 
 static const char usage[] =
-    "Usage: gantry-monitor --id ID --bundle DIR --log-path FILE --exit-file FILE [options]\n"
+    "Usage: gantry-monitor --id ID --bundle DIR --exit-file FILE [--log-path FILE] [options]\n"
     "\n"
     "Starts an OCI container through the runtime and supervises it from a detached process: holds its stdio, logs\n"
     "it, serves attach, records how it exited, deletes it. This command returns once the container has started\n"
@@ -36,9 +36,11 @@ static const char usage[] =
     "  -i, --stdin                keep the container's stdin open for attach clients (otherwise /dev/null)\n"
     "  --no-delete                leave the stopped container for someone else to `delete`\n"
     "Log (CRI format: \"<RFC3339Nano UTC> <stdout|stderr> <F|P> <content>\" per line; P = partial line):\n"
-    "  --log-path FILE            the container log (appended to); SIGUSR1 to the monitor reopens it\n"
+    "  --log-path FILE            the container log (appended to); SIGUSR1 to the monitor reopens it. Without it\n"
+    "                             no log is kept: the output reaches attach clients only\n"
     "  --log-max-size BYTES       rotate before the log would exceed BYTES: FILE -> FILE.1 -> FILE.2 ... (0: never)\n"
-    "  --log-max-files N          rotated files kept, FILE.1 (newest) to FILE.N (default 1)\n"
+    "  --log-max-files N          rotated files kept, FILE.1 (newest) to FILE.N (default 1; 0: FILE only, started\n"
+    "                             afresh when full)\n"
     "Files and sockets:\n"
     "  --exit-file FILE           written when the container exits:\n"
     "                             {\"exitCode\":N,\"signal\":N|null,\"exitedAt\":\"RFC3339Nano\",\"oomKilled\":bool}\n"
@@ -204,7 +206,7 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
         size_arg = optarg;
         break;
       case OPT_LOG_MAX_FILES:
-        if (!parse_count(optarg, 1000, &v) || v < 1) return usage_error("--log-max-files: not a number from 1 to 1000: %s", optarg);
+        if (!parse_count(optarg, 1000, &v)) return usage_error("--log-max-files: not a number from 0 to 1000: %s", optarg);
         o->log_max_files = (int)v;
         break;
       case OPT_EXIT_FILE: o->exit_file = optarg; break;
@@ -225,7 +227,6 @@ static int parse(int argc, char **argv, struct monitor_options *o) {
   if (o->id == NULL) return usage_error("%s is required", "--id");
   if (!valid_id(o->id)) return usage_error("--id: invalid container id %s", o->id);
   if (o->bundle == NULL) return usage_error("%s is required", "--bundle");
-  if (o->log_path == NULL) return usage_error("%s is required", "--log-path");
   if (o->exit_file == NULL) return usage_error("%s is required", "--exit-file");
 
   o->bundle = absolute(o->bundle);

@@ -1,0 +1,75 @@
+// `gantry-agent uninstall [--root DIR] [--purge]`: removes what the agent of one state directory made on this host —
+// its containers (killed and removed, with their mounts, cgroups and anonymous volumes), its bridges, veths, network
+// namespaces and iptables chains, its record among the network owners and its Docker API socket. With --purge the
+// state directory goes too (images, volumes, the host credential). Refused while that agent runs.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { join, resolve } from "node:path";
+import { createImageEngine } from "./images/engine";
+import { networkOptions, startContainerEngine } from "./containers/engine";
+import { NetworkService } from "./network/network-service";
+import { ConfigError, parseFlags } from "./config";
+import { REPO_ROOT } from "./version";
+
+export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log: (msg: string) => void): Promise<void> {
+  const purge = argv.includes("--purge");
+  const { flags, rest } = parseFlags(
+    argv.filter((a) => a !== "--purge"),
+    ["root"],
+  );
+  if (rest.length) throw new ConfigError(`unexpected argument "${rest[0]}" (usage: gantry-agent uninstall [--root DIR] [--purge])`);
+  const root = resolve(flags.root ?? env.GANTRY_ROOT ?? "/var/lib/gantry");
+  const socket = env.GANTRY_DOCKER_SOCKET || "/run/gantry/docker.sock";
+  if (await answers(socket)) {
+    throw new ConfigError(`the agent is running (its Docker API answers on ${socket}): stop it first, then uninstall`);
+  }
+
+  if (existsSync(root)) {
+    const engine = createImageEngine({ root });
+    const runtime = env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
+    const containers = await startContainerEngine({ ...engine, root, runtime, log });
+    for (const c of containers.containers.list()) {
+      await containers.containers.remove(c.Id, { force: true, volumes: true });
+      log(`removed container ${c.Name.replace(/^\//, "")} (${c.Id.slice(0, 12)})`);
+    }
+    const networks = (await containers.networks()) ?? new NetworkService(networkOptions(root, log, env));
+    await networks.uninstall();
+  } else {
+    // No records: what is labelled with this root's instance and its chains are still found and removed.
+    await new NetworkService(networkOptions(root, log, env)).uninstall();
+  }
+  log("removed its bridges, interfaces, network namespaces and iptables chains");
+  if (existsSync(socket)) {
+    rmSync(socket, { force: true });
+    log(`removed the socket ${socket}`);
+  }
+
+  if (purge && existsSync(root)) {
+    const mounted = mountsUnder(root);
+    if (mounted.length) throw new ConfigError(`not removing ${root}: still mounted there: ${mounted.join(", ")}`);
+    rmSync(root, { recursive: true, force: true });
+    log(`removed the state directory ${root}`);
+  } else if (existsSync(root)) {
+    log(`kept the state directory ${root} (images, volumes, the host credential): --purge removes it`);
+  }
+}
+
+/** Whether something accepts connections on the unix socket (a stale socket file refuses them). */
+function answers(path: string): Promise<boolean> {
+  if (!existsSync(path)) return Promise.resolve(false);
+  return new Promise((done) => {
+    const s = connect(path);
+    s.setTimeout(2_000, () => (s.destroy(), done(false)));
+    s.once("connect", () => (s.destroy(), done(true)));
+    s.once("error", () => done(false));
+  });
+}
+
+/** Mount points at or under `dir` (this process's view), from /proc/self/mountinfo. */
+function mountsUnder(dir: string): string[] {
+  const decode = (p: string) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+  return readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => decode(l.split(" ")[4] ?? ""))
+    .filter((m) => m === dir || m.startsWith(`${dir}/`));
+}

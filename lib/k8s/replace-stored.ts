@@ -1,0 +1,48 @@
+// The common end of update (PUT), patch and server-side apply: a candidate object replaces the stored one, under the
+// write lock. A resourceVersion or uid in the candidate is a precondition (409 Conflict when stale); the server's
+// metadata fields are carried over; a change that changes nothing keeps the old resourceVersion, as Kubernetes does.
+import { normalizeAndValidate } from "./admit";
+import { canonicalJson } from "./canonical";
+import { nextManagedFields, type FieldManager, type FieldPath } from "./managed-fields";
+import { metaForUpdate, type KubeObject } from "./meta";
+import type { ResourceDef } from "./resources";
+import { previousOf } from "./selectors";
+import { badRequest, conflict, staleResourceVersion } from "./status";
+import type { StoreWriter } from "./store";
+
+export async function replaceStored(
+  w: StoreWriter,
+  def: ResourceDef,
+  old: KubeObject,
+  candidate: KubeObject,
+  who: FieldManager,
+  applied?: Set<FieldPath>,
+): Promise<KubeObject> {
+  const name = old.metadata.name!;
+  const meta = candidate.metadata;
+  if (meta.name && meta.name !== name)
+    throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`, [
+      { field: "metadata.name", message: `Invalid value: ${JSON.stringify(meta.name)}: does not match the name on the URL` },
+    ]);
+  if (def.namespaced && meta.namespace && meta.namespace !== old.metadata.namespace)
+    throw badRequest("the namespace of the provided object does not match the namespace sent on the request", [
+      { field: "metadata.namespace", message: `Invalid value: ${JSON.stringify(meta.namespace)}: does not match the request's namespace` },
+    ]);
+  if (meta.resourceVersion && meta.resourceVersion !== old.metadata.resourceVersion) throw staleResourceVersion(def, name);
+  if (meta.uid && meta.uid !== old.metadata.uid)
+    throw conflict(def, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
+
+  const next: KubeObject = { ...candidate, metadata: metaForUpdate(meta, old.metadata) };
+  normalizeAndValidate(def, next, old);
+  next.metadata.resourceVersion = old.metadata.resourceVersion;
+  const managedFields = nextManagedFields(old, next, def.schema, who, applied);
+  const unmanaged = (o: KubeObject) => canonicalJson({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  const sameFields = (a: unknown[], b: unknown[]) => canonicalJson(a.map(stripTime)) === canonicalJson(b.map(stripTime));
+  if (unmanaged(next) === unmanaged(old) && sameFields(managedFields, (old.metadata.managedFields as unknown[] | undefined) ?? [])) return old;
+  next.metadata.managedFields = managedFields;
+  next.metadata.resourceVersion = w.nextRevision().toString();
+  await w.replace(def, next, previousOf(def, old));
+  return next;
+}
+
+const stripTime = (e: unknown) => ({ ...(e as Record<string, unknown>), time: undefined });

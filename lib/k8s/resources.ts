@@ -1,0 +1,85 @@
+// The resource registry: every kind the Kubernetes API serves, described once — group, version, names, scope, verbs,
+// table columns, schema and validation. Discovery, OpenAPI, routing, storage and the verbs all read it; a new kind is a
+// new file in lib/k8s/kinds/ and one line in KINDS below.
+import type { Action } from "@/lib/auth/policy";
+import type { KubeObject, NameRule } from "./meta";
+import type { ObjectSchema } from "./schema";
+import type { StatusCause } from "./status";
+import { namespaceResource } from "./kinds/namespace";
+import { configMapResource } from "./kinds/configmap";
+import { secretResource } from "./kinds/secret";
+import { nodeResource } from "./kinds/node";
+import { eventResource } from "./kinds/event";
+
+export const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
+export type Verb = (typeof ALL_VERBS)[number];
+
+export interface TableColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  format?: "name" | "";
+  description: string;
+  /** 0: always shown; 1: only with -o wide. */
+  priority: 0 | 1;
+  /** The cell for one object (AGE columns are given the time the table is made). */
+  cell(obj: KubeObject, now: Date): string | number | boolean;
+}
+
+/** Where the objects of a kind that is not stored come from (Nodes are Gantry's hosts). Read-only. */
+export interface ObjectSource {
+  list(): Promise<KubeObject[]>;
+  get(name: string): Promise<KubeObject | null>;
+}
+
+export interface ResourceDef {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+  categories?: readonly string[];
+  namespaced: boolean;
+  verbs: readonly Verb[];
+  description: string;
+  /** The whole object, apiVersion and kind included. */
+  schema: ObjectSchema;
+  nameRule: NameRule;
+  columns: readonly TableColumn[];
+  /** Right needed to read (get, list, watch): secrets need more than other kinds. */
+  readRight: Action;
+  /** Rights needed to write (create, update, patch, delete): all of them. */
+  writeRights: readonly Action[];
+  /** Fields a field selector may name besides metadata.name and metadata.namespace, with their values. */
+  selectableFields?(obj: KubeObject): Record<string, string>;
+  /** Defaults and normalisation on every write (stringData folded into data, a Namespace's phase). */
+  normalize?(obj: KubeObject, old: KubeObject | undefined): void;
+  /** Semantic validation of a decoded object; `old` on update. Causes name their fields. */
+  validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[];
+  /** Kept sealed at rest (Secrets): the whole object encrypted with AES-256-GCM, only its identity in clear — values,
+   *  and annotations such as kubectl's last-applied-configuration that repeat them. */
+  sealedAtRest?: boolean;
+  /** Set for kinds served from elsewhere, read-only. */
+  source?: ObjectSource;
+}
+
+const KINDS: readonly ResourceDef[] = [namespaceResource, configMapResource, secretResource, nodeResource, eventResource];
+
+export function allResources(): readonly ResourceDef[] {
+  return KINDS;
+}
+
+export const apiVersionOf = (def: ResourceDef) => (def.group ? `${def.group}/${def.version}` : def.version);
+/** The key a resource is stored under: `configmaps`, `apps/deployments`. */
+export const storageKey = (def: ResourceDef) => (def.group ? `${def.group}/${def.plural}` : def.plural);
+
+export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
+  return KINDS.find((d) => d.group === group && d.version === version && d.plural === plural);
+}
+
+/** Every group/version served, the legacy core group ("") first. */
+export function groupVersions(): Array<{ group: string; version: string }> {
+  const seen = new Map<string, { group: string; version: string }>();
+  for (const d of KINDS) seen.set(`${d.group}/${d.version}`, { group: d.group, version: d.version });
+  return [...seen.values()].sort((a, b) => (a.group === "" ? -1 : b.group === "" ? 1 : a.group.localeCompare(b.group)));
+}

@@ -1,0 +1,24 @@
+// PUT …/{resource}/{name}: the whole object replaced. A stale metadata.resourceVersion is a 409 Conflict; without one
+// the update is unconditional (as for every kind Kubernetes serves here).
+import { decodeObject } from "./admit";
+import { authorizeKube } from "./authorize";
+import type { CreateInput, WriteResult } from "./create-object";
+import { replaceStored } from "./replace-stored";
+import { notFound } from "./status";
+import { writeTransaction } from "./store";
+
+export interface UpdateInput extends CreateInput {
+  name: string;
+}
+
+export async function updateObject(input: UpdateInput): Promise<WriteResult> {
+  const { actor, def, namespace, name } = input;
+  authorizeKube(actor, def, "update", namespace, name);
+  const { object, warnings } = decodeObject(def, input.body, input.fieldValidation ?? "Warn");
+  const updated = await writeTransaction(async (w) => {
+    const old = await w.get(def, namespace ?? "", name);
+    if (!old) throw notFound(def, name);
+    return replaceStored(w, def, old, object, { manager: input.fieldManager, operation: "Update" });
+  }, { dryRun: input.dryRun });
+  return { object: updated, warnings };
+}

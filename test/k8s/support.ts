@@ -1,0 +1,218 @@
+// The real kubectl (/usr/bin/kubectl) against a real control plane: a kubeconfig per API token in a temp dir, and a
+// runner that passes arguments as an array (and stdin when given), with its own HOME so kubectl's discovery cache is
+// the test's alone.
+//
+// kubectl sends a bearer token only over TLS (client-go drops credentials for http:// servers), so kubectl always
+// reaches the control plane over https: its own certificate when it serves TLS, else through a TLS-terminating proxy
+// made here (the GANTRY_TLS=off-behind-a-proxy deployment), with a throwaway self-signed certificate from openssl.
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ControlPlane } from "../support/control-plane";
+import { api, type Role } from "../support/session";
+
+export const KUBECTL = "/usr/bin/kubectl";
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Mints an API token as the signed-in user of `cookie` (POST /api/v1/tokens). */
+export async function mintToken(cp: ControlPlane, cookie: string, role?: Role): Promise<string> {
+  const r = await api(cp, cookie).post("/api/v1/tokens", { name: `kubectl-${Date.now()}`, ...(role ? { role } : {}) });
+  if (r.status !== 201) throw new Error(`minting a token failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return (r.body as { token: string }).token;
+}
+
+export interface Kube {
+  dir: string;
+  kubeconfig: string;
+  run(args: string[], opts?: { stdin?: string; timeoutMs?: number }): Promise<KubectlResult>;
+  /** kubectl left running (get -w): its output so far, and a way to stop it. */
+  spawn(args: string[]): { child: ChildProcess; output(): string; stop(): Promise<void> };
+}
+
+/** Where kubectl reaches a control plane's Kubernetes API over https, and the certificate to trust there. */
+export interface KubeEndpoint {
+  server: string;
+  certificate: string;
+  close(): Promise<void>;
+}
+
+export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
+  const own = (cp as ControlPlane & { tls?: { certificate: string } | null }).tls;
+  if (own) return { server: `${cp.url}/k8s`, certificate: own.certificate, close: async () => {} };
+  const dir = mkdtempSync(join(tmpdir(), "gantry-k8s-tls-"));
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
+  ], { stdio: "ignore" });
+  const certificate = readFileSync(join(dir, "cert.pem"), "utf8");
+  const proxy: HttpsServer = createHttpsServer({ cert: certificate, key: readFileSync(join(dir, "key.pem")) }, (req, res) => {
+    const upstream = httpRequest({ host: "127.0.0.1", port: cp.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      res.flushHeaders(); // a watch's headers come before its first event
+      up.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    res.on("close", () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+  const { port } = proxy.address() as { port: number };
+  return {
+    server: `https://127.0.0.1:${port}/k8s`,
+    certificate,
+    close: () => new Promise<void>((r) => {
+      proxy.closeAllConnections();
+      proxy.close(() => r());
+    }),
+  };
+}
+
+export function kubeconfigYaml(server: string, token: string | null, certificate?: string): string {
+  return [
+    "apiVersion: v1",
+    "kind: Config",
+    "clusters:",
+    "- name: gantry",
+    "  cluster:",
+    `    server: ${server}`,
+    ...(certificate ? [`    certificate-authority-data: ${Buffer.from(certificate).toString("base64")}`] : []),
+    "users:",
+    "- name: gantry",
+    `  user: ${token ? `{token: ${token}}` : "{}"}`,
+    "contexts:",
+    "- name: gantry",
+    "  context: {cluster: gantry, user: gantry, namespace: default}",
+    "current-context: gantry",
+    "",
+  ].join("\n");
+}
+
+export function kube(endpoint: KubeEndpoint, token: string | null, kubeconfig?: string): Kube {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-kubectl-"));
+  const file = join(dir, "kubeconfig");
+  writeFileSync(file, kubeconfig ?? kubeconfigYaml(endpoint.server, token, endpoint.certificate), { mode: 0o600 });
+  const env = { ...process.env, HOME: dir, KUBECONFIG: file, KUBECACHEDIR: join(dir, "cache") };
+  return {
+    dir,
+    kubeconfig: file,
+    run(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = execFile(KUBECTL, ["--kubeconfig", file, ...args], { env, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+          resolve({ code: err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+        );
+        // Always closed: without credentials kubectl would otherwise wait for a username on stdin.
+        child.stdin!.end(opts.stdin ?? "");
+      });
+    },
+    spawn(args) {
+      const child = spawn(KUBECTL, ["--kubeconfig", file, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout!.on("data", (d) => (out += d));
+      child.stderr!.on("data", (d) => (out += d));
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      return {
+        child,
+        output: () => out,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+          await exited;
+        },
+      };
+    },
+  };
+}
+
+/** Waits until `check` returns true, polling; fails after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export interface KubeResponse {
+  status: number;
+  headers: import("node:http").IncomingHttpHeaders;
+  body: any;
+}
+
+/** Raw calls to the Kubernetes API over https with a bearer token (for what kubectl has no flag for). */
+export function kapi(endpoint: KubeEndpoint, token: string | null) {
+  const base = new URL(endpoint.server);
+  const open = (method: string, path: string, headers: Record<string, string>) =>
+    httpsRequest(new URL(base.pathname.replace(/\/$/, "") + path, base), {
+      method,
+      ca: [endpoint.certificate],
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    });
+  return {
+    request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<KubeResponse> {
+      return new Promise((resolve, reject) => {
+        const payload = body === undefined ? undefined : typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+        const req = open(method, path, { ...(payload !== undefined ? { "content-type": "application/json" } : {}), ...headers });
+        req.on("response", (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : null;
+            } catch {
+              /* keep the text */
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+          });
+        });
+        req.on("error", reject);
+        req.end(payload);
+      });
+    },
+    /** A watch stream: every event so far, a wait for one that matches, and close. */
+    watch(path: string) {
+      const events: Array<{ type: string; object: any }> = [];
+      let status = 0;
+      let buffered = "";
+      let ended = false;
+      const req = open("GET", path, {});
+      req.on("response", (res) => {
+        status = res.statusCode ?? 0;
+        res.setEncoding("utf8");
+        res.on("data", (d: string) => {
+          buffered += d;
+          let nl: number;
+          while ((nl = buffered.indexOf("\n")) >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line) events.push(JSON.parse(line));
+          }
+        });
+        res.on("end", () => (ended = true));
+      });
+      req.on("error", () => (ended = true));
+      req.end();
+      return {
+        events,
+        status: () => status,
+        ended: () => ended,
+        async waitFor(pred: (e: { type: string; object: any }) => boolean, ms = 15_000, what = "a watch event") {
+          await until(() => events.some(pred), ms, `${what} (saw ${JSON.stringify(events.map((e) => [e.type, e.object?.metadata?.name]))})`);
+          return events.find(pred)!;
+        },
+        close() {
+          req.destroy();
+        },
+      };
+    },
+  };
+}
