@@ -256,6 +256,8 @@ export class AgentLink {
           if (socket.connected) for (const part of splitStreamData(m)) socket.emit("stream.data", part);
         },
         end: (m: StreamEnd) => void (socket.connected && socket.emit("stream.end", m)),
+        // Bytes sent and not yet taken by the connection (the websocket's send buffer): streams that can wait do.
+        backlog: () => (socket.io.engine?.transport as unknown as { ws?: { bufferedAmount?: number } } | undefined)?.ws?.bufferedAmount ?? 0,
       };
       void streams.open(msg, sink).then(reply);
     });

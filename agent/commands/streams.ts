@@ -1,6 +1,10 @@
 // The agent's side of streams: each one reads from the same ContainerService / ExecService / ImageService calls the
-// Engine API uses, and sends at most the bytes the control plane granted. What waits for credit is bounded per
-// stream (MAX_PENDING_BYTES): a reader that stays stalled past that ends its stream with a clear error, and only its own.
+// Engine API uses, and sends at most the bytes the control plane granted. What waits for credit is counted as the
+// memory it takes (a chunk's bytes, its time and the object around them: a one-byte log line costs ~130 bytes, not
+// one). A source that can wait — a log, read from its file — is paused once PAUSE_AT_BYTES wait and resumed as credit
+// comes, so a stalled reader holds a few hundred KiB, whatever the container writes. One that cannot (exec, attach,
+// stats, pull progress) is bounded by MAX_PENDING_BYTES: a reader that stays stalled past that ends its stream with a
+// clear error, and only its own.
 import { containerStats } from "../containers/stats";
 import { recordBytes, type LogRecord } from "../containers/logs";
 import type { ContainerService } from "../containers/service";
@@ -25,6 +29,22 @@ import {
 } from "../../lib/protocol/commands";
 
 export const MAX_PENDING_BYTES = 8 << 20;
+/** A pausable source stops at this much waiting, and goes on once no more than RESUME_AT_BYTES wait. */
+export const PAUSE_AT_BYTES = 256 << 10;
+export const RESUME_AT_BYTES = 64 << 10;
+/**
+ * A source that can wait does while the link holds this much unsent: credit is counted in data bytes, and a short
+ * line costs ten times its data on the wire, so 64 windows of 1 MiB could otherwise queue ~600 MB on a slow link.
+ */
+export const LINK_BACKLOG_BYTES = 4 << 20;
+const LINK_RETRY_MS = 20;
+/** What a waiting chunk costs beyond its data and time strings (measured: an object, two string headers, a slot). */
+const CHUNK_OVERHEAD_BYTES = 96;
+
+/** The memory a chunk waiting for credit holds. */
+export function heldBytes(c: StreamChunk): number {
+  return chunkBytes(c) + (c.time?.length ?? 0) + CHUNK_OVERHEAD_BYTES;
+}
 const STATS_EVERY_MS = 1000;
 
 export interface StreamDeps {
@@ -41,18 +61,26 @@ export interface StreamDeps {
 export interface StreamSink {
   data(msg: StreamData): void;
   end(msg: StreamEnd): void;
+  /** Bytes handed to the connection and not yet written out (the link's own backlog), when known. */
+  backlog?(): number;
 }
 
 interface Source {
   input?(data: string): void;
   resize?(cols: number, rows: number): void;
+  /** A source that can wait: it stops producing until resume(). */
+  pause?(): void;
+  resume?(): void;
   stop(): void;
 }
 
 class AgentStream {
   private credit: number;
   private pending: StreamChunk[] = [];
+  /** The memory `pending` holds (heldBytes of each chunk). */
   private pendingBytes = 0;
+  private sourcePaused = false;
+  private flushQueued = false;
   private endMsg: StreamEnd | null = null;
   done = false;
   source: Source | null = null;
@@ -69,13 +97,24 @@ class AgentStream {
   push(c: StreamChunk) {
     if (this.done || this.endMsg) return;
     this.pending.push(c);
-    this.pendingBytes += chunkBytes(c);
+    this.pendingBytes += heldBytes(c);
+    if (this.pendingBytes >= PAUSE_AT_BYTES && !this.sourcePaused && this.source?.pause) {
+      this.sourcePaused = true;
+      this.source.pause();
+    }
     if (this.pendingBytes > MAX_PENDING_BYTES) {
       this.pending = [];
       this.pendingBytes = 0;
       return this.finish({ streamId: this.id, error: `the reader fell more than ${MAX_PENDING_BYTES >> 20} MiB behind; the stream was ended` }, true);
     }
-    this.flush();
+    // What is pushed in one turn of the event loop goes out as one message: a message per log line cost the agent
+    // ~1.5 KB of socket.io bookkeeping per line while the credit lasted.
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
   }
 
   grant(bytes: number) {
@@ -103,6 +142,17 @@ class AgentStream {
 
   private flush() {
     if (this.done) return;
+    if (this.source?.pause && this.pending.length && (this.sink.backlog?.() ?? 0) > LINK_BACKLOG_BYTES) {
+      // The link is behind: this stream's chunks wait (and its source pauses) until it has caught up.
+      if (!this.flushQueued) {
+        this.flushQueued = true;
+        setTimeout(() => {
+          this.flushQueued = false;
+          this.flush();
+        }, LINK_RETRY_MS).unref();
+      }
+      return;
+    }
     const out: StreamChunk[] = [];
     while (this.pending.length && this.credit > 0) {
       const c = this.pending[0]!;
@@ -111,7 +161,7 @@ class AgentStream {
         out.push(c);
         this.pending.shift();
         this.credit -= n;
-        this.pendingBytes -= n;
+        this.pendingBytes -= heldBytes(c);
         continue;
       }
       // Split at a UTF-8 boundary within the credit.
@@ -126,6 +176,10 @@ class AgentStream {
       this.pendingBytes -= cut;
     }
     for (let i = 0; i < out.length; i += 5000) this.sink.data({ streamId: this.id, chunks: out.slice(i, i + 5000) });
+    if (this.sourcePaused && this.pendingBytes <= RESUME_AT_BYTES && !this.endMsg) {
+      this.sourcePaused = false;
+      this.source?.resume?.();
+    }
     if (this.endMsg && this.pending.length === 0) {
       this.sink.end(this.endMsg);
       this.close();
@@ -202,14 +256,9 @@ export class AgentStreams {
         const send = (recs: LogRecord[]) => {
           for (const rec of recs) if (want[rec.stream]) s.push({ stream: rec.stream, data: recordBytes(rec, tty).toString("utf8"), time: rec.time });
         };
-        const { records, end } = containers.logs(r.Id, { since, until, tail });
-        send(records);
-        if (!spec.follow || until) {
-          s.finish({ streamId: s.id });
-          return { stop() {} };
-        }
-        const stop = containers.followLogs(r.Id, send, () => s.finish({ streamId: s.id }), end);
-        return { stop };
+        // Read as the credit allows: the stream pauses the reader when chunks wait (see AgentStream.push).
+        const reader = containers.readLogs(r.Id, { since, until, tail, follow: !!spec.follow }, send, () => s.finish({ streamId: s.id }));
+        return { pause: () => reader.pause(), resume: () => reader.resume(), stop: () => reader.stop() };
       }
       case "stats": {
         const r = containers.get(spec.id);

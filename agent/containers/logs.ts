@@ -1,6 +1,7 @@
 // Reading the monitor's CRI log ("<RFC3339Nano> <stdout|stderr> <F|P> <content>" per line, rotated to LOG.1 … LOG.N):
-// every record oldest first across the rotated files, filtered by stream, time and tail, and a follower that keeps
-// reading as the monitor appends and rotates, holding the file it reads open so a rotation loses nothing.
+// every record oldest first across the rotated files, filtered by stream, time and tail, and a reader that keeps
+// reading as the monitor appends and rotates, holding the files it reads open so a rotation loses nothing — and reads
+// only as fast as its consumer takes the records, so a consumer that stalls costs what one read holds, not the log.
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
 
@@ -83,95 +84,294 @@ export function readLogUpTo(path: string, maxFiles: number): { records: LogRecor
   return { records, end };
 }
 
+/** How much of a file a reader takes at once, and how many records it hands over at once. */
+const READ_BYTES = 64 * 1024;
+const BATCH_RECORDS = 128;
+
+export interface LogReadOptions {
+  /** The rotated files kept beside the log (LOG.1 … LOG.N), read first when starting from the history. */
+  maxFiles: number;
+  /**
+   * Where to start: the whole history ("all": the rotated files, oldest first, then the log), its last `tail`
+   * records, or a byte offset of the current log (from readLogUpTo's `end`, or its size to see only what comes next).
+   */
+  start: "all" | { tail: number } | { offset: number };
+  /** Go on reading what is appended (across rotations) until `writerDone()`; else end at the end of the log. */
+  follow: boolean;
+  /** Only records at or after / at or before these times (seconds since the epoch). */
+  since?: number;
+  until?: number;
+}
+
+interface OpenFile {
+  fd: number;
+  ino: number;
+}
+
+function openLog(path: string): OpenFile | null {
+  try {
+    const fd = openSync(path, "r");
+    return { fd, ino: fstatSync(fd).ino };
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Follows the log from a byte offset of the current file: `onRecords` gets what is appended; a rotation is noticed by
- * the path naming another inode, and the rest of the old file (still open) is read first.
+ * Reads a container's log as its consumer takes it. Records are handed over a few at a time, and `pause()` stops the
+ * reading: what a paused reader holds is the part of one read it has not handed over yet (raw bytes, at most
+ * READ_BYTES and a line), never records — the file is the buffer. Every file it will read is held open from the
+ * moment it knows of it, so a rotation meanwhile loses nothing: once the log names another file, the rest of the one
+ * held is read, then the files that came after it (found among LOG.1 … LOG.N by inode), then the new log.
  */
-export class LogFollower {
-  private fd = -1;
-  private ino = 0;
-  private offset: number;
-  private pending = Buffer.alloc(0);
+export class LogReader {
+  /** Files still to read, the one being read first. */
+  private files: OpenFile[] = [];
+  private offset = 0;
+  /** Bytes read and not handed over yet: buf[pos..]. */
+  private buf = Buffer.alloc(0);
+  private pos = 0;
+  private paused = false;
+  private closed = false;
+  private writing: boolean;
+  private pumping = false;
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private closed = false;
 
   constructor(
     private readonly path: string,
-    fromOffset: number,
+    private readonly opts: LogReadOptions,
     private readonly onRecords: (records: LogRecord[]) => void,
+    private readonly onEnd: () => void = () => {},
   ) {
-    this.offset = fromOffset;
-    this.open();
-    try {
-      this.watcher = watch(dirname(path), (_ev, name) => {
-        if (!name || String(name).startsWith(basename(path))) this.poll();
-      });
-      this.watcher.on("error", () => {});
-    } catch {
-      /* polling alone */
+    this.writing = opts.follow;
+    const start = opts.start;
+    if (start === "all" || "tail" in start) {
+      for (let i = opts.maxFiles; i >= 1; i--) {
+        const f = openLog(`${path}.${i}`);
+        if (f) this.files.push(f);
+      }
     }
-    this.timer = setInterval(() => this.poll(), 250);
-    this.timer.unref();
+    const current = openLog(path);
+    if (current) this.files.push(current);
+    if (start !== "all" && "offset" in start) this.offset = start.offset;
+    else if (start !== "all") this.seekTail(start.tail);
+    if (opts.follow) {
+      try {
+        this.watcher = watch(dirname(path), (_ev, name) => {
+          if (!name || String(name).startsWith(basename(path))) this.poll();
+        });
+        this.watcher.on("error", () => {});
+      } catch {
+        /* polling alone */
+      }
+      this.timer = setInterval(() => this.poll(), 250);
+      this.timer.unref();
+    }
+    // The first records go out once the caller holds the reader (it may pause at the first of them).
+    setImmediate(() => this.poll());
+  }
+
+  pause() {
+    this.paused = true;
+  }
+
+  resume() {
+    if (!this.paused) return;
+    this.paused = false;
     this.poll();
   }
 
-  private open() {
-    try {
-      this.fd = openSync(this.path, "r");
-      this.ino = fstatSync(this.fd).ino;
-    } catch {
-      this.fd = -1;
-    }
+  /** The writer finished (the container stopped): read what is left (as the consumer takes it), then end. */
+  writerDone() {
+    this.writing = false;
+    this.poll();
   }
 
-  private drain() {
-    if (this.fd < 0) return;
-    const chunk = Buffer.alloc(64 * 1024);
-    const records: LogRecord[] = [];
-    for (;;) {
-      const n = readSync(this.fd, chunk, 0, chunk.length, this.offset);
-      if (n <= 0) break;
-      this.offset += n;
-      const data = Buffer.concat([this.pending, chunk.subarray(0, n)]);
-      const used = splitLines(data, records);
-      this.pending = Buffer.from(data.subarray(used));
-    }
-    if (records.length) this.onRecords(records);
-  }
-
-  /** Reads whatever is new now (also called when the container has exited, to take the last lines). */
-  poll() {
-    if (this.closed) return;
-    if (this.fd < 0) {
-      this.open();
-      if (this.fd < 0) return;
-    }
-    this.drain();
-    let ino = 0;
-    try {
-      ino = statSync(this.path).ino;
-    } catch {
-      return;
-    }
-    if (ino !== this.ino) {
-      this.drain();
-      closeSync(this.fd);
-      this.offset = 0;
-      this.pending = Buffer.alloc(0);
-      this.open();
-      this.drain();
-    }
-  }
-
+  /** Stops without ending (the consumer went away). */
   close() {
     if (this.closed) return;
-    this.poll();
     this.closed = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    for (const f of this.files) closeSync(f.fd);
+    this.files = [];
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
+  }
+
+  private end() {
+    if (this.closed) return;
+    this.close();
+    this.onEnd();
+  }
+
+  private keep(r: LogRecord): boolean {
+    if (this.opts.since !== undefined && r.ms / 1000 < this.opts.since) return false;
+    if (this.opts.until !== undefined && r.ms / 1000 > this.opts.until) return false;
+    return true;
+  }
+
+  /** Positions the reader at the last `tail` records (counted among those the time filter keeps). */
+  private seekTail(tail: number) {
+    let need = tail;
+    const at = (file: number, offset: number) => {
+      for (const f of this.files.splice(0, file)) closeSync(f.fd);
+      this.offset = offset;
+    };
+    for (let f = this.files.length - 1; f >= 0; f--) {
+      const fd = this.files[f]!.fd;
+      let pos = fstatSync(fd).size;
+      // Lines end in "\n"; what follows the last one (a line still being written) is not a record yet.
+      let end = -1; // just past the newline of the line being looked at; -1 until the file's last newline
+      let carry = Buffer.alloc(0); // the bytes [pos, end): a line whose start is in an earlier block
+      const counts = (line: Buffer) => {
+        const r = parseRecord(line);
+        return r !== null && this.keep(r);
+      };
+      if (need <= 0) return at(this.files.length - 1, this.lastLineEnd(fd, pos));
+      while (pos > 0) {
+        const start = Math.max(0, pos - READ_BYTES);
+        const block = Buffer.alloc(pos - start);
+        readSync(fd, block, 0, block.length, start);
+        const buf = carry.length ? Buffer.concat([block, carry]) : block;
+        for (let i = buf.length; ; ) {
+          const nl = i > 0 ? buf.lastIndexOf(0x0a, i - 1) : -1;
+          if (nl < 0) break;
+          if (end >= 0 && counts(buf.subarray(nl + 1, end - start - 1)) && --need === 0) return at(f, start + nl + 1);
+          end = start + nl + 1;
+          i = nl;
+        }
+        carry = end >= 0 ? buf.subarray(0, end - start) : Buffer.alloc(0);
+        pos = start;
+      }
+      // The file's first line.
+      if (end > 0 && counts(carry.subarray(0, end - 1)) && --need === 0) return at(f, 0);
+    }
+    at(0, 0);
+  }
+
+  /** The offset just past the last newline of the first `size` bytes of FD. */
+  private lastLineEnd(fd: number, size: number): number {
+    for (let pos = size; pos > 0; ) {
+      const start = Math.max(0, pos - READ_BYTES);
+      const block = Buffer.alloc(pos - start);
+      readSync(fd, block, 0, block.length, start);
+      const nl = block.lastIndexOf(0x0a);
+      if (nl >= 0) return start + nl + 1;
+      pos = start;
+    }
+    return 0;
+  }
+
+  /** Reads and hands over what there is, as long as the consumer is not paused. */
+  poll() {
+    if (this.closed || this.paused || this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pump();
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pump() {
+    while (!this.closed && !this.paused) {
+      // What is already read goes first, a batch at a time.
+      const records: LogRecord[] = [];
+      while (records.length < BATCH_RECORDS) {
+        const nl = this.buf.indexOf(0x0a, this.pos);
+        if (nl < 0) break;
+        const r = parseRecord(this.buf.subarray(this.pos, nl));
+        this.pos = nl + 1;
+        if (r && this.keep(r)) records.push(r);
+      }
+      if (records.length) {
+        this.onRecords(records);
+        continue;
+      }
+      if (this.buf.indexOf(0x0a, this.pos) >= 0) continue; // only filtered-out records so far
+      if (!this.files.length) {
+        // The log does not exist yet (a container that never ran).
+        const f = this.opts.follow && this.writing ? openLog(this.path) : null;
+        if (!f) return this.opts.follow && this.writing ? undefined : this.end();
+        this.files.push(f);
+        this.offset = 0;
+      }
+      const cur = this.files[0]!;
+      const chunk = Buffer.allocUnsafe(READ_BYTES);
+      const n = readSync(cur.fd, chunk, 0, chunk.length, this.offset);
+      if (n > 0) {
+        this.offset += n;
+        const rest = this.buf.subarray(this.pos);
+        this.buf = rest.length ? Buffer.concat([rest, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+        this.pos = 0;
+        continue;
+      }
+      // The end of this file: on to the next one, if there is one (a record never spans two files).
+      if (this.files.length > 1) {
+        closeSync(this.files.shift()!.fd);
+        this.offset = 0;
+        this.buf = Buffer.alloc(0);
+        this.pos = 0;
+        continue;
+      }
+      if (!this.opts.follow || !this.writing) return this.end();
+      if (this.rotated()) continue; // what was written to the old file meanwhile is read first
+      return; // more later: the watcher and the timer call poll()
+    }
+  }
+
+  /** Whether the log now names another file than the one held; if so, the files after it are queued. */
+  private rotated(): boolean {
+    const cur = this.files[0]!;
+    let ino: number;
+    try {
+      ino = statSync(this.path).ino;
+    } catch {
+      return false;
+    }
+    if (ino === cur.ino) return false;
+    // Where did the held file go? LOG.k: then LOG.(k-1) … LOG.1 came after it. Gone (rotated out): all that is left did.
+    let k = this.opts.maxFiles + 1;
+    for (let i = 1; i <= this.opts.maxFiles; i++) {
+      try {
+        if (statSync(`${this.path}.${i}`).ino === cur.ino) {
+          k = i;
+          break;
+        }
+      } catch {
+        // not there
+      }
+    }
+    for (let i = Math.min(k, this.opts.maxFiles + 1) - 1; i >= 1; i--) {
+      const f = openLog(`${this.path}.${i}`);
+      if (f) this.files.push(f);
+    }
+    const f = openLog(this.path);
+    if (f) this.files.push(f);
+    return true;
+  }
+}
+
+/**
+ * Follows the log from a byte offset of the current file: `onRecords` gets what is appended, across rotations.
+ * `poll()` reads what is new now (also called when the container has exited, to take the last lines).
+ */
+export class LogFollower {
+  private readonly reader: LogReader;
+
+  constructor(path: string, fromOffset: number, onRecords: (records: LogRecord[]) => void, maxFiles = 0) {
+    this.reader = new LogReader(path, { maxFiles, start: { offset: fromOffset }, follow: true }, onRecords);
+  }
+
+  poll() {
+    this.reader.poll();
+  }
+
+  close() {
+    this.reader.poll();
+    this.reader.close();
   }
 }
 

@@ -23,7 +23,7 @@ import { parseMac } from "../network/links";
 import { attachOptions, BUILTIN_NETWORKS, normalizeEndpointConfig, parseLink, recordEndpoint, rememberEndpoint } from "./endpoints";
 import { legacyLinkView } from "./links";
 import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
-import { LogFollower, logSize, readLog, readLogUpTo, recordBytes, type LogRecord } from "./logs";
+import { LogFollower, LogReader, logSize, readLog, recordBytes, type LogRecord } from "./logs";
 import { MonitorSocket } from "./monitor-socket";
 import { ContainerNames, validateName } from "./names";
 import { bundleConfig } from "./spec";
@@ -1029,41 +1029,56 @@ export class ContainerService {
   // ------------------------------------------------------------------ logs and attach
 
   /**
-   * The log's records (all rotated files), filtered as `docker logs` asks, and `end`: pass it to followLogs to go on
-   * exactly where these stop.
+   * Reads the log as `docker logs` asks (the history, its tail, since/until), and with `follow` what is written next
+   * until the container stops; records go to `onRecords` a batch at a time, `onEnd` once all are read. The handle's
+   * pause() stops the reading (the consumer is behind: nothing piles up meanwhile), resume() goes on, stop() ends it
+   * without onEnd.
    */
-  logs(ref: string, f: { since?: number; until?: number; tail?: number }): { records: LogRecord[]; end: number } {
+  readLogs(
+    ref: string,
+    o: { since?: number; until?: number; tail?: number; follow: boolean },
+    onRecords: (r: LogRecord[]) => void,
+    onEnd: () => void,
+  ): { pause(): void; resume(): void; stop(): void } {
     const rec = this.get(ref);
-    let { records: recs, end } = readLogUpTo(this.logPath(rec.Id), rotatedFiles(rec.HostConfig.LogConfig));
-    if (f.since) recs = recs.filter((r) => r.ms / 1000 >= f.since!);
-    if (f.until) recs = recs.filter((r) => r.ms / 1000 <= f.until!);
-    if (f.tail !== undefined && f.tail >= 0) recs = f.tail === 0 ? [] : recs.slice(-f.tail);
-    return { records: recs, end };
-  }
-
-  /**
-   * Follows the log until the container stops, from `from` (a logs() end) or else from its current end; returns a
-   * function that stops following.
-   */
-  followLogs(ref: string, onRecords: (r: LogRecord[]) => void, onEnd: () => void, from?: number): () => void {
-    const rec = this.get(ref);
-    const follower = new LogFollower(this.logPath(rec.Id), from ?? logSize(this.logPath(rec.Id)), onRecords);
-    let stopped = false;
-    const stop = () => {
-      if (stopped) return;
-      stopped = true;
-      set.delete(onExit);
-      follower.close();
-    };
-    const onExit = () => {
-      stop();
-      onEnd();
-    };
+    // An `until` bounds the read: nothing to follow.
+    const follow = o.follow && !o.until;
+    let listening = false;
     const set = this.exitListeners.get(rec.Id) ?? new Set();
-    this.exitListeners.set(rec.Id, set);
-    set.add(onExit);
-    if (!rec.State.Running && !rec.State.Restarting) onExit();
-    return stop;
+    const onExit = () => reader.writerDone();
+    const unlisten = () => {
+      if (listening) set.delete(onExit);
+      listening = false;
+    };
+    const reader = new LogReader(
+      this.logPath(rec.Id),
+      {
+        maxFiles: rotatedFiles(rec.HostConfig.LogConfig),
+        start: o.tail !== undefined && o.tail >= 0 ? { tail: o.tail } : "all",
+        follow,
+        ...(o.since ? { since: o.since } : {}),
+        ...(o.until ? { until: o.until } : {}),
+      },
+      onRecords,
+      () => {
+        unlisten();
+        onEnd();
+      },
+    );
+    if (follow) {
+      this.exitListeners.set(rec.Id, set);
+      set.add(onExit);
+      listening = true;
+      if (!rec.State.Running && !rec.State.Restarting) onExit();
+    }
+    return {
+      pause: () => reader.pause(),
+      resume: () => reader.resume(),
+      stop: () => {
+        unlisten();
+        reader.close();
+      },
+    };
   }
 
   isTty(ref: string) {
@@ -1115,7 +1130,7 @@ export class ContainerService {
             const s = r.stream === "stdout" ? 1 : 2;
             if (want(s)) sink.write(s, recordBytes(r, false));
           }
-        });
+        }, rotatedFiles(rec.HostConfig.LogConfig));
       }
       if (fromLog && !o.stdin) return;
       const path = this.attachSocketPath(id);

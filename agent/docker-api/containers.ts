@@ -217,16 +217,23 @@ function listContainers(svc: ContainerService, q: URLSearchParams) {
   return rs.map(summary);
 }
 
-/** Writes log records as `docker logs` expects them: framed unless the container has a TTY, optional timestamps. */
+/**
+ * Writes log records as `docker logs` expects them: framed unless the container has a TTY, optional timestamps.
+ * Answers whether the response takes more now (false: wait for its "drain").
+ */
 function logWriter(res: ServerResponse, tty: boolean, o: { stdout: boolean; stderr: boolean; timestamps: boolean }) {
-  return (recs: LogRecord[]) => {
+  return (recs: LogRecord[]): boolean => {
+    const out: Buffer[] = [];
     for (const r of recs) {
       const s = r.stream === "stdout" ? 1 : 2;
       if ((s === 1 && !o.stdout) || (s === 2 && !o.stderr)) continue;
       let bytes = recordBytes(r, tty);
       if (o.timestamps) bytes = Buffer.concat([Buffer.from(`${r.time} `), bytes]);
-      if (!res.destroyed) res.write(tty ? bytes : muxFrame(s, bytes));
+      out.push(tty ? bytes : muxFrame(s, bytes));
     }
+    // One write per batch: the response holds one buffer for it, not one per line.
+    if (res.destroyed || !out.length) return !res.destroyed;
+    return res.write(Buffer.concat(out));
   };
 }
 
@@ -320,14 +327,22 @@ export function containerRoutes(svc: ContainerService): Route[] {
       const since = parseTimeArg(q.get("since"));
       const until = parseTimeArg(q.get("until"));
       const tty = r.Config.Tty;
-      const { records: recs, end } = svc.logs(r.Id, { since, until, tail });
       const res = ctx.res;
       res.writeHead(200, { "Content-Type": tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream" });
+      // The log is read as fast as the client takes it: a client that stops reading stops the reading (the file
+      // holds what it has not taken), instead of the agent buffering the log for it.
       const write = logWriter(res, tty, o);
-      write(recs);
-      if (!queryBool(q, "follow") || until) return void res.end();
-      const stop = svc.followLogs(r.Id, write, () => res.end(), end);
-      res.on("close", stop);
+      const reader = svc.readLogs(
+        r.Id,
+        { since, until, tail, follow: queryBool(q, "follow") },
+        (recs) => {
+          if (write(recs)) return;
+          reader.pause();
+          res.once("drain", () => reader.resume());
+        },
+        () => res.end(),
+      );
+      res.on("close", () => reader.stop());
     }),
     route("POST", "/containers/{id}/attach", async (ctx) => {
       const r = svc.get(id(ctx));

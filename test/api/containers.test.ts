@@ -327,3 +327,45 @@ test("the /browser streams: live logs in order with stdout and stderr apart, sta
   assert.ok(rows.some((r) => r.details?.event === "pull" && r.details.ref === f.image), "the pull is in the activity record");
   assert.equal((await c.delete(`${base}/api-streams?force=true`, as("operator"))).status, 200);
 });
+
+test("closing an exec — the browser's socket going away, `gantry exec` interrupted — ends its processes in the container", async () => {
+  const { io: connect } = await import("socket.io-client");
+  const { execFile, spawn } = await import("node:child_process");
+  const { join } = await import("node:path");
+  const { REPO_ROOT } = await import("../support/bundle");
+  const c = api(f.cp);
+  const base = `/api/v1/hosts/${f.hostId}/containers`;
+  assert.equal((await c.post(base, { image: f.image, name: "api-exec-close", cmd: ["sleep", "3600"], network: "none" }, as("operator"))).status, 201);
+  // What runs in the container, as `docker top` lists it through the host's own engine (-e: with a terminal too).
+  const top = () =>
+    new Promise<string[]>((resolve, reject) =>
+      execFile("/usr/local/bin/docker", ["top", "api-exec-close", "-eo", "pid,args"], { env: { ...process.env, DOCKER_HOST: `unix://${join(f.agent.root, "docker.sock")}` } }, (e, out) =>
+        e ? reject(e) : resolve(String(out).split("\n").slice(1).map((l) => l.trim().replace(/^\d+\s+/, "")).filter(Boolean)),
+      ),
+    );
+  const gone = (marker: string) => waitFor(`the exec's ${marker} to end`, async () => ((await top()).some((a) => a.includes(marker)) ? undefined : true), 15_000);
+
+  // The browser's terminal: its socket closes without an exec:close.
+  const s = connect(`${f.cp.url}/browser`, { transports: ["websocket"], reconnection: false, extraHeaders: as("operator") });
+  await new Promise<void>((resolve, reject) => (s.once("connect", () => resolve()), s.once("connect_error", reject)));
+  const started = (await s.timeout(20_000).emitWithAck("exec:start", { hostId: f.hostId, container: "api-exec-close", cmd: ["sh", "-c", "sleep 301; echo never"] })) as { ok: boolean };
+  assert.equal(started.ok, true, JSON.stringify(started));
+  await waitFor("the exec's sleep", async () => ((await top()).includes("sleep 301") ? true : undefined), 15_000);
+  s.close();
+  await gone("sleep 301");
+
+  // `gantry exec` (no TTY) interrupted with ^C.
+  const cli = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", `${f.hostId}/api-exec-close`, "sh", "-c", "sleep 302; echo never"], {
+    env: { ...process.env, GANTRY_URL: f.cp.url, GANTRY_TOKEN: tokens.operator! },
+    stdio: "pipe",
+  });
+  try {
+    await waitFor("the CLI exec's sleep", async () => ((await top()).includes("sleep 302") ? true : undefined), 20_000);
+    cli.kill("SIGINT");
+    await gone("sleep 302");
+  } finally {
+    cli.kill("SIGKILL");
+  }
+  assert.deepEqual(await top(), ["sleep 3600"], "only the container's own process is left");
+  assert.equal((await c.delete(`${base}/api-exec-close?force=true`, as("operator"))).status, 200);
+});
