@@ -461,6 +461,9 @@ test("gantry kubeconfig prints a kubeconfig for the CLI's login that kubectl use
 
   // Without the certificate kubectl refuses the server; --insecure-skip-tls-verify is the explicit way around.
   const noCa = await gantry(k.dir, ["kubeconfig", "-n", ns], env);
+  assert.equal(noCa.code, 0, `gantry kubeconfig: ${noCa.stderr}`);
+  assert.match(noCa.stdout, new RegExp(`server: "${origin}/k8s"`));
+  assert.doesNotMatch(noCa.stdout, /certificate-authority-data/);
   assert.match(await fails(kube(ep, null, noCa.stdout), ["get", "cm"]), /certificate signed by unknown authority|x509/);
   const insecure = await gantry(k.dir, ["kubeconfig", "-n", ns, "--insecure-skip-tls-verify"], env);
   assert.match(await ok(kube(ep, null, insecure.stdout), ["get", "cm"]), /via-gantry/);
