@@ -228,7 +228,14 @@ test("exec over the /browser socket with a token: output, exit code, viewers ref
   } finally {
     s.close();
   }
-  const rows = (await api(f.cp, f.ownerCookie).get("/api/v1/activity?action=containers.exec")).body.items as Array<{ target: string; details: { event: string; cmd?: string[]; exitCode?: number }; tokenId: string; ip: string }>;
+  type Row = { target: string; details: { event: string; cmd?: string[]; exitCode?: number }; tokenId: string; ip: string };
+  let rows: Row[] = [];
+  // The session's end is recorded as the exec ends, alongside telling the client: it may land a moment after exec:end.
+  for (let i = 0; i < 50; i++) {
+    rows = (await api(f.cp, f.ownerCookie).get("/api/v1/activity?action=containers.exec")).body.items as Row[];
+    if (rows.some((r) => r.details.event === "end" && r.details.exitCode === 3)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const start = rows.find((r) => r.details.event === "start" && r.details.cmd?.[0] === "sh");
   const end = rows.find((r) => r.details.event === "end" && r.details.exitCode === 3);
   assert.ok(start && end, JSON.stringify(rows));
