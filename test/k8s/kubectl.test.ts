@@ -447,7 +447,8 @@ test("gantry kubeconfig prints a kubeconfig for the CLI's login that kubectl use
   const origin = new URL(ep.server).origin;
   assert.equal(origin, cp.url);
   const caFile = cp.tls!.certPath;
-  const env = { GANTRY_URL: origin, GANTRY_TOKEN: operatorToken };
+  // NODE_EXTRA_CA_CERTS cleared: a machine may set it for its own CAs, and the CLI would embed those.
+  const env = { GANTRY_URL: origin, GANTRY_TOKEN: operatorToken, NODE_EXTRA_CA_CERTS: "" };
   const printed = await gantry(k.dir, ["kubeconfig", "-n", ns, "--certificate-authority", caFile], env);
   assert.equal(printed.code, 0, printed.stderr);
   assert.match(printed.stdout, new RegExp(`server: "${origin}/k8s"`));
