@@ -66,6 +66,8 @@ const SCRIPT_COMMAND =
   'stty raw -echo $GANTRY_EXEC_STTY && exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --pid-file "$GANTRY_EXEC_PID_FILE" --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
 /** How long the runtime has to exit by itself once the exec's processes were killed. */
 const KILL_GRACE_MS = 1000;
+/** How long a kill waits for a starting exec's pid file before it kills the runtime itself. */
+const START_WAIT_MS = 10_000;
 /** How long input and resizes wait for the runtime to be running on its terminal. */
 const TERMINAL_WAIT_MS = 10_000;
 
@@ -268,14 +270,25 @@ export class ExecService {
         if (!s.config.Tty) child.stdin!.end();
       },
       kill: () => {
-        if (!s.running) return;
+        if (!s.running || killing) return;
         killing = true;
-        // The runtime reaps the process it started and exits with its status; it is killed only if it does not
-        // (or when the process had not started: then nothing of the exec runs in the container yet).
-        if (!endSession()) return void child.kill("SIGKILL");
-        setTimeout(() => {
-          if (s.running) child.kill("SIGKILL");
-        }, KILL_GRACE_MS).unref();
+        // The runtime writes the pid file once the process has been entered into the container; before that it is
+        // left to finish starting (killing it then would orphan a process it had already forked there), and the
+        // session is ended as soon as the file appears. The runtime reaps the process it started and exits with its
+        // status; it is killed only if it does not, or if the pid file never came.
+        const deadline = Date.now() + START_WAIT_MS;
+        const attempt = () => {
+          if (!s.running) return;
+          if (endSession()) {
+            setTimeout(() => {
+              if (s.running) child.kill("SIGKILL");
+            }, KILL_GRACE_MS).unref();
+            return;
+          }
+          if (Date.now() >= deadline) return void child.kill("SIGKILL");
+          setTimeout(attempt, 20).unref();
+        };
+        attempt();
       },
     };
   }

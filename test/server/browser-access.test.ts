@@ -60,7 +60,9 @@ function ended<T extends { error?: string }>(s: Socket, event: "exec:end" | "str
 }
 
 async function noProcess(marker: string) {
-  await waitFor(`no "${marker}" process left in the container`, async () => !(await processes()).some((p) => p.includes(marker)), 10_000);
+  await waitFor(`no "${marker}" process left in the container`, async () => !(await processes()).some((p) => p.includes(marker)), 10_000).catch(async (e) => {
+    throw new Error(`${(e as Error).message}; still running: ${JSON.stringify(await processes())}`);
+  });
 }
 
 test("100 parallel opens on one connection: exactly the limit is accepted (64 streams, 16 exec sessions)", async () => {
