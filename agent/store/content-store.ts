@@ -131,16 +131,12 @@ export class ContentStore {
       const pid = Number(/^(?:import|layer)-(\d+)-/.exec(name)?.[1] ?? /\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1]);
       return Number.isInteger(pid) && pid > 0 && !processAlive(pid);
     };
-    for (const dir of ["tmp", "images", "blobs/sha256", "layers", "."]) {
+    for (const dir of ["tmp", "images", "blobs/sha256", "layers", "ingest", "."]) {
       for (const f of await fsp.readdir(join(this.root, dir)).catch(() => [] as string[])) {
         const p = join(this.root, dir, f);
         if (deadTmp(f)) await fsp.rm(p, { recursive: true, force: true });
         else if (f.endsWith(".lock") && !ownerAlive(await fsp.readFile(p, "utf8").catch(() => ""))) await fsp.rm(p, { force: true });
       }
-    }
-    for (const f of await fsp.readdir(join(this.root, "ingest"))) {
-      const p = join(this.root, "ingest", f);
-      if (f.endsWith(".lock") && !ownerAlive(await fsp.readFile(p, "utf8").catch(() => ""))) await fsp.rm(p, { force: true });
     }
   }
 

@@ -1,10 +1,12 @@
 // Two kinds of exclusion around one key (a digest, a ChainID):
 //   - in-process: callers asking for the same key share one promise (a pull and a concurrent pull of the same
 //     image download each blob once);
-//   - across processes: a lock file created with O_EXCL holding the owner's pid and its start time. A lock whose
-//     process is gone (an agent killed mid-pull; a pid reused after a reboot) is stale and taken over.
+//   - across processes: a lock file holding the owner's pid and its start time, linked into place whole (never seen
+//     empty). A lock whose process is gone (an agent killed mid-pull; a pid reused after a reboot) is stale and
+//     taken over.
 // And one for the store as a whole: pulls, pushes and imports share it, garbage collection takes it alone.
-import { readFileSync, promises as fsp, constants as FS } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { readFileSync, promises as fsp } from "node:fs";
 
 export class SingleFlight<T> {
   private inflight = new Map<string, Promise<T>>();
@@ -94,23 +96,14 @@ export class SharedLock {
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, done: () => Promise<T | null>, timeoutMs = 30 * 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      const fh = await fsp.open(path, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, 0o600);
-      await fh.writeFile(lockOwner());
-      await fh.close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const owner = await fsp.readFile(path, "utf8").catch(() => "");
-      if (!ownerAlive(owner)) {
-        await fsp.rm(path, { force: true });
-        continue;
-      }
-      const finished = await done();
-      if (finished !== null) return finished;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path} held by pid ${owner.split(" ")[0]}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (await createLock(path)) break;
+    const owner = await fsp.readFile(path, "utf8").catch(() => null);
+    if (owner === null) continue; // released meanwhile
+    if (!ownerAlive(owner) && (await removeStale(path, owner))) continue;
+    const finished = await done();
+    if (finished !== null) return finished;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${path} held by pid ${owner.split(" ")[0]}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
   try {
     const finished = await done();
@@ -119,4 +112,40 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, done: 
   } finally {
     await fsp.rm(path, { force: true });
   }
+}
+
+/**
+ * Creates lock file `path` holding this process as its owner, or answers false when it exists. The file appears with
+ * its content (written aside, then hard-linked into place), so no other process ever reads an empty lock and takes it
+ * for a dead one.
+ */
+async function createLock(path: string): Promise<boolean> {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await fsp.writeFile(aside, lockOwner(), { mode: 0o600, flag: "wx" });
+  try {
+    await fsp.link(aside, path);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    return false;
+  } finally {
+    await fsp.rm(aside, { force: true });
+  }
+}
+
+/**
+ * Removes the lock at `path` held by `owner`, a dead process — and only that one: the file is first renamed aside
+ * (one taker wins), and put back when it turns out to be a live owner's that replaced the dead one meanwhile.
+ */
+async function removeStale(path: string, owner: string): Promise<boolean> {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await fsp.rename(path, aside);
+  } catch {
+    return true; // gone already: try again
+  }
+  const taken = await fsp.readFile(aside, "utf8").catch(() => owner);
+  if (taken !== owner && ownerAlive(taken)) await fsp.link(aside, path).catch(() => {});
+  await fsp.rm(aside, { force: true });
+  return true;
 }
