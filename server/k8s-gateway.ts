@@ -4,6 +4,7 @@
 // token (`kubectl --token gat_…`); every right is decided by lib/auth/policy.ts inside the use cases, and every
 // authorized mutation is written to the activity record.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -38,6 +39,7 @@ import {
 import { parseIncludeObject, toTable } from "@/lib/k8s/table";
 import { updateObject } from "@/lib/k8s/update-object";
 import { watchObjects } from "@/lib/k8s/watch-objects";
+import { isPodLog, isPodStreamUpgrade, servePodLog, upgradePodStream } from "./k8s-pod-streams";
 
 export const K8S_PREFIX = "/k8s";
 /** How often an open watch's token and rights are checked again. */
@@ -54,6 +56,8 @@ export interface K8sGatewayOptions {
 export interface K8sGateway {
   owns(req: IncomingMessage): boolean;
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** An HTTP upgrade under /k8s: pods/exec and pods/attach; anything else is refused. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): Promise<void>;
 }
 
@@ -71,6 +75,12 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
         if (!res.headersSent) send(res, toStatus(e).code, toStatus(e));
         else res.destroy();
       });
+    },
+    upgrade(req, socket, head) {
+      const url = new URL(req.url ?? "/", "http://k8s.invalid");
+      const target = isPodStreamUpgrade(url.pathname.slice(K8S_PREFIX.length));
+      if (!target) return void socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      void upgradePodStream(req, socket, head, url, target).catch(() => socket.destroy());
     },
     async close() {
       for (const w of watches) w.abort();
@@ -213,6 +223,11 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
       if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(`${method} is not allowed on ${url.pathname}`);
       authorize(actor, "k8s.read");
       return serveDocument(res, route, accept, req.headers.host ?? "localhost");
+    }
+    const log = isPodLog(url.pathname.slice(K8S_PREFIX.length));
+    if (log) {
+      if (method !== "GET") throw methodNotAllowed(`${method} is not allowed on pods/log`);
+      return await servePodLog(req, res, actor, log.namespace, log.name, url.searchParams);
     }
     const def = findResource(route.group, route.version, route.plural);
     if (!def || route.subresource || (def.namespaced ? false : route.namespace !== undefined) || (def.namespaced && route.name !== undefined && route.namespace === undefined))

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { connect as connectTcp, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlPlane } from "../support/control-plane";
@@ -63,6 +64,19 @@ export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
     upstream.on("error", () => res.destroy());
     res.on("close", () => upstream.destroy());
     req.pipe(upstream);
+  });
+  // Upgrades (kubectl exec and attach over WebSocket) are passed through as bytes once the request is replayed.
+  proxy.on("upgrade", (req, socket: Socket, head: Buffer) => {
+    const up = connectTcp(cp.port, "127.0.0.1", () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(lines.join("\r\n") + "\r\n\r\n");
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.on("error", () => socket.destroy());
+    socket.on("error", () => up.destroy());
   });
   await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
   const { port } = proxy.address() as { port: number };
