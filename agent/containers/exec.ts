@@ -364,6 +364,11 @@ export class ExecService {
     };
   }
 
+  /** Forgets one session (a healthcheck's probe, once its result is taken). */
+  forget(id: string) {
+    this.sessions.delete(id);
+  }
+
   /** Forgets finished sessions of a removed container. */
   forgetContainer(containerId: string) {
     for (const [id, s] of this.sessions) if (s.containerId === containerId && !s.running) this.sessions.delete(id);

@@ -21,6 +21,7 @@ import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type Api
 import type { VolumeService } from "../volumes/volume-service";
 import { parseMac } from "../network/links";
 import { attachOptions, BUILTIN_NETWORKS, normalizeEndpointConfig, parseLink, recordEndpoint, rememberEndpoint } from "./endpoints";
+import { mergeHealthcheck } from "./health";
 import { legacyLinkView } from "./links";
 import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
 import { LogFollower, LogReader, logSize, readLog, recordBytes, type LogRecord } from "./logs";
@@ -416,6 +417,10 @@ export class ContainerService {
       ...(typeof body.StopTimeout === "number" ? { StopTimeout: body.StopTimeout } : {}),
       ...(typeof body.MacAddress === "string" && body.MacAddress ? { MacAddress: parseMac(body.MacAddress) } : {}),
     };
+    const healthcheck = mergeHealthcheck(body.Healthcheck, (image as { Healthcheck?: unknown }).Healthcheck);
+    if (healthcheck) config.Healthcheck = healthcheck;
+    const shell = strs(body.Shell, "Shell") ?? (image as { Shell?: string[] }).Shell ?? null;
+    if (shell?.length) config.Shell = shell;
     if (config.StopSignal) parseSignal(config.StopSignal);
     if (config.WorkingDir && !config.WorkingDir.startsWith("/")) throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
     for (const b of hc.Ulimits ?? []) if (!b || typeof b.Name !== "string") throw badRequest("invalid ulimit");

@@ -8,6 +8,7 @@ import type { LogRecord } from "../containers/logs";
 import { recordBytes } from "../containers/logs";
 import { shownLinks } from "../containers/links";
 import { NO_LOG_READING } from "../containers/log-config";
+import { HEALTH_FILTER_VALUES, healthFilterValue, healthSuffix } from "../containers/health";
 import { badParameter, notImplemented } from "./errors";
 import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
 import { parseFilters, queryBool, readJson, sendEmpty, sendJson, type Ctx } from "./http";
@@ -50,7 +51,7 @@ function statusText(r: ContainerRecord): string {
   const s = r.State;
   const now = Date.now();
   if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
-  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : healthSuffix(s.Health)}`;
   if (s.Dead) return "Dead";
   if (s.Status === "removing") return "Removal In Progress";
   if (!r.HasBeenStarted) return "Created";
@@ -175,6 +176,8 @@ export function summary(r: ContainerRecord) {
     Labels: r.Config.Labels,
     State: r.State.Status,
     Status: statusText(r),
+    // API 1.52's summary of the healthcheck.
+    Health: { Status: healthFilterValue(r), FailingStreak: r.State.Health?.FailingStreak ?? 0 },
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
     NetworkSettings: { Networks: networkSettings(r).Networks },
     Mounts: mountsOf(r),
@@ -187,6 +190,7 @@ function listContainers(svc: ContainerService, q: URLSearchParams) {
   const all = queryBool(q, "all");
   const limit = Number(q.get("limit") ?? -1);
   const f = parseFilters(q, LIST_FILTERS);
+  for (const v of f.get("health") ?? []) if (!HEALTH_FILTER_VALUES.includes(v)) throw badParameter(`Unrecognised filter value for health: ${v}`);
   let rs = svc.list();
   if (!all && !f.has("status") && !(limit > 0)) rs = rs.filter((r) => r.State.Running || r.State.Restarting);
   const labelMatch = (r: ContainerRecord, spec: string) => {
@@ -206,7 +210,8 @@ function listContainers(svc: ContainerService, q: URLSearchParams) {
         const eps = endpointSettings(r) as Record<string, { NetworkID: string }>;
         return v in eps || Object.values(eps).some((n) => n.NetworkID !== "" && n.NetworkID.startsWith(v));
       }) &&
-      pass("volume", (v) => r.Mounts.some((m) => m.name === v || m.target === v)),
+      pass("volume", (v) => r.Mounts.some((m) => m.name === v || m.target === v)) &&
+      pass("health", (v) => healthFilterValue(r) === v),
   );
   for (const key of ["before", "since"] as const) {
     if (!f.has(key)) continue;
