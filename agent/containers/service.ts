@@ -247,7 +247,8 @@ export class ContainerService {
     if (this.records.has(rec.Id)) this.save(rec);
   }
 
-  private emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
+  /** Publishes a container event (its labels, image and name as attributes). */
+  emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
     this.opts.events.publish("container", action, rec.Id, { ...rec.Config.Labels, image: rec.Config.Image, name: rec.Name.slice(1), ...extra });
   }
 

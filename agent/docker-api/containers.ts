@@ -8,6 +8,7 @@ import type { LogRecord } from "../containers/logs";
 import { recordBytes } from "../containers/logs";
 import { shownLinks } from "../containers/links";
 import { NO_LOG_READING } from "../containers/log-config";
+import { updateContainer } from "../containers/update";
 import { HEALTH_FILTER_VALUES, healthFilterValue, healthSuffix } from "../containers/health";
 import { badParameter, notImplemented } from "./errors";
 import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
@@ -284,6 +285,9 @@ export function containerRoutes(svc: ContainerService): Route[] {
     route("POST", "/containers/{id}/kill", async (ctx) => {
       await svc.kill(id(ctx), ctx.query.get("signal") || "KILL");
       sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/update", async (ctx) => {
+      sendJson(ctx.res, 200, await updateContainer(svc, id(ctx), await readJson(ctx.req)));
     }),
     route("POST", "/containers/{id}/pause", async (ctx) => {
       await svc.pause(id(ctx));

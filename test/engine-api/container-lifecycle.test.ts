@@ -5,7 +5,7 @@
 // and bind mounts.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +35,15 @@ function api(socketPath: string, method: string, path: string, json?: unknown): 
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** A cgroup file of the process `pid` on the host (v1: the controller's hierarchy; v2: the unified one). */
+function cgroupFile(pid: number, controller: string, v1File: string, v2File: string): string {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+  const v1 = lines.find((l) => l.split(":")[1]?.split(",").includes(controller));
+  if (v1 && existsSync(`/sys/fs/cgroup/${controller}`)) return readFileSync(`/sys/fs/cgroup/${controller}${v1.split(":")[2]}/${v1File}`, "utf8").trim();
+  const v2 = lines.find((l) => l.startsWith("0::"))!;
+  return readFileSync(`/sys/fs/cgroup${v2.slice(3)}/${v2File}`, "utf8").trim();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -172,6 +181,67 @@ describe("container lifecycle as dockerd has it", () => {
       const negative = await call("POST", "/containers/create", { Image: "busybox", Cmd: ["true"], Healthcheck: { Test: ["CMD", "true"], Retries: -1 } });
       assert.equal(negative.status, 400);
       assert.equal(JSON.parse(negative.text).message, "Retries in Healthcheck cannot be negative");
+    });
+  });
+  describe("docker update", () => {
+    test("memory, swap, CPUs, pids and the restart policy of a running container change at once, in its cgroup and inspect", async () => {
+      // Exits by itself once /tmp/stop exists: the restart policy the update gives decides what follows.
+      await ok(["run", "-d", "--name", "upd", "-m", "64m", "--pids-limit", "50", "busybox", "sh", "-c", "while [ ! -e /tmp/stop ]; do sleep 0.1; done"]);
+      const pid = (await inspect("upd")).State.Pid;
+      assert.equal(cgroupFile(pid, "memory", "memory.limit_in_bytes", "memory.max"), String(64 << 20));
+      assert.equal(await ok(["update", "-m", "100m", "--memory-swap", "200m", "--cpus", "0.5", "--pids-limit", "20", "--restart", "always", "upd"]), "upd\n");
+      assert.equal(cgroupFile(pid, "memory", "memory.limit_in_bytes", "memory.max"), String(100 << 20));
+      if (existsSync("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes")) assert.equal(cgroupFile(pid, "memory", "memory.memsw.limit_in_bytes", "memory.swap.max"), String(200 << 20));
+      assert.equal(cgroupFile(pid, "cpu", "cpu.cfs_quota_us", "cpu.max").split(" ")[0], "50000");
+      assert.equal(cgroupFile(pid, "pids", "pids.max", "pids.max"), "20");
+      assert.match(await ok(["stats", "--no-stream", "--format", "{{.MemUsage}}", "upd"]), /\/ 100MiB/);
+      const hc = (await inspect("upd")).HostConfig;
+      assert.deepEqual([hc.Memory, hc.MemorySwap, hc.NanoCpus, hc.PidsLimit, hc.RestartPolicy], [100 << 20, 200 << 20, 5e8, 20, { Name: "always", MaximumRetryCount: 0 }]);
+      // 0 or -1: no pids limit any more.
+      await ok(["update", "--pids-limit", "-1", "upd"]);
+      assert.equal(cgroupFile(pid, "pids", "pids.max", "pids.max"), "max");
+      // The new policy is the one that acts: the command ends with 0 and "always" brings it back.
+      await ok(["exec", "upd", "touch", "/tmp/stop"]);
+      await until("the restart the updated policy asks for", async () => (await inspect("upd")).RestartCount >= 1);
+      await ok(["exec", "upd", "rm", "-f", "/tmp/stop"]).catch(() => {});
+    });
+
+    test("dockerd's refusals: conflicting and out-of-range values; warnings come back in the answer; a stopped container takes its limits at start", async () => {
+      await ok(["run", "-d", "--name", "upd2", "-m", "64m", "--cpus", "1", "busybox", "sleep", "300"]);
+      const refused = async (args: string[], message: RegExp) => {
+        const r = await docker(["update", ...args, "upd2"]);
+        assert.notEqual(r.code, 0, `docker update ${args.join(" ")} was refused`);
+        assert.match(r.stderr, message);
+      };
+      await refused(["-m", "300m"], /Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time/);
+      await refused(["--cpu-period", "50000"], /Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set/);
+      await refused(["-m", "4m"], /Minimum memory limit allowed is 6MB/);
+      await refused(["--cpu-quota", "500"], /CPU cfs quota can not be less than 1ms/);
+      await refused(["--restart", "sometimes"], /invalid restart policy|unknown policy/);
+      const rejected = await call("POST", "/containers/upd2/update", { Memory: 128 << 20, MemorySwap: 64 << 20 });
+      assert.equal(rejected.status, 400);
+      assert.equal(JSON.parse(rejected.text).message, "Minimum memoryswap limit should be larger than memory limit, see usage");
+      const conflictAnswer = await call("POST", "/containers/upd2/update", { CpuQuota: 50000 });
+      assert.equal(conflictAnswer.status, 409);
+      // Nothing refused was kept.
+      assert.equal((await inspect("upd2")).HostConfig.Memory, 64 << 20);
+
+      const warned = await call("POST", "/containers/upd2/update", { OomKillDisable: true });
+      assert.equal(warned.status, 200);
+      assert.deepEqual(JSON.parse(warned.text).Warnings, ["OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources."]);
+      assert.deepEqual(JSON.parse((await call("POST", "/containers/upd2/update", { CpuShares: 512 })).text), { Warnings: [] });
+      const missing = await call("POST", "/containers/nope/update", { CpuShares: 512 });
+      assert.equal(missing.status, 404);
+
+      await ok(["run", "-d", "--rm", "--name", "upd-rm", "busybox", "sleep", "300"]);
+      const r = await docker(["update", "--restart", "always", "upd-rm"]);
+      assert.match(r.stderr, /Restart policy cannot be updated because AutoRemove is enabled for the container/);
+
+      // Stopped: the record changes now, the cgroup when it starts.
+      await ok(["stop", "-t", "0", "upd2"]);
+      await ok(["update", "-m", "80m", "--memory-swap", "160m", "upd2"]);
+      await ok(["start", "upd2"]);
+      assert.equal(cgroupFile((await inspect("upd2")).State.Pid, "memory", "memory.limit_in_bytes", "memory.max"), String(80 << 20));
     });
   });
 });
