@@ -130,7 +130,8 @@ export function inspectJson(r: ContainerRecord, logPath: string, lookup?: (id: s
     Created: r.Created,
     Path: r.Path,
     Args: r.Args,
-    State: { ...r.State },
+    // A container waiting to restart is still "running" to dockerd (Restarting says why it has no process).
+    State: { ...r.State, Running: r.State.Running || r.State.Restarting },
     Image: r.Image,
     ResolvConfPath: "",
     HostnamePath: "",

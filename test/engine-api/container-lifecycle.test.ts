@@ -244,4 +244,81 @@ describe("container lifecycle as dockerd has it", () => {
       assert.equal(cgroupFile((await inspect("upd2")).State.Pid, "memory", "memory.limit_in_bytes", "memory.max"), String(80 << 20));
     });
   });
+  describe("kill and restart policies", () => {
+    /** A container that says "ready" once it has set its traps: USR1 is echoed, HUP ends it with 7. */
+    const trapper = async (name: string, flags: string[]) => {
+      await ok(["run", "-d", "--name", name, ...flags, "busybox", "sh", "-c", 'trap "echo got-usr1" USR1; trap "exit 7" HUP; echo ready; while :; do sleep 0.1; done']);
+      await until(`${name} ready`, async () => (await docker(["logs", name])).stdout.includes("ready"));
+    };
+    const settled = async (name: string) => {
+      await sleep(700);
+      return (await inspect(name)) as { RestartCount: number; State: { Status: string; ExitCode: number } };
+    };
+
+    test("kill answers once a SIGKILL'd container has exited (rm right after needs no force); -s takes a name or a number and answers at once", async () => {
+      await ok(["run", "-d", "--name", "k1", "busybox", "sleep", "300"]);
+      await ok(["kill", "k1"]);
+      const s = (await inspect("k1")).State;
+      assert.deepEqual([s.Status, s.Running, s.ExitCode], ["exited", false, 137]);
+      await ok(["rm", "k1"]);
+
+      await trapper("k2", []);
+      await ok(["kill", "-s", "USR1", "k2"]);
+      await until("USR1 to be handled", async () => (await docker(["logs", "k2"])).stdout.includes("got-usr1"));
+      assert.equal((await inspect("k2")).State.Running, true);
+      await ok(["kill", "--signal", "1", "k2"]);
+      await until("HUP to end it", async () => (await inspect("k2")).State.ExitCode === 7);
+      const r = await docker(["kill", "-s", "NOPE", "k2"]);
+      assert.match(r.stderr, /Invalid signal: NOPE/);
+    });
+
+    test("restart back-off starts at 100 ms and doubles; a restarting container is running to inspect, 409 to rm, and stopped by kill", async () => {
+      const t0 = Date.now();
+      await ok(["run", "-d", "--name", "k3", "--restart", "always", "busybox", "sh", "-c", "exit 3"]);
+      // 100 + 200 + 400 + 800 ms of waits: four restarts within a few seconds (a 10 s first delay made none).
+      await until("four restarts", async () => (await inspect("k3")).RestartCount >= 4, 6_000);
+      assert.ok(Date.now() - t0 < 6_000);
+      const waiting = await until("the restarting state", async () => {
+        const c = await inspect("k3");
+        return c.State.Status === "restarting" ? c : null;
+      });
+      assert.deepEqual([waiting.State.Running, waiting.State.Restarting, waiting.State.ExitCode], [true, true, 3]);
+      const rm = await docker(["rm", "k3"]);
+      assert.notEqual(rm.code, 0);
+      assert.match(rm.stderr, /cannot remove container "\/k3": container is restarting: stop the container before removing or force remove/);
+      await ok(["kill", "k3"]);
+      const after = await settled("k3");
+      assert.equal(after.State.Status, "exited");
+      const count = after.RestartCount;
+      await sleep(1000);
+      assert.equal((await inspect("k3")).RestartCount, count, "no restart after the kill");
+      // docker start begins again: RestartCount 0.
+      await ok(["start", "k3"]);
+      assert.ok((await inspect("k3")).RestartCount <= 1);
+      await ok(["rm", "-f", "k3"]);
+    });
+
+    test("after a kill or a stop by hand no policy restarts, unless the signal killed is not the container's stop signal", async () => {
+      // No stop signal set: any signal sent by hand means "stay down".
+      await trapper("k-always", ["--restart", "always"]);
+      await ok(["kill", "-s", "HUP", "k-always"]);
+      let c = await settled("k-always");
+      assert.deepEqual([c.State.Status, c.State.ExitCode, c.RestartCount], ["exited", 7, 0]);
+
+      // Another signal than the stop signal: always and on-failure restart a container it ended, unless-stopped not.
+      await trapper("k-always-usr1", ["--restart", "always", "--stop-signal", "USR1"]);
+      await trapper("k-fail-usr1", ["--restart", "on-failure", "--stop-signal", "USR1"]);
+      await trapper("k-unless-usr1", ["--restart", "unless-stopped", "--stop-signal", "USR1"]);
+      for (const n of ["k-always-usr1", "k-fail-usr1", "k-unless-usr1"]) await ok(["kill", "-s", "HUP", n]);
+      await until("always to restart", async () => (await inspect("k-always-usr1")).RestartCount === 1);
+      await until("on-failure to restart", async () => (await inspect("k-fail-usr1")).RestartCount === 1);
+      c = await settled("k-unless-usr1");
+      assert.deepEqual([c.State.Status, c.RestartCount], ["exited", 0]);
+
+      // docker stop (its stop signal, then SIGKILL) leaves every policy down.
+      await ok(["stop", "-t", "1", "k-always-usr1"]);
+      c = await settled("k-always-usr1");
+      assert.deepEqual([c.State.Status, c.RestartCount], ["exited", 1]);
+    });
+  });
 });
