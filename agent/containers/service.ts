@@ -22,6 +22,7 @@ import type { VolumeService } from "../volumes/volume-service";
 import { parseMac } from "../network/links";
 import { attachOptions, BUILTIN_NETWORKS, normalizeEndpointConfig, parseLink, recordEndpoint, rememberEndpoint } from "./endpoints";
 import { mergeHealthcheck } from "./health";
+import { DetachKeyMatcher } from "./detach-keys";
 import { legacyLinkView } from "./links";
 import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
 import { LogFollower, LogReader, logSize, readLog, recordBytes, type LogRecord } from "./logs";
@@ -1094,7 +1095,7 @@ export class ContainerService {
     let follower: LogFollower | null = null;
     const queued: Buffer[] = [];
     let inputEnded = false;
-    let matched = 0;
+    const detach = tty ? new DetachKeyMatcher(o.detachKeys) : null;
     const want = (s: 1 | 2) => (s === 1 ? o.stdout : o.stderr);
     const end = () => {
       if (ended) return;
@@ -1170,26 +1171,13 @@ export class ContainerService {
     return {
       input: (data: Buffer) => {
         if (!o.stdin || ended) return;
-        // Detach keys (ctrl-p ctrl-q by default) end the attach without reaching the container.
-        let out = data;
-        const keys = o.detachKeys;
-        if (keys.length) {
-          for (let i = 0; i < data.length; i++) {
-            if (data[i] === keys[matched]) {
-              matched++;
-              if (matched === keys.length) {
-                const before = data.subarray(0, Math.max(0, i + 1 - keys.length));
-                if (before.length) (sock ? sock.stdin(before) : queued.push(Buffer.from(before)));
-                end();
-                return;
-              }
-            } else matched = data[i] === keys[0] ? 1 : 0;
-          }
-          if (matched) out = data.subarray(0, data.length - matched);
+        // With a TTY, detach keys (ctrl-p ctrl-q by default) end the attach without reaching the container.
+        const { pass, detached } = detach ? detach.feed(data) : { pass: data, detached: false };
+        if (pass.length) (sock ? sock.stdin(pass) : queued.push(Buffer.from(pass)));
+        if (detached) {
+          this.emit(rec, "detach");
+          end();
         }
-        if (!out.length) return;
-        if (sock) sock.stdin(out);
-        else queued.push(Buffer.from(out));
       },
       inputEnd: () => {
         if (!o.stdin || !rec.Config.StdinOnce) return;

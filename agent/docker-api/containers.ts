@@ -9,6 +9,7 @@ import { recordBytes } from "../containers/logs";
 import { shownLinks } from "../containers/links";
 import { NO_LOG_READING } from "../containers/log-config";
 import { updateContainer } from "../containers/update";
+import { DetachKeysError, parseDetachKeys } from "../containers/detach-keys";
 import { HEALTH_FILTER_VALUES, healthFilterValue, healthSuffix } from "../containers/health";
 import { badParameter, notImplemented } from "./errors";
 import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
@@ -244,17 +245,15 @@ function logWriter(res: ServerResponse, tty: boolean, o: { stdout: boolean; stde
   };
 }
 
-const detachKeys = (spec: string | null): Buffer => {
-  if (!spec) return Buffer.from([0x10, 0x11]);
-  const out: number[] = [];
-  for (const k of spec.split(",")) {
-    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k.trim());
-    if (m) out.push(m[1]!.charCodeAt(0) & 0x1f);
-    else if (k.trim().length === 1) out.push(k.trim().charCodeAt(0));
-    else throw badParameter(`Invalid detach keys (${spec}) provided`);
+/** The detach keys of an attach request (a 400 naming them when they are not Docker's grammar). */
+export function detachKeys(spec: string | null): Buffer {
+  try {
+    return parseDetachKeys(spec);
+  } catch (e) {
+    if (e instanceof DetachKeysError) throw badParameter(`Invalid detach keys (${spec}) provided`);
+    throw e;
   }
-  return Buffer.from(out);
-};
+}
 
 export function containerRoutes(svc: ContainerService): Route[] {
   const id = (ctx: Ctx) => ctx.params[0]!;

@@ -15,7 +15,7 @@ export function execRoutes(execs: ExecService): Route[] {
       sendJson(res, 201, { Id: execs.create(params[0]!, body) });
     }),
     route("POST", "/exec/{id}/start", async (ctx) => {
-      const body = ((await readUpgradeBody(ctx)) ?? {}) as { Detach?: boolean; Tty?: boolean };
+      const body = ((await readUpgradeBody(ctx)) ?? {}) as { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown };
       const s = execs.get(ctx.params[0]!);
       if (body.Detach) {
         await execs.start(s.id, { write() {}, end() {} });
@@ -27,17 +27,28 @@ export function execRoutes(execs: ExecService): Route[] {
       let out: HijackedStream | null = null;
       const early: [1 | 2, Buffer][] = [];
       let endedEarly = false;
-      const handle = await execs.start(s.id, {
-        write: (st, d) => (out ? out.write(st, d) : early.push([st, Buffer.from(d)])),
-        end: () => (out ? out.end() : (endedEarly = true)),
-      });
+      let detached = false;
+      const handle = await execs.start(
+        s.id,
+        {
+          write: (st, d) => (out ? out.write(st, d) : early.push([st, Buffer.from(d)])),
+          end: () => (out ? out.end() : (endedEarly = true)),
+          detach: () => {
+            detached = true;
+            out?.end();
+          },
+        },
+        // dockerd: no console without a TTY.
+        { consoleSize: body.Tty ? body.ConsoleSize : undefined },
+      );
       const onInputEnd = () => {
         handle.inputEnd();
         // The end of what the client sends is not the client leaving (the docker CLI shuts its sending half as soon
         // as its stdin ends, at once without -i, and goes on reading the output); the socket hanging up entirely is.
-        if (out) whenHungUp(out.socket, () => handle.kill());
+        if (out) whenHungUp(out.socket, () => !detached && handle.kill());
       };
-      out = hijack(ctx, s.config.Tty, { onInput: (d) => handle.input(d), onInputEnd, onClose: () => handle.kill() });
+      // The output is framed (or not) as the start request's Tty says, as dockerd does, whatever the create said.
+      out = hijack(ctx, !!body.Tty, { onInput: (d) => handle.input(d), onInputEnd, onClose: () => !detached && handle.kill() });
       if (out.socket.destroyed) handle.kill(); // the client left while the process was starting
       for (const [st, d] of early.splice(0)) out.write(st, d);
       if (endedEarly) out.end();

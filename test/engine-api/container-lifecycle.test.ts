@@ -7,6 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentProcess } from "../support/agent";
@@ -44,6 +45,36 @@ function cgroupFile(pid: number, controller: string, v1File: string, v2File: str
   if (v1 && existsSync(`/sys/fs/cgroup/${controller}`)) return readFileSync(`/sys/fs/cgroup/${controller}${v1.split(":")[2]}/${v1File}`, "utf8").trim();
   const v2 = lines.find((l) => l.startsWith("0::"))!;
   return readFileSync(`/sys/fs/cgroup${v2.slice(3)}/${v2File}`, "utf8").trim();
+}
+
+/** The payloads of a multiplexed stream, by stream (1 stdout, 2 stderr); throws on bytes that are not frames. */
+function demux(raw: Buffer): { 1: string; 2: string } {
+  const out = { 1: "", 2: "" };
+  for (let i = 0; i < raw.length; ) {
+    const kind = raw[i];
+    assert.ok((kind === 1 || kind === 2) && raw[i + 1] === 0 && raw[i + 2] === 0 && raw[i + 3] === 0, `a frame header at ${i}: ${JSON.stringify(raw.subarray(i, i + 8).toString("latin1"))}`);
+    const len = raw.readUInt32BE(i + 4);
+    out[kind as 1 | 2] += raw.subarray(i + 8, i + 8 + len).toString("utf8");
+    i += 8 + len;
+  }
+  return out;
+}
+
+/** A hijacked POST (exec start, attach) on a raw socket: what comes after the 101's headers, and whether it closed. */
+async function hijacked(socketPath: string, path: string, body?: unknown) {
+  const sock = connect(socketPath);
+  let raw = Buffer.alloc(0);
+  let closed = false;
+  sock.on("data", (d: Buffer) => (raw = Buffer.concat([raw, d])));
+  sock.on("close", () => (closed = true));
+  sock.on("error", () => {});
+  await new Promise((r) => sock.once("connect", r));
+  const b = body === undefined ? "" : JSON.stringify(body);
+  sock.write(`POST ${path} HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: ${b.length}\r\n\r\n${b}`);
+  await until("the 101", async () => raw.includes("\r\n\r\n"));
+  assert.match(raw.toString("latin1"), /^HTTP\/1\.1 101 UPGRADED\r\n/);
+  const head = raw.indexOf("\r\n\r\n") + 4;
+  return { sock, output: () => raw.subarray(head), closed: () => closed };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -319,6 +350,74 @@ describe("container lifecycle as dockerd has it", () => {
       await ok(["stop", "-t", "1", "k-always-usr1"]);
       c = await settled("k-always-usr1");
       assert.deepEqual([c.State.Status, c.RestartCount], ["exited", 1]);
+    });
+  });
+  describe("exec framing and detach keys", () => {
+    const execCreate = async (container: string, body: Record<string, unknown>) => {
+      const r = await call("POST", `/containers/${container}/exec`, { AttachStdout: true, AttachStderr: true, ...body });
+      assert.equal(r.status, 201, r.text);
+      return JSON.parse(r.text).Id as string;
+    };
+
+    test("the output is framed as the start request's Tty says, whatever the create said", async () => {
+      await ok(["run", "-d", "--name", "ex", "busybox", "sleep", "300"]);
+      // A terminal for the process, a multiplexed stream for the client: its pty output comes as stdout frames.
+      const ttyExec = await execCreate("ex", { Cmd: ["sh", "-c", "echo out; echo err >&2"], Tty: true });
+      const a = await hijacked(socket, `/exec/${ttyExec}/start`, { Detach: false, Tty: false });
+      await until("the exec to end", async () => a.closed());
+      const framed = demux(a.output());
+      assert.equal(framed[1], "out\r\nerr\r\n");
+      // No terminal for the process, a raw stream asked for: its stdout and stderr bytes as they come.
+      const plainExec = await execCreate("ex", { Cmd: ["sh", "-c", "echo out; sleep 0.2; echo err >&2"], Tty: false });
+      const b = await hijacked(socket, `/exec/${plainExec}/start`, { Detach: false, Tty: true });
+      await until("the exec to end", async () => b.closed());
+      assert.equal(b.output().toString(), "out\nerr\n");
+    });
+
+    test("detach keys (ctrl-p ctrl-q, or the exec's own) leave a TTY exec running; without a TTY they are input", async () => {
+      const since = Math.floor(Date.now() / 1000) - 1;
+      await ok(["run", "-d", "--name", "exd", "busybox", "sleep", "300"]);
+      for (const [keys, typed] of [[undefined, "\x10\x11"], ["ctrl-a,b", "\x01b"]] as const) {
+        const id = await execCreate("exd", { Cmd: ["sh"], Tty: true, AttachStdin: true, ...(keys ? { DetachKeys: keys } : {}) });
+        const s = await hijacked(socket, `/exec/${id}/start`, { Detach: false, Tty: true });
+        // A lone first key is passed on once the next byte shows it was not the sequence.
+        s.sock.write(`${typed[0]}`);
+        await sleep(50);
+        s.sock.write("echo hi-$((20+22))\n");
+        await until("the shell's answer", async () => s.output().toString().includes("hi-42"));
+        s.sock.write(typed);
+        await until("the stream to end at the detach keys", async () => s.closed(), 5_000);
+        await sleep(300);
+        const state = JSON.parse((await call("GET", `/exec/${id}/json`)).text);
+        assert.equal(state.Running, true, `the exec goes on after a detach (${keys ?? "default keys"})`);
+        assert.equal(state.ExitCode, null);
+      }
+      const events = await ok(["events", "--since", String(since), "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "container=exd", "--format", "{{.Action}}"]);
+      assert.equal(events.split("\n").filter((l) => l === "exec_detach").length, 2, events);
+
+      const bad = await call("POST", "/containers/exd/exec", { Cmd: ["sh"], DetachKeys: "ctrl-1" });
+      assert.equal(bad.status, 400);
+      assert.equal(JSON.parse(bad.text).message, "Invalid escape keys (ctrl-1) provided");
+
+      // Without a TTY, ctrl-p ctrl-q are the process's input like any bytes.
+      const id = await execCreate("exd", { Cmd: ["sh", "-c", "od -An -tx1"], Tty: false, AttachStdin: true });
+      const s = await hijacked(socket, `/exec/${id}/start`, { Detach: false, Tty: false });
+      s.sock.end("\x10\x11");
+      await until("od to print what it read", async () => s.closed());
+      assert.match(demux(s.output())[1], /10 11/);
+    });
+
+    test("attach: detach keys leave a TTY container running, with a detach event", async () => {
+      const since = Math.floor(Date.now() / 1000) - 1;
+      await ok(["run", "-d", "-it", "--name", "att", "busybox", "sh"]);
+      const s = await hijacked(socket, "/containers/att/attach?stream=1&stdin=1&stdout=1&stderr=1&detachKeys=ctrl-x,ctrl-y");
+      s.sock.write("echo att-$((40+2))\n");
+      await until("the shell's answer", async () => s.output().toString().includes("att-42"));
+      s.sock.write("\x18\x19");
+      await until("the stream to end at the detach keys", async () => s.closed(), 5_000);
+      assert.equal((await inspect("att")).State.Running, true);
+      const events = await ok(["events", "--since", String(since), "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "container=att", "--filter", "event=detach", "--format", "{{.Action}}"]);
+      assert.equal(events.trim(), "detach");
     });
   });
 });
