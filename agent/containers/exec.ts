@@ -181,6 +181,14 @@ export class ExecService {
     return s;
   }
 
+  /** Throws the refusal a start of this exec would meet (it ran already, its container is not running). */
+  assertStartable(id: string) {
+    const s = this.get(id);
+    if (s.running || s.exitCode !== null) throw conflict(`Exec ${id} has already run`);
+    const c = this.containers.get(s.containerId);
+    if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+  }
+
   /** Starts the exec; `consoleSize` (the start request's, with a TTY) wins over the one given at create. */
   async start(id: string, io: ExecIo, opts: { consoleSize?: unknown } = {}): Promise<{ input(d: Buffer): void; inputEnd(): void; kill(): void }> {
     const s = this.get(id);
