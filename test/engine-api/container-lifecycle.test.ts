@@ -5,7 +5,7 @@
 // and bind mounts.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -418,6 +418,114 @@ describe("container lifecycle as dockerd has it", () => {
       assert.equal((await inspect("att")).State.Running, true);
       const events = await ok(["events", "--since", String(since), "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "container=att", "--filter", "event=detach", "--format", "{{.Action}}"]);
       assert.equal(events.trim(), "detach");
+    });
+  });
+  describe("docker cp onto volumes and bind mounts", () => {
+    const cpOut = async (src: string) => {
+      const out = join(work, `cp-out-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(out);
+      const r = await docker(["cp", src, out]);
+      return { ...r, dir: out };
+    };
+    const file = (name: string, body: string) => {
+      const f = join(work, name);
+      writeFileSync(f, body);
+      return f;
+    };
+
+    test("a created container's anonymous volume, a running one's named volume and bind mount, an exited one's: cp in and out goes to the mount", async () => {
+      const bind = join(work, "bind-src");
+      mkdirSync(bind, { recursive: true });
+      // Created, never started: the anonymous volume (-v /data) and the mount points under a directory the image lacks.
+      await ok(["create", "--name", "cpv", "-v", "/data", "-v", "cpnamed:/deep/under/named", "-v", `${bind}:/bound`, "busybox", "sleep", "300"]);
+      await ok(["cp", file("into-created", "before start\n"), "cpv:/data/"]);
+      await ok(["cp", file("into-named", "named\n"), "cpv:/deep/under/named/n.txt"]);
+      await ok(["start", "cpv"]);
+      assert.equal(await ok(["exec", "cpv", "cat", "/data/into-created", "/deep/under/named/n.txt"]), "before start\nnamed\n");
+
+      // Running: what cp writes is what the container sees in its mounts (it went under the mount before).
+      await ok(["cp", file("into-running", "while running\n"), "cpv:/data/"]);
+      assert.equal(await ok(["exec", "cpv", "cat", "/data/into-running"]), "while running\n");
+      await ok(["cp", file("into-bind", "to the host\n"), "cpv:/bound/"]);
+      assert.equal(readFileSync(join(bind, "into-bind"), "utf8"), "to the host\n");
+      await ok(["exec", "cpv", "sh", "-c", "echo made-inside > /data/made && echo bound-inside > /bound/made"]);
+      const fromRunning = await cpOut("cpv:/data/made");
+      assert.equal(readFileSync(join(fromRunning.dir, "made"), "utf8"), "made-inside\n");
+
+      // Exited: still the volume's and the bind's files.
+      await ok(["stop", "-t", "0", "cpv"]);
+      const fromExited = await cpOut("cpv:/data/.");
+      assert.equal(fromExited.code, 0, fromExited.stderr);
+      assert.equal(readFileSync(join(fromExited.dir, "made"), "utf8"), "made-inside\n");
+      assert.equal(readFileSync(join(fromExited.dir, "into-running"), "utf8"), "while running\n");
+      const bound = await cpOut("cpv:/bound/made");
+      assert.equal(readFileSync(join(bound.dir, "made"), "utf8"), "bound-inside\n");
+      // The named volume is the same for another container.
+      await ok(["create", "--name", "cpv2", "-v", "cpnamed:/other", "busybox", "true"]);
+      const shared = await cpOut("cpv2:/other/n.txt");
+      assert.equal(readFileSync(join(shared.dir, "n.txt"), "utf8"), "named\n");
+      // A file bind-mounted over a path is that file.
+      writeFileSync(join(work, "single.conf"), "single file\n");
+      await ok(["create", "--name", "cpf", "-v", `${join(work, "single.conf")}:/etc/app.conf:ro`, "busybox", "true"]);
+      const single = await cpOut("cpf:/etc/app.conf");
+      assert.equal(readFileSync(join(single.dir, "app.conf"), "utf8"), "single file\n");
+    });
+
+    test("read-only mounts and a read-only root filesystem refuse a copy, as dockerd does", async () => {
+      const ro = join(work, "ro-src");
+      mkdirSync(ro, { recursive: true });
+      await ok(["run", "-d", "--name", "cpro", "--read-only", "-v", `${ro}:/ro:ro`, "-v", "/rw", "busybox", "sleep", "300"]);
+      let r = await docker(["cp", file("ro-try", "x"), "cpro:/ro/"]);
+      assert.match(r.stderr, /mounted volume is marked read-only/);
+      assert.deepEqual(readdirSync(ro), []);
+      r = await docker(["cp", file("rootfs-try", "x"), "cpro:/tmp/"]);
+      assert.match(r.stderr, /container rootfs is marked read-only/);
+      await ok(["cp", file("rw-ok", "fine\n"), "cpro:/rw/"]);
+      assert.equal(await ok(["exec", "cpro", "cat", "/rw/rw-ok"]), "fine\n");
+    });
+
+    test("symlinks in and around mounts lead to the container's own files, never the host's (both ways)", async () => {
+      const hostOnly = join(work, "host-only");
+      mkdirSync(hostOnly, { recursive: true });
+      const secret = `HOST-SECRET-${process.pid}`;
+      writeFileSync(join(hostOnly, "secret"), secret);
+      const bind = join(work, "bind-attack");
+      mkdirSync(bind, { recursive: true });
+      await ok(["run", "-d", "--name", "cpx", "-v", "/vol", "-v", `${bind}:/mnt/b`, "busybox", "sh", "-c",
+        `echo container-secret > /secret && mkdir -p ${hostOnly} && echo container-copy > ${hostOnly}/secret && ` +
+        `ln -s / /vol/root && ln -s ../../../../../.. /vol/up && ln -s ${hostOnly} /vol/hostdir && ln -s /vol /into-vol && ` +
+        `ln -s ../../../../etc /mnt/b/etc-up && echo ready && exec sleep 300`]);
+      await until("the links", async () => (await docker(["logs", "cpx"])).stdout.includes("ready"));
+      const read = async (src: string) => {
+        const r = await cpOut(src);
+        assert.equal(r.code, 0, `${src}: ${r.stderr}`);
+        return readFileSync(join(r.dir, basenameOf(src)), "utf8");
+      };
+      const basenameOf = (p: string) => p.split("/").filter(Boolean).pop()!;
+      // Absolute and climbing links in a volume: the container's root.
+      assert.equal(await read("cpx:/vol/root/secret"), "container-secret\n");
+      assert.equal(await read("cpx:/vol/up/secret"), "container-secret\n");
+      // ".." from a mount's root is the directory it is mounted on, not the host's parent of its source.
+      assert.equal(await read("cpx:/mnt/b/../../secret"), "container-secret\n");
+      assert.match(await read("cpx:/mnt/b/etc-up/hostname"), /^[0-9a-f]{12}\n$/);
+      // A link naming a host path is that path inside the container.
+      assert.equal(await read("cpx:/vol/hostdir/secret"), "container-copy\n");
+      // A link in the root filesystem into a volume is the volume.
+      await ok(["cp", file("via-link", "through the link\n"), "cpx:/into-vol/"]);
+      assert.equal(await ok(["exec", "cpx", "cat", "/vol/via-link"]), "through the link\n");
+      // Writing through the links lands in the container, never on the host.
+      await ok(["cp", file("planted", "planted\n"), "cpx:/vol/hostdir/"]);
+      await ok(["cp", file("planted-up", "planted\n"), "cpx:/vol/up/tmp/"]);
+      assert.deepEqual(readdirSync(hostOnly).sort(), ["secret"]);
+      assert.equal(readFileSync(join(hostOnly, "secret"), "utf8"), secret);
+      assert.equal(await ok(["exec", "cpx", "cat", `${hostOnly}/planted`, "/tmp/planted-up"]), "planted\nplanted\n");
+      // A link to "/" as the destination is the container's root.
+      await ok(["cp", file("at-root", "at the root\n"), "cpx:/vol/root"]);
+      assert.equal(await ok(["exec", "cpx", "cat", "/at-root"]), "at the root\n");
+      assert.equal(await read("cpx:/etc/hostname"), `${(await inspect("cpx")).Config.Hostname}\n`);
+      // The link itself, not followed, comes out as a link.
+      const link = await cpOut("cpx:/vol/root");
+      assert.equal(link.code, 0, link.stderr);
     });
   });
 });
