@@ -100,6 +100,6 @@ export async function applyObject(input: ApplyInput): Promise<WriteResult & { cr
     for (const p of before) {
       if (!appliedFields.has(p) && !others.some(({ fields }) => fields.has(p))) removeAt(merged, p);
     }
-    return { object: await replaceStored(w, def, old, merged, who, appliedFields), warnings, created: false };
+    return { object: await replaceStored(w, def, old, merged, who, { applied: appliedFields }), warnings, created: false };
   }, { dryRun: input.dryRun });
 }

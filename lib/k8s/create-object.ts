@@ -27,8 +27,13 @@ export interface WriteResult {
 }
 
 export async function createObject(input: CreateInput): Promise<WriteResult> {
-  const { actor, def, namespace } = input;
-  authorizeKube(actor, def, "create", namespace);
+  authorizeKube(input.actor, input.def, "create", input.namespace);
+  return createTrusted(input);
+}
+
+/** The create itself, for a caller already authorized (the API, above) or the control plane's own (lib/k8s/system-client.ts). */
+export async function createTrusted(input: Omit<CreateInput, "actor">): Promise<WriteResult> {
+  const { def, namespace } = input;
   const { object, warnings } = decodeObject(def, input.body, input.fieldValidation ?? "Warn");
   const who: FieldManager = { manager: input.fieldManager, operation: "Update" };
   const created = await writeTransaction((w) => insertNew(w, def, namespace, object, who), { dryRun: input.dryRun });

@@ -38,8 +38,13 @@ export function parseDeleteOptions(body: unknown): DeleteOptions {
 }
 
 export async function deleteObject(input: DeleteInput): Promise<KubeObject> {
-  const { actor, def, namespace, name } = input;
-  authorizeKube(actor, def, "delete", namespace, name);
+  authorizeKube(input.actor, input.def, "delete", input.namespace, input.name);
+  return deleteTrusted(input);
+}
+
+/** The delete itself, for a caller already authorized (the API, above) or the control plane's own (the system client). */
+export async function deleteTrusted(input: Omit<DeleteInput, "actor">): Promise<KubeObject> {
+  const { def, namespace, name } = input;
   const dryRun = input.dryRun || (input.options?.dryRun?.length ?? 0) > 0;
   return writeTransaction(async (w) => {
     const old = await w.get(def, namespace ?? "", name);

@@ -2,7 +2,7 @@
 // write lock. A resourceVersion or uid in the candidate is a precondition (409 Conflict when stale); the server's
 // metadata fields are carried over; a change that changes nothing keeps the old resourceVersion, as Kubernetes does.
 import { normalizeAndValidate } from "./admit";
-import { canonicalJson } from "./canonical";
+import { canonicalJson, clone } from "./canonical";
 import { nextManagedFields, type FieldManager, type FieldPath } from "./managed-fields";
 import { metaForUpdate, type KubeObject } from "./meta";
 import type { ResourceDef } from "./resources";
@@ -10,14 +10,22 @@ import { previousOf } from "./selectors";
 import { badRequest, conflict, staleResourceVersion } from "./status";
 import type { StoreWriter } from "./store";
 
+export interface ReplaceOptions {
+  /** The fields of a server-side apply configuration, which its manager then owns exactly. */
+  applied?: Set<FieldPath>;
+  /** "status": a write through the status subresource — only .status changes, everything else is the stored object's. */
+  subresource?: "status";
+}
+
 export async function replaceStored(
   w: StoreWriter,
   def: ResourceDef,
   old: KubeObject,
   candidate: KubeObject,
   who: FieldManager,
-  applied?: Set<FieldPath>,
+  opts: ReplaceOptions = {},
 ): Promise<KubeObject> {
+  const applied = opts.applied;
   const name = old.metadata.name!;
   const meta = candidate.metadata;
   if (meta.name && meta.name !== name)
@@ -32,7 +40,18 @@ export async function replaceStored(
   if (meta.uid && meta.uid !== old.metadata.uid)
     throw conflict(def, name, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${old.metadata.uid}`);
 
-  const next: KubeObject = { ...candidate, metadata: metaForUpdate(meta, old.metadata) };
+  let next: KubeObject;
+  if (opts.subresource === "status") {
+    next = { ...clone(old), status: clone(candidate.status) };
+    if (next.status === undefined) delete next.status;
+  } else {
+    next = { ...candidate, metadata: metaForUpdate(meta, old.metadata) };
+    // Kinds with a status subresource keep their status on writes to the object itself, as kube-apiserver does.
+    if (def.subresources?.status) {
+      if (old.status === undefined) delete next.status;
+      else next.status = clone(old.status);
+    }
+  }
   normalizeAndValidate(def, next, old);
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   const managedFields = nextManagedFields(old, next, def.schema, who, applied);

@@ -11,6 +11,17 @@ import { secretResource } from "./kinds/secret";
 import { nodeResource } from "./kinds/node";
 import { eventResource } from "./kinds/event";
 
+/** Where a kind keeps what autoscaling/v1 Scale shows (…/scale): its replicas, and the selector of its pods. */
+export interface ScaleSubresource {
+  /** Desired replicas (spec.replicas). */
+  specReplicas(obj: KubeObject): number;
+  setSpecReplicas(obj: KubeObject, replicas: number): void;
+  /** Observed replicas (status.replicas). */
+  statusReplicas(obj: KubeObject): number;
+  /** The pods' label selector as a string (`app=web,tier in (a,b)`). */
+  selector(obj: KubeObject): string;
+}
+
 export const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
 export type Verb = (typeof ALL_VERBS)[number];
 
@@ -59,6 +70,9 @@ export interface ResourceDef {
   /** Kept sealed at rest (Secrets): the whole object encrypted with AES-256-GCM, only its identity in clear — values,
    *  and annotations such as kubectl's last-applied-configuration that repeat them. */
   sealedAtRest?: boolean;
+  /** Subresources served besides the object itself. With `status`, writes to the object keep its stored .status and
+   *  only …/status changes it (as kube-apiserver's status strategies do). */
+  subresources?: { status?: boolean; scale?: ScaleSubresource };
   /** Set for kinds served from elsewhere, read-only. */
   source?: ObjectSource;
 }
@@ -72,6 +86,11 @@ export function allResources(): readonly ResourceDef[] {
 export const apiVersionOf = (def: ResourceDef) => (def.group ? `${def.group}/${def.version}` : def.version);
 /** The key a resource is stored under: `configmaps`, `apps/deployments`. */
 export const storageKey = (def: ResourceDef) => (def.group ? `${def.group}/${def.plural}` : def.plural);
+
+/** The resource stored under `key` (`pods`, `apps/deployments`), as the system client names resources. */
+export function resourceByKey(key: string): ResourceDef | undefined {
+  return KINDS.find((d) => storageKey(d) === key);
+}
 
 export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
   return KINDS.find((d) => d.group === group && d.version === version && d.plural === plural);

@@ -16,7 +16,7 @@
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { KubeObject } from "./meta";
-import { allResources, storageKey, type ResourceDef } from "./resources";
+import { resourceByKey, storageKey, type ResourceDef } from "./resources";
 import { seal, unseal } from "./secret-box";
 
 export const NOTIFY_CHANNEL = "gantry_k8s";
@@ -51,9 +51,7 @@ function sealedOf(def: ResourceDef | undefined, resource: string, obj: KubeObjec
   return { object: identity, sealed: seal(JSON.stringify(obj), where(resource, namespace ?? "", name!)) };
 }
 
-function defOfKey(resource: string): ResourceDef | undefined {
-  return allResources().find((d) => storageKey(d) === resource);
-}
+const defOfKey = resourceByKey;
 
 const META_ORDER = ["name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields"];
 
@@ -145,6 +143,8 @@ export interface StoreWriter {
   get(def: ResourceDef, namespace: string, name: string): Promise<KubeObject | null>;
   /** Every stored object in a namespace, of every resource, with its resource. */
   inNamespace(namespace: string): Promise<Array<{ def: ResourceDef; object: KubeObject }>>;
+  /** Objects of a resource in a namespace whose JSON holds `value` at `path` (["involvedObject", "uid"]); not for sealed kinds. */
+  whereField(def: ResourceDef, namespace: string, path: string[], value: string): Promise<KubeObject[]>;
   /** Stores a new object (its metadata.resourceVersion already set) and records ADDED. */
   insert(def: ResourceDef, obj: KubeObject): Promise<void>;
   /** Replaces an object and records MODIFIED. */
@@ -212,6 +212,11 @@ function writer(tx: Tx, next: () => bigint): StoreWriter {
         const def = defOfKey(r.resource);
         return def ? [{ def, object: opened(r.resource, r.namespace, r.name, r.object, r.sealed) }] : [];
       });
+    },
+    async whereField(def, namespace, path, value) {
+      const resource = storageKey(def);
+      const rows = await tx.kubeObject.findMany({ where: { resource, namespace, object: { path, equals: value } }, orderBy: { name: "asc" } });
+      return rows.map((r) => opened(resource, r.namespace, r.name, r.object, r.sealed));
     },
     async insert(def, obj) {
       const resource = storageKey(def);

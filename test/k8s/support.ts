@@ -230,3 +230,33 @@ export function kapi(endpoint: KubeEndpoint, token: string | null) {
     },
   };
 }
+
+/**
+ * The Kubernetes API's store in this test process, on a real PostgreSQL of its own (embedded, migrated as the control
+ * plane migrates it), with the change feed running: for lib/k8s code the control plane runs in process (the system
+ * client, the garbage collector), tested without HTTP. Sets DATABASE_URL for this process.
+ */
+export async function startKubeStore(): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+  const { mkdtempSync: mkd, rmSync } = await import("node:fs");
+  const { randomBytes } = await import("node:crypto");
+  const dataDir = mkd(join(tmpdir(), "gantry-k8s-store-"));
+  const { startEmbeddedPostgres } = await import("../../server/db/embedded-postgres");
+  const { applyMigrations } = await import("../../server/db/migrate");
+  const pgServer = await startEmbeddedPostgres(dataDir, () => {});
+  await applyMigrations(pgServer.url);
+  process.env.DATABASE_URL = pgServer.url;
+  const { setSecretsKey } = await import("@/lib/k8s/secret-box");
+  setSecretsKey(randomBytes(32));
+  const { startChangeFeed, stopChangeFeed } = await import("@/lib/k8s/change-feed");
+  await startChangeFeed({ historySeconds: 60, pollMs: 500 });
+  return {
+    databaseUrl: pgServer.url,
+    async stop() {
+      await stopChangeFeed();
+      const { db } = await import("@/lib/db");
+      await db.$disconnect().catch(() => {});
+      await pgServer.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
