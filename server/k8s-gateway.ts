@@ -31,13 +31,16 @@ import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patc
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { applyObject } from "@/lib/k8s/apply-object";
-import { apiVersionOf, findResource, type ResourceDef, type Verb } from "@/lib/k8s/resources";
+import { apiVersionOf, findResource, subresourcesOf, type ResourceDef, type Verb } from "@/lib/k8s/resources";
 import { setSecretsKey } from "@/lib/k8s/secret-box";
 import {
   KubeError, badRequest, methodNotAllowed, notAcceptable, successStatus, toStatus, tooLarge, unauthorized, unsupportedMediaType, type Status,
 } from "@/lib/k8s/status";
 import { parseIncludeObject, toTable } from "@/lib/k8s/table";
 import { updateObject } from "@/lib/k8s/update-object";
+import { updateStatus } from "@/lib/k8s/update-status";
+import { getScale, writeScale } from "@/lib/k8s/scale";
+import { bindPod } from "@/lib/k8s/bind-pod";
 import { watchObjects } from "@/lib/k8s/watch-objects";
 import { isPodLog, isPodStreamUpgrade, servePodLog, upgradePodStream } from "./k8s-pod-streams";
 
@@ -230,9 +233,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
       return await servePodLog(req, res, actor, log.namespace, log.name, url.searchParams);
     }
     const def = findResource(route.group, route.version, route.plural);
-    if (!def || route.subresource || (def.namespaced ? false : route.namespace !== undefined) || (def.namespaced && route.name !== undefined && route.namespace === undefined))
+    const servedSubresource = !route.subresource || (!!def && route.name !== undefined && subresourcesOf(def).some((s) => s.name === route.subresource));
+    if (!def || !servedSubresource || (def.namespaced ? false : route.namespace !== undefined) || (def.namespaced && route.name !== undefined && route.namespace === undefined))
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-    await serveResource(req, res, url, { actor, def, namespace: def.namespaced ? route.namespace : undefined, name: route.name }, watches);
+    const target = { actor, def, namespace: def.namespaced ? route.namespace : undefined, name: route.name };
+    if (route.subresource) await serveSubresource(req, res, url, { ...target, name: route.name! }, route.subresource as Subresource);
+    else await serveResource(req, res, url, target, watches);
   } catch (e) {
     const status = toStatus(e);
     if (res.headersSent) return void res.destroy();
@@ -366,6 +372,62 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
         answer = await deleteCollection({ ...t, namespace: t.namespace, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun });
         break;
       }
+    }
+    if (activityId !== null) await completeActivity(activityId, "ok");
+    return send(res, status, answer, "application/json", warnings);
+  } catch (e) {
+    if (activityId !== null) await completeActivity(activityId, toStatus(e).reason ?? "InternalError");
+    throw e;
+  }
+}
+
+type Subresource = "status" | "scale" | "binding";
+
+/**
+ * …/{name}/status, …/{name}/scale, pods/{name}/binding: GET, PUT and PATCH of status and scale, POST of a Binding. Each
+ * mutation is authorized before its body is read and written to the activity record like any other.
+ */
+async function serveSubresource(req: IncomingMessage, res: ServerResponse, url: URL, t: Target & { name: string }, sub: Subresource): Promise<void> {
+  const q = url.searchParams;
+  const method = req.method ?? "GET";
+  const verbs: Record<Subresource, Partial<Record<string, Verb>>> = {
+    status: { GET: "get", HEAD: "get", PUT: "update", PATCH: "patch" },
+    scale: { GET: "get", HEAD: "get", PUT: "update", PATCH: "patch" },
+    binding: { POST: "create" },
+  };
+  const verb = verbs[sub][method];
+  if (!verb) throw methodNotAllowed(`${method} is not allowed on ${url.pathname.slice(K8S_PREFIX.length)}`);
+  if (verb === "get") {
+    if (sub === "scale") return send(res, 200, await getScale(t));
+    const obj = await getObjectOrThrow(t);
+    const negotiated = negotiate(req.headers.accept);
+    return send(res, 200, negotiated.table ? toTable(t.def, [obj], { include: parseIncludeObject(q.get("includeObject")), apiVersion: negotiated.apiVersion, resourceVersion: obj.metadata.resourceVersion }) : obj);
+  }
+  const dryRun = parseDryRun(q.getAll("dryRun"));
+  const fieldValidation = parseFieldValidation(q.get("fieldValidation"));
+  const rightsVerb: Verb = verb === "create" ? "update" : verb;
+  authorizeKube(t.actor, t.def, rightsVerb, t.namespace, t.name);
+  const body = verb === "patch" ? await readPatchBody(req) : await readJsonBody(req);
+  const fieldManager = fieldManagerOf(q.get("fieldManager"), req.headers["user-agent"]);
+  const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: `${t.name}/${sub}`, req, path: url.pathname };
+  const activityId = !dryRun && rightsFor(t.def, rightsVerb).every((r) => can(t.actor, r)) ? await recordIntent(activity) : null;
+  try {
+    let answer: unknown;
+    let warnings: string[] = [];
+    let status = 200;
+    const common = { ...t, dryRun, fieldValidation, fieldManager };
+    if (sub === "binding") {
+      const bound = await bindPod({ ...common, namespace: t.namespace!, body });
+      answer = { ...successStatus({ name: bound.metadata.name, group: t.def.group, kind: t.def.plural, uid: bound.metadata.uid }), code: 201 };
+      status = 201;
+    } else if (verb === "patch") {
+      const { type, patch } = body as Awaited<ReturnType<typeof readPatchBody>>;
+      if (type === "apply") throw unsupportedMediaType(`application/apply-patch+yaml on the ${sub} subresource`);
+      const r = sub === "scale" ? await writeScale({ ...common, patch: { type, patch } }) : await patchObject({ ...common, patchType: type, patch, subresource: "status" });
+      [answer, warnings] = [r.object, r.warnings];
+    } else {
+      const r = sub === "scale" ? await writeScale({ ...common, body }) : await updateStatus({ ...common, body });
+      [answer, warnings] = [r.object, r.warnings];
     }
     if (activityId !== null) await completeActivity(activityId, "ok");
     return send(res, status, answer, "application/json", warnings);

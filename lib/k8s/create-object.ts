@@ -66,6 +66,7 @@ export async function insertNew(
   const generated = !meta.name && !!meta.generateName;
   if (generated) meta.name = generateName(meta.generateName!);
   const obj: KubeObject = { ...object, metadata: metaForCreate(meta, new Date()) };
+  if (def.generationChanged) obj.metadata.generation = 1;
   normalizeAndValidate(def, obj, undefined);
   obj.metadata.managedFields = nextManagedFields(undefined, obj, def.schema, who, applied);
 

@@ -13,8 +13,9 @@ import type { StoreWriter } from "./store";
 export interface ReplaceOptions {
   /** The fields of a server-side apply configuration, which its manager then owns exactly. */
   applied?: Set<FieldPath>;
-  /** "status": a write through the status subresource — only .status changes, everything else is the stored object's. */
-  subresource?: "status";
+  /** "status": a write through the status subresource — only .status changes, everything else is the stored object's.
+   *  "binding": a pod's binding, which sets spec.nodeName and the PodScheduled condition in one write. */
+  subresource?: "status" | "binding";
 }
 
 export async function replaceStored(
@@ -47,12 +48,13 @@ export async function replaceStored(
   } else {
     next = { ...candidate, metadata: metaForUpdate(meta, old.metadata) };
     // Kinds with a status subresource keep their status on writes to the object itself, as kube-apiserver does.
-    if (def.subresources?.status) {
+    if (def.subresources?.status && opts.subresource !== "binding") {
       if (old.status === undefined) delete next.status;
       else next.status = clone(old.status);
     }
   }
   normalizeAndValidate(def, next, old);
+  if (opts.subresource !== "status" && def.generationChanged?.(next, old)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   const managedFields = nextManagedFields(old, next, def.schema, who, applied);
   const unmanaged = (o: KubeObject) => canonicalJson({ ...o, metadata: { ...o.metadata, managedFields: undefined } });

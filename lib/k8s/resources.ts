@@ -10,6 +10,11 @@ import { configMapResource } from "./kinds/configmap";
 import { secretResource } from "./kinds/secret";
 import { nodeResource } from "./kinds/node";
 import { eventResource } from "./kinds/event";
+import { podResource } from "./kinds/pod";
+import { replicationControllerResource } from "./kinds/replication-controller";
+import { serviceResource } from "./kinds/service";
+import { replicaSetResource } from "./kinds/replica-set";
+import { deploymentResource } from "./kinds/deployment";
 
 /** Where a kind keeps what autoscaling/v1 Scale shows (…/scale): its replicas, and the selector of its pods. */
 export interface ScaleSubresource {
@@ -70,14 +75,27 @@ export interface ResourceDef {
   /** Kept sealed at rest (Secrets): the whole object encrypted with AES-256-GCM, only its identity in clear — values,
    *  and annotations such as kubectl's last-applied-configuration that repeat them. */
   sealedAtRest?: boolean;
+  /** Kinds with metadata.generation: 1 at create, one more on each write this says changed the desired state. */
+  generationChanged?(next: KubeObject, old: KubeObject): boolean;
   /** Subresources served besides the object itself. With `status`, writes to the object keep its stored .status and
    *  only …/status changes it (as kube-apiserver's status strategies do). */
-  subresources?: { status?: boolean; scale?: ScaleSubresource };
+  subresources?: { status?: boolean; scale?: ScaleSubresource; binding?: boolean };
   /** Set for kinds served from elsewhere, read-only. */
   source?: ObjectSource;
 }
 
-const KINDS: readonly ResourceDef[] = [namespaceResource, configMapResource, secretResource, nodeResource, eventResource];
+const KINDS: readonly ResourceDef[] = [
+  namespaceResource,
+  configMapResource,
+  secretResource,
+  nodeResource,
+  eventResource,
+  podResource,
+  replicationControllerResource,
+  serviceResource,
+  replicaSetResource,
+  deploymentResource,
+];
 
 export function allResources(): readonly ResourceDef[] {
   return KINDS;
@@ -94,6 +112,16 @@ export function resourceByKey(key: string): ResourceDef | undefined {
 
 export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
   return KINDS.find((d) => d.group === group && d.version === version && d.plural === plural);
+}
+
+/** The subresources of a kind as discovery lists them: name, the kind answered, and the verbs served. */
+export function subresourcesOf(def: ResourceDef): Array<{ name: string; group: string; version: string; kind: string; verbs: Verb[] }> {
+  const out: Array<{ name: string; group: string; version: string; kind: string; verbs: Verb[] }> = [];
+  const sub = def.subresources ?? {};
+  if (sub.binding) out.push({ name: "binding", group: "", version: "v1", kind: "Binding", verbs: ["create"] });
+  if (sub.scale) out.push({ name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
+  if (sub.status) out.push({ name: "status", group: def.group, version: def.version, kind: def.kind, verbs: ["get", "patch", "update"] });
+  return out;
 }
 
 /** Every group/version served, the legacy core group ("") first. */
