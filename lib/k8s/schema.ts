@@ -164,6 +164,9 @@ export function schemaAt(schema: Schema | undefined, keys: readonly string[]): S
   return s;
 }
 
+const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+
 /** The schema as an OpenAPI v3 schema object; named objects become components (`#/components/schemas/NAME`). */
 export function toOpenApi(schema: Schema, components: Record<string, unknown>): Record<string, unknown> {
   const describe = (o: Record<string, unknown>) => (schema.description ? { description: schema.description, ...o } : o);
@@ -176,10 +179,18 @@ export function toOpenApi(schema: Schema, components: Record<string, unknown>): 
       return describe({ type: "number", format: "double" });
     case "boolean":
       return describe({ type: "boolean" });
+    // Kubernetes' own named types, so kubectl explain prints <Quantity> and <IntOrString> (it names a reference whose
+    // schema has no type).
     case "quantity":
-      return describe({ oneOf: [{ type: "string" }, { type: "number" }], "x-kubernetes-int-or-string": true });
+      components[QUANTITY] ??= {
+        description: "A fixed-point number: a decimal with an optional suffix — binary (Ki, Mi, Gi, Ti, Pi, Ei), decimal (m, k, M, G, T, P, E) or an exponent (e3). 100m is a tenth of a CPU; 64Mi is 64 × 2^20 bytes.",
+        oneOf: [{ type: "string" }, { type: "number" }],
+        "x-kubernetes-int-or-string": true,
+      };
+      return describe({ allOf: [{ $ref: `#/components/schemas/${QUANTITY}` }] });
     case "int-or-string":
-      return describe({ type: "string", format: "int-or-string", "x-kubernetes-int-or-string": true });
+      components[INT_OR_STRING] ??= { description: "A value that can be an integer or a string.", format: "int-or-string", "x-kubernetes-int-or-string": true };
+      return describe({ allOf: [{ $ref: `#/components/schemas/${INT_OR_STRING}` }] });
     case "any":
       return describe({ type: "object", "x-kubernetes-preserve-unknown-fields": true });
     case "map":

@@ -90,7 +90,7 @@ test("kubectl version and api-resources list what is served", async () => {
     storageVersionHash: v1.resources.find((r: { name: string }) => r.name === "secrets").storageVersionHash,
   });
   assert.equal((await raw.request("GET", "/apis")).body.kind, "APIGroupList");
-  assert.equal((await raw.request("GET", "/apis/apps/v1")).status, 404);
+  assert.equal((await raw.request("GET", "/apis/batch/v1")).status, 404);
 });
 
 test("namespaces: default, kube-public and kube-system exist and stay; a new one is Active", async () => {
