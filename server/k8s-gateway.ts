@@ -18,6 +18,7 @@ import { clientAddress } from "@/lib/activity/client-address";
 import { parseDryRun, parseFieldValidation } from "@/lib/k8s/admit";
 import { authorizeKube, rightsFor } from "@/lib/k8s/authorize";
 import { startChangeFeed, stopChangeFeed } from "@/lib/k8s/change-feed";
+import { startGarbageCollector, stopGarbageCollector } from "@/lib/k8s/garbage-collector";
 import { createObject } from "@/lib/k8s/create-object";
 import { deleteCollection } from "@/lib/k8s/delete-collection";
 import { deleteObject, parseDeleteOptions, type DeleteOptions } from "@/lib/k8s/delete-object";
@@ -69,6 +70,9 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
   const historySeconds = opts.historySeconds ?? Number(process.env.GANTRY_K8S_WATCH_HISTORY_SECONDS ?? 300);
   if (!Number.isFinite(historySeconds) || historySeconds <= 0) throw new Error("GANTRY_K8S_WATCH_HISTORY_SECONDS must be a positive number of seconds");
   await startChangeFeed({ historySeconds });
+  // The garbage collector runs in the control plane, fed by the change feed (ownerReferences, orphan and foreground
+  // deletion).
+  startGarbageCollector();
   const gantryVersion = packageVersion();
   const watches = new Set<AbortController>();
   return {
@@ -87,6 +91,7 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
     },
     async close() {
       for (const w of watches) w.abort();
+      await stopGarbageCollector();
       await stopChangeFeed();
     },
   };
@@ -326,7 +331,7 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
   const body =
     verb === "create" || verb === "update" ? await readObjectBody(req, t.def)
     : verb === "patch" ? await readPatchBody(req)
-    : verb === "delete" ? parseDeleteOptions(await readJsonBody(req, true))
+    : verb === "delete" || verb === "deletecollection" ? parseDeleteOptions(await readJsonBody(req, true))
     : undefined;
   const bodyName = verb === "create" ? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name) : undefined;
   const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: t.name ?? (typeof bodyName === "string" ? bodyName : undefined), req, path: url.pathname };
@@ -363,13 +368,16 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
         break;
       }
       case "delete": {
-        const gone = await deleteObject({ ...t, name: t.name!, options: body as DeleteOptions, dryRun });
-        answer = successStatus({ name: gone.metadata.name, group: t.def.group, kind: t.def.plural, uid: gone.metadata.uid });
+        const options = { ...deleteOptionsFromQuery(q), ...(body as DeleteOptions) };
+        const { object, removed } = await deleteObject({ ...t, name: t.name!, options, dryRun });
+        // Gone: a Status. Still there (a graceful pod, finalizers to wait for): the object, as kube-apiserver answers.
+        answer = removed ? successStatus({ name: object.metadata.name, group: t.def.group, kind: t.def.plural, uid: object.metadata.uid }) : object;
         break;
       }
       case "deletecollection": {
         if (t.namespace === undefined) throw methodNotAllowed("deletecollection is served in a namespace only");
-        answer = await deleteCollection({ ...t, namespace: t.namespace, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun });
+        const options = { ...deleteOptionsFromQuery(q), ...(body as DeleteOptions | undefined) };
+        answer = await deleteCollection({ ...t, namespace: t.namespace, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun, options });
         break;
       }
     }
@@ -435,6 +443,18 @@ async function serveSubresource(req: IncomingMessage, res: ServerResponse, url: 
     if (activityId !== null) await completeActivity(activityId, toStatus(e).reason ?? "InternalError");
     throw e;
   }
+}
+
+/** DeleteOptions given as query parameters (?gracePeriodSeconds=0&propagationPolicy=Foreground); the body wins. */
+function deleteOptionsFromQuery(q: URLSearchParams): DeleteOptions {
+  const raw: Record<string, unknown> = {};
+  const grace = q.get("gracePeriodSeconds");
+  if (grace !== null) raw.gracePeriodSeconds = /^\d+$/.test(grace) ? Number(grace) : grace;
+  const policy = q.get("propagationPolicy");
+  if (policy !== null) raw.propagationPolicy = policy;
+  const orphan = q.get("orphanDependents");
+  if (orphan !== null) raw.orphanDependents = orphan === "true" ? true : orphan === "false" ? false : orphan;
+  return Object.keys(raw).length ? parseDeleteOptions(raw) : {};
 }
 
 /** A patch body and its kind, from the Content-Type (JSON, merge, strategic merge patch, or an apply configuration). */

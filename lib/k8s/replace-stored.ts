@@ -1,13 +1,15 @@
 // The common end of update (PUT), patch and server-side apply: a candidate object replaces the stored one, under the
 // write lock. A resourceVersion or uid in the candidate is a precondition (409 Conflict when stale); the server's
 // metadata fields are carried over; a change that changes nothing keeps the old resourceVersion, as Kubernetes does.
+// On an object being deleted no finalizer may be added, and the write that takes away the last one removes it.
 import { normalizeAndValidate } from "./admit";
 import { canonicalJson, clone } from "./canonical";
 import { nextManagedFields, type FieldManager, type FieldPath } from "./managed-fields";
 import { metaForUpdate, type KubeObject } from "./meta";
 import type { ResourceDef } from "./resources";
 import { previousOf } from "./selectors";
-import { badRequest, conflict, staleResourceVersion } from "./status";
+import { badRequest, conflict, invalid, staleResourceVersion } from "./status";
+import { removeStored } from "./delete-object";
 import type { StoreWriter } from "./store";
 
 export interface ReplaceOptions {
@@ -53,6 +55,15 @@ export async function replaceStored(
       else next.status = clone(old.status);
     }
   }
+  if (old.metadata.deletionTimestamp) {
+    const added = (next.metadata.finalizers ?? []).filter((f) => !(old.metadata.finalizers ?? []).includes(f));
+    if (added.length)
+      throw invalid(def.kind, def.group, name, [{
+        reason: "FieldValueForbidden",
+        field: "metadata.finalizers",
+        message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`,
+      }]);
+  }
   normalizeAndValidate(def, next, old);
   if (opts.subresource !== "status" && def.generationChanged?.(next, old)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
   next.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -61,6 +72,8 @@ export async function replaceStored(
   const sameFields = (a: unknown[], b: unknown[]) => canonicalJson(a.map(stripTime)) === canonicalJson(b.map(stripTime));
   if (unmanaged(next) === unmanaged(old) && sameFields(managedFields, (old.metadata.managedFields as unknown[] | undefined) ?? [])) return old;
   next.metadata.managedFields = managedFields;
+  // The last finalizer of an object being deleted went (and no grace period runs): it is removed now.
+  if (next.metadata.deletionTimestamp && !next.metadata.finalizers?.length && !next.metadata.deletionGracePeriodSeconds) return removeStored(w, def, next);
   next.metadata.resourceVersion = w.nextRevision().toString();
   await w.replace(def, next, previousOf(def, old));
   return next;

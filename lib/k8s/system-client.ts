@@ -97,7 +97,7 @@ export function systemClient(component: string): SystemClient {
     async delete(resource, namespace, name, opts = {}) {
       const def = resolve(resource);
       try {
-        return await deleteTrusted({ def, namespace: nsOf(def, namespace), name, options: opts });
+        return (await deleteTrusted({ def, namespace: nsOf(def, namespace), name, options: opts })).object;
       } catch (e) {
         if (e instanceof KubeError && e.code === 404) return null;
         throw e;
