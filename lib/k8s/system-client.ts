@@ -7,6 +7,7 @@
 // Resources are named by their storage key: "pods", "replicationcontrollers", "apps/replicasets", "apps/deployments",
 // "nodes", "events"…
 import type { FieldValidation } from "./admit";
+import { bindTrusted } from "./bind-pod";
 import { createTrusted } from "./create-object";
 import { deleteTrusted } from "./delete-object";
 import { listTrusted } from "./list-objects";
@@ -43,6 +44,11 @@ export interface SystemClient {
    * finalizers or its grace period, or its last state when it was removed.
    */
   delete(resource: string, namespace: string, name: string, opts?: DeleteOptionsIn): Promise<KubeObject | null>;
+  /**
+   * Binds a pod to a node as pods/binding does: spec.nodeName set (once) and the PodScheduled condition True, in one
+   * write. A pod already bound or being deleted is a KubeError 409; `preconditions` as for delete.
+   */
+  bind(namespace: string, podName: string, nodeName: string, preconditions?: { uid?: string; resourceVersion?: string }): Promise<KubeObject>;
   /**
    * Every change of `resource` after `resourceVersion` (a list's), in resourceVersion order, until the returned function
    * is called. When the changes since then are no longer kept (410 Gone) or the stream fails, `onGone` is called once
@@ -102,6 +108,10 @@ export function systemClient(component: string): SystemClient {
         if (e instanceof KubeError && e.code === 404) return null;
         throw e;
       }
+    },
+
+    bind(namespace, podName, nodeName, preconditions = {}) {
+      return bindTrusted(namespace, podName, nodeName, preconditions, fieldManager);
     },
 
     watch(resource, resourceVersion, onEvent, onGone) {

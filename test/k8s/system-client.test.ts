@@ -161,3 +161,39 @@ test("recordEvent writes a v1 Event about an object and counts repeats on it, as
   // Nothing to record it in: null, never a throw.
   assert.equal(await lib.recordEvent("test-controller", { kind: "ConfigMap", namespace: "no-such-ns", name: "x" }, "Normal", "R", "m"), null);
 });
+
+test("pods through the system client: bind once, status written apart, graceful delete then removal with grace 0", async () => {
+  const ns = await namespace();
+  const pod = await client.create("pods", ns, {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { generateName: "web-", labels: { app: "web" } },
+    spec: { containers: [{ name: "web", image: "nginx:1.25" }] },
+  });
+  assert.equal((pod.spec as { restartPolicy?: string }).restartPolicy, "Always", "defaults as an API create");
+  const name = pod.metadata.name!;
+
+  // The scheduler binds it once; a stale precondition or a second binding is a Conflict.
+  await rejects(client.bind(ns, name, "host-a", { resourceVersion: "1" }), 409, /the object has been modified/);
+  const bound = await client.bind(ns, name, "host-a", { uid: pod.metadata.uid, resourceVersion: pod.metadata.resourceVersion });
+  assert.equal((bound.spec as { nodeName?: string }).nodeName, "host-a");
+  assert.deepEqual((bound.status as { conditions: Array<{ type: string; status: string }> }).conditions.map((c) => [c.type, c.status]), [["PodScheduled", "True"]]);
+  await rejects(client.bind(ns, name, "host-b"), 409, /already assigned to node "host-a"/);
+  assert.equal((await client.list("pods", { namespace: ns, fieldSelector: "spec.nodeName=host-a" })).items.length, 1);
+
+  // The agent's status goes through updateStatus; update leaves status alone.
+  const running = await client.updateStatus("pods", ns, { ...bound, status: { ...(bound.status as object), phase: "Running", podIP: "10.0.0.9" } });
+  assert.equal((running.status as { phase: string }).phase, "Running");
+  const labelled = await client.update("pods", ns, { ...running, metadata: { ...running.metadata, labels: { app: "web", x: "y" } }, status: { phase: "Failed" } });
+  assert.equal((labelled.status as { phase: string; podIP: string }).phase, "Running");
+
+  // Deleting a running pod on a node keeps it, marked; the pod glue's delete with grace 0 removes it.
+  const marked = await client.delete("pods", ns, name);
+  assert.ok(marked?.metadata.deletionTimestamp);
+  assert.equal(marked?.metadata.deletionGracePeriodSeconds, 30);
+  assert.ok(await client.get("pods", ns, name));
+  await rejects(client.bind(ns, name, "host-c"), 409, /already assigned|being deleted/);
+  const gone = await client.delete("pods", ns, name, { gracePeriodSeconds: 0 });
+  assert.equal(gone?.metadata.name, name);
+  assert.equal(await client.get("pods", ns, name), null);
+});
