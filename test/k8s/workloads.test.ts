@@ -102,6 +102,11 @@ test("discovery lists the kinds and their status, scale and binding subresources
   assert.match(await ok(["explain", "deployment.spec.strategy.rollingUpdate"]), /maxSurge\t<IntOrString>/);
   assert.match(await ok(["explain", "rs.spec.selector"]), /matchLabels\t<map\[string\]string>/);
   assert.match(await ok(["explain", "pod.spec.containers.resources"]), /limits\t<map\[string\]Quantity>/);
+  // The same schemas as OpenAPI v2 (protobuf), which older kubectls read.
+  const v2 = await ok(["explain", "pod.spec.containers", "--output=plaintext-openapiv2"]);
+  assert.match(v2, /RESOURCE: containers <\[\]Object>/);
+  assert.match(v2, /name\t<string> -required-/);
+  assert.match(await ok(["explain", "deployment.spec.replicas", "--output=plaintext-openapiv2"]), /FIELD:\s+replicas <integer>/);
 });
 
 test("apply --validate=strict: a misspelt field is named and nothing is created; kube-apiserver's validation names each bad field", async () => {
