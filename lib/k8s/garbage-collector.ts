@@ -9,15 +9,17 @@
 //     dependents of their own in the foreground too), and once none that blocks its deletion (blockOwnerDeletion) is
 //     left, the finalizer is lifted;
 //   - an object removed that had owners: an owner waiting for its dependents is looked at again.
-// A sweep of every owned object at start and every `resyncMs` catches what happened while no collector ran. Replicas
-// may each run one: every step re-reads under the write lock with a uid precondition, so doing one twice is harmless.
+// A sweep of every owned object at start and every `resyncMs` catches what happened while no collector ran; it also
+// removes Events not recorded again for `eventTtlSeconds` (kube-apiserver's --event-ttl, one hour). Replicas may each
+// run one: every step re-reads under the write lock, so doing one twice is harmless.
 import { canonicalJson, clone } from "./canonical";
 import { changeFeed } from "./change-feed";
-import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, deleteStored, type PropagationPolicy } from "./delete-object";
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, deleteStored, removeStored, type PropagationPolicy } from "./delete-object";
+import { eventResource } from "./kinds/event";
 import type { KubeObject } from "./meta";
 import { replaceStored } from "./replace-stored";
 import { allResources, resourceByKey, storageKey, type ResourceDef } from "./resources";
-import { existingUids, objectsToCollect, readByUid, writeTransaction, type StoredEvent, type StoreWriter } from "./store";
+import { existingUids, objectsToCollect, readByUid, untouchedSince, writeTransaction, type StoredEvent, type StoreWriter } from "./store";
 
 interface OwnerReference {
   apiVersion: string;
@@ -158,7 +160,10 @@ class GarbageCollector {
   private timer: NodeJS.Timeout | null = null;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly resyncMs: number) {}
+  constructor(
+    private readonly resyncMs: number,
+    private readonly eventTtlSeconds: number,
+  ) {}
 
   start(): void {
     this.unsubscribe = changeFeed().subscribe((e) => this.observe(e));
@@ -258,8 +263,24 @@ class GarbageCollector {
         if (refs.some((r) => !owners.has(r.uid) || deletingUids.has(r.uid)))
           this.add({ kind: "dependent", uid: row.uid });
       }
+      await this.expireEvents();
     } catch (e) {
       console.error("[gantry] garbage collector sweep:", e instanceof Error ? e.message : e);
+    }
+  }
+
+  private async expireEvents(): Promise<void> {
+    const before = new Date(Date.now() - this.eventTtlSeconds * 1000);
+    for (;;) {
+      const expired = await untouchedSince(eventResource, before, 200);
+      if (!expired.length) return;
+      await writeTransaction(async (w) => {
+        for (const { namespace, name } of expired) {
+          const ev = await w.get(eventResource, namespace, name);
+          if (ev) await removeStored(w, eventResource, ev);
+        }
+      });
+      if (expired.length < 200) return;
     }
   }
 
@@ -273,9 +294,11 @@ const KEY = Symbol.for("gantry.k8s.garbage-collector");
 const store = globalThis as unknown as { [KEY]?: GarbageCollector };
 
 /** Starts this process's collector (the change feed must be running). `resyncMs`: how often it sweeps everything. */
-export function startGarbageCollector(opts: { resyncMs?: number } = {}): void {
+export function startGarbageCollector(opts: { resyncMs?: number; eventTtlSeconds?: number } = {}): void {
   if (store[KEY]) return;
-  const gc = new GarbageCollector(opts.resyncMs ?? 30_000);
+  const ttl = opts.eventTtlSeconds ?? Number(process.env.GANTRY_K8S_EVENT_TTL_SECONDS ?? 3600);
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new Error("GANTRY_K8S_EVENT_TTL_SECONDS must be a positive number of seconds");
+  const gc = new GarbageCollector(opts.resyncMs ?? 30_000, ttl);
   store[KEY] = gc;
   gc.start();
 }
@@ -283,6 +306,12 @@ export function startGarbageCollector(opts: { resyncMs?: number } = {}): void {
 export async function stopGarbageCollector(): Promise<void> {
   await store[KEY]?.stop();
   delete store[KEY];
+}
+
+/** Sweeps now (what the timer does every resyncMs) and waits for what it queued. */
+export async function sweepGarbage(): Promise<void> {
+  await store[KEY]?.sweep();
+  await store[KEY]?.settled();
 }
 
 /** Waits until the running collector has nothing queued. */

@@ -158,6 +158,11 @@ export async function objectsToCollect(): Promise<Array<{ uid: string; resource:
        OR "object"->'metadata'->'finalizers' ?| array['orphan', 'foregroundDeletion']`;
 }
 
+/** Objects of a resource not written since `before` (oldest first, at most `take`): expired Events. */
+export async function untouchedSince(def: ResourceDef, before: Date, take: number): Promise<Array<{ namespace: string; name: string }>> {
+  return db.kubeObject.findMany({ where: { resource: storageKey(def), updatedAt: { lt: before } }, select: { namespace: true, name: true }, orderBy: { updatedAt: "asc" }, take });
+}
+
 /** Which of these uids are stored objects. */
 export async function existingUids(uids: string[]): Promise<Set<string>> {
   if (!uids.length) return new Set();

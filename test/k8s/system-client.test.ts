@@ -197,3 +197,26 @@ test("pods through the system client: bind once, status written apart, graceful 
   assert.equal(gone?.metadata.name, name);
   assert.equal(await client.get("pods", ns, name), null);
 });
+
+test("the garbage collector in process: a system client's delete of an owner takes its dependents; Events expire after their TTL", async () => {
+  const gc = await import("@/lib/k8s/garbage-collector");
+  const { db } = await import("@/lib/db");
+  gc.startGarbageCollector({ resyncMs: 3_600_000, eventTtlSeconds: 3600 });
+  try {
+    const ns = await namespace();
+    const owner = await client.create("configmaps", ns, cm("owner"));
+    const ref = { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    await client.create("configmaps", ns, cm("dep", {}, { ownerReferences: [ref] }));
+    await client.delete("configmaps", ns, "owner");
+    await until(async () => (await client.get("configmaps", ns, "dep")) === null, 10_000, "the dependent to be collected");
+
+    const old = await lib.recordEvent("test-controller", { kind: "ConfigMap", namespace: ns, name: "x", uid: "u-old" }, "Normal", "Old", "long ago");
+    const fresh = await lib.recordEvent("test-controller", { kind: "ConfigMap", namespace: ns, name: "x", uid: "u-new" }, "Normal", "New", "just now");
+    await db.kubeObject.update({ where: { uid: old!.metadata.uid! }, data: { updatedAt: new Date(Date.now() - 2 * 3600_000) } });
+    await gc.sweepGarbage();
+    assert.equal(await client.get("events", ns, old!.metadata.name!), null, "an Event untouched for over an hour is removed");
+    assert.ok(await client.get("events", ns, fresh!.metadata.name!));
+  } finally {
+    await gc.stopGarbageCollector();
+  }
+});
