@@ -217,7 +217,7 @@ test("a pod gets kube-apiserver's defaults and kubectl's columns; its status is 
     const r = await raw.request("PUT", `/api/v1/namespaces/${ns}/pods/web/status`, { ...cur, status: { ...cur.status, ...status } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
   };
-  const finished = new Date(Date.now() - 90_000).toISOString().replace(/\.\d+Z$/, "Z");
+  const finished = new Date(Date.now() - 610_000).toISOString().replace(/\.\d+Z$/, "Z");
   await report({
     phase: "Running",
     podIP: "10.88.0.7",
@@ -229,7 +229,7 @@ test("a pod gets kube-apiserver's defaults and kubectl's columns; its status is 
     }],
   });
   table = rows(await ok(["get", "pods", "web", "-n", ns, "-o", "wide"]));
-  assert.deepEqual(table[1]!.slice(0, 4), ["web", "0/1", "CrashLoopBackOff", "3 (90s ago)"]);
+  assert.deepEqual(table[1]!.slice(0, 4), ["web", "0/1", "CrashLoopBackOff", "3 (10m ago)"]);
   assert.deepEqual(table[1]!.slice(5, 7), ["10.88.0.7", "host-a"]);
   await report({
     phase: "Running",
@@ -370,4 +370,17 @@ spec:
   table = rows(await ok(["get", "svc", "-n", ns, "-o", "wide"]));
   assert.deepEqual(table[0], ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"]);
   assert.deepEqual([...table[1]!.slice(0, 5), table[1]![6]], ["web", "ClusterIP", "<none>", "<none>", "80/TCP", "app=web"]);
+});
+
+test("server-side apply of a Deployment: created, then its image changed and an env var dropped by applying again", async () => {
+  const ns = await namespace();
+  const file = join(k.dir, `ssa-${ns}.yaml`);
+  writeFileSync(file, deployment("ssa"));
+  assert.match(await ok(["apply", "--server-side", "-n", ns, "-f", file]), /deployment\.apps\/ssa serverside-applied/);
+  writeFileSync(file, deployment("ssa").replace("image: nginx:1.25", "image: nginx:1.26").replace(', {name: B, value: "2"}', ""));
+  await ok(["apply", "--server-side", "-n", ns, "-f", file]);
+  const d = JSON.parse(await ok(["get", "deploy", "ssa", "-n", ns, "-o", "json", "--show-managed-fields"]));
+  const c = d.spec.template.spec.containers[0];
+  assert.deepEqual([c.image, c.env.map((e: { name: string }) => e.name), d.metadata.generation], ["nginx:1.26", ["A"], 2]);
+  assert.ok(d.metadata.managedFields.some((m: { manager: string; operation: string }) => m.manager === "kubectl" && m.operation === "Apply"));
 });
