@@ -238,7 +238,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
       return await servePodLog(req, res, actor, log.namespace, log.name, url.searchParams);
     }
     const def = findResource(route.group, route.version, route.plural);
-    const servedSubresource = !route.subresource || (!!def && route.name !== undefined && subresourcesOf(def).some((s) => s.name === route.subresource));
+    // pods/exec and pods/attach come as upgrades (above), pods/log just before: what is left is status, scale, binding.
+    const servedSubresource =
+      !route.subresource || (!!def && route.name !== undefined && OBJECT_SUBRESOURCES.has(route.subresource) && subresourcesOf(def).some((s) => s.name === route.subresource));
     if (!def || !servedSubresource || (def.namespaced ? false : route.namespace !== undefined) || (def.namespaced && route.name !== undefined && route.namespace === undefined))
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
     const target = { actor, def, namespace: def.namespaced ? route.namespace : undefined, name: route.name };
@@ -390,6 +392,7 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
 }
 
 type Subresource = "status" | "scale" | "binding";
+const OBJECT_SUBRESOURCES = new Set<string>(["status", "scale", "binding"]);
 
 /**
  * …/{name}/status, …/{name}/scale, pods/{name}/binding: GET, PUT and PATCH of status and scale, POST of a Binding. Each

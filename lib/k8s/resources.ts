@@ -79,7 +79,7 @@ export interface ResourceDef {
   generationChanged?(next: KubeObject, old: KubeObject): boolean;
   /** Subresources served besides the object itself. With `status`, writes to the object keep its stored .status and
    *  only …/status changes it (as kube-apiserver's status strategies do). */
-  subresources?: { status?: boolean; scale?: ScaleSubresource; binding?: boolean };
+  subresources?: { status?: boolean; scale?: ScaleSubresource; binding?: boolean; streams?: boolean };
   /** Set for kinds served from elsewhere, read-only. */
   source?: ObjectSource;
 }
@@ -118,7 +118,12 @@ export function findResource(group: string, version: string, plural: string): Re
 export function subresourcesOf(def: ResourceDef): Array<{ name: string; group: string; version: string; kind: string; verbs: Verb[] }> {
   const out: Array<{ name: string; group: string; version: string; kind: string; verbs: Verb[] }> = [];
   const sub = def.subresources ?? {};
+  if (sub.streams) out.push({ name: "attach", group: "", version: "v1", kind: "PodAttachOptions", verbs: ["create", "get"] });
   if (sub.binding) out.push({ name: "binding", group: "", version: "v1", kind: "Binding", verbs: ["create"] });
+  if (sub.streams) {
+    out.push({ name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: ["create", "get"] });
+    out.push({ name: "log", group: "", version: "v1", kind: "Pod", verbs: ["get"] });
+  }
   if (sub.scale) out.push({ name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
   if (sub.status) out.push({ name: "status", group: def.group, version: def.version, kind: def.kind, verbs: ["get", "patch", "update"] });
   return out;

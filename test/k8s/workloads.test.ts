@@ -89,7 +89,8 @@ test("discovery lists the kinds and their status, scale and binding subresources
   const scale = apps.resources.find((r: { name: string }) => r.name === "deployments/scale");
   assert.deepEqual(scale, { name: "deployments/scale", singularName: "", namespaced: true, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
   const core = (await raw.request("GET", "/api/v1")).body.resources.map((r: { name: string }) => r.name);
-  for (const n of ["pods/status", "pods/binding", "replicationcontrollers/scale", "replicationcontrollers/status"]) assert.ok(core.includes(n), `${n} listed`);
+  for (const n of ["pods/status", "pods/binding", "pods/log", "pods/exec", "pods/attach", "replicationcontrollers/scale", "replicationcontrollers/status"]) assert.ok(core.includes(n), `${n} listed`);
+  assert.equal((await raw.request("POST", "/api/v1/namespaces/default/pods/x/exec")).status, 404, "exec is an upgrade, not a POST of an object");
   const aggregated = (await raw.request("GET", "/apis", undefined, { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" })).body;
   const deploy = aggregated.items.find((g: { metadata: { name: string } }) => g.metadata.name === "apps").versions[0].resources.find((r: { resource: string }) => r.resource === "deployments");
   assert.deepEqual(deploy.subresources.map((s: { subresource: string }) => s.subresource), ["scale", "status"]);

@@ -146,7 +146,8 @@ export const podResource: ResourceDef = {
   columns: podColumns,
   readRight: "k8s.read",
   writeRights: ["k8s.write"],
-  subresources: { status: true, binding: true },
+  // attach, exec and log are streams (server/k8s-pod-streams.ts); binding and status are writes (lib/k8s).
+  subresources: { status: true, binding: true, streams: true },
   selectableFields: (o) => ({
     "spec.nodeName": specOf(o).nodeName ?? "",
     "spec.restartPolicy": specOf(o).restartPolicy ?? "",
