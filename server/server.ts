@@ -107,7 +107,9 @@ async function main() {
     tls: tls && { certPath: tls.certPath, fingerprint: tls.fingerprint, pinned: tls.selfSigned },
   });
   const k8s = await (await import("./k8s-gateway")).attachK8sGateway({ dataDir: config.dataDir });
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io), k8s];
+  // The controllers stop before the k8s gateway, whose change feed their watches read.
+  const controllers = (await import("./controllers")).attachControllers();
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io), controllers, k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {
