@@ -2,14 +2,16 @@
 // kube-scheduler does. It keeps, from the Node and Pod informers, what each node runs (pods bound to it and not
 // finished, with their requests and controllers), takes waiting pods one at a time in arrival order, decides
 // (schedule-pod.ts: filters, then spread and least-allocated), counts the pod on its node at once ("assumed") and binds
-// it in the background — spec.nodeName written through the system client with the pod's resourceVersion as
-// precondition — so the next decision already sees it. A Scheduled event records each binding.
+// it in the background — the pods/binding subresource's own write (lib/k8s/bind-pod.ts: spec.nodeName and the
+// PodScheduled condition True at once), with the pod's uid and resourceVersion as preconditions — so the next decision
+// already sees it. A Scheduled event records each binding.
 //
 // A pod no node fits stays Pending: its PodScheduled condition becomes False (reason Unschedulable) with kube's
 // message ("0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable."), a FailedScheduling Warning
 // event says the same (counted on repeats), and it waits until something changes that could make room — a node added
 // or changed, a bound pod deleted or finished — or 15 s pass; retries back off 1 s doubling to 10 s, as kube's do.
 import type { SystemClient } from "@/lib/k8s/system-client";
+import { bindTrusted } from "@/lib/k8s/bind-pod";
 import { recordEvent } from "@/lib/k8s/events";
 import { rfc3339 } from "@/lib/k8s/meta";
 import { isConflict, isNotFound, message } from "./errors";
@@ -289,18 +291,16 @@ export class Scheduler {
     this.inFlight.set(key, work);
   }
 
-  /** Writes spec.nodeName (resourceVersion precondition; on a conflict, again on the fresh pod if still unbound). */
+  /** Binds (uid and resourceVersion preconditions; on a conflict, again on the fresh pod if it is still unbound). */
   private async bind(pod: Pod, node: string): Promise<Pod | null> {
     const ns = pod.metadata.namespace!;
     let cur = pod;
     for (let attempt = 0; ; attempt++) {
       try {
-        const bound = (await this.client.update("pods", ns, { ...cur, spec: { ...cur.spec, nodeName: node } })) as Pod;
+        const bound = (await bindTrusted(ns, cur.metadata.name!, node, { uid: cur.metadata.uid, resourceVersion: cur.metadata.resourceVersion }, DEFAULT_SCHEDULER)) as Pod;
         this.pods.observe(bound);
         this.bound++;
         void recordEvent(DEFAULT_SCHEDULER, bound, "Normal", "Scheduled", `Successfully assigned ${ns}/${bound.metadata.name} to ${node}`);
-        const cond = podCondition(bound, "PodScheduled");
-        if (cond && cond.status !== "True") await this.setScheduledCondition(bound, { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: rfc3339(new Date()) });
         return bound;
       } catch (e) {
         if (!isConflict(e) || attempt >= 3) {
@@ -332,7 +332,7 @@ export class Scheduler {
     });
   }
 
-  /** The pod's PodScheduled condition replaced (status subresource; retried once on a conflict). */
+  /** The pod's PodScheduled condition replaced (status subresource; retried on a conflict). */
   private async setScheduledCondition(pod: Pod, c: PodCondition): Promise<void> {
     let cur = pod;
     for (let attempt = 0; attempt < 3; attempt++) {
