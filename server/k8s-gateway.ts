@@ -30,6 +30,7 @@ import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
+import { t } from "@/lib/k8s/schema";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { applyObject } from "@/lib/k8s/apply-object";
 import { apiVersionOf, findResource, subresourcesOf, type ResourceDef, type Verb } from "@/lib/k8s/resources";
@@ -333,7 +334,7 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
   const body =
     verb === "create" || verb === "update" ? await readObjectBody(req, t.def)
     : verb === "patch" ? await readPatchBody(req)
-    : verb === "delete" || verb === "deletecollection" ? parseDeleteOptions(await readJsonBody(req, true))
+    : verb === "delete" || verb === "deletecollection" ? parseDeleteOptions(await readDeleteOptionsBody(req))
     : undefined;
   const bodyName = verb === "create" ? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name) : undefined;
   const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: t.name ?? (typeof bodyName === "string" ? bodyName : undefined), req, path: url.pathname };
@@ -458,6 +459,27 @@ function deleteOptionsFromQuery(q: URLSearchParams): DeleteOptions {
   const orphan = q.get("orphanDependents");
   if (orphan !== null) raw.orphanDependents = orphan === "true" ? true : orphan === "false" ? false : orphan;
   return Object.keys(raw).length ? parseDeleteOptions(raw) : {};
+}
+
+/** DeleteOptions in a protobuf body (kubectl drain deletes pods through its typed client), as generated.proto numbers them. */
+const deleteOptionsSchema = t.object(
+  {
+    gracePeriodSeconds: t.int(undefined, "int64"),
+    preconditions: t.object({ uid: t.string(), resourceVersion: t.string() }, { proto: { uid: 1, resourceVersion: 2 } }),
+    orphanDependents: t.bool(),
+    propagationPolicy: t.string(),
+    dryRun: t.array(t.string()),
+  },
+  { proto: { gracePeriodSeconds: 1, preconditions: 2, orphanDependents: 3, propagationPolicy: 4, dryRun: 5 } },
+);
+
+/** A DELETE's optional DeleteOptions: JSON, or protobuf from kubectl's typed clients. */
+async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
+  if (mediaType(req) === "application/vnd.kubernetes.protobuf") {
+    const body = await readBody(req);
+    return body.length ? decodeProtobufObject(body, deleteOptionsSchema) : undefined;
+  }
+  return readJsonBody(req, true);
 }
 
 /** A patch body and its kind, from the Content-Type (JSON, merge, strategic merge patch, or an apply configuration). */
