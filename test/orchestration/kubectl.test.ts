@@ -78,12 +78,19 @@ function startAgentStandIn(): { stop(): Promise<void> } {
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
+      await once().catch(() => {});
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  async function once() {
+    {
       const list = await raw.request("GET", "/api/v1/pods").catch(() => null);
       for (const p of (list?.body?.items ?? []) as Array<PodJson & { metadata: { namespace: string; resourceVersion: string } }>) {
         if (!p.metadata.namespace.startsWith(`orc${process.pid}-`) || !p.spec.nodeName || !liveNodes.has(p.spec.nodeName)) continue;
         const path = `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`;
         if (p.metadata.deletionTimestamp) {
-          await raw.request("DELETE", path, { kind: "DeleteOptions", apiVersion: "v1", gracePeriodSeconds: 0 }).catch(() => {});
+          // DeleteOptions in the query: kapi's DELETE sends no content-length, so a body would not arrive.
+          await raw.request("DELETE", `${path}?gracePeriodSeconds=0`).catch(() => {});
           continue;
         }
         if (p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True")) continue;
@@ -96,9 +103,8 @@ function startAgentStandIn(): { stop(): Promise<void> } {
         ];
         await raw.request("PUT", `${path}/status`, { ...p, status: { ...p.status, phase: "Running", conditions } }).catch(() => {});
       }
-      await new Promise((r) => setTimeout(r, 200));
     }
-  })();
+  }
   return {
     async stop() {
       stopped = true;
