@@ -12,7 +12,7 @@ import { replaceStored } from "./replace-stored";
 import type { ResourceDef } from "./resources";
 import { t } from "./schema";
 import { badRequest, conflict, invalid, notFound, staleResourceVersion } from "./status";
-import { writeTransaction } from "./store";
+import { writeTransaction, type StoreWriter } from "./store";
 
 const bindingSchema = t.object(
   {
@@ -69,20 +69,33 @@ export async function bindTrusted(
   fieldManager: string,
   dryRun = false,
 ): Promise<KubeObject> {
-  return writeTransaction(async (w) => {
-    const pod = await w.get(podResource, namespace, name);
-    if (!pod) throw notFound(podResource, name);
-    const binding = { group: "", plural: "pods/binding" };
-    if (pre.uid && pre.uid !== pod.metadata.uid) throw conflict(binding, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${pod.metadata.uid}`);
-    if (pre.resourceVersion && pre.resourceVersion !== pod.metadata.resourceVersion) throw staleResourceVersion(podResource, name);
-    if (pod.metadata.deletionTimestamp) throw conflict(binding, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-    const current = (pod.spec as PodSpec).nodeName;
-    if (current) throw conflict(binding, name, `pod ${name} is already assigned to node "${current}"`);
-    const next = clone(pod);
-    (next.spec as PodSpec).nodeName = nodeName;
-    const status = (next.status ??= {}) as PodStatus;
-    const condition: PodCondition = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: rfc3339(new Date()) };
-    status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "PodScheduled"), condition];
-    return replaceStored(w, podResource, pod, next, { manager: fieldManager, operation: "Update" }, { subresource: "binding" });
-  }, { dryRun });
+  return writeTransaction((w) => bindInTransaction(w, namespace, name, nodeName, pre, fieldManager), { dryRun });
+}
+
+/**
+ * One binding inside a write transaction the caller holds (the scheduler binds many pods in one). Every check comes
+ * before the write, so a refused binding throws having written nothing.
+ */
+export async function bindInTransaction(
+  w: StoreWriter,
+  namespace: string,
+  name: string,
+  nodeName: string,
+  pre: { uid?: string; resourceVersion?: string },
+  fieldManager: string,
+): Promise<KubeObject> {
+  const pod = await w.get(podResource, namespace, name);
+  if (!pod) throw notFound(podResource, name);
+  const binding = { group: "", plural: "pods/binding" };
+  if (pre.uid && pre.uid !== pod.metadata.uid) throw conflict(binding, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${pod.metadata.uid}`);
+  if (pre.resourceVersion && pre.resourceVersion !== pod.metadata.resourceVersion) throw staleResourceVersion(podResource, name);
+  if (pod.metadata.deletionTimestamp) throw conflict(binding, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+  const current = (pod.spec as PodSpec).nodeName;
+  if (current) throw conflict(binding, name, `pod ${name} is already assigned to node "${current}"`);
+  const next = clone(pod);
+  (next.spec as PodSpec).nodeName = nodeName;
+  const status = (next.status ??= {}) as PodStatus;
+  const condition: PodCondition = { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: rfc3339(new Date()) };
+  status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "PodScheduled"), condition];
+  return replaceStored(w, podResource, pod, next, { manager: fieldManager, operation: "Update" }, { subresource: "binding" });
 }

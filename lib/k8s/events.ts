@@ -100,27 +100,37 @@ export async function recordEvent(
         };
         return replaceStored(w, eventResource, existing, next, who);
       }
-      const event: KubeObject = {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: { name: `${ref.name.slice(0, 253 - 18)}.${eventSuffix(now)}`, namespace },
-        involvedObject: ref,
-        reason,
-        message,
-        source: { component, ...(opts.host ? { host: opts.host } : {}) },
-        firstTimestamp: at,
-        lastTimestamp: at,
-        count: 1,
-        type,
-        reportingComponent: component,
-        reportingInstance: opts.host ?? "",
-      };
-      return insertNew(w, eventResource, namespace, event, who);
+      return insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
     });
   } catch (e) {
     console.error(`[gantry] ${component}: could not record the event ${reason} for ${ref.kind.toLowerCase()}/${ref.name}:`, e instanceof Error ? e.message : e);
     return null;
   }
+}
+
+/**
+ * A new Event (count 1) as recordEvent writes one, for a caller that writes it in a transaction of its own (the
+ * scheduler records each binding's Scheduled event with the binding): no lookup of an earlier one to count on.
+ */
+export function newEvent(component: string, involvedObject: KubeObject | ObjectReference, type: EventType, reason: string, message: string, opts: RecordOptions = {}): KubeObject {
+  const ref = referenceTo(involvedObject, opts.fieldPath);
+  const now = opts.now ?? new Date();
+  const at = rfc3339(now);
+  return {
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name: `${ref.name.slice(0, 253 - 18)}.${eventSuffix(now)}`, namespace: ref.namespace || "default" },
+    involvedObject: ref,
+    reason,
+    message,
+    source: { component, ...(opts.host ? { host: opts.host } : {}) },
+    firstTimestamp: at,
+    lastTimestamp: at,
+    count: 1,
+    type,
+    reportingComponent: component,
+    reportingInstance: opts.host ?? "",
+  };
 }
 
 /** client-go names an event `<object>.<UnixNano in hex>`; a random low part keeps two in one millisecond apart. */

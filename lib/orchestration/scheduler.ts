@@ -3,18 +3,19 @@
 // finished, with their requests and controllers), takes waiting pods one at a time in arrival order, decides
 // (schedule-pod.ts: filters, then spread and least-allocated), counts the pod on its node at once ("assumed") and binds
 // it in the background — the pods/binding subresource's own write (lib/k8s/bind-pod.ts: spec.nodeName and the
-// PodScheduled condition True at once), with the pod's uid and resourceVersion as preconditions — so the next decision
-// already sees it. A Scheduled event records each binding.
+// PodScheduled condition True at once), with the pod's uid and resourceVersion as preconditions, batched with the
+// other bindings waiting and their Scheduled events into one write (bind-pods.ts) — so the next decision already sees
+// it.
 //
 // A pod no node fits stays Pending: its PodScheduled condition becomes False (reason Unschedulable) with kube's
 // message ("0/2 nodes are available: 1 Insufficient cpu, 1 node(s) were unschedulable."), a FailedScheduling Warning
 // event says the same (counted on repeats), and it waits until something changes that could make room — a node added
 // or changed, a bound pod deleted or finished — or 15 s pass; retries back off 1 s doubling to 10 s, as kube's do.
 import type { SystemClient } from "@/lib/k8s/system-client";
-import { bindTrusted } from "@/lib/k8s/bind-pod";
 import { recordEvent } from "@/lib/k8s/events";
 import { rfc3339 } from "@/lib/k8s/meta";
 import { isConflict, isNotFound, message } from "./errors";
+import { Binder } from "./bind-pods";
 import type { Informer } from "./informer";
 import type { Node, Pod, PodCondition } from "./objects";
 import { keyOf } from "./objects";
@@ -26,7 +27,7 @@ const RETRY_UNSCHEDULABLE_MS = 15_000;
 
 export interface SchedulerOptions {
   log?(msg: string): void;
-  /** Bindings written at once (each is one database write; decisions do not wait for them). */
+  /** Bindings decided and not yet written at most (they are written in batches; decisions do not wait for them). */
   bindConcurrency?: number;
 }
 
@@ -55,6 +56,7 @@ export class Scheduler {
   private loopDone: Promise<void> | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly log: (msg: string) => void;
+  private readonly binder = new Binder(DEFAULT_SCHEDULER);
   /** Pods bound since start (for the benchmark and the logs). */
   bound = 0;
 
@@ -230,7 +232,7 @@ export class Scheduler {
   // ---- deciding and binding ----
 
   private async loop(): Promise<void> {
-    const concurrency = this.opts.bindConcurrency ?? 8;
+    const concurrency = this.opts.bindConcurrency ?? 500;
     while (!this.stopped) {
       const key = this.pop();
       if (key === null) {
@@ -297,10 +299,9 @@ export class Scheduler {
     let cur = pod;
     for (let attempt = 0; ; attempt++) {
       try {
-        const bound = (await bindTrusted(ns, cur.metadata.name!, node, { uid: cur.metadata.uid, resourceVersion: cur.metadata.resourceVersion }, DEFAULT_SCHEDULER)) as Pod;
+        const bound = await this.binder.bind(cur, node);
         this.pods.observe(bound);
         this.bound++;
-        void recordEvent(DEFAULT_SCHEDULER, bound, "Normal", "Scheduled", `Successfully assigned ${ns}/${bound.metadata.name} to ${node}`);
         return bound;
       } catch (e) {
         if (!isConflict(e) || attempt >= 3) {
