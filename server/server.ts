@@ -108,7 +108,7 @@ async function main() {
   });
   const k8s = await (await import("./k8s-gateway")).attachK8sGateway({ dataDir: config.dataDir });
   // The controllers stop before the k8s gateway, whose change feed their watches read.
-  const controllers = (await import("./controllers")).attachControllers();
+  const controllers = (await import("./controllers")).attachControllers(config.controllers);
   const gateways = [attachBrowserGateway(io), attachAgentGateway(io), controllers, k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).

@@ -18,7 +18,8 @@ let raw: ReturnType<typeof kapi>;
 const systemFetch = globalThis.fetch;
 
 before(async () => {
-  cp = await startControlPlane({ tls: true });
+  // The API's own behaviour, without the scheduler and controllers acting on the objects (test/orchestration has them).
+  cp = await startControlPlane({ tls: true, env: { GANTRY_CONTROLLERS: "off" } });
   globalThis.fetch = cp.fetch;
   ep = await kubeEndpoint(cp);
   const owner = await setupOwner(cp);
