@@ -204,6 +204,65 @@ test("a Deployment rolls out: a ReplicaSet per template, the new one grows as po
   assert.equal((await client.get("apps/deployments", ns, "api"))!.metadata.annotations!["deployment.kubernetes.io/revision"], "2");
 });
 
+test("a ReplicaSet adopts a matching orphan and releases a pod whose labels stop matching", async () => {
+  const ns = await namespace();
+  const orphan = await client.create("pods", ns, { apiVersion: "v1", kind: "Pod", metadata: { name: "stray", labels: { app: "adopt" } }, spec: { containers: [{ name: "c", image: "busybox:1.36" }] } });
+  const rs = await client.create("apps/replicasets", ns, replicaSet("adopt", 2));
+  await until(async () => active(await podsOf(ns)).length === 2, 10_000, "2 pods");
+  await until(async () => JSON.stringify((await client.get("pods", ns, "stray"))!.metadata.ownerReferences ?? []).includes(rs.metadata.uid!), 5000, "the orphan adopted");
+  assert.equal((await podsOf(ns)).length, 2, "one made, the orphan counted");
+  const stray = (await client.get("pods", ns, "stray"))!;
+  await client.update("pods", ns, { ...stray, metadata: { ...stray.metadata, labels: { app: "other" } } });
+  await until(async () => !(await client.get("pods", ns, "stray"))!.metadata.ownerReferences, 5000, "the pod released");
+  await until(async () => active(await podsOf(ns, "app=adopt")).length === 2, 10_000, "a replacement for the released pod");
+  assert.equal(orphan.metadata.uid, (await client.get("pods", ns, "stray"))!.metadata.uid, "the released pod is left alone");
+});
+
+test("a Recreate Deployment removes every old pod before it makes a new one", async () => {
+  const ns = await namespace();
+  const template = (image: string) => ({ metadata: { labels: { app: "re" } }, spec: { terminationGracePeriodSeconds: 30, containers: [{ name: "c", image }] } });
+  await client.create("apps/deployments", ns, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "re" },
+    spec: { replicas: 2, selector: { matchLabels: { app: "re" } }, template: template("busybox:1.36"), strategy: { type: "Recreate" } },
+  });
+  await until(async () => active(await podsOf(ns)).filter(nodeOf).length === 2, 10_000, "2 pods bound");
+  const d = (await client.get("apps/deployments", ns, "re"))!;
+  await client.update("apps/deployments", ns, { ...d, spec: { ...(d.spec as object), template: template("busybox:1.37") } });
+  // The old pods are bound: their deletion waits for their (absent) agent, and the new ReplicaSet waits for them.
+  await until(async () => (await podsOf(ns)).every((p) => p.metadata.deletionTimestamp), 10_000, "the old pods terminating");
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await client.list("apps/replicasets", { namespace: ns })).items.length, 1, "no new ReplicaSet while old pods remain");
+  // Their host confirms they stopped (what the agent's report does): they go, and the new ones come.
+  for (const p of await podsOf(ns)) await client.delete("pods", ns, p.metadata.name!, { gracePeriodSeconds: 0 });
+  await until(async () => {
+    const pods = active(await podsOf(ns));
+    return pods.length === 2 && pods.every((p) => (p.spec as { containers: Array<{ image: string }> }).containers[0]!.image === "busybox:1.37");
+  }, 10_000, "2 new pods");
+  const sets = (await client.list("apps/replicasets", { namespace: ns })).items;
+  assert.deepEqual(sets.map((rs) => (rs.spec as { replicas: number }).replicas).sort(), [0, 2]);
+});
+
+test("a Deployment that makes no progress within progressDeadlineSeconds is Progressing False, ProgressDeadlineExceeded", async () => {
+  const ns = await namespace();
+  await client.create("apps/deployments", ns, {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "stuck" },
+    spec: {
+      replicas: 1,
+      progressDeadlineSeconds: 2,
+      selector: { matchLabels: { app: "stuck" } },
+      template: { metadata: { labels: { app: "stuck" } }, spec: { containers: [{ name: "c", image: "busybox:1.36", resources: { requests: { cpu: "64" } } }] } },
+    },
+  });
+  await until(async () => {
+    const c = ((await client.get("apps/deployments", ns, "stuck"))!.status as { conditions?: Array<{ type: string; status: string; reason: string; message: string }> }).conditions?.find((x) => x.type === "Progressing");
+    return c?.status === "False" && c.reason === "ProgressDeadlineExceeded" && /^ReplicaSet "stuck-[a-z0-9]+" has timed out progressing\.$/.test(c.message);
+  }, 10_000, "ProgressDeadlineExceeded");
+});
+
 test("pods on a host that stops beating are evicted after their tolerationSeconds and come back on the other node", async () => {
   const ns = await namespace();
   const tolerations = [
