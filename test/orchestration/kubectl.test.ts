@@ -221,6 +221,17 @@ test("set image rolls out a new ReplicaSet; rollout history, undo, restart, paus
   assert.equal((await json(["get", "rs", "-n", ns])).items.length, 4);
 });
 
+test("kubectl rollout status gives up on a Deployment past its progressDeadlineSeconds", async () => {
+  const ns = await namespace();
+  const stuck = JSON.parse(deployment("stuck", fleet.image, 1));
+  stuck.spec.progressDeadlineSeconds = 2;
+  stuck.spec.template.spec.containers[0].resources.requests.cpu = "4096";
+  await ok(["apply", "-n", ns, "-f", "-"], JSON.stringify(stuck));
+  const r = await k.run(["rollout", "status", "-n", ns, "deployment/stuck", "--timeout=30s"]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /error: deployment "stuck" exceeded its progress deadline/);
+});
+
 test("a ReplicationController keeps 2 pods", async () => {
   const ns = await namespace();
   await ok(["apply", "-n", ns, "-f", "-"], JSON.stringify({
