@@ -1,6 +1,7 @@
-// Label selectors as objects carry them: a LabelSelector (matchLabels + matchExpressions, ReplicaSets and
-// Deployments) or a plain map (ReplicationControllers). As in apimachinery, an empty selector selects everything and a
-// missing one nothing; the string form is what a list's labelSelector parameter takes.
+// Label selectors as objects carry them — a LabelSelector (matchLabels + matchExpressions: ReplicaSets, Deployments)
+// or a plain map (ReplicationControllers) — compiled once into a predicate the controllers run over every pod of a
+// namespace (lib/k8s/label-selector.ts's selectorMatches goes through the selector's text on each call). As in
+// apimachinery's LabelSelectorAsSelector, an empty selector selects everything and a missing one nothing.
 import type { LabelSelector } from "./objects";
 
 export type AnySelector = LabelSelector | Record<string, string> | undefined | null;
@@ -37,20 +38,6 @@ export function selectorMatcher(selector: AnySelector): (labels: Record<string, 
     }
     return true;
   };
-}
-
-/** The selector as a labelSelector query string (`app=web,tier in (a,b)`). */
-export function selectorString(selector: AnySelector): string {
-  if (!selector) return "";
-  const s: LabelSelector = isLabelSelector(selector) ? selector : { matchLabels: selector as Record<string, string> };
-  const parts = Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of s.matchExpressions ?? []) {
-    if (e.operator === "In") parts.push(`${e.key} in (${(e.values ?? []).join(",")})`);
-    else if (e.operator === "NotIn") parts.push(`${e.key} notin (${(e.values ?? []).join(",")})`);
-    else if (e.operator === "Exists") parts.push(e.key);
-    else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
-  }
-  return parts.join(",");
 }
 
 /** True when the selector selects nothing for sure (missing) or is empty (selects everything) — controllers refuse both. */
