@@ -43,6 +43,19 @@ const podsOf = async (ns: string, selector?: string) => (await client.list("pods
 const active = (pods: KubeObject[]) => pods.filter((p) => !p.metadata.deletionTimestamp);
 const nodeOf = (p: KubeObject) => (p.spec as { nodeName?: string }).nodeName;
 
+/** A read-modify-write as a user's client does it: again on a 409 (the controllers write the same objects). */
+async function change(resource: string, ns: string, name: string, edit: (o: KubeObject) => KubeObject): Promise<void> {
+  for (let i = 0; ; i++) {
+    const cur = (await client.get(resource, ns, name))!;
+    try {
+      await client.update(resource, ns, edit(cur));
+      return;
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409 || i >= 10) throw e;
+    }
+  }
+}
+
 /** Marks a pod Running and Ready, as its agent would report it. */
 async function markReady(p: KubeObject): Promise<void> {
   for (let i = 0; i < 5; i++) {
@@ -125,8 +138,7 @@ test("a ReplicaSet gets exactly its replicas, spread over both nodes; a deleted 
     return now.length === 4 && !now.some((p) => p.metadata.uid === pods[0]!.metadata.uid) && now.every(nodeOf);
   }, 10_000, "the deleted pod replaced and bound");
 
-  const cur = (await client.get("apps/replicasets", ns, "web"))!;
-  await client.update("apps/replicasets", ns, { ...cur, spec: { ...(cur.spec as object), replicas: 1 } });
+  await change("apps/replicasets", ns, "web", (cur) => ({ ...cur, spec: { ...(cur.spec as object), replicas: 1 } }));
   await until(async () => active(await podsOf(ns)).length === 1, 10_000, "scaled to 1");
   await until(async () => {
     const s = (await client.get("apps/replicasets", ns, "web"))!.status as { replicas?: number; observedGeneration?: number };
@@ -182,8 +194,7 @@ test("a Deployment rolls out: a ReplicaSet per template, the new one grows as po
   assert.deepEqual(conds.map((c) => [c.type, c.status, c.reason]).sort(), [["Available", "True", "MinimumReplicasAvailable"], ["Progressing", "True", "NewReplicaSetAvailable"]]);
 
   // A new image: a second ReplicaSet; with maxUnavailable 0 the old one only shrinks as new pods become ready.
-  d = (await client.get("apps/deployments", ns, "api"))!;
-  await client.update("apps/deployments", ns, { ...d, spec: { ...(d.spec as object), template: template("busybox:1.37") } });
+  await change("apps/deployments", ns, "api", (d) => ({ ...d, spec: { ...(d.spec as object), template: template("busybox:1.37") } }));
   let sawSurge = false;
   await until(async () => {
     const sets = (await client.list("apps/replicasets", { namespace: ns })).items;
@@ -211,8 +222,7 @@ test("a ReplicaSet adopts a matching orphan and releases a pod whose labels stop
   await until(async () => active(await podsOf(ns)).length === 2, 10_000, "2 pods");
   await until(async () => JSON.stringify((await client.get("pods", ns, "stray"))!.metadata.ownerReferences ?? []).includes(rs.metadata.uid!), 5000, "the orphan adopted");
   assert.equal((await podsOf(ns)).length, 2, "one made, the orphan counted");
-  const stray = (await client.get("pods", ns, "stray"))!;
-  await client.update("pods", ns, { ...stray, metadata: { ...stray.metadata, labels: { app: "other" } } });
+  await change("pods", ns, "stray", (stray) => ({ ...stray, metadata: { ...stray.metadata, labels: { app: "other" } } }));
   await until(async () => !(await client.get("pods", ns, "stray"))!.metadata.ownerReferences, 5000, "the pod released");
   await until(async () => active(await podsOf(ns, "app=adopt")).length === 2, 10_000, "a replacement for the released pod");
   assert.equal(orphan.metadata.uid, (await client.get("pods", ns, "stray"))!.metadata.uid, "the released pod is left alone");
@@ -228,8 +238,7 @@ test("a Recreate Deployment removes every old pod before it makes a new one", as
     spec: { replicas: 2, selector: { matchLabels: { app: "re" } }, template: template("busybox:1.36"), strategy: { type: "Recreate" } },
   });
   await until(async () => active(await podsOf(ns)).filter(nodeOf).length === 2, 10_000, "2 pods bound");
-  const d = (await client.get("apps/deployments", ns, "re"))!;
-  await client.update("apps/deployments", ns, { ...d, spec: { ...(d.spec as object), template: template("busybox:1.37") } });
+  await change("apps/deployments", ns, "re", (d) => ({ ...d, spec: { ...(d.spec as object), template: template("busybox:1.37") } }));
   // The old pods are bound: their deletion waits for their (absent) agent, and the new ReplicaSet waits for them.
   await until(async () => (await podsOf(ns)).every((p) => p.metadata.deletionTimestamp), 10_000, "the old pods terminating");
   await new Promise((r) => setTimeout(r, 1000));
@@ -298,8 +307,7 @@ test("the controllers resume after a restart from a list and watch, without touc
   const before = (await podsOf(ns)).map((p) => `${p.metadata.uid}@${p.metadata.resourceVersion}`).sort();
   await controllers.stop();
   // While they are down: the ReplicaSet is scaled up and a pod is deleted.
-  const rs = (await client.get("apps/replicasets", ns, "steady"))!;
-  await client.update("apps/replicasets", ns, { ...rs, spec: { ...(rs.spec as object), replicas: 4 } });
+  await change("apps/replicasets", ns, "steady", (rs) => ({ ...rs, spec: { ...(rs.spec as object), replicas: 4 } }));
   controllers = await startControllers({ nodeSyncIntervalMs: 200 });
   await until(async () => active(await podsOf(ns)).filter(nodeOf).length === 4, 10_000, "the missing pod made after the restart");
   const after = (await podsOf(ns)).map((p) => `${p.metadata.uid}@${p.metadata.resourceVersion}`);
