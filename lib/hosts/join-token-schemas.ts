@@ -42,7 +42,7 @@ export const createdJoinTokenView = z.object({
   hostName: z.string().nullable(),
   expiresAt: z.string(),
   serverUrl: z.string(),
-  fingerprint: z.string().nullable().describe("the SHA-256 of the control plane's self-signed certificate, which agents pin; null when not pinned"),
+  fingerprint: z.string().nullable().describe("SHA-256 of the control plane's self-signed certificate, which agents pin; null when a CA vouches for it or TLS is off"),
   command: z.string().describe("the line to run as root on the new machine"),
   serviceCommand: z.string().describe("for an agent already installed as a service: `gantry join` stores the credential"),
 });
