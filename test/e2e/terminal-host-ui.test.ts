@@ -131,7 +131,7 @@ test("terminal: a stopped container and a viewer are refused in words", async ()
 
   const viewer = await signedInPage(viewerCookie);
   await viewer.goto(`${f.cp.url}/hosts/${f.hostId}/containers/term-box/terminal`);
-  await viewer.getByRole("alert").getByText("You may not open a terminal: your role (viewer) does not allow containers.exec.").waitFor();
+  await viewer.getByTestId("not-allowed").getByText("A terminal in a container needs the containers.exec right, which your role (viewer) does not have.").waitFor();
   assert.equal(await viewer.getByTestId("terminal").count(), 0);
   assert.equal(await viewer.locator(".xterm").count(), 0);
   await viewer.context().close();
