@@ -3,7 +3,6 @@
 // (with their addresses). Those allowed create a network (a subnet of their choosing or one from the host's pool),
 // connect a container, disconnect one and remove a network (confirmed). Everything goes through
 // /api/v1/hosts/{id}/networks, so the host's own rules and messages are the ones shown.
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { ContainerSummary, NetworkSummary } from "@/lib/protocol/commands";
@@ -11,6 +10,7 @@ import { callApi, type HostOption } from "@/components/images/api";
 import { HostPicker } from "@/components/images/host-picker";
 import { useLiveHosts } from "@/components/images/use-live-hosts";
 import { useHostList } from "@/components/fleet/use-host-list";
+import { ContainerLink } from "@/components/fleet/container-link";
 import { formatLabels, parseLabelLines } from "@/components/fleet/labels";
 import { Badge, Button, ConfirmDialog, Dialog, EmptyRow, Field, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 import { inputClass } from "@/components/ui/input";
@@ -132,9 +132,7 @@ export function NetworksView({ hosts: initialHosts, initialHostId, canManage }: 
                   <ul className="space-y-1">
                     {n.containers.map((c) => (
                       <li key={c.id} className="flex items-center gap-2" data-testid={`network-${n.name}-container-${c.name}`}>
-                        <Link href={`/hosts/${hostId}/containers/${encodeURIComponent(c.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                          {c.name}
-                        </Link>
+                        <ContainerLink hostId={hostId} id={c.id} name={c.name} />
                         {c.ipv4 && <span className="font-mono text-xs text-slate-500">{c.ipv4}</span>}
                         {canManage && !n.builtin && (
                           <Button size="sm" variant="ghost" aria-label={`Disconnect ${c.name} from ${n.name}`} onClick={() => ask({ kind: "disconnect", network: n, container: c })}>

@@ -2,7 +2,6 @@
 // /volumes — one host's volumes as its agent has them now: size on disk, the containers using each, labels. Those
 // allowed create a volume, remove one (confirmed; "force" for one in use) and prune the unused ones (confirmed; named
 // ones only when asked). Everything goes through /api/v1/hosts/{id}/volumes, so the host's rules are the ones shown.
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { VolumePruneResult, VolumeSummary } from "@/lib/protocol/commands";
@@ -11,6 +10,7 @@ import { HostPicker } from "@/components/images/host-picker";
 import { useLiveHosts } from "@/components/images/use-live-hosts";
 import { formatBytes } from "@/components/hosts/format";
 import { useHostList } from "@/components/fleet/use-host-list";
+import { ContainerLink } from "@/components/fleet/container-link";
 import { formatLabels, parseLabelLines } from "@/components/fleet/labels";
 import { Badge, Button, ConfirmDialog, EmptyRow, Field, FormAlert, Input, LocalTime, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 import { inputClass } from "@/components/ui/input";
@@ -142,9 +142,7 @@ export function VolumesView({ hosts: initialHosts, initialHostId, canManage }: {
                   <ul>
                     {v.containers.map((c) => (
                       <li key={c.id}>
-                        <Link href={`/hosts/${hostId}/containers/${encodeURIComponent(c.id)}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-                          {c.name}
-                        </Link>
+                        <ContainerLink hostId={hostId} id={c.id} name={c.name} />
                       </li>
                     ))}
                   </ul>

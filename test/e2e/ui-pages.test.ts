@@ -7,6 +7,7 @@
 // repeats a label; a host's CPUs and memory read as two figures.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,11 +23,13 @@ let browser: Browser;
 let viewerCookie: string;
 let operatorCookie: string;
 let hostName: string;
+let subnet: string;
 /** Uncaught errors and console errors in any page: none is expected. */
 const pageErrors: string[] = [];
 
 before(async () => {
-  [f, browser] = await Promise.all([startFleetHost({ bridge: "gup0", subnet: "10.172.0.0/16", pool: "10.173.0.0/16", chainPrefix: "GUP" }), launchBrowser()]);
+  [f, browser] = await Promise.all([startFleetHost("gup"), launchBrowser()]);
+  subnet = freeTestSubnet();
   viewerCookie = (await userSession(f.cp, f.ownerCookie, "viewer")).cookie;
   operatorCookie = (await userSession(f.cp, f.ownerCookie, "operator")).cookie;
   hostName = (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}`)).body.name;
@@ -36,6 +39,14 @@ after(async () => {
   await browser?.close();
   await f?.destroy();
 });
+
+/** A /24 for the test's own network, in a 10.x/16 no route uses, taken from the top of the range (agents' ranges are
+ * taken from the bottom: lib test/support/docker-cli.ts freeSubnets). */
+function freeTestSubnet(): string {
+  const used = new Set([...execFileSync("ip", ["-4", "route"], { encoding: "utf8" }).matchAll(/^10\.(\d+)\./gm)].map((m) => m[1]));
+  for (let b = 249; b >= 150; b--) if (!used.has(String(b))) return `10.${b}.5.0/24`;
+  throw new Error("no free 10.x.0.0/16 for the test's network");
+}
 
 async function contextFor(cookie: string): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
@@ -221,15 +232,16 @@ test("networks: create one with a subnet, connect and disconnect a container, re
 
   const form = page.getByRole("form", { name: "Create a network" });
   await form.getByLabel("Name").fill("e2e-net");
-  await form.getByLabel("Subnet (optional)").fill("10.175.5.1/24");
+  const prefix = subnet.replace(/0\/24$/, "");
+  await form.getByLabel("Subnet (optional)").fill(`${prefix}1/24`);
   await form.getByRole("button", { name: "Create network" }).click();
-  await form.getByRole("alert").getByText(/host bits set \(did you mean 10\.175\.5\.0\/24\?\)/).waitFor();
-  await form.getByLabel("Subnet (optional)").fill("10.175.5.0/24");
+  await form.getByRole("alert").getByText(`has host bits set (did you mean ${subnet}?)`).waitFor();
+  await form.getByLabel("Subnet (optional)").fill(subnet);
   await form.getByLabel("Labels (optional)").fill("team=e2e");
   await form.getByRole("button", { name: "Create network" }).click();
   const row = page.getByTestId("network-row-e2e-net");
-  await row.getByText("10.175.5.0/24").waitFor();
-  await row.getByText("10.175.5.1", { exact: true }).waitFor();
+  await row.getByText(subnet).waitFor();
+  await row.getByText(`${prefix}1`, { exact: true }).waitFor();
   await row.getByText("team=e2e").waitFor();
 
   await row.getByRole("button", { name: "Connect a container to e2e-net" }).click();
@@ -237,7 +249,7 @@ test("networks: create one with a subnet, connect and disconnect a container, re
   await connect.getByLabel("Container").selectOption({ label: "e2e-web (running)" });
   await connect.getByRole("button", { name: "Connect" }).click();
   const member = page.getByTestId("network-e2e-net-container-e2e-web");
-  await member.getByText(/^10\.175\.5\.\d+$/).waitFor();
+  await member.getByText(new RegExp(`^${prefix.replace(/\./g, "\\.")}\\d+$`)).waitFor();
   assert.match((await member.getByRole("link", { name: "e2e-web" }).getAttribute("href"))!, new RegExp(`^/hosts/${f.hostId}/containers/[0-9a-f]{64}$`));
 
   await member.getByRole("button", { name: "Disconnect e2e-web from e2e-net" }).click();
