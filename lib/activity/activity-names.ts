@@ -3,6 +3,10 @@
 import { db } from "@/lib/db";
 import { noNames, type ActivityNames, type ActivityRowLike } from "./describe-activity";
 
+/** What a target holds may be anything a request's path held (a row is written for refused requests too): only
+ * something that can be an id or a name is looked up — Postgres refuses a NUL in a query outright. */
+const usable = (s: string) => s.length > 0 && s.length <= 256 && !/[\u0000-\u001f\u007f]/.test(s);
+
 const decode = (s: string) => {
   try {
     return decodeURIComponent(s);
@@ -22,15 +26,15 @@ export async function loadActivityNames(rows: ActivityRowLike[]): Promise<Activi
     const host = /^hosts\/(\d+)(?:\/containers\/([^/]+))?/.exec(t);
     if (host && Number(host[1]) <= 2 ** 31 - 1) {
       hostIds.add(Number(host[1]));
-      if (host[2]) containerRefs.push({ hostId: Number(host[1]), ref: decode(host[2]) });
+      if (host[2] && usable(decode(host[2]))) containerRefs.push({ hostId: Number(host[1]), ref: decode(host[2]) });
     }
     const user = /^users\/([^/]+)$/.exec(t);
-    if (user) userIds.add(decode(user[1]!));
+    if (user && usable(decode(user[1]!))) userIds.add(decode(user[1]!));
     const token = /^tokens\/([^/]+)$/.exec(t);
-    if (token) tokenIds.add(decode(token[1]!));
-    if (r.tokenId) tokenIds.add(r.tokenId);
+    if (token && usable(decode(token[1]!))) tokenIds.add(decode(token[1]!));
+    if (r.tokenId && usable(r.tokenId)) tokenIds.add(r.tokenId);
   }
-  const refs = containerRefs.filter((c) => c.ref.length <= 256).slice(0, 500);
+  const refs = containerRefs.slice(0, 500);
   const [hosts, containers, users, tokens] = await Promise.all([
     hostIds.size ? db.host.findMany({ where: { id: { in: [...hostIds] } }, select: { id: true, name: true } }) : [],
     refs.length

@@ -202,6 +202,12 @@ test("bad input is a 4xx naming the field, never a 500", async () => {
     assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.body)}`);
     assert.match(r.body.error.message, message, `${method} ${path}`);
   }
+  // A refused request's row keeps its path as sent (a NUL too): the record still reads, names looked up only for ids.
+  const owner = api(f.cp, f.ownerCookie);
+  assert.equal((await owner.delete("/api/v1/tokens/a%00b")).status, 400);
+  assert.equal((await owner.delete(`/api/v1/hosts/${f.hostId}/networks/a%00b`)).status, 400);
+  const activity = await owner.get("/api/v1/activity?pageSize=20");
+  assert.equal(activity.status, 200, JSON.stringify(activity.body));
 });
 
 test("join tokens: a named token names its host; outstanding ones are listed; a revoked one is refused", async () => {
