@@ -73,16 +73,24 @@ export async function del(argv: string[]): Promise<void> {
     process.stderr.write("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
   const errors: unknown[] = [];
   const deleted: Array<Located & { uid?: string }> = [];
+  const namespacesDeleted = new Set<string>();
+  const done = (t: Located) => printLine(`${kindRef(t.resource)} "${t.name}" ${grace === 0 ? "force deleted" : "deleted"}${dryRun ? " (server dry run)" : ""}`);
   for (const t of targets) {
     try {
       const r = await ctx.client.request<{ metadata?: { uid?: string }; details?: { uid?: string } }>("DELETE", resourcePath(t.resource, t.namespace, t.name), {
         query: { dryRun: dryRun ? "All" : undefined },
         body: { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: cascade, ...(grace >= 0 ? { gracePeriodSeconds: grace } : {}) },
       });
-      printLine(`${kindRef(t.resource)} "${t.name}" ${grace === 0 ? "force deleted" : "deleted"}${dryRun ? " (server dry run)" : ""}`);
+      done(t);
       deleted.push({ ...t, uid: r.body?.metadata?.uid ?? r.body?.details?.uid });
+      if (t.resource.group === "" && t.resource.name === "namespaces") namespacesDeleted.add(t.name);
     } catch (e) {
       if (isNotFound(e) && a.flags.has("ignore-not-found")) continue;
+      // Deleting a namespace deletes what is in it: an object of a namespace this command deleted already went with it.
+      if (isNotFound(e) && !dryRun && t.namespace !== undefined && namespacesDeleted.has(t.namespace)) {
+        done(t);
+        continue;
+      }
       reportError(errors, e);
     }
   }
