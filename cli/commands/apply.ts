@@ -60,6 +60,7 @@ export async function apply(argv: string[]): Promise<void> {
     try {
       const before = dryRun ? await current(ctx.client, o) : null;
       const r = await send(o, true);
+      if (dryRun) for (const w of r.warnings) process.stderr.write(`Warning: ${w}\n`);
       verbs.push(verbOf(r.code, before, r.body));
     } catch (e) {
       // An object in a namespace an earlier document of these files makes: checked as far as the server can (its

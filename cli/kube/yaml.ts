@@ -182,12 +182,12 @@ class DocumentParser {
       const text = c === '"' ? this.doubleQuoted(pos) : this.singleQuoted(pos);
       this.row = pos.row;
       this.expectLineEnd(pos.col, "after a quoted string");
-      return this.withProps(text, props, row, col, true);
+      return this.withProps(text, props, row, col);
     }
     if (c === "-" && isBlankOrEnd(line[col + 1])) this.fail("block sequence entries are not allowed in this context", row, col);
     if (c !== undefined && "@`%".includes(c)) this.fail(`a plain scalar cannot start with "${c}"`, row, col);
     if (c !== undefined && FLOW_INDICATORS.includes(c)) this.fail(`unexpected "${c}"`, row, col);
-    return this.withProps(this.plainMultiline(parent, col), props, row, col, false, true);
+    return this.withProps(this.plainMultiline(parent, col), props, row, col, true);
   }
 
   /** After a node on one line, only a comment may follow. */
@@ -350,14 +350,15 @@ class DocumentParser {
     return { name: line.slice(start, end), end };
   }
 
-  private withProps(value: Json, props: Props, row: number, col: number, quoted = false, plain = false): Json {
+  /** `plain`: the value was a plain scalar, whose text a tag reads again (`!!str 123` is "123"). */
+  private withProps(value: Json, props: Props, row: number, col: number, plain = false): Json {
     let v = value;
-    if (props.tag) v = this.applyTag(v, props.tag, row, col, quoted, plain);
+    if (props.tag) v = this.applyTag(v, props.tag, row, col, plain);
     if (props.anchor !== undefined) this.anchors.set(props.anchor, clone(v));
     return v;
   }
 
-  private applyTag(value: Json, tag: string, row: number, col: number, quoted: boolean, plain: boolean): Json {
+  private applyTag(value: Json, tag: string, row: number, col: number, plain: boolean): Json {
     // A plain scalar was resolved already; its text is what a tag re-reads.
     const text = plain && typeof value !== "string" ? this.lastPlainText : typeof value === "string" ? value : null;
     switch (tag) {
@@ -380,10 +381,7 @@ class DocumentParser {
         return Number(s);
       }
       case "bool":
-        if (text === null || !(TRUES.has(text) || FALSES.has(text)) || quoted) {
-          if (quoted && text !== null && (TRUES.has(text) || FALSES.has(text))) return TRUES.has(text);
-          this.fail(`${JSON.stringify(text)} is not a boolean (!!bool)`, row, col);
-        }
+        if (text === null || !(TRUES.has(text) || FALSES.has(text))) this.fail(`${JSON.stringify(text)} is not a boolean (!!bool)`, row, col);
         return TRUES.has(text);
       case "null":
         if (text !== null && !NULLS.has(text)) this.fail(`${JSON.stringify(text)} is not null (!!null)`, row, col);
@@ -713,7 +711,7 @@ class DocumentParser {
     if (c === "[" || c === "{") return { value: this.withProps(this.flowCollection(pos), props, at.row, at.col), quoted: false };
     if (c === '"' || c === "'") {
       const text = c === '"' ? this.doubleQuoted(pos) : this.singleQuoted(pos);
-      return { value: this.withProps(text, props, at.row, at.col, true), quoted: true };
+      return { value: this.withProps(text, props, at.row, at.col), quoted: true };
     }
     if (c === "*") {
       const { name, end } = this.anchorName(line, pos.col + 1, pos.row);
@@ -737,7 +735,7 @@ class DocumentParser {
     const text = line.slice(pos.col, end).trim();
     const value = this.resolve(text, pos.row, pos.col);
     pos.col = end;
-    return { value: this.withProps(value, props, at.row, at.col, false, true), quoted: false };
+    return { value: this.withProps(value, props, at.row, at.col, true), quoted: false };
   }
 
   private propertiesAt(pos: { row: number; col: number }): Props {

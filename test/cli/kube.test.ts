@@ -151,6 +151,12 @@ test("apply creates a namespace, a configmap and a deployment from one file; app
   ].map((o) => JSON.stringify(o, null, 2)).join("\n");
   assert.deepEqual(lines(await ok(["apply", "-f", "-", "-n", ns], { stdin: json })), ["configmap/from-json created", "configmap/from-list created"]);
   assert.equal((await k8s("GET", `/api/v1/namespaces/${ns}/configmaps/from-json`)).body.data.k, "v");
+
+  // --validate=warn: an unknown field is dropped with the server's warning, instead of refusing the object.
+  const warned = await g(["apply", "-f", "-", "-n", ns, "--validate=warn"], { stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: loose}\ndataa: {k: v}\n" });
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.equal(warned.stdout, "configmap/loose created\n");
+  assert.equal(warned.stderr, 'Warning: unknown field "dataa"\n');
 });
 
 test("get prints the server's columns, -o wide, yaml, json and name, across namespaces and by label", async () => {
