@@ -94,6 +94,8 @@ class DocumentParser {
     private readonly lines: string[],
     /** The stream line of lines[0], 1-based. */
     private readonly firstLine: number,
+    /** Whether the last line ends with a line break (a stream's last line may not), which chomping counts. */
+    private readonly lastLineBroken = true,
   ) {}
 
   fail(message: string, row: number, col: number): never {
@@ -225,7 +227,8 @@ class DocumentParser {
 
   private blockMapping(indent: number): Json {
     const out: Record<string, Json> = {};
-    const explicit = new Set<string>();
+    /** Each key given explicitly, and the stream line it was given on. */
+    const explicit = new Map<string, number>();
     const merges: Array<Record<string, Json>> = [];
     for (;;) {
       this.skipBlank();
@@ -240,7 +243,7 @@ class DocumentParser {
       const keyEnd = this.mappingKeyEnd(line, col);
       if (keyEnd === null) this.fail("expected a mapping key (`key: value`)", row, col);
       const { key, isMerge } = this.readKey(line, col, keyEnd.keyEnd, row);
-      if (!isMerge && explicit.has(key)) this.fail(`mapping key "${key}" already defined`, row, col);
+      if (!isMerge && explicit.has(key)) this.fail(`mapping key "${key}" already defined at line ${explicit.get(key)}`, row, col);
 
       // The value: on this line after the colon, or on the lines below.
       let valueCol = skipSpaces(line, keyEnd.colon + 1);
@@ -269,7 +272,7 @@ class DocumentParser {
         }
         continue;
       }
-      explicit.add(key);
+      explicit.set(key, this.firstLine + row);
       out[key] = value;
     }
     for (const source of merges) for (const [k, v] of Object.entries(source)) if (!Object.hasOwn(out, k)) out[k] = v;
@@ -523,8 +526,10 @@ class DocumentParser {
       didReadContent = true;
       emptyLines = 0;
     }
-    if (chomp === "keep") out += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-    else if (chomp === "clip" && didReadContent) out += "\n";
+    // The stream's very last line may have no line break of its own: then there is one break fewer to keep.
+    const missingBreak = this.row >= this.lines.length && !this.lastLineBroken ? 1 : 0;
+    if (chomp === "keep") out += "\n".repeat(Math.max(0, (didReadContent ? 1 + emptyLines : emptyLines) - missingBreak));
+    else if (chomp === "clip" && didReadContent && (emptyLines > 0 || !missingBreak)) out += "\n";
     return out;
   }
 
@@ -813,19 +818,24 @@ export interface YamlChunk {
  * as kubectl leaves them out.
  */
 export function readYamlDocuments(text: string): YamlChunk[] {
-  const lines = text.replace(/^\ufeff/, "").replace(/\r\n?/g, "\n").split("\n");
+  const normalized = text.replace(/^\ufeff/, "").replace(/\r\n?/g, "\n");
+  const lines = normalized.split("\n");
+  // A final line break ends the last line; it does not start another.
+  const finalBreak = normalized.endsWith("\n");
+  if (finalBreak) lines.pop();
   const out: YamlChunk[] = [];
   let current: string[] = [];
   let start = 0; // index in `lines` of current[0]
   let inPrologue = true;
   let pendingError: YamlError | undefined;
   const isContent = (l: string) => l.trim() !== "" && !l.trim().startsWith("#");
-  const flush = (nextStart: number) => {
+  /** Reads the document gathered so far; `broken`: whether its last line ends with a line break. */
+  const flush = (nextStart: number, broken = true) => {
     const first = current.findIndex(isContent);
     if (pendingError) out.push({ line: pendingError.line, error: pendingError });
     else if (first >= 0) {
       try {
-        const value = new DocumentParser(current, start + 1).parse();
+        const value = new DocumentParser(current, start + 1, broken).parse();
         if (value !== undefined) out.push({ line: start + 1 + first, value });
       } catch (e) {
         if (!(e instanceof YamlError)) throw e;
@@ -856,7 +866,6 @@ export function readYamlDocuments(text: string): YamlChunk[] {
     if (/^\.\.\.(?:[ \t]|$)/.test(line)) {
       const rest = line.slice(3).trim();
       if (rest && !rest.startsWith("#")) pendingError ??= new YamlError("unexpected content after the document end marker (...)", i + 1, 5);
-      current.push("");
       flush(i + 1);
       continue;
     }
@@ -864,7 +873,7 @@ export function readYamlDocuments(text: string): YamlChunk[] {
     current.push(line);
     if (isContent(line)) inPrologue = false;
   }
-  if (current.length) flush(lines.length);
+  if (current.length) flush(lines.length, finalBreak);
   return out;
 }
 

@@ -121,6 +121,19 @@ comment: value # gone
   });
 });
 
+test("a block scalar at the very end of a stream with no final line break keeps no break it does not have", () => {
+  const cases: Array<[string, string]> = [
+    ["a: |\n  x", "x"],
+    ["a: |\n  x\n", "x\n"],
+    ["a: |+\n  x", "x"],
+    ["a: |+\n  x\n", "x\n"],
+    ["a: |+\n  x\n\n", "x\n\n"],
+    ["a: >\n  x\n  y", "x y"],
+    ["a: |+\n  x\n...", "x\n"],
+  ];
+  for (const [text, value] of cases) assert.deepEqual(one(text), { a: value }, JSON.stringify(text));
+});
+
 test("anchors, aliases and merge keys, within a document", () => {
   const text = `base: &base
   app: web
@@ -177,7 +190,7 @@ test("a broken document is reported with its line and column; the documents arou
     ["a: [1, 2", "line 1, column 4: a flow collection is not closed"],
     ["a: 'open", "line 1, column 4: a quoted string is not closed (')"],
     ['a: "\\q"', 'line 1, column 5: unknown escape sequence "\\q" in a double-quoted string'],
-    ["a: 1\na: 2", 'line 2, column 1: mapping key "a" already defined'],
+    ["a: 1\na: 2", 'line 2, column 1: mapping key "a" already defined at line 1'],
     ["a: {b: 1, b: 2}", 'line 1, column 11: mapping key "b" already defined'],
     ["a:\n\tb: 1", "line 2, column 1: a tab character is not allowed in indentation"],
     ["a: *nowhere", 'line 1, column 4: unknown anchor "nowhere" referenced'],
