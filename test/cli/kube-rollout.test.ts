@@ -93,7 +93,7 @@ test("rollout status, history and undo follow the Deployment controller's Replic
   writeFileSync(path, manifest(ns, "busy", 2, "nginx:1.25"));
   await ok(["apply", "-f", path]);
   await until(async () => (await deployment(ns, "busy")).status?.updatedReplicas === 2, 15_000, "the controller to make the pods");
-  const waiting = await g(["rollout", "status", "deployment/busy", "-n", ns, "--timeout=5s"]);
+  const waiting = await g(["rollout", "status", "deployment/busy", "-n", ns, "--timeout=3s"]);
   assert.equal(waiting.code, 1);
   assert.match(waiting.stdout, /Waiting for deployment "busy" rollout to finish: 0 of 2 updated replicas are available\.\.\.\n$/);
   assert.equal(waiting.stderr, "error: timed out waiting for the condition\n");
