@@ -36,6 +36,7 @@ after(async () => {
   await ep?.close();
   await cp?.destroy();
   if (home) rmSync(home, { recursive: true, force: true });
+  for (const dir of manifestDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The CLI as the operator (or another token): GANTRY_URL/GANTRY_TOKEN stand for `gantry login`. */
@@ -68,8 +69,11 @@ function namespaceName(prefix: string): string {
   return `${prefix}-${process.pid}-${++seq}`;
 }
 
+const manifestDirs: string[] = [];
+
 function file(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), "gantry-manifests-"));
+  manifestDirs.push(dir);
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
