@@ -82,3 +82,116 @@ test("two containers share the sandbox's network, IPC and UTS namespaces; status
   assert.match(addr, new RegExp(`inet ${status.podIP!.replace(/\./g, "\\.")}/`));
   assert.equal(h.server.rejected.length, 0, `every status parsed: ${h.server.rejected.join(", ")}`);
 });
+
+test("init containers run one after another to completion before the app container starts", async () => {
+  const p = pod("init", {
+    volumes: [{ name: "work", emptyDir: {} }],
+    initContainers: [
+      container("first", ["sh", "-c", "sleep 1; echo first >> /work/order"], { volumeMounts: [{ name: "work", mountPath: "/work" }] }),
+      container("second", ["sh", "-c", "echo second >> /work/order"], { volumeMounts: [{ name: "work", mountPath: "/work" }] }),
+    ],
+    containers: [container("app", ["sh", "-c", "echo app >> /work/order; exec sleep 3600"], { volumeMounts: [{ name: "work", mountPath: "/work" }] })],
+  });
+  await h.server.sync([p]);
+  const running = await h.server.status(p.uid, "Running", (s) => s.phase === "Running" && !!s.containerStatuses[0]?.state.running);
+  // While the first init container ran, the pod was Pending and not Initialized, the app container waiting for it.
+  const early = h.server.statuses.get(p.uid)![0]!.status;
+  assert.equal(early.phase, "Pending");
+  assert.equal(early.conditions.find((c) => c.type === "Initialized")?.status, "False");
+  assert.equal(early.containerStatuses[0]?.state.waiting?.reason, "PodInitializing");
+  assert.deepEqual(running.initContainerStatuses?.map((s) => [s.name, s.state.terminated?.reason, s.state.terminated?.exitCode]), [["first", "Completed", 0], ["second", "Completed", 0]]);
+  assert.equal(running.conditions.find((c) => c.type === "Initialized")?.status, "True");
+  const cs = await podContainers(p.uid);
+  const first = cs.get(`k8s_first_init_default_${p.uid}_0`);
+  const second = cs.get(`k8s_second_init_default_${p.uid}_0`);
+  const app = cs.get(`k8s_app_init_default_${p.uid}_0`);
+  assert.ok(Date.parse(second.State.StartedAt) >= Date.parse(first.State.FinishedAt), "the second started after the first finished");
+  assert.ok(Date.parse(app.State.StartedAt) >= Date.parse(second.State.FinishedAt), "the app started after the init containers finished");
+  assert.equal((await h.ok(["exec", app.Id, "cat", "/work/order"])).trim(), "first\nsecond\napp");
+});
+
+test("configMap files and a secret on a tmpfs of the pod, with items' modes; env resolved, $(VAR) expanded, the pod's IP from fieldRef", async () => {
+  const p = pod("files", {
+    volumes: [
+      { name: "config", configMap: { files: [{ path: "app.conf", data: b64("level=debug\n"), mode: 0o644 }, { path: "sub/nested.txt", data: b64("nested\n"), mode: 0o600 }] } },
+      { name: "creds", secret: { files: [{ path: "token", data: b64("s3cr3t-token"), mode: 0o400 }] } },
+    ],
+    containers: [
+      container("app", ["sleep", "3600"], {
+        env: [{ name: "GREETING", value: "hello" }, { name: "MESSAGE", value: "$(GREETING) world, $$(GREETING) stays" }, { name: "MY_IP", fieldPath: "status.podIP" }],
+        volumeMounts: [{ name: "config", mountPath: "/etc/app" }, { name: "creds", mountPath: "/var/run/secrets/app" }],
+      }),
+    ],
+  });
+  await h.server.sync([p]);
+  const status = await h.server.status(p.uid, "Running", (s) => s.phase === "Running");
+  const name = `k8s_app_files_default_${p.uid}_0`;
+  assert.equal(await h.ok(["exec", name, "cat", "/etc/app/app.conf"]), "level=debug\n");
+  assert.equal(await h.ok(["exec", name, "cat", "/etc/app/sub/nested.txt"]), "nested\n");
+  assert.equal(await h.ok(["exec", name, "cat", "/var/run/secrets/app/token"]), "s3cr3t-token");
+  assert.match(await h.ok(["exec", name, "stat", "-L", "-c", "%a", "/var/run/secrets/app/token"]), /^400/);
+  assert.match(await h.ok(["exec", name, "stat", "-L", "-c", "%a", "/etc/app/sub/nested.txt"]), /^600/);
+  // Inside the container the secret is a tmpfs and read-only; the configMap is not on a tmpfs.
+  const mounts = (await h.ok(["exec", name, "cat", "/proc/mounts"])).split("\n");
+  const secretMount = mounts.find((l) => l.split(" ")[1] === "/var/run/secrets/app");
+  assert.ok(secretMount, `the secret is mounted:\n${mounts.join("\n")}`);
+  assert.equal(secretMount!.split(" ")[2], "tmpfs", "the secret volume is a tmpfs");
+  assert.match(secretMount!.split(" ")[3]!, /(^|,)ro(,|$)/, "read-only");
+  assert.notEqual(mounts.find((l) => l.split(" ")[1] === "/etc/app")?.split(" ")[2], "tmpfs");
+  // On the host too: the secret's directory is a tmpfs mount, so its data never reached the disk, nor the pod's record.
+  const hostDir = join(h.root, "pods", p.uid, "volumes", "secret", "creds");
+  assert.equal(execFileSync("findmnt", ["-n", "-o", "FSTYPE", hostDir], { encoding: "utf8" }).trim(), "tmpfs");
+  const record = readFileSync(join(h.root, "pods", p.uid, "pod.json"), "utf8");
+  assert.ok(!record.includes(b64("s3cr3t-token")) && !record.includes("s3cr3t-token"), "the kept pod holds no secret data");
+  const env = await h.ok(["exec", name, "env"]);
+  assert.match(env, /^MESSAGE=hello world, \$\(GREETING\) stays$/m);
+  assert.match(env, new RegExp(`^MY_IP=${status.podIP!.replace(/\./g, "\\.")}$`, "m"));
+  // A configMap that changes reaches the running container whole, without a restart.
+  await h.server.sync([{ ...p, volumes: [{ ...p.volumes![0]!, configMap: { files: [{ path: "app.conf", data: b64("level=info\n"), mode: 0o644 }] } }, p.volumes![1]!] }]);
+  const deadline = Date.now() + 10_000;
+  while ((await h.ok(["exec", name, "cat", "/etc/app/app.conf"])) !== "level=info\n") {
+    assert.ok(Date.now() < deadline, "the configMap update reached the container");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal((await h.docker(["exec", name, "cat", "/etc/app/sub/nested.txt"])).code, 1, "a file gone from the configMap is gone");
+  assert.equal(h.server.latest(p.uid)?.containerStatuses[0]?.restartCount, 0);
+});
+
+test("an agent restart, with the control plane away, leaves the pod's containers running (same pids) and still supervised", async () => {
+  const p = pod("steady", {
+    containers: [container("app", ["sleep", "3600"]), container("worker", ["sh", "-c", "exec sleep 3600"], { readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1 } })],
+  });
+  await h.server.sync([p]);
+  await h.server.status(p.uid, "Ready", (s) => s.conditions.some((c) => c.type === "Ready" && c.status === "True"));
+  const before = await podContainers(p.uid);
+  const pids = new Map([...before].map(([n, c]) => [n, c.State.Pid]));
+  // The control plane goes away, then the agent restarts (SIGKILL: no goodbye).
+  const port = h.server.port;
+  await h.server.close();
+  await h.agent.kill();
+  await h.restartAgent(`http://127.0.0.1:${port}`);
+  await h.agent.waitForOutput(/pod default\/steady: adopted 3 container\(s\)/);
+  const after = await podContainers(p.uid);
+  assert.deepEqual(new Map([...after].map(([n, c]) => [n, c.State.Pid])), pids, "every container of the pod kept its process");
+  // Still supervised without a control plane: the app, killed, comes back as attempt 1.
+  await h.ok(["kill", `k8s_app_steady_default_${p.uid}_0`]);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const now = await podContainers(p.uid);
+    if (now.get(`k8s_app_steady_default_${p.uid}_1`)?.State.Running) break;
+    assert.ok(Date.now() < deadline, `the app came back as attempt 1: ${[...now.keys()].join(", ")}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  // The control plane comes back: the agent reconnects and reports the pod, its worker never having restarted.
+  const server = await PodLinkServer.start(port);
+  h.server = server;
+  await server.connected();
+  const s = await server.status(p.uid, "reported with the restart", (st) => st.containerStatuses.find((c) => c.name === "app")?.restartCount === 1);
+  const worker = s.containerStatuses.find((c) => c.name === "worker")!;
+  assert.equal(worker.restartCount, 0);
+  assert.equal(worker.containerID, `gantry://${before.get(`k8s_worker_steady_default_${p.uid}_0`).Id}`);
+  assert.equal(worker.ready, true, "readiness known from before the restart");
+  await server.sync([p]);
+  const still = await podContainers(p.uid);
+  assert.equal(still.get(`k8s_worker_steady_default_${p.uid}_0`).State.Pid, pids.get(`k8s_worker_steady_default_${p.uid}_0`), "the same desired pod again changes nothing");
+});
