@@ -85,6 +85,7 @@ export class PodWorker {
   private kicked = false;
   private loop: Promise<void> | null = null;
   private wake: unknown = null;
+  private wakeAt = 0;
   private lastStatus: PodStatus | null;
   private lastSent = "";
   private readonly key: string;
@@ -174,6 +175,8 @@ export class PodWorker {
   // ---------------------------------------------------------------- the loop
 
   private async run(): Promise<void> {
+    // Out of the caller's stack first: `loop` is set before anything this sync does can kick again.
+    await null;
     while (this.kicked && !this.closed) {
       this.kicked = false;
       try {
@@ -187,9 +190,13 @@ export class PodWorker {
     if (!this.closed && !this.removed) this.wakeIn(RESYNC_MS);
   }
 
+  /** Syncs again in `ms` at the latest (an earlier wake already set stands). */
   private wakeIn(ms: number) {
     if (this.closed) return;
+    const at = this.deps.clock.now() + Math.max(10, ms);
+    if (this.wake !== null && this.wakeAt <= at) return;
     if (this.wake !== null) this.deps.clock.clearTimeout(this.wake);
+    this.wakeAt = at;
     this.wake = this.deps.clock.setTimeout(() => {
       this.wake = null;
       this.kick();
@@ -393,7 +400,8 @@ export class PodWorker {
       this.deps.pulls.next(key, t.pullFailedAt);
       t.waiting = { reason: "ErrImagePull", message: `failed to pull image "${ref}": ${(e as Error).message}` };
       this.deps.log(`pod ${this.pod.namespace}/${this.pod.name}: pulling ${ref} failed: ${(e as Error).message}`);
-      this.wakeIn(this.deps.pulls.remaining(key, t.pullFailedAt));
+      // Looked at again within the back-off, to say ImagePullBackOff while it waits, as the kubelet does.
+      this.wakeIn(Math.min(1000, this.deps.pulls.remaining(key, t.pullFailedAt) / 2));
       return false;
     }
   }

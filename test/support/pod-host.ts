@@ -83,7 +83,7 @@ export class PodLinkServer {
   }
 
   /** Resolves once `check` holds (checked on every message), or fails after `ms` saying what it waited for. */
-  async until<T>(what: string, check: () => T | undefined | false, ms = 20_000): Promise<T> {
+  async until<T>(what: string | (() => string), check: () => T | undefined | false, ms = 20_000): Promise<T> {
     const first = check();
     if (first) return first;
     return new Promise<T>((resolve, reject) => {
@@ -102,7 +102,7 @@ export class PodLinkServer {
       const poll = setInterval(test, 100);
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+        reject(new Error(`timed out after ${ms} ms waiting for ${typeof what === "string" ? what : what()}`));
       }, ms);
       this.waiters.add(test);
     });
@@ -133,7 +133,7 @@ export class PodLinkServer {
 
   /** Waits until the pod's latest status satisfies `check`; returns it. */
   status(uid: string, what: string, check: (s: PodStatus) => boolean, ms = 20_000): Promise<PodStatus> {
-    return this.until(`pod ${uid}: ${what} (last status: ${JSON.stringify(this.latest(uid))})`, () => {
+    return this.until(() => `pod ${uid}: ${what} (last status: ${JSON.stringify(this.latest(uid))})`, () => {
       const s = this.latest(uid);
       return s && check(s) ? s : undefined;
     }, ms);
