@@ -155,7 +155,7 @@ export const AgentPod = z
     name: ObjectName,
     namespace: DnsLabel,
     /** The pod's hostname (spec.hostname, else its name cut to 63 characters). */
-    hostname: DnsLabel,
+    hostname: z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a hostname holds lower-case letters, digits, '-' and '.'"),
     restartPolicy: z.enum(["Always", "OnFailure", "Never"]),
     terminationGracePeriodSeconds: Seconds,
     initContainers: z.array(AgentContainer).max(64).default([]),
@@ -222,7 +222,7 @@ export const PodCondition = z
     status: z.enum(["True", "False", "Unknown"]),
     reason: Short.optional(),
     message: Message.optional(),
-    lastProbeTime: Time.nullable(),
+    lastProbeTime: Time.nullable().optional(),
     lastTransitionTime: Time,
   })
   .strict();
