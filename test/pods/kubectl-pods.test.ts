@@ -5,9 +5,11 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
-import { api } from "../support/session";
+import { api, userSession } from "../support/session";
 import { startFakeAgent, type FakeAgent } from "../support/fake-agent";
 import { kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
 
@@ -136,6 +138,45 @@ test("another host cannot write the pod's status, not even under the pod's node 
   fake.close();
   fake = null;
   await api(h.cp, h.ownerCookie).delete(`/api/v1/hosts/${renamed.body.id ?? ""}`).catch(() => {});
+});
+
+test("hostPath needs containers.host-access: an operator's Pod or Deployment with one is Forbidden naming the field; an owner's runs with the host's directory", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-kp-hostpath-"));
+  try {
+    const operator = kube(ep, await mintToken(h.cp, (await userSession(h.cp, h.ownerCookie, "operator")).cookie));
+    const podSpec = {
+      nodeName: node,
+      terminationGracePeriodSeconds: 1,
+      volumes: [{ name: "host", hostPath: { path: dir, type: "Directory" } }],
+      containers: [{ name: "app", image: h.image, imagePullPolicy: "IfNotPresent", command: ["sh", "-c", "echo written-by-pod > /host/out; exec sleep 3600"], volumeMounts: [{ name: "host", mountPath: "/host" }] }],
+    };
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "hostpath" }, spec: podSpec };
+    const refused = await operator.run(["apply", "-f", "-"], { stdin: JSON.stringify(pod) });
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /forbidden: spec\.volumes\[0\]\.hostPath .*containers\.host-access/);
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "hostpath" },
+      spec: { selector: { matchLabels: { app: "hp" } }, template: { metadata: { labels: { app: "hp" } }, spec: { ...podSpec, nodeName: undefined } } },
+    };
+    const refusedToo = await operator.run(["create", "-f", "-"], { stdin: JSON.stringify(deployment) });
+    assert.notEqual(refusedToo.code, 0);
+    assert.match(refusedToo.stderr, /spec\.template\.spec\.volumes\[0\]\.hostPath/);
+    assert.notEqual((await k.run(["get", "pod", "hostpath"])).code, 0, "nothing was created");
+    // The owner holds the right: the pod runs, and writes into the host's directory.
+    await ok(["apply", "-f", "-"], JSON.stringify(pod));
+    await until(async () => {
+      try {
+        return readFileSync(join(dir, "out"), "utf8") === "written-by-pod\n";
+      } catch {
+        return false;
+      }
+    }, 30_000, "the pod's file in the host's directory");
+    await ok(["delete", "pod", "hostpath", "--grace-period=0", "--force"]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("kubectl delete: Terminating while the host stops the pod gracefully, then gone", async () => {
