@@ -160,22 +160,27 @@ export class PodVolumes {
 
   /** Unmounts the pod's tmpfs volumes and removes its directory (its containers are gone by then). */
   async remove(uid: string): Promise<void> {
-    const volumes = join(this.podDir(uid), "volumes");
-    for (const kind of ["empty-dir", "secret"]) {
-      const dir = join(volumes, kind);
-      if (!existsSync(dir)) continue;
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (!isMountPoint(path)) continue;
-        try {
-          await hostSys().unmount(path);
-        } catch (e) {
-          this.opts.log(`pod ${uid}: unmounting ${path}: ${(e as Error).message}`);
-        }
+    await removePodDir(this.podDir(uid), this.opts.log);
+  }
+}
+
+/** A pod's directory gone: its tmpfs volumes unmounted first (a tmpfs is never removed through, nor left mounted). */
+export async function removePodDir(podDir: string, log: (msg: string) => void): Promise<void> {
+  const volumes = join(podDir, "volumes");
+  for (const kind of ["empty-dir", "secret"]) {
+    const dir = join(volumes, kind);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (!isMountPoint(path)) continue;
+      try {
+        await hostSys().unmount(path);
+      } catch (e) {
+        log(`unmounting ${path}: ${(e as Error).message}`);
       }
     }
-    rmSync(this.podDir(uid), { recursive: true, force: true });
   }
+  rmSync(podDir, { recursive: true, force: true });
 }
 
 /**

@@ -4,11 +4,12 @@
 // agent restart (with the control plane away) that leaves the pod's containers running and still supervised.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { newUid, PodLinkServer, startPodHost, type PodHost } from "../support/pod-host";
 import type { AgentPodInput } from "@/lib/protocol/pods";
+import { REPO_ROOT } from "../support/bundle";
 
 let h: PodHost;
 
@@ -194,4 +195,32 @@ test("an agent restart, with the control plane away, leaves the pod's containers
   await server.sync([p]);
   const still = await podContainers(p.uid);
   assert.equal(still.get(`k8s_worker_steady_default_${p.uid}_0`).State.Pid, pids.get(`k8s_worker_steady_default_${p.uid}_0`), "the same desired pod again changes nothing");
+});
+
+test("a pods.sync that is not one is refused with the reason, and changes nothing", async () => {
+  const before = (await h.ok(["ps", "-q"])).trim();
+  const ack = await h.server.syncRaw({ pods: [{ uid: "../../etc", name: "x", namespace: "default" }], full: true });
+  assert.equal(ack.ok, false);
+  assert.match((ack as { error: string }).error, /^invalid pods\.sync: pods\.0\./);
+  assert.equal((await h.ok(["ps", "-q"])).trim(), before);
+});
+
+test("gantry-agent uninstall removes the pods with their records and the tmpfs of their secrets", async () => {
+  const p = pod("leftover", {
+    volumes: [{ name: "creds", secret: { files: [{ path: "k", data: b64("v"), mode: 0o400 }] } }],
+    containers: [container("app", ["sleep", "3600"], { volumeMounts: [{ name: "creds", mountPath: "/creds" }] })],
+  });
+  await h.server.sync([p]);
+  await h.server.status(p.uid, "Running", (s) => s.phase === "Running");
+  const secretDir = join(h.root, "pods", p.uid, "volumes", "secret", "creds");
+  assert.equal(execFileSync("findmnt", ["-n", "-o", "FSTYPE", secretDir], { encoding: "utf8" }).trim(), "tmpfs");
+  await h.agent.stop();
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [join(REPO_ROOT, "bin/gantry-agent.mjs"), "uninstall", "--root", h.root], { cwd: REPO_ROOT, env: { ...process.env, ...h.env }, timeout: 120_000 }, (e, o, err) =>
+      e ? reject(new Error(`${o}${err}`)) : resolve(String(o)),
+    ),
+  );
+  assert.match(out, /removed the pods' records and volumes/);
+  assert.equal(existsSync(join(h.root, "pods")), false);
+  assert.equal(execFileSync("findmnt", ["-rn", "-o", "TARGET"], { encoding: "utf8" }).split("\n").filter((m) => m.startsWith(h.root)).length, 0, "nothing left mounted under the agent's state");
 });

@@ -158,6 +158,8 @@ export interface PodHost {
   ok: ReturnType<typeof dockerCli>["ok"];
   /** Starts the agent again on the same state (after it stopped), linked to `serverUrl` (default: the server's). */
   restartAgent(serverUrl?: string): Promise<void>;
+  /** The agent's environment (for `gantry-agent uninstall` on its root). */
+  env: Record<string, string>;
   destroy(): Promise<void>;
 }
 
@@ -194,13 +196,16 @@ export async function startPodHost(prefix: string, env: Record<string, string> =
     net,
     docker,
     ok,
+    env: agentEnv(server.url),
     async restartAgent(serverUrl = server.url) {
       host.agent = startAgent({ root, serverUrl, env: agentEnv(serverUrl) });
       await host.agent.waitForOutput("Docker API listening", 30_000);
     },
     async destroy() {
-      const ids = (await docker(["ps", "-aq"])).stdout.split("\n").filter(Boolean);
-      if (ids.length) await docker(["rm", "-f", ...ids]);
+      if (host.agent.process.exitCode === null && host.agent.process.signalCode === null) {
+        const ids = (await docker(["ps", "-aq"])).stdout.split("\n").filter(Boolean);
+        if (ids.length) await docker(["rm", "-f", ...ids]);
+      }
       await host.agent.stop();
       await Promise.all([server.close(), registry.stop()]);
       await removeNetworking(root, net);
