@@ -50,9 +50,15 @@ export function containerLabels(pod: PodIdentity, c: AgentContainer, restartCoun
   };
 }
 
-/** What a container was made from, as a short hash: a container whose desired spec changed is made again. */
+/**
+ * What a container was made from, as a short hash: a container whose desired spec changed (its image: the one thing a
+ * pod's update may change) is made again. Env values resolved from ConfigMaps and Secrets are left out, as the kubelet
+ * hashes the spec and not what it resolved: a ConfigMap that changes does not restart the containers reading it.
+ */
 export function containerHash(c: AgentContainer): string {
-  return createHash("sha256").update(JSON.stringify(c)).digest("hex").slice(0, 16);
+  const { env, configError: _error, ...spec } = c;
+  const names = env.map((e) => e.name);
+  return createHash("sha256").update(JSON.stringify({ ...spec, env: names })).digest("hex").slice(0, 16);
 }
 
 /** What the labels of a container say it is in a pod, or null for a container of no pod. */

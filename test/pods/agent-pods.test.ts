@@ -197,6 +197,21 @@ test("an agent restart, with the control plane away, leaves the pod's containers
   assert.equal(still.get(`k8s_worker_steady_default_${p.uid}_0`).State.Pid, pids.get(`k8s_worker_steady_default_${p.uid}_0`), "the same desired pod again changes nothing");
 });
 
+test("a changed image restarts the container as its next attempt; a changed env value (a ConfigMap's) does not", async () => {
+  const p = pod("update", { terminationGracePeriodSeconds: 1, containers: [container("app", ["sleep", "3600"], { env: [{ name: "FROM_CONFIGMAP", value: "one" }] })] });
+  await h.server.sync([p]);
+  await h.server.status(p.uid, "Running", (s) => s.phase === "Running");
+  const first = (await podContainers(p.uid)).get(`k8s_app_update_default_${p.uid}_0`).State.Pid;
+  await h.server.sync([{ ...p, containers: [{ ...p.containers[0]!, env: [{ name: "FROM_CONFIGMAP", value: "two" }] }] }]);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal((await podContainers(p.uid)).get(`k8s_app_update_default_${p.uid}_0`).State.Pid, first, "the running container is left alone");
+  await h.ok(["tag", h.image, h.image.replace(/:latest$/, ":v2")]);
+  await h.server.sync([{ ...p, containers: [{ ...p.containers[0]!, image: h.image.replace(/:latest$/, ":v2") }] }]);
+  const s = await h.server.status(p.uid, "restarted with the new image", (st) => st.containerStatuses[0]!.restartCount === 1 && !!st.containerStatuses[0]!.state.running);
+  assert.equal(s.containerStatuses[0]!.image, h.image.replace(/:latest$/, ":v2"));
+  assert.equal((await podContainers(p.uid)).get(`k8s_app_update_default_${p.uid}_1`).Config.Image, h.image.replace(/:latest$/, ":v2"));
+});
+
 test("a pods.sync that is not one is refused with the reason, and changes nothing", async () => {
   const before = (await h.ok(["ps", "-q"])).trim();
   const ack = await h.server.syncRaw({ pods: [{ uid: "../../etc", name: "x", namespace: "default" }], full: true });
