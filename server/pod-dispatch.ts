@@ -19,8 +19,10 @@ const log = (msg: string) => console.log(`[gantry] pods: ${msg}`);
 
 /** Changes in quick succession make one sync. */
 const DEBOUNCE_MS = 50;
-/** A sync the agent did not acknowledge is sent again after this long. */
+/** A sync the agent did not acknowledge is sent again after this long, doubling (an agent from before pods never
+ *  acknowledges one) up to RETRY_MAX_MS. */
 const RETRY_MS = 5_000;
+const RETRY_MAX_MS = 5 * 60_000;
 
 export interface PodDispatch {
   /** A host said hello on this replica: send it its pods. */
@@ -37,6 +39,8 @@ interface HostState {
   timer: ReturnType<typeof setTimeout> | null;
   sending: boolean;
   again: boolean;
+  /** Syncs in a row that were not delivered. */
+  failures: number;
 }
 
 export function attachPodDispatch(io: SocketServer): PodDispatch {
@@ -166,10 +170,11 @@ export function attachPodDispatch(io: SocketServer): PodDispatch {
           log(`host ${hostId} did not acknowledge its pods: ${(e as Error).message}`);
         }
       }
-      if (!delivered && hosts.has(hostId)) schedule(hostId, RETRY_MS);
+      if (delivered) h.failures = 0;
+      else if (hosts.has(hostId)) schedule(hostId, Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** h.failures++));
     } catch (e) {
       log(`host ${hostId}: sending its pods failed: ${(e as Error).message}`);
-      schedule(hostId, RETRY_MS);
+      schedule(hostId, Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** h.failures++));
     } finally {
       h.sending = false;
       if (h.again) {
@@ -181,9 +186,12 @@ export function attachPodDispatch(io: SocketServer): PodDispatch {
 
   return {
     hostReady(hostId) {
-      const had = hosts.get(hostId);
-      if (had?.timer) clearTimeout(had.timer);
-      hosts.set(hostId, { node: nodeNameOfHost(hostId).catch(() => null), timer: null, sending: had?.sending ?? false, again: had?.sending ?? false });
+      const node = nodeNameOfHost(hostId).catch(() => null);
+      const h = hosts.get(hostId);
+      if (h) {
+        h.node = node;
+        h.failures = 0;
+      } else hosts.set(hostId, { node, timer: null, sending: false, again: false, failures: 0 });
       schedule(hostId, 0);
     },
     hostGone(hostId) {
