@@ -16,9 +16,9 @@ import { Server as SocketServer, type Socket } from "socket.io";
 import { AGENT_NAMESPACE, AgentHandshake, PROTOCOL_VERSION, SOCKET_PATH, type Ack } from "@/lib/protocol";
 import { PodStatusMessage, PodsSync, type AgentPodInput, type PodStatus } from "@/lib/protocol/pods";
 import { CredentialStore } from "@/agent/credential-store";
-import { startAgent, type AgentProcess } from "./agent";
+import { startAgent, uninstallAgent, type AgentProcess } from "./agent";
 import { GANTRY_RUNTIME } from "./bundle";
-import { dockerCli, dockerClientEnv, networkingEnv, pushBusybox, removeNetworking, testNetworking, type TestNetworking } from "./docker-cli";
+import { dockerCli, dockerClientEnv, networkingEnv, pushBusybox, testNetworking, type TestNetworking } from "./docker-cli";
 import { freePort, startRegistry, type TestRegistry } from "./registry";
 
 export interface StatusSeen {
@@ -179,7 +179,7 @@ export async function startPodHost(prefix: string, env: Record<string, string> =
   new CredentialStore(root).save({ credential: `gch_${randomBytes(32).toString("base64url").slice(0, 43)}`, serverUrl: server.url, hostId: 1, pin: null });
   const clientEnv: Record<string, string> = dockerClientEnv(work, socket);
   const { docker, ok } = dockerCli(clientEnv);
-  const agentEnv = (serverUrl: string) => ({
+  const agentEnv = (serverUrl: string): Record<string, string> => ({
     GANTRY_RUNTIME,
     GANTRY_DOCKER_SOCKET: socket,
     GANTRY_SERVER_URL: serverUrl,
@@ -202,17 +202,10 @@ export async function startPodHost(prefix: string, env: Record<string, string> =
       await host.agent.waitForOutput("Docker API listening", 30_000);
     },
     async destroy() {
-      if (host.agent.process.exitCode === null && host.agent.process.signalCode === null) {
-        const ids = (await docker(["ps", "-aq"])).stdout.split("\n").filter(Boolean);
-        if (ids.length) await docker(["rm", "-f", ...ids]);
-      }
+      // The agent first (running, it would make its pods' containers again as they go), then what it made.
       await host.agent.stop();
+      await uninstallAgent(root, host.env);
       await Promise.all([server.close(), registry.stop()]);
-      await removeNetworking(root, net);
-      // Pod volumes on tmpfs (secrets, medium Memory) are mounts: unmounted before the state goes.
-      const { execFileSync } = await import("node:child_process");
-      const mounts = execFileSync("findmnt", ["-rn", "-o", "TARGET"], { encoding: "utf8" }).split("\n").filter((m) => m.startsWith(root));
-      for (const m of mounts.reverse()) execFileSync("umount", ["-l", m]);
       rmSync(work, { recursive: true, force: true });
     },
   };
