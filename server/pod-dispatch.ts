@@ -107,10 +107,33 @@ export function attachPodDispatch(io: SocketServer): PodDispatch {
     stops.push(stop);
   };
 
+  /**
+   * A Node came, went or changed (a host renamed is a Node of the new name, the old one deleted): each connected
+   * host's node name is asked again and the host synced, so pods bound to its new name reach it.
+   */
+  const watchNodes = async () => {
+    const list = await client.list("nodes");
+    const stop = client.watch(
+      "nodes",
+      list.resourceVersion,
+      (type) => {
+        if (type === "MODIFIED") return; // a name only comes or goes
+        for (const [hostId, h] of hosts) {
+          h.node = nodeNameOfHost(hostId).catch(() => null);
+          schedule(hostId, DEBOUNCE_MS);
+        }
+      },
+      () => {
+        if (!closed) void restart();
+      },
+    );
+    stops.push(stop);
+  };
+
   const start = async () => {
     for (;;) {
       try {
-        await Promise.all([watchPods(), watchReferenced("configmaps"), watchReferenced("secrets")]);
+        await Promise.all([watchPods(), watchReferenced("configmaps"), watchReferenced("secrets"), watchNodes()]);
         return;
       } catch (e) {
         log(`listing pods failed: ${(e as Error).message}; trying again`);
