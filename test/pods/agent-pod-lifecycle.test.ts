@@ -203,3 +203,23 @@ test("a sandbox that goes away is made again, and the pod's containers start ove
   assert.match(addr, new RegExp(`inet ${s.podIP!.replace(/\./g, "\\.")}/`), "the new container is in the new sandbox's network");
   await h.server.sync([]);
 });
+
+test("a startup probe holds liveness and readiness back until it succeeds", async () => {
+  const check = { exec: { command: ["test", "-f", "/tmp/started"] }, periodSeconds: 1 };
+  const p = pod("slow-start", {
+    containers: [
+      container("app", ["sh", "-c", "sleep 3; touch /tmp/started; exec sleep 3600"], {
+        startupProbe: { ...check, failureThreshold: 10 },
+        // Alone, this liveness probe would kill the container before it has started.
+        livenessProbe: { ...check, failureThreshold: 1 },
+      }),
+    ],
+  });
+  await h.server.sync([p]);
+  const early = await h.server.status(p.uid, "running, not started", (s) => !!c0(s).state.running);
+  assert.equal(c0(early).started, false);
+  assert.equal(c0(early).ready, false);
+  const started = await h.server.status(p.uid, "started and ready", (s) => c0(s).started === true && c0(s).ready);
+  assert.equal(c0(started).restartCount, 0, "liveness did not run before startup succeeded");
+  await h.server.sync([]);
+});
