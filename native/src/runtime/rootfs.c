@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "runtime/log.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -349,11 +350,35 @@ static int make_parent_private(const char *root, gantry_error_t *err) {
   return 0;
 }
 
+uint64_t rootfs_mount_id(const char *path) {
+  struct statx sx;
+  if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID)) return 0;
+  return sx.stx_mnt_id;
+}
+
+void rootfs_detach_bind(const char *root, uint64_t bind_id, uint64_t before_id) {
+  uint64_t now = rootfs_mount_id(root);
+  if (now == 0 || (bind_id == 0 && before_id == 0) || (bind_id ? now != bind_id : now == before_id)) return;
+  /* The bind and everything the container mounted below it go at once. */
+  if (umount2(root, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+    log_warn("unmount the container's filesystem at %s: %m", root);
+}
+
+/* No mount namespace listed: the container builds its filesystem in the runtime's (see rootfs.h). */
+static bool in_runtime_mount_ns(const struct oci_config *cfg) {
+  return config_namespace(cfg, CLONE_NEWNS) == NULL;
+}
+
 int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_cgroup_gate *gate, gantry_error_t *err) {
-  unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
-  if (mount(NULL, "/", NULL, prop, NULL) < 0) return gantry_error_sys(err, "set propagation of /");
-  /* Before the bind, so the rootfs mount is not shared either (pivot_root refuses shared mounts). */
-  if ((prop & MS_SHARED) && make_parent_private(cfg->root_path, err) < 0) return -1;
+  if (!in_runtime_mount_ns(cfg)) {
+    /* The namespace is the container's (new, or joined by path): its "/" follows the host's at most. In the
+     * runtime's own namespace the propagation of "/" is left as it is (runc turns the host's "/" into a slave
+     * there, cutting the host off from its peers). */
+    unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
+    if (mount(NULL, "/", NULL, prop, NULL) < 0) return gantry_error_sys(err, "set propagation of /");
+    /* Before the bind, so the rootfs mount is not shared either (pivot_root refuses shared mounts). */
+    if ((prop & MS_SHARED) && make_parent_private(cfg->root_path, err) < 0) return -1;
+  }
   if (mount(cfg->root_path, cfg->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return gantry_error_sys(err, "bind the rootfs %s", cfg->root_path);
   cleanup_close int rootfd = open(cfg->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -375,6 +400,12 @@ int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_c
 
 int rootfs_pivot(const struct oci_config *cfg, bool no_pivot, gantry_error_t *err) {
   if (chdir(cfg->root_path) < 0) return gantry_error_sys(err, "chdir %s", cfg->root_path);
+  if (in_runtime_mount_ns(cfg)) {
+    /* pivot_root would move the root of every process in the runtime's namespace, and MS_MOVE its "/". */
+    if (chroot(".") < 0) return gantry_error_sys(err, "chroot %s", cfg->root_path);
+    if (chdir("/") < 0) return gantry_error_sys(err, "chdir /");
+    return 0;
+  }
   if (no_pivot) {
     if (mount(cfg->root_path, "/", NULL, MS_MOVE, NULL) < 0) return gantry_error_sys(err, "move the rootfs to /");
     if (chroot(".") < 0) return gantry_error_sys(err, "chroot");
