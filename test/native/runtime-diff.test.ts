@@ -20,6 +20,8 @@ const SECTIONS = [
   "echo '# mounts'; grep -v ' /sys/fs/cgroup' /proc/self/mounts | cut -d' ' -f2-4 | sort",
   // Which hierarchies the container sees (a hybrid host's cgroup2 tree is not the container's to see).
   "echo '# cgroup hierarchies'; ls /sys/fs/cgroup | sort",
+  // Each hierarchy mounted there is the container's own cgroup: it holds the container's pid 1.
+  "echo '# own cgroups'; for h in /sys/fs/cgroup/*/; do grep -qx 1 $h/cgroup.procs && echo ${h%/}; done",
   "echo '# dev'; ls -la /dev | sed 1d | awk '{print $1, $3, $4, $5, $6, $NF}' | sort -k6",
   "echo '# readonly'; touch /probe 2>&1 | sed 's/.*: //'; echo 1 > /proc/sys/vm/overcommit_memory 2>&1 | sed 's/.*: //'",
   "echo '# pid'; echo $$",

@@ -210,6 +210,12 @@ static void undo_creation(struct creation *c) {
   }
 }
 
+/* The cgroup's directories exist: the container may bind them while it is moved in. */
+static void cgroup_made(void *arg, const char *state_path) {
+  log_debug("cgroup: made %s", state_path);
+  sync_send(*(int *)arg, SYNC_CGROUP, 0, state_path);
+}
+
 static int open_namespaces(const struct oci_config *cfg, struct spawn_config *sc, gantry_error_t *err) {
   for (size_t i = 0; i < cfg->n_namespaces; i++) {
     const struct oci_namespace *ns = &cfg->namespaces[i];
@@ -365,7 +371,8 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
     }
   }
   log_debug("cgroup: creating");
-  struct cgroup_config cgc = {.id = o->id, .cgroups_path = cfg->cgroups_path, .resources = cfg->resources};
+  struct cgroup_config cgc = {.id = o->id, .cgroups_path = cfg->cgroups_path, .resources = cfg->resources,
+                              .made = cgroup_made, .made_arg = &sv[0]};
   /* Meanwhile the container builds its filesystem; it waits for SYNC_GO before anything cgroup-dependent. */
   if (cgm->create(&cgc, c.pid, &st->cgroup_path, err) < 0) {
     /* A process that already failed explains the failure better. */
@@ -424,11 +431,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
     c.pid = -1; /* the container lives on */
     goto out;
   }
-  /* run: start it now and watch execve happen (the sync socket closes on exec). */
-  if (sync_send(sv[0], SYNC_START, 0, NULL) < 0) {
-    gantry_error_sys(err, "start the container process");
-    goto out;
-  }
+  /* run: the process went on after READY; watch execve happen (the sync socket closes on exec). */
   {
     static struct sync_msg m;
     int r = sync_recv(sv[0], &m, NULL, err);

@@ -120,7 +120,10 @@ static int bind_remount(const char *target, unsigned long flags, unsigned long c
 
 /* ---- cgroup mounts ---- */
 
-static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns, gantry_error_t *err) {
+/* cg_path: the container's cgroup below each hierarchy (the process may not be in it yet), or NULL in a new cgroup
+ * namespace (the process is in it, and the namespace's root is it). */
+static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns, const char *cg_path,
+                        gantry_error_t *err) {
   char buf[32];
   struct statfs sfs;
   unsigned long flags = (m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~(MS_BIND | MS_REC | MS_REMOUNT);
@@ -131,11 +134,15 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
     if (mount("cgroup2", fdpath(fd, buf), "cgroup2", flags, NULL) == 0) return 0;
     if (errno != EPERM && errno != EBUSY) return gantry_error_sys(err, "mount cgroup2 on %s", m->destination);
     cleanup_free char *cg = NULL;
-    if (read_file("/proc/self/cgroup", 0, &cg, NULL, err) < 0) return -1;
-    char *path = strstr(cg, "0::");
-    if (path == NULL) return gantry_error_set(err, 0, "no cgroup2 entry in /proc/self/cgroup");
-    path += 3;
-    path[strcspn(path, "\n")] = '\0';
+    const char *path = cg_path;
+    if (path == NULL) {
+      if (read_file("/proc/self/cgroup", 0, &cg, NULL, err) < 0) return -1;
+      char *p = strstr(cg, "0::");
+      if (p == NULL) return gantry_error_set(err, 0, "no cgroup2 entry in /proc/self/cgroup");
+      p += 3;
+      p[strcspn(p, "\n")] = '\0';
+      path = p;
+    }
     cleanup_free char *src = xasprintf("/sys/fs/cgroup%s", path);
     if (mount(src, fdpath(fd, buf), NULL, MS_BIND | MS_REC, NULL) < 0)
       return gantry_error_sys(err, "bind %s on %s", src, m->destination);
@@ -144,7 +151,8 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
     return bind_remount(fdpath(top, buf), flags, 0, m->destination, err);
   }
 
-  /* v1 or hybrid: a tmpfs with one directory per hierarchy the container is in. */
+  /* v1 or hybrid: a tmpfs with one directory per hierarchy the container is in (the hierarchies are the host's;
+   * before the process is moved in, its own lines name them with the runtime's paths). */
   if (mount("tmpfs", fdpath(fd, buf), "tmpfs", (flags & ~MS_RDONLY), "mode=755") < 0)
     return gantry_error_sys(err, "mount tmpfs on %s", m->destination);
   cleanup_close int top = open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY);
@@ -178,7 +186,7 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
       }
       if (r < 0) return gantry_error_sys(err, "mount cgroup %s on %s", *ctrl ? ctrl : "cgroup2", rel);
     } else {
-      cleanup_free char *src = xasprintf("%s%s", host, path);
+      cleanup_free char *src = xasprintf("%s%s", host, cg_path ? cg_path : path);
       if (mount(src, fdpath(sub, buf), NULL, MS_BIND | MS_REC, NULL) < 0)
         return gantry_error_sys(err, "bind %s on %s", src, rel);
       /* Reopen: the fd pointed below the new mount. */
@@ -196,9 +204,14 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
 
 /* ---- one config mount ---- */
 
-static int do_mount(int rootfd, const struct oci_mount *m, bool new_cgroupns, gantry_error_t *err) {
+static int do_mount(int rootfd, const struct oci_mount *m, bool new_cgroupns, struct rootfs_cgroup_gate *gate,
+                    gantry_error_t *err) {
   char buf[32];
-  if (m->type && strcmp(m->type, "cgroup") == 0 && !m->bind) return mount_cgroup(rootfd, m, new_cgroupns, err);
+  if (m->type && strcmp(m->type, "cgroup") == 0 && !m->bind) {
+    const char *cg_path = NULL;
+    if (gate->wait(gate->arg, new_cgroupns, &cg_path, err) < 0) return -1;
+    return mount_cgroup(rootfd, m, new_cgroupns, new_cgroupns ? NULL : cg_path, err);
+  }
   bool dir = true;
   if (m->bind) {
     struct stat st;
@@ -386,12 +399,7 @@ int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_c
   const struct oci_namespace *cgns = config_namespace(cfg, CLONE_NEWCGROUP);
   bool new_cgroupns = cgns && cgns->path == NULL;
   for (size_t i = 0; i < cfg->n_mounts; i++) {
-    const struct oci_mount *m = &cfg->mounts[i];
-    if (m->type && strcmp(m->type, "cgroup") == 0 && !gate->passed) {
-      if (gate->wait(gate->arg, err) < 0) return -1;
-      gate->passed = true;
-    }
-    if (do_mount(rootfd, m, new_cgroupns, err) < 0) return -1;
+    if (do_mount(rootfd, &cfg->mounts[i], new_cgroupns, gate, err) < 0) return -1;
   }
   bool dev_bound = false;
   if (!(has_mount(cfg, "/dev", &dev_bound) && dev_bound) && setup_dev(rootfd, cfg, in_userns, err) < 0) return -1;

@@ -21,12 +21,12 @@ uint64_t rootfs_mount_id(const char *path);
  * (undoing a failed create) whatever is mounted there unless it is still before_id, the mount found before. */
 void rootfs_detach_bind(const char *root, uint64_t bind_id, uint64_t before_id);
 
-/* The container's cgroup is set up by the runtime while the container builds its filesystem; a cgroup mount has
- * to wait for it (it shows the container's own cgroup). wait() is called once, before the first cgroup mount. */
+/* The container's cgroup is set up by the runtime while the container builds its filesystem. A cgroup mount waits
+ * for it: wait(arg, false) until its directories exist (their path, below each hierarchy, in *path), or
+ * wait(arg, true) until the process is in it (a new cgroup namespace is rooted there, and mounted as such). */
 struct rootfs_cgroup_gate {
-  int (*wait)(void *arg, gantry_error_t *err);
+  int (*wait)(void *arg, bool entered, const char **path, gantry_error_t *err);
   void *arg;
-  bool passed;
 };
 
 /* Before pivot_root: everything mounted under cfg->root_path. in_userns: mknod is not allowed, devices are bound. */
