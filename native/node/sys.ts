@@ -30,6 +30,8 @@ export interface HostSys {
   xattrs(path: string, follow: boolean): Record<string, Buffer>;
   /** Whether the peer of the socket FD closed it entirely (POLLHUP), not only its sending half (synchronous). */
   hungUp(fd: number): boolean;
+  /** malloc_trim(0), synchronous: the free memory glibc keeps goes back to the kernel. Whether any was released. */
+  trimMemory(): boolean;
   readonly O_PATH: number;
   readonly RESOLVE_NO_XDEV: number;
   readonly RESOLVE_NO_MAGICLINKS: number;

@@ -33,6 +33,7 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -652,6 +653,15 @@ static napi_value hung_up_fn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* trimMemory(): malloc_trim(0), synchronous. glibc keeps what the process freed (V8's compiler zones, Node's
+ * buffers, every thread's arena) for later mallocs; this hands the free pages back to the kernel. Whether any
+ * memory was released. */
+static napi_value trim_memory_fn(napi_env env, napi_callback_info info) {
+  napi_value result;
+  napi_get_boolean(env, malloc_trim(0) == 1, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mountOverlay", NULL, mount_overlay, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -663,6 +673,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"openat2", NULL, openat2_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, xattrs_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hungUp", NULL, hung_up_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimMemory", NULL, trim_memory_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   static const struct { const char *name; int64_t value; } constants[] = {
