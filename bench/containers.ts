@@ -36,7 +36,8 @@ async function startGantry(base: string): Promise<Engine> {
   const sock = join(base, "docker.sock");
   const log = join(base, "agent.log");
   const logFd = openSync(log, "a");
-  const child = spawn(process.execPath, ["--import", "tsx", "agent/main.ts"], {
+  // As the gantry-agent command runs it (bin/gantry-agent.mjs: the agent's bundle).
+  const child = spawn(process.execPath, ["bin/gantry-agent.mjs"], {
     cwd: REPO_ROOT,
     stdio: ["ignore", logFd, logFd],
     env: { ...process.env, GANTRY_ROOT: join(base, "root"), GANTRY_DOCKER_SOCKET: sock, GANTRY_SERVER_URL: "", GANTRY_BRIDGE: BENCH_NET.defaultBridge,

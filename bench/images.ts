@@ -5,6 +5,9 @@
 // docker-registry on 127.0.0.1:<free port>, then pulled ROUNDS times (default 3) by each tool, the order rotating
 // per round, each pull into an empty store, after one untimed warm-up pull each:
 //   gantry   createImageEngine → images.pull into a fresh GANTRY_ROOT: download + verify + unpack into the store
+//            (in this process, which also built the image)
+//   gantry agent  a standalone agent started as gantry-agent is (bin/gantry-agent.mjs), pulled through the docker CLI
+//            as dockerd is; `docker rmi` + `docker image prune -af` after every round
 //   dockerd  apt's docker.io 20.10, started here on its own data root, exec root and socket (no bridge, no iptables),
 //            pulled through the docker CLI; `docker rmi` + `docker image prune -af` after every round: download +
 //            verify + unpack into overlay2
@@ -12,16 +15,17 @@
 //   skopeo+umoci (when umoci is installed or installable from apt): `skopeo copy … oci:…` then `umoci unpack`
 // Prints each tool's median wall time, throughput (compressed bytes / median time, MB = 10^6 bytes) and the
 // ratios of Gantry's time to the others'. Only loopback traffic. Every process and temp dir is removed on exit.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createImageEngine } from "../agent/images/engine.ts";
+import { NetworkService } from "../agent/network/network-service.ts";
 import type { ProgressEvent } from "../lib/oci/types.ts";
 import { startRegistry, type TestRegistry } from "../test/support/registry.ts";
 import { busyboxEntries, makeImage, makeLayer, pushImage, skopeo, type BuiltLayer, type TestEntry } from "../test/support/images.ts";
-import { Cleanups, ensureAptPackage, loadAverage, runBench, startDockerd } from "./support.ts";
+import { Cleanups, DOCKER_CLI, ensureAptPackage, loadAverage, runBench, startDockerd, stopChild, waitForPing } from "./support.ts";
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const TARGET_MB = Number(process.argv[3] ?? 200);
@@ -171,6 +175,7 @@ async function main() {
   console.log(`dockerd ${dockerd.docker(["version", "--format", "{{.Server.Version}}"]).trim()} ready; skopeo ${execFileSync("skopeo", ["--version"], { encoding: "utf8" }).trim().replace(/^skopeo version /, "")}${haveUmoci ? `; umoci ${execFileSync("umoci", ["--version"], { encoding: "utf8" }).trim().replace(/^umoci version /, "")}` : ""}`);
 
   const scratch = tempDir("gantry-bench-pulls-");
+  const agent = await startAgent(tempDir("gantry-bench-agent-"));
   const tools: Tool[] = [
     {
       name: "gantry",
@@ -190,6 +195,20 @@ async function main() {
         if (round >= 0) gantryDownloaded.push(lastDownload);
         if (layers !== layerCount) throw new Error(`gantry pulled ${layers} layers, expected ${layerCount}`);
         removeTree(root);
+        return s;
+      },
+    },
+    {
+      name: "gantry agent",
+      what: "download + verify + unpack (the agent, through the docker CLI)",
+      async pull() {
+        const s = await timed(() => agent.docker(["pull", "-q", ref]));
+        const layers = JSON.parse(agent.docker(["image", "inspect", "--format", "{{json .RootFS.Layers}}", ref])).length;
+        if (layers !== layerCount) throw new Error(`the agent pulled ${layers} layers, expected ${layerCount}`);
+        agent.docker(["rmi", ref]);
+        agent.docker(["image", "prune", "-af"]);
+        const left = agent.docker(["images", "-aq"]).trim();
+        if (left) throw new Error(`the agent still has images after rmi + prune: ${left}`);
         return s;
       },
     },
@@ -270,12 +289,36 @@ async function main() {
   }
   const g = med.get("gantry")!;
   const ratio = (other: string) => `${(g / med.get(other)!).toFixed(2)}`;
+  console.log(`  time ratio gantry agent/dockerd ${(med.get("gantry agent")! / med.get("dockerd")!).toFixed(2)} (both through the docker CLI)`);
   console.log(
     `  time ratio gantry/dockerd ${ratio("dockerd")} (both unpack), gantry/skopeo dir: ${ratio("skopeo dir:")} (skopeo does not unpack)` +
       (haveUmoci ? `, gantry/(skopeo oci:+umoci) ${ratio("skopeo oci:+umoci")} (both unpack)` : "") +
       "; below 1 means Gantry is faster",
   );
   console.log(`load average at the end: ${loadAverage(2)}`);
+}
+
+/** A standalone agent on its own GANTRY_ROOT and socket (no containers run: its bridge is never made). */
+async function startAgent(base: string) {
+  const sock = join(base, "docker.sock");
+  const log = join(base, "agent.log");
+  const fd = openSync(log, "a");
+  const child = spawn(process.execPath, [join(import.meta.dirname, "..", "bin/gantry-agent.mjs")], {
+    stdio: ["ignore", fd, fd],
+    env: { ...process.env, GANTRY_ROOT: join(base, "root"), GANTRY_DOCKER_SOCKET: sock, GANTRY_SERVER_URL: "", GANTRY_BRIDGE: "gpull0",
+      GANTRY_BRIDGE_SUBNET: "10.191.0.0/16", GANTRY_NETWORK_POOL: "10.190.0.0/16", GANTRY_CHAIN_PREFIX: "GPULL" },
+  });
+  closeSync(fd);
+  // Its bridge and chains go once it has stopped (pushed first, so undone after the stop below).
+  cleanups.push("remove the agent's network", async () => {
+    const n = new NetworkService({ root: join(base, "root"), defaultBridge: "gpull0", defaultSubnet: "10.191.0.0/16", userPool: "10.190.0.0/16", chainPrefix: "GPULL" });
+    await n.start({ containerExists: () => false }).catch(() => {});
+    await n.uninstall();
+  });
+  cleanups.push("stop gantry-agent", () => stopChild(child, "gantry-agent"));
+  await waitForPing({ socket: sock }, child, "gantry-agent", log);
+  const env = { ...process.env, DOCKER_HOST: `unix://${sock}`, DOCKER_CONFIG: join(base, "cli"), DOCKER_CLI_HINTS: "false" };
+  return { docker: (a: string[]) => execFileSync(DOCKER_CLI, a, { env, encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }) };
 }
 
 /** Number of entries in a tar (headers up to the end marker). */

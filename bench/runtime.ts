@@ -2,13 +2,16 @@
 //   node --import tsx bench/runtime.ts [RUNS]
 // Bundle: runc's default spec running /bin/true — new pid, network, ipc, uts and mount namespaces, a cgroup, the
 // usual mounts, masked paths, three capabilities. Prints medians and p90 of `run` and of create+start+delete, the
-// ratio gantry/runc, and the maximum RSS of each runtime (wait4 rusage through /usr/bin/time -f %M).
+// ratio gantry/runc, and the maximum RSS of each runtime (wait4 rusage through /usr/bin/time -f %M). `run` is timed
+// twice: through Node's spawnSync (as every figure before; Node's fork of its own large process adds a few ms to
+// each invocation of either runtime, more under load) and from bench/run-timer.c, a small C launcher compiled here,
+// which also reports the CPU time of each run (the runtime, its container and everything it waited for).
 import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeBundle, defaultSpec, GANTRY_RUNTIME, REPO_ROOT } from "../test/support/bundle.ts";
-import { quantile } from "./support.ts";
+import { loadAverage, quantile } from "./support.ts";
 
 const RUNC = "/usr/sbin/runc";
 const RUNS = Number(process.argv[2] ?? 200);
@@ -88,13 +91,37 @@ function alternate(what: string, once: (n: Name) => number, runs: number) {
   );
 }
 
+// `run` timed by bench/run-timer.c: wall and CPU milliseconds per run.
+function timedByLauncher(runs: number) {
+  const timer = join(roots.gantry, "run-timer");
+  execFileSync("gcc", ["-O2", "-Wall", "-o", timer, join(REPO_ROOT, "bench", "run-timer.c")], { stdio: "inherit" });
+  const out = execFileSync(timer, [String(runs), "10", bundle.dir, "gantry", bins.gantry, roots.gantry, "runc", bins.runc, roots.runc], {
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  const wall: Record<Name, number[]> = { gantry: [], runc: [] };
+  const cpu: Record<Name, number[]> = { gantry: [], runc: [] };
+  for (const line of out.trim().split("\n")) {
+    const [name, ms, cpuMs] = line.split(" ");
+    wall[name as Name].push(Number(ms));
+    cpu[name as Name].push(Number(cpuMs));
+  }
+  const g = median(wall.gantry), r = median(wall.runc);
+  console.log(
+    `${"run (C launcher)".padEnd(22)} gantry median ${g.toFixed(2)} ms (p90 ${p90(wall.gantry).toFixed(2)}, CPU ${median(cpu.gantry).toFixed(2)}) | ` +
+      `runc median ${r.toFixed(2)} ms (p90 ${p90(wall.runc).toFixed(2)}, CPU ${median(cpu.runc).toFixed(2)}) | ratio ${(g / r).toFixed(3)} | n=${runs} each`,
+  );
+}
+
 try {
-  console.log(`gantry-runtime vs runc ${execFileSync(RUNC, ["--version"], { encoding: "utf8" }).split("\n")[0].replace("runc version ", "")}, ${RUNS} runs each, alternating`);
+  console.log(`gantry-runtime vs runc ${execFileSync(RUNC, ["--version"], { encoding: "utf8" }).split("\n")[0].replace("runc version ", "")}, ${RUNS} runs each, alternating; load average ${loadAverage(2)}`);
   alternate("run /bin/true", runOnce, RUNS);
+  timedByLauncher(RUNS);
   alternate("create+start+delete", lifecycleOnce, Math.max(50, Math.floor(RUNS / 2)));
   const g = maxRss("gantry", 30), r = maxRss("runc", 30);
   if (g !== undefined && r !== undefined) console.log(`max RSS of run (30 runs each): gantry ${g} KB | runc ${r} KB`);
   else console.log("max RSS: /usr/bin/time is not installed (apt install time)");
+  console.log(`load average at the end ${loadAverage(2)}`);
 } finally {
   for (const n of ["gantry", "runc"] as Name[]) {
     spawnSync(bins[n], ["--root", roots[n], "list", "-q"], { encoding: "utf8" }).stdout?.split("\n").filter(Boolean)

@@ -7,7 +7,7 @@
 // Every method that takes `refOrId` accepts a reference ("busybox", "127.0.0.1:5000/app:v1", "app@sha256:…"),
 // a full image id ("sha256:<64 hex>"), or an unambiguous id prefix of at least 4 hex characters ("3f57d9401f8d").
 // Failures are ImageError subclasses (agent/images/errors.ts) whose `code` maps to an HTTP status.
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
 import { join } from "node:path";
 import type {
   HistoryEntry,
@@ -23,10 +23,10 @@ import type {
   RegistryAuth,
   RemoveResult,
 } from "../../lib/oci/types";
-import { ContentStore, type ImageRecord, type LayerRecord } from "../store/content-store";
+import { ContentStore, type ImageRecord, type LayerRecord, type PreparedLayer } from "../store/content-store";
 import type { Clock } from "../clock";
 import { chainIdOf } from "../store/digest";
-import { RegistryClient, insecureFromEnv } from "../registry/client";
+import { RegistryClient, TapNotFed, insecureFromEnv } from "../registry/client";
 import { RegistryCredentials, registryKey } from "../registry/credentials";
 import { ImageReference, isSha256Digest } from "../../lib/oci/reference";
 import { ImageError, ImageNotFoundError } from "../../lib/oci/errors";
@@ -177,8 +177,10 @@ export interface ImageServiceOptions {
   insecureRegistries?: string[];
   /** What containers use (image ids and layer ChainIDs): kept from remove/prune. Wired to the SnapshotService. */
   inUse?: () => Promise<{ imageIds: Set<string>; chainIds: Set<string> }>;
-  /** Parallel layer downloads per pull (Docker's default: 3). */
+  /** Parallel layer downloads per pull (Docker's default: 3); each unpacks as it downloads. */
   maxConcurrentDownloads?: number;
+  /** Parallel unpacks of layers whose blob is already stored, per pull (default 2). */
+  maxConcurrentUnpacks?: number;
   /** Parallel blob uploads per push (Docker's default: 5). */
   maxConcurrentUploads?: number;
   /** Allow device nodes in pulled layers (default false). */
@@ -348,61 +350,113 @@ export class GantryImageService implements ImageService {
     const complete = existing !== null && present.every(Boolean);
     for (let i = 0; i < layerDescs.length; i++) emit({ id: shortId(layerDescs[i].digest), status: present[i] ? "Already exists" : "Pulling fs layer" });
 
-    const downloads = new Map<number, Promise<void>>();
-    const limit = this.opts.maxConcurrentDownloads ?? 3;
-    let active = 0;
-    const queue: (() => void)[] = [];
-    // A download slot; a layer that has to wait for one says so, as Docker's "Waiting".
-    const slot = (id: string) =>
-      new Promise<void>((r) => {
-        if (active < limit) return active++, r();
-        emit({ id, status: "Waiting" });
-        queue.push(() => (active++, r()));
-      });
-    const release = () => {
-      active--;
-      queue.shift()?.();
+    // Each missing layer downloads (3 at a time, as Docker) and unpacks as its bytes arrive, into a directory of its
+    // own: a layer's content does not depend on the layers below it. A layer whose blob is already here, or whose
+    // download did not stream in one piece, is unpacked from the stored blob instead (2 at a time). The layers are
+    // then committed bottom-up. Progress reads as Docker's: a layer shows "Extracting" once it has downloaded.
+    const limiter = (limit: number) => {
+      let active = 0;
+      const queue: (() => void)[] = [];
+      return {
+        acquire: (onWait?: () => void) =>
+          new Promise<void>((r) => {
+            if (active < limit) return active++, r();
+            onWait?.();
+            queue.push(() => (active++, r()));
+          }),
+        release: () => {
+          active--;
+          queue.shift()?.();
+        },
+      };
     };
+    const downloadSlots = limiter(this.opts.maxConcurrentDownloads ?? 3);
+    const unpackSlots = limiter(this.opts.maxConcurrentUnpacks ?? 2);
+    const unpackOpts = (id: string, desc: Descriptor) => {
+      const progress = { downloaded: false, bytes: 0 };
+      const report = () => emit({ id, status: "Extracting", progressDetail: { current: progress.bytes, total: desc.size } });
+      return {
+        progress,
+        report,
+        opts: {
+          allowDevices: this.opts.allowDevices,
+          onProgress: (bytes: number) => {
+            progress.bytes = bytes;
+            if (progress.downloaded) report();
+          },
+        },
+      };
+    };
+    const fromBlob = async (i: number, desc: Descriptor, onProgress: { allowDevices?: boolean; onProgress: (bytes: number) => void }) => {
+      await unpackSlots.acquire();
+      try {
+        return await this.store.prepareLayer(diffIds[i], desc, this.store.openBlob(desc.digest), onProgress);
+      } finally {
+        unpackSlots.release();
+      }
+    };
+    const prepared = new Map<number, Promise<PreparedLayer>>();
     for (let i = 0; i < layerDescs.length; i++) {
       if (present[i]) continue;
       const desc = layerDescs[i];
       const id = shortId(desc.digest);
-      const p = (async () => {
+      const u = unpackOpts(id, desc);
+      const p = (async (): Promise<PreparedLayer> => {
         if (await this.store.hasBlob(desc.digest)) {
           emit({ id, status: "Download complete" });
-          return;
+          u.progress.downloaded = true;
+          return fromBlob(i, desc, u.opts);
         }
-        await slot(id);
+        await downloadSlots.acquire(() => emit({ id, status: "Waiting" }));
+        const tap = new PassThrough({ highWaterMark: 1 << 20 });
+        const streamed = this.store.prepareLayer(diffIds[i], desc, tap, u.opts).then(
+          (layer) => ({ layer }),
+          (error: unknown) => ({ error }),
+        );
         try {
           await this.store.ingest(desc.digest, (partial) =>
-            client.downloadBlob(repo, desc, partial, (current, total) => emit({ id, status: "Downloading", progressDetail: { current, total } }), opts.signal),
+            client.downloadBlob(repo, desc, partial, (current, total) => emit({ id, status: "Downloading", progressDetail: { current, total } }), opts.signal, tap),
           );
+        } catch (e) {
+          tap.destroy(e as Error);
+          const s = await streamed;
+          if ("layer" in s) await s.layer.discard();
+          throw e;
         } finally {
-          release();
+          downloadSlots.release();
+          // Another pull (or process) fetched the blob: this download never started, nor the tap.
+          if (!tap.writableEnded) tap.destroy(new TapNotFed("another pull fetched the blob"));
         }
         emit({ id, status: "Verifying Checksum" });
         emit({ id, status: "Download complete" });
+        u.progress.downloaded = true;
+        if (u.progress.bytes > 0) u.report();
+        const s = await streamed;
+        if ("layer" in s) return s.layer;
+        if (s.error instanceof TapNotFed) return fromBlob(i, desc, u.opts);
+        throw s.error;
       })();
       p.catch(() => {});
-      downloads.set(i, p);
+      prepared.set(i, p);
     }
     let parent: string | null = null;
     const layers: LayerRecord[] = [];
     try {
       for (let i = 0; i < layerDescs.length; i++) {
         const desc = layerDescs[i];
-        const id = shortId(desc.digest);
-        if (!present[i]) await downloads.get(i);
-        const rec: LayerRecord = await this.store.ensureLayer(parent, diffIds[i], desc, {
-          allowDevices: this.opts.allowDevices,
-          onProgress: (current) => emit({ id, status: "Extracting", progressDetail: { current, total: desc.size } }),
-        });
-        if (!present[i]) emit({ id, status: "Pull complete" });
+        let rec: LayerRecord;
+        if (present[i]) {
+          rec = await this.store.ensureLayer(parent, diffIds[i], desc, { allowDevices: this.opts.allowDevices });
+        } else {
+          rec = await this.store.commitLayer(parent, await prepared.get(i)!);
+          emit({ id: shortId(desc.digest), status: "Pull complete" });
+        }
         layers.push(rec);
         parent = rec.chainId;
       }
     } finally {
-      await Promise.allSettled(downloads.values());
+      // A layer not committed (this pull failed half-way) leaves nothing behind.
+      for (const r of await Promise.allSettled(prepared.values())) if (r.status === "fulfilled") await r.value.discard();
     }
 
     // Everything is on disk: the manifest (and index), then the record, then the names — the index last.

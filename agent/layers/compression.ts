@@ -1,6 +1,8 @@
 // Layer blobs come gzip-, zstd- or un-compressed; the media type may lie, so the magic bytes decide.
-// gzip goes through zlib; zstd through Debian's `zstd` binary (streaming, no shell, argument array).
+// gzip goes through zlib, or igzip (ISA-L) for large layers where it is installed; zstd through Debian's `zstd`
+// binary (streaming, no shell, argument array).
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createGunzip, createGzip, constants as zc } from "node:zlib";
 import { PassThrough, Readable } from "node:stream";
 import { LayerError } from "../../lib/oci/errors";
@@ -48,11 +50,23 @@ async function peek(source: Readable, n: number): Promise<Buffer> {
   return head;
 }
 
-/** Decompresses whatever `source` holds into a plain tar stream; errors become LayerErrors naming the format. */
-export async function decompress(source: Readable): Promise<{ stream: Readable; compression: Compression }> {
+/** igzip (ISA-L, Debian's isal): a third of zlib's time to inflate; where it is installed, gzip layers use it. */
+const IGZIP = ["/usr/bin/igzip", "/usr/local/bin/igzip"].find((p) => existsSync(p)) ?? null;
+/** Below this, inflating in-process costs less than starting igzip. */
+const IGZIP_MIN_BYTES = 1 << 20;
+
+/**
+ * Decompresses whatever `source` holds into a plain tar stream; errors become LayerErrors naming the format.
+ * `size`: the compressed size when known — a large gzip stream is inflated by igzip (in its own process, in
+ * parallel with the tar reader) when it is installed, else by zlib.
+ */
+export async function decompress(source: Readable, size?: number): Promise<{ stream: Readable; compression: Compression }> {
   const head = await peek(source, 4);
   const compression = detectCompression(head);
   if (compression === "none") return { stream: source, compression };
+  if (compression === "gzip" && IGZIP && (size ?? 0) >= IGZIP_MIN_BYTES) {
+    return { stream: throughProgram(source, IGZIP, ["-d", "-c"], "gzip"), compression };
+  }
   if (compression === "gzip") {
     // Large output chunks: every chunk costs a trip through the tar reader's async iteration.
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
@@ -62,12 +76,17 @@ export async function decompress(source: Readable): Promise<{ stream: Readable; 
     source.pipe(gunzip).pipe(out);
     return { stream: out, compression };
   }
-  const child = spawn("zstd", ["-d", "-c", "-q"], { stdio: ["pipe", "pipe", "pipe"] });
-  const out = new PassThrough();
+  return { stream: throughProgram(source, "zstd", ["-d", "-c", "-q"], "zstd"), compression };
+}
+
+/** `source` through a decompressing program (no shell, argument array); its failure is a LayerError. */
+function throughProgram(source: Readable, program: string, args: string[], format: Compression): Readable {
+  const child = spawn(program, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const out = new PassThrough({ highWaterMark: 256 * 1024 });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
-  child.on("error", (e) => out.destroy(new LayerError(`cannot run zstd to decompress a zstd layer: ${e.message}`)));
-  child.stdin.on("error", () => {}); // EPIPE when zstd gives up early; its exit status reports why
+  child.on("error", (e) => out.destroy(new LayerError(`cannot run ${program} to decompress a ${format} layer: ${e.message}`)));
+  child.stdin.on("error", () => {}); // EPIPE when the program gives up early; its exit status reports why
   source.on("error", (e) => {
     child.kill();
     out.destroy(e);
@@ -79,7 +98,7 @@ export async function decompress(source: Readable): Promise<{ stream: Readable; 
   const finish = () => {
     if (!stdoutEnded || exitCode === undefined) return;
     if (exitCode === 0) out.end();
-    else out.destroy(new LayerError(`corrupt zstd stream: ${stderr.trim() || `zstd exited with ${exitCode}`}`));
+    else out.destroy(new LayerError(`corrupt ${format} stream: ${stderr.trim() || `${program} exited with ${exitCode}`}`));
   };
   child.stdout.on("end", () => {
     stdoutEnded = true;
@@ -92,7 +111,7 @@ export async function decompress(source: Readable): Promise<{ stream: Readable; 
   out.on("close", () => {
     if (exitCode === undefined) child.kill();
   });
-  return { stream: out, compression };
+  return out;
 }
 
 /** A gzip compressor at Docker's default speed/size trade-off. */

@@ -27,6 +27,8 @@ export interface UnpackOptions {
   allowDevices?: boolean;
   /** Called with the count of compressed/raw input bytes consumed so far. */
   onProgress?: (bytesRead: number) => void;
+  /** The blob's size when known (a large gzip blob is inflated by igzip where installed). */
+  blobSize?: number;
 }
 
 export interface UnpackResult {
@@ -75,7 +77,7 @@ async function unpackInto(u: Unpacker, source: Readable, opts: UnpackOptions): P
     source.on("error", (e) => counter.destroy(e));
     input = source.pipe(counter);
   }
-  const { stream, compression } = await decompress(input);
+  const { stream, compression } = await decompress(input, opts.blobSize);
   const hash = createHash("sha256");
   let size = 0;
   async function* hashed() {
@@ -100,7 +102,10 @@ async function unpackInto(u: Unpacker, source: Readable, opts: UnpackOptions): P
 }
 
 // Metadata calls are synchronous on purpose: each takes microseconds, and a round trip through the thread pool
-// per call made unpacking thousands of small files several times slower. File data is still streamed.
+// per call made unpacking thousands of small files several times slower. File data is still streamed. What
+// allocates an inode (creating a file, directory or symlink) goes through the thread pool all the same: that can
+// take a millisecond (ext4 without a journal passes over every inode freed in the last 30 s), and the layers of a
+// pull unpack side by side on one event loop.
 //
 // Names are reached as `${fdPath(dir)}/name` (a lookup of NAME in the held directory, what openat(dir, name) does)
 // for the calls Node has no *at() form of; those that would follow a final symlink (chmod, utimes) go through a
@@ -147,6 +152,12 @@ class Unpacker {
   private openIn(dirFd: number, name: string, flags: number, mode = 0) {
     const sys = hostSys();
     return sys.openat2(dirFd, name, flags | FS.O_NOFOLLOW, mode, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_MAGICLINKS);
+  }
+
+  /** openIn on the thread pool (for creating). */
+  private createIn(dirFd: number, name: string, flags: number, mode: number) {
+    const sys = hostSys();
+    return sys.openat2Async(dirFd, name, flags | FS.O_NOFOLLOW, mode, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_MAGICLINKS);
   }
 
   /** Walks `parts` below the root: every component must be a real directory (created when missing); held open. */
@@ -244,7 +255,7 @@ class Unpacker {
     switch (h.type) {
       case "directory": {
         this.clear(parent, base, rel, true);
-        if (!this.lstat(target)) fs.mkdirSync(target, { mode: 0o700 });
+        if (!this.lstat(target)) await fs.promises.mkdir(target, { mode: 0o700 });
         if (!this.dirs.has(rel)) this.dirs.set(rel, this.openIn(parent, base, FS.O_RDONLY | FS.O_DIRECTORY));
         const fd = this.dirs.get(rel)!;
         fs.fchownSync(fd, h.uid, h.gid);
@@ -255,7 +266,7 @@ class Unpacker {
       }
       case "file": {
         this.clear(parent, base, rel, false);
-        const fd = this.openIn(parent, base, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, 0o600);
+        const fd = await this.createIn(parent, base, FS.O_WRONLY | FS.O_CREAT | FS.O_EXCL, 0o600);
         try {
           for await (const piece of body) {
             let off = 0;
@@ -273,7 +284,7 @@ class Unpacker {
       case "symlink": {
         if (h.linkname === "") throw new LayerError("symlink with an empty target", h.name);
         this.clear(parent, base, rel, false);
-        fs.symlinkSync(h.linkname, target);
+        await fs.promises.symlink(h.linkname, target);
         fs.lchownSync(target, h.uid, h.gid);
         fs.lutimesSync(target, h.mtime, h.mtime);
         await this.xattrs(target, h);

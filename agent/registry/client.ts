@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { pipeline } from "node:stream/promises";
-import { Readable, Transform } from "node:stream";
+import { Readable, Transform, Writable } from "node:stream";
 import { systemClock, type Clock } from "../clock";
 import { DigestMismatchError, ImageError, RegistryError } from "../../lib/oci/errors";
 import { sha256 } from "../store/digest";
@@ -248,6 +248,12 @@ export class RegistryClient {
    * Downloads blob `desc` into `partialPath`, appending to what is already there (a Range request resumes an
    * interrupted download). Retries broken connections. Returns the sha256 digest of the whole file, hashed as it
    * is written (a kept prefix is hashed from disk once); the caller compares it with the digest it wanted.
+   *
+   * With `tap`, a download that goes from the blob's first byte to its last in one response also writes every
+   * byte to `tap` as it arrives (at the pace `tap` takes them), then ends it: the layer is unpacked while it
+   * downloads, without reading the blob back. Otherwise (a kept prefix, a retry, nothing to download) `tap` is
+   * destroyed with a TapNotFed error and the file is completed all the same. A `tap` that fails or closes early is
+   * simply not written to any more.
    */
   async downloadBlob(
     repository: string,
@@ -255,6 +261,42 @@ export class RegistryClient {
     partialPath: string,
     onProgress?: (done: number, total: number) => void,
     signal?: AbortSignal,
+    tap?: Writable,
+  ): Promise<string> {
+    let tapState: "unused" | "feeding" | "off" = tap && !tap.destroyed && !tap.writableEnded ? "unused" : "off";
+    const dropTap = (why: string) => {
+      if (tap && tapState !== "off") tap.destroy(new TapNotFed(why));
+      tapState = "off";
+    };
+    try {
+      return await this.downloadBlobTo(repository, desc, partialPath, onProgress, signal, (offset) => {
+        // Called as each attempt starts writing; the tap goes along only with the first, and only from byte 0.
+        if (tapState === "unused" && offset === 0) {
+          tapState = "feeding";
+          return {
+            tap: tap!,
+            done: () => {
+              if (tapState === "feeding") tap!.end();
+              tapState = "off";
+            },
+            failed: () => dropTap("the download was interrupted"),
+          };
+        }
+        dropTap(offset > 0 ? "the download resumed a kept prefix" : "the download was retried");
+        return null;
+      });
+    } finally {
+      dropTap("nothing was downloaded");
+    }
+  }
+
+  private async downloadBlobTo(
+    repository: string,
+    desc: Descriptor,
+    partialPath: string,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    signal: AbortSignal | undefined,
+    tapFor: (offset: number) => { tap: Writable; done(): void; failed(): void } | null,
   ): Promise<string> {
     let lastError: unknown = null;
     let hash = createHash("sha256");
@@ -319,12 +361,19 @@ export class RegistryClient {
           cb(null, chunk);
         },
       });
+      const file = createWriteStream(partialPath, { flags: offset > 0 ? "a" : "w", mode: 0o600 });
+      const teed = tapFor(offset);
       try {
-        await pipeline(Readable.fromWeb(res.body as never), counter, createWriteStream(partialPath, { flags: offset > 0 ? "a" : "w", mode: 0o600 }));
-        if (done === desc.size) return `sha256:${hash.digest("hex")}`;
+        await pipeline(Readable.fromWeb(res.body as never), counter, teed ? tee(file, teed.tap) : file);
+        if (done === desc.size) {
+          teed?.done();
+          return `sha256:${hash.digest("hex")}`;
+        }
+        teed?.failed();
         hashed = -1; // what reached the disk is unknown: hash the kept prefix again next time
         lastError = new RegistryError("registry", res.status, `download of ${desc.digest} ended after ${done} of ${desc.size} bytes`);
       } catch (e) {
+        teed?.failed();
         if (e instanceof DigestMismatchError) {
           await fsp.rm(partialPath, { force: true });
           throw e;
@@ -422,4 +471,62 @@ export class RegistryClient {
     if (reported && reported !== digest) throw new DigestMismatchError(digest, reported, `manifest as stored by ${this.host}`);
     return digest;
   }
+}
+
+/** What a download's tap is destroyed with when it was not given the whole blob from its first byte. */
+export class TapNotFed extends Error {
+  constructor(why: string) {
+    super(`the blob did not stream in one piece (${why})`);
+    this.name = "TapNotFed";
+  }
+}
+
+/**
+ * A sink writing each chunk to `file` and to `tap`, waiting for both (the slower sets the pace). A `tap` that errors
+ * or closes before it has been ended is left out from then on; the file's errors are the sink's.
+ */
+function tee(file: Writable, tap: Writable): Writable {
+  // The file's failures reach the sink through write callbacks and end(); a write still in flight when the sink is
+  // destroyed (the download broke) fails quietly.
+  file.on("error", () => {});
+  let tapGone = false;
+  const gone = () => (tapGone = true);
+  tap.once("error", gone);
+  tap.once("close", gone);
+  const toTap = (chunk: Buffer) =>
+    new Promise<void>((resolve) => {
+      if (tapGone || tap.destroyed || tap.write(chunk)) return resolve();
+      const go = () => {
+        tap.off("drain", go);
+        tap.off("close", go);
+        resolve();
+      };
+      tap.on("drain", go);
+      tap.on("close", go);
+    });
+  return new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      let fileDone = false;
+      let tapDone = false;
+      let failed = false;
+      const both = () => fileDone && tapDone && !failed && cb();
+      file.write(chunk, (e) => {
+        if (e) return failed || ((failed = true), cb(e));
+        fileDone = true;
+        both();
+      });
+      void toTap(chunk).then(() => {
+        tapDone = true;
+        both();
+      });
+    },
+    final(cb) {
+      file.end((e?: Error | null) => cb(e ?? null));
+    },
+    destroy(err, cb) {
+      // The error is the sink's to report (to the pipeline); the file is only closed.
+      file.destroy();
+      cb(err);
+    },
+  });
 }

@@ -31,6 +31,17 @@ export interface LayerRecord {
   parent: string | null;
 }
 
+/** A layer unpacked by prepareLayer(), waiting for commitLayer() (or discard()). */
+export interface PreparedLayer {
+  /** The directory holding diff/ (removed by discard(), or renamed into the store by commitLayer()). */
+  dir: string;
+  diffId: string;
+  blob: { digest: string; size: number; mediaType: string };
+  /** Bytes of the uncompressed tar. */
+  size: number;
+  discard(): Promise<void>;
+}
+
 export interface ImageRecord {
   /** "sha256:<config digest hex>". */
   id: string;
@@ -248,39 +259,71 @@ export class ContentStore {
       if (parentChainId && !(await this.getLayer(parentChainId))) {
         throw new ImageError("store", `layer ${chainId} needs parent layer ${parentChainId}, which is not unpacked`);
       }
-      const hex = digestHex(chainId);
-      return withFileLock(
-        join(this.root, "layers", `.${hex}.lock`),
-        async () => {
-          const tmp = join(this.root, "tmp", `layer-${process.pid}-${hex}-${randomBytes(4).toString("hex")}`);
-          await fsp.mkdir(join(tmp, "diff"), { recursive: true, mode: 0o755 });
-          try {
-            const result = await unpackLayer(this.openBlob(blob.digest), join(tmp, "diff"), opts);
-            if (result.diffId !== diffId) throw new DigestMismatchError(diffId, result.diffId, `layer ${blob.digest} (uncompressed content)`);
-            const record: LayerRecord = {
-              diffId,
-              chainId,
-              blobDigest: blob.digest,
-              blobSize: blob.size,
-              blobMediaType: blob.mediaType,
-              size: result.size,
-              parent: parentChainId,
-            };
-            await writeAtomic(join(tmp, "layer.json"), JSON.stringify(record));
-            try {
-              await fsp.rename(tmp, this.layerDir(chainId));
-            } catch (e) {
-              const code = (e as NodeJS.ErrnoException).code;
-              if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
-            }
-            return record;
-          } finally {
-            await fsp.rm(tmp, { recursive: true, force: true });
-          }
-        },
-        () => this.getLayer(chainId),
-      );
+      const prepared = await this.prepareLayer(diffId, blob, this.openBlob(blob.digest), opts);
+      return this.commitLayer(parentChainId, prepared);
     });
+  }
+
+  /**
+   * Unpacks a layer from `source` (its blob's bytes, compressed or not) into a directory of its own, not yet in the
+   * store: a layer's content does not depend on the layers below it, so the layers of an image unpack side by side
+   * (and while they download) and are committed bottom-up. The content must hash to `diffId`; otherwise nothing
+   * is kept and this rejects. commitLayer() or discard() must follow.
+   */
+  async prepareLayer(
+    diffId: string,
+    blob: { digest: string; size: number; mediaType: string },
+    source: Readable,
+    opts: { allowDevices?: boolean; onProgress?: (bytes: number) => void } = {},
+  ): Promise<PreparedLayer> {
+    const tmp = join(this.root, "tmp", `layer-${process.pid}-${digestHex(diffId)}-${randomBytes(4).toString("hex")}`);
+    const discard = () => fsp.rm(tmp, { recursive: true, force: true });
+    try {
+      await fsp.mkdir(join(tmp, "diff"), { recursive: true, mode: 0o755 });
+      const result = await unpackLayer(source, join(tmp, "diff"), { ...opts, blobSize: blob.size });
+      if (result.diffId !== diffId) throw new DigestMismatchError(diffId, result.diffId, `layer ${blob.digest} (uncompressed content)`);
+      return { dir: tmp, diffId, blob, size: result.size, discard };
+    } catch (e) {
+      source.destroy();
+      await discard();
+      throw e;
+    }
+  }
+
+  /**
+   * Puts a prepared layer into the store as the layer above `parentChainId` (which must be there), once per ChainID:
+   * when another pull got there first, its layer is kept and this one discarded.
+   */
+  commitLayer(parentChainId: string | null, prepared: PreparedLayer): Promise<LayerRecord> {
+    const { diffId, blob } = prepared;
+    const chainId = chainIdOf(parentChainId, diffId);
+    const hex = digestHex(chainId);
+    return withFileLock(
+      join(this.root, "layers", `.${hex}.lock`),
+      async () => {
+        if (parentChainId && !(await this.getLayer(parentChainId))) {
+          throw new ImageError("store", `layer ${chainId} needs parent layer ${parentChainId}, which is not unpacked`);
+        }
+        const record: LayerRecord = {
+          diffId,
+          chainId,
+          blobDigest: blob.digest,
+          blobSize: blob.size,
+          blobMediaType: blob.mediaType,
+          size: prepared.size,
+          parent: parentChainId,
+        };
+        await writeAtomic(join(prepared.dir, "layer.json"), JSON.stringify(record));
+        try {
+          await fsp.rename(prepared.dir, this.layerDir(chainId));
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== "ENOTEMPTY" && code !== "EEXIST") throw e;
+        }
+        return record;
+      },
+      () => this.getLayer(chainId),
+    ).finally(() => prepared.discard()); // after the rename there is nothing left to remove
   }
 
   /**
@@ -333,7 +376,7 @@ export class ContentStore {
       }
     }
     if (!rec) throw new ImageError("not_found", `layer ${chainOrDiffId} is not in the store`);
-    const { stream } = await decompress(this.openBlob(rec.blobDigest));
+    const { stream } = await decompress(this.openBlob(rec.blobDigest), rec.blobSize);
     const out = new PassThrough();
     stream.on("error", (e) => out.destroy(e));
     return stream.pipe(out);

@@ -1,6 +1,7 @@
 // The agent's binding to native/build/gantry-sys.node (src/node/sys.c): mount, unmount and network namespaces
 // without spawning mount(8) or ip(8) — a fork of the agent costs its event loop 10-20 ms, these calls microseconds.
-// Every call runs off the event loop, except openat2 and xattrs (one per entry of a file walk, microseconds each);
+// Every call runs off the event loop, except openat2 and xattrs (one per entry of a file walk, microseconds each;
+// openat2Async is openat2 off it);
 // a failure rejects (those two: throws) an Error whose `code` is the errno name.
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -26,10 +27,14 @@ export interface HostSys {
    * RESOLVE_* bits say — RESOLVE_IN_ROOT treats DIRFD as "/" for every symlink and "..", in the kernel.
    */
   openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  /** openat2 on the thread pool: for creating files, which can take a millisecond each (inode allocation). */
+  openat2Async(dirfd: number, path: string, flags: number, mode: number, resolve: number): Promise<number>;
   /** Every extended attribute of PATH (of a final symlink itself unless FOLLOW), synchronous; none where unsupported. */
   xattrs(path: string, follow: boolean): Record<string, Buffer>;
   /** Whether the peer of the socket FD closed it entirely (POLLHUP), not only its sending half (synchronous). */
   hungUp(fd: number): boolean;
+  /** malloc_trim(0), synchronous: the free memory glibc keeps goes back to the kernel. Whether any was released. */
+  trimMemory(): boolean;
   readonly O_PATH: number;
   readonly RESOLVE_NO_XDEV: number;
   readonly RESOLVE_NO_MAGICLINKS: number;

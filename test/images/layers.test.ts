@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { randomBytes } from "node:crypto";
 import { LayerError } from "../../lib/oci/errors.ts";
 import { createImageEngine, type ImageEngine } from "../../agent/images/engine.ts";
 import { IMPORT_LEASE_MS, type GantryImageService } from "../../agent/images/image-service.ts";
@@ -173,6 +174,27 @@ test("corrupt, truncated and non-tar input is refused with a clear error", async
     });
     assert.deepEqual(readdirSync(s.base).sort(), ["outside", "root"], what);
   }
+});
+
+test("a large gzip layer (inflated by igzip where installed) unpacks the same, and a corrupt one is refused", async () => {
+  // Random content does not compress: ~3 MB of gzip, above the size where igzip takes over from zlib.
+  const body = randomBytes(3 << 20);
+  const tar = tarOf([{ name: "dir/", type: "directory" }, { name: "dir/blob", type: "file", body }, { name: "after", type: "file", body: "x" }]);
+  const gz = gzipSync(tar);
+  const s = sandbox();
+  const r = await unpackLayer(Readable.from([gz]), s.root, { blobSize: gz.length });
+  assert.equal(r.diffId, sha(tar));
+  assert.equal(r.compression, "gzip");
+  assert.ok(readFileSync(join(s.root, "dir/blob")).equals(body));
+  assert.equal(readFileSync(join(s.root, "after"), "utf8"), "x");
+  // Cut in the middle of the deflate data, with garbage after it.
+  const bad = Buffer.concat([gz.subarray(0, gz.length >> 1), Buffer.alloc(4096, 0x41)]);
+  const t = sandbox();
+  await assert.rejects(unpackLayer(Readable.from([bad]), t.root, { blobSize: bad.length }), (e: unknown) => {
+    assert.ok(e instanceof LayerError, String(e));
+    assert.match((e as Error).message, /corrupt gzip stream|truncated tar/);
+    return true;
+  });
 });
 
 test("an empty layer (only the end-of-archive blocks, as Docker's empty gzip layer) unpacks to nothing", async () => {

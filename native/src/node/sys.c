@@ -33,6 +33,7 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -575,6 +576,75 @@ static napi_value openat2_fn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* openat2Async(dirfd, path, flags, mode, resolve) → Promise<fd>: the same open on the thread pool. Creating a file
+ * allocates an inode, which on some filesystems takes a millisecond (ext4 without a journal skips every inode freed
+ * in the last 30 s, one block lookup each): a layer of thousands of files must not hold the event loop for that. */
+struct open_work {
+  napi_async_work work;
+  napi_deferred deferred;
+  int dirfd;
+  struct open_how how;
+  char *path;
+  long fd;
+  int error;
+};
+
+static void open_execute(napi_env env, void *data) {
+  struct open_work *w = data;
+  do w->fd = syscall(SYS_openat2, w->dirfd, w->path, &w->how, sizeof(w->how));
+  while (w->fd < 0 && errno == EINTR);
+  w->error = w->fd < 0 ? errno : 0;
+}
+
+static void open_complete(napi_env env, napi_status status, void *data) {
+  struct open_work *w = data;
+  napi_value result;
+  if (status == napi_ok && w->error == 0) {
+    napi_create_int32(env, (int32_t)w->fd, &result);
+    napi_resolve_deferred(env, w->deferred, result);
+  } else {
+    int e = status == napi_ok ? w->error : ECANCELED;
+    char msg[4200];
+    snprintf(msg, sizeof(msg), "open %s: %s", w->path, strerror(e));
+    napi_value m, code;
+    const char *name = strerrorname_np(e);
+    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m);
+    napi_create_string_utf8(env, name ? name : "EIO", NAPI_AUTO_LENGTH, &code);
+    napi_create_error(env, code, m, &result);
+    napi_reject_deferred(env, w->deferred, result);
+  }
+  napi_delete_async_work(env, w->work);
+  free(w->path);
+  free(w);
+}
+
+static napi_value openat2_async_fn(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int64_t dirfd, flags, mode, resolve;
+  if (argc < 5 || !int_arg(env, argv[0], &dirfd) || !int_arg(env, argv[2], &flags) || !int_arg(env, argv[3], &mode) ||
+      !int_arg(env, argv[4], &resolve)) {
+    napi_throw_type_error(env, NULL, "openat2Async(dirfd, path, flags, mode, resolve): numbers and a path");
+    return NULL;
+  }
+  char *path = string_arg(env, argv[1], "path must be a path");
+  if (path == NULL) return NULL;
+  struct open_work *w = calloc(1, sizeof(*w));
+  if (w == NULL) abort();
+  w->dirfd = (int)dirfd;
+  w->path = path;
+  w->how.flags = (uint64_t)flags | O_CLOEXEC;
+  w->how.resolve = (uint64_t)resolve;
+  if (flags & (O_CREAT | __O_TMPFILE)) w->how.mode = (uint64_t)mode;
+  napi_value promise, name;
+  napi_create_promise(env, &w->deferred, &promise);
+  napi_create_string_utf8(env, "gantry-sys openat2", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, NULL, name, open_execute, open_complete, w, &w->work);
+  napi_queue_async_work(env, w->work);
+  return promise;
+}
+
 /* xattrs(path, follow) → {name: Buffer}; a filesystem without xattrs gives {}. */
 static napi_value xattrs_fn(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -652,6 +722,15 @@ static napi_value hung_up_fn(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* trimMemory(): malloc_trim(0), synchronous. glibc keeps what the process freed (V8's compiler zones, Node's
+ * buffers, every thread's arena) for later mallocs; this hands the free pages back to the kernel. Whether any
+ * memory was released. */
+static napi_value trim_memory_fn(napi_env env, napi_callback_info info) {
+  napi_value result;
+  napi_get_boolean(env, malloc_trim(0) == 1, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"mountOverlay", NULL, mount_overlay, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -661,8 +740,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"loopbackUp", NULL, loopback_up, NULL, NULL, NULL, napi_enumerable, NULL},
       {"spawn", NULL, spawn_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openat2", NULL, openat2_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openat2Async", NULL, openat2_async_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xattrs", NULL, xattrs_fn, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hungUp", NULL, hung_up_fn, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimMemory", NULL, trim_memory_fn, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   static const struct { const char *name; int64_t value; } constants[] = {

@@ -123,6 +123,20 @@ int cgroup_write(const char *dir, const char *file, const char *value, gantry_er
   return 0;
 }
 
+int cgroup_write_lines(const char *dir, const char *file, const char *const *values, size_t n, gantry_error_t *err) {
+  if (n == 0) return 0;
+  cleanup_free char *path = xasprintf("%s/%s", dir, file);
+  cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return gantry_error_sys(err, "write %s to %s", values[0], path);
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(values[i]);
+    ssize_t w = write(fd, values[i], len);
+    if (w < 0) return gantry_error_sys(err, "write %s to %s", values[i], path);
+    if ((size_t)w != len) return gantry_error_set(err, EIO, "write %s to %s (short write)", values[i], path);
+  }
+  return 0;
+}
+
 int cgroup_write_if_exists(const char *dir, const char *file, const char *value, gantry_error_t *err) {
   cleanup_free char *path = xasprintf("%s/%s", dir, file);
   if (access(path, F_OK) < 0 && errno == ENOENT) return 0;
@@ -202,7 +216,19 @@ static int mkdir_levels_once(const char *root, const char *path, int (*prepare)(
 }
 
 int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
-                        gantry_error_t *err), int *created, gantry_error_t *err) {
+                        gantry_error_t *err), bool leaf_first, int *created, gantry_error_t *err) {
+  /* The usual case first: the parents exist (another container lives there) and only the leaf is new. */
+  if (leaf_first) {
+    cleanup_free char *leaf = xasprintf("%s%s", root, path);
+    if (mkdir(leaf, 0755) == 0) {
+      *created = 1;
+      if (prepare == NULL || prepare(leaf, true, err) == 0) return 0;
+      rmdir(leaf);
+      *created = 0;
+      return -1;
+    }
+    if (errno != ENOENT && errno != EEXIST) return gantry_error_sys(err, "mkdir %s", leaf);
+  }
   /* A concurrent destroy may remove an empty shared parent (/gantry) between our mkdirs or while we read its
    * files (ENOENT, or ENODEV from a directory being removed): start again. */
   for (int attempt = 0;; attempt++) {
@@ -251,6 +277,8 @@ static void sleep_ms(long ms) {
 }
 
 int cgroup_rmdir_tree(const char *dir, gantry_error_t *err) {
+  /* The usual case: no process and no child cgroup left, one rmdir does it. */
+  if (rmdir(dir) == 0 || errno == ENOENT) return 0;
   /* Children first: a container may have made its own cgroups below its own. */
   DIR *d = opendir(dir);
   if (d == NULL) {

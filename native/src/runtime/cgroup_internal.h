@@ -27,6 +27,8 @@ int cgroup_check_state_path(const char *path, gantry_error_t *err);
 
 /* File access in a cgroup directory; errors read "write VALUE to DIR/FILE: ...". */
 int cgroup_write(const char *dir, const char *file, const char *value, gantry_error_t *err);
+/* Writes each value with its own write(2) to one open file (a kernel file that takes one rule per write). */
+int cgroup_write_lines(const char *dir, const char *file, const char *const *values, size_t n, gantry_error_t *err);
 /* As cgroup_write, but a missing file is not an error (returns 0 without writing: 1 when written). */
 int cgroup_write_if_exists(const char *dir, const char *file, const char *value, gantry_error_t *err);
 int cgroup_read(const char *dir, const char *file, char **out, gantry_error_t *err);
@@ -36,10 +38,11 @@ int cgroup_read_keyed(const char *dir, const char *file, const char *key, uint64
                       gantry_error_t *err);
 
 /* Creates root+path one level at a time; for every level created or found, calls prepare(dir) when not NULL
- * (v1 cpuset copies cpus/mems there; v2 enables controllers for the next level). The number of levels this call
- * created (the deepest ones) is stored in *created so a failed create can remove exactly those. */
+ * (v1 cpuset copies cpus/mems there; v2 enables controllers for the next level). With leaf_first, a leaf whose
+ * parents exist is made at once and only it is prepared (the parents were when they were made). The number of
+ * levels this call created (the deepest ones) is stored in *created so a failed create can remove exactly those. */
 int cgroup_mkdir_levels(const char *root, const char *path, int (*prepare)(const char *dir, bool leaf,
-                        gantry_error_t *err), int *created, gantry_error_t *err);
+                        gantry_error_t *err), bool leaf_first, int *created, gantry_error_t *err);
 /* After destroying root+path: removes the now empty directories between it and root/gantry (included) when the
  * path lies below the default parent, so no cgroup made for a container outlives it. Best effort. */
 void cgroup_remove_default_parents(const char *root, const char *path);

@@ -193,24 +193,31 @@ static int set_net_cls(const char *dir, const struct cgroup_resources *r, gantry
 
 static int set_devices(const char *dir, const struct cgroup_resources *r, gantry_error_t *err) {
   if (r->n_devices == 0) return 0;
-  for (size_t pass = 0; pass < 2; pass++) {
-    const struct cgroup_device_rule *rules = pass == 0 ? r->devices : cgroup_default_devices;
-    size_t n = pass == 0 ? r->n_devices : cgroup_n_default_devices;
-    for (size_t i = 0; i < n; i++) {
-      const struct cgroup_device_rule *d = &rules[i];
-      if (cgroup_check_device_rule(d, err) < 0) return -1;
-      char line[64], major[24] = "*", minor[24] = "*";
-      if (d->major >= 0) snprintf(major, sizeof(major), "%lld", (long long)d->major);
-      if (d->minor >= 0) snprintf(minor, sizeof(minor), "%lld", (long long)d->minor);
-      const char *access = d->access[0] ? d->access : "rwm";
-      if (d->type == 'a')
-        snprintf(line, sizeof(line), "a");
-      else
-        snprintf(line, sizeof(line), "%c %s:%s %.4s", d->type, major, minor, access);
-      if (cgroup_write(dir, d->allow ? "devices.allow" : "devices.deny", line, err) < 0) return -1;
+  /* In order; consecutive rules of one kind go through one open file (the kernel takes a rule per write). */
+  size_t total = r->n_devices + cgroup_n_default_devices;
+  cleanup_free char *lines = xcalloc(total, 64);
+  cleanup_free const char **run = xcalloc(total, sizeof(char *));
+  size_t n_run = 0;
+  bool run_allow = false;
+  for (size_t k = 0; k < total; k++) {
+    const struct cgroup_device_rule *d = k < r->n_devices ? &r->devices[k] : &cgroup_default_devices[k - r->n_devices];
+    if (cgroup_check_device_rule(d, err) < 0) return -1;
+    char *line = lines + 64 * k, major[24] = "*", minor[24] = "*";
+    if (d->major >= 0) snprintf(major, sizeof(major), "%lld", (long long)d->major);
+    if (d->minor >= 0) snprintf(minor, sizeof(minor), "%lld", (long long)d->minor);
+    const char *access = d->access[0] ? d->access : "rwm";
+    if (d->type == 'a')
+      snprintf(line, 64, "a");
+    else
+      snprintf(line, 64, "%c %s:%s %.4s", d->type, major, minor, access);
+    if (n_run && run_allow != d->allow) {
+      if (cgroup_write_lines(dir, run_allow ? "devices.allow" : "devices.deny", run, n_run, err) < 0) return -1;
+      n_run = 0;
     }
+    run_allow = d->allow;
+    run[n_run++] = line;
   }
-  return 0;
+  return cgroup_write_lines(dir, run_allow ? "devices.allow" : "devices.deny", run, n_run, err);
 }
 
 #define NO_PROPORTIONAL_SCHEDULER "the kernel has neither the BFQ nor the CFQ I/O scheduler loaded"
@@ -319,9 +326,17 @@ static int apply(const char *path, const struct cgroup_resources *r, bool with_d
 
 /* ---- operations ---- */
 
-/* cpuset refuses tasks while cpus or mems is empty: new levels inherit nothing, so copy the parent's. */
+/* cpuset refuses tasks while cpus or mems is empty: new levels inherit nothing, so copy the parent's. The default
+ * parent (/gantry, ours) gets cgroup.clone_children, so the kernel copies them into each container's cgroup as it
+ * is made and the usual create reads two files instead of copying four. */
 static int cpuset_prepare(const char *dir, bool leaf, gantry_error_t *err) {
   static const char *files[] = {"cpuset.cpus", "cpuset.mems"};
+  size_t dlen = strlen(dir), plen = strlen(CGROUP_DEFAULT_PARENT);
+  if (!leaf && dlen >= plen && strcmp(dir + dlen - plen, CGROUP_DEFAULT_PARENT) == 0) {
+    cleanup_free char *clone = NULL;
+    if (cgroup_read(dir, "cgroup.clone_children", &clone, err) < 0) return -1;
+    if (clone[0] != '1' && cgroup_write(dir, "cgroup.clone_children", "1", err) < 0) return -1;
+  }
   for (size_t i = 0; i < 2; i++) {
     cleanup_free char *cur = NULL;
     if (cgroup_read(dir, files[i], &cur, err) < 0) return -1;
@@ -332,6 +347,7 @@ static int cpuset_prepare(const char *dir, bool leaf, gantry_error_t *err) {
     if (cgroup_read(parent, files[i], &val, err) < 0) return -1;
     val[strcspn(val, "\n")] = '\0';
     if (cgroup_write(dir, files[i], val, err) < 0) return -1;
+    if (leaf && i == 0) cpuset_prepare(parent, false, NULL); /* a /gantry made before it had clone_children */
   }
   return 0;
 }
@@ -362,10 +378,11 @@ static int v1_create(const struct cgroup_config *cfg, pid_t pid, char **state_pa
   size_t i;
   for (i = 0; i < n_hier; i++) {
     int (*prep)(const char *, bool, gantry_error_t *) = (hier[i].controllers & C_CPUSET) ? cpuset_prepare : NULL;
-    if (cgroup_mkdir_levels(hier[i].mount, path, prep, &created[i], err) < 0) break;
+    if (cgroup_mkdir_levels(hier[i].mount, path, prep, true, &created[i], err) < 0) break;
   }
   size_t joined = 0;
   if (i == n_hier && apply(path, &cfg->resources, true, err) == 0) {
+    if (cfg->made) cfg->made(cfg->made_arg, path);
     for (; joined < n_hier; joined++) {
       cleanup_free char *dir = xasprintf("%s%s", hier[joined].mount, path);
       if (cgroup_enter_dir(dir, pid, err) < 0) break;

@@ -224,10 +224,13 @@ static int v2_create(const struct cgroup_config *cfg, pid_t pid, char **state_pa
   if (cgroup_resolve_path(cfg, &path, err) < 0) return -1;
   int created = 0;
   cleanup_free char *dir = dir_of(path);
-  if (cgroup_mkdir_levels(root, path, enable_controllers, &created, err) == 0 &&
-      apply(dir, &cfg->resources, true, err) == 0 && cgroup_enter_dir(dir, pid, err) == 0) {
-    *state_path = xstrdup(path);
-    return 0;
+  if (cgroup_mkdir_levels(root, path, enable_controllers, false, &created, err) == 0 &&
+      apply(dir, &cfg->resources, true, err) == 0) {
+    if (cfg->made) cfg->made(cfg->made_arg, path);
+    if (cgroup_enter_dir(dir, pid, err) == 0) {
+      *state_path = xstrdup(path);
+      return 0;
+    }
   }
   cgroup_rmdir_levels(root, path, created);
   return gantry_error_wrap(err, "create cgroup %s", path);

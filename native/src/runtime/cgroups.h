@@ -90,6 +90,11 @@ struct cgroup_config {
    * /gantry/<id>; systemd's "slice:prefix:name": /<expanded slice>/prefix-name.scope. ".." is refused. */
   const char *cgroups_path;
   struct cgroup_resources resources;
+  /* create() calls made(made_arg, state_path) once the directories exist and the limits are set, just before it
+   * moves the process in (may be NULL): the process can bind them meanwhile, since on v1 the first write to a
+   * cgroup.procs waits for an RCU grace period. */
+  void (*made)(void *arg, const char *state_path);
+  void *made_arg;
 };
 
 enum cgroup_mode { CGROUP_MODE_V1 = 1, CGROUP_MODE_V2 = 2 };

@@ -1074,9 +1074,17 @@ static int parse_config(const struct json_value *doc, struct oci_config *c, gant
     return field_error(err, "hostname", "setting the hostname needs a uts namespace of the container's own");
   if ((c->domainname && c->domainname[0]) && uts == NULL)
     return field_error(err, "domainname", "setting the domainname needs a uts namespace of the container's own");
-  const struct oci_namespace *mnt = config_namespace(c, CLONE_NEWNS);
-  if (mnt == NULL || mnt->path)
-    return field_error(err, "linux.namespaces", "a new mount namespace is required (the container gets its own root)");
+  /* Without a mount namespace of its own (none listed: the runtime's is inherited) the container's mounts are made
+   * in the runtime's namespace, below its root, and it is chrooted there; hiding paths from it is then impossible
+   * (as runc: "unable to restrict sys entries without a private MNT namespace"). One joined by path is the
+   * container's, as a new one would be. */
+  if (config_namespace(c, CLONE_NEWNS) == NULL) {
+    if (c->masked_paths && c->masked_paths[0])
+      return field_error(err, "linux.maskedPaths", "masking paths needs a mount namespace of the container's own");
+    if (c->readonly_paths && c->readonly_paths[0])
+      return field_error(err, "linux.readonlyPaths",
+                         "making paths read-only needs a mount namespace of the container's own");
+  }
   if (c->process && c->process->terminal == false && c->process->console_width)
     c->process->console_width = c->process->console_height = 0;
   return 0;

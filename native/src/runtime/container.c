@@ -21,6 +21,7 @@
 #include "runtime/hooks.h"
 #include "runtime/init.h"
 #include "runtime/log.h"
+#include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "runtime/spawn.h"
 #include "runtime/state.h"
@@ -165,6 +166,7 @@ static int destroy(const struct container_state *st, gantry_error_t *err) {
     }
     if (cgm->destroy(st->cgroup_path, err) < 0) return gantry_error_wrap(err, "remove the cgroup of %s", st->id);
   }
+  if (st->rootfs_mount) rootfs_detach_bind(st->rootfs, st->rootfs_mount, 0);
   gantry_error_t e = NULL;
   if (run_state_hooks(st, "poststop", "stopped", &e) < 0) {
     log_warn("%s", e->msg);
@@ -181,6 +183,7 @@ struct creation {
   pid_t pid;
   bool made_dir;
   int sync;
+  uint64_t rootfs_before; /* in the runtime's mount namespace: the mount at the rootfs before the container's bind */
 };
 
 static void undo_creation(struct creation *c) {
@@ -199,11 +202,18 @@ static void undo_creation(struct creation *c) {
     }
     gantry_error_free(&e);
   }
+  if (c->rootfs_before) rootfs_detach_bind(c->cfg->root_path, 0, c->rootfs_before);
   if (c->made_dir && c->st) {
     gantry_error_t e = NULL;
     state_remove(c->st, &e);
     gantry_error_free(&e);
   }
+}
+
+/* The cgroup's directories exist: the container may bind them while it is moved in. */
+static void cgroup_made(void *arg, const char *state_path) {
+  log_debug("cgroup: made %s", state_path);
+  sync_send(*(int *)arg, SYNC_CGROUP, 0, state_path);
 }
 
 static int open_namespaces(const struct oci_config *cfg, struct spawn_config *sc, gantry_error_t *err) {
@@ -278,6 +288,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
   st->own_pidns = pidns && pidns->path == NULL;
 
   struct creation c = {.cfg = cfg, .st = st, .pid = -1};
+  if (config_namespace(cfg, CLONE_NEWNS) == NULL) c.rootfs_before = rootfs_mount_id(cfg->root_path);
   int rc = -1;
   int listen_fd = -1;
   int sv[2] = {-1, -1};
@@ -360,7 +371,8 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
     }
   }
   log_debug("cgroup: creating");
-  struct cgroup_config cgc = {.id = o->id, .cgroups_path = cfg->cgroups_path, .resources = cfg->resources};
+  struct cgroup_config cgc = {.id = o->id, .cgroups_path = cfg->cgroups_path, .resources = cfg->resources,
+                              .made = cgroup_made, .made_arg = &sv[0]};
   /* Meanwhile the container builds its filesystem; it waits for SYNC_GO before anything cgroup-dependent. */
   if (cgm->create(&cgc, c.pid, &st->cgroup_path, err) < 0) {
     /* A process that already failed explains the failure better. */
@@ -407,6 +419,10 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
     }
   }
   log_debug("container ready");
+  if (c.rootfs_before) {
+    uint64_t bind = rootfs_mount_id(cfg->root_path);
+    if (bind != c.rootfs_before) st->rootfs_mount = bind;
+  }
   if (state_save(st, err) < 0) goto out;
   if (o->pid_file && write_pid_file(o->pid_file, c.pid, err) < 0) goto out;
 
@@ -415,11 +431,7 @@ int container_create(const struct runtime_ctx *ctx, const struct create_opts *o,
     c.pid = -1; /* the container lives on */
     goto out;
   }
-  /* run: start it now and watch execve happen (the sync socket closes on exec). */
-  if (sync_send(sv[0], SYNC_START, 0, NULL) < 0) {
-    gantry_error_sys(err, "start the container process");
-    goto out;
-  }
+  /* run: the process went on after READY; watch execve happen (the sync socket closes on exec). */
   {
     static struct sync_msg m;
     int r = sync_recv(sv[0], &m, NULL, err);

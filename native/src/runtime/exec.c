@@ -33,6 +33,7 @@ struct exec_child {
   int console_fd;
   bool pty_to_parent;
   int preserve_fds;
+  int root_fd; /* the container's root to chroot into (it shares our mount namespace), or -1 */
 };
 
 static int exec_child_main(void *arg, int sync) {
@@ -41,6 +42,10 @@ static int exec_child_main(void *arg, int sync) {
   cleanup_error gantry_error_t err = NULL;
   static struct sync_msg m;
   if (sync_expect(sync, SYNC_GO, &m, &err) < 0) goto fail;
+  if (a->root_fd >= 0 && (fchdir(a->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+    gantry_error_sys(&err, "enter the container's root");
+    goto fail;
+  }
   /* A session of its own, as runc gives every exec (with a terminal, pty_become_stdio makes it): what the process
    * starts stays in it, so whoever ends the exec can end all of it — the agent kills the session when the client
    * goes away, since killing this runtime leaves the process to the container's init. */
@@ -174,14 +179,27 @@ static const struct {
     {CLONE_NEWPID, "pid"},   {CLONE_NEWCGROUP, "cgroup"}, {CLONE_NEWNS, "mnt"},
 };
 
-static int join_container(pid_t pid, struct spawn_config *sc, gantry_error_t *err) {
+/* Opens the container's namespaces that differ from ours into sc->joins. A container in our mount namespace (its
+ * config listed none) lives chrooted below its rootfs: *root_fd is then its root, to chroot into. */
+static int join_container(pid_t pid, struct spawn_config *sc, int *root_fd, gantry_error_t *err) {
+  *root_fd = -1;
   for (size_t i = 0; i < sizeof(ns_order) / sizeof(ns_order[0]); i++) {
     char theirs[64], ours[64];
     snprintf(theirs, sizeof(theirs), "/proc/%d/ns/%s", (int)pid, ns_order[i].file);
     snprintf(ours, sizeof(ours), "/proc/self/ns/%s", ns_order[i].file);
     struct stat a, b;
     if (stat(theirs, &a) < 0) return gantry_error_sys(err, "stat %s", theirs);
-    if (stat(ours, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+    if (stat(ours, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+      if (ns_order[i].type != CLONE_NEWNS) continue;
+      char root[64];
+      snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+      if (stat(root, &a) < 0) return gantry_error_sys(err, "stat %s", root);
+      if (stat("/", &b) < 0) return gantry_error_sys(err, "stat /");
+      if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+      *root_fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (*root_fd < 0) return gantry_error_sys(err, "open %s", root);
+      continue;
+    }
     int fd = open(theirs, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return gantry_error_sys(err, "open %s", theirs);
     sc->joins[sc->n_joins].type = ns_order[i].type;
@@ -204,7 +222,7 @@ int container_exec(const struct runtime_ctx *ctx, const struct exec_opts *o, int
   void *bpf = NULL;
   size_t bpf_len = 0;
   struct spawn_config sc = {0};
-  int console = -1, sv[2] = {-1, -1}, master = -1, rc = -1;
+  int console = -1, sv[2] = {-1, -1}, master = -1, rc = -1, root_fd = -1;
   pid_t pid = -1;
   sigset_t fwd, old;
   bool blocked = false;
@@ -224,7 +242,7 @@ int container_exec(const struct runtime_ctx *ctx, const struct exec_opts *o, int
   }
   const struct cgroup_manager *cgm = NULL;
   if (st->cgroup_path && cgroup_manager_detect(&cgm, err) < 0) goto out;
-  if (join_container(st->pid, &sc, err) < 0) goto out;
+  if (join_container(st->pid, &sc, &root_fd, err) < 0) goto out;
   if (o->console_socket && console_socket_connect(o->console_socket, &console, err) < 0) goto out;
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     gantry_error_sys(err, "socketpair");
@@ -243,6 +261,7 @@ int container_exec(const struct runtime_ctx *ctx, const struct exec_opts *o, int
       .console_fd = console,
       .pty_to_parent = fg_terminal,
       .preserve_fds = o->preserve_fds,
+      .root_fd = root_fd,
   };
   sc.child_sync_fd = sv[1];
   sc.parent_sync_fd = sv[0];
@@ -301,6 +320,7 @@ out:
   if (console >= 0) close(console);
   if (sv[0] >= 0) close(sv[0]);
   if (sv[1] >= 0) close(sv[1]);
+  if (root_fd >= 0) close(root_fd);
   for (size_t i = 0; i < sc.n_joins; i++) close(sc.joins[i].fd);
   if (seccomp) {
     seccomp_config_free(seccomp);

@@ -43,18 +43,33 @@ static int setup_terminal(const struct init_args *a, int sync, gantry_error_t *e
 struct cgroup_gate_arg {
   const struct oci_config *cfg;
   int sync;
-  char *state_json; /* received with SYNC_GO: the state for in-container hooks */
+  char *cgroup_path; /* received with SYNC_CGROUP: the cgroup's path below each hierarchy */
+  char *state_json;  /* received with SYNC_GO: the state for in-container hooks */
+  bool entered;      /* SYNC_GO received: this process is in its cgroup */
 };
 
-/* Waits until the runtime has put this process in its cgroup, then enters a new cgroup namespace rooted there. */
-static int wait_for_cgroup(void *arg, gantry_error_t *err) {
+/* Reads the runtime's messages until the cgroup's directories exist (entered false) or this process is in it
+ * (entered true); then a new cgroup namespace is entered, rooted there. */
+static int wait_for_cgroup(void *arg, bool entered, const char **path, gantry_error_t *err) {
   struct cgroup_gate_arg *g = arg;
   static struct sync_msg m;
-  if (sync_expect(g->sync, SYNC_GO, &m, err) < 0) return -1;
-  g->state_json = xstrdup(m.text);
-  const struct oci_namespace *cgns = config_namespace(g->cfg, CLONE_NEWCGROUP);
-  if (cgns && cgns->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
-    return gantry_error_sys(err, "create the cgroup namespace");
+  while (entered ? !g->entered : g->cgroup_path == NULL) {
+    int r = sync_recv(g->sync, &m, NULL, err);
+    if (r < 0) return -1;
+    if (r == 1) return gantry_error_set(err, 0, "the runtime went away during the container's setup");
+    if (m.type == SYNC_CGROUP && g->cgroup_path == NULL) {
+      g->cgroup_path = xstrdup(m.text);
+    } else if (m.type == SYNC_GO && !g->entered) {
+      g->state_json = xstrdup(m.text);
+      g->entered = true;
+      const struct oci_namespace *cgns = config_namespace(g->cfg, CLONE_NEWCGROUP);
+      if (cgns && cgns->path == NULL && unshare(CLONE_NEWCGROUP) < 0)
+        return gantry_error_sys(err, "create the cgroup namespace");
+    } else {
+      return gantry_error_set(err, 0, "unexpected setup message %d from the runtime", m.type);
+    }
+  }
+  if (path) *path = g->cgroup_path;
   return 0;
 }
 
@@ -80,24 +95,30 @@ int container_init(void *arg, int sync) {
     gantry_error_sys(&err, "setdomainname %s", cfg->domainname);
     goto fail;
   }
-  /* The filesystem is built while the runtime sets up the cgroup; the gate waits for SYNC_GO. */
-  struct cgroup_gate_arg gate_arg = {.cfg = cfg, .sync = sync, .state_json = NULL};
+  /* The filesystem is built while the runtime sets up the cgroup and moves this process in (on v1 the move waits
+   * for an RCU grace period): a cgroup mount waits for the directories, hooks and the process's identity for the
+   * move (SYNC_GO). */
+  struct cgroup_gate_arg gate_arg = {.cfg = cfg, .sync = sync};
   struct rootfs_cgroup_gate gate = {.wait = wait_for_cgroup, .arg = &gate_arg};
   log_debug("init: started");
   if (rootfs_prepare(cfg, userns, &gate, &err) < 0) goto fail;
   log_debug("init: filesystem prepared");
-  if (!gate.passed && wait_for_cgroup(&gate_arg, &err) < 0) goto fail;
-  char *state_json = gate_arg.state_json;
+  bool hooks = cfg->hooks.n_prestart || cfg->hooks.n_create_runtime || cfg->hooks.n_create_container;
+  if (hooks && wait_for_cgroup(&gate_arg, true, NULL, &err) < 0) goto fail;
   if (cfg->hooks.n_prestart || cfg->hooks.n_create_runtime) {
     if (sync_send(sync, SYNC_HOOKS, 0, NULL) < 0 || sync_expect(sync, SYNC_HOOKS, &m, &err) < 0) goto fail;
   }
-  if (hooks_run(cfg->hooks.create_container, cfg->hooks.n_create_container, "createContainer", state_json, &err) < 0)
+  if (hooks_run(cfg->hooks.create_container, cfg->hooks.n_create_container, "createContainer", gate_arg.state_json,
+                &err) < 0)
     goto fail;
   if (rootfs_pivot(cfg, a->no_pivot, &err) < 0) goto fail;
   if (rootfs_finish(cfg, &err) < 0) goto fail;
   if (p->terminal && setup_terminal(a, sync, &err) < 0) goto fail;
   if (mkdir_p(p->cwd, 0755, &err) < 0) goto fail;
   if (rootfs_seal(cfg, &err) < 0) goto fail;
+  /* In its cgroup before it takes its identity (a new cgroup namespace needs CAP_SYS_ADMIN). */
+  if (wait_for_cgroup(&gate_arg, true, NULL, &err) < 0) goto fail;
+  char *state_json = gate_arg.state_json;
   if (process_set_rlimits(p, &err) < 0) goto fail;
 
   struct process_exec x = {
@@ -127,8 +148,6 @@ int container_init(void *arg, int sync) {
     close(a->listen_fd);
     close(sync);
     report = conn;
-  } else if (sync_expect(sync, SYNC_START, &m, &err) < 0) {
-    goto fail;
   }
   if (cfg->hooks.n_start_container) {
     /* By now the container is created: the same state with that status. */

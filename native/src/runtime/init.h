@@ -1,6 +1,6 @@
 /* The container's first process, from clone() to execve(): it waits for its cgroup, builds the filesystem, asks
  * the runtime to run the runtime-side hooks, pivots, takes its identity, reports ready, and then waits to be
- * started (a connection on ROOT/ID/exec.sock for `create`, a SYNC_START message for `run`). */
+ * started (a connection on ROOT/ID/exec.sock for `create`); for `run` it goes on at once (one round trip less). */
 #ifndef GANTRY_INIT_H
 #define GANTRY_INIT_H
 
@@ -11,7 +11,7 @@
 
 struct init_args {
   const struct oci_config *cfg;
-  int listen_fd;      /* create: the listening exec.sock; -1 for run */
+  int listen_fd;      /* create: the listening exec.sock; -1 for run, which goes on to execve without waiting */
   int console_fd;     /* a connected --console-socket, or -1 */
   bool pty_to_parent; /* run in the foreground with a terminal: the master goes back over the sync socket */
   bool no_pivot;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "runtime/log.h"
 
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -119,7 +120,10 @@ static int bind_remount(const char *target, unsigned long flags, unsigned long c
 
 /* ---- cgroup mounts ---- */
 
-static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns, gantry_error_t *err) {
+/* cg_path: the container's cgroup below each hierarchy (the process may not be in it yet), or NULL in a new cgroup
+ * namespace (the process is in it, and the namespace's root is it). */
+static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns, const char *cg_path,
+                        gantry_error_t *err) {
   char buf[32];
   struct statfs sfs;
   unsigned long flags = (m->flags | MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~(MS_BIND | MS_REC | MS_REMOUNT);
@@ -130,11 +134,15 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
     if (mount("cgroup2", fdpath(fd, buf), "cgroup2", flags, NULL) == 0) return 0;
     if (errno != EPERM && errno != EBUSY) return gantry_error_sys(err, "mount cgroup2 on %s", m->destination);
     cleanup_free char *cg = NULL;
-    if (read_file("/proc/self/cgroup", 0, &cg, NULL, err) < 0) return -1;
-    char *path = strstr(cg, "0::");
-    if (path == NULL) return gantry_error_set(err, 0, "no cgroup2 entry in /proc/self/cgroup");
-    path += 3;
-    path[strcspn(path, "\n")] = '\0';
+    const char *path = cg_path;
+    if (path == NULL) {
+      if (read_file("/proc/self/cgroup", 0, &cg, NULL, err) < 0) return -1;
+      char *p = strstr(cg, "0::");
+      if (p == NULL) return gantry_error_set(err, 0, "no cgroup2 entry in /proc/self/cgroup");
+      p += 3;
+      p[strcspn(p, "\n")] = '\0';
+      path = p;
+    }
     cleanup_free char *src = xasprintf("/sys/fs/cgroup%s", path);
     if (mount(src, fdpath(fd, buf), NULL, MS_BIND | MS_REC, NULL) < 0)
       return gantry_error_sys(err, "bind %s on %s", src, m->destination);
@@ -143,7 +151,8 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
     return bind_remount(fdpath(top, buf), flags, 0, m->destination, err);
   }
 
-  /* v1 or hybrid: a tmpfs with one directory per hierarchy the container is in. */
+  /* v1 or hybrid: a tmpfs with one directory per hierarchy the container is in (the hierarchies are the host's;
+   * before the process is moved in, its own lines name them with the runtime's paths). */
   if (mount("tmpfs", fdpath(fd, buf), "tmpfs", (flags & ~MS_RDONLY), "mode=755") < 0)
     return gantry_error_sys(err, "mount tmpfs on %s", m->destination);
   cleanup_close int top = open_in_root(rootfd, m->destination, O_PATH | O_DIRECTORY);
@@ -177,7 +186,7 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
       }
       if (r < 0) return gantry_error_sys(err, "mount cgroup %s on %s", *ctrl ? ctrl : "cgroup2", rel);
     } else {
-      cleanup_free char *src = xasprintf("%s%s", host, path);
+      cleanup_free char *src = xasprintf("%s%s", host, cg_path ? cg_path : path);
       if (mount(src, fdpath(sub, buf), NULL, MS_BIND | MS_REC, NULL) < 0)
         return gantry_error_sys(err, "bind %s on %s", src, rel);
       /* Reopen: the fd pointed below the new mount. */
@@ -195,9 +204,14 @@ static int mount_cgroup(int rootfd, const struct oci_mount *m, bool new_cgroupns
 
 /* ---- one config mount ---- */
 
-static int do_mount(int rootfd, const struct oci_mount *m, bool new_cgroupns, gantry_error_t *err) {
+static int do_mount(int rootfd, const struct oci_mount *m, bool new_cgroupns, struct rootfs_cgroup_gate *gate,
+                    gantry_error_t *err) {
   char buf[32];
-  if (m->type && strcmp(m->type, "cgroup") == 0 && !m->bind) return mount_cgroup(rootfd, m, new_cgroupns, err);
+  if (m->type && strcmp(m->type, "cgroup") == 0 && !m->bind) {
+    const char *cg_path = NULL;
+    if (gate->wait(gate->arg, new_cgroupns, &cg_path, err) < 0) return -1;
+    return mount_cgroup(rootfd, m, new_cgroupns, new_cgroupns ? NULL : cg_path, err);
+  }
   bool dir = true;
   if (m->bind) {
     struct stat st;
@@ -349,11 +363,35 @@ static int make_parent_private(const char *root, gantry_error_t *err) {
   return 0;
 }
 
+uint64_t rootfs_mount_id(const char *path) {
+  struct statx sx;
+  if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID)) return 0;
+  return sx.stx_mnt_id;
+}
+
+void rootfs_detach_bind(const char *root, uint64_t bind_id, uint64_t before_id) {
+  uint64_t now = rootfs_mount_id(root);
+  if (now == 0 || (bind_id == 0 && before_id == 0) || (bind_id ? now != bind_id : now == before_id)) return;
+  /* The bind and everything the container mounted below it go at once. */
+  if (umount2(root, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
+    log_warn("unmount the container's filesystem at %s: %m", root);
+}
+
+/* No mount namespace listed: the container builds its filesystem in the runtime's (see rootfs.h). */
+static bool in_runtime_mount_ns(const struct oci_config *cfg) {
+  return config_namespace(cfg, CLONE_NEWNS) == NULL;
+}
+
 int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_cgroup_gate *gate, gantry_error_t *err) {
-  unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
-  if (mount(NULL, "/", NULL, prop, NULL) < 0) return gantry_error_sys(err, "set propagation of /");
-  /* Before the bind, so the rootfs mount is not shared either (pivot_root refuses shared mounts). */
-  if ((prop & MS_SHARED) && make_parent_private(cfg->root_path, err) < 0) return -1;
+  if (!in_runtime_mount_ns(cfg)) {
+    /* The namespace is the container's (new, or joined by path): its "/" follows the host's at most. In the
+     * runtime's own namespace the propagation of "/" is left as it is (runc turns the host's "/" into a slave
+     * there, cutting the host off from its peers). */
+    unsigned long prop = cfg->rootfs_propagation ? cfg->rootfs_propagation : MS_SLAVE | MS_REC;
+    if (mount(NULL, "/", NULL, prop, NULL) < 0) return gantry_error_sys(err, "set propagation of /");
+    /* Before the bind, so the rootfs mount is not shared either (pivot_root refuses shared mounts). */
+    if ((prop & MS_SHARED) && make_parent_private(cfg->root_path, err) < 0) return -1;
+  }
   if (mount(cfg->root_path, cfg->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
     return gantry_error_sys(err, "bind the rootfs %s", cfg->root_path);
   cleanup_close int rootfd = open(cfg->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -361,12 +399,7 @@ int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_c
   const struct oci_namespace *cgns = config_namespace(cfg, CLONE_NEWCGROUP);
   bool new_cgroupns = cgns && cgns->path == NULL;
   for (size_t i = 0; i < cfg->n_mounts; i++) {
-    const struct oci_mount *m = &cfg->mounts[i];
-    if (m->type && strcmp(m->type, "cgroup") == 0 && !gate->passed) {
-      if (gate->wait(gate->arg, err) < 0) return -1;
-      gate->passed = true;
-    }
-    if (do_mount(rootfd, m, new_cgroupns, err) < 0) return -1;
+    if (do_mount(rootfd, &cfg->mounts[i], new_cgroupns, gate, err) < 0) return -1;
   }
   bool dev_bound = false;
   if (!(has_mount(cfg, "/dev", &dev_bound) && dev_bound) && setup_dev(rootfd, cfg, in_userns, err) < 0) return -1;
@@ -375,6 +408,12 @@ int rootfs_prepare(const struct oci_config *cfg, bool in_userns, struct rootfs_c
 
 int rootfs_pivot(const struct oci_config *cfg, bool no_pivot, gantry_error_t *err) {
   if (chdir(cfg->root_path) < 0) return gantry_error_sys(err, "chdir %s", cfg->root_path);
+  if (in_runtime_mount_ns(cfg)) {
+    /* pivot_root would move the root of every process in the runtime's namespace, and MS_MOVE its "/". */
+    if (chroot(".") < 0) return gantry_error_sys(err, "chroot %s", cfg->root_path);
+    if (chdir("/") < 0) return gantry_error_sys(err, "chdir /");
+    return 0;
+  }
   if (no_pivot) {
     if (mount(cfg->root_path, "/", NULL, MS_MOVE, NULL) < 0) return gantry_error_sys(err, "move the rootfs to /");
     if (chroot(".") < 0) return gantry_error_sys(err, "chroot");

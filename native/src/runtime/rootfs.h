@@ -5,16 +5,28 @@
 #define GANTRY_ROOTFS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/error.h"
 #include "runtime/config.h"
 
-/* The container's cgroup is set up by the runtime while the container builds its filesystem; a cgroup mount has
- * to wait for it (it shows the container's own cgroup). wait() is called once, before the first cgroup mount. */
+/* A config without a mount namespace inherits the runtime's: the rootfs is bound on itself there, the config's
+ * mounts and /dev are made below that bind, and the container is chrooted into it (pivot_root would move every
+ * process of the namespace). The runtime detaches the bind, and all below it, when the container is removed — runc
+ * leaves them mounted. A mount namespace joined by path is treated as the container's own. */
+
+/* The id of the mount path is on (statx STATX_MNT_ID), or 0. */
+uint64_t rootfs_mount_id(const char *path);
+/* Detaches the container's bind at root: the mount whose id is bind_id when known (saved after create), else
+ * (undoing a failed create) whatever is mounted there unless it is still before_id, the mount found before. */
+void rootfs_detach_bind(const char *root, uint64_t bind_id, uint64_t before_id);
+
+/* The container's cgroup is set up by the runtime while the container builds its filesystem. A cgroup mount waits
+ * for it: wait(arg, false) until its directories exist (their path, below each hierarchy, in *path), or
+ * wait(arg, true) until the process is in it (a new cgroup namespace is rooted there, and mounted as such). */
 struct rootfs_cgroup_gate {
-  int (*wait)(void *arg, gantry_error_t *err);
+  int (*wait)(void *arg, bool entered, const char **path, gantry_error_t *err);
   void *arg;
-  bool passed;
 };
 
 /* Before pivot_root: everything mounted under cfg->root_path. in_userns: mknod is not allowed, devices are bound. */

@@ -7,8 +7,10 @@
  *    new user namespace), creates a new user namespace (the runtime writes its maps) and becomes its root, unshares
  *    the other new namespaces, then clone(CLONE_PARENT)s the final process so it is still the
  *    runtime's child (so `run`/`exec` can wait for it) and lands in a joined or new pid namespace.
- * Either way the final process waits for SYNC_GO before doing anything, so the runtime can put it in its cgroup
- * first. A new cgroup namespace is unshared by the process itself after SYNC_GO (rooted at its new cgroup). */
+ * The exec process waits for SYNC_GO before doing anything, so the runtime can put it in its cgroup first. A
+ * container's init builds its filesystem meanwhile and waits for SYNC_GO before it runs hooks, mounts a new cgroup
+ * namespace's hierarchy or takes the process's identity; a new cgroup namespace is unshared by the process itself
+ * after SYNC_GO (rooted at its new cgroup). */
 #ifndef GANTRY_SPAWN_H
 #define GANTRY_SPAWN_H
 
@@ -23,11 +25,12 @@ enum sync_type {
   SYNC_ERROR = 1, /* child -> runtime: text is the error, value its errno */
   SYNC_PID,       /* helper -> runtime: value is the final process's pid */
   SYNC_USERMAP,   /* helper -> runtime: write my uid/gid maps; runtime -> helper: done */
-  SYNC_GO,        /* runtime -> child: cgroup set up; text is the state JSON for in-container hooks */
+  SYNC_CGROUP,    /* runtime -> child: the cgroup's directories exist (text: its path below each hierarchy);
+                   * SYNC_GO follows once the child is in it */
+  SYNC_GO,        /* runtime -> child: in its cgroup; text is the state JSON for in-container hooks */
   SYNC_HOOKS,     /* child -> runtime: namespaces ready, run prestart/createRuntime; runtime -> child: done */
   SYNC_PTY,       /* child -> runtime: the pty master (SCM_RIGHTS) for a foreground terminal */
-  SYNC_READY,     /* child -> runtime: set up, waiting to be started */
-  SYNC_START,     /* runtime -> child (run): go ahead and execve */
+  SYNC_READY,     /* child -> runtime: set up; waiting to be started (create), or starting (run) */
 };
 
 #define SYNC_TEXT_MAX 65536

@@ -79,6 +79,7 @@ int state_load(const char *root, const char *id, struct container_state **out, g
   uint64_t u = 0;
   if (json_int64(json_get(doc, "pid"), &x) == 0) s->pid = (pid_t)x;
   if (json_uint64(json_get(doc, "pidStartTime"), &u) == 0) s->start_time = u;
+  if (json_uint64(json_get(doc, "rootfsMount"), &u) == 0) s->rootfs_mount = u;
   const struct json_value *b;
   if ((b = json_get(doc, "paused")) && b->type == JSON_BOOL) s->paused = b->boolean;
   if ((b = json_get(doc, "ownPidNamespace")) && b->type == JSON_BOOL) s->own_pidns = b->boolean;
@@ -118,6 +119,10 @@ int state_save(const struct container_state *s, gantry_error_t *err) {
   if (s->cgroup_path) {
     jw_key(&w, "cgroupPath");
     jw_string(&w, s->cgroup_path);
+  }
+  if (s->rootfs_mount) {
+    jw_key(&w, "rootfsMount");
+    jw_uint(&w, s->rootfs_mount);
   }
   if (s->has_oom_score_adj) {
     jw_key(&w, "oomScoreAdj");

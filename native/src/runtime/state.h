@@ -4,6 +4,7 @@
 #define GANTRY_STATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "common/error.h"
@@ -20,6 +21,8 @@ struct container_state {
   bool paused;
   bool own_pidns;            /* the container has its own pid namespace (killing pid 1 ends it all) */
   char *cgroup_path;         /* the cgroup manager's state path, or NULL */
+  uint64_t rootfs_mount;     /* without a mount namespace of its own: the id of the rootfs bind made in the
+                              * runtime's namespace (detached at delete), else 0 */
   struct json_value *annotations; /* object or NULL */
   struct json_value *hooks;       /* the config's hooks object or NULL (poststop runs at delete) */
   struct json_value *process;     /* the config's process object (exec starts from it) */
