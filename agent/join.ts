@@ -1,7 +1,9 @@
 // Trades a join token for a host credential (POST /api/v1/agents/join). A refusal carries the server's reason;
-// network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting.
+// network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting. A
+// control plane busy with a fleet joining at once answers 429 with when to come back: the agent waits that long (and a
+// random part more, so those told the same time do not return together) for as long as `busyForMs`.
 import { JOIN_PATH, JoinResponse, type HostFacts } from "../lib/protocol";
-import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import { afterHint, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 
 export class JoinRefused extends Error {
@@ -18,9 +20,11 @@ export async function joinWithToken(
   serverUrl: string,
   token: string,
   facts: HostFacts,
-  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number },
+  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number; busyForMs?: number },
 ): Promise<JoinResponse> {
   const attempts = deps.attempts ?? 6;
+  const busyUntil = deps.clock.now() + (deps.busyForMs ?? 15 * 60_000);
+  const sleep = (ms: number) => new Promise((r) => deps.clock.setTimeout(() => r(undefined), ms));
   for (let attempt = 0; ; attempt++) {
     let problem: string;
     try {
@@ -30,7 +34,15 @@ export async function joinWithToken(
         body: JSON.stringify({ token, facts }),
         signal: AbortSignal.timeout(15_000),
       });
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+      const body = (await res.json().catch(() => null)) as { error?: { message?: string; retryAfterMs?: unknown } } | null;
+      if (res.status === 429 && deps.clock.now() < busyUntil) {
+        const hinted = typeof body?.error?.retryAfterMs === "number" ? body.error.retryAfterMs : Number(res.headers.get("retry-after")) * 1000;
+        const wait = afterHint(Number.isFinite(hinted) && hinted > 0 ? hinted : 1_000, deps.random);
+        deps.log(`${serverUrl} is busy (${body?.error?.message ?? "429"}); retrying in ${(wait / 1000).toFixed(1)} s`);
+        attempt--; // not a failure: the control plane said when
+        await sleep(wait);
+        continue;
+      }
       if (res.ok) {
         const parsed = JoinResponse.safeParse(body);
         if (!parsed.success) throw new JoinRefused(res.status, "the control plane answered the join with something that is not a join response");
@@ -47,6 +59,6 @@ export async function joinWithToken(
     if (attempt + 1 >= attempts) throw new Error(`join failed: ${problem}`);
     const wait = backoffDelay(attempt, DEFAULT_BACKOFF, deps.random);
     deps.log(`${problem}; retrying in ${(wait / 1000).toFixed(1)} s`);
-    await new Promise((r) => deps.clock.setTimeout(() => r(undefined), wait));
+    await sleep(wait);
   }
 }

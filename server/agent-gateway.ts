@@ -1,8 +1,11 @@
 // socket.io namespace /agent: the agents' link. Authenticated once at the handshake with the per-host credential
 // (protocol version checked first); every message is parsed with its zod schema and answered, rejected ones with a
 // reason. A sweeper moves silent hosts online → stale → offline; every change reaches the browsers' "hosts" room.
-// The inventory arrives in bounded pages, each recorded as one small transaction; the host reads "syncing" from its
-// first page until its last is in, and a page that cannot be recorded leaves it "syncing" with the reason.
+// The inventory arrives in bounded pages, written in batches (lib/fleet/record-inventory-page.ts); the host reads
+// "syncing" from its hello until its last page is in, and a page that cannot be recorded leaves it "syncing" with the
+// reason. Built for a whole fleet at once: at most MAX_SETTING_UP connections are between handshake and hello at a
+// time (the rest are refused with when to come back), a page the inventory queue cannot take is refused with when to
+// send it again, and the hello reply tells each agent the window to spread its next reconnection over.
 import type { Server as SocketServer, Socket } from "socket.io";
 import {
   AGENT_MESSAGES,
@@ -12,11 +15,14 @@ import {
   agentRoom,
   describeZodError,
   type Ack,
+  type HelloAck,
   type AgentMessageName,
   type Refusal,
   type RefusalCode,
 } from "@/lib/protocol";
-import { GantryError } from "@/lib/errors";
+import { BusyError, GantryError } from "@/lib/errors";
+import { Throughput } from "@/lib/admission/throughput";
+import { reconnectWindowMs } from "@/lib/hosts/reconnect-window";
 import { authenticateAgent } from "@/lib/hosts/authenticate-agent";
 import { recordHello } from "@/lib/hosts/record-hello";
 import { recordHeartbeat } from "@/lib/hosts/record-heartbeat";
@@ -39,11 +45,16 @@ import { publishHostEvent } from "@/lib/hosts/publish-host-event";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
-function refuse(code: RefusalCode, reason: string): Error {
+function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error {
   const err = new Error(reason) as Error & { data: Refusal };
-  err.data = { code, reason };
+  err.data = { code, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   return err;
 }
+
+/** Connections between their handshake and their hello's answer, at most (each costs a few queries). */
+const MAX_SETTING_UP = 200;
+/** A connection that has not said hello after this long no longer counts as setting up. */
+const SETUP_GRACE_MS = 20_000;
 
 export function attachAgentGateway(io: SocketServer) {
   const thresholds = heartbeatThresholds();
@@ -52,26 +63,50 @@ export function attachAgentGateway(io: SocketServer) {
   // Connections recorded by a previous process are cleared before any agent is let in.
   const ready = resetConnections().catch((e) => log(`resetting connections failed: ${(e as Error).message}`));
 
+  let settingUp = 0;
+  const setUpPace = new Throughput(100);
+
   nsp.use(async (socket, next) => {
     await ready;
+    if (settingUp >= MAX_SETTING_UP) {
+      const ms = setUpPace.drainMs(settingUp, 1_000, 30_000);
+      return next(refuse("unavailable", `the control plane is taking in ${settingUp} other connections: retry in ${Math.ceil(ms / 1000)} s`, ms));
+    }
+    settingUp++;
+    let counted = true;
+    const setUp = () => {
+      if (!counted) return;
+      counted = false;
+      clearTimeout(grace);
+      settingUp--;
+      setUpPace.done();
+    };
+    const grace = setTimeout(setUp, SETUP_GRACE_MS);
+    grace.unref();
+    socket.data.setUp = setUp;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     // The version is checked before anything else, so an agent from another release gets the one answer that helps.
     if (typeof auth.protocolVersion === "number" && auth.protocolVersion !== PROTOCOL_VERSION) {
+      setUp();
       return next(
         refuse("protocol_version", `protocol version ${auth.protocolVersion} is not supported: this control plane speaks version ${PROTOCOL_VERSION}; upgrade the agent`),
       );
     }
     const parsed = AgentHandshake.safeParse(auth);
-    if (!parsed.success) return next(refuse("bad_handshake", `invalid handshake: ${describeZodError(parsed.error)}`));
+    if (!parsed.success) {
+      setUp();
+      return next(refuse("bad_handshake", `invalid handshake: ${describeZodError(parsed.error)}`));
+    }
     try {
       const host = await authenticateAgent(parsed.data.credential);
       socket.data.hostId = host.id;
       next();
     } catch (e) {
+      setUp();
       if (e instanceof GantryError && (e as GantryError & { revoked?: boolean }).revoked) return next(refuse("revoked", e.message));
       if (e instanceof GantryError && e.code === "unauthorized") return next(refuse("unauthorized", e.message));
       log(`handshake failed: ${(e as Error).message}`);
-      next(refuse("unavailable", "the control plane could not check the credential; retry later"));
+      next(refuse("unavailable", "the control plane could not check the credential; retry later", setUpPace.drainMs(settingUp, 1_000, 30_000)));
     }
   });
 
@@ -121,7 +156,7 @@ export function attachAgentGateway(io: SocketServer) {
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {
-      const ack = typeof args[args.length - 1] === "function" ? (args.pop() as (r: Ack) => void) : undefined;
+      const ack = typeof args[args.length - 1] === "function" ? (args.pop() as (r: Ack | HelloAck) => void) : undefined;
       const reject = (reason: string) => {
         if (ack) ack({ ok: false, error: reason });
         else socket.emit("protocol_error", { event: String(event).slice(0, 64), reason });
@@ -132,6 +167,7 @@ export function attachAgentGateway(io: SocketServer) {
       const parsed = AGENT_MESSAGES[name].safeParse(args[0]);
       if (!parsed.success) {
         const reason = `invalid ${name}: ${describeZodError(parsed.error)}`;
+        if (name === "hello") (socket.data.setUp as () => void)();
         if (name === "inventory.page" || name === "inventory") await inventoryFailed(reason);
         return reject(reason);
       }
@@ -142,8 +178,14 @@ export function attachAgentGateway(io: SocketServer) {
           socket.disconnect(true);
           return;
         }
-        ack?.({ ok: true });
+        ack?.(name === "hello" ? { ok: true, reconnectWindowMs: await reconnectWindowMs() } : { ok: true });
       } catch (e) {
+        if (e instanceof BusyError) {
+          // Nothing recorded and nothing wrong: the agent sends it again when told.
+          if (ack) ack({ ok: false, error: e.message, retryAfterMs: e.retryAfterMs });
+          else socket.emit("protocol_error", { event: name, reason: e.message });
+          return;
+        }
         if (name === "inventory.page" || name === "inventory") {
           // Out of order or superseded: the agent starts its sync over. Anything else is ours: said without details.
           const reason = e instanceof GantryError ? e.message : `the control plane could not record the ${name}; it will be retried`;
@@ -153,6 +195,8 @@ export function attachAgentGateway(io: SocketServer) {
         }
         log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
         reject(`the control plane could not record the ${name}; it will be retried`);
+      } finally {
+        if (name === "hello") (socket.data.setUp as () => void)();
       }
     });
     const inventoryFailed = async (reason: string) => {
@@ -164,6 +208,7 @@ export function attachAgentGateway(io: SocketServer) {
     };
 
     socket.on("disconnect", (reason) => {
+      (socket.data.setUp as () => void)();
       log(`host ${hostId} disconnected (${reason})`);
       endSocketStreams(socket.id, `host ${hostId} disconnected (${reason})`);
       if (closing) return; // shutting down: the next start clears every connection anyway

@@ -73,7 +73,12 @@ export type AgentHandshake = z.infer<typeof AgentHandshake>;
 /** Why a handshake was refused: connect_error's `data`. Permanent refusals stop the agent; the others are retried. */
 export const RefusalCode = z.enum(["bad_handshake", "protocol_version", "unauthorized", "revoked", "unavailable"]);
 export type RefusalCode = z.infer<typeof RefusalCode>;
-export const Refusal = z.object({ code: RefusalCode, reason: z.string() });
+export const Refusal = z.object({
+  code: RefusalCode,
+  reason: z.string(),
+  /** With "unavailable": the control plane is taking in a crowd of connections; come back after this long. */
+  retryAfterMs: z.number().int().min(0).max(3_600_000).optional(),
+});
 export type Refusal = z.infer<typeof Refusal>;
 export const PERMANENT_REFUSALS: readonly RefusalCode[] = ["bad_handshake", "protocol_version", "unauthorized", "revoked"];
 
@@ -108,9 +113,23 @@ export const AGENT_MESSAGES = {
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
+/**
+ * A refusal of a message. With `retryAfterMs` nothing was recorded because the control plane is busy (a fleet
+ * reconnecting at once): the agent sends the same message again after that long (plus jitter) — it is not an error.
+ */
+const Refused = z.object({ ok: z.literal(false), error: z.string(), retryAfterMs: z.number().int().min(0).max(3_600_000).optional() });
+
 /** The reply (socket.io acknowledgement) to every agent message. */
-export const Ack = z.union([z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: z.string() })]);
+export const Ack = z.union([z.object({ ok: z.literal(true) }), Refused]);
 export type Ack = z.infer<typeof Ack>;
+
+/**
+ * The reply to hello. `reconnectWindowMs`: after losing this connection, reconnect at a random moment within this
+ * long (and retry no more often than that) — the window grows with the fleet, so a control-plane restart is not met
+ * by every host at the same instant.
+ */
+export const HelloAck = z.union([z.object({ ok: z.literal(true), reconnectWindowMs: z.number().int().min(0).max(600_000).optional() }), Refused]);
+export type HelloAck = z.infer<typeof HelloAck>;
 
 /** Pushed by the server when a message came without an acknowledgement callback and was rejected. */
 export const ProtocolError = z.object({ event: z.string(), reason: z.string() });
@@ -121,7 +140,7 @@ export const RevokedMessage = z.object({ reason: z.string() });
 export type RevokedMessage = z.infer<typeof RevokedMessage>;
 
 export interface AgentToServerEvents {
-  hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
+  hello: (msg: HelloMessage, ack: (r: HelloAck) => void) => void;
   heartbeat: (msg: HeartbeatMessage, ack: (r: Ack) => void) => void;
   facts: (msg: FactsMessage, ack: (r: Ack) => void) => void;
   "stream.data": (msg: StreamData) => void;
