@@ -2,6 +2,7 @@
 // network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting. A
 // control plane busy with a fleet joining at once answers 429 with when to come back: the agent waits that long (and a
 // random part more, so those told the same time do not return together) for as long as `busyForMs`.
+import { randomBytes } from "node:crypto";
 import { JOIN_PATH, JoinResponse, type HostFacts } from "../lib/protocol";
 import { afterHint, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
@@ -24,6 +25,8 @@ export async function joinWithToken(
 ): Promise<JoinResponse> {
   const attempts = deps.attempts ?? 6;
   const busyUntil = deps.clock.now() + (deps.busyForMs ?? 15 * 60_000);
+  // Ours from the start, so a retry after a lost answer gets the same host back (lib/protocol's JoinRequest).
+  const credential = "gch_" + randomBytes(32).toString("base64url");
   const sleep = (ms: number) => new Promise((r) => deps.clock.setTimeout(() => r(undefined), ms));
   for (let attempt = 0; ; attempt++) {
     let problem: string;
@@ -31,7 +34,7 @@ export async function joinWithToken(
       const res = await fetch(serverUrl + JOIN_PATH, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ token, facts }),
+        body: JSON.stringify({ token, facts, credential }),
         signal: AbortSignal.timeout(15_000),
       });
       const body = (await res.json().catch(() => null)) as { error?: { message?: string; retryAfterMs?: unknown } } | null;

@@ -1,7 +1,7 @@
 // The agent's connection to the control plane: socket.io on /agent, authenticated with the host credential and the
 // protocol version. Says hello with its facts on every connection, beats every interval ± jitter, and reconnects with
 // capped exponential back-off + jitter for as long as it runs — after losing a connection, at a random moment of the
-// reconnect window the control plane gave in its hello reply (it grows with the fleet), or after the "retry after" a
+// reconnect window the control plane gave in its last hello or heartbeat reply (it grows with the fleet), or after the "retry after" a
 // busy control plane refused the connection with. A permanent refusal (revoked, unknown credential, other
 // protocol version) ends it with the server's reason. The inventory is sent until it is accepted: a page the control
 // plane was too busy to take is sent again after the time it said, a refused or unacknowledged one starts the sync over. Nothing it sends may pass the socket's message limit, which
@@ -12,7 +12,6 @@ import { io, type Socket } from "socket.io-client";
 import {
   AGENT_NAMESPACE,
   Ack,
-  HelloAck,
   PERMANENT_REFUSALS,
   ProtocolError,
   PROTOCOL_VERSION,
@@ -91,7 +90,7 @@ export class AgentLink {
   private timer: unknown = null;
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  /** From the last hello reply: reconnections after a lost connection are spread over this long. */
+  /** From the last hello or heartbeat reply: reconnections after a lost connection are spread over this long. */
   private reconnectWindowMs = 0;
 
   private inventoryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -155,7 +154,9 @@ export class AgentLink {
         }
         if (ack.retryAfterMs !== undefined) {
           // Not recorded, and not wrong: the control plane is busy. The same page again, when it said.
-          await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), afterHint(ack.retryAfterMs!, this.opts.random)));
+          const wait = afterHint(ack.retryAfterMs, this.opts.random);
+          this.opts.log(`inventory page ${page.index + 1} of ${pages.length} not taken yet (${ack.error}); sending it again in ${(wait / 1000).toFixed(1)} s`);
+          await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), wait));
           continue;
         }
         this.opts.log(`inventory page ${page.index + 1} of ${pages.length} rejected: ${ack.error}`);
@@ -302,10 +303,10 @@ export class AgentLink {
       let wait = HELLO_RETRY_MS;
       try {
         const facts = await this.opts.facts();
-        const ack = HelloAck.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
+        const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
         if (ack.ok) {
           this.lastFacts = JSON.stringify(facts);
-          this.reconnectWindowMs = ack.reconnectWindowMs ?? 0;
+          this.reconnectWindowMs = ack.reconnectWindowMs ?? this.reconnectWindowMs;
           // A full resync on every (re)connection: whatever changed while away is in it.
           this.scheduleInventory(0);
           if (first) this.scheduleHeartbeat(socket);
@@ -339,6 +340,7 @@ export class AgentLink {
           .emitWithAck("heartbeat", { seq: this.seq++, sentAt: new Date(this.opts.clock.now()).toISOString() }),
       );
       if (!ack.ok) this.opts.log(`heartbeat rejected: ${ack.error}`);
+      else if (ack.reconnectWindowMs !== undefined) this.reconnectWindowMs = ack.reconnectWindowMs; // the fleet may have grown
       if (this.seq % (this.opts.factsEveryBeats ?? 30) === 0) await this.refreshFacts(socket);
     } catch (e) {
       this.opts.log(`heartbeat not acknowledged: ${(e as Error).message}`);

@@ -3,9 +3,9 @@
 // reason. A sweeper moves silent hosts online → stale → offline; every change reaches the browsers' "hosts" room.
 // The inventory arrives in bounded pages, written in batches (lib/fleet/record-inventory-page.ts); the host reads
 // "syncing" from its hello until its last page is in, and a page that cannot be recorded leaves it "syncing" with the
-// reason. Built for a whole fleet at once: at most MAX_SETTING_UP connections are between handshake and hello at a
+// reason. Built for a whole fleet at once: at most GANTRY_CONNECT_QUEUE connections are between handshake and hello at a
 // time (the rest are refused with when to come back), a page the inventory queue cannot take is refused with when to
-// send it again, and the hello reply tells each agent the window to spread its next reconnection over.
+// send it again, and hello and heartbeat replies tell each agent the window to spread its next reconnection over.
 import type { Server as SocketServer, Socket } from "socket.io";
 import {
   AGENT_MESSAGES,
@@ -15,13 +15,13 @@ import {
   agentRoom,
   describeZodError,
   type Ack,
-  type HelloAck,
   type AgentMessageName,
   type Refusal,
   type RefusalCode,
 } from "@/lib/protocol";
 import { BusyError, GantryError } from "@/lib/errors";
 import { Throughput } from "@/lib/admission/throughput";
+import { admissionLimits } from "@/lib/admission/limits";
 import { reconnectWindowMs } from "@/lib/hosts/reconnect-window";
 import { authenticateAgent } from "@/lib/hosts/authenticate-agent";
 import { recordHello } from "@/lib/hosts/record-hello";
@@ -51,8 +51,6 @@ function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error
   return err;
 }
 
-/** Connections between their handshake and their hello's answer, at most (each costs a few queries). */
-const MAX_SETTING_UP = 200;
 /** A connection that has not said hello after this long no longer counts as setting up. */
 const SETUP_GRACE_MS = 20_000;
 
@@ -63,12 +61,14 @@ export function attachAgentGateway(io: SocketServer) {
   // Connections recorded by a previous process are cleared before any agent is let in.
   const ready = resetConnections().catch((e) => log(`resetting connections failed: ${(e as Error).message}`));
 
+  // Connections between their handshake and their hello's answer, at most GANTRY_CONNECT_QUEUE (each costs a few queries).
+  const maxSettingUp = admissionLimits().connectQueue;
   let settingUp = 0;
   const setUpPace = new Throughput(100);
 
   nsp.use(async (socket, next) => {
     await ready;
-    if (settingUp >= MAX_SETTING_UP) {
+    if (settingUp >= maxSettingUp) {
       const ms = setUpPace.drainMs(settingUp, 1_000, 30_000);
       return next(refuse("unavailable", `the control plane is taking in ${settingUp} other connections: retry in ${Math.ceil(ms / 1000)} s`, ms));
     }
@@ -156,7 +156,7 @@ export function attachAgentGateway(io: SocketServer) {
     };
 
     socket.onAny(async (event: string, ...args: unknown[]) => {
-      const ack = typeof args[args.length - 1] === "function" ? (args.pop() as (r: Ack | HelloAck) => void) : undefined;
+      const ack = typeof args[args.length - 1] === "function" ? (args.pop() as (r: Ack) => void) : undefined;
       const reject = (reason: string) => {
         if (ack) ack({ ok: false, error: reason });
         else socket.emit("protocol_error", { event: String(event).slice(0, 64), reason });
@@ -178,7 +178,7 @@ export function attachAgentGateway(io: SocketServer) {
           socket.disconnect(true);
           return;
         }
-        ack?.(name === "hello" ? { ok: true, reconnectWindowMs: await reconnectWindowMs() } : { ok: true });
+        ack?.(name === "hello" || name === "heartbeat" ? { ok: true, reconnectWindowMs: await reconnectWindowMs() } : { ok: true });
       } catch (e) {
         if (e instanceof BusyError) {
           // Nothing recorded and nothing wrong: the agent sends it again when told.

@@ -1,5 +1,5 @@
 // A bounded gate in front of work that needs the database: at most `concurrent` at once, up to `queued` more waiting
-// their turn in order, and past that a BusyError at once, saying when to come back (the time the work ahead will
+// their turn in order (no longer than `maxWaitMs` by the recent pace), and past that a BusyError at once, saying when to come back (the time the work ahead will
 // take at the recent pace). A storm of callers then costs a queue of known size and fast refusals, never a pile of
 // waits that time out after holding everything up.
 import { busy } from "@/lib/errors";
@@ -8,6 +8,8 @@ import { Throughput } from "./throughput";
 export interface GateOptions {
   concurrent: number;
   queued: number;
+  /** Refuse at once, rather than queue, when the work ahead would take longer than this (the caller's own timeout). */
+  maxWaitMs?: number;
   /** Bounds of the "retry after" given to those refused, in ms. */
   minRetryMs?: number;
   maxRetryMs?: number;
@@ -41,7 +43,7 @@ export class Gate {
       this.running++;
       return;
     }
-    if (this.waiting.length >= this.opts.queued) {
+    if (this.waiting.length >= this.opts.queued || (this.opts.maxWaitMs !== undefined && this.pace.drainMs(this.load, 0, Infinity) > this.opts.maxWaitMs)) {
       const ms = this.retryAfterMs();
       throw busy(`too many ${this.what} at once: retry in ${Math.ceil(ms / 1000)} s`, ms);
     }

@@ -12,6 +12,7 @@
 import { db } from "@/lib/db";
 import { busy, conflict } from "@/lib/errors";
 import { Throughput } from "@/lib/admission/throughput";
+import { admissionLimits } from "@/lib/admission/limits";
 import type { InventoryPage } from "@/lib/protocol/inventory";
 
 export interface PageOutcome {
@@ -26,9 +27,8 @@ const WRITERS = 2;
 /** A batch holds at most this many pages (one per host) and this many bytes of rows. */
 const BATCH_PAGES = 250;
 const BATCH_BYTES = 4 << 20;
-/** The queue holds at most this many pages and bytes; past that, pages are refused with a "retry after". */
-export const QUEUE_PAGES = 2_000;
-export const QUEUE_BYTES = 16 << 20;
+/** The queue holds at most GANTRY_INVENTORY_QUEUE pages (2,000) and 16 MiB; past that, pages are refused with a "retry after". */
+const QUEUE_BYTES = 16 << 20;
 
 interface Queued {
   hostId: number;
@@ -73,7 +73,7 @@ export function recordInventoryPage(hostId: number, page: InventoryPage, stillWa
   ].join(",");
   const images = [...new Map(page.images.map((i) => [i.id, JSON.stringify({ ...i, h: hostId, createdAt: iso(i.createdAt) })])).values()].join(",");
   const bytes = containers.length + images.length + 64;
-  if (queue.length >= QUEUE_PAGES || queuedBytes + bytes > QUEUE_BYTES) {
+  if (queue.length >= admissionLimits().inventoryQueue || queuedBytes + bytes > QUEUE_BYTES) {
     const ms = pace.drainMs(queue.length, 1_000, 30_000);
     return Promise.reject(busy(`the control plane is writing ${queue.length} inventory pages of other hosts: send this one again in ${Math.ceil(ms / 1000)} s`, ms));
   }

@@ -1,25 +1,29 @@
 // An agent trades a join token for a per-host credential. The token is single-use and expiring; a forged, expired or
-// already used token is refused with the reason (401 / 410 / 409). Only the credential's sha256 is stored.
+// already used token is refused with the reason (401 / 410 / 409). Only the credential's sha256 is stored. An agent
+// that brings its own credential may ask again with the same token and credential and gets the same host back (its
+// first answer was lost); anyone else with the used token is still refused.
 // A join is one statement (the token claimed, the host created and the token pointed at it, or nothing), and joins go
 // through a bounded gate: when a whole fleet joins at once, those past the queue are told to come back later (429 with
 // Retry-After, which agents honour) instead of piling onto the database until something times out.
 import { db } from "@/lib/db";
 import { GantryError, conflict, unauthorized } from "@/lib/errors";
 import { Gate } from "@/lib/admission/gate";
+import { admissionLimits } from "@/lib/admission/limits";
 import { PROTOCOL_VERSION, type HostFacts, type JoinResponse } from "@/lib/protocol";
 import { hashSecret, newSecret } from "./secret";
 import { HOST_VIEW_SELECT, toHostView } from "./host-view";
 import { publishHostEvent } from "./publish-host-event";
 
-/** Joins run a few at a time (each is one short statement); a few hundred more may wait their turn. */
-const joins = new Gate("joins", { concurrent: 4, queued: 200, minRetryMs: 1_000, maxRetryMs: 30_000 });
+/** Joins run a few at a time (each is one short statement); GANTRY_JOIN_QUEUE more may wait their turn, none long. */
+let joins: Gate | undefined;
+const gate = () => (joins ??= new Gate("joins", { concurrent: 4, queued: admissionLimits().joinQueue, maxWaitMs: 5_000, minRetryMs: 1_000, maxRetryMs: 30_000 }));
 
-export async function joinHost(input: { token: string; facts: HostFacts }): Promise<JoinResponse> {
+export async function joinHost(input: { token: string; facts: HostFacts; credential?: string }): Promise<JoinResponse> {
   const tokenHash = hashSecret(input.token);
-  const credential = newSecret("gch_");
+  const credential = input.credential ?? newSecret("gch_");
   const at = new Date().toISOString(); // timestamps are UTC wall times in timestamp(3) columns, as Prisma writes them
 
-  const hostId = await joins.run(async () => {
+  const joined = await gate().run(async () => {
     // Claiming the token locks its row, so two agents racing with one token cannot both win: the second finds it used.
     const rows = await db.$queryRaw<{ id: number }[]>`
       WITH t AS (
@@ -33,16 +37,23 @@ export async function joinHost(input: { token: string; facts: HostFacts }): Prom
         UPDATE "JoinToken" SET "usedAt" = (${at}::timestamptz AT TIME ZONE 'UTC'), "hostId" = h.id FROM h, t WHERE "JoinToken".id = t.id
       )
       SELECT id FROM h`;
-    if (rows[0]) return rows[0].id;
-    const token = await db.joinToken.findUnique({ where: { tokenHash }, select: { usedAt: true, expiresAt: true, hostId: true } });
+    if (rows[0]) return { id: rows[0].id, again: false };
+    const token = await db.joinToken.findUnique({
+      where: { tokenHash },
+      select: { usedAt: true, expiresAt: true, hostId: true, host: { select: { credentialHash: true, revokedAt: true } } },
+    });
     if (!token) throw unauthorized("join token is not valid: it was not issued by this control plane");
+    // The same agent asking again (same token, the credential it chose): the join it already made.
+    if (input.credential && token.hostId && token.host && !token.host.revokedAt && token.host.credentialHash === hashSecret(input.credential)) {
+      return { id: token.hostId, again: true };
+    }
     if (token.usedAt) {
       throw conflict(`join token was already used${token.hostId ? ` (by host ${token.hostId})` : ""}: ask for a new one with "Add host"`);
     }
     throw new GantryError("gone", `join token expired at ${token.expiresAt.toISOString()}: ask for a new one with "Add host"`);
   });
 
-  const host = await db.host.findUniqueOrThrow({ where: { id: hostId }, select: HOST_VIEW_SELECT });
-  publishHostEvent("joined", toHostView(host));
+  const host = await db.host.findUniqueOrThrow({ where: { id: joined.id }, select: HOST_VIEW_SELECT });
+  if (!joined.again) publishHostEvent("joined", toHostView(host));
   return { hostId: host.id, name: host.name, credential, protocolVersion: PROTOCOL_VERSION };
 }

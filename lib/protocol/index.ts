@@ -48,7 +48,19 @@ export type HostFacts = z.infer<typeof HostFacts>;
 
 // ---- HTTP: joining (unauthenticated by design: the join token is the proof) ----
 
-export const JoinRequest = z.object({ token: JoinTokenString, facts: HostFacts }).strict();
+export const JoinRequest = z
+  .object({
+    token: JoinTokenString,
+    facts: HostFacts,
+    /**
+     * The credential the agent will hold, made by the agent (32 random bytes) and kept only as a hash by the control
+     * plane. Sending it makes the join safe to retry: an agent whose first answer was lost (a timeout in a join storm)
+     * asks again with the same token and credential and gets the same host back, instead of "token already used".
+     * Without it the control plane makes one (agents before this field).
+     */
+    credential: CredentialString.optional(),
+  })
+  .strict();
 export type JoinRequest = z.infer<typeof JoinRequest>;
 
 export const JoinResponse = z.object({
@@ -119,17 +131,13 @@ export type AgentMessageName = keyof typeof AGENT_MESSAGES;
  */
 const Refused = z.object({ ok: z.literal(false), error: z.string(), retryAfterMs: z.number().int().min(0).max(3_600_000).optional() });
 
-/** The reply (socket.io acknowledgement) to every agent message. */
-export const Ack = z.union([z.object({ ok: z.literal(true) }), Refused]);
-export type Ack = z.infer<typeof Ack>;
-
 /**
- * The reply to hello. `reconnectWindowMs`: after losing this connection, reconnect at a random moment within this
- * long (and retry no more often than that) — the window grows with the fleet, so a control-plane restart is not met
- * by every host at the same instant.
+ * The reply (socket.io acknowledgement) to every agent message. Replies to hello and heartbeat carry
+ * `reconnectWindowMs`: after losing the connection, reconnect at a random moment within this long (and retry no more
+ * often than that) — the window grows with the fleet, so a control-plane restart is not met by every host at once.
  */
-export const HelloAck = z.union([z.object({ ok: z.literal(true), reconnectWindowMs: z.number().int().min(0).max(600_000).optional() }), Refused]);
-export type HelloAck = z.infer<typeof HelloAck>;
+export const Ack = z.union([z.object({ ok: z.literal(true), reconnectWindowMs: z.number().int().min(0).max(600_000).optional() }), Refused]);
+export type Ack = z.infer<typeof Ack>;
 
 /** Pushed by the server when a message came without an acknowledgement callback and was rejected. */
 export const ProtocolError = z.object({ event: z.string(), reason: z.string() });
@@ -140,7 +148,7 @@ export const RevokedMessage = z.object({ reason: z.string() });
 export type RevokedMessage = z.infer<typeof RevokedMessage>;
 
 export interface AgentToServerEvents {
-  hello: (msg: HelloMessage, ack: (r: HelloAck) => void) => void;
+  hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
   heartbeat: (msg: HeartbeatMessage, ack: (r: Ack) => void) => void;
   facts: (msg: FactsMessage, ack: (r: Ack) => void) => void;
   "stream.data": (msg: StreamData) => void;

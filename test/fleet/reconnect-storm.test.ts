@@ -18,8 +18,12 @@ let cp: ControlPlane;
 let restarted: ControlPlane | undefined;
 let fleet: HollowFleet | undefined;
 
+// Queues far shorter than the defaults, so 300 hosts overflow each of them: joins told to come back (429), connections
+// refused with a "retry after", inventory pages refused as "busy" — and every one of them still gets in.
+const LIMITS = { GANTRY_JOIN_QUEUE: "10", GANTRY_CONNECT_QUEUE: "30", GANTRY_INVENTORY_QUEUE: "2" };
+
 before(async () => {
-  cp = await startControlPlane();
+  cp = await startControlPlane({ env: LIMITS });
 });
 
 after(async () => {
@@ -74,7 +78,7 @@ test("300 hosts reconnecting at once after a control-plane restart: every invent
   await cp.kill();
   for (const h of f.hosts) h.churn();
   const restartAt = new Date();
-  restarted = await startControlPlane({ dataDir: cp.dataDir, port: cp.port });
+  restarted = await startControlPlane({ dataDir: cp.dataDir, port: cp.port, env: LIMITS });
   const r = restarted;
   const answeredAt = Date.now();
   t.diagnostic(`the control plane answered again ${((Date.now() - restartAt.getTime()) / 1000).toFixed(1)} s after it was killed`);
@@ -118,6 +122,9 @@ test("300 hosts reconnecting at once after a control-plane restart: every invent
   assert.deepEqual(serverErrors, []);
   assert.deepEqual([...staleOnline], [], `hosts read "online" with the containers from before the restart: ${[...staleOnline].slice(0, 10).join(", ")}`);
   assert.equal(f.counters.refused, 0, f.notes.join("\n"));
+  // Every queue overflowed on the way (so every "retry after" was honoured), and no page was lost or refused for good.
+  assert.ok(f.counters.joinsBusy > 0 && f.counters.connectsBusy > 0 && f.counters.pagesBusy > 0, JSON.stringify(f.counters));
+  assert.equal(f.counters.pagesRejected + f.counters.pagesUnacknowledged, 0, f.notes.join("\n"));
   assert.deepEqual(f.notes.filter((n) => /answered 5\d\d/.test(n)), [], "no join answered a 5xx");
 
   // The API agrees: every host online, and the fleet's container list is exactly what the agents hold.

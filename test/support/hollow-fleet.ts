@@ -23,8 +23,12 @@ export interface HollowFleetOptions {
 export interface HollowCounters {
   /** Joins the control plane answered "busy, retry after" (429). */
   joinsBusy: number;
+  /** Connections the control plane refused with "retry after" (too many being set up). */
+  connectsBusy: number;
   connected: number;
   disconnected: number;
+  /** Inventory pages the control plane said it was too busy to take, with when to send them again. */
+  pagesBusy: number;
   pagesRejected: number;
   pagesUnacknowledged: number;
   helloFailed: number;
@@ -33,6 +37,7 @@ export interface HollowCounters {
 }
 
 export class HollowHost {
+  token = "";
   hostId = 0;
   credential = "";
   /** Inventory changes made since the start (each makes one container come and another go). */
@@ -83,7 +88,7 @@ export class HollowHost {
 
 export class HollowFleet {
   readonly hosts: HollowHost[];
-  readonly counters: HollowCounters = { joinsBusy: 0, connected: 0, disconnected: 0, pagesRejected: 0, pagesUnacknowledged: 0, helloFailed: 0, refused: 0, other: 0 };
+  readonly counters: HollowCounters = { joinsBusy: 0, connectsBusy: 0, connected: 0, disconnected: 0, pagesBusy: 0, pagesRejected: 0, pagesUnacknowledged: 0, helloFailed: 0, refused: 0, other: 0 };
   /** A few of the links' messages that were not routine, for a failure's explanation. */
   readonly notes: string[] = [];
 
@@ -95,26 +100,31 @@ export class HollowFleet {
     this.hosts = Array.from({ length: size }, (_, i) => new HollowHost(i, `${prefix}-${i}`, opts.containersPerHost ?? 18));
   }
 
-  /**
-   * Joins every host through the real join flow: tokens minted first (`mintConcurrency` at a time), then every host
-   * trades its token for a credential at once — a join storm — through agent/join.ts, which waits out the control
-   * plane's "retry after" answers. Resolves with each join's duration in ms.
-   */
-  async join(mintConcurrency = 20, hosts = this.hosts): Promise<number[]> {
-    const tokens: string[] = [];
+  /** Mints a join token for every host, `concurrency` at a time (before a join storm, so the storm is joins alone). */
+  async mint(concurrency = 20, hosts = this.hosts): Promise<void> {
     let next = 0;
     const mint = async () => {
-      for (let i = next++; i < hosts.length; i = next++) tokens[i] = await this.opts.mintToken();
+      for (let i = next++; i < hosts.length; i = next++) hosts[i]!.token = await this.opts.mintToken();
     };
-    await Promise.all(Array.from({ length: Math.min(mintConcurrency, hosts.length) }, mint));
+    await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, mint));
+  }
+
+  /**
+   * A join storm: every host trades its token for a credential at once, through agent/join.ts (which waits out the
+   * control plane's "retry after" answers) — and with `connect`, opens its link as soon as it has joined. Tokens are
+   * minted first when missing. Resolves with each join's duration in ms.
+   */
+  async join(opts: { connect?: boolean } = {}, hosts = this.hosts): Promise<number[]> {
+    await this.mint(20, hosts.filter((h) => !h.token));
     const log = (m: string) => (/ is busy /.test(m) ? this.counters.joinsBusy++ : this.note(m));
     await Promise.all(
-      hosts.map(async (h, i) => {
+      hosts.map(async (h) => {
         const t0 = performance.now();
-        const joined = await joinWithToken(this.opts.serverUrl, tokens[i]!, h.facts(), { clock: systemClock, random: Math.random, log });
+        const joined = await joinWithToken(this.opts.serverUrl, h.token, h.facts(), { clock: systemClock, random: Math.random, log });
         h.joinMs = performance.now() - t0;
         h.hostId = joined.hostId;
         h.credential = joined.credential;
+        if (opts.connect) this.connect([h]);
       }),
     );
     return hosts.map((h) => h.joinMs);
@@ -152,6 +162,8 @@ export class HollowFleet {
   private count(m: string) {
     if (m.startsWith("connected to")) this.counters.connected++;
     else if (m.startsWith("disconnected")) this.counters.disconnected++;
+    else if (/^inventory page .* not taken yet/.test(m)) return void this.counters.pagesBusy++;
+    else if (/taking in \d+ other connections/.test(m)) return void this.counters.connectsBusy++;
     else if (/^inventory page .* rejected/.test(m)) this.counters.pagesRejected++;
     else if (/^inventory page .* not acknowledged/.test(m)) this.counters.pagesUnacknowledged++;
     else if (m.startsWith("hello")) this.counters.helloFailed++;
