@@ -37,7 +37,15 @@ export async function joinWithToken(
         body: JSON.stringify({ token, facts, credential }),
         signal: AbortSignal.timeout(15_000),
       });
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string; retryAfterMs?: unknown } } | null;
+      // An answer cut while it was read (the timeout, a dropped connection) is tried again: with our credential, a join
+      // that was made meanwhile is given back as it was.
+      const text = await res.text();
+      let body: { error?: { message?: string; retryAfterMs?: unknown } } | null = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON: judged by its status below */
+      }
       if (res.status === 429 && deps.clock.now() < busyUntil) {
         const hinted = typeof body?.error?.retryAfterMs === "number" ? body.error.retryAfterMs : Number(res.headers.get("retry-after")) * 1000;
         const wait = afterHint(Number.isFinite(hinted) && hinted > 0 ? hinted : 1_000, deps.random);

@@ -193,8 +193,19 @@ async function runSize(cleanups: Cleanups, size: number) {
     // ---- join storm
     await all({ cmd: "mint" });
     const joinAt = Date.now();
-    const joined = all({ cmd: "join" });
-    const joinStorm = await waitUntil("every inventory after the join storm", async () => (await syncedSince(cp, joinAt - 1000, false)) >= size, 600_000);
+    let joinFailed: Error | undefined;
+    const joined = all({ cmd: "join" }).catch((e: Error) => {
+      joinFailed = e;
+      return [];
+    });
+    const joinStorm = await waitUntil(
+      "every inventory after the join storm",
+      async () => {
+        if (joinFailed) throw joinFailed;
+        return (await syncedSince(cp, joinAt - 1000, false)) >= size;
+      },
+      600_000,
+    );
     const joinMs = (await joined).flatMap((r) => r.joinMs as number[]);
     const afterJoin = await counters();
     console.log(

@@ -122,18 +122,19 @@ export function attachAgentGateway(io: SocketServer) {
 
     const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
       hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => {
-        const host = await recordHello(hostId, msg.facts);
+        const hello = await recordHello(hostId, msg.facts);
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
-        if (host) {
+        if (hello && (hello.hasClaims || hello.hasQueued)) {
+          const { host } = hello;
           setImmediate(() =>
-            void settleHostClaims(host, log)
+            void (hello.hasClaims ? settleHostClaims(host, log) : Promise.resolve())
               .catch((e) => log(`host ${hostId}: settling command claims failed: ${(e as Error).message}`))
-              .then(() => runQueuedCommands(host, log))
+              .then(() => (hello.hasQueued ? runQueuedCommands(host, log) : 0))
               .catch((e) => log(`host ${hostId}: running queued commands failed: ${(e as Error).message}`)),
           );
         }
-        return host !== null;
+        return hello !== null;
       },
       heartbeat: async () => recordHeartbeat(hostId),
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
@@ -151,7 +152,7 @@ export function attachAgentGateway(io: SocketServer) {
       inventoryCount = page.index === 0 ? page.containers.length : inventoryCount + page.containers.length;
       if (outcome.done) publishContainerEvent({ hostId, containers: inventoryCount });
       // The host's status changes when a sync begins on a synced host (→ syncing) and when one ends (→ online).
-      if (outcome.statusChanged) publishHostEvent("status", await getHostOrThrow(hostId));
+      if (outcome.statusChanged) publishHostEvent("status", outcome.host);
       return true;
     };
 

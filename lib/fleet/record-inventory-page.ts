@@ -14,12 +14,15 @@ import { busy, conflict } from "@/lib/errors";
 import { Throughput } from "@/lib/admission/throughput";
 import { admissionLimits } from "@/lib/admission/limits";
 import type { InventoryPage } from "@/lib/protocol/inventory";
+import { toHostView, type HostView } from "@/lib/hosts/host-view";
 
 export interface PageOutcome {
   /** This was the last page: the inventory is complete (the host reads "online" again). */
   done: boolean;
   /** The host's status changed with this page (a sync began on a synced host, or one ended): browsers are told. */
   statusChanged: boolean;
+  /** The host as this page left it. */
+  host: HostView;
 }
 
 /** Batches written at once (each one statement on one connection). */
@@ -130,27 +133,30 @@ async function writeBatch(batch: Queued[]) {
   }
 }
 
-function settle(batch: Queued[], claimed: Map<number, Date | null>) {
+type Claimed = Parameters<typeof toHostView>[0] & { before: Date | null };
+
+function settle(batch: Queued[], claimed: Map<number, Claimed>) {
   for (const q of batch) {
-    if (!claimed.has(q.hostId)) {
+    const row = claimed.get(q.hostId);
+    if (!row) {
       q.reject(conflict(`inventory page ${q.index} of sync ${q.syncId} is out of order or its sync was superseded; start the sync over`));
       continue;
     }
     // Whether the host read "syncing" before this page (a page after the first always follows one that made it so).
-    const syncingBefore = q.index > 0 || claimed.get(q.hostId) !== null;
-    q.resolve({ done: q.last, statusChanged: syncingBefore === q.last });
+    const syncingBefore = q.index > 0 || row.before !== null;
+    q.resolve({ done: q.last, statusChanged: syncingBefore === q.last, host: toHostView(row) });
   }
 }
 
-/** One statement for the pages of several hosts; resolves with the hosts whose page was claimed (and their syncStartedAt before). */
-async function writePages(batch: Queued[]): Promise<Map<number, Date | null>> {
+/** One statement for the pages of several hosts; resolves with the hosts whose page was claimed, as the page left them. */
+async function writePages(batch: Queued[]): Promise<Map<number, Claimed>> {
   const at = new Date().toISOString(); // timestamps are UTC wall times in timestamp(3) columns, as Prisma writes them
   const pages = JSON.stringify(batch.map((q) => ({ h: q.hostId, syncId: q.syncId, index: q.index, last: q.last })));
   const containers = `[${batch.map((q) => q.containers).filter(Boolean).join(",")}]`;
   const images = `[${batch.map((q) => q.images).filter(Boolean).join(",")}]`;
   // Host rows are locked in id order (two batches never share a host; other multi-row writers meet them in order).
   // Rows this batch upserts are kept out of the deletes, so no row is written twice by the one statement.
-  const rows = await db.$queryRawUnsafe<{ id: number; before: Date | null }[]>(
+  const rows = await db.$queryRawUnsafe<Claimed[]>(
     `WITH n AS (SELECT ($4::timestamptz AT TIME ZONE 'UTC') AS at),
      p AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS p("h" int, "syncId" text, "index" int, "last" boolean)),
      old AS (SELECT h.id, h."syncStartedAt" AS before FROM "Host" h WHERE h.id IN (SELECT p.h FROM p) ORDER BY h.id FOR UPDATE),
@@ -163,7 +169,8 @@ async function writePages(batch: Queued[]): Promise<Map<number, Date | null>> {
          "syncError" = CASE WHEN p.index = 0 OR p.last THEN NULL ELSE h."syncError" END
        FROM p JOIN old ON old.id = p.h, n
        WHERE h.id = p.h AND h."revokedAt" IS NULL AND (p.index = 0 OR (h."syncId" = p."syncId" AND h."syncPages" = p.index))
-       RETURNING h.id, p."syncId", p.last, old.before),
+       RETURNING h.id, p."syncId", p.last, old.before, h.name, h.status::text AS status, h."statusChangedAt", h."lastSeenAt", h."connectedAt",
+         h.facts, h."agentVersion", h."engineVersion", h."revokedAt", h."createdAt", h."syncStartedAt", h."syncPages", h."syncedAt", h."syncError"),
      c AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x("h" int, "id" text, "name" text, "image" text, "imageId" text, "command" text, "state" text,
            "labels" jsonb, "ports" jsonb, "exitCode" int, "createdAt" text, "startedAt" text, "finishedAt" text, "labelsOmitted" int)),
      c_up AS (
@@ -194,11 +201,12 @@ async function writePages(batch: Queued[]): Promise<Map<number, Date | null>> {
        DELETE FROM "Image" d USING claimed
        WHERE claimed.last AND d."hostId" = claimed.id AND d."syncId" IS DISTINCT FROM claimed."syncId"
          AND NOT EXISTS (SELECT 1 FROM i WHERE i.h = d."hostId" AND i."id" = d."imageId"))
-     SELECT id, before FROM claimed`,
+     SELECT id, before, name, status, "statusChangedAt", "lastSeenAt", "connectedAt", facts, "agentVersion", "engineVersion", "revokedAt", "createdAt",
+            "syncStartedAt", "syncPages", "syncedAt", "syncError" FROM claimed`,
     pages,
     containers,
     images,
     at,
   );
-  return new Map(rows.map((r) => [r.id, r.before]));
+  return new Map(rows.map((r) => [r.id, r]));
 }

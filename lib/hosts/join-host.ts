@@ -25,19 +25,20 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
 
   const joined = await gate().run(async () => {
     // Claiming the token locks its row, so two agents racing with one token cannot both win: the second finds it used.
-    const rows = await db.$queryRaw<{ id: number }[]>`
+    const rows = await db.$queryRaw<Parameters<typeof toHostView>[0][]>`
       WITH t AS (
         SELECT id FROM "JoinToken" WHERE "tokenHash" = ${tokenHash} AND "usedAt" IS NULL AND "expiresAt" > (${at}::timestamptz AT TIME ZONE 'UTC') FOR UPDATE
       ), h AS (
         INSERT INTO "Host" ("name", "credentialHash", "facts", "agentVersion", "engineVersion", "status", "statusChangedAt")
         SELECT ${input.facts.hostname}, ${hashSecret(credential)}, ${JSON.stringify(input.facts)}::jsonb, ${input.facts.agentVersion}, ${input.facts.engineVersion},
                'offline', (${at}::timestamptz AT TIME ZONE 'UTC')
-        FROM t RETURNING id
+        FROM t RETURNING *
       ), u AS (
         UPDATE "JoinToken" SET "usedAt" = (${at}::timestamptz AT TIME ZONE 'UTC'), "hostId" = h.id FROM h, t WHERE "JoinToken".id = t.id
       )
-      SELECT id FROM h`;
-    if (rows[0]) return { id: rows[0].id, again: false };
+      SELECT id, name, status::text AS status, "statusChangedAt", "lastSeenAt", "connectedAt", facts, "agentVersion", "engineVersion", "revokedAt", "createdAt",
+             "syncStartedAt", "syncPages", "syncedAt", "syncError" FROM h`;
+    if (rows[0]) return { host: toHostView(rows[0]), again: false };
     const token = await db.joinToken.findUnique({
       where: { tokenHash },
       select: { usedAt: true, expiresAt: true, hostId: true, host: { select: { credentialHash: true, revokedAt: true } } },
@@ -45,7 +46,7 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
     if (!token) throw unauthorized("join token is not valid: it was not issued by this control plane");
     // The same agent asking again (same token, the credential it chose): the join it already made.
     if (input.credential && token.hostId && token.host && !token.host.revokedAt && token.host.credentialHash === hashSecret(input.credential)) {
-      return { id: token.hostId, again: true };
+      return { host: toHostView(await db.host.findUniqueOrThrow({ where: { id: token.hostId }, select: HOST_VIEW_SELECT })), again: true };
     }
     if (token.usedAt) {
       throw conflict(`join token was already used${token.hostId ? ` (by host ${token.hostId})` : ""}: ask for a new one with "Add host"`);
@@ -53,7 +54,7 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
     throw new GantryError("gone", `join token expired at ${token.expiresAt.toISOString()}: ask for a new one with "Add host"`);
   });
 
-  const host = await db.host.findUniqueOrThrow({ where: { id: joined.id }, select: HOST_VIEW_SELECT });
-  if (!joined.again) publishHostEvent("joined", toHostView(host));
+  const { host } = joined;
+  if (!joined.again) publishHostEvent("joined", host);
   return { hostId: host.id, name: host.name, credential, protocolVersion: PROTOCOL_VERSION };
 }
