@@ -1,11 +1,14 @@
 // Trades a join token for a host credential (POST /api/v1/agents/join). A refusal carries the server's reason;
-// network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting.
+// network trouble and 5xx are retried a few times with back-off, since the control plane may still be starting. A
+// control plane busy with a fleet joining at once answers 429 with when to come back: the agent waits that long (and a
+// random part more, so those told the same time do not return together) for as long as `busyForMs`.
 // Given the control plane's certificate fingerprint, the agent first fetches and pins that certificate (agent/tls-pin.ts)
 // and sends the token only over a connection that presents it; a different certificate is a refusal, not retried.
-import { request as httpRequest } from "node:http";
+import { randomBytes } from "node:crypto";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { JOIN_PATH, JoinResponse, type HostFacts } from "../lib/protocol";
-import { backoffDelay, DEFAULT_BACKOFF } from "./backoff";
+import { afterHint, backoffDelay, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 import { fetchPinnedCertificate, pinnedTlsOptions, PinMismatch, type CertificatePin } from "./tls-pin";
 
@@ -26,16 +29,30 @@ export async function joinWithToken(
   serverUrl: string,
   token: string,
   facts: HostFacts,
-  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number; fingerprint?: string | null },
+  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number; busyForMs?: number; fingerprint?: string | null },
 ): Promise<Joined> {
   const attempts = deps.attempts ?? 6;
+  const busyUntil = deps.clock.now() + (deps.busyForMs ?? 15 * 60_000);
+  // Ours from the start, so a retry after a lost answer gets the same host back (lib/protocol's JoinRequest).
+  const credential = "gch_" + randomBytes(32).toString("base64url");
+  const sleep = (ms: number) => new Promise((r) => deps.clock.setTimeout(() => r(undefined), ms));
   let pin: CertificatePin | null = null;
   for (let attempt = 0; ; attempt++) {
     let problem: string;
     try {
       if (deps.fingerprint && !pin) pin = await fetchPinnedCertificate(serverUrl, deps.fingerprint);
-      const res = await postJson(serverUrl + JOIN_PATH, { token, facts }, pin);
-      const body = res.body as { error?: { message?: string } } | null;
+      // An answer cut while it was read (the timeout, a dropped connection) is tried again: with our credential, a join
+      // that was made meanwhile is given back as it was.
+      const res = await postJson(serverUrl + JOIN_PATH, { token, facts, credential }, pin);
+      const body = res.body as { error?: { message?: string; retryAfterMs?: unknown } } | null;
+      if (res.status === 429 && deps.clock.now() < busyUntil) {
+        const hinted = typeof body?.error?.retryAfterMs === "number" ? body.error.retryAfterMs : Number(res.headers["retry-after"]) * 1000;
+        const wait = afterHint(Number.isFinite(hinted) && hinted > 0 ? hinted : 1_000, deps.random);
+        deps.log(`${serverUrl} is busy (${body?.error?.message ?? "429"}); retrying in ${(wait / 1000).toFixed(1)} s`);
+        attempt--; // not a failure: the control plane said when
+        await sleep(wait);
+        continue;
+      }
       if (res.status >= 200 && res.status < 300) {
         const parsed = JoinResponse.safeParse(body);
         if (!parsed.success) throw new JoinRefused(res.status, "the control plane answered the join with something that is not a join response");
@@ -53,12 +70,12 @@ export async function joinWithToken(
     if (attempt + 1 >= attempts) throw new Error(`join failed: ${problem}`);
     const wait = backoffDelay(attempt, DEFAULT_BACKOFF, deps.random);
     deps.log(`${problem}; retrying in ${(wait / 1000).toFixed(1)} s`);
-    await new Promise((r) => deps.clock.setTimeout(() => r(undefined), wait));
+    await sleep(wait);
   }
 }
 
-/** POST a JSON body; the answer's status and JSON body (null when it is not JSON). Trusts only `pin` when given. */
-function postJson(url: string, payload: unknown, pin: CertificatePin | null): Promise<{ status: number; body: unknown }> {
+/** POST a JSON body; the answer's status, headers and JSON body (null when it is not JSON). Trusts only `pin` when given. */
+function postJson(url: string, payload: unknown, pin: CertificatePin | null): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
   const data = Buffer.from(JSON.stringify(payload));
   const target = new URL(url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
@@ -82,7 +99,7 @@ function postJson(url: string, payload: unknown, pin: CertificatePin | null): Pr
           } catch {
             /* not JSON */
           }
-          resolve({ status: res.statusCode ?? 0, body });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
         });
       },
     );

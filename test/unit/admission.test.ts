@@ -1,0 +1,136 @@
+// What the control plane does when too much arrives at once, and what agents do about it, in their pure parts: the
+// bounded gate (lib/admission/gate.ts) lets a few in, queues some in order, refuses the rest at once with when to come
+// back; a refusal is a 429 with Retry-After; the agent's join waits as long as it was told (and a random part more)
+// and keeps its credential across tries; reconnections spread over the window the control plane gives.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { Gate } from "../../lib/admission/gate";
+import { Throughput } from "../../lib/admission/throughput";
+import { BusyError, busy } from "../../lib/errors";
+import { toResponse } from "../../lib/http/respond";
+import { joinWithToken } from "../../agent/join";
+import { afterHint, backoffDelay, reconnectDelay, DEFAULT_BACKOFF } from "../../agent/backoff";
+import type { Clock } from "../../agent/clock";
+
+test("the gate runs `concurrent` at once, queues `queued` more in order, and refuses the rest at once with a retry time", async () => {
+  const gate = new Gate("joins", { concurrent: 2, queued: 2, minRetryMs: 500, maxRetryMs: 30_000 });
+  const order: number[] = [];
+  const releases: Array<() => void> = [];
+  const job = (i: number) =>
+    gate.run(async () => {
+      order.push(i);
+      await new Promise<void>((r) => releases.push(r));
+      return i;
+    });
+  const running = [1, 2, 3, 4].map(job);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [1, 2], "two run, two wait");
+  assert.equal(gate.load, 4);
+  const refused = await job(5).catch((e) => e);
+  assert.ok(refused instanceof BusyError, String(refused));
+  assert.equal(refused.code, "too_many_requests");
+  assert.ok(refused.retryAfterMs >= 500 && refused.retryAfterMs <= 30_000, String(refused.retryAfterMs));
+  assert.match(refused.message, /too many joins at once: retry in \d+ s/);
+
+  releases.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, [1, 2, 3], "a place freed goes to the first waiting, not to a newcomer");
+  while (releases.length) {
+    releases.shift()!();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(await Promise.all(running), [1, 2, 3, 4]);
+  assert.equal(gate.load, 0);
+});
+
+test("a gate refuses rather than queue work that would wait past maxWaitMs at the recent pace", async () => {
+  const gate = new Gate("joins", { concurrent: 1, queued: 100, maxWaitMs: 1_000 });
+  // A slow pace: 10 finished over the last 10 s (1 a second).
+  const t0 = Date.now();
+  for (let i = 0; i < 10; i++) (gate as unknown as { pace: Throughput }).pace.done(1, t0 - 9_000 + i * 1_000);
+  let release!: () => void;
+  const first = gate.run(() => new Promise<void>((r) => (release = r)));
+  const second = gate.run(async () => {}); // one ahead: about 1 s
+  const third = await gate.run(async () => {}).catch((e) => e); // two ahead: about 2 s, past 1 s
+  assert.ok(third instanceof BusyError, "refused at once");
+  release();
+  await Promise.all([first, second]);
+});
+
+test("the pace: the time a backlog takes, within bounds, from work finished lately (an assumed pace before any)", () => {
+  const pace = new Throughput(100);
+  assert.equal(pace.drainMs(50, 0, 60_000), 500, "assumed 100 a second");
+  const now = 1_000_000;
+  for (let i = 0; i < 40; i++) pace.done(1, now - 4_000 + i * 100); // 40 over 4 s: 10 a second
+  assert.equal(pace.perSecond(now), 10);
+  assert.equal(pace.drainMs(50, 0, 60_000, now), 5_000);
+  assert.equal(pace.drainMs(50, 0, 2_000, now), 2_000);
+  assert.equal(pace.drainMs(0, 700, 2_000, now), 700);
+  assert.equal(pace.perSecond(now + 20_000), 100, "forgotten after the window: the assumed pace again");
+});
+
+test("a busy refusal is a 429 with Retry-After (whole seconds, rounded up) and the milliseconds in the body", async () => {
+  const res = toResponse(busy("too many joins at once: retry in 3 s", 2_345));
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get("retry-after"), "3");
+  assert.deepEqual(await res.json(), { error: { code: "too_many_requests", message: "too many joins at once: retry in 3 s", retryAfterMs: 2_345 } });
+});
+
+test("the agent's join waits out 429s as long as it was told (plus up to half), with the same credential, then joins", async () => {
+  const bodies: Array<{ token: string; credential?: string }> = [];
+  const server = createServer(async (req, res) => {
+    let text = "";
+    for await (const c of req) text += c;
+    bodies.push(JSON.parse(text));
+    if (bodies.length === 1) {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "2" });
+      return res.end(JSON.stringify({ error: { code: "too_many_requests", message: "too many joins at once", retryAfterMs: 1_500 } }));
+    }
+    if (bodies.length === 2) {
+      res.writeHead(429, { "retry-after": "4" }); // an answer with only the header
+      return res.end("busy");
+    }
+    res.writeHead(201, { "content-type": "application/json" });
+    res.end(JSON.stringify({ hostId: 7, name: "h", credential: bodies[2]!.credential, protocolVersion: 1 }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  try {
+    const waits: number[] = [];
+    const clock: Clock = { now: () => Date.now(), setTimeout: (fn, ms) => (waits.push(ms), setImmediate(fn)), clearTimeout: () => {} };
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const facts = { hostname: "h" } as never;
+    const logs: string[] = [];
+    const joined = await joinWithToken(url, "gjt_" + "A".repeat(43), facts, { clock, random: () => 0.5, log: (m) => logs.push(m), attempts: 1 });
+    assert.equal(joined.hostId, 7);
+    assert.deepEqual(waits, [afterHint(1_500, () => 0.5), afterHint(4_000, () => 0.5)], "as told: the body's milliseconds, else the header's seconds");
+    assert.deepEqual(waits, [1_875, 5_000]);
+    assert.equal(bodies.length, 3, "429s do not use up the attempts (1 here)");
+    assert.match(bodies[0]!.credential!, /^gch_[A-Za-z0-9_-]{43}$/);
+    assert.ok(bodies.every((b) => b.credential === bodies[0]!.credential), "one credential for every try");
+    assert.equal(joined.credential, bodies[0]!.credential);
+    assert.match(logs[0]!, /is busy \(too many joins at once\); retrying in 1\.9 s/);
+  } finally {
+    server.close();
+  }
+});
+
+test("reconnection after a lost connection: the first anywhere in the window, then back-off no faster than half a window and no slower than two", () => {
+  const p = DEFAULT_BACKOFF;
+  // No window (a control plane that never said): plain back-off.
+  for (const n of [0, 1, 5, 9]) assert.equal(reconnectDelay(n, p, 0, () => 0.3), backoffDelay(n, p, () => 0.3));
+  // 5,000 hosts: a 25 s window. The first attempt lands anywhere in it.
+  assert.equal(reconnectDelay(0, p, 25_000, () => 0), 0);
+  assert.equal(reconnectDelay(0, p, 25_000, () => 0.999), 24_975);
+  // Later ones: between half a window and the cap (30 s, the policy's — two windows would be 50 s).
+  for (const n of [1, 2, 3, 6, 30, 1000]) {
+    const low = reconnectDelay(n, p, 25_000, () => 0);
+    const high = reconnectDelay(n, p, 25_000, () => 0.999999);
+    assert.ok(low >= 12_500 && high <= 30_000, `attempt ${n}: ${low}..${high}`);
+  }
+  // 300 hosts: a 1.5 s window; retries stay within 5 s, so the fleet is back soon after its control plane.
+  const small = [1, 2, 3, 4, 10].map((n) => reconnectDelay(n, p, 1_500, () => 0.999999));
+  assert.deepEqual(small, [2_000, 4_000, 5_000, 5_000, 5_000]);
+  // 100,000 hosts: a window past the cap is the cap.
+  assert.equal(reconnectDelay(7, p, 300_000, () => 0.999999), 300_000);
+});
