@@ -30,12 +30,13 @@ const STEADY_MS = 30_000;
 // ---------------------------------------------------------------- worker: a slice of the fleet
 
 type Command = { cmd: "init"; url: string; cookie: string; count: number; prefix: string } | { cmd: "mint" | "join" | "churn" | "counters" | "stop" };
+type Request = Command & { id: number };
 
 if (process.argv.includes("--hollow-worker")) {
   let fleet: HollowFleet | undefined;
-  const reply = (msg: unknown) => process.connected && process.send!(msg);
   process.on("disconnect", () => process.exit(0)); // the bench is gone: so is its slice of the fleet
-  process.on("message", async (m: Command) => {
+  process.on("message", async (m: Request) => {
+    const reply = (msg: object) => process.connected && process.send!({ ...msg, id: m.id });
     try {
       if (m.cmd === "init") {
         fleet = new HollowFleet({ serverUrl: m.url, prefix: m.prefix, mintToken: async () => (await mintJoinToken(m.url, m.cookie)).token }, m.count);
@@ -50,7 +51,7 @@ if (process.argv.includes("--hollow-worker")) {
         for (const h of fleet!.hosts) h.churn();
         reply({ ok: true });
       } else if (m.cmd === "counters") {
-        reply({ ok: true, counters: fleet!.counters, notes: fleet!.notes.slice(0, 5) });
+        reply({ ok: true, counters: fleet!.counters, notes: fleet!.notes.slice(0, 5), stages: fleet!.stages() });
       } else if (m.cmd === "stop") {
         fleet?.stop();
         reply({ ok: true });
@@ -76,14 +77,19 @@ interface Worker {
 function startWorker(cleanups: Cleanups): Worker {
   const child = fork(import.meta.filename, ["--hollow-worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   cleanups.push("stop a hollow worker", () => void (child.exitCode === null && child.kill("SIGKILL")));
-  let pending: ((m: any) => void) | null = null;
-  child.on("message", (m) => pending?.(m));
+  const pending = new Map<number, (m: any) => void>();
+  let ids = 0;
+  child.on("message", (m: { id: number }) => {
+    pending.get(m.id)?.(m);
+    pending.delete(m.id);
+  });
   return {
     child,
     ask: (m) =>
       new Promise((resolve, reject) => {
-        pending = (r: { ok: boolean; error?: string }) => (r.ok ? resolve(r) : reject(new Error(`hollow worker: ${r.error}`)));
-        child.send(m);
+        const id = ++ids;
+        pending.set(id, (r: { ok: boolean; error?: string }) => (r.ok ? resolve(r) : reject(new Error(`hollow worker: ${r.error}`))));
+        child.send({ ...m, id });
       }),
   };
 }
@@ -156,10 +162,16 @@ async function syncedSince(cp: ControlPlane, since: number, churned: boolean): P
   return rows[0].n;
 }
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, ms: number, every = 250): Promise<number> {
+/** Polls `probe` until it returns true; every 15 s prints `progress()`, so a storm that stalls shows where. */
+async function waitUntil(what: string, probe: () => Promise<boolean>, ms: number, progress: () => Promise<string>, every = 250): Promise<number> {
   const t0 = Date.now();
+  let said = t0;
   while (!(await probe())) {
-    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${secs(ms)}`);
+    if (Date.now() - said > 15_000) {
+      said = Date.now();
+      console.log(`  ${secs(said - t0)}: ${await progress()}`);
+    }
+    if (Date.now() - t0 > ms) throw new Error(`${what}: not within ${secs(ms)}; ${await progress()}`);
     await new Promise((r) => setTimeout(r, every));
   }
   return Date.now() - t0;
@@ -198,6 +210,19 @@ async function runSize(cleanups: Cleanups, size: number) {
       joinFailed = e;
       return [];
     });
+    const progress = (c: ControlPlane, since: number, churned: boolean) => async () => {
+      const replies = await all({ cmd: "counters" });
+      const agents = sumCounters(replies.map((r) => r.counters));
+      const stages: Record<string, number> = {};
+      for (const r of replies) for (const [k, n] of Object.entries(r.stages.counts as Record<string, number>)) stages[k] = (stages[k] ?? 0) + n;
+      const joining = replies.flatMap((r) => r.stages.joining as string[]).slice(0, 3);
+      const tail = c.output().split("\n").filter((l) => /fail|error/i.test(l)).slice(-3).join(" | ");
+      return (
+        `${await syncedSince(c, since, churned)}/${size} synced; hosts ${JSON.stringify(stages)}; agents ${JSON.stringify(agents)}` +
+        (joining.length ? `; still joining: ${joining.join(" | ").slice(0, 600)}` : "") +
+        (tail ? `; server said: ${tail.slice(0, 600)}` : "")
+      );
+    };
     const joinStorm = await waitUntil(
       "every inventory after the join storm",
       async () => {
@@ -205,6 +230,7 @@ async function runSize(cleanups: Cleanups, size: number) {
         return (await syncedSince(cp, joinAt - 1000, false)) >= size;
       },
       600_000,
+      progress(cp, joinAt - 1000, false),
     );
     const joinMs = (await joined).flatMap((r) => r.joinMs as number[]);
     const afterJoin = await counters();
@@ -261,7 +287,7 @@ async function runSize(cleanups: Cleanups, size: number) {
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, statusKb(restarted.process.pid!, "VmRSS"))), 250);
     let reconnect: number;
     try {
-      reconnect = await waitUntil("every inventory after the restart", async () => (await syncedSince(restarted, killAt, true)) >= size, 600_000);
+      reconnect = await waitUntil("every inventory after the restart", async () => (await syncedSince(restarted, killAt, true)) >= size, 600_000, progress(restarted, killAt, true));
     } finally {
       clearInterval(sampler);
     }

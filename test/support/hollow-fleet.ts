@@ -38,6 +38,9 @@ export interface HollowCounters {
 
 export class HollowHost {
   token = "";
+  /** Where the host is: "new", "joining" (its last word from agent/join.ts in `said`), "joined", "linked" (its link runs). */
+  stage: "new" | "joining" | "joined" | "linked" = "new";
+  said = "";
   hostId = 0;
   credential = "";
   /** Inventory changes made since the start (each makes one container come and another go). */
@@ -116,12 +119,18 @@ export class HollowFleet {
    */
   async join(opts: { connect?: boolean } = {}, hosts = this.hosts): Promise<number[]> {
     await this.mint(20, hosts.filter((h) => !h.token));
-    const log = (m: string) => (/ is busy /.test(m) ? this.counters.joinsBusy++ : this.note(m));
     await Promise.all(
       hosts.map(async (h) => {
         const t0 = performance.now();
+        h.stage = "joining";
+        const log = (m: string) => {
+          h.said = m;
+          if (/ is busy /.test(m)) this.counters.joinsBusy++;
+          else this.note(m);
+        };
         const joined = await joinWithToken(this.opts.serverUrl, h.token, h.facts(), { clock: systemClock, random: Math.random, log });
         h.joinMs = performance.now() - t0;
+        h.stage = "joined";
         h.hostId = joined.hostId;
         h.credential = joined.credential;
         if (opts.connect) this.connect([h]);
@@ -145,11 +154,19 @@ export class HollowFleet {
         inventory: h.inventory(),
       });
       h.link = link;
+      h.stage = "linked";
       h.running = link.run().catch((e) => {
         this.counters.refused++;
         this.note(`${h.name}: ${e instanceof LinkRefused ? e.message : String(e)}`);
       });
     }
+  }
+
+  /** How many hosts are at each stage, and what a few of those still joining last heard. */
+  stages(): { counts: Record<string, number>; joining: string[] } {
+    const counts: Record<string, number> = {};
+    for (const h of this.hosts) counts[h.stage] = (counts[h.stage] ?? 0) + 1;
+    return { counts, joining: this.hosts.filter((h) => h.stage === "joining").slice(0, 3).map((h) => `${h.name}: ${h.said || "(nothing yet)"}`) };
   }
 
   stop() {
