@@ -64,7 +64,7 @@ export function attachAgentGateway(io: SocketServer) {
   // Connections between their handshake and their hello's answer, at most GANTRY_CONNECT_QUEUE (each costs a few queries).
   const maxSettingUp = admissionLimits().connectQueue;
   let settingUp = 0;
-  const setUpPace = new Throughput(100);
+  const setUpPace = new Throughput(maxSettingUp, 100);
 
   nsp.use(async (socket, next) => {
     await ready;
@@ -74,12 +74,13 @@ export function attachAgentGateway(io: SocketServer) {
     }
     settingUp++;
     let counted = true;
+    const begunAt = Date.now();
     const setUp = () => {
       if (!counted) return;
       counted = false;
       clearTimeout(grace);
       settingUp--;
-      setUpPace.done();
+      setUpPace.done(1, Date.now() - begunAt);
     };
     const grace = setTimeout(setUp, SETUP_GRACE_MS);
     grace.unref();

@@ -25,7 +25,7 @@ export class Gate {
     private readonly what: string,
     private readonly opts: GateOptions,
   ) {
-    this.pace = new Throughput(opts.concurrent * 10);
+    this.pace = new Throughput(opts.concurrent, opts.concurrent * 25);
   }
 
   /** How many are in or waiting. */
@@ -38,7 +38,7 @@ export class Gate {
   }
 
   /** Takes a place (waiting for it in order) or throws a BusyError when the queue is full. Give it back with leave(). */
-  async enter(): Promise<void> {
+  private async enter(): Promise<void> {
     if (this.running < this.opts.concurrent) {
       this.running++;
       return;
@@ -51,8 +51,9 @@ export class Gate {
     await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  leave() {
-    this.pace.done();
+  /** `startedAt`: when the work that held the place began (after its wait), for the pace. */
+  private leave(startedAt: number) {
+    this.pace.done(1, Date.now() - startedAt);
     const next = this.waiting.shift();
     if (next) next();
     else this.running--;
@@ -60,10 +61,11 @@ export class Gate {
 
   async run<T>(f: () => Promise<T>): Promise<T> {
     await this.enter();
+    const startedAt = Date.now();
     try {
       return await f();
     } finally {
-      this.leave();
+      this.leave(startedAt);
     }
   }
 }

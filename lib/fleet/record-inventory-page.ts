@@ -52,7 +52,8 @@ let queuedBytes = 0;
 let writers = 0;
 /** Hosts with a page being written: a host's next page waits for its previous one. */
 const writing = new Set<number>();
-const pace = new Throughput(500);
+/** The pages a second the writers manage (WRITERS batches at once, each taking what it took). */
+const pace = new Throughput(WRITERS, 500);
 
 const iso = (s: string | null) => (s === null ? null : new Date(s).toISOString());
 
@@ -109,10 +110,11 @@ function pump() {
     }
     if (!batch.length) return;
     writers++;
+    const startedAt = Date.now();
     void writeBatch(batch).finally(() => {
       writers--;
       for (const q of batch) writing.delete(q.hostId);
-      pace.done(batch.length);
+      pace.done(batch.length, Date.now() - startedAt);
       pump();
     });
   }

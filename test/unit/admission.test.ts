@@ -46,28 +46,41 @@ test("the gate runs `concurrent` at once, queues `queued` more in order, and ref
 
 test("a gate refuses rather than queue work that would wait past maxWaitMs at the recent pace", async () => {
   const gate = new Gate("joins", { concurrent: 1, queued: 100, maxWaitMs: 1_000 });
-  // A slow pace: 10 finished over the last 10 s (1 a second).
-  const t0 = Date.now();
-  for (let i = 0; i < 10; i++) (gate as unknown as { pace: Throughput }).pace.done(1, t0 - 9_000 + i * 1_000);
+  // A slow pace: each of the last 10 took 1 s, one at a time (1 a second).
+  for (let i = 0; i < 10; i++) (gate as unknown as { pace: Throughput }).pace.done(1, 1_000);
   let release!: () => void;
   const first = gate.run(() => new Promise<void>((r) => (release = r)));
   const second = gate.run(async () => {}); // one ahead: about 1 s
   const third = await gate.run(async () => {}).catch((e) => e); // two ahead: about 2 s, past 1 s
   assert.ok(third instanceof BusyError, "refused at once");
+  assert.equal(third.retryAfterMs, 2_000, "when the two ahead will be done");
   release();
   await Promise.all([first, second]);
 });
 
-test("the pace: the time a backlog takes, within bounds, from work finished lately (an assumed pace before any)", () => {
-  const pace = new Throughput(100);
-  assert.equal(pace.drainMs(50, 0, 60_000), 500, "assumed 100 a second");
+test("the pace is what the recent work took, times how many run at once — not completions since the first one", () => {
+  const pace = new Throughput(4, 100);
+  assert.equal(pace.drainMs(50, 0, 60_000), 500, "assumed 100 a second before 8 are done");
   const now = 1_000_000;
-  for (let i = 0; i < 40; i++) pace.done(1, now - 4_000 + i * 100); // 40 over 4 s: 10 a second
-  assert.equal(pace.perSecond(now), 10);
-  assert.equal(pace.drainMs(50, 0, 60_000, now), 5_000);
-  assert.equal(pace.drainMs(50, 0, 2_000, now), 2_000);
-  assert.equal(pace.drainMs(0, 700, 2_000, now), 700);
-  assert.equal(pace.perSecond(now + 20_000), 100, "forgotten after the window: the assumed pace again");
+  // A storm's first 50 ms: 8 joins done, 20 ms each, 4 at a time — 200 a second, though only 8 finished so far
+  // (counting completions over a second read this as 8 a second: "retry in 25 s" for 200 waiting).
+  for (let i = 0; i < 8; i++) pace.done(1, 20, now - 50 + i * 6);
+  assert.equal(pace.perSecond(now), 200);
+  assert.equal(pace.drainMs(200, 0, 60_000, now), 1_000);
+  // Batches: 2 writers, batches of 250 pages taking 500 ms each: 1,000 pages a second.
+  const pages = new Throughput(2, 500);
+  pages.done(250, 500, now - 600);
+  pages.done(250, 500, now);
+  assert.equal(pages.perSecond(now), 1_000);
+  assert.equal(pages.drainMs(2_000, 1_000, 30_000, now), 2_000);
+  // Slow work is slow: 10 pieces of 1 s, one at a time.
+  const slow = new Throughput(1, 100);
+  for (let i = 0; i < 10; i++) slow.done(1, 1_000, now - 10 + i);
+  assert.equal(slow.drainMs(50, 0, 60_000, now), 50_000);
+  assert.equal(slow.drainMs(50, 0, 2_000, now), 2_000);
+  assert.equal(slow.drainMs(0, 700, 2_000, now), 700);
+  // An idle hour does not slow it: only work done counts, and what is older than the window is forgotten.
+  assert.equal(slow.perSecond(now + 20_000), 100, "forgotten after the window: the assumed pace again");
 });
 
 test("a busy refusal is a 429 with Retry-After (whole seconds, rounded up) and the milliseconds in the body", async () => {
