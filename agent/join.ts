@@ -22,6 +22,17 @@ export class JoinRefused extends Error {
   }
 }
 
+/** How long a join waits for the connection, then for its answer (unless told otherwise). */
+const ANSWER_WAIT_MS = 15_000;
+
+/** The control plane took the connection and did not answer in time. */
+class NoAnswer extends Error {
+  code = "ETIMEDOUT";
+  constructor(ms: number) {
+    super(`took the join and did not answer within ${ms / 1000} s`);
+  }
+}
+
 /** A join's result: the host credential, and the pinned certificate when a fingerprint was given. */
 export type Joined = JoinResponse & { pin: CertificatePin | null };
 
@@ -29,7 +40,7 @@ export async function joinWithToken(
   serverUrl: string,
   token: string,
   facts: HostFacts,
-  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number; busyForMs?: number; fingerprint?: string | null },
+  deps: { clock: Clock; random: Random; log: (m: string) => void; attempts?: number; busyForMs?: number; fingerprint?: string | null; answerWaitMs?: number },
 ): Promise<Joined> {
   const attempts = deps.attempts ?? 6;
   const busyUntil = deps.clock.now() + (deps.busyForMs ?? 15 * 60_000);
@@ -37,13 +48,14 @@ export async function joinWithToken(
   const credential = "gch_" + randomBytes(32).toString("base64url");
   const sleep = (ms: number) => new Promise((r) => deps.clock.setTimeout(() => r(undefined), ms));
   let pin: CertificatePin | null = null;
+  let late = 0;
   for (let attempt = 0; ; attempt++) {
     let problem: string;
     try {
       if (deps.fingerprint && !pin) pin = await fetchPinnedCertificate(serverUrl, deps.fingerprint);
       // An answer cut while it was read (the timeout, a dropped connection) is tried again: with our credential, a join
       // that was made meanwhile is given back as it was.
-      const res = await postJson(serverUrl + JOIN_PATH, { token, facts, credential }, pin);
+      const res = await postJson(serverUrl + JOIN_PATH, { token, facts, credential }, pin, deps.answerWaitMs ?? ANSWER_WAIT_MS);
       const body = res.body as { error?: { message?: string; retryAfterMs?: unknown } } | null;
       if (res.status === 429 && deps.clock.now() < busyUntil) {
         const hinted = typeof body?.error?.retryAfterMs === "number" ? body.error.retryAfterMs : Number(res.headers["retry-after"]) * 1000;
@@ -65,6 +77,15 @@ export async function joinWithToken(
       if (e instanceof JoinRefused) throw e;
       if (e instanceof PinMismatch) throw new JoinRefused(0, `not joining ${serverUrl}: ${e.message}`);
       const err = e as NodeJS.ErrnoException;
+      if (err instanceof NoAnswer && deps.clock.now() < busyUntil) {
+        // It took the connection and has not answered: there, but busy (a fleet joining at once). Not a failure — our
+        // credential makes asking again safe — so it does not use up the attempts; back-off keeps the asking spread.
+        const wait = backoffDelay(Math.min(late++, 4), DEFAULT_BACKOFF, deps.random);
+        deps.log(`${serverUrl} ${err.message}; asking again in ${(wait / 1000).toFixed(1)} s`);
+        attempt--;
+        await sleep(wait);
+        continue;
+      }
       problem = `cannot reach ${serverUrl}: ${err.code ?? err.message}${err.code?.includes("CERT") || err.code?.startsWith("ERR_TLS") ? ` (${err.message})` : ""}`;
     }
     if (attempt + 1 >= attempts) throw new Error(`join failed: ${problem}`);
@@ -75,7 +96,7 @@ export async function joinWithToken(
 }
 
 /** POST a JSON body; the answer's status, headers and JSON body (null when it is not JSON). Trusts only `pin` when given. */
-function postJson(url: string, payload: unknown, pin: CertificatePin | null): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
+function postJson(url: string, payload: unknown, pin: CertificatePin | null, waitMs: number): Promise<{ status: number; headers: IncomingHttpHeaders; body: unknown }> {
   const data = Buffer.from(JSON.stringify(payload));
   const target = new URL(url);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
@@ -85,7 +106,9 @@ function postJson(url: string, payload: unknown, pin: CertificatePin | null): Pr
       {
         method: "POST",
         headers: { "content-type": "application/json", "content-length": data.length },
-        timeout: 15_000,
+        timeout: waitMs,
+        // A connection of its own per try: a kept-alive one the control plane closes while we wait is a reset for nothing.
+        agent: false,
         ...(pin ? pinnedTlsOptions(pin) : {}),
       },
       (res) => {
@@ -103,7 +126,14 @@ function postJson(url: string, payload: unknown, pin: CertificatePin | null): Pr
         });
       },
     );
-    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    // Connected and no answer within the time: the control plane is there but busy. Not connected within it: nobody
+    // took the connection (it is down, or unreachable).
+    let connected = false;
+    req.on("socket", (s) => {
+      if (!s.connecting) connected = true;
+      else s.once(target.protocol === "https:" ? "secureConnect" : "connect", () => (connected = true));
+    });
+    req.on("timeout", () => req.destroy(connected ? new NoAnswer(waitMs) : Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
     req.on("error", reject);
     req.end(data);
   });

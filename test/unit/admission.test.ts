@@ -11,6 +11,7 @@ import { BusyError, busy } from "../../lib/errors";
 import { toResponse } from "../../lib/http/respond";
 import { joinWithToken } from "../../agent/join";
 import { afterHint, backoffDelay, reconnectDelay, DEFAULT_BACKOFF } from "../../agent/backoff";
+import { reconnectWindowFor } from "../../lib/hosts/reconnect-window";
 import type { Clock } from "../../agent/clock";
 
 test("the gate runs `concurrent` at once, queues `queued` more in order, and refuses the rest at once with a retry time", async () => {
@@ -128,7 +129,40 @@ test("the agent's join waits out 429s as long as it was told (plus up to half), 
   }
 });
 
+test("a join the control plane took and did not answer in time is asked again without using up the attempts; one nobody takes does use them", async () => {
+  let seen = 0;
+  const held: Array<import("node:http").ServerResponse> = [];
+  const server = createServer(async (req, res) => {
+    let text = "";
+    for await (const c of req) text += c;
+    // The first two are taken and never answered (a control plane swamped by a fleet joining at once).
+    if (++seen <= 2) return void held.push(res);
+    res.writeHead(201, { "content-type": "application/json" });
+    res.end(JSON.stringify({ hostId: 8, name: "h", credential: JSON.parse(text).credential, protocolVersion: 1 }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const clock: Clock = { now: () => Date.now(), setTimeout: (fn) => setImmediate(fn), clearTimeout: () => {} };
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const logs: string[] = [];
+  try {
+    const joined = await joinWithToken(url, "gjt_" + "B".repeat(43), { hostname: "h" } as never, { clock, random: () => 0.5, log: (m) => logs.push(m), attempts: 1, answerWaitMs: 300 });
+    assert.equal(joined.hostId, 8);
+    assert.equal(seen, 3);
+    assert.equal(logs.filter((l) => /took the join and did not answer within 0\.3 s; asking again in/.test(l)).length, 2, logs.join("\n"));
+  } finally {
+    for (const r of held) r.destroy();
+    server.close();
+  }
+  // Nothing listens there (the server is closed): that is a failed attempt, and with 1 allowed, the join fails.
+  await assert.rejects(
+    joinWithToken(url, "gjt_" + "B".repeat(43), { hostname: "h" } as never, { clock, random: () => 0.5, log: () => {}, attempts: 1, answerWaitMs: 300 }),
+    /join failed: cannot reach .*ECONNREFUSED/,
+  );
+});
+
 test("reconnection after a lost connection: the first anywhere in the window, then back-off no faster than half a window and no slower than two", () => {
+  // The window the control plane gives grows with the fleet (5 ms a host: 200 reconnections a second), from 1 s to 5 min.
+  assert.deepEqual([10, 300, 5_000, 1_000_000].map(reconnectWindowFor), [1_000, 1_500, 25_000, 300_000]);
   const p = DEFAULT_BACKOFF;
   // No window (a control plane that never said): plain back-off.
   for (const n of [0, 1, 5, 9]) assert.equal(reconnectDelay(n, p, 0, () => 0.3), backoffDelay(n, p, () => 0.3));
