@@ -20,6 +20,7 @@ import {
   type RefusalCode,
 } from "@/lib/protocol";
 import { BusyError, GantryError } from "@/lib/errors";
+import { ReturnSlots } from "@/lib/admission/return-slots";
 import { Throughput } from "@/lib/admission/throughput";
 import { admissionLimits } from "@/lib/admission/limits";
 import { reconnectWindowMs } from "@/lib/hosts/reconnect-window";
@@ -65,11 +66,12 @@ export function attachAgentGateway(io: SocketServer) {
   const maxSettingUp = admissionLimits().connectQueue;
   let settingUp = 0;
   const setUpPace = new Throughput(maxSettingUp, 100);
+  const setUpSlots = new ReturnSlots(setUpPace);
 
   nsp.use(async (socket, next) => {
     await ready;
     if (settingUp >= maxSettingUp) {
-      const ms = setUpPace.drainMs(settingUp, 1_000, 30_000);
+      const ms = setUpSlots.take(settingUp, 1_000, 30_000);
       return next(refuse("unavailable", `the control plane is taking in ${settingUp} other connections: retry in ${Math.ceil(ms / 1000)} s`, ms));
     }
     settingUp++;
@@ -107,7 +109,7 @@ export function attachAgentGateway(io: SocketServer) {
       if (e instanceof GantryError && (e as GantryError & { revoked?: boolean }).revoked) return next(refuse("revoked", e.message));
       if (e instanceof GantryError && e.code === "unauthorized") return next(refuse("unauthorized", e.message));
       log(`handshake failed: ${(e as Error).message}`);
-      next(refuse("unavailable", "the control plane could not check the credential; retry later", setUpPace.drainMs(settingUp, 1_000, 30_000)));
+      next(refuse("unavailable", "the control plane could not check the credential; retry later", setUpSlots.take(settingUp, 1_000, 30_000)));
     }
   });
 

@@ -1,8 +1,9 @@
 // A bounded gate in front of work that needs the database: at most `concurrent` at once, up to `queued` more waiting
-// their turn in order (no longer than `maxWaitMs` by the recent pace), and past that a BusyError at once, saying when to come back (the time the work ahead will
-// take at the recent pace). A storm of callers then costs a queue of known size and fast refusals, never a pile of
-// waits that time out after holding everything up.
+// their turn in order (no longer than `maxWaitMs` by the recent pace), and past that a BusyError at once, saying when
+// to come back (a slot of its own after the work ahead, at the recent pace: ./return-slots.ts). A storm of callers then
+// costs a queue of known size and fast refusals, never a pile of waits that time out after holding everything up.
 import { busy } from "@/lib/errors";
+import { ReturnSlots } from "./return-slots";
 import { Throughput } from "./throughput";
 
 export interface GateOptions {
@@ -19,6 +20,7 @@ export class Gate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly pace: Throughput;
+  private readonly slots: ReturnSlots;
 
   constructor(
     /** What is refused, for the message: "joins", "connections". */
@@ -26,6 +28,7 @@ export class Gate {
     private readonly opts: GateOptions,
   ) {
     this.pace = new Throughput(opts.concurrent, opts.concurrent * 25);
+    this.slots = new ReturnSlots(this.pace);
   }
 
   /** How many are in or waiting. */
@@ -33,8 +36,9 @@ export class Gate {
     return this.running + this.waiting.length;
   }
 
+  /** When one turned away now should come back, in ms (each one asking gets a later slot). */
   retryAfterMs(): number {
-    return this.pace.drainMs(this.load, this.opts.minRetryMs ?? 500, this.opts.maxRetryMs ?? 30_000);
+    return this.slots.take(this.load, this.opts.minRetryMs ?? 500, this.opts.maxRetryMs ?? 30_000);
   }
 
   /** Takes a place (waiting for it in order) or throws a BusyError when the queue is full. Give it back with leave(). */

@@ -11,6 +11,7 @@
 // written again page by page, so one bad page fails alone.
 import { db } from "@/lib/db";
 import { busy, conflict } from "@/lib/errors";
+import { ReturnSlots } from "@/lib/admission/return-slots";
 import { Throughput } from "@/lib/admission/throughput";
 import { admissionLimits } from "@/lib/admission/limits";
 import type { InventoryPage } from "@/lib/protocol/inventory";
@@ -54,6 +55,7 @@ let writers = 0;
 const writing = new Set<number>();
 /** The pages a second the writers manage (WRITERS batches at once, each taking what it took). */
 const pace = new Throughput(WRITERS, 500);
+const slots = new ReturnSlots(pace);
 
 const iso = (s: string | null) => (s === null ? null : new Date(s).toISOString());
 
@@ -78,7 +80,7 @@ export function recordInventoryPage(hostId: number, page: InventoryPage, stillWa
   const images = [...new Map(page.images.map((i) => [i.id, JSON.stringify({ ...i, h: hostId, createdAt: iso(i.createdAt) })])).values()].join(",");
   const bytes = containers.length + images.length + 64;
   if (queue.length >= admissionLimits().inventoryQueue || queuedBytes + bytes > QUEUE_BYTES) {
-    const ms = pace.drainMs(queue.length, 1_000, 30_000);
+    const ms = slots.take(queue.length, 1_000, 30_000);
     return Promise.reject(busy(`the control plane is writing ${queue.length} inventory pages of other hosts: send this one again in ${Math.ceil(ms / 1000)} s`, ms));
   }
   return new Promise<PageOutcome>((resolve, reject) => {

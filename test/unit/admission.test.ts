@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { Gate } from "../../lib/admission/gate";
 import { Throughput } from "../../lib/admission/throughput";
+import { ReturnSlots } from "../../lib/admission/return-slots";
 import { BusyError, busy } from "../../lib/errors";
 import { toResponse } from "../../lib/http/respond";
 import { joinWithToken } from "../../agent/join";
@@ -82,6 +83,18 @@ test("the pace is what the recent work took, times how many run at once — not 
   assert.equal(slow.drainMs(0, 700, 2_000, now), 700);
   // An idle hour does not slow it: only work done counts, and what is older than the window is forgotten.
   assert.equal(slow.perSecond(now + 20_000), 100, "forgotten after the window: the assumed pace again");
+});
+
+test("those turned away at once are given slots one piece of work apart after the queue ahead, not all the same time", () => {
+  const now = 1_000_000;
+  const pace = new Throughput(1, 100); // 100 a second: 10 ms each
+  const slots = new ReturnSlots(pace);
+  // 10 queued ahead: the first comes back after 100 ms, each next one 10 ms later, none past the longest wait.
+  assert.deepEqual([1, 2, 3, 4, 5].map(() => slots.take(10, 0, 120, now)), [100, 110, 120, 120, 120]);
+  // Later, with the queue gone: the shortest wait, then one piece of work apart again.
+  assert.deepEqual([slots.take(0, 500, 30_000, now + 10_000), slots.take(0, 500, 30_000, now + 10_000)], [500, 510]);
+  // What was handed out is remembered: a queue of 5 (50 ms) does not bring the next one back before the slots given.
+  assert.equal(slots.take(5, 0, 30_000, now + 10_000), 520);
 });
 
 test("a busy refusal is a 429 with Retry-After (whole seconds, rounded up) and the milliseconds in the body", async () => {
