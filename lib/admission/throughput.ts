@@ -1,7 +1,7 @@
 // How fast some work goes while it is busy, so a refusal can say when to come back: the time the work already waiting
 // will take. The pace is what the recent pieces of work took, not how many finished lately: `parallel` of them run at
 // once, each taking what it took, so the work goes at parallel × pieces / time taken (Little's law for a busy queue —
-// which it is whenever somebody is refused). Counting completions over the time since the first one instead reads a
+// which it is whenever somebody is refused), the median piece's. Counting completions over the time since the first one instead reads a
 // storm's first second as a slow pace (8 joins done in 50 ms counted as 8 a second: "retry in 25 s" to hosts whose
 // turn came 1 s later, leaving the control plane idle) and an idle hour as a slow one too.
 export class Throughput {
@@ -21,16 +21,16 @@ export class Throughput {
     this.trim(now);
   }
 
+  /**
+   * The median piece of work's pace, times how many run at once: a few slow ones (the first after a start, while
+   * modules load and connections open) do not make a storm's pace look slow for the next 10 s, as a mean would.
+   */
   perSecond(now = Date.now()): number {
     this.trim(now);
-    let n = 0;
-    let ms = 0;
-    for (const s of this.samples) {
-      n += s.n;
-      ms += s.ms;
-    }
-    if (n < 8) return this.assumedPerSecond;
-    return Math.max((this.parallel * n * 1000) / ms, 1);
+    if (this.samples.reduce((n, s) => n + s.n, 0) < 8) return this.assumedPerSecond;
+    const rates = this.samples.map((s) => s.n / s.ms).sort((a, b) => a - b);
+    const median = rates.length % 2 ? rates[rates.length >> 1]! : (rates[rates.length / 2 - 1]! + rates[rates.length / 2]!) / 2;
+    return Math.max(this.parallel * median * 1000, 1);
   }
 
   /** The time `backlog` pieces of work will take at the recent pace, between `min` and `max` ms. */

@@ -75,6 +75,13 @@ test("the pace is what the recent work took, times how many run at once — not 
   pages.done(250, 500, now);
   assert.equal(pages.perSecond(now), 1_000);
   assert.equal(pages.drainMs(2_000, 1_000, 30_000, now), 2_000);
+  // The first few after a start are slow (modules loading, connections opening): they do not set the pace once more
+  // have gone at the usual one (a mean of these — 8 of 1 s, 20 of 10 ms — says 10 a second, for "retry in 30 s").
+  const warm = new Throughput(4, 100);
+  for (let i = 0; i < 8; i++) warm.done(1, 1_000, now - 500);
+  assert.equal(warm.perSecond(now), 4, "slow at first: 4 at once, 1 s each");
+  for (let i = 0; i < 20; i++) warm.done(1, 10, now);
+  assert.equal(warm.perSecond(now), 400);
   // Slow work is slow: 10 pieces of 1 s, one at a time.
   const slow = new Throughput(1, 100);
   for (let i = 0; i < 10; i++) slow.done(1, 1_000, now - 10 + i);
