@@ -106,17 +106,17 @@ async function joinedCredential(name: string): Promise<string> {
   return credential;
 }
 
-function agentSocket(credential: string): Socket {
+type ConnectResult = { connected: true } | { refused: { code: string; reason: string; retryAfterMs?: number } };
+
+/** An agent's connection with the credential, and how its handshake ended (listened for from the start). */
+function agentSocket(credential: string): Socket & { result: Promise<ConnectResult> } {
   const s = connect(cp.url + AGENT_NAMESPACE, { path: SOCKET_PATH, auth: { protocolVersion: PROTOCOL_VERSION, credential }, transports: ["websocket"], reconnection: false });
   sockets.push(s);
-  return s;
-}
-
-function connectResult(s: Socket): Promise<{ connected: true } | { refused: { code: string; reason: string; retryAfterMs?: number } }> {
-  return new Promise((resolve) => {
+  const result = new Promise<ConnectResult>((resolve) => {
     s.once("connect", () => resolve({ connected: true }));
     s.once("connect_error", (e: Error & { data?: { code: string; reason: string; retryAfterMs?: number } }) => resolve({ refused: e.data ?? { code: "?", reason: e.message } }));
   });
+  return Object.assign(s, { result });
 }
 
 test("connections past the hello gate are refused 'unavailable' with when to come back; a hello frees a place", async () => {
@@ -124,10 +124,10 @@ test("connections past the hello gate are refused 'unavailable' with when to com
   // Two connections that have not said hello fill the gate (GANTRY_CONNECT_QUEUE=2).
   const a = agentSocket(creds[0]!);
   const b = agentSocket(creds[1]!);
-  assert.deepEqual(await connectResult(a), { connected: true });
-  assert.deepEqual(await connectResult(b), { connected: true });
+  assert.deepEqual(await a.result, { connected: true });
+  assert.deepEqual(await b.result, { connected: true });
   const c = agentSocket(creds[2]!);
-  const refused = await connectResult(c);
+  const refused = await c.result;
   assert.ok("refused" in refused, JSON.stringify(refused));
   assert.equal(refused.refused.code, "unavailable");
   assert.match(refused.refused.reason, /taking in 2 other connections: retry in \d+ s/);
@@ -135,14 +135,14 @@ test("connections past the hello gate are refused 'unavailable' with when to com
   // One says hello: its place is free, and the third gets in. The reply says over how long to spread a reconnection.
   assert.deepEqual(await a.timeout(10_000).emitWithAck("hello", { facts: FAKE_FACTS }), { ok: true, reconnectWindowMs: 1_000 });
   const c2 = agentSocket(creds[2]!);
-  assert.deepEqual(await connectResult(c2), { connected: true });
+  assert.deepEqual(await c2.result, { connected: true });
   // A connection that goes away without a hello frees its place too.
   b.disconnect();
   const d = await waitFor(
     "a place freed by a disconnection",
     async () => {
       const s = agentSocket(creds[1]!);
-      if ("connected" in (await connectResult(s))) return s;
+      if ("connected" in (await s.result)) return s;
       s.disconnect();
       return undefined;
     },
