@@ -49,6 +49,8 @@ export async function joinWithToken(
   const sleep = (ms: number) => new Promise((r) => deps.clock.setTimeout(() => r(undefined), ms));
   let pin: CertificatePin | null = null;
   let late = 0;
+  /** The control plane answered this join at least once (so it is there). */
+  let heard = false;
   for (let attempt = 0; ; attempt++) {
     let problem: string;
     try {
@@ -56,6 +58,7 @@ export async function joinWithToken(
       // An answer cut while it was read (the timeout, a dropped connection) is tried again: with our credential, a join
       // that was made meanwhile is given back as it was.
       const res = await postJson(serverUrl + JOIN_PATH, { token, facts, credential }, pin, deps.answerWaitMs ?? ANSWER_WAIT_MS);
+      heard = true;
       const body = res.body as { error?: { message?: string; retryAfterMs?: unknown } } | null;
       if (res.status === 429 && deps.clock.now() < busyUntil) {
         const hinted = typeof body?.error?.retryAfterMs === "number" ? body.error.retryAfterMs : Number(res.headers["retry-after"]) * 1000;
@@ -77,16 +80,19 @@ export async function joinWithToken(
       if (e instanceof JoinRefused) throw e;
       if (e instanceof PinMismatch) throw new JoinRefused(0, `not joining ${serverUrl}: ${e.message}`);
       const err = e as NodeJS.ErrnoException;
-      if (err instanceof NoAnswer && deps.clock.now() < busyUntil) {
-        // It took the connection and has not answered: there, but busy (a fleet joining at once). Not a failure — our
-        // credential makes asking again safe — so it does not use up the attempts; back-off keeps the asking spread.
+      const tlsProblem = !!err.code && (err.code.includes("CERT") || err.code.startsWith("ERR_TLS"));
+      problem = `cannot reach ${serverUrl}: ${err.code ?? err.message}${tlsProblem ? ` (${err.message})` : ""}`;
+      // It took the connection and has not answered, or it answered this join before and now does not take the
+      // connection in time: it is there, but busy (a fleet joining at once — connections past its accept queue are
+      // dropped). Not a failure — our credential makes asking again safe — so it does not use up the attempts, which
+      // are for a control plane that is not there (or not yet); back-off keeps the asking spread.
+      if ((err instanceof NoAnswer || (heard && !tlsProblem)) && deps.clock.now() < busyUntil) {
         const wait = backoffDelay(Math.min(late++, 4), DEFAULT_BACKOFF, deps.random);
-        deps.log(`${serverUrl} ${err.message}; asking again in ${(wait / 1000).toFixed(1)} s`);
+        deps.log(`${err instanceof NoAnswer ? `${serverUrl} ${err.message}` : `${problem} (it answered before: busy)`}; asking again in ${(wait / 1000).toFixed(1)} s`);
         attempt--;
         await sleep(wait);
         continue;
       }
-      problem = `cannot reach ${serverUrl}: ${err.code ?? err.message}${err.code?.includes("CERT") || err.code?.startsWith("ERR_TLS") ? ` (${err.message})` : ""}`;
     }
     if (attempt + 1 >= attempts) throw new Error(`join failed: ${problem}`);
     const wait = backoffDelay(attempt, DEFAULT_BACKOFF, deps.random);

@@ -174,10 +174,54 @@ test("a join the control plane took and did not answer in time is asked again wi
     server.close();
   }
   // Nothing listens there (the server is closed): that is a failed attempt, and with 1 allowed, the join fails.
+  // (Had it answered this join before — a 429 — the same would be a busy control plane: see the next test.)
   await assert.rejects(
     joinWithToken(url, "gjt_" + "B".repeat(43), { hostname: "h" } as never, { clock, random: () => 0.5, log: () => {}, attempts: 1, answerWaitMs: 300 }),
     /join failed: cannot reach .*ECONNREFUSED/,
   );
+});
+
+test("a control plane that answered a join (429) and then takes no connection for a while is busy, not gone: asked again until it answers", async () => {
+  let seen = 0;
+  let server = createServer(async (req, res) => {
+    for await (const _ of req);
+    seen++;
+    res.writeHead(429, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: "too_many_requests", message: "too many joins at once", retryAfterMs: 100 } }));
+    // Then it takes no connection for a while (its accept queue full): here, nothing listens.
+    server.close();
+    server.closeAllConnections();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}`;
+  const logs: string[] = [];
+  let refusedTries = 0;
+  // Three tries find nobody there, then it listens again and answers.
+  const clock: Clock = {
+    now: () => Date.now(),
+    setTimeout: (fn) => {
+      if (/it answered before: busy/.test(logs.at(-1) ?? "") && ++refusedTries === 3) {
+        server = createServer(async (req, res) => {
+          let text = "";
+          for await (const c of req) text += c;
+          res.writeHead(201, { "content-type": "application/json" });
+          res.end(JSON.stringify({ hostId: 9, name: "h", credential: JSON.parse(text).credential, protocolVersion: 1 }));
+        });
+        server.listen(port, "127.0.0.1", () => fn());
+      } else setImmediate(fn);
+      return 0;
+    },
+    clearTimeout: () => {},
+  };
+  try {
+    const joined = await joinWithToken(url, "gjt_" + "C".repeat(43), { hostname: "h" } as never, { clock, random: () => 0.5, log: (m) => logs.push(m), attempts: 1 });
+    assert.equal(joined.hostId, 9);
+    assert.equal(seen, 1);
+    assert.equal(logs.filter((l) => /cannot reach .*ECONNREFUSED \(it answered before: busy\); asking again in/.test(l)).length, 3, logs.join("\n"));
+  } finally {
+    server.close();
+  }
 });
 
 test("reconnection after a lost connection: the first anywhere in the window, then back-off no faster than half a window and no slower than two", () => {
