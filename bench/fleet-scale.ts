@@ -283,9 +283,14 @@ async function runSize(cleanups: Cleanups, size: number) {
     const killAt = Date.now();
     await cp.kill();
     await all({ cmd: "churn" });
-    const restarted = await startControlPlane({ dataDir: cp.dataDir, port: cp.port });
+    // BENCH_CPU_PROF=DIR: the restarted control plane writes a V8 CPU profile there when it stops.
+    const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const restarted = await startControlPlane({ dataDir: cp.dataDir, port: cp.port, nodeArgs: prof });
     own.push("stop the restarted control plane", () => restarted.stop());
     const answeredAt = Date.now();
+    // CPU while the fleet comes back: the control plane, its Postgres, and the hollow hosts' processes.
+    const rcPg = postgresPids(restarted);
+    const rc0 = { server: cpuMs(restarted.process.pid!), pg: new Map(rcPg.map((p) => [p, cpuMs(p)])), workers: workers.reduce((n, w) => n + cpuMs(w.child.pid!), 0) };
     let peakRss = 0;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, statusKb(restarted.process.pid!, "VmRSS"))), 250);
     // Until every host's changed inventory is in, or RECONNECT_CAP_MS: hosts without it by then are counted as lost.
@@ -308,6 +313,12 @@ async function runSize(cleanups: Cleanups, size: number) {
       clearInterval(sampler);
     }
     const doneAt = Date.now();
+    const rcWall = doneAt - answeredAt;
+    const rcCpu = {
+      server: (100 * (cpuMs(restarted.process.pid!) - rc0.server)) / rcWall,
+      pg: (100 * postgresPids(restarted).reduce((n, p) => n + Math.max(0, cpuMs(p) - (rc0.pg.get(p) ?? 0)), 0)) / rcWall,
+      workers: (100 * (workers.reduce((n, w) => n + cpuMs(w.child.pid!), 0) - rc0.workers)) / rcWall,
+    };
     if (at60 < 0) at60 = accepted; // all in before 60 s
     const lost = size - accepted;
     const after = await counters();
@@ -318,7 +329,8 @@ async function runSize(cleanups: Cleanups, size: number) {
         `(${secs(doneAt - answeredAt)} after the control plane answered, which took ${secs(answeredAt - killAt)}); ${at60}/${size} within 60 s of the kill; ` +
         `on the way ${after.pagesBusy - before.pagesBusy} pages told "retry after", ${after.connectsBusy - before.connectsBusy} connections told "retry after", ` +
         `${after.pagesRejected - before.pagesRejected} pages refused, ${after.pagesUnacknowledged - before.pagesUnacknowledged} unacknowledged, ` +
-        `${after.helloFailed - before.helloFailed} hellos failed, ${serverErrors} server errors logged; server RSS peak ${mb(peakRss)}, after ${mb(finalRss)}`,
+        `${after.helloFailed - before.helloFailed} hellos failed, ${serverErrors} server errors logged; server RSS peak ${mb(peakRss)}, after ${mb(finalRss)}; ` +
+        `CPU meanwhile: server ${oneDecimal(rcCpu.server)}%, Postgres ${oneDecimal(rcCpu.pg)}%, hollow hosts ${oneDecimal(rcCpu.workers)}% (100% = one core)`,
     );
     const notes = (await all({ cmd: "counters" })).flatMap((r) => r.notes as string[]).filter((n) => !/ is busy /.test(n));
     if (notes.length) console.log(`  agents said: ${notes.slice(0, 5).join(" | ")}`);
