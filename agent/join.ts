@@ -25,11 +25,11 @@ export class JoinRefused extends Error {
 /** How long a join waits for the connection, then for its answer (unless told otherwise). */
 const ANSWER_WAIT_MS = 15_000;
 
-/** The control plane took the connection and did not answer in time. */
-class NoAnswer extends Error {
+/** The control plane did not take the connection, or did not answer, in time. */
+class Timeout extends Error {
   code = "ETIMEDOUT";
-  constructor(ms: number) {
-    super(`took the join and did not answer within ${ms / 1000} s`);
+  constructor(connected: boolean, ms: number) {
+    super(connected ? `took the join and did not answer within ${ms / 1000} s` : `did not take the connection within ${ms / 1000} s`);
   }
 }
 
@@ -82,13 +82,15 @@ export async function joinWithToken(
       const err = e as NodeJS.ErrnoException;
       const tlsProblem = !!err.code && (err.code.includes("CERT") || err.code.startsWith("ERR_TLS"));
       problem = `cannot reach ${serverUrl}: ${err.code ?? err.message}${tlsProblem ? ` (${err.message})` : ""}`;
-      // It took the connection and has not answered, or it answered this join before and now does not take the
-      // connection in time: it is there, but busy (a fleet joining at once — connections past its accept queue are
-      // dropped). Not a failure — our credential makes asking again safe — so it does not use up the attempts, which
-      // are for a control plane that is not there (or not yet); back-off keeps the asking spread.
-      if ((err instanceof NoAnswer || (heard && !tlsProblem)) && deps.clock.now() < busyUntil) {
+      // It took the connection and has not answered, or did not take it in time (a control plane swamped by a fleet
+      // joining at once drops connections past its accept queue: the connection times out, it is not refused), or it
+      // answered this join before and now fails to: it is there, but busy. Not a failure — our credential makes asking
+      // again safe — so it does not use up the attempts, which are for a control plane that refuses connections or
+      // answers 5xx; back-off keeps the asking spread, and each try is logged (a wrong address that swallows
+      // connections says so every time until busyForMs).
+      if ((err instanceof Timeout || (heard && !tlsProblem)) && deps.clock.now() < busyUntil) {
         const wait = backoffDelay(Math.min(late++, 4), DEFAULT_BACKOFF, deps.random);
-        deps.log(`${err instanceof NoAnswer ? `${serverUrl} ${err.message}` : `${problem} (it answered before: busy)`}; asking again in ${(wait / 1000).toFixed(1)} s`);
+        deps.log(`${err instanceof Timeout ? `${serverUrl} ${err.message}` : `${problem} (it answered before: busy)`}; asking again in ${(wait / 1000).toFixed(1)} s`);
         attempt--;
         await sleep(wait);
         continue;
@@ -132,14 +134,13 @@ function postJson(url: string, payload: unknown, pin: CertificatePin | null, wai
         });
       },
     );
-    // Connected and no answer within the time: the control plane is there but busy. Not connected within it: nobody
-    // took the connection (it is down, or unreachable).
+    // Whether the control plane took the connection, for what the timeout says.
     let connected = false;
     req.on("socket", (s) => {
       if (!s.connecting) connected = true;
       else s.once(target.protocol === "https:" ? "secureConnect" : "connect", () => (connected = true));
     });
-    req.on("timeout", () => req.destroy(connected ? new NoAnswer(waitMs) : Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    req.on("timeout", () => req.destroy(new Timeout(connected, waitMs)));
     req.on("error", reject);
     req.end(data);
   });

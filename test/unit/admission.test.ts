@@ -149,7 +149,7 @@ test("the agent's join waits out 429s as long as it was told (plus up to half), 
   }
 });
 
-test("a join the control plane took and did not answer in time is asked again without using up the attempts; one nobody takes does use them", async () => {
+test("a join the control plane took and did not answer in time is asked again without using up the attempts; a refused connection does use them", async () => {
   let seen = 0;
   const held: Array<import("node:http").ServerResponse> = [];
   const server = createServer(async (req, res) => {
@@ -173,7 +173,8 @@ test("a join the control plane took and did not answer in time is asked again wi
     for (const r of held) r.destroy();
     server.close();
   }
-  // Nothing listens there (the server is closed): that is a failed attempt, and with 1 allowed, the join fails.
+  // Nothing listens there (the server is closed, connections are refused): that is a failed attempt, and with 1
+  // allowed, the join fails.
   // (Had it answered this join before — a 429 — the same would be a busy control plane: see the next test.)
   await assert.rejects(
     joinWithToken(url, "gjt_" + "B".repeat(43), { hostname: "h" } as never, { clock, random: () => 0.5, log: () => {}, attempts: 1, answerWaitMs: 300 }),
