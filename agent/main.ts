@@ -133,7 +133,20 @@ async function main() {
     clock: systemClock,
     random: Math.random,
     log,
-    onCommand: (req) => handleCommandRequest({ containers: containerEngine.containers, images, root: config.root, binds: bindRulesFor(config) }, req, log),
+    onCommand: (req) =>
+      handleCommandRequest(
+        {
+          containers: containerEngine.containers,
+          images,
+          networks: containerEngine.networks,
+          volumes: containerEngine.volumes,
+          events: containerEngine.events,
+          root: config.root,
+          binds: bindRulesFor(config),
+        },
+        req,
+        log,
+      ),
     inventory: {
       snapshot: () => inventorySnapshot({ containers: containerEngine.containers, images }),
       subscribe: (onChange) => containerEngine.events.subscribe((e) => void ((e.Type === "container" || e.Type === "image") && onChange())),

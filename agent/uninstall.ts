@@ -28,6 +28,7 @@ export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log
     const engine = createImageEngine({ root });
     const runtime = env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
     const containers = await startContainerEngine({ ...engine, root, runtime, log });
+    containers.health.close(); // no probes for containers about to go
     for (const c of containers.containers.list()) {
       await containers.containers.remove(c.Id, { force: true, volumes: true });
       log(`removed container ${c.Name.replace(/^\//, "")} (${c.Id.slice(0, 12)})`);

@@ -18,6 +18,9 @@ export interface ServerConfig {
   /** Where the certificate and key are (null: plain HTTP, GANTRY_TLS=off). `provided`: the operator's, else generated. */
   tls: { certPath: string; keyPath: string; provided: boolean } | null;
   dev: boolean;
+  /** Whether this replica campaigns to run the scheduler and controllers (GANTRY_CONTROLLERS), and how often the
+   *  leader reads hosts into Nodes (GANTRY_NODE_SYNC_MS). */
+  controllers: { enabled: boolean; nodeSyncMs: number };
 }
 
 export function loadConfig(env = process.env): ServerConfig {
@@ -45,7 +48,18 @@ export function loadConfig(env = process.env): ServerConfig {
     publicUrl,
     tls,
     dev: env.GANTRY_DEV === "1",
+    controllers: controllersConfig(env),
   };
+}
+
+function controllersConfig(env: NodeJS.ProcessEnv): ServerConfig["controllers"] {
+  const mode = (env.GANTRY_CONTROLLERS ?? "on").trim().toLowerCase();
+  if (mode !== "on" && mode !== "off") throw new Error(`GANTRY_CONTROLLERS must be "on" (the default) or "off", got "${env.GANTRY_CONTROLLERS}"`);
+  const raw = env.GANTRY_NODE_SYNC_MS;
+  const nodeSyncMs = raw === undefined || raw === "" ? 1000 : Number(raw);
+  if (!Number.isInteger(nodeSyncMs) || nodeSyncMs < 100 || nodeSyncMs > 60_000)
+    throw new Error(`GANTRY_NODE_SYNC_MS must be a whole number of milliseconds (100..60000), got "${raw}"`);
+  return { enabled: mode === "on", nodeSyncMs };
 }
 
 function tlsConfig(env: NodeJS.ProcessEnv, dataDir: string): ServerConfig["tls"] {

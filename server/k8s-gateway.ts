@@ -4,6 +4,7 @@
 // token (`kubectl --token gat_…`); every right is decided by lib/auth/policy.ts inside the use cases, and every
 // authorized mutation is written to the activity record.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ import { clientAddress } from "@/lib/activity/client-address";
 import { parseDryRun, parseFieldValidation } from "@/lib/k8s/admit";
 import { authorizeKube, rightsFor } from "@/lib/k8s/authorize";
 import { startChangeFeed, stopChangeFeed } from "@/lib/k8s/change-feed";
+import { startGarbageCollector, stopGarbageCollector } from "@/lib/k8s/garbage-collector";
 import { createObject } from "@/lib/k8s/create-object";
 import { deleteCollection } from "@/lib/k8s/delete-collection";
 import { deleteObject, parseDeleteOptions, type DeleteOptions } from "@/lib/k8s/delete-object";
@@ -28,16 +30,21 @@ import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
+import { t } from "@/lib/k8s/schema";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { applyObject } from "@/lib/k8s/apply-object";
-import { apiVersionOf, findResource, type ResourceDef, type Verb } from "@/lib/k8s/resources";
+import { apiVersionOf, findResource, subresourcesOf, type ResourceDef, type Verb } from "@/lib/k8s/resources";
 import { setSecretsKey } from "@/lib/k8s/secret-box";
 import {
   KubeError, badRequest, methodNotAllowed, notAcceptable, successStatus, toStatus, tooLarge, unauthorized, unsupportedMediaType, type Status,
 } from "@/lib/k8s/status";
 import { parseIncludeObject, toTable } from "@/lib/k8s/table";
 import { updateObject } from "@/lib/k8s/update-object";
+import { updateStatus } from "@/lib/k8s/update-status";
+import { getScale, writeScale } from "@/lib/k8s/scale";
+import { bindPod } from "@/lib/k8s/bind-pod";
 import { watchObjects } from "@/lib/k8s/watch-objects";
+import { isPodLog, isPodStreamUpgrade, servePodLog, upgradePodStream } from "./k8s-pod-streams";
 
 export const K8S_PREFIX = "/k8s";
 /** How often an open watch's token and rights are checked again. */
@@ -54,6 +61,8 @@ export interface K8sGatewayOptions {
 export interface K8sGateway {
   owns(req: IncomingMessage): boolean;
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /** An HTTP upgrade under /k8s: pods/exec and pods/attach; anything else is refused. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +71,9 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
   const historySeconds = opts.historySeconds ?? Number(process.env.GANTRY_K8S_WATCH_HISTORY_SECONDS ?? 300);
   if (!Number.isFinite(historySeconds) || historySeconds <= 0) throw new Error("GANTRY_K8S_WATCH_HISTORY_SECONDS must be a positive number of seconds");
   await startChangeFeed({ historySeconds });
+  // The garbage collector runs in the control plane, fed by the change feed (ownerReferences, orphan and foreground
+  // deletion).
+  startGarbageCollector();
   const gantryVersion = packageVersion();
   const watches = new Set<AbortController>();
   return {
@@ -72,8 +84,15 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
         else res.destroy();
       });
     },
+    upgrade(req, socket, head) {
+      const url = new URL(req.url ?? "/", "http://k8s.invalid");
+      const target = isPodStreamUpgrade(url.pathname.slice(K8S_PREFIX.length));
+      if (!target) return void socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      void upgradePodStream(req, socket, head, url, target).catch(() => socket.destroy());
+    },
     async close() {
       for (const w of watches) w.abort();
+      await stopGarbageCollector();
       await stopChangeFeed();
     },
   };
@@ -214,10 +233,20 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
       authorize(actor, "k8s.read");
       return serveDocument(res, route, accept, req.headers.host ?? "localhost");
     }
+    const log = isPodLog(url.pathname.slice(K8S_PREFIX.length));
+    if (log) {
+      if (method !== "GET") throw methodNotAllowed(`${method} is not allowed on pods/log`);
+      return await servePodLog(req, res, actor, log.namespace, log.name, url.searchParams);
+    }
     const def = findResource(route.group, route.version, route.plural);
-    if (!def || route.subresource || (def.namespaced ? false : route.namespace !== undefined) || (def.namespaced && route.name !== undefined && route.namespace === undefined))
+    // pods/exec and pods/attach come as upgrades (above), pods/log just before: what is left is status, scale, binding.
+    const servedSubresource =
+      !route.subresource || (!!def && route.name !== undefined && OBJECT_SUBRESOURCES.has(route.subresource) && subresourcesOf(def).some((s) => s.name === route.subresource));
+    if (!def || !servedSubresource || (def.namespaced ? false : route.namespace !== undefined) || (def.namespaced && route.name !== undefined && route.namespace === undefined))
       throw new KubeError(404, "NotFound", "the server could not find the requested resource");
-    await serveResource(req, res, url, { actor, def, namespace: def.namespaced ? route.namespace : undefined, name: route.name }, watches);
+    const target = { actor, def, namespace: def.namespaced ? route.namespace : undefined, name: route.name };
+    if (route.subresource) await serveSubresource(req, res, url, { ...target, name: route.name! }, route.subresource as Subresource);
+    else await serveResource(req, res, url, target, watches);
   } catch (e) {
     const status = toStatus(e);
     if (res.headersSent) return void res.destroy();
@@ -305,7 +334,7 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
   const body =
     verb === "create" || verb === "update" ? await readObjectBody(req, t.def)
     : verb === "patch" ? await readPatchBody(req)
-    : verb === "delete" ? parseDeleteOptions(await readJsonBody(req, true))
+    : verb === "delete" || verb === "deletecollection" ? parseDeleteOptions(await readDeleteOptionsBody(req))
     : undefined;
   const bodyName = verb === "create" ? ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name) : undefined;
   const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: t.name ?? (typeof bodyName === "string" ? bodyName : undefined), req, path: url.pathname };
@@ -342,13 +371,16 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
         break;
       }
       case "delete": {
-        const gone = await deleteObject({ ...t, name: t.name!, options: body as DeleteOptions, dryRun });
-        answer = successStatus({ name: gone.metadata.name, group: t.def.group, kind: t.def.plural, uid: gone.metadata.uid });
+        const options = { ...deleteOptionsFromQuery(q), ...(body as DeleteOptions) };
+        const { object, removed } = await deleteObject({ ...t, name: t.name!, options, dryRun });
+        // Gone: a Status. Still there (a graceful pod, finalizers to wait for): the object, as kube-apiserver answers.
+        answer = removed ? successStatus({ name: object.metadata.name, group: t.def.group, kind: t.def.plural, uid: object.metadata.uid }) : object;
         break;
       }
       case "deletecollection": {
         if (t.namespace === undefined) throw methodNotAllowed("deletecollection is served in a namespace only");
-        answer = await deleteCollection({ ...t, namespace: t.namespace, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun });
+        const options = { ...deleteOptionsFromQuery(q), ...(body as DeleteOptions | undefined) };
+        answer = await deleteCollection({ ...t, namespace: t.namespace, labelSelector: q.get("labelSelector"), fieldSelector: q.get("fieldSelector"), dryRun, options });
         break;
       }
     }
@@ -358,6 +390,96 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
     if (activityId !== null) await completeActivity(activityId, toStatus(e).reason ?? "InternalError");
     throw e;
   }
+}
+
+type Subresource = "status" | "scale" | "binding";
+const OBJECT_SUBRESOURCES = new Set<string>(["status", "scale", "binding"]);
+
+/**
+ * …/{name}/status, …/{name}/scale, pods/{name}/binding: GET, PUT and PATCH of status and scale, POST of a Binding. Each
+ * mutation is authorized before its body is read and written to the activity record like any other.
+ */
+async function serveSubresource(req: IncomingMessage, res: ServerResponse, url: URL, t: Target & { name: string }, sub: Subresource): Promise<void> {
+  const q = url.searchParams;
+  const method = req.method ?? "GET";
+  const verbs: Record<Subresource, Partial<Record<string, Verb>>> = {
+    status: { GET: "get", HEAD: "get", PUT: "update", PATCH: "patch" },
+    scale: { GET: "get", HEAD: "get", PUT: "update", PATCH: "patch" },
+    binding: { POST: "create" },
+  };
+  const verb = verbs[sub][method];
+  if (!verb) throw methodNotAllowed(`${method} is not allowed on ${url.pathname.slice(K8S_PREFIX.length)}`);
+  if (verb === "get") {
+    if (sub === "scale") return send(res, 200, await getScale(t));
+    const obj = await getObjectOrThrow(t);
+    const negotiated = negotiate(req.headers.accept);
+    return send(res, 200, negotiated.table ? toTable(t.def, [obj], { include: parseIncludeObject(q.get("includeObject")), apiVersion: negotiated.apiVersion, resourceVersion: obj.metadata.resourceVersion }) : obj);
+  }
+  const dryRun = parseDryRun(q.getAll("dryRun"));
+  const fieldValidation = parseFieldValidation(q.get("fieldValidation"));
+  const rightsVerb: Verb = verb === "create" ? "update" : verb;
+  authorizeKube(t.actor, t.def, rightsVerb, t.namespace, t.name);
+  const body = verb === "patch" ? await readPatchBody(req) : await readJsonBody(req);
+  const fieldManager = fieldManagerOf(q.get("fieldManager"), req.headers["user-agent"]);
+  const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: `${t.name}/${sub}`, req, path: url.pathname };
+  const activityId = !dryRun && rightsFor(t.def, rightsVerb).every((r) => can(t.actor, r)) ? await recordIntent(activity) : null;
+  try {
+    let answer: unknown;
+    let warnings: string[] = [];
+    let status = 200;
+    const common = { ...t, dryRun, fieldValidation, fieldManager };
+    if (sub === "binding") {
+      const bound = await bindPod({ ...common, namespace: t.namespace!, body });
+      answer = { ...successStatus({ name: bound.metadata.name, group: t.def.group, kind: t.def.plural, uid: bound.metadata.uid }), code: 201 };
+      status = 201;
+    } else if (verb === "patch") {
+      const { type, patch } = body as Awaited<ReturnType<typeof readPatchBody>>;
+      if (type === "apply") throw unsupportedMediaType(`application/apply-patch+yaml on the ${sub} subresource`);
+      const r = sub === "scale" ? await writeScale({ ...common, patch: { type, patch } }) : await patchObject({ ...common, patchType: type, patch, subresource: "status" });
+      [answer, warnings] = [r.object, r.warnings];
+    } else {
+      const r = sub === "scale" ? await writeScale({ ...common, body }) : await updateStatus({ ...common, body });
+      [answer, warnings] = [r.object, r.warnings];
+    }
+    if (activityId !== null) await completeActivity(activityId, "ok");
+    return send(res, status, answer, "application/json", warnings);
+  } catch (e) {
+    if (activityId !== null) await completeActivity(activityId, toStatus(e).reason ?? "InternalError");
+    throw e;
+  }
+}
+
+/** DeleteOptions given as query parameters (?gracePeriodSeconds=0&propagationPolicy=Foreground); the body wins. */
+function deleteOptionsFromQuery(q: URLSearchParams): DeleteOptions {
+  const raw: Record<string, unknown> = {};
+  const grace = q.get("gracePeriodSeconds");
+  if (grace !== null) raw.gracePeriodSeconds = /^\d+$/.test(grace) ? Number(grace) : grace;
+  const policy = q.get("propagationPolicy");
+  if (policy !== null) raw.propagationPolicy = policy;
+  const orphan = q.get("orphanDependents");
+  if (orphan !== null) raw.orphanDependents = orphan === "true" ? true : orphan === "false" ? false : orphan;
+  return Object.keys(raw).length ? parseDeleteOptions(raw) : {};
+}
+
+/** DeleteOptions in a protobuf body (kubectl drain deletes pods through its typed client), as generated.proto numbers them. */
+const deleteOptionsSchema = t.object(
+  {
+    gracePeriodSeconds: t.int(undefined, "int64"),
+    preconditions: t.object({ uid: t.string(), resourceVersion: t.string() }, { proto: { uid: 1, resourceVersion: 2 } }),
+    orphanDependents: t.bool(),
+    propagationPolicy: t.string(),
+    dryRun: t.array(t.string()),
+  },
+  { proto: { gracePeriodSeconds: 1, preconditions: 2, orphanDependents: 3, propagationPolicy: 4, dryRun: 5 } },
+);
+
+/** A DELETE's optional DeleteOptions: JSON, or protobuf from kubectl's typed clients. */
+async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
+  if (mediaType(req) === "application/vnd.kubernetes.protobuf") {
+    const body = await readBody(req);
+    return body.length ? decodeProtobufObject(body, deleteOptionsSchema) : undefined;
+  }
+  return readJsonBody(req, true);
 }
 
 /** A patch body and its kind, from the Content-Type (JSON, merge, strategic merge patch, or an apply configuration). */

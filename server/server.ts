@@ -3,6 +3,7 @@
 // start-up and shutdown, nothing else.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Duplex } from "node:stream";
 import { Server as SocketServer } from "socket.io";
 import next from "next";
 import pg from "pg";
@@ -97,7 +98,8 @@ async function main() {
   await app.prepare();
   const requestHandler = app.getRequestHandler();
 
-  const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000 });
+  // Upgrades other than socket.io's are answered below (the Kubernetes API's exec and attach), not dropped by it.
+  const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000, destroyUpgrade: false });
   serverContext.set({
     io,
     publisher: browserPublisher(io),
@@ -105,7 +107,9 @@ async function main() {
     tls: tls && { certPath: tls.certPath, fingerprint: tls.fingerprint, pinned: tls.selfSigned },
   });
   const k8s = await (await import("./k8s-gateway")).attachK8sGateway({ dataDir: config.dataDir });
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io), k8s];
+  // The controllers stop before the k8s gateway, whose change feed their watches read.
+  const controllers = (await import("./controllers")).attachControllers(config.controllers);
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io), controllers, k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {
@@ -114,6 +118,12 @@ async function main() {
     if (k8s.owns(req)) return k8s.handle(req, res);
     void requestHandler(req, res);
   };
+  http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (req.url?.startsWith("/socket.io/")) return; // socket.io's own
+    stampClientAddress(req, trusted);
+    if (k8s.owns(req)) return k8s.upgrade(req, socket, head);
+    socket.destroy();
+  });
   log(`ready on ${scheme}://localhost:${config.port}`);
 
   let stopping = false;

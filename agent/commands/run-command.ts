@@ -3,21 +3,31 @@
 // Failures come back in the control plane's error vocabulary with the engine's own message.
 import os from "node:os";
 import { readFile, statfs } from "node:fs/promises";
+import { GantryError } from "../../lib/errors";
 import { toApiError } from "../docker-api/errors";
 import { inspectJson } from "../docker-api/containers";
 import type { ContainerService } from "../containers/service";
 import type { ContainerRecord } from "../containers/types";
 import type { ImageService } from "../images/image-service";
+import type { EventBus } from "../events";
+import type { NetworkService } from "../network/network-service";
+import type { NetworkInfo } from "../network/types";
+import type { VolumeInfo, VolumeService } from "../volumes/volume-service";
+import { connectNetwork, disconnectNetwork } from "../containers/network-attachment";
 import { applyBindRules, type BindRules } from "./bind-rules";
 import {
   CommandRequest,
+  HostCommand,
+  UNKNOWN_KIND_REPLY,
   type CommandErrorCode,
   type CommandReply,
   type ContainerSummary,
-  type HostCommand,
   type HostMetrics,
   type ImageSummary,
+  type NetworkSummary,
   type RunSpec,
+  type VolumePruneResult,
+  type VolumeSummary,
 } from "../../lib/protocol/commands";
 
 export interface CommandDeps {
@@ -27,6 +37,12 @@ export interface CommandDeps {
   root: string;
   /** What binds this host accepts from the control plane (agent/commands/bind-rules.ts). */
   binds: BindRules;
+  /** The network engine (null when it could not start on this host), the volume engine and the event bus the
+   * Engine API's `docker events` reads: changes made by commands are published there too. Absent: those commands
+   * answer that this agent serves no networks or volumes. */
+  networks?: () => Promise<NetworkService | null>;
+  volumes?: VolumeService;
+  events?: EventBus;
   now?: () => number;
 }
 
@@ -63,6 +79,59 @@ export function imageSummary(i: Awaited<ReturnType<ImageService["list"]>>[number
     sizeBytes: i.size,
     createdAt: i.created ? new Date(i.created * 1000).toISOString() : null,
   };
+}
+
+/** A network as the control plane shows it: attached containers by name, built-in ones marked. */
+export function networkSummary(n: NetworkInfo, builtin: boolean): NetworkSummary {
+  return {
+    id: n.id,
+    name: n.name,
+    driver: n.driver,
+    builtin,
+    internal: n.internal,
+    subnet: n.subnet,
+    gateway: n.gateway,
+    createdAt: n.created,
+    labels: n.labels,
+    containers: Object.entries(n.containers)
+      .map(([id, c]) => ({ id, name: c.name, ipv4: c.ipv4 }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+/** A volume as the control plane shows it: its size on disk and the names of the containers that use it. */
+export async function volumeSummary(v: VolumeInfo, volumes: VolumeService, containers: ContainerService): Promise<VolumeSummary> {
+  const sizeBytes = await volumes.usage(v.name).catch(() => null);
+  const users = v.usedBy.map((id) => {
+    const name = containers.has(id) ? containers.get(id).Name.replace(/^\//, "") : id.slice(0, 12);
+    return { id, name };
+  });
+  return {
+    name: v.name,
+    driver: v.driver,
+    createdAt: v.createdAt,
+    labels: v.labels,
+    mountpoint: v.mountpoint,
+    anonymous: v.anonymous,
+    sizeBytes,
+    containers: users.sort((a, b) => a.name.localeCompare(b.name)),
+  };
+}
+
+async function networkEngine(deps: CommandDeps): Promise<NetworkService> {
+  const net = deps.networks ? await deps.networks() : null;
+  if (!net) throw new GantryError("unavailable", "the network engine is not available on this host (see the agent's log)");
+  return net;
+}
+
+function volumeEngine(deps: CommandDeps): VolumeService {
+  if (!deps.volumes) throw new GantryError("unavailable", "this agent serves no volumes");
+  return deps.volumes;
+}
+
+async function listNetworks(net: NetworkService): Promise<NetworkSummary[]> {
+  const builtin = new Set((await net.list({ type: ["builtin"] })).map((n) => n.id));
+  return (await net.list()).map((n) => networkSummary(n, builtin.has(n.id)));
 }
 
 /** The Engine API's create body for a RunSpec (what `docker run` would send). */
@@ -185,8 +254,60 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
       return await images.remove(cmd.ref, { force: cmd.force });
     case "host.metrics":
       return hostMetrics(deps.root, deps.now ?? Date.now);
+    case "network.list":
+      return listNetworks(await networkEngine(deps));
+    case "network.create": {
+      const net = await networkEngine(deps);
+      const { name, subnet, gateway, internal, labels } = cmd.spec;
+      const n = await net.create(name, { driver: "bridge", internal: internal ?? false, labels: labels ?? {}, ...(subnet ? { subnet } : {}), ...(gateway ? { gateway } : {}) });
+      deps.events?.publish("network", "create", n.id, { name: n.name, type: n.driver });
+      return networkSummary(n, false);
+    }
+    case "network.remove": {
+      const net = await networkEngine(deps);
+      const n = await net.inspect(cmd.network);
+      await net.remove(n.id);
+      deps.events?.publish("network", "destroy", n.id, { name: n.name, type: n.driver });
+      return { id: n.id, name: n.name, changed: true };
+    }
+    case "network.connect":
+    case "network.disconnect": {
+      const net = await networkEngine(deps);
+      const change =
+        cmd.kind === "network.connect"
+          ? await connectNetwork(containers, net, cmd.network, cmd.container, cmd.aliases ? { Aliases: cmd.aliases } : undefined)
+          : await disconnectNetwork(containers, net, cmd.network, cmd.container);
+      const verb = cmd.kind === "network.connect" ? "connect" : "disconnect";
+      deps.events?.publish("network", verb, change.network.id, { container: change.containerId, name: change.network.name, type: change.network.driver });
+      return { network: change.network.name, container: change.containerName, containerId: change.containerId, changed: true };
+    }
+    case "volume.list": {
+      const vols = volumeEngine(deps);
+      return Promise.all((await vols.list()).map((v) => volumeSummary(v, vols, containers)));
+    }
+    case "volume.create": {
+      const vols = volumeEngine(deps);
+      const v = await vols.create(cmd.spec.name, { driver: "local", labels: cmd.spec.labels ?? {} });
+      deps.events?.publish("volume", "create", v.name, { driver: v.driver });
+      return volumeSummary(v, vols, containers);
+    }
+    case "volume.remove": {
+      const vols = volumeEngine(deps);
+      await vols.remove(cmd.name, { force: cmd.force });
+      deps.events?.publish("volume", "destroy", cmd.name, { driver: "local" });
+      return { name: cmd.name, changed: true };
+    }
+    case "volume.prune": {
+      const vols = volumeEngine(deps);
+      const r = await vols.prune({ all: cmd.all ?? false });
+      for (const name of r.deleted) deps.events?.publish("volume", "destroy", name, { driver: "local" });
+      return { deleted: r.deleted, spaceReclaimedBytes: r.spaceReclaimed } satisfies VolumePruneResult;
+    }
   }
 }
+
+/** The kinds this agent knows, for a clear answer to a command a newer control plane sends. */
+const KNOWN_KINDS = new Set<string>(HostCommand.options.map((o) => o.shape.kind.value));
 
 const CODE_OF_STATUS: Record<number, CommandErrorCode> = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable", 503: "unavailable" };
 
@@ -195,6 +316,12 @@ export async function handleCommandRequest(deps: CommandDeps, raw: unknown, log:
   const parsed = CommandRequest.safeParse(raw);
   const id = typeof (raw as { id?: unknown })?.id === "string" ? (raw as { id: string }).id.slice(0, 64) : "";
   if (!parsed.success) {
+    const kind = (raw as { command?: { kind?: unknown } })?.command?.kind;
+    if (typeof kind === "string" && !KNOWN_KINDS.has(kind)) {
+      // Same opening as zod's own message for an unknown kind, which agents before this one send: the control plane
+      // recognises both (lib/fleet/dispatch-command.ts).
+      return { id, ok: false, error: { code: "bad_request", message: `${UNKNOWN_KIND_REPLY}this agent does not know "${kind.slice(0, 64)}"` } };
+    }
     return { id, ok: false, error: { code: "bad_request", message: `invalid command: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ")}` } };
   }
   const req = parsed.data;

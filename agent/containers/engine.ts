@@ -10,6 +10,7 @@ import { NetworkService, type NetworkServiceOptions } from "../network/network-s
 import type { SnapshotService } from "../snapshots/types";
 import { VolumeService } from "../volumes/volume-service";
 import { ExecService } from "./exec";
+import { ContainerHealth, execProbeRunner } from "./health";
 import { ContainerService } from "./service";
 
 export interface ContainerEngine {
@@ -19,6 +20,8 @@ export interface ContainerEngine {
   volumes: VolumeService;
   /** The one exec service (the Engine API's exec and the control plane's exec streams share it). */
   execs: ExecService;
+  /** Healthchecks of running containers, run through `execs`. */
+  health: ContainerHealth;
 }
 
 /** The network engine's options from the environment (gantry-agent uninstall builds the same one). */
@@ -75,5 +78,6 @@ export async function startContainerEngine(deps: {
   });
   await containers.load();
   const execs = new ExecService(containers, join(root, "containers", ".exec"));
-  return { events, containers, networks, volumes, execs };
+  const health = new ContainerHealth({ containers, events, runner: (id) => execProbeRunner(execs, id), log });
+  return { events, containers, networks, volumes, execs, health };
 }

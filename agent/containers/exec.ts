@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync,
 import { join } from "node:path";
 import { badRequest, conflict, GantryError } from "../../lib/errors";
 import type { ContainerService } from "./service";
+import { DetachKeyMatcher, DetachKeysError, parseDetachKeys } from "./detach-keys";
 import { DEFAULT_CAPS, resolveUser } from "./spec";
 
 export interface ExecConfig {
@@ -59,6 +60,8 @@ export interface ExecSession {
 export interface ExecIo {
   write(stream: 1 | 2, data: Buffer): void;
   end(): void;
+  /** The client typed the detach keys (a TTY exec): its stream ends, the process goes on. */
+  detach?(): void;
 }
 
 // GANTRY_EXEC_STTY is empty or "rows N cols N" (numbers the agent checked): word-split on purpose.
@@ -144,6 +147,13 @@ export class ExecService {
     if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
     if (c.State.Paused) throw conflict(`Container ${c.Id} is paused, unpause the container before exec`);
     if (!Array.isArray(body.Cmd) || body.Cmd.length === 0 || body.Cmd.some((a) => typeof a !== "string")) throw badRequest("No exec command specified");
+    const detachKeys = typeof body.DetachKeys === "string" ? body.DetachKeys : "";
+    try {
+      parseDetachKeys(detachKeys);
+    } catch (e) {
+      if (e instanceof DetachKeysError) throw badRequest(`Invalid escape keys (${detachKeys}) provided`);
+      throw e;
+    }
     const id = randomBytes(32).toString("hex");
     this.sessions.set(id, {
       id,
@@ -152,6 +162,7 @@ export class ExecService {
         AttachStdin: !!body.AttachStdin, AttachStdout: !!body.AttachStdout, AttachStderr: !!body.AttachStderr, Tty: !!body.Tty,
         Env: body.Env ?? [], Cmd: body.Cmd, WorkingDir: body.WorkingDir ?? "", User: body.User ?? "", Privileged: !!body.Privileged,
         ConsoleSize: consoleSize(body.ConsoleSize),
+        DetachKeys: detachKeys,
       },
       running: false,
       exitCode: null,
@@ -170,8 +181,19 @@ export class ExecService {
     return s;
   }
 
-  async start(id: string, io: ExecIo): Promise<{ input(d: Buffer): void; inputEnd(): void; kill(): void }> {
+  /** Throws the refusal a start of this exec would meet (it ran already, its container is not running). */
+  assertStartable(id: string) {
     const s = this.get(id);
+    if (s.running || s.exitCode !== null) throw conflict(`Exec ${id} has already run`);
+    const c = this.containers.get(s.containerId);
+    if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
+  }
+
+  /** Starts the exec; `consoleSize` (the start request's, with a TTY) wins over the one given at create. */
+  async start(id: string, io: ExecIo, opts: { consoleSize?: unknown } = {}): Promise<{ input(d: Buffer): void; inputEnd(): void; kill(): void }> {
+    const s = this.get(id);
+    const startSize = consoleSize(opts.consoleSize);
+    if (startSize && s.exitCode === null && !s.running) s.config.ConsoleSize = startSize;
     if (s.running || s.exitCode !== null) throw conflict(`Exec ${id} has already run`);
     const c = this.containers.get(s.containerId);
     if (!c.State.Running) throw conflict(`Container ${c.Id} is not running`);
@@ -232,6 +254,13 @@ export class ExecService {
         pending = null;
       });
     }
+    // With a TTY the detach keys leave the process running and end only the client's stream.
+    const detach = s.config.Tty && s.config.AttachStdin ? new DetachKeyMatcher(parseDetachKeys(s.config.DetachKeys)) : null;
+    let detached = false;
+    const toStdin = (d: Buffer) => {
+      if (pending) pending.push(Buffer.from(d));
+      else if (!child.stdin!.destroyed) child.stdin!.write(d);
+    };
     // Ends the exec's whole session in the container (its pid file names the session leader), then the runtime.
     let killing = false;
     const pidns = pidNamespace(c.State.Pid);
@@ -262,9 +291,13 @@ export class ExecService {
     });
     return {
       input: (d) => {
-        if (!s.config.AttachStdin) return;
-        if (pending) pending.push(Buffer.from(d));
-        else if (!child.stdin!.destroyed) child.stdin!.write(d);
+        if (!s.config.AttachStdin || detached) return;
+        const { pass, detached: now } = detach ? detach.feed(d) : { pass: d, detached: false };
+        if (pass.length) toStdin(pass);
+        if (!now) return;
+        detached = true;
+        this.containers.emit(c, "exec_detach", { execID: s.id });
+        io.detach?.();
       },
       inputEnd: () => {
         if (!s.config.Tty) child.stdin!.end();
@@ -359,9 +392,14 @@ export class ExecService {
       OpenStdout: s.config.AttachStdout,
       CanRemove: false,
       ContainerID: s.containerId,
-      DetachKeys: "",
+      DetachKeys: s.config.DetachKeys ?? "",
       Pid: this.processPid(s),
     };
+  }
+
+  /** Forgets one session (a healthcheck's probe, once its result is taken). */
+  forget(id: string) {
+    this.sessions.delete(id);
   }
 
   /** Forgets finished sessions of a removed container. */

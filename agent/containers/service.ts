@@ -21,11 +21,15 @@ import { fromApiMount, fromTmpfsMap, parseVolumeFlag, parseVolumesFrom, type Api
 import type { VolumeService } from "../volumes/volume-service";
 import { parseMac } from "../network/links";
 import { attachOptions, BUILTIN_NETWORKS, normalizeEndpointConfig, parseLink, recordEndpoint, rememberEndpoint } from "./endpoints";
+import { mergeHealthcheck } from "./health";
+import { DetachKeyMatcher } from "./detach-keys";
 import { legacyLinkView } from "./links";
 import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
 import { LogFollower, LogReader, logSize, readLog, recordBytes, type LogRecord } from "./logs";
 import { MonitorSocket } from "./monitor-socket";
 import { ContainerNames, validateName } from "./names";
+import { RESTART_FIRST_MS, RestartTracker, signalEndsRestarts } from "./restart-policy";
+import { parseSignal } from "./signals";
 import { bundleConfig } from "./spec";
 import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, LegacyLink, RestartPolicy } from "./types";
 
@@ -42,9 +46,6 @@ async function run(file: string, args: string[]): Promise<{ stdout: string; stde
   throw Object.assign(new Error(`${[file, ...args].join(" ")}: ${how}: ${stderr.trim()}`), { stdout, stderr, code: r.status });
 }
 
-/** Restart back-off: 10 s doubling to 5 min; a container that ran 10 min starts over (GANTRY_RESTART_DELAY_MS scales the first delay). */
-export const RESTART_MAX_MS = 5 * 60_000;
-export const RESTART_RESET_MS = 10 * 60_000;
 /** How long the end of a container removed by AutoRemove is kept for late `wait`s. */
 const AUTO_REMOVED_KEPT_MS = 60_000;
 
@@ -60,7 +61,7 @@ export interface ContainerServiceOptions {
   events: EventBus;
   clock?: Clock;
   log?: (msg: string) => void;
-  /** First restart delay (default 10 s). */
+  /** First restart delay (default 100 ms, as dockerd's). */
   restartDelayMs?: number;
 }
 
@@ -71,43 +72,7 @@ export interface ExitInfo {
   oomKilled: boolean;
 }
 
-/** The delay before restart number `count` (0-based): base doubling, capped at 5 minutes. */
-export function restartDelay(count: number, baseMs: number): number {
-  return Math.min(RESTART_MAX_MS, baseMs * 2 ** Math.min(count, 20));
-}
-
-/** Whether a container that just exited restarts under its policy. */
-export function shouldRestart(policy: RestartPolicy, exitCode: number, restartCount: number, manuallyStopped: boolean): boolean {
-  if (manuallyStopped) return false;
-  switch (policy.Name) {
-    case "always":
-    case "unless-stopped":
-      return true;
-    case "on-failure":
-      return exitCode !== 0 && (!policy.MaximumRetryCount || restartCount < policy.MaximumRetryCount);
-    default:
-      return false;
-  }
-}
-
 const noSuchContainer = (ref: string) => new GantryError("not_found", `No such container: ${ref}`);
-const SIGNALS: Record<string, number> = {
-  HUP: 1, INT: 2, QUIT: 3, ILL: 4, TRAP: 5, ABRT: 6, BUS: 7, FPE: 8, KILL: 9, USR1: 10, SEGV: 11, USR2: 12, PIPE: 13,
-  ALRM: 14, TERM: 15, STKFLT: 16, CHLD: 17, CONT: 18, STOP: 19, TSTP: 20, TTIN: 21, TTOU: 22, URG: 23, XCPU: 24,
-  XFSZ: 25, VTALRM: 26, PROF: 27, WINCH: 28, IO: 29, PWR: 30, SYS: 31,
-};
-
-/** "SIGTERM" / "TERM" / "15" → a signal number; anything else is a 400. */
-export function parseSignal(sig: string): number {
-  const s = sig.trim().toUpperCase().replace(/^SIG/, "");
-  if (/^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 64) return Number(s);
-  const rt = /^RTMIN(?:\+(\d+))?$/.exec(s);
-  if (rt) return 34 + Number(rt[1] ?? 0);
-  const n = SIGNALS[s];
-  if (!n) throw badRequest(`Invalid signal: ${sig}`);
-  return n;
-}
-
 function emptyState(): ContainerState {
   return { Status: "created", Running: false, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: 0, ExitCode: 0, Error: "", StartedAt: "0001-01-01T00:00:00Z", FinishedAt: "0001-01-01T00:00:00Z" };
 }
@@ -171,7 +136,7 @@ export class ContainerService {
   private readonly socketDir: string;
   private readonly clock: Clock;
   private readonly log: (msg: string) => void;
-  private readonly restartBase: number;
+  private readonly restarts: RestartTracker;
 
   constructor(private readonly opts: ContainerServiceOptions) {
     this.dir = join(opts.root, "containers");
@@ -181,7 +146,7 @@ export class ContainerService {
     this.socketDir = join("/run/gantry", tag, "attach");
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? (() => {});
-    this.restartBase = opts.restartDelayMs ?? (Number(process.env.GANTRY_RESTART_DELAY_MS) || 10_000);
+    this.restarts = new RestartTracker(opts.restartDelayMs ?? (Number(process.env.GANTRY_RESTART_DELAY_MS) || RESTART_FIRST_MS));
   }
 
   // ------------------------------------------------------------------ records
@@ -246,7 +211,8 @@ export class ContainerService {
     if (this.records.has(rec.Id)) this.save(rec);
   }
 
-  private emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
+  /** Publishes a container event (its labels, image and name as attributes). */
+  emit(rec: ContainerRecord, action: string, extra: Record<string, string> = {}) {
     this.opts.events.publish("container", action, rec.Id, { ...rec.Config.Labels, image: rec.Config.Image, name: rec.Name.slice(1), ...extra });
   }
 
@@ -416,6 +382,10 @@ export class ContainerService {
       ...(typeof body.StopTimeout === "number" ? { StopTimeout: body.StopTimeout } : {}),
       ...(typeof body.MacAddress === "string" && body.MacAddress ? { MacAddress: parseMac(body.MacAddress) } : {}),
     };
+    const healthcheck = mergeHealthcheck(body.Healthcheck, (image as { Healthcheck?: unknown }).Healthcheck);
+    if (healthcheck) config.Healthcheck = healthcheck;
+    const shell = strs(body.Shell, "Shell") ?? (image as { Shell?: string[] }).Shell ?? null;
+    if (shell?.length) config.Shell = shell;
     if (config.StopSignal) parseSignal(config.StopSignal);
     if (config.WorkingDir && !config.WorkingDir.startsWith("/")) throw badRequest(`the working directory '${config.WorkingDir}' is invalid, it needs to be an absolute path`);
     for (const b of hc.Ulimits ?? []) if (!b || typeof b.Name !== "string") throw badRequest("invalid ulimit");
@@ -522,7 +492,7 @@ export class ContainerService {
       if (rec.State.Running && !rec.State.Restarting) return "already";
       if (rec.State.Status === "removing") throw conflict(`container ${rec.Id} is marked for removal and cannot be started`);
       this.cancelRestart(rec);
-      rec.ManuallyStopped = false;
+      this.startByHand(rec);
       await this.startNow(rec);
       return "started";
     });
@@ -756,7 +726,9 @@ export class ContainerService {
 
   private async onExit(rec: ContainerRecord, exit: ExitInfo) {
     if (!this.records.has(rec.Id)) return;
-    const restart = shouldRestart(rec.HostConfig.RestartPolicy, exit.exitCode, rec.RestartCount, rec.ManuallyStopped);
+    const ranMs = Date.parse(exit.exitedAt) - Date.parse(rec.State.StartedAt);
+    const { restart, delayMs } = this.restarts.decide(rec.Id, rec.HostConfig.RestartPolicy, exit.exitCode, rec.RestartCount, rec.ManuallyStopped, ranMs);
+    if (restart) rec.RestartCount++;
     // A --rm container's network goes with the rest of it, in parallel, in removeNow.
     if (restart || !rec.HostConfig.AutoRemove) await this.releaseNetwork(rec);
     rec.Networks = {};
@@ -768,7 +740,7 @@ export class ContainerService {
     if (exit.oomKilled) this.emit(rec, "oom");
     this.emit(rec, "die", { exitCode: String(exit.exitCode) });
     this.notifyExit(rec);
-    if (restart) this.scheduleRestart(rec);
+    if (restart) this.scheduleRestart(rec, delayMs);
     else if (rec.HostConfig.AutoRemove) {
       const now = Date.now();
       for (const [id, t] of this.autoRemoved) if (now - t.at > AUTO_REMOVED_KEPT_MS) this.autoRemoved.delete(id);
@@ -800,28 +772,42 @@ export class ContainerService {
     return { StatusCode: rec.State.ExitCode, Error: rec.State.Error ? { Message: rec.State.Error } : null };
   }
 
-  private scheduleRestart(rec: ContainerRecord) {
-    const ranMs = Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt);
-    if (ranMs >= RESTART_RESET_MS) rec.RestartCount = 0;
-    const delay = restartDelay(rec.RestartCount, this.restartBase);
+  /** Restarts the container after `delayMs` (dockerd's back-off, from onExit), unless it is started, stopped or removed meanwhile. */
+  private scheduleRestart(rec: ContainerRecord, delayMs?: number) {
+    const delay = delayMs ?? this.restarts.decide(rec.Id, { Name: "always", MaximumRetryCount: 0 }, 0, 0, false, 0).delayMs;
     this.setState(rec, { Restarting: true, Status: "restarting" });
     const handle = this.clock.setTimeout(() => {
       this.restartTimers.delete(rec.Id);
       void this.serial(rec.Id, async () => {
         if (!this.records.has(rec.Id) || !rec.State.Restarting) return;
-        rec.RestartCount++;
-        this.save(rec);
         try {
           await this.startNow(rec);
           this.emit(rec, "restart");
         } catch (e) {
           this.log(`container ${rec.Id.slice(0, 12)}: restart failed: ${(e as Error).message}`);
-          if (shouldRestart(rec.HostConfig.RestartPolicy, 1, rec.RestartCount, rec.ManuallyStopped)) this.scheduleRestart(rec);
-          else this.setState(rec, { Restarting: false, Status: "exited" });
+          const again = this.restarts.decide(rec.Id, rec.HostConfig.RestartPolicy, 1, rec.RestartCount, rec.ManuallyStopped, 0);
+          if (again.restart) {
+            rec.RestartCount++;
+            this.scheduleRestart(rec, again.delayMs);
+          } else this.setState(rec, { Restarting: false, Status: "exited" });
         }
       });
     }, delay);
     this.restartTimers.set(rec.Id, handle);
+  }
+
+  /** A start asked for (docker start, restart): no longer stopped by hand, a new back-off and RestartCount, as dockerd's. */
+  private startByHand(rec: ContainerRecord) {
+    rec.ManuallyStopped = false;
+    rec.RestartCount = 0;
+    this.restarts.reset(rec.Id);
+  }
+
+  /** A stop or kill by hand with signal `sig`: stopped by hand, and no restart after it unless the signal says otherwise. */
+  private stopByHand(rec: ContainerRecord, sig: number) {
+    rec.ManuallyStopped = true;
+    if (signalEndsRestarts(rec.Config.StopSignal, sig)) this.restarts.cancel(rec.Id);
+    this.save(rec);
   }
 
   private cancelRestart(rec: ContainerRecord) {
@@ -862,33 +848,44 @@ export class ContainerService {
     });
   }
 
+  /**
+   * `docker kill`: answers once the signal is delivered and, for SIGKILL, once the container has exited (dockerd waits
+   * 10 s for that). A container waiting to restart is stopped there, with no signal to send.
+   */
   async kill(ref: string, sigName = "KILL"): Promise<void> {
     const rec = this.get(ref);
     const sig = parseSignal(sigName);
+    if (rec.State.Restarting && !rec.State.Running) {
+      this.stopByHand(rec, 9);
+      this.cancelRestart(rec);
+      return;
+    }
     if (!rec.State.Running) throw conflict(`Cannot kill container: ${ref}: Container ${rec.Id} is not running`);
-    if (sig === 9 || sig === 15) rec.ManuallyStopped = true;
-    this.save(rec);
+    this.stopByHand(rec, sig);
     this.emit(rec, "kill", { signal: String(sig) });
     await this.signal(rec, sig);
+    // A frozen process takes its SIGKILL once thawed.
+    if (rec.State.Paused && sig === 9) await this.unpause(rec.Id).catch(() => {});
+    if (sig === 9 && !(await this.untilExit(rec, 10_000))) throw new GantryError("internal", `tried to kill container ${rec.Id}, but it did not exit`);
   }
 
   async stop(ref: string, timeoutSec?: number, sigName?: string): Promise<"stopped" | "already"> {
     const rec = this.get(ref);
     if (rec.State.Restarting && !rec.State.Running) {
-      rec.ManuallyStopped = true;
+      this.stopByHand(rec, 9);
       this.cancelRestart(rec);
       this.emit(rec, "stop");
       return "stopped";
     }
     if (!rec.State.Running) return "already";
-    rec.ManuallyStopped = true;
-    this.save(rec);
     const sig = parseSignal(sigName ?? rec.Config.StopSignal ?? "TERM");
+    this.stopByHand(rec, sig);
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     this.emit(rec, "kill", { signal: String(sig) });
     if (rec.State.Paused) await this.unpause(rec.Id).catch(() => {});
     await this.signal(rec, sig);
     if (!(await this.untilExit(rec, t < 0 ? 2 ** 31 - 1 : t * 1000))) {
+      this.restarts.cancel(rec.Id);
       this.emit(rec, "kill", { signal: "9" });
       await this.signal(rec, 9);
       await this.untilExit(rec, 30_000);
@@ -901,7 +898,8 @@ export class ContainerService {
     const rec = this.get(ref);
     await this.stop(rec.Id, timeoutSec);
     await this.serial(rec.Id, async () => {
-      rec.ManuallyStopped = false;
+      this.cancelRestart(rec);
+      this.startByHand(rec);
       await this.startNow(rec);
     });
     this.emit(rec, "restart");
@@ -984,13 +982,12 @@ export class ContainerService {
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.get(ref);
     if (rec.State.Status === "removing") throw conflict(`removal of container ${rec.Id} is already in progress`);
-    if (rec.State.Running && !opts.force) {
-      const what = rec.State.Paused ? "paused" : "running";
+    if ((rec.State.Running || rec.State.Restarting) && !opts.force) {
+      const what = rec.State.Paused ? "paused" : rec.State.Restarting ? "restarting" : "running";
       throw conflict(`cannot remove container "${rec.Name}": container is ${what}: stop the container before removing or force remove`);
     }
     if (rec.State.Running) {
-      rec.ManuallyStopped = true;
-      this.save(rec);
+      this.stopByHand(rec, 9);
       if (rec.State.Paused) await run(this.opts.runtime, ["--root", this.runtimeRoot, "resume", rec.Id]).catch(() => {});
       await this.signal(rec, 9);
       if (!(await this.untilExit(rec, 15_000))) throw new GantryError("internal", `container ${rec.Id} did not exit after SIGKILL`);
@@ -1098,7 +1095,7 @@ export class ContainerService {
     let follower: LogFollower | null = null;
     const queued: Buffer[] = [];
     let inputEnded = false;
-    let matched = 0;
+    const detach = tty ? new DetachKeyMatcher(o.detachKeys) : null;
     const want = (s: 1 | 2) => (s === 1 ? o.stdout : o.stderr);
     const end = () => {
       if (ended) return;
@@ -1174,26 +1171,13 @@ export class ContainerService {
     return {
       input: (data: Buffer) => {
         if (!o.stdin || ended) return;
-        // Detach keys (ctrl-p ctrl-q by default) end the attach without reaching the container.
-        let out = data;
-        const keys = o.detachKeys;
-        if (keys.length) {
-          for (let i = 0; i < data.length; i++) {
-            if (data[i] === keys[matched]) {
-              matched++;
-              if (matched === keys.length) {
-                const before = data.subarray(0, Math.max(0, i + 1 - keys.length));
-                if (before.length) (sock ? sock.stdin(before) : queued.push(Buffer.from(before)));
-                end();
-                return;
-              }
-            } else matched = data[i] === keys[0] ? 1 : 0;
-          }
-          if (matched) out = data.subarray(0, data.length - matched);
+        // With a TTY, detach keys (ctrl-p ctrl-q by default) end the attach without reaching the container.
+        const { pass, detached } = detach ? detach.feed(data) : { pass: data, detached: false };
+        if (pass.length) (sock ? sock.stdin(pass) : queued.push(Buffer.from(pass)));
+        if (detached) {
+          this.emit(rec, "detach");
+          end();
         }
-        if (!out.length) return;
-        if (sock) sock.stdin(out);
-        else queued.push(Buffer.from(out));
       },
       inputEnd: () => {
         if (!o.stdin || !rec.Config.StdinOnce) return;

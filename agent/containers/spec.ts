@@ -7,7 +7,7 @@ import { readFileInRoot } from "../rootfs/path";
 import { lookupGroup, lookupUser, UserLookupError } from "../rootfs/users";
 import { toOciMounts } from "../volumes/mounts";
 import { defaultSeccompProfile } from "./seccomp-default";
-import type { ContainerRecord } from "./types";
+import type { ContainerRecord, HostConfig } from "./types";
 
 export const DEFAULT_CAPS = [
   "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
@@ -145,32 +145,7 @@ export function bundleConfig(rec: ContainerRecord, ctx: BundleContext) {
     { destination: "/etc/hosts", type: "bind", source: ctx.files.hosts, options: ["rbind", "rprivate"] },
   ];
 
-  const resources: Record<string, unknown> = {};
-  const cpu: Record<string, unknown> = {};
-  if (hc.CpuShares) cpu.shares = hc.CpuShares;
-  if (hc.NanoCpus) {
-    cpu.period = 100000;
-    cpu.quota = Math.round((hc.NanoCpus * 100000) / 1e9);
-  } else if (hc.CpuQuota) {
-    cpu.period = hc.CpuPeriod || 100000;
-    cpu.quota = hc.CpuQuota;
-  }
-  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
-  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
-  // Real-time scheduling budget (cgroup v1 cpu.rt_*): the runtime refuses it by name where the host has none.
-  if (hc.CpuRealtimeRuntime) cpu.realtimeRuntime = hc.CpuRealtimeRuntime;
-  if (hc.CpuRealtimePeriod) cpu.realtimePeriod = hc.CpuRealtimePeriod;
-  if (Object.keys(cpu).length) resources.cpu = cpu;
-  const memory: Record<string, unknown> = {};
-  if (hc.Memory) {
-    memory.limit = hc.Memory;
-    // Docker: no --memory-swap means swap up to the memory limit again (limit*2); -1 is unlimited.
-    memory.swap = hc.MemorySwap === -1 ? -1 : hc.MemorySwap > 0 ? hc.MemorySwap : hc.Memory * 2;
-  }
-  if (hc.MemoryReservation) memory.reservation = hc.MemoryReservation;
-  if (hc.OomKillDisable) memory.disableOOMKiller = true;
-  if (Object.keys(memory).length) resources.memory = memory;
-  if (hc.PidsLimit && hc.PidsLimit > 0) resources.pids = { limit: hc.PidsLimit };
+  const resources = ociResources(hc);
 
   const namespaces: { type: string; path?: string }[] = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   if (ctx.netnsPath) namespaces.push({ type: "network", path: ctx.netnsPath });
@@ -199,4 +174,35 @@ export function bundleConfig(rec: ContainerRecord, ctx: BundleContext) {
       ...(hc.Privileged ? {} : { seccomp: defaultSeccompProfile(), maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
     },
   };
+}
+
+/** The OCI linux.resources for a HostConfig's limits (at start, and for `docker update` on a live container). */
+export function ociResources(hc: HostConfig): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  const cpu: Record<string, unknown> = {};
+  if (hc.CpuShares) cpu.shares = hc.CpuShares;
+  if (hc.NanoCpus) {
+    cpu.period = 100000;
+    cpu.quota = Math.round((hc.NanoCpus * 100000) / 1e9);
+  } else if (hc.CpuQuota) {
+    cpu.period = hc.CpuPeriod || 100000;
+    cpu.quota = hc.CpuQuota;
+  }
+  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
+  // Real-time scheduling budget (cgroup v1 cpu.rt_*): the runtime refuses it by name where the host has none.
+  if (hc.CpuRealtimeRuntime) cpu.realtimeRuntime = hc.CpuRealtimeRuntime;
+  if (hc.CpuRealtimePeriod) cpu.realtimePeriod = hc.CpuRealtimePeriod;
+  if (Object.keys(cpu).length) resources.cpu = cpu;
+  const memory: Record<string, unknown> = {};
+  if (hc.Memory) {
+    memory.limit = hc.Memory;
+    // Docker: no --memory-swap means swap up to the memory limit again (limit*2); -1 is unlimited.
+    memory.swap = hc.MemorySwap === -1 ? -1 : hc.MemorySwap > 0 ? hc.MemorySwap : hc.Memory * 2;
+  }
+  if (hc.MemoryReservation) memory.reservation = hc.MemoryReservation;
+  if (hc.OomKillDisable) memory.disableOOMKiller = true;
+  if (Object.keys(memory).length) resources.memory = memory;
+  if (hc.PidsLimit && hc.PidsLimit > 0) resources.pids = { limit: hc.PidsLimit };
+  return resources;
 }

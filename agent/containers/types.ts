@@ -1,6 +1,7 @@
 // What a container is, in Docker's own vocabulary (the record is what `docker inspect` shows, plus the agent's
 // bookkeeping): Config as created, HostConfig as given, State as the monitor last reported it.
 import type { ResolvedMount } from "../volumes/mounts";
+import type { HealthConfig, HealthState } from "./health";
 
 export interface ContainerConfig {
   Hostname: string;
@@ -24,6 +25,10 @@ export interface ContainerConfig {
   StopTimeout?: number;
   /** The MAC of the interface on the network the container was created on (`--mac-address` before API 1.44). */
   MacAddress?: string;
+  /** The probe (the request's, or the image's HEALTHCHECK); `["NONE"]` turns the image's off. */
+  Healthcheck?: HealthConfig;
+  /** The shell of CMD-SHELL healthchecks (the image's SHELL), when not /bin/sh -c. */
+  Shell?: string[];
 }
 
 export interface RestartPolicy {
@@ -88,6 +93,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Once a container with a healthcheck has started (agent/containers/health.ts keeps it). */
+  Health?: HealthState;
 }
 
 /** What was asked for a container on one network (Docker's EndpointSettings, the configured half). */

@@ -9,10 +9,11 @@
 // running container can change its tree at any moment — swap a directory for a symlink to "/" between a check and a
 // use (CVE-2018-15664) — and still only ever show or receive its own files.
 import { closeSync, constants as FS, fstatSync, lstatSync, readdirSync, readlinkSync, type Stats } from "node:fs";
-import { basename, join, posix, relative } from "node:path";
+import { basename, dirname, join, posix, relative } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fdPath, hostSys } from "../../native/node/sys";
 import { openInRoot } from "../rootfs/path";
+import { locateInView, viewMounts, type ViewMount } from "../containers/mount-view";
 import { applyChanges, baseFromImage, CommitChangeError, commitSnapshot } from "../image-builder/commit";
 import type { ImageRuntimeConfig } from "../../lib/oci/types";
 import type { ContainerService } from "../containers/service";
@@ -39,6 +40,10 @@ interface Deps {
 /** What `path` names inside a container: its parent directory and itself (not followed), held open. */
 interface Located {
   rootfs: string;
+  /** The container's volumes and bind mounts (empty: the root filesystem alone, resolved by the kernel). */
+  mounts: ViewMount[];
+  /** The volume or bind mount the entry is in, if any. */
+  mount: ViewMount | null;
   /** The parent directory (O_PATH), or -1 for the root itself. */
   parentFd: number;
   base: string;
@@ -59,7 +64,15 @@ function notFound(path: string, container: string) {
  */
 async function locate(deps: Deps, ref: string, path: string | null): Promise<Located> {
   if (!path) throw badParameter("path is required");
+  const mounts = containerMounts(deps, ref);
   const rootfs = await deps.containers.rootfs(ref);
+  if (mounts.length) {
+    try {
+      return { rootfs, mounts, ...locateInView(rootfs, mounts, path, { followFinal: false }) };
+    } catch (e) {
+      throw pathError(e, path, ref);
+    }
+  }
   const sys = hostSys();
   const norm = posix.normalize("/" + path);
   const followFinal = norm !== "/" && norm.endsWith("/");
@@ -71,14 +84,25 @@ async function locate(deps: Deps, ref: string, path: string | null): Promise<Loc
       parentFd = openInRoot(rootfs, posix.dirname(norm), sys.O_PATH | FS.O_DIRECTORY);
       fd = sys.openat2(parentFd, base, sys.O_PATH | FS.O_NOFOLLOW, 0, sys.RESOLVE_BENEATH | sys.RESOLVE_NO_MAGICLINKS);
     } else fd = openInRoot(rootfs, norm, sys.O_PATH | (followFinal ? FS.O_DIRECTORY : 0));
-    return { rootfs, parentFd, base: followFinal ? "" : base, fd, st: fstatSync(fd) };
+    return { rootfs, mounts, mount: null, parentFd, base: followFinal ? "" : base, fd, st: fstatSync(fd) };
   } catch (e) {
     release({ parentFd, fd });
-    const code = errnoOf(e);
-    if (code === "ENOENT" || code === "ENOTDIR") throw notFound(path, ref);
-    if (code === "ELOOP") throw badParameter(`too many levels of symbolic links resolving ${path}`);
-    throw e;
+    throw pathError(e, path, ref);
   }
+}
+
+/** The mounts a copy goes through (the container's own files beside its record among them). */
+function containerMounts(deps: Deps, ref: string): ViewMount[] {
+  const c = deps.containers.get(ref);
+  return viewMounts(c, dirname(deps.containers.logPath(c.Id)));
+}
+
+/** A path that cannot be found as dockerd says it (404), a symlink loop as a 400; anything else as it is. */
+function pathError(e: unknown, path: string, ref: string): unknown {
+  const code = errnoOf(e);
+  if (code === "ENOENT" || code === "ENOTDIR") return notFound(path, ref);
+  if (code === "ELOOP") return badParameter(`too many levels of symbolic links resolving ${path}`);
+  return e;
 }
 
 function release(l: { parentFd: number; fd: number }) {
@@ -89,6 +113,15 @@ function release(l: { parentFd: number; fd: number }) {
 /** The link's text, and (dockerd's linkTarget) the path inside the container it finally leads to. */
 function linkTarget(l: Located, norm: string): string {
   const text = readlinkSync(`${fdPath(l.parentFd)}/${l.base}`);
+  if (l.mounts.length) {
+    try {
+      const target = locateInView(l.rootfs, l.mounts, norm, { followFinal: true });
+      release(target);
+      return target.path;
+    } catch {
+      return text; // dangling, or a loop
+    }
+  }
   let fd: number;
   try {
     fd = openInRoot(l.rootfs, norm, hostSys().O_PATH);
@@ -227,18 +260,36 @@ export function storageRoutes(deps: Deps): Route[] {
     route("PUT", "/containers/{id}/archive", async (ctx) => {
       const path = ctx.query.get("path");
       if (!path) throw badParameter("path is required");
-      const rootfs = await deps.containers.rootfs(ctx.params[0]!);
+      const c = deps.containers.get(ctx.params[0]!);
+      const rootfs = await deps.containers.rootfs(c.Id);
+      const mounts = containerMounts(deps, c.Id);
       let fd: number;
+      let mount: ViewMount | null = null;
       try {
-        // The extraction point, followed inside the root wherever its symlinks lead; held open, the archive is
-        // written into that directory and nowhere else.
-        fd = openInRoot(rootfs, path, hostSys().O_PATH | FS.O_DIRECTORY);
+        // The extraction point, followed inside the root (and its mounts) wherever its symlinks lead; held open, the
+        // archive is written into that directory and nowhere else.
+        if (mounts.length) {
+          const l = locateInView(rootfs, mounts, path, { followFinal: true });
+          if (l.parentFd >= 0) closeSync(l.parentFd);
+          fd = l.fd;
+          mount = l.mount;
+          if (!l.st.isDirectory()) {
+            closeSync(fd);
+            throw Object.assign(new Error("not a directory"), { code: "ENOTDIR" });
+          }
+        } else fd = openInRoot(rootfs, path, hostSys().O_PATH | FS.O_DIRECTORY);
       } catch (e) {
         const code = errnoOf(e);
         if (code === "ENOENT") throw notFound(path, ctx.params[0]!);
         if (code === "ENOTDIR") throw badParameter(`extraction point is not a directory: ${path}`);
         if (code === "ELOOP") throw badParameter(`too many levels of symbolic links resolving ${path}`);
         throw e;
+      }
+      // As dockerd: a read-only mount, or a read-only root filesystem outside the mounts, takes nothing.
+      const readOnly = mount ? (mount.readOnly ? "mounted volume is marked read-only" : null) : c.HostConfig.ReadonlyRootfs ? "container rootfs is marked read-only" : null;
+      if (readOnly) {
+        closeSync(fd);
+        throw badParameter(readOnly);
       }
       try {
         await unpackLayer(ctx.req, fdPath(fd));

@@ -8,6 +8,9 @@ import type { LogRecord } from "../containers/logs";
 import { recordBytes } from "../containers/logs";
 import { shownLinks } from "../containers/links";
 import { NO_LOG_READING } from "../containers/log-config";
+import { updateContainer } from "../containers/update";
+import { DetachKeysError, parseDetachKeys } from "../containers/detach-keys";
+import { HEALTH_FILTER_VALUES, healthFilterValue, healthSuffix } from "../containers/health";
 import { badParameter, notImplemented } from "./errors";
 import { hijack, muxFrame, skipUpgradeBody } from "./hijack";
 import { parseFilters, queryBool, readJson, sendEmpty, sendJson, type Ctx } from "./http";
@@ -50,7 +53,7 @@ function statusText(r: ContainerRecord): string {
   const s = r.State;
   const now = Date.now();
   if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
-  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : ""}`;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? " (Paused)" : healthSuffix(s.Health)}`;
   if (s.Dead) return "Dead";
   if (s.Status === "removing") return "Removal In Progress";
   if (!r.HasBeenStarted) return "Created";
@@ -128,7 +131,8 @@ export function inspectJson(r: ContainerRecord, logPath: string, lookup?: (id: s
     Created: r.Created,
     Path: r.Path,
     Args: r.Args,
-    State: { ...r.State },
+    // A container waiting to restart is still "running" to dockerd (Restarting says why it has no process).
+    State: { ...r.State, Running: r.State.Running || r.State.Restarting },
     Image: r.Image,
     ResolvConfPath: "",
     HostnamePath: "",
@@ -175,6 +179,8 @@ export function summary(r: ContainerRecord) {
     Labels: r.Config.Labels,
     State: r.State.Status,
     Status: statusText(r),
+    // API 1.52's summary of the healthcheck.
+    Health: { Status: healthFilterValue(r), FailingStreak: r.State.Health?.FailingStreak ?? 0 },
     HostConfig: { NetworkMode: r.HostConfig.NetworkMode },
     NetworkSettings: { Networks: networkSettings(r).Networks },
     Mounts: mountsOf(r),
@@ -187,6 +193,7 @@ function listContainers(svc: ContainerService, q: URLSearchParams) {
   const all = queryBool(q, "all");
   const limit = Number(q.get("limit") ?? -1);
   const f = parseFilters(q, LIST_FILTERS);
+  for (const v of f.get("health") ?? []) if (!HEALTH_FILTER_VALUES.includes(v)) throw badParameter(`Unrecognised filter value for health: ${v}`);
   let rs = svc.list();
   if (!all && !f.has("status") && !(limit > 0)) rs = rs.filter((r) => r.State.Running || r.State.Restarting);
   const labelMatch = (r: ContainerRecord, spec: string) => {
@@ -206,7 +213,8 @@ function listContainers(svc: ContainerService, q: URLSearchParams) {
         const eps = endpointSettings(r) as Record<string, { NetworkID: string }>;
         return v in eps || Object.values(eps).some((n) => n.NetworkID !== "" && n.NetworkID.startsWith(v));
       }) &&
-      pass("volume", (v) => r.Mounts.some((m) => m.name === v || m.target === v)),
+      pass("volume", (v) => r.Mounts.some((m) => m.name === v || m.target === v)) &&
+      pass("health", (v) => healthFilterValue(r) === v),
   );
   for (const key of ["before", "since"] as const) {
     if (!f.has(key)) continue;
@@ -237,17 +245,15 @@ function logWriter(res: ServerResponse, tty: boolean, o: { stdout: boolean; stde
   };
 }
 
-const detachKeys = (spec: string | null): Buffer => {
-  if (!spec) return Buffer.from([0x10, 0x11]);
-  const out: number[] = [];
-  for (const k of spec.split(",")) {
-    const m = /^ctrl-([a-z@[\\\]^_])$/.exec(k.trim());
-    if (m) out.push(m[1]!.charCodeAt(0) & 0x1f);
-    else if (k.trim().length === 1) out.push(k.trim().charCodeAt(0));
-    else throw badParameter(`Invalid detach keys (${spec}) provided`);
+/** The detach keys of an attach request (a 400 naming them when they are not Docker's grammar). */
+export function detachKeys(spec: string | null): Buffer {
+  try {
+    return parseDetachKeys(spec);
+  } catch (e) {
+    if (e instanceof DetachKeysError) throw badParameter(`Invalid detach keys (${spec}) provided`);
+    throw e;
   }
-  return Buffer.from(out);
-};
+}
 
 export function containerRoutes(svc: ContainerService): Route[] {
   const id = (ctx: Ctx) => ctx.params[0]!;
@@ -279,6 +285,9 @@ export function containerRoutes(svc: ContainerService): Route[] {
     route("POST", "/containers/{id}/kill", async (ctx) => {
       await svc.kill(id(ctx), ctx.query.get("signal") || "KILL");
       sendEmpty(ctx.res, 204);
+    }),
+    route("POST", "/containers/{id}/update", async (ctx) => {
+      sendJson(ctx.res, 200, await updateContainer(svc, id(ctx), await readJson(ctx.req)));
     }),
     route("POST", "/containers/{id}/pause", async (ctx) => {
       await svc.pause(id(ctx));

@@ -15,32 +15,63 @@ export function execRoutes(execs: ExecService): Route[] {
       sendJson(res, 201, { Id: execs.create(params[0]!, body) });
     }),
     route("POST", "/exec/{id}/start", async (ctx) => {
-      const body = ((await readUpgradeBody(ctx)) ?? {}) as { Detach?: boolean; Tty?: boolean };
+      const body = ((await readUpgradeBody(ctx)) ?? {}) as { Detach?: boolean; Tty?: boolean; ConsoleSize?: unknown };
       const s = execs.get(ctx.params[0]!);
       if (body.Detach) {
         await execs.start(s.id, { write() {}, end() {} });
         return sendEmpty(ctx.res, 200);
       }
-      // The process starts before the connection is taken over, so that a refusal (the container is not running, the
-      // exec already ran) is an ordinary error response with its status and {"message"}; what the process writes
-      // meanwhile waits for the stream. The client sends its input only once it has the 101.
-      let out: HijackedStream | null = null;
-      const early: [1 | 2, Buffer][] = [];
-      let endedEarly = false;
-      const handle = await execs.start(s.id, {
-        write: (st, d) => (out ? out.write(st, d) : early.push([st, Buffer.from(d)])),
-        end: () => (out ? out.end() : (endedEarly = true)),
-      });
-      const onInputEnd = () => {
-        handle.inputEnd();
+      // A refusal (the container is not running, the exec already ran) is an ordinary error response with its status
+      // and {"message"}. The process starts once the connection is taken over, as under dockerd: output sent together
+      // with the 101's headers is lost to clients that read those through a buffered HTTP parser and then take the
+      // raw socket (docker-py's exec_run lost whole outputs that way). Input that comes first waits for the process.
+      execs.assertStartable(s.id);
+      let handle: Awaited<ReturnType<ExecService["start"]>> | null = null;
+      const pending: Buffer[] = [];
+      let inputEnded = false;
+      let gone = false;
+      let detached = false;
+      const endInput = (h: NonNullable<typeof handle>) => {
+        h.inputEnd();
         // The end of what the client sends is not the client leaving (the docker CLI shuts its sending half as soon
         // as its stdin ends, at once without -i, and goes on reading the output); the socket hanging up entirely is.
-        if (out) whenHungUp(out.socket, () => handle.kill());
+        whenHungUp(out.socket, () => !detached && h.kill());
       };
-      out = hijack(ctx, s.config.Tty, { onInput: (d) => handle.input(d), onInputEnd, onClose: () => handle.kill() });
-      if (out.socket.destroyed) handle.kill(); // the client left while the process was starting
-      for (const [st, d] of early.splice(0)) out.write(st, d);
-      if (endedEarly) out.end();
+      // The output is framed (or not) as the start request's Tty says, as dockerd does, whatever the create said.
+      const out: HijackedStream = hijack(ctx, !!body.Tty, {
+        onInput: (d) => (handle ? handle.input(d) : pending.push(Buffer.from(d))),
+        onInputEnd: () => {
+          inputEnded = true;
+          if (handle) endInput(handle);
+        },
+        onClose: () => {
+          gone = true;
+          if (!detached) handle?.kill();
+        },
+      });
+      try {
+        handle = await execs.start(
+          s.id,
+          {
+            write: (st, d) => out.write(st, d),
+            end: () => out.end(),
+            detach: () => {
+              detached = true;
+              out.end();
+            },
+          },
+          // dockerd: no console without a TTY.
+          { consoleSize: body.Tty ? body.ConsoleSize : undefined },
+        );
+      } catch (e) {
+        // Too late for a status: dockerd writes the error on the stream.
+        out.write(1, Buffer.from(`${(e as Error).message}\r\n`));
+        out.end();
+        return;
+      }
+      for (const d of pending.splice(0)) handle.input(d);
+      if (inputEnded) endInput(handle);
+      if (gone || out.socket.destroyed) handle.kill(); // the client left while the process was starting
     }),
     route("POST", "/exec/{id}/resize", async ({ res, params, query }) => {
       const h = Number(query.get("h"));

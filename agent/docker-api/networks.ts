@@ -1,6 +1,6 @@
 // Network routes over NetworkService: create, ls, inspect, rm, connect, disconnect, prune, in dockerd's shapes.
-import { attachOptions, normalizeEndpointConfig, recordEndpoint, rememberEndpoint } from "../containers/endpoints";
 import type { ContainerService } from "../containers/service";
+import { connectNetwork, disconnectNetwork } from "../containers/network-attachment";
 import type { EventBus } from "../events";
 import type { NetworkService } from "../network/network-service";
 import type { NetworkInfo } from "../network/types";
@@ -87,27 +87,16 @@ export function networkRoutes(networks: () => Promise<NetworkService | null>, co
       const net = await engine();
       const b = ((await readJson(req)) ?? {}) as { Container?: string; EndpointConfig?: unknown };
       if (!b.Container) throw badParameter("Container is required");
-      const c = containers.get(b.Container);
-      const n = await net.inspect(params[0]!);
-      const cfg = normalizeEndpointConfig(b.EndpointConfig, n.name);
-      if (c.State.Running) recordEndpoint(c, await net.attach(c.Id, net.netnsPathOf(c.Id), n.id, attachOptions(c, cfg, false)));
-      c.RequestedNetworks[n.name] = cfg;
-      if (c.State.Running) rememberEndpoint(c, n.name, n.id);
-      containers.persist(c);
-      events.publish("network", "connect", n.id, { container: c.Id, name: n.name, type: n.driver });
+      const { network: n, containerId } = await connectNetwork(containers, net, params[0]!, b.Container, b.EndpointConfig);
+      events.publish("network", "connect", n.id, { container: containerId, name: n.name, type: n.driver });
       sendEmpty(res, 200);
     }),
     route("POST", "/networks/{id}/disconnect", async ({ req, res, params }) => {
       const net = await engine();
       const b = ((await readJson(req)) ?? {}) as { Container?: string; Force?: boolean };
       if (!b.Container) throw badParameter("Container is required");
-      const c = containers.get(b.Container);
-      const n = await net.inspect(params[0]!);
-      if (c.State.Running) await net.detach(c.Id, n.id);
-      delete c.RequestedNetworks[n.name];
-      delete c.Networks[n.name];
-      containers.persist(c);
-      events.publish("network", "disconnect", n.id, { container: c.Id, name: n.name, type: n.driver });
+      const { network: n, containerId } = await disconnectNetwork(containers, net, params[0]!, b.Container);
+      events.publish("network", "disconnect", n.id, { container: containerId, name: n.name, type: n.driver });
       sendEmpty(res, 200);
     }),
   ];

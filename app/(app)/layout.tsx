@@ -1,5 +1,5 @@
-// The signed-in app: header with the product name, navigation (Logs and Users only for those who may read them), who is signed
-// in and a sign-out button. Nobody signed in → /signin; no account at all yet → /setup.
+// The signed-in app: header with the product name, navigation (each page only for the roles that may use it), who is
+// signed in and a sign-out button. Nobody signed in → /signin; no account at all yet → /setup.
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { currentActor } from "@/lib/auth/current-actor";
@@ -21,14 +21,19 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: "/hosts", label: "Hosts" },
     { href: "/containers", label: "Containers" },
     { href: "/images", label: "Images" },
+    { href: "/networks", label: "Networks" },
+    { href: "/volumes", label: "Volumes" },
   ];
   if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });
+  if (can(actor, "hosts.join")) links.push({ href: "/join-tokens", label: "Join tokens" });
+  if (can(actor, "activity.read")) links.push({ href: "/activity", label: "Activity" });
+  if (can(actor, "tokens.manage")) links.push({ href: "/tokens", label: "API tokens" });
 
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-        <div className="mx-auto flex h-14 max-w-6xl items-center gap-6 px-4">
+        <div className="mx-auto flex min-h-14 max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-2">
           <Link href="/hosts" className="text-lg font-bold tracking-tight">
             Gantry
           </Link>

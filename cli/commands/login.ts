@@ -9,7 +9,10 @@ export async function login(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ["token"], booleans: ["json"] });
   if (a.positionals.length !== 1) throw usageError("usage: gantry login <url> --token gat_…");
   const token = a.values.token ?? process.env.GANTRY_TOKEN;
-  if (!token) throw usageError("give the API token with --token gat_… (create one in the web UI or POST /api/v1/tokens)");
+  if (!token) {
+    const page = `${a.positionals[0]!.replace(/\/+$/, "")}/tokens`;
+    throw usageError(`give the API token with --token gat_… (create one on the web UI's "API tokens" page, ${page}, or with POST /api/v1/tokens)`);
+  }
   if (!token.startsWith("gat_")) throw usageError("that is not a Gantry API token (they start with gat_)");
   let url: URL;
   try {

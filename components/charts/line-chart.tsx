@@ -41,6 +41,7 @@ export function LineChart({
   const x = (t: number) => PAD.left + ((t - from) / (windowSeconds * 1000)) * (W - PAD.left - PAD.right);
   const y = (v: number) => PAD.top + (1 - Math.min(v, top) / (top || 1)) * (H - PAD.top - PAD.bottom);
   const latest = series.map((s) => ({ s, p: s.points.at(-1) }));
+  const ticks = axisTicks(top, format);
 
   return (
     <figure className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
@@ -54,12 +55,14 @@ export function LineChart({
         ))}
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} className="h-36 w-full" role="img" aria-labelledby={titleId}>
-        {[0, 0.5, 1].map((f) => (
-          <g key={f}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(top * f)} y2={y(top * f)} stroke="currentColor" strokeOpacity={0.12} />
-            <text x={PAD.left - 4} y={y(top * f) + 4} textAnchor="end" fontSize={10} fill="currentColor" fillOpacity={0.6}>
-              {format(top * f)}
-            </text>
+        {ticks.map(({ value, label }) => (
+          <g key={value}>
+            <line x1={PAD.left} x2={W - PAD.right} y1={y(value)} y2={y(value)} stroke="currentColor" strokeOpacity={0.12} />
+            {label !== null && (
+              <text x={PAD.left - 4} y={y(value) + 4} textAnchor="end" fontSize={10} fill="currentColor" fillOpacity={0.6} data-axis-label>
+                {label}
+              </text>
+            )}
           </g>
         ))}
         <text x={PAD.left} y={H - 4} fontSize={10} fill="currentColor" fillOpacity={0.6}>
@@ -77,6 +80,21 @@ export function LineChart({
       </svg>
     </figure>
   );
+}
+
+/**
+ * The y-axis lines (0, half, top) and their labels as `format` writes them. A label that would repeat another (a
+ * half of 0.1 % written "0.1 %" like the top) is left off: the axis never reads "0.1 % / 0.1 %".
+ */
+export function axisTicks(top: number, format: (v: number) => string): { value: number; label: string | null }[] {
+  const zero = format(0);
+  const half = format(top / 2);
+  const full = format(top);
+  return [
+    { value: 0, label: zero },
+    { value: top / 2, label: half === zero || half === full ? null : half },
+    { value: top, label: full === zero ? null : full },
+  ];
 }
 
 /** 1, 2 or 5 times a power of ten at or above v (and above 0). */

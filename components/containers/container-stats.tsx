@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { LineChart, appendPoint, type ChartPoint } from "@/components/charts/line-chart";
 import { borrowBrowserSocket, openBrowserStream } from "@/components/fleet/browser-socket";
 import { formatBytes } from "@/components/hosts/format";
+import { formatCpuPercent } from "./format";
 import { statsFigures, type StatsSample } from "@/lib/containers/stats-figures";
 
 const WINDOW_SECONDS = 120;
@@ -86,7 +87,7 @@ export function ContainerStats({ hostId, containerId, running }: { hostId: numbe
         </div>
       </dl>
       <div className="grid grid-cols-1 gap-4 lg:grid-cols-2">
-        <LineChart title="CPU" series={[{ label: "CPU", color: "#6366f1", points: s.cpu }]} format={(v) => `${v < 10 ? v.toFixed(1) : Math.round(v)} %`} windowSeconds={WINDOW_SECONDS} />
+        <LineChart title="CPU" series={[{ label: "CPU", color: "#6366f1", points: s.cpu }]} format={formatCpuPercent} windowSeconds={WINDOW_SECONDS} />
         <LineChart title="Memory" series={[{ label: "Memory", color: "#10b981", points: s.memory }]} format={(v) => formatBytes(v)} windowSeconds={WINDOW_SECONDS} />
       </div>
     </section>

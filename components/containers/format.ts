@@ -68,3 +68,8 @@ export function portsOf(raw: unknown): PortView[] {
   if (!Array.isArray(raw)) return [];
   return raw.filter((p): p is PortView => typeof p === "object" && p !== null && typeof (p as PortView).container === "number");
 }
+
+/** A container's CPU use: two decimals below 1 % (an idle container's 0.03 % is not "0.0 %"), one below 10 %, then whole. */
+export function formatCpuPercent(v: number): string {
+  return `${v < 1 ? v.toFixed(2) : v < 10 ? v.toFixed(1) : Math.round(v)} %`;
+}

@@ -1,16 +1,21 @@
 "use client";
 // "Add host": mints a fresh single-use join token (POST /api/v1/join-tokens) each time it opens and shows the one
-// line to run on the new machine, with a copy button. The token is shown here once and never again.
-import { useCallback, useEffect, useState } from "react";
-import { Button, Dialog, FormAlert } from "@/components/ui";
+// line to run on the new machine, with a copy button. A name typed here is the name the host joins under (a new token
+// carries it; the one it replaces is revoked). The token is shown here once and never again; outstanding tokens are
+// listed, and revoked, on the Join tokens page.
+import Link from "next/link";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
 
 interface Minted {
+  id: string;
   token: string;
   command: string;
-  serviceCommand: string;
   serverUrl: string;
-  fingerprint: string | null;
   expiresAt: string;
+  hostName: string | null;
+  serviceCommand: string;
+  fingerprint: string | null;
 }
 
 export function AddHostButton() {
@@ -26,20 +31,34 @@ export function AddHostButton() {
 export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [minted, setMinted] = useState<Minted | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [nameError, setNameError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
+  const [name, setName] = useState("");
+  const current = useRef<Minted | null>(null);
 
-  const mint = useCallback(async () => {
+  /** Mints a token (named or not); the one shown before, never used, is revoked so it does not linger. */
+  const mint = useCallback(async (hostName: string | null) => {
     setBusy(true);
     setError(null);
+    setNameError(null);
     setCopied(false);
     try {
-      const res = await fetch("/api/v1/join-tokens", { method: "POST" });
+      const res = await fetch("/api/v1/join-tokens", {
+        method: "POST",
+        ...(hostName ? { headers: { "content-type": "application/json" }, body: JSON.stringify({ hostName }) } : {}),
+      });
       const body = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
+      if (!res.ok) {
+        const field = (body?.error?.details as { path?: string; message?: string }[] | undefined)?.find((d) => d.path === "hostName");
+        if (field) return setNameError(field.message ?? "not a valid host name");
+        throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
+      }
+      const previous = current.current;
+      current.current = body as Minted;
       setMinted(body as Minted);
+      if (previous) void fetch(`/api/v1/join-tokens/${encodeURIComponent(previous.id)}`, { method: "DELETE" }).catch(() => {});
     } catch (e) {
-      setMinted(null);
       setError(`Could not create a join token: ${(e as Error).message}`);
     } finally {
       setBusy(false);
@@ -47,8 +66,12 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
   }, []);
 
   useEffect(() => {
-    if (open) void mint();
-    else setMinted(null);
+    if (open) void mint(null);
+    else {
+      current.current = null;
+      setMinted(null);
+      setName("");
+    }
   }, [open, mint]);
 
   async function copy() {
@@ -64,10 +87,33 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
     }
   }
 
+  function applyName(e: FormEvent) {
+    e.preventDefault();
+    void mint(name.trim() || null);
+  }
+
   return (
     <Dialog open={open} onClose={onClose} title="Add a host" description="Run this as root on the machine to add. The token works once and expires.">
       <div className="space-y-4">
         <FormAlert message={error} />
+        <form onSubmit={applyName} noValidate className="flex items-start gap-2" aria-label="Name the host">
+          <div className="flex-1">
+            <Field id="join-host-name" label="Host name (optional)" hint="Without one, the host is named by its hostname." error={nameError}>
+              <Input
+                id="join-host-name"
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                maxLength={64}
+                placeholder="e.g. web-1"
+                invalid={!!nameError}
+                aria-describedby={nameError ? "join-host-name-error" : "join-host-name-hint"}
+              />
+            </Field>
+          </div>
+          <Button type="submit" variant="secondary" className="mt-6" disabled={busy || (name.trim() || null) === (minted?.hostName ?? null)}>
+            Use this name
+          </Button>
+        </form>
         {busy && !minted && <p className="text-sm text-slate-600 dark:text-slate-400">Creating a join token…</p>}
         {minted && (
           <>
@@ -76,11 +122,20 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
                 {minted.command}
               </code>
             </div>
+            <p className="text-sm" data-testid="join-host-as">
+              {minted.hostName ? (
+                <>
+                  The machine joins as <strong>{minted.hostName}</strong>.
+                </>
+              ) : (
+                "The machine joins under its own hostname."
+              )}
+            </p>
             <div className="flex items-center gap-2">
               <Button onClick={copy} aria-describedby="join-command">
                 {copied ? "Copied" : "Copy command"}
               </Button>
-              <Button variant="secondary" onClick={mint} loading={busy}>
+              <Button variant="secondary" onClick={() => void mint(minted.hostName)} loading={busy}>
                 New token
               </Button>
               <span role="status" aria-live="polite" className="sr-only">
@@ -96,7 +151,12 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
                   {" "}The agent trusts only the control plane&apos;s certificate with SHA-256 fingerprint{" "}
                   <code className="break-all" data-testid="join-fingerprint">{minted.fingerprint}</code>.
                 </>
-              )}
+              )}{" "}
+              Tokens not used yet are listed on the{" "}
+              <Link href="/join-tokens" className="text-indigo-700 hover:underline dark:text-indigo-400">
+                Join tokens
+              </Link>{" "}
+              page, where they can be revoked.
             </p>
           </>
         )}

@@ -11,6 +11,11 @@ export function formatBytes(n: number | null | undefined): string {
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
+/** "2 CPUs · 23.5 GiB": a count and an amount side by side (not "2 × 23.5 GiB", which reads as a product). */
+export function formatCpusMemory(cpus: number, memoryBytes: number): string {
+  return `${cpus} CPU${cpus === 1 ? "" : "s"} · ${formatBytes(memoryBytes)}`;
+}
+
 /** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"; "never" for null. */
 export function formatAgo(iso: string | null, now: number): string {
   if (!iso) return "never";

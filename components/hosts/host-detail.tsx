@@ -29,13 +29,13 @@ async function send(method: "PATCH" | "POST", url: string, body?: unknown): Prom
   }
 }
 
-export function HostDetail({ initial, canUpdate, canRevoke }: { initial: HostView; canUpdate: boolean; canRevoke: boolean }) {
+export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { initial: HostView; canUpdate: boolean; canRevoke: boolean; renderedAt: number }) {
   const [host, setHost] = useState(initial);
   const [error, setError] = useState<string | null>(null);
   const [renaming, setRenaming] = useState(false);
   const [confirmRevoke, setConfirmRevoke] = useState(false);
   const [busy, setBusy] = useState(false);
-  const now = useNow();
+  const now = useNow(renderedAt);
   const live = useHostEvents((e) => {
     if (e.host.id === host.id) setHost(e.host);
   });
@@ -132,7 +132,7 @@ export function HostDetail({ initial, canUpdate, canRevoke }: { initial: HostVie
 
       {!host.revoked && <HostMetrics hostId={host.id} online={isHostUp(host) && host.connected} />}
 
-      <HostEvents hostId={host.id} />
+      <HostEvents hostId={host.id} renderedAt={renderedAt} />
 
       <Dialog open={renaming} onClose={() => setRenaming(false)} title={`Rename host ${host.id}`}>
         <form onSubmit={rename} className="space-y-4">

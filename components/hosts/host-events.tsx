@@ -28,10 +28,10 @@ const ACTION_LABEL: Record<string, string> = {
   "hosts.revoke": "host",
 };
 
-export function HostEvents({ hostId }: { hostId: number }) {
+export function HostEvents({ hostId, renderedAt }: { hostId: number; renderedAt: number }) {
   const [view, setView] = useState<HostEventsView | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const now = useNow();
+  const now = useNow(renderedAt);
   // Declared before the schedule it slows down; `refresh` is bound once the schedule exists.
   const refresh = useRef<() => void>(() => {});
   const pushed = useContainerChanges((changed) => {

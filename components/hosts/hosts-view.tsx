@@ -12,7 +12,7 @@ import { AddHostButton } from "./add-host-dialog";
 import { LiveIndicator } from "./live-indicator";
 import { useHostEvents } from "./use-host-events";
 import { useNow } from "./use-now";
-import { formatAgo, formatBytes } from "./format";
+import { formatAgo, formatBytes, formatCpusMemory } from "./format";
 
 export interface HostsQuery {
   page: number;
@@ -44,10 +44,23 @@ export function toSearch(q: Partial<HostsQuery>): string {
   return s ? `?${s}` : "";
 }
 
-export function HostsView({ initial, query, canJoin, notice }: { initial: HostPage; query: HostsQuery; canJoin: boolean; notice?: string }) {
+export function HostsView({
+  initial,
+  query,
+  canJoin,
+  notice,
+  renderedAt,
+}: {
+  initial: HostPage;
+  query: HostsQuery;
+  canJoin: boolean;
+  notice?: string;
+  /** When the server rendered the page: the clock starts there, so hydration writes the server's text. */
+  renderedAt: number;
+}) {
   const [data, setData] = useState(initial);
   const [error, setError] = useState<string | null>(null);
-  const now = useNow();
+  const now = useNow(renderedAt);
   const router = useRouter();
   const pathname = usePathname();
   const refetchTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -222,7 +235,7 @@ function HostRow({ host: h, now }: { host: HostView; now: number }) {
           "—"
         )}
       </Td>
-      <Td className="tabular-nums">{f ? `${f.cpus} × ${formatBytes(f.memoryBytes)}` : "—"}</Td>
+      <Td className="tabular-nums">{f ? formatCpusMemory(f.cpus, f.memoryBytes) : "—"}</Td>
       <Td className="tabular-nums">{f ? `${formatBytes(f.disk.freeBytes)} of ${formatBytes(f.disk.totalBytes)}` : "—"}</Td>
       <Td className="text-xs">
         <div>{h.engineVersion ?? "engine not installed"}</div>

@@ -8,3 +8,6 @@ export { Field, FieldError, FormAlert } from "./field";
 export { Badge, type BadgeTone } from "./badge";
 export { Dialog, type DialogProps } from "./dialog";
 export { Table, THead, TBody, Tr, Th, Td, EmptyRow } from "./table";
+export { ConfirmDialog } from "./confirm-dialog";
+export { NotAllowed } from "./not-allowed";
+export { LocalTime, formatUtc } from "./local-time";

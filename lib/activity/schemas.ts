@@ -23,6 +23,7 @@ export const activityView = z.object({
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   details: z.unknown().nullable(),
+  text: z.string().describe('the row in words: "ana@example.com stopped container colors on host web-1"'),
 });
 export type ActivityView = z.infer<typeof activityView>;
 

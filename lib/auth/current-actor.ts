@@ -2,7 +2,7 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { actorFromRequest } from "@/lib/auth/actor";
-import { authorize, type Action, type Actor } from "@/lib/auth/policy";
+import { authorize, can, type Action, type Actor } from "@/lib/auth/policy";
 
 export async function currentActor(): Promise<Actor | null> {
   const store = await cookies();
@@ -14,7 +14,19 @@ export async function currentActor(): Promise<Actor | null> {
   return actorFromRequest(req as never);
 }
 
-/** For pages: redirects to sign-in when nobody is signed in; throws 403 (rendered by the error boundary) otherwise. */
+/**
+ * For pages some roles may not use: the signed-in actor (sign-in page when nobody is) and whether they may. A page
+ * that may not be used renders <NotAllowed> (components/ui) with the right it needs — never throws, which would be a
+ * server error page.
+ */
+export async function pageAccess(action: Action): Promise<{ actor: Actor; allowed: boolean }> {
+  const actor = await currentActor();
+  if (!actor || actor.disabled) redirect("/signin");
+  return { actor, allowed: can(actor, action) };
+}
+
+/** For pages every role may use (hosts.read, containers.read, …): redirects to sign-in when nobody is signed in. Pages
+ * whose right some roles lack use pageAccess, so a denial is a message, not a thrown 403 (an HTTP 500 page). */
 export async function requireActor(action: Action): Promise<Actor> {
   const actor = await currentActor();
   if (!actor || actor.disabled) redirect("/signin");

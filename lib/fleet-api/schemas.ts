@@ -2,6 +2,7 @@
 // protocol's own schemas, lib/protocol/commands.ts, so the API and the agent agree by construction).
 import { z } from "zod";
 import { hostIdNumber } from "@/lib/hosts/host-id";
+import { VolumeName } from "@/lib/protocol/commands";
 
 /** How /api/v1/openapi.json describes {id} (the routes parse it with lib/hosts/host-id.ts, which also bounds it). */
 export const hostIdParam = z.string().regex(/^[1-9][0-9]{0,9}$/, "a host id is a positive whole number").describe("host id (1 to 2147483647)");
@@ -79,4 +80,27 @@ export const listFleetContainersQuery = z
     page: z.coerce.number().int().min(1).max(1_000_000).default(1),
     pageSize: z.coerce.number().int().min(1).max(500).default(50),
   })
+  .strict();
+
+/** A network as a URL segment names it: its name or id (prefix). */
+export const networkRefParam = z.string().min(1).max(128).describe("network name or id");
+
+export const networkConnectBody = z
+  .object({
+    container: z.string().min(1, "a container id or name is required").max(256),
+    aliases: z.array(z.string().min(1).max(253)).max(32).optional().describe("more DNS names for the container on this network"),
+  })
+  .strict();
+
+export const networkDisconnectBody = z.object({ container: z.string().min(1, "a container id or name is required").max(256) }).strict();
+
+export const removeVolumeQuery = z
+  .object({
+    name: VolumeName.describe("the volume to remove"),
+    force: boolString.optional().describe("even while containers use it (they lose it)"),
+  })
+  .strict();
+
+export const pruneVolumesBody = z
+  .object({ all: z.boolean().optional().describe("named volumes too, not only anonymous ones (never one a container uses)") })
   .strict();

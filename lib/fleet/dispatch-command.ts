@@ -2,12 +2,13 @@
 // control-plane process (the socket lives there); route handlers reach it through lib/server-context.
 import { randomUUID } from "node:crypto";
 import { AGENT_NAMESPACE, agentRoom, describeZodError } from "@/lib/protocol";
-import { CommandReply, type HostCommand } from "@/lib/protocol/commands";
+import { CommandReply, UNKNOWN_KIND_REPLY, type CommandErrorCode, type HostCommand } from "@/lib/protocol/commands";
 import { COMMAND_RESULTS } from "@/lib/protocol/results";
-import { GantryError } from "@/lib/errors";
+import { GantryError, conflict } from "@/lib/errors";
 import { serverContext } from "@/lib/server-context";
 
 export const DEFAULT_DEADLINE_MS = 30_000;
+
 
 /** The live socket of a host's agent, or null when it is not connected to this control plane. */
 export function agentSocket(hostId: number) {
@@ -53,10 +54,19 @@ export async function dispatchCommand(
   if (!reply.success || reply.data.id !== id) {
     throw new GantryError("internal", `host ${host.id} (${host.name}) sent a malformed reply to ${command.kind}`);
   }
-  if (!reply.data.ok) throw new GantryError(reply.data.error.code, reply.data.error.message);
+  if (!reply.data.ok) throw commandError(host, command.kind, reply.data.error);
   const result = COMMAND_RESULTS[command.kind].safeParse(reply.data.result);
   if (!result.success) {
     throw new GantryError("internal", `host ${host.id} (${host.name}) sent a malformed ${command.kind} result (${describeZodError(result.error)}); is its agent the same version as this control plane?`);
   }
   return reply.data.result; // as sent: the check only gates it (nulls Docker writes stay nulls)
+}
+
+/** The error a host's refusal becomes. An agent older than this control plane refuses a command kind it does not know
+ * with zod's message for the field (a list of the kinds it knows): said instead as what it means. */
+export function commandError(host: { id: number; name: string }, kind: string, error: { code: CommandErrorCode; message: string }): GantryError {
+  if (error.code === "bad_request" && error.message.startsWith(UNKNOWN_KIND_REPLY)) {
+    return conflict(`host ${host.id} (${host.name}) runs an agent that does not know ${kind}: it is older than this control plane; upgrade gantry-agent on that host`);
+  }
+  return new GantryError(error.code, error.message);
 }

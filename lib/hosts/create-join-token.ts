@@ -10,12 +10,13 @@ export interface CreatedJoinToken {
   expiresAt: Date;
 }
 
-export async function createJoinToken(opts: { createdById?: string | null; ttlMs?: number } = {}): Promise<CreatedJoinToken> {
+/** `hostName`: the name the host gets when it joins with this token (else the hostname its agent reports). */
+export async function createJoinToken(opts: { createdById?: string | null; ttlMs?: number; hostName?: string | null } = {}): Promise<CreatedJoinToken> {
   const ttlMs = opts.ttlMs ?? JOIN_TOKEN_TTL_MS;
   const token = newSecret("gjt_");
   const expiresAt = new Date(Date.now() + ttlMs);
   const row = await db.joinToken.create({
-    data: { tokenHash: hashSecret(token), expiresAt, createdById: opts.createdById ?? null },
+    data: { tokenHash: hashSecret(token), expiresAt, createdById: opts.createdById ?? null, hostName: opts.hostName ?? null },
     select: { id: true },
   });
   return { id: row.id, token, expiresAt };

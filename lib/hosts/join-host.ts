@@ -1,5 +1,6 @@
-// An agent trades a join token for a per-host credential. The token is single-use and expiring; a forged, expired or
-// already used token is refused with the reason (401 / 410 / 409). Only the credential's sha256 is stored. An agent
+// An agent trades a join token for a per-host credential, and the host is named as the token says (else by its
+// hostname). The token is single-use and expiring; a forged, expired, revoked or already used token is refused with
+// the reason (401 / 410 / 410 / 409). Only the credential's sha256 is stored. An agent
 // that brings its own credential may ask again with the same token and credential and gets the same host back (its
 // first answer was lost); anyone else with the used token is still refused.
 // A join is one statement (the token claimed, the host created and the token pointed at it, or nothing), and joins go
@@ -27,10 +28,12 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
     // Claiming the token locks its row, so two agents racing with one token cannot both win: the second finds it used.
     const rows = await db.$queryRaw<Parameters<typeof toHostView>[0][]>`
       WITH t AS (
-        SELECT id FROM "JoinToken" WHERE "tokenHash" = ${tokenHash} AND "usedAt" IS NULL AND "expiresAt" > (${at}::timestamptz AT TIME ZONE 'UTC') FOR UPDATE
+        SELECT id, "hostName" FROM "JoinToken"
+        WHERE "tokenHash" = ${tokenHash} AND "usedAt" IS NULL AND "revokedAt" IS NULL AND "expiresAt" > (${at}::timestamptz AT TIME ZONE 'UTC') FOR UPDATE
       ), h AS (
+        -- The name asked for at "Add host", else the machine's hostname.
         INSERT INTO "Host" ("name", "credentialHash", "facts", "agentVersion", "engineVersion", "status", "statusChangedAt")
-        SELECT ${input.facts.hostname}, ${hashSecret(credential)}, ${JSON.stringify(input.facts)}::jsonb, ${input.facts.agentVersion}, ${input.facts.engineVersion},
+        SELECT COALESCE(t."hostName", ${input.facts.hostname}), ${hashSecret(credential)}, ${JSON.stringify(input.facts)}::jsonb, ${input.facts.agentVersion}, ${input.facts.engineVersion},
                'offline', (${at}::timestamptz AT TIME ZONE 'UTC')
         FROM t RETURNING *
       ), u AS (
@@ -41,7 +44,7 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
     if (rows[0]) return { host: toHostView(rows[0]), again: false };
     const token = await db.joinToken.findUnique({
       where: { tokenHash },
-      select: { usedAt: true, expiresAt: true, hostId: true, host: { select: { credentialHash: true, revokedAt: true } } },
+      select: { usedAt: true, expiresAt: true, revokedAt: true, hostId: true, host: { select: { credentialHash: true, revokedAt: true } } },
     });
     if (!token) throw unauthorized("join token is not valid: it was not issued by this control plane");
     // The same agent asking again (same token, the credential it chose): the join it already made.
@@ -51,6 +54,7 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
     if (token.usedAt) {
       throw conflict(`join token was already used${token.hostId ? ` (by host ${token.hostId})` : ""}: ask for a new one with "Add host"`);
     }
+    if (token.revokedAt) throw new GantryError("gone", `join token was revoked at ${token.revokedAt.toISOString()}: ask for a new one with "Add host"`);
     throw new GantryError("gone", `join token expired at ${token.expiresAt.toISOString()}: ask for a new one with "Add host"`);
   });
 

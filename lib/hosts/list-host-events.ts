@@ -5,6 +5,8 @@ import { db } from "@/lib/db";
 import { can, type Actor } from "@/lib/auth/policy";
 import { getHostOrThrow } from "./get-host-or-throw";
 import type { HostEventView, HostEventsQuery, HostEventsView } from "./host-events-schemas";
+import { describeActivity } from "@/lib/activity/describe-activity";
+import { loadActivityNames } from "@/lib/activity/activity-names";
 
 /** Containers read per call: a host with more still gets correct counts, and events from its busiest 1,000. */
 const MAX_CONTAINERS = 1000;
@@ -54,6 +56,7 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
       events.push({ ...base, ...who, at: at.toISOString(), event: "exited", exitCode: c.exitCode, text: `${c.name} exited${code}` });
     }
   }
+  const names = await loadActivityNames(activity);
   for (const a of activity) {
     const cid = /^hosts\/\d+\/containers\/([^/]+)/.exec(a.target ?? "")?.[1] ?? null;
     const details = (a.details ?? {}) as ActivityDetails;
@@ -69,7 +72,7 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
       target: a.target,
       actor: a.userEmail,
       outcome: a.outcome,
-      text: `${a.userEmail ?? "someone"} ${describe(a.action, a.target ?? "", container, details)}${a.outcome === "ok" ? "" : ` — failed: ${a.outcome}`}`,
+      text: describeActivity(a, names),
     });
   }
   // Newest first; at the same instant a container's later step first (exited, started, created).
@@ -80,30 +83,7 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
 }
 
 interface ActivityDetails {
-  method?: string;
-  event?: string;
-  cmd?: string[];
   exitCode?: number;
-  error?: string;
-}
-
-/** What an activity record aimed at a host means, in words: "ran a container", "opened a terminal in web-1: sh". */
-function describe(action: string, target: string, container: string | null, d: ActivityDetails): string {
-  const rest = target.replace(/^hosts\/\d+/, "");
-  if (action === "containers.exec") {
-    if (d.event === "end") return `ended a terminal session in ${container}${d.exitCode === undefined ? "" : ` (exit code ${d.exitCode})`}${d.error ? `: ${d.error}` : ""}`;
-    return `opened a terminal in ${container}${d.cmd?.length ? `: ${d.cmd.join(" ")}` : ""}`;
-  }
-  const m = d.method;
-  if (rest === "" && m === "PATCH") return "renamed the host";
-  if ((rest === "" && m === "DELETE") || rest === "/revoke") return "revoked the host";
-  if (rest === "/containers" && m === "POST") return "ran a container";
-  if (container && /\/actions$/.test(rest)) return `changed the state of ${container}`;
-  if (container && rest === `/containers/${encodeURIComponent(container)}` && m === "DELETE") return `removed ${container}`;
-  if (rest === "/images/pull") return "pulled an image";
-  if (rest === "/images/tag") return "tagged an image";
-  if (rest === "/images" && m === "DELETE") return "removed an image";
-  return `${action}: ${m ? `${m} ` : ""}${target}`;
 }
 
 function safeDecode(s: string): string {

@@ -6,6 +6,7 @@ import { AGENT_NAMESPACE, agentRoom } from "@/lib/protocol";
 import { serverContext } from "@/lib/server-context";
 import { HOST_VIEW_SELECT, toHostView, type HostView } from "./host-view";
 import { publishHostEvent } from "./publish-host-event";
+import { noteActivity } from "@/lib/activity/activity-note";
 
 export async function revokeHost(id: number, now = new Date()): Promise<HostView> {
   const rows = await db.host.updateManyAndReturn({
@@ -16,11 +17,13 @@ export async function revokeHost(id: number, now = new Date()): Promise<HostView
   if (!rows[0]) {
     const existing = await db.host.findUnique({ where: { id }, select: HOST_VIEW_SELECT });
     if (!existing) throw notFound(`host ${id}`);
+    noteActivity({ verb: "revoke", object: `host ${existing.name}`, extra: "(already revoked)" });
     cutConnection(id);
     return toHostView(existing);
   }
   cutConnection(id);
   const view = toHostView(rows[0]);
+  noteActivity({ verb: "revoke", object: `host ${view.name}` });
   publishHostEvent("revoked", view);
   return view;
 }

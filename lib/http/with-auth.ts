@@ -10,6 +10,7 @@ import { json, toResponse } from "@/lib/http/respond";
 import { unauthorized } from "@/lib/errors";
 import { completeActivity, recordRequestActivity, recordRequestIntent } from "@/lib/activity/record-request-activity";
 import { assertNotForm, assertSameOrigin } from "@/lib/http/same-origin";
+import { activityScope } from "@/lib/activity/activity-note";
 
 export interface HandlerContext<P> {
   req: NextRequest;
@@ -30,6 +31,8 @@ export function withAuth<P = Record<string, string>>(
     let params = {} as P;
     let activityId: number | null = null;
     const mutation = req.method !== "GET" && req.method !== "HEAD";
+    // What the handler notes it did (lib/activity/activity-note.ts) goes into its activity row, as it succeeded or failed.
+    const activity = activityScope();
     try {
       assertNotForm(req.method, req.headers);
       // A bearer token is a credential a foreign page does not have; a cookie is one the browser adds by itself.
@@ -41,15 +44,19 @@ export function withAuth<P = Record<string, string>>(
       // Every mutation an authorized actor makes is written to the activity record (lib/activity): its intent before
       // it runs, so a crash leaves a trace, and its outcome after.
       if (mutation) activityId = await recordRequestIntent(req, actor, opts.permission, params);
-      const result = await handler({ req, actor, params, activityId });
-      if (mutation) await (activityId !== null ? completeActivity(activityId, "ok") : recordRequestActivity(req, actor, opts.permission, params, "ok"));
+      const result = await activity.run(() => handler({ req, actor: actor!, params, activityId }));
+      if (mutation) {
+        await (activityId !== null
+          ? completeActivity(activityId, "ok", activity.summary())
+          : recordRequestActivity(req, actor, opts.permission, params, "ok", activity.summary()));
+      }
       if (result instanceof Response) return result;
       if (result === undefined) return new Response(null, { status: 204 });
       return json(result, opts.status ?? 200);
     } catch (e) {
       // Authorized mutations that failed are recorded too, with the error code (denials are not: nothing was attempted).
-      if (activityId !== null) await completeActivity(activityId, errorCode(e));
-      else if (actor && mutation && can(actor, opts.permission)) await recordRequestActivity(req, actor, opts.permission, params, errorCode(e));
+      if (activityId !== null) await completeActivity(activityId, errorCode(e), activity.summary());
+      else if (actor && mutation && can(actor, opts.permission)) await recordRequestActivity(req, actor, opts.permission, params, errorCode(e), activity.summary());
       return toResponse(e);
     }
   };

@@ -12,7 +12,7 @@ import { describePath, entriesOf, fieldSet, ownedBy, removeAt, valueAt, type Fie
 import type { KubeObject } from "./meta";
 import { replaceStored } from "./replace-stored";
 import type { ResourceDef } from "./resources";
-import type { Schema } from "./schema";
+import { mergesList, type Schema } from "./schema";
 import { KubeError, badRequest } from "./status";
 import { writeTransaction } from "./store";
 
@@ -37,7 +37,7 @@ function child(schema: Schema | undefined, key: string): Schema | undefined {
 }
 
 function mergeApplied(cur: unknown, app: unknown, schema: Schema | undefined): unknown {
-  if (Array.isArray(app) && schema?.type === "array" && schema.patchStrategy === "merge") {
+  if (Array.isArray(app) && mergesList(schema)) {
     const out = Array.isArray(cur) ? [...cur] : [];
     for (const el of app) {
       const key = schema.mergeKey;
@@ -100,6 +100,6 @@ export async function applyObject(input: ApplyInput): Promise<WriteResult & { cr
     for (const p of before) {
       if (!appliedFields.has(p) && !others.some(({ fields }) => fields.has(p))) removeAt(merged, p);
     }
-    return { object: await replaceStored(w, def, old, merged, who, appliedFields), warnings, created: false };
+    return { object: await replaceStored(w, def, old, merged, who, { applied: appliedFields }), warnings, created: false };
   }, { dryRun: input.dryRun });
 }

@@ -27,8 +27,13 @@ export interface WriteResult {
 }
 
 export async function createObject(input: CreateInput): Promise<WriteResult> {
-  const { actor, def, namespace } = input;
-  authorizeKube(actor, def, "create", namespace);
+  authorizeKube(input.actor, input.def, "create", input.namespace);
+  return createTrusted(input);
+}
+
+/** The create itself, for a caller already authorized (the API, above) or the control plane's own (lib/k8s/system-client.ts). */
+export async function createTrusted(input: Omit<CreateInput, "actor">): Promise<WriteResult> {
+  const { def, namespace } = input;
   const { object, warnings } = decodeObject(def, input.body, input.fieldValidation ?? "Warn");
   const who: FieldManager = { manager: input.fieldManager, operation: "Update" };
   const created = await writeTransaction((w) => insertNew(w, def, namespace, object, who), { dryRun: input.dryRun });
@@ -61,6 +66,7 @@ export async function insertNew(
   const generated = !meta.name && !!meta.generateName;
   if (generated) meta.name = generateName(meta.generateName!);
   const obj: KubeObject = { ...object, metadata: metaForCreate(meta, new Date()) };
+  if (def.generationChanged) obj.metadata.generation = 1;
   normalizeAndValidate(def, obj, undefined);
   obj.metadata.managedFields = nextManagedFields(undefined, obj, def.schema, who, applied);
 

@@ -2,7 +2,7 @@
 // APIGroupDiscoveryList kubectl 1.26+ asks for first (one answer for /api, one for /apis), and the legacy APIVersions /
 // APIGroupList / APIResourceList documents older clients (kubectl 1.20) walk. Both are made from the resource registry.
 import { createHash } from "node:crypto";
-import { allResources, groupVersions, type ResourceDef } from "./resources";
+import { allResources, groupVersions, subresourcesOf, type ResourceDef } from "./resources";
 
 export const AGGREGATED_DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
 
@@ -67,16 +67,28 @@ export function apiResourceList(group: string, version: string) {
     kind: "APIResourceList",
     apiVersion: "v1",
     groupVersion: group ? `${group}/${version}` : version,
-    resources: resourcesOf(group, version).map((d) => ({
-      name: d.plural,
-      singularName: d.singular,
-      namespaced: d.namespaced,
-      kind: d.kind,
-      verbs: [...d.verbs],
-      ...(d.shortNames.length ? { shortNames: [...d.shortNames] } : {}),
-      ...(d.categories?.length ? { categories: [...d.categories] } : {}),
-      storageVersionHash: storageVersionHash(d),
-    })),
+    resources: resourcesOf(group, version).flatMap((d) => [
+      {
+        name: d.plural,
+        singularName: d.singular,
+        namespaced: d.namespaced,
+        kind: d.kind,
+        verbs: [...d.verbs],
+        ...(d.shortNames.length ? { shortNames: [...d.shortNames] } : {}),
+        ...(d.categories?.length ? { categories: [...d.categories] } : {}),
+        storageVersionHash: storageVersionHash(d),
+      },
+      // Subresources are listed as "pods/status", "deployments/scale" (with the group and version of what they answer
+      // when it is not the resource's own: Scale is autoscaling/v1).
+      ...subresourcesOf(d).map((s) => ({
+        name: `${d.plural}/${s.name}`,
+        singularName: "",
+        namespaced: d.namespaced,
+        ...(s.group !== d.group || s.version !== d.version ? { group: s.group, version: s.version } : {}),
+        kind: s.kind,
+        verbs: [...s.verbs],
+      })),
+    ]),
   };
 }
 
@@ -102,6 +114,9 @@ export function aggregatedDiscovery(legacy: boolean) {
             verbs: [...d.verbs],
             ...(d.shortNames.length ? { shortNames: [...d.shortNames] } : {}),
             ...(d.categories?.length ? { categories: [...d.categories] } : {}),
+            ...(subresourcesOf(d).length
+              ? { subresources: subresourcesOf(d).map((s) => ({ subresource: s.name, responseKind: { group: s.group, version: s.version, kind: s.kind }, verbs: [...s.verbs] })) }
+              : {}),
           })),
           freshness: "Current",
         })),

@@ -66,8 +66,13 @@ export function objectFilter(def: ResourceDef, labelSelector: string | null | un
 }
 
 export async function listObjects(input: ListInput): Promise<ObjectList> {
-  const { actor, def, namespace } = input;
-  authorizeKube(actor, def, "list", namespace);
+  authorizeKube(input.actor, input.def, "list", input.namespace);
+  return listTrusted(input);
+}
+
+/** The list itself, for a caller already authorized (the API, above) or the control plane's own (the system client). */
+export async function listTrusted(input: Omit<ListInput, "actor">): Promise<ObjectList> {
+  const { def, namespace } = input;
   const filter = objectFilter(def, input.labelSelector, input.fieldSelector);
   const limit = input.limit;
   const listOf = (items: KubeObject[], resourceVersion: bigint, next?: ContinueKey): ObjectList => ({

@@ -5,7 +5,7 @@
 // `k:{"name":"x"}`, set members as `v:"x"`), driven by the kind's schema.
 import { canonicalJson } from "./canonical";
 import { rfc3339, type KubeObject } from "./meta";
-import type { Schema } from "./schema";
+import { mergesList, type Schema } from "./schema";
 
 export interface ManagedFieldsEntry {
   manager: string;
@@ -56,7 +56,7 @@ export function fieldSet(obj: KubeObject, schema: Schema): Set<FieldPath> {
 }
 
 function walk(value: unknown, schema: Schema | undefined, path: string[], out: Set<FieldPath>): void {
-  if (Array.isArray(value) && schema?.type === "array" && schema.patchStrategy === "merge") {
+  if (Array.isArray(value) && mergesList(schema)) {
     if (schema.mergeKey) {
       for (const el of value) {
         if (!isObject(el)) continue;

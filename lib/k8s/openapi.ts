@@ -1,10 +1,11 @@
 // OpenAPI v3 documents of the served group/versions (/openapi/v3 and /openapi/v3/api/v1, /openapi/v3/apis/G/V), made
 // from the registry's schemas. kubectl reads them for `kubectl explain`, and to learn that this server validates fields
 // itself (the `fieldValidation` parameter on each kind's PATCH): it then sends fieldValidation=Strict instead of
-// validating manifests against a schema of its own. OpenAPI v2 (which kubectl only reads as protobuf) is not served.
+// validating manifests against a schema of its own. OpenAPI v2 (which kubectl reads as protobuf) is openapi-v2.ts.
 import { createHash } from "node:crypto";
 import { allResources, groupVersions, type ResourceDef } from "./resources";
 import { toOpenApi } from "./schema";
+import { encodeSwaggerDocument, swaggerDocument } from "./openapi-v2";
 
 const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
 
@@ -146,16 +147,17 @@ export function openApiIndex(): { paths: Record<string, { serverRelativeURL: str
 
 export const OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
 
+let v2: { json: Record<string, unknown>; protobuf: Buffer } | null = null;
+
 /**
- * GET /openapi/v2: a document with no definitions. kubectl reads it only when OpenAPI v3 cannot tell it that the
- * server validates a kind itself — for a kind or apiVersion this server does not serve — and with no definition to
- * validate against, it goes on to say "no matches for kind … in version …" instead of failing to download a schema.
- * kubectl asks for it as protobuf (gnostic's Document: swagger = 1, info = 2 {title = 1, version = 2}).
+ * GET /openapi/v2 (lib/k8s/openapi-v2.ts): every served kind's definition, as JSON or as the protobuf kubectl asks for.
+ * A kind or apiVersion this server does not serve has no definition, so kubectl goes on to say "no matches for kind …
+ * in version …". Made once: the schemas do not change while the server runs.
  */
 export function openApiV2(protobuf: boolean): Buffer | Record<string, unknown> {
-  const title = "Gantry Kubernetes API";
-  const version = "v1.32.0";
-  if (!protobuf) return { swagger: "2.0", info: { title, version }, paths: {}, definitions: {} };
-  const field = (n: number, payload: Buffer) => Buffer.concat([Buffer.from([(n << 3) | 2, payload.length]), payload]);
-  return Buffer.concat([field(1, Buffer.from("2.0")), field(2, Buffer.concat([field(1, Buffer.from(title)), field(2, Buffer.from(version))]))]);
+  if (!v2) {
+    const json = swaggerDocument();
+    v2 = { json, protobuf: encodeSwaggerDocument(json) };
+  }
+  return protobuf ? v2.protobuf : v2.json;
 }

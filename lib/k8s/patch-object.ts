@@ -12,6 +12,7 @@ import { replaceStored } from "./replace-stored";
 import type { ResourceDef } from "./resources";
 import { notFound } from "./status";
 import { writeTransaction } from "./store";
+import { noSuchSubresource } from "./update-status";
 
 export type PatchType = "json" | "merge" | "strategic";
 
@@ -33,11 +34,14 @@ export interface PatchInput {
   dryRun?: boolean;
   fieldValidation?: FieldValidation;
   fieldManager: string;
+  /** "status": a patch of …/status, where only .status changes. */
+  subresource?: "status";
 }
 
 export async function patchObject(input: PatchInput): Promise<WriteResult> {
   const { actor, def, namespace, name } = input;
   authorizeKube(actor, def, "patch", namespace, name);
+  if (input.subresource === "status" && !def.subresources?.status) throw noSuchSubresource();
   return writeTransaction(async (w) => {
     const old = await w.get(def, namespace ?? "", name);
     if (!old) throw notFound(def, name);
@@ -48,6 +52,7 @@ export async function patchObject(input: PatchInput): Promise<WriteResult> {
           ? applyMergePatch(old, input.patch)
           : applyStrategicMergePatch(old, input.patch, def.schema);
     const { object, warnings } = decodeObject(def, patched, input.fieldValidation ?? "Warn");
-    return { object: await replaceStored(w, def, old, object, { manager: input.fieldManager, operation: "Update" }), warnings };
+    const who = { manager: input.fieldManager, operation: "Update" as const };
+    return { object: await replaceStored(w, def, old, object, who, { subresource: input.subresource }), warnings };
   }, { dryRun: input.dryRun });
 }

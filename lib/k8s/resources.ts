@@ -10,6 +10,22 @@ import { configMapResource } from "./kinds/configmap";
 import { secretResource } from "./kinds/secret";
 import { nodeResource } from "./kinds/node";
 import { eventResource } from "./kinds/event";
+import { podResource } from "./kinds/pod";
+import { replicationControllerResource } from "./kinds/replication-controller";
+import { serviceResource } from "./kinds/service";
+import { replicaSetResource } from "./kinds/replica-set";
+import { deploymentResource } from "./kinds/deployment";
+
+/** Where a kind keeps what autoscaling/v1 Scale shows (…/scale): its replicas, and the selector of its pods. */
+export interface ScaleSubresource {
+  /** Desired replicas (spec.replicas). */
+  specReplicas(obj: KubeObject): number;
+  setSpecReplicas(obj: KubeObject, replicas: number): void;
+  /** Observed replicas (status.replicas). */
+  statusReplicas(obj: KubeObject): number;
+  /** The pods' label selector as a string (`app=web,tier in (a,b)`). */
+  selector(obj: KubeObject): string;
+}
 
 export const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] as const;
 export type Verb = (typeof ALL_VERBS)[number];
@@ -59,11 +75,27 @@ export interface ResourceDef {
   /** Kept sealed at rest (Secrets): the whole object encrypted with AES-256-GCM, only its identity in clear — values,
    *  and annotations such as kubectl's last-applied-configuration that repeat them. */
   sealedAtRest?: boolean;
+  /** Kinds with metadata.generation: 1 at create, one more on each write this says changed the desired state. */
+  generationChanged?(next: KubeObject, old: KubeObject): boolean;
+  /** Subresources served besides the object itself. With `status`, writes to the object keep its stored .status and
+   *  only …/status changes it (as kube-apiserver's status strategies do). */
+  subresources?: { status?: boolean; scale?: ScaleSubresource; binding?: boolean; streams?: boolean };
   /** Set for kinds served from elsewhere, read-only. */
   source?: ObjectSource;
 }
 
-const KINDS: readonly ResourceDef[] = [namespaceResource, configMapResource, secretResource, nodeResource, eventResource];
+const KINDS: readonly ResourceDef[] = [
+  namespaceResource,
+  configMapResource,
+  secretResource,
+  nodeResource,
+  eventResource,
+  podResource,
+  replicationControllerResource,
+  serviceResource,
+  replicaSetResource,
+  deploymentResource,
+];
 
 export function allResources(): readonly ResourceDef[] {
   return KINDS;
@@ -73,8 +105,28 @@ export const apiVersionOf = (def: ResourceDef) => (def.group ? `${def.group}/${d
 /** The key a resource is stored under: `configmaps`, `apps/deployments`. */
 export const storageKey = (def: ResourceDef) => (def.group ? `${def.group}/${def.plural}` : def.plural);
 
+/** The resource stored under `key` (`pods`, `apps/deployments`), as the system client names resources. */
+export function resourceByKey(key: string): ResourceDef | undefined {
+  return KINDS.find((d) => storageKey(d) === key);
+}
+
 export function findResource(group: string, version: string, plural: string): ResourceDef | undefined {
   return KINDS.find((d) => d.group === group && d.version === version && d.plural === plural);
+}
+
+/** The subresources of a kind as discovery lists them: name, the kind answered, and the verbs served. */
+export function subresourcesOf(def: ResourceDef): Array<{ name: string; group: string; version: string; kind: string; verbs: Verb[] }> {
+  const out: Array<{ name: string; group: string; version: string; kind: string; verbs: Verb[] }> = [];
+  const sub = def.subresources ?? {};
+  if (sub.streams) out.push({ name: "attach", group: "", version: "v1", kind: "PodAttachOptions", verbs: ["create", "get"] });
+  if (sub.binding) out.push({ name: "binding", group: "", version: "v1", kind: "Binding", verbs: ["create"] });
+  if (sub.streams) {
+    out.push({ name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: ["create", "get"] });
+    out.push({ name: "log", group: "", version: "v1", kind: "Pod", verbs: ["get"] });
+  }
+  if (sub.scale) out.push({ name: "scale", group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
+  if (sub.status) out.push({ name: "status", group: def.group, version: def.version, kind: def.kind, verbs: ["get", "patch", "update"] });
+  return out;
 }
 
 /** Every group/version served, the legacy core group ("") first. */

@@ -1,6 +1,7 @@
 // The shape of each kind, written once as a small type tree and used three ways: decoding a request body (wrong types
 // are named by field; unknown fields are listed for fieldValidation and dropped), the OpenAPI v3 documents kubectl reads
 // (explain, and whether the server validates fields itself), and strategic merge patch (which lists merge by which key).
+import { QUANTITY_MESSAGE, parseQuantity, quantityString } from "./quantity";
 import type { StatusCause } from "./status";
 
 interface Base {
@@ -16,6 +17,9 @@ export type Schema =
       properties: Record<string, Schema>;
       required?: readonly string[];
       name?: string;
+      /** Strategic merge patch: "retainKeys" — kubectl sends $retainKeys for it, so a field left out of a patch of a
+       *  union (a Deployment's strategy, a volume's source) goes. */
+      patchStrategy?: "retainKeys";
       /** Field numbers in Kubernetes' protobuf encoding (generated.proto), for bodies typed clients send as protobuf. */
       proto?: Readonly<Record<string, number>>;
     })
@@ -24,7 +28,7 @@ export type Schema =
       type: "array";
       items: Schema;
       /** Strategic merge patch: lists of objects merged by this key (containers by name); lists of scalars as sets. */
-      patchStrategy?: "merge" | "replace";
+      patchStrategy?: "merge" | "replace" | "merge,retainKeys";
       mergeKey?: string;
     })
   /** A resource quantity ("100m", "1Gi") or an int-or-string (a port name or number): a string or a number. */
@@ -34,12 +38,16 @@ export type Schema =
 
 export type ObjectSchema = Extract<Schema, { type: "object" }>;
 
+/** Whether a strategic merge patch merges this list element by element (rather than replacing it). */
+export const mergesList = (s: Schema | undefined): s is Extract<Schema, { type: "array" }> =>
+  s?.type === "array" && (s.patchStrategy === "merge" || s.patchStrategy === "merge,retainKeys");
+
 export const t = {
   string: (description?: string, extra: { format?: "byte" | "date-time"; enum?: readonly string[] } = {}): Schema => ({ type: "string", description, ...extra }),
   int: (description?: string, format: "int32" | "int64" = "int32"): Schema => ({ type: "integer", format, description }),
   bool: (description?: string): Schema => ({ type: "boolean", description }),
   map: (values: Schema, description?: string): Schema => ({ type: "map", values, description }),
-  array: (items: Schema, description?: string, merge: { patchStrategy?: "merge" | "replace"; mergeKey?: string } = {}): Schema => ({
+  array: (items: Schema, description?: string, merge: { patchStrategy?: "merge" | "replace" | "merge,retainKeys"; mergeKey?: string } = {}): Schema => ({
     type: "array",
     items,
     description,
@@ -47,7 +55,7 @@ export const t = {
   }),
   object: (
     properties: Record<string, Schema>,
-    opts: { description?: string; required?: readonly string[]; name?: string; proto?: Readonly<Record<string, number>> } = {},
+    opts: { description?: string; required?: readonly string[]; name?: string; patchStrategy?: "retainKeys"; proto?: Readonly<Record<string, number>> } = {},
   ): ObjectSchema => ({
     type: "object",
     properties,
@@ -102,6 +110,12 @@ function walk(schema: Schema, value: unknown, path: string, out: Decoded): unkno
       if (typeof value !== "boolean") return typeError(out, path, "boolean", value);
       return value;
     case "quantity":
+      if (typeof value !== "string" && typeof value !== "number") return typeError(out, path, "string or number", value);
+      if (parseQuantity(value) === null) {
+        out.typeErrors.push({ reason: "FieldValueTypeInvalid", field: path, message: `Invalid value: ${JSON.stringify(value)}: ${QUANTITY_MESSAGE}` });
+        return undefined;
+      }
+      return quantityString(value);
     case "int-or-string":
       if (typeof value !== "string" && typeof value !== "number") return typeError(out, path, "string or number", value);
       return value;
@@ -150,6 +164,9 @@ export function schemaAt(schema: Schema | undefined, keys: readonly string[]): S
   return s;
 }
 
+const QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity";
+const INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString";
+
 /** The schema as an OpenAPI v3 schema object; named objects become components (`#/components/schemas/NAME`). */
 export function toOpenApi(schema: Schema, components: Record<string, unknown>): Record<string, unknown> {
   const describe = (o: Record<string, unknown>) => (schema.description ? { description: schema.description, ...o } : o);
@@ -162,10 +179,18 @@ export function toOpenApi(schema: Schema, components: Record<string, unknown>): 
       return describe({ type: "number", format: "double" });
     case "boolean":
       return describe({ type: "boolean" });
+    // Kubernetes' own named types, so kubectl explain prints <Quantity> and <IntOrString> (it names a reference whose
+    // schema has no type).
     case "quantity":
-      return describe({ oneOf: [{ type: "string" }, { type: "number" }], "x-kubernetes-int-or-string": true });
+      components[QUANTITY] ??= {
+        description: "A fixed-point number: a decimal with an optional suffix — binary (Ki, Mi, Gi, Ti, Pi, Ei), decimal (m, k, M, G, T, P, E) or an exponent (e3). 100m is a tenth of a CPU; 64Mi is 64 × 2^20 bytes.",
+        oneOf: [{ type: "string" }, { type: "number" }],
+        "x-kubernetes-int-or-string": true,
+      };
+      return describe({ allOf: [{ $ref: `#/components/schemas/${QUANTITY}` }] });
     case "int-or-string":
-      return describe({ type: "string", format: "int-or-string", "x-kubernetes-int-or-string": true });
+      components[INT_OR_STRING] ??= { description: "A value that can be an integer or a string.", format: "int-or-string", "x-kubernetes-int-or-string": true };
+      return describe({ allOf: [{ $ref: `#/components/schemas/${INT_OR_STRING}` }] });
     case "any":
       return describe({ type: "object", "x-kubernetes-preserve-unknown-fields": true });
     case "map":
@@ -183,10 +208,16 @@ export function toOpenApi(schema: Schema, components: Record<string, unknown>): 
     case "object": {
       const properties: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(schema.properties)) properties[k] = toOpenApi(v, components);
-      const body: Record<string, unknown> = describe({ type: "object", properties, ...(schema.required?.length ? { required: [...schema.required] } : {}) });
+      const body: Record<string, unknown> = describe({
+        type: "object",
+        properties,
+        ...(schema.required?.length ? { required: [...schema.required] } : {}),
+        ...(schema.patchStrategy ? { "x-kubernetes-patch-strategy": schema.patchStrategy } : {}),
+      });
       if (!schema.name) return body;
       if (!(schema.name in components)) components[schema.name] = body;
-      return { allOf: [{ $ref: `#/components/schemas/${schema.name}` }], ...(schema.description ? { description: schema.description } : {}) };
+      // The type's description is the component's; kubectl explain prints it after the field's (an array's).
+      return { allOf: [{ $ref: `#/components/schemas/${schema.name}` }] };
     }
   }
 }

@@ -98,7 +98,7 @@ export const tooLarge = (limit: number) =>
 export function invalid(kind: string, group: string, name: string, causes: StatusCause[]): KubeError {
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const joined = parts.length === 1 ? parts[0] : `[${parts.join(", ")}]`;
-  return new KubeError(422, "Invalid", `${kind} "${name}" is invalid: ${joined}`, { name, group, kind, causes });
+  return new KubeError(422, "Invalid", `${kind}${group ? `.${group}` : ""} "${name}" is invalid: ${joined}`, { name, group, kind, causes });
 }
 
 const REASON_BY_CODE: Record<number, StatusReason> = {

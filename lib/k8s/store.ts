@@ -16,7 +16,7 @@
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { KubeObject } from "./meta";
-import { allResources, storageKey, type ResourceDef } from "./resources";
+import { resourceByKey, storageKey, type ResourceDef } from "./resources";
 import { seal, unseal } from "./secret-box";
 
 export const NOTIFY_CHANNEL = "gantry_k8s";
@@ -46,14 +46,17 @@ const where = (resource: string, namespace: string, name: string) => `${resource
 /** For kinds sealed at rest, the row's `object` keeps only the object's identity; the whole object is in `sealed`. */
 function sealedOf(def: ResourceDef | undefined, resource: string, obj: KubeObject): { object: KubeObject; sealed: string | null } {
   if (!def?.sealedAtRest) return { object: obj, sealed: null };
-  const { name, namespace, uid, resourceVersion, creationTimestamp } = obj.metadata;
-  const identity: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, namespace, uid, resourceVersion, creationTimestamp } };
+  // Besides the identity, what the garbage collector looks objects up by (owners, finalizers, deletion) stays in clear.
+  const { name, namespace, uid, resourceVersion, creationTimestamp, deletionTimestamp, ownerReferences, finalizers } = obj.metadata;
+  const identity: KubeObject = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name, namespace, uid, resourceVersion, creationTimestamp, deletionTimestamp, ownerReferences, finalizers },
+  };
   return { object: identity, sealed: seal(JSON.stringify(obj), where(resource, namespace ?? "", name!)) };
 }
 
-function defOfKey(resource: string): ResourceDef | undefined {
-  return allResources().find((d) => storageKey(d) === resource);
-}
+const defOfKey = resourceByKey;
 
 const META_ORDER = ["name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields"];
 
@@ -73,6 +76,12 @@ export async function readObject(def: ResourceDef, namespace: string, name: stri
   const resource = storageKey(def);
   const row = await db.kubeObject.findUnique({ where: { resource_namespace_name: { resource, namespace, name } } });
   return row ? opened(resource, row.namespace, row.name, row.object, row.sealed) : null;
+}
+
+/** The object with this uid, whatever its resource (a plain read, outside any write lock). */
+export async function readByUid(uid: string): Promise<{ resource: string; object: KubeObject } | null> {
+  const r = await db.kubeObject.findUnique({ where: { uid } });
+  return r ? { resource: r.resource, object: opened(r.resource, r.namespace, r.name, r.object, r.sealed) } : null;
 }
 
 export interface Snapshot {
@@ -137,6 +146,30 @@ export async function compactEvents(before: Date): Promise<bigint | null> {
   return rows[0]?.compacted ?? null;
 }
 
+/** What the garbage collector sweeps: every object that has owners or waits for a collector's finalizer, with those. */
+export async function objectsToCollect(): Promise<Array<{ uid: string; resource: string; metadata: KubeObject["metadata"] }>> {
+  return db.$queryRaw<Array<{ uid: string; resource: string; metadata: KubeObject["metadata"] }>>`
+    SELECT "uid", "resource", jsonb_build_object(
+      'ownerReferences', "object"->'metadata'->'ownerReferences',
+      'finalizers', "object"->'metadata'->'finalizers',
+      'deletionTimestamp', "object"->'metadata'->'deletionTimestamp') AS "metadata"
+    FROM "KubeObject"
+    WHERE jsonb_array_length(COALESCE("object"->'metadata'->'ownerReferences', '[]'::jsonb)) > 0
+       OR "object"->'metadata'->'finalizers' ?| array['orphan', 'foregroundDeletion']`;
+}
+
+/** Objects of a resource not written since `before` (oldest first, at most `take`): expired Events. */
+export async function untouchedSince(def: ResourceDef, before: Date, take: number): Promise<Array<{ namespace: string; name: string }>> {
+  return db.kubeObject.findMany({ where: { resource: storageKey(def), updatedAt: { lt: before } }, select: { namespace: true, name: true }, orderBy: { updatedAt: "asc" }, take });
+}
+
+/** Which of these uids are stored objects. */
+export async function existingUids(uids: string[]): Promise<Set<string>> {
+  if (!uids.length) return new Set();
+  const rows = await db.kubeObject.findMany({ where: { uid: { in: uids } }, select: { uid: true } });
+  return new Set(rows.map((r) => r.uid));
+}
+
 // ---- writes ----
 
 export interface StoreWriter {
@@ -145,6 +178,12 @@ export interface StoreWriter {
   get(def: ResourceDef, namespace: string, name: string): Promise<KubeObject | null>;
   /** Every stored object in a namespace, of every resource, with its resource. */
   inNamespace(namespace: string): Promise<Array<{ def: ResourceDef; object: KubeObject }>>;
+  /** Objects of a resource in a namespace whose JSON holds `value` at `path` (["involvedObject", "uid"]); not for sealed kinds. */
+  whereField(def: ResourceDef, namespace: string, path: string[], value: string): Promise<KubeObject[]>;
+  /** The object with this uid, whatever its resource. */
+  byUid(uid: string): Promise<{ def: ResourceDef; object: KubeObject } | null>;
+  /** Every object with an ownerReference to `uid`. */
+  dependentsOf(uid: string): Promise<Array<{ def: ResourceDef; object: KubeObject }>>;
   /** Stores a new object (its metadata.resourceVersion already set) and records ADDED. */
   insert(def: ResourceDef, obj: KubeObject): Promise<void>;
   /** Replaces an object and records MODIFIED. */
@@ -212,6 +251,23 @@ function writer(tx: Tx, next: () => bigint): StoreWriter {
         const def = defOfKey(r.resource);
         return def ? [{ def, object: opened(r.resource, r.namespace, r.name, r.object, r.sealed) }] : [];
       });
+    },
+    async byUid(uid) {
+      const r = await tx.kubeObject.findUnique({ where: { uid } });
+      const def = r ? defOfKey(r.resource) : undefined;
+      return r && def ? { def, object: opened(r.resource, r.namespace, r.name, r.object, r.sealed) } : null;
+    },
+    async dependentsOf(uid) {
+      const rows = await tx.kubeObject.findMany({ where: { object: { path: ["metadata", "ownerReferences"], array_contains: [{ uid }] } }, orderBy: [{ resource: "asc" }, { namespace: "asc" }, { name: "asc" }] });
+      return rows.flatMap((r) => {
+        const def = defOfKey(r.resource);
+        return def ? [{ def, object: opened(r.resource, r.namespace, r.name, r.object, r.sealed) }] : [];
+      });
+    },
+    async whereField(def, namespace, path, value) {
+      const resource = storageKey(def);
+      const rows = await tx.kubeObject.findMany({ where: { resource, namespace, object: { path, equals: value } }, orderBy: { name: "asc" } });
+      return rows.map((r) => opened(resource, r.namespace, r.name, r.object, r.sealed));
     },
     async insert(def, obj) {
       const resource = storageKey(def);

@@ -12,8 +12,13 @@ export interface UpdateInput extends CreateInput {
 }
 
 export async function updateObject(input: UpdateInput): Promise<WriteResult> {
-  const { actor, def, namespace, name } = input;
-  authorizeKube(actor, def, "update", namespace, name);
+  authorizeKube(input.actor, input.def, "update", input.namespace, input.name);
+  return updateTrusted(input);
+}
+
+/** The update itself, for a caller already authorized (the API, above) or the control plane's own (the system client). */
+export async function updateTrusted(input: Omit<UpdateInput, "actor">): Promise<WriteResult> {
+  const { def, namespace, name } = input;
   const { object, warnings } = decodeObject(def, input.body, input.fieldValidation ?? "Warn");
   const updated = await writeTransaction(async (w) => {
     const old = await w.get(def, namespace ?? "", name);

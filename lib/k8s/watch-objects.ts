@@ -39,8 +39,13 @@ const MAX_BUFFERED = 10_000;
 
 /** Checks the request and subscribes at once (so nothing committed from now on is missed); the stream starts on iteration. */
 export function watchObjects(input: WatchInput): AsyncGenerator<WatchEvent> {
-  const { actor, def, namespace } = input;
-  authorizeKube(actor, def, "watch", namespace);
+  authorizeKube(input.actor, input.def, "watch", input.namespace);
+  return watchTrusted(input);
+}
+
+/** The watch itself, for a caller already authorized (the API, above) or the control plane's own (the system client). */
+export function watchTrusted(input: Omit<WatchInput, "actor">): AsyncGenerator<WatchEvent> {
+  const { def, namespace } = input;
   const filter = objectFilter(def, input.labelSelector, input.fieldSelector);
   const rvParam = input.resourceVersion ?? "";
   if (rvParam !== "" && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rvParam)}: must be a non-negative integer`);

@@ -8,7 +8,18 @@ import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserS
 import { apiTokenView, createApiTokenSchema, createdApiTokenView, listApiTokensQuery } from "@/lib/api-tokens/schemas";
 import { activityPage, listActivityQuery } from "@/lib/activity/schemas";
 import { hostEventsQuery, hostEventsView } from "@/lib/hosts/host-events-schemas";
-import { ContainerSummary, HostMetrics, ImageSummary, RunSpec } from "@/lib/protocol/commands";
+import {
+  ContainerSummary,
+  HostMetrics,
+  ImageSummary,
+  NetworkCreateSpec,
+  NetworkSummary,
+  RunSpec,
+  VolumeCreateSpec,
+  VolumePruneResult,
+  VolumeSummary,
+} from "@/lib/protocol/commands";
+import { createJoinTokenBody, createdJoinTokenView, joinTokenIdParam, joinTokenView, listJoinTokensQuery } from "@/lib/hosts/join-token-schemas";
 import {
   commandQuery,
   containerActionBody,
@@ -18,10 +29,15 @@ import {
   listHostContainersQuery,
   logLineView,
   logsQuery,
+  networkConnectBody,
+  networkDisconnectBody,
+  networkRefParam,
+  pruneVolumesBody,
   pullBody,
   pullLineView,
   removeContainerQuery,
   removeImageQuery,
+  removeVolumeQuery,
   tagImageBody,
 } from "@/lib/fleet-api/schemas";
 
@@ -46,6 +62,7 @@ export interface ApiRoute {
 
 const hostId = hostIdParam;
 const container = { id: hostId, cid: containerRefParam };
+const network = { id: hostId, network: networkRefParam };
 
 export const API_ROUTES: ApiRoute[] = [
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
@@ -54,21 +71,32 @@ export const API_ROUTES: ApiRoute[] = [
   { method: "delete", path: "/hosts/{id}", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
   { method: "post", path: "/hosts/{id}/revoke", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
   {
+    method: "get",
+    path: "/join-tokens",
+    tag: "hosts",
+    summary: "Join tokens: the outstanding ones (?status=all: every state)",
+    permission: "hosts.join",
+    query: listJoinTokensQuery,
+    response: z.object({ joinTokens: z.array(joinTokenView) }),
+  },
+  {
     method: "post",
     path: "/join-tokens",
     tag: "hosts",
-    summary: "Mint a single-use join token for a new host",
+    summary: "Mint a single-use join token for a new host (optionally the name it joins under)",
     permission: "hosts.join",
-    body: z.object({ ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).optional() }).strict(),
-    response: z.object({
-      token: z.string(),
-      expiresAt: z.string(),
-      serverUrl: z.string(),
-      fingerprint: z.string().nullable().describe("SHA-256 of the control plane's self-signed certificate, which agents pin; null when a CA vouches for it or TLS is off"),
-      command: z.string(),
-      serviceCommand: z.string(),
-    }),
+    body: createJoinTokenBody,
+    response: createdJoinTokenView,
     status: 201,
+  },
+  {
+    method: "delete",
+    path: "/join-tokens/{id}",
+    tag: "hosts",
+    summary: "Revoke a join token before it is used",
+    permission: "hosts.join",
+    params: { id: joinTokenIdParam },
+    response: z.object({ joinToken: joinTokenView }),
   },
   { method: "post", path: "/agents/join", tag: "hosts", summary: "An agent joins with a join token (agents only)", permission: "public", status: 201 },
   { method: "get", path: "/me", tag: "account", summary: "The signed-in account and what it may do", permission: "me.read" },
@@ -181,6 +209,50 @@ export const API_ROUTES: ApiRoute[] = [
   { method: "get", path: "/hosts/{id}/images", tag: "images", summary: "The host's images", permission: "images.read", params: { id: hostId }, response: z.array(ImageSummary) },
   { method: "delete", path: "/hosts/{id}/images", tag: "images", summary: "Remove an image or one of its tags", permission: "images.manage", params: { id: hostId }, query: removeImageQuery },
   { method: "post", path: "/hosts/{id}/images/tag", tag: "images", summary: "Tag an image", permission: "images.manage", params: { id: hostId }, body: tagImageBody, status: 201 },
+  {
+    method: "get",
+    path: "/hosts/{id}/networks",
+    tag: "networks",
+    summary: "The host's networks with their attached containers, asked live",
+    permission: "containers.read",
+    params: { id: hostId },
+    response: z.array(NetworkSummary),
+  },
+  {
+    method: "post",
+    path: "/hosts/{id}/networks",
+    tag: "networks",
+    summary: "Create a bridge network (a subnet of your choosing, or one from the host's pool)",
+    permission: "containers.manage",
+    params: { id: hostId },
+    body: NetworkCreateSpec,
+    response: NetworkSummary,
+    status: 201,
+  },
+  { method: "delete", path: "/hosts/{id}/networks/{network}", tag: "networks", summary: "Remove a network no container is attached to", permission: "containers.manage", params: network },
+  { method: "post", path: "/hosts/{id}/networks/{network}/connect", tag: "networks", summary: "Attach a container to a network", permission: "containers.manage", params: network, body: networkConnectBody },
+  { method: "post", path: "/hosts/{id}/networks/{network}/disconnect", tag: "networks", summary: "Detach a container from a network", permission: "containers.manage", params: network, body: networkDisconnectBody },
+  {
+    method: "get",
+    path: "/hosts/{id}/volumes",
+    tag: "volumes",
+    summary: "The host's volumes with their size and the containers using them, asked live",
+    permission: "containers.read",
+    params: { id: hostId },
+    response: z.array(VolumeSummary),
+  },
+  { method: "post", path: "/hosts/{id}/volumes", tag: "volumes", summary: "Create a volume", permission: "containers.manage", params: { id: hostId }, body: VolumeCreateSpec, response: VolumeSummary, status: 201 },
+  { method: "delete", path: "/hosts/{id}/volumes", tag: "volumes", summary: "Remove a volume (refused while a container uses it, unless force)", permission: "containers.manage", params: { id: hostId }, query: removeVolumeQuery },
+  {
+    method: "post",
+    path: "/hosts/{id}/volumes/prune",
+    tag: "volumes",
+    summary: "Remove the volumes no container uses (anonymous ones only, unless all)",
+    permission: "containers.manage",
+    params: { id: hostId },
+    body: pruneVolumesBody,
+    response: VolumePruneResult,
+  },
   { method: "get", path: "/hosts/{id}/metrics", tag: "hosts", summary: "CPU, load, memory and disk of the host, now", permission: "hosts.read", params: { id: hostId }, response: HostMetrics },
   { method: "get", path: "/hosts/{id}/events", tag: "hosts", summary: "The host's containers by state and its recent events (activity records too, for activity.read)", permission: "hosts.read", params: { id: hostId }, query: hostEventsQuery, response: hostEventsView },
   { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", permission: "public" },

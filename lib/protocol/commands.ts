@@ -73,6 +73,56 @@ export const RunSpec = z
   .strict();
 export type RunSpec = z.infer<typeof RunSpec>;
 
+// ---- networks and volumes (protocol additions: an agent older than these answers "invalid command: command.kind: …",
+// which lib/fleet/dispatch-command.ts turns into a clear "this host's agent does not know …") ----
+
+export const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const NetworkRef = z.string().min(1, "a network name or id is required").max(128);
+export const NetworkName = z
+  .string()
+  .min(1, "a network name is required")
+  .max(128, "a network name has at most 128 characters")
+  .regex(NETWORK_NAME, 'a network name starts with a letter or digit, then letters, digits, "_", "." or "-"');
+export const VolumeName = z
+  .string()
+  .min(2, "a volume name has at least 2 characters")
+  .max(255, "a volume name has at most 255 characters")
+  .regex(VOLUME_NAME, 'a volume name starts with a letter or digit, then letters, digits, "_", "." or "-"');
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const Ipv4Address = z.string().max(15).regex(IPV4, "an IPv4 address like 10.10.0.1");
+const Ipv4Subnet = z
+  .string()
+  .max(18)
+  .refine((s) => {
+    const [addr, len, ...rest] = s.split("/");
+    return rest.length === 0 && IPV4.test(addr ?? "") && /^\d{1,2}$/.test(len ?? "") && Number(len) <= 32;
+  }, "a subnet in IPv4 CIDR notation like 10.10.0.0/24");
+/** Labels on networks and volumes: a few short key=value pairs. */
+const ResourceLabels = z
+  .record(z.string().min(1, "a label key cannot be empty").max(256), z.string().max(4096))
+  .refine((l) => Object.keys(l).length <= 64, "at most 64 labels");
+
+export const NetworkCreateSpec = z
+  .object({
+    name: NetworkName,
+    subnet: Ipv4Subnet.optional().describe("IPv4 CIDR; picked from the agent's pool when absent"),
+    gateway: Ipv4Address.optional().describe("needs subnet; its first address when absent"),
+    internal: z.boolean().optional().describe("no outbound traffic beyond the bridge"),
+    labels: ResourceLabels.optional(),
+  })
+  .strict()
+  .refine((s) => s.gateway === undefined || s.subnet !== undefined, { message: "a gateway needs a subnet as well", path: ["gateway"] });
+export type NetworkCreateSpec = z.infer<typeof NetworkCreateSpec>;
+
+export const VolumeCreateSpec = z
+  .object({
+    name: VolumeName,
+    driver: z.literal("local", { message: 'the only volume driver is "local"' }).optional(),
+    labels: ResourceLabels.optional(),
+  })
+  .strict();
+export type VolumeCreateSpec = z.infer<typeof VolumeCreateSpec>;
+
 export const HostCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("container.list"), all: z.boolean().optional() }).strict(),
   z.object({ kind: z.literal("container.inspect"), id: ContainerRef }).strict(),
@@ -88,9 +138,29 @@ export const HostCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("image.tag"), source: ImageRef, target: ImageRef }).strict(),
   z.object({ kind: z.literal("image.remove"), ref: ImageRef, force: z.boolean().optional() }).strict(),
   z.object({ kind: z.literal("host.metrics") }).strict(),
+  z.object({ kind: z.literal("network.list") }).strict(),
+  z.object({ kind: z.literal("network.create"), spec: NetworkCreateSpec }).strict(),
+  z.object({ kind: z.literal("network.remove"), network: NetworkRef }).strict(),
+  z
+    .object({
+      kind: z.literal("network.connect"),
+      network: NetworkRef,
+      container: ContainerRef,
+      aliases: z.array(z.string().min(1).max(253)).max(32).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal("network.disconnect"), network: NetworkRef, container: ContainerRef }).strict(),
+  z.object({ kind: z.literal("volume.list") }).strict(),
+  z.object({ kind: z.literal("volume.create"), spec: VolumeCreateSpec }).strict(),
+  z.object({ kind: z.literal("volume.remove"), name: VolumeName, force: z.boolean().optional() }).strict(),
+  z.object({ kind: z.literal("volume.prune"), all: z.boolean().optional() }).strict(),
 ]);
 export type HostCommand = z.infer<typeof HostCommand>;
 export type HostCommandKind = HostCommand["kind"];
+
+/** How an agent's refusal of a command kind it does not know begins: agent/commands/run-command.ts says so, and agents
+ * that predate that answer send zod's own message for the field, which begins the same way. */
+export const UNKNOWN_KIND_REPLY = "invalid command: command.kind: ";
 
 /** server → agent "command": one request; the agent answers through the socket.io acknowledgement. */
 export const CommandRequest = z
@@ -148,6 +218,40 @@ export const HostMetrics = z.object({
   disk: z.object({ path: z.string(), usedBytes: z.number(), totalBytes: z.number() }),
 });
 export type HostMetrics = z.infer<typeof HostMetrics>;
+
+/** A network on a host, with the containers attached to it. */
+export const NetworkSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  driver: z.string(),
+  /** bridge, host and none: made by the agent, never removed. */
+  builtin: z.boolean(),
+  internal: z.boolean(),
+  subnet: z.string().nullable(),
+  gateway: z.string().nullable(),
+  createdAt: z.string(),
+  labels: z.record(z.string(), z.string()),
+  containers: z.array(z.object({ id: z.string(), name: z.string(), ipv4: z.string().nullable() })),
+});
+export type NetworkSummary = z.infer<typeof NetworkSummary>;
+
+/** A named volume on a host: its size on disk and the containers that use it. */
+export const VolumeSummary = z.object({
+  name: z.string(),
+  driver: z.string(),
+  createdAt: z.string(),
+  labels: z.record(z.string(), z.string()),
+  mountpoint: z.string(),
+  /** Made for a `-v /path` with no name (prune removes only these unless asked for all). */
+  anonymous: z.boolean(),
+  /** Bytes of its data; null when it could not be measured. */
+  sizeBytes: z.number().nullable(),
+  containers: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+export type VolumeSummary = z.infer<typeof VolumeSummary>;
+
+export const VolumePruneResult = z.object({ deleted: z.array(z.string()), spaceReclaimedBytes: z.number() });
+export type VolumePruneResult = z.infer<typeof VolumePruneResult>;
 
 // ---- streams: logs, exec, attach, stats, image pull progress ----
 // Credit-based flow control: the server grants bytes (the window at open, then as its consumer drains); the agent

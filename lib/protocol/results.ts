@@ -3,7 +3,7 @@
 // wrong, instead of reaching a page that would crash on it. Lenient where the Engine API is (fields may be missing,
 // Docker writes null for empty lists), strict about the types of what is there. Shared by the server and the pages.
 import { z } from "zod";
-import { ContainerSummary, HostMetrics, ImageSummary, type HostCommandKind } from "./commands";
+import { ContainerSummary, HostMetrics, ImageSummary, NetworkSummary, VolumePruneResult, VolumeSummary, type HostCommandKind } from "./commands";
 
 /** An optional field that Docker may also write as null (read as absent). */
 const opt = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === null ? undefined : v), t.optional());
@@ -94,6 +94,7 @@ export const ContainerInspect = z.looseObject({
 export type ContainerInspect = z.infer<typeof ContainerInspect>;
 
 const Changed = z.looseObject({ id: z.string(), changed: z.boolean() });
+const NetworkChange = z.looseObject({ network: z.string(), container: z.string(), containerId: z.string(), changed: z.boolean() });
 
 /** The result each command kind answers with. */
 export const COMMAND_RESULTS: Record<HostCommandKind, z.ZodType> = {
@@ -111,4 +112,13 @@ export const COMMAND_RESULTS: Record<HostCommandKind, z.ZodType> = {
   "image.tag": z.looseObject({ source: z.string(), target: z.string() }),
   "image.remove": z.looseObject({ untagged: Strings, deleted: Strings }),
   "host.metrics": HostMetrics,
+  "network.list": z.array(NetworkSummary),
+  "network.create": NetworkSummary,
+  "network.remove": z.looseObject({ id: z.string(), name: z.string(), changed: z.boolean() }),
+  "network.connect": NetworkChange,
+  "network.disconnect": NetworkChange,
+  "volume.list": z.array(VolumeSummary),
+  "volume.create": VolumeSummary,
+  "volume.remove": z.looseObject({ name: z.string(), changed: z.boolean() }),
+  "volume.prune": VolumePruneResult,
 };

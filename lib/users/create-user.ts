@@ -5,8 +5,10 @@ import { canAssignRole, type Actor } from "@/lib/auth/policy";
 import { hashPassword } from "@/lib/auth/password";
 import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
 import type { CreateUserInput } from "@/lib/users/schemas";
+import { noteActivity } from "@/lib/activity/activity-note";
 
 export async function createUser(actor: Actor, input: CreateUserInput): Promise<PublicUser> {
+  noteActivity({ verb: "create", object: `user ${input.email}`, extra: `as ${input.role}` });
   if (!canAssignRole(actor, input.role)) throw forbidden(`your role (${actor.role}) cannot create ${input.role} accounts`);
   if (await db.user.findUnique({ where: { email: input.email }, select: { id: true } })) throw emailTaken(input.email);
   const passwordHash = await hashPassword(input.password);

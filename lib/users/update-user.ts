@@ -13,6 +13,8 @@ import { clearAccountThrottles } from "@/lib/users/sign-in-throttle";
 import { actorChanged } from "@/lib/users/actor-changes";
 import { PUBLIC_USER_SELECT, toPublicUser, type PublicUser } from "@/lib/users/public-user";
 import type { UpdateUserInput } from "@/lib/users/schemas";
+import { noteActivity } from "@/lib/activity/activity-note";
+import type { ActivitySummary } from "@/lib/activity/describe-activity";
 
 export async function updateUser(actor: Actor, id: string, change: UpdateUserInput): Promise<PublicUser> {
   const passwordHash = change.password !== undefined ? await hashPassword(change.password) : undefined;
@@ -22,8 +24,9 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
     const me = await tx.user.findUnique({ where: { id: actor.id }, select: { id: true, email: true, name: true, role: true, disabled: true } });
     if (!me || me.disabled) throw forbidden("this account is disabled");
     actor = me;
-    const target = await tx.user.findUnique({ where: { id }, select: { id: true, role: true, disabled: true } });
+    const target = await tx.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, disabled: true } });
     if (!target) throw notFound("user");
+    noteActivity(changeSummary(target.email, change));
     if (target.id === actor.id) throw forbidden("you cannot change your own role or status: ask another administrator");
     if (!canManageUser(actor, target)) throw forbidden(`your role (${actor.role}) cannot change ${target.role} accounts`);
     if (change.role && change.role !== target.role && !canAssignRole(actor, change.role)) {
@@ -53,4 +56,15 @@ export async function updateUser(actor: Actor, id: string, change: UpdateUserInp
   if (updated.disabled || passwordHash) await disconnectUserSockets(updated.id);
   if (change.role !== undefined || change.disabled !== undefined || passwordHash) actorChanged({ userId: updated.id });
   return toPublicUser(updated);
+}
+
+/** "disabled user bob@example.com", "changed the role of bob@example.com to operator", or several changes at once. */
+function changeSummary(email: string, change: UpdateUserInput): ActivitySummary {
+  const parts: string[] = [];
+  if (change.role !== undefined) parts.push(`role to ${change.role}`);
+  if (change.name !== undefined) parts.push(`name to "${change.name}"`);
+  if (change.password !== undefined) parts.push("a new password");
+  if (change.disabled !== undefined && parts.length === 0) return { verb: change.disabled ? "disable" : "enable", object: `user ${email}` };
+  if (change.disabled !== undefined) parts.push(change.disabled ? "disabled" : "enabled");
+  return { verb: "change", object: `user ${email}`, extra: parts.length ? `(${parts.join(", ")})` : undefined };
 }

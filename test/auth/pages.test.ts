@@ -90,8 +90,20 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
   await saved;
   await page.reload();
   assert.equal(await row.getByLabel("Role of Vic Viewer").inputValue(), "operator", "the role change was saved");
+  // Disabling asks first (it signs the user out everywhere): Cancel leaves the account active and sends nothing.
+  let patches = 0;
+  page.on("request", (r) => void (r.method() === "PATCH" && patches++));
   await row.getByRole("button", { name: "Disable Vic Viewer" }).click();
+  const confirmDisable = page.getByRole("dialog", { name: "Disable Vic Viewer?" });
+  await confirmDisable.getByText(`${viewerEmail} is signed out everywhere at once`).waitFor();
+  await confirmDisable.getByRole("button", { name: "Cancel" }).click();
+  await confirmDisable.waitFor({ state: "hidden" });
+  assert.equal(patches, 0, "nothing was sent");
+  await row.getByText("active", { exact: true }).waitFor();
+  await row.getByRole("button", { name: "Disable Vic Viewer" }).click();
+  await confirmDisable.getByRole("button", { name: "Disable user" }).click();
   await row.getByText("disabled", { exact: true }).waitFor();
+  await confirmDisable.waitFor({ state: "hidden" });
   await row.getByRole("button", { name: "Enable Vic Viewer" }).click();
   await row.getByText("active", { exact: true }).waitFor();
   const savedBack = page.waitForResponse((r) => r.request().method() === "PATCH" && r.status() === 200);
@@ -134,7 +146,7 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
   await signInAs(page, viewerEmail, vicPassword);
   await page.waitForURL((u) => u.pathname === "/hosts");
   await page.goto(`${cp.url}/users`);
-  await page.getByText("Your role (viewer) cannot see the list of users").waitFor();
+  await page.getByTestId("not-allowed").getByText("The list of users needs the users.read right, which your role (viewer) does not have.").waitFor();
   assert.equal(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).count(), 0);
   assert.equal(await page.getByRole("button", { name: "Add user" }).count(), 0);
 
@@ -160,7 +172,7 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
   await ownAccount.waitFor({ state: "hidden" });
   // Still signed in (the page signed in again with the new password), and the new password is the one that works.
   await page.reload();
-  await page.getByText("Your role (viewer) cannot see the list of users").waitFor();
+  await page.getByTestId("not-allowed").getByText("The list of users needs the users.read right, which your role (viewer) does not have.").waitFor();
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL((u) => u.pathname === "/signin");
   await signInAs(page, viewerEmail, vicPassword);

@@ -8,22 +8,41 @@ import { join } from "node:path";
 import { LogFollower, parseRecord, readLog, readLogUpTo, recordBytes, type LogRecord } from "../../agent/containers/logs";
 import { generateName, validateName } from "../../agent/containers/names";
 import { defaultSeccompProfile } from "../../agent/containers/seccomp-default";
-import { normalizeHostConfig, parseSignal, restartDelay, shouldRestart } from "../../agent/containers/service";
+import { RestartBackoff, RestartTracker, shouldRestart, signalEndsRestarts } from "../../agent/containers/restart-policy";
+import { normalizeHostConfig } from "../../agent/containers/service";
+import { parseSignal } from "../../agent/containers/signals";
 import { bundleConfig } from "../../agent/containers/spec";
 import type { ContainerRecord } from "../../agent/containers/types";
 import { EventBus } from "../../agent/events";
 
-test("restart back-off: 10 s doubling to 5 min; policies decide by exit code, count and a manual stop", () => {
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 40].map((n) => restartDelay(n, 10_000)), [10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+test("restart back-off as dockerd's: 100 ms doubling to a minute, over again after 10 s of running; policies decide by exit code, count and a stop by hand", () => {
+  const b = new RestartBackoff();
+  assert.deepEqual([0, 0, 0, 0, 0].map((ran) => b.next(ran)), [100, 200, 400, 800, 1600]);
+  for (let i = 0; i < 20; i++) b.next(500);
+  assert.equal(b.next(500), 60_000);
+  assert.equal(b.next(10_000), 100, "a container that ran 10 s starts its back-off over");
+  assert.equal(b.next(9_999), 200);
   const p = (Name: "no" | "always" | "unless-stopped" | "on-failure", MaximumRetryCount = 0) => ({ Name, MaximumRetryCount });
   assert.equal(shouldRestart(p("no"), 1, 0, false), false);
   assert.equal(shouldRestart(p("always"), 0, 99, false), true);
-  assert.equal(shouldRestart(p("always"), 0, 0, true), false);
+  assert.equal(shouldRestart(p("always"), 0, 0, true), true, "always restarts a container stopped by hand unless its restart was cancelled");
   assert.equal(shouldRestart(p("unless-stopped"), 1, 0, false), true);
+  assert.equal(shouldRestart(p("unless-stopped"), 1, 0, true), false);
   assert.equal(shouldRestart(p("on-failure"), 0, 0, false), false);
   assert.equal(shouldRestart(p("on-failure", 2), 1, 1, false), true);
   assert.equal(shouldRestart(p("on-failure", 2), 1, 2, false), false);
   assert.equal(shouldRestart(p("on-failure"), 3, 1000, false), true);
+  // Which signals sent by hand end restarts: SIGKILL, the stop signal, any signal when none is set.
+  assert.equal(signalEndsRestarts(undefined, 1), true);
+  assert.equal(signalEndsRestarts("SIGUSR1", 9), true);
+  assert.equal(signalEndsRestarts("SIGUSR1", 10), true);
+  assert.equal(signalEndsRestarts("SIGUSR1", 1), false);
+  const t = new RestartTracker();
+  assert.deepEqual(t.decide("a", p("always"), 0, 0, false, 0), { restart: true, delayMs: 100 });
+  t.cancel("a");
+  assert.deepEqual(t.decide("a", p("always"), 0, 0, true, 0), { restart: false, delayMs: 0 });
+  t.reset("a");
+  assert.deepEqual(t.decide("a", p("always"), 0, 0, false, 0), { restart: true, delayMs: 100 });
 });
 
 test("signals and names follow Docker's grammar; bad ones are refused naming the problem", () => {

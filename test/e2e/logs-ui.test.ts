@@ -228,7 +228,7 @@ test("tail 100 or all; a stopped container's log ends and says so; a missing one
 test("a viewer is refused in words and gets no Logs link", async () => {
   const page = await signedInPage(viewerCookie);
   await page.goto(`${f.cp.url}/logs?c=${f.hostId}:logs-a`);
-  await page.getByRole("alert").getByText("You may not read logs: your role (viewer) does not allow containers.logs.").waitFor();
+  await page.getByTestId("not-allowed").getByText("Reading logs needs the containers.logs right, which your role (viewer) does not have.").waitFor();
   assert.equal(await page.getByRole("log").count(), 0);
   assert.equal(await page.getByRole("link", { name: "Logs" }).count(), 0);
   await page.context().close();

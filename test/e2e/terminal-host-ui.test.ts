@@ -131,7 +131,7 @@ test("terminal: a stopped container and a viewer are refused in words", async ()
 
   const viewer = await signedInPage(viewerCookie);
   await viewer.goto(`${f.cp.url}/hosts/${f.hostId}/containers/term-box/terminal`);
-  await viewer.getByRole("alert").getByText("You may not open a terminal: your role (viewer) does not allow containers.exec.").waitFor();
+  await viewer.getByTestId("not-allowed").getByText("A terminal in a container needs the containers.exec right, which your role (viewer) does not have.").waitFor();
   assert.equal(await viewer.getByTestId("terminal").count(), 0);
   assert.equal(await viewer.locator(".xterm").count(), 0);
   await viewer.context().close();
@@ -203,11 +203,13 @@ test("GET /api/v1/hosts/{id}/events: container changes for every role, activity 
   assert.ok(runs.length >= 1, JSON.stringify(o.events.slice(0, 5)));
   assert.equal(runs[0].actor, f.owner.email);
   assert.equal(runs[0].outcome, "ok");
-  assert.equal(runs[0].text, `${f.owner.email} ran a container`);
-  // The terminal sessions of the first test, said in words (the container's id is the one the browser asked for).
+  // Said in words with the names (the container's, the host's), not the path.
+  const hostName = (await owner.get(`/api/v1/hosts/${f.hostId}`)).body.name;
   const texts = o.events.map((e: { text: string }) => e.text);
-  assert.ok(texts.includes(`${f.owner.email} opened a terminal in term-box: /bin/sh`), JSON.stringify(texts));
-  assert.ok(texts.includes(`${f.owner.email} ended a terminal session in term-box (exit code 3)`), JSON.stringify(texts));
+  assert.ok(texts.includes(`${f.owner.email} ran container events-api from ${f.image} on host ${hostName}`), JSON.stringify(texts));
+  // The terminal sessions of the first test (the container as the browser asked for it: by name).
+  assert.ok(texts.includes(`${f.owner.email} opened a terminal in container term-box on host ${hostName}: /bin/sh`), JSON.stringify(texts));
+  assert.ok(texts.includes(`${f.owner.email} ended a terminal session in container term-box on host ${hostName} (exit code 3)`), JSON.stringify(texts));
 
   assert.equal((await viewer.get(`${path}?limit=2`)).body.events.length, 2);
   const bad = await viewer.get(`${path}?limit=0`);

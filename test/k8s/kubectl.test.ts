@@ -90,7 +90,7 @@ test("kubectl version and api-resources list what is served", async () => {
     storageVersionHash: v1.resources.find((r: { name: string }) => r.name === "secrets").storageVersionHash,
   });
   assert.equal((await raw.request("GET", "/apis")).body.kind, "APIGroupList");
-  assert.equal((await raw.request("GET", "/apis/apps/v1")).status, 404);
+  assert.equal((await raw.request("GET", "/apis/batch/v1")).status, 404);
 });
 
 test("namespaces: default, kube-public and kube-system exist and stay; a new one is Active", async () => {
@@ -401,7 +401,7 @@ test("a Secret's values are sealed at rest: neither its rows nor its change log 
   for (const { sealed: s } of sealed) assert.match(s, /^v1:[A-Za-z0-9+/=]+$/);
 });
 
-test("nodes are the fleet's hosts, read-only; mutations leave activity records", async () => {
+test("nodes are the fleet's hosts, registered by the control plane and not deletable; mutations leave activity records", async () => {
   const join = await api(cp, ownerCookie).post("/api/v1/join-tokens", {});
   assert.equal(join.status, 201, JSON.stringify(join.body));
   const facts = {
@@ -420,6 +420,8 @@ test("nodes are the fleet's hosts, read-only; mutations leave activity records",
   assert.equal(joined.status, 201, JSON.stringify(joined.body));
   const name = joined.body.name as string;
 
+  // The control plane registers a host's Node within its node sync (a second by default).
+  await until(async () => (await viewer.run(["get", "node", name])).code === 0, 10_000, "the host's node");
   const table = rows(await ok(viewer, ["get", "nodes"]));
   assert.deepEqual(table[0], ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]);
   const row = table.find((r) => r[0] === name)!;
@@ -430,6 +432,7 @@ test("nodes are the fleet's hosts, read-only; mutations leave activity records",
   assert.equal(node.metadata.labels["kubernetes.io/arch"], "amd64");
   assert.deepEqual(node.status.addresses, [{ type: "Hostname", address: "node-a" }]);
   assert.match(await fails(k, ["delete", "node", name]), /MethodNotAllowed|not supported/);
+  assert.match(await fails(viewer, ["label", "node", name, "team=a"]), /Forbidden|forbidden/);
 
   const activity = await api(cp, ownerCookie).get("/api/v1/activity?action=k8s.&pageSize=100");
   assert.equal(activity.status, 200);

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { connect as connectTcp, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlPlane } from "../support/control-plane";
@@ -63,6 +64,19 @@ export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
     upstream.on("error", () => res.destroy());
     res.on("close", () => upstream.destroy());
     req.pipe(upstream);
+  });
+  // Upgrades (kubectl exec and attach over WebSocket) are passed through as bytes once the request is replayed.
+  proxy.on("upgrade", (req, socket: Socket, head: Buffer) => {
+    const up = connectTcp(cp.port, "127.0.0.1", () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(lines.join("\r\n") + "\r\n\r\n");
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    up.on("error", () => socket.destroy());
+    socket.on("error", () => up.destroy());
   });
   await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
   const { port } = proxy.address() as { port: number };
@@ -213,6 +227,36 @@ export function kapi(endpoint: KubeEndpoint, token: string | null) {
           req.destroy();
         },
       };
+    },
+  };
+}
+
+/**
+ * The Kubernetes API's store in this test process, on a real PostgreSQL of its own (embedded, migrated as the control
+ * plane migrates it), with the change feed running: for lib/k8s code the control plane runs in process (the system
+ * client, the garbage collector), tested without HTTP. Sets DATABASE_URL for this process.
+ */
+export async function startKubeStore(): Promise<{ databaseUrl: string; stop(): Promise<void> }> {
+  const { mkdtempSync: mkd, rmSync } = await import("node:fs");
+  const { randomBytes } = await import("node:crypto");
+  const dataDir = mkd(join(tmpdir(), "gantry-k8s-store-"));
+  const { startEmbeddedPostgres } = await import("../../server/db/embedded-postgres");
+  const { applyMigrations } = await import("../../server/db/migrate");
+  const pgServer = await startEmbeddedPostgres(dataDir, () => {});
+  await applyMigrations(pgServer.url);
+  process.env.DATABASE_URL = pgServer.url;
+  const { setSecretsKey } = await import("@/lib/k8s/secret-box");
+  setSecretsKey(randomBytes(32));
+  const { startChangeFeed, stopChangeFeed } = await import("@/lib/k8s/change-feed");
+  await startChangeFeed({ historySeconds: 60, pollMs: 500 });
+  return {
+    databaseUrl: pgServer.url,
+    async stop() {
+      await stopChangeFeed();
+      const { db } = await import("@/lib/db");
+      await db.$disconnect().catch(() => {});
+      await pgServer.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -11,6 +11,7 @@ import { decodeProtobufObject } from "@/lib/k8s/protobuf";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { t } from "@/lib/k8s/schema";
 import { configMapResource } from "@/lib/k8s/kinds/configmap";
+import { podResource } from "@/lib/k8s/kinds/pod";
 import { KubeError } from "@/lib/k8s/status";
 
 const container = t.object({ name: t.string(), image: t.string(), args: t.array(t.string()) });
@@ -50,6 +51,41 @@ test("strategic merge patch merges keyed lists by key, unions merge-set lists, r
   assert.deepEqual(dropped.spec.finalizers, []);
   assert.throws(() => applyStrategicMergePatch(original, { spec: { containers: [{ image: "no-name" }] } }, podLike), /does not contain declared merge key: name/);
   assert.deepEqual(applyMergePatch({ a: { b: 1, c: 2 }, d: [1] }, { a: { b: null }, d: [2] }), { a: { c: 2 }, d: [2] });
+});
+
+test("strategic merge patch of a Pod by its real schema: volumes by name (a source swapped with $retainKeys), mounts by mountPath, ports by containerPort, env by name", () => {
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p" },
+    spec: {
+      volumes: [{ name: "data", emptyDir: {} }, { name: "conf", configMap: { name: "c1" } }],
+      containers: [{
+        name: "web",
+        image: "nginx",
+        ports: [{ containerPort: 80, protocol: "TCP" }],
+        env: [{ name: "A", value: "1" }],
+        volumeMounts: [{ name: "data", mountPath: "/data" }],
+      }],
+    },
+  };
+  const patched = applyStrategicMergePatch(pod, {
+    spec: {
+      volumes: [{ name: "data", hostPath: { path: "/srv" }, $retainKeys: ["hostPath", "name"] }, { name: "extra", emptyDir: {} }],
+      containers: [{
+        name: "web",
+        ports: [{ containerPort: 80, name: "http" }, { containerPort: 443 }],
+        env: [{ name: "B", value: "2" }],
+        volumeMounts: [{ mountPath: "/data", readOnly: true }, { name: "extra", mountPath: "/extra" }],
+      }],
+    },
+  }, podResource.schema) as typeof pod;
+  assert.deepEqual(patched.spec.volumes, [{ name: "data", hostPath: { path: "/srv" } }, { name: "conf", configMap: { name: "c1" } }, { name: "extra", emptyDir: {} }]);
+  const web = patched.spec.containers[0]!;
+  assert.deepEqual(web.ports, [{ containerPort: 80, protocol: "TCP", name: "http" }, { containerPort: 443 }]);
+  assert.deepEqual(web.env, [{ name: "A", value: "1" }, { name: "B", value: "2" }]);
+  assert.deepEqual(web.volumeMounts, [{ name: "data", mountPath: "/data", readOnly: true }, { name: "extra", mountPath: "/extra" }]);
+  assert.equal(web.image, "nginx");
 });
 
 test("JSON patch: add, remove, replace, move, copy, test; the first that does not apply fails the patch", () => {

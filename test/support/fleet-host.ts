@@ -36,10 +36,14 @@ export interface FleetHost {
  */
 export async function startFleetHost(
   prefix: string | { bridge: string; subnet?: string; pool?: string; chainPrefix?: string },
-  opts: { agentEnv?: (world: { cp: ControlPlane; registry: TestRegistry; root: string }) => Record<string, string> } = {},
+  opts: {
+    agentEnv?: (world: { cp: ControlPlane; registry: TestRegistry; root: string }) => Record<string, string>;
+    /** More of the control plane's configuration (e.g. GANTRY_HEARTBEAT_STALE_MS). */
+    cpEnv?: Record<string, string>;
+  } = {},
 ): Promise<FleetHost> {
   const work = mkdtempSync(join(tmpdir(), "gantry-fleet-host-"));
-  const [cp, registry] = await Promise.all([startControlPlane(), startRegistry("open")]);
+  const [cp, registry] = await Promise.all([startControlPlane({ env: opts.cpEnv }), startRegistry("open")]);
   await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
   const image = `${registry.host}/busybox:latest`;
   const owner = await setupOwner(cp);
@@ -91,6 +95,68 @@ export async function startFleetHost(
       await agent.stop();
       await Promise.all([cp.destroy(), registry.stop()]);
       // The bridge and iptables chains the agent made, gone with it.
+      const networks = new NetworkService({ root, defaultBridge: net.bridge, defaultSubnet: net.subnet, userPool: net.pool, chainPrefix: net.chainPrefix });
+      await networks.start({ containerExists: () => false }).catch(() => {});
+      await networks.uninstall().catch(() => {});
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ExtraAgent {
+  agent: AgentProcess;
+  hostId: number;
+  root: string;
+  /** Stops the agent (if it still runs) and removes its containers, bridge, chains and root. */
+  destroy(): Promise<void>;
+}
+
+/**
+ * One more agent joined to a fleet host's control plane (its own GANTRY_ROOT, bridge, chains and /16s), online and
+ * with the fleet's busybox pulled: a second host of the same fleet. On one machine both agents report the same
+ * hostname; `name` renames the host (PATCH /api/v1/hosts/:id) so each is its own Node.
+ */
+export async function joinFleetAgent(fleet: FleetHost, prefix: string, opts: { name?: string } = {}): Promise<ExtraAgent> {
+  const work = mkdtempSync(join(tmpdir(), "gantry-fleet-agent-"));
+  const root = join(work, "root");
+  const { token } = await mintJoinToken(fleet.cp.url, fleet.ownerCookie, fleet.cp.fetch);
+  const tn = testNetworking(prefix.replace(/[^a-z]/g, "").slice(0, 3) || "gfa");
+  const net = { bridge: tn.defaultBridge, subnet: tn.defaultSubnet, pool: tn.userPool, chainPrefix: tn.chainPrefix };
+  const agent = startAgent({
+    root,
+    serverUrl: fleet.cp.url,
+    token,
+    env: {
+      GANTRY_RUNTIME,
+      GANTRY_BRIDGE: net.bridge,
+      GANTRY_BRIDGE_SUBNET: net.subnet,
+      GANTRY_NETWORK_POOL: net.pool,
+      GANTRY_CHAIN_PREFIX: net.chainPrefix,
+      GANTRY_ALLOWED_LOOPBACK_REGISTRIES: fleet.registry.host,
+    },
+  });
+  await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
+  const hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);
+  if (opts.name) {
+    const renamed = await api(fleet.cp, fleet.ownerCookie).patch(`/api/v1/hosts/${hostId}`, { name: opts.name });
+    if (renamed.status !== 200) throw new Error(`renaming host ${hostId} failed: ${renamed.status} ${JSON.stringify(renamed.body)}`);
+  }
+  await waitFor(`host ${hostId} online`, async () => (await api(fleet.cp, fleet.ownerCookie).get(`/api/v1/hosts/${hostId}`)).body?.status === "online", 60_000);
+  const docker = (args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile("/usr/local/bin/docker", args, { env: { ...process.env, DOCKER_HOST: `unix://${join(root, "docker.sock")}` } }, (e, out, err) => (e ? reject(new Error(String(err))) : resolve(String(out)))),
+    );
+  await docker(["pull", "-q", fleet.image]);
+  return {
+    agent,
+    hostId,
+    root,
+    async destroy() {
+      if (agent.process.exitCode === null && agent.process.signalCode === null) {
+        const ids = (await docker(["ps", "-aq"]).catch(() => "")).split("\n").filter(Boolean);
+        if (ids.length) await docker(["rm", "-f", ...ids]).catch(() => {});
+        await agent.stop();
+      }
       const networks = new NetworkService({ root, defaultBridge: net.bridge, defaultSubnet: net.subnet, userPool: net.pool, chainPrefix: net.chainPrefix });
       await networks.start({ containerExists: () => false }).catch(() => {});
       await networks.uninstall().catch(() => {});

@@ -23,6 +23,7 @@ export default async function HostsPage({ searchParams }: { searchParams: Search
       initial={page}
       query={query}
       canJoin={can(actor, "hosts.join")}
+      renderedAt={Date.now()}
       notice={parsed.success ? undefined : "Some filters in the address were not understood; showing all hosts."}
     />
   );

@@ -5,7 +5,7 @@ import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { ROLES, canAssignRole, canManageUser, type Actor, type Role } from "@/lib/auth/policy";
 import type { PublicUser } from "@/lib/users/public-user";
-import { Badge, Button, Dialog, EmptyRow, Field, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
+import { Badge, Button, ConfirmDialog, Dialog, EmptyRow, Field, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 
 interface ApiError {
   message: string;
@@ -31,6 +31,8 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState<string | null>(null);
   const [resetting, setResetting] = useState<PublicUser | null>(null);
+  const [disabling, setDisabling] = useState<PublicUser | null>(null);
+  const [disableError, setDisableError] = useState<string | null>(null);
   const assignable = ROLES.filter((r) => canAssignRole(actor, r));
 
   async function change(user: PublicUser, patch: { role?: Role; disabled?: boolean }) {
@@ -40,6 +42,15 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
     setPending(null);
     if (err) setError(`${user.name}: ${err.message}`);
     router.refresh();
+    return err;
+  }
+
+  /** Disabling signs the user out everywhere at once: asked first. Enabling is not. */
+  async function confirmDisable() {
+    if (!disabling) return;
+    const err = await change(disabling, { disabled: true });
+    if (err) return setDisableError(err.message);
+    setDisabling(null);
   }
 
   return (
@@ -121,7 +132,11 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
                       size="sm"
                       variant={u.disabled ? "secondary" : "danger"}
                       loading={pending === u.id}
-                      onClick={() => void change(u, { disabled: !u.disabled })}
+                      onClick={() => {
+                        if (u.disabled) return void change(u, { disabled: false });
+                        setDisableError(null);
+                        setDisabling(u);
+                      }}
                       aria-label={`${u.disabled ? "Enable" : "Disable"} ${u.name}`}
                     >
                       {u.disabled ? "Enable" : "Disable"}
@@ -145,6 +160,22 @@ export function UsersView({ actor, users, passwordMinLength }: { actor: Actor; u
           onCancel={() => setCreating(false)}
         />
       </Dialog>
+
+      <ConfirmDialog
+        open={disabling !== null}
+        title={`Disable ${disabling?.name ?? "this user"}?`}
+        description={
+          disabling
+            ? `${disabling.email} is signed out everywhere at once and cannot sign in or use API tokens until enabled again. Nothing of theirs is deleted.`
+            : undefined
+        }
+        confirm="Disable user"
+        danger
+        busy={disabling !== null && pending === disabling.id}
+        error={disableError}
+        onConfirm={confirmDisable}
+        onClose={() => setDisabling(null)}
+      />
 
       <Dialog
         open={resetting !== null}

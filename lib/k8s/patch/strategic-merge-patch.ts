@@ -4,7 +4,7 @@
 // `$retainKeys`, `$setElementOrder/FIELD` and `$deleteFromPrimitiveList/FIELD`. For kinds without such lists
 // (ConfigMap, Secret, Namespace) it is the same as a merge patch.
 import { canonicalJson, clone } from "../canonical";
-import type { Schema } from "../schema";
+import { mergesList, type Schema } from "../schema";
 import { badRequest } from "../status";
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
@@ -65,10 +65,10 @@ function mergeMap(original: Record<string, unknown>, patch: Record<string, unkno
 }
 
 function mergeList(original: unknown[], patch: unknown[], schema: Schema | undefined): unknown[] {
-  const list = schema?.type === "array" ? schema : undefined;
+  const list = mergesList(schema) ? schema : undefined;
   // A `{"$patch": "replace"}` element replaces the whole list with the other elements.
   if (patch.some((e) => isObject(e) && e.$patch === "replace")) return stripDirectives(patch.filter((e) => !(isObject(e) && e.$patch === "replace"))) as unknown[];
-  if (list?.patchStrategy !== "merge") return stripDirectives(patch) as unknown[];
+  if (!list) return stripDirectives(patch) as unknown[];
   if (!list.mergeKey) {
     const out = [...original];
     for (const v of patch) if (!out.some((o) => canonicalJson(o) === canonicalJson(v))) out.push(clone(v));

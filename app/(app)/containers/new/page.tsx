@@ -1,6 +1,7 @@
-// /containers/new?host={hostId}&image={ref} — the run-a-container form (containers.manage).
+// /containers/new?host={hostId}&image={ref} — the run-a-container form (containers.manage; others are told so).
 import type { Metadata } from "next";
-import { requireActor } from "@/lib/auth/current-actor";
+import { pageAccess } from "@/lib/auth/current-actor";
+import { NotAllowed } from "@/components/ui";
 import { listHosts } from "@/lib/hosts/list-hosts";
 import { RunForm } from "@/components/run-form/run-form";
 import type { HostOption } from "@/components/images/api";
@@ -12,7 +13,8 @@ export const metadata: Metadata = { title: "Run a container" };
 type Search = { host?: string | string[]; image?: string | string[] };
 
 export default async function NewContainerPage({ searchParams }: { searchParams: Promise<Search> }) {
-  await requireActor("containers.manage");
+  const { actor, allowed } = await pageAccess("containers.manage");
+  if (!allowed) return <NotAllowed title="Run a container" role={actor.role} action="containers.manage" what="Running a container" />;
   const { host, image } = await searchParams;
   const { items } = await listHosts({ pageSize: 200, sort: "id" });
   const hosts: HostOption[] = items.filter((h) => !h.revoked).map((h) => ({ id: h.id, name: h.name, status: h.status }));

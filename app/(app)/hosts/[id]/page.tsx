@@ -26,5 +26,5 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
     if (e instanceof GantryError && e.code === "not_found") notFound();
     throw e;
   }
-  return <HostDetail initial={host} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} />;
+  return <HostDetail initial={host} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} renderedAt={Date.now()} />;
 }

@@ -1,34 +1,20 @@
-// POST /api/v1/join-tokens — mints a single-use, expiring join token; returned once, with the command to run (and the
-// certificate fingerprint agents pin when the control plane's certificate is self-signed).
-import { z } from "zod";
+// GET /api/v1/join-tokens — the outstanding join tokens (?status=all: every state). POST {ttlMinutes?, hostName?} —
+// mints a single-use, expiring join token; returned once, with the command to run (the host joins under hostName; the
+// command carries the certificate fingerprint agents pin when the control plane's certificate is self-signed).
 import { withAuth } from "@/lib/http/with-auth";
-import { parseJson } from "@/lib/http/parse";
-import { createJoinToken } from "@/lib/hosts/create-join-token";
-import { joinCommand, storeCredentialCommand } from "@/lib/hosts/join-command";
-import { serverContext } from "@/lib/server-context";
+import { parseJson, parseQuery } from "@/lib/http/parse";
+import { createJoinTokenBody, listJoinTokensQuery } from "@/lib/hosts/join-token-schemas";
+import { listJoinTokens } from "@/lib/hosts/list-join-tokens";
+import { mintJoinToken } from "@/lib/hosts/mint-join-token";
 
 export const dynamic = "force-dynamic";
 
-const Body = z.object({ ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).optional() }).strict();
+export const GET = withAuth(async ({ req, actor }) => ({ joinTokens: await listJoinTokens(actor, parseQuery(req, listJoinTokensQuery)) }), {
+  permission: "hosts.join",
+});
 
 export const POST = withAuth(
-  async ({ req, actor }) => {
-    // The body is optional: an empty POST mints a token with the default lifetime.
-    const body = req.headers.get("content-type") ? await parseJson(req, Body) : {};
-    const { token, expiresAt } = await createJoinToken({
-      createdById: actor.id,
-      ttlMs: body.ttlMinutes ? body.ttlMinutes * 60_000 : undefined,
-    });
-    const { publicUrl, tls } = serverContext.get();
-    const fingerprint = tls?.pinned ? tls.fingerprint : null;
-    return {
-      token,
-      expiresAt: expiresAt.toISOString(),
-      serverUrl: publicUrl,
-      fingerprint,
-      command: joinCommand(publicUrl, token, fingerprint),
-      serviceCommand: storeCredentialCommand(publicUrl, token, fingerprint),
-    };
-  },
+  // The body is optional: an empty POST mints a token with the default lifetime and no name.
+  async ({ req, actor }) => mintJoinToken(actor, req.headers.get("content-type") ? await parseJson(req, createJoinTokenBody) : {}),
   { permission: "hosts.join", status: 201 },
 );

@@ -4,6 +4,7 @@ import { parseJson, parseQuery } from "@/lib/http/parse";
 import { createApiTokenSchema, listApiTokensQuery } from "@/lib/api-tokens/schemas";
 import { listApiTokens } from "@/lib/api-tokens/list-api-tokens";
 import { createApiToken } from "@/lib/api-tokens/create-api-token";
+import { noteActivity } from "@/lib/activity/activity-note";
 
 export const dynamic = "force-dynamic";
 
@@ -12,7 +13,11 @@ export const GET = withAuth(
   { permission: "tokens.manage" },
 );
 
-export const POST = withAuth(async ({ req, actor }) => createApiToken(actor, await parseJson(req, createApiTokenSchema)), {
-  permission: "tokens.manage",
-  status: 201,
-});
+export const POST = withAuth(
+  async ({ req, actor }) => {
+    const input = await parseJson(req, createApiTokenSchema);
+    noteActivity({ verb: "create", object: `API token "${input.name}"`, extra: `(${input.role ?? "the user's own role"}, for ${input.expiresInDays ?? 30} days)` });
+    return createApiToken(actor, input);
+  },
+  { permission: "tokens.manage", status: 201 },
+);

@@ -3,6 +3,8 @@ import { withAuth } from "@/lib/http/with-auth";
 import { parseJson } from "@/lib/http/parse";
 import { pullBody } from "@/lib/fleet-api/schemas";
 import { ndjsonResponse } from "@/lib/fleet-api/ndjson-stream";
+import { noteActivity } from "@/lib/activity/activity-note";
+import { commandSummary } from "@/lib/fleet-api/command-summary";
 import { hostIdFrom } from "../../../host-id";
 
 export const dynamic = "force-dynamic";
@@ -19,6 +21,8 @@ export const POST = withAuth(
   async ({ req, actor, params }) => {
     const hostId = hostIdFrom(params);
     const { ref } = await parseJson(req, pullBody);
+    const summary = await commandSummary(hostId, { kind: "image.pull", ref });
+    if (summary) noteActivity(summary);
     return ndjsonResponse({
       hostId,
       spec: { kind: "image.pull", ref },

@@ -1,0 +1,100 @@
+// Which engine container on which host a pod's subresource stream (pods/log, pods/exec, pods/attach) reaches, and
+// whether the caller may open it. Logs need k8s.read and containers.logs; exec and attach need k8s.read and
+// containers.exec — the same rights the dashboard's log viewer and terminal ask for, refused in kube-apiserver's
+// words. The container is the one the pod's status names (containerID, or lastState's for `--previous`), else the
+// agent's name for it (`k8s_<container>_<pod>_<namespace>_<uid>_<restartCount>`).
+import { can, type Action, type Actor } from "@/lib/auth/policy";
+import { db } from "@/lib/db";
+import type { KubeObject } from "./meta";
+import { findResource } from "./resources";
+import { KubeError, badRequest, forbiddenFor, notFound, unauthorized } from "./status";
+import { readObject } from "./store";
+
+export type PodStream = "log" | "exec" | "attach";
+
+const RIGHTS: Record<PodStream, readonly Action[]> = {
+  log: ["k8s.read", "containers.logs"],
+  exec: ["k8s.read", "containers.exec"],
+  attach: ["k8s.read", "containers.exec"],
+};
+const VERB: Record<PodStream, string> = { log: "get", exec: "create", attach: "create" };
+
+export interface PodContainerTarget {
+  hostId: number;
+  /** The engine's id or name for the container on that host. */
+  containerRef: string;
+  container: string;
+  pod: KubeObject;
+}
+
+interface ContainerStatus {
+  name: string;
+  containerID?: string;
+  restartCount?: number;
+  state?: { running?: object; waiting?: { reason?: string; message?: string }; terminated?: { containerID?: string } };
+  lastState?: { terminated?: { containerID?: string } };
+}
+
+const PODS = { group: "", plural: "pods" };
+
+export function authorizePodStream(actor: Actor | null, stream: PodStream, namespace: string, name: string): asserts actor is Actor {
+  if (!actor) throw unauthorized();
+  for (const right of RIGHTS[stream]) {
+    if (can(actor, right)) continue;
+    const why = actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`;
+    throw forbiddenFor(PODS, name, `pods "${name}" is forbidden: User "${actor.email}" cannot ${VERB[stream]} resource "pods/${stream}" in API group "" in the namespace "${namespace}": ${why}`);
+  }
+}
+
+/** The engine id in a status containerID (`gantry://…`, `docker://…`), or null. */
+function engineId(containerID: string | undefined): string | null {
+  const m = /^[a-z0-9-]+:\/\/([0-9a-f]{12,64})$/.exec(containerID ?? "");
+  return m ? m[1]! : null;
+}
+
+export async function podContainerTarget(
+  actor: Actor | null,
+  stream: PodStream,
+  namespace: string,
+  name: string,
+  opts: { container?: string | null; previous?: boolean },
+): Promise<PodContainerTarget> {
+  authorizePodStream(actor, stream, namespace, name);
+  const def = findResource("", "v1", "pods");
+  const pod = def ? await readObject(def, namespace, name) : null;
+  if (!pod) throw notFound(PODS, name);
+  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
+  const names = (spec.containers ?? []).map((c) => c.name);
+  const initNames = (spec.initContainers ?? []).map((c) => c.name);
+  let container = opts.container ?? "";
+  if (!container) {
+    if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(" ")}]${initNames.length ? ` or one of the init containers: [${initNames.join(" ")}]` : ""}`);
+    container = names[0]!;
+  }
+  if (!names.includes(container) && !initNames.includes(container)) {
+    throw badRequest(`container ${container} is not valid for pod ${name}`);
+  }
+  if (!spec.nodeName) throw badRequest(`pod ${name} does not have a host assigned`);
+  const host = await db.host.findFirst({ where: { name: spec.nodeName, revokedAt: null }, select: { id: true }, orderBy: { id: "asc" } });
+  if (!host) throw new KubeError(404, "NotFound", `the node "${spec.nodeName}" of pod ${name} is not a host of this control plane`);
+
+  const status = (pod.status ?? {}) as { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
+  const cs = [...(status.containerStatuses ?? []), ...(status.initContainerStatuses ?? [])].find((s) => s.name === container);
+  const uid = pod.metadata.uid ?? "";
+  if (opts.previous) {
+    const id = engineId(cs?.lastState?.terminated?.containerID);
+    if (id) return { hostId: host.id, containerRef: id, container, pod };
+    const restarts = cs?.restartCount ?? 0;
+    if (restarts < 1) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
+    return { hostId: host.id, containerRef: `k8s_${container}_${name}_${namespace}_${uid}_${restarts - 1}`, container, pod };
+  }
+  const waiting = cs?.state?.waiting;
+  const id = engineId(cs?.containerID);
+  if (!id && waiting) {
+    throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ${waiting.reason ?? "ContainerCreating"}`);
+  }
+  if (stream !== "log" && !cs?.state?.running) {
+    throw badRequest(`cannot ${stream} into a container in a completed pod; current phase is ${String((pod.status as { phase?: string } | undefined)?.phase ?? "Pending")}`);
+  }
+  return { hostId: host.id, containerRef: id ?? `k8s_${container}_${name}_${namespace}_${uid}_${cs?.restartCount ?? 0}`, container, pod };
+}

@@ -1,0 +1,129 @@
+// The pure rules behind issue 16's pages and fixes: the chart axis never repeats a label, a host's CPUs and memory
+// read as two figures, the nav entry a path belongs to, labels typed as lines, the activity record in sentences, and
+// a command kind an older agent does not know said as such (both the agent's answer and the control plane's reading).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { z } from "zod";
+import { LineChart, axisTicks } from "../../components/charts/line-chart";
+import { formatCpuPercent } from "../../components/containers/format";
+import { formatCpusMemory } from "../../components/hosts/format";
+import { activeNavHref } from "../../components/shell/active-nav";
+import { parseLabelLines } from "../../components/fleet/labels";
+import { describeActivity, noNames } from "../../lib/activity/describe-activity";
+import { commandError } from "../../lib/fleet/dispatch-command";
+import { CommandRequest, HostCommand, UNKNOWN_KIND_REPLY } from "../../lib/protocol/commands";
+import { handleCommandRequest, type CommandDeps } from "../../agent/commands/run-command";
+
+/** The y-axis labels a chart draws. */
+function axisLabels(format: (v: number) => string, values: number[]): string[] {
+  const now = Date.now();
+  const html = renderToStaticMarkup(
+    createElement(LineChart, { title: "CPU", series: [{ label: "CPU", color: "#000", points: values.map((v, i) => ({ t: now - (values.length - i) * 1000, v })) }], format, now }),
+  );
+  return [...html.matchAll(/<text[^>]*data-axis-label[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!);
+}
+
+test("the CPU chart of an idle container never repeats an axis label (it read \"0.1 % / 0.1 %\")", () => {
+  // The container page's format before the fix, and now: either way no label appears twice.
+  const before = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)} %`;
+  for (const format of [before, formatCpuPercent]) {
+    for (const peak of [0.03, 0.08, 0.1, 0.4, 3, 42]) {
+      const labels = axisLabels(format, [peak / 2, peak]);
+      assert.equal(new Set(labels).size, labels.length, `${peak}: ${labels.join(" / ")}`);
+      assert.ok(labels.length >= 2, `${peak}: the axis keeps 0 and its top`);
+    }
+  }
+  assert.deepEqual(axisLabels(formatCpuPercent, [0.04, 0.08]), ["0.00 %", "0.05 %", "0.10 %"]);
+  assert.deepEqual(
+    axisTicks(0.1, before).map((t) => t.label),
+    ["0.0 %", null, "0.1 %"],
+    "a half that reads like the top is left unlabelled",
+  );
+});
+
+test("a host's CPUs and memory read as two figures, not a product", () => {
+  assert.equal(formatCpusMemory(2, 23.5 * 1024 ** 3), "2 CPUs · 23.5 GiB");
+  assert.equal(formatCpusMemory(1, 512 * 1024 ** 2), "1 CPU · 512 MiB");
+});
+
+test("a container's pages belong to Containers in the nav, not Hosts", () => {
+  const hrefs = ["/hosts", "/containers", "/images", "/networks", "/join-tokens"];
+  assert.equal(activeNavHref("/hosts/3/containers/abc", hrefs), "/containers");
+  assert.equal(activeNavHref("/hosts/3/containers/abc/terminal", hrefs), "/containers");
+  assert.equal(activeNavHref("/hosts/3", hrefs), "/hosts");
+  assert.equal(activeNavHref("/hosts", hrefs), "/hosts");
+  assert.equal(activeNavHref("/containers/new", hrefs), "/containers");
+  assert.equal(activeNavHref("/join-tokens", hrefs), "/join-tokens");
+  assert.equal(activeNavHref("/settings", hrefs), null);
+});
+
+test("labels typed one KEY=VALUE a line", () => {
+  assert.deepEqual(parseLabelLines("team=web\n\n  tier = db \nflag\nurl=a=b"), { labels: { team: "web", tier: "db", flag: "", url: "a=b" }, error: null });
+  assert.match(parseLabelLines("a=1\n=2").error!, /line 2: a label needs a key/);
+  assert.match(parseLabelLines("a=1\na=2").error!, /line 2: the label a is given twice/);
+});
+
+test("the activity record reads as sentences with names, for noted rows, older rows and socket rows", () => {
+  const base = { userEmail: "ana@example.test", tokenId: null, outcome: "ok" };
+  const names = noNames();
+  names.hosts.set(3, "web-1");
+  names.containers.set(`3/${"a".repeat(64)}`, "colors");
+  names.tokens.set("tok1", "ci");
+  names.users.set("u1", "bob@example.test");
+  const noted = (summary: object, extra: object = {}) => ({ ...base, action: "containers.manage", target: "hosts/3/containers/x/actions", details: { method: "POST", summary }, ...extra });
+
+  assert.equal(
+    describeActivity(noted({ verb: "stop", object: "container colors", extra: "on host web-1" }), names),
+    "ana@example.test stopped container colors on host web-1",
+  );
+  assert.equal(
+    describeActivity(noted({ verb: "stop", object: "container colors", extra: "on host web-1" }, { outcome: "not_found", tokenId: "tok1" }), names),
+    'ana@example.test (with API token "ci") tried to stop container colors on host web-1 — failed (not_found)',
+  );
+  // A row from before notes: the container's 64-character id becomes its name, the host its name.
+  const old = { ...base, action: "containers.manage", target: `hosts/3/containers/${"a".repeat(64)}`, details: { method: "DELETE" } };
+  assert.equal(describeActivity(old, names), "ana@example.test removed container colors on host web-1");
+  assert.equal(describeActivity({ ...old, target: `hosts/3/containers/${"b".repeat(64)}` }, names), "ana@example.test removed container bbbbbbbbbbbb on host web-1");
+  // Terminal sessions and pulls, which the sockets record.
+  const exec = { ...base, action: "containers.exec", target: `hosts/3/containers/${"a".repeat(64)}`, details: { event: "start", cmd: ["/bin/sh"] } };
+  assert.equal(describeActivity(exec, names), "ana@example.test opened a terminal in container colors on host web-1: /bin/sh");
+  assert.equal(
+    describeActivity({ ...exec, details: { event: "end", exitCode: 3 } }, names),
+    "ana@example.test ended a terminal session in container colors on host web-1 (exit code 3)",
+  );
+  assert.equal(
+    describeActivity({ ...base, action: "images.manage", target: "hosts/3/images/pull", details: { event: "pull", ref: "busybox:1" } }, names),
+    "ana@example.test pulled image busybox:1 on host web-1",
+  );
+  assert.equal(describeActivity({ ...base, action: "tokens.manage", target: "tokens/tok1", details: { method: "DELETE" } }, names), 'ana@example.test revoked API token "ci"');
+  assert.equal(describeActivity({ ...base, action: "users.manage", target: "users/u1", details: { method: "PATCH" } }, names), "ana@example.test changed user bob@example.test");
+  assert.equal(describeActivity({ ...base, userEmail: null, action: "hosts.update", target: "hosts/9", details: { method: "PATCH" } }), "someone renamed host 9");
+  // A summary that is not one (a hand-made row) falls back to the path, never throws.
+  assert.equal(describeActivity(noted({ verb: "explode", object: 1 }), names), "ana@example.test changed the state of container x on host web-1");
+});
+
+test("a command kind an agent does not know: the agent says so, and the control plane reads old agents' answers too", async () => {
+  const deps = { containers: {}, images: {}, root: "/", binds: {} } as unknown as CommandDeps;
+  const deadline = new Date(Date.now() + 60_000).toISOString();
+  const reply = await handleCommandRequest(deps, { id: "c1", command: { kind: "network.teleport" }, deadline }, () => {});
+  assert.deepEqual(reply, { id: "c1", ok: false, error: { code: "bad_request", message: `${UNKNOWN_KIND_REPLY}this agent does not know "network.teleport"` } });
+
+  // An agent from before networks and volumes parsed with the kinds it knew, and answered with zod's message.
+  const kinds = HostCommand.options.filter((o) => !/^(network|volume)\./.test(o.shape.kind.value));
+  const oldRequest = CommandRequest.extend({ command: z.discriminatedUnion("kind", kinds as unknown as [typeof kinds[number], ...typeof kinds]) });
+  const parsed = oldRequest.safeParse({ id: "c2", command: { kind: "network.list" }, deadline });
+  assert.equal(parsed.success, false);
+  const oldMessage = `invalid command: ${parsed.error!.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ")}`;
+
+  const host = { id: 7, name: "edge" };
+  for (const message of [oldMessage, reply.ok ? "" : reply.error.message]) {
+    const e = commandError(host, "network.list", { code: "bad_request", message });
+    assert.equal(e.status, 409, message);
+    assert.equal(e.message, "host 7 (edge) runs an agent that does not know network.list: it is older than this control plane; upgrade gantry-agent on that host");
+  }
+  const other = commandError(host, "network.create", { code: "bad_request", message: "invalid command: command.spec.subnet: bad" });
+  assert.equal(other.status, 400);
+  assert.equal(other.message, "invalid command: command.spec.subnet: bad");
+});
