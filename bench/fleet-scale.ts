@@ -1,5 +1,7 @@
 // A fleet of hollow hosts against one control plane on its embedded PostgreSQL, at several sizes:
-//   node --import tsx bench/fleet-scale.ts [SIZES...]        (default 250 1000 2000 5000; needs a `next build`)
+//   node --import tsx bench/fleet-scale.ts [--controllers=off] [SIZES...]   (default 250 1000 2000 5000; needs a `next build`)
+// --controllers=off runs the control planes with GANTRY_CONTROLLERS=off (no scheduler, controllers or node sync), to
+// see the fleet's own cost apart from the Nodes kept for its hosts.
 // Hollow hosts (test/support/hollow-fleet.ts) are the real agent code — agent/join.ts and agent/link.ts — with made-up
 // facts and an inventory of 18 containers and 3 images each, no engine; they run in worker processes of up to 1,250
 // hosts each, beating every 10 s. For each size, on a fresh control plane:
@@ -27,6 +29,7 @@ import { Cleanups, loadAverage, oneDecimal, quantile, runBench } from "./support
 
 const PER_WORKER = 1_250;
 const STEADY_MS = 30_000;
+const CP_ENV: Record<string, string> = process.argv.includes("--controllers=off") ? { GANTRY_CONTROLLERS: "off" } : {};
 /** After a restart, a host whose changed inventory is not in after this long counts as lost. */
 const RECONNECT_CAP_MS = 300_000;
 
@@ -189,8 +192,8 @@ function sumCounters(all: HollowCounters[]): HollowCounters {
 async function runSize(cleanups: Cleanups, size: number) {
   const own = new Cleanups();
   try {
-    console.log(`\n== ${size} hosts (load average ${loadAverage()})`);
-    const cp = await startControlPlane();
+    console.log(`\n== ${size} hosts (load average ${loadAverage()})${CP_ENV.GANTRY_CONTROLLERS ? ", GANTRY_CONTROLLERS=off" : ""}`);
+    const cp = await startControlPlane({ env: CP_ENV });
     own.push("destroy the control plane", () => cp.destroy());
     const owner = await setupOwner(cp);
     const cookie = await signIn(cp, owner.email, owner.password);
@@ -285,7 +288,7 @@ async function runSize(cleanups: Cleanups, size: number) {
     await all({ cmd: "churn" });
     // BENCH_CPU_PROF=DIR: the restarted control plane writes a V8 CPU profile there when it stops.
     const prof = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-    const restarted = await startControlPlane({ dataDir: cp.dataDir, port: cp.port, nodeArgs: prof });
+    const restarted = await startControlPlane({ dataDir: cp.dataDir, port: cp.port, nodeArgs: prof, env: CP_ENV });
     own.push("stop the restarted control plane", () => restarted.stop());
     const answeredAt = Date.now();
     // CPU while the fleet comes back: the control plane, its Postgres, and the hollow hosts' processes.
