@@ -131,9 +131,11 @@ test("300 hosts reconnecting at once after a control-plane restart: every invent
   assert.ok(pollsMidway > 0, "the API was read while the fleet came back");
   assert.deepEqual([...staleOnline], [], `hosts read "online" with the containers from before the restart: ${[...staleOnline].slice(0, 10).join(", ")}`);
   assert.equal(f.counters.refused, 0, f.notes.join("\n"));
-  // Both queues overflowed while the fleet came back (so every "retry after" was honoured), and no page was lost or
-  // refused for good.
-  assert.ok(f.counters.connectsBusy > before.connectsBusy && f.counters.pagesBusy > before.pagesBusy, JSON.stringify({ before, after: f.counters }));
+  // The short queues overflowed while the fleet came back (which of them, and how often, is the machine's timing: the
+  // connection gate spreads over the reconnect window; each gate has its own test in test/fleet/admission.test.ts), so
+  // hosts were told to come back — and every one of them did; no page was lost or refused for good.
+  const toldToComeBack = f.counters.connectsBusy - before.connectsBusy + (f.counters.pagesBusy - before.pagesBusy);
+  assert.ok(toldToComeBack > 0, JSON.stringify({ before, after: f.counters }));
   assert.equal(f.counters.pagesRejected + f.counters.pagesUnacknowledged, 0, f.notes.join("\n"));
   assert.deepEqual(f.notes.filter((n) => /answered 5\d\d/.test(n)), [], "no join answered a 5xx");
 
