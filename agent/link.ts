@@ -25,6 +25,7 @@ import {
 } from "../lib/protocol";
 import { randomUUID } from "node:crypto";
 import type { CommandReply, ContainerSummary, ImageSummary, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
+import type { PodStatusMessage } from "../lib/protocol/pods";
 import { inventoryPages } from "../lib/protocol/inventory";
 import { afterHint, jittered, reconnectDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
@@ -58,6 +59,17 @@ export interface LinkOptions {
   streams?: LinkStreams;
   /** The host's inventory, sent in full (in pages) after every hello and again (debounced) whenever `subscribe` reports a change. */
   inventory?: { snapshot(): Promise<{ containers: ContainerSummary[]; images: ImageSummary[] }>; subscribe(onChange: () => void): () => void };
+  /** The host's pods (agent/pods): the control plane's desired set comes in (pods.sync), their statuses go out. */
+  pods?: LinkPods;
+}
+
+/** What the link needs of the agent's pods: a sync to take (answered at once), and their statuses. */
+export interface LinkPods {
+  sync(raw: unknown): Ack;
+  /** Every pod's status now: sent after each hello. */
+  statuses(): PodStatusMessage[];
+  /** Hears each status change. */
+  subscribe(onStatus: (m: PodStatusMessage) => void): () => void;
 }
 
 /** What the link needs of the agent's streams: messages in, and a sink for the frames going out on this connection. */
@@ -102,6 +114,11 @@ export class AgentLink {
   private inventoryRunning: Promise<void> = Promise.resolve();
   private inventoryQueued: Promise<void> | null = null;
   private unsubscribe: (() => void) | null = null;
+  private unsubscribePods: (() => void) | null = null;
+  /** Pod statuses not sent yet, the latest per pod, sent one at a time while connected (and said hello). */
+  private readonly podStatuses = new Map<string, PodStatusMessage>();
+  private podSending = false;
+  private helloDone: AgentSocket | null = null;
 
   constructor(private readonly opts: LinkOptions) {}
 
@@ -176,6 +193,12 @@ export class AgentLink {
     return new Promise((resolve, reject) => {
       this.settle = { resolve, reject };
       this.unsubscribe = this.opts.inventory?.subscribe(() => this.scheduleInventory(200)) ?? null;
+      this.unsubscribePods =
+        this.opts.pods?.subscribe((m) => {
+          this.podStatuses.delete(m.uid); // kept in the order of change
+          this.podStatuses.set(m.uid, m);
+          void this.sendPodStatuses();
+        }) ?? null;
       this.connect();
     });
   }
@@ -184,6 +207,7 @@ export class AgentLink {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribePods?.();
     if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
     this.clearTimer();
     this.socket?.disconnect();
@@ -195,6 +219,7 @@ export class AgentLink {
     if (this.stopped) return;
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribePods?.();
     if (this.inventoryTimer) clearTimeout(this.inventoryTimer);
     this.clearTimer();
     this.socket?.disconnect();
@@ -285,6 +310,11 @@ export class AgentLink {
     socket.on("stream.input", (msg: unknown) => streams?.input(msg));
     socket.on("stream.resize", (msg: unknown) => streams?.resize(msg));
     socket.on("stream.close", (msg: unknown) => streams?.close(msg));
+    socket.on("pods.sync", (msg: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      const reply: Ack = this.opts.pods ? this.opts.pods.sync(msg) : { ok: false, error: "this agent does not run pods" };
+      (ack as (r: Ack) => void)(reply);
+    });
     socket.on("protocol_error", (msg: unknown) => {
       const parsed = ProtocolError.safeParse(msg);
       this.opts.log(parsed.success ? `the control plane rejected "${parsed.data.event}": ${parsed.data.reason}` : "the control plane sent a malformed protocol_error");
@@ -322,6 +352,11 @@ export class AgentLink {
           this.reconnectWindowMs = ack.reconnectWindowMs ?? this.reconnectWindowMs;
           // A full resync on every (re)connection: whatever changed while away is in it.
           this.scheduleInventory(0);
+          if (this.opts.pods) {
+            this.helloDone = socket;
+            for (const m of this.opts.pods.statuses()) if (!this.podStatuses.has(m.uid)) this.podStatuses.set(m.uid, m);
+            void this.sendPodStatuses();
+          }
           if (first) this.scheduleHeartbeat(socket);
           return;
         }
@@ -332,6 +367,33 @@ export class AgentLink {
       }
       if (first) this.scheduleHeartbeat(socket);
       await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), afterHint(wait, this.opts.random)));
+    }
+  }
+
+  /** Sends the pending pod statuses, one at a time; what is not acknowledged waits for the next connection. */
+  private async sendPodStatuses() {
+    if (this.podSending) return;
+    this.podSending = true;
+    try {
+      for (;;) {
+        const socket = this.socket;
+        if (this.stopped || !socket?.connected || this.helloDone !== socket) return;
+        const next = this.podStatuses.values().next();
+        if (next.done) return;
+        const m = next.value;
+        this.podStatuses.delete(m.uid);
+        try {
+          const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("pods.status", m));
+          if (!ack.ok) this.opts.log(`pod ${m.uid}: status rejected: ${ack.error}`);
+        } catch (e) {
+          // Not delivered: sent again on the next connection (unless a newer one is waiting already).
+          if (!this.podStatuses.has(m.uid)) this.podStatuses.set(m.uid, m);
+          this.opts.log(`pod ${m.uid}: status not acknowledged: ${(e as Error).message}`);
+          return;
+        }
+      }
+    } finally {
+      this.podSending = false;
     }
   }
 

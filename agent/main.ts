@@ -19,7 +19,10 @@ import { startContainerEngine } from "./containers/engine";
 import { withImageEvents } from "./containers/image-events";
 import { handleCommandRequest, inventorySnapshot } from "./commands/run-command";
 import { AgentStreams } from "./commands/streams";
-import { bindRulesFor } from "./commands/bind-rules";
+import { bindRulesFor, checkBindSource } from "./commands/bind-rules";
+import { checkPullRegistry } from "./commands/registry-rules";
+import { PodManager } from "./pods/manager";
+import { dirname, join } from "node:path";
 
 const log = (msg: string) => console.log(`[gantry-agent] ${msg}`);
 const fail = (msg: string, code: number): never => {
@@ -72,6 +75,22 @@ async function main() {
     (e) => fail(`cannot serve the Docker API on ${config.dockerSocket}: ${(e as Error).message}`, 1),
   );
 
+  // The pods the control plane placed here: taken up again at once (a host cut off from the control plane keeps
+  // running them); hostPath volumes and image pulls follow the same host rules as the control plane's commands.
+  const binds = bindRulesFor(config);
+  const pods = new PodManager({
+    root: config.root,
+    containers: containerEngine.containers,
+    images,
+    execs: containerEngine.execs,
+    events: containerEngine.events,
+    pauseBinary: join(dirname(config.engineBinary), "gantry-pause"),
+    checkHostPath: (path, field) => checkBindSource(path, binds, field),
+    checkPull: (ref) => checkPullRegistry(ref, config.allowedLoopbackRegistries),
+    log,
+  });
+  await pods.start();
+
   const store = new CredentialStore(config.root);
   let stored;
   try {
@@ -86,6 +105,7 @@ async function main() {
       const keepAlive = setInterval(() => {}, 1 << 30);
       onStop = () => {
         clearInterval(keepAlive);
+        pods.close();
         resolve();
       };
       if (stopRequested) onStop();
@@ -142,7 +162,7 @@ async function main() {
           volumes: containerEngine.volumes,
           events: containerEngine.events,
           root: config.root,
-          binds: bindRulesFor(config),
+          binds,
         },
         req,
         log,
@@ -153,8 +173,12 @@ async function main() {
     },
     // Exec sessions for streams are the Engine API's own exec service (one scratch directory, one set of sessions).
     streams: new AgentStreams({ containers: containerEngine.containers, execs: containerEngine.execs, images, log, allowedLoopbackRegistries: config.allowedLoopbackRegistries }),
+    pods,
   });
-  onStop = () => link.stop();
+  onStop = () => {
+    pods.close();
+    link.stop();
+  };
   try {
     await link.run();
   } catch (e) {

@@ -1,13 +1,15 @@
 // `gantry-agent uninstall [--root DIR] [--purge]`: removes what the agent of one state directory made on this host —
 // its containers (killed and removed, with their mounts, cgroups and anonymous volumes), its bridges, veths, network
-// namespaces and iptables chains, its record among the network owners and its Docker API socket. With --purge the
+// namespaces and iptables chains, its record among the network owners and its Docker API socket, and the pods it ran
+// (their records and volumes: the tmpfs of their secrets unmounted). With --purge the
 // state directory goes too (images, volumes, the host credential). Refused while that agent runs.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
 import { createImageEngine } from "./images/engine";
 import { networkOptions, startContainerEngine } from "./containers/engine";
 import { NetworkService } from "./network/network-service";
+import { removePodDir } from "./pods/volumes";
 import { ConfigError, parseFlags } from "./config";
 import { REPO_ROOT } from "./version";
 
@@ -32,6 +34,13 @@ export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log
     for (const c of containers.containers.list()) {
       await containers.containers.remove(c.Id, { force: true, volumes: true });
       log(`removed container ${c.Name.replace(/^\//, "")} (${c.Id.slice(0, 12)})`);
+    }
+    // The pods' records and volumes, or a later agent on this root would start them again.
+    const podsDir = join(root, "pods");
+    if (existsSync(podsDir)) {
+      for (const uid of readdirSync(podsDir)) await removePodDir(join(podsDir, uid), log);
+      rmSync(podsDir, { recursive: true, force: true });
+      log("removed the pods' records and volumes");
     }
     const networks = (await containers.networks()) ?? new NetworkService(networkOptions(root, log, env));
     await networks.uninstall();

@@ -1,5 +1,5 @@
-// Command-line flags, docker-style: `--name value`, `--name=value`, `-e K=V` (repeatable), boolean flags, short
-// booleans combined (`-it`). Parsing stops at the first positional when `stopAtPositional` (so `run IMAGE CMD -x` keeps
+// Command-line flags, docker-style: `--name value`, `--name=value`, `-e K=V` (repeatable), boolean flags (also
+// `--flag=true|false`, as kubectl writes `--wait=false`), short booleans combined (`-it`). Parsing stops at the first positional when `stopAtPositional` (so `run IMAGE CMD -x` keeps
 // `-x` for the command), and after `--`. `--help`/`-h` where a flag may stand throws HelpRequested.
 import { usageError } from "./errors";
 
@@ -25,11 +25,13 @@ export interface ParsedArgs {
   values: Record<string, string>;
   lists: Record<string, string[]>;
   flags: Set<string>;
+  /** Boolean flags given as `--flag=false`. */
+  negated: Set<string>;
   positionals: string[];
 }
 
 export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
-  const out: ParsedArgs = { values: {}, lists: {}, flags: new Set(), positionals: [] };
+  const out: ParsedArgs = { values: {}, lists: {}, flags: new Set(), negated: new Set(), positionals: [] };
   const takesValue = (n: string) => spec.values?.includes(n) || spec.repeated?.includes(n);
   const resolve = (n: string) => spec.aliases?.[n] ?? n;
   for (let i = 0; i < argv.length; i++) {
@@ -62,7 +64,12 @@ export function parseArgs(argv: string[], spec: FlagSpec): ParsedArgs {
         if (spec.repeated?.includes(name)) (out.lists[name] ??= []).push(value);
         else out.values[name] = value;
       } else if (spec.booleans?.includes(name)) {
-        out.flags.add(name);
+        if (eq > 0) {
+          const value = arg.slice(eq + 1).toLowerCase();
+          if (!["true", "false", "1", "0"].includes(value)) throw usageError(`flag ${long ? "--" : "-"}${rawName} takes true or false, not "${arg.slice(eq + 1)}"`);
+          if (value === "true" || value === "1") out.flags.add(name);
+          else out.negated.add(name);
+        } else out.flags.add(name);
       } else {
         throw usageError(`unknown flag ${long ? "--" : "-"}${short}`);
       }

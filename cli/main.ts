@@ -10,6 +10,11 @@ import { logs } from "./commands/logs";
 import { pull } from "./commands/pull";
 import { exec } from "./commands/exec";
 import { kubeconfig } from "./commands/kubeconfig";
+import { apply } from "./commands/apply";
+import { get } from "./commands/get";
+import { del } from "./commands/delete";
+import { scale } from "./commands/scale";
+import { rollout } from "./commands/rollout";
 
 /** Each command's synopsis (the overview lists these), what it does, and its flags (`gantry <command> --help`). */
 export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?: string[] }> = {
@@ -83,6 +88,75 @@ export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?:
       "--insecure-skip-tls-verify        do not check the control plane's certificate",
     ],
   },
+  apply: {
+    synopsis: "gantry apply -f FILE|DIR|- [-n NS] [--dry-run=server]  create or update objects from YAML/JSON manifests",
+    about: [
+      "Server-side apply of every object in the manifests (YAML or JSON, several documents per file, `kind: List`) through",
+      "the control plane's Kubernetes API, with the field manager \"gantry\"; prints `deployment.apps/web created`,",
+      "`configured` or `unchanged` per object. Every document is read and checked by the server first: if any is broken",
+      "(not YAML, an unknown kind, a missing field, a value the server refuses), nothing is applied.",
+    ].join("\n"),
+    flags: [
+      "-f, --filename F      a file, a directory of .yaml/.yml/.json files, or - for stdin (repeatable)",
+      "-R, --recursive       with a directory: its subdirectories too",
+      "-n, --namespace NS    the namespace of objects that name none (default: default)",
+      "--dry-run=server      let the server check and default everything, change nothing",
+      "--force-conflicts     take over fields another manager owns (else such a change is a conflict)",
+      "--validate=strict     unknown fields are errors (strict, the default), warnings (warn) or ignored (ignore)",
+      "--field-manager NAME  the field manager (default: gantry)",
+    ],
+  },
+  get: {
+    synopsis: "gantry get TYPE[,TYPE…] [NAME…] [-n NS|-A] [-l SEL] [-o wide|yaml|json|name]  list or show objects",
+    about: "Objects of the Kubernetes API as kubectl prints them: the server's columns (TYPE is deployments, deploy, pods, cm…; TYPE/NAME works too).",
+    flags: [
+      "-n, --namespace NS       the namespace (default: default)",
+      "-A, --all-namespaces     every namespace (a NAMESPACE column is added)",
+      "-l, --selector SEL       a label selector (app=web, tier in (a,b), !canary)",
+      "--field-selector SEL     a field selector (metadata.name=web, status.phase=Running)",
+      "-o, --output FORMAT      wide (more columns), yaml, json or name",
+      "--show-managed-fields    keep metadata.managedFields in yaml and json",
+    ],
+  },
+  delete: {
+    synopsis: "gantry delete TYPE NAME… | TYPE/NAME… | -f FILE [--cascade=…] [--grace-period=N]  delete objects",
+    about: "Deletes objects (named, from manifests, or selected with -l or --all) and waits until they are gone. A file with a broken document deletes nothing.",
+    flags: [
+      "-f, --filename F        the objects of these manifests (repeatable; - for stdin)",
+      "-l, --selector SEL      every object of TYPE matching a label selector",
+      "--all                   every object of TYPE in the namespace",
+      "-n, --namespace NS      the namespace (default: default)",
+      "--cascade=MODE          background (default: dependents removed after), foreground (before) or orphan (kept)",
+      "--grace-period=N        seconds a pod gets to stop (-1: its own; 0 needs --force)",
+      "--force                 with --grace-period=0: remove at once, without waiting for the host",
+      "--wait=false            do not wait until the objects are gone",
+      "--timeout=DURATION      how long to wait (30s, 5m; default: no limit)",
+      "--ignore-not-found      an object that does not exist is not an error",
+      "--dry-run=server        let the server check the deletion, change nothing",
+    ],
+  },
+  scale: {
+    synopsis: "gantry scale TYPE/NAME… --replicas N [--current-replicas N]  set the replicas of a deployment, replica set or RC",
+    about: "Sets spec.replicas through the scale subresource, as kubectl scale does.",
+    flags: [
+      "--replicas N            the new number of replicas; required",
+      "--current-replicas N    only if it has N replicas now (checked and written with its resourceVersion)",
+      "-f, --filename F        the objects of these manifests",
+      "-n, --namespace NS      the namespace (default: default)",
+      "--dry-run=server        let the server check it, change nothing",
+    ],
+  },
+  rollout: {
+    synopsis: "gantry rollout status|history|undo|restart|pause|resume deployment/NAME  a deployment's rollout",
+    about: [
+      "status     waits until the rollout is done (--watch=false: print once; --timeout=5m; --revision=N)",
+      "history    the revisions (from the ReplicaSets' deployment.kubernetes.io/revision); --revision=N prints one's pod template",
+      "undo       rolls back to the previous revision's pod template, or --to-revision=N (--dry-run=server)",
+      "restart    replaces every pod (stamps the template with kubectl.kubernetes.io/restartedAt)",
+      "pause      stops rolling out template changes; resume starts again",
+    ].join("\n"),
+    flags: ["-n, --namespace NS   the namespace (default: default)"],
+  },
 };
 
 export const CLI_USAGE = Object.values(CLI_HELP)
@@ -96,7 +170,9 @@ export function commandHelp(name: string): string {
   return [`usage: ${synopsis}`, "", h.about, ...(h.flags?.length ? ["", ...h.flags.map((f) => `  ${f}`)] : [])].join("\n");
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout,
+};
 
 export function isCliCommand(name: string | undefined): boolean {
   return !!name && Object.hasOwn(COMMANDS, name);

@@ -43,6 +43,8 @@ import { recordInventoryFailure } from "@/lib/fleet/record-inventory-failure";
 import { publishContainerEvent } from "@/lib/fleet/publish-container-event";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
 import { publishHostEvent } from "@/lib/hosts/publish-host-event";
+import type { PodStatusMessage } from "@/lib/protocol/pods";
+import type { PodDispatch } from "./pod-dispatch";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -55,7 +57,8 @@ function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error
 /** A connection that has not said hello after this long no longer counts as setting up. */
 const SETUP_GRACE_MS = 20_000;
 
-export function attachAgentGateway(io: SocketServer) {
+/** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status. */
+export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch } = {}) {
   const thresholds = heartbeatThresholds();
   const nsp = io.of(AGENT_NAMESPACE);
 
@@ -128,6 +131,7 @@ export function attachAgentGateway(io: SocketServer) {
         const hello = await recordHello(hostId, msg.facts);
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
+        if (hello) opts.pods?.hostReady(hostId);
         if (hello && (hello.hasClaims || hello.hasQueued)) {
           const { host } = hello;
           setImmediate(() =>
@@ -144,6 +148,11 @@ export function attachAgentGateway(io: SocketServer) {
       "stream.data": async (msg: StreamData) => (receiveStreamData(hostId, msg), true),
       "stream.end": async (msg: StreamEnd) => (receiveStreamEnd(hostId, msg), true),
       "inventory.page": async (msg: InventoryPage) => inventoryPage(msg),
+      "pods.status": async (msg: PodStatusMessage) => {
+        if (!opts.pods) throw new GantryError("unavailable", "this control plane does not run pods");
+        await opts.pods.receiveStatus(hostId, msg);
+        return true;
+      },
       // An agent from before paging: its whole inventory is a sync of one page.
       inventory: async (msg: InventoryMessage) =>
         inventoryPage({ syncId: `whole-${socket.id}-${++wholeSyncs}`, index: 0, last: true, containers: msg.containers.map(boundContainer), images: msg.images.map(boundImage) }),
@@ -197,6 +206,8 @@ export function attachAgentGateway(io: SocketServer) {
           if (socket.connected) await inventoryFailed(reason); // a page whose agent left is no failure of the host's
           return reject(reason);
         }
+        // A pod status refused for a reason of its own (not this host's pod) says so; anything else is ours.
+        if (name === "pods.status" && e instanceof GantryError) return reject(e.message);
         log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
         reject(`the control plane could not record the ${name}; it will be retried`);
       } finally {
@@ -218,6 +229,7 @@ export function attachAgentGateway(io: SocketServer) {
       if (closing) return; // shutting down: the next start clears every connection anyway
       // Only when no newer connection of the same host took over.
       if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;
+      opts.pods?.hostGone(hostId);
       recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
     });
   });

@@ -65,6 +65,12 @@ export interface ContainerServiceOptions {
   restartDelayMs?: number;
 }
 
+/** What ContainerService.create takes from the agent itself only (see create). */
+export interface CreateInternal {
+  /** Mounts already resolved (host paths the agent made), added to what the body asks for. */
+  mounts?: ResolvedMount[];
+}
+
 export interface ExitInfo {
   exitCode: number;
   signal: number | null;
@@ -312,7 +318,11 @@ export class ContainerService {
 
   // ------------------------------------------------------------------ create
 
-  async create(body: Record<string, unknown>, nameParam: string | null): Promise<{ Id: string; Warnings: string[] }> {
+  /**
+   * `internal`: what only the agent itself may ask for, never a client of the Engine API — mounts of directories it
+   * made under its own state (a pod's volumes), which the bind rules would rightly refuse from anyone else.
+   */
+  async create(body: Record<string, unknown>, nameParam: string | null, internal: CreateInternal = {}): Promise<{ Id: string; Warnings: string[] }> {
     if (!body || typeof body !== "object") throw badRequest("config cannot be empty in order to create a container");
     const imageRef = body.Image;
     if (typeof imageRef !== "string" || !imageRef) throw badRequest("config cannot be empty in order to create a container");
@@ -324,14 +334,14 @@ export class ContainerService {
       this.names.claim(name, id);
     } else name = this.names.claimGenerated(id);
     try {
-      return await this.createNamed(body, imageRef, id, name);
+      return await this.createNamed(body, imageRef, id, name, internal);
     } catch (e) {
       this.names.release(name, id);
       throw e;
     }
   }
 
-  private async createNamed(body: Record<string, unknown>, imageRef: string, id: string, name: string): Promise<{ Id: string; Warnings: string[] }> {
+  private async createNamed(body: Record<string, unknown>, imageRef: string, id: string, name: string, internal: CreateInternal): Promise<{ Id: string; Warnings: string[] }> {
     const imageId = await this.opts.images.resolve(imageRef);
     const detail = await this.opts.images.inspect(imageId);
     const image = detail.config.config ?? {};
@@ -444,7 +454,7 @@ export class ContainerService {
     try {
       const snap = await this.opts.snapshots.prepare(id, imageId, { labels: { "gantry.container": id }, layers: detail.layers });
       rec.Rootfs = snap.rootfs;
-      rec.Mounts = await this.resolveMounts(rec);
+      rec.Mounts = [...(await this.resolveMounts(rec)), ...(internal.mounts ?? [])];
       if (this.opts.volumes) await this.opts.volumes.populateFromImage(rec.Mounts, snap.rootfs);
       this.records.set(id, rec);
       this.save(rec);
@@ -630,6 +640,7 @@ export class ContainerService {
     let netns: string | null;
     netns = await this.takePreparedNetwork(rec);
     const mode = rec.HostConfig.NetworkMode;
+    const joinNamespaces = { ipc: this.joinedNamespace(rec.HostConfig.IpcMode, "ipc"), uts: this.joinedNamespace(rec.HostConfig.UTSMode, "uts") };
     for (const [name, n] of Object.entries(rec.Networks)) {
       rememberEndpoint(rec, name, n.NetworkID, name in rec.RequestedNetworks || !(mode in rec.RequestedNetworks) ? name : mode);
     }
@@ -641,6 +652,7 @@ export class ContainerService {
       rootfs,
       linkEnv: links.env,
       netnsPath: mode === "host" ? null : netns,
+      joinNamespaces,
       files: { hosts: this.pathOf(id, "hosts"), hostname: this.pathOf(id, "hostname"), resolvConf: this.pathOf(id, "resolv.conf") },
       cgroupsPath: `/gantry/${id}`,
     });
@@ -676,6 +688,14 @@ export class ContainerService {
     });
     this.emit(rec, "start");
     this.watchExit(rec);
+  }
+
+  /** IpcMode/UTSMode "container:<id>": that running container's namespace; anything else: the container's own. */
+  private joinedNamespace(mode: unknown, kind: "ipc" | "uts"): string | undefined {
+    if (typeof mode !== "string" || !mode.startsWith("container:")) return undefined;
+    const other = this.get(mode.slice("container:".length));
+    if (!other.State.Running || !other.State.Pid) throw conflict(`cannot join the ${kind} namespace of a non running container: ${other.Id}`);
+    return `/proc/${other.State.Pid}/ns/${kind}`;
   }
 
   /** Notices exit.json (inotify on the container's directory, and a slow poll that also notices a dead monitor). */

@@ -68,6 +68,8 @@ export interface BundleContext {
   rootfs: string;
   /** The network namespace to join; null: the host's (`--network host`). */
   netnsPath: string | null;
+  /** IPC and UTS namespaces to join (`IpcMode`/`UTSMode` "container:<id>": a pod's containers join its sandbox's). */
+  joinNamespaces?: { ipc?: string; uts?: string };
   files: { hosts: string; hostname: string; resolvConf: string };
   cgroupsPath: string;
   process?: { args: string[]; terminal: boolean };
@@ -147,7 +149,13 @@ export function bundleConfig(rec: ContainerRecord, ctx: BundleContext) {
 
   const resources = ociResources(hc);
 
-  const namespaces: { type: string; path?: string }[] = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
+  const join = ctx.joinNamespaces ?? {};
+  const namespaces: { type: string; path?: string }[] = [
+    { type: "pid" },
+    join.ipc ? { type: "ipc", path: join.ipc } : { type: "ipc" },
+    join.uts ? { type: "uts", path: join.uts } : { type: "uts" },
+    { type: "mount" },
+  ];
   if (ctx.netnsPath) namespaces.push({ type: "network", path: ctx.netnsPath });
 
   const args = ctx.process?.args ?? [rec.Path, ...rec.Args];
@@ -165,7 +173,8 @@ export function bundleConfig(rec: ContainerRecord, ctx: BundleContext) {
       oomScoreAdj: 0,
     },
     root: { path: ctx.rootfs, readonly: hc.ReadonlyRootfs },
-    hostname: rec.Config.Hostname,
+    // A joined uts namespace keeps the name its owner gave it.
+    ...(join.uts ? {} : { hostname: rec.Config.Hostname }),
     mounts,
     linux: {
       namespaces,

@@ -5,6 +5,7 @@
 // different value is a 409 Conflict naming both, unless force=true takes it over.
 import type { Actor } from "@/lib/auth/policy";
 import { decodeObject, type FieldValidation } from "./admit";
+import { admitHostAccess } from "@/lib/pods/host-access";
 import { authorizeKube } from "./authorize";
 import { canonicalJson } from "./canonical";
 import { insertNew, type WriteResult } from "./create-object";
@@ -73,7 +74,10 @@ export async function applyObject(input: ApplyInput): Promise<WriteResult & { cr
 
   return writeTransaction(async (w) => {
     const old = await w.get(def, namespace ?? "", name);
-    if (!old) return { object: await insertNew(w, def, namespace, applied, who, appliedFields), warnings, created: true };
+    if (!old) {
+      await admitHostAccess(actor, def.plural, def.group, applied, undefined);
+      return { object: await insertNew(w, def, namespace, applied, who, appliedFields), warnings, created: true };
+    }
 
     const others = ownedBy(entriesOf(old)).filter(({ entry }) => !(entry.manager === manager && entry.operation === "Apply"));
     const conflicts: Array<{ path: string; manager: string; operation: string; apiVersion: string }> = [];
@@ -100,6 +104,7 @@ export async function applyObject(input: ApplyInput): Promise<WriteResult & { cr
     for (const p of before) {
       if (!appliedFields.has(p) && !others.some(({ fields }) => fields.has(p))) removeAt(merged, p);
     }
+    await admitHostAccess(actor, def.plural, def.group, merged, old);
     return { object: await replaceStored(w, def, old, merged, who, { applied: appliedFields }), warnings, created: false };
   }, { dryRun: input.dryRun });
 }

@@ -8,6 +8,7 @@ import { generateName, metaForCreate, type KubeObject } from "./meta";
 import { namespaceResource } from "./kinds/namespace";
 import type { ResourceDef } from "./resources";
 import { alreadyExists, badRequest, notFound } from "./status";
+import { admitHostAccess } from "@/lib/pods/host-access";
 import { writeTransaction, type StoreWriter } from "./store";
 
 export interface CreateInput {
@@ -28,13 +29,15 @@ export interface WriteResult {
 
 export async function createObject(input: CreateInput): Promise<WriteResult> {
   authorizeKube(input.actor, input.def, "create", input.namespace);
-  return createTrusted(input);
+  return createTrusted(input, input.actor);
 }
 
 /** The create itself, for a caller already authorized (the API, above) or the control plane's own (lib/k8s/system-client.ts). */
-export async function createTrusted(input: Omit<CreateInput, "actor">): Promise<WriteResult> {
+export async function createTrusted(input: Omit<CreateInput, "actor">, author?: Actor | null): Promise<WriteResult> {
   const { def, namespace } = input;
   const { object, warnings } = decodeObject(def, input.body, input.fieldValidation ?? "Warn");
+  // A user's write that adds host access needs the right (lib/pods/host-access.ts); the control plane's own may.
+  if (author !== undefined) await admitHostAccess(author, def.plural, def.group, object, undefined);
   const who: FieldManager = { manager: input.fieldManager, operation: "Update" };
   const created = await writeTransaction((w) => insertNew(w, def, namespace, object, who), { dryRun: input.dryRun });
   return { object: created, warnings };

@@ -179,7 +179,12 @@ export function nextManagedFields(
 ): ManagedFieldsEntry[] {
   const now = new Date();
   const nextFields = fieldSet(next, schema);
-  if (!old) return [entry(who, next.apiVersion, applied ?? nextFields, now)];
+  // A manager that owns nothing has no entry — on create as on update (an apply of only a name kept an empty entry at
+  // create that the next identical apply dropped, a change that made it "configured" instead of "unchanged").
+  if (!old) {
+    const own = applied ?? nextFields;
+    return own.size ? [entry(who, next.apiVersion, own, now)] : [];
+  }
   const oldFields = fieldSet(old, schema);
   const changed = new Set<FieldPath>();
   for (const p of nextFields) if (canonicalJson(valueAt(old, p)) !== canonicalJson(valueAt(next, p))) changed.add(p);

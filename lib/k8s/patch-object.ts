@@ -3,6 +3,7 @@
 // one). Server-side apply (application/apply-patch+yaml) is lib/k8s/apply-object.ts.
 import type { Actor } from "@/lib/auth/policy";
 import { decodeObject, type FieldValidation } from "./admit";
+import { admitHostAccess } from "@/lib/pods/host-access";
 import { authorizeKube } from "./authorize";
 import type { WriteResult } from "./create-object";
 import { applyJsonPatch } from "./patch/json-patch";
@@ -53,6 +54,7 @@ export async function patchObject(input: PatchInput): Promise<WriteResult> {
           : applyStrategicMergePatch(old, input.patch, def.schema);
     const { object, warnings } = decodeObject(def, patched, input.fieldValidation ?? "Warn");
     const who = { manager: input.fieldManager, operation: "Update" as const };
+    if (input.subresource !== "status") await admitHostAccess(actor, def.plural, def.group, object, old);
     return { object: await replaceStored(w, def, old, object, who, { subresource: input.subresource }), warnings };
   }, { dryRun: input.dryRun });
 }

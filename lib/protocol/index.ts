@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { InventoryMessage, StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
 import { InventoryPage } from "./inventory";
+import { PodStatusMessage, type PodsSync } from "./pods";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -122,6 +123,8 @@ export const AGENT_MESSAGES = {
   "inventory.page": InventoryPage,
   /** The inventory in one message, as agents before paging sent it: recorded as a sync of one page. */
   inventory: InventoryMessage,
+  /** One pod's status (lib/protocol/pods.ts), pushed whenever it changes and for every pod after each connection. */
+  "pods.status": PodStatusMessage,
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
@@ -155,6 +158,7 @@ export interface AgentToServerEvents {
   "stream.end": (msg: StreamEnd) => void;
   "inventory.page": (msg: InventoryPage, ack: (r: Ack) => void) => void;
   inventory: (msg: InventoryMessage, ack: (r: Ack) => void) => void;
+  "pods.status": (msg: PodStatusMessage, ack: (r: Ack) => void) => void;
 }
 
 export interface ServerToAgentEvents {
@@ -168,6 +172,8 @@ export interface ServerToAgentEvents {
   "stream.input": (msg: { streamId: string; data: string }) => void;
   "stream.resize": (msg: { streamId: string; cols: number; rows: number }) => void;
   "stream.close": (msg: { streamId: string }) => void;
+  /** The complete set of pods bound to this host (lib/protocol/pods.ts); acknowledged once the agent took it. */
+  "pods.sync": (msg: PodsSync, ack: (r: Ack) => void) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */

@@ -31,16 +31,17 @@ test("gantry-agent --help, gantry --help and gantry <command> --help print their
     const overview = await run("gantry.mjs", ["--help"], home);
     assert.equal(overview.code, 0, overview.stderr);
     const commands = [...overview.stdout.matchAll(/^ {2}gantry (\w+)/gm)].map((m) => m[1]!);
-    assert.deepEqual(commands, ["join", "version", "login", "hosts", "ps", "run", "stop", "rm", "logs", "exec", "pull", "images", "kubeconfig"]);
+    assert.deepEqual(commands, ["join", "version", "login", "hosts", "ps", "run", "stop", "rm", "logs", "exec", "pull", "images", "kubeconfig", "apply", "get", "delete", "scale", "rollout"]);
     // Each start of the CLI takes a second or two (TypeScript through tsx): a few at a time.
-    const asked = [...commands.map((c) => [c, "--help"]), ["ps", "-h"], ["join", "-h"]];
+    const asked = [...commands.map((c) => [c, "--help"]), ["ps", "-h"], ["join", "-h"], ["rollout", "status", "--help"]];
     for (let i = 0; i < asked.length; i += 4) {
       await Promise.all(
-        asked.slice(i, i + 4).map(async ([command, flag]) => {
-          const r = await run("gantry.mjs", [command!, flag!], home);
-          assert.equal(r.code, 0, `gantry ${command} ${flag}: ${r.stderr}`);
-          assert.match(r.stdout, new RegExp(`^usage: gantry ${command}\\b`), `gantry ${command} ${flag}`);
-          assert.equal(r.stderr, "", `gantry ${command} ${flag}`);
+        asked.slice(i, i + 4).map(async (args) => {
+          const [command] = args;
+          const r = await run("gantry.mjs", args, home);
+          assert.equal(r.code, 0, `gantry ${args.join(" ")}: ${r.stderr}`);
+          assert.match(r.stdout, new RegExp(`^usage: gantry ${command}\\b`), `gantry ${args.join(" ")}`);
+          assert.equal(r.stderr, "", `gantry ${args.join(" ")}`);
         }),
       );
     }

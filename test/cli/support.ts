@@ -9,13 +9,15 @@ export interface CliResult {
   stderr: string;
 }
 
-export function gantry(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<CliResult> {
+/** `stdin`: what the command reads on its standard input, then closed. */
+export function gantry(home: string, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000, stdin?: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [join(REPO_ROOT, "bin/gantry.mjs"), ...args],
       { cwd: REPO_ROOT, env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "", ...env }, timeout: timeoutMs },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
     );
+    if (stdin !== undefined) child.stdin!.end(stdin);
   });
 }

@@ -4,25 +4,22 @@
 // back, restarted, paused; a pod that fits nowhere and says why; an agent killed with SIGKILL and its pods evicted after
 // their tolerationSeconds onto the other node.
 //
-// These tests assert what the control plane decides. Until the agents run pods (fix/agent-pods), a stand-in plays the
-// agents' part the control plane relies on, through the Kubernetes API: it marks bound pods Running and Ready (the
-// status subresource) and removes pods being deleted (grace 0) once "their containers stopped" — for live hosts only.
-// When the agents run pods, the stand-in goes and the real pods' status is read instead.
+// The pods are real: the agents run them (sleeping busybox containers) and report their status, which is what the
+// controllers and `kubectl rollout status` read; a deleted pod goes once its host has stopped it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startFleetHost, joinFleetAgent, type ExtraAgent, type FleetHost } from "../support/fleet-host";
+import { fullBusyboxEntries } from "../support/docker-cli";
+import { makeImage, makeLayer, pushImage } from "../support/images";
 import { api, userSession } from "../support/session";
-import { kapi, kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
+import { kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
 
 let fleet: FleetHost;
 let second: ExtraAgent;
 let ep: KubeEndpoint;
 let k: Kube;
-let raw: ReturnType<typeof kapi>;
 const nodeA = `orc-a-${process.pid}`;
 const nodeB = `orc-b-${process.pid}`;
-const liveNodes = new Set([nodeA, nodeB]);
-let standIn: { stop(): Promise<void> } | null = null;
 
 before(async () => {
   fleet = await startFleetHost("orc", { cpEnv: { GANTRY_HEARTBEAT_STALE_MS: "2000", GANTRY_HEARTBEAT_OFFLINE_MS: "4000", GANTRY_NODE_SYNC_MS: "250" } });
@@ -32,16 +29,15 @@ before(async () => {
   ep = await kubeEndpoint(fleet.cp);
   const token = await mintToken(fleet.cp, (await userSession(fleet.cp, fleet.ownerCookie, "operator")).cookie);
   k = kube(ep, token);
-  raw = kapi(ep, token);
   await until(async () => {
     const out = await k.run(["get", "nodes", nodeA, nodeB, "--no-headers"]);
     return out.code === 0 && out.stdout.trim().split("\n").every((l) => l.split(/\s+/)[1] === "Ready");
   }, 30_000, "both nodes Ready");
-  standIn = startAgentStandIn();
+  // Other tags of the image for `kubectl set image` (another build of the same files: pulled as the rollout asks).
+  for (const tag of ["v2", "v3"]) await pushImage(fleet.registry.host, "busybox", tag, makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"], label: tag }));
 });
 
 after(async () => {
-  await standIn?.stop();
   await second?.destroy();
   await ep?.close();
   await fleet?.destroy();
@@ -70,48 +66,8 @@ interface PodJson {
 const podsIn = async (ns: string, selector?: string): Promise<PodJson[]> => (await json(["get", "pods", "-n", ns, ...(selector ? ["-l", selector] : [])])).items;
 const alive = (pods: PodJson[]) => pods.filter((p) => !p.metadata.deletionTimestamp);
 
-/**
- * Plays the agents' part for pods on live hosts, through the API, every 200 ms: a bound pod is reported Running and
- * Ready; a pod being deleted is removed once "its containers stopped" (delete with gracePeriodSeconds 0).
- */
-function startAgentStandIn(): { stop(): Promise<void> } {
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      await once().catch(() => {});
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  })();
-  async function once() {
-    {
-      const list = await raw.request("GET", "/api/v1/pods").catch(() => null);
-      for (const p of (list?.body?.items ?? []) as Array<PodJson & { metadata: { namespace: string; resourceVersion: string } }>) {
-        if (!p.metadata.namespace.startsWith(`orc${process.pid}-`) || !p.spec.nodeName || !liveNodes.has(p.spec.nodeName)) continue;
-        const path = `/api/v1/namespaces/${p.metadata.namespace}/pods/${p.metadata.name}`;
-        if (p.metadata.deletionTimestamp) {
-          // DeleteOptions in the query: kapi's DELETE sends no content-length, so a body would not arrive.
-          await raw.request("DELETE", `${path}?gracePeriodSeconds=0`).catch(() => {});
-          continue;
-        }
-        if (p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True")) continue;
-        const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-        const conditions = [
-          ...(p.status.conditions ?? []).filter((c) => !["Ready", "ContainersReady", "Initialized"].includes(c.type)),
-          { type: "Initialized", status: "True", lastTransitionTime: now },
-          { type: "ContainersReady", status: "True", lastTransitionTime: now },
-          { type: "Ready", status: "True", lastTransitionTime: now },
-        ];
-        await raw.request("PUT", `${path}/status`, { ...p, status: { ...p.status, phase: "Running", conditions } }).catch(() => {});
-      }
-    }
-  }
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
-}
+/** What the pods run: a container that stays up (the image's own command is a shell that ends at once). */
+const SLEEP = ["sleep", "3600"];
 
 const deployment = (name: string, image: string, replicas: number) =>
   JSON.stringify({
@@ -121,7 +77,7 @@ const deployment = (name: string, image: string, replicas: number) =>
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image, resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
+      template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "c", image, command: SLEEP, resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } },
     },
   });
 
@@ -238,7 +194,7 @@ test("a ReplicationController keeps 2 pods", async () => {
     apiVersion: "v1",
     kind: "ReplicationController",
     metadata: { name: "rc" },
-    spec: { replicas: 2, selector: { app: "rc" }, template: { metadata: { labels: { app: "rc" } }, spec: { containers: [{ name: "c", image: fleet.image }] } } },
+    spec: { replicas: 2, selector: { app: "rc" }, template: { metadata: { labels: { app: "rc" } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: fleet.image, command: SLEEP }] } } },
   }));
   await until(async () => alive(await podsIn(ns)).filter((p) => p.spec.nodeName).length === 2, 20_000, "2 pods bound");
   const [first] = alive(await podsIn(ns));
@@ -302,7 +258,7 @@ test("kill -9 an agent: its node goes NotReady and pods tolerating unreachable f
     spec: {
       replicas: 2,
       selector: { matchLabels: { app: "survivor" } },
-      template: { metadata: { labels: { app: "survivor" } }, spec: { tolerations, terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: fleet.image }] } },
+      template: { metadata: { labels: { app: "survivor" } }, spec: { tolerations, terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: fleet.image, command: SLEEP }] } },
     },
   }));
   await ok(["rollout", "status", "-n", ns, "deployment/survivor", "--timeout=60s"]);
@@ -310,7 +266,6 @@ test("kill -9 an agent: its node goes NotReady and pods tolerating unreachable f
   const lost = before.find((p) => p.spec.nodeName === nodeB);
   assert.ok(lost, "one pod on each node");
 
-  liveNodes.delete(nodeB); // nobody answers for that host any more
   const killedAt = Date.now();
   await second.agent.kill();
   await until(async () => rows(await ok(["get", "node", nodeB]))[1]![1] === "NotReady", 20_000, "the node NotReady");

@@ -1,7 +1,7 @@
 // A real agent process for tests: agent/main.ts with its own GANTRY_ROOT, optionally inside a network namespace
 // (`nsenter --net=/run/netns/NS node --import tsx agent/main.ts`: unlike `ip netns exec`, nsenter leaves /sys and its
 // cgroup hierarchies as they are, so the agent there can run containers).
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,4 +134,20 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/**
+ * Removes what a stopped agent made on this machine, as its owner would: `gantry-agent uninstall --root ROOT` with the
+ * agent's own environment (its socket, runtime, bridge and chains) — its containers (a pod's too: a running agent would
+ * make them again as they go), its pods' records and tmpfs volumes, its bridges and chains. The root itself stays.
+ */
+export function uninstallAgent(root: string, env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, "bin/gantry-agent.mjs"), "uninstall", "--root", root],
+      { cwd: REPO_ROOT, env: { ...process.env, GANTRY_DOCKER_SOCKET: join(root, "docker.sock"), ...env }, timeout: 120_000 },
+      (e, out, err) => (e ? reject(new Error(`gantry-agent uninstall --root ${root} failed: ${out}${err}`)) : resolve()),
+    ),
+  );
 }

@@ -7,12 +7,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "./control-plane";
-import { mintJoinToken, startAgent, waitFor, type AgentProcess } from "./agent";
+import { mintJoinToken, startAgent, uninstallAgent, waitFor, type AgentProcess } from "./agent";
 import { GANTRY_RUNTIME } from "./bundle";
 import { makeImage, makeLayer, pushImage } from "./images";
 import { startRegistry, type TestRegistry } from "./registry";
 import { api, setupOwner, signIn, type TestUser } from "./session";
-import { NetworkService } from "../../agent/network/network-service";
 import { fullBusyboxEntries, testNetworking } from "./docker-cli";
 
 export interface FleetHost {
@@ -52,21 +51,17 @@ export async function startFleetHost(
   const root = join(work, "root");
   const tn = testNetworking((typeof prefix === "string" ? prefix : prefix.bridge).replace(/[^a-z]/g, "").slice(0, 3) || "gfh");
   const net = { bridge: tn.defaultBridge, subnet: tn.defaultSubnet, pool: tn.userPool, chainPrefix: tn.chainPrefix };
-  const agent = startAgent({
-    root,
-    serverUrl: cp.url,
-    token,
-    env: {
-      GANTRY_RUNTIME,
-      GANTRY_BRIDGE: net.bridge,
-      GANTRY_BRIDGE_SUBNET: net.subnet,
-      GANTRY_NETWORK_POOL: net.pool,
-      GANTRY_CHAIN_PREFIX: net.chainPrefix,
-      // The test registry listens on loopback: pulls the control plane asks for may use it only when allowed.
-      GANTRY_ALLOWED_LOOPBACK_REGISTRIES: registry.host,
-      ...opts.agentEnv?.({ cp, registry, root }),
-    },
-  });
+  const agentEnv = {
+    GANTRY_RUNTIME,
+    GANTRY_BRIDGE: net.bridge,
+    GANTRY_BRIDGE_SUBNET: net.subnet,
+    GANTRY_NETWORK_POOL: net.pool,
+    GANTRY_CHAIN_PREFIX: net.chainPrefix,
+    // The test registry listens on loopback: pulls the control plane asks for may use it only when allowed.
+    GANTRY_ALLOWED_LOOPBACK_REGISTRIES: registry.host,
+    ...opts.agentEnv?.({ cp, registry, root }),
+  };
+  const agent = startAgent({ root, serverUrl: cp.url, token, env: agentEnv });
   await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
   const hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);
   await waitFor(`host ${hostId} online`, async () => (await api(cp, ownerCookie).get(`/api/v1/hosts/${hostId}`)).body?.status === "online", 60_000);
@@ -85,19 +80,11 @@ export async function startFleetHost(
     image,
     network: { bridge: net.bridge, subnet: net.subnet },
     async destroy() {
-      // Containers outlive their agent by design: remove this test's before the agent stops, so its root can go.
-      const docker = (args: string[]) =>
-        new Promise<string>((resolve) =>
-          execFile("/usr/local/bin/docker", args, { env: { ...process.env, DOCKER_HOST: `unix://${join(root, "docker.sock")}` } }, (_e, out) => resolve(String(out))),
-        );
-      const ids = (await docker(["ps", "-aq"])).split("\n").filter(Boolean);
-      if (ids.length) await docker(["rm", "-f", ...ids]);
+      // Containers outlive their agent by design, and a running agent makes its pods' containers again as they go:
+      // the agent stops first, then what it made is uninstalled (containers, pods, bridge, chains), so its root can go.
       await agent.stop();
+      await uninstallAgent(root, agentEnv);
       await Promise.all([cp.destroy(), registry.stop()]);
-      // The bridge and iptables chains the agent made, gone with it.
-      const networks = new NetworkService({ root, defaultBridge: net.bridge, defaultSubnet: net.subnet, userPool: net.pool, chainPrefix: net.chainPrefix });
-      await networks.start({ containerExists: () => false }).catch(() => {});
-      await networks.uninstall().catch(() => {});
       rmSync(work, { recursive: true, force: true });
     },
   };
@@ -122,19 +109,15 @@ export async function joinFleetAgent(fleet: FleetHost, prefix: string, opts: { n
   const { token } = await mintJoinToken(fleet.cp.url, fleet.ownerCookie, fleet.cp.fetch);
   const tn = testNetworking(prefix.replace(/[^a-z]/g, "").slice(0, 3) || "gfa");
   const net = { bridge: tn.defaultBridge, subnet: tn.defaultSubnet, pool: tn.userPool, chainPrefix: tn.chainPrefix };
-  const agent = startAgent({
-    root,
-    serverUrl: fleet.cp.url,
-    token,
-    env: {
-      GANTRY_RUNTIME,
-      GANTRY_BRIDGE: net.bridge,
-      GANTRY_BRIDGE_SUBNET: net.subnet,
-      GANTRY_NETWORK_POOL: net.pool,
-      GANTRY_CHAIN_PREFIX: net.chainPrefix,
-      GANTRY_ALLOWED_LOOPBACK_REGISTRIES: fleet.registry.host,
-    },
-  });
+  const agentEnv = {
+    GANTRY_RUNTIME,
+    GANTRY_BRIDGE: net.bridge,
+    GANTRY_BRIDGE_SUBNET: net.subnet,
+    GANTRY_NETWORK_POOL: net.pool,
+    GANTRY_CHAIN_PREFIX: net.chainPrefix,
+    GANTRY_ALLOWED_LOOPBACK_REGISTRIES: fleet.registry.host,
+  };
+  const agent = startAgent({ root, serverUrl: fleet.cp.url, token, env: agentEnv });
   await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
   const hostId = Number(/joined .* as host (\d+)/.exec(agent.output())![1]);
   if (opts.name) {
@@ -152,14 +135,9 @@ export async function joinFleetAgent(fleet: FleetHost, prefix: string, opts: { n
     hostId,
     root,
     async destroy() {
-      if (agent.process.exitCode === null && agent.process.signalCode === null) {
-        const ids = (await docker(["ps", "-aq"]).catch(() => "")).split("\n").filter(Boolean);
-        if (ids.length) await docker(["rm", "-f", ...ids]).catch(() => {});
-        await agent.stop();
-      }
-      const networks = new NetworkService({ root, defaultBridge: net.bridge, defaultSubnet: net.subnet, userPool: net.pool, chainPrefix: net.chainPrefix });
-      await networks.start({ containerExists: () => false }).catch(() => {});
-      await networks.uninstall().catch(() => {});
+      // Stopped (or killed) first: then its containers, pods, bridge and chains are uninstalled, even a killed one's.
+      await agent.stop();
+      await uninstallAgent(root, agentEnv);
       rmSync(work, { recursive: true, force: true });
     },
   };
