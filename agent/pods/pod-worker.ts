@@ -291,11 +291,13 @@ export class PodWorker {
   private async ensureSandbox(): Promise<ContainerRecord | null> {
     const rec = this.record(this.sandboxId);
     if (rec?.State.Running) return rec;
-    if (rec) {
-      // The sandbox died: as the kubelet does, every container stops and the pod starts over in a new one.
-      this.deps.log(`pod ${this.pod.namespace}/${this.pod.name}: its sandbox ${rec.Id.slice(0, 12)} stopped; making a new one`);
+    if (this.sandboxId) {
+      // The sandbox died (or was removed, its network namespace with it): as the kubelet does, every container stops
+      // and the pod starts over in a new one.
+      this.deps.log(`pod ${this.pod.namespace}/${this.pod.name}: its sandbox ${this.sandboxId.slice(0, 12)} ${rec ? "stopped" : "is gone"}; making a new one`);
       await this.stopAll(MIN_GRACE_SECONDS, false);
-      await this.deps.containers.remove(rec.Id, { force: true }).catch(() => {});
+      if (rec) await this.deps.containers.remove(rec.Id, { force: true }).catch(() => {});
+      this.sandboxId = null;
       this.sandboxAttempt++;
       for (const t of this.tracks.values()) {
         if (t.currentId) {

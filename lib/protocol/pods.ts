@@ -14,7 +14,12 @@ const DnsLabel = z
   .min(1)
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label (lower-case letters, digits and '-')");
-const ObjectName = z.string().min(1).max(253);
+/** A DNS-1123 subdomain: a pod's name (it is part of its containers' names on the host). */
+const ObjectName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS-1123 subdomain");
 const Uid = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, "a uid holds letters, digits and '-'");
 const Text = z.string().max(65536);
 const Argv = z.array(Text).max(1024);

@@ -190,3 +190,36 @@ test("hostPath only when the control plane vouches for host access; resources be
   else assert.equal(read("", `gantry/${inspect.Id}/cpu.max`), "25000 100000");
   await h.server.sync([]);
 });
+
+test("a sandbox that goes away is made again, and the pod's containers start over in it", async () => {
+  const p = pod("resandbox", { terminationGracePeriodSeconds: 1, containers: [container("app", ["sleep", "3600"])] });
+  await h.server.sync([p]);
+  await h.server.status(p.uid, "Running", (s) => s.phase === "Running" && !!s.podIP);
+  await h.ok(["rm", "-f", `k8s_POD_resandbox_default_${p.uid}_0`]);
+  const s = await h.server.status(p.uid, "running again in a new sandbox", (st) => c0(st).restartCount === 1 && !!c0(st).state.running && !!st.podIP, 20_000);
+  const [sandbox] = JSON.parse(await h.ok(["inspect", `k8s_POD_resandbox_default_${p.uid}_1`]));
+  assert.equal(sandbox.State.Running, true);
+  const addr = await h.ok(["exec", `k8s_app_resandbox_default_${p.uid}_1`, "ip", "-4", "-o", "addr", "show", "eth0"]);
+  assert.match(addr, new RegExp(`inet ${s.podIP!.replace(/\./g, "\\.")}/`), "the new container is in the new sandbox's network");
+  await h.server.sync([]);
+});
+
+test("a startup probe holds liveness and readiness back until it succeeds", async () => {
+  const check = { exec: { command: ["test", "-f", "/tmp/started"] }, periodSeconds: 1 };
+  const p = pod("slow-start", {
+    containers: [
+      container("app", ["sh", "-c", "sleep 3; touch /tmp/started; exec sleep 3600"], {
+        startupProbe: { ...check, failureThreshold: 10 },
+        // Alone, this liveness probe would kill the container before it has started.
+        livenessProbe: { ...check, failureThreshold: 1 },
+      }),
+    ],
+  });
+  await h.server.sync([p]);
+  const early = await h.server.status(p.uid, "running, not started", (s) => !!c0(s).state.running);
+  assert.equal(c0(early).started, false);
+  assert.equal(c0(early).ready, false);
+  const started = await h.server.status(p.uid, "started and ready", (s) => c0(s).started === true && c0(s).ready);
+  assert.equal(c0(started).restartCount, 0, "liveness did not run before startup succeeded");
+  await h.server.sync([]);
+});

@@ -139,7 +139,12 @@ export class PodLinkServer {
     }, ms);
   }
 
+  private closed = false;
+
+  /** Stops serving (once; closing again does nothing). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.io.disconnectSockets(true);
     await new Promise<void>((r) => this.io.close(() => r()));
     this.http.closeAllConnections();
@@ -205,7 +210,8 @@ export async function startPodHost(prefix: string, env: Record<string, string> =
       // The agent first (running, it would make its pods' containers again as they go), then what it made.
       await host.agent.stop();
       await uninstallAgent(root, host.env);
-      await Promise.all([server.close(), registry.stop()]);
+      // The server a test may have put in place of the first (it already closed that one).
+      await Promise.all([host.server.close(), registry.stop()]);
       rmSync(work, { recursive: true, force: true });
     },
   };
