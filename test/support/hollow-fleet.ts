@@ -6,8 +6,10 @@ import { randomBytes } from "node:crypto";
 import { AgentLink, LinkRefused } from "@/agent/link";
 import { joinWithToken } from "@/agent/join";
 import { systemClock } from "@/agent/clock";
-import type { HostFacts } from "@/lib/protocol";
+import { describeZodError, type HostFacts } from "@/lib/protocol";
 import type { ContainerSummary, ImageSummary } from "@/lib/protocol/commands";
+import { PodsSync } from "@/lib/protocol/pods";
+
 
 export interface HollowFleetOptions {
   serverUrl: string;
@@ -152,6 +154,7 @@ export class HollowFleet {
         random: Math.random,
         log: (m) => this.count(m),
         inventory: h.inventory(),
+        pods: HOLLOW_PODS,
       });
       h.link = link;
       h.stage = "linked";
@@ -193,6 +196,20 @@ export class HollowFleet {
     if (this.notes.length < 50) this.notes.push(m);
   }
 }
+
+/**
+ * A host runs pods as the real agent does (agent/pods/manager.ts) as far as the link goes: the control plane's desired
+ * set is checked and taken — a hollow host is given none, no host of a fleet without workloads is — and it has no
+ * statuses to report. (Refusing, as an agent without pods does, would have the control plane send it again and again.)
+ */
+const HOLLOW_PODS = {
+  sync(raw: unknown) {
+    const parsed = PodsSync.safeParse(raw);
+    return parsed.success ? ({ ok: true } as const) : ({ ok: false, error: `invalid pods.sync: ${describeZodError(parsed.error)}` } as const);
+  },
+  statuses: () => [],
+  subscribe: () => () => {},
+};
 
 export const HOLLOW_FACTS: HostFacts = {
   hostname: "hollow",
