@@ -7,6 +7,7 @@
 //   with when to come back; a hello frees the place;
 // - inventory pages: past GANTRY_INVENTORY_QUEUE (behind the two batches being written) a page is answered
 //   "retry after N ms", nothing of it recorded and the host still "syncing"; sent again, it is taken.
+// And a fleet joining does not make the control plane resend every connected host its pods for each new host's Node.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -196,4 +197,39 @@ test("inventory pages past the queue are answered 'retry after' and nothing of t
     const listed = (await c.get(`/api/v1/containers?host=${a.hostId}`)).body;
     assert.deepEqual(listed.items.map((x: { id: string }) => x.id).sort(), [`q-${a.hostId}-1`, `q-${a.hostId}-2`]);
   }
+});
+
+/** Names of the Nodes the control plane keeps (its node sync makes one per host). */
+async function nodeNames(): Promise<Set<string>> {
+  const { rows } = await sql.query(`SELECT name FROM "KubeObject" WHERE resource = 'nodes'`);
+  return new Set(rows.map((r) => r.name as string));
+}
+
+test("hosts joining do not have the connected hosts sent their pods again, one round per new host's Node", async () => {
+  const first = await startFakeAgent(cp.url, cookie);
+  fakes.push(first);
+  let syncs = 0;
+  first.socket.on("pods.sync", (_msg: unknown, ack?: (r: unknown) => void) => {
+    syncs++;
+    ack?.({ ok: true });
+  });
+  const name = `first-${randomBytes(3).toString("hex")}`;
+  assert.equal((await api(cp, cookie).patch(`/api/v1/hosts/${first.hostId}`, { name })).status, 200);
+  await waitFor("the first host's Node", async () => (await nodeNames()).has(name), 20_000, 200);
+  await new Promise((r) => setTimeout(r, 1_500)); // what its hello and its rename bring has arrived
+  syncs = 0;
+  const names = [1, 2, 3].map((i) => `joiner-${i}-${randomBytes(3).toString("hex")}`);
+  for (const hostname of names) {
+    const { token } = await mintJoinToken(cp.url, cookie);
+    const r = await join({ token, facts: { ...FAKE_FACTS, hostname }, credential: "gch_" + randomBytes(32).toString("base64url") });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  await waitFor("the joiners' Nodes", async () => {
+    const nodes = await nodeNames();
+    return names.every((n) => nodes.has(n));
+  }, 20_000, 200);
+  await new Promise((r) => setTimeout(r, 1_000)); // a resend would come 50 ms after each Node
+  // Its Node and name did not change: nothing for it to run anew. (Each Node added resent every connected host its pods,
+  // with two queries per host: quadratic in a joining fleet.)
+  assert.equal(syncs, 0);
 });
