@@ -1,7 +1,10 @@
 // The agent's connection to the control plane: socket.io on /agent, authenticated with the host credential and the
 // protocol version. Says hello with its facts on every connection, beats every interval ± jitter, and reconnects with
-// capped exponential back-off + jitter for as long as it runs. A permanent refusal (revoked, unknown credential, other
-// protocol version) ends it with the server's reason. Nothing it sends may pass the socket's message limit, which
+// capped exponential back-off + jitter for as long as it runs — after losing a connection, at a random moment of the
+// reconnect window the control plane gave in its last hello or heartbeat reply (it grows with the fleet), or after the "retry after" a
+// busy control plane refused the connection with. A permanent refusal (revoked, unknown credential, other
+// protocol version) ends it with the server's reason. The inventory is sent until it is accepted: a page the control
+// plane was too busy to take is sent again after the time it said, a refused or unacknowledged one starts the sync over. Nothing it sends may pass the socket's message limit, which
 // would cut the connection — and, sent again on every reconnection, cut it forever: the inventory goes in bounded
 // pages (lib/protocol/inventory.ts), a command reply too large to send is answered with an error instead, and stream
 // data is split into messages of at most STREAM_MESSAGE_BYTES.
@@ -24,7 +27,7 @@ import { randomUUID } from "node:crypto";
 import type { CommandReply, ContainerSummary, ImageSummary, StreamData, StreamEnd, StreamOpenReply } from "../lib/protocol/commands";
 import type { PodStatusMessage } from "../lib/protocol/pods";
 import { inventoryPages } from "../lib/protocol/inventory";
-import { backoffDelay, jittered, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
+import { afterHint, jittered, reconnectDelay, type BackoffPolicy, DEFAULT_BACKOFF } from "./backoff";
 import type { Clock, Random } from "./clock";
 import type { PinnedTlsOptions } from "./tls-pin";
 
@@ -86,8 +89,10 @@ const READ_ONLY_COMMANDS = new Set(["container.list", "container.inspect", "imag
 const INVENTORY_FLUSH_WAIT_MS = 5_000;
 /** How long a page may wait for its acknowledgement. */
 const INVENTORY_PAGE_WAIT_MS = 120_000;
-/** A sync that failed (a page refused or not acknowledged) is tried again after this long. */
+/** A sync that failed (a page refused or not acknowledged) is tried again after this long (and up to half more). */
 const INVENTORY_RETRY_MS = 5_000;
+/** A hello that failed is said again after this long (and up to half more), unless the control plane said when. */
+const HELLO_RETRY_MS = 5_000;
 /** The socket cuts a connection on a message over 1,000,000 bytes; replies stay below this. */
 export const MAX_MESSAGE_BYTES = 900_000;
 /** Stream data goes in messages of at most this many bytes of chunk data. */
@@ -101,6 +106,8 @@ export class AgentLink {
   private timer: unknown = null;
   private stopped = false;
   private settle: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** From the last hello or heartbeat reply: reconnections after a lost connection are spread over this long. */
+  private reconnectWindowMs = 0;
 
   private inventoryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Inventory sends run one at a time, in order; `inventoryQueued` is a send not yet begun, which later asks join. */
@@ -155,17 +162,29 @@ export class AgentLink {
       this.opts.log(`reading the inventory failed: ${(e as Error).message}`);
       return this.scheduleInventory(INVENTORY_RETRY_MS);
     }
-    for (const page of pages) {
-      if (this.stopped || this.socket !== socket || !socket.connected) return; // a new connection syncs again
+    const gone = () => this.stopped || this.socket !== socket || !socket.connected; // a new connection syncs again
+    for (let i = 0; i < pages.length; ) {
+      const page = pages[i]!;
+      if (gone()) return;
       try {
         // Patient: when a whole fleet reconnects at once, the control plane writes pages in turn.
         const ack = Ack.parse(await socket.timeout(INVENTORY_PAGE_WAIT_MS).emitWithAck("inventory.page", page));
-        if (ack.ok) continue;
+        if (ack.ok) {
+          i++;
+          continue;
+        }
+        if (ack.retryAfterMs !== undefined) {
+          // Not recorded, and not wrong: the control plane is busy. The same page again, when it said.
+          const wait = afterHint(ack.retryAfterMs, this.opts.random);
+          this.opts.log(`inventory page ${page.index + 1} of ${pages.length} not taken yet (${ack.error}); sending it again in ${(wait / 1000).toFixed(1)} s`);
+          await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), wait));
+          continue;
+        }
         this.opts.log(`inventory page ${page.index + 1} of ${pages.length} rejected: ${ack.error}`);
       } catch (e) {
         this.opts.log(`inventory page ${page.index + 1} of ${pages.length} not acknowledged: ${(e as Error).message}`);
       }
-      return this.scheduleInventory(INVENTORY_RETRY_MS);
+      return this.scheduleInventory(afterHint(INVENTORY_RETRY_MS, this.opts.random));
     }
   }
 
@@ -241,7 +260,8 @@ export class AgentLink {
       const cause = (err as { description?: { message?: string } }).description?.message;
       // A control plane that is still starting (or restarting) answers 503: expected, not an error of the link.
       if (!refusal.success && /Unexpected server response: 503/.test(cause ?? "")) return this.retry("the control plane is starting (503)", socket);
-      this.retry(refusal.success ? refusal.data.reason : cause ? `${err.message}: ${cause}` : err.message, socket);
+      if (refusal.success) return this.retry(refusal.data.reason, socket, refusal.data.retryAfterMs);
+      this.retry(cause ? `${err.message}: ${cause}` : err.message, socket);
     });
     socket.on("disconnect", (reason) => {
       streams?.closeAll();
@@ -301,12 +321,16 @@ export class AgentLink {
     });
   }
 
-  private retry(problem: string, socket: AgentSocket) {
+  /** Reconnects later: after `retryAfterMs` (± jitter) when the control plane said so, else by back-off over the window. */
+  private retry(problem: string, socket: AgentSocket, retryAfterMs?: number) {
     if (this.stopped || this.socket !== socket) return;
     socket.removeAllListeners();
     socket.disconnect();
     this.socket = null;
-    const wait = backoffDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.opts.random);
+    const wait =
+      retryAfterMs !== undefined
+        ? afterHint(retryAfterMs, this.opts.random)
+        : reconnectDelay(this.attempt++, this.opts.backoff ?? DEFAULT_BACKOFF, this.reconnectWindowMs, this.opts.random);
     this.opts.log(`${problem}; reconnecting in ${(wait / 1000).toFixed(1)} s`);
     this.clearTimer();
     this.timer = this.opts.clock.setTimeout(() => {
@@ -315,23 +339,35 @@ export class AgentLink {
     }, wait);
   }
 
+  /** Says hello until it is accepted (or this connection ends); heartbeats begin after the first try either way. */
   private async hello(socket: AgentSocket) {
-    try {
-      const facts = await this.opts.facts();
-      const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
-      if (!ack.ok) this.opts.log(`hello rejected: ${ack.error}`);
-      else this.lastFacts = JSON.stringify(facts);
-      // A full resync on every (re)connection: whatever changed while away is in it.
-      if (ack.ok) this.scheduleInventory(0);
-      if (ack.ok && this.opts.pods) {
-        this.helloDone = socket;
-        for (const m of this.opts.pods.statuses()) if (!this.podStatuses.has(m.uid)) this.podStatuses.set(m.uid, m);
-        void this.sendPodStatuses();
+    for (let first = true; ; first = false) {
+      if (this.stopped || this.socket !== socket || !socket.connected) return;
+      let wait = HELLO_RETRY_MS;
+      try {
+        const facts = await this.opts.facts();
+        const ack = Ack.parse(await socket.timeout(10_000).emitWithAck("hello", { facts }));
+        if (ack.ok) {
+          this.lastFacts = JSON.stringify(facts);
+          this.reconnectWindowMs = ack.reconnectWindowMs ?? this.reconnectWindowMs;
+          // A full resync on every (re)connection: whatever changed while away is in it.
+          this.scheduleInventory(0);
+          if (this.opts.pods) {
+            this.helloDone = socket;
+            for (const m of this.opts.pods.statuses()) if (!this.podStatuses.has(m.uid)) this.podStatuses.set(m.uid, m);
+            void this.sendPodStatuses();
+          }
+          if (first) this.scheduleHeartbeat(socket);
+          return;
+        }
+        this.opts.log(`hello rejected: ${ack.error}`);
+        wait = ack.retryAfterMs ?? HELLO_RETRY_MS;
+      } catch (e) {
+        this.opts.log(`hello failed: ${(e as Error).message}`);
       }
-    } catch (e) {
-      this.opts.log(`hello failed: ${(e as Error).message}`);
+      if (first) this.scheduleHeartbeat(socket);
+      await new Promise((r) => this.opts.clock.setTimeout(() => r(undefined), afterHint(wait, this.opts.random)));
     }
-    this.scheduleHeartbeat(socket);
   }
 
   /** Sends the pending pod statuses, one at a time; what is not acknowledged waits for the next connection. */
@@ -379,6 +415,7 @@ export class AgentLink {
           .emitWithAck("heartbeat", { seq: this.seq++, sentAt: new Date(this.opts.clock.now()).toISOString() }),
       );
       if (!ack.ok) this.opts.log(`heartbeat rejected: ${ack.error}`);
+      else if (ack.reconnectWindowMs !== undefined) this.reconnectWindowMs = ack.reconnectWindowMs; // the fleet may have grown
       if (this.seq % (this.opts.factsEveryBeats ?? 30) === 0) await this.refreshFacts(socket);
     } catch (e) {
       this.opts.log(`heartbeat not acknowledged: ${(e as Error).message}`);

@@ -3,12 +3,17 @@
 // `next build` imports route modules without a database.
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
+import { admissionLimits } from "@/lib/admission/limits";
 
 function createClient() {
   const connectionString = process.env.DATABASE_URL;
   if (!connectionString) throw new Error("DATABASE_URL is not set: the database was used before the server started it");
   return new PrismaClient({
-    adapter: new PrismaPg({ connectionString, max: 10 }),
+    // Sized for the work (lib/admission/limits.ts): inventory batches and joins have bounded queues of their own, so the
+    // pool serves them and every request and agent message without a storm taking it all.
+    adapter: new PrismaPg({ connectionString, max: admissionLimits().dbPool }),
+    // A transaction waits up to 10 s for a connection while a fleet reconnects (Prisma's 2 s made requests fail).
+    transactionOptions: { maxWait: 10_000, timeout: 15_000 },
     omit: { user: { passwordHash: true }, host: { credentialHash: true }, joinToken: { tokenHash: true } },
   });
 }

@@ -37,3 +37,15 @@ export const forbidden = (msg = "your role does not allow this") => new GantryEr
 export const notFound = (what: string) => new GantryError("not_found", `${what} not found`);
 export const conflict = (msg: string) => new GantryError("conflict", msg);
 export const unprocessable = (msg: string, details?: unknown) => new GantryError("unprocessable", msg, details);
+
+/** Too much at once: nothing was done, and the caller should try again after `retryAfterMs` (sent as Retry-After). */
+export class BusyError extends GantryError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super("too_many_requests", message);
+    this.name = "BusyError";
+  }
+}
+export const busy = (msg: string, retryAfterMs: number) => new BusyError(msg, Math.max(0, Math.round(retryAfterMs)));

@@ -1,8 +1,11 @@
 // socket.io namespace /agent: the agents' link. Authenticated once at the handshake with the per-host credential
 // (protocol version checked first); every message is parsed with its zod schema and answered, rejected ones with a
 // reason. A sweeper moves silent hosts online → stale → offline; every change reaches the browsers' "hosts" room.
-// The inventory arrives in bounded pages, each recorded as one small transaction; the host reads "syncing" from its
-// first page until its last is in, and a page that cannot be recorded leaves it "syncing" with the reason.
+// The inventory arrives in bounded pages, written in batches (lib/fleet/record-inventory-page.ts); the host reads
+// "syncing" from its hello until its last page is in, and a page that cannot be recorded leaves it "syncing" with the
+// reason. Built for a whole fleet at once: at most GANTRY_CONNECT_QUEUE connections are between handshake and hello at a
+// time (the rest are refused with when to come back), a page the inventory queue cannot take is refused with when to
+// send it again, and hello and heartbeat replies tell each agent the window to spread its next reconnection over.
 import type { Server as SocketServer, Socket } from "socket.io";
 import {
   AGENT_MESSAGES,
@@ -16,7 +19,11 @@ import {
   type Refusal,
   type RefusalCode,
 } from "@/lib/protocol";
-import { GantryError } from "@/lib/errors";
+import { BusyError, GantryError } from "@/lib/errors";
+import { ReturnSlots } from "@/lib/admission/return-slots";
+import { Throughput } from "@/lib/admission/throughput";
+import { admissionLimits } from "@/lib/admission/limits";
+import { reconnectWindowMs } from "@/lib/hosts/reconnect-window";
 import { authenticateAgent } from "@/lib/hosts/authenticate-agent";
 import { recordHello } from "@/lib/hosts/record-hello";
 import { recordHeartbeat } from "@/lib/hosts/record-heartbeat";
@@ -41,11 +48,14 @@ import type { PodDispatch } from "./pod-dispatch";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
-function refuse(code: RefusalCode, reason: string): Error {
+function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error {
   const err = new Error(reason) as Error & { data: Refusal };
-  err.data = { code, reason };
+  err.data = { code, reason, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   return err;
 }
+
+/** A connection that has not said hello after this long no longer counts as setting up. */
+const SETUP_GRACE_MS = 20_000;
 
 /** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status. */
 export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch } = {}) {
@@ -55,26 +65,54 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
   // Connections recorded by a previous process are cleared before any agent is let in.
   const ready = resetConnections().catch((e) => log(`resetting connections failed: ${(e as Error).message}`));
 
+  // Connections between their handshake and their hello's answer, at most GANTRY_CONNECT_QUEUE (each costs a few queries).
+  const maxSettingUp = admissionLimits().connectQueue;
+  let settingUp = 0;
+  const setUpPace = new Throughput(maxSettingUp, 100);
+  const setUpSlots = new ReturnSlots(setUpPace);
+
   nsp.use(async (socket, next) => {
     await ready;
+    if (settingUp >= maxSettingUp) {
+      const ms = setUpSlots.take(settingUp, 1_000, 30_000);
+      return next(refuse("unavailable", `the control plane is taking in ${settingUp} other connections: retry in ${Math.ceil(ms / 1000)} s`, ms));
+    }
+    settingUp++;
+    let counted = true;
+    const begunAt = Date.now();
+    const setUp = () => {
+      if (!counted) return;
+      counted = false;
+      clearTimeout(grace);
+      settingUp--;
+      setUpPace.done(1, Date.now() - begunAt);
+    };
+    const grace = setTimeout(setUp, SETUP_GRACE_MS);
+    grace.unref();
+    socket.data.setUp = setUp;
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     // The version is checked before anything else, so an agent from another release gets the one answer that helps.
     if (typeof auth.protocolVersion === "number" && auth.protocolVersion !== PROTOCOL_VERSION) {
+      setUp();
       return next(
         refuse("protocol_version", `protocol version ${auth.protocolVersion} is not supported: this control plane speaks version ${PROTOCOL_VERSION}; upgrade the agent`),
       );
     }
     const parsed = AgentHandshake.safeParse(auth);
-    if (!parsed.success) return next(refuse("bad_handshake", `invalid handshake: ${describeZodError(parsed.error)}`));
+    if (!parsed.success) {
+      setUp();
+      return next(refuse("bad_handshake", `invalid handshake: ${describeZodError(parsed.error)}`));
+    }
     try {
       const host = await authenticateAgent(parsed.data.credential);
       socket.data.hostId = host.id;
       next();
     } catch (e) {
+      setUp();
       if (e instanceof GantryError && (e as GantryError & { revoked?: boolean }).revoked) return next(refuse("revoked", e.message));
       if (e instanceof GantryError && e.code === "unauthorized") return next(refuse("unauthorized", e.message));
       log(`handshake failed: ${(e as Error).message}`);
-      next(refuse("unavailable", "the control plane could not check the credential; retry later"));
+      next(refuse("unavailable", "the control plane could not check the credential; retry later", setUpSlots.take(settingUp, 1_000, 30_000)));
     }
   });
 
@@ -90,19 +128,20 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
 
     const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
       hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => {
-        const host = await recordHello(hostId, msg.facts);
+        const hello = await recordHello(hostId, msg.facts);
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
-        if (host) {
-          opts.pods?.hostReady(hostId);
+        if (hello) opts.pods?.hostReady(hostId);
+        if (hello && (hello.hasClaims || hello.hasQueued)) {
+          const { host } = hello;
           setImmediate(() =>
-            void settleHostClaims(host, log)
+            void (hello.hasClaims ? settleHostClaims(host, log) : Promise.resolve())
               .catch((e) => log(`host ${hostId}: settling command claims failed: ${(e as Error).message}`))
-              .then(() => runQueuedCommands(host, log))
+              .then(() => (hello.hasQueued ? runQueuedCommands(host, log) : 0))
               .catch((e) => log(`host ${hostId}: running queued commands failed: ${(e as Error).message}`)),
           );
         }
-        return host !== null;
+        return hello !== null;
       },
       heartbeat: async () => recordHeartbeat(hostId),
       facts: async (msg: { facts: Parameters<typeof recordFacts>[1] }) => recordFacts(hostId, msg.facts),
@@ -125,7 +164,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
       inventoryCount = page.index === 0 ? page.containers.length : inventoryCount + page.containers.length;
       if (outcome.done) publishContainerEvent({ hostId, containers: inventoryCount });
       // The host's status changes when a sync begins on a synced host (→ syncing) and when one ends (→ online).
-      if (outcome.statusChanged) publishHostEvent("status", await getHostOrThrow(hostId));
+      if (outcome.statusChanged) publishHostEvent("status", outcome.host);
       return true;
     };
 
@@ -141,6 +180,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
       const parsed = AGENT_MESSAGES[name].safeParse(args[0]);
       if (!parsed.success) {
         const reason = `invalid ${name}: ${describeZodError(parsed.error)}`;
+        if (name === "hello") (socket.data.setUp as () => void)();
         if (name === "inventory.page" || name === "inventory") await inventoryFailed(reason);
         return reject(reason);
       }
@@ -151,8 +191,14 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
           socket.disconnect(true);
           return;
         }
-        ack?.({ ok: true });
+        ack?.(name === "hello" || name === "heartbeat" ? { ok: true, reconnectWindowMs: await reconnectWindowMs() } : { ok: true });
       } catch (e) {
+        if (e instanceof BusyError) {
+          // Nothing recorded and nothing wrong: the agent sends it again when told.
+          if (ack) ack({ ok: false, error: e.message, retryAfterMs: e.retryAfterMs });
+          else socket.emit("protocol_error", { event: name, reason: e.message });
+          return;
+        }
         if (name === "inventory.page" || name === "inventory") {
           // Out of order or superseded: the agent starts its sync over. Anything else is ours: said without details.
           const reason = e instanceof GantryError ? e.message : `the control plane could not record the ${name}; it will be retried`;
@@ -164,6 +210,8 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
         if (name === "pods.status" && e instanceof GantryError) return reject(e.message);
         log(`host ${hostId}: ${name} failed: ${(e as Error).message}`);
         reject(`the control plane could not record the ${name}; it will be retried`);
+      } finally {
+        if (name === "hello") (socket.data.setUp as () => void)();
       }
     });
     const inventoryFailed = async (reason: string) => {
@@ -175,6 +223,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
     };
 
     socket.on("disconnect", (reason) => {
+      (socket.data.setUp as () => void)();
       log(`host ${hostId} disconnected (${reason})`);
       endSocketStreams(socket.id, `host ${hostId} disconnected (${reason})`);
       if (closing) return; // shutting down: the next start clears every connection anyway

@@ -6,6 +6,7 @@ import { mkdirSync, existsSync, readFileSync, writeFileSync, chmodSync } from "n
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { admissionLimits } from "@/lib/admission/limits";
 
 export interface ServerConfig {
   port: number;
@@ -27,6 +28,7 @@ export function loadConfig(env = process.env): ServerConfig {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
   const dataDir = resolve(env.GANTRY_DATA ?? "/var/lib/gantry-server");
   mkdirSync(dataDir, { recursive: true });
+  admissionLimits(env); // a bad limit is named at start, not at the first storm
   const keys = join(dataDir, "keys");
   mkdirSync(keys, { recursive: true, mode: 0o700 });
   chmodSync(keys, 0o700);

@@ -12,6 +12,7 @@ import type { PodSpec } from "@/lib/k8s/kinds/pod-types";
 import { systemClient } from "@/lib/k8s/system-client";
 import type { PodStatusMessage } from "@/lib/protocol/pods";
 import { desiredPods, referencedObjects } from "@/lib/pods/desired-pods";
+import { hostsNamed } from "@/lib/pods/hosts-named";
 import { nodeNameOfHost } from "@/lib/pods/node-of-host";
 import { recordPodStatus } from "@/lib/pods/record-pod-status";
 
@@ -108,20 +109,28 @@ export function attachPodDispatch(io: SocketServer): PodDispatch {
   };
 
   /**
-   * A Node came, went or changed (a host renamed is a Node of the new name, the old one deleted): each connected
-   * host's node name is asked again and the host synced, so pods bound to its new name reach it.
+   * A Node came or went (a host renamed is a Node of the new name, the old one deleted): the connected hosts of that
+   * name, or that had it, have their node name asked again and are synced, so pods bound to a new name reach it.
    */
   const watchNodes = async () => {
     const list = await client.list("nodes");
     const stop = client.watch(
       "nodes",
       list.resourceVersion,
-      (type) => {
+      (type, node) => {
         if (type === "MODIFIED") return; // a name only comes or goes
-        for (const [hostId, h] of hosts) {
-          h.node = nodeNameOfHost(hostId).catch(() => null);
-          schedule(hostId, DEBOUNCE_MS);
-        }
+        // Only a host that bore the name or bears it now can gain or lose it. (Asking every connected host again on
+        // each Node was quadratic: a 5,000-host join storm, a Node added per host, stalled at 3,000 hosts under it.)
+        const name = node.metadata.name!;
+        void hostsNamed(name)
+          .then(async (named) => {
+            for (const [hostId, h] of hosts) {
+              if (!named.has(hostId) && (await h.node) !== name) continue;
+              h.node = nodeNameOfHost(hostId).catch(() => null);
+              schedule(hostId, DEBOUNCE_MS);
+            }
+          })
+          .catch((e) => log(`node ${name}: finding its host failed: ${(e as Error).message}`));
       },
       () => {
         if (!closed) void restart();

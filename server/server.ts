@@ -8,6 +8,7 @@ import { Server as SocketServer } from "socket.io";
 import next from "next";
 import pg from "pg";
 import { loadConfig } from "./config";
+import { boundHeapGrowth } from "./heap";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres";
 import { applyMigrations } from "./db/migrate";
 import { stampClientAddress, trustedProxies } from "@/lib/http/client-address";
@@ -22,6 +23,7 @@ function fail(msg: string): never {
 }
 
 async function main() {
+  boundHeapGrowth();
   let config;
   try {
     config = loadConfig();

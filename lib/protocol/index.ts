@@ -49,7 +49,19 @@ export type HostFacts = z.infer<typeof HostFacts>;
 
 // ---- HTTP: joining (unauthenticated by design: the join token is the proof) ----
 
-export const JoinRequest = z.object({ token: JoinTokenString, facts: HostFacts }).strict();
+export const JoinRequest = z
+  .object({
+    token: JoinTokenString,
+    facts: HostFacts,
+    /**
+     * The credential the agent will hold, made by the agent (32 random bytes) and kept only as a hash by the control
+     * plane. Sending it makes the join safe to retry: an agent whose first answer was lost (a timeout in a join storm)
+     * asks again with the same token and credential and gets the same host back, instead of "token already used".
+     * Without it the control plane makes one (agents before this field).
+     */
+    credential: CredentialString.optional(),
+  })
+  .strict();
 export type JoinRequest = z.infer<typeof JoinRequest>;
 
 export const JoinResponse = z.object({
@@ -74,7 +86,12 @@ export type AgentHandshake = z.infer<typeof AgentHandshake>;
 /** Why a handshake was refused: connect_error's `data`. Permanent refusals stop the agent; the others are retried. */
 export const RefusalCode = z.enum(["bad_handshake", "protocol_version", "unauthorized", "revoked", "unavailable"]);
 export type RefusalCode = z.infer<typeof RefusalCode>;
-export const Refusal = z.object({ code: RefusalCode, reason: z.string() });
+export const Refusal = z.object({
+  code: RefusalCode,
+  reason: z.string(),
+  /** With "unavailable": the control plane is taking in a crowd of connections; come back after this long. */
+  retryAfterMs: z.number().int().min(0).max(3_600_000).optional(),
+});
 export type Refusal = z.infer<typeof Refusal>;
 export const PERMANENT_REFUSALS: readonly RefusalCode[] = ["bad_handshake", "protocol_version", "unauthorized", "revoked"];
 
@@ -111,8 +128,18 @@ export const AGENT_MESSAGES = {
 } as const;
 export type AgentMessageName = keyof typeof AGENT_MESSAGES;
 
-/** The reply (socket.io acknowledgement) to every agent message. */
-export const Ack = z.union([z.object({ ok: z.literal(true) }), z.object({ ok: z.literal(false), error: z.string() })]);
+/**
+ * A refusal of a message. With `retryAfterMs` nothing was recorded because the control plane is busy (a fleet
+ * reconnecting at once): the agent sends the same message again after that long (plus jitter) — it is not an error.
+ */
+const Refused = z.object({ ok: z.literal(false), error: z.string(), retryAfterMs: z.number().int().min(0).max(3_600_000).optional() });
+
+/**
+ * The reply (socket.io acknowledgement) to every agent message. Replies to hello and heartbeat carry
+ * `reconnectWindowMs`: after losing the connection, reconnect at a random moment within this long (and retry no more
+ * often than that) — the window grows with the fleet, so a control-plane restart is not met by every host at once.
+ */
+export const Ack = z.union([z.object({ ok: z.literal(true), reconnectWindowMs: z.number().int().min(0).max(600_000).optional() }), Refused]);
 export type Ack = z.infer<typeof Ack>;
 
 /** Pushed by the server when a message came without an acknowledgement callback and was rejected. */

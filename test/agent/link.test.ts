@@ -2,7 +2,7 @@
 // handshake checks, message validation, heartbeat grace (online → stale → offline → online) and revocation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -13,6 +13,7 @@ import { startAgent, mintJoinToken, waitFor, type AgentProcess } from "../suppor
 import { PROTOCOL_VERSION, type HostFacts } from "@/lib/protocol";
 import { AgentLink, LinkRefused } from "@/agent/link";
 import { systemClock } from "@/agent/clock";
+import { FAKE_FACTS } from "../support/fake-agent";
 
 let cp: ControlPlane;
 let cookie: string;
@@ -154,6 +155,30 @@ test("a used, an expired or a forged join token is refused with the reason on bo
   assert.equal(rows[0].n, 1, "the used token names the host it made");
 });
 
+test("a join asked again with its token and the credential the agent chose gets the same host (its answer was lost); anyone else is refused", async () => {
+  const { token } = await mintJoinToken(cp.url, cookie);
+  const post = (body: unknown) => api(cp).post("/api/v1/agents/join", body);
+  const credential = "gch_" + randomBytes(32).toString("base64url");
+  const first = await post({ token, facts: FAKE_FACTS, credential });
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  assert.equal(first.body.credential, credential);
+  const again = await post({ token, facts: FAKE_FACTS, credential });
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+  assert.deepEqual(again.body, first.body, "the same host, the same answer");
+  const { rows } = await sql.query(`SELECT count(*)::int AS n FROM "Host" WHERE "credentialHash" = $1`, [createHash("sha256").update(credential).digest("hex")]);
+  assert.equal(rows[0].n, 1, "one host");
+  // Someone else with the used token: another credential, or none.
+  assert.equal((await post({ token, facts: FAKE_FACTS, credential: "gch_" + randomBytes(32).toString("base64url") })).status, 409);
+  assert.equal((await post({ token, facts: FAKE_FACTS })).status, 409);
+  // The credential works: the agent connects with it.
+  const s = agentSocket({ protocolVersion: PROTOCOL_VERSION, credential });
+  assert.deepEqual(await connectResult(s), { connected: true });
+  s.disconnect();
+  // Once the host is revoked, asking again gets nothing back.
+  assert.equal((await api(cp, cookie).post(`/api/v1/hosts/${first.body.hostId}/revoke`)).status, 200);
+  assert.equal((await post({ token, facts: FAKE_FACTS, credential })).status, 409);
+});
+
 test("the handshake refuses another protocol version, a bad handshake and an unknown credential, each with a reason", async () => {
   const { agent: a } = await joinedAgent();
   const credential = readFileSync(join(a.root, "agent/credential"), "utf8").trim();
@@ -212,7 +237,8 @@ test("malformed agent messages are rejected with a reason, and the connection st
   assert.match(err.reason, /invalid heartbeat/);
 
   const good = await s.timeout(5000).emitWithAck("heartbeat", { seq: 2, sentAt: new Date().toISOString() });
-  assert.deepEqual(good, { ok: true });
+  // The reply says over how long to spread a reconnection: a fleet this small, the shortest window.
+  assert.deepEqual(good, { ok: true, reconnectWindowMs: 1000 });
   assert.equal((await hostRow(id)).status, "online");
 
   // Changed facts (here: a machine that got more CPUs) replace the stored ones.

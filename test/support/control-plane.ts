@@ -45,7 +45,8 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startControlPlane(
-  opts: { dataDir?: string; port?: number; env?: Record<string, string>; tls?: boolean } = {},
+  /** `nodeArgs`: options for the server's Node (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
+  opts: { dataDir?: string; port?: number; env?: Record<string, string>; tls?: boolean; nodeArgs?: string[] } = {},
 ): Promise<ControlPlane> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "gantry-cp-"));
   const port = opts.port ?? (await freePort());
@@ -56,7 +57,7 @@ export async function startControlPlane(
   const tlsEnv: Record<string, string> = opts.tls ? {} : { GANTRY_TLS: "off" };
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", GANTRY_DATA: dataDir, GANTRY_PUBLIC_URL: url, ...tlsEnv, ...opts.env };
   if (opts.tls) for (const k of ["GANTRY_TLS", "GANTRY_TLS_CERT", "GANTRY_TLS_KEY"]) if (!opts.env?.[k]) delete env[k];
-  const child = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "server/server.ts"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
