@@ -20,6 +20,8 @@ export interface ClusterNetworkConfig {
 
 export class ClusterNetworkConfigError extends Error {}
 
+type Env = Record<string, string | undefined>;
+
 export function ipv4ToNumber(ip: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (!m) return null;
@@ -57,14 +59,14 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 /** How many addresses the range holds. */
 export const cidrSize = (c: Cidr) => 2 ** (32 - c.prefix);
 
-function readCidr(env: NodeJS.ProcessEnv, name: string, fallback: string): Cidr {
+function readCidr(env: Env, name: string, fallback: string): Cidr {
   const raw = env[name];
   const cidr = parseCidr(raw === undefined || raw === "" ? fallback : raw);
   if (!cidr) throw new ClusterNetworkConfigError(`${name} must be an IPv4 network such as ${fallback} (no host bits set), got "${raw}"`);
   return cidr;
 }
 
-export function loadClusterNetworkConfig(env: NodeJS.ProcessEnv = process.env): ClusterNetworkConfig {
+export function loadClusterNetworkConfig(env: Env = process.env): ClusterNetworkConfig {
   const clusterCIDR = readCidr(env, "GANTRY_CLUSTER_CIDR", "10.244.0.0/16");
   const serviceCIDR = readCidr(env, "GANTRY_SERVICE_CIDR", "10.96.0.0/12");
   if (cidrsOverlap(clusterCIDR, serviceCIDR))
