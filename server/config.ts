@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { admissionLimits } from "@/lib/admission/limits";
+import { loadClusterNetworkConfig } from "@/lib/network/cluster-cidrs";
 
 export interface ServerConfig {
   port: number;
@@ -29,6 +30,7 @@ export function loadConfig(env = process.env): ServerConfig {
   const dataDir = resolve(env.GANTRY_DATA ?? "/var/lib/gantry-server");
   mkdirSync(dataDir, { recursive: true });
   admissionLimits(env); // a bad limit is named at start, not at the first storm
+  loadClusterNetworkConfig(env); // so is a bad address plan (overlapping ranges), not at the first Service
   const keys = join(dataDir, "keys");
   mkdirSync(keys, { recursive: true, mode: 0o700 });
   chmodSync(keys, 0o700);

@@ -71,13 +71,13 @@ export async function insertNew(
   const obj: KubeObject = { ...object, metadata: metaForCreate(meta, new Date()) };
   if (def.generationChanged) obj.metadata.generation = 1;
   normalizeAndValidate(def, obj, undefined);
-  obj.metadata.managedFields = nextManagedFields(undefined, obj, def.schema, who, applied);
-
   if (def.namespaced && !(await w.get(namespaceResource, "", namespace!))) throw notFound(namespaceResource, namespace!);
   for (let attempt = 0; await w.get(def, obj.metadata.namespace ?? "", obj.metadata.name!); attempt++) {
     if (!generated || attempt >= 5) throw alreadyExists(def, obj.metadata.name!);
     obj.metadata.name = generateName(obj.metadata.generateName!);
   }
+  await def.claim?.(w, obj, undefined);
+  obj.metadata.managedFields = nextManagedFields(undefined, obj, def.schema, who, applied);
   obj.metadata.resourceVersion = w.nextRevision().toString();
   await w.insert(def, obj);
   return obj;

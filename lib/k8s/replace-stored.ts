@@ -65,6 +65,7 @@ export async function replaceStored(
       }]);
   }
   normalizeAndValidate(def, next, old);
+  if (opts.subresource !== "status") await def.claim?.(w, next, old);
   if (opts.subresource !== "status" && def.generationChanged?.(next, old)) next.metadata.generation = (old.metadata.generation ?? 0) + 1;
   next.metadata.resourceVersion = old.metadata.resourceVersion;
   const managedFields = nextManagedFields(old, next, def.schema, who, applied);

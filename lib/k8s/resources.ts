@@ -5,6 +5,7 @@ import type { Action } from "@/lib/auth/policy";
 import type { KubeObject, NameRule } from "./meta";
 import type { ObjectSchema } from "./schema";
 import type { StatusCause } from "./status";
+import type { StoreWriter } from "./store";
 import { namespaceResource } from "./kinds/namespace";
 import { configMapResource } from "./kinds/configmap";
 import { secretResource } from "./kinds/secret";
@@ -72,6 +73,10 @@ export interface ResourceDef {
   normalize?(obj: KubeObject, old: KubeObject | undefined): void;
   /** Semantic validation of a decoded object; `old` on update. Causes name their fields. */
   validate(obj: KubeObject, old: KubeObject | undefined): StatusCause[];
+  /** Under the write lock, once the object is valid and before it is stored (created, or replaced other than through
+   *  its status): what it takes of ranges the cluster shares — a Service's cluster IP and node ports — claimed, filled
+   *  in and what it no longer names given back. Throws a KubeError (422 naming the field) to refuse. */
+  claim?(w: StoreWriter, obj: KubeObject, old: KubeObject | undefined): Promise<void>;
   /** Kept sealed at rest (Secrets): the whole object encrypted with AES-256-GCM, only its identity in clear — values,
    *  and annotations such as kubectl's last-applied-configuration that repeat them. */
   sealedAtRest?: boolean;

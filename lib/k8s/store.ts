@@ -21,7 +21,7 @@ import { seal, unseal } from "./secret-box";
 
 export const NOTIFY_CHANNEL = "gantry_k8s";
 
-type Tx = Prisma.TransactionClient;
+export type Tx = Prisma.TransactionClient;
 
 export type EventType = "ADDED" | "MODIFIED" | "DELETED";
 
@@ -173,6 +173,8 @@ export async function existingUids(uids: string[]): Promise<Set<string>> {
 // ---- writes ----
 
 export interface StoreWriter {
+  /** The transaction itself, for what a kind keeps in tables of its own (a Service's cluster IP and node ports). */
+  readonly tx: Tx;
   /** The next resourceVersion (the write lock is already held). */
   nextRevision(): bigint;
   get(def: ResourceDef, namespace: string, name: string): Promise<KubeObject | null>;
@@ -239,6 +241,7 @@ function writer(tx: Tx, next: () => bigint): StoreWriter {
       },
     });
   return {
+    tx,
     nextRevision: next,
     async get(def, namespace, name) {
       const resource = storageKey(def);

@@ -366,12 +366,13 @@ spec:
   // An RS's selector never changes; an RC's may.
   assert.match(await fails(["patch", "rs", "rs1", "-n", ns, "--type=merge", "-p", '{"spec":{"selector":{"matchLabels":{"app":"x"}},"template":{"metadata":{"labels":{"app":"x"}}}}}']), /spec\.selector: Invalid value: .*field is immutable/);
 
-  // Services are stored (not routed): defaults and kubectl's columns.
+  // Services: defaults, a cluster IP from the service CIDR (test/services has the rest), and kubectl's columns.
   const svc = JSON.parse(await ok(["get", "svc", "web", "-n", ns, "-o", "json"]));
   assert.deepEqual([svc.spec.type, svc.spec.sessionAffinity, svc.spec.ports], ["ClusterIP", "None", [{ port: 80, targetPort: 8080, protocol: "TCP" }]]);
+  assert.deepEqual([svc.spec.clusterIPs, svc.spec.ipFamilies, svc.spec.ipFamilyPolicy, svc.spec.internalTrafficPolicy], [[svc.spec.clusterIP], ["IPv4"], "SingleStack", "Cluster"]);
   table = rows(await ok(["get", "svc", "-n", ns, "-o", "wide"]));
   assert.deepEqual(table[0], ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"]);
-  assert.deepEqual([...table[1]!.slice(0, 5), table[1]![6]], ["web", "ClusterIP", "<none>", "<none>", "80/TCP", "app=web"]);
+  assert.deepEqual([...table[1]!.slice(0, 5), table[1]![6]], ["web", "ClusterIP", svc.spec.clusterIP, "<none>", "80/TCP", "app=web"]);
 });
 
 test("server-side apply of a Deployment: created, then its image changed and an env var dropped by applying again", async () => {

@@ -1,6 +1,9 @@
-// v1 Service, stored only: a named set of ports over the pods its selector matches. Gantry keeps it (so manifests that
-// carry one apply whole, and `kubectl get svc` lists it) but does not route it yet and allocates no cluster IP or node
-// port: spec.clusterIP stays as given (None for a headless service). Defaults and validation as kube-apiserver's.
+// v1 Service: a stable virtual IP, DNS name and set of ports over the pods its selector matches (issue 14). Writes are
+// defaulted and validated as kube-apiserver's; under the write lock each one takes what it needs of the cluster's ranges
+// (lib/services/allocate-service-addresses.ts): a cluster IP from GANTRY_SERVICE_CIDR (none for a headless service,
+// clusterIP "None", or an ExternalName) and a node port per port for NodePort and LoadBalancer Services. Its Endpoints
+// and EndpointSlices are kept by lib/orchestration/endpoints-controller.ts, and every host's proxy and DNS are told of
+// it by server/service-dispatch.ts.
 import { labelMapErrors } from "../label-selector";
 import { selectorString } from "../label-selector";
 import type { KubeObject } from "../meta";
@@ -9,30 +12,12 @@ import { t } from "../schema";
 import type { StatusCause } from "../status";
 import { ageColumn, nameColumn, typeMeta } from "./common";
 import { invalidCause, notSupportedCause, requiredCause } from "./pod-spec";
+import { ipv4ToNumber } from "@/lib/network/cluster-cidrs";
+import { clusterNetwork } from "@/lib/network/cluster-network";
+import { allocateServiceAddresses } from "@/lib/services/allocate-service-addresses";
+import { DEFAULT_AFFINITY_TIMEOUT, MAX_AFFINITY_TIMEOUT, needsClusterIP, needsNodePorts, type ServiceSpec } from "@/lib/services/service-spec";
 
 const DESCRIPTION = "Service is a named abstraction of software service (for example, mysql) consisting of local port (for example 3306) that the proxy listens on, and the selector that determines which pods will answer requests sent through the proxy.";
-
-interface ServicePort {
-  name?: string;
-  protocol?: string;
-  appProtocol?: string;
-  port: number;
-  targetPort?: number | string;
-  nodePort?: number;
-}
-interface ServiceSpec {
-  ports?: ServicePort[];
-  selector?: Record<string, string>;
-  clusterIP?: string;
-  clusterIPs?: string[];
-  type?: string;
-  externalIPs?: string[];
-  sessionAffinity?: string;
-  externalName?: string;
-  externalTrafficPolicy?: string;
-  internalTrafficPolicy?: string;
-  [field: string]: unknown;
-}
 
 const specOf = (o: KubeObject) => (o.spec ?? {}) as ServiceSpec;
 const TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
@@ -93,7 +78,7 @@ export const serviceResource: ResourceDef = {
             { patchStrategy: "merge", mergeKey: "port" },
           ),
           selector: t.map(t.string(), "Route service traffic to pods with label keys and values matching this selector."),
-          clusterIP: t.string("The IP address of the service; \"None\" for a headless service. Not allocated here (Services are stored, not routed, yet)."),
+          clusterIP: t.string("The IP address of the service, allocated from the service CIDR unless given; \"None\" for a headless service."),
           clusterIPs: t.array(t.string(), "IP addresses assigned to this service."),
           type: t.string("How the Service is exposed: ExternalName, ClusterIP, NodePort, and LoadBalancer. Defaults to ClusterIP.", { enum: TYPES }),
           externalIPs: t.array(t.string(), "A list of IP addresses for which nodes in the cluster will also accept traffic for this service."),
@@ -148,9 +133,28 @@ export const serviceResource: ResourceDef = {
       p.protocol ??= "TCP";
       p.targetPort ??= p.port;
     }
-    if (spec.type !== "ExternalName") spec.internalTrafficPolicy ??= "Cluster";
+    if (old) carryOver(spec, specOf(old));
+    if (spec.clusterIP && !spec.clusterIPs?.length) spec.clusterIPs = [spec.clusterIP];
+    if (!spec.clusterIP && spec.clusterIPs?.length) spec.clusterIP = spec.clusterIPs[0];
+    if (spec.type !== "ExternalName") {
+      spec.internalTrafficPolicy ??= "Cluster";
+      // A single-stack IPv4 cluster; a headless Service without a selector is dual-stack "required" as kube-apiserver
+      // makes it (its addresses are whatever its Endpoints say).
+      if (spec.clusterIP === "None" && !Object.keys(spec.selector ?? {}).length) {
+        spec.ipFamilyPolicy ??= "RequireDualStack";
+        spec.ipFamilies ??= ["IPv4", "IPv6"];
+      } else {
+        spec.ipFamilyPolicy ??= "SingleStack";
+        spec.ipFamilies ??= ["IPv4"];
+      }
+    }
     if (spec.type === "NodePort" || spec.type === "LoadBalancer") spec.externalTrafficPolicy ??= "Cluster";
-    if (spec.clusterIP && !spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
+    if (spec.type === "LoadBalancer") spec.allocateLoadBalancerNodePorts ??= true;
+    if (spec.sessionAffinity === "ClientIP") {
+      const cfg = (spec.sessionAffinityConfig ??= {});
+      const clientIP = (cfg.clientIP ??= {});
+      clientIP.timeoutSeconds ??= DEFAULT_AFFINITY_TIMEOUT;
+    }
     if (!old) obj.status = { loadBalancer: {} };
   },
   validate(obj, old) {
@@ -161,6 +165,7 @@ export const serviceResource: ResourceDef = {
     if (type === "ExternalName") {
       if (!spec.externalName) causes.push(requiredCause("spec.externalName"));
     } else if (!spec.ports?.length && spec.clusterIP !== "None") causes.push(requiredCause("spec.ports"));
+    causes.push(...clusterIPErrors(spec, old ? specOf(old) : undefined));
     const names = new Set<string>();
     const seen = new Set<string>();
     for (const [i, p] of (spec.ports ?? []).entries()) {
@@ -177,7 +182,9 @@ export const serviceResource: ResourceDef = {
       const tp = p.targetPort;
       if (typeof tp === "number" && (tp < 1 || tp > 65535)) causes.push(invalidCause(`${at}.targetPort`, tp, "must be between 1 and 65535, inclusive"));
       if (typeof tp === "string" && (!IANA_SVC_NAME.test(tp) || tp.length > 15)) causes.push(invalidCause(`${at}.targetPort`, tp, "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"));
-      if (p.nodePort !== undefined && type !== "NodePort" && type !== "LoadBalancer") causes.push({ reason: "FieldValueForbidden", field: `${at}.nodePort`, message: "Forbidden: may not be used when `type` is 'ClusterIP'" });
+      if (p.nodePort !== undefined && !needsNodePorts(spec))
+        causes.push({ reason: "FieldValueForbidden", field: `${at}.nodePort`, message: `Forbidden: may not be used when \`type\` is '${type}'` });
+      if (p.nodePort !== undefined && (p.nodePort < 1 || p.nodePort > 65535)) causes.push(invalidCause(`${at}.nodePort`, p.nodePort, "must be between 1 and 65535, inclusive"));
       const key = `${p.port}/${p.protocol ?? "TCP"}`;
       if (seen.has(key)) causes.push({ reason: "FieldValueDuplicate", field: at, message: `Duplicate value: ${JSON.stringify(key)}` });
       seen.add(key);
@@ -185,8 +192,87 @@ export const serviceResource: ResourceDef = {
     causes.push(...labelMapErrors(spec.selector, "spec.selector"));
     const affinities = ["ClientIP", "None"];
     if (spec.sessionAffinity && !affinities.includes(spec.sessionAffinity)) causes.push(notSupportedCause("spec.sessionAffinity", spec.sessionAffinity, affinities));
-    const oldIP = old ? specOf(old).clusterIP : undefined;
-    if (old && oldIP && spec.clusterIP !== oldIP && type !== "ExternalName") causes.push(invalidCause("spec.clusterIP", spec.clusterIP ?? "", "field is immutable"));
+    if (spec.sessionAffinity === "ClientIP") {
+      const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
+      if (typeof timeout !== "number" || !Number.isInteger(timeout) || timeout <= 0 || timeout > MAX_AFFINITY_TIMEOUT)
+        causes.push(invalidCause("spec.sessionAffinityConfig.clientIP.timeoutSeconds", timeout ?? 0, `must be greater than 0 and less than ${MAX_AFFINITY_TIMEOUT}`));
+    } else if (spec.sessionAffinityConfig !== undefined && spec.sessionAffinityConfig !== null)
+      causes.push({ reason: "FieldValueForbidden", field: "spec.sessionAffinityConfig", message: `Forbidden: must not be set when session affinity is ${spec.sessionAffinity ?? "None"}` });
+    if (type !== "ExternalName") {
+      const policies = ["SingleStack", "PreferDualStack", "RequireDualStack"];
+      const headlessOpen = spec.clusterIP === "None" && !Object.keys(spec.selector ?? {}).length;
+      if (spec.ipFamilyPolicy && !policies.includes(spec.ipFamilyPolicy)) causes.push(notSupportedCause("spec.ipFamilyPolicy", spec.ipFamilyPolicy, policies));
+      else if (spec.ipFamilyPolicy === "RequireDualStack" && !headlessOpen)
+        causes.push(invalidCause("spec.ipFamilyPolicy", spec.ipFamilyPolicy, "this cluster is not configured for dual-stack services"));
+      for (const [i, f] of (spec.ipFamilies ?? []).entries()) {
+        if (f !== "IPv4" && f !== "IPv6") causes.push(notSupportedCause(`spec.ipFamilies[${i}]`, f, ["IPv4", "IPv6"]));
+        else if (f === "IPv6" && !headlessOpen) causes.push(invalidCause(`spec.ipFamilies[${i}]`, f, "not configured on this cluster"));
+      }
+      const policies2 = ["Cluster", "Local"];
+      if (spec.internalTrafficPolicy && !policies2.includes(spec.internalTrafficPolicy)) causes.push(notSupportedCause("spec.internalTrafficPolicy", spec.internalTrafficPolicy, policies2));
+      if (spec.externalTrafficPolicy && !policies2.includes(spec.externalTrafficPolicy)) causes.push(notSupportedCause("spec.externalTrafficPolicy", spec.externalTrafficPolicy, policies2));
+    }
     return causes;
   },
+  claim: (w, obj) => allocateServiceAddresses(w.tx, obj, clusterNetwork()),
 };
+
+/**
+ * What an update carries over from the stored Service (kube-apiserver's patchAllocatedValues and
+ * dropTypeDependentFields): a cluster IP and node ports the write leaves out stay as allocated; a change of type that
+ * no longer has them drops those it did not change itself (they are given back).
+ */
+function carryOver(spec: ServiceSpec, old: ServiceSpec): void {
+  if (needsClusterIP(old) && needsClusterIP(spec) && old.clusterIP) {
+    if (!spec.clusterIP && !spec.clusterIPs?.length) {
+      spec.clusterIP = old.clusterIP;
+      spec.clusterIPs = old.clusterIPs ?? [old.clusterIP];
+    }
+  }
+  if (needsNodePorts(old) && needsNodePorts(spec)) {
+    for (const p of spec.ports ?? []) {
+      if (p.nodePort !== undefined) continue;
+      const was = (old.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"));
+      if (was?.nodePort !== undefined) p.nodePort = was.nodePort;
+    }
+  }
+  const sameIPs = spec.clusterIP === old.clusterIP;
+  if (spec.type === "ExternalName" && old.type !== "ExternalName") {
+    if (sameIPs) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (JSON.stringify(spec.ipFamilies) === JSON.stringify(old.ipFamilies)) delete spec.ipFamilies;
+    if (spec.ipFamilyPolicy === old.ipFamilyPolicy) delete spec.ipFamilyPolicy;
+    if (spec.internalTrafficPolicy === old.internalTrafficPolicy) delete spec.internalTrafficPolicy;
+  }
+  if (!needsNodePorts(spec) && needsNodePorts(old)) {
+    for (const p of spec.ports ?? []) {
+      const was = (old.ports ?? []).find((q) => q.port === p.port && (q.protocol ?? "TCP") === (p.protocol ?? "TCP"));
+      if (p.nodePort !== undefined && was?.nodePort === p.nodePort) delete p.nodePort;
+    }
+  }
+  if (spec.type !== "NodePort" && spec.type !== "LoadBalancer" && spec.externalTrafficPolicy === old.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+}
+
+/** spec.clusterIP(s): an IPv4 address or "None", one of them, the type allowing it, and never changed once set. */
+function clusterIPErrors(spec: ServiceSpec, old: ServiceSpec | undefined): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const type = spec.type ?? "ClusterIP";
+  const ips = spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : []);
+  if (type === "ExternalName") {
+    if (ips.length) causes.push(invalidCause("spec.clusterIPs", ips, "must be empty for ExternalName services"));
+    return causes;
+  }
+  if (ips.length > 1) causes.push(invalidCause("spec.clusterIPs", ips, "this cluster is not configured for dual-stack services"));
+  const first = ips[0];
+  if (first !== undefined) {
+    if (spec.clusterIP !== undefined && spec.clusterIP !== first) causes.push(invalidCause("spec.clusterIPs[0]", first, "must match `clusterIP` when set"));
+    if (first === "None") {
+      if (type === "NodePort" || type === "LoadBalancer") causes.push(invalidCause("spec.clusterIPs[0]", first, `may not be set to 'None' for ${type} services`));
+    } else if (ipv4ToNumber(first) === null) causes.push(invalidCause("spec.clusterIPs[0]", first, "must be a valid IPv4 address (e.g. 10.9.8.7): this cluster is single-stack IPv4"));
+  }
+  if (old && old.type !== "ExternalName" && type !== "ExternalName" && old.clusterIP && (spec.clusterIP ?? "") !== old.clusterIP)
+    causes.push(invalidCause("spec.clusterIPs[0]", spec.clusterIP ?? "", "may not change once set"));
+  return causes;
+}
