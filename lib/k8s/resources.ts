@@ -14,6 +14,8 @@ import { eventResource } from "./kinds/event";
 import { podResource } from "./kinds/pod";
 import { replicationControllerResource } from "./kinds/replication-controller";
 import { serviceResource } from "./kinds/service";
+import { endpointsResource } from "./kinds/endpoints";
+import { endpointSliceResource } from "./kinds/endpoint-slice";
 import { replicaSetResource } from "./kinds/replica-set";
 import { deploymentResource } from "./kinds/deployment";
 
@@ -98,6 +100,8 @@ const KINDS: readonly ResourceDef[] = [
   podResource,
   replicationControllerResource,
   serviceResource,
+  endpointsResource,
+  endpointSliceResource,
   replicaSetResource,
   deploymentResource,
 ];

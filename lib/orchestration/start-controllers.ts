@@ -1,12 +1,14 @@
 // The control plane's controllers, started together in the replica that leads (leader-election.ts): shared informers
-// for Nodes, Pods, ReplicaSets, ReplicationControllers and Deployments (one list + watch each), then the node sync,
-// the scheduler, the ReplicaSet, ReplicationController and Deployment controllers and the node lifecycle controller.
+// for Nodes, Pods, ReplicaSets, ReplicationControllers, Deployments, Services, Endpoints and EndpointSlices (one list +
+// watch each), then the node sync, the scheduler, the ReplicaSet, ReplicationController and Deployment controllers, the
+// node lifecycle controller and the endpoints controller.
 // Everything they decide is recomputed from the objects, so starting again — after a restart or on another replica —
 // picks up where the last leader stopped without touching pods that are fine. A controller whose kinds the API does not
 // serve (yet) is not started.
 import { resourceByKey } from "@/lib/k8s/resources";
 import { systemClient } from "@/lib/k8s/system-client";
 import { DeploymentController } from "./deployment-controller";
+import { ENDPOINT_SLICES, ENDPOINTS, EndpointsController, sliceService } from "./endpoints-controller";
 import { Informer } from "./informer";
 import { NodeLifecycleController } from "./node-lifecycle-controller";
 import { NodeSync } from "./node-sync";
@@ -44,6 +46,11 @@ export async function startControllers(opts: ControllersOptions = {}): Promise<C
   const replicaSets = informer<ReplicaSetLike>("apps/replicasets");
   const replicationControllers = informer<ReplicaSetLike>("replicationcontrollers");
   const deployments = informer<Deployment>("apps/deployments");
+  const services = informer<KubeObject>("services");
+  const endpoints = informer<KubeObject>(ENDPOINTS);
+  const slices = informer<KubeObject>(ENDPOINT_SLICES);
+  services?.addIndex("namespace", byNamespace);
+  slices?.addIndex("service", sliceService);
   pods?.addIndex("namespace", byNamespace);
   pods?.addIndex("node", (p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
   replicaSets?.addIndex("namespace", byNamespace);
@@ -60,9 +67,10 @@ export async function startControllers(opts: ControllersOptions = {}): Promise<C
     if (replicationControllers)
       parts.push(new ReplicaSetController(systemClient(REPLICATION_CONTROLLER.component), REPLICATION_CONTROLLER, replicationControllers, pods, { log }));
     if (deployments && replicaSets) parts.push(new DeploymentController(systemClient("deployment-controller"), deployments, replicaSets, pods, { log }));
+    if (services && endpoints && slices) parts.push(new EndpointsController(systemClient("endpoint-controller"), services, pods, endpoints, slices, { log }));
   } else log("the Kubernetes API serves no Pods: only Nodes are kept (no scheduler, no controllers)");
 
-  const informers: Array<{ start(): Promise<void>; stop(): void }> = [nodes, pods, replicaSets, replicationControllers, deployments].filter((i) => i !== null);
+  const informers: Array<{ start(): Promise<void>; stop(): void }> = [nodes, pods, replicaSets, replicationControllers, deployments, services, endpoints, slices].filter((i) => i !== null);
   try {
     await Promise.all(informers.map((i) => i.start()));
   } catch (e) {
