@@ -44,6 +44,7 @@ import { publishContainerEvent } from "@/lib/fleet/publish-container-event";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
 import { publishHostEvent } from "@/lib/hosts/publish-host-event";
 import type { PodStatusMessage } from "@/lib/protocol/pods";
+import type { ServiceDispatch } from "./service-dispatch";
 import type { PodDispatch } from "./pod-dispatch";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
@@ -57,8 +58,9 @@ function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error
 /** A connection that has not said hello after this long no longer counts as setting up. */
 const SETUP_GRACE_MS = 20_000;
 
-/** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status. */
-export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch } = {}) {
+/** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status.
+ *  `services`: what keeps hosts' service proxies current (server/service-dispatch.ts): told of hellos and goodbyes. */
+export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch; services?: ServiceDispatch } = {}) {
   const thresholds = heartbeatThresholds();
   const nsp = io.of(AGENT_NAMESPACE);
 
@@ -132,6 +134,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
         if (hello) opts.pods?.hostReady(hostId);
+        if (hello) opts.services?.hostReady(hostId);
         if (hello && (hello.hasClaims || hello.hasQueued)) {
           const { host } = hello;
           setImmediate(() =>
@@ -230,6 +233,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
       // Only when no newer connection of the same host took over.
       if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;
       opts.pods?.hostGone(hostId);
+      opts.services?.hostGone(hostId);
       recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
     });
   });

@@ -109,10 +109,11 @@ async function main() {
     tls: tls && { certPath: tls.certPath, fingerprint: tls.fingerprint, pinned: tls.selfSigned },
   });
   const k8s = await (await import("./k8s-gateway")).attachK8sGateway({ dataDir: config.dataDir });
-  // The controllers and the pod dispatch stop before the k8s gateway, whose change feed their watches read.
+  // The controllers and the pod and service dispatches stop before the k8s gateway, whose change feed their watches read.
   const controllers = (await import("./controllers")).attachControllers(config.controllers);
   const pods = (await import("./pod-dispatch")).attachPodDispatch(io);
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods }), controllers, pods, k8s];
+  const services = (await import("./service-dispatch")).attachServiceDispatch(io);
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services }), controllers, pods, services, k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {

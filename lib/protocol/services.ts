@@ -19,8 +19,8 @@ const Port = z.number().int().min(1).max(65535);
 
 export const ServicePortSpec = z
   .object({
-    /** "" for a service's single unnamed port. */
-    name: z.union([z.literal(""), DnsLabel.max(15)]),
+    /** "" for a service's single unnamed port; a DNS label (up to 63 characters, as the API allows a Service's). */
+    name: z.union([z.literal(""), DnsLabel]),
     protocol: z.enum(["TCP", "UDP", "SCTP"]),
     port: Port,
     /** Set for NodePort (and LoadBalancer) services: 30000–32767 by default. */
@@ -40,7 +40,7 @@ export const ServiceEndpoint = z
     podName: z.string().max(253),
     /** Service port name ("" for the unnamed one) → the port in this pod its targetPort resolves to. A service port
      *  whose named targetPort this pod does not declare is missing here: that endpoint does not serve that port. */
-    ports: z.record(z.string().max(15), Port),
+    ports: z.record(z.string().max(63), Port),
   })
   .strict();
 export type ServiceEndpoint = z.infer<typeof ServiceEndpoint>;
