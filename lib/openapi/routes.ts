@@ -40,6 +40,7 @@ import {
   removeVolumeQuery,
   tagImageBody,
 } from "@/lib/fleet-api/schemas";
+import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/lib/services/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -65,6 +66,24 @@ const container = { id: hostId, cid: containerRefParam };
 const network = { id: hostId, network: networkRefParam };
 
 export const API_ROUTES: ApiRoute[] = [
+  {
+    method: "get",
+    path: "/services",
+    tag: "services",
+    summary: "Every Service (?namespace= for one) with its type, cluster IP, ports and ready/not-ready endpoint counts",
+    permission: "k8s.read",
+    query: listServicesQuery,
+    response: serviceList,
+  },
+  {
+    method: "get",
+    path: "/services/{namespace}/{name}",
+    tag: "services",
+    summary: "One Service with the endpoints behind it: pods, readiness, ports and their hosts",
+    permission: "k8s.read",
+    params: serviceParams,
+    response: serviceDetail,
+  },
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
   { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host", permission: "hosts.read", params: { id: hostId } },
   { method: "patch", path: "/hosts/{id}", tag: "hosts", summary: "Rename a host", permission: "hosts.update", params: { id: hostId }, body: z.object({ name: HostName }).strict() },
