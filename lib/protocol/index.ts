@@ -4,6 +4,7 @@ import { z } from "zod";
 import { InventoryMessage, StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
 import { InventoryPage } from "./inventory";
 import { PodStatusMessage, type PodsSync } from "./pods";
+import type { ServicesSync } from "./services";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -174,6 +175,8 @@ export interface ServerToAgentEvents {
   "stream.close": (msg: { streamId: string }) => void;
   /** The complete set of pods bound to this host (lib/protocol/pods.ts); acknowledged once the agent took it. */
   "pods.sync": (msg: PodsSync, ack: (r: Ack) => void) => void;
+  /** Every Service with its endpoints, full then deltas (lib/protocol/services.ts); { ok: false } asks for a full set. */
+  "services.sync": (msg: ServicesSync, ack: (r: Ack) => void) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */
