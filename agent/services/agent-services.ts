@@ -96,6 +96,7 @@ export class AgentServices {
       }
     })().finally(() => {
       this.running = null;
+      if (!this.retryTimer && (this.pendingFull || this.pendingKeys.size)) void this.kick(); // arrived as the loop ended
     });
     return this.running;
   }
