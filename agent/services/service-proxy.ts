@@ -5,7 +5,7 @@
 // the per-service chains of the services that changed, deleting the ones they no longer have. Connections of a UDP
 // endpoint taken away are flushed from conntrack when the `conntrack` tool is there (else they age out).
 import { existsSync } from "node:fs";
-import { HostToolError, run } from "../network/exec";
+import { run } from "../network/exec";
 import { Mutex } from "../network/mutex";
 import type { AgentService } from "../../lib/protocol/services";
 import { isServiceChain, proxiedPorts, proxyChains, proxyHooks, readyEndpoints, serviceChain, serviceChainRules, sharedRules } from "./proxy-rules";
@@ -95,32 +95,37 @@ export class ServiceProxy {
       if (want.size) next.set(key, want);
       else next.delete(key);
     }
-    if (full) {
-      // Whatever chains of ours exist and are not wanted: a crash's, a Service deleted while away, an older layout's.
-      const wanted = new Set([...next.values()].flatMap((m) => [...m.keys()]));
-      for (const chain of await this.existingServiceChains()) if (!wanted.has(chain)) deletes.push(chain);
+    const hooks: { nat: string[]; filter: string[] } = { nat: [], filter: [] };
+    if (full || !this.hooksChecked) {
+      // One look at the kernel (an `iptables` call per check would read the whole ruleset each time — seconds
+      // with ten thousand chains, kube-proxy's #114181): stale chains of ours, and the jumps that are missing.
+      const saved = await this.tool("iptables-save", []);
+      const tables = splitTables(saved);
+      if (full) {
+        // Whatever chains of ours exist and are not wanted: a crash's, a Service deleted while away, an older layout's.
+        const wanted = new Set([...next.values()].flatMap((m) => [...m.keys()]));
+        for (const chain of chainsIn(tables.get("nat") ?? "")) if (isServiceChain(this.prefix, chain) && !wanted.has(chain)) deletes.push(chain);
+      }
+      for (const hook of proxyHooks(this.prefix)) {
+        const target = hook.spec.at(-1)!;
+        const present = (tables.get(hook.table) ?? "").split("\n").some((l) => l.startsWith(`-A ${hook.chain} `) && l.endsWith(`-j ${target}`));
+        if (!present) hooks[hook.table as "nat" | "filter"].push(`-I ${hook.chain} 1 ${hook.spec.map(quote).join(" ")}`);
+      }
     }
     for (const chain of deletes) nat.push(`:${chain} - [0:0]`);
-    const input = ["*nat", ...nat, ...natRules, ...deletes.map((c) => `-X ${c}`), "COMMIT", "*filter", ...filter, ...filterRules, "COMMIT", ""].join("\n");
+    const input = [
+      "*nat", ...nat, ...natRules, ...deletes.map((c) => `-X ${c}`), ...hooks.nat, "COMMIT",
+      "*filter", ...filter, ...filterRules, ...hooks.filter, "COMMIT", "",
+    ].join("\n");
     await this.tool("iptables-restore", ["-w", "5", "--noflush"], input);
-    if (full || !this.hooksChecked) await this.ensureHooks();
+    if (!this.hooksChecked) {
+      // NodePorts answer on 127.0.0.1 too: DNATed loopback traffic may leave through another device (as kube-proxy does).
+      await this.tool("sysctl", ["-qw", "net.ipv4.conf.all.route_localnet=1"]).catch((e) => this.log(`NodePorts will not answer on 127.0.0.1: ${(e as Error).message}`));
+      this.hooksChecked = true;
+    }
     this.applied = next;
     this.inSync = true;
     return { full, lines: input.split("\n").length, written, deleted: deletes.length };
-  }
-
-  private async ensureHooks() {
-    for (const h of proxyHooks(this.prefix)) {
-      try {
-        await this.tool("iptables", ["-w", "5", "-t", h.table, "-C", h.chain, ...h.spec]);
-      } catch (e) {
-        if (!(e instanceof HostToolError)) throw e;
-        await this.tool("iptables", ["-w", "5", "-t", h.table, "-I", h.chain, "1", ...h.spec]);
-      }
-    }
-    // NodePorts answer on 127.0.0.1 too: DNATed loopback traffic may leave through another device (as kube-proxy does).
-    await this.tool("sysctl", ["-qw", "net.ipv4.conf.all.route_localnet=1"]).catch((e) => this.log(`NodePorts will not answer on 127.0.0.1: ${(e as Error).message}`));
-    this.hooksChecked = true;
   }
 
   /** The chain of one port of a service (named by the port's name). */
@@ -137,8 +142,7 @@ export class ServiceProxy {
 
   /** The P-SVC-*, P-SEP-* chains in the nat table now. */
   async existingServiceChains(): Promise<string[]> {
-    const saved = await this.tool("iptables-save", ["-t", "nat"]);
-    return [...saved.matchAll(/^:(\S+) /gm)].map((m) => m[1]!).filter((c) => isServiceChain(this.prefix, c));
+    return chainsIn(await this.tool("iptables-save", ["-t", "nat"])).filter((c) => isServiceChain(this.prefix, c));
   }
 
   /** Every chain of the proxy in the nat and filter tables, with its rules (`iptables-save`), for tests and diagnostics. */
@@ -209,3 +213,16 @@ export class ServiceProxy {
     });
   }
 }
+
+/** iptables-save's output by table ("nat" → its lines). */
+function splitTables(saved: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of saved.split(/^\*/m).slice(1)) {
+    const nl = part.indexOf("\n");
+    out.set(part.slice(0, nl).trim(), part.slice(nl + 1));
+  }
+  return out;
+}
+
+const chainsIn = (table: string) => [...table.matchAll(/^:(\S+) /gm)].map((m) => m[1]!);
+const quote = (arg: string) => (/^[A-Za-z0-9_.:\/-]+$/.test(arg) ? arg : `"${arg}"`);
