@@ -23,6 +23,7 @@ const f = (ms: number) => `${ms.toFixed(1)} ms`;
 console.log(`# service proxy bench: ${nServices} services × ${nEndpoints} endpoints, ${nRequests} requests each way`);
 console.log(`# load at start: ${uptime()}`);
 const h = makeServiceHost("bench");
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => process.exit(1)); // the namespaces go at exit
 const agent = new AgentServices({ prefix: h.prefix, netns: h.hostPath, log: (m) => console.log(`# ${m}`) });
 try {
   const backend = h.pod(11);
@@ -70,7 +71,7 @@ try {
   const again: number[] = [];
   for (let k = 0; k < 3; k++) again.push((await sync(true, all)).ms);
   console.log(`full sync over the same rules (a reconnection): p50 ${f(pct(again, 50))}, max ${f(Math.max(...again))} (3 runs)`);
-  const rules = execFileSync("ip", ["netns", "exec", h.host, "iptables-save"], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith("-A ")).length;
+  const rules = execFileSync("ip", ["netns", "exec", h.host, "iptables-save"], { encoding: "utf8", maxBuffer: 1 << 28 }).split("\n").filter((l) => l.startsWith("-A ")).length;
   console.log(`rules in the kernel: ${rules}`);
 
   const inc: number[] = [];

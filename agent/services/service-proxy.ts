@@ -188,25 +188,25 @@ export class ServiceProxy {
     for (const args of targets) await this.tool(this.conntrackTool, args).catch(() => {});
   }
 
-  /** Removes the jumps and every chain of the proxy (uninstall, tests). */
+  /**
+   * Removes the jumps and every chain of the proxy (uninstall, tests) in one transaction: one `iptables` call per
+   * chain would read the whole ruleset each time (hours with 11,000 chains).
+   */
   removeAll(): Promise<void> {
     return this.mutex.run(async () => {
-      const ipt = (...args: string[]) => this.tool("iptables", ["-w", "5", ...args]);
-      for (const h of proxyHooks(this.prefix)) {
-        for (let i = 0; i < 10; i++) {
-          try {
-            await ipt("-t", h.table, "-D", h.chain, ...h.spec);
-          } catch {
-            break;
-          }
-        }
+      const tables = splitTables(await this.tool("iptables-save", []));
+      const fixed = proxyChains(this.prefix);
+      const input: string[] = [];
+      for (const table of ["nat", "filter"] as const) {
+        const text = tables.get(table);
+        if (!text) continue;
+        const lines = text.split("\n");
+        const ours = chainsIn(text).filter((c) => isServiceChain(this.prefix, c) || Object.values(fixed).includes(c));
+        const jumps = lines.filter((l) => /^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /.test(l) && ours.some((c) => l.endsWith(`-j ${c}`)));
+        if (!ours.length && !jumps.length) continue;
+        input.push(`*${table}`, ...jumps.map((l) => `-D${l.slice(2)}`), ...ours.map((c) => `:${c} - [0:0]`), ...ours.map((c) => `-X ${c}`), "COMMIT");
       }
-      const c = proxyChains(this.prefix);
-      const nat = [c.services, c.nodePorts, c.post, ...(await this.existingServiceChains().catch(() => [] as string[]))];
-      for (const [table, chains] of [["nat", nat], ["filter", [c.filter, c.forward]]] as const) {
-        for (const ch of chains) await ipt("-t", table, "-F", ch).catch(() => {});
-        for (const ch of chains) await ipt("-t", table, "-X", ch).catch(() => {});
-      }
+      if (input.length) await this.tool("iptables-restore", ["-w", "5", "--noflush"], input.join("\n") + "\n");
       this.applied.clear();
       this.inSync = false;
       this.hooksChecked = false;
