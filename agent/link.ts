@@ -61,6 +61,8 @@ export interface LinkOptions {
   inventory?: { snapshot(): Promise<{ containers: ContainerSummary[]; images: ImageSummary[] }>; subscribe(onChange: () => void): () => void };
   /** The host's pods (agent/pods): the control plane's desired set comes in (pods.sync), their statuses go out. */
   pods?: LinkPods;
+  /** The cluster's Services (agent/services): services.sync, answered at once (refused: the control plane sends all again). */
+  services?: { sync(raw: unknown): Ack };
 }
 
 /** What the link needs of the agent's pods: a sync to take (answered at once), and their statuses. */
@@ -313,6 +315,11 @@ export class AgentLink {
     socket.on("pods.sync", (msg: unknown, ack: unknown) => {
       if (typeof ack !== "function") return;
       const reply: Ack = this.opts.pods ? this.opts.pods.sync(msg) : { ok: false, error: "this agent does not run pods" };
+      (ack as (r: Ack) => void)(reply);
+    });
+    socket.on("services.sync", (msg: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      const reply: Ack = this.opts.services ? this.opts.services.sync(msg) : { ok: false, error: "this agent does not run the service proxy" };
       (ack as (r: Ack) => void)(reply);
     });
     socket.on("protocol_error", (msg: unknown) => {

@@ -22,6 +22,7 @@ import { AgentStreams } from "./commands/streams";
 import { bindRulesFor, checkBindSource } from "./commands/bind-rules";
 import { checkPullRegistry } from "./commands/registry-rules";
 import { PodManager } from "./pods/manager";
+import { AgentServices, servicesChainPrefix } from "./services/agent-services";
 import { dirname, join } from "node:path";
 import { hostSys } from "../native/node/sys";
 
@@ -70,7 +71,9 @@ async function main() {
 
   // The Docker-compatible Engine API over the image engine, standalone or connected (its socket goes when we exit).
   const engine = createImageEngine({ root: config.root });
-  const containerEngine = await startContainerEngine({ ...engine, root: config.root, runtime: config.engineBinary, log });
+  // The cluster's Services: the proxy's rules (kept while the agent is down) and the cluster names its DNS answers.
+  const services = new AgentServices({ prefix: servicesChainPrefix(process.env), log });
+  const containerEngine = await startContainerEngine({ ...engine, root: config.root, runtime: config.engineBinary, log, clusterNames: services.resolver });
   const images = withImageEvents(engine.images, containerEngine.events);
   // What a burst of work freed (V8's compiler zones, buffers, the arenas of libuv's threads) goes back to the kernel
   // instead of staying with glibc for the next burst: ~5 MB after making 100 containers (bench/agent-memory.ts).
@@ -178,9 +181,11 @@ async function main() {
     // Exec sessions for streams are the Engine API's own exec service (one scratch directory, one set of sessions).
     streams: new AgentStreams({ containers: containerEngine.containers, execs: containerEngine.execs, images, log, allowedLoopbackRegistries: config.allowedLoopbackRegistries }),
     pods,
+    services,
   });
   onStop = () => {
     pods.close();
+    services.close();
     link.stop();
   };
   try {

@@ -1,6 +1,6 @@
 // `gantry-agent uninstall [--root DIR] [--purge]`: removes what the agent of one state directory made on this host —
 // its containers (killed and removed, with their mounts, cgroups and anonymous volumes), its bridges, veths, network
-// namespaces and iptables chains, its record among the network owners and its Docker API socket, and the pods it ran
+// namespaces and iptables chains (the network engine's and the service proxy's), its record among the network owners and its Docker API socket, and the pods it ran
 // (their records and volumes: the tmpfs of their secrets unmounted). With --purge the
 // state directory goes too (images, volumes, the host credential). Refused while that agent runs.
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -10,6 +10,8 @@ import { createImageEngine } from "./images/engine";
 import { networkOptions, startContainerEngine } from "./containers/engine";
 import { NetworkService } from "./network/network-service";
 import { removePodDir } from "./pods/volumes";
+import { servicesChainPrefix } from "./services/agent-services";
+import { ServiceProxy } from "./services/service-proxy";
 import { ConfigError, parseFlags } from "./config";
 import { REPO_ROOT } from "./version";
 
@@ -48,7 +50,9 @@ export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log
     // No records: what is labelled with this root's instance and its chains are still found and removed.
     await new NetworkService(networkOptions(root, log, env)).uninstall();
   }
-  log("removed its bridges, interfaces, network namespaces and iptables chains");
+  // The service proxy's chains (P-SERVICES, P-SVC-*, P-SEP-*, …) and their jumps, found by name.
+  await new ServiceProxy({ prefix: servicesChainPrefix(env), log }).removeAll();
+  log("removed its bridges, interfaces, network namespaces and iptables chains (the service proxy's too)");
   if (existsSync(socket)) {
     rmSync(socket, { force: true });
     log(`removed the socket ${socket}`);

@@ -8,6 +8,7 @@ import { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
 import { NetworkService, type NetworkServiceOptions } from "../network/network-service";
 import type { SnapshotService } from "../snapshots/types";
+import type { Resolver } from "../network/dns";
 import { VolumeService } from "../volumes/volume-service";
 import { ExecService } from "./exec";
 import { ContainerHealth, execProbeRunner } from "./health";
@@ -43,6 +44,8 @@ export async function startContainerEngine(deps: {
   images: ImageService;
   snapshots: SnapshotService;
   log: (msg: string) => void;
+  /** Cluster names for the embedded DNS (agent/services): answered on every address it listens on. */
+  clusterNames?: Resolver;
 }): Promise<ContainerEngine> {
   const { root, log } = deps;
   const events = new EventBus();
@@ -51,7 +54,7 @@ export async function startContainerEngine(deps: {
   // (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET, GANTRY_NETWORK_POOL, GANTRY_CHAIN_PREFIX), e.g. for a second agent on a host.
   // The network engine changes the host (a bridge, iptables chains): it starts when the first container or network
   // needs it, or at once when this agent already has containers or networks to re-adopt.
-  const service = new NetworkService(networkOptions(root, log));
+  const service = new NetworkService({ ...networkOptions(root, log), ...(deps.clusterNames ? { clusterNames: deps.clusterNames } : {}) });
   let started: Promise<NetworkService | null> | null = null;
   const networks = () =>
     (started ??= service.start({ containerExists: recorded }).then(

@@ -2,12 +2,15 @@
 // gateway address (on its bridge), so containers reach it as the nameserver in their resolv.conf. It answers A
 // (AAAA on dual-stack networks, and PTR) questions for the containers the asker shares a network with; anything else
 // is NXDOMAIN, or an empty answer when the name exists but has no record of that type. No forwarding: Gantry hosts may have no
-// upstream resolver, and containers on user networks only need each other's names.
+// upstream resolver, and containers on user networks only need each other's names. Names of the cluster domain
+// (agent/services/cluster-dns.ts) come through the same Resolver: SRV records and CNAMEs (ExternalName) besides A.
 import dgram from "node:dgram";
 import { parseIPv6 } from "./ipv6";
 
 export const TYPE_A = 1;
+export const TYPE_CNAME = 5;
 export const TYPE_PTR = 12;
+export const TYPE_SRV = 33;
 export const TYPE_AAAA = 28;
 const CLASS_IN = 1;
 const RCODE_OK = 0;
@@ -28,7 +31,16 @@ export interface Question {
  * the engine does not know it (NXDOMAIN, or forwarded when upstreams are configured); "nxdomain" when the engine
  * knows it does not exist and no upstream should be asked.
  */
-export type Resolver = (q: { name: string; type: number; asker: string }) => { a?: string[]; aaaa?: string[]; ptr?: string[] } | null | "nxdomain";
+export type Resolver = (q: { name: string; type: number; asker: string }) => Records | null | "nxdomain";
+
+/** What a name has. `cname`: the name is an alias (answered for any type, with `a` then being the target's addresses). */
+export interface Records {
+  a?: string[];
+  aaaa?: string[];
+  ptr?: string[];
+  srv?: { priority: number; weight: number; port: number; target: string }[];
+  cname?: string;
+}
 
 export interface ParsedQuery {
   id: number;
@@ -68,22 +80,22 @@ function encodeName(name: string): Buffer {
   return Buffer.concat([...parts.flatMap((p) => [Buffer.from([p.length]), p]), Buffer.from([0])]);
 }
 
-/** Builds the answer to `query`. */
-export function buildResponse(query: ParsedQuery, rcode: number, answers: { type: number; data: Buffer }[]): Buffer {
+/** Builds the answer to `query`; a record without `owner` is of the question's name. */
+export function buildResponse(query: ParsedQuery, rcode: number, answers: { type: number; data: Buffer; owner?: string }[]): Buffer {
   const header = Buffer.alloc(12);
   header.writeUInt16BE(query.id, 0);
   // QR, the query's opcode and RD, AA (we are the authority for these names), RA.
   header.writeUInt16BE(0x8000 | (query.flags & 0x7900) | 0x0400 | 0x0080 | rcode, 2);
   header.writeUInt16BE(1, 4);
   header.writeUInt16BE(answers.length, 6);
-  const records = answers.map(({ type, data }) => {
-    const rr = Buffer.alloc(12);
-    rr.writeUInt16BE(0xc00c, 0); // pointer to the question's name
-    rr.writeUInt16BE(type, 2);
-    rr.writeUInt16BE(CLASS_IN, 4);
-    rr.writeUInt32BE(TTL, 6);
-    rr.writeUInt16BE(data.length, 10);
-    return Buffer.concat([rr, data]);
+  const records = answers.map(({ type, data, owner }) => {
+    const name = owner === undefined ? Buffer.from([0xc0, 0x0c]) : encodeName(owner); // else a pointer to the question's name
+    const rr = Buffer.alloc(10);
+    rr.writeUInt16BE(type, 0);
+    rr.writeUInt16BE(CLASS_IN, 2);
+    rr.writeUInt32BE(TTL, 4);
+    rr.writeUInt16BE(data.length, 8);
+    return Buffer.concat([name, rr, data]);
   });
   return Buffer.concat([header, query.questionBytes, ...records]);
 }
@@ -110,9 +122,23 @@ export function answer(msg: Buffer, asker: string, resolve: Resolver, opts: { fo
   const found = resolve({ name: query.question.name, type: query.question.type, asker });
   if (found === "nxdomain") return buildResponse(query, RCODE_NXDOMAIN, []);
   if (!found) return opts.forwardUnknown ? FORWARD : buildResponse(query, RCODE_NXDOMAIN, []);
-  const answers: { type: number; data: Buffer }[] = [];
-  if (query.question.type === TYPE_A) {
+  const answers: { type: number; data: Buffer; owner?: string }[] = [];
+  if (found.cname !== undefined) {
+    // An alias: the CNAME, and the target's addresses when the resolver knows them (owned by the target's name).
+    answers.push({ type: TYPE_CNAME, data: encodeName(found.cname) });
+    if (query.question.type === TYPE_A) {
+      for (const a of found.a ?? []) answers.push({ type: TYPE_A, data: Buffer.from(a.split(".").map(Number)), owner: found.cname });
+    }
+  } else if (query.question.type === TYPE_A) {
     for (const a of found.a ?? []) answers.push({ type: TYPE_A, data: Buffer.from(a.split(".").map(Number)) });
+  } else if (query.question.type === TYPE_SRV) {
+    for (const r of found.srv ?? []) {
+      const head = Buffer.alloc(6);
+      head.writeUInt16BE(r.priority, 0);
+      head.writeUInt16BE(r.weight, 2);
+      head.writeUInt16BE(r.port, 4);
+      answers.push({ type: TYPE_SRV, data: Buffer.concat([head, encodeName(r.target)]) });
+    }
   } else if (query.question.type === TYPE_AAAA) {
     for (const a of found.aaaa ?? []) {
       const n = parseIPv6(a);

@@ -74,6 +74,11 @@ export interface NetworkServiceOptions {
   /** Host resolver configuration copied for containers without embedded DNS (default /etc/resolv.conf). */
   hostResolvConf?: string;
   hostHosts?: string;
+  /**
+   * Names the cluster answers (agent/services/cluster-dns.ts: <svc>.<ns>.svc.cluster.local, …), asked before the
+   * containers' names on every address the embedded DNS listens on; null: not a cluster name.
+   */
+  clusterNames?: Resolver;
   clock?: Clock;
   log?: (msg: string) => void;
 }
@@ -131,7 +136,8 @@ export class NetworkService {
   /** Distinguishes this agent's devices from another agent's (another GANTRY_ROOT) on the same host. */
   readonly instance: string;
   private readonly dir: string;
-  private readonly opts: Required<Omit<NetworkServiceOptions, "log" | "clock">>;
+  private readonly opts: Required<Omit<NetworkServiceOptions, "log" | "clock" | "clusterNames">>;
+  private readonly clusterNames: Resolver | null;
   private readonly chainPrefixConfigured: boolean;
   private readonly clock: Clock;
   private readonly log: (msg: string) => void;
@@ -175,6 +181,7 @@ export class NetworkService {
       }
     }
     this.chainPrefixConfigured = options.chainPrefix !== undefined;
+    this.clusterNames = options.clusterNames ?? null;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? (() => {});
     this.instance = rootTag(this.root);
@@ -489,6 +496,19 @@ export class NetworkService {
     } catch (e) {
       this.log(`no name resolution on network ${net.name}: cannot listen on ${net.gateway}:${this.opts.dnsPort}: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * The embedded DNS on an address that is no network's gateway — the pod bridge's (agent/network/overlay.ts makes
+   * the bridge): cluster names, then upstream as on the other networks. Stopped by close(); a second call is a no-op.
+   */
+  async serveDns(address: string): Promise<void> {
+    requireIPv4(address, "DNS address");
+    const key = `addr:${address}`;
+    if (!this.opts.dns || this.dnsServers.has(key)) return;
+    const server = new DnsServer(address, this.dnsResolver(key), this.log, this.opts.dnsPort, await this.upstreams());
+    await server.listen();
+    this.dnsServers.set(key, server);
   }
 
   private async upstreams(): Promise<string[]> {
@@ -1110,6 +1130,13 @@ export class NetworkService {
   // ---------------------------------------------------------------- names
 
   private dnsResolver(serverNetId: string): Resolver {
+    const containers = this.containerResolver(serverNetId);
+    const cluster = this.clusterNames;
+    if (!cluster) return containers;
+    return (q) => cluster(q) ?? containers(q);
+  }
+
+  private containerResolver(serverNetId: string): Resolver {
     return ({ name, type, asker }) => {
       const q = name.replace(/\.$/, "").toLowerCase();
       let scope = [...this.networks.values()].filter((n) => !n.builtin && Object.values(n.endpoints).some((e) => e.ipv4 === asker));
