@@ -452,6 +452,48 @@ for (const RUNTIME of RUNTIMES) {
       assert.deepEqual(got, sent);
     });
 
+    test("attach: a client that does not read the output still has all its input and its close of stdin delivered", async () => {
+      // ~600 KB echoed back: far more than the client's socket buffer holds, so the monitor gives up sending it output
+      // long before it has read all its input (under load, a slow reader such as the agent does the same).
+      const w = world(["cat"]);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      const a = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => a.sock.destroy());
+      a.sock.pause();
+      const sent = Array.from({ length: 60_000 }, (_, i) => `line ${i}`);
+      const text = sent.map((l) => `${l}\n`).join("");
+      for (let i = 0; i < text.length; i += 4000) a.send(FRAME.stdin, text.slice(i, i + 4000));
+      a.send(FRAME.closeStdin);
+      assert.equal((await waitExit(w, 30_000)).exitCode, 0);
+      assert.deepEqual(lines(parseLog(w.log), "stdout"), sent);
+      assert.match(readFileSync(join(w.dir, "monitor.log"), "utf8"), /a client does not keep up with the output/);
+      a.sock.resume(); // what it was sent before it fell behind, then the end: the monitor closed it when it finished
+      await waitFor("the client's end", () => a.ended);
+      assert.ok(!a.frames.some((f) => f.type === FRAME.exit), "no exit frame after output was cut");
+    });
+
+    test("attach: a client that hangs up right after its input has all of it delivered, though the container reads it later", async () => {
+      // The container reads nothing until /go exists; the client's input fills the stdin pipe and the monitor's queue,
+      // the rest (and the close of stdin) waits in the socket when the client hangs up.
+      const w = world(["sh", "-c", "until [ -e /go ]; do sleep 0.02; done; exec cat"]);
+      startOk(w, ["--attach-socket", w.attachSocket, "--stdin"]);
+      const a = await AttachClient.connect(w.attachSocket);
+      cleanups.push(() => a.sock.destroy());
+      // ~89 KB: more than the pipe (64 KB) and the queue (8 KB) hold, less than the socket takes besides
+      const sent = Array.from({ length: 10_000 }, (_, i) => `line ${i}`);
+      const text = sent.map((l) => `${l}\n`).join("");
+      for (let i = 0; i < text.length; i += 4000) a.send(FRAME.stdin, text.slice(i, i + 4000));
+      a.send(FRAME.closeStdin);
+      let written = false;
+      a.sock.write(Buffer.alloc(0), () => (written = true));
+      await waitFor("the input handed to the kernel", () => written);
+      a.sock.destroy();
+      await new Promise((r) => setTimeout(r, 200)); // the monitor sees the hang-up while its queue is full
+      writeFileSync(join(w.bundle, "rootfs", "go"), "");
+      assert.equal((await waitExit(w, 30_000)).exitCode, 0);
+      assert.deepEqual(lines(parseLog(w.log), "stdout"), sent);
+    });
+
     test("attach: a client that stops reading is cut off; the container and its log do not wait for it", async () => {
       const n = 200_000; // ~1.3 MB of output, far more than a socket buffer holds
       const w = world(["sh", "-c", `read go; seq 1 ${n}`]);
@@ -465,7 +507,7 @@ for (const RUNTIME of RUNTIMES) {
       const got = lines(parseLog(w.log), "stdout");
       assert.equal(got.length, n);
       assert.equal(got.at(-1), String(n));
-      assert.match(readFileSync(join(w.dir, "monitor.log"), "utf8"), /disconnecting a client that does not keep up/);
+      assert.match(readFileSync(join(w.dir, "monitor.log"), "utf8"), /a client does not keep up with the output/);
     });
 
     test("a terminal container works through the console socket, with input and resize", async () => {

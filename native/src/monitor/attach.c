@@ -15,8 +15,11 @@
  *                     byte of input that came before it has been written (input after it is dropped)
  *
  * Any other frame type, or a RESIZE/CLOSE_STDIN with the wrong length, is a protocol error: that client is
- * disconnected. A client that disconnects, or stops reading until its socket buffer is full (it is then
- * disconnected rather than allowed to stall the container), never affects the container or the other clients.
+ * disconnected. A client that disconnects, or stops reading until its socket buffer is full, never affects the
+ * container or the other clients: one that falls behind is sent no more output (not even EXIT: its last frame may
+ * be cut short) rather than allowed to stall the container, and is closed when the container has exited.
+ * A client's input is read to its end whatever happens to its output, and even after it hung up: the input a
+ * client sent, and its CLOSE_STDIN, reach the container though the client was too slow to read the echo, or left.
  * Client input goes to the container through one small queue; while it is not empty no more client input is read,
  * so a container that does not read its stdin slows its writers down instead of growing the monitor.
  */
@@ -41,6 +44,8 @@ struct client {
   uint32_t remaining; /* payload bytes still to come for the current frame */
   unsigned char small[4];
   size_t small_len;
+  bool behind; /* an output frame could not be sent whole: it gets no more output */
+  bool hung_up; /* POLLHUP/POLLERR seen while the queue was full: not polled until the queue has room, then read to EOF */
 };
 
 static struct client clients[MONITOR_MAX_CLIENTS];
@@ -110,19 +115,23 @@ static bool send_frame(int fd, int type, const void *data, size_t n) {
   return w == (ssize_t)(n + 5);
 }
 
+/* A client that falls behind is not dropped here: input it sent (a CLOSE_STDIN too) may still wait in its socket. */
 void attach_broadcast(enum monitor_stream s, const char *data, size_t n) {
-  for (size_t i = 0; i < nclients;) {
+  for (size_t i = 0; i < nclients; i++) {
+    if (clients[i].behind) continue;
     if (!send_frame(clients[i].fd, s == STREAM_STDOUT ? FRAME_STDOUT : FRAME_STDERR, data, n)) {
-      mlog("attach: disconnecting a client that does not keep up (or left)");
-      drop_client(i);
-    } else {
-      i++;
+      mlog("attach: a client does not keep up with the output (or left): it gets no more, its input is still read");
+      clients[i].behind = true;
     }
   }
 }
 
 size_t attach_pollfds(struct pollfd *pfd, bool stdin_busy) {
-  for (size_t i = 0; i < nclients; i++) pfd[i] = (struct pollfd){.fd = clients[i].fd, .events = stdin_busy ? 0 : POLLIN};
+  for (size_t i = 0; i < nclients; i++) {
+    /* with the queue full only a hang-up is watched for, once (it stays reported: polling it again would spin) */
+    int fd = stdin_busy && clients[i].hung_up ? -1 : clients[i].fd;
+    pfd[i] = (struct pollfd){.fd = fd, .events = stdin_busy ? 0 : POLLIN};
+  }
   return nclients;
 }
 
@@ -220,8 +229,9 @@ void attach_handle(struct monitor *m, struct pollfd *pfd, size_t n) {
   for (size_t i = n; i-- > 0;) {
     if (pfd[i].revents == 0) continue;
     if (i >= nclients || clients[i].fd != pfd[i].fd) continue;
-    if (!(pfd[i].revents & POLLIN) || stdin_pending()) {
-      if (pfd[i].revents & (POLLHUP | POLLERR)) drop_client(i);
+    if (stdin_pending()) {
+      /* no room for its input: a client that hung up is read (to EOF, then dropped) once the queue has been written */
+      if (pfd[i].revents & (POLLHUP | POLLERR)) clients[i].hung_up = true;
       continue;
     }
     unsigned char buf[sizeof(stdin_buf)];
@@ -242,7 +252,7 @@ void attach_handle(struct monitor *m, struct pollfd *pfd, size_t n) {
 
 void attach_close_all(struct monitor *m, const char *exit_json) {
   while (nclients > 0) {
-    if (exit_json) send_frame(clients[nclients - 1].fd, FRAME_EXIT, exit_json, strlen(exit_json));
+    if (exit_json && !clients[nclients - 1].behind) send_frame(clients[nclients - 1].fd, FRAME_EXIT, exit_json, strlen(exit_json));
     drop_client(nclients - 1);
   }
   if (m->attach_fd >= 0) {
