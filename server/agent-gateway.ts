@@ -45,6 +45,7 @@ import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
 import { publishHostEvent } from "@/lib/hosts/publish-host-event";
 import type { PodStatusMessage } from "@/lib/protocol/pods";
 import type { PodDispatch } from "./pod-dispatch";
+import type { NetworkDispatch } from "./network-dispatch";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -57,8 +58,9 @@ function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error
 /** A connection that has not said hello after this long no longer counts as setting up. */
 const SETUP_GRACE_MS = 20_000;
 
-/** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status. */
-export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch } = {}) {
+/** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status.
+ *  `network`: the pod network's (server/network-dispatch.ts), told of hellos and goodbyes. */
+export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch; network?: NetworkDispatch } = {}) {
   const thresholds = heartbeatThresholds();
   const nsp = io.of(AGENT_NAMESPACE);
 
@@ -131,6 +133,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
         const hello = await recordHello(hostId, msg.facts);
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
+        if (hello) opts.network?.hostReady(hostId);
         if (hello) opts.pods?.hostReady(hostId);
         if (hello && (hello.hasClaims || hello.hasQueued)) {
           const { host } = hello;
@@ -230,6 +233,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch 
       // Only when no newer connection of the same host took over.
       if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;
       opts.pods?.hostGone(hostId);
+      opts.network?.hostGone(hostId);
       recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
     });
   });

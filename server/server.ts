@@ -112,7 +112,8 @@ async function main() {
   // The controllers and the pod dispatch stop before the k8s gateway, whose change feed their watches read.
   const controllers = (await import("./controllers")).attachControllers(config.controllers);
   const pods = (await import("./pod-dispatch")).attachPodDispatch(io);
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods }), controllers, pods, k8s];
+  const network = (await import("./network-dispatch")).attachNetworkDispatch(io, config.network);
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, network }), controllers, pods, network, k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { InventoryMessage, StreamData, StreamEnd, type CommandReply, type CommandRequest, type StreamOpen, type StreamOpenReply } from "./commands";
 import { InventoryPage } from "./inventory";
 import { PodStatusMessage, type PodsSync } from "./pods";
+import { HostNetworkFacts, type NetworkSync } from "./network";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -44,6 +45,8 @@ export const HostFacts = z.object({
   cgroupVersion: CgroupVersion,
   engineVersion: shortText.nullable(),
   agentVersion: z.string().min(1).max(64),
+  /** Where this host is on the pod overlay (lib/protocol/network.ts); absent from agents before it, or when unknown. */
+  network: HostNetworkFacts.optional(),
 });
 export type HostFacts = z.infer<typeof HostFacts>;
 
@@ -174,6 +177,8 @@ export interface ServerToAgentEvents {
   "stream.close": (msg: { streamId: string }) => void;
   /** The complete set of pods bound to this host (lib/protocol/pods.ts); acknowledged once the agent took it. */
   "pods.sync": (msg: PodsSync, ack: (r: Ack) => void) => void;
+  /** The pod network's state for this host (lib/protocol/network.ts), complete; acknowledged once applied. */
+  "network.sync": (msg: NetworkSync, ack: (r: Ack) => void) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */
