@@ -61,6 +61,8 @@ export interface LinkOptions {
   inventory?: { snapshot(): Promise<{ containers: ContainerSummary[]; images: ImageSummary[] }>; subscribe(onChange: () => void): () => void };
   /** The host's pods (agent/pods): the control plane's desired set comes in (pods.sync), their statuses go out. */
   pods?: LinkPods;
+  /** The pod network (agent/network/overlay.ts): network.sync is applied, then acknowledged. */
+  network?: { sync(raw: unknown): Promise<Ack> };
 }
 
 /** What the link needs of the agent's pods: a sync to take (answered at once), and their statuses. */
@@ -314,6 +316,11 @@ export class AgentLink {
       if (typeof ack !== "function") return;
       const reply: Ack = this.opts.pods ? this.opts.pods.sync(msg) : { ok: false, error: "this agent does not run pods" };
       (ack as (r: Ack) => void)(reply);
+    });
+    socket.on("network.sync", (msg: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      if (!this.opts.network) return (ack as (r: Ack) => void)({ ok: false, error: "this agent has no pod network" });
+      void this.opts.network.sync(msg).then((r) => (ack as (r: Ack) => void)(r));
     });
     socket.on("protocol_error", (msg: unknown) => {
       const parsed = ProtocolError.safeParse(msg);
