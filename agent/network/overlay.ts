@@ -48,7 +48,7 @@ interface Underlay {
 }
 
 /** The device names: gantry-pods0 and gantry.vx beside the default bridge gantry0; derived from another bridge's name. */
-export function podDeviceNames(env: NodeJS.ProcessEnv): { bridge: string; vxlan: string } {
+export function podDeviceNames(env: Record<string, string | undefined>): { bridge: string; vxlan: string } {
   const main = env.GANTRY_BRIDGE || "gantry0";
   const tag = createHash("sha256").update(main).digest("hex").slice(0, 8);
   return {
