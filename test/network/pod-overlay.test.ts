@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { startControlPlane, freePort, type ControlPlane } from "../support/control-plane";
 import { setupOwner, signIn, api } from "../support/session";
-import { startAgent, mintJoinToken, waitFor, type AgentProcess } from "../support/agent";
+import { startAgent, waitFor, type AgentProcess } from "../support/agent";
 import { createTestNetwork, type TestNetwork } from "../support/netns";
 import { startRegistry, type TestRegistry } from "../support/registry";
 import { pushBusybox, testNetworking, networkingEnv } from "../support/docker-cli";
@@ -36,14 +36,19 @@ before(async () => {
   publicUrl = `http://${net.gateway}:${port}`;
   Object.assign(cpEnv, { HOST: "0.0.0.0", GANTRY_PUBLIC_URL: publicUrl });
   [cp, registry] = await Promise.all([startControlPlane({ port, env: cpEnv }), startRegistry("open", undefined, { address: net.gateway })]);
+  // Plain http to the test registry on the bridge, for this test's push and both agents.
+  process.env.GANTRY_INSECURE_REGISTRIES = registry.host;
   image = await pushBusybox(registry.host);
   const owner = await setupOwner(cp);
   owner_ = [owner.email, owner.password];
   cookie = await signIn(cp, owner.email, owner.password);
   ep = await kubeEndpoint(cp);
   k = kube(ep, await mintToken(cp, cookie));
-  for (const host of net.hosts) {
-    const { token } = await mintJoinToken(cp.url, cookie);
+  for (const [i, host] of net.hosts.entries()) {
+    // Named apart (both namespaces share this machine's hostname): each is a Node of its own.
+    const minted = await api(cp, cookie).post("/api/v1/join-tokens", { hostName: `podnet-${"ab"[i]}-${randomInt(1e6)}` });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const token = minted.body.token as string;
     const env = { GANTRY_RUNTIME, GANTRY_INSECURE_REGISTRIES: registry.host, ...networkingEnv(testNetworking("gpo")) };
     const agent = startAgent({ serverUrl: publicUrl, token, netns: host.netns, env });
     await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
@@ -152,11 +157,19 @@ test("a pod on host A reaches a pod on host B by its pod IP across the overlay, 
   assert.ok(inRange(pa.status.podIP, cidrs.get(a!.name)!), `pod A's IP ${pa.status.podIP} is from host A's range ${cidrs.get(a!.name)}`);
   assert.ok(inRange(pb.status.podIP, cidrs.get(b!.name)!), `pod B's IP ${pb.status.podIP} is from host B's range ${cidrs.get(b!.name)}`);
 
+  let last = "";
   const seen = await waitFor("pod A's request answered by pod B", async () => {
-    const r = await k.run(["exec", "peer-a", "--", "wget", "-qO-", "-T", "3", `http://${pb.status.podIP}:8080/cgi-bin/peer`]);
-    return r.code === 0 ? r.stdout.trim() : undefined;
-  }, 30_000);
-  assert.equal(seen, pa.status.podIP, "B's server sees A's pod IP: not masqueraded");
+    // (busybox-static's wget crashes on an address literal here: nc speaks the request instead.)
+    const r = await k.run(["exec", "peer-a", "--", "sh", "-c", `printf 'GET /cgi-bin/peer HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${pb.status.podIP} 8080`]);
+    last = r.stderr + r.stdout;
+    const body = /\r?\n\r?\n([\s\S]*)$/.exec(r.stdout)?.[1]?.trim();
+    return r.code === 0 && r.stdout.startsWith("HTTP/1.") && body ? body : undefined;
+  }, 30_000).catch((e) => {
+    const state = agents.map((x) => `${x.name}:\n${inNs(x.netns, "ip", "-4", "route")}${inNs(x.netns, "ip", "-d", "link", "show")}${inNs(x.netns, "bridge", "fdb", "show")}${inNs(x.netns, "ip", "neigh")}${inNs(x.netns, "iptables-save")}\n${x.agent.output().slice(-3000)}`);
+    throw new Error(`${(e as Error).message}\nlast try: ${last}\n${state.join("\n")}`);
+  });
+  // (busybox httpd listens on IPv6 and writes an IPv4 peer as [::ffff:a.b.c.d].)
+  assert.equal(seen.replace(/^\[::ffff:(.*)\]$/, "$1"), pa.status.podIP, "B's server sees A's pod IP: not masqueraded");
 
   // The overlay as flannel's vxlan backend has it, on host A: B's range routed via B's .0 on the vxlan device, its
   // VTEP MAC in the FDB pointing at B's underlay address.
