@@ -63,6 +63,8 @@ export interface LinkOptions {
   pods?: LinkPods;
   /** The cluster's Services (agent/services): services.sync, answered at once (refused: the control plane sends all again). */
   services?: { sync(raw: unknown): Ack };
+  /** The pod network (agent/network/overlay.ts): network.sync is applied, then acknowledged. */
+  network?: { sync(raw: unknown): Promise<Ack> };
 }
 
 /** What the link needs of the agent's pods: a sync to take (answered at once), and their statuses. */
@@ -321,6 +323,11 @@ export class AgentLink {
       if (typeof ack !== "function") return;
       const reply: Ack = this.opts.services ? this.opts.services.sync(msg) : { ok: false, error: "this agent does not run the service proxy" };
       (ack as (r: Ack) => void)(reply);
+    });
+    socket.on("network.sync", (msg: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      if (!this.opts.network) return (ack as (r: Ack) => void)({ ok: false, error: "this agent has no pod network" });
+      void this.opts.network.sync(msg).then((r) => (ack as (r: Ack) => void)(r));
     });
     socket.on("protocol_error", (msg: unknown) => {
       const parsed = ProtocolError.safeParse(msg);

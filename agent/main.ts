@@ -23,6 +23,7 @@ import { bindRulesFor, checkBindSource } from "./commands/bind-rules";
 import { checkPullRegistry } from "./commands/registry-rules";
 import { PodManager } from "./pods/manager";
 import { AgentServices, servicesChainPrefix } from "./services/agent-services";
+import { PodNetwork } from "./network/overlay";
 import { dirname, join } from "node:path";
 import { hostSys } from "../native/node/sys";
 
@@ -57,7 +58,13 @@ async function main() {
   const version = agentVersion();
   mkdirSync(config.root, { recursive: true });
   log(`gantry-agent ${version}, state in ${config.root}`);
-  const facts = () => collectFacts({ root: config.root, engineBinary: config.engineBinary, agentVersion: version });
+  // Where this host is on the pod overlay goes with the facts (agent/network/overlay.ts; made below, with the engine).
+  let podNetwork: PodNetwork | null = null;
+  const facts = async () => {
+    const f = await collectFacts({ root: config.root, engineBinary: config.engineBinary, agentVersion: version });
+    const network = await podNetwork?.facts();
+    return network ? { ...f, network } : f;
+  };
 
   let stopRequested = false;
   let onStop = () => {};
@@ -85,6 +92,8 @@ async function main() {
   // The pods the control plane placed here: taken up again at once (a host cut off from the control plane keeps
   // running them); hostPath volumes and image pulls follow the same host rules as the control plane's commands.
   const binds = bindRulesFor(config);
+  const podNet = (podNetwork = new PodNetwork({ root: config.root, networks: containerEngine.networks, log }));
+  await podNet.restore();
   const pods = new PodManager({
     root: config.root,
     containers: containerEngine.containers,
@@ -94,6 +103,7 @@ async function main() {
     pauseBinary: join(dirname(config.engineBinary), "gantry-pause"),
     checkHostPath: (path, field) => checkBindSource(path, binds, field),
     checkPull: (ref) => checkPullRegistry(ref, config.allowedLoopbackRegistries),
+    podNetwork: () => podNet.view(),
     log,
   });
   await pods.start();
@@ -120,6 +130,7 @@ async function main() {
     return;
   }
 
+  podNet.setServer(serverUrl);
   let identity = stored;
   const sameServer = stored && (stored.serverUrl === null || stored.serverUrl === serverUrl);
   if (config.joinToken && (!stored || !sameServer)) {
@@ -182,6 +193,13 @@ async function main() {
     streams: new AgentStreams({ containers: containerEngine.containers, execs: containerEngine.execs, images, log, allowedLoopbackRegistries: config.allowedLoopbackRegistries }),
     pods,
     services,
+    network: {
+      sync: async (raw) => {
+        const reply = await podNet.sync(raw);
+        if (reply.ok) pods.kickAll();
+        return reply;
+      },
+    },
   });
   onStop = () => {
     pods.close();

@@ -45,7 +45,9 @@ export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log
       log("removed the pods' records and volumes");
     }
     const networks = (await containers.networks()) ?? new NetworkService(networkOptions(root, log, env));
+    // Its pod bridge and overlay device go with its other links (labelled alike); the kept overlay state here.
     await networks.uninstall();
+    rmSync(join(root, "pod-network"), { recursive: true, force: true });
   } else {
     // No records: what is labelled with this root's instance and its chains are still found and removed.
     await new NetworkService(networkOptions(root, log, env)).uninstall();

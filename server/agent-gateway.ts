@@ -46,6 +46,7 @@ import { publishHostEvent } from "@/lib/hosts/publish-host-event";
 import type { PodStatusMessage } from "@/lib/protocol/pods";
 import type { ServiceDispatch } from "./service-dispatch";
 import type { PodDispatch } from "./pod-dispatch";
+import type { NetworkDispatch } from "./network-dispatch";
 
 const log = (msg: string) => console.log(`[gantry] agents: ${msg}`);
 
@@ -59,8 +60,9 @@ function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error
 const SETUP_GRACE_MS = 20_000;
 
 /** `pods`: where hosts' pods go (server/pod-dispatch.ts): told of hellos and goodbyes, and handed pods.status.
- *  `services`: what keeps hosts' service proxies current (server/service-dispatch.ts): told of hellos and goodbyes. */
-export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch; services?: ServiceDispatch } = {}) {
+ *  `services`: what keeps hosts' service proxies current (server/service-dispatch.ts): told of hellos and goodbyes.
+ *  `network`: the pod network's (server/network-dispatch.ts), told of hellos and goodbyes. */
+export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch; services?: ServiceDispatch; network?: NetworkDispatch } = {}) {
   const thresholds = heartbeatThresholds();
   const nsp = io.of(AGENT_NAMESPACE);
 
@@ -133,6 +135,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch;
         const hello = await recordHello(hostId, msg.facts);
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
+        if (hello) opts.network?.hostReady(hostId);
         if (hello) opts.pods?.hostReady(hostId);
         if (hello) opts.services?.hostReady(hostId);
         if (hello && (hello.hasClaims || hello.hasQueued)) {
@@ -234,6 +237,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch;
       if (nsp.adapter.rooms.get(agentRoom(hostId))?.size) return;
       opts.pods?.hostGone(hostId);
       opts.services?.hostGone(hostId);
+      opts.network?.hostGone(hostId);
       recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
     });
   });

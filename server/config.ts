@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { admissionLimits } from "@/lib/admission/limits";
-import { loadClusterNetworkConfig } from "@/lib/network/cluster-cidrs";
+import { loadClusterNetworkConfig, type ClusterNetworkConfig } from "@/lib/network/cluster-cidrs";
+import { loadOverlayConfig, type OverlayConfig } from "@/lib/network/overlay-config";
 
 export interface ServerConfig {
   port: number;
@@ -22,6 +23,8 @@ export interface ServerConfig {
   /** Whether this replica campaigns to run the scheduler and controllers (GANTRY_CONTROLLERS), and how often the
    *  leader reads hosts into Nodes (GANTRY_NODE_SYNC_MS). */
   controllers: { enabled: boolean; nodeSyncMs: number };
+  /** The cluster's address plan (pod and service ranges; overlapping ones refused here) and the hosts' overlay. */
+  network: { plan: ClusterNetworkConfig; overlay: OverlayConfig };
 }
 
 export function loadConfig(env = process.env): ServerConfig {
@@ -30,7 +33,7 @@ export function loadConfig(env = process.env): ServerConfig {
   const dataDir = resolve(env.GANTRY_DATA ?? "/var/lib/gantry-server");
   mkdirSync(dataDir, { recursive: true });
   admissionLimits(env); // a bad limit is named at start, not at the first storm
-  loadClusterNetworkConfig(env); // so is a bad address plan (overlapping ranges), not at the first Service
+  const network = { plan: loadClusterNetworkConfig(env), overlay: loadOverlayConfig(env) };
   const keys = join(dataDir, "keys");
   mkdirSync(keys, { recursive: true, mode: 0o700 });
   chmodSync(keys, 0o700);
@@ -51,6 +54,7 @@ export function loadConfig(env = process.env): ServerConfig {
     tls,
     dev: env.GANTRY_DEV === "1",
     controllers: controllersConfig(env),
+    network,
   };
 }
 

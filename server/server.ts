@@ -113,7 +113,8 @@ async function main() {
   const controllers = (await import("./controllers")).attachControllers(config.controllers);
   const pods = (await import("./pod-dispatch")).attachPodDispatch(io);
   const services = (await import("./service-dispatch")).attachServiceDispatch(io);
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services }), controllers, pods, services, k8s];
+  const network = (await import("./network-dispatch")).attachNetworkDispatch(io, config.network);
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services, network }), controllers, pods, services, network, k8s];
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {

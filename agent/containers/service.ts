@@ -612,7 +612,10 @@ export class ContainerService {
     const hosts = net
       ? await net.hostsFileFor(rec.Id, { hostname, domainname: rec.Config.Domainname, extraHosts, links })
       : `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${extraHosts.map((e) => `${e.ip}\t${e.name}\n`).join("")}`;
-    const resolv = net ? await net.resolvConfFor(rec.Id) : readFileSafe("/etc/resolv.conf");
+    // HostConfig.Dns, DnsSearch, DnsOptions (`docker run --dns …`; a pod's resolver settings, agent/pods) replace the host's.
+    const dnsOf = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === "string") && v.length ? (v as string[]) : undefined);
+    const dns = { dns: dnsOf(rec.HostConfig.Dns), dnsSearch: dnsOf(rec.HostConfig.DnsSearch), dnsOptions: dnsOf(rec.HostConfig.DnsOptions) };
+    const resolv = net ? await net.resolvConfFor(rec.Id, dns) : readFileSafe("/etc/resolv.conf");
     writeFileSync(this.pathOf(rec.Id, "hosts"), hosts);
     writeFileSync(this.pathOf(rec.Id, "hostname"), `${hostname}\n`);
     writeFileSync(this.pathOf(rec.Id, "resolv.conf"), resolv);

@@ -46,6 +46,9 @@ export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { 
   for (const n of bridges) {
     const br = n.bridge!;
     const note = comment(`net ${n.name}`);
+    // Pods reach other hosts' pods with their own address (the overlay routes the cluster CIDR); anything else leaving
+    // the host is masqueraded as for any bridge.
+    if (n.pod) nat.push(`-A ${c.postrouting} -s ${n.subnet} -d ${n.pod.clusterCIDR} ${note} -j RETURN`);
     if (!n.internal) nat.push(`-A ${c.postrouting} -s ${n.subnet} ! -o ${br} ${note} -j MASQUERADE`);
     nat.push(`-A ${c.postrouting} -s 127.0.0.0/8 -o ${br} ${note} -j MASQUERADE`);
     // Hairpin: a container reaching a published port (its own or a neighbour's) through a host address is DNATed
@@ -55,6 +58,8 @@ export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { 
       filter.push(`-A ${c.input} -i ${br} -d ${n.gateway}/32 -p udp -m udp --dport 53 ${note} -j ACCEPT`);
     }
     filter.push(`-A ${c.forward} -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED ${note} -j ACCEPT`);
+    // Other hosts' pods (through the overlay) open connections to this host's.
+    if (n.pod) filter.push(`-A ${c.forward} -s ${n.pod.clusterCIDR} -o ${br} ${note} -j ACCEPT`);
     for (const ep of Object.values(n.endpoints)) {
       if (!ep.ipv4 || n.internal) continue;
       for (const p of ep.ports) {

@@ -100,6 +100,8 @@ export interface VethPlan {
   linkLocal?: string[];
   /** The IPv6 address of a dual-stack network, and its gateway (the default route when `defaultRoute`). */
   ipv6?: { addr: string; prefixLen: number; gateway: string };
+  /** Both ends' MTU (the pod network's: the overlay's); the kernel's default otherwise. */
+  mtu?: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export async function plumbVeth(p: VethPlan): Promise<string> {
     ifName = `eth${n}`;
     try {
       await ipBatch([
-        ["link", "add", p.hostVeth, "master", p.bridge, "up", "type", "veth", "peer", "name", ifName, "address", p.mac, "netns", p.netnsPath],
+        ["link", "add", p.hostVeth, ...(p.mtu ? ["mtu", String(p.mtu)] : []), "master", p.bridge, "up", "type", "veth", "peer", "name", ifName, "address", p.mac, ...(p.mtu ? ["mtu", String(p.mtu)] : []), "netns", p.netnsPath],
         ["link", "set", "dev", p.hostVeth, "alias", p.alias],
       ]);
       break;

@@ -419,6 +419,7 @@ export class NetworkService {
             defaultRoute: ep.defaultRoute,
             linkLocal: ep.linkLocal,
             ...this.v6Plan(net, ep),
+            ...(net.pod ? { mtu: net.pod.mtu } : {}),
           });
           changed = true;
           this.log(`re-created the veth of ${ep.containerId} on ${net.name}`);
@@ -448,6 +449,7 @@ export class NetworkService {
     const owner = /^gantry:([0-9a-f]{8}):bridge:/.exec(existing?.alias ?? "")?.[1];
     if (owner && owner !== this.instance) await this.takeOver(net.bridge!, owner, links);
     await ensureBridge(net.bridge!, `${net.gateway}/${subnet.prefix}`, this.label("bridge", net.id));
+    if (net.pod) await ip("link", "set", "dev", net.bridge!, "mtu", String(net.pod.mtu));
     if (net.enableIPv6 && net.ipv6) await ensureBridge6(net.bridge!, `${net.ipv6.gateway}/${parseSubnet6(net.ipv6.subnet).prefix}`);
     if (!net.internal) await enableForwarding();
   }
@@ -488,7 +490,8 @@ export class NetworkService {
   }
 
   private async startDns(net: NetworkRecord) {
-    if (!this.opts.dns || net.driver !== "bridge" || net.builtin || this.dnsServers.has(net.id)) return;
+    // The pod network is built in, and has its DNS server too: pods' resolv.conf names its gateway (ClusterFirst).
+    if (!this.opts.dns || net.driver !== "bridge" || (net.builtin && !net.pod) || this.dnsServers.has(net.id)) return;
     const server = new DnsServer(net.gateway!, this.dnsResolver(net.id), this.log, this.opts.dnsPort, await this.upstreams());
     try {
       await server.listen();
@@ -725,6 +728,46 @@ export class NetworkService {
       if (!taken.some((t) => overlaps(candidate, t))) return candidate;
     }
     throw new GantryError("unavailable", `could not find an available, non-overlapping IPv4 address pool among ${this.opts.userPool}`);
+  }
+
+  /**
+   * The pod network (agent/network/overlay.ts): a built-in bridge network on this host's pod CIDR, gateway .1, with
+   * the overlay's MTU, cluster-CIDR traffic left unmasqueraded, and the embedded DNS server on its gateway. Made, or
+   * brought to `spec` — a moved range is taken only once no pod is on the old one (until then this refuses).
+   */
+  async ensurePodNetwork(spec: { name: string; bridge: string; subnet: string; clusterCIDR: string; mtu: number }): Promise<NetworkInfo> {
+    this.requireStarted();
+    const subnet = parseSubnet(spec.subnet);
+    parseSubnet(spec.clusterCIDR);
+    return this.mutex.run(async () => {
+      let rec = this.findByName(spec.name);
+      const gateway = formatIPv4(firstHost(subnet));
+      if (rec && (rec.subnet !== formatSubnet(subnet) || rec.bridge !== spec.bridge)) {
+        const attached = Object.keys(rec.endpoints).length;
+        if (attached) throw conflict(`the pod network is ${rec.subnet} on ${rec.bridge} with ${attached} pod(s) on it: it moves to ${formatSubnet(subnet)} once they are gone`);
+        await this.stopDns(rec.id);
+        if (rec.bridge) await deleteLink(rec.bridge);
+        rec.subnet = formatSubnet(subnet);
+        rec.gateway = gateway;
+        rec.bridge = spec.bridge;
+        rec.ipam = { allocated: {}, last: null };
+      }
+      for (const other of this.networks.values()) {
+        if (other !== rec && other.subnet && overlaps(subnet, parseSubnet(other.subnet)))
+          throw conflict(`this host's pod CIDR ${formatSubnet(subnet)} overlaps network ${other.name}'s ${other.subnet}: give that network another subnet`);
+      }
+      if (!rec) {
+        rec = this.newRecord(spec.name, "bridge", { builtin: true, bridge: spec.bridge, subnet: formatSubnet(subnet), gateway });
+        this.networks.set(rec.id, rec);
+      }
+      rec.pod = { clusterCIDR: spec.clusterCIDR, mtu: spec.mtu };
+      rec.options = { "com.docker.network.bridge.name": spec.bridge, "com.docker.network.driver.mtu": String(spec.mtu) };
+      await this.persist(rec);
+      await this.ensureDevice(rec);
+      await this.syncFirewall();
+      await this.startDns(rec);
+      return this.info(rec);
+    });
   }
 
   async list(filters: ListFilters = {}): Promise<NetworkInfo[]> {
@@ -991,6 +1034,7 @@ export class NetworkService {
             defaultRoute: ep.defaultRoute,
             linkLocal: ep.linkLocal,
             ...this.v6Plan(net, ep),
+            ...(net.pod ? { mtu: net.pod.mtu } : {}),
           });
           if (wanted.length) reservedPorts = await this.ports.reserveAll(wanted);
         } else if (net.driver === "null") {

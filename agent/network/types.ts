@@ -73,6 +73,12 @@ export interface NetworkRecord {
   };
   /** container id → endpoint. */
   endpoints: Record<string, EndpointRecord>;
+  /**
+   * Set on the pod network (agent/network/overlay.ts): the cluster's pod range, whose traffic leaves this bridge for
+   * other hosts' pods without masquerading and may come in from them, and the MTU of its bridge and pods' interfaces
+   * (the overlay's).
+   */
+  pod?: { clusterCIDR: string; mtu: number } | null;
 }
 
 /** What `docker network inspect` needs, in Gantry's terms (the API layer renames fields to Docker's). */

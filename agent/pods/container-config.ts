@@ -28,6 +28,27 @@ export interface PlanContext {
   subPathSource(volume: PreparedVolume, subPath: string | undefined, field: string): string;
   podIP: string;
   hostIP: string;
+  /** The pod network's DNS (its gateway) and the cluster's domain; null when the pod has none. */
+  podNetwork: { gateway: string; clusterDomain: string } | null;
+}
+
+/**
+ * The pod's resolver settings, as the kubelet makes them: ClusterFirst → the pod network's DNS server, searching
+ * `<ns>.svc.<domain> svc.<domain> <domain>` with ndots:5; Default → the host's; None → dnsConfig alone. dnsConfig's
+ * nameservers and searches are added after (duplicates dropped), its options override by name. Null: the host's as is.
+ */
+export function podDns(pod: AgentPod, net: PlanContext["podNetwork"]): { Dns: string[]; DnsSearch: string[]; DnsOptions: string[] } | null {
+  const cfg = pod.dnsConfig;
+  const cluster = (pod.dnsPolicy === "ClusterFirst" || pod.dnsPolicy === "ClusterFirstWithHostNet") && net;
+  if (!cluster && !cfg) return null;
+  const d = net?.clusterDomain ?? "cluster.local";
+  const ns = cluster ? [net.gateway] : [];
+  const search = cluster ? [`${pod.namespace}.svc.${d}`, `svc.${d}`, d] : [];
+  const options = new Map<string, string | undefined>(cluster ? [["ndots", "5"]] : []);
+  for (const s of cfg?.nameservers ?? []) if (!ns.includes(s)) ns.push(s);
+  for (const s of cfg?.searches ?? []) if (!search.includes(s)) search.push(s);
+  for (const o of cfg?.options ?? []) options.set(o.name, o.value);
+  return { Dns: ns, DnsSearch: search, DnsOptions: [...options].map(([k, v]) => (v === undefined ? k : `${k}:${v}`)) };
 }
 
 /** Kubernetes' $(VAR) expansion: `lookup` answers a name or undefined (then the reference stays); `$$` is `$`. */
@@ -111,6 +132,7 @@ export function createPlan(pod: AgentPod, c: AgentContainer, ctx: PlanContext): 
   const limits = c.resources.limits;
   const sandbox = `container:${ctx.sandboxId}`;
   const sc = c.securityContext;
+  const dns = podDns(pod, ctx.podNetwork);
   const user = sc?.runAsUser !== undefined ? `${sc.runAsUser}${sc.runAsGroup !== undefined ? `:${sc.runAsGroup}` : ""}` : undefined;
   const body: Record<string, unknown> = {
     Image: c.image,
@@ -134,6 +156,7 @@ export function createPlan(pod: AgentPod, c: AgentContainer, ctx: PlanContext): 
       ...(limits.cpuMillis ? { CpuPeriod: 100_000, CpuQuota: Math.max(1000, limits.cpuMillis * 100) } : {}),
       ...(limits.memoryBytes ? { Memory: limits.memoryBytes, MemorySwap: limits.memoryBytes } : {}),
       ...(hostMounts.length ? { Mounts: hostMounts } : {}),
+      ...(dns ?? {}),
     },
   };
   return { body, mounts };

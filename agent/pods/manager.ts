@@ -19,6 +19,7 @@ import { ensurePauseImage } from "./pause-image";
 import { PodStore } from "./pod-store";
 import { PodWorker, type PodWorkerDeps } from "./pod-worker";
 import { PodVolumes } from "./volumes";
+import type { PodNetworkView } from "../network/overlay";
 
 export interface PodManagerOptions {
   root: string;
@@ -37,6 +38,8 @@ export interface PodManagerOptions {
   /** The first restart back-off (default 10 s; GANTRY_RESTART_DELAY_MS). */
   backoffInitialMs?: number;
   hostIP?: () => string;
+  /** This host's pod network once it is set up (agent/network/overlay.ts); pods wait for it. */
+  podNetwork(): PodNetworkView | null;
 }
 
 export class PodManager {
@@ -67,6 +70,7 @@ export class PodManager {
       })),
       checkPull: opts.checkPull,
       hostIP: () => this.hostIP(),
+      podNetwork: () => opts.podNetwork(),
       clock,
       restarts: new BackOff(clock, initial),
       pulls: new BackOff(clock, initial),
@@ -111,6 +115,11 @@ export class PodManager {
       const uid = e.Actor.Attributes[LABEL_POD_UID];
       if (uid) this.workers.get(uid)?.kick();
     });
+    for (const w of this.workers.values()) w.kick();
+  }
+
+  /** Every pod syncs now (the pod network came up: the pods waiting for it go on). */
+  kickAll(): void {
     for (const w of this.workers.values()) w.kick();
   }
 

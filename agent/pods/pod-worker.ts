@@ -20,6 +20,7 @@ import { containerHash, containerName, LABEL_HASH, podContainerOf, SANDBOX_NAME,
 import { ProbeWorker, runAction, type ExecRunner, type ProbeKind } from "./probes";
 import { computePodStatus, type AttemptView, type ContainerView } from "./status";
 import { VolumeError, type PodVolumes, type PreparedVolume } from "./volumes";
+import type { PodNetworkView } from "../network/overlay";
 
 export interface PodWorkerDeps {
   containers: ContainerService;
@@ -31,6 +32,8 @@ export interface PodWorkerDeps {
   /** Refuses (throws) a pull this host does not allow from the control plane (a loopback registry). */
   checkPull(ref: string): Promise<void>;
   hostIP(): string;
+  /** This host's pod network (agent/network/overlay.ts): sandboxes are attached to it; null until it is set up. */
+  podNetwork(): PodNetworkView | null;
   clock: Clock;
   restarts: BackOff;
   pulls: BackOff;
@@ -307,6 +310,12 @@ export class PodWorker {
         }
       }
     }
+    const net = this.deps.podNetwork();
+    if (!net) {
+      this.waitAll("ContainerCreating", "waiting for this host's pod network (the control plane sends it with the host's pod CIDR)");
+      this.wakeIn(RESYNC_MS);
+      return null;
+    }
     let image: string;
     try {
       image = await this.deps.pauseImage();
@@ -318,7 +327,7 @@ export class PodWorker {
     const name = sandboxName(this.pod, this.sandboxAttempt);
     try {
       const { Id } = await this.deps.containers.create(
-        { Image: image, Hostname: this.pod.hostname, Labels: sandboxLabels(this.pod, this.sandboxAttempt), HostConfig: { NetworkMode: "bridge", RestartPolicy: { Name: "no" }, CpuShares: 2 } },
+        { Image: image, Hostname: this.pod.hostname, Labels: sandboxLabels(this.pod, this.sandboxAttempt), HostConfig: { NetworkMode: net.network, RestartPolicy: { Name: "no" }, CpuShares: 2 } },
         name,
       );
       this.sandboxId = Id;
@@ -429,6 +438,7 @@ export class PodWorker {
           subPathSource: (v, sub, field) => this.deps.volumes.subPathSource(v, sub, field),
           podIP: this.podIP() ?? "",
           hostIP: this.deps.hostIP(),
+          podNetwork: this.deps.podNetwork(),
         });
       } catch (e) {
         if (!(e instanceof ContainerConfigError)) throw e;

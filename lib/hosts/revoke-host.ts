@@ -1,4 +1,5 @@
-// Revokes a host: its credential stops working at once, its open connection is cut, and it shows as revoked.
+// Revokes a host: its credential stops working at once, its open connection is cut, and it shows as revoked. Its pod
+// CIDR is freed (the other hosts' overlays drop it: server/network-dispatch.ts).
 // Revoking twice is harmless and keeps the first revocation time.
 import { db } from "@/lib/db";
 import { notFound } from "@/lib/errors";
@@ -11,7 +12,7 @@ import { noteActivity } from "@/lib/activity/activity-note";
 export async function revokeHost(id: number, now = new Date()): Promise<HostView> {
   const rows = await db.host.updateManyAndReturn({
     where: { id, revokedAt: null },
-    data: { revokedAt: now, status: "offline", statusChangedAt: now, connectedAt: null },
+    data: { revokedAt: now, status: "offline", statusChangedAt: now, connectedAt: null, podCIDR: null },
     select: HOST_VIEW_SELECT,
   });
   if (!rows[0]) {

@@ -85,7 +85,7 @@ export const API_ROUTES: ApiRoute[] = [
     response: serviceDetail,
   },
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
-  { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host", permission: "hosts.read", params: { id: hostId } },
+  { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host, with its place on the pod network (podNetwork: pod CIDR, underlay, last sync, overlay peers)", permission: "hosts.read", params: { id: hostId } },
   { method: "patch", path: "/hosts/{id}", tag: "hosts", summary: "Rename a host", permission: "hosts.update", params: { id: hostId }, body: z.object({ name: HostName }).strict() },
   { method: "delete", path: "/hosts/{id}", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
   { method: "post", path: "/hosts/{id}/revoke", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },

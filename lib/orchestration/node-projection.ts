@@ -18,6 +18,8 @@ export interface HostRow {
   agentVersion: string | null;
   engineVersion: string | null;
   createdAt: Date;
+  /** The host's pod range (lib/network/allocate-pod-cidr.ts): the Node's spec.podCIDR and spec.podCIDRs. */
+  podCIDR?: string | null;
 }
 
 export const HOST_ROW_SELECT = { id: true, name: true, status: true, statusChangedAt: true, lastSeenAt: true, facts: true, agentVersion: true, engineVersion: true, createdAt: true } as const;
@@ -95,6 +97,6 @@ export function newNodeFor(host: HostRow): Node {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name: host.name, labels: hostLabels(host), annotations: { [HOST_STATUS_ANNOTATION]: host.status } },
-    spec: {},
+    spec: host.podCIDR ? { podCIDR: host.podCIDR, podCIDRs: [host.podCIDR] } : {},
   };
 }

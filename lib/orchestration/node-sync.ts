@@ -64,7 +64,7 @@ export class NodeSync {
   async sync(now = new Date()): Promise<void> {
     const rows = await db.host.findMany({
       where: { revokedAt: null },
-      select: { id: true, name: true, status: true, statusChangedAt: true, lastSeenAt: true, agentVersion: true, engineVersion: true, createdAt: true },
+      select: { id: true, name: true, status: true, statusChangedAt: true, lastSeenAt: true, agentVersion: true, engineVersion: true, createdAt: true, podCIDR: true },
       orderBy: { id: "asc" },
     });
     const stale = rows.filter((r) => {
@@ -148,10 +148,17 @@ export class NodeSync {
     const annotations = { ...(node.metadata.annotations ?? {}), [HOST_STATUS_ANNOTATION]: host.status };
     const taints = desiredTaints(node, now);
     const labelsChanged = canonicalJson(labels) !== canonicalJson(node.metadata.labels ?? {}) || canonicalJson(annotations) !== canonicalJson(node.metadata.annotations ?? {});
-    if (labelsChanged || !sameTaints(taints, node.spec?.taints)) {
+    // spec.podCIDR(s): the host's pod range, as the node IPAM controller sets it.
+    const cidrChanged = (node.spec?.podCIDR ?? null) !== (host.podCIDR ?? null) || ((node.spec?.podCIDRs as string[] | undefined) ?? []).join() !== (host.podCIDR ?? "");
+    if (labelsChanged || cidrChanged || !sameTaints(taints, node.spec?.taints)) {
       const spec = { ...(node.spec ?? {}) };
       if (taints.length) spec.taints = taints;
       else delete spec.taints;
+      if (host.podCIDR) Object.assign(spec, { podCIDR: host.podCIDR, podCIDRs: [host.podCIDR] });
+      else {
+        delete spec.podCIDR;
+        delete spec.podCIDRs;
+      }
       const written = (await this.client.update("nodes", "", { ...node, metadata: { ...node.metadata, labels, annotations }, spec })) as Node;
       this.nodes.observe(written);
     }

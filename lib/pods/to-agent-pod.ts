@@ -294,6 +294,10 @@ export async function toAgentPod(pod: KubeObject, refs: References, opts: { host
     containers,
     volumes: await Promise.all((spec.volumes ?? []).map((v) => volume(pod, v, refs))),
     hostAccess: opts.hostAccess,
+    ...(spec.dnsPolicy ? { dnsPolicy: spec.dnsPolicy as AgentPodInput["dnsPolicy"] } : {}),
+    ...(spec.dnsConfig
+      ? { dnsConfig: { nameservers: spec.dnsConfig.nameservers ?? [], searches: spec.dnsConfig.searches ?? [], options: (spec.dnsConfig.options ?? []).map((o) => ({ name: o.name, ...(o.value !== undefined ? { value: o.value } : {}) })) } }
+      : {}),
     ...(m.deletionTimestamp ? { deletionTimestamp: new Date(m.deletionTimestamp).toISOString() } : {}),
     ...(m.deletionGracePeriodSeconds !== undefined ? { deletionGracePeriodSeconds: m.deletionGracePeriodSeconds } : {}),
   };

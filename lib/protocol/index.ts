@@ -5,6 +5,7 @@ import { InventoryMessage, StreamData, StreamEnd, type CommandReply, type Comman
 import { InventoryPage } from "./inventory";
 import { PodStatusMessage, type PodsSync } from "./pods";
 import type { ServicesSync } from "./services";
+import { HostNetworkFacts, type NetworkSync } from "./network";
 
 /** Bumped on any incompatible change; an agent speaking another version is refused at the handshake. */
 export const PROTOCOL_VERSION = 1;
@@ -45,6 +46,8 @@ export const HostFacts = z.object({
   cgroupVersion: CgroupVersion,
   engineVersion: shortText.nullable(),
   agentVersion: z.string().min(1).max(64),
+  /** Where this host is on the pod overlay (lib/protocol/network.ts); absent from agents before it, or when unknown. */
+  network: HostNetworkFacts.optional(),
 });
 export type HostFacts = z.infer<typeof HostFacts>;
 
@@ -178,6 +181,8 @@ export interface ServerToAgentEvents {
   /** Every Service with its endpoints (lib/protocol/services.ts): full after each hello, then deltas; { ok: false }
    *  asks for a full set again. */
   "services.sync": (msg: ServicesSync, ack: (r: Ack) => void) => void;
+  /** The pod network's state for this host (lib/protocol/network.ts), complete; acknowledged once applied. */
+  "network.sync": (msg: NetworkSync, ack: (r: Ack) => void) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */

@@ -168,6 +168,17 @@ export const AgentPod = z
     volumes: z.array(AgentVolume).max(256).default([]),
     /** The control plane's word that whoever made the pod holds containers.host-access: hostPath volumes only then. */
     hostAccess: z.boolean().default(false),
+    /** How the pod's containers resolve names (spec.dnsPolicy; ClusterFirst: the pod network's DNS with the cluster's
+     *  search path) and what spec.dnsConfig adds. */
+    dnsPolicy: z.enum(["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"]).default("ClusterFirst"),
+    dnsConfig: z
+      .object({
+        nameservers: z.array(z.string().max(45)).max(3).default([]),
+        searches: z.array(z.string().max(253)).max(32).default([]),
+        options: z.array(z.object({ name: z.string().min(1).max(64), value: z.string().max(64).optional() }).strict()).max(32).default([]),
+      })
+      .strict()
+      .optional(),
     /** Set when the pod is being deleted: the agent stops it gracefully, within deletionGracePeriodSeconds. */
     deletionTimestamp: z.iso.datetime().optional(),
     deletionGracePeriodSeconds: Seconds.optional(),

@@ -78,9 +78,19 @@ test("two containers share the sandbox's network, IPC and UTS namespaces; status
     assert.equal(await ns(`k8s_client_web_default_${p.uid}_0`, kind), await ns(`k8s_server_web_default_${p.uid}_0`, kind), `${kind} namespace shared`);
   }
   assert.equal((await h.ok(["exec", `k8s_client_web_default_${p.uid}_0`, "hostname"])).trim(), "web");
-  // The pod's address is the sandbox's on the host's default bridge.
+  // The pod's address is the sandbox's on the host's pod network: from the pod CIDR the control plane gave, its
+  // gateway (.1) the default route and the nameserver (dnsPolicy ClusterFirst), with the cluster's search path.
   const addr = await h.ok(["exec", `k8s_client_web_default_${p.uid}_0`, "ip", "-4", "-o", "addr", "show", "eth0"]);
-  assert.match(addr, new RegExp(`inet ${status.podIP!.replace(/\./g, "\\.")}/`));
+  assert.match(addr, new RegExp(`inet ${status.podIP!.replace(/\./g, "\\.")}/24`));
+  const prefix = h.server.podCIDR.replace(/\.0\/24$/, ".");
+  assert.ok(status.podIP!.startsWith(prefix), `${status.podIP} is in ${h.server.podCIDR}`);
+  const route = await h.ok(["exec", `k8s_client_web_default_${p.uid}_0`, "ip", "-4", "route", "show", "default"]);
+  assert.match(route, new RegExp(`via ${prefix.replace(/\./g, "\\.")}1 `));
+  const resolv = await h.ok(["exec", `k8s_client_web_default_${p.uid}_0`, "cat", "/etc/resolv.conf"]);
+  assert.match(resolv, new RegExp(`^nameserver ${prefix.replace(/\./g, "\\.")}1$`, "m"));
+  assert.match(resolv, /^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$/m);
+  assert.match(resolv, /^options ndots:5$/m);
+  assert.deepEqual(h.server.networkAcks, [{ ok: true }], "the agent took the pod network");
   assert.equal(h.server.rejected.length, 0, `every status parsed: ${h.server.rejected.join(", ")}`);
 });
 
@@ -184,7 +194,7 @@ test("an agent restart, with the control plane away, leaves the pod's containers
     await new Promise((r) => setTimeout(r, 200));
   }
   // The control plane comes back: the agent reconnects and reports the pod, its worker never having restarted.
-  const server = await PodLinkServer.start(port);
+  const server = await PodLinkServer.start(port, { podCIDR: h.server.podCIDR });
   h.server = server;
   await server.connected();
   const s = await server.status(p.uid, "reported with the restart", (st) => st.containerStatuses.find((c) => c.name === "app")?.restartCount === 1);

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BackOff } from "@/agent/pods/backoff";
-import { createPlan, expand } from "@/agent/pods/container-config";
+import { createPlan, expand, podDns } from "@/agent/pods/container-config";
 import { computePodStatus, type ContainerView, type PodView } from "@/agent/pods/status";
 import { toAgentPod, type References } from "@/lib/pods/to-agent-pod";
 import { mergeStatus } from "@/lib/pods/record-pod-status";
@@ -46,7 +46,7 @@ test("$(VAR) expansion as Kubernetes does it; command replaces ENTRYPOINT and CM
   assert.equal(expand("cost: $5", look), "cost: $5");
   const pod = AgentPod.parse({ uid: "u-1", name: "p", namespace: "default", hostname: "p", restartPolicy: "Always", terminationGracePeriodSeconds: 30, containers: [{ name: "c", image: "busybox", imagePullPolicy: "IfNotPresent" }] });
   const plan = (c: Partial<AgentContainer>) =>
-    createPlan(pod, { ...pod.containers[0]!, ...c }, { sandboxId: "s", restartCount: 0, init: false, volumes: new Map(), subPathSource: (v) => v.source, podIP: "10.1.0.2", hostIP: "192.0.2.1" }).body;
+    createPlan(pod, { ...pod.containers[0]!, ...c }, { sandboxId: "s", restartCount: 0, init: false, volumes: new Map(), subPathSource: (v) => v.source, podIP: "10.1.0.2", hostIP: "192.0.2.1", podNetwork: null }).body;
   assert.deepEqual([plan({}).Entrypoint, plan({}).Cmd], [undefined, undefined], "neither: the image's own");
   assert.deepEqual([plan({ command: ["run"] }).Entrypoint, plan({ command: ["run"] }).Cmd], [["run"], []], "command: the image's CMD is dropped too");
   assert.deepEqual([plan({ args: ["--x"] }).Entrypoint, plan({ args: ["--x"] }).Cmd], [undefined, ["--x"]], "args: the image's ENTRYPOINT with them");
@@ -56,6 +56,21 @@ test("$(VAR) expansion as Kubernetes does it; command replaces ENTRYPOINT and CM
   assert.deepEqual([hc.CpuQuota, hc.CpuPeriod, hc.CpuShares, hc.Memory, hc.MemorySwap], [150_000, 100_000, 1536, 128 << 20, 128 << 20], "a limit alone stands for the request");
   assert.equal((plan({}).HostConfig as Record<string, unknown>).CpuShares, 2, "BestEffort: the minimum shares");
   assert.equal((plan({}).HostConfig as Record<string, unknown>).NetworkMode, "container:s");
+});
+
+test("dnsPolicy: ClusterFirst resolves through the pod network's gateway with the namespace's search path and ndots:5; Default and None as the kubelet makes them", () => {
+  const base = { uid: "u-1", name: "p", namespace: "shop", hostname: "p", restartPolicy: "Always", terminationGracePeriodSeconds: 30, containers: [{ name: "c", image: "busybox", imagePullPolicy: "IfNotPresent" }] };
+  const net = { gateway: "10.244.3.1", clusterDomain: "cluster.local" };
+  assert.deepEqual(podDns(AgentPod.parse(base), net), { Dns: ["10.244.3.1"], DnsSearch: ["shop.svc.cluster.local", "svc.cluster.local", "cluster.local"], DnsOptions: ["ndots:5"] });
+  assert.equal(podDns(AgentPod.parse({ ...base, dnsPolicy: "Default" }), net), null, "Default: the host's resolv.conf");
+  assert.equal(podDns(AgentPod.parse(base), null), null, "no pod network: the host's");
+  const extra = { nameservers: ["10.0.0.53"], searches: ["corp.example"], options: [{ name: "ndots", value: "2" }, { name: "edns0" }] };
+  assert.deepEqual(podDns(AgentPod.parse({ ...base, dnsConfig: extra }), net), {
+    Dns: ["10.244.3.1", "10.0.0.53"],
+    DnsSearch: ["shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp.example"],
+    DnsOptions: ["ndots:2", "edns0"],
+  });
+  assert.deepEqual(podDns(AgentPod.parse({ ...base, dnsPolicy: "None", dnsConfig: extra }), net), { Dns: ["10.0.0.53"], DnsSearch: ["corp.example"], DnsOptions: ["ndots:2", "edns0"] });
 });
 
 const spec = (name: string, extra: Partial<AgentContainer> = {}): AgentContainer => ({ name, image: "busybox", imagePullPolicy: "IfNotPresent", env: [], ports: [], resources: { limits: {}, requests: {} }, volumeMounts: [], stdin: false, tty: false, ...extra });

@@ -5,12 +5,13 @@
 // covers that path end to end (join with the pinned fingerprint, agent link over wss, sign-in in Chromium).
 import { spawn, type ChildProcess } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./bundle";
 import { fetchTrusting } from "./https";
+import { freeSubnets } from "./docker-cli";
 
 export interface ControlPlane {
   /** http://127.0.0.1:PORT, or https:// with `tls`. */
@@ -55,7 +56,12 @@ export async function startControlPlane(
   let out = "";
   // With `tls` nothing about TLS is set: the control plane's own defaults (a certificate under GANTRY_DATA/tls).
   const tlsEnv: Record<string, string> = opts.tls ? {} : { GANTRY_TLS: "off" };
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", GANTRY_DATA: dataDir, GANTRY_PUBLIC_URL: url, ...tlsEnv, ...opts.env };
+  // A cluster CIDR of its own (kept with its data, so a restart keeps it): hosts of several test files' control planes
+  // share this machine's root namespace, and each pod bridge there needs a range no other holds.
+  const cidrFile = join(dataDir, "test-cluster-cidr");
+  const clusterCIDR = existsSync(cidrFile) ? readFileSync(cidrFile, "utf8").trim() : freeSubnets(1)[0]!;
+  writeFileSync(cidrFile, clusterCIDR + "\n");
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", GANTRY_DATA: dataDir, GANTRY_PUBLIC_URL: url, GANTRY_CLUSTER_CIDR: clusterCIDR, ...tlsEnv, ...opts.env };
   if (opts.tls) for (const k of ["GANTRY_TLS", "GANTRY_TLS_CERT", "GANTRY_TLS_KEY"]) if (!opts.env?.[k]) delete env[k];
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "server/server.ts"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (out += d));

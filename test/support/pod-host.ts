@@ -15,10 +15,11 @@ import { join } from "node:path";
 import { Server as SocketServer, type Socket } from "socket.io";
 import { AGENT_NAMESPACE, AgentHandshake, PROTOCOL_VERSION, SOCKET_PATH, type Ack } from "@/lib/protocol";
 import { PodStatusMessage, PodsSync, type AgentPodInput, type PodStatus } from "@/lib/protocol/pods";
+import { NetworkSync } from "@/lib/protocol/network";
 import { CredentialStore } from "@/agent/credential-store";
 import { startAgent, uninstallAgent, type AgentProcess } from "./agent";
 import { GANTRY_RUNTIME } from "./bundle";
-import { dockerCli, dockerClientEnv, networkingEnv, pushBusybox, testNetworking, type TestNetworking } from "./docker-cli";
+import { dockerCli, dockerClientEnv, freeSubnets, networkingEnv, pushBusybox, testNetworking, type TestNetworking } from "./docker-cli";
 import { freePort, startRegistry, type TestRegistry } from "./registry";
 
 export interface StatusSeen {
@@ -34,7 +35,11 @@ export class PodLinkServer {
   private http: HttpServer;
   private io: SocketServer;
   private waiters = new Set<() => void>();
-  private constructor(readonly port: number) {
+  /** The pod range this stand-in gives the agent in network.sync after each hello (no peers: no overlay). */
+  readonly podCIDR: string;
+  readonly networkAcks: Ack[] = [];
+  private constructor(readonly port: number, podCIDR?: string) {
+    this.podCIDR = podCIDR ?? freeSubnets(1)[0]!.replace(/\.0\.0\/16$/, ".0.0/24");
     this.http = createServer();
     this.io = new SocketServer(this.http, { path: SOCKET_PATH, serveClient: false });
     const nsp = this.io.of(AGENT_NAMESPACE);
@@ -58,6 +63,7 @@ export class PodLinkServer {
           this.statuses.set(parsed.data.uid, seen);
         }
         ack?.({ ok: true });
+        if (event === "hello") void this.sendNetwork(socket);
         this.notify();
       });
       socket.on("disconnect", () => {
@@ -68,14 +74,30 @@ export class PodLinkServer {
     });
   }
 
-  static async start(port?: number): Promise<PodLinkServer> {
-    const s = new PodLinkServer(port ?? (await freePort()));
+  /** `podCIDR`: the range to give (a server standing in for an earlier one gives the same). */
+  static async start(port?: number, opts: { podCIDR?: string } = {}): Promise<PodLinkServer> {
+    const s = new PodLinkServer(port ?? (await freePort()), opts.podCIDR);
     await new Promise<void>((r) => s.http.listen(s.port, "127.0.0.1", () => r()));
     return s;
   }
 
   get url() {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  private networkRevision = 0;
+  private async sendNetwork(socket: Socket) {
+    const msg = NetworkSync.parse({
+      revision: ++this.networkRevision,
+      podCIDR: this.podCIDR,
+      clusterCIDR: this.podCIDR,
+      clusterDomain: "cluster.local",
+      vxlan: { vni: 1, port: 4789, mtu: null },
+      peers: [],
+    });
+    const ack = (await socket.timeout(30_000).emitWithAck("network.sync", msg).catch((e: Error) => ({ ok: false, error: e.message }))) as Ack;
+    this.networkAcks.push(ack);
+    this.notify();
   }
 
   private notify() {
@@ -179,7 +201,9 @@ export async function startPodHost(prefix: string, env: Record<string, string> =
   const root = join(work, "root");
   const socket = join(work, "docker.sock");
   const net = testNetworking(prefix);
-  const [registry, server] = await Promise.all([startRegistry("open"), PodLinkServer.start()]);
+  // The pod range: the last /24 of the agent's own user-network pool (no other test's, and never one of its networks).
+  const podCIDR = net.userPool.replace(/\.0\.0\/16$/, ".255.0/24");
+  const [registry, server] = await Promise.all([startRegistry("open"), PodLinkServer.start(undefined, { podCIDR })]);
   const image = await pushBusybox(registry.host);
   new CredentialStore(root).save({ credential: `gch_${randomBytes(32).toString("base64url").slice(0, 43)}`, serverUrl: server.url, hostId: 1, pin: null });
   const clientEnv: Record<string, string> = dockerClientEnv(work, socket);

@@ -104,6 +104,7 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   activeDeadlineSeconds?: number;
   dnsPolicy?: string;
+  dnsConfig?: { nameservers?: string[]; searches?: string[]; options?: { name: string; value?: string }[] };
   nodeSelector?: Record<string, string>;
   nodeName?: string;
   hostNetwork?: boolean;

@@ -4,9 +4,10 @@ import { notFound } from "next/navigation";
 import { requireActor } from "@/lib/auth/current-actor";
 import { can } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
-import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+import { getHostDetailOrThrow } from "@/lib/hosts/get-host-detail-or-throw";
 import { parseHostId } from "@/lib/hosts/host-id";
 import { HostDetail } from "@/components/hosts/host-detail";
+import { HostPodNetworkPanel } from "@/components/hosts/host-pod-network";
 
 export const dynamic = "force-dynamic";
 
@@ -21,10 +22,16 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
   if (hostId === null) notFound();
   let host;
   try {
-    host = await getHostOrThrow(hostId);
+    host = await getHostDetailOrThrow(hostId);
   } catch (e) {
     if (e instanceof GantryError && e.code === "not_found") notFound();
     throw e;
   }
-  return <HostDetail initial={host} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} renderedAt={Date.now()} />;
+  const { podNetwork, ...view } = host;
+  return (
+    <div className="space-y-6">
+      <HostDetail initial={view} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} renderedAt={Date.now()} />
+      <HostPodNetworkPanel net={podNetwork} />
+    </div>
+  );
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { withAuth } from "@/lib/http/with-auth";
 import { parseJson } from "@/lib/http/parse";
-import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
+import { getHostDetailOrThrow } from "@/lib/hosts/get-host-detail-or-throw";
 import { renameHost, HostName } from "@/lib/hosts/rename-host";
 import { revokeHost } from "@/lib/hosts/revoke-host";
 import { hostIdFrom } from "../host-id";
@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 const Patch = z.object({ name: HostName }).strict();
 
-export const GET = withAuth(async ({ params }) => getHostOrThrow(hostIdFrom(params)), { permission: "hosts.read" });
+export const GET = withAuth(async ({ params }) => getHostDetailOrThrow(hostIdFrom(params)), { permission: "hosts.read" });
 
 export const PATCH = withAuth(
   async ({ req, params }) => {
