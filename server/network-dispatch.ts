@@ -1,8 +1,9 @@
 // The pod network's way to the hosts (issue 14): every host connected to this replica is sent `network.sync`
 // (lib/protocol/network.ts) — its pod CIDR, the cluster CIDR, the VXLAN settings and every other host's underlay
 // address, pod CIDR and VTEP MAC — after each hello and whenever that picture changes: a host joins or says hello from
-// another address (a peer moves), or is revoked (it leaves, its range freed). A host without a pod CIDR is given one
-// at its hello (lib/network/allocate-pod-cidr.ts); when none is left the Node gets a CIDRNotAvailable event and the
+// another address (a peer moves), or is revoked (it leaves, its range freed). Only hosts whose agent reports its place
+// on the underlay take part. A host without a pod CIDR is given one at its hello (lib/network/allocate-pod-cidr.ts; not
+// at its join, which stays one statement for join storms); when none is left the Node gets a CIDRNotAvailable event and the
 // host is sent the rest with no range (its plain containers are unaffected). The picture is read from the database
 // every POLL_MS (one small query), so changes made through another replica or the REST API reach every host too.
 import type { Server as SocketServer } from "socket.io";
@@ -10,7 +11,7 @@ import { AGENT_NAMESPACE, agentRoom, Ack } from "@/lib/protocol";
 import type { NetworkSync } from "@/lib/protocol/network";
 import type { ClusterNetworkConfig } from "@/lib/network/cluster-cidrs";
 import type { OverlayConfig } from "@/lib/network/overlay-config";
-import { allocatePodCidr, PodCidrExhaustedError } from "@/lib/network/allocate-pod-cidr";
+import { allocatePodCidr, fitsPlan, PodCidrExhaustedError } from "@/lib/network/allocate-pod-cidr";
 import { listOverlayHosts, peersOf, type OverlayHost } from "@/lib/network/overlay-peers";
 import { recordNetworkSync } from "@/lib/network/record-network-sync";
 import { recordEvent } from "@/lib/k8s/events";
@@ -75,6 +76,12 @@ export function attachNetworkDispatch(io: SocketServer, cfg: { plan: ClusterNetw
     }, ms);
   };
 
+  const hostGone = (hostId: number) => {
+    const h = hosts.get(hostId);
+    if (h?.timer) clearTimeout(h.timer);
+    hosts.delete(hostId);
+  };
+
   const messageFor = (hostId: number): Omit<NetworkSync, "revision"> => ({
     podCIDR: table.find((t) => t.hostId === hostId)?.podCIDR ?? null,
     clusterCIDR: cfg.plan.clusterCIDR.text,
@@ -121,16 +128,35 @@ export function attachNetworkDispatch(io: SocketServer, cfg: { plan: ClusterNetw
     }
   };
 
-  /** The host's range, given now if it has none; a used-up cluster CIDR is said on its Node. */
-  const allocate = async (hostId: number) => {
+  /** Hosts already told their Node that no range is left (once per host and process, not at every hello). */
+  const warnedExhausted = new Set<number>();
+
+  /**
+   * Whether the host takes part in the overlay — its agent reports where it is on the underlay (HostFacts.network;
+   * agents without a pod network, and the bench's hollow hosts, do not and cost nothing here) — after giving it a range
+   * if it has none. The table is read again only when this host is new to it or moved; a used-up cluster CIDR is said
+   * on its Node.
+   */
+  const prepare = async (hostId: number): Promise<boolean> => {
+    const [row] = await db.$queryRaw<{ podCIDR: string | null; ip: string | null; mac: string | null }[]>`
+      SELECT "podCIDR", facts->'network'->>'underlayIP' AS ip, facts->'network'->>'vtepMAC' AS mac
+      FROM "Host" WHERE id = ${hostId} AND "revokedAt" IS NULL`;
+    if (!row || !row.ip) return false;
+    const known = table.find((t) => t.hostId === hostId);
+    if (row.podCIDR && fitsPlan(row.podCIDR, cfg.plan) && known?.podCIDR === row.podCIDR && known.underlayIP === row.ip && known.vtepMAC === row.mac) return true;
     try {
       await allocatePodCidr(hostId, cfg.plan);
     } catch (e) {
       if (!(e instanceof PodCidrExhaustedError)) throw e;
-      log(e.message);
-      const host = await db.host.findUnique({ where: { id: hostId }, select: { name: true } });
-      if (host) await recordEvent("gantry-network", { kind: "Node", apiVersion: "v1", name: host.name }, "Warning", "CIDRNotAvailable", e.message);
+      if (!warnedExhausted.has(hostId)) {
+        warnedExhausted.add(hostId);
+        log(e.message);
+        const host = await db.host.findUnique({ where: { id: hostId }, select: { name: true } });
+        if (host) await recordEvent("gantry-network", { kind: "Node", apiVersion: "v1", name: host.name }, "Warning", "CIDRNotAvailable", e.message);
+      }
     }
+    await refresh();
+    return true;
   };
 
   return {
@@ -140,16 +166,17 @@ export function attachNetworkDispatch(io: SocketServer, cfg: { plan: ClusterNetw
         h.failures = 0;
         h.delivered = null; // a new connection: the agent is sent the whole picture again
       } else hosts.set(hostId, { revision: 0, delivered: null, timer: null, sending: false, again: false, failures: 0 });
-      void allocate(hostId)
-        .then(refresh)
-        .catch((e) => log(`host ${hostId}: setting up its pod network failed: ${(e as Error).message}`))
-        .finally(() => schedule(hostId, 0));
+      void prepare(hostId)
+        .then((overlay) => {
+          if (overlay) schedule(hostId, 0);
+          else hostGone(hostId);
+        })
+        .catch((e) => {
+          log(`host ${hostId}: setting up its pod network failed: ${(e as Error).message}`);
+          schedule(hostId, RETRY_MS);
+        });
     },
-    hostGone(hostId) {
-      const h = hosts.get(hostId);
-      if (h?.timer) clearTimeout(h.timer);
-      hosts.delete(hostId);
-    },
+    hostGone,
     async close() {
       closed = true;
       clearInterval(poll);

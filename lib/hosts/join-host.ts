@@ -14,8 +14,6 @@ import { PROTOCOL_VERSION, type HostFacts, type JoinResponse } from "@/lib/proto
 import { hashSecret, newSecret } from "./secret";
 import { HOST_VIEW_SELECT, toHostView } from "./host-view";
 import { publishHostEvent } from "./publish-host-event";
-import { allocatePodCidr } from "@/lib/network/allocate-pod-cidr";
-import { loadClusterNetworkConfig } from "@/lib/network/cluster-cidrs";
 
 /** Joins run a few at a time (each is one short statement); GANTRY_JOIN_QUEUE more may wait their turn, none long. */
 let joins: Gate | undefined;
@@ -61,8 +59,6 @@ export async function joinHost(input: { token: string; facts: HostFacts; credent
   });
 
   const { host } = joined;
-  // Its share of the pod network now; if that fails (the cluster CIDR used up), its first hello tries again and says why.
-  if (!joined.again) await allocatePodCidr(host.id, loadClusterNetworkConfig()).catch(() => null);
   if (!joined.again) publishHostEvent("joined", host);
   return { hostId: host.id, name: host.name, credential, protocolVersion: PROTOCOL_VERSION };
 }
