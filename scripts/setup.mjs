@@ -26,6 +26,7 @@ const APT_PACKAGES = [
   "docker-registry", "skopeo", "apache2-utils", "openssl", // image tests: a real registry, an independent client, htpasswd, token certs
   "zstd", "attr", // image layers: zstd decompression, xattrs (setfattr/getfattr) for overlay whiteouts and opaque dirs
   "isal", // igzip: inflates large gzip layers in a third of zlib's time (the agent falls back to zlib without it)
+  "conntrack", // the service proxy flushes a removed UDP endpoint's flows (kube-proxy does the same); they age out without it
 ];
 
 function log(msg) {
