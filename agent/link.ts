@@ -80,7 +80,7 @@ export interface LinkPods {
 export interface LinkStreams {
   open(raw: unknown, sink: { data(msg: StreamData): void; end(msg: StreamEnd): void }): Promise<StreamOpenReply>;
   credit(raw: unknown): void;
-  input(raw: unknown): void;
+  input(raw: unknown, ack?: (written: boolean) => void): void;
   resize(raw: unknown): void;
   close(raw: unknown): void;
   closeAll(): void;
@@ -311,7 +311,7 @@ export class AgentLink {
       void streams.open(msg, sink).then(reply);
     });
     socket.on("stream.credit", (msg: unknown) => streams?.credit(msg));
-    socket.on("stream.input", (msg: unknown) => streams?.input(msg));
+    socket.on("stream.input", (msg: unknown, ack: unknown) => streams?.input(msg, typeof ack === "function" ? (ack as (written: boolean) => void) : undefined));
     socket.on("stream.resize", (msg: unknown) => streams?.resize(msg));
     socket.on("stream.close", (msg: unknown) => streams?.close(msg));
     socket.on("pods.sync", (msg: unknown, ack: unknown) => {

@@ -11,6 +11,7 @@ import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AptError, aptInstall, lockTimeoutFrom, missingPackages } from "./apt.mjs";
 import { installCommands } from "./commands.mjs";
+import { ensureLegacyKubectl } from "./legacy-kubectl.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const mode = process.argv[2] ?? "--build";
@@ -145,6 +146,11 @@ ensureNpm();
 ensurePrismaClient();
 ensureNative();
 if (mode !== "--test-native") ensureNext();
+if (mode === "--test") {
+  // kubectl 1.20 (SPDY exec and port-forward) for the tests, unpacked under .cache — not installed over kubectl 1.32.
+  const k = ensureLegacyKubectl({ root, log });
+  if (k.error) log(`kubectl 1.20 is not available, its tests will be skipped: ${k.error}`);
+}
 if (mode === "--build" || mode === "--start") ensureCommands();
 
 if (mode === "--start") {

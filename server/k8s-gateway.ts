@@ -45,6 +45,8 @@ import { getScale, writeScale } from "@/lib/k8s/scale";
 import { bindPod } from "@/lib/k8s/bind-pod";
 import { watchObjects } from "@/lib/k8s/watch-objects";
 import { isPodLog, isPodStreamUpgrade, servePodLog, upgradePodStream } from "./k8s-pod-streams";
+import { upgradePortForward } from "./k8s-port-forward";
+import { authorizePodStream } from "@/lib/k8s/pod-container";
 
 export const K8S_PREFIX = "/k8s";
 /** How often an open watch's token and rights are checked again. */
@@ -88,7 +90,9 @@ export async function attachK8sGateway(opts: K8sGatewayOptions): Promise<K8sGate
       const url = new URL(req.url ?? "/", "http://k8s.invalid");
       const target = isPodStreamUpgrade(url.pathname.slice(K8S_PREFIX.length));
       if (!target) return void socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
-      void upgradePodStream(req, socket, head, url, target).catch(() => socket.destroy());
+      const { stream } = target;
+      if (stream === "portforward") return void upgradePortForward(req, socket, head, url, target).catch(() => socket.destroy());
+      void upgradePodStream(req, socket, head, url, { ...target, stream }).catch(() => socket.destroy());
     },
     async close() {
       for (const w of watches) w.abort();
@@ -237,6 +241,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
     if (log) {
       if (method !== "GET") throw methodNotAllowed(`${method} is not allowed on pods/log`);
       return await servePodLog(req, res, actor, log.namespace, log.name, url.searchParams);
+    }
+    // pods/exec, pods/attach and pods/portforward are upgrades (above): a plain request is refused, after its rights.
+    const upgradeOnly = isPodStreamUpgrade(url.pathname.slice(K8S_PREFIX.length));
+    if (upgradeOnly) {
+      authorizePodStream(actor, upgradeOnly.stream, upgradeOnly.namespace, upgradeOnly.name);
+      throw new KubeError(400, "BadRequest", "Upgrade request required");
     }
     const def = findResource(route.group, route.version, route.plural);
     // pods/exec and pods/attach come as upgrades (above), pods/log just before: what is left is status, scale, binding.

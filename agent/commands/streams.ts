@@ -5,13 +5,14 @@
 // comes, so a stalled reader holds a few hundred KiB, whatever the container writes. One that cannot (exec, attach,
 // stats, pull progress) is bounded by MAX_PENDING_BYTES: a reader that stays stalled past that ends its stream with a
 // clear error, and only its own.
+import { connect as connectTcp } from "node:net";
 import { containerStats } from "../containers/stats";
 import { recordBytes, type LogRecord } from "../containers/logs";
 import type { ContainerService } from "../containers/service";
 import type { ExecService } from "../containers/exec";
 import type { ImageService } from "../images/image-service";
 import { parseTimeArg } from "../docker-api/containers";
-import { toApiError } from "../docker-api/errors";
+import { ApiError, toApiError } from "../docker-api/errors";
 import { checkPullRegistry, type Lookup } from "./registry-rules";
 import {
   StreamClose,
@@ -46,6 +47,7 @@ export function heldBytes(c: StreamChunk): number {
   return chunkBytes(c) + (c.time?.length ?? 0) + CHUNK_OVERHEAD_BYTES;
 }
 const STATS_EVERY_MS = 1000;
+const PORT_FORWARD_CONNECT_MS = 10_000;
 
 export interface StreamDeps {
   containers: ContainerService;
@@ -66,7 +68,8 @@ export interface StreamSink {
 }
 
 interface Source {
-  input?(data: string): void;
+  /** Input (stdin, a port-forward's bytes); `written` once it was written out. Empty data ends the input. */
+  input?(data: Buffer | "", written: () => void): void;
   resize?(cols: number, rows: number): void;
   /** A source that can wait: it stops producing until resume(). */
   pause?(): void;
@@ -164,10 +167,11 @@ class AgentStream {
         this.pendingBytes -= heldBytes(c);
         continue;
       }
-      // Split at a UTF-8 boundary within the credit.
+      // Split at a UTF-8 boundary within the credit (base64 at a whole group of four characters).
       const buf = Buffer.from(c.data, "utf8");
       let cut = this.credit;
-      while (cut > 0 && (buf[cut]! & 0xc0) === 0x80) cut--;
+      if (c.encoding === "base64") cut -= cut % 4;
+      else while (cut > 0 && (buf[cut]! & 0xc0) === 0x80) cut--;
       if (cut === 0) break;
       const head = buf.subarray(0, cut).toString("utf8");
       out.push({ ...c, data: head });
@@ -223,9 +227,13 @@ export class AgentStreams {
     if (m.success) this.streams.get(m.data.streamId)?.grant(m.data.bytes);
   }
 
-  input(raw: unknown) {
+  /** Input for a stream; `ack` (when the server asked for one) once it was written out, or at once when it cannot be. */
+  input(raw: unknown, ack?: (written: boolean) => void) {
     const m = StreamInput.safeParse(raw);
-    if (m.success) this.streams.get(m.data.streamId)?.source?.input?.(m.data.data);
+    const source = m.success ? this.streams.get(m.data.streamId)?.source : undefined;
+    if (!m.success || !source?.input) return ack?.(false);
+    const { data, encoding } = m.data;
+    source.input(data === "" ? "" : Buffer.from(data, encoding === "base64" ? "base64" : "utf8"), () => ack?.(true));
   }
 
   resize(raw: unknown) {
@@ -306,7 +314,11 @@ export class AgentStreams {
           },
         );
         return {
-          input: (d) => (d === "" ? handle.inputEnd() : handle.input(Buffer.from(d, "utf8"))),
+          input: (d, written) => {
+            if (d === "") handle.inputEnd();
+            else handle.input(d);
+            written();
+          },
           resize: (cols, rows) => void containers.resize(r.Id, rows, cols).catch(() => {}),
           stop: () => handle.close(),
         };
@@ -333,11 +345,68 @@ export class AgentStreams {
         });
         if (spec.tty && spec.cols && spec.rows) void execs.resize(execId, spec.rows, spec.cols).catch(() => {});
         return {
-          input: (d) => (d === "" ? io.inputEnd() : io.input(Buffer.from(d, "utf8"))),
+          input: (d, written) => {
+            if (d === "") io.inputEnd();
+            else io.input(d);
+            written();
+          },
           resize: (cols, rows) => void execs.resize(execId, rows, cols).catch(() => {}),
           stop: () => io.kill(),
         };
       }
+      case "portforward":
+        return portForward(containers, spec, s);
     }
   }
+}
+
+/**
+ * The address a pod's port is reached at from this host: its sandbox's address on the bridge (the pod's containers
+ * join the sandbox's network namespace), or loopback for a pod on the host's network.
+ */
+function podAddress(containers: ContainerService, ref: string): string {
+  let rec = containers.get(ref);
+  const mode = rec.HostConfig.NetworkMode;
+  if (mode.startsWith("container:")) rec = containers.get(mode.slice("container:".length));
+  if (!rec.State.Running) throw new ApiError(409, `the pod's sandbox ${rec.Name.replace(/^\//, "")} is not running`);
+  if (rec.HostConfig.NetworkMode === "host") return "127.0.0.1";
+  for (const n of Object.values(rec.Networks)) if (n.IPAddress) return n.IPAddress;
+  throw new ApiError(409, `the pod's sandbox ${rec.Name.replace(/^\//, "")} has no address`);
+}
+
+/** A TCP connection to the pod's port, read as the credit allows (the socket pauses) and written with acknowledgement. */
+async function portForward(containers: ContainerService, spec: Extract<StreamSpec, { kind: "portforward" }>, s: AgentStream): Promise<Source> {
+  const host = podAddress(containers, spec.id);
+  const sock = connectTcp({ host, port: spec.port });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => sock.destroy(new Error("timed out")), PORT_FORWARD_CONNECT_MS);
+    sock.once("connect", () => (clearTimeout(timer), resolve()));
+    sock.once("error", (e) => {
+      clearTimeout(timer);
+      reject(new ApiError(503, `failed to connect to ${host}:${spec.port} in the pod's network: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+    });
+  });
+  let ended = false;
+  const end = (error?: string) => {
+    if (ended) return;
+    ended = true;
+    s.finish({ streamId: s.id, ...(error ? { error } : {}) });
+  };
+  sock.on("data", (d: Buffer) => s.push({ stream: "stdout", data: d.toString("base64"), encoding: "base64" }));
+  sock.on("end", () => end());
+  sock.on("error", (e: NodeJS.ErrnoException) => end(`the connection to ${host}:${spec.port} failed: ${e.code ?? e.message}`));
+  sock.on("close", () => end());
+  return {
+    input: (d, written) => {
+      if (d === "") {
+        sock.end();
+        return written();
+      }
+      if (sock.destroyed) return written();
+      sock.write(d, () => written());
+    },
+    pause: () => sock.pause(),
+    resume: () => sock.resume(),
+    stop: () => sock.destroy(),
+  };
 }

@@ -36,6 +36,9 @@ export const PERMISSIONS = {
   // each its own permission so a deployment can widen one without the other. Viewers see state, not output.
   "containers.logs": OPERATORS,
   "containers.exec": OPERATORS,
+  // A port-forward (kubectl port-forward) opens connections into a pod's network — to ports the pod never published:
+  // an operator action of its own, asked for pods/portforward.
+  "containers.port-forward": OPERATORS,
   // Reaching into the host from a container — a bind mount of a host path, the host's network namespace — is root on
   // that host (bind its /etc, or the control plane's keys, and read them back): a right of its own, managers only by
   // default, asked by the run use case (lib/containers/run-container.ts) on top of containers.manage.

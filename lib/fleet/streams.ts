@@ -17,7 +17,11 @@ export interface StreamHandlers {
 }
 export interface StreamHandle {
   readonly id: string;
-  write(stdin: string): void;
+  /**
+   * Input: text, or bytes (sent as base64). With `written`, the agent acknowledges once it wrote the input out (a
+   * port-forward's connection took it), and `written` is called then — the consumer's flow control for input.
+   */
+  write(stdin: string | Buffer, written?: () => void): void;
   /** No more stdin: the process reads end-of-file. */
   endInput(): void;
   resize(cols: number, rows: number): void;
@@ -105,8 +109,17 @@ export async function openStream(hostId: number, input: StreamSpec, handlers: St
   };
   return {
     id: s.id,
-    write: (data) => {
-      for (let i = 0; i < data.length; i += 256 << 10) send("stream.input", { data: data.slice(i, i + (256 << 10)) });
+    write: (data, written) => {
+      // Slices of at most 256 KiB on the wire (bytes: 192 KiB, a multiple of 3, become 256 KiB of base64).
+      const step = typeof data === "string" ? 256 << 10 : 192 << 10;
+      for (let i = 0; i < data.length; i += step) {
+        const slice = data.slice(i, i + step);
+        const payload = { streamId: s.id, ...(typeof slice === "string" ? { data: slice } : { data: slice.toString("base64"), encoding: "base64" as const }) };
+        const last = i + step >= data.length;
+        if (s.ended || !socket.connected) break;
+        if (last && written) socket.emit("stream.input", payload, () => written());
+        else socket.emit("stream.input", payload);
+      }
     },
     endInput: () => send("stream.input", { data: "" }),
     resize: (cols, rows) => send("stream.resize", { cols: Math.max(1, Math.min(1000, Math.floor(cols))), rows: Math.max(1, Math.min(1000, Math.floor(rows))) }),

@@ -289,11 +289,16 @@ export const StreamSpec = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("attach"), id: ContainerRef, stdin: z.boolean().optional() }).strict(),
   z.object({ kind: z.literal("stats"), id: ContainerRef }).strict(),
   z.object({ kind: z.literal("image.pull"), ref: ImageRef }).strict(),
+  // A TCP connection to `port` of the pod whose container `id` is (its sandbox's address on this host's bridge, or
+  // loopback for a pod on the host's network): bytes both ways, base64 in chunks and input (kubectl port-forward).
+  z.object({ kind: z.literal("portforward"), id: ContainerRef, port: z.number().int().min(1).max(65535) }).strict(),
 ]);
 export type StreamSpec = z.infer<typeof StreamSpec>;
 
+/** Binary data travels as base64 (`encoding: "base64"`); without it `data` is text. */
+const Encoding = z.literal("base64");
 export const StreamChunk = z
-  .object({ stream: z.enum(["stdout", "stderr", "event"]), data: z.string(), time: z.string().max(64).optional() })
+  .object({ stream: z.enum(["stdout", "stderr", "event"]), data: z.string(), time: z.string().max(64).optional(), encoding: Encoding.optional() })
   .strict();
 export type StreamChunk = z.infer<typeof StreamChunk>;
 
@@ -310,8 +315,12 @@ export const StreamOpenReply = z.union([
 export type StreamOpenReply = z.infer<typeof StreamOpenReply>;
 /** server → agent: more bytes may be sent. */
 export const StreamCredit = z.object({ streamId: StreamId, bytes: Bytes }).strict();
-/** server → agent: stdin for exec/attach; empty data is the end of stdin (the process reads EOF). */
-export const StreamInput = z.object({ streamId: StreamId, data: z.string().max(1 << 20) }).strict();
+/**
+ * server → agent: stdin for exec/attach, bytes for a port-forward; empty data is the end of input (the process reads
+ * EOF, the connection is half-closed). Sent with an acknowledgement, it is acknowledged once the agent wrote it out
+ * (a port-forward's connection took it): the server's flow control for input.
+ */
+export const StreamInput = z.object({ streamId: StreamId, data: z.string().max(1 << 20), encoding: Encoding.optional() }).strict();
 export const StreamResize = z.object({ streamId: StreamId, cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict();
 export const StreamClose = z.object({ streamId: StreamId }).strict();
 
@@ -324,7 +333,7 @@ export const StreamEnd = z
   .strict();
 export type StreamEnd = z.infer<typeof StreamEnd>;
 
-/** The bytes a chunk counts against the credit. */
+/** The bytes a chunk counts against the credit (a base64 chunk's encoded length: both ends count the same). */
 export const chunkBytes = (c: { data: string }) => Buffer.byteLength(c.data, "utf8");
 
 // ---- inventory: agent → server "inventory", the host's containers and images in full (on connect and on each change) ----

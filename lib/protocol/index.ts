@@ -173,7 +173,7 @@ export interface ServerToAgentEvents {
   command: (req: CommandRequest, ack: (reply: CommandReply) => void) => void;
   "stream.open": (msg: StreamOpen, ack: (reply: StreamOpenReply) => void) => void;
   "stream.credit": (msg: { streamId: string; bytes: number }) => void;
-  "stream.input": (msg: { streamId: string; data: string }) => void;
+  "stream.input": (msg: { streamId: string; data: string; encoding?: "base64" }, ack?: (written: boolean) => void) => void;
   "stream.resize": (msg: { streamId: string; cols: number; rows: number }) => void;
   "stream.close": (msg: { streamId: string }) => void;
   /** The complete set of pods bound to this host (lib/protocol/pods.ts); acknowledged once the agent took it. */

@@ -17,6 +17,8 @@ const EXPECTED: Partial<Record<Action, Role[]>> = {
   "hosts.join": ["owner", "admin"],
   "containers.manage": ["owner", "admin", "operator"],
   "containers.host-access": ["owner", "admin"],
+  "containers.exec": ["owner", "admin", "operator"],
+  "containers.port-forward": ["owner", "admin", "operator"],
   // The Kubernetes API: everyone reads objects, operators and up write them and read Secrets.
   "k8s.read": ["owner", "admin", "operator", "viewer"],
   "k8s.write": ["owner", "admin", "operator"],
