@@ -50,7 +50,13 @@ interface Forwarding {
 const wss = new WebSocketServer({
   noServer: true,
   maxPayload: 1 << 20,
-  handleProtocols: (offered) => [TUNNEL_PROTOCOL, CHANNEL_PROTOCOL].find((p) => offered.has(p)) ?? false,
+  handleProtocols: (offered) => (offered.has(CHANNEL_PROTOCOL) ? CHANNEL_PROTOCOL : false),
+});
+// "SPDY/3.1+portforward.k8s.io" is not an RFC 6455 token (the "/"), so ws refuses the header that offers it: the
+// request is handed to ws without it (TUNNELLED marks it) and the answer names it.
+const TUNNELLED = new WeakSet<IncomingMessage>();
+wss.on("headers", (headers, req) => {
+  if (TUNNELLED.has(req)) headers.push(`Sec-WebSocket-Protocol: ${TUNNEL_PROTOCOL}`);
 });
 
 function parsePort(v: string | null | undefined): number | null {
@@ -91,8 +97,13 @@ export async function upgradePortForward(req: IncomingMessage, socket: Duplex, h
     return refuseUpgrade(socket, toStatus(e));
   }
   if (kind === "spdy") return serveSpdyForwarding(req, acceptSpdy(socket, head, protocol), f);
+  const tunnelled = !ports.length;
+  if (tunnelled) {
+    TUNNELLED.add(req);
+    delete req.headers["sec-websocket-protocol"];
+  }
   wss.handleUpgrade(req, socket, head, (ws) => {
-    if (ws.protocol === TUNNEL_PROTOCOL) serveSpdyForwarding(req, createWebSocketStream(ws), f);
+    if (tunnelled) serveSpdyForwarding(req, createWebSocketStream(ws), f);
     else serveChannelForwarding(req, ws, f, ports);
   });
 }

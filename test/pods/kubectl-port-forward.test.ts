@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { request } from "node:http";
+import { WebSocket } from "ws";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { api, userSession } from "../support/session";
 import { kube, kubeEndpoint, legacyKubectl, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
@@ -75,7 +76,7 @@ function get(port: number, path: string): Promise<{ status: number; body: Buffer
 
 /** kubectl port-forward left running until it says which local port it listens on. */
 async function forward(kc: Kube, remote: number, env: Record<string, string> = {}) {
-  const pf = kc.spawn(["port-forward", "pod/web", `:${remote}`, "-v=7"], { env });
+  const pf = kc.spawn(["port-forward", "pod/web", `:${remote}`, "-v=4"], { env });
   await until(() => /Forwarding from 127\.0\.0\.1:\d+ ->/.test(pf.output()) || pf.child.exitCode !== null, 20_000, `kubectl port-forward listening (${pf.output()})`);
   const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(pf.output());
   assert.ok(m, `kubectl port-forward did not start:\n${pf.output()}`);
@@ -101,7 +102,9 @@ test("kubectl 1.32 port-forward (SPDY tunnelled in a WebSocket, its default): a 
   try {
     await expectServed(pf.port);
     // It went through the tunnel, not the fallback to a SPDY upgrade.
-    assert.match(pf.output(), /Tunneling connection/);
+    assert.match(pf.output(), /Before WebSocket Upgrade Connection/);
+    assert.match(pf.output(), /negotiated protocol: portforward\.k8s\.io/);
+    assert.doesNotMatch(pf.output(), /fallback to secondary dialer/);
   } finally {
     await pf.stop();
   }
@@ -111,7 +114,7 @@ test("kubectl 1.32 port-forward over a plain SPDY upgrade (KUBECTL_PORT_FORWARD_
   const pf = await forward(k, 80, { KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" });
   try {
     await expectServed(pf.port);
-    assert.doesNotMatch(pf.output(), /Tunneling connection/);
+    assert.doesNotMatch(pf.output(), /Before WebSocket Upgrade/);
   } finally {
     await pf.stop();
   }
@@ -129,6 +132,25 @@ test("a port the pod does not listen on: kubectl reports the error forwarding it
   } finally {
     await pf.stop();
   }
+});
+
+test("the v4.channel.k8s.io WebSocket protocol (as the kubelet serves it): each port announced on its channels, the pod's answer on the data channel", async () => {
+  const token = (await import("node:fs")).readFileSync(k.kubeconfig, "utf8").match(/token: (gat_[A-Za-z0-9_-]+)/)![1]!;
+  const ws = new WebSocket(`${ep.server.replace(/^https/, "wss")}/api/v1/namespaces/default/pods/web/portforward?ports=80`, ["v4.channel.k8s.io"], {
+    headers: { authorization: `Bearer ${token}` },
+    ca: [ep.certificate],
+  });
+  const frames: Buffer[] = [];
+  ws.on("message", (d: Buffer) => frames.push(d));
+  await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+  assert.equal(ws.protocol, "v4.channel.k8s.io");
+  ws.send(Buffer.concat([Buffer.from([0]), Buffer.from("GET /index.html HTTP/1.0\r\n\r\n")]));
+  await new Promise((resolve) => ws.once("close", resolve));
+  // Port 80 as two bytes little-endian first on the data (0) and error (1) channels, then the response on channel 0.
+  assert.deepEqual(frames.slice(0, 2), [Buffer.from([0, 80, 0]), Buffer.from([1, 80, 0])]);
+  const response = Buffer.concat(frames.slice(2).filter((f) => f[0] === 0).map((f) => f.subarray(1))).toString();
+  assert.match(response, /^HTTP\/1\.[01] 200 OK[^]*\r\n\r\nhello-from-pod\n$/);
+  assert.equal(frames.filter((f) => f[0] === 1).length, 1, "no error on the error channel");
 });
 
 test("a viewer's token is Forbidden to port-forward", async () => {
