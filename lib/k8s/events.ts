@@ -10,7 +10,7 @@ import { insertNew } from "./create-object";
 import { eventResource } from "./kinds/event";
 import { rfc3339, type KubeObject } from "./meta";
 import { replaceStored } from "./replace-stored";
-import { writeTransaction } from "./store";
+import { writeTransaction, type StoreWriter } from "./store";
 
 export type EventType = "Normal" | "Warning";
 
@@ -80,32 +80,45 @@ export async function recordEvent(
   message: string,
   opts: RecordOptions = {},
 ): Promise<KubeObject | null> {
-  const ref = referenceTo(involvedObject, opts.fieldPath);
-  const namespace = ref.namespace || "default";
-  const now = opts.now ?? new Date();
-  const at = rfc3339(now);
-  const who = { manager: component, operation: "Update" as const };
   try {
-    return await writeTransaction(async (w) => {
-      const candidates = ref.uid
-        ? await w.whereField(eventResource, namespace, ["involvedObject", "uid"], ref.uid)
-        : await w.whereField(eventResource, namespace, ["involvedObject", "name"], ref.name);
-      const existing = candidates.find((e) => sameOccurrence(e, ref, component, opts.host, type, reason, message));
-      if (existing) {
-        const next: KubeObject = {
-          ...existing,
-          count: (typeof existing.count === "number" ? existing.count : 1) + 1,
-          lastTimestamp: at,
-          involvedObject: ref,
-        };
-        return replaceStored(w, eventResource, existing, next, who);
-      }
-      return insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
-    });
+    return await writeTransaction((w) => recordEventIn(w, component, involvedObject, type, reason, message, opts));
   } catch (e) {
-    console.error(`[gantry] ${component}: could not record the event ${reason} for ${ref.kind.toLowerCase()}/${ref.name}:`, e instanceof Error ? e.message : e);
+    console.error(`[gantry] ${component}: could not record the event ${reason} for ${involvedObject.kind.toLowerCase()}/${referenceTo(involvedObject).name}:`, e instanceof Error ? e.message : e);
     return null;
   }
+}
+
+/**
+ * recordEvent inside a write transaction the caller holds (one that writes many objects and their events at once: the
+ * pods' statuses their hosts report together). Throws what the store throws.
+ */
+export async function recordEventIn(
+  w: StoreWriter,
+  component: string,
+  involvedObject: KubeObject | ObjectReference,
+  type: EventType,
+  reason: string,
+  message: string,
+  opts: RecordOptions = {},
+): Promise<KubeObject> {
+  const ref = referenceTo(involvedObject, opts.fieldPath);
+  const namespace = ref.namespace || "default";
+  const at = rfc3339(opts.now ?? new Date());
+  const who = { manager: component, operation: "Update" as const };
+  const candidates = ref.uid
+    ? await w.whereField(eventResource, namespace, ["involvedObject", "uid"], ref.uid)
+    : await w.whereField(eventResource, namespace, ["involvedObject", "name"], ref.name);
+  const existing = candidates.find((e) => sameOccurrence(e, ref, component, opts.host, type, reason, message));
+  if (existing) {
+    const next: KubeObject = {
+      ...existing,
+      count: (typeof existing.count === "number" ? existing.count : 1) + 1,
+      lastTimestamp: at,
+      involvedObject: ref,
+    };
+    return replaceStored(w, eventResource, existing, next, who);
+  }
+  return insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
 }
 
 /**
