@@ -128,15 +128,21 @@ export function docker(root: string, args: string[]): Promise<string> {
 /** A TCP forwarder on the bridge address to the loopback registry, so both namespaces can pull from it. */
 async function forward(cleanups: Cleanups, listenHost: string, target: string): Promise<string> {
   const [thost, tport] = target.split(":");
+  const open = new Set<net.Socket>();
   const server = net.createServer((a) => {
     const b = net.connect(Number(tport), thost);
+    for (const s of [a, b]) {
+      open.add(s);
+      s.on("close", () => open.delete(s));
+    }
     a.pipe(b).pipe(a);
     a.on("error", () => b.destroy());
     b.on("error", () => a.destroy());
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, listenHost, r));
-  cleanups.push("stop the registry forwarder", () => new Promise<void>((r) => server.close(() => r())));
+  // Connections kept alive (the registry's) would hold close() forever: they are cut.
+  cleanups.push("stop the registry forwarder", () => new Promise<void>((r) => (server.close(() => r()), open.forEach((s) => s.destroy()))));
   return `${listenHost}:${port}`;
 }
 
