@@ -35,6 +35,18 @@ export interface RecordOptions {
   now?: Date;
 }
 
+/**
+ * The events about each of many objects, read once for a transaction that records several (the pods' statuses
+ * written together): by involved uid, kept current by recordEventIn as it writes.
+ */
+export type EventsByUid = Map<string, KubeObject[]>;
+
+export async function eventsAbout(w: StoreWriter, namespace: string, uids: string[]): Promise<EventsByUid> {
+  const byUid: EventsByUid = new Map(uids.map((u) => [u, []]));
+  for (const e of await w.whereFieldIn(eventResource, namespace, ["involvedObject", "uid"], uids)) byUid.get((e.involvedObject as { uid: string }).uid)?.push(e);
+  return byUid;
+}
+
 const isKubeObject = (o: KubeObject | ObjectReference): o is KubeObject => typeof (o as KubeObject).metadata === "object";
 
 export function referenceTo(o: KubeObject | ObjectReference, fieldPath?: string): ObjectReference {
@@ -100,14 +112,19 @@ export async function recordEventIn(
   reason: string,
   message: string,
   opts: RecordOptions = {},
+  /** The events already read for this transaction (eventsAbout), when they hold the object's uid. */
+  known?: EventsByUid,
 ): Promise<KubeObject> {
   const ref = referenceTo(involvedObject, opts.fieldPath);
   const namespace = ref.namespace || "default";
   const at = rfc3339(opts.now ?? new Date());
   const who = { manager: component, operation: "Update" as const };
-  const candidates = ref.uid
-    ? await w.whereField(eventResource, namespace, ["involvedObject", "uid"], ref.uid)
-    : await w.whereField(eventResource, namespace, ["involvedObject", "name"], ref.name);
+  const cached = ref.uid ? known?.get(ref.uid) : undefined;
+  const candidates =
+    cached ??
+    (ref.uid
+      ? await w.whereField(eventResource, namespace, ["involvedObject", "uid"], ref.uid)
+      : await w.whereField(eventResource, namespace, ["involvedObject", "name"], ref.name));
   const existing = candidates.find((e) => sameOccurrence(e, ref, component, opts.host, type, reason, message));
   if (existing) {
     const next: KubeObject = {
@@ -116,9 +133,13 @@ export async function recordEventIn(
       lastTimestamp: at,
       involvedObject: ref,
     };
-    return replaceStored(w, eventResource, existing, next, who);
+    const stored = await replaceStored(w, eventResource, existing, next, who);
+    if (cached) cached.splice(cached.indexOf(existing), 1, stored);
+    return stored;
   }
-  return insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
+  const stored = await insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
+  cached?.push(stored);
+  return stored;
 }
 
 /**

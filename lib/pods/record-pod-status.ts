@@ -9,7 +9,7 @@
 import { GantryError } from "@/lib/errors";
 import { decodeObject } from "@/lib/k8s/admit";
 import { canonicalJson } from "@/lib/k8s/canonical";
-import { recordEventIn } from "@/lib/k8s/events";
+import { eventsAbout, recordEventIn, type EventsByUid } from "@/lib/k8s/events";
 import type { KubeObject } from "@/lib/k8s/meta";
 import type { PodSpec } from "@/lib/k8s/kinds/pod-types";
 import { KubeError } from "@/lib/k8s/status";
@@ -66,6 +66,11 @@ export async function recordPodStatuses(client: SystemClient, reports: readonly 
   const who = { manager: component, operation: "Update" as const };
   const toRemove: number[] = [];
   const outcomes = await writeTransaction(async (w) => {
+    // The pods' earlier events, read once for the batch (to count a repeat rather than record it again).
+    const known: EventsByUid = new Map();
+    for (const ns of new Set(reports.map((r) => r.at.namespace))) {
+      for (const [uid, events] of await eventsAbout(w, ns, reports.filter((r) => r.at.namespace === ns).map((r) => r.msg.uid))) known.set(uid, events);
+    }
     const out: StatusOutcome[] = [];
     for (const [i, { node, msg, at }] of reports.entries()) {
       try {
@@ -78,7 +83,7 @@ export async function recordPodStatuses(client: SystemClient, reports: readonly 
           const { object } = decodeObject(def, { ...pod, status: next }, "Strict");
           await replaceStored(w, def, pod, object, who, { subresource: "status" });
           recorded = "written";
-          await recordChanges(w, node, pod, msg.status);
+          await recordChanges(w, node, pod, msg.status, known);
         }
         if (pod.metadata.deletionTimestamp && finished(msg.status)) toRemove.push(i);
         out.push({ recorded });
@@ -134,7 +139,7 @@ export class PodStatusWriter {
 }
 
 /** The kubelet's events, from the difference between the stored status and the reported one. */
-async function recordChanges(w: StoreWriter, node: string, pod: KubeObject, now: PodStatus) {
+async function recordChanges(w: StoreWriter, node: string, pod: KubeObject, now: PodStatus, known: EventsByUid) {
   const before = (pod.status ?? {}) as { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
   const pairs: Array<[ContainerStatus | undefined, ContainerStatus, string]> = [
     ...(now.initContainerStatuses ?? []).map((c): [ContainerStatus | undefined, ContainerStatus, string] => [before.initContainerStatuses?.find((o) => o.name === c.name), c, `spec.initContainers{${c.name}}`]),
@@ -142,7 +147,7 @@ async function recordChanges(w: StoreWriter, node: string, pod: KubeObject, now:
   ];
   // An event refused before anything was written (a name taken) leaves the status recorded without it.
   const ev = (fieldPath: string, type: "Normal" | "Warning", reason: string, message: string) =>
-    recordEventIn(w, "kubelet", pod, type, reason, message, { host: node, fieldPath }).catch((e) => {
+    recordEventIn(w, "kubelet", pod, type, reason, message, { host: node, fieldPath }, known).catch((e) => {
       if (!(e instanceof KubeError)) throw e;
     });
   for (const [old, c, fieldPath] of pairs) {
