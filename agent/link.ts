@@ -97,6 +97,8 @@ const INVENTORY_PAGE_WAIT_MS = 120_000;
 const INVENTORY_RETRY_MS = 5_000;
 /** A hello that failed is said again after this long (and up to half more), unless the control plane said when. */
 const HELLO_RETRY_MS = 5_000;
+/** Pod statuses sent and not yet answered, at most (a burst of pods starting reports in batches, not one by one). */
+const POD_STATUSES_IN_FLIGHT = 32;
 /** The socket cuts a connection on a message over 1,000,000 bytes; replies stay below this. */
 export const MAX_MESSAGE_BYTES = 900_000;
 /** Stream data goes in messages of at most this many bytes of chunk data. */
@@ -121,7 +123,8 @@ export class AgentLink {
   private unsubscribePods: (() => void) | null = null;
   /** Pod statuses not sent yet, the latest per pod, sent one at a time while connected (and said hello). */
   private readonly podStatuses = new Map<string, PodStatusMessage>();
-  private podSending = false;
+  /** Pods whose status is on its way (sent, not yet answered). */
+  private readonly podsInFlight = new Set<string>();
   private helloDone: AgentSocket | null = null;
 
   constructor(private readonly opts: LinkOptions) {}
@@ -384,30 +387,34 @@ export class AgentLink {
     }
   }
 
-  /** Sends the pending pod statuses, one at a time; what is not acknowledged waits for the next connection. */
-  private async sendPodStatuses() {
-    if (this.podSending) return;
-    this.podSending = true;
-    try {
-      for (;;) {
-        const socket = this.socket;
-        if (this.stopped || !socket?.connected || this.helloDone !== socket) return;
-        const next = this.podStatuses.values().next();
-        if (next.done) return;
-        const m = next.value;
-        this.podStatuses.delete(m.uid);
+  /**
+   * Sends the pending pod statuses, up to POD_STATUSES_IN_FLIGHT at once and one per pod at a time (a pod's newer
+   * status waits for its last one's answer, so they arrive in order); the control plane writes those that arrive
+   * together in one transaction. What is not acknowledged waits for the next connection.
+   */
+  private sendPodStatuses() {
+    const socket = this.socket;
+    if (this.stopped || !socket?.connected || this.helloDone !== socket) return;
+    for (const m of this.podStatuses.values()) {
+      if (this.podsInFlight.size >= POD_STATUSES_IN_FLIGHT) return;
+      if (this.podsInFlight.has(m.uid)) continue;
+      this.podStatuses.delete(m.uid);
+      this.podsInFlight.add(m.uid);
+      void (async () => {
+        let delivered = true;
         try {
           const ack = Ack.parse(await socket.timeout(30_000).emitWithAck("pods.status", m));
           if (!ack.ok) this.opts.log(`pod ${m.uid}: status rejected: ${ack.error}`);
         } catch (e) {
+          delivered = false;
           // Not delivered: sent again on the next connection (unless a newer one is waiting already).
           if (!this.podStatuses.has(m.uid)) this.podStatuses.set(m.uid, m);
           this.opts.log(`pod ${m.uid}: status not acknowledged: ${(e as Error).message}`);
-          return;
+        } finally {
+          this.podsInFlight.delete(m.uid);
         }
-      }
-    } finally {
-      this.podSending = false;
+        if (delivered) this.sendPodStatuses();
+      })();
     }
   }
 

@@ -14,7 +14,7 @@ import type { PodStatusMessage } from "@/lib/protocol/pods";
 import { desiredPods, referencedObjects } from "@/lib/pods/desired-pods";
 import { hostsNamed } from "@/lib/pods/hosts-named";
 import { nodeNameOfHost } from "@/lib/pods/node-of-host";
-import { recordPodStatus } from "@/lib/pods/record-pod-status";
+import { PodStatusWriter } from "@/lib/pods/record-pod-status";
 
 const log = (msg: string) => console.log(`[gantry] pods: ${msg}`);
 
@@ -46,6 +46,7 @@ interface HostState {
 
 export function attachPodDispatch(io: SocketServer): PodDispatch {
   const client = systemClient("gantry-pod-dispatch");
+  const statuses = new PodStatusWriter(client, "gantry-pod-dispatch");
   const nsp = io.of(AGENT_NAMESPACE);
   /** Every pod bound to a node, by uid. */
   let pods = new Map<string, KubeObject>();
@@ -237,7 +238,7 @@ export function attachPodDispatch(io: SocketServer): PodDispatch {
       const pod = pods.get(msg.uid);
       // Only a pod bound to this very host: an agent cannot write another host's pods (re-checked on the stored pod).
       if (!node || !pod || nodeOf(pod) !== node) throw new GantryError("not_found", `no pod with uid ${msg.uid} is bound to this host`);
-      const outcome = await recordPodStatus(client, node, msg, { namespace: pod.metadata.namespace!, name: pod.metadata.name! });
+      const outcome = await statuses.record({ node, msg, at: { namespace: pod.metadata.namespace!, name: pod.metadata.name! } });
       if (outcome === "removed") log(`pod ${pod.metadata.namespace}/${pod.metadata.name} stopped on ${node}: removed`);
     },
     async close() {

@@ -10,7 +10,7 @@ import { insertNew } from "./create-object";
 import { eventResource } from "./kinds/event";
 import { rfc3339, type KubeObject } from "./meta";
 import { replaceStored } from "./replace-stored";
-import { writeTransaction } from "./store";
+import { writeTransaction, type StoreWriter } from "./store";
 
 export type EventType = "Normal" | "Warning";
 
@@ -33,6 +33,18 @@ export interface RecordOptions {
   fieldPath?: string;
   /** The time of the occurrence (tests); now by default. */
   now?: Date;
+}
+
+/**
+ * The events about each of many objects, read once for a transaction that records several (the pods' statuses
+ * written together): by involved uid, kept current by recordEventIn as it writes.
+ */
+export type EventsByUid = Map<string, KubeObject[]>;
+
+export async function eventsAbout(w: StoreWriter, namespace: string, uids: string[]): Promise<EventsByUid> {
+  const byUid: EventsByUid = new Map(uids.map((u) => [u, []]));
+  for (const e of await w.whereFieldIn(eventResource, namespace, ["involvedObject", "uid"], uids)) byUid.get((e.involvedObject as { uid: string }).uid)?.push(e);
+  return byUid;
 }
 
 const isKubeObject = (o: KubeObject | ObjectReference): o is KubeObject => typeof (o as KubeObject).metadata === "object";
@@ -80,32 +92,54 @@ export async function recordEvent(
   message: string,
   opts: RecordOptions = {},
 ): Promise<KubeObject | null> {
-  const ref = referenceTo(involvedObject, opts.fieldPath);
-  const namespace = ref.namespace || "default";
-  const now = opts.now ?? new Date();
-  const at = rfc3339(now);
-  const who = { manager: component, operation: "Update" as const };
   try {
-    return await writeTransaction(async (w) => {
-      const candidates = ref.uid
-        ? await w.whereField(eventResource, namespace, ["involvedObject", "uid"], ref.uid)
-        : await w.whereField(eventResource, namespace, ["involvedObject", "name"], ref.name);
-      const existing = candidates.find((e) => sameOccurrence(e, ref, component, opts.host, type, reason, message));
-      if (existing) {
-        const next: KubeObject = {
-          ...existing,
-          count: (typeof existing.count === "number" ? existing.count : 1) + 1,
-          lastTimestamp: at,
-          involvedObject: ref,
-        };
-        return replaceStored(w, eventResource, existing, next, who);
-      }
-      return insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
-    });
+    return await writeTransaction((w) => recordEventIn(w, component, involvedObject, type, reason, message, opts));
   } catch (e) {
-    console.error(`[gantry] ${component}: could not record the event ${reason} for ${ref.kind.toLowerCase()}/${ref.name}:`, e instanceof Error ? e.message : e);
+    console.error(`[gantry] ${component}: could not record the event ${reason} for ${involvedObject.kind.toLowerCase()}/${referenceTo(involvedObject).name}:`, e instanceof Error ? e.message : e);
     return null;
   }
+}
+
+/**
+ * recordEvent inside a write transaction the caller holds (one that writes many objects and their events at once: the
+ * pods' statuses their hosts report together). Throws what the store throws.
+ */
+export async function recordEventIn(
+  w: StoreWriter,
+  component: string,
+  involvedObject: KubeObject | ObjectReference,
+  type: EventType,
+  reason: string,
+  message: string,
+  opts: RecordOptions = {},
+  /** The events already read for this transaction (eventsAbout), when they hold the object's uid. */
+  known?: EventsByUid,
+): Promise<KubeObject> {
+  const ref = referenceTo(involvedObject, opts.fieldPath);
+  const namespace = ref.namespace || "default";
+  const at = rfc3339(opts.now ?? new Date());
+  const who = { manager: component, operation: "Update" as const };
+  const cached = ref.uid ? known?.get(ref.uid) : undefined;
+  const candidates =
+    cached ??
+    (ref.uid
+      ? await w.whereField(eventResource, namespace, ["involvedObject", "uid"], ref.uid)
+      : await w.whereField(eventResource, namespace, ["involvedObject", "name"], ref.name));
+  const existing = candidates.find((e) => sameOccurrence(e, ref, component, opts.host, type, reason, message));
+  if (existing) {
+    const next: KubeObject = {
+      ...existing,
+      count: (typeof existing.count === "number" ? existing.count : 1) + 1,
+      lastTimestamp: at,
+      involvedObject: ref,
+    };
+    const stored = await replaceStored(w, eventResource, existing, next, who);
+    if (cached) cached.splice(cached.indexOf(existing), 1, stored);
+    return stored;
+  }
+  const stored = await insertNew(w, eventResource, namespace, newEvent(component, ref, type, reason, message, opts), who);
+  cached?.push(stored);
+  return stored;
 }
 
 /**

@@ -182,6 +182,8 @@ export interface StoreWriter {
   inNamespace(namespace: string): Promise<Array<{ def: ResourceDef; object: KubeObject }>>;
   /** Objects of a resource in a namespace whose JSON holds `value` at `path` (["involvedObject", "uid"]); not for sealed kinds. */
   whereField(def: ResourceDef, namespace: string, path: string[], value: string): Promise<KubeObject[]>;
+  /** whereField for many values in one query: the objects whose text at `path` is any of `values`. */
+  whereFieldIn(def: ResourceDef, namespace: string, path: string[], values: string[]): Promise<KubeObject[]>;
   /** The object with this uid, whatever its resource. */
   byUid(uid: string): Promise<{ def: ResourceDef; object: KubeObject } | null>;
   /** Every object with an ownerReference to `uid`. */
@@ -270,6 +272,15 @@ function writer(tx: Tx, next: () => bigint): StoreWriter {
     async whereField(def, namespace, path, value) {
       const resource = storageKey(def);
       const rows = await tx.kubeObject.findMany({ where: { resource, namespace, object: { path, equals: value } }, orderBy: { name: "asc" } });
+      return rows.map((r) => opened(resource, r.namespace, r.name, r.object, r.sealed));
+    },
+    async whereFieldIn(def, namespace, path, values) {
+      if (!values.length) return [];
+      const resource = storageKey(def);
+      const rows = await tx.$queryRaw<Array<{ namespace: string; name: string; object: unknown; sealed: string | null }>>`
+        SELECT "namespace", "name", "object", "sealed" FROM "KubeObject"
+        WHERE "resource" = ${resource} AND "namespace" = ${namespace} AND ("object" #>> ${path}::text[]) = ANY(${values}::text[])
+        ORDER BY "name"`;
       return rows.map((r) => opened(resource, r.namespace, r.name, r.object, r.sealed));
     },
     async insert(def, obj) {

@@ -15,6 +15,7 @@ let cp: ControlPlane;
 let ep: KubeEndpoint;
 let k: Kube;
 let raw: ReturnType<typeof kapi>;
+let viewer: Kube;
 const systemFetch = globalThis.fetch;
 
 before(async () => {
@@ -27,6 +28,7 @@ before(async () => {
   const token = await mintToken(cp, (await userSession(cp, cookie, "operator")).cookie);
   k = kube(ep, token);
   raw = kapi(ep, token);
+  viewer = kube(ep, await mintToken(cp, (await userSession(cp, cookie, "viewer")).cookie));
 });
 
 after(async () => {
@@ -173,6 +175,37 @@ spec:
     metadata: {labels: {app: x}}
     spec: {containers: [{name: c, image: busybox}]}
 `, /spec\.selector: Required value/);
+  assert.equal((await ok(["get", "all", "-n", ns, "-o", "name"])).trim(), "");
+});
+
+test("workloads' bad input: a wrong type, a kind in the wrong apiVersion, a viewer's create, scale or delete — each refused naming the field or the right, nothing created or changed", async () => {
+  const ns = await namespace();
+  const file = join(k.dir, `bad-${ns}.yaml`);
+  const refused = async (kc: Kube, manifest: string) => {
+    writeFileSync(file, manifest);
+    const r = await kc.run(["apply", "-n", ns, "-f", file]);
+    assert.notEqual(r.code, 0, `kubectl apply should have failed:\n${r.stdout}`);
+    return r.stderr;
+  };
+  // A wrong type anywhere in the object: kube-apiserver's decoding error, naming the field's path.
+  assert.match(await refused(k, deployment("web").replace("replicas: 3", "replicas: three")),
+    /BadRequest.*Deployment in version "v1" cannot be handled as a Deployment: spec\.replicas: Invalid value: string: must be of type integer/);
+  assert.match(await refused(k, deployment("web").replace("containerPort: 80", 'containerPort: "80"')),
+    /spec\.template\.spec\.containers\[0\]\.ports\[0\]\.containerPort: Invalid value: string: must be of type integer/);
+  // A Deployment in the core group, or in a group version that is not served: discovery has no match.
+  assert.match(await refused(k, deployment("web").replace("apiVersion: apps/v1", "apiVersion: v1")), /no matches for kind "Deployment" in version "v1"/);
+  assert.match(await refused(k, deployment("web").replace("apiVersion: apps/v1", "apiVersion: extensions/v1beta1")), /no matches for kind "Deployment" in version "extensions\/v1beta1"/);
+  // A viewer's token: Forbidden to create a Deployment or a Pod, to scale or delete one, the right named.
+  assert.match(await refused(viewer, deployment("web")), /Forbidden.*cannot create resource "deployments" in API group "apps".*your role \(viewer\) does not allow k8s\.write/);
+  assert.match(await refused(viewer, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n"),
+    /Forbidden.*cannot create resource "pods" in API group "".*k8s\.write/);
+  assert.match((await viewer.run(["run", "p", "-n", ns, "--image=busybox"])).stderr, /Forbidden.*k8s\.write/);
+  assert.equal((await ok(["get", "all", "-n", ns, "-o", "name"])).trim(), "", "nothing created");
+  await ok(["apply", "-n", ns, "-f", "-"], deployment("web"));
+  assert.match((await viewer.run(["scale", "-n", ns, "deployment/web", "--replicas=1"])).stderr, /Forbidden.*k8s\.write/);
+  assert.match((await viewer.run(["delete", "-n", ns, "deployment/web"])).stderr, /Forbidden.*k8s\.write/);
+  assert.equal(JSON.parse(await ok(["get", "-n", ns, "deployment/web", "-o", "json"])).spec.replicas, 3, "the viewer changed nothing");
+  await ok(["delete", "-n", ns, "deployment/web"]);
   assert.equal((await ok(["get", "all", "-n", ns, "-o", "name"])).trim(), "");
 });
 

@@ -222,6 +222,24 @@ test("a changed image restarts the container as its next attempt; a changed env 
   assert.equal((await podContainers(p.uid)).get(`k8s_app_update_default_${p.uid}_1`).Config.Image, h.image.replace(/:latest$/, ":v2"));
 });
 
+test("statuses of several pods are on their way at once, one per pod: a control plane slow to answer one holds back none of the others", async () => {
+  const burst = ["burst-a", "burst-b", "burst-c", "burst-d"].map((n) => pod(n, { terminationGracePeriodSeconds: 1, containers: [container("app", ["sleep", "3600"])] }));
+  const uids = new Set(burst.map((p) => p.uid));
+  h.server.holdStatuses();
+  try {
+    await h.server.sync(burst);
+    // Nothing answered yet, and every pod's first status has come (one at a time, only one pod's would have).
+    await h.server.until("a status of each of the 4 pods, none answered", () => new Set(h.server.unanswered().filter((u) => uids.has(u))).size === 4);
+    await new Promise((r) => setTimeout(r, 1500));
+    const unanswered = h.server.unanswered();
+    assert.equal(new Set(unanswered).size, unanswered.length, `a pod's next status waits for the answer to its last: ${unanswered.join(", ")}`);
+  } finally {
+    h.server.releaseStatuses();
+  }
+  // Answered, each pod's newer status follows: all four reported Running.
+  for (const p of burst) await h.server.status(p.uid, "Running", (s) => s.phase === "Running");
+});
+
 test("a pods.sync that is not one is refused with the reason, and changes nothing", async () => {
   const before = (await h.ok(["ps", "-q"])).trim();
   const ack = await h.server.syncRaw({ pods: [{ uid: "../../etc", name: "x", namespace: "default" }], full: true });

@@ -1,7 +1,8 @@
 // Pods end to end: the real kubectl against a real control plane with a real agent joined as a host. A Pod applied with
 // spec.nodeName set (no scheduler needed) runs on that agent — its ConfigMap and Secret as files and env — and kubectl
 // shows it Running and Ready with its IP; deleted, it is Terminating while its host stops it, then gone. Another host
-// cannot write its status, even under the same name.
+// cannot write its status, even under the same name. An image the host cannot pull shows as ErrImagePull, then
+// ImagePullBackOff, with the kubelet's Failed and BackOff events.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -187,4 +188,26 @@ test("kubectl delete: Terminating while the host stops the pod gracefully, then 
   await until(async () => (await k.run(["get", "pod", "web"])).code !== 0, 30_000, "the pod gone");
   assert.match((await k.run(["get", "pod", "web"])).stderr, /NotFound|not found/);
   await until(async () => (await docker(["ps", "-aq", "--filter", `label=io.kubernetes.pod.uid=${uid}`])).trim() === "", 15_000, "the pod's containers removed from the host");
+});
+
+test("an image its host cannot pull: kubectl shows ErrImagePull, then ImagePullBackOff, and the events say why", async () => {
+  const image = `${h.registry.host}/not-pushed:v1`;
+  await ok(["run", "nopull", `--image=${image}`, "--restart=Never", `--overrides=${JSON.stringify({ spec: { nodeName: node } })}`]);
+  try {
+    let pod: any;
+    await until(async () => (pod = await getPod("nopull")).status?.containerStatuses?.[0]?.state?.waiting?.reason === "ErrImagePull", 30_000, "ErrImagePull");
+    assert.equal(pod.status.phase, "Pending");
+    assert.match(pod.status.containerStatuses[0].state.waiting.message, new RegExp(`^failed to pull image "${image.replace(/[.]/g, "\\.")}": `));
+    await until(async () => (await ok(["get", "pod", "nopull", "--no-headers"])).trim().split(/\s+/)[2] === "ImagePullBackOff", 30_000, "ImagePullBackOff in kubectl's STATUS column");
+    const events = JSON.parse(await ok(["get", "events", "--field-selector", "involvedObject.name=nopull", "-o", "json"])).items as any[];
+    const failed = events.find((e) => e.reason === "Failed");
+    assert.ok(failed, JSON.stringify(events.map((e) => e.reason)));
+    assert.equal(failed.type, "Warning");
+    assert.equal(failed.involvedObject.fieldPath, "spec.containers{nopull}");
+    assert.match(failed.message, /^failed to pull image /);
+    assert.ok(events.some((e) => e.reason === "BackOff" && e.message === `Back-off pulling image "${image}"`), JSON.stringify(events.map((e) => [e.reason, e.message])));
+    assert.match(await ok(["describe", "pod", "nopull"]), /Warning\s+Failed\s+.*failed to pull image/);
+  } finally {
+    await ok(["delete", "pod", "nopull", "--grace-period=0", "--force"]);
+  }
 });

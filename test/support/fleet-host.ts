@@ -25,6 +25,11 @@ export interface FleetHost {
   image: string;
   /** The agent's default bridge and its subnet ("10.x.0.0/16"), chosen for this host. */
   network: { bridge: string; subnet: string };
+  /**
+   * Stops the control plane (SIGTERM, or SIGKILL as a crash: its embedded PostgreSQL is left running and taken over)
+   * and starts it again on the same data, port and configuration; `cp` is the new one once it answers /api/health.
+   */
+  restartControlPlane(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -70,7 +75,7 @@ export async function startFleetHost(
       e ? reject(new Error(err)) : resolve(),
     ),
   );
-  return {
+  const fleet: FleetHost = {
     cp,
     registry,
     agent,
@@ -79,21 +84,30 @@ export async function startFleetHost(
     hostId,
     image,
     network: { bridge: net.bridge, subnet: net.subnet },
+    async restartControlPlane(signal) {
+      const old = fleet.cp;
+      await (signal === "SIGKILL" ? old.kill() : old.stop());
+      fleet.cp = await startControlPlane({ dataDir: old.dataDir, port: old.port, env: opts.cpEnv });
+    },
     async destroy() {
       // Containers outlive their agent by design, and a running agent makes its pods' containers again as they go:
       // the agent stops first, then what it made is uninstalled (containers, pods, bridge, chains), so its root can go.
-      await agent.stop();
+      await fleet.agent.stop();
       await uninstallAgent(root, agentEnv);
-      await Promise.all([cp.destroy(), registry.stop()]);
+      await Promise.all([fleet.cp.destroy(), registry.stop()]);
       rmSync(work, { recursive: true, force: true });
     },
   };
+  return fleet;
 }
 
 export interface ExtraAgent {
   agent: AgentProcess;
   hostId: number;
   root: string;
+  /** Ends the agent (SIGKILL: no goodbye, or SIGTERM) and starts it again on its root, with its stored credential;
+   *  `agent` is the new process once it has connected again. */
+  restartAgent(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** Stops the agent (if it still runs) and removes its containers, bridge, chains and root. */
   destroy(): Promise<void>;
 }
@@ -130,15 +144,21 @@ export async function joinFleetAgent(fleet: FleetHost, prefix: string, opts: { n
       execFile("/usr/local/bin/docker", args, { env: { ...process.env, DOCKER_HOST: `unix://${join(root, "docker.sock")}` } }, (e, out, err) => (e ? reject(new Error(String(err))) : resolve(String(out)))),
     );
   await docker(["pull", "-q", fleet.image]);
-  return {
+  const extra: ExtraAgent = {
     agent,
     hostId,
     root,
+    async restartAgent(signal) {
+      await (signal === "SIGKILL" ? extra.agent.kill() : extra.agent.stop());
+      extra.agent = startAgent({ root, serverUrl: fleet.cp.url, env: agentEnv });
+      await extra.agent.waitForOutput(`connected to ${fleet.cp.url}`, 60_000);
+    },
     async destroy() {
       // Stopped (or killed) first: then its containers, pods, bridge and chains are uninstalled, even a killed one's.
-      await agent.stop();
+      await extra.agent.stop();
       await uninstallAgent(root, agentEnv);
       rmSync(work, { recursive: true, force: true });
     },
   };
+  return extra;
 }

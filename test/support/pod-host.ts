@@ -32,6 +32,8 @@ export class PodLinkServer {
   readonly statuses = new Map<string, StatusSeen[]>();
   readonly rejected: string[] = [];
   private socket: Socket | null = null;
+  /** Answers to pods.status kept back (holdStatuses), in the order the statuses came. */
+  private held: Array<{ uid: string; ack?: (r: Ack) => void }> | null = null;
   private http: HttpServer;
   private io: SocketServer;
   private waiters = new Set<() => void>();
@@ -61,6 +63,10 @@ export class PodLinkServer {
           const seen = this.statuses.get(parsed.data.uid) ?? [];
           seen.push({ at: Date.now(), status: parsed.data.status });
           this.statuses.set(parsed.data.uid, seen);
+          if (this.held) {
+            this.held.push({ uid: parsed.data.uid, ack });
+            return this.notify();
+          }
         }
         ack?.({ ok: true });
         if (event === "hello") void this.sendNetwork(socket);
@@ -146,6 +152,23 @@ export class PodLinkServer {
   async syncRaw(payload: unknown): Promise<Ack> {
     await this.connected();
     return (await this.socket!.timeout(10_000).emitWithAck("pods.sync", payload)) as Ack;
+  }
+
+  /** From now on pods.status is answered only at releaseStatuses(), as a control plane busy writing answers late. */
+  holdStatuses(): void {
+    this.held ??= [];
+  }
+
+  /** The pods whose statuses were received and not answered yet (a uid once per unanswered status). */
+  unanswered(): string[] {
+    return this.held?.map((h) => h.uid) ?? [];
+  }
+
+  /** Answers every status held back, and answers the next ones at once again. */
+  releaseStatuses(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const h of held) h.ack?.({ ok: true });
   }
 
   latest(uid: string): PodStatus | undefined {
