@@ -21,7 +21,7 @@ import { startChangeFeed, stopChangeFeed } from "@/lib/k8s/change-feed";
 import { startGarbageCollector, stopGarbageCollector } from "@/lib/k8s/garbage-collector";
 import { createObject } from "@/lib/k8s/create-object";
 import { deleteCollection } from "@/lib/k8s/delete-collection";
-import { deleteObject, parseDeleteOptions, type DeleteOptions } from "@/lib/k8s/delete-object";
+import { deleteObject, deleteOptionsProtoSchema, parseDeleteOptions, type DeleteOptions } from "@/lib/k8s/delete-object";
 import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, servesGroupVersion, versionInfo,
 } from "@/lib/k8s/discovery";
@@ -30,7 +30,6 @@ import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
-import { t } from "@/lib/k8s/schema";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { applyObject } from "@/lib/k8s/apply-object";
 import { apiVersionOf, findResource, subresourcesOf, type ResourceDef, type Verb } from "@/lib/k8s/resources";
@@ -471,23 +470,11 @@ function deleteOptionsFromQuery(q: URLSearchParams): DeleteOptions {
   return Object.keys(raw).length ? parseDeleteOptions(raw) : {};
 }
 
-/** DeleteOptions in a protobuf body (kubectl drain deletes pods through its typed client), as generated.proto numbers them. */
-const deleteOptionsSchema = t.object(
-  {
-    gracePeriodSeconds: t.int(undefined, "int64"),
-    preconditions: t.object({ uid: t.string(), resourceVersion: t.string() }, { proto: { uid: 1, resourceVersion: 2 } }),
-    orphanDependents: t.bool(),
-    propagationPolicy: t.string(),
-    dryRun: t.array(t.string()),
-  },
-  { proto: { gracePeriodSeconds: 1, preconditions: 2, orphanDependents: 3, propagationPolicy: 4, dryRun: 5 } },
-);
-
 /** A DELETE's optional DeleteOptions: JSON, or protobuf from kubectl's typed clients. */
 async function readDeleteOptionsBody(req: IncomingMessage): Promise<unknown> {
   if (mediaType(req) === "application/vnd.kubernetes.protobuf") {
     const body = await readBody(req);
-    return body.length ? decodeProtobufObject(body, deleteOptionsSchema) : undefined;
+    return body.length ? decodeProtobufObject(body, deleteOptionsProtoSchema) : undefined;
   }
   return readJsonBody(req, true);
 }

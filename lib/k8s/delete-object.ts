@@ -21,6 +21,7 @@ import type { PodSpec } from "./kinds/pod-types";
 import { rfc3339, type KubeObject } from "./meta";
 import type { ResourceDef } from "./resources";
 import { previousOf } from "./selectors";
+import { t } from "./schema";
 import { badRequest, conflict, forbiddenFor, notFound } from "./status";
 import { writeTransaction, type StoreWriter } from "./store";
 
@@ -46,6 +47,19 @@ export interface DeleteInput {
   options?: DeleteOptions;
   dryRun?: boolean;
 }
+
+/** DeleteOptions in a protobuf body (kubectl drain deletes pods through its typed client), as generated.proto numbers
+ *  them; gracePeriodSeconds is a pointer, so a 0 sent is a 0 read. */
+export const deleteOptionsProtoSchema = t.object(
+  {
+    gracePeriodSeconds: { ...t.int(undefined, "int64"), pointer: true },
+    preconditions: t.object({ uid: t.string(), resourceVersion: t.string() }, { proto: { uid: 1, resourceVersion: 2 } }),
+    orphanDependents: { ...t.bool(), pointer: true },
+    propagationPolicy: t.string(),
+    dryRun: t.array(t.string()),
+  },
+  { proto: { gracePeriodSeconds: 1, preconditions: 2, orphanDependents: 3, propagationPolicy: 4, dryRun: 5 } },
+);
 
 /** Reads a DeleteOptions body (kubectl sends one with propagationPolicy, gracePeriodSeconds and sometimes preconditions). */
 export function parseDeleteOptions(body: unknown): DeleteOptions {

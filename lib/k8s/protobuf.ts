@@ -2,7 +2,8 @@
 // commands send (`kubectl create configmap|secret|namespace`): the "k8s\0" envelope (runtime.Unknown: typeMeta, raw)
 // around the object's message, read field by field with the numbers the kind's schema carries (schema.ts `proto`) into
 // the same JSON the other bodies arrive as — then decoded and validated like them. Answers are always JSON (those
-// clients accept it). Fields a schema does not number are skipped; zero values are absent, as Go's omitempty makes them.
+// clients accept it). Fields a schema does not number are skipped; zero values are absent, as Go's omitempty makes them, except
+// in pointer fields (schema.ts `pointer`), where a zero on the wire was set.
 import type { Schema } from "./schema";
 import { badRequest } from "./status";
 
@@ -109,7 +110,7 @@ function message(r: Reader, schema: Schema): Record<string, unknown> | undefined
         if (v !== undefined) list.push(v);
       }
     } else {
-      const v = scalar(r, wire, fs, false);
+      const v = scalar(r, wire, fs, fs.pointer === true);
       if (v !== undefined) out[name] = v;
     }
   }

@@ -6,6 +6,9 @@ import type { StatusCause } from "./status";
 
 interface Base {
   description?: string;
+  /** A Go pointer field (*int64, *bool): in protobuf it is on the wire whenever set, zero included, and a zero read
+   *  there is kept — DeleteOptions' gracePeriodSeconds 0 means "at once", not "the default". */
+  pointer?: true;
 }
 export type Schema =
   | (Base & { type: "string"; format?: "byte" | "date-time"; enum?: readonly string[] })

@@ -8,6 +8,7 @@ import { applyJsonPatch } from "@/lib/k8s/patch/json-patch";
 import { applyMergePatch } from "@/lib/k8s/patch/merge-patch";
 import { matchesLabels, parseFieldSelector, parseLabelSelector } from "@/lib/k8s/selectors";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
+import { deleteOptionsProtoSchema, parseDeleteOptions } from "@/lib/k8s/delete-object";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { t } from "@/lib/k8s/schema";
 import { configMapResource } from "@/lib/k8s/kinds/configmap";
@@ -151,6 +152,15 @@ test("a protobuf body is read by the kind's field numbers; zero values are absen
   });
   assert.throws(() => decodeProtobufObject(Buffer.from("{}"), configMapResource.schema), /envelope/);
   assert.throws(() => decodeProtobufObject(Buffer.concat([Buffer.from("k8s\0"), Buffer.from([0x12, 0x50])]), configMapResource.schema), /ends inside/);
+});
+
+test("a protobuf DeleteOptions keeps a grace period of 0 (kubectl drain --grace-period=0 sends it so: at once, not the pod's default)", () => {
+  const tag = (n: number, wire: number) => Buffer.from([(n << 3) | wire]);
+  const field = (n: number, payload: Buffer) => Buffer.concat([tag(n, 2), Buffer.from([payload.length]), payload]);
+  const options = Buffer.concat([tag(1, 0), Buffer.from([0]), field(4, Buffer.from("Background"))]);
+  const envelope = Buffer.concat([Buffer.from("k8s\0"), field(1, Buffer.concat([field(1, Buffer.from("v1")), field(2, Buffer.from("DeleteOptions"))])), field(2, options)]);
+  const decoded = decodeProtobufObject(envelope, deleteOptionsProtoSchema);
+  assert.deepEqual(parseDeleteOptions(decoded), { gracePeriodSeconds: 0, propagationPolicy: "Background" });
 });
 
 test("paths under /k8s name documents and resources as kube-apiserver lays them out", () => {
