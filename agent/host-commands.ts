@@ -6,7 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { normalizeServerUrl, parseFingerprint, parseFlags } from "./config";
 import { systemClock } from "./clock";
-import { collectFacts, engineVersion } from "./facts";
+import { collectFacts } from "./facts";
+import { runtimeVersion } from "./runtime/runtime";
 import { CredentialStore } from "./credential-store";
 import { JoinRefused, joinWithToken } from "./join";
 import { agentVersion, REPO_ROOT } from "./version";
@@ -63,7 +64,7 @@ async function main(argv: string[], USAGE: string) {
   const engine = process.env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
   switch (command) {
     case "version": {
-      console.log(`gantry ${agentVersion()} (agent protocol ${PROTOCOL_VERSION}, engine ${(await engineVersion(engine)) ?? "not built"})`);
+      console.log(`gantry ${agentVersion()} (agent protocol ${PROTOCOL_VERSION}, engine ${(await runtimeVersion(engine)) ?? "not built"})`);
       return;
     }
     case "join": {

@@ -10,7 +10,6 @@ import { rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { badRequest, conflict, GantryError, notFound } from "../../lib/errors";
-import { hostSys } from "../../native/node/sys";
 import { systemClock, type Clock } from "../clock";
 import type { EventBus } from "../events";
 import type { ImageService } from "../images/image-service";
@@ -26,25 +25,16 @@ import { DetachKeyMatcher } from "./detach-keys";
 import { legacyLinkView } from "./links";
 import { logPlan, normalizeLogConfig, rotatedFiles } from "./log-config";
 import { LogFollower, LogReader, logSize, readLog, recordBytes, type LogRecord } from "./logs";
-import { MonitorSocket } from "./monitor-socket";
+import type { MonitorSocket } from "../runtime/monitor-socket";
+import { MonitorClient, type ExitInfo } from "../runtime/monitor";
+import { RuntimeClient, RuntimeError } from "../runtime/runtime";
+import { writeBundle } from "../runtime/bundle";
+import { runProgram } from "../process";
 import { ContainerNames, validateName } from "./names";
 import { RESTART_FIRST_MS, RestartTracker, signalEndsRestarts } from "./restart-policy";
 import { parseSignal } from "./signals";
 import { bundleConfig } from "./spec";
 import type { ContainerConfig, ContainerRecord, ContainerState, HostConfig, LegacyLink, RestartPolicy } from "./types";
-
-/**
- * Runs a program to its end (the runtime's verbs, ps) through native/'s posix_spawn: forking the agent would stall
- * its event loop for 10-20 ms. A failure carries `stderr`, as execFile's does.
- */
-async function run(file: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const r = await hostSys().spawn(file, args);
-  const stdout = r.stdout.toString();
-  const stderr = r.stderr.toString();
-  if (r.status === 0) return { stdout, stderr };
-  const how = r.status === null ? `killed by signal ${r.signal}` : `exit status ${r.status}`;
-  throw Object.assign(new Error(`${[file, ...args].join(" ")}: ${how}: ${stderr.trim()}`), { stdout, stderr, code: r.status });
-}
 
 /** How long the end of a container removed by AutoRemove is kept for late `wait`s. */
 const AUTO_REMOVED_KEPT_MS = 60_000;
@@ -71,12 +61,7 @@ export interface CreateInternal {
   mounts?: ResolvedMount[];
 }
 
-export interface ExitInfo {
-  exitCode: number;
-  signal: number | null;
-  exitedAt: string;
-  oomKilled: boolean;
-}
+export type { ExitInfo };
 
 const noSuchContainer = (ref: string) => new GantryError("not_found", `No such container: ${ref}`);
 function emptyState(): ContainerState {
@@ -138,7 +123,9 @@ export class ContainerService {
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly prepared = new Map<string, { key: string; promise: Promise<string | null> }>();
   readonly dir: string;
-  readonly runtimeRoot: string;
+  /** gantry-runtime over this agent's state root, and gantry-monitor, which runs containers with it. */
+  readonly runtime: RuntimeClient;
+  private readonly monitor: MonitorClient;
   private readonly socketDir: string;
   private readonly clock: Clock;
   private readonly log: (msg: string) => void;
@@ -148,7 +135,8 @@ export class ContainerService {
     this.dir = join(opts.root, "containers");
     const tag = createHash("sha256").update(opts.root).digest("hex").slice(0, 10);
     // Unix socket paths are limited to 107 bytes: the runtime's state and the attach sockets live under /run.
-    this.runtimeRoot = join("/run/gantry", tag, "runtime");
+    this.runtime = new RuntimeClient(opts.runtime, join("/run/gantry", tag, "runtime"));
+    this.monitor = new MonitorClient(opts.monitor, this.runtime);
     this.socketDir = join("/run/gantry", tag, "attach");
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? (() => {});
@@ -201,10 +189,6 @@ export class ContainerService {
     return this.mountedRootfs(this.get(ref));
   }
 
-  get runtime() {
-    return this.opts.runtime;
-  }
-
   private save(rec: ContainerRecord) {
     const path = this.pathOf(rec.Id, "config.json");
     const tmp = `${path}.tmp`;
@@ -240,7 +224,7 @@ export class ContainerService {
   async load(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
     mkdirSync(this.socketDir, { recursive: true });
-    mkdirSync(this.runtimeRoot, { recursive: true });
+    mkdirSync(this.runtime.root, { recursive: true });
     for (const id of readdirSync(this.dir)) {
       if (id.startsWith(".removed-")) {
         rmSync(join(this.dir, id), { recursive: true, force: true });
@@ -266,21 +250,8 @@ export class ContainerService {
     }
   }
 
-  private monitorAlive(pid: number): boolean {
-    if (!pid) return false;
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("gantry-monitor");
-    } catch {
-      return false;
-    }
-  }
-
   private readExit(id: string): ExitInfo | null {
-    try {
-      return JSON.parse(readFileSync(this.pathOf(id, "exit.json"), "utf8")) as ExitInfo;
-    } catch {
-      return null;
-    }
+    return this.monitor.readExit(this.pathOf(id, "exit.json"));
   }
 
   private async readopt(rec: ContainerRecord) {
@@ -295,7 +266,7 @@ export class ContainerService {
       await this.onExit(rec, exit);
       return;
     }
-    if (this.monitorAlive(rec.MonitorPid)) {
+    if (this.monitor.isAlive(rec.MonitorPid)) {
       this.log(`re-adopted running container ${rec.Id.slice(0, 12)} (${rec.Name.slice(1)}), monitor pid ${rec.MonitorPid}`);
       this.watchExit(rec);
       return;
@@ -303,7 +274,7 @@ export class ContainerService {
     // The monitor is gone without an exit file: the container's output and exit can no longer be known.
     const msg = `the container's monitor (pid ${rec.MonitorPid}) died without recording an exit; its process was killed`;
     this.log(`container ${rec.Id.slice(0, 12)}: ${msg}`);
-    await run(this.opts.runtime, ["--root", this.runtimeRoot, "delete", "--force", rec.Id]).catch(() => {});
+    await this.runtime.delete(rec.Id, { force: true }).catch(() => {});
     await this.releaseNetwork(rec);
     this.setState(rec, { Status: "dead", Running: false, Paused: false, Restarting: false, Dead: true, Pid: 0, ExitCode: 255, Error: msg, FinishedAt: new Date(this.clock.now()).toISOString() });
     this.emit(rec, "die", { exitCode: "255" });
@@ -650,39 +621,31 @@ export class ContainerService {
     const links = legacyLinkView(rec, (id) => this.records.get(id));
     await this.writeFiles(rec, links.hosts);
     const bundle = this.pathOf(id, "bundle");
-    mkdirSync(bundle, { recursive: true });
-    const config = bundleConfig(rec, {
-      rootfs,
-      linkEnv: links.env,
-      netnsPath: mode === "host" ? null : netns,
-      joinNamespaces,
-      files: { hosts: this.pathOf(id, "hosts"), hostname: this.pathOf(id, "hostname"), resolvConf: this.pathOf(id, "resolv.conf") },
-      cgroupsPath: `/gantry/${id}`,
-    });
-    writeFileSync(join(bundle, "config.json"), JSON.stringify(config));
+    writeBundle(
+      bundle,
+      bundleConfig(rec, {
+        rootfs,
+        linkEnv: links.env,
+        netnsPath: mode === "host" ? null : netns,
+        joinNamespaces,
+        files: { hosts: this.pathOf(id, "hosts"), hostname: this.pathOf(id, "hostname"), resolvConf: this.pathOf(id, "resolv.conf") },
+        cgroupsPath: `/gantry/${id}`,
+      }),
+    );
     for (const f of ["exit.json", "monitor.pid", "container.pid"]) rmSync(this.pathOf(id, f), { force: true });
     const log = logPlan(rec.HostConfig.LogConfig);
-    const args = [
-      "--id", id, "--bundle", bundle, "--runtime", this.opts.runtime, "--root", this.runtimeRoot,
-      ...(log.keep ? ["--log-path", this.logPath(id), "--log-max-size", String(log.maxSize), "--log-max-files", String(log.rotated)] : []),
-      "--exit-file", this.pathOf(id, "exit.json"), "--pid-file", this.pathOf(id, "monitor.pid"),
-      "--container-pid-file", this.pathOf(id, "container.pid"), "--attach-socket", this.attachSocketPath(id),
-      "--monitor-log", this.pathOf(id, "monitor.log"),
-    ];
-    if (rec.Config.OpenStdin) args.push("--stdin");
     for (const l of this.startListeners.get(id) ?? []) l();
-    let started;
-    try {
-      started = await hostSys().spawn(this.opts.monitor, args);
-    } catch (e) {
-      throw new Error(`cannot run ${this.opts.monitor}: ${(e as Error).message}`);
-    }
-    if (started.status !== 0) {
-      const stderr = started.stderr.toString().trim().replace(/^gantry-monitor: /, "");
-      throw badRequest(`failed to create task for container: ${stderr || `gantry-monitor exited with ${started.status ?? `signal ${started.signal}`}`}`);
-    }
-    const out = started.stdout.toString();
-    const { monitorPid, containerPid } = JSON.parse(out) as { monitorPid: number; containerPid: number };
+    const { monitorPid, containerPid } = await this.monitor.start({
+      id,
+      bundle,
+      log: log.keep ? { path: this.logPath(id), maxSize: log.maxSize, maxFiles: log.rotated } : null,
+      exitFile: this.pathOf(id, "exit.json"),
+      pidFile: this.pathOf(id, "monitor.pid"),
+      containerPidFile: this.pathOf(id, "container.pid"),
+      attachSocket: this.attachSocketPath(id),
+      monitorLog: this.pathOf(id, "monitor.log"),
+      stdin: rec.Config.OpenStdin,
+    });
     rec.MonitorPid = monitorPid;
     rec.HasBeenStarted = true;
     this.setState(rec, {
@@ -716,7 +679,7 @@ export class ContainerService {
         void this.serial(rec.Id, () => this.onExit(rec, exit)).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: after exit: ${(e as Error).stack}`));
         return;
       }
-      if (!this.monitorAlive(rec.MonitorPid)) {
+      if (!this.monitor.isAlive(rec.MonitorPid)) {
         // Give the exit file a moment: the monitor writes it just before it exits.
         setTimeout(() => {
           if (handled || this.readExit(rec.Id)) return check();
@@ -846,11 +809,11 @@ export class ContainerService {
 
   private async signal(rec: ContainerRecord, sig: number) {
     try {
-      await run(this.opts.runtime, ["--root", this.runtimeRoot, "kill", rec.Id, String(sig)]);
+      await this.runtime.kill(rec.Id, sig);
     } catch (e) {
       if (this.readExit(rec.Id)) return; // it exited meanwhile
       // A paused container cannot take a signal until it is thawed; the runtime's failure is otherwise real.
-      throw new GantryError("internal", `cannot send signal ${sig} to ${rec.Id.slice(0, 12)}: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
+      throw new GantryError("internal", `cannot send signal ${sig} to ${rec.Id.slice(0, 12)}: ${e instanceof RuntimeError ? e.reason : (e as Error).message}`);
     }
   }
 
@@ -932,7 +895,7 @@ export class ContainerService {
     const rec = this.get(ref);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
     if (rec.State.Paused) throw conflict(`Container ${rec.Id} is already paused`);
-    await run(this.opts.runtime, ["--root", this.runtimeRoot, "pause", rec.Id]);
+    await this.runtime.pause(rec.Id);
     this.setState(rec, { Paused: true, Status: "paused" });
     this.emit(rec, "pause");
   }
@@ -940,7 +903,7 @@ export class ContainerService {
   async unpause(ref: string) {
     const rec = this.get(ref);
     if (!rec.State.Paused) throw conflict(`Container ${rec.Id} is not paused`);
-    await run(this.opts.runtime, ["--root", this.runtimeRoot, "resume", rec.Id]);
+    await this.runtime.resume(rec.Id);
     this.setState(rec, { Paused: false, Status: "running" });
     this.emit(rec, "unpause");
   }
@@ -1011,7 +974,7 @@ export class ContainerService {
     }
     if (rec.State.Running) {
       this.stopByHand(rec, 9);
-      if (rec.State.Paused) await run(this.opts.runtime, ["--root", this.runtimeRoot, "resume", rec.Id]).catch(() => {});
+      if (rec.State.Paused) await this.runtime.resume(rec.Id).catch(() => {});
       await this.signal(rec, 9);
       if (!(await this.untilExit(rec, 15_000))) throw new GantryError("internal", `container ${rec.Id} did not exit after SIGKILL`);
     }
@@ -1024,7 +987,7 @@ export class ContainerService {
     this.setState(rec, { Status: "removing" });
     this.unwatch(rec.Id);
     // The monitor deletes the runtime's container when it exits; only a container that never got that far is left.
-    if (!this.readExit(rec.Id)) await run(this.opts.runtime, ["--root", this.runtimeRoot, "delete", "--force", rec.Id]).catch(() => {});
+    if (!this.readExit(rec.Id)) await this.runtime.delete(rec.Id, { force: true }).catch(() => {});
     await Promise.all([
       this.releaseNetwork(rec),
       this.opts.snapshots.remove(rec.Id),
@@ -1157,7 +1120,7 @@ export class ContainerService {
       const deadline = Date.now() + 10_000;
       const tryConnect = () => {
         if (ended) return;
-        MonitorSocket.connect(path, {
+        this.monitor.connect(path, {
           onOutput: (s, data) => {
             if (!fromLog && want(s)) sink.write(s, data);
           },
@@ -1215,7 +1178,7 @@ export class ContainerService {
     const rec = this.get(ref);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
     if (!rec.Config.Tty) return;
-    const s = await MonitorSocket.connect(this.attachSocketPath(rec.Id), {});
+    const s = await this.monitor.connect(this.attachSocketPath(rec.Id), {});
     s.resize(rows, cols);
     setTimeout(() => s.close(), 50);
   }
@@ -1225,10 +1188,9 @@ export class ContainerService {
   async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     const rec = this.get(ref);
     if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
-    const { stdout } = await run(this.opts.runtime, ["--root", this.runtimeRoot, "ps", "--format", "json", rec.Id]);
-    const pids = new Set((JSON.parse(stdout || "[]") as number[]).map(String));
+    const pids = new Set((await this.runtime.ps(rec.Id)).map(String));
     const args = psArgs.trim() ? psArgs.trim().split(/\s+/) : ["-ef"];
-    const ps = await run("ps", args).catch((e) => {
+    const ps = await runProgram("ps", args).catch((e) => {
       throw badRequest(`ps ${args.join(" ")}: ${((e as { stderr?: string }).stderr ?? (e as Error).message).trim()}`);
     });
     const lines = ps.stdout.split("\n").filter(Boolean);

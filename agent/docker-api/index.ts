@@ -2,11 +2,10 @@
 // the container engine; system routes, images, save/load and build over the image engine; served on
 // GANTRY_DOCKER_SOCKET. An adapter: it depends on the engines, which never import it. On start, snapshots and scratch dirs left by builds of an agent that died
 // are reaped (they are all labelled and named by the builder).
-import { execFile } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
-import { promisify } from "node:util";
 import { join } from "node:path";
 import { Builder } from "../image-builder/builder";
+import { RuntimeClient } from "../runtime/runtime";
 import type { ImageService } from "../images/image-service";
 import type { SnapshotService } from "../snapshots/types";
 import type { ContainerEngine } from "../containers/engine";
@@ -24,8 +23,6 @@ import { swarmRoutes } from "./swarm";
 import { SocketInUseError, startDockerApi, type DockerApiServer } from "./server";
 import { goArch, systemRoutes } from "./system";
 
-const run = promisify(execFile);
-
 export interface EngineApiDeps {
   socketPath: string;
   root: string;
@@ -41,11 +38,13 @@ export interface EngineApiDeps {
 export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServer | null> {
   const stateDir = join(deps.root, "build");
   const scratchDir = join(stateDir, "tmp");
-  await reapBuildLeftovers(deps, scratchDir);
+  // Build steps run under their own runtime root, apart from the containers'.
+  const runtime = new RuntimeClient(deps.engineBinary, join(stateDir, "runtime"));
+  await reapBuildLeftovers(deps, runtime, scratchDir);
   const builder = new Builder({
     images: deps.images,
     snapshots: deps.snapshots,
-    runtime: deps.engineBinary,
+    runtime,
     stateDir,
     platform: { os: "linux", architecture: goArch() },
     log: deps.log,
@@ -83,17 +82,15 @@ export async function startEngineApi(deps: EngineApiDeps): Promise<DockerApiServ
   }
 }
 
-async function reapBuildLeftovers(deps: EngineApiDeps, scratchDir: string) {
+async function reapBuildLeftovers(deps: EngineApiDeps, runtime: RuntimeClient, scratchDir: string) {
   // Step containers of a build the agent did not see finish (it was killed): stopped and deleted first.
-  const runtimeRoot = join(deps.root, "build", "runtime");
   try {
-    const { stdout } = await run(deps.engineBinary, ["--root", runtimeRoot, "list", "--format", "json"]);
-    for (const c of (JSON.parse(stdout || "[]") as { id: string }[]) ?? []) {
+    for (const c of await runtime.list()) {
       deps.log(`deleting build step container ${c.id} left by an interrupted build`);
-      await run(deps.engineBinary, ["--root", runtimeRoot, "delete", "--force", c.id]).catch((e) => deps.log(`  failed: ${(e as Error).message}`));
+      await runtime.delete(c.id, { force: true }).catch((e) => deps.log(`  failed: ${(e as Error).message}`));
     }
   } catch (e) {
-    if (existsSync(runtimeRoot)) deps.log(`could not list build step containers: ${(e as Error).message}`);
+    if (existsSync(runtime.root)) deps.log(`could not list build step containers: ${(e as Error).message}`);
   }
   try {
     for (const s of await deps.snapshots.list()) {
