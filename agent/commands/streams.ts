@@ -10,8 +10,8 @@ import { recordBytes, type LogRecord } from "../containers/logs";
 import type { ContainerService } from "../containers/service";
 import type { ExecService } from "../containers/exec";
 import type { ImageService } from "../images/image-service";
-import { parseTimeArg } from "../docker-api/containers";
-import { toApiError } from "../docker-api/errors";
+import { parseTimeArg } from "../containers/time-arg";
+import { toCommandError } from "./errors";
 import { checkPullRegistry, type Lookup } from "./registry-rules";
 import {
   StreamClose,
@@ -20,7 +20,6 @@ import {
   StreamOpen,
   StreamResize,
   chunkBytes,
-  type CommandErrorCode,
   type StreamChunk,
   type StreamData,
   type StreamEnd,
@@ -187,7 +186,6 @@ class AgentStream {
   }
 }
 
-const CODE_OF_STATUS: Record<number, CommandErrorCode> = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable", 503: "unavailable" };
 
 export class AgentStreams {
   private readonly streams = new Map<string, AgentStream>();
@@ -212,9 +210,9 @@ export class AgentStreams {
     } catch (e) {
       this.streams.delete(streamId);
       s.done = true;
-      const { status, message, internal } = toApiError(e);
+      const { code, message, internal } = toCommandError(e);
       if (internal) this.deps.log(`opening a ${spec.kind} stream failed: ${(e as Error)?.stack ?? String(e)}`);
-      return { ok: false, error: { code: CODE_OF_STATUS[status] ?? (status < 500 ? "bad_request" : "internal"), message } };
+      return { ok: false, error: { code, message } };
     }
   }
 
@@ -273,7 +271,7 @@ export class AgentStreams {
             s.push({ stream: "event", data: JSON.stringify({ ...cur, preread: prev.read, precpu_stats: prev.cpu_stats }), time: new Date().toISOString() });
             prev = cur;
           } catch (e) {
-            s.finish({ streamId: s.id, error: toApiError(e).message });
+            s.finish({ streamId: s.id, error: toCommandError(e).message });
           }
         }, STATS_EVERY_MS);
         return { stop: () => clearInterval(timer) };
@@ -291,7 +289,7 @@ export class AgentStreams {
               s.push({ stream: "event", data: JSON.stringify({ status: "done", result }) });
               s.finish({ streamId: s.id, exitCode: 0 });
             },
-            (e) => s.finish({ streamId: s.id, error: toApiError(e).message }),
+            (e) => s.finish({ streamId: s.id, error: toCommandError(e).message }),
           );
         return { stop: () => abort.abort() };
       }
