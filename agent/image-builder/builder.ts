@@ -4,6 +4,8 @@
 // the parent image, the instruction as expanded, and for COPY/ADD the content hash of the sources; a hit reuses the
 // image ("Using cache"). Stages (FROM ... AS name) build in order; COPY --from reads another stage's (or any image's)
 // root filesystem. Output is streamed as dockerd streams it ("Step 2/7 : RUN ...", " ---> 3f57d9401f8d").
+// Why one file of ~700 lines: the step loop and each instruction's step share the stage state and the cache lookups;
+// what stands alone (Dockerfile parsing, COPY, RUN, commit, config instructions, .dockerignore) lives beside it.
 import { createHash, randomBytes } from "node:crypto";
 import type { RuntimeClient } from "../runtime/runtime";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, writeFileSync } from "node:fs";
