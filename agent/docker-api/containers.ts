@@ -10,6 +10,7 @@ import { endpointSettings, inspectJson, mountsOf, networkSettings } from "../con
 import { parseTimeArg } from "../containers/time-arg";
 import { NO_LOG_READING } from "../containers/log-config";
 import { updateContainer } from "../containers/update";
+import { parseCreateRequest } from "../containers/create-request";
 import { DetachKeysError, parseDetachKeys } from "../containers/detach-keys";
 import { HEALTH_FILTER_VALUES, healthFilterValue, healthSuffix } from "../containers/health";
 import { badParameter, notImplemented } from "./errors";
@@ -153,7 +154,7 @@ export function containerRoutes(svc: ContainerService): Route[] {
       // dockerd cannot tell an empty Cmd list from an absent one (both are len 0 in Go) and takes the image's Cmd for
       // either; clients rely on that (dockerode's run() sends `Cmd: []` to mean "the image's command").
       if (body && typeof body === "object" && Array.isArray(body.Cmd) && body.Cmd.length === 0) delete body.Cmd;
-      sendJson(res, 201, await svc.create(body, query.get("name")));
+      sendJson(res, 201, await svc.createContainer(parseCreateRequest(body), query.get("name")));
     }),
     route("GET", "/containers/json", ({ res, query }) => sendJson(res, 200, listContainers(svc, query))),
     route("GET", "/containers/{id}/json", (ctx) => {
