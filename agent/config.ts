@@ -10,6 +10,7 @@
 //                                        never bound into a container the control plane asks for)
 //                  GANTRY_ALLOWED_BIND_PATHS  comma-separated host paths the control plane's binds may come from
 //                  GANTRY_ALLOWED_LOOPBACK_REGISTRIES  comma-separated loopback registries (host:port) its pulls may use
+import type { NetworkServiceOptions } from "./network/network-service";
 import { isAbsolute, resolve, join } from "node:path";
 import { REPO_ROOT } from "./version";
 import { normalizeFingerprint } from "./tls-pin";
@@ -118,7 +119,7 @@ export function loadAgentConfig(argv: string[], env: Record<string, string | und
     fingerprint,
     dockerSocket: env.GANTRY_DOCKER_SOCKET || "/run/gantry/docker.sock",
     heartbeatIntervalMs: interval,
-    engineBinary: env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime"),
+    engineBinary: runtimeBinary(env),
     controlPlaneData: data && data !== DEFAULT_CONTROL_PLANE_DATA ? [data, DEFAULT_CONTROL_PLANE_DATA] : [DEFAULT_CONTROL_PLANE_DATA],
     allowedBindPaths: allowedBinds,
     allowedLoopbackRegistries: list(env.GANTRY_ALLOWED_LOOPBACK_REGISTRIES).map((r) => r.toLowerCase()),
@@ -132,4 +133,26 @@ export function parseFingerprint(raw: string, serverUrl: string | null): string 
   if (!fingerprint) throw new ConfigError(`certificate fingerprint "${raw}" is not a SHA-256 fingerprint (64 hex digits, colons optional)`);
   if (serverUrl?.startsWith("http://")) throw new ConfigError(`a certificate fingerprint pins an https control plane, but the server URL is ${serverUrl}`);
   return fingerprint;
+}
+
+/** gantry-runtime: GANTRY_RUNTIME, or the one native/ builds (gantry-monitor and gantry-pause sit beside it). */
+export function runtimeBinary(env: Record<string, string | undefined> = process.env): string {
+  return env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
+}
+
+/**
+ * The network engine's options: the default bridge, its subnet, the user-network pool and the iptables chain prefix
+ * can be moved aside (GANTRY_BRIDGE, GANTRY_BRIDGE_SUBNET, GANTRY_NETWORK_POOL, GANTRY_CHAIN_PREFIX), e.g. for a
+ * second agent on a host. gantry-agent uninstall reads the same.
+ */
+export function networkOptions(root: string, log: (msg: string) => void, e: Record<string, string | undefined> = process.env): NetworkServiceOptions {
+  return {
+    root,
+    dnsUpstreams: "host",
+    log,
+    ...(e.GANTRY_BRIDGE ? { defaultBridge: e.GANTRY_BRIDGE } : {}),
+    ...(e.GANTRY_BRIDGE_SUBNET ? { defaultSubnet: e.GANTRY_BRIDGE_SUBNET } : {}),
+    ...(e.GANTRY_NETWORK_POOL ? { userPool: e.GANTRY_NETWORK_POOL } : {}),
+    ...(e.GANTRY_CHAIN_PREFIX ? { chainPrefix: e.GANTRY_CHAIN_PREFIX } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 // What the agent reports about its machine. Each fact is read from the system the way an operator would check it
 // (os-release, uname, statfs of the agent's root, the cgroup mount), parsed by small pure functions.
-import { execFile } from "node:child_process";
+import { runtimeVersion } from "./runtime/runtime";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import os from "node:os";
@@ -24,7 +24,7 @@ export async function collectFacts(src: FactSources): Promise<HostFacts> {
     memoryBytes: os.totalmem(),
     disk: { path: src.root, totalBytes: fsStats.blocks * fsStats.bsize, freeBytes: fsStats.bavail * fsStats.bsize },
     cgroupVersion: detectCgroupVersion(readFirst(["/proc/self/mountinfo"]) ?? ""),
-    engineVersion: await engineVersion(src.engineBinary),
+    engineVersion: await runtimeVersion(src.engineBinary),
     agentVersion: src.agentVersion,
   };
 }
@@ -77,13 +77,3 @@ export function detectCgroupVersion(mountinfo: string): HostFacts["cgroupVersion
   return "unknown";
 }
 
-/** `gantry-runtime --version`'s first line, or null when the engine is not built or does not answer. */
-export function engineVersion(binary: string): Promise<string | null> {
-  if (!existsSync(binary)) return Promise.resolve(null);
-  return new Promise((resolve) => {
-    execFile(binary, ["--version"], { timeout: 3_000 }, (err, stdout) => {
-      const first = String(stdout ?? "").split("\n")[0].trim();
-      resolve(err || !first ? null : first.slice(0, 256));
-    });
-  });
-}

@@ -4,14 +4,15 @@
 //                                                   (stores the credential, and the pinned certificate)
 //   gantry version                                  print the versions
 import { mkdirSync } from "node:fs";
-import { normalizeServerUrl, parseFingerprint, parseFlags } from "./config";
+import { normalizeServerUrl, parseFingerprint, parseFlags, runtimeBinary } from "./config";
 import { systemClock } from "./clock";
-import { collectFacts, engineVersion } from "./facts";
+import { collectFacts } from "./facts";
+import { runtimeVersion } from "./runtime/runtime";
 import { CredentialStore } from "./credential-store";
 import { JoinRefused, joinWithToken } from "./join";
-import { agentVersion, REPO_ROOT } from "./version";
+import { agentVersion } from "./version";
 import { PROTOCOL_VERSION } from "../lib/protocol";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 
 export const HOST_USAGE = `  gantry join <server-url> <token> [--fingerprint SHA256] [--root DIR]
                                                  join this machine to a Gantry control plane
@@ -60,10 +61,10 @@ async function main(argv: string[], USAGE: string) {
     console.log(HOST_HELP[command]);
     return;
   }
-  const engine = process.env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
+  const engine = runtimeBinary(process.env);
   switch (command) {
     case "version": {
-      console.log(`gantry ${agentVersion()} (agent protocol ${PROTOCOL_VERSION}, engine ${(await engineVersion(engine)) ?? "not built"})`);
+      console.log(`gantry ${agentVersion()} (agent protocol ${PROTOCOL_VERSION}, engine ${(await runtimeVersion(engine)) ?? "not built"})`);
       return;
     }
     case "join": {

@@ -6,16 +6,22 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { join, resolve } from "node:path";
-import { createImageEngine } from "./images/engine";
-import { networkOptions, startContainerEngine } from "./containers/engine";
+import type { ContainerService } from "./containers/service";
+import type { ContainerHealth } from "./containers/health";
 import { NetworkService } from "./network/network-service";
 import { removePodDir } from "./pods/volumes";
 import { servicesChainPrefix } from "./services/agent-services";
 import { ServiceProxy } from "./services/service-proxy";
-import { ConfigError, parseFlags } from "./config";
-import { REPO_ROOT } from "./version";
+import { ConfigError, networkOptions, parseFlags } from "./config";
 
-export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log: (msg: string) => void): Promise<void> {
+/** What uninstall takes from the engines of a root (agent/main.ts builds them, as for a running agent). */
+export interface UninstallEngines {
+  containers: ContainerService;
+  networks: () => Promise<NetworkService | null>;
+  health: ContainerHealth;
+}
+
+export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log: (msg: string) => void, startEngines: (root: string) => Promise<UninstallEngines>): Promise<void> {
   const purge = argv.includes("--purge");
   const { flags, rest } = parseFlags(
     argv.filter((a) => a !== "--purge"),
@@ -29,9 +35,7 @@ export async function uninstallAgent(argv: string[], env: NodeJS.ProcessEnv, log
   }
 
   if (existsSync(root)) {
-    const engine = createImageEngine({ root });
-    const runtime = env.GANTRY_RUNTIME || join(REPO_ROOT, "native/build/gantry-runtime");
-    const containers = await startContainerEngine({ ...engine, root, runtime, log });
+    const containers = await startEngines(root);
     containers.health.close(); // no probes for containers about to go
     for (const c of containers.containers.list()) {
       await containers.containers.remove(c.Id, { force: true, volumes: true });

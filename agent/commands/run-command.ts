@@ -4,10 +4,11 @@
 import os from "node:os";
 import { readFile, statfs } from "node:fs/promises";
 import { GantryError } from "../../lib/errors";
-import { toApiError } from "../docker-api/errors";
-import { inspectJson } from "../docker-api/containers";
+import { inspectJson } from "../containers/inspect";
+import { toCommandError } from "./errors";
 import type { ContainerService } from "../containers/service";
 import type { ContainerRecord } from "../containers/types";
+import type { CreateRequest } from "../containers/create-request";
 import type { ImageService } from "../images/image-service";
 import type { EventBus } from "../events";
 import type { NetworkService } from "../network/network-service";
@@ -19,7 +20,6 @@ import {
   CommandRequest,
   HostCommand,
   UNKNOWN_KIND_REPLY,
-  type CommandErrorCode,
   type CommandReply,
   type ContainerSummary,
   type HostMetrics,
@@ -134,8 +134,8 @@ async function listNetworks(net: NetworkService): Promise<NetworkSummary[]> {
   return (await net.list()).map((n) => networkSummary(n, builtin.has(n.id)));
 }
 
-/** The Engine API's create body for a RunSpec (what `docker run` would send). */
-export function createBody(spec: RunSpec): Record<string, unknown> {
+/** The container engine's create request for a RunSpec (what `docker run` would ask for); the protocol's schema checked its shape. */
+export function createRequest(spec: RunSpec): CreateRequest {
   const exposed: Record<string, object> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const p of spec.ports ?? []) {
@@ -210,7 +210,7 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
     case "container.run": {
       // Binds are checked (symlinks resolved) before anything is created, and their real paths are what is mounted.
       const spec = applyBindRules(cmd.spec, deps.binds);
-      const { Id, Warnings } = await containers.create(createBody(spec), spec.name ?? null);
+      const { Id, Warnings } = await containers.createContainer(createRequest(spec), spec.name ?? null);
       // The control plane's run means "running, or not run at all": a container that cannot start (a port taken, a
       // missing command) is removed with its anonymous volumes, so a retry under the same name does not conflict
       // (`docker run` leaves it created instead).
@@ -309,8 +309,6 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
 /** The kinds this agent knows, for a clear answer to a command a newer control plane sends. */
 const KNOWN_KINDS = new Set<string>(HostCommand.options.map((o) => o.shape.kind.value));
 
-const CODE_OF_STATUS: Record<number, CommandErrorCode> = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable", 503: "unavailable" };
-
 /** Parses a request, refuses one past its deadline, runs it, and always produces a reply (never throws). */
 export async function handleCommandRequest(deps: CommandDeps, raw: unknown, log: (msg: string) => void): Promise<CommandReply> {
   const parsed = CommandRequest.safeParse(raw);
@@ -331,9 +329,9 @@ export async function handleCommandRequest(deps: CommandDeps, raw: unknown, log:
   try {
     return { id, ok: true, result: (await runCommand(deps, req.command)) ?? null };
   } catch (e) {
-    const { status, message, internal } = toApiError(e);
+    const { code, message, internal } = toCommandError(e);
     if (internal) log(`command ${req.command.kind} failed: ${(e as Error)?.stack ?? String(e)}`);
-    return { id, ok: false, error: { code: CODE_OF_STATUS[status] ?? (status < 500 ? "bad_request" : "internal"), message: message.slice(0, 4096) } };
+    return { id, ok: false, error: { code, message: message.slice(0, 4096) } };
   }
 }
 

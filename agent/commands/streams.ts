@@ -11,8 +11,9 @@ import { recordBytes, type LogRecord } from "../containers/logs";
 import type { ContainerService } from "../containers/service";
 import type { ExecService } from "../containers/exec";
 import type { ImageService } from "../images/image-service";
-import { parseTimeArg } from "../docker-api/containers";
-import { ApiError, toApiError } from "../docker-api/errors";
+import { parseTimeArg } from "../containers/time-arg";
+import { toCommandError } from "./errors";
+import { GantryError } from "../../lib/errors";
 import { checkPullRegistry, type Lookup } from "./registry-rules";
 import {
   StreamClose,
@@ -21,7 +22,6 @@ import {
   StreamOpen,
   StreamResize,
   chunkBytes,
-  type CommandErrorCode,
   type StreamChunk,
   type StreamData,
   type StreamEnd,
@@ -191,7 +191,6 @@ class AgentStream {
   }
 }
 
-const CODE_OF_STATUS: Record<number, CommandErrorCode> = { 400: "bad_request", 404: "not_found", 409: "conflict", 422: "unprocessable", 503: "unavailable" };
 
 export class AgentStreams {
   private readonly streams = new Map<string, AgentStream>();
@@ -216,9 +215,9 @@ export class AgentStreams {
     } catch (e) {
       this.streams.delete(streamId);
       s.done = true;
-      const { status, message, internal } = toApiError(e);
+      const { code, message, internal } = toCommandError(e);
       if (internal) this.deps.log(`opening a ${spec.kind} stream failed: ${(e as Error)?.stack ?? String(e)}`);
-      return { ok: false, error: { code: CODE_OF_STATUS[status] ?? (status < 500 ? "bad_request" : "internal"), message } };
+      return { ok: false, error: { code, message } };
     }
   }
 
@@ -281,7 +280,7 @@ export class AgentStreams {
             s.push({ stream: "event", data: JSON.stringify({ ...cur, preread: prev.read, precpu_stats: prev.cpu_stats }), time: new Date().toISOString() });
             prev = cur;
           } catch (e) {
-            s.finish({ streamId: s.id, error: toApiError(e).message });
+            s.finish({ streamId: s.id, error: toCommandError(e).message });
           }
         }, STATS_EVERY_MS);
         return { stop: () => clearInterval(timer) };
@@ -299,7 +298,7 @@ export class AgentStreams {
               s.push({ stream: "event", data: JSON.stringify({ status: "done", result }) });
               s.finish({ streamId: s.id, exitCode: 0 });
             },
-            (e) => s.finish({ streamId: s.id, error: toApiError(e).message }),
+            (e) => s.finish({ streamId: s.id, error: toCommandError(e).message }),
           );
         return { stop: () => abort.abort() };
       }
@@ -368,10 +367,10 @@ function podAddress(containers: ContainerService, ref: string): string {
   let rec = containers.get(ref);
   const mode = rec.HostConfig.NetworkMode;
   if (mode.startsWith("container:")) rec = containers.get(mode.slice("container:".length));
-  if (!rec.State.Running) throw new ApiError(409, `the pod's sandbox ${rec.Name.replace(/^\//, "")} is not running`);
+  if (!rec.State.Running) throw new GantryError("conflict", `the pod's sandbox ${rec.Name.replace(/^\//, "")} is not running`);
   if (rec.HostConfig.NetworkMode === "host") return "127.0.0.1";
   for (const n of Object.values(rec.Networks)) if (n.IPAddress) return n.IPAddress;
-  throw new ApiError(409, `the pod's sandbox ${rec.Name.replace(/^\//, "")} has no address`);
+  throw new GantryError("conflict", `the pod's sandbox ${rec.Name.replace(/^\//, "")} has no address`);
 }
 
 /** A TCP connection to the pod's port, read as the credit allows (the socket pauses) and written with acknowledgement. */
@@ -383,7 +382,7 @@ async function portForward(containers: ContainerService, spec: Extract<StreamSpe
     sock.once("connect", () => (clearTimeout(timer), resolve()));
     sock.once("error", (e) => {
       clearTimeout(timer);
-      reject(new ApiError(503, `failed to connect to ${host}:${spec.port} in the pod's network: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
+      reject(new GantryError("unavailable", `failed to connect to ${host}:${spec.port} in the pod's network: ${(e as NodeJS.ErrnoException).code ?? e.message}`));
     });
   });
   let ended = false;

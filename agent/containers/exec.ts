@@ -18,7 +18,8 @@
 // (The --console-socket way — the master received over SCM_RIGHTS, as containerd's shim does — needs a call Node lacks:
 // receiving a descriptor on a unix socket, and an ioctl for the size. gantry-runtime supports it; the agent cannot use
 // it until native/'s addon offers those two calls.)
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { runProgram } from "../process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -64,9 +65,6 @@ export interface ExecIo {
   detach?(): void;
 }
 
-// GANTRY_EXEC_STTY is empty or "rows N cols N" (numbers the agent checked): word-split on purpose.
-const SCRIPT_COMMAND =
-  'stty raw -echo $GANTRY_EXEC_STTY && exec "$GANTRY_EXEC_RUNTIME" --root "$GANTRY_EXEC_ROOT" exec --pid-file "$GANTRY_EXEC_PID_FILE" --process "$GANTRY_EXEC_PROCESS" "$GANTRY_EXEC_ID"';
 /** How long the runtime has to exit by itself once the exec's processes were killed. */
 const KILL_GRACE_MS = 1000;
 /** How long a kill waits for a starting exec's pid file before it kills the runtime itself. */
@@ -219,16 +217,8 @@ export class ExecService {
     const procFile = join(this.scratch, `${id}.json`);
     writeFileSync(procFile, JSON.stringify(proc));
     const pidFile = s.pidFile;
-    const runtimeArgs = ["--root", this.containers.runtimeRoot, "exec", "--pid-file", pidFile, "--process", procFile, c.Id];
-    const child = s.config.Tty
-      ? spawn("script", ["-q", "-e", "-c", SCRIPT_COMMAND, "/dev/null"], {
-          stdio: ["pipe", "pipe", "pipe"],
-          env: {
-            ...process.env, SHELL: "/bin/sh", GANTRY_EXEC_RUNTIME: this.containers.runtime, GANTRY_EXEC_ROOT: this.containers.runtimeRoot,
-            GANTRY_EXEC_PROCESS: procFile, GANTRY_EXEC_PID_FILE: pidFile, GANTRY_EXEC_ID: c.Id, GANTRY_EXEC_STTY: size ? `rows ${size[0]} cols ${size[1]}` : "",
-          },
-        })
-      : spawn(this.containers.runtime, runtimeArgs, { stdio: ["pipe", "pipe", "pipe"] });
+    const runtime = this.containers.runtime;
+    const child = s.config.Tty ? runtime.execInTerminal(c.Id, { processFile: procFile, pidFile }, size) : runtime.exec(c.Id, { processFile: procFile, pidFile });
     s.child = child;
     s.running = true;
     s.pid = child.pid ?? 0;
@@ -341,7 +331,7 @@ export class ExecService {
       }
       for (const pid of children) {
         try {
-          if (readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0] !== this.containers.runtime) continue;
+          if (!this.containers.runtime.isRuntimeProcess(pid)) continue;
           const tty = readlinkSync(`/proc/${pid}/fd/0`);
           if (/^\/dev\/pts\/\d+$/.test(tty)) return tty;
         } catch {
@@ -367,7 +357,7 @@ export class ExecService {
     }
     const tty = await s.terminal;
     if (!tty || !s.running) return;
-    await new Promise<void>((resolve) => execFile("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)], () => resolve()));
+    await runProgram("stty", ["-F", tty, "rows", String(rows), "cols", String(cols)]).catch(() => {});
   }
 
   /** The exec's process (dockerd's Pid): from the runtime's pid file while it runs, else the runtime's own pid. */

@@ -7,7 +7,7 @@
 // start. The answer carries dockerd's warnings for limits this host's cgroups cannot apply.
 import { existsSync, readFileSync } from "node:fs";
 import { badRequest, conflict, GantryError } from "../../lib/errors";
-import { hostSys } from "../../native/node/sys";
+import { RuntimeError } from "../runtime/runtime";
 import type { ContainerService } from "./service";
 import { ociResources } from "./spec";
 import type { HostConfig, RestartPolicy } from "./types";
@@ -194,11 +194,12 @@ export async function updateContainer(svc: ContainerService, ref: string, body: 
     const resources = ociResources(rec.HostConfig);
     // An unlimited pids limit is written as such (ociResources leaves it out, which would keep the old one).
     if (u.PidsLimit !== undefined && u.PidsLimit !== null && !(rec.HostConfig.PidsLimit! > 0)) resources.pids = { limit: -1 };
-    const r = await hostSys().spawn(svc.runtime, ["--root", svc.runtimeRoot, "update", "--resources", "-", rec.Id], Buffer.from(JSON.stringify(resources)));
-    if (r.status !== 0) {
+    try {
+      await svc.runtime.update(rec.Id, resources);
+    } catch (e) {
       rec.HostConfig = before;
       svc.persist(rec);
-      const why = r.stderr.toString().trim().replace(/^gantry-runtime: /, "") || `gantry-runtime update exited with ${r.status ?? `signal ${r.signal}`}`;
+      const why = e instanceof RuntimeError ? e.reason : (e as Error).message;
       throw new GantryError("internal", `Cannot update container ${rec.Id}: ${why}`);
     }
   }

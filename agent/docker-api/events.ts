@@ -1,7 +1,7 @@
 // GET /events: the agent's EventBus as dockerd streams it — one JSON object per line (with the legacy status/id/from
 // fields the CLI's older formats read), past events from `since`, an end at `until`, and Docker's filters.
 import type { EngineEvent, EventBus } from "../events";
-import { parseTimeArg } from "./containers";
+import { parseTimeArg } from "../containers/time-arg";
 import { parseFilters } from "./http";
 import { route, type Route } from "./server";
 

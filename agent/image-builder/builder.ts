@@ -4,7 +4,10 @@
 // the parent image, the instruction as expanded, and for COPY/ADD the content hash of the sources; a hit reuses the
 // image ("Using cache"). Stages (FROM ... AS name) build in order; COPY --from reads another stage's (or any image's)
 // root filesystem. Output is streamed as dockerd streams it ("Step 2/7 : RUN ...", " ---> 3f57d9401f8d").
+// Why one file of ~700 lines: the step loop and each instruction's step share the stage state and the cache lookups;
+// what stands alone (Dockerfile parsing, COPY, RUN, commit, config instructions, .dockerignore) lives beside it.
 import { createHash, randomBytes } from "node:crypto";
+import type { RuntimeClient } from "../runtime/runtime";
 import { createReadStream, createWriteStream, existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { Readable } from "node:stream";
@@ -41,8 +44,8 @@ export class BuildError extends Error {
 export interface BuildDeps {
   images: ImageService;
   snapshots: SnapshotService;
-  /** gantry-runtime. */
-  runtime: string;
+  /** gantry-runtime over the builder's own state root (stateDir/runtime), where step containers live. */
+  runtime: RuntimeClient;
   /** The builder's own state: step cache index, runtime state, scratch space (GANTRY_ROOT/build). */
   stateDir: string;
   platform: Platform;
@@ -511,7 +514,6 @@ export class Builder {
       const network = await this.stepNetwork(snapshotId, hostname, c.req);
       const code = await runStep({
         runtime: this.deps.runtime,
-        runtimeRoot: join(this.deps.stateDir, "runtime"),
         bundleDir: join(c.work, `bundle-${snapshotId}`),
         containerId: snapshotId,
         rootfs,

@@ -4,11 +4,12 @@
 // host's, or one of its own with loopback only); proc, sys, dev, devpts, /dev/shm and mqueue mounted as Docker does, and /etc/hosts, /etc/hostname and
 // /etc/resolv.conf bound from files of the bundle as a container gets them. Output is streamed as it comes, stdout and
 // stderr told apart.
-import { spawn } from "node:child_process";
 import { lstatSync, mkdirSync, promises as fsp, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import type { Identity } from "../rootfs/users";
+import { writeBundle } from "../runtime/bundle";
+import type { RuntimeClient } from "../runtime/runtime";
 
 /** Docker's default capability set for containers (and classic build steps). */
 const DEFAULT_CAPS = [
@@ -20,9 +21,8 @@ const DEFAULT_CAPS = [
 export type StepNetwork = { kind: "private" } | { kind: "path"; path: string } | { kind: "host" };
 
 export interface RunSpec {
-  /** Runtime binary (gantry-runtime) and its state root. */
-  runtime: string;
-  runtimeRoot: string;
+  /** gantry-runtime over the builder's own state root. */
+  runtime: RuntimeClient;
   /** Where the bundle (config.json) is written; removed afterwards. */
   bundleDir: string;
   containerId: string;
@@ -137,16 +137,12 @@ export async function removeMountPoints(upper: string, made: string[]): Promise<
 
 /** Runs the step and resolves with its exit code (128+signal when killed). */
 export function runStep(spec: RunSpec): Promise<number> {
-  mkdirSync(spec.bundleDir, { recursive: true });
-  mkdirSync(spec.runtimeRoot, { recursive: true });
+  writeBundle(spec.bundleDir, bundleConfig(spec));
   writeFileSync(join(spec.bundleDir, "hosts"), spec.files.hosts);
   writeFileSync(join(spec.bundleDir, "resolv.conf"), spec.files.resolvConf);
   writeFileSync(join(spec.bundleDir, "hostname"), `${spec.hostname}\n`);
-  writeFileSync(join(spec.bundleDir, "config.json"), JSON.stringify(bundleConfig(spec)));
   return new Promise((resolve, reject) => {
-    const child = spawn(spec.runtime, ["--root", spec.runtimeRoot, "run", "--bundle", spec.bundleDir, spec.containerId], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spec.runtime.run(spec.bundleDir, spec.containerId);
     for (const name of ["stdout", "stderr"] as const) {
       // A character split across two reads is held until its end arrives.
       const decoder = new StringDecoder("utf8");
@@ -161,17 +157,20 @@ export function runStep(spec: RunSpec): Promise<number> {
     }
     const onAbort = () => {
       // The build was cancelled (client went away): stop the step's container; `run` then exits.
-      spawn(spec.runtime, ["--root", spec.runtimeRoot, "kill", spec.containerId, "KILL"], { stdio: "ignore" });
+      void spec.runtime.kill(spec.containerId, "KILL").catch(() => {});
     };
     spec.signal?.addEventListener("abort", onAbort, { once: true });
-    child.once("error", (e) => reject(new Error(`cannot start ${spec.runtime}: ${e.message}`)));
+    child.once("error", (e) => reject(new Error(`cannot start ${spec.runtime.binary}: ${e.message}`)));
     child.once("close", (code, sig) => {
       spec.signal?.removeEventListener("abort", onAbort);
       // `run` deletes the container when it exits; a leftover from a failed start is removed here.
-      spawn(spec.runtime, ["--root", spec.runtimeRoot, "delete", "--force", spec.containerId], { stdio: "ignore" }).once("close", () => {
-        rmSync(spec.bundleDir, { recursive: true, force: true });
-        resolve(code ?? 128 + (sig === "SIGKILL" ? 9 : 15));
-      });
+      void spec.runtime
+        .delete(spec.containerId, { force: true })
+        .catch(() => {})
+        .then(() => {
+          rmSync(spec.bundleDir, { recursive: true, force: true });
+          resolve(code ?? 128 + (sig === "SIGKILL" ? 9 : 15));
+        });
     });
   });
 }

@@ -6,7 +6,10 @@
 //
 // Every method that takes `refOrId` accepts a reference ("busybox", "127.0.0.1:5000/app:v1", "app@sha256:…"),
 // a full image id ("sha256:<64 hex>"), or an unambiguous id prefix of at least 4 hex characters ("3f57d9401f8d").
-// Failures are ImageError subclasses (agent/images/errors.ts) whose `code` maps to an HTTP status.
+// Failures are ImageError subclasses (lib/oci/errors.ts) whose `code` agent/errors.ts classifies for every adapter.
+// Why one file of ~860 lines: it is the ImageService interface's one implementation, and pull, push and the local
+// verbs share its in-flight maps (one download per blob), the store's locks and the reference resolution; splitting
+// it by verb, as agent/containers/ is, is the next step for this room.
 import { PassThrough, type Readable } from "node:stream";
 import { join } from "node:path";
 import type {

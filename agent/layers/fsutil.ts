@@ -1,10 +1,7 @@
 // The few filesystem calls Node has no API for, through Debian's tools with argument arrays (never a shell):
 // mknod (coreutils) for device nodes and overlay whiteouts, setfattr (attr) for extended attributes. (Reading them
 // is the addon's: hostSys().xattrs.)
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { runProgram as run } from "../process";
 
 export async function mknod(path: string, kind: "c" | "b" | "p", mode: number, major = 0, minor = 0): Promise<void> {
   const args = ["-m", (mode & 0o7777).toString(8), path, kind];

@@ -2,6 +2,8 @@
 // blobs (verified, resumable), uploads with cross-repository mounts, and authentication (anonymous, Basic,
 // Bearer tokens). Plain http is used only for loopback addresses and registries listed in
 // GANTRY_INSECURE_REGISTRIES ("host:port,host2"); everything else is https.
+// Why one file of ~530 lines: one protocol client (the distribution spec's verbs over one connection's auth state);
+// the authentication handshake itself lives in auth.ts.
 import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";

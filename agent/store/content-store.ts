@@ -7,6 +7,8 @@
 //   repositories.json            names → image ids (tags and digests), the index, always written last
 // Every file appears by rename() of a complete temp file, so a crash leaves either nothing or a whole thing;
 // leftovers (temp dirs, dead locks) are swept by prune and ignored by readers.
+// Why one file of ~570 lines: one on-disk layout whose invariants (complete temp files renamed into place, one owner
+// per ingest, the index written last) are checked together.
 import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";

@@ -16,8 +16,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
+import { runProgram } from "../process";
 import { badRequest, conflict, GantryError } from "../../lib/errors";
 import { systemClock, type Clock } from "../clock";
 import { Mutex } from "../network/mutex";
@@ -385,7 +384,7 @@ export class VolumeService {
       }
       if (!st.isDirectory()) continue;
       if ((await readdir(m.source)).length !== 0 || (await readdir(from)).length === 0) continue;
-      await promisify(execFile)("cp", ["-a", "--", `${from}/.`, `${m.source}/`]);
+      await runProgram("cp", ["-a", "--", `${from}/.`, `${m.source}/`]);
       filled.push(m.name!);
     }
     return filled;

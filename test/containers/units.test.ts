@@ -1,5 +1,7 @@
 // Pure parts of the container engine: restart policy and back-off (with an injected clock's view of time), signal
-// and name grammar, the CRI log reader across rotation, the seccomp profile and the bundle's limits.
+// and name grammar, the CRI log reader across rotation, the seccomp profile and the bundle's limits; the create
+// request's shape check, `top`'s table, the one error classification as each adapter maps it, and the runtime
+// client against the real gantry-runtime.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +16,16 @@ import { parseSignal } from "../../agent/containers/signals";
 import { bundleConfig } from "../../agent/containers/spec";
 import type { ContainerRecord } from "../../agent/containers/types";
 import { EventBus } from "../../agent/events";
+import { parseCreateRequest } from "../../agent/containers/create-request";
+import { psTable } from "../../agent/containers/top";
+import { classify } from "../../agent/errors";
+import { toApiError, ApiError } from "../../agent/docker-api/errors";
+import { toCommandError } from "../../agent/commands/errors";
+import { createRequest } from "../../agent/commands/run-command";
+import { RuntimeClient, RuntimeError, runtimeVersion } from "../../agent/runtime/runtime";
+import { runtimeBinary } from "../../agent/config";
+import { GantryError } from "../../lib/errors";
+import { ImageError, ImageNotFoundError } from "../../lib/oci/errors";
 
 test("restart back-off as dockerd's: 100 ms doubling to a minute, over again after 10 s of running; policies decide by exit code, count and a stop by hand", () => {
   const b = new RestartBackoff();
@@ -157,4 +169,82 @@ test("the event bus: subscribers get events as published, `since` answers from t
   bus.publish("container", "destroy", "c1");
   assert.deepEqual(got, ["container:create:c1", "image:pull:busybox"]);
   assert.deepEqual(bus.since((now - 1000) * 1e6).map((e) => e.Action), ["pull", "destroy"]);
+});
+
+test("a create body is checked for shape once: lists of strings, string labels, objects where objects go; what is right is kept typed", () => {
+  assert.throws(() => parseCreateRequest(null), /config cannot be empty/);
+  assert.throws(() => parseCreateRequest({ Cmd: ["true"] }), /config cannot be empty/);
+  assert.throws(() => parseCreateRequest({ Image: "busybox", Cmd: [1] }), /Cmd must be a list of strings/);
+  assert.throws(() => parseCreateRequest({ Image: "busybox", Env: {} }), /Env must be a list of strings/);
+  assert.throws(() => parseCreateRequest({ Image: "busybox", Labels: { a: 1 } }), /label a: the value must be a string/);
+  assert.throws(() => parseCreateRequest({ Image: "busybox", HostConfig: [] }), /HostConfig must be an object/);
+  assert.throws(() => parseCreateRequest({ Image: "busybox", NetworkingConfig: { EndpointsConfig: "x" } }), /EndpointsConfig must be an object/);
+  const r = parseCreateRequest({ Image: "busybox", Cmd: "date", Entrypoint: [""], Tty: 1, Hostname: 7, StopTimeout: 3, HostConfig: { Memory: 64 << 20 } });
+  assert.deepEqual(r.Cmd, ["date"], "a single string is a one-word command, as dockerd takes it");
+  assert.deepEqual(r.Entrypoint, [""], "an empty entrypoint is kept: create reads it as 'none'");
+  assert.equal(r.Tty, true);
+  assert.equal(r.Hostname, undefined, "a hostname that is not text is left out, as dockerd ignores it");
+  assert.equal(r.StopTimeout, 3);
+  assert.equal(r.HostConfig?.Memory, 64 << 20);
+});
+
+test("the control plane's RunSpec becomes the same typed create request a `docker run` body does", () => {
+  const req = createRequest({
+    image: "busybox", cmd: ["sleep", "1"], env: { A: "1" }, labels: { team: "x" }, ports: [{ container: 80, protocol: "tcp", host: 8080 }],
+    volumes: [{ source: "/srv", target: "/data", readOnly: true }], memoryBytes: 64 << 20, cpus: 0.5, restartPolicy: { name: "on-failure", maxRetries: 2 }, network: "host",
+  } as Parameters<typeof createRequest>[0]);
+  assert.deepEqual(req.Cmd, ["sleep", "1"]);
+  assert.deepEqual(req.Env, ["A=1"]);
+  assert.deepEqual(req.ExposedPorts, { "80/tcp": {} });
+  assert.deepEqual(req.HostConfig?.PortBindings, { "80/tcp": [{ HostIp: "", HostPort: "8080" }] });
+  assert.deepEqual(req.HostConfig?.Binds, ["/srv:/data:ro"]);
+  assert.equal(req.HostConfig?.NanoCpus, 5e8);
+  assert.deepEqual(req.HostConfig?.RestartPolicy, { Name: "on-failure", MaximumRetryCount: 2 });
+  assert.equal(req.HostConfig?.NetworkMode, "host");
+  assert.deepEqual(parseCreateRequest(req), { ...req, Labels: { team: "x" } }, "a typed request passes the shape check unchanged");
+});
+
+test("`top` keeps ps's rows of the container's pids, its last column whole", () => {
+  const ps = "UID PID PPID C STIME TTY TIME CMD\nroot 1 0 0 10:00 ? 00:00:01 /sbin/init splash\nroot 42 1 0 10:01 ? 00:00:00 sh -c sleep 100\nroot 43 42 0 10:01 ? 00:00:00 sleep 100\n";
+  const t = psTable(ps, new Set(["42", "43"]));
+  assert.deepEqual(t.Titles, ["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]);
+  assert.deepEqual(t.Processes.map((p) => p.at(-1)), ["sh -c sleep 100", "sleep 100"]);
+  assert.throws(() => psTable("USER COMMAND\nroot init\n", new Set()), /Couldn't find PID field/);
+});
+
+test("one error classification, mapped by each adapter in one place: the Engine API's status, the protocol's code", () => {
+  const cases: [unknown, number, string][] = [
+    [new GantryError("not_found", "No such container: x"), 404, "not_found"],
+    [new GantryError("conflict", "in use"), 409, "conflict"],
+    [new GantryError("forbidden", "no"), 403, "bad_request"],
+    [new GantryError("unavailable", "no network engine"), 503, "unavailable"],
+    [new ImageNotFoundError("busybox:latest"), 404, "not_found"],
+    [new ImageError("unauthorized", "denied by the registry"), 401, "bad_request"],
+    [new ImageError("registry", "the registry failed"), 502, "internal"],
+    [new ImageError("invalid_reference", "bad ref"), 400, "bad_request"],
+  ];
+  for (const [e, status, code] of cases) {
+    assert.equal(toApiError(e).status, status, `${(e as Error).message}: Engine API status`);
+    assert.equal(toCommandError(e).code, code, `${(e as Error).message}: protocol code`);
+    assert.equal(toCommandError(e).message, (e as Error).message);
+  }
+  const fault = new TypeError("x is undefined at /secret/path");
+  assert.deepEqual(classify(fault), { status: 500, code: "internal", message: "internal error in the Gantry agent (details are in its log)", internal: true });
+  assert.equal(toCommandError(fault).message, classify(fault).message, "a fault's details leak through neither adapter");
+  assert.deepEqual(toApiError(new ApiError(501, "not implemented")), { status: 501, message: "not implemented", internal: false });
+});
+
+test("the runtime client speaks the real gantry-runtime: its refusal carries the runtime's own reason", async () => {
+  const binary = runtimeBinary();
+  const root = mkdtempSync(join(tmpdir(), "gantry-rt-"));
+  try {
+    const rt = new RuntimeClient(binary, root);
+    assert.deepEqual(await rt.list(), []);
+    await assert.rejects(rt.kill("nosuch", 9), (e: unknown) => e instanceof RuntimeError && e.verb === "kill" && /container "nosuch" does not exist/.test(e.reason) && !e.reason.startsWith("gantry-runtime:"));
+    await assert.rejects(rt.ps("nosuch"), RuntimeError);
+    assert.match((await runtimeVersion(binary)) ?? "", /^gantry-runtime version /);
+    assert.equal(await runtimeVersion(join(root, "missing")), null);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
