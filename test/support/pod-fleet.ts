@@ -137,7 +137,7 @@ export async function startPodFleet(label: string, hostCount = 2): Promise<PodFl
         // The first process made the root (and would remove it when destroyed): the fleet removes it at the end.
         roots.push(root);
         host.agent = startAgent({ serverUrl: publicUrl, root, netns: host.netns, env: host.env });
-        await host.agent.waitForOutput(/already joined|connected/, 60_000);
+        await host.agent.waitForOutput(/connected to /, 60_000);
       },
       stop,
     };
