@@ -240,7 +240,7 @@ test("a failing readiness probe takes a pod out of the Endpoints and the proxies
   await Promise.all(fleet.hosts.map((h) => waitFor(`host ${h.name}'s proxy with 2 endpoints`, async () => (await proxyTargets(h)).length === 2, 20_000, 20)));
 });
 
-test("the NodePort answers on every host's underlay address, from the other host and from outside both", async () => {
+test("the NodePort answers on every host's underlay address, from the other host and from outside both, and on 127.0.0.1", async () => {
   const live = new Set((await endpoints("web-np")).ready);
   const [a, b] = fleet.hosts;
   const curl = (netns: string | null, address: string) =>
@@ -249,17 +249,19 @@ test("the NodePort answers on every host's underlay address, from the other host
       const [cmd, argv] = netns ? ["nsenter", [`--net=/run/netns/${netns}`, "curl", ...args]] : ["curl", args];
       execFile(cmd as string, argv as string[], { encoding: "utf8" }, (err, out, errOut) => resolve(err ? `FAIL ${errOut.trim()}` : out.trim()));
     });
-  const from: [string, string | null, FleetHost][] = [
-    ["host A", a!.netns, b!],
-    ["host B", b!.netns, a!],
-    ["outside", null, a!],
-    ["outside", null, b!],
+  const from: [string, string | null, string][] = [
+    ["host A", a!.netns, b!.address],
+    ["host B", b!.netns, a!.address],
+    ["outside", null, a!.address],
+    ["outside", null, b!.address],
+    // (route_localnet, which the proxy turns on for this)
+    ["host A itself", a!.netns, "127.0.0.1"],
   ];
-  for (const [who, netns, target] of from) {
+  for (const [who, netns, address] of from) {
     const answers: string[] = [];
-    for (let i = 0; i < 10; i++) answers.push(await curl(netns, target.address));
-    console.log(`# ${who} → ${target.address}:${nodePort}: ${JSON.stringify(tally(answers))}`);
-    for (const x of answers) assert.ok(live.has(x), `${who} → ${target.name}'s ${target.address}:${nodePort} answered by a web pod: ${x}`);
+    for (let i = 0; i < 10; i++) answers.push(await curl(netns, address));
+    console.log(`# ${who} → ${address}:${nodePort}: ${JSON.stringify(tally(answers))}`);
+    for (const x of answers) assert.ok(live.has(x), `${who} → ${address}:${nodePort} answered by a web pod: ${x}`);
   }
 });
 
