@@ -54,7 +54,8 @@ export function desiredRules(networks: NetworkRecord[], prefix: string, opts: { 
     // Hairpin: a container reaching a published port (its own or a neighbour's) through a host address is DNATed
     // back onto its own bridge; without this the answer would go to it directly, from an address it never asked.
     if (!n.internal) nat.push(`-A ${c.postrouting} -s ${n.subnet} -o ${br} -m conntrack --ctstate DNAT ${note} -j MASQUERADE`);
-    if (opts.dns && !n.builtin) {
+    // The pod network is built in and has its DNS server too (network-service.ts's startDns): pods' resolv.conf names it.
+    if (opts.dns && (!n.builtin || n.pod)) {
       filter.push(`-A ${c.input} -i ${br} -d ${n.gateway}/32 -p udp -m udp --dport 53 ${note} -j ACCEPT`);
     }
     filter.push(`-A ${c.forward} -o ${br} -m conntrack --ctstate RELATED,ESTABLISHED ${note} -j ACCEPT`);

@@ -11,6 +11,8 @@ export interface LinkInfo {
   alias: string | null;
   kind: string | null;
   master: string | null;
+  /** A bridge port's hairpin mode (null: not a bridge port). */
+  hairpin: boolean | null;
 }
 
 export async function listLinks(): Promise<LinkInfo[]> {
@@ -18,9 +20,15 @@ export async function listLinks(): Promise<LinkInfo[]> {
     ifname: string;
     ifalias?: string;
     master?: string;
-    linkinfo?: { info_kind?: string };
+    linkinfo?: { info_kind?: string; info_slave_kind?: string; info_slave_data?: { hairpin?: boolean } };
   }[];
-  return out.map((l) => ({ name: l.ifname, alias: l.ifalias ?? null, kind: l.linkinfo?.info_kind ?? null, master: l.master ?? null }));
+  return out.map((l) => ({
+    name: l.ifname,
+    alias: l.ifalias ?? null,
+    kind: l.linkinfo?.info_kind ?? null,
+    master: l.master ?? null,
+    hairpin: l.linkinfo?.info_slave_kind === "bridge" ? Boolean(l.linkinfo.info_slave_data?.hairpin) : null,
+  }));
 }
 
 export async function linkExists(name: string): Promise<boolean> {
@@ -102,6 +110,12 @@ export interface VethPlan {
   ipv6?: { addr: string; prefixLen: number; gateway: string };
   /** Both ends' MTU (the pod network's: the overlay's); the kernel's default otherwise. */
   mtu?: number;
+  /**
+   * The bridge port in hairpin mode (the pod network's): a pod reaching itself through a Service's address is DNATed
+   * back to its own port, and with br_netfilter the bridge forwards that frame out of the port it came in on — which
+   * a bridge port refuses unless hairpin is on (kubelet's hairpin-veth mode).
+   */
+  hairpin?: boolean;
 }
 
 /**
@@ -117,6 +131,7 @@ export async function plumbVeth(p: VethPlan): Promise<string> {
       await ipBatch([
         ["link", "add", p.hostVeth, ...(p.mtu ? ["mtu", String(p.mtu)] : []), "master", p.bridge, "up", "type", "veth", "peer", "name", ifName, "address", p.mac, ...(p.mtu ? ["mtu", String(p.mtu)] : []), "netns", p.netnsPath],
         ["link", "set", "dev", p.hostVeth, "alias", p.alias],
+        ...(p.hairpin ? [hairpinOn(p.hostVeth)] : []),
       ]);
       break;
     } catch (e) {
@@ -143,6 +158,11 @@ export async function plumbVeth(p: VethPlan): Promise<string> {
     await deleteLink(p.hostVeth).catch(() => {});
     throw e;
   }
+}
+
+/** The `ip` arguments turning hairpin mode on for a bridge port. */
+export function hairpinOn(port: string): string[] {
+  return ["link", "set", "dev", port, "type", "bridge_slave", "hairpin", "on"];
 }
 
 export async function setDefaultRoute(netnsPath: string, gateway: string, ifName: string): Promise<void> {

@@ -37,7 +37,7 @@ import { Firewall } from "./firewall";
 import { allocateAddress, allocateAddress6, releaseAddress, releaseAddress6 } from "./ipam";
 import { contains6, formatIPv6, formatSubnet6, overlaps6, parseSubnet6, requireIPv6 } from "./ipv6";
 import { contains, firstHost, formatIPv4, formatSubnet, overlaps, parseIPv4, parseRange, parseSubnet, requireIPv4, subnetSize, type Subnet } from "./ipv4";
-import { deleteLink, enableForwarding, ensureBridge, ensureBridge6, listLinks, loopbackUp, macFor, parseMac, plumbVeth, setDefaultRoute, type LinkInfo } from "./links";
+import { deleteLink, enableForwarding, ensureBridge, ensureBridge6, hairpinOn, listLinks, loopbackUp, macFor, parseMac, plumbVeth, setDefaultRoute, type LinkInfo } from "./links";
 import { forgetOwner, OWNERS_DIR, ownerGone, readOwner, recordOwner } from "./owners";
 import { KeyedMutex, Mutex } from "./mutex";
 import { PortReservations, validatePortBinding } from "./ports";
@@ -402,6 +402,8 @@ export class NetworkService {
         try {
           if (link) {
             if (link.master !== net.bridge) await ip("link", "set", "dev", ep.hostVeth, "master", net.bridge!, "up");
+            // A pod's port made by an agent from before hairpin mode (or put back on the bridge just now).
+            if (net.pod && (link.master !== net.bridge || link.hairpin === false)) await ip(...hairpinOn(ep.hostVeth));
             continue;
           }
           const index = ep.ifName ? Number(ep.ifName.slice(3)) : 0;
@@ -419,7 +421,7 @@ export class NetworkService {
             defaultRoute: ep.defaultRoute,
             linkLocal: ep.linkLocal,
             ...this.v6Plan(net, ep),
-            ...(net.pod ? { mtu: net.pod.mtu } : {}),
+            ...(net.pod ? { mtu: net.pod.mtu, hairpin: true } : {}),
           });
           changed = true;
           this.log(`re-created the veth of ${ep.containerId} on ${net.name}`);
@@ -1034,7 +1036,7 @@ export class NetworkService {
             defaultRoute: ep.defaultRoute,
             linkLocal: ep.linkLocal,
             ...this.v6Plan(net, ep),
-            ...(net.pod ? { mtu: net.pod.mtu } : {}),
+            ...(net.pod ? { mtu: net.pod.mtu, hairpin: true } : {}),
           });
           if (wanted.length) reservedPorts = await this.ports.reserveAll(wanted);
         } else if (net.driver === "null") {

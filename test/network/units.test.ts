@@ -162,6 +162,13 @@ test("rules: NAT, DNAT per published port, isolation between bridges, internal n
   const lastIsolate = r.filter.map((l) => l.includes("-j GX-ISOLATE")).lastIndexOf(true);
   assert.ok(lastIsolate < firstAccept, "isolation is decided before anything is accepted");
   assert.deepEqual(desiredRules([a, b], "GX", { dns: true }), r, "the same state gives the same rules");
+
+  // Built-in networks: the default bridge has no embedded DNS, the pod network has (pods' resolv.conf names its
+  // gateway): a host whose INPUT policy is DROP must let the pods' queries in.
+  const dflt = record({ name: "bridge", builtin: true, bridge: "gtr-ccccccccccc", subnet: "10.89.5.0/24", gateway: "10.89.5.1" });
+  const pods = record({ name: "gantry-pods", builtin: true, bridge: "gtr-ddddddddddd", subnet: "10.244.1.0/24", gateway: "10.244.1.1", pod: { clusterCIDR: "10.244.0.0/16", mtu: 1450 } });
+  const inputs = desiredRules([dflt, pods], "GX", { dns: true }).filter.filter((l) => l.startsWith("-A GX-INPUT "));
+  assert.deepEqual(inputs, [`-A GX-INPUT -i gtr-ddddddddddd -d 10.244.1.1/32 -p udp -m udp --dport 53 -m comment --comment "net gantry-pods" -j ACCEPT`]);
 });
 
 test("resolv.conf and hosts", () => {
