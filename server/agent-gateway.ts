@@ -56,6 +56,23 @@ function refuse(code: RefusalCode, reason: string, retryAfterMs?: number): Error
   return err;
 }
 
+/**
+ * Refuses agents' and browsers' socket.io connections until `open()`: the server takes connections as soon as socket.io
+ * is attached, and one taken before the gateways registered their middleware would sit in a namespace with no
+ * authentication and no handlers — an agent's hello never answered, retried on that socket forever (a reconnect storm
+ * after a restart left hosts so). socket.io copies a namespace's middleware when a connection arrives, so this one
+ * refuses rather than holds; agents come back after `retryAfterMs` as from any busy control plane.
+ */
+export function refuseUntilOpen(io: SocketServer, namespaces: string[]): { open(): void } {
+  let open = false;
+  for (const name of namespaces) {
+    io.of(name).use((_socket, next) =>
+      open ? next() : next(name === AGENT_NAMESPACE ? refuse("unavailable", "the control plane is starting; retry shortly", 1_000) : new Error("the control plane is starting; retry shortly")),
+    );
+  }
+  return { open: () => void (open = true) };
+}
+
 /** A connection that has not said hello after this long no longer counts as setting up. */
 const SETUP_GRACE_MS = 20_000;
 

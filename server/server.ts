@@ -92,8 +92,9 @@ async function main() {
 
   // Modules that touch the database are loaded only now that DATABASE_URL is set.
   const { db } = await import("@/lib/db");
-  const { attachBrowserGateway, browserPublisher } = await import("./browser-gateway");
-  const { attachAgentGateway } = await import("./agent-gateway");
+  const { attachBrowserGateway, browserPublisher, BROWSER_NAMESPACE } = await import("./browser-gateway");
+  const { attachAgentGateway, refuseUntilOpen } = await import("./agent-gateway");
+  const { AGENT_NAMESPACE } = await import("@/lib/protocol");
   const { serverContext } = await import("@/lib/server-context");
 
   const app = next({ dev: config.dev, dir: process.cwd(), hostname: "localhost", port: config.port });
@@ -102,6 +103,8 @@ async function main() {
 
   // Upgrades other than socket.io's are answered below (the Kubernetes API's exec and attach), not dropped by it.
   const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000, destroyUpgrade: false });
+  // Nothing below may be reached by a socket before its gateway's authentication is in place.
+  const starting = refuseUntilOpen(io, [AGENT_NAMESPACE, BROWSER_NAMESPACE]);
   serverContext.set({
     io,
     publisher: browserPublisher(io),
@@ -115,6 +118,7 @@ async function main() {
   const services = (await import("./service-dispatch")).attachServiceDispatch(io);
   const network = (await import("./network-dispatch")).attachNetworkDispatch(io, config.network);
   const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services, network }), controllers, pods, services, network, k8s];
+  starting.open();
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).
   handle = (req, res) => {
