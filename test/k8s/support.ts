@@ -82,6 +82,7 @@ export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
     req.pipe(upstream);
   });
   // Upgrades (kubectl exec and attach over WebSocket) are passed through as bytes once the request is replayed.
+  const upgraded = new Set<Socket>();
   proxy.on("upgrade", (req, socket: Socket, head: Buffer) => {
     const up = connectTcp(cp.port, "127.0.0.1", () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
@@ -91,8 +92,17 @@ export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
       up.pipe(socket);
       socket.pipe(up);
     });
+    // Either side gone ends the other, and close() ends what is still open: an upgraded socket is no longer the HTTP
+    // server's to close, and one left half-open (the client ended, the server's session still busy) kept close()
+    // waiting forever.
+    upgraded.add(socket);
     up.on("error", () => socket.destroy());
     socket.on("error", () => up.destroy());
+    up.on("close", () => socket.destroy());
+    socket.on("close", () => {
+      upgraded.delete(socket);
+      up.destroy();
+    });
   });
   await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
   const { port } = proxy.address() as { port: number };
@@ -101,6 +111,7 @@ export async function kubeEndpoint(cp: ControlPlane): Promise<KubeEndpoint> {
     certificate,
     close: () => new Promise<void>((r) => {
       proxy.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       proxy.close(() => r());
     }),
   };
