@@ -1,8 +1,8 @@
-// The pod network across hosts (issue 14): two agents, each in its own network namespace on an underlay bridge this
+// The pod network across hosts (issue 14): three agents, each in its own network namespace on an underlay bridge this
 // test makes, join one control plane. Each host gets its own /24 of the cluster CIDR (Node spec.podCIDR, kept across a
 // control-plane restart); a pod on host A reaches a pod on host B by its pod IP over the VXLAN overlay, and B's server
-// sees A's pod IP (nothing masqueraded inside the cluster CIDR). A host revoked from the fleet leaves the other host's
-// overlay (its route and FDB entry gone).
+// sees A's pod IP (nothing masqueraded inside the cluster CIDR). A host revoked from the fleet leaves every other host's
+// overlay (its route and FDB entry gone), and the others still reach each other.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { waitFor } from "../support/agent";
@@ -14,7 +14,7 @@ let fleet: PodFleet;
 let image: string;
 
 before(async () => {
-  fleet = await startPodFleet("podnet");
+  fleet = await startPodFleet("podnet", 3);
   image = fleet.image;
 });
 
@@ -42,9 +42,9 @@ test("each host gets its own /24 of the cluster CIDR as Node spec.podCIDR, and k
     const m = await nodeCIDRs();
     return fleet.hosts.every((a) => m.has(a.name)) ? m : undefined;
   }, 30_000);
-  const [a, b] = fleet.hosts.map((x) => cidrs.get(x.name)!);
+  const [a, b, c] = fleet.hosts.map((x) => cidrs.get(x.name)!);
   assert.match(a!, /^\d+\.\d+\.\d+\.0\/24$/);
-  assert.notEqual(a, b, "distinct ranges");
+  assert.equal(new Set([a, b, c]).size, 3, "distinct ranges");
   assert.equal(a!.split(".").slice(0, 2).join("."), b!.split(".").slice(0, 2).join("."), "both from the cluster CIDR");
 
   await fleet.restartControlPlane();
@@ -55,6 +55,7 @@ test("each host gets its own /24 of the cluster CIDR as Node spec.podCIDR, and k
   const again = await nodeCIDRs();
   assert.equal(again.get(fleet.hosts[0]!.name), a);
   assert.equal(again.get(fleet.hosts[1]!.name), b);
+  assert.equal(again.get(fleet.hosts[2]!.name), c);
 });
 
 test("a pod on host A reaches a pod on host B by its pod IP across the overlay, and B sees A's pod IP", async () => {
@@ -115,22 +116,32 @@ test("a pod on host A reaches a pod on host B by its pod IP across the overlay, 
   assert.equal(mtu, 1450, "the underlay's 1500 less VXLAN's 50");
 });
 
-test("a host revoked from the fleet disappears from the other host's overlay", async () => {
-  const [a, b] = fleet.hosts;
-  const cidrB = (await nodeCIDRs()).get(b!.name)!;
-  const dev = podDeviceNames(a!.env).vxlan;
-  const r = await api(fleet.cp, fleet.cookie).post(`/api/v1/hosts/${b!.hostId}/revoke`, {});
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-  await waitFor("host B's route and FDB entry gone from host A", async () => {
-    let routes = "";
-    let fdb = "";
+test("a host revoked from the fleet disappears from every other host's overlay; the others keep theirs", async () => {
+  const [a, b, c] = fleet.hosts;
+  const cidrs = await nodeCIDRs();
+  const cidrB = cidrs.get(b!.name)!;
+  const cidrC = cidrs.get(c!.name)!;
+  const overlay = (host: typeof a) => {
+    const dev = podDeviceNames(host!.env).vxlan;
     try {
-      routes = inNs(a!.netns, "ip", "-4", "route", "show", cidrB);
-      fdb = inNs(a!.netns, "bridge", "fdb", "show", "dev", dev);
+      return { routes: inNs(host!.netns, "ip", "-4", "route", "show"), fdb: inNs(host!.netns, "bridge", "fdb", "show", "dev", dev) };
     } catch {
-      /* the device is gone with its last peer */
+      return { routes: "", fdb: "" }; // the device is gone with its last peer
     }
-    return !routes.trim() && !fdb.includes(`dst ${b!.address} `);
+  };
+  await waitFor("all three hosts in each other's overlay", async () => {
+    const onA = overlay(a);
+    const onB = overlay(b);
+    return onA.routes.includes(cidrC) && onB.routes.includes(cidrC) && onA.fdb.includes(`dst ${c!.address} `) && onB.fdb.includes(`dst ${c!.address} `);
   }, 20_000);
+  const r = await api(fleet.cp, fleet.cookie).post(`/api/v1/hosts/${c!.hostId}/revoke`, {});
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  await waitFor("host C's route and FDB entry gone from hosts A and B", async () => {
+    const onA = overlay(a);
+    const onB = overlay(b);
+    return !onA.routes.includes(cidrC) && !onB.routes.includes(cidrC) && !onA.fdb.includes(`dst ${c!.address} `) && !onB.fdb.includes(`dst ${c!.address} `);
+  }, 20_000);
+  const onA = overlay(a);
+  assert.ok(onA.routes.includes(cidrB), `host A still routes host B's range ${cidrB}:\n${onA.routes}`);
+  assert.ok(onA.fdb.includes(`dst ${b!.address} `), `host A still forwards to host B:\n${onA.fdb}`);
 });
-
