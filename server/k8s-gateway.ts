@@ -26,6 +26,7 @@ import {
   AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, apiGroupList, apiGroupOf, apiResourceList, apiVersions, servesGroupVersion, versionInfo,
 } from "@/lib/k8s/discovery";
 import { getObjectOrThrow } from "@/lib/k8s/get-object";
+import { podResource } from "@/lib/k8s/kinds/pod";
 import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
@@ -241,10 +242,13 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
       if (method !== "GET") throw methodNotAllowed(`${method} is not allowed on pods/log`);
       return await servePodLog(req, res, actor, log.namespace, log.name, url.searchParams);
     }
-    // pods/exec, pods/attach and pods/portforward are upgrades (above): a plain request is refused, after its rights.
+    // pods/exec, pods/attach and pods/portforward are upgrades (above): a plain request is refused, after its rights
+    // and its pod.
     const upgradeOnly = isPodStreamUpgrade(url.pathname.slice(K8S_PREFIX.length));
     if (upgradeOnly) {
       authorizePodStream(actor, upgradeOnly.stream, upgradeOnly.namespace, upgradeOnly.name);
+      // As kube-apiserver, which finds the pod (and its node) before it looks at the upgrade: a missing pod is a 404.
+      await getObjectOrThrow({ actor, def: podResource, namespace: upgradeOnly.namespace, name: upgradeOnly.name });
       throw new KubeError(400, "BadRequest", "Upgrade request required");
     }
     const def = findResource(route.group, route.version, route.plural);
