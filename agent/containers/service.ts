@@ -135,13 +135,23 @@ export class ContainerService {
   async load(): Promise<void> {
     const records = this.store.load();
     mkdirSync(this.runtime.root, { recursive: true });
+    const halfRemoved: ContainerRecord[] = [];
     for (const rec of records) {
       try {
         await this.opts.snapshots.mount(rec.Id);
       } catch (e) {
         this.log(`container ${rec.Id.slice(0, 12)}: cannot mount its root filesystem: ${(e as Error).message}`);
       }
-      if (rec.State.Running || rec.State.Restarting) await this.lifecycle.readopt(rec);
+      // An agent stopped half-way through removing it: the removal is finished, as dockerd's restore does — left
+      // "removing", nothing could remove it again ("already in progress"), not even gantry-agent uninstall.
+      if (rec.State.Status === "removing") {
+        this.store.setState(rec, { Status: "dead", Dead: true, Running: false, Paused: false, Restarting: false });
+        halfRemoved.push(rec);
+      } else if (rec.State.Running || rec.State.Restarting) await this.lifecycle.readopt(rec);
+    }
+    for (const rec of halfRemoved) {
+      this.log(`container ${rec.Id.slice(0, 12)} (${rec.Name.slice(1)}) was being removed when the agent stopped: removing it`);
+      await this.lifecycle.remove(rec.Id, { force: true, volumes: true }).catch((e) => this.log(`container ${rec.Id.slice(0, 12)}: ${(e as Error).message}`));
     }
   }
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultChainPrefix } from "@/agent/network/network-service";
@@ -73,12 +73,19 @@ test("gantry-agent uninstall removes the containers, bridges, chains, namespaces
     assert.match(refused.stderr, /the agent is running .* stop it first/);
     assert.ok(pids.every(alive), "nothing was removed");
 
+    const otherId = (await ok(["inspect", "-f", "{{.Id}}", "other"])).trim();
     await agent.stop();
     assert.ok(pids.every(alive), "containers outlive their agent");
+    // An agent stopped half-way through removing "other" left its record "removing": uninstall still removes it.
+    const recordPath = join(root, "containers", otherId, "config.json");
+    const rec = JSON.parse(readFileSync(recordPath, "utf8"));
+    rec.State.Status = "removing";
+    writeFileSync(recordPath, JSON.stringify(rec));
     const done = await gantryAgent(["uninstall"], agentEnv);
     assert.equal(done.code, 0, done.stdout + done.stderr);
     assert.match(done.stdout, /removed container web/);
-    assert.match(done.stdout, /removed container other/);
+    assert.match(done.stdout, /\(other\) was being removed when the agent stopped: removing it/);
+    assert.ok(!existsSync(join(root, "containers", otherId)), "its record is gone");
     assert.ok(!pids.some(alive), "the containers' processes are gone");
     assert.deepEqual(linksLabelled(`gantry:${instance}:`), [], "no bridge or veth of it is left");
     assert.ok(!chainExists("nat", chains) && !chainExists("filter", `${chains}-FORWARD`), "its chains are gone");
