@@ -92,10 +92,14 @@ export async function startFleetHost(
     async destroy() {
       // Containers outlive their agent by design, and a running agent makes its pods' containers again as they go:
       // the agent stops first, then what it made is uninstalled (containers, pods, bridge, chains), so its root can go.
-      await fleet.agent.stop();
-      await uninstallAgent(root, agentEnv);
-      await Promise.all([fleet.cp.destroy(), registry.stop()]);
-      rmSync(work, { recursive: true, force: true });
+      try {
+        await fleet.agent.stop();
+        await uninstallAgent(root, agentEnv);
+      } finally {
+        // Even when that failed: a control plane or registry left running keeps the test file from ending.
+        await Promise.all([fleet.cp.destroy(), registry.stop()]);
+        rmSync(work, { recursive: true, force: true });
+      }
     },
   };
   return fleet;

@@ -254,12 +254,16 @@ export async function startPodHost(prefix: string, env: Record<string, string> =
       await host.agent.waitForOutput("Docker API listening", 30_000);
     },
     async destroy() {
-      // The agent first (running, it would make its pods' containers again as they go), then what it made.
-      await host.agent.stop();
-      await uninstallAgent(root, host.env);
-      // The server a test may have put in place of the first (it already closed that one).
-      await Promise.all([host.server.close(), registry.stop()]);
-      rmSync(work, { recursive: true, force: true });
+      try {
+        // The agent first (running, it would make its pods' containers again as they go), then what it made.
+        await host.agent.stop();
+        await uninstallAgent(root, host.env);
+      } finally {
+        // Even when that failed: a server or registry left running keeps the test file (and the suite) from ending.
+        // The server a test may have put in place of the first (it already closed that one).
+        await Promise.all([host.server.close(), registry.stop()]);
+        rmSync(work, { recursive: true, force: true });
+      }
     },
   };
   await host.agent.waitForOutput("Docker API listening", 30_000);
