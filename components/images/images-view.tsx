@@ -4,7 +4,7 @@
 // to the run form. Everything goes through /api/v1/hosts/{id}/images and the /browser pull stream.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Button, Dialog, EmptyRow, Field, FormAlert, Input, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { formatBytes, formatTime } from "@/components/hosts/format";
 import { ImageReference } from "@/lib/oci/reference";
@@ -65,8 +65,13 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
   const pull = useImagePull();
   const host = hosts.find((h) => h.id === hostId) ?? null;
 
+  // Loads overlap (a host's status flips while one is in flight, a pull ends): only the latest one's answer counts, so
+  // an older refusal ("host is offline") arriving last cannot blank a list a newer load already showed.
+  const loadSeq = useRef(0);
   const load = useCallback(async (id: number) => {
+    const seq = ++loadSeq.current;
     const r = await callApi<ImageSummary[]>("GET", `/api/v1/hosts/${id}/images`);
+    if (seq !== loadSeq.current) return;
     if (r.ok) {
       setImages(r.data ?? []);
       setLoadError(null);
@@ -148,7 +153,18 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
 
       <FormAlert message={error} />
       <FormAlert tone="info" message={notice} />
-      <FormAlert message={loadError} />
+      {loadError && (
+        <div className="flex items-start gap-3">
+          <div className="flex-1">
+            <FormAlert message={`The images could not be listed: ${loadError}`} />
+          </div>
+          {hostId !== null && (
+            <Button variant="secondary" onClick={() => void load(hostId)}>
+              Retry
+            </Button>
+          )}
+        </div>
+      )}
 
       <Table caption={host ? `Images on ${host.name}` : "Images"} aria-busy={images === null && !loadError}>
         <THead>
