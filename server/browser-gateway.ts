@@ -6,6 +6,7 @@ import { actorFromSessionRef, bearerToken, parseCookieHeader, sessionFromRequest
 import { setActorChangeListener } from "@/lib/users/actor-changes";
 import { attachExecEvents } from "./browser-exec";
 import { attachStreamEvents } from "./browser-streams";
+import { attachKubeWatchEvents } from "./browser-kube-watch";
 import { LiveActor } from "./browser-actor";
 import { can, type Actor } from "@/lib/auth/policy";
 import { ROOMS, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
@@ -53,6 +54,7 @@ export function attachBrowserGateway(io: SocketServer) {
     const currentActor = (): Promise<Actor | null> => live.refresh();
     attachExecEvents(socket, live);
     attachStreamEvents(socket, live);
+    attachKubeWatchEvents(socket, live);
     // After the streams have ended with the reason: a socket whose session or token is gone is cut.
     live.watch({ active: () => false, changed: (actor) => void (actor === null && socket.disconnect(true)) });
     live.start();

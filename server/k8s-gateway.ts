@@ -1,8 +1,9 @@
 // The Kubernetes API under /k8s, a plain Node handler in front of Next: kubectl's requests (discovery, OpenAPI, the
 // verbs on each resource, watch streams) are parsed here — path, query, Accept, body — and handed to one use case in
 // lib/k8s each; whatever they throw is answered as a Status. Callers authenticate with a Gantry API token as a bearer
-// token (`kubectl --token gat_…`); every right is decided by lib/auth/policy.ts inside the use cases, and every
-// authorized mutation is written to the activity record.
+// token (`kubectl --token gat_…`), or — the dashboard's pages — with their session cookie (same-origin for writes); every
+// right is decided by lib/auth/policy.ts inside the use cases, and every authorized mutation is written to the activity
+// record.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +11,8 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Actor, Action } from "@/lib/auth/policy";
 import { authorize, can } from "@/lib/auth/policy";
-import { bearerToken } from "@/lib/auth/actor";
+import { bearerToken, parseCookieHeader, sessionFromRequest } from "@/lib/auth/actor";
+import { crossSiteReason, isSafeMethod } from "@/lib/http/same-origin";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { PENDING, completeActivity } from "@/lib/activity/record-request-activity";
@@ -212,11 +214,32 @@ async function readObjectBody(req: IncomingMessage, def: ResourceDef): Promise<u
 
 // ---- the request ----
 
+/**
+ * The caller: a Gantry API token as a bearer (kubectl, scripts), or — for the dashboard's own pages — the signed-in
+ * session's cookie. A cookie rides along with any request a browser makes to this host, so a state-changing request
+ * carrying one must come from this control plane's own pages (lib/http/same-origin.ts) and not be form-shaped. The
+ * upgrades (exec, attach, port-forward) take a bearer token only: the dashboard's terminal has its own socket.
+ */
 async function authenticate(req: IncomingMessage): Promise<Actor> {
   const token = bearerToken(req as Parameters<typeof bearerToken>[0]);
-  const actor = token ? await actorFromApiToken(token) : null;
-  if (!actor) throw unauthorized();
-  return actor;
+  if (token) {
+    const actor = await actorFromApiToken(token);
+    if (!actor) throw unauthorized();
+    return actor;
+  }
+  if (!req.headers.cookie) throw unauthorized();
+  const headers = { get: (n: string) => (typeof req.headers[n] === "string" ? (req.headers[n] as string) : null) };
+  const method = req.method ?? "GET";
+  if (!isSafeMethod(method)) {
+    const reason = crossSiteReason(headers);
+    if (reason) throw new KubeError(403, "Forbidden", `cross-site request refused: ${reason}; use this control plane's own pages, or an API token`);
+    if (/^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\b/i.test(headers.get("content-type") ?? "")) throw unsupportedMediaType(headers.get("content-type")!);
+  }
+  const withCookies = req as IncomingMessage & { cookies?: Record<string, string> };
+  withCookies.cookies = parseCookieHeader(req.headers.cookie);
+  const session = await sessionFromRequest(withCookies as never);
+  if (!session || session.actor.disabled) throw unauthorized();
+  return session.actor;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: string, watches: Set<AbortController>): Promise<void> {
@@ -565,11 +588,10 @@ async function streamWatch(
   timer.unref();
   // A watch stays authorized while it runs: its token and rights are asked again every few seconds (a revoked token,
   // a disabled user or a lower role ends it with an ERROR event), whichever replica made the change.
-  const token = bearerToken(req as Parameters<typeof bearerToken>[0]);
   const recheck = setInterval(() => {
     void (async () => {
       try {
-        authorizeKube(token ? await actorFromApiToken(token) : null, t.def, "watch", t.namespace);
+        authorizeKube(await authenticate(req).catch(() => null), t.def, "watch", t.namespace);
       } catch (e) {
         if (abort.signal.aborted) return;
         res.write(JSON.stringify({ type: "ERROR", object: toStatus(e) }) + "\n");

@@ -203,6 +203,17 @@ function socketPayload(event: string, rng: Rng): unknown {
         rows: anyOf(rng.int(0, 2000)),
         ...(rng.chance(0.3) ? { env: anyOf([randomString(rng, 20, false)]), user: anyOf(randomString(rng, 10, false)), workdir: anyOf(randomString(rng, 10, false)) } : {}),
       };
+    case "kube:watch":
+      return {
+        group: anyOf(rng.pick(["", "apps", "discovery.k8s.io", randomString(rng, 10, false)])),
+        version: anyOf(rng.pick(["v1", "v2", ""])),
+        plural: anyOf(rng.pick(["pods", "deployments", "secrets", "nodes", "services", randomString(rng, 12, false)])),
+        ...(rng.chance(0.5) ? { namespace: anyOf(rng.pick(["default", "", randomString(rng, 300, false)])) } : {}),
+        ...(rng.chance(0.4) ? { labelSelector: anyOf(rng.pick(["app=web", "a in (", "!x", randomString(rng, 40, false)])) } : {}),
+        ...(rng.chance(0.3) ? { fieldSelector: anyOf(rng.pick(["metadata.name=x", "spec.nodeName!=", randomString(rng, 40, false)])) } : {}),
+      };
+    case "kube:unwatch":
+      return { watchId: anyOf(rng.pick(["w1", randomString(rng, 80, false)])) };
     case "exec:input":
       return { execId: anyOf(randomString(rng, 40, false)), data: anyOf(randomString(rng, 100)), eof: anyOf(rng.chance(0.5)) };
     case "exec:resize":
@@ -228,18 +239,19 @@ test(`every browser socket event, fuzzed as an owner, is answered or ignored wit
   socket.on("stream:data", (_m: unknown, ack?: () => void) => ack?.());
   socket.on("exec:data", (_m: unknown, ack?: () => void) => ack?.());
   try {
-    const withAck = ["subscribe", "stream:open", "exec:start"];
-    const withoutAck = ["stream:close", "exec:input", "exec:resize", "exec:close", "fuzz:unknown"];
+    const withAck = ["subscribe", "stream:open", "exec:start", "kube:watch"];
+    const withoutAck = ["stream:close", "exec:input", "exec:resize", "exec:close", "kube:unwatch", "fuzz:unknown"];
     for (let i = 0; i < SOCKET_ROUNDS; i++) {
       for (const event of withAck) {
         const payload = socketPayload(event, rng);
         const what = `${event} ${clip(JSON.stringify(payload) ?? "undefined", 200)}`;
         try {
-          const reply = (await socket.timeout(20_000).emitWithAck(event, payload)) as { ok?: unknown; error?: unknown; code?: unknown; streamId?: string; execId?: string };
+          const reply = (await socket.timeout(20_000).emitWithAck(event, payload)) as { ok?: unknown; error?: unknown; code?: unknown; streamId?: string; execId?: string; watchId?: string };
           if (typeof reply !== "object" || reply === null || typeof reply.ok !== "boolean") failures.push({ what, detail: `reply is not {ok}: ${clip(JSON.stringify(reply))}` });
           else if (!reply.ok && (typeof reply.error !== "string" || !reply.error || reply.code === "internal")) failures.push({ what, detail: `refused without a reason, or internal: ${clip(JSON.stringify(reply))}` });
           if (reply?.streamId) socket.emit("stream:close", { streamId: reply.streamId });
           if (reply?.execId) socket.emit("exec:close", { execId: reply.execId });
+          if (reply?.watchId) socket.emit("kube:unwatch", { watchId: reply.watchId });
         } catch (e) {
           failures.push({ what, detail: `no acknowledgement: ${(e as Error).message}` });
         }

@@ -130,6 +130,9 @@ const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> 
   { event: "stream:open", arg: { hostId: 999999, spec: { kind: "logs", id: "abc" } }, permission: "containers.logs" },
   { event: "stream:open", arg: { hostId: 999999, spec: { kind: "stats", id: "abc" } }, permission: "containers.read" },
   { event: "stream:open", arg: { hostId: 999999, spec: { kind: "image.pull", ref: "busybox" } }, permission: "images.manage" },
+  { event: "kube:watch", arg: { group: "apps", version: "v1", plural: "deployments" }, permission: "k8s.read" },
+  // Secrets are listed to every reader, their values withheld (test/server/browser-kube-watch.test.ts).
+  { event: "kube:watch", arg: { group: "", version: "v1", plural: "secrets", namespace: "default" }, permission: "k8s.read" },
 ];
 
 function routeFiles(dir = join(REPO_ROOT, "app/api/v1")): string[] {
