@@ -181,6 +181,25 @@ export async function until(check: () => boolean | Promise<boolean>, ms: number,
   }
 }
 
+/**
+ * Waits until `check` holds for the pod as kubectl reads it; a timeout says where the pod stood — its phase,
+ * conditions, container states and its events — so a failure reads without a rerun.
+ */
+export async function untilPod(k: Kube, name: string, check: (pod: any) => boolean, ms: number, what: string): Promise<any> {
+  let last: any = null;
+  try {
+    await until(async () => {
+      const r = await k.run(["get", "pod", name, "-o", "json"]);
+      last = r.code === 0 ? JSON.parse(r.stdout) : { error: r.stderr.trim() };
+      return r.code === 0 && check(last);
+    }, ms, what);
+    return last;
+  } catch (e) {
+    const events = await k.run(["get", "events", "--field-selector", `involvedObject.name=${name}`, "-o", "custom-columns=AGE:.lastTimestamp,TYPE:.type,REASON:.reason,MESSAGE:.message"]).catch(() => null);
+    throw new Error(`${(e as Error).message}; the pod: ${JSON.stringify(last?.status ?? last)}; its events:\n${events?.stdout ?? events?.stderr ?? "(none read)"}`);
+  }
+}
+
 export interface KubeResponse {
   status: number;
   headers: import("node:http").IncomingHttpHeaders;

@@ -10,7 +10,7 @@ import { request } from "node:http";
 import { WebSocket } from "ws";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { api, userSession } from "../support/session";
-import { kube, kubeEndpoint, legacyKubectl, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
+import { kube, kubeEndpoint, legacyKubectl, mintToken, until, untilPod, type Kube, type KubeEndpoint } from "../k8s/support";
 
 let h: FleetHost;
 let ep: KubeEndpoint;
@@ -49,10 +49,7 @@ before(async () => {
   };
   const r = await k.run(["apply", "-f", "-"], { stdin: JSON.stringify(pod) });
   assert.equal(r.code, 0, r.stderr);
-  await until(async () => {
-    const p = JSON.parse((await k.run(["get", "pod", "web", "-o", "json"])).stdout);
-    return p.status?.phase === "Running" && !!p.status?.containerStatuses?.[0]?.state?.running;
-  }, 60_000, "the web pod running");
+  await untilPod(k, "web", (p) => p.status?.phase === "Running" && !!p.status?.containerStatuses?.[0]?.state?.running, 60_000, "the web pod running");
 });
 
 after(async () => {

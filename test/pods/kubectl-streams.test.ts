@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { api, userSession } from "../support/session";
-import { kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
+import { kube, kubeEndpoint, mintToken, until, untilPod, type Kube, type KubeEndpoint } from "../k8s/support";
 
 let h: FleetHost;
 let ep: KubeEndpoint;
@@ -36,8 +36,7 @@ before(async () => {
     },
   };
   await ok(k, ["apply", "-f", "-"], JSON.stringify(pod));
-  await until(async () => {
-    const p = JSON.parse(await ok(k, ["get", "pod", "talk", "-o", "json"]));
+  await untilPod(k, "talk", (p) => {
     const cs = (p.status?.containerStatuses ?? []) as Array<{ name: string; state?: { running?: object } }>;
     return !!cs.find((c) => c.name === "counter")?.state?.running;
   }, 60_000, "the counter running");
