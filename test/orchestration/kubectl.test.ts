@@ -8,46 +8,32 @@
 // controllers and `kubectl rollout status` read; a deleted pod goes once its host has stopped it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startFleetHost, joinFleetAgent, type ExtraAgent, type FleetHost } from "../support/fleet-host";
+import type { ExtraAgent, FleetHost } from "../support/fleet-host";
+import { startTwoNodeCluster, type TwoNodeCluster } from "../support/two-node-cluster";
 import { fullBusyboxEntries } from "../support/docker-cli";
 import { makeImage, makeLayer, pushImage } from "../support/images";
-import { api, userSession } from "../support/session";
-import { kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
+import { until, type Kube } from "../k8s/support";
 
+let cluster: TwoNodeCluster;
 let fleet: FleetHost;
 let second: ExtraAgent;
-let ep: KubeEndpoint;
 let k: Kube;
-const nodeA = `orc-a-${process.pid}`;
-const nodeB = `orc-b-${process.pid}`;
+let nodeA: string;
+let nodeB: string;
 
 before(async () => {
-  fleet = await startFleetHost("orc", { cpEnv: { GANTRY_HEARTBEAT_STALE_MS: "2000", GANTRY_HEARTBEAT_OFFLINE_MS: "4000", GANTRY_NODE_SYNC_MS: "250" } });
-  const renamed = await api(fleet.cp, fleet.ownerCookie).patch(`/api/v1/hosts/${fleet.hostId}`, { name: nodeA });
-  assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
-  second = await joinFleetAgent(fleet, "orb", { name: nodeB });
-  ep = await kubeEndpoint(fleet.cp);
-  const token = await mintToken(fleet.cp, (await userSession(fleet.cp, fleet.ownerCookie, "operator")).cookie);
-  k = kube(ep, token);
-  await until(async () => {
-    const out = await k.run(["get", "nodes", nodeA, nodeB, "--no-headers"]);
-    return out.code === 0 && out.stdout.trim().split("\n").every((l) => l.split(/\s+/)[1] === "Ready");
-  }, 30_000, "both nodes Ready");
+  cluster = await startTwoNodeCluster("orc", { cpEnv: { GANTRY_HEARTBEAT_STALE_MS: "2000", GANTRY_HEARTBEAT_OFFLINE_MS: "4000", GANTRY_NODE_SYNC_MS: "250" } });
+  ({ fleet, second, k } = cluster);
+  [nodeA, nodeB] = cluster.nodes;
   // Other tags of the image for `kubectl set image` (another build of the same files: pulled as the rollout asks).
   for (const tag of ["v2", "v3"]) await pushImage(fleet.registry.host, "busybox", tag, makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"], label: tag }));
 });
 
 after(async () => {
-  await second?.destroy();
-  await ep?.close();
-  await fleet?.destroy();
+  await cluster?.destroy();
 });
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await k.run(args, { stdin });
-  assert.equal(r.code, 0, `kubectl ${args.join(" ")} failed:\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => cluster.ok(args, stdin);
 const json = async (args: string[]) => JSON.parse(await ok([...args, "-o", "json"]));
 const rows = (out: string) => out.trim().split("\n").map((l) => l.trim().split(/\s{2,}/));
 

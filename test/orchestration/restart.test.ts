@@ -9,31 +9,22 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { startFleetHost, joinFleetAgent, type ExtraAgent, type FleetHost } from "../support/fleet-host";
-import { api, userSession } from "../support/session";
-import { kube, kubeEndpoint, mintToken, until, type Kube, type KubeEndpoint } from "../k8s/support";
+import type { ExtraAgent, FleetHost } from "../support/fleet-host";
+import { startTwoNodeCluster, type TwoNodeCluster } from "../support/two-node-cluster";
+import { api } from "../support/session";
+import { until, type Kube } from "../k8s/support";
 
+let cluster: TwoNodeCluster;
 let fleet: FleetHost;
 let second: ExtraAgent;
-let ep: KubeEndpoint;
 let k: Kube;
-const nodeA = `rst-a-${process.pid}`;
-const nodeB = `rst-b-${process.pid}`;
 const ns = `rst${process.pid}`;
 const LEADS = "this replica leads: starting the scheduler and controllers";
 
 before(async () => {
   // The default heartbeat grace (25 s stale): a restart of a few seconds is no reason to doubt a host.
-  fleet = await startFleetHost("rst", { cpEnv: { GANTRY_NODE_SYNC_MS: "250" } });
-  const renamed = await api(fleet.cp, fleet.ownerCookie).patch(`/api/v1/hosts/${fleet.hostId}`, { name: nodeA });
-  assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
-  second = await joinFleetAgent(fleet, "rsb", { name: nodeB });
-  ep = await kubeEndpoint(fleet.cp);
-  k = kube(ep, await mintToken(fleet.cp, (await userSession(fleet.cp, fleet.ownerCookie, "operator")).cookie));
-  await until(async () => {
-    const out = await k.run(["get", "nodes", nodeA, nodeB, "--no-headers"]);
-    return out.code === 0 && out.stdout.trim().split("\n").every((l) => l.split(/\s+/)[1] === "Ready");
-  }, 30_000, "both nodes Ready");
+  cluster = await startTwoNodeCluster("rst", { cpEnv: { GANTRY_NODE_SYNC_MS: "250" } });
+  ({ fleet, second, k } = cluster);
   await ok(["create", "namespace", ns]);
   await ok(["create", "namespace", `${ns}-probe`]);
   await ok(["apply", "-n", ns, "-f", "-"], JSON.stringify({
@@ -62,16 +53,10 @@ before(async () => {
 });
 
 after(async () => {
-  await second?.destroy();
-  await ep?.close();
-  await fleet?.destroy();
+  await cluster?.destroy();
 });
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await k.run(args, { stdin });
-  assert.equal(r.code, 0, `kubectl ${args.join(" ")} failed:\n${r.stderr}${r.stdout}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => cluster.ok(args, stdin);
 const json = async (args: string[]) => JSON.parse(await ok([...args, "-o", "json"]));
 
 interface PodJson {
@@ -82,7 +67,6 @@ interface PodJson {
     containerStatuses?: Array<{ name: string; containerID?: string; restartCount: number; ready: boolean; state: { running?: { startedAt: string } } }>;
   };
 }
-
 /** The pods of the Deployment as the API shows them: identity, node, Ready since when, each container's ID, restarts and start. */
 async function apiView() {
   const pods = ((await json(["get", "pods", "-n", ns])).items as PodJson[]).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -152,7 +136,7 @@ async function assertUntouched(label: string, before: { api: Awaited<ReturnType<
 async function recorded() {
   const api = await apiView();
   assert.equal(api.length, 3);
-  assert.deepEqual(new Set(api.map((p) => p.node)), new Set([nodeA, nodeB]), "spread over both hosts");
+  assert.deepEqual(new Set(api.map((p) => p.node)), new Set(cluster.nodes), "spread over both hosts");
   for (const p of api) {
     assert.ok(p.readySince, `${p.name} Ready`);
     assert.deepEqual(p.containers.map((c) => [c.name, c.restartCount, c.ready, !!c.startedAt, /^gantry:\/\/[0-9a-f]{64}$/.test(c.id ?? "")]), [["c", 0, true, true, true]]);
@@ -182,7 +166,7 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
 
 test("an agent killed with SIGKILL and started again: its pods' containers kept running, nothing made again", async (t) => {
   const before = await recorded();
-  const onB = before.api.filter((p) => p.node === nodeB).length;
+  const onB = before.api.filter((p) => p.node === cluster.nodes[1]).length;
   assert.ok(onB >= 1, "a pod on the agent that restarts");
   const killedAt = Date.now();
   await second.restartAgent("SIGKILL");
