@@ -302,28 +302,34 @@ test("revoking a host cuts its connection at once and refuses its credential fro
 });
 
 test("the gantry CLI joins a machine and gantry-agent then runs with the stored credential and server", async () => {
-  const { spawnSync } = await import("node:child_process");
+  const { execFile } = await import("node:child_process");
   const { mkdtempSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const root = mkdtempSync(join(tmpdir(), "gantry-cli-"));
+  // Not spawnSync: a blocked event loop keeps undici from seeing the server close an idle keep-alive connection, and
+  // the next fetch (mintJoinToken) is then written into a closed socket ("other side closed").
   const run = (bin: string, ...args: string[]) =>
-    spawnSync(join("bin", bin), args, { encoding: "utf8", env: { ...process.env, GANTRY_SERVER_URL: "" }, timeout: 60_000 });
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) =>
+      execFile(join("bin", bin), args, { encoding: "utf8", env: { ...process.env, GANTRY_SERVER_URL: "" }, timeout: 60_000 }, (e, stdout, stderr) =>
+        resolve({ status: e ? (typeof e.code === "number" ? e.code : null) : 0, stdout, stderr }),
+      ),
+    );
   try {
-    const version = run("gantry.mjs", "version");
+    const version = await run("gantry.mjs", "version");
     assert.equal(version.status, 0, version.stderr);
     assert.match(version.stdout, new RegExp(`^gantry \\d+\\.\\d+\\.\\d+ \\(agent protocol ${PROTOCOL_VERSION}, engine `));
 
-    const usage = run("gantry.mjs", "join", cp.url);
+    const usage = await run("gantry.mjs", "join", cp.url);
     assert.equal(usage.status, 1);
     assert.match(usage.stderr, /join needs a server URL and a token/);
 
     const { token } = await mintJoinToken(cp.url, cookie);
-    const joined = run("gantry.mjs", "join", cp.url, token, "--root", root);
+    const joined = await run("gantry.mjs", "join", cp.url, token, "--root", root);
     assert.equal(joined.status, 0, joined.stderr);
     const id = Number(/as host (\d+)/.exec(joined.stdout)![1]);
     assert.equal(statSync(join(root, "agent/credential")).mode & 0o777, 0o600);
 
-    const again = run("gantry.mjs", "join", cp.url, token, "--root", root);
+    const again = await run("gantry.mjs", "join", cp.url, token, "--root", root);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /join refused .*already used/);
 

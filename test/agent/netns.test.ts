@@ -46,11 +46,14 @@ test("two agents in separate network namespaces join one control plane over a te
       });
       assert.match(cp.output(), new RegExp(`host ${id} connected from (::ffff:)?${net.hosts[i].address.replace(/\./g, "\\.")}\\b`));
     }
-    const list = await api(cp, cookie).get(`/api/v1/hosts?status=online`);
-    assert.deepEqual(
-      list.body.items.map((h: { id: number }) => h.id).filter((id: number) => ids.includes(id)),
-      ids,
-    );
+    // The API lists both as online (waited for: with a 2.5 s stale threshold a heartbeat late under load may make one
+    // read stale for a moment, which is not what this checks).
+    let listed: number[] = [];
+    await waitFor("both hosts listed online", async () => {
+      const list = await api(cp!, cookie).get(`/api/v1/hosts?status=online`);
+      listed = list.body.items.map((h: { id: number }) => h.id).filter((id: number) => ids.includes(id));
+      return listed.length === ids.length;
+    }).catch(() => assert.deepEqual(listed, ids));
 
     // One machine goes away: only its host goes offline.
     await agents[0].kill();
