@@ -45,7 +45,8 @@ function explain(message: string): string {
   return `Could not open the terminal: ${message}`;
 }
 
-export function TerminalView({ hostId, hostName, container }: { hostId: number; hostName: string; container: string }) {
+/** `embedded`: part of another page (a pod's), which gives its own heading and links. */
+export function TerminalView({ hostId, hostName, container, embedded = false }: { hostId: number; hostName: string; container: string; embedded?: boolean }) {
   const boxRef = useRef<HTMLDivElement>(null);
   const termRef = useRef<Terminal | null>(null);
   const socketRef = useRef<Socket | null>(null);
@@ -185,18 +186,22 @@ export function TerminalView({ hostId, hostName, container }: { hostId: number; 
   const over = status.kind === "ended" || status.kind === "failed";
 
   return (
-    <section aria-labelledby="terminal-title" className="space-y-4">
-      <div className="flex flex-wrap gap-x-4 text-sm">
-        <Link href={containerHref(hostId, container) ?? `/containers?host=${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-          ← Container {container}
-        </Link>
-        <Link href={`/hosts/${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
-          Host {hostName}
-        </Link>
-      </div>
-      <h1 id="terminal-title" className="text-xl font-semibold">
-        Terminal: {container} on {hostName}
-      </h1>
+    <section aria-labelledby={embedded ? undefined : "terminal-title"} aria-label={embedded ? `Terminal on ${hostName}` : undefined} className="space-y-4">
+      {!embedded && (
+        <>
+          <div className="flex flex-wrap gap-x-4 text-sm">
+            <Link href={containerHref(hostId, container) ?? `/containers?host=${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+              ← Container {container}
+            </Link>
+            <Link href={`/hosts/${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+              Host {hostName}
+            </Link>
+          </div>
+          <h1 id="terminal-title" className="text-xl font-semibold">
+            Terminal: {container} on {hostName}
+          </h1>
+        </>
+      )}
 
       <form onSubmit={submit} className="flex flex-wrap items-end gap-2" aria-label="Session">
         <div className="min-w-64 flex-1 space-y-1">

@@ -59,11 +59,11 @@ export function restartPatch(deployment: DeploymentLike, now: Date): { ok: true;
 /** pause (true) or resume (false): a merge patch of spec.paused. */
 export const pausePatch = (paused: boolean) => ({ spec: { paused } });
 
-/** The scale subresource's body for `replicas`, or why that number cannot be asked for. */
-export function scaleBody(name: string, namespace: string, raw: string): { ok: true; body: unknown } | { ok: false; reason: string } {
+/** The scale subresource's merge patch for the typed number of replicas (as `kubectl scale` sends), or why not. */
+export function scalePatch(raw: string): { ok: true; patch: unknown } | { ok: false; reason: string } {
   const text = raw.trim();
   if (!/^\d+$/.test(text)) return { ok: false, reason: "replicas must be a whole number, 0 or more" };
   const replicas = Number(text);
   if (replicas > 1000) return { ok: false, reason: "replicas must be at most 1000 here" };
-  return { ok: true, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name, namespace }, spec: { replicas } } };
+  return { ok: true, patch: { spec: { replicas } } };
 }

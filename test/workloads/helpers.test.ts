@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rolloutHistory, templateYaml, type ReplicaSetLike } from "@/lib/workloads/rollout-history";
 import { diffLines, unifiedHunks, unifiedText } from "@/lib/workloads/line-diff";
-import { restartPatch, rollbackPlan, scaleBody, type DeploymentLike } from "@/lib/workloads/rollout-actions";
+import { restartPatch, rollbackPlan, scalePatch, type DeploymentLike } from "@/lib/workloads/rollout-actions";
 import { containerStateText, lastTerminationText, probeText } from "@/lib/workloads/container-state";
 import { engineIdOf, hostOfNode, podLogSources, selectorText } from "@/lib/workloads/pod-sources";
 import type { Pod } from "@/lib/k8s/kinds/pod-types";
@@ -102,10 +102,10 @@ test("restart and scale bodies", () => {
   const r = restartPatch(deployment("nginx:1"), new Date("2026-12-07T10:11:12.345Z"));
   assert.deepEqual(r, { ok: true, patch: { spec: { template: { metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": "2026-12-07T10:11:12Z" } } } } } });
   assert.equal(restartPatch(deployment("nginx:1", { paused: true }), new Date()).ok, false);
-  assert.deepEqual(scaleBody("web", "default", " 4 "), { ok: true, body: { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: "web", namespace: "default" }, spec: { replicas: 4 } } });
-  assert.equal(scaleBody("web", "default", "-1").ok, false);
-  assert.equal(scaleBody("web", "default", "2.5").ok, false);
-  assert.equal(scaleBody("web", "default", "").ok, false);
+  assert.deepEqual(scalePatch(" 4 "), { ok: true, patch: { spec: { replicas: 4 } } });
+  assert.equal(scalePatch("-1").ok, false);
+  assert.equal(scalePatch("2.5").ok, false);
+  assert.equal(scalePatch("").ok, false);
 });
 
 test("container state in words: running, waiting with its reason, terminated with exit code; last termination; probes", () => {
@@ -146,4 +146,16 @@ test("a pod's log sources: the host by node name (the oldest of a name), each st
   assert.deepEqual(podLogSources({ ...pod, spec: { ...pod.spec, nodeName: "gone" } }, hosts), []);
   assert.equal(engineIdOf("docker://abc"), null);
   assert.equal(selectorText({ matchLabels: { tier: "web", app: "shop" }, matchExpressions: [{ key: "env", operator: "In", values: ["b", "a"] }, { key: "legacy", operator: "DoesNotExist" }] }), "app=shop,tier=web,env in (a,b),!legacy");
+});
+
+test("rollout state as kubectl rollout status reads it", async () => {
+  const { rolloutState } = await import("@/lib/workloads/rollout-status");
+  const d = (status: object, extra: object = {}) => ({ metadata: { generation: 2 }, spec: { replicas: 3, ...extra }, status: { observedGeneration: 2, ...status } });
+  assert.equal(rolloutState(d({ observedGeneration: 1 })).message, "Waiting for the deployment spec update to be observed…");
+  assert.equal(rolloutState(d({ updatedReplicas: 1, replicas: 4 })).message, "1 of 3 new replicas have been updated…");
+  assert.equal(rolloutState(d({ updatedReplicas: 3, replicas: 4 })).message, "1 old replica is pending termination…");
+  assert.equal(rolloutState(d({ updatedReplicas: 3, replicas: 3, availableReplicas: 2 })).message, "2 of 3 updated replicas are available…");
+  assert.equal(rolloutState(d({ updatedReplicas: 3, replicas: 3, availableReplicas: 3 })).phase, "complete");
+  assert.equal(rolloutState(d({ updatedReplicas: 1, replicas: 3, conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: "too slow" }] })).phase, "failed");
+  assert.equal(rolloutState(d({ updatedReplicas: 1 }, { paused: true })).phase, "paused");
 });

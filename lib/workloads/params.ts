@@ -1,0 +1,13 @@
+// The path parameters of the workload pages (/deployments/{namespace}/{name}, /pods/{namespace}/{name}): a namespace
+// is a DNS-1123 label, an object's name a DNS-1123 subdomain, as the Kubernetes API names them.
+import { z } from "zod";
+
+export const NamespaceParam = z.string().min(1).max(63).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label");
+export const NameParam = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, "must be a DNS-1123 subdomain");
+
+/** The namespace and name of a workload page's address, or null when either is not a valid name. */
+export function workloadParams(p: { namespace: string; name: string }): { namespace: string; name: string } | null {
+  const namespace = NamespaceParam.safeParse(decodeURIComponent(p.namespace));
+  const name = NameParam.safeParse(decodeURIComponent(p.name));
+  return namespace.success && name.success ? { namespace: namespace.data, name: name.data } : null;
+}
