@@ -3,6 +3,8 @@
 // Follow or pause (paused, the view holds still while new lines are counted), search by text or regular expression
 // with matches marked, timestamps on or off, stdout and stderr told apart and each shown or hidden, ANSI colours, tail
 // 100/1000/all (reopening the streams), download of what is loaded, and containers added from the fleet's inventory.
+// Or a workload's (`workload`: a Deployment, or pods by label selector): every replica's containers, each line labelled
+// by pod (and container), following the pods that come and go.
 import { useCallback, useMemo, useState } from "react";
 import { Button, FormAlert, Select } from "@/components/ui";
 import { MAX_SOURCES, parseSources, sourceColour, sourceKey, type LogSource } from "@/lib/logs/sources";
@@ -10,6 +12,8 @@ import { compileSearch } from "@/lib/logs/search";
 import { logFileName, logFileText } from "@/lib/logs/download";
 import type { LogEntry } from "@/lib/logs/log-buffer";
 import { useLogStreams, MAX_LINES, type Tail } from "./use-log-streams";
+import { useWorkloadSources, MAX_WORKLOAD_STREAMS, type WorkloadTarget } from "./use-workload-sources";
+import type { HostRef } from "@/lib/workloads/pod-sources";
 import { LogList } from "./log-list";
 import { ContainerPicker, useInventory, type InventoryItem } from "./container-picker";
 
@@ -33,8 +37,26 @@ function displayName(s: LogSource, inventory: InventoryItem[] | null): string {
   return /^[0-9a-f]{13,}$/.test(s.container) ? s.container.slice(0, 12) : s.container;
 }
 
-export function LogsView({ initialSources, hosts, notices }: { initialSources: LogSource[]; hosts: HostName[]; notices: string[] }) {
-  const [sources, setSources] = useState(initialSources);
+const NO_HOSTS: HostRef[] = [];
+
+export function LogsView({
+  initialSources,
+  hosts,
+  notices,
+  workload = null,
+  hostRefs = NO_HOSTS,
+}: {
+  initialSources: LogSource[];
+  hosts: HostName[];
+  notices: string[];
+  /** Follow a workload's pods instead of chosen containers. */
+  workload?: WorkloadTarget | null;
+  /** The hosts not revoked (a pod's Node name → its host), for a workload. */
+  hostRefs?: HostRef[];
+}) {
+  const [chosen, setChosen] = useState(initialSources);
+  const replicas = useWorkloadSources(workload, hostRefs);
+  const sources = workload ? replicas.sources : chosen;
   const [tail, setTail] = useState<Tail>(100);
   const [query, setQuery] = useState("");
   const [regex, setRegex] = useState(false);
@@ -43,11 +65,17 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
   const [showStderr, setShowStderr] = useState(true);
   // Paused: the lines as they were when pausing, and how many had been received by then.
   const [paused, setPaused] = useState<{ lines: LogEntry[]; received: number } | null>(null);
-  const { buffer, version, states, reopen } = useLogStreams(sources, tail);
+  const { buffer, version, states, slots, reopen } = useLogStreams(sources, tail, { incremental: !!workload });
   const inventory = useInventory();
 
   const hostName = useCallback((id: number) => hosts.find((h) => h.id === id)?.name ?? `host ${id}`, [hosts]);
-  const rowSources = useMemo(() => sources.map((s, i) => ({ name: displayName(s, inventory.items), colour: sourceColour(i) })), [sources, inventory.items]);
+  // One per stream opened (the lines' `source`); a workload's streams keep their slot when their pod goes.
+  const rowSources = useMemo(() => slots.map((s, i) => ({ name: s.label ?? displayName(s.source, inventory.items), colour: sourceColour(i) })), [slots, inventory.items]);
+  const slotOf = useMemo(() => new Map(slots.map((s, i) => [s.key, i])), [slots]);
+  const chip = (s: LogSource) => {
+    const i = slotOf.get(sourceKey(s));
+    return i === undefined ? { name: (s as { label?: string }).label ?? displayName(s, inventory.items), colour: "#94a3b8" } : rowSources[i]!;
+  };
   const search = useMemo(() => compileSearch(query, { regex }), [query, regex]);
 
   const base = paused ? paused.lines : buffer.lines;
@@ -59,7 +87,7 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
   }, [base, version, search, showStdout, showStderr]);
 
   const changeSources = (next: LogSource[]) => {
-    setSources(next);
+    setChosen(next);
     setPaused(null);
     const params = new URLSearchParams();
     for (const s of next) params.append("c", sourceKey(s));
@@ -91,7 +119,13 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
 
   const newLines = paused ? buffer.received - paused.received : 0;
   const dropped = buffer.dropped;
-  const title = sources.length === 1 ? `Logs: ${rowSources[0].name} on ${hostName(sources[0].hostId)}` : "Logs";
+  const title = workload
+    ? "deployment" in workload
+      ? `Logs: Deployment ${workload.namespace}/${workload.deployment}`
+      : `Logs: pods in ${workload.namespace} matching ${workload.selector}`
+    : sources.length === 1
+      ? `Logs: ${chip(sources[0]!).name} on ${hostName(sources[0]!.hostId)}`
+      : "Logs";
 
   return (
     <section aria-labelledby="logs-title" className="space-y-4">
@@ -104,20 +138,31 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
       {notices.map((n) => (
         <FormAlert key={n} message={n} />
       ))}
+      {workload && <FormAlert message={replicas.error} />}
+      {workload && replicas.leftOut > 0 && (
+        <FormAlert tone="info" message={`Only ${MAX_WORKLOAD_STREAMS} containers are followed at once: ${replicas.leftOut} more are left out.`} />
+      )}
+      {workload && (
+        <p className="text-sm text-slate-600 dark:text-slate-400" data-testid="logs-workload">
+          {replicas.pods.length === 1 ? "1 pod" : `${replicas.pods.length} pods`} {replicas.selector ? <>matching <span className="font-mono">{replicas.selector}</span></> : null}; pods
+          that start or stop are followed as they come and go.
+        </p>
+      )}
 
       <div className="flex flex-wrap items-end gap-3">
         <ul aria-label="Containers shown" className="flex flex-wrap gap-2">
-          {sources.map((s, i) => {
+          {sources.map((s) => {
             const st = states[sourceKey(s)];
+            const shown = chip(s);
             return (
               <li
                 key={sourceKey(s)}
                 data-testid="logs-source"
-                data-container={rowSources[i].name}
+                data-container={shown.name}
                 className="flex items-center gap-2 rounded-md border border-slate-200 px-2 py-1 text-sm dark:border-slate-800"
               >
-                <span aria-hidden className="size-2.5 rounded-full" style={{ background: rowSources[i].colour }} />
-                <span className="font-medium">{rowSources[i].name}</span>
+                <span aria-hidden className="size-2.5 rounded-full" style={{ background: shown.colour }} />
+                <span className="font-medium">{shown.name}</span>
                 <span className="text-xs text-slate-500">on {hostName(s.hostId)}</span>
                 <span
                   role="status"
@@ -127,19 +172,19 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
                 >
                   {st?.message ?? "Following"}
                 </span>
-                <button
+                {!workload && <button
                   type="button"
-                  aria-label={`Remove ${rowSources[i].name}`}
+                  aria-label={`Remove ${shown.name}`}
                   className="rounded px-1 text-slate-500 hover:bg-slate-100 hover:text-slate-900 dark:hover:bg-slate-800 dark:hover:text-slate-100"
                   onClick={() => changeSources(sources.filter((x) => sourceKey(x) !== sourceKey(s)))}
                 >
                   ×
-                </button>
+                </button>}
               </li>
             );
           })}
         </ul>
-        <ContainerPicker inventory={inventory} hostName={hostName} exclude={sources.map(sourceKey).join(",")} full={sources.length >= MAX_SOURCES} onAdd={addSource} />
+        {!workload && <ContainerPicker inventory={inventory} hostName={hostName} exclude={sources.map(sourceKey).join(",")} full={sources.length >= MAX_SOURCES} onAdd={addSource} />}
       </div>
 
       <div className="flex flex-wrap items-end gap-x-4 gap-y-2 text-sm" role="group" aria-label="Log view">
@@ -231,7 +276,11 @@ export function LogsView({ initialSources, hosts, notices }: { initialSources: L
 
       <LogList lines={shown} follow={!paused} sources={rowSources} showTime={showTime} search={search} onScrollUp={pause}>
         {sources.length === 0
-          ? "Choose a container to follow its log."
+          ? workload
+            ? replicas.synced
+              ? "No pod of the workload has a started container yet."
+              : "Loading the workload's pods…"
+            : "Choose a container to follow its log."
           : base.length === 0
             ? "No lines yet."
             : "No line matches."}

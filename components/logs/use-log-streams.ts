@@ -1,12 +1,27 @@
 "use client";
 // The logs of several containers followed at once over the page's shared socket, into one bounded buffer merged by
 // the engine's time. Each container's stream reports its own state (following, ended, failed and why). Changing the
-// containers or the tail, or reopen(), opens every stream again into a clean buffer.
+// tail, or reopen(), opens every stream again into a clean buffer; so does changing the containers — unless
+// `incremental` (a workload's replicas, which come and go during a rollout): then a container that joins gets a stream
+// of its own and one that leaves has its stream closed, and the lines already received stay. Each stream has a slot
+// (its index in `slots`, which the lines' `source` names) that it keeps while the buffer lives.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { borrowBrowserSocket, openBrowserStream } from "@/components/fleet/browser-socket";
 import { logLineSplitter } from "@/lib/fleet-api/log-lines";
 import { LogBuffer, type IncomingLine, type LogEntry } from "@/lib/logs/log-buffer";
 import { sourceKey, type LogSource } from "@/lib/logs/sources";
+
+/** A container to follow, optionally with the label its lines are shown under (a workload's "pod/container"). */
+export interface LabelledSource extends LogSource {
+  label?: string;
+}
+
+/** A stream opened since the buffer was cleared: its lines carry its index. */
+export interface Slot {
+  key: string;
+  source: LogSource;
+  label: string | null;
+}
 
 /** The most lines a viewer keeps; older ones are dropped (and counted). */
 export const MAX_LINES = 10_000;
@@ -28,22 +43,28 @@ export interface StreamState {
  */
 type Probe = (lines: ReadonlyArray<Pick<LogEntry, "source" | "stream" | "time" | "raw">>) => void;
 
-export function useLogStreams(sources: LogSource[], tail: Tail) {
+export function useLogStreams(sources: LabelledSource[], tail: Tail, opts: { incremental?: boolean } = {}) {
   const bufferRef = useRef<LogBuffer>(null);
   if (!bufferRef.current) bufferRef.current = new LogBuffer(MAX_LINES);
   const buffer = bufferRef.current;
   const [version, setVersion] = useState(0);
   const [states, setStates] = useState<Record<string, StreamState>>({});
+  const [slots, setSlots] = useState<Slot[]>([]);
   // Bumped by reopen(): the same containers and tail, opened afresh.
   const [generation, setGeneration] = useState(0);
   const key = sources.map(sourceKey).join(",");
+  const incremental = !!opts.incremental;
+  // What clears the buffer and opens every stream again.
+  const resetKey = `${incremental ? "" : key}|${tail}|${generation}`;
+  const labels = useRef(new Map<string, string>());
+  labels.current = new Map(sources.filter((s) => s.label).map((s) => [sourceKey(s), s.label!]));
+  const session = useRef<{ open(k: string): void; close(k: string): void; opened: Map<string, () => void> } | null>(null);
 
   useEffect(() => {
     buffer.clear();
     setVersion(buffer.version);
-    const list = key ? key.split(",").map((k) => ({ hostId: Number(k.slice(0, k.indexOf(":"))), container: k.slice(k.indexOf(":") + 1) })) : [];
-    setStates(Object.fromEntries(list.map((s) => [sourceKey(s), { state: "following", message: "Following" } satisfies StreamState])));
-    if (!list.length) return;
+    setStates({});
+    setSlots([]);
 
     // However many batches arrive, the view updates at most once a frame and at most RENDER_EVERY_MS apart: drawing
     // a screenful of new text each frame would keep the page's one thread too busy to take in lines (measured by
@@ -74,39 +95,63 @@ export function useLogStreams(sources: LogSource[], tail: Tail) {
     };
 
     const { socket, release } = borrowBrowserSocket();
-    const closers = list.map((src, source) => {
-      const k = sourceKey(src);
+    const all: Slot[] = [];
+    const opened = new Map<string, () => void>();
+    const open = (k: string) => {
+      const src = { hostId: Number(k.slice(0, k.indexOf(":"))), container: k.slice(k.indexOf(":") + 1) };
+      const source = all.length;
+      all.push({ key: k, source: src, label: labels.current.get(k) ?? null });
+      setSlots(all.slice());
+      setState(k, { state: "following", message: "Following" });
       const splitter = logLineSplitter();
-      return openBrowserStream(
-        socket,
-        src.hostId,
-        { kind: "logs", id: src.container, follow: true, tail, timestamps: true },
-        {
-          onChunks(chunks) {
-            const lines: IncomingLine[] = [];
-            for (const c of chunks) for (const l of splitter.lines(c)) lines.push({ source, stream: l.stream, time: l.time, raw: l.line });
-            add(lines);
+      opened.set(
+        k,
+        openBrowserStream(
+          socket,
+          src.hostId,
+          { kind: "logs", id: src.container, follow: true, tail, timestamps: true },
+          {
+            onChunks(chunks) {
+              const lines: IncomingLine[] = [];
+              for (const c of chunks) for (const l of splitter.lines(c)) lines.push({ source, stream: l.stream, time: l.time, raw: l.line });
+              add(lines);
+            },
+            onEnd({ error }) {
+              add(splitter.flush().map((l) => ({ source, stream: l.stream, time: l.time, raw: l.line })));
+              setState(
+                k,
+                error
+                  ? { state: "failed", message: `The log stopped: ${error}` }
+                  : { state: "ended", message: "The log ended: the container is not running." },
+              );
+            },
           },
-          onEnd({ error }) {
-            add(splitter.flush().map((l) => ({ source, stream: l.stream, time: l.time, raw: l.line })));
-            setState(
-              k,
-              error
-                ? { state: "failed", message: `The log stopped: ${error}` }
-                : { state: "ended", message: "The log ended: the container is not running." },
-            );
-          },
-        },
+        ),
       );
-    });
+    };
+    const close = (k: string) => {
+      opened.get(k)?.();
+      opened.delete(k);
+    };
+    session.current = { open, close, opened };
     return () => {
+      session.current = null;
       if (frame) cancelAnimationFrame(frame);
       clearTimeout(timer);
-      for (const close of closers) close();
+      for (const c of opened.values()) c();
       release();
     };
-  }, [key, tail, buffer, generation]);
+  }, [resetKey, tail, buffer]);
+
+  // After the effect above (declared first, so it runs first in the same commit): the streams follow the containers.
+  useEffect(() => {
+    const s = session.current;
+    if (!s) return;
+    const wanted = key ? key.split(",") : [];
+    for (const k of wanted) if (!s.opened.has(k)) s.open(k);
+    for (const k of [...s.opened.keys()]) if (!wanted.includes(k)) s.close(k);
+  }, [key, resetKey]);
 
   const reopen = useCallback(() => setGeneration((g) => g + 1), []);
-  return { buffer, version, states, reopen };
+  return { buffer, version, states, slots, reopen };
 }

@@ -159,3 +159,15 @@ test("rollout state as kubectl rollout status reads it", async () => {
   assert.equal(rolloutState(d({ updatedReplicas: 1, replicas: 3, conditions: [{ type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: "too slow" }] })).phase, "failed");
   assert.equal(rolloutState(d({ updatedReplicas: 1 }, { paused: true })).phase, "paused");
 });
+
+test("the workload /logs follows, from its address; a bad one named by its parameter", async () => {
+  const { parseWorkloadTarget } = await import("@/lib/workloads/workload-target");
+  assert.deepEqual(parseWorkloadTarget({ deployment: "shop/web" }), { ok: true, target: { namespace: "shop", deployment: "web" } });
+  assert.deepEqual(parseWorkloadTarget({ namespace: "shop", selector: "app=web,tier in (a,b)" }), { ok: true, target: { namespace: "shop", selector: "app=web,tier in (a,b)" } });
+  assert.equal(parseWorkloadTarget({ c: "1:abc" }), null);
+  assert.match((parseWorkloadTarget({ deployment: "web" }) as { error: string }).error, /^deployment: /);
+  assert.match((parseWorkloadTarget({ deployment: "a/b/c" }) as { error: string }).error, /^deployment: /);
+  assert.match((parseWorkloadTarget({ selector: "app=web" }) as { error: string }).error, /^namespace: /);
+  assert.match((parseWorkloadTarget({ namespace: "shop", selector: "app==(" }) as { error: string }).error, /^selector: /);
+  assert.match((parseWorkloadTarget({ namespace: "shop", selector: " " }) as { error: string }).error, /^selector: empty/);
+});
