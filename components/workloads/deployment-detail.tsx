@@ -86,8 +86,8 @@ export function DeploymentDetailView({
   ];
 
   return (
-    <Shell namespace={namespace} name={name} actions={<HeaderLinks namespace={namespace} name={name} canLogs={canLogs} />}>
-      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Replicas">
+    <Shell namespace={namespace} name={name} actions={<HeaderLinks namespace={namespace} name={name} canLogs={canLogs} canWrite={canWrite} />}>
+      <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4" aria-label="Replica counts">
         {counts.map(([label, n, id]) => (
           <div key={id} className="rounded-md border border-slate-200 px-3 py-2 dark:border-slate-800">
             <dt className="text-xs text-slate-500">{label}</dt>
@@ -158,7 +158,7 @@ function Shell({ namespace, name, actions, children }: { namespace: string; name
   );
 }
 
-function HeaderLinks({ namespace, name, canLogs }: { namespace: string; name: string; canLogs: boolean }) {
+function HeaderLinks({ namespace, name, canLogs, canWrite }: { namespace: string; name: string; canLogs: boolean; canWrite: boolean }) {
   const q = new URLSearchParams({ apiVersion: "apps/v1", kind: "Deployment", namespace, name });
   return (
     <div className="flex gap-4 text-sm">
@@ -168,7 +168,7 @@ function HeaderLinks({ namespace, name, canLogs }: { namespace: string; name: st
         </Link>
       )}
       <Link className={link} href={`/edit?${q}`}>
-        Edit YAML
+        {canWrite ? "Edit YAML" : "View YAML"}
       </Link>
     </div>
   );

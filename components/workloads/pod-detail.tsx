@@ -63,7 +63,7 @@ export function PodDetailView({
         </h1>
       </div>
       <Link className={`${link} text-sm`} href={`/edit?${q}`}>
-        Edit YAML
+        {canWrite ? "Edit YAML" : "View YAML"}
       </Link>
     </div>
   );

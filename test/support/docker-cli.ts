@@ -80,10 +80,11 @@ export function fullBusyboxEntries(): TestEntry[] {
   ];
 }
 
-/** Pushes that base as `busybox:latest` (CMD ["sh"]) to the registry at `host`; returns the reference to pull. */
-export async function pushBusybox(host: string): Promise<string> {
-  await pushImage(host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
-  return `${host}/busybox:latest`;
+/** Pushes that base as `busybox:latest` (CMD ["sh"]) to the registry at `host`; returns the reference to pull. Another
+ * `tag` pushes the same image under a second name (a Deployment's rollout to a "new" image). */
+export async function pushBusybox(host: string, tag = "latest"): Promise<string> {
+  await pushImage(host, "busybox", tag, makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
+  return `${host}/busybox:${tag}`;
 }
 
 /** A bridge, subnets and iptables chains for one test file's agent, so that it leaves the host's own alone. */
