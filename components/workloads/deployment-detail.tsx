@@ -179,7 +179,9 @@ const failure = (r: KubeOutcome<unknown>) => (r.ok ? null : r.message);
 
 function Actions({ d, namespace, name, replicaSets, pods }: { d: Deployment; namespace: string; name: string; replicaSets: ReplicaSetLike[]; pods: Pod[] }) {
   const router = useRouter();
-  const [replicas, setReplicas] = useState(String(d.spec?.replicas ?? 1));
+  // What the user typed; until then (and after a scale) the Deployment's own count, as it changes.
+  const [typed, setTyped] = useState<string | null>(null);
+  const replicas = typed ?? String(d.spec?.replicas ?? 1);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -200,7 +202,7 @@ function Actions({ d, namespace, name, replicaSets, pods }: { d: Deployment; nam
   const scale = () => {
     const p = scalePatch(replicas);
     if (!p.ok) return setError(p.reason);
-    void run("Scale", () => kubeRequest("PATCH", kubePath(DEPLOYMENTS, namespace, name, "scale"), p.patch, PATCH.merge), `Scaled to ${replicas.trim()}.`);
+    void run("Scale", () => kubeRequest("PATCH", kubePath(DEPLOYMENTS, namespace, name, "scale"), p.patch, PATCH.merge), `Scaled to ${replicas.trim()}.`).then((ok) => ok && setTyped(null));
   };
   const restart = () => {
     const p = restartPatch(d, new Date());
@@ -227,7 +229,7 @@ function Actions({ d, namespace, name, replicaSets, pods }: { d: Deployment; nam
         >
           <div className="space-y-1">
             <Label htmlFor="scale-replicas">Replicas</Label>
-            <Input id="scale-replicas" type="number" min={0} max={1000} className="w-24" value={replicas} onChange={(e) => setReplicas(e.target.value)} />
+            <Input id="scale-replicas" type="number" min={0} max={1000} className="w-24" value={replicas} onChange={(e) => setTyped(e.target.value)} />
           </div>
           <Button type="submit" variant="secondary" loading={busy === "Scale"}>
             Scale

@@ -64,7 +64,7 @@ const deployment = (image: string) => ({
             // Each replica says which pod it is, twice a second.
             command: ["sh", "-c", 'i=0; while true; do i=$((i+1)); echo "line $i from $POD"; sleep 0.5; done'],
             env: [{ name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
-            // Ready a second after it starts: a rollout of 4 takes a few visible steps.
+            // Ready a second after it starts: a rollout of 3 takes a few visible steps.
             readinessProbe: { exec: { command: ["true"] }, initialDelaySeconds: 1, periodSeconds: 1 },
           },
           { name: "side", image, imagePullPolicy: "IfNotPresent", command: ["sleep", "3600"], env: [{ name: "SIDE_MARK", value: "second-container" }] },
@@ -86,10 +86,10 @@ test("a Deployment made through the API turns ready on its open page; scaled fro
   await owner.getByTestId("replicas-ready").getByText("1", { exact: true }).waitFor({ timeout: 60_000 });
   await owner.locator('[data-testid="rollout"][data-phase="complete"]').waitFor({ timeout: 30_000 });
 
-  await owner.getByRole("spinbutton", { name: "Replicas" }).fill("4");
+  await owner.getByRole("spinbutton", { name: "Replicas" }).fill("3");
   await owner.getByRole("button", { name: "Scale" }).click();
-  await owner.getByTestId("replicas-ready").getByText("4", { exact: true }).waitFor({ timeout: 60_000 });
-  assert.equal((await kubectlJson(["get", "deployment", "web"])).spec.replicas, 4, "the scale reached the API");
+  await owner.getByTestId("replicas-ready").getByText("3", { exact: true }).waitFor({ timeout: 60_000 });
+  assert.equal((await kubectlJson(["get", "deployment", "web"])).spec.replicas, 3, "the scale reached the API");
   // Grouped by host: both hosts hold pods, each Running.
   for (const h of f.hosts) {
     const group = owner.locator(`[data-testid="host-group"][data-node="${h.name}"]`);
@@ -97,7 +97,7 @@ test("a Deployment made through the API turns ready on its open page; scaled fro
     assert.ok((await group.getByTestId("pod-row").count()) >= 1, `pods on ${h.name}`);
     await group.getByRole("link", { name: h.name }).waitFor();
   }
-  assert.equal(await owner.locator('[data-testid="pod-row"] [data-testid="pod-status"]', { hasText: "Running" }).count(), 4);
+  assert.equal(await owner.locator('[data-testid="pod-row"] [data-testid="pod-status"]', { hasText: "Running" }).count(), 3);
   // The scaling is among the Deployment's events.
   await owner.getByTestId("event-row").filter({ hasText: "ScalingReplicaSet" }).first().waitFor();
 });
@@ -134,7 +134,7 @@ test("a new image rolls out live, and rolling back from the history brings the t
   const back = rss.find((rs) => rs.metadata.annotations["deployment.kubernetes.io/revision"] === "3")!;
   assert.equal(back.spec.template.spec.containers[0]!.image, f.image);
   assert.equal(back.metadata.annotations["deployment.kubernetes.io/revision-history"], "1");
-  assert.equal(back.spec.replicas, 4);
+  assert.equal(back.spec.replicas, 3);
 });
 
 /** The pod/container labels of the log lines drawn now. */
@@ -143,7 +143,7 @@ const drawnLabels = (page: Page) => page.locator('[data-testid="log-line"]').eva
 test("the Deployment's logs merge every replica's lines by time, and follow a replica that starts while the page is open", async () => {
   const podNames = async () => ((await kubectlJson(["get", "pods", "-l", "app=web"])).items as Array<{ metadata: { name: string; deletionTimestamp?: string } }>).filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name).sort();
   const before = await podNames();
-  assert.equal(before.length, 4);
+  assert.equal(before.length, 3);
   await owner.goto(`${f.cp.url}/deployments/default/web`);
   await owner.getByRole("link", { name: "Logs of every replica" }).click();
   await owner.waitForURL(/\/logs\?deployment=default%2Fweb$/);
@@ -165,12 +165,12 @@ test("the Deployment's logs merge every replica's lines by time, and follow a re
   const times = rows.map((r) => r.time);
   assert.deepEqual([...times].sort((a, b) => a - b), times, "merged by time");
 
-  await f.ok(["scale", "deployment/web", "--replicas=5"]);
-  const fifth = await waitFor("the fifth pod", async () => (await podNames()).find((p) => !before.includes(p)), 30_000);
-  await owner.locator(`[data-testid="log-line"][data-container="${fifth}/app"]`).first().waitFor({ timeout: 30_000 });
-  await owner.locator(`[data-testid="logs-source"][data-container="${fifth}/app"]`).waitFor();
+  await f.ok(["scale", "deployment/web", "--replicas=4"]);
+  const fourth = await waitFor("the fourth pod", async () => (await podNames()).find((p) => !before.includes(p)), 30_000);
+  await owner.locator(`[data-testid="log-line"][data-container="${fourth}/app"]`).first().waitFor({ timeout: 30_000 });
+  await owner.locator(`[data-testid="logs-source"][data-container="${fourth}/app"]`).waitFor();
   const drawn = await drawnLabels(owner);
-  for (const w of [...want, `${fifth}/app`]) assert.ok(drawn.includes(w), `${w} among ${drawn.join(", ")}`);
+  for (const w of [...want, `${fourth}/app`]) assert.ok(drawn.includes(w), `${w} among ${drawn.join(", ")}`);
 });
 
 /** What the terminal shows now, one string per row (xterm's DOM renderer draws a div per row). */
@@ -203,7 +203,7 @@ test("a pod's page: its containers, host and logs; a terminal in its second cont
 test("a viewer sees the Deployment and Pod pages and no mutating control", async () => {
   const viewer = await signedInPage((await userSession(f.cp, f.cookie, "viewer")).cookie);
   await viewer.goto(`${f.cp.url}/deployments/default/web`);
-  await viewer.getByTestId("replicas-ready").getByText("5", { exact: true }).waitFor({ timeout: 30_000 });
+  await viewer.getByTestId("replicas-ready").getByText("4", { exact: true }).waitFor({ timeout: 30_000 });
   await viewer.locator('[data-testid="revision-row"][data-revision="3"]').waitFor();
   await viewer.getByTestId("template-diff").waitFor();
   await viewer.getByRole("link", { name: "View YAML" }).waitFor();
@@ -223,13 +223,13 @@ test("a viewer sees the Deployment and Pod pages and no mutating control", async
 
 test("delete lists what cascades first, then takes the Deployment, its ReplicaSets and pods", async () => {
   await owner.goto(`${f.cp.url}/deployments/default/web`);
-  await owner.getByTestId("replicas-ready").getByText("5", { exact: true }).waitFor({ timeout: 30_000 });
+  await owner.getByTestId("replicas-ready").getByText("4", { exact: true }).waitFor({ timeout: 30_000 });
   await owner.getByRole("button", { name: "Delete" }).click();
   const dialog = owner.getByRole("dialog", { name: "Delete Deployment web?" });
   const cascade = dialog.getByTestId("delete-cascade");
   // Revision 1's ReplicaSet became revision 3 on the rollback: two in all.
   await cascade.getByText("2 ReplicaSets").waitFor();
-  await cascade.getByText("5 pods").waitFor();
+  await cascade.getByText("4 pods").waitFor();
   await dialog.getByLabel("How").selectOption("Foreground");
   await dialog.getByRole("button", { name: "Delete Deployment" }).click();
   await owner.waitForURL(/\/deployments\?namespace=default$/);
