@@ -118,8 +118,20 @@ test("a new image rolls out live, and rolling back from the history brings the t
     .evaluateAll((rows) => rows.map((r) => [r.getAttribute("data-op"), (r.lastElementChild?.lastChild?.textContent ?? "").trim()]));
   assert.deepEqual(changed, [["del", `image: ${f.image}`], ["add", `image: ${imageV2}`]]);
 
+  // Paused, a rollback is refused as kubectl refuses it; resumed, it goes.
+  await owner.getByRole("button", { name: "Pause rollout" }).click();
+  await owner.locator('[data-testid="rollout"][data-phase="paused"]').waitFor();
+  assert.equal((await kubectlJson(["get", "deployment", "web"])).spec.paused, true);
   await owner.locator('[data-testid="revision-row"][data-revision="1"]').getByRole("button", { name: "Roll back to 1" }).click();
   const dialog = owner.getByRole("dialog", { name: "Roll back to revision 1?" });
+  await dialog.getByRole("button", { name: "Roll back to revision 1" }).click();
+  await dialog.getByRole("alert").getByText("you cannot rollback a paused deployment; resume it first").waitFor();
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await owner.getByRole("button", { name: "Resume rollout" }).click();
+  await owner.locator('[data-testid="rollout"][data-phase="complete"]').waitFor();
+  assert.equal((await kubectlJson(["get", "deployment", "web"])).spec.paused, false);
+
+  await owner.locator('[data-testid="revision-row"][data-revision="1"]').getByRole("button", { name: "Roll back to 1" }).click();
   await dialog.getByTestId("template-diff").waitFor();
   await dialog.getByRole("button", { name: "Roll back to revision 1" }).click();
   // The template returns, as revision 3 (the old ReplicaSet's, renumbered), and rolls out.
