@@ -61,8 +61,8 @@ const deployment = (image: string) => ({
             name: "app",
             image,
             imagePullPolicy: "IfNotPresent",
-            // Each replica says which pod it is, twice a second.
-            command: ["sh", "-c", 'i=0; while true; do i=$((i+1)); echo "line $i from $POD"; sleep 0.5; done'],
+            // Each replica says which pod it is, twice a second; it ends (exit code 3) when told to by /tmp/stop.
+            command: ["sh", "-c", 'i=0; while true; do i=$((i+1)); echo "line $i from $POD"; [ -f /tmp/stop ] && exit 3; sleep 0.5; done'],
             env: [{ name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
             // Ready a second after it starts: a rollout of 3 takes a few visible steps.
             readinessProbe: { exec: { command: ["true"] }, initialDelaySeconds: 1, periodSeconds: 1 },
@@ -183,6 +183,14 @@ test("the Deployment's logs merge every replica's lines by time, and follow a re
   await owner.locator(`[data-testid="logs-source"][data-container="${fourth}/app"]`).waitFor();
   const drawn = await drawnLabels(owner);
   for (const w of [...want, `${fourth}/app`]) assert.ok(drawn.includes(w), `${w} among ${drawn.join(", ")}`);
+
+  // The same pods by label selector.
+  await owner.goto(`${f.cp.url}/logs?namespace=default&selector=${encodeURIComponent("app=web")}`);
+  await owner.getByRole("heading", { name: "Logs: pods in default matching app=web" }).waitFor();
+  await waitFor("a line of every replica by selector", async () => {
+    const seen = await drawnLabels(owner);
+    return [...want, `${fourth}/app`].every((w) => seen.includes(w)) || undefined;
+  }, 30_000);
 });
 
 /** What the terminal shows now, one string per row (xterm's DOM renderer draws a div per row). */
@@ -192,6 +200,12 @@ async function screen(page: Page): Promise<string[]> {
 
 test("a pod's page: its containers, host and logs; a terminal in its second container runs a command", async () => {
   const pod = ((await kubectlJson(["get", "pods", "-l", "app=web"])).items as Array<{ metadata: { name: string }; spec: { nodeName: string }; status: { podIP: string } }>)[0]!;
+  // Its app container ends with exit code 3 and is started again: a last termination and a previous run to read.
+  await f.ok(["exec", pod.metadata.name, "-c", "app", "--", "touch", "/tmp/stop"]);
+  await waitFor("the app container restarted", async () => {
+    const cs = (await kubectlJson(["get", "pod", pod.metadata.name])).status.containerStatuses.find((c: { name: string }) => c.name === "app");
+    return (cs.restartCount === 1 && cs.state.running) || undefined;
+  }, 30_000);
   await owner.goto(`${f.cp.url}/pods/default/${pod.metadata.name}`);
   await owner.getByRole("heading", { name: `Pod default/${pod.metadata.name}` }).waitFor();
   for (const c of ["app", "side"]) await owner.locator(`[data-testid="container-row"][data-container="${c}"] [data-testid="container-state"][data-kind="running"]`).waitFor();
@@ -199,8 +213,15 @@ test("a pod's page: its containers, host and logs; a terminal in its second cont
   await owner.getByTestId("pod-node").getByText(pod.spec.nodeName).waitFor();
   await owner.getByTestId("pod-ip").getByText(pod.status.podIP).waitFor();
   await owner.getByRole("link", { name: "Deployment web" }).waitFor();
-  // Logs of the chosen container: app's lines.
+  const app = owner.locator('[data-testid="container-row"][data-container="app"]');
+  await app.getByTestId("container-restarts").getByText("1", { exact: true }).waitFor();
+  await app.getByTestId("container-last-termination").getByText(/^Error \(exit code 3\) at /).waitFor();
+  // Logs of the chosen container: app's lines; the previous run's end with it.
   await owner.locator('[data-testid="log-line"]').filter({ hasText: `from ${pod.metadata.name}` }).first().waitFor({ timeout: 20_000 });
+  await owner.getByLabel("Previous container").check();
+  await owner.getByTestId("pod-logs-status").getByText("The log ended: the container is not running.").waitFor({ timeout: 20_000 });
+  const previous = await owner.locator('[data-testid="log-line"] [data-testid="log-text"]').allTextContents();
+  assert.ok(previous.length > 0 && previous.every((t) => t.endsWith(`from ${pod.metadata.name}`)), previous.join("\n"));
 
   await owner.getByLabel("Container", { exact: true }).last().selectOption("side");
   await owner.getByRole("button", { name: "Open terminal" }).click();
