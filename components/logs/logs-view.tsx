@@ -223,7 +223,7 @@ export function LogsView({
           </Select>
         </div>
         <div className="ml-auto flex items-center gap-2">
-          {Object.values(states).some((st) => st.state !== "following") && (
+          {sources.some((s) => (states[sourceKey(s)]?.state ?? "following") !== "following") && (
             <Button
               size="sm"
               variant="secondary"

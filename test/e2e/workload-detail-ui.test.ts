@@ -3,8 +3,9 @@
 // made through the Kubernetes API turns ready on its open page; scaled from the page, its pods run on both hosts; a
 // new image rolls out live (old and new ReplicaSets moving) and rolling back from the history brings the template
 // back as a new revision; the Deployment's logs merge every replica's lines by time, including a replica that starts
-// while the page is open; a terminal opens in a pod's second container; a viewer sees the pages and no mutating control;
-// delete lists what cascades and takes it all.
+// while the page is open; a pod's page shows a restarted container's last termination and previous log, and a terminal
+// opens in its second container; a viewer sees the pages and no mutating control; restart makes a new revision; delete
+// lists what cascades and takes it all.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
@@ -254,14 +255,21 @@ test("a viewer sees the Deployment and Pod pages and no mutating control", async
   assert.equal(await viewer.getByRole("heading", { name: "Terminal" }).count(), 0);
 });
 
-test("delete lists what cascades first, then takes the Deployment, its ReplicaSets and pods", async () => {
+test("restart replaces the pods as a new revision; delete lists what cascades first, then takes it all", async () => {
   await owner.goto(`${f.cp.url}/deployments/default/web`);
   await owner.getByTestId("replicas-ready").getByText("4", { exact: true }).waitFor({ timeout: 30_000 });
+  await owner.getByRole("button", { name: "Restart" }).click();
+  await owner.locator('[data-testid="revision-row"][data-revision="4"]').getByText("current").waitFor({ timeout: 30_000 });
+  const restartedAt = (await kubectlJson(["get", "deployment", "web"])).spec.template.metadata.annotations["kubectl.kubernetes.io/restartedAt"];
+  assert.match(restartedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  await owner.locator('[data-testid="rollout"][data-phase="complete"]').waitFor({ timeout: 60_000 });
+  await owner.getByTestId("replicas-ready").getByText("4", { exact: true }).waitFor({ timeout: 30_000 });
+
   await owner.getByRole("button", { name: "Delete" }).click();
   const dialog = owner.getByRole("dialog", { name: "Delete Deployment web?" });
   const cascade = dialog.getByTestId("delete-cascade");
-  // Revision 1's ReplicaSet became revision 3 on the rollback: two in all.
-  await cascade.getByText("2 ReplicaSets").waitFor();
+  // Revision 1's ReplicaSet became revision 3 on the rollback, and the restart made revision 4: three in all.
+  await cascade.getByText("3 ReplicaSets").waitFor();
   await cascade.getByText("4 pods").waitFor();
   await dialog.getByLabel("How").selectOption("Foreground");
   await dialog.getByRole("button", { name: "Delete Deployment" }).click();
