@@ -2,7 +2,7 @@
 // the line it starts on and its parsed yaml Document (for finding a field's line later). Syntax errors are reported at
 // their line, and a document that is not an object with apiVersion, kind and metadata.name is refused at the line of
 // what is missing or wrong — before anything is sent to the API.
-import { LineCounter, isScalar, parseAllDocuments, type Document } from "yaml";
+import { LineCounter, isScalar, parseAllDocuments, visit, type Document, type YAMLError } from "yaml";
 import { lineOfField } from "./field-line";
 
 export interface Manifest {
@@ -29,6 +29,21 @@ export interface ParsedManifests {
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
+/**
+ * Where a syntax error is for a person: the parser reports a quote never closed where the text ends (the string swallowed
+ * everything after it), so that one is placed at the quote that opened the string.
+ */
+function errorOffset(doc: Document, e: YAMLError): number {
+  if (e.code !== "MISSING_CHAR" || !/quote/i.test(e.message)) return e.pos[0];
+  let opened = e.pos[0];
+  visit(doc, {
+    Scalar(_, node) {
+      if ((node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") && node.range && node.range[1] >= e.pos[0]) opened = Math.min(opened, node.range[0]);
+    },
+  });
+  return opened;
+}
+
 export function parseManifests(text: string): ParsedManifests {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -45,7 +60,7 @@ export function parseManifests(text: string): ParsedManifests {
     const start = contents?.range?.[0] ?? doc.range?.[0] ?? 0;
     const line = lineCounter.linePos(start).line;
     if (syntax.length) {
-      for (const e of syntax) problems.push({ index, line: lineCounter.linePos(e.pos[0]).line, message: `YAML syntax error: ${e.message.split("\n")[0]}` });
+      for (const e of syntax) problems.push({ index, line: lineCounter.linePos(errorOffset(doc, e)).line, message: `YAML syntax error: ${e.message.split("\n")[0]}` });
       continue;
     }
     const value = doc.toJS({ maxAliasCount: 100 }) as unknown;

@@ -93,6 +93,9 @@ test("syntax errors and documents without identity are reported at their lines; 
   assert.ok(bad.problems[0]!.line >= 9 && bad.problems[0]!.line <= 11, `syntax error at line ${bad.problems[0]!.line}`);
   assert.match(bad.problems[0]!.message, /^YAML syntax error: /);
 
+  const quote = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  a: "never closed\n  b: c\n');
+  assert.deepEqual(quote.problems.map((p) => [p.line, p.message]), [[6, 'YAML syntax error: Missing closing "quote']], "at the quote that opened it, not where the text ends");
+
   const dup = parseManifests("apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata:\n  name: a\n");
   assert.equal(dup.problems[0]!.line, 3, "a duplicated key is an error at the duplicate");
 
