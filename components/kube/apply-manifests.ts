@@ -98,9 +98,13 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
     const name = m.object.metadata.name;
     const namespace = resource.namespaced ? (m.object.metadata.namespace || defaultNamespace) : undefined;
     const body = structuredClone(m.object) as Record<string, unknown> & { metadata: Record<string, unknown> };
+    const ignoredNamespace = !resource.namespaced && m.object.metadata.namespace ? m.object.metadata.namespace : null;
     if (namespace) body.metadata.namespace = namespace;
     else delete body.metadata.namespace;
-    const base = { index: m.index, line: m.line, apiVersion: m.object.apiVersion, kind: m.object.kind, name, namespace, resource, body };
+    const base = {
+      index: m.index, line: m.line, apiVersion: m.object.apiVersion, kind: m.object.kind, name, namespace, resource, body,
+      ...(ignoredNamespace ? { note: `metadata.namespace (${ignoredNamespace}) is left out: ${m.object.kind} objects belong to no namespace` } : {}),
+    };
 
     const live = await kubeRequest<KubeObject>("GET", kubePath(resource, namespace, name));
     if (!live.ok && live.status !== 404) {
@@ -149,7 +153,7 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
 
 export type AppliedResult =
   | { index: number; state: "applied"; outcome: ChangeOutcome; resourceVersion?: string }
-  | { index: number; state: "failed"; message: string }
+  | { index: number; state: "failed"; message: string; failure: KubeFailure }
   | { index: number; state: "skipped" };
 
 /**
@@ -170,7 +174,7 @@ export async function applyReviewed(documents: ReviewedDocument[], onResult: (r:
         result = { index: d.index, state: "applied", outcome, resourceVersion: r.data.metadata?.resourceVersion };
       } else {
         failed = true;
-        result = { index: d.index, state: "failed", message: `${r.message}${r.causes.length ? ` (${r.causes.map((c) => `${c.field ?? ""}: ${c.message}`).join("; ")})` : ""}` };
+        result = { index: d.index, state: "failed", message: r.message, failure: r };
       }
     }
     results.push(result);

@@ -108,6 +108,8 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function
   const view = useRef<EditorView | null>(null);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  const markersRef = useRef(markers);
+  markersRef.current = markers;
 
   useEffect(() => {
     const scheme = followScheme(() => (view.current ? [view.current] : []));
@@ -131,6 +133,7 @@ export const YamlEditor = forwardRef<YamlEditorHandle, YamlEditorProps>(function
     ];
     const v = new EditorView({ parent: host.current!, state: EditorState.create({ doc: value, extensions }) });
     view.current = v;
+    if (markersRef.current.length) v.dispatch({ effects: setMarkers.of(markersRef.current) });
     return () => {
       scheme.stop();
       v.destroy();

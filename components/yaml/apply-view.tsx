@@ -6,7 +6,8 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { Badge, Button, FormAlert, Input, Label, type BadgeTone } from "@/components/ui";
 import { YamlEditor, type EditorMarker, type YamlEditorHandle } from "@/components/kube/yaml-editor";
 import { YamlDiff } from "@/components/kube/yaml-diff";
-import { applyReviewed, reviewManifests, type AppliedResult, type LineProblem, type Review } from "@/components/kube/apply-manifests";
+import { parseManifests } from "@/lib/kube-yaml/parse-manifests";
+import { applyReviewed, failureProblems, reviewManifests, type AppliedResult, type LineProblem, type Review } from "@/components/kube/apply-manifests";
 import { ProblemList } from "./problem-list";
 
 const NAMESPACE_KEY = "gantry.namespace";
@@ -28,7 +29,18 @@ export function ApplyView({ namespace: fromQuery }: { namespace: string | null }
   }, [fromQuery]);
 
   const problems: LineProblem[] = review?.problems ?? [];
-  const markers: EditorMarker[] = useMemo(() => (review && review.text === text ? review.problems.map((p) => ({ line: p.line, message: p.message })) : []), [review, text]);
+  // A refusal when applying for real (after a clean dry run: someone changed things meanwhile) is placed like the others.
+  const applyProblems: LineProblem[] = useMemo(() => {
+    const failed = results.find((r) => r.state === "failed");
+    if (!failed || failed.state !== "failed" || !review) return [];
+    const { manifests, lineCounter } = parseManifests(review.text);
+    const m = manifests.find((x) => x.index === failed.index);
+    return m ? failureProblems(m, lineCounter, failed.failure) : [{ index: failed.index, line: 1, message: failed.message }];
+  }, [results, review]);
+  const markers: EditorMarker[] = useMemo(
+    () => (review && review.text === text ? [...review.problems, ...applyProblems].map((p) => ({ line: p.line, message: p.message })) : []),
+    [review, text, applyProblems],
+  );
   const current = !!review && review.text === text && review.namespace === namespace;
   const canApply = current && review.problems.length === 0 && review.documents.length > 0 && results.length === 0;
 
@@ -99,7 +111,7 @@ export function ApplyView({ namespace: fromQuery }: { namespace: string | null }
 
       <div className="space-y-1">
         <Label htmlFor="apply-yaml">YAML to apply</Label>
-        <YamlEditor ref={editor} id="apply-yaml" label="YAML to apply" value={text} onChange={setText} markers={markers} describedBy={problems.length ? "apply-problems" : undefined} />
+        <YamlEditor ref={editor} id="apply-yaml" label="YAML to apply" value={text} onChange={setText} markers={markers} describedBy={problems.length || applyProblems.length ? "apply-problems" : undefined} />
       </div>
 
       <FormAlert message={error} />
@@ -108,6 +120,15 @@ export function ApplyView({ namespace: fromQuery }: { namespace: string | null }
           id="apply-problems"
           title={failedDoc ? `Nothing was applied: document ${failedDoc.index} was refused${problems.some((p) => p.index !== failedDoc.index) ? " (and others)" : ""}` : "Nothing was applied"}
           problems={problems}
+          onGoTo={(line) => editor.current?.goToLine(line)}
+        />
+      )}
+
+      {current && applyProblems.length > 0 && (
+        <ProblemList
+          id="apply-problems"
+          title={`Document ${applyProblems[0]!.index} was refused when applied: the documents before it were applied, the rest were not sent`}
+          problems={applyProblems}
           onGoTo={(line) => editor.current?.goToLine(line)}
         />
       )}
@@ -180,7 +201,7 @@ function ResultBadge({ result }: { result: AppliedResult }) {
   if (result.state === "applied") return <Badge tone="success">{`applied: ${result.outcome}`}</Badge>;
   if (result.state === "skipped") return <Badge tone="warning">not applied</Badge>;
   return (
-    <span role="alert" className="text-sm text-red-700 dark:text-red-300">
+    <span className="text-sm text-red-700 dark:text-red-300">
       <Badge tone="danger">refused</Badge> {result.message}
     </span>
   );

@@ -173,8 +173,10 @@ test("a refused field is shown at its line with the API's message and nothing of
   assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/second`)).status, 404, "the good document before it was not applied");
   assert.equal((await get(`/apis/apps/v1/namespaces/${ns}/deployments/web`)).body.spec.replicas, 1);
 
-  // A YAML syntax error, at its line, before anything is sent.
-  await typeInto(page, "YAML to apply", `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: third\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fourth\ndata:\n  a: "unclosed\n`);
+  // A YAML syntax error in an uploaded file, at its line, before anything is sent.
+  const broken = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: third\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fourth\ndata:\n  a: "unclosed\n  b: c\n`;
+  await page.getByLabel("Upload a file").setInputFiles({ name: "broken.yaml", mimeType: "application/yaml", buffer: Buffer.from(broken) });
+  await page.getByRole("textbox", { name: "YAML to apply", exact: true }).getByText('a: "unclosed').waitFor();
   await page.getByRole("button", { name: "Review" }).click();
   await problems.getByRole("listitem").filter({ hasText: "YAML syntax error" }).getByRole("button", { name: "Line 11" }).waitFor();
   await page.locator('.cm-gantry-error-line[data-error-line="11"]').waitFor();
@@ -184,6 +186,22 @@ test("a refused field is shown at its line with the API's message and nothing of
   await page.getByRole("button", { name: "Review" }).click();
   await problems.getByRole("listitem").filter({ has: page.getByRole("button", { name: "Line 7" }) }).getByText('document 2: unknown kind "Frobnicator" in apiVersion "example.com/v1": this server does not serve it').waitFor();
   assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/third`)).status, 404);
+
+  // Reviewed clean, but someone makes the first object with another value before Apply: the real apply is refused at
+  // the field's line (a conflict with their field manager), and the document after it is not sent.
+  await typeInto(page, "YAML to apply", `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  namespace: ${ns}\ndata:\n  mode: fast\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after-late\n  namespace: ${ns}\n`);
+  await page.getByRole("button", { name: "Review" }).click();
+  await page.getByText("Dry run passed for 2 objects. Nothing has been applied yet.").waitFor();
+  const made = await k.request("POST", `/api/v1/namespaces/${ns}/configmaps?fieldManager=someone-else`, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "late" }, data: { mode: "slow" } });
+  assert.equal(made.status, 201);
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  const refused = page.locator("#apply-problems");
+  await refused.getByText("Document 1 was refused when applied").waitFor();
+  await refused.getByRole("listitem").filter({ has: page.getByRole("button", { name: "Line 7" }) }).getByText('data.mode: conflict with "someone-else"').waitFor();
+  await page.locator('.cm-gantry-error-line[data-error-line="7"]').waitFor();
+  await page.getByRole("listitem", { name: `Document 2: ConfigMap ${ns}/after-late` }).getByText("not applied").waitFor();
+  assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/after-late`)).status, 404);
+  assert.equal((await get(`/api/v1/namespaces/${ns}/configmaps/late`)).body.data.mode, "slow");
   assert.deepEqual(pageErrors, []);
   await page.context().close();
 });
