@@ -28,6 +28,8 @@ export function YamlDiff({ before, after, beforeLabel, afterLabel, label }: { be
       b: { doc: after, extensions: side(`${label}: ${afterLabel}`) },
       parent: host.current!,
       collapseUnchanged: { margin: 3, minSize: 6 },
+      // A new object is all insertion: marking every character of it says nothing.
+      highlightChanges: before !== "",
       gutter: true,
     });
     return () => {
