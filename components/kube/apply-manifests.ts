@@ -5,7 +5,8 @@
 // bookkeeping. applyReviewed: the same configurations applied for real, in order, stopping at the first refusal. Every
 // refusal is placed at its document and at the line of the field the API's Status names.
 import { lineOfField } from "@/lib/kube-yaml/field-line";
-import { parseManifests, type Manifest } from "@/lib/kube-yaml/parse-manifests";
+import { parseManifests, type Manifest, type ManifestProblem } from "@/lib/kube-yaml/parse-manifests";
+import { statusProblems } from "@/lib/kube-yaml/status-problems";
 import { changeOutcome, stripNoise, toYaml, type ChangeOutcome } from "@/lib/kube-yaml/strip-noise";
 import type { KubeObject } from "@/lib/k8s/meta";
 import { resolveKind, type KubeResource } from "./discovery";
@@ -14,11 +15,7 @@ import { PATCH, kubePath, kubeRequest, type KubeFailure } from "./kube-api";
 export const FIELD_MANAGER = "gantry-dashboard";
 
 /** A problem at a line of the text (1-based, in the whole text), in a document (1-based) when one is named. */
-export interface LineProblem {
-  index?: number;
-  line: number;
-  message: string;
-}
+export type LineProblem = ManifestProblem;
 
 export interface ReviewedDocument {
   index: number;
@@ -44,22 +41,6 @@ export interface ReviewedDocument {
 export interface Review {
   documents: ReviewedDocument[];
   problems: LineProblem[];
-}
-
-/** The Status's message and causes as line problems of `m` (causes at their field's line, the rest at the document). */
-export function failureProblems(m: Manifest, lineCounter: Parameters<typeof lineOfField>[1], f: KubeFailure, rename: (field: string) => string = (x) => x): LineProblem[] {
-  const label = `document ${m.index} (${m.object.kind} ${m.object.metadata.name})`;
-  const causes = f.causes.filter((c) => c.field && c.field !== "<nil>");
-  if (causes.length) {
-    return causes.map((c) => {
-      const field = rename(c.field!.replace(/^\./, ""));
-      const at = lineOfField(m.doc, lineCounter, field);
-      return { index: m.index, line: at.line, message: `${label}: ${field}: ${c.message}${at.exact ? "" : ` (not in the text; shown at ${at.found || "the document"})`}` };
-    });
-  }
-  const missingNs = /^namespaces "([^"]+)" not found/.exec(f.message);
-  const line = missingNs ? lineOfField(m.doc, lineCounter, "metadata.namespace").line : m.line;
-  return [{ index: m.index, line, message: `${label}: ${f.message}` }];
 }
 
 function objectQuery(dryRun: boolean, force: boolean): string {
@@ -108,7 +89,7 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
 
     const live = await kubeRequest<KubeObject>("GET", kubePath(resource, namespace, name));
     if (!live.ok && live.status !== 404) {
-      out.push(...failureProblems(m, lineCounter, live));
+      out.push(...statusProblems(m, lineCounter, live));
       continue;
     }
     const before = live.ok ? live.data : null;
@@ -124,7 +105,7 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
       standIn.metadata.generateName = `${name.slice(0, 200)}-`;
       const r = await kubeRequest<KubeObject>("POST", `${kubePath(resource, "default")}?dryRun=All&fieldManager=${FIELD_MANAGER}`, standIn);
       if (!r.ok) {
-        out.push(...failureProblems(m, lineCounter, r, (f) => (f === "metadata.generateName" ? "metadata.name" : f)));
+        out.push(...statusProblems(m, lineCounter, r, { rename: (f) => (f === "metadata.generateName" ? "metadata.name" : f) }));
         continue;
       }
       const after = structuredClone(r.data);
@@ -141,7 +122,7 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
       r = await applyOnce(base, { dryRun: true, force: true });
     }
     if (!r.ok) {
-      out.push(...failureProblems(m, lineCounter, r));
+      out.push(...statusProblems(m, lineCounter, r));
       continue;
     }
     const outcome = changeOutcome(before, r.data);

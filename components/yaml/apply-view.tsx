@@ -3,11 +3,13 @@
 // change as a diff, "Apply" (enabled only by a clean review of the text as it is now) applies them in order. Problems —
 // YAML syntax, unknown kinds, the API's refusals — are marked at their line in the editor and listed with a way there.
 import { useEffect, useMemo, useRef, useState } from "react";
+import Link from "next/link";
 import { Badge, Button, FormAlert, Input, Label, type BadgeTone } from "@/components/ui";
 import { YamlEditor, type EditorMarker, type YamlEditorHandle } from "@/components/kube/yaml-editor";
 import { YamlDiff } from "@/components/kube/yaml-diff";
 import { parseManifests } from "@/lib/kube-yaml/parse-manifests";
-import { applyReviewed, failureProblems, reviewManifests, type AppliedResult, type LineProblem, type Review } from "@/components/kube/apply-manifests";
+import { statusProblems } from "@/lib/kube-yaml/status-problems";
+import { applyReviewed, reviewManifests, type AppliedResult, type LineProblem, type Review } from "@/components/kube/apply-manifests";
 import { ProblemList } from "./problem-list";
 
 const NAMESPACE_KEY = "gantry.namespace";
@@ -35,7 +37,7 @@ export function ApplyView({ namespace: fromQuery }: { namespace: string | null }
     if (!failed || failed.state !== "failed" || !review) return [];
     const { manifests, lineCounter } = parseManifests(review.text);
     const m = manifests.find((x) => x.index === failed.index);
-    return m ? failureProblems(m, lineCounter, failed.failure) : [{ index: failed.index, line: 1, message: failed.message }];
+    return m ? statusProblems(m, lineCounter, failed.failure) : [{ index: failed.index, line: 1, message: failed.message }];
   }, [results, review]);
   const markers: EditorMarker[] = useMemo(
     () => (review && review.text === text ? [...review.problems, ...applyProblems].map((p) => ({ line: p.line, message: p.message })) : []),
@@ -171,6 +173,14 @@ export function ApplyView({ namespace: fromQuery }: { namespace: string | null }
                     {d.outcome === "created" ? "will be created" : d.outcome === "changed" ? "will be changed" : "unchanged"}
                   </Badge>
                   {result && <ResultBadge result={result} />}
+                  {result?.state === "applied" && (
+                    <Link
+                      className="text-sm text-sky-700 hover:underline dark:text-sky-400"
+                      href={`/edit?${new URLSearchParams({ apiVersion: d.apiVersion, kind: d.kind, ...(d.namespace ? { namespace: d.namespace } : {}), name: d.name })}`}
+                    >
+                      Edit YAML
+                    </Link>
+                  )}
                 </div>
                 {d.note && <p className="text-xs text-slate-600 dark:text-slate-400">{d.note}</p>}
                 {d.takeovers.length > 0 && (

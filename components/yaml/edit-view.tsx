@@ -10,7 +10,8 @@ import { YamlEditor, type YamlEditorHandle } from "@/components/kube/yaml-editor
 import { YamlDiff } from "@/components/kube/yaml-diff";
 import { resolveKind, type KubeResource } from "@/components/kube/discovery";
 import { kubePath, kubeRequest, type KubeFailure } from "@/components/kube/kube-api";
-import { FIELD_MANAGER, failureProblems, type LineProblem } from "@/components/kube/apply-manifests";
+import { FIELD_MANAGER, type LineProblem } from "@/components/kube/apply-manifests";
+import { statusProblems } from "@/lib/kube-yaml/status-problems";
 import { lineOfField } from "@/lib/kube-yaml/field-line";
 import { parseManifests } from "@/lib/kube-yaml/parse-manifests";
 import { stripNoise, toYaml } from "@/lib/kube-yaml/strip-noise";
@@ -98,7 +99,7 @@ export function EditView({ apiVersion, kind, namespace, name, canWrite, role }: 
   function problemsOf(f: KubeFailure): LineProblem[] {
     const { manifests, lineCounter } = parseManifests(text);
     const m = manifests[0];
-    return m ? failureProblems(m, lineCounter, f).map((p) => ({ ...p, message: p.message.replace(/^document 1 \([^)]*\): /, "") })) : [{ line: 1, message: f.message }];
+    return m ? statusProblems(m, lineCounter, f, { labelled: false }) : [{ line: 1, message: f.message }];
   }
 
   async function onConflict() {

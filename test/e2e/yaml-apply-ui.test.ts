@@ -208,12 +208,21 @@ test("a refused field is shown at its line with the API's message and nothing of
 
 test("Edit YAML: a change made through the API meanwhile is a conflict; reload keeps the text, and saving then works", async () => {
   const path = `/apis/apps/v1/namespaces/${ns}/deployments/web`;
+  // Reached as a user would: Apply YAML's result links each object's YAML (the batch again: nothing changes).
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/apply`);
+  await typeInto(page, "YAML to apply", batch());
+  await page.getByRole("button", { name: "Review" }).click();
+  await page.getByRole("listitem", { name: `Document 3: Deployment ${ns}/web` }).getByText("unchanged", { exact: true }).waitFor();
+  await page.getByRole("button", { name: "Apply", exact: true }).click();
+  const link = page.getByRole("listitem", { name: `Document 3: Deployment ${ns}/web` }).getByRole("link", { name: "Edit YAML" });
+  await link.waitFor();
   // The Deployment settles first (its controller's status writes move the resourceVersion too, as in Kubernetes).
   await until(async () => (await get(path)).body.status?.availableReplicas === 1, 60_000, "the Deployment available");
   await settled(path);
   const loaded = (await get(path)).body;
-  const page = await signedInPage(f.ownerCookie);
-  await page.goto(`${f.cp.url}/edit?apiVersion=apps/v1&kind=Deployment&namespace=${ns}&name=web`);
+  await link.click();
+  await page.waitForURL((u) => u.pathname === "/edit" && u.searchParams.get("kind") === "Deployment" && u.searchParams.get("name") === "web" && u.searchParams.get("namespace") === ns);
   await page.getByRole("heading", { name: `Edit YAML: Deployment ${ns}/web` }).waitFor();
   const box = page.getByRole("textbox", { name: `YAML of Deployment ${ns}/web`, exact: true });
   await box.getByText("replicas: 1").waitFor();

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { lineOfField, parseFieldPath } from "../../lib/kube-yaml/field-line";
 import { parseManifests } from "../../lib/kube-yaml/parse-manifests";
 import { changeOutcome, stripNoise, toYaml } from "../../lib/kube-yaml/strip-noise";
+import { statusProblems } from "../../lib/kube-yaml/status-problems";
 
 const MULTI = `# a namespace, a config map and a deployment
 apiVersion: v1
@@ -74,6 +75,33 @@ test("a Status cause's field lands on the line of that key in its own document o
   assert.equal(at(cm, "metadata.annotations[example.com/owner.team]").line, 13);
   assert.equal(at(cm, "data.mode").line, 15);
   assert.equal(at(cm, "metadata.name").line, 10);
+});
+
+test("a Status's causes become problems at their fields' lines; one without causes at its document or its namespace", () => {
+  const { manifests, lineCounter } = parseManifests(MULTI);
+  const [, cm, deploy] = manifests;
+  // As kube-apiserver answers a Deployment with two invalid fields (422, reason Invalid).
+  const invalid = {
+    message: 'Deployment.apps "web" is invalid: [spec.replicas: Invalid value: -1: must be greater than or equal to 0, spec.template.spec.containers[1].name: Invalid value: "Bad_Name": …]',
+    causes: [
+      { reason: "FieldValueInvalid", field: "spec.replicas", message: "Invalid value: -1: must be greater than or equal to 0" },
+      { reason: "FieldValueInvalid", field: "spec.template.spec.containers[1].name", message: 'Invalid value: "Bad_Name": a lowercase RFC 1123 label …' },
+      { reason: "FieldValueRequired", field: "spec.template.spec.containers[1].resources.limits.cpu", message: "Required value" },
+    ],
+  };
+  assert.deepEqual(statusProblems(deploy!, lineCounter, invalid), [
+    { index: 3, line: 23, message: "document 3 (Deployment web): spec.replicas: Invalid value: -1: must be greater than or equal to 0" },
+    { index: 3, line: 34, message: 'document 3 (Deployment web): spec.template.spec.containers[1].name: Invalid value: "Bad_Name": a lowercase RFC 1123 label …' },
+    { index: 3, line: 34, message: "document 3 (Deployment web): spec.template.spec.containers[1].resources.limits.cpu: Required value (not in the text; shown at spec.template.spec.containers[1])" },
+  ]);
+  // Server-side apply's conflict names fields with a leading dot.
+  assert.deepEqual(statusProblems(cm!, lineCounter, { message: "Apply failed with 1 conflict", causes: [{ reason: "FieldManagerConflict", field: ".data.mode", message: 'conflict with "kubectl-edit"' }] }, { labelled: false }), [
+    { index: 2, line: 15, message: 'data.mode: conflict with "kubectl-edit"' },
+  ]);
+  // A dry run made under generateName answers for the name the user wrote.
+  assert.equal(statusProblems(cm!, lineCounter, { message: "x", causes: [{ field: "metadata.generateName", message: "Invalid value" }] }, { rename: (f) => (f === "metadata.generateName" ? "metadata.name" : f) })[0]!.line, 10);
+  assert.deepEqual(statusProblems(cm!, lineCounter, { message: 'namespaces "shop" not found', causes: [] }), [{ index: 2, line: 11, message: 'document 2 (ConfigMap settings): namespaces "shop" not found' }]);
+  assert.deepEqual(statusProblems(deploy!, lineCounter, { message: "the server is busy", causes: [{ field: "<nil>", message: "?" }] }), [{ index: 3, line: 17, message: "document 3 (Deployment web): the server is busy" }]);
 });
 
 test("a field the text does not have lands on the deepest part it has, and says so", () => {
