@@ -14,6 +14,8 @@ import { PATCH, kubePath, kubeRequest, type KubeFailure } from "./kube-api";
 
 export const FIELD_MANAGER = "gantry-dashboard";
 
+const SERVER_OWNED_METADATA = ["managedFields", "uid", "creationTimestamp", "generation", "selfLink"] as const;
+
 /** A problem at a line of the text (1-based, in the whole text), in a document (1-based) when one is named. */
 export type LineProblem = ManifestProblem;
 
@@ -79,13 +81,16 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
     const name = m.object.metadata.name;
     const namespace = resource.namespaced ? (m.object.metadata.namespace || defaultNamespace) : undefined;
     const body = structuredClone(m.object) as Record<string, unknown> & { metadata: Record<string, unknown> };
-    const ignoredNamespace = !resource.namespaced && m.object.metadata.namespace ? m.object.metadata.namespace : null;
+    const notes: string[] = [];
+    if (!resource.namespaced && m.object.metadata.namespace) notes.push(`metadata.namespace (${m.object.metadata.namespace}) is left out: ${m.object.kind} objects belong to no namespace`);
     if (namespace) body.metadata.namespace = namespace;
     else delete body.metadata.namespace;
-    const base = {
-      index: m.index, line: m.line, apiVersion: m.object.apiVersion, kind: m.object.kind, name, namespace, resource, body,
-      ...(ignoredNamespace ? { note: `metadata.namespace (${ignoredNamespace}) is left out: ${m.object.kind} objects belong to no namespace` } : {}),
-    };
+    // What `kubectl get -o yaml` prints and only the server may write (an apply carrying managedFields is refused).
+    const serverOwned = [...SERVER_OWNED_METADATA.filter((k) => k in body.metadata).map((k) => `metadata.${k}`), ...("status" in body ? ["status"] : [])];
+    for (const k of SERVER_OWNED_METADATA) delete body.metadata[k];
+    delete body.status;
+    if (serverOwned.length) notes.push(`left out, as the server keeps them: ${serverOwned.join(", ")}`);
+    const base = { index: m.index, line: m.line, apiVersion: m.object.apiVersion, kind: m.object.kind, name, namespace, resource, body, ...(notes.length ? { note: notes.join("; ") } : {}) };
 
     const live = await kubeRequest<KubeObject>("GET", kubePath(resource, namespace, name));
     if (!live.ok && live.status !== 404) {
@@ -111,7 +116,8 @@ export async function reviewManifests(text: string, defaultNamespace: string): P
       const after = structuredClone(r.data);
       after.metadata = { ...after.metadata, name, namespace };
       delete (after.metadata as Record<string, unknown>).generateName;
-      documents.push({ ...base, outcome: "created", before: "", after: toYaml(stripNoise(after)), takeovers: [], note: `namespace ${namespace} is made by document ${madeBy}: checked with a dry run in namespace default` });
+      const note = [`namespace ${namespace} is made by document ${madeBy}: checked with a dry run in namespace default`, ...notes].join("; ");
+      documents.push({ ...base, outcome: "created", before: "", after: toYaml(stripNoise(after)), takeovers: [], note });
       continue;
     }
 

@@ -142,12 +142,18 @@ test("a Namespace, a ConfigMap and a Deployment: the dry run's diff first with n
   await page.getByRole("button", { name: "Review" }).click();
   await doc(3, `Deployment ${ns}/web`).getByText("unchanged", { exact: true }).waitFor();
   await doc(1, `Namespace ${ns}`).getByText("unchanged", { exact: true }).waitFor();
-  await typeInto(page, "YAML to apply", batch({ replicas: 2 }));
+  // The Deployment as `kubectl get -o yaml` prints it (managedFields, uid, status…), with another replica count: what
+  // only the server writes is left out of the apply, and said so.
+  const printed = (await get(`/apis/apps/v1/namespaces/${ns}/deployments/web`)).body;
+  delete printed.metadata.resourceVersion; // its controller may move it meanwhile; a precondition is not this test's point
+  printed.spec.replicas = 2;
+  await typeInto(page, "YAML to apply", `${batch().split("---\n").slice(0, 2).join("---\n")}---\n${toYaml(printed)}`);
   await page.getByText("The text changed since the review: review again before applying.").waitFor();
   assert.equal(await page.getByRole("button", { name: "Apply", exact: true }).isDisabled(), true);
   await page.getByRole("button", { name: "Review" }).click();
   const changed = doc(3, `Deployment ${ns}/web`);
   await changed.getByText("will be changed").waitFor();
+  await changed.getByText("left out, as the server keeps them: metadata.managedFields, metadata.uid, metadata.creationTimestamp, metadata.generation, status").waitFor();
   await changed.getByRole("textbox", { name: "Diff of document 3: Live now" }).getByText("replicas: 1").waitFor();
   await changed.getByRole("textbox", { name: "Diff of document 3: After applying (dry run)" }).getByText("replicas: 2").waitFor();
   assert.equal((await get(`/apis/apps/v1/namespaces/${ns}/deployments/web`)).body.spec.replicas, 1, "a review writes nothing");
