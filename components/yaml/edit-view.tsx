@@ -199,7 +199,7 @@ export function EditView({ apiVersion, kind, namespace, name, canWrite, role }: 
       )}
 
       <FormAlert message={error} />
-      {problems.length > 0 && <ProblemList id="edit-problems" title="Not saved: the API refused the change" problems={problems} onGoTo={(line) => editor.current?.goToLine(line)} />}
+      {problems.length > 0 && <ProblemList id="edit-problems" title="Not saved: fix these first" problems={problems} onGoTo={(line) => editor.current?.goToLine(line)} />}
 
       {conflict && (
         <div role="alert" className="space-y-3 rounded-md border border-amber-300 bg-amber-50 p-4 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950 dark:text-amber-200">
