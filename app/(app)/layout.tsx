@@ -25,6 +25,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: "/volumes", label: "Volumes" },
   ];
   if (can(actor, "k8s.read")) links.push({ href: "/services", label: "Services" });
+  if (can(actor, "k8s.read")) links.push({ href: "/stacks", label: "Stacks" });
   if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });
   if (can(actor, "hosts.join")) links.push({ href: "/join-tokens", label: "Join tokens" });
