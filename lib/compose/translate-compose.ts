@@ -149,7 +149,10 @@ export function translateCompose(input: TranslateInput): StackTranslation {
       continue;
     }
     for (const k of Object.keys(s)) {
-      if (k.startsWith("x-")) continue;
+      if (k.startsWith("x-")) {
+        c.note(`${path}.${k}`, "an extension field: compose ignores it, and so does the translation");
+        continue;
+      }
       if (SERVICE_KEYS.has(k)) continue;
       const reasons: Record<string, string> = {
         build: "images are not built from a stack: build and push it, then name it in image:",
