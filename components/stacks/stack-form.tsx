@@ -121,7 +121,7 @@ export function StackForm({
               value={f.content}
               onChange={(e) => (setEnvFiles((rows) => rows.map((r, j) => (j === i ? { ...r, content: e.target.value } : r))), edited())}
             />
-            <Button variant="ghost" size="sm" onClick={() => (setEnvFiles((rows) => rows.filter((_, j) => j !== i)), edited())}>
+            <Button variant="ghost" size="sm" aria-label={`Remove env file ${i + 1}`} onClick={() => (setEnvFiles((rows) => rows.filter((_, j) => j !== i)), edited())}>
               Remove
             </Button>
           </div>
