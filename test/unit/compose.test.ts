@@ -313,3 +313,27 @@ test("env files: compose's syntax; interpolation: compose's forms", () => {
   assert.equal(memoryQuantity(1000), "1000");
   assert.deepEqual(shellWords(`sh -c 'echo "hi there"' a\\ b`), ["sh", "-c", 'echo "hi there"', "a b"]);
 });
+
+test("YAML anchors and merge keys of x- extension fields, as many published files share settings", () => {
+  const t = translate(`
+x-common: &common
+  restart: unless-stopped
+  environment:
+    TZ: Europe/Paris
+  x-note: shared
+services:
+  one:
+    <<: *common
+    image: busybox
+  two:
+    <<: *common
+    image: busybox
+    environment:
+      TZ: UTC
+`);
+  assertValidObjects(t);
+  assert.deepEqual(container(t, "one").env, [{ name: "TZ", value: "Europe/Paris" }]);
+  assert.deepEqual(container(t, "two").env, [{ name: "TZ", value: "UTC" }]);
+  assert.deepEqual(t.unsupported, []);
+  assert.deepEqual(t.notes.filter((n) => n.path.includes("x-")).map((n) => n.path), ["x-common", "services.one.x-note", "services.two.x-note"]);
+});
