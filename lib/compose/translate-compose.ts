@@ -206,7 +206,9 @@ export function translateCompose(input: TranslateInput): StackTranslation {
       for (const p of parsedEnv.problems) c.note(ref.path, `${ref.file}, ${p}: left out`);
       let cm = envConfigMaps.get(ref.key);
       if (!cm) {
-        cm = `${input.stack}-env-${slug(ref.key)}`.slice(0, 253).replace(/[-.]+$/, "");
+        const base = `${input.stack}-env-${slug(ref.key)}`.slice(0, 240).replace(/[-.]+$/, "");
+        cm = base;
+        for (let n = 2; [...envConfigMaps.values()].includes(cm); n++) cm = `${base}-${n}`;
         envConfigMaps.set(ref.key, cm);
         configMaps.push({
           apiVersion: "v1",
@@ -427,6 +429,16 @@ export function translateCompose(input: TranslateInput): StackTranslation {
   }
   for (const vol of Object.keys(topVolumes)) if (!volumeUsers.has(vol)) c.note(`volumes.${vol}`, "no service mounts it: nothing is made for it");
 
+  // Two objects of one kind and name (a service named "web-published" beside web's published ports): one would
+  // overwrite the other.
+  const seen = new Map<string, string>();
+  for (const o of [...configMaps, ...svcObjects, ...deployments]) {
+    const key = `${o.kind}/${o.metadata.name}`;
+    const svc = o.metadata.labels?.[STACK_SERVICE_LABEL] ?? "";
+    const other = seen.get(key);
+    if (other !== undefined) c.issue(`services.${svc}`, `its ${o.kind} ${o.metadata.name} has the name of service ${other}'s: rename one of them`);
+    else seen.set(key, svc);
+  }
   if (c.issues.length) throw invalidFile(c);
   if (c.hostIssues.length) {
     const first = c.hostIssues[0]!;

@@ -337,3 +337,11 @@ services:
   assert.deepEqual(t.unsupported, []);
   assert.deepEqual(t.notes.filter((n) => n.path.includes("x-")).map((n) => n.path), ["x-common", "services.one.x-note", "services.two.x-note"]);
 });
+
+test("names that would collide: a service named as another's published Service is refused; env files whose names read alike get ConfigMaps of their own", () => {
+  const e = refusal(() => translate("services:\n  web:\n    image: nginx\n    ports: [\"80:80\"]\n  web-published:\n    image: nginx\n"));
+  assert.match(e.message, /^services\.web-published: its Service web-published has the name of service web's: rename one of them/);
+  const t = translate("services:\n  web:\n    image: nginx\n    env_file: [.env, _env]\n", { envFiles: { ".env": "A=1\n", "_env": "B=2\n" } });
+  assertValidObjects(t);
+  assert.deepEqual(container(t, "web").envFrom, [{ configMapRef: { name: "demo-env-env" } }, { configMapRef: { name: "demo-env-env-2" } }]);
+});
