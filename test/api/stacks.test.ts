@@ -1,7 +1,8 @@
 // /api/v1/stacks against a real control plane (its Kubernetes store, no hosts: pods stay Pending): a compose file
 // previewed (a dry run per object), deployed, redeployed in place (changed objects updated, unchanged ones left alone,
 // those the file dropped deleted, a published port's node port kept), removed; refusals name the field; a bind mount is
-// an operator's 403; a viewer reads but cannot deploy; an object of the same name outside the stack is never taken over.
+// an operator's 403; a viewer reads but cannot deploy; an object of the same name outside the stack is never taken over;
+// a changed env file rolls the Deployments that read it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -169,4 +170,34 @@ test("a stack never takes over an object it did not make; a dry-run refusal is n
   const missingNs = await as("operator").post("/api/v1/stacks/preview", { name: "lost", namespace: "nowhere", compose: "services:\n  web:\n    image: nginx\n" });
   assert.equal(missingNs.status, 200);
   assert.match(missingNs.body.objects[0].error.message, /namespaces "nowhere" not found/);
+});
+
+test("a changed env file's content updates its ConfigMap and rolls the Deployments that read it", async () => {
+  const body = (content: string) => ({ name: "envs", namespace: "default", compose: "services:\n  app:\n    image: busybox\n    env_file: app.env\n  other:\n    image: busybox\n", envFiles: { "app.env": content } });
+  const first = await as("operator").post("/api/v1/stacks", body("MODE=one\n"));
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const cm = await as("viewer").get("/k8s/api/v1/namespaces/default/configmaps/envs-env-app-env");
+  assert.deepEqual(cm.body.data, { MODE: "one" });
+  const plan = await as("operator").post("/api/v1/stacks/preview", body("MODE=two\n"));
+  assert.deepEqual(actions(plan.body.objects), [
+    "update ConfigMap/gantry-stack-envs",
+    "update ConfigMap/envs-env-app-env",
+    "unchanged Service/app",
+    "unchanged Service/other",
+    "update Deployment/app",
+    "unchanged Deployment/other",
+  ]);
+  const before = (await as("viewer").get("/k8s/apis/apps/v1/namespaces/default/deployments/app")).body;
+  assert.equal((await as("operator").post("/api/v1/stacks", body("MODE=two\n"))).status, 200);
+  const after = (await as("viewer").get("/k8s/apis/apps/v1/namespaces/default/deployments/app")).body;
+  assert.equal(after.metadata.uid, before.metadata.uid);
+  const hash = (d: { spec: { template: { metadata: { annotations: Record<string, string> } } } }) => d.spec.template.metadata.annotations["gantry.dev/env-files-hash"];
+  assert.notEqual(hash(after), hash(before), "a new pod template: its pods are replaced");
+  // The Deployment controller rolls out a second revision (a new ReplicaSet for the new template).
+  for (let i = 0; i < 100 && (await as("viewer").get("/k8s/apis/apps/v1/namespaces/default/deployments/app")).body.metadata.annotations?.["deployment.kubernetes.io/revision"] !== "2"; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal((await as("viewer").get("/k8s/apis/apps/v1/namespaces/default/deployments/app")).body.metadata.annotations["deployment.kubernetes.io/revision"], "2");
+  assert.deepEqual((await as("viewer").get("/k8s/api/v1/namespaces/default/configmaps/envs-env-app-env")).body.data, { MODE: "two" });
+  assert.equal((await as("operator").delete("/api/v1/stacks/default/envs")).status, 200);
 });
