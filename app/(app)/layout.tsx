@@ -25,6 +25,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: "/volumes", label: "Volumes" },
   ];
   if (can(actor, "k8s.read")) links.push({ href: "/services", label: "Services" });
+  if (can(actor, "k8s.read")) links.push({ href: "/stacks", label: "Stacks" });
   if (can(actor, "k8s.write")) links.push({ href: "/apply", label: "Apply YAML" });
   if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });

@@ -26,6 +26,8 @@ export const ACTIVITY_VERBS = {
   change: "changed",
   open: "opened",
   end: "ended",
+  deploy: "deployed",
+  preview: "previewed",
 } as const;
 export type ActivityVerb = keyof typeof ACTIVITY_VERBS;
 

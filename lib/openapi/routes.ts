@@ -41,6 +41,7 @@ import {
   tagImageBody,
 } from "@/lib/fleet-api/schemas";
 import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/lib/services/schemas";
+import { listStacksQuery, stackBody, stackDeployed, stackDetail, stackList, stackParams, stackPreview } from "@/lib/stacks/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -84,6 +85,27 @@ export const API_ROUTES: ApiRoute[] = [
     params: serviceParams,
     response: serviceDetail,
   },
+  { method: "get", path: "/stacks", tag: "stacks", summary: "Every compose stack (?namespace= for one) with its services, published ports and status", permission: "k8s.read", query: listStacksQuery, response: stackList },
+  {
+    method: "post",
+    path: "/stacks/preview",
+    tag: "stacks",
+    summary: "A compose file's translation (objects, unsupported keys by path, notes) and a server-side dry run of every object: create, update, unchanged, delete, or refused",
+    permission: "k8s.write",
+    body: stackBody,
+    response: stackPreview,
+  },
+  {
+    method: "post",
+    path: "/stacks",
+    tag: "stacks",
+    summary: "Deploy a compose file as a stack, or redeploy it in place (updated by name; objects the file no longer has deleted); bind mounts need containers.host-access",
+    permission: "k8s.write",
+    body: stackBody,
+    response: stackDeployed,
+  },
+  { method: "get", path: "/stacks/{namespace}/{name}", tag: "stacks", summary: "One stack: its services and status, objects, and the compose file it was deployed from", permission: "k8s.read", params: stackParams, response: stackDetail },
+  { method: "delete", path: "/stacks/{namespace}/{name}", tag: "stacks", summary: "Remove everything the stack made", permission: "k8s.write", params: stackParams },
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
   { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host, with its place on the pod network (podNetwork: pod CIDR, underlay, last sync, overlay peers)", permission: "hosts.read", params: { id: hostId } },
   { method: "patch", path: "/hosts/{id}", tag: "hosts", summary: "Rename a host", permission: "hosts.update", params: { id: hostId }, body: z.object({ name: HostName }).strict() },

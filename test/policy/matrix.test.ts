@@ -70,6 +70,11 @@ const ROWS: Row[] = [
   { method: "GET", route: "hosts/[id]/events", path: "/api/v1/hosts/999999/events", permission: "hosts.read" },
   { method: "GET", route: "services", path: "/api/v1/services", permission: "k8s.read" },
   { method: "GET", route: "services/[namespace]/[name]", path: "/api/v1/services/default/no-such-service", permission: "k8s.read" },
+  { method: "GET", route: "stacks", path: "/api/v1/stacks", permission: "k8s.read" },
+  { method: "POST", route: "stacks", path: "/api/v1/stacks", body: {}, permission: "k8s.write" },
+  { method: "POST", route: "stacks/preview", path: "/api/v1/stacks/preview", body: {}, permission: "k8s.write" },
+  { method: "GET", route: "stacks/[namespace]/[name]", path: "/api/v1/stacks/default/no-such-stack", permission: "k8s.read" },
+  { method: "DELETE", route: "stacks/[namespace]/[name]", path: "/api/v1/stacks/default/no-such-stack", permission: "k8s.write" },
   // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
   { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
   { method: "POST", route: "setup", path: "/api/v1/setup", body: {}, permission: "public" },
