@@ -406,6 +406,27 @@ test("/hosts hydrates with the server's text when the browser's clock is ahead (
   await page.context().close();
 });
 
+test("\"last seen\" on /hosts and a host's page follows the heartbeats while the page stays open (it counted up from the page's load)", async () => {
+  const list = await signedInPage(f.ownerCookie);
+  const detail = await signedInPage(f.ownerCookie);
+  await Promise.all([list.goto(`${f.cp.url}/hosts`), detail.goto(`${f.cp.url}/hosts/${f.hostId}`)]);
+  const seenIn = {
+    list: list.getByTestId(`host-row-${f.hostId}`).locator("time"),
+    detail: detail.locator("dt", { hasText: /^Last seen$/ }).locator("xpath=following-sibling::dd[1]").locator("time"),
+  };
+  for (const seen of Object.values(seenIn)) await seen.waitFor();
+  // The agent beats every 0.5 s here; the pages re-read their hosts every 10 s. 16 s after the load the text says
+  // a heartbeat at most ~6 s old — not the "16 s ago" of the value loaded with the page.
+  await new Promise((r) => setTimeout(r, 16_000));
+  for (const [where, seen] of Object.entries(seenIn)) {
+    const text = (await seen.textContent()) ?? "";
+    const m = /^(\d+) s ago$/.exec(text);
+    assert.ok(text === "just now" || (m && Number(m[1]) <= 10), `${where}: last seen "${text}"`);
+  }
+  await list.context().close();
+  await detail.context().close();
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);
