@@ -17,6 +17,7 @@ import {
   RunSpec,
   VolumeCreateSpec,
   VolumePruneResult,
+  ImagePruneResult,
   VolumeSummary,
 } from "@/lib/protocol/commands";
 import { createJoinTokenBody, createdJoinTokenView, joinTokenIdParam, joinTokenView, listJoinTokensQuery } from "@/lib/hosts/join-token-schemas";
@@ -33,6 +34,7 @@ import {
   networkDisconnectBody,
   networkRefParam,
   pruneVolumesBody,
+  pruneImagesBody,
   pullBody,
   pullLineView,
   removeContainerQuery,
@@ -227,6 +229,16 @@ export const API_ROUTES: ApiRoute[] = [
   },
   { method: "get", path: "/hosts/{id}/images", tag: "images", summary: "The host's images", permission: "images.read", params: { id: hostId }, response: z.array(ImageSummary) },
   { method: "delete", path: "/hosts/{id}/images", tag: "images", summary: "Remove an image or one of its tags", permission: "images.manage", params: { id: hostId }, query: removeImageQuery },
+  {
+    method: "post",
+    path: "/hosts/{id}/images/prune",
+    tag: "images",
+    summary: "Remove the images no container uses (untagged ones only, unless all)",
+    permission: "images.manage",
+    params: { id: hostId },
+    body: pruneImagesBody,
+    response: ImagePruneResult,
+  },
   { method: "post", path: "/hosts/{id}/images/tag", tag: "images", summary: "Tag an image", permission: "images.manage", params: { id: hostId }, body: tagImageBody, status: 201 },
   {
     method: "get",

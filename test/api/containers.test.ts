@@ -146,6 +146,52 @@ test("images and metrics of a host", async () => {
   assert.ok(metrics.body.cpuPercent >= 0);
 });
 
+test("image prune: untagged images go (a viewer may not), tagged ones stay; with all, every image no container uses", async () => {
+  const { makeImage, makeLayer, pushImage } = await import("../support/images");
+  const c = api(f.cp);
+  const ref = `${f.registry.host}/prune-me:v1`;
+  const pull = async () => {
+    const res = await fetch(`${f.cp.url}/api/v1/hosts/${f.hostId}/images/pull`, { method: "POST", headers: { ...as("operator"), "content-type": "application/json" }, body: JSON.stringify({ ref }) });
+    assert.deepEqual((await ndjson(res)).at(-1), { end: true });
+  };
+  const list = async () => (await c.get(`/api/v1/hosts/${f.hostId}/images`, as("viewer"))).body as Array<{ id: string; repoTags: string[] }>;
+  // The tag moves to a new image: the first is left untagged (dangling).
+  await pushImage(f.registry.host, "prune-me", "v1", makeImage([await makeLayer([{ name: "one.txt", type: "file", mode: 0o644, body: Buffer.from("one") }])]));
+  await pull();
+  const first = (await list()).find((i) => i.repoTags.includes(ref))!.id;
+  await pushImage(f.registry.host, "prune-me", "v1", makeImage([await makeLayer([{ name: "two.txt", type: "file", mode: 0o644, body: Buffer.from("two") }])]));
+  await pull();
+  const second = (await list()).find((i) => i.repoTags.includes(ref))!.id;
+  assert.notEqual(first, second);
+  assert.deepEqual((await list()).find((i) => i.id === first)?.repoTags, []);
+
+  assert.equal((await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, {}, as("viewer"))).status, 403);
+  assert.equal((await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, { all: "yes" }, as("operator"))).status, 422);
+  const pruned = await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, {}, as("operator"));
+  assert.equal(pruned.status, 200, JSON.stringify(pruned.body));
+  assert.ok(pruned.body.deleted.includes(first), JSON.stringify(pruned.body));
+  assert.ok(!pruned.body.deleted.includes(second));
+  // Its digest reference (repo@sha256:…, left by the pull) goes with it, as dockerd's prune does; no tag does.
+  assert.ok((pruned.body.untagged as string[]).every((u) => u.includes("@sha256:")), JSON.stringify(pruned.body));
+  const after = await list();
+  assert.ok(!after.some((i) => i.id === first), "the untagged image is gone");
+  assert.ok(after.some((i) => i.repoTags.includes(ref)) && after.some((i) => i.repoTags.includes(f.image)), "tagged images stay");
+
+  // all: the tagged image no container uses goes too; the one a container uses stays.
+  const user = await c.post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name: "api-prune-user", cmd: ["sleep", "60"], network: "none" }, as("operator"));
+  assert.equal(user.status, 201, JSON.stringify(user.body));
+  try {
+    const all = await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, { all: true }, as("operator"));
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.ok(all.body.deleted.includes(second) && all.body.untagged.includes(ref), JSON.stringify(all.body));
+    assert.ok((await list()).some((i) => i.repoTags.includes(f.image)), "the image a container uses stays");
+  } finally {
+    await c.delete(`/api/v1/hosts/${f.hostId}/containers/api-prune-user?force=true`, as("operator"));
+  }
+  const rows = (await api(f.cp, f.ownerCookie).get("/api/v1/activity?action=images.manage")).body.items as Array<{ text: string }>;
+  assert.ok(rows.some((r) => /pruned untagged images on host .* \(1 image, \d+ bytes freed\)/.test(r.text)), rows.map((r) => r.text).join("\n"));
+});
+
 async function ndjson(res: Response, stopWhen?: (lines: any[]) => boolean): Promise<any[]> {
   const lines: any[] = [];
   const reader = res.body!.getReader();

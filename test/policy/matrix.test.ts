@@ -56,6 +56,7 @@ const ROWS: Row[] = [
   { method: "POST", route: "hosts/[id]/images/pull", path: "/api/v1/hosts/999999/images/pull", body: { ref: "busybox" }, permission: "images.manage" },
   { method: "GET", route: "hosts/[id]/images", path: "/api/v1/hosts/999999/images", permission: "images.read" },
   { method: "DELETE", route: "hosts/[id]/images", path: "/api/v1/hosts/999999/images?ref=busybox", permission: "images.manage" },
+  { method: "POST", route: "hosts/[id]/images/prune", path: "/api/v1/hosts/999999/images/prune", body: {}, permission: "images.manage" },
   { method: "POST", route: "hosts/[id]/images/tag", path: "/api/v1/hosts/999999/images/tag", body: { source: "a", target: "b" }, permission: "images.manage" },
   { method: "GET", route: "hosts/[id]/networks", path: "/api/v1/hosts/999999/networks", permission: "containers.read" },
   { method: "POST", route: "hosts/[id]/networks", path: "/api/v1/hosts/999999/networks", body: { name: "matrix-net" }, permission: "containers.manage" },
