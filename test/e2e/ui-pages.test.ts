@@ -427,6 +427,49 @@ test("\"last seen\" on /hosts and a host's page follows the heartbeats while the
   await detail.context().close();
 });
 
+test("images: untagged images are hidden until asked for; prune removes them after asking; a viewer cannot prune", async () => {
+  const { makeImage, makeLayer, pushImage } = await import("../support/images");
+  const ref = `${f.registry.host}/e2e-dangling:v1`;
+  const pull = async () => {
+    const res = await fetch(`${f.cp.url}/api/v1/hosts/${f.hostId}/images/pull`, { method: "POST", headers: { cookie: f.ownerCookie, "content-type": "application/json" }, body: JSON.stringify({ ref }) });
+    assert.equal(res.status, 200);
+    await res.text();
+  };
+  // The tag moves to a second image: the first is left untagged.
+  await pushImage(f.registry.host, "e2e-dangling", "v1", makeImage([await makeLayer([{ name: "a.txt", type: "file", mode: 0o644, body: Buffer.from("a") }])]));
+  await pull();
+  await pushImage(f.registry.host, "e2e-dangling", "v1", makeImage([await makeLayer([{ name: "b.txt", type: "file", mode: 0o644, body: Buffer.from("b") }])]));
+  await pull();
+  const images = (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/images`)).body as Array<{ id: string; repoTags: string[] }>;
+  const dangling = images.filter((i) => i.repoTags.length === 0).map((i) => i.id);
+  assert.ok(dangling.length >= 1, JSON.stringify(images));
+
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/images?host=${f.hostId}`);
+  await page.getByTestId(`image-row-${ref}`).waitFor();
+  const danglingRows = page.locator(`[data-testid="image-row-${dangling[0]}"]`);
+  assert.equal(await danglingRows.count(), 0, "untagged images are hidden by default");
+  const toggle = page.getByLabel(/^Show untagged images \(\d+\)$/);
+  assert.match((await toggle.locator("xpath=..").textContent())!, new RegExp(`\\(${dangling.length}\\)`));
+  await toggle.check();
+  await danglingRows.waitFor();
+
+  await page.getByRole("button", { name: "Prune unused images" }).click();
+  const dialog = page.getByRole("dialog", { name: "Prune images" });
+  await dialog.getByRole("button", { name: "Prune", exact: true }).click();
+  await page.getByText(/^Pruned \d+ images?, .* freed$/).waitFor();
+  await page.getByText("Show untagged images (0)").waitFor();
+  assert.equal(await danglingRows.count(), 0);
+  assert.ok(await page.getByTestId(`image-row-${ref}`).isVisible(), "tagged images stay");
+  await page.context().close();
+
+  const viewer = await signedInPage(viewerCookie);
+  await viewer.goto(`${f.cp.url}/images?host=${f.hostId}`);
+  await viewer.getByTestId(`image-row-${ref}`).waitFor();
+  assert.equal(await viewer.getByRole("button", { name: "Prune unused images" }).count(), 0);
+  await viewer.context().close();
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);

@@ -127,3 +127,27 @@ test("a command kind an agent does not know: the agent says so, and the control 
   assert.equal(other.status, 400);
   assert.equal(other.message, "invalid command: command.spec.subnet: bad");
 });
+
+test("the images page says why a removal was refused without contradicting the reason, and what a removal did", async () => {
+  const { removalRefused, removalDone, pruneDone } = await import("../../components/images/removal");
+  // The agent's refusals (agent/images/image-service.ts, Docker's words).
+  const childRefusal = "conflict: unable to delete 0123456789ab (cannot be forced) - image has dependent child images";
+  const child = removalRefused("app:v1", childRefusal);
+  assert.match(child, /other images are built on it/);
+  assert.match(child, /"Force" does not help/);
+  assert.doesNotMatch(child, /tick "Force"/, "no advice to force what cannot be forced (the page said 'or tick \"Force\"' for every 409)");
+  const repos = removalRefused("0123456789ab", "conflict: unable to delete 0123456789ab (must be forced) - image is referenced in multiple repositories");
+  assert.match(repos, /tagged in several repositories/);
+  assert.doesNotMatch(repos, /in use|containers using it/, "not said to be in use when no container uses it");
+  const used = removalRefused("app:v1", 'conflict: unable to remove repository reference "app:v1" (must force) - image is being used by a container');
+  assert.match(used, /^app:v1 is in use: .*being used by a container\. Remove the containers using it first, or tick "Force" .*the image itself stays/);
+  assert.equal(removalRefused("app:v1", "something else"), "app:v1 was not removed: something else");
+
+  assert.equal(removalDone("app:v1", ["app:v1"], { untagged: ["app:v1"], deleted: ["sha256:aa"] }), "Removed app:v1");
+  assert.equal(removalDone("app:v1", ["app:v1", "app:v2"], { untagged: ["app:v1"], deleted: [] }), "Removed the tag app:v1; the image keeps its other tags");
+  // Forced while a container uses it: the tags go, the image stays — said so, not "Removed".
+  assert.match(removalDone("app:v1", ["app:v1"], { untagged: ["app:v1"], deleted: [] }), /^Untagged app:v1: the image stays on the host while a container uses it/);
+
+  assert.equal(pruneDone({ deleted: ["sha256:a", "sha256:b"], spaceReclaimedBytes: 3 * 1024 * 1024 }), "Pruned 2 images, 3.0 MiB freed");
+  assert.match(pruneDone({ deleted: [], spaceReclaimedBytes: 0 }), /^Nothing to prune/);
+});
