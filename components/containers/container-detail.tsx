@@ -106,6 +106,14 @@ export function ContainerDetail({
               Open terminal
             </Link>
           )}
+          {canManage && (
+            <Link
+              href={`/containers/new?host=${hostId}&from=${encodeURIComponent(c.Id)}`}
+              className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+            >
+              Duplicate
+            </Link>
+          )}
         </div>
       </div>
 
@@ -180,6 +188,12 @@ export function ContainerDetail({
           <Limits c={c} />
         </Section>
       </div>
+
+      {/* Everything the host said, as `docker inspect` prints it (secret-looking env values withheld as above). */}
+      <details data-testid="container-inspect-json" className="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-950">
+        <summary className="cursor-pointer font-semibold">Inspect (JSON)</summary>
+        <pre className="mt-3 max-h-[32rem] overflow-auto font-mono text-xs whitespace-pre">{JSON.stringify(c, null, 2)}</pre>
+      </details>
     </section>
   );
 }

@@ -26,15 +26,29 @@ const PHASE_TEXT: Record<Phase, string> = {
   starting: "Creating and starting the container…",
 };
 
-export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { hosts: HostOption[]; initialHostId: number | null; initialImage: string }) {
+export function RunForm({
+  hosts: initialHosts,
+  initialHostId,
+  initialImage,
+  initialValues,
+  initialNotice,
+}: {
+  hosts: HostOption[];
+  initialHostId: number | null;
+  initialImage: string;
+  /** The form filled in advance (Duplicate: from an existing container). */
+  initialValues?: RunFormValues;
+  /** Said above the form from the start (what a duplicate could not carry over). */
+  initialNotice?: string;
+}) {
   const hosts = useLiveHosts(initialHosts);
   const router = useRouter();
   const [hostId, setHostId] = useState<number | null>(initialHostId);
   const [queue, setQueue] = useState(false);
-  const [v, setV] = useState<RunFormValues>(() => emptyRunForm(initialImage));
+  const [v, setV] = useState<RunFormValues>(() => initialValues ?? emptyRunForm(initialImage));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(initialNotice ?? null);
   const [phase, setPhase] = useState<Phase>("idle");
   const pull = useImagePull();
   const host = hosts.find((h) => h.id === hostId) ?? null;

@@ -470,6 +470,49 @@ test("images: untagged images are hidden until asked for; prune removes them aft
   await viewer.context().close();
 });
 
+test("containers: Duplicate opens the run form filled from a container and runs a copy with its settings; its inspect JSON is on its page", async () => {
+  const id = await run({
+    name: "e2e-orig",
+    cmd: ["sh", "-c", "echo 'a b'; sleep 600"],
+    env: { GREETING: "hello there" },
+    labels: { team: "blue" },
+    memoryBytes: 64 * 1024 * 1024,
+    restartPolicy: { name: "on-failure", maxRetries: 3 },
+    ports: [{ container: 8080, protocol: "tcp" }],
+  });
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/hosts/${f.hostId}/containers/${id}`);
+  await page.getByRole("heading", { name: /^e2e-orig/ }).waitFor();
+  const json = page.getByTestId("container-inspect-json");
+  await json.getByText("Inspect (JSON)").click();
+  const raw = JSON.parse((await json.locator("pre").textContent())!);
+  assert.equal(raw.Id, id);
+  assert.deepEqual(raw.HostConfig.RestartPolicy, { Name: "on-failure", MaximumRetryCount: 3 });
+
+  await page.getByRole("link", { name: "Duplicate" }).click();
+  await page.getByRole("heading", { name: "Run a container" }).waitFor();
+  await page.getByText(/^Filled from e2e-orig/).waitFor();
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "e2e-orig-copy");
+  await page.getByRole("button", { name: "Run container" }).click();
+  await page.getByRole("heading", { name: /^e2e-orig-copy/ }).waitFor({ timeout: 60_000 });
+  await page.context().close();
+
+  const inspect = async (ref: string) => (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/containers/${ref}`)).body;
+  const [orig, copy] = await Promise.all([inspect("e2e-orig"), inspect("e2e-orig-copy")]);
+  assert.notEqual(copy.Id, orig.Id);
+  for (const pick of [
+    (c: any) => c.Config.Image,
+    (c: any) => c.Config.Cmd,
+    (c: any) => [...c.Config.Env].sort(),
+    (c: any) => c.Config.Labels.team,
+    (c: any) => c.HostConfig.Memory,
+    (c: any) => c.HostConfig.RestartPolicy,
+    (c: any) => Object.keys(c.HostConfig.PortBindings ?? {}),
+  ]) assert.deepEqual(pick(copy), pick(orig));
+  assert.equal(copy.State.Running, true);
+  for (const ref of ["e2e-orig", "e2e-orig-copy"]) await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${ref}?force=true`);
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);

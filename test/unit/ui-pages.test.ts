@@ -151,3 +151,53 @@ test("the images page says why a removal was refused without contradicting the r
   assert.equal(pruneDone({ deleted: ["sha256:a", "sha256:b"], spaceReclaimedBytes: 3 * 1024 * 1024 }), "Pruned 2 images, 3.0 MiB freed");
   assert.match(pruneDone({ deleted: [], spaceReclaimedBytes: 0 }), /^Nothing to prune/);
 });
+
+test("Duplicate fills the run form from a container's inspect: what buildRunSpec makes of it is the container's settings; withheld env values and anonymous volumes are not carried over", async () => {
+  const { runFormFromInspect } = await import("../../lib/run-form/from-inspect");
+  const { buildRunSpec } = await import("../../lib/run-form/build-run-spec");
+  const { WITHHELD } = await import("../../lib/containers/secret-env");
+  const { values, withheldEnv } = runFormFromInspect(
+    {
+      Id: "abc",
+      Name: "/web",
+      Config: { Image: "nginx:1", Cmd: ["sh", "-c", "echo 'a b'"], Env: ["GREETING=hi there", `API_TOKEN=${WITHHELD}`], Labels: { team: "blue" } },
+      HostConfig: {
+        Memory: 64 * 1024 * 1024,
+        NanoCpus: 500_000_000,
+        PidsLimit: 100,
+        RestartPolicy: { Name: "on-failure", MaximumRetryCount: 3 },
+        NetworkMode: "backend",
+        PortBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }], "53/udp": [{ HostIp: "", HostPort: "" }] },
+      },
+      Mounts: [
+        { Type: "volume", Name: "data", Source: "/var/lib/gantry/volumes/data/_data", Destination: "/data", RW: true },
+        { Type: "volume", Name: "a".repeat(64), Source: "/x", Destination: "/cache", RW: true },
+        { Type: "bind", Source: "/srv/conf", Destination: "/etc/conf", RW: false },
+      ],
+    } as never,
+    "web-copy",
+  );
+  assert.deepEqual(withheldEnv, ["API_TOKEN"]);
+  const built = buildRunSpec(values);
+  assert.ok(built.ok, JSON.stringify(built));
+  assert.deepEqual(built.spec, {
+    image: "nginx:1",
+    name: "web-copy",
+    cmd: ["sh", "-c", "echo 'a b'"],
+    env: { GREETING: "hi there" },
+    labels: { team: "blue" },
+    ports: [
+      { container: 80, host: 8080, hostIp: "127.0.0.1", protocol: "tcp" },
+      { container: 53, protocol: "udp" },
+    ],
+    volumes: [
+      { source: "data", target: "/data", readOnly: false },
+      { source: "/srv/conf", target: "/etc/conf", readOnly: true },
+    ],
+    memoryBytes: 64 * 1024 * 1024,
+    cpus: 0.5,
+    pidsLimit: 100,
+    restartPolicy: { name: "on-failure", maxRetries: 3 },
+    network: "backend",
+  });
+});
