@@ -10,6 +10,7 @@ import { Badge } from "@/components/ui";
 import { NavLinks } from "./_shell/nav-links";
 import { SignOutButton } from "./_shell/sign-out-button";
 import { AccountMenu } from "./_shell/account-menu";
+import { ThemeToggle } from "@/components/shell/theme-toggle";
 
 export const dynamic = "force-dynamic";
 
@@ -39,7 +40,8 @@ export default async function AppLayout({ children }: { children: React.ReactNod
             Gantry
           </Link>
           <NavLinks links={links} />
-          <div className="ml-auto flex items-center gap-3 text-sm">
+          <div className="ml-auto flex flex-wrap items-center gap-3 text-sm">
+            <ThemeToggle />
             <AccountMenu name={actor.name} email={actor.email} passwordMinLength={PASSWORD_MIN_LENGTH} />
             <Badge tone="info" aria-label={`role: ${actor.role}`}>
               {actor.role}

@@ -125,7 +125,7 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
           </h1>
           <p className="text-sm text-slate-600 dark:text-slate-400">The images on one host. Pull, tag and remove them, or run a container from one.</p>
         </div>
-        <div className="w-80">
+        <div className="w-full sm:w-80">
           <Field id="images-host" label="Host">
             <HostPicker id="images-host" hosts={hosts} value={hostId} onChange={chooseHost} />
           </Field>

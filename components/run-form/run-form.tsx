@@ -180,7 +180,7 @@ export function RunForm({
         <RowsSection title="Ports" hint="Publish a container port on the host. An empty host port picks a free one; an empty host IP listens on every address." addLabel="Add port" onAdd={() => set("ports", [...v.ports, emptyPortRow()])}>
           {v.ports.map((p, i) => (
             <div key={i}>
-              <div className="grid grid-cols-[1fr_8rem_8rem_6rem_auto] gap-2">
+              <div className="grid grid-cols-2 gap-2 sm:grid-cols-[1fr_8rem_8rem_6rem_auto]">
                 <Input aria-label={`Host IP ${i + 1}`} placeholder="host IP (optional)" value={p.hostIp} onChange={(e) => setRow("ports", i, { ...p, hostIp: e.target.value })} invalid={!!errors[`ports.${i}.hostIp`]} aria-describedby={described(`ports.${i}.hostIp`)} />
                 <Input aria-label={`Host port ${i + 1}`} placeholder="host port" inputMode="numeric" value={p.hostPort} onChange={(e) => setRow("ports", i, { ...p, hostPort: e.target.value })} invalid={!!errors[`ports.${i}.hostPort`]} aria-describedby={described(`ports.${i}.hostPort`)} />
                 <Input aria-label={`Container port ${i + 1}`} placeholder="container port" inputMode="numeric" value={p.containerPort} onChange={(e) => setRow("ports", i, { ...p, containerPort: e.target.value })} invalid={!!errors[`ports.${i}.containerPort`]} aria-describedby={described(`ports.${i}.containerPort`)} />

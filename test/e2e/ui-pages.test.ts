@@ -513,6 +513,74 @@ test("containers: Duplicate opens the run form filled from a container and runs 
   for (const ref of ["e2e-orig", "e2e-orig-copy"]) await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${ref}?force=true`);
 });
 
+test("at 390 px wide every page fits the screen and every nav link can be reached; no page error or hydration warning on any page over repeated loads", async () => {
+  const id = await run({ name: "e2e-narrow", cmd: ["sleep", "600"], network: "none" });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  await context.addCookies(
+    f.ownerCookie.split(/;\s*/).filter(Boolean).map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: f.cp.url })),
+  );
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  page.on("console", (m) => void (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && errors.push(`${page.url()}: console: ${m.text()}`)));
+  const paths = ["/", "/hosts", `/hosts/${f.hostId}`, "/containers", `/hosts/${f.hostId}/containers/${id}`, "/containers/new", "/images", "/networks", "/volumes", "/logs", "/users", "/join-tokens", "/activity", "/tokens"];
+  const wide: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    for (const path of paths) {
+      await page.goto(`${f.cp.url}${path}`);
+      await page.getByRole("navigation", { name: "Main" }).waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 390) wide.push(`${path}: ${width} px`);
+      if (round === 0 && path === "/hosts") {
+        for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
+          const box = (await link.boundingBox())!;
+          assert.ok(box.x >= 0 && box.x + box.width <= 390, `nav link ${await link.textContent()} is cut off: ${JSON.stringify(box)}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(wide, [], "pages wider than the screen");
+  assert.deepEqual(errors.filter((e) => /418|[Hh]ydrat|did not match/.test(e)), [], "no hydration mismatch");
+  assert.deepEqual(errors, []);
+  await context.close();
+  await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${id}?force=true`);
+});
+
+test("theme: light, dark or the system's, chosen in the header and kept across loads; the pages have a favicon", async () => {
+  const page = await signedInPage(f.ownerCookie);
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto(`${f.cp.url}/hosts`);
+  const html = page.locator("html");
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const isDark = async () => ((await html.getAttribute("class")) ?? "").split(/\s+/).includes("dark");
+  const theme = page.getByRole("combobox", { name: "Theme" });
+  assert.equal(await theme.inputValue(), "system");
+  assert.equal(await isDark(), false);
+  const light = await background();
+
+  await theme.selectOption("dark");
+  assert.equal(await isDark(), true);
+  assert.notEqual(await background(), light, "the page turns dark");
+  await page.reload();
+  assert.equal(await isDark(), true, "kept across loads");
+  assert.equal(await page.getByRole("combobox", { name: "Theme" }).inputValue(), "dark");
+
+  await page.getByRole("combobox", { name: "Theme" }).selectOption("system");
+  assert.equal(await isDark(), false, "the system's (light here)");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await waitFor("the system's dark", isDark);
+  await page.reload();
+  assert.equal(await isDark(), true, "the system's dark from the first paint");
+  await page.emulateMedia({ colorScheme: "light" });
+
+  const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+  assert.ok(icon, "a favicon link");
+  const res = await fetch(new URL(icon!, f.cp.url));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^image\//);
+  await page.context().close();
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);
