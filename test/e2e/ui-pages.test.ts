@@ -581,6 +581,32 @@ test("theme: light, dark or the system's, chosen in the header and kept across l
   await page.context().close();
 });
 
+test("home: the fleet at a glance — hosts by status, containers by state, a container that failed, disk pressure — each linking to its list", async () => {
+  await run({ name: "e2e-fails", cmd: ["sh", "-c", "exit 3"], network: "none" });
+  await waitFor("the failed container in the inventory", async () => {
+    const r = await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-fails&state=exited`);
+    return r.body.items?.some((c: { exitCode: number | null }) => c.exitCode === 3);
+  });
+  const page = await signedInPage(viewerCookie);
+  await page.goto(`${f.cp.url}/`);
+  await page.getByRole("heading", { name: "Fleet at a glance" }).waitFor();
+  const online = page.getByRole("link", { name: /^\d+ online$/ });
+  assert.match((await online.getAttribute("aria-label"))!, /^[1-9]\d* online$/);
+  assert.equal(await online.getAttribute("href"), "/hosts?status=online");
+  const exited = page.getByRole("link", { name: /^\d+ exited$/ });
+  assert.match((await exited.getAttribute("aria-label"))!, /^[1-9]\d* exited$/);
+  const failure = page.getByTestId("failure-e2e-fails");
+  assert.match((await failure.textContent())!, /e2e-fails .* exited with code 3/);
+  assert.match((await failure.getByRole("link").getAttribute("href"))!, new RegExp(`^/hosts/${f.hostId}/containers/`));
+  await page.getByRole("heading", { name: "Disk pressure" }).waitFor();
+  // The product name in the header leads home.
+  await page.goto(`${f.cp.url}/hosts`);
+  await page.getByRole("link", { name: "Gantry", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.context().close();
+  await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/e2e-fails?force=true`);
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);
