@@ -607,6 +607,44 @@ test("home: the fleet at a glance — hosts by status, containers by state, a co
   await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/e2e-fails?force=true`);
 });
 
+test("containers: select several (or the whole page) and stop, start or remove them together, after asking; a viewer gets no selection", async () => {
+  for (const n of ["e2e-bulk-a", "e2e-bulk-b", "e2e-bulk-c"]) await run({ name: n, cmd: ["sleep", "600"], network: "none" });
+  const state = async (n: string) => (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/containers/${n}`)).body?.State?.Status as string | undefined;
+  await waitFor("three in the inventory", async () => (await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-bulk&state=running`)).body.total === 3);
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/containers?name=e2e-bulk`);
+  await page.getByTestId("container-row-e2e-bulk-c").waitFor();
+
+  await page.getByLabel("Select e2e-bulk-a").check();
+  await page.getByLabel("Select e2e-bulk-b").check();
+  assert.equal(await page.getByTestId("containers-selected").textContent(), "2 containers selected");
+  const bar = page.getByRole("toolbar", { name: "Selected containers" });
+  await bar.getByRole("button", { name: "Stop", exact: true }).click();
+  const confirm = page.getByRole("dialog", { name: "Stop 2 containers?" });
+  await confirm.getByRole("button", { name: "Stop 2 containers" }).click();
+  await page.getByText("Stopped 2 of 2 containers").waitFor({ timeout: 60_000 });
+  assert.deepEqual([await state("e2e-bulk-a"), await state("e2e-bulk-b"), await state("e2e-bulk-c")], ["exited", "exited", "running"]);
+
+  await page.getByLabel("Select every container on this page").check();
+  assert.equal(await page.getByTestId("containers-selected").textContent(), "3 containers selected");
+  await bar.getByRole("button", { name: "Start", exact: true }).click();
+  await page.getByText("Started 3 of 3 containers").waitFor({ timeout: 60_000 });
+  assert.deepEqual([await state("e2e-bulk-a"), await state("e2e-bulk-b")], ["running", "running"]);
+
+  await page.getByLabel("Select every container on this page").check();
+  await bar.getByRole("button", { name: "Remove", exact: true }).click();
+  await page.getByRole("dialog", { name: "Remove 3 containers?" }).getByRole("button", { name: "Remove 3 containers" }).click();
+  await page.getByText("Removed 3 of 3 containers").waitFor({ timeout: 60_000 });
+  await page.getByText("No container matches these filters.").waitFor();
+  await page.context().close();
+
+  const viewer = await signedInPage(viewerCookie);
+  await viewer.goto(`${f.cp.url}/containers`);
+  await viewer.getByRole("heading", { name: "Containers" }).waitFor();
+  assert.equal(await viewer.getByLabel(/^Select /).count(), 0);
+  await viewer.context().close();
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);

@@ -201,3 +201,13 @@ test("Duplicate fills the run form from a container's inspect: what buildRunSpec
     network: "backend",
   });
 });
+
+test("a bulk action says how many containers it did and why each of the others was refused", async () => {
+  const { bulkSummary } = await import("../../components/containers/bulk-actions");
+  assert.equal(bulkSummary("stop", [{ name: "a", error: null }, { name: "b", error: null }]), "Stopped 2 of 2 containers");
+  assert.equal(
+    bulkSummary("remove", [{ name: "a", error: null }, { name: "b", error: "host web-2 is offline" }, { name: "c", error: "not found" }]),
+    "Removed 1 of 3 containers; b: host web-2 is offline; c: not found",
+  );
+  assert.equal(bulkSummary("start", [{ name: "a", error: null }]), "Started 1 of 1 container");
+});
