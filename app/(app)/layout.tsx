@@ -11,6 +11,7 @@ import { NavLinks } from "./_shell/nav-links";
 import { SignOutButton } from "./_shell/sign-out-button";
 import { AccountMenu } from "./_shell/account-menu";
 import { ThemeToggle } from "@/components/shell/theme-toggle";
+import { GlobalSearch } from "@/components/shell/global-search";
 
 export const dynamic = "force-dynamic";
 
@@ -41,6 +42,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
           </Link>
           <NavLinks links={links} />
           <div className="ml-auto flex flex-wrap items-center gap-3 text-sm">
+            <GlobalSearch />
             <ThemeToggle />
             <AccountMenu name={actor.name} email={actor.email} passwordMinLength={PASSWORD_MIN_LENGTH} />
             <Badge tone="info" aria-label={`role: ${actor.role}`}>

@@ -43,6 +43,7 @@ import {
   tagImageBody,
 } from "@/lib/fleet-api/schemas";
 import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/lib/services/schemas";
+import { searchQuery, searchResult } from "@/lib/search/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -68,6 +69,15 @@ const container = { id: hostId, cid: containerRefParam };
 const network = { id: hostId, network: networkRefParam };
 
 export const API_ROUTES: ApiRoute[] = [
+  {
+    method: "get",
+    path: "/search",
+    tag: "hosts",
+    summary: "Hosts (name, id), containers (name, id prefix, image, label key or key=value) and images (tag, id prefix) matching q",
+    permission: "hosts.read",
+    query: searchQuery,
+    response: searchResult,
+  },
   {
     method: "get",
     path: "/services",

@@ -192,6 +192,39 @@ test("image prune: untagged images go (a viewer may not), tagged ones stay; with
   assert.ok(rows.some((r) => /pruned untagged images on host .* \(1 image, \d+ bytes freed\)/.test(r.text)), rows.map((r) => r.text).join("\n"));
 });
 
+test("search: hosts by name and id, containers by name, id prefix, image and label, images by tag and id; bad input names q", async () => {
+  const c = api(f.cp);
+  const ran = await c.post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name: "api-findme", cmd: ["sleep", "60"], network: "none", labels: { squad: "falcon" } }, as("operator"));
+  assert.equal(ran.status, 201, JSON.stringify(ran.body));
+  const id = ran.body.id as string;
+  try {
+    await waitFor("api-findme in the inventory", async () => (await c.get(`/api/v1/containers?name=api-findme`, as("viewer"))).body.total === 1);
+    const search = async (q: string) => {
+      const r = await c.get(`/api/v1/search?q=${encodeURIComponent(q)}`, as("viewer"));
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body as { hosts: Array<{ id: number }>; containers: Array<{ id: string; name: string }>; images: Array<{ repoTags: string[]; id: string }> };
+    };
+    for (const q of ["FINDME", id.slice(0, 8), "squad=falcon", "squad"]) {
+      assert.ok((await search(q)).containers.some((x) => x.id === id), `container by ${q}`);
+    }
+    assert.ok(!(await search("squad=eagle")).containers.some((x) => x.id === id));
+    const hostName = (await c.get(`/api/v1/hosts/${f.hostId}`, as("viewer"))).body.name as string;
+    assert.ok((await search(hostName)).hosts.some((h) => h.id === f.hostId));
+    assert.ok((await search(String(f.hostId))).hosts.some((h) => h.id === f.hostId));
+    const byTag = await search("busybox");
+    const img = byTag.images.find((i) => i.repoTags.includes(f.image));
+    assert.ok(img, JSON.stringify(byTag.images));
+    assert.ok((await search(img!.id.slice(7, 19))).images.some((i) => i.id === img!.id), "image by id prefix");
+    // LIKE's wildcards are taken literally.
+    assert.equal((await search("%")).images.length, 0);
+    const bad = await c.get(`/api/v1/search?q=`, as("viewer"));
+    assert.equal(bad.status, 422);
+    assert.match(JSON.stringify(bad.body), /q/);
+  } finally {
+    await c.delete(`/api/v1/hosts/${f.hostId}/containers/${id}?force=true`, as("operator"));
+  }
+});
+
 async function ndjson(res: Response, stopWhen?: (lines: any[]) => boolean): Promise<any[]> {
   const lines: any[] = [];
   const reader = res.body!.getReader();

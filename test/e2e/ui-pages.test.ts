@@ -645,6 +645,29 @@ test("containers: select several (or the whole page) and stop, start or remove t
   await viewer.context().close();
 });
 
+test("search: \"/\" or Ctrl-K opens the fleet search from any page; a container found by its label opens with Enter", async () => {
+  const id = await run({ name: "e2e-search-target", cmd: ["sleep", "600"], network: "none", labels: { squad: "heron" } });
+  await waitFor("in the inventory", async () => (await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-search-target`)).body.total === 1);
+  const page = await signedInPage(viewerCookie);
+  await page.goto(`${f.cp.url}/images`);
+  await page.getByRole("heading", { name: "Images" }).waitFor();
+  await page.keyboard.press("/");
+  const dialog = page.getByRole("dialog", { name: "Search the fleet" });
+  await dialog.getByRole("textbox", { name: "Search" }).fill("squad=heron");
+  await dialog.getByRole("link", { name: /^e2e-search-target/ }).waitFor();
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => u.pathname === `/hosts/${f.hostId}/containers/${id}`);
+  await page.getByRole("heading", { name: /^e2e-search-target/ }).waitFor();
+
+  await page.keyboard.press("Control+k");
+  await dialog.getByRole("textbox", { name: "Search" }).fill("no-such-thing-anywhere");
+  await dialog.getByText(/^Nothing matches/).waitFor();
+  await page.keyboard.press("Escape");
+  assert.equal(await dialog.isVisible(), false);
+  await page.context().close();
+  await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${id}?force=true`);
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);

@@ -70,6 +70,7 @@ const ROWS: Row[] = [
   { method: "GET", route: "hosts/[id]/metrics", path: "/api/v1/hosts/999999/metrics", permission: "hosts.read" },
   { method: "GET", route: "hosts/[id]/events", path: "/api/v1/hosts/999999/events", permission: "hosts.read" },
   { method: "GET", route: "services", path: "/api/v1/services", permission: "k8s.read" },
+  { method: "GET", route: "search", path: "/api/v1/search?q=web", permission: "hosts.read" },
   { method: "GET", route: "services/[namespace]/[name]", path: "/api/v1/services/default/no-such-service", permission: "k8s.read" },
   // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
   { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
