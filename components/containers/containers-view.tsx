@@ -371,7 +371,7 @@ function ContainerRow({
           <input type="checkbox" aria-label={`Select ${c.name}`} checked={select.checked} onChange={(e) => select.onChange(e.target.checked)} />
         </Td>
       )}
-      <Td>
+      <Td data-col="name">
         {href ? (
           <Link href={href} className="font-medium text-indigo-700 hover:underline dark:text-indigo-400">
             {c.name}

@@ -39,18 +39,19 @@ export function envEntries(env: readonly string[] | null | undefined): EnvEntry[
   });
 }
 
-/** `Config.Env` with every secret-looking value (a bare NAME has none) replaced by WITHHELD. */
-export function withholdSecretEnv(env: readonly string[]): string[] {
+/** `Config.Env` with every secret-looking value (a bare NAME has none) replaced by WITHHELD (or `replacement`). */
+export function withholdSecretEnv(env: readonly string[], replacement = WITHHELD): string[] {
   return env.map((line) => {
     const eq = line.indexOf("=");
-    return eq >= 0 && isSecretEnv(line.slice(0, eq), line.slice(eq + 1)) ? `${line.slice(0, eq)}=${WITHHELD}` : line;
+    return eq >= 0 && isSecretEnv(line.slice(0, eq), line.slice(eq + 1)) ? `${line.slice(0, eq)}=${replacement}` : line;
   });
 }
 
-/** An inspect result (Docker's shape) with its secret-looking env values withheld; anything else passes as is. */
-export function withholdInspectSecrets<T>(inspect: T): T {
+/** An inspect result (Docker's shape) with its secret-looking env values withheld (or shown as `replacement`, as the
+ * page's raw JSON masks them); anything else passes as is. */
+export function withholdInspectSecrets<T>(inspect: T, replacement = WITHHELD): T {
   const config = (inspect as { Config?: { Env?: unknown } } | null)?.Config;
   if (!config || !Array.isArray(config.Env)) return inspect;
   const env = config.Env.filter((l): l is string => typeof l === "string");
-  return { ...inspect, Config: { ...config, Env: withholdSecretEnv(env) } };
+  return { ...inspect, Config: { ...config, Env: withholdSecretEnv(env, replacement) } };
 }
