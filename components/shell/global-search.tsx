@@ -1,5 +1,5 @@
 "use client";
-// Search the fleet from any page: the header's Search button, or "/" or Ctrl-K (⌘K) anywhere outside a text field.
+// Search the fleet from any page: the header's Find button, or "/" or Ctrl-K (⌘K) anywhere outside a text field.
 // Hosts, containers and images matching what is typed (GET /api/v1/search), as links; Enter opens the first.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -82,9 +82,11 @@ export function GlobalSearch() {
         type="button"
         onClick={() => setOpen(true)}
         aria-keyshortcuts="/ Control+K"
+        aria-label="Find hosts, containers and images"
         className="rounded-md border border-slate-300 px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 dark:border-slate-700 dark:text-slate-300 dark:hover:bg-slate-800"
       >
-        Search <kbd className="ml-1 text-xs text-slate-400">/</kbd>
+        {/* Not "Search": pages have their own search buttons, and one name for two buttons helps nobody. */}
+        Find <kbd className="ml-1 text-xs text-slate-400">/</kbd>
       </button>
       <Dialog open={open} onClose={close} title="Search the fleet" description="Hosts, containers and images by name, id, image or label (key or key=value).">
         <form

@@ -659,6 +659,10 @@ test("search: \"/\" or Ctrl-K opens the fleet search from any page; a container 
   await page.waitForURL((u) => u.pathname === `/hosts/${f.hostId}/containers/${id}`);
   await page.getByRole("heading", { name: /^e2e-search-target/ }).waitFor();
 
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Find hosts, containers and images" }).click();
+  await dialog.getByRole("textbox", { name: "Search" }).waitFor();
+  await page.keyboard.press("Escape");
   await page.keyboard.press("Control+k");
   await dialog.getByRole("textbox", { name: "Search" }).fill("no-such-thing-anywhere");
   await dialog.getByText(/^Nothing matches/).waitFor();
