@@ -697,3 +697,31 @@ test("a container's page highlights Containers; its CPU axis never repeats a lab
   await page.context().close();
   assert.deepEqual(pageErrors, []);
 });
+
+test("the run form offers the offline queue for a host that is away: ticked, the run is queued and says so; not ticked, it names the choice", async () => {
+  const pg = (await import("pg")).default;
+  const sql = new pg.Client({ connectionString: f.cp.databaseUrl });
+  await sql.connect();
+  const away = `e2e-away-${Date.now()}`;
+  const { rows } = await sql.query(`INSERT INTO "Host" (name, "credentialHash") VALUES ($1, md5(random()::text)) RETURNING id, status::text AS status`, [away]);
+  const awayId = rows[0].id as number;
+  assert.equal(rows[0].status, "offline");
+  try {
+    const page = await signedInPage(operatorCookie);
+    await page.goto(`${f.cp.url}/containers/new?host=${awayId}`);
+    await page.getByRole("heading", { name: "Run a container" }).waitFor();
+    await page.getByLabel("Image", { exact: true }).fill(f.image);
+    await page.getByRole("button", { name: "Run container" }).click();
+    await page.getByText(`${away} is offline: choose an online host, or tick "Queue until the host is back"`).waitFor();
+    await page.getByLabel(/^Queue until the host is back/).check();
+    await page.getByRole("button", { name: "Run container" }).click();
+    await page.getByText(new RegExp(`^Queued: the container will be run when ${away} is back online`)).waitFor();
+    await page.context().close();
+    const queued = await sql.query(`SELECT status::text AS status FROM "QueuedCommand" WHERE "hostId" = $1`, [awayId]);
+    assert.deepEqual(queued.rows.map((r) => r.status), ["queued"]);
+  } finally {
+    await sql.query(`DELETE FROM "QueuedCommand" WHERE "hostId" = $1`, [awayId]);
+    await sql.query(`UPDATE "Host" SET "revokedAt" = now() WHERE id = $1`, [awayId]);
+    await sql.end();
+  }
+});
