@@ -115,6 +115,14 @@ export function ContainerDetail({
               Duplicate
             </Link>
           )}
+          {canManage && (
+            <Link
+              href={`/containers/new?host=${hostId}&from=${encodeURIComponent(c.Id)}&edit=1`}
+              className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+            >
+              Edit
+            </Link>
+          )}
         </div>
       </div>
 

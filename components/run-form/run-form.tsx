@@ -17,12 +17,13 @@ import { emptyPortRow, emptyRunForm, emptyVolumeRow, RESTART_POLICIES, type Fiel
 import { imageOnHost, type HostImage } from "@/lib/run-form/image-on-host";
 import { errorId, RemoveRowButton, RowError, RowsSection } from "./rows";
 
-type Phase = "idle" | "checking" | "pulling" | "starting";
+type Phase = "idle" | "checking" | "pulling" | "replacing" | "starting";
 
 const PHASE_TEXT: Record<Phase, string> = {
   idle: "",
   checking: "Checking the image on the host…",
   pulling: "Pulling the image…",
+  replacing: "Removing the container it replaces…",
   starting: "Creating and starting the container…",
 };
 
@@ -32,6 +33,7 @@ export function RunForm({
   initialImage,
   initialValues,
   initialNotice,
+  replacing,
 }: {
   hosts: HostOption[];
   initialHostId: number | null;
@@ -40,11 +42,14 @@ export function RunForm({
   initialValues?: RunFormValues;
   /** Said above the form from the start (what a duplicate could not carry over). */
   initialNotice?: string;
+  /** Edit: the container the form was filled from, which "Replace" stops and removes before the new one runs. */
+  replacing?: { hostId: number; id: string; name: string };
 }) {
   const hosts = useLiveHosts(initialHosts);
   const router = useRouter();
   const [hostId, setHostId] = useState<number | null>(initialHostId);
   const [queue, setQueue] = useState(false);
+  const [replace, setReplace] = useState(replacing !== undefined);
   const [v, setV] = useState<RunFormValues>(() => initialValues ?? emptyRunForm(initialImage));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -103,6 +108,19 @@ export function RunForm({
       }
     }
 
+    // Edit: the original goes first (its name and host ports are the new one's). Should the new one then fail, the form
+    // still holds every setting, and says the original is gone.
+    const replaced = replace && replacing && replacing.hostId === id && !queueing ? replacing : null;
+    if (replaced) {
+      setPhase("replacing");
+      const gone = await callApi("DELETE", `/api/v1/hosts/${replaced.hostId}/containers/${encodeURIComponent(replaced.id)}?force=true`);
+      if (!gone.ok) {
+        setPhase("idle");
+        setFormError(`${replaced.name} could not be removed, so nothing was run: ${gone.error}`);
+        return;
+      }
+    }
+
     setPhase("starting");
     const r = await callApi<{ id: string } | { status: "queued"; queuedCommandId: string }>(
       "POST",
@@ -112,7 +130,7 @@ export function RunForm({
     if (!r.ok) {
       setPhase("idle");
       if (r.status === 422 && r.details?.length) setErrors(fieldErrorsFromApi(r.details));
-      setFormError(`The container was not run: ${r.error}`);
+      setFormError(`The container was not run: ${r.error}${replaced ? `. ${replaced.name} was removed before: the form still holds its settings — fix them and run again.` : ""}`);
       return;
     }
     if (r.status === 202 && r.data && "queuedCommandId" in r.data) {
@@ -145,6 +163,12 @@ export function RunForm({
           <Field id="run-image" label="Image" hint="e.g. busybox:latest or registry.example.com/team/app:v1" error={errors.image}>
             <Input id="run-image" value={v.image} onChange={(e) => set("image", e.target.value)} invalid={!!errors.image} aria-describedby={fieldDescribed("image", "run-image")} placeholder="busybox:latest" />
           </Field>
+          {replacing && (
+            <label className="flex items-center gap-2 text-sm sm:col-span-2">
+              <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} />
+              Replace {replacing.name}: stop and remove it, then run this in its place
+            </label>
+          )}
           {mayQueue && (
             <label className="flex items-center gap-2 text-sm sm:col-span-2">
               <input type="checkbox" checked={queue} onChange={(e) => setQueue(e.target.checked)} />

@@ -513,6 +513,34 @@ test("containers: Duplicate opens the run form filled from a container and runs 
   for (const ref of ["e2e-orig", "e2e-orig-copy"]) await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${ref}?force=true`);
 });
 
+test("containers: Edit opens the run form filled from a container under its own name; run, it replaces the original with the changed settings", async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const oldId = await run({ name: "e2e-edit", cmd: ["sleep", "600"], env: { MODE: "blue" }, memoryBytes: 64 * 1024 * 1024, ports: [{ container: 8080, host: port, hostIp: "127.0.0.1", protocol: "tcp" }] });
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/hosts/${f.hostId}/containers/${oldId}`);
+  await page.getByRole("heading", { name: /^e2e-edit/ }).waitFor();
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await page.getByText(/^Filled from e2e-edit: change what you need; it is replaced when you run this\./).waitFor();
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "e2e-edit");
+  const replace = page.getByLabel(/^Replace e2e-edit/);
+  assert.equal(await replace.isChecked(), true);
+  await page.getByLabel(/^Memory/).fill("96m");
+  await page.getByRole("button", { name: "Run container" }).click();
+  await page.waitForURL((u) => /\/containers\/[0-9a-f]{64}$/.test(u.pathname) && !u.pathname.endsWith(oldId), { timeout: 60_000 });
+  await page.getByRole("heading", { name: /^e2e-edit/ }).waitFor();
+  await page.context().close();
+
+  const c = api(f.cp, f.ownerCookie);
+  assert.equal((await c.get(`/api/v1/hosts/${f.hostId}/containers/${oldId}`)).status, 404, "the original is gone");
+  const now = (await c.get(`/api/v1/hosts/${f.hostId}/containers/e2e-edit`)).body;
+  assert.notEqual(now.Id, oldId);
+  assert.equal(now.HostConfig.Memory, 96 * 1024 * 1024, "the changed setting");
+  assert.ok(now.Config.Env.includes("MODE=blue"), "the others kept");
+  assert.equal(now.HostConfig.PortBindings?.["8080/tcp"]?.[0]?.HostPort, String(port), "its host port, freed by the original");
+  assert.equal(now.State.Running, true);
+  await c.delete(`/api/v1/hosts/${f.hostId}/containers/e2e-edit?force=true`);
+});
+
 test("at 390 px wide every page fits the screen and every nav link can be reached; no page error or hydration warning on any page over repeated loads", async () => {
   const id = await run({ name: "e2e-narrow", cmd: ["sleep", "600"], network: "none" });
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
@@ -660,7 +688,7 @@ test("search: \"/\" or Ctrl-K opens the fleet search from any page; a container 
   await page.getByRole("heading", { name: /^e2e-search-target/ }).waitFor();
 
   await page.keyboard.press("Escape");
-  await page.getByRole("button", { name: "Find hosts, containers and images" }).click();
+  await page.getByRole("button", { name: /^Find/ }).click();
   await dialog.getByRole("textbox", { name: "Search" }).waitFor();
   await page.keyboard.press("Escape");
   await page.keyboard.press("Control+k");
