@@ -82,10 +82,10 @@ export function GlobalSearch() {
         type="button"
         onClick={() => setOpen(true)}
         aria-keyshortcuts="/ Control+K"
-        aria-label="Find hosts, containers and images"
+        title="Find hosts, containers and images (/ or Ctrl-K)"
         className="rounded-md border border-slate-300 px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 dark:border-slate-700 dark:text-slate-300 dark:hover:bg-slate-800"
       >
-        {/* Not "Search": pages have their own search buttons, and one name for two buttons helps nobody. */}
+        {/* Not "Search", and no label naming hosts or images: pages have their own search buttons and Host fields. */}
         Find <kbd className="ml-1 text-xs text-slate-400">/</kbd>
       </button>
       <Dialog open={open} onClose={close} title="Search the fleet" description="Hosts, containers and images by name, id, image or label (key or key=value).">
