@@ -583,6 +583,7 @@ test("theme: light, dark or the system's, chosen in the header and kept across l
   const isDark = async () => ((await html.getAttribute("class")) ?? "").split(/\s+/).includes("dark");
   const theme = page.getByRole("combobox", { name: "Theme" });
   assert.equal(await theme.inputValue(), "system");
+  await page.locator('[data-live="live"]').first().waitFor(); // hydrated: the toggle's change handler is attached
   assert.equal(await isDark(), false);
   const light = await background();
 
@@ -591,7 +592,8 @@ test("theme: light, dark or the system's, chosen in the header and kept across l
   assert.notEqual(await background(), light, "the page turns dark");
   await page.reload();
   assert.equal(await isDark(), true, "kept across loads");
-  assert.equal(await page.getByRole("combobox", { name: "Theme" }).inputValue(), "dark");
+  // (The server renders "system"; the stored choice is read once the page has hydrated.)
+  await waitFor("the stored choice shown", async () => (await page.getByRole("combobox", { name: "Theme" }).inputValue()) === "dark");
 
   await page.getByRole("combobox", { name: "Theme" }).selectOption("system");
   assert.equal(await isDark(), false, "the system's (light here)");
