@@ -149,7 +149,10 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch;
 
     const handlers: { [K in AgentMessageName]: (msg: never) => Promise<boolean> } = {
       hello: async (msg: { facts: Parameters<typeof recordHello>[1] }) => {
-        const hello = await recordHello(hostId, msg.facts);
+        // The host's connectedAt is this instant: its disconnect below changes the host only while it still is.
+        const at = new Date();
+        socket.data.helloAt = at;
+        const hello = await recordHello(hostId, msg.facts, at);
         // After this hello is acknowledged: idempotency claims whose sender is gone (a control plane that died, or the
         // one this agent left) are settled by asking the host, then commands queued while it was away run, once each.
         if (hello) opts.network?.hostReady(hostId);
@@ -255,7 +258,9 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch;
       opts.pods?.hostGone(hostId);
       opts.services?.hostGone(hostId);
       opts.network?.hostGone(hostId);
-      recordDisconnect(hostId).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
+      // "client namespace disconnect": the agent closed its connection itself (stopping) — a goodbye, not a loss.
+      const goodbye = reason === "client namespace disconnect";
+      recordDisconnect(hostId, (socket.data.helloAt as Date | undefined) ?? null, { goodbye }).catch((e) => log(`host ${hostId}: recording the disconnect failed: ${(e as Error).message}`));
     });
   });
 

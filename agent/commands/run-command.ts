@@ -23,6 +23,7 @@ import {
   type CommandReply,
   type ContainerSummary,
   type HostMetrics,
+  type ImagePruneResult,
   type ImageSummary,
   type NetworkSummary,
   type RunSpec,
@@ -252,6 +253,10 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
       return { source: cmd.source, target: cmd.target };
     case "image.remove":
       return await images.remove(cmd.ref, { force: cmd.force });
+    case "image.prune": {
+      const r = await images.prune({ all: cmd.all ?? false });
+      return { deleted: r.deleted, untagged: r.untagged, spaceReclaimedBytes: r.spaceReclaimed } satisfies ImagePruneResult;
+    }
     case "host.metrics":
       return hostMetrics(deps.root, deps.now ?? Date.now);
     case "network.list":

@@ -738,7 +738,9 @@ export class GantryImageService implements ImageService {
     await this.ready;
     const inUse = await this.inUse();
     const refs = await this.store.refs();
-    const named = new Set(Object.values(refs));
+    // Dangling, as dockerd's prune has it: no tag. A digest reference alone (what a pull leaves on the image its tag
+    // moved away from: repo@sha256:…, shown as <none>) does not keep an image; it is removed with the image.
+    const tagged = new Set(Object.entries(refs).filter(([name]) => !ImageReference.tryParse(name)?.digest).map(([, id]) => id));
     const result: PruneResult = { untagged: [], deleted: [], spaceReclaimed: 0 };
     let images = await this.store.listImages();
     // Repeat: deleting a child can free its parent.
@@ -748,7 +750,7 @@ export class GantryImageService implements ImageService {
       for (const img of images) {
         if (inUse.imageIds.has(img.id) || parents.has(img.id)) continue;
         if (opts.only && !opts.only.has(img.id)) continue;
-        if (named.has(img.id) && !opts.all) continue;
+        if (tagged.has(img.id) && !opts.all) continue;
         const names = Object.entries(refs).filter(([, v]) => v === img.id).map(([k]) => k);
         if (names.length) {
           await this.store.updateIndex((index) => {

@@ -10,6 +10,8 @@ import { Badge } from "@/components/ui";
 import { NavLinks } from "./_shell/nav-links";
 import { SignOutButton } from "./_shell/sign-out-button";
 import { AccountMenu } from "./_shell/account-menu";
+import { ThemeToggle } from "@/components/shell/theme-toggle";
+import { GlobalSearch } from "@/components/shell/global-search";
 
 export const dynamic = "force-dynamic";
 
@@ -37,11 +39,13 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
         <div className="mx-auto flex min-h-14 max-w-6xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-2">
-          <Link href="/hosts" className="text-lg font-bold tracking-tight">
+          <Link href="/" className="text-lg font-bold tracking-tight">
             Gantry
           </Link>
           <NavLinks links={links} />
-          <div className="ml-auto flex items-center gap-3 text-sm">
+          <div className="ml-auto flex flex-wrap items-center gap-3 text-sm">
+            <GlobalSearch />
+            <ThemeToggle />
             <AccountMenu name={actor.name} email={actor.email} passwordMinLength={PASSWORD_MIN_LENGTH} />
             <Badge tone="info" aria-label={`role: ${actor.role}`}>
               {actor.role}

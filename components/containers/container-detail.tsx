@@ -11,6 +11,7 @@ import { ContainerActions } from "./container-actions";
 import { ContainerStats } from "./container-stats";
 import { EnvTable } from "./env-table";
 import { ContainerStateBadge } from "./state-badge";
+import { withholdInspectSecrets } from "@/lib/containers/secret-env";
 import { containerName, realTime, type ContainerInspect } from "./inspect";
 import { containerHref } from "@/lib/containers/container-href";
 import { useContainerEvents } from "./use-container-events";
@@ -106,6 +107,22 @@ export function ContainerDetail({
               Open terminal
             </Link>
           )}
+          {canManage && (
+            <Link
+              href={`/containers/new?host=${hostId}&from=${encodeURIComponent(c.Id)}`}
+              className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+            >
+              Duplicate
+            </Link>
+          )}
+          {canManage && (
+            <Link
+              href={`/containers/new?host=${hostId}&from=${encodeURIComponent(c.Id)}&edit=1`}
+              className="rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+            >
+              Edit
+            </Link>
+          )}
         </div>
       </div>
 
@@ -180,6 +197,12 @@ export function ContainerDetail({
           <Limits c={c} />
         </Section>
       </div>
+
+      {/* Everything the host said, as `docker inspect` prints it, secret-looking env values masked (the table reveals them). */}
+      <details data-testid="container-inspect-json" className="rounded-lg border border-slate-200 bg-white p-4 text-sm dark:border-slate-800 dark:bg-slate-950">
+        <summary className="cursor-pointer font-semibold">Inspect (JSON)</summary>
+        <pre className="mt-3 max-h-[32rem] overflow-auto font-mono text-xs whitespace-pre">{JSON.stringify(withholdInspectSecrets(c, "••••••••"), null, 2)}</pre>
+      </details>
     </section>
   );
 }

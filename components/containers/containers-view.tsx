@@ -1,6 +1,7 @@
 "use client";
 // The fleet's containers: one server-side page from the inventory with filters, sort and page in the URL. Live: when
 // a host's containers change, the current page is re-read from the API (debounced), so filters, order and paging stay true.
+// Those with containers.manage select rows (or the whole page) and start, stop, restart or remove them together.
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { usePathname, useRouter } from "next/navigation";
@@ -12,6 +13,7 @@ import { CONTAINER_STATES, portText, portsOf, statusText } from "./format";
 import { ContainerStateBadge } from "./state-badge";
 import { useContainerEvents } from "./use-container-events";
 import { useClock } from "./use-clock";
+import { BulkActions, type BulkTarget } from "./bulk-actions";
 
 export const CONTAINER_SORT_OPTIONS = [
   { value: "name", label: "Name (A–Z)" },
@@ -90,6 +92,19 @@ export function ContainersView({
   const pathname = usePathname();
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const hostName = new Map(hosts.map((h) => [h.id, h.name]));
+  // Selected rows by host/id; only those on the page as now read count (a removed one drops out).
+  const [selection, setSelection] = useState<ReadonlySet<string>>(new Set());
+  const [bulkResult, setBulkResult] = useState<{ text: string; failed: boolean } | null>(null);
+  const keyOf = (c: { hostId: number; id: string }) => `${c.hostId}/${c.id}`;
+  const selected: BulkTarget[] = data.items.filter((c) => selection.has(keyOf(c))).map((c) => ({ hostId: c.hostId, id: c.id, name: c.name }));
+  const allSelected = data.items.length > 0 && selected.length === data.items.length;
+  const toggle = (key: string, on: boolean) =>
+    setSelection((s) => {
+      const next = new Set(s);
+      if (on) next.add(key);
+      else next.delete(key);
+      return next;
+    });
 
   useEffect(() => setData(initial), [initial]);
 
@@ -158,6 +173,17 @@ export function ContainersView({
 
       <FormAlert message={notice ?? null} tone="info" />
       <FormAlert message={error} />
+      {bulkResult && <FormAlert message={bulkResult.text} tone={bulkResult.failed ? undefined : "info"} />}
+      {canManage && selected.length > 0 && (
+        <BulkActions
+          selected={selected}
+          onDone={(text, failed) => {
+            setBulkResult({ text, failed });
+            setSelection(new Set());
+            void refetch();
+          }}
+        />
+      )}
 
       <form role="search" aria-label="Filter containers" onSubmit={apply} key={JSON.stringify(query)} className="flex flex-wrap items-end gap-3">
         <FilterField className="w-48" id="filter-name" label="Name">
@@ -222,6 +248,16 @@ export function ContainersView({
       <Table caption={`Containers, page ${data.page} of ${data.pageCount}`}>
         <THead>
           <Tr>
+            {canManage && (
+              <Th className="w-8">
+                <input
+                  type="checkbox"
+                  aria-label="Select every container on this page"
+                  checked={allSelected}
+                  onChange={(e) => setSelection(e.target.checked ? new Set(data.items.map(keyOf)) : new Set())}
+                />
+              </Th>
+            )}
             <Th>Name</Th>
             <Th>Host</Th>
             <Th>Image</Th>
@@ -232,7 +268,7 @@ export function ContainersView({
         </THead>
         <TBody>
           {data.items.length === 0 && (
-            <EmptyRow colSpan={6}>
+            <EmptyRow colSpan={canManage ? 7 : 6}>
               <span data-testid="containers-empty">
                 {data.total > 0 ? (
                   <>
@@ -261,7 +297,13 @@ export function ContainersView({
             </EmptyRow>
           )}
           {data.items.map((c) => (
-            <ContainerRow key={`${c.hostId}/${c.id}`} c={c} hostName={hostName.get(c.hostId)} now={now} />
+            <ContainerRow
+              key={keyOf(c)}
+              c={c}
+              hostName={hostName.get(c.hostId)}
+              now={now}
+              select={canManage ? { checked: selection.has(keyOf(c)), onChange: (on) => toggle(keyOf(c), on) } : undefined}
+            />
           ))}
         </TBody>
       </Table>
@@ -308,13 +350,28 @@ function PageLink({ href, label, disabled }: { href: string; label: string; disa
   );
 }
 
-function ContainerRow({ c, hostName, now }: { c: FleetContainer; hostName?: string; now: number }) {
+function ContainerRow({
+  c,
+  hostName,
+  now,
+  select,
+}: {
+  c: FleetContainer;
+  hostName?: string;
+  now: number;
+  select?: { checked: boolean; onChange: (on: boolean) => void };
+}) {
   const ports = portsOf(c.ports);
   // The id comes from the host's agent: one encoded path segment, or no link.
   const href = containerHref(c.hostId, c.id);
   return (
     <Tr data-testid={`container-row-${c.name}`} data-host-id={c.hostId} data-container-id={c.id}>
-      <Td>
+      {select && (
+        <Td>
+          <input type="checkbox" aria-label={`Select ${c.name}`} checked={select.checked} onChange={(e) => select.onChange(e.target.checked)} />
+        </Td>
+      )}
+      <Td data-col="name">
         {href ? (
           <Link href={href} className="font-medium text-indigo-700 hover:underline dark:text-indigo-400">
             {c.name}

@@ -3,13 +3,14 @@
 // recent events, rename and revoke for those allowed.
 // Changes go through the REST routes (/api/v1/hosts/{id}), so the server's rules and messages are the ones shown.
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
 import { isHostUp, type HostView } from "@/lib/hosts/host-view";
 import { HostStatusBadge } from "./status-badge";
 import { LiveIndicator } from "./live-indicator";
 import { useHostEvents } from "./use-host-events";
-import { useNow } from "./use-now";
+import { HOSTS_REFRESH_MS, useNow } from "./use-now";
+import { useVisibleInterval } from "./use-visible-interval";
 import { formatAgo, formatBytes, formatTime } from "./format";
 import { HostMetrics } from "./host-metrics";
 import { HostEvents } from "./host-events";
@@ -39,6 +40,18 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
   const live = useHostEvents((e) => {
     if (e.host.id === host.id) setHost(e.host);
   });
+  // Heartbeats are not pushed: re-read while visible, so "last seen" follows them (the first tick is the render's).
+  const loaded = useRef(false);
+  useVisibleInterval(async (signal) => {
+    if (loaded.current) {
+      const res = await fetch(`/api/v1/hosts/${host.id}`, { cache: "no-store", signal });
+      if (res.ok) {
+        const { podNetwork: _, ...view } = (await res.json()) as HostView & { podNetwork?: unknown };
+        setHost(view);
+      }
+    }
+    loaded.current = true;
+  }, HOSTS_REFRESH_MS, true);
   const f = host.facts;
 
   async function rename(e: FormEvent<HTMLFormElement>) {

@@ -1,6 +1,8 @@
 "use client";
 // The fleet table: one server-side page of hosts with filters, search and paging in the URL. Live: every host event
 // updates its row at once, then the page is re-read from the API (debounced) so counts, filters and order stay true.
+// Heartbeats are not pushed (a fleet's would flood every page), so the page is also re-read every HOSTS_REFRESH_MS while it
+// is visible: "last seen" follows the heartbeats instead of counting up from when the page was loaded.
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { usePathname, useRouter } from "next/navigation";
@@ -11,7 +13,8 @@ import { HostStatusBadge } from "./status-badge";
 import { AddHostButton } from "./add-host-dialog";
 import { LiveIndicator } from "./live-indicator";
 import { useHostEvents } from "./use-host-events";
-import { useNow } from "./use-now";
+import { HOSTS_REFRESH_MS, useNow } from "./use-now";
+import { useVisibleInterval } from "./use-visible-interval";
 import { formatAgo, formatBytes, formatCpusMemory } from "./format";
 
 export interface HostsQuery {
@@ -78,6 +81,13 @@ export function HostsView({
       setError(`Could not refresh the list: ${(e as Error).message}`);
     }
   }, [query]);
+
+  // The first tick (at once, on mount) would only repeat what the server just rendered.
+  const loaded = useRef(false);
+  useVisibleInterval(async () => {
+    if (loaded.current) await refetch();
+    loaded.current = true;
+  }, HOSTS_REFRESH_MS, true);
 
   const live = useHostEvents((e) => {
     setData((d) => ({ ...d, items: d.items.map((h) => (h.id === e.host.id ? e.host : h)) }));

@@ -5,6 +5,9 @@
 // Date.now() made the text differ whenever a second boundary fell between the two renders: React error #418.)
 import { useEffect, useState } from "react";
 
+/** How often an open hosts page re-reads its hosts for their last heartbeat (an agent beats every 10 s by default). */
+export const HOSTS_REFRESH_MS = 10_000;
+
 export function useNow(renderedAt: number, everyMs = 5_000): number {
   const [now, setNow] = useState(renderedAt);
   useEffect(() => {

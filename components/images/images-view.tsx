@@ -1,14 +1,16 @@
 "use client";
-// /images — one host's images, one row per tag as `docker images` lists them (an untagged image gets one row by id).
-// Those allowed pull (with a bar per layer), tag and remove (confirmed; "force" for an image in use); every row links
-// to the run form. Everything goes through /api/v1/hosts/{id}/images and the /browser pull stream.
+// /images — one host's images, one row per tag as `docker images` lists them (an untagged image gets one row by id,
+// hidden until "Show untagged images" is ticked: build steps and replaced pulls leave many). Those allowed pull (with a
+// bar per layer), tag, remove (confirmed; "force" for an image in use) and prune; every row links to the run form.
+// Everything goes through /api/v1/hosts/{id}/images and the /browser pull stream.
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Button, Dialog, EmptyRow, Field, FormAlert, Input, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { formatBytes, formatTime } from "@/components/hosts/format";
 import { ImageReference } from "@/lib/oci/reference";
-import type { ImageSummary } from "@/lib/protocol/commands";
+import type { ImagePruneResult, ImageSummary } from "@/lib/protocol/commands";
+import { pruneDone, removalDone, removalRefused } from "./removal";
 import { callApi, type HostOption } from "./api";
 import { HostPicker } from "./host-picker";
 import { PullProgressView } from "./pull-progress-view";
@@ -62,6 +64,8 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
   const [pullError, setPullError] = useState<string | null>(null);
   const [tagging, setTagging] = useState<ImageRow | null>(null);
   const [removing, setRemoving] = useState<ImageRow | null>(null);
+  const [pruning, setPruning] = useState(false);
+  const [showUntagged, setShowUntagged] = useState(false);
   const pull = useImagePull();
   const host = hosts.find((h) => h.id === hostId) ?? null;
 
@@ -108,7 +112,8 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
     await load(hostId);
   }
 
-  const rows = images ? rowsOf(images) : [];
+  const untaggedCount = images ? images.filter((i) => i.repoTags.length === 0).length : 0;
+  const rows = images ? rowsOf(showUntagged ? images : images.filter((i) => i.repoTags.length > 0)) : [];
   const cols = canManage ? 6 : 5;
 
   return (
@@ -120,7 +125,7 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
           </h1>
           <p className="text-sm text-slate-600 dark:text-slate-400">The images on one host. Pull, tag and remove them, or run a container from one.</p>
         </div>
-        <div className="w-80">
+        <div className="w-full sm:w-80">
           <Field id="images-host" label="Host">
             <HostPicker id="images-host" hosts={hosts} value={hostId} onChange={chooseHost} />
           </Field>
@@ -166,6 +171,20 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
         </div>
       )}
 
+      {images !== null && (
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <label className="flex items-center gap-2 text-sm">
+            <input type="checkbox" checked={showUntagged} onChange={(e) => setShowUntagged(e.target.checked)} />
+            Show untagged images ({untaggedCount})
+          </label>
+          {canManage && hostId !== null && (
+            <Button size="sm" variant="secondary" onClick={() => setPruning(true)}>
+              Prune unused images
+            </Button>
+          )}
+        </div>
+      )}
+
       <Table caption={host ? `Images on ${host.name}` : "Images"} aria-busy={images === null && !loadError}>
         <THead>
           <Tr>
@@ -178,7 +197,9 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
           </Tr>
         </THead>
         <TBody>
-          {images !== null && rows.length === 0 && <EmptyRow colSpan={cols}>No images on this host yet.</EmptyRow>}
+          {images !== null && rows.length === 0 && (
+            <EmptyRow colSpan={cols}>{untaggedCount && !showUntagged ? `No tagged images on this host (${untaggedCount} untagged).` : "No images on this host yet."}</EmptyRow>
+          )}
           {rows.map((row) => (
             <Tr key={`${row.image.id}-${row.ref}`} data-testid={`image-row-${row.ref}`}>
               <Td className="font-mono text-xs">{row.repository}</Td>
@@ -236,10 +257,23 @@ export function ImagesView({ hosts: initialHosts, initialHostId, canManage, canR
           row={removing}
           hostId={hostId}
           onClose={() => setRemoving(null)}
-          onDone={async () => {
+          onDone={async (message) => {
             setRemoving(null);
             setError(null);
-            setNotice(`Removed ${removing.ref}`);
+            setNotice(message);
+            await load(hostId);
+          }}
+        />
+      )}
+      {pruning && hostId !== null && (
+        <PruneDialog
+          hostName={host?.name ?? `host ${hostId}`}
+          hostId={hostId}
+          onClose={() => setPruning(false)}
+          onDone={async (message) => {
+            setPruning(false);
+            setError(null);
+            setNotice(message);
             await load(hostId);
           }}
         />
@@ -283,7 +317,7 @@ function TagDialog({ row, hostId, onClose, onDone }: { row: ImageRow; hostId: nu
   );
 }
 
-function RemoveDialog({ row, hostId, onClose, onDone }: { row: ImageRow; hostId: number; onClose: () => void; onDone: () => void }) {
+function RemoveDialog({ row, hostId, onClose, onDone }: { row: ImageRow; hostId: number; onClose: () => void; onDone: (message: string) => void }) {
   const [force, setForce] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -291,12 +325,10 @@ function RemoveDialog({ row, hostId, onClose, onDone }: { row: ImageRow; hostId:
   async function remove() {
     setBusy(true);
     const q = new URLSearchParams({ ref: row.ref, ...(force ? { force: "true" } : {}) });
-    const r = await callApi("DELETE", `/api/v1/hosts/${hostId}/images?${q}`);
+    const r = await callApi<{ untagged?: string[]; deleted?: string[] }>("DELETE", `/api/v1/hosts/${hostId}/images?${q}`);
     setBusy(false);
-    if (!r.ok) {
-      return setError(r.status === 409 ? `${row.ref} is in use: ${r.error}. Remove the containers using it first, or tick "Force".` : (r.error ?? "removing failed"));
-    }
-    onDone();
+    if (!r.ok) return setError(r.status === 409 ? removalRefused(row.ref, r.error ?? "refused") : (r.error ?? "removing failed"));
+    onDone(removalDone(row.ref, row.image.repoTags, r.data ?? {}));
   }
 
   const otherTags = row.image.repoTags.length > 1;
@@ -311,7 +343,7 @@ function RemoveDialog({ row, hostId, onClose, onDone }: { row: ImageRow; hostId:
         <FormAlert message={error} />
         <label className="flex items-center gap-2 text-sm">
           <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} />
-          Force (even if a container uses it)
+          Force (take every tag off, even if a container uses it; the image stays while one does)
         </label>
         <div className="flex justify-end gap-2">
           <Button variant="secondary" onClick={onClose}>
@@ -319,6 +351,40 @@ function RemoveDialog({ row, hostId, onClose, onDone }: { row: ImageRow; hostId:
           </Button>
           <Button variant="danger" loading={busy} onClick={remove}>
             Remove
+          </Button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+function PruneDialog({ hostName, hostId, onClose, onDone }: { hostName: string; hostId: number; onClose: () => void; onDone: (message: string) => void }) {
+  const [all, setAll] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function prune() {
+    setBusy(true);
+    const r = await callApi<ImagePruneResult>("POST", `/api/v1/hosts/${hostId}/images/prune`, { all });
+    setBusy(false);
+    if (!r.ok || !r.data) return setError(r.error ?? "pruning failed");
+    onDone(pruneDone(r.data));
+  }
+
+  return (
+    <Dialog open onClose={onClose} title="Prune images" description={`Remove the images no container on ${hostName} uses.`}>
+      <div className="space-y-4">
+        <FormAlert message={error} />
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
+          Tagged images too (otherwise only untagged ones)
+        </label>
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button variant="danger" loading={busy} onClick={prune}>
+            Prune
           </Button>
         </div>
       </div>

@@ -65,7 +65,7 @@ export function NetworksView({ hosts: initialHosts, initialHostId, canManage }: 
           </h1>
           <p className="text-sm text-slate-600 dark:text-slate-400">The networks on one host and the containers attached to each.</p>
         </div>
-        <div className="w-80">
+        <div className="w-full sm:w-80">
           <Field id="networks-host" label="Host">
             <HostPicker id="networks-host" hosts={hosts} value={hostId} onChange={chooseHost} />
           </Field>

@@ -17,24 +17,43 @@ import { emptyPortRow, emptyRunForm, emptyVolumeRow, RESTART_POLICIES, type Fiel
 import { imageOnHost, type HostImage } from "@/lib/run-form/image-on-host";
 import { errorId, RemoveRowButton, RowError, RowsSection } from "./rows";
 
-type Phase = "idle" | "checking" | "pulling" | "starting";
+type Phase = "idle" | "checking" | "pulling" | "replacing" | "starting";
 
 const PHASE_TEXT: Record<Phase, string> = {
   idle: "",
   checking: "Checking the image on the host…",
   pulling: "Pulling the image…",
+  replacing: "Removing the container it replaces…",
   starting: "Creating and starting the container…",
 };
 
-export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { hosts: HostOption[]; initialHostId: number | null; initialImage: string }) {
+export function RunForm({
+  hosts: initialHosts,
+  initialHostId,
+  initialImage,
+  initialValues,
+  initialNotice,
+  replacing,
+}: {
+  hosts: HostOption[];
+  initialHostId: number | null;
+  initialImage: string;
+  /** The form filled in advance (Duplicate: from an existing container). */
+  initialValues?: RunFormValues;
+  /** Said above the form from the start (what a duplicate could not carry over). */
+  initialNotice?: string;
+  /** Edit: the container the form was filled from, which "Replace" stops and removes before the new one runs. */
+  replacing?: { hostId: number; id: string; name: string };
+}) {
   const hosts = useLiveHosts(initialHosts);
   const router = useRouter();
   const [hostId, setHostId] = useState<number | null>(initialHostId);
   const [queue, setQueue] = useState(false);
-  const [v, setV] = useState<RunFormValues>(() => emptyRunForm(initialImage));
+  const [replace, setReplace] = useState(replacing !== undefined);
+  const [v, setV] = useState<RunFormValues>(() => initialValues ?? emptyRunForm(initialImage));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(initialNotice ?? null);
   const [phase, setPhase] = useState<Phase>("idle");
   const pull = useImagePull();
   const host = hosts.find((h) => h.id === hostId) ?? null;
@@ -89,6 +108,19 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
       }
     }
 
+    // Edit: the original goes first (its name and host ports are the new one's). Should the new one then fail, the form
+    // still holds every setting, and says the original is gone.
+    const replaced = replace && replacing && replacing.hostId === id && !queueing ? replacing : null;
+    if (replaced) {
+      setPhase("replacing");
+      const gone = await callApi("DELETE", `/api/v1/hosts/${replaced.hostId}/containers/${encodeURIComponent(replaced.id)}?force=true`);
+      if (!gone.ok) {
+        setPhase("idle");
+        setFormError(`${replaced.name} could not be removed, so nothing was run: ${gone.error}`);
+        return;
+      }
+    }
+
     setPhase("starting");
     const r = await callApi<{ id: string } | { status: "queued"; queuedCommandId: string }>(
       "POST",
@@ -98,7 +130,7 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
     if (!r.ok) {
       setPhase("idle");
       if (r.status === 422 && r.details?.length) setErrors(fieldErrorsFromApi(r.details));
-      setFormError(`The container was not run: ${r.error}`);
+      setFormError(`The container was not run: ${r.error}${replaced ? `. ${replaced.name} was removed before: the form still holds its settings — fix them and run again.` : ""}`);
       return;
     }
     if (r.status === 202 && r.data && "queuedCommandId" in r.data) {
@@ -131,6 +163,12 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
           <Field id="run-image" label="Image" hint="e.g. busybox:latest or registry.example.com/team/app:v1" error={errors.image}>
             <Input id="run-image" value={v.image} onChange={(e) => set("image", e.target.value)} invalid={!!errors.image} aria-describedby={fieldDescribed("image", "run-image")} placeholder="busybox:latest" />
           </Field>
+          {replacing && (
+            <label className="flex items-center gap-2 text-sm sm:col-span-2">
+              <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} />
+              Replace {replacing.name}: stop and remove it, then run this in its place
+            </label>
+          )}
           {mayQueue && (
             <label className="flex items-center gap-2 text-sm sm:col-span-2">
               <input type="checkbox" checked={queue} onChange={(e) => setQueue(e.target.checked)} />
@@ -166,7 +204,7 @@ export function RunForm({ hosts: initialHosts, initialHostId, initialImage }: { 
         <RowsSection title="Ports" hint="Publish a container port on the host. An empty host port picks a free one; an empty host IP listens on every address." addLabel="Add port" onAdd={() => set("ports", [...v.ports, emptyPortRow()])}>
           {v.ports.map((p, i) => (
             <div key={i}>
-              <div className="grid grid-cols-[1fr_8rem_8rem_6rem_auto] gap-2">
+              <div className="grid grid-cols-2 gap-2 sm:grid-cols-[1fr_8rem_8rem_6rem_auto]">
                 <Input aria-label={`Host IP ${i + 1}`} placeholder="host IP (optional)" value={p.hostIp} onChange={(e) => setRow("ports", i, { ...p, hostIp: e.target.value })} invalid={!!errors[`ports.${i}.hostIp`]} aria-describedby={described(`ports.${i}.hostIp`)} />
                 <Input aria-label={`Host port ${i + 1}`} placeholder="host port" inputMode="numeric" value={p.hostPort} onChange={(e) => setRow("ports", i, { ...p, hostPort: e.target.value })} invalid={!!errors[`ports.${i}.hostPort`]} aria-describedby={described(`ports.${i}.hostPort`)} />
                 <Input aria-label={`Container port ${i + 1}`} placeholder="container port" inputMode="numeric" value={p.containerPort} onChange={(e) => setRow("ports", i, { ...p, containerPort: e.target.value })} invalid={!!errors[`ports.${i}.containerPort`]} aria-describedby={described(`ports.${i}.containerPort`)} />

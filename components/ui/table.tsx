@@ -4,7 +4,7 @@ import { cn } from "./cn";
 /** A plain, accessible data table: give it a caption (visually hidden with srOnlyCaption) for screen readers. */
 export function Table({ caption, srOnlyCaption = true, className, children, ...rest }: HTMLAttributes<HTMLTableElement> & { caption?: string; srOnlyCaption?: boolean }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
+    <div className="relative overflow-x-auto rounded-lg border border-slate-200 dark:border-slate-800">
       <table className={cn("min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800", className)} {...rest}>
         {caption && <caption className={srOnlyCaption ? "sr-only" : "px-4 py-2 text-left font-medium"}>{caption}</caption>}
         {children}

@@ -82,7 +82,7 @@ export function VolumesView({ hosts: initialHosts, initialHostId, canManage }: {
               Prune unused
             </Button>
           )}
-          <div className="w-80">
+          <div className="w-full sm:w-80">
             <Field id="volumes-host" label="Host">
               <HostPicker id="volumes-host" hosts={hosts} value={hostId} onChange={chooseHost} />
             </Field>

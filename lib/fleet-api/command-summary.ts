@@ -55,6 +55,8 @@ export async function commandSummary(hostId: number, command: HostCommand | { ki
       return { verb: "remove", object: `volume ${command.name}`, extra: `${await on()}${command.force ? " (forced)" : ""}` };
     case "volume.prune":
       return { verb: "prune", object: command.all ? "unused volumes" : "unused anonymous volumes", extra: await on() };
+    case "image.prune":
+      return { verb: "prune", object: command.all ? "unused images" : "untagged images", extra: await on() };
     case "container.list":
     case "container.inspect":
     case "image.list":
@@ -75,6 +77,11 @@ export function summaryAfter(summary: ActivitySummary, command: HostCommand, res
     const n = r.deleted.length;
     const freed = typeof r.spaceReclaimedBytes === "number" ? `, ${r.spaceReclaimedBytes} bytes freed` : "";
     return { ...summary, extra: `${summary.extra ?? ""} (${n} volume${n === 1 ? "" : "s"}${n ? `: ${r.deleted.slice(0, 10).join(", ")}` : ""}${freed})`.trim() };
+  }
+  if (command.kind === "image.prune" && Array.isArray(r.deleted)) {
+    const n = r.deleted.length;
+    const freed = typeof r.spaceReclaimedBytes === "number" ? `, ${r.spaceReclaimedBytes} bytes freed` : "";
+    return { ...summary, extra: `${summary.extra ?? ""} (${n} image${n === 1 ? "" : "s"}${freed})`.trim() };
   }
   return summary;
 }

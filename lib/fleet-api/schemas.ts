@@ -101,6 +101,10 @@ export const removeVolumeQuery = z
   })
   .strict();
 
+export const pruneImagesBody = z
+  .object({ all: z.boolean().optional().describe("every image no container uses, tagged too — not only untagged ones") })
+  .strict();
+
 export const pruneVolumesBody = z
   .object({ all: z.boolean().optional().describe("named volumes too, not only anonymous ones (never one a container uses)") })
   .strict();

@@ -17,6 +17,7 @@ import {
   RunSpec,
   VolumeCreateSpec,
   VolumePruneResult,
+  ImagePruneResult,
   VolumeSummary,
 } from "@/lib/protocol/commands";
 import { createJoinTokenBody, createdJoinTokenView, joinTokenIdParam, joinTokenView, listJoinTokensQuery } from "@/lib/hosts/join-token-schemas";
@@ -33,6 +34,7 @@ import {
   networkDisconnectBody,
   networkRefParam,
   pruneVolumesBody,
+  pruneImagesBody,
   pullBody,
   pullLineView,
   removeContainerQuery,
@@ -42,6 +44,7 @@ import {
 } from "@/lib/fleet-api/schemas";
 import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/lib/services/schemas";
 import { listStacksQuery, stackBody, stackDeployed, stackDetail, stackList, stackParams, stackPreview } from "@/lib/stacks/schemas";
+import { searchQuery, searchResult } from "@/lib/search/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -67,6 +70,15 @@ const container = { id: hostId, cid: containerRefParam };
 const network = { id: hostId, network: networkRefParam };
 
 export const API_ROUTES: ApiRoute[] = [
+  {
+    method: "get",
+    path: "/search",
+    tag: "hosts",
+    summary: "Hosts (name, id), containers (name, id prefix, image, label key or key=value) and images (tag, id prefix) matching q",
+    permission: "hosts.read",
+    query: searchQuery,
+    response: searchResult,
+  },
   {
     method: "get",
     path: "/services",
@@ -249,6 +261,16 @@ export const API_ROUTES: ApiRoute[] = [
   },
   { method: "get", path: "/hosts/{id}/images", tag: "images", summary: "The host's images", permission: "images.read", params: { id: hostId }, response: z.array(ImageSummary) },
   { method: "delete", path: "/hosts/{id}/images", tag: "images", summary: "Remove an image or one of its tags", permission: "images.manage", params: { id: hostId }, query: removeImageQuery },
+  {
+    method: "post",
+    path: "/hosts/{id}/images/prune",
+    tag: "images",
+    summary: "Remove the images no container uses (untagged ones only, unless all)",
+    permission: "images.manage",
+    params: { id: hostId },
+    body: pruneImagesBody,
+    response: ImagePruneResult,
+  },
   { method: "post", path: "/hosts/{id}/images/tag", tag: "images", summary: "Tag an image", permission: "images.manage", params: { id: hostId }, body: tagImageBody, status: 201 },
   {
     method: "get",

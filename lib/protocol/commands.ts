@@ -137,6 +137,7 @@ export const HostCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("image.list") }).strict(),
   z.object({ kind: z.literal("image.tag"), source: ImageRef, target: ImageRef }).strict(),
   z.object({ kind: z.literal("image.remove"), ref: ImageRef, force: z.boolean().optional() }).strict(),
+  z.object({ kind: z.literal("image.prune"), all: z.boolean().optional() }).strict(),
   z.object({ kind: z.literal("host.metrics") }).strict(),
   z.object({ kind: z.literal("network.list") }).strict(),
   z.object({ kind: z.literal("network.create"), spec: NetworkCreateSpec }).strict(),
@@ -252,6 +253,10 @@ export type VolumeSummary = z.infer<typeof VolumeSummary>;
 
 export const VolumePruneResult = z.object({ deleted: z.array(z.string()), spaceReclaimedBytes: z.number() });
 export type VolumePruneResult = z.infer<typeof VolumePruneResult>;
+
+/** `docker image prune`: the image ids deleted, the tags taken off them (only with `all`), the bytes freed. */
+export const ImagePruneResult = z.object({ deleted: z.array(z.string()), untagged: z.array(z.string()), spaceReclaimedBytes: z.number() });
+export type ImagePruneResult = z.infer<typeof ImagePruneResult>;
 
 // ---- streams: logs, exec, attach, stats, image pull progress ----
 // Credit-based flow control: the server grants bytes (the window at open, then as its consumer drains); the agent

@@ -3,7 +3,7 @@
 // wrong, instead of reaching a page that would crash on it. Lenient where the Engine API is (fields may be missing,
 // Docker writes null for empty lists), strict about the types of what is there. Shared by the server and the pages.
 import { z } from "zod";
-import { ContainerSummary, HostMetrics, ImageSummary, NetworkSummary, VolumePruneResult, VolumeSummary, type HostCommandKind } from "./commands";
+import { ContainerSummary, HostMetrics, ImagePruneResult, ImageSummary, NetworkSummary, VolumePruneResult, VolumeSummary, type HostCommandKind } from "./commands";
 
 /** An optional field that Docker may also write as null (read as absent). */
 const opt = <T extends z.ZodType>(t: T) => z.preprocess((v) => (v === null ? undefined : v), t.optional());
@@ -121,4 +121,5 @@ export const COMMAND_RESULTS: Record<HostCommandKind, z.ZodType> = {
   "volume.create": VolumeSummary,
   "volume.remove": z.looseObject({ name: z.string(), changed: z.boolean() }),
   "volume.prune": VolumePruneResult,
+  "image.prune": ImagePruneResult,
 };

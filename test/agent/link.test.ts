@@ -250,29 +250,42 @@ test("malformed agent messages are rejected with a reason, and the connection st
   s.disconnect();
 });
 
-test("heartbeat grace: a stopped agent's host turns stale, then offline; started again it is online", async () => {
+test("heartbeat grace: a silent agent's host turns stale, then offline, and online when heard again; a stopped agent's is offline at once", async () => {
   const { agent: a, id } = await joinedAgent();
-  assert.equal(await a.stop(), 0, "SIGTERM stops the agent cleanly");
-  await waitFor("connectedAt cleared", async () => (await hostRow(id)).connectedAt === null);
-
-  const stale = await waitFor("stale", async () => {
-    const r = await hostRow(id);
-    return r.status === "stale" ? r : r.status === "online" ? undefined : assert.fail(`went ${r.status} before stale`);
-  });
-  const offline = await waitFor("offline", async () => {
-    const r = await hostRow(id);
-    return r.status === "offline" ? r : undefined;
-  });
+  // Frozen, its connection open but no heartbeat: only the grace tells.
+  process.kill(a.process.pid!, "SIGSTOP");
+  let stale, offline;
+  try {
+    stale = await waitFor("stale", async () => {
+      const r = await hostRow(id);
+      return r.status === "stale" ? r : r.status === "online" ? undefined : assert.fail(`went ${r.status} before stale`);
+    });
+    offline = await waitFor("offline", async () => {
+      const r = await hostRow(id);
+      return r.status === "offline" ? r : undefined;
+    });
+  } finally {
+    process.kill(a.process.pid!, "SIGCONT");
+  }
   assert.ok(offline.statusChangedAt > stale.statusChangedAt);
   assert.ok(stale.statusChangedAt.getTime() - stale.lastSeenAt.getTime() >= 2500, "stale only after the stale grace");
   assert.ok(offline.statusChangedAt.getTime() - offline.lastSeenAt.getTime() >= 5000, "offline only after the offline grace");
+  await waitFor("online when heard again", async () => (await hostRow(id)).status === "online");
+
+  // Stopped, it closes its connection itself: offline at once, well within the stale grace.
+  assert.equal(await a.stop(), 0, "SIGTERM stops the agent cleanly");
+  const gone = await waitFor("offline at once", async () => {
+    const r = await hostRow(id);
+    return r.status === "offline" ? r : r.status === "online" ? undefined : assert.fail(`went ${r.status} before offline`);
+  });
+  assert.equal(gone.connectedAt, null);
+  assert.ok(gone.statusChangedAt.getTime() - gone.lastSeenAt.getTime() < 2500, "offline before the stale grace ran out");
 
   const again = agent({ root: a.root });
   await again.waitForOutput("connected to");
   assert.doesNotMatch(again.output(), /joined/, "restarted with its stored credential, no token needed");
-  await waitFor("online again", async () => (await hostRow(id)).status === "online");
-  const status = await api(cp, cookie).get(`/api/v1/hosts?status=online`);
-  assert.ok(status.body.items.some((h: { id: number }) => h.id === id));
+  // (The stored status is "online" from the hello; the API's reads "syncing" until the agent's inventory is in.)
+  await waitFor("online again", async () => (await api(cp, cookie).get(`/api/v1/hosts?status=online`)).body.items.some((h: { id: number }) => h.id === id));
 });
 
 test("revoking a host cuts its connection at once and refuses its credential from then on", async () => {

@@ -146,6 +146,85 @@ test("images and metrics of a host", async () => {
   assert.ok(metrics.body.cpuPercent >= 0);
 });
 
+test("image prune: untagged images go (a viewer may not), tagged ones stay; with all, every image no container uses", async () => {
+  const { makeImage, makeLayer, pushImage } = await import("../support/images");
+  const c = api(f.cp);
+  const ref = `${f.registry.host}/prune-me:v1`;
+  const pull = async () => {
+    const res = await fetch(`${f.cp.url}/api/v1/hosts/${f.hostId}/images/pull`, { method: "POST", headers: { ...as("operator"), "content-type": "application/json" }, body: JSON.stringify({ ref }) });
+    assert.deepEqual((await ndjson(res)).at(-1), { end: true });
+  };
+  const list = async () => (await c.get(`/api/v1/hosts/${f.hostId}/images`, as("viewer"))).body as Array<{ id: string; repoTags: string[] }>;
+  // The tag moves to a new image: the first is left untagged (dangling).
+  await pushImage(f.registry.host, "prune-me", "v1", makeImage([await makeLayer([{ name: "one.txt", type: "file", mode: 0o644, body: Buffer.from("one") }])]));
+  await pull();
+  const first = (await list()).find((i) => i.repoTags.includes(ref))!.id;
+  await pushImage(f.registry.host, "prune-me", "v1", makeImage([await makeLayer([{ name: "two.txt", type: "file", mode: 0o644, body: Buffer.from("two") }])]));
+  await pull();
+  const second = (await list()).find((i) => i.repoTags.includes(ref))!.id;
+  assert.notEqual(first, second);
+  assert.deepEqual((await list()).find((i) => i.id === first)?.repoTags, []);
+
+  assert.equal((await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, {}, as("viewer"))).status, 403);
+  assert.equal((await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, { all: "yes" }, as("operator"))).status, 422);
+  const pruned = await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, {}, as("operator"));
+  assert.equal(pruned.status, 200, JSON.stringify(pruned.body));
+  assert.ok(pruned.body.deleted.includes(first), JSON.stringify(pruned.body));
+  assert.ok(!pruned.body.deleted.includes(second));
+  // Its digest reference (repo@sha256:…, left by the pull) goes with it, as dockerd's prune does; no tag does.
+  assert.ok((pruned.body.untagged as string[]).every((u) => u.includes("@sha256:")), JSON.stringify(pruned.body));
+  const after = await list();
+  assert.ok(!after.some((i) => i.id === first), "the untagged image is gone");
+  assert.ok(after.some((i) => i.repoTags.includes(ref)) && after.some((i) => i.repoTags.includes(f.image)), "tagged images stay");
+
+  // all: the tagged image no container uses goes too; the one a container uses stays.
+  const user = await c.post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name: "api-prune-user", cmd: ["sleep", "60"], network: "none" }, as("operator"));
+  assert.equal(user.status, 201, JSON.stringify(user.body));
+  try {
+    const all = await c.post(`/api/v1/hosts/${f.hostId}/images/prune`, { all: true }, as("operator"));
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    assert.ok(all.body.deleted.includes(second) && all.body.untagged.includes(ref), JSON.stringify(all.body));
+    assert.ok((await list()).some((i) => i.repoTags.includes(f.image)), "the image a container uses stays");
+  } finally {
+    await c.delete(`/api/v1/hosts/${f.hostId}/containers/api-prune-user?force=true`, as("operator"));
+  }
+  const rows = (await api(f.cp, f.ownerCookie).get("/api/v1/activity?action=images.manage")).body.items as Array<{ text: string }>;
+  assert.ok(rows.some((r) => /pruned untagged images on host .* \(1 image, \d+ bytes freed\)/.test(r.text)), rows.map((r) => r.text).join("\n"));
+});
+
+test("search: hosts by name and id, containers by name, id prefix, image and label, images by tag and id; bad input names q", async () => {
+  const c = api(f.cp);
+  const ran = await c.post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name: "api-findme", cmd: ["sleep", "60"], network: "none", labels: { squad: "falcon" } }, as("operator"));
+  assert.equal(ran.status, 201, JSON.stringify(ran.body));
+  const id = ran.body.id as string;
+  try {
+    await waitFor("api-findme in the inventory", async () => (await c.get(`/api/v1/containers?name=api-findme`, as("viewer"))).body.total === 1);
+    const search = async (q: string) => {
+      const r = await c.get(`/api/v1/search?q=${encodeURIComponent(q)}`, as("viewer"));
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body as { hosts: Array<{ id: number }>; containers: Array<{ id: string; name: string }>; images: Array<{ repoTags: string[]; id: string }> };
+    };
+    for (const q of ["FINDME", id.slice(0, 8), "squad=falcon", "squad"]) {
+      assert.ok((await search(q)).containers.some((x) => x.id === id), `container by ${q}`);
+    }
+    assert.ok(!(await search("squad=eagle")).containers.some((x) => x.id === id));
+    const hostName = (await c.get(`/api/v1/hosts/${f.hostId}`, as("viewer"))).body.name as string;
+    assert.ok((await search(hostName)).hosts.some((h) => h.id === f.hostId));
+    assert.ok((await search(String(f.hostId))).hosts.some((h) => h.id === f.hostId));
+    const byTag = await search("busybox");
+    const img = byTag.images.find((i) => i.repoTags.includes(f.image));
+    assert.ok(img, JSON.stringify(byTag.images));
+    assert.ok((await search(img!.id.slice(7, 19))).images.some((i) => i.id === img!.id), "image by id prefix");
+    // LIKE's wildcards are taken literally.
+    assert.equal((await search("%")).images.length, 0);
+    const bad = await c.get(`/api/v1/search?q=`, as("viewer"));
+    assert.equal(bad.status, 422);
+    assert.match(JSON.stringify(bad.body), /q/);
+  } finally {
+    await c.delete(`/api/v1/hosts/${f.hostId}/containers/${id}?force=true`, as("operator"));
+  }
+});
+
 async function ndjson(res: Response, stopWhen?: (lines: any[]) => boolean): Promise<any[]> {
   const lines: any[] = [];
   const reader = res.body!.getReader();

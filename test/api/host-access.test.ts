@@ -152,19 +152,22 @@ test("pulls the control plane asks for may not reach the host's loopback; the al
 
 test("inspect withholds secret env values from a viewer (API and container page) and not from an operator", async () => {
   const c = api(f.cp);
-  const run = await c.post(base(), { image: f.image, name: "ha-env", cmd: ["sleep", "300"], network: "none", env: { API_TOKEN: "tok-s3cr3t-123", GREETING: "hello there" } }, as("operator"));
+  const run = await c.post(base(), { image: f.image, name: "ha-env", cmd: ["sleep", "300"], network: "none", env: { API_TOKEN: "tok-s3cr3t-123", GREETING: "hello there", DATABASE_URL: "postgres://app:pg-s3cr3t-456@db:5432/app" } }, as("operator"));
   assert.equal(run.status, 201, JSON.stringify(run.body));
   const env = async (role: string) => (await c.get(`${base()}/ha-env`, as(role))).body.Config.Env as string[];
   const viewerEnv = await env("viewer");
   assert.ok(viewerEnv.includes(`API_TOKEN=${WITHHELD}`), viewerEnv.join("\n"));
   assert.ok(viewerEnv.includes("GREETING=hello there"));
   assert.ok(!JSON.stringify(viewerEnv).includes("tok-s3cr3t-123"));
+  // A secret in a value, whatever the variable is called (it was handed to every viewer: masking looked at names only).
+  assert.ok(viewerEnv.includes(`DATABASE_URL=${WITHHELD}`), viewerEnv.join("\n"));
   assert.ok((await env("operator")).includes("API_TOKEN=tok-s3cr3t-123"));
 
   const page = async (role: string) => (await fetch(`${f.cp.url}/hosts/${f.hostId}/containers/ha-env`, { headers: { cookie: cookies[role]! } })).text();
   const viewerPage = await page("viewer");
   assert.match(viewerPage, /GREETING/);
   assert.ok(!viewerPage.includes("tok-s3cr3t-123"), "the page sent to a viewer does not hold the secret");
+  assert.ok(!viewerPage.includes("pg-s3cr3t-456"), "nor the password in a URL");
   assert.ok((await page("operator")).includes("tok-s3cr3t-123"), "an operator's page holds it (masked on screen until revealed)");
   assert.equal((await c.delete(`${base()}/ha-env?force=true`, as("operator"))).status, 200);
 });

@@ -55,7 +55,7 @@ async function run(spec: Record<string, unknown>): Promise<string> {
   return r.body.id as string;
 }
 
-const rowNames = (page: Page) => page.locator('tbody tr[data-testid^="container-row-"] td:first-child a').allTextContents();
+const rowNames = (page: Page) => page.locator('tbody tr[data-testid^="container-row-"] td[data-col="name"] a').allTextContents();
 
 test("list: containers from the API appear; name, state and page in the URL; a stop through the API shows live", async () => {
   const port = 20000 + Math.floor(Math.random() * 20000);

@@ -406,6 +406,302 @@ test("/hosts hydrates with the server's text when the browser's clock is ahead (
   await page.context().close();
 });
 
+test("\"last seen\" on /hosts and a host's page follows the heartbeats while the page stays open (it counted up from the page's load)", async () => {
+  const list = await signedInPage(f.ownerCookie);
+  const detail = await signedInPage(f.ownerCookie);
+  await Promise.all([list.goto(`${f.cp.url}/hosts`), detail.goto(`${f.cp.url}/hosts/${f.hostId}`)]);
+  const seenIn = {
+    list: list.getByTestId(`host-row-${f.hostId}`).locator("time"),
+    detail: detail.locator("dt", { hasText: /^Last seen$/ }).locator("xpath=following-sibling::dd[1]").locator("time"),
+  };
+  for (const seen of Object.values(seenIn)) await seen.waitFor();
+  // The agent beats every 0.5 s here; the pages re-read their hosts every 10 s. 16 s after the load the text says
+  // a heartbeat at most ~6 s old — not the "16 s ago" of the value loaded with the page.
+  await new Promise((r) => setTimeout(r, 16_000));
+  for (const [where, seen] of Object.entries(seenIn)) {
+    const text = (await seen.textContent()) ?? "";
+    const m = /^(\d+) s ago$/.exec(text);
+    assert.ok(text === "just now" || (m && Number(m[1]) <= 10), `${where}: last seen "${text}"`);
+  }
+  await list.context().close();
+  await detail.context().close();
+});
+
+test("images: untagged images are hidden until asked for; prune removes them after asking; a viewer cannot prune", async () => {
+  const { makeImage, makeLayer, pushImage } = await import("../support/images");
+  const ref = `${f.registry.host}/e2e-dangling:v1`;
+  const pull = async () => {
+    const res = await fetch(`${f.cp.url}/api/v1/hosts/${f.hostId}/images/pull`, { method: "POST", headers: { cookie: f.ownerCookie, "content-type": "application/json" }, body: JSON.stringify({ ref }) });
+    assert.equal(res.status, 200);
+    await res.text();
+  };
+  // The tag moves to a second image: the first is left untagged.
+  await pushImage(f.registry.host, "e2e-dangling", "v1", makeImage([await makeLayer([{ name: "a.txt", type: "file", mode: 0o644, body: Buffer.from("a") }])]));
+  await pull();
+  await pushImage(f.registry.host, "e2e-dangling", "v1", makeImage([await makeLayer([{ name: "b.txt", type: "file", mode: 0o644, body: Buffer.from("b") }])]));
+  await pull();
+  const images = (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/images`)).body as Array<{ id: string; repoTags: string[] }>;
+  const dangling = images.filter((i) => i.repoTags.length === 0).map((i) => i.id);
+  assert.ok(dangling.length >= 1, JSON.stringify(images));
+
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/images?host=${f.hostId}`);
+  await page.getByTestId(`image-row-${ref}`).waitFor();
+  const danglingRows = page.locator(`[data-testid="image-row-${dangling[0]}"]`);
+  assert.equal(await danglingRows.count(), 0, "untagged images are hidden by default");
+  const toggle = page.getByLabel(/^Show untagged images \(\d+\)$/);
+  assert.match((await toggle.locator("xpath=..").textContent())!, new RegExp(`\\(${dangling.length}\\)`));
+  await toggle.check();
+  await danglingRows.waitFor();
+
+  await page.getByRole("button", { name: "Prune unused images" }).click();
+  const dialog = page.getByRole("dialog", { name: "Prune images" });
+  await dialog.getByRole("button", { name: "Prune", exact: true }).click();
+  await page.getByText(/^Pruned \d+ images?, .* freed$/).waitFor();
+  await page.getByText("Show untagged images (0)").waitFor();
+  assert.equal(await danglingRows.count(), 0);
+  assert.ok(await page.getByTestId(`image-row-${ref}`).isVisible(), "tagged images stay");
+  await page.context().close();
+
+  const viewer = await signedInPage(viewerCookie);
+  await viewer.goto(`${f.cp.url}/images?host=${f.hostId}`);
+  await viewer.getByTestId(`image-row-${ref}`).waitFor();
+  assert.equal(await viewer.getByRole("button", { name: "Prune unused images" }).count(), 0);
+  await viewer.context().close();
+});
+
+test("containers: Duplicate opens the run form filled from a container and runs a copy with its settings; its inspect JSON is on its page", async () => {
+  const id = await run({
+    name: "e2e-orig",
+    cmd: ["sh", "-c", "echo 'a b'; sleep 600"],
+    env: { GREETING: "hello there" },
+    labels: { team: "blue" },
+    memoryBytes: 64 * 1024 * 1024,
+    restartPolicy: { name: "on-failure", maxRetries: 3 },
+    ports: [{ container: 8080, protocol: "tcp" }],
+  });
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/hosts/${f.hostId}/containers/${id}`);
+  await page.getByRole("heading", { name: /^e2e-orig/ }).waitFor();
+  const json = page.getByTestId("container-inspect-json");
+  await json.getByText("Inspect (JSON)").click();
+  const raw = JSON.parse((await json.locator("pre").textContent())!);
+  assert.equal(raw.Id, id);
+  assert.deepEqual(raw.HostConfig.RestartPolicy, { Name: "on-failure", MaximumRetryCount: 3 });
+
+  await page.getByRole("link", { name: "Duplicate" }).click();
+  await page.getByRole("heading", { name: "Run a container" }).waitFor();
+  await page.getByText(/^Filled from e2e-orig/).waitFor();
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "e2e-orig-copy");
+  await page.getByRole("button", { name: "Run container" }).click();
+  await page.getByRole("heading", { name: /^e2e-orig-copy/ }).waitFor({ timeout: 60_000 });
+  await page.context().close();
+
+  const inspect = async (ref: string) => (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/containers/${ref}`)).body;
+  const [orig, copy] = await Promise.all([inspect("e2e-orig"), inspect("e2e-orig-copy")]);
+  assert.notEqual(copy.Id, orig.Id);
+  for (const pick of [
+    (c: any) => c.Config.Image,
+    (c: any) => c.Config.Cmd,
+    (c: any) => [...c.Config.Env].sort(),
+    (c: any) => c.Config.Labels.team,
+    (c: any) => c.HostConfig.Memory,
+    (c: any) => c.HostConfig.RestartPolicy,
+    (c: any) => Object.keys(c.HostConfig.PortBindings ?? {}),
+  ]) assert.deepEqual(pick(copy), pick(orig));
+  assert.equal(copy.State.Running, true);
+  for (const ref of ["e2e-orig", "e2e-orig-copy"]) await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${ref}?force=true`);
+});
+
+test("containers: Edit opens the run form filled from a container under its own name; run, it replaces the original with the changed settings", async () => {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const oldId = await run({ name: "e2e-edit", cmd: ["sleep", "600"], env: { MODE: "blue" }, memoryBytes: 64 * 1024 * 1024, ports: [{ container: 8080, host: port, hostIp: "127.0.0.1", protocol: "tcp" }] });
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/hosts/${f.hostId}/containers/${oldId}`);
+  await page.getByRole("heading", { name: /^e2e-edit/ }).waitFor();
+  await page.getByRole("link", { name: "Edit", exact: true }).click();
+  await page.getByText(/^Filled from e2e-edit: change what you need; it is replaced when you run this\./).waitFor();
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "e2e-edit");
+  const replace = page.getByLabel(/^Replace e2e-edit/);
+  assert.equal(await replace.isChecked(), true);
+  await page.getByLabel(/^Memory/).fill("96m");
+  await page.getByRole("button", { name: "Run container" }).click();
+  await page.waitForURL((u) => /\/containers\/[0-9a-f]{64}$/.test(u.pathname) && !u.pathname.endsWith(oldId), { timeout: 60_000 });
+  await page.getByRole("heading", { name: /^e2e-edit/ }).waitFor();
+  await page.context().close();
+
+  const c = api(f.cp, f.ownerCookie);
+  assert.equal((await c.get(`/api/v1/hosts/${f.hostId}/containers/${oldId}`)).status, 404, "the original is gone");
+  const now = (await c.get(`/api/v1/hosts/${f.hostId}/containers/e2e-edit`)).body;
+  assert.notEqual(now.Id, oldId);
+  assert.equal(now.HostConfig.Memory, 96 * 1024 * 1024, "the changed setting");
+  assert.ok(now.Config.Env.includes("MODE=blue"), "the others kept");
+  assert.equal(now.HostConfig.PortBindings?.["8080/tcp"]?.[0]?.HostPort, String(port), "its host port, freed by the original");
+  assert.equal(now.State.Running, true);
+  await c.delete(`/api/v1/hosts/${f.hostId}/containers/e2e-edit?force=true`);
+});
+
+test("at 390 px wide every page fits the screen and every nav link can be reached; no page error or hydration warning on any page over repeated loads", async () => {
+  const id = await run({ name: "e2e-narrow", cmd: ["sleep", "600"], network: "none" });
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  await context.addCookies(
+    f.ownerCookie.split(/;\s*/).filter(Boolean).map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: f.cp.url })),
+  );
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+  page.on("console", (m) => void (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && errors.push(`${page.url()}: console: ${m.text()}`)));
+  const paths = ["/", "/hosts", `/hosts/${f.hostId}`, "/containers", `/hosts/${f.hostId}/containers/${id}`, "/containers/new", "/images", "/networks", "/volumes", "/logs", "/users", "/join-tokens", "/activity", "/tokens"];
+  const wide: string[] = [];
+  for (let round = 0; round < 2; round++) {
+    for (const path of paths) {
+      await page.goto(`${f.cp.url}${path}`);
+      await page.getByRole("navigation", { name: "Main" }).waitFor();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 390) wide.push(`${path}: ${width} px`);
+      if (round === 0 && path === "/hosts") {
+        for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
+          const box = (await link.boundingBox())!;
+          assert.ok(box.x >= 0 && box.x + box.width <= 390, `nav link ${await link.textContent()} is cut off: ${JSON.stringify(box)}`);
+        }
+      }
+    }
+  }
+  assert.deepEqual(wide, [], "pages wider than the screen");
+  assert.deepEqual(errors.filter((e) => /418|[Hh]ydrat|did not match/.test(e)), [], "no hydration mismatch");
+  assert.deepEqual(errors, []);
+  await context.close();
+  await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${id}?force=true`);
+});
+
+test("theme: light, dark or the system's, chosen in the header and kept across loads; the pages have a favicon", async () => {
+  const page = await signedInPage(f.ownerCookie);
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto(`${f.cp.url}/hosts`);
+  const html = page.locator("html");
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const isDark = async () => ((await html.getAttribute("class")) ?? "").split(/\s+/).includes("dark");
+  const theme = page.getByRole("combobox", { name: "Theme" });
+  assert.equal(await theme.inputValue(), "system");
+  await page.locator('[data-live="live"]').first().waitFor(); // hydrated: the toggle's change handler is attached
+  assert.equal(await isDark(), false);
+  const light = await background();
+
+  await theme.selectOption("dark");
+  assert.equal(await isDark(), true);
+  assert.notEqual(await background(), light, "the page turns dark");
+  await page.reload();
+  assert.equal(await isDark(), true, "kept across loads");
+  // (The server renders "system"; the stored choice is read once the page has hydrated.)
+  await waitFor("the stored choice shown", async () => (await page.getByRole("combobox", { name: "Theme" }).inputValue()) === "dark");
+
+  await page.getByRole("combobox", { name: "Theme" }).selectOption("system");
+  assert.equal(await isDark(), false, "the system's (light here)");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await waitFor("the system's dark", isDark);
+  await page.reload();
+  assert.equal(await isDark(), true, "the system's dark from the first paint");
+  await page.emulateMedia({ colorScheme: "light" });
+
+  const icon = await page.locator('link[rel="icon"]').first().getAttribute("href");
+  assert.ok(icon, "a favicon link");
+  const res = await fetch(new URL(icon!, f.cp.url));
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^image\//);
+  await page.context().close();
+});
+
+test("home: the fleet at a glance — hosts by status, containers by state, a container that failed, disk pressure — each linking to its list", async () => {
+  await run({ name: "e2e-fails", cmd: ["sh", "-c", "exit 3"], network: "none" });
+  await waitFor("the failed container in the inventory", async () => {
+    const r = await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-fails&state=exited`);
+    return r.body.items?.some((c: { exitCode: number | null }) => c.exitCode === 3);
+  });
+  const page = await signedInPage(viewerCookie);
+  await page.goto(`${f.cp.url}/`);
+  await page.getByRole("heading", { name: "Fleet at a glance" }).waitFor();
+  const online = page.getByRole("link", { name: /^\d+ online$/ });
+  assert.match((await online.getAttribute("aria-label"))!, /^[1-9]\d* online$/);
+  assert.equal(await online.getAttribute("href"), "/hosts?status=online");
+  const exited = page.getByRole("link", { name: /^\d+ exited$/ });
+  assert.match((await exited.getAttribute("aria-label"))!, /^[1-9]\d* exited$/);
+  const failure = page.getByTestId("failure-e2e-fails");
+  assert.match((await failure.textContent())!, /e2e-fails .* exited with code 3/);
+  assert.match((await failure.getByRole("link").getAttribute("href"))!, new RegExp(`^/hosts/${f.hostId}/containers/`));
+  await page.getByRole("heading", { name: "Disk pressure" }).waitFor();
+  // The product name in the header leads home.
+  await page.goto(`${f.cp.url}/hosts`);
+  await page.getByRole("link", { name: "Gantry", exact: true }).click();
+  await page.waitForURL((u) => u.pathname === "/");
+  await page.context().close();
+  await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/e2e-fails?force=true`);
+});
+
+test("containers: select several (or the whole page) and stop, start or remove them together, after asking; a viewer gets no selection", async () => {
+  for (const n of ["e2e-bulk-a", "e2e-bulk-b", "e2e-bulk-c"]) await run({ name: n, cmd: ["sleep", "600"], network: "none" });
+  const state = async (n: string) => (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/containers/${n}`)).body?.State?.Status as string | undefined;
+  await waitFor("three in the inventory", async () => (await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-bulk&state=running`)).body.total === 3);
+  const page = await signedInPage(f.ownerCookie);
+  await page.goto(`${f.cp.url}/containers?name=e2e-bulk`);
+  await page.getByTestId("container-row-e2e-bulk-c").waitFor();
+
+  await page.getByLabel("Select e2e-bulk-a").check();
+  await page.getByLabel("Select e2e-bulk-b").check();
+  assert.equal(await page.getByTestId("containers-selected").textContent(), "2 containers selected");
+  const bar = page.getByRole("toolbar", { name: "Selected containers" });
+  await bar.getByRole("button", { name: "Stop", exact: true }).click();
+  const confirm = page.getByRole("dialog", { name: "Stop 2 containers?" });
+  await confirm.getByRole("button", { name: "Stop 2 containers" }).click();
+  await page.getByText("Stopped 2 of 2 containers").waitFor({ timeout: 60_000 });
+  assert.deepEqual([await state("e2e-bulk-a"), await state("e2e-bulk-b"), await state("e2e-bulk-c")], ["exited", "exited", "running"]);
+
+  await page.getByLabel("Select every container on this page").check();
+  assert.equal(await page.getByTestId("containers-selected").textContent(), "3 containers selected");
+  await bar.getByRole("button", { name: "Start", exact: true }).click();
+  await page.getByText("Started 3 of 3 containers").waitFor({ timeout: 60_000 });
+  assert.deepEqual([await state("e2e-bulk-a"), await state("e2e-bulk-b")], ["running", "running"]);
+
+  await page.getByLabel("Select every container on this page").check();
+  await bar.getByRole("button", { name: "Remove", exact: true }).click();
+  await page.getByRole("dialog", { name: "Remove 3 containers?" }).getByRole("button", { name: "Remove 3 containers" }).click();
+  await page.getByText("Removed 3 of 3 containers").waitFor({ timeout: 60_000 });
+  await page.getByText("No container matches these filters.").waitFor();
+  await page.context().close();
+
+  const viewer = await signedInPage(viewerCookie);
+  await viewer.goto(`${f.cp.url}/containers`);
+  await viewer.getByRole("heading", { name: "Containers" }).waitFor();
+  assert.equal(await viewer.getByLabel(/^Select /).count(), 0);
+  await viewer.context().close();
+});
+
+test("search: \"/\" or Ctrl-K opens the fleet search from any page; a container found by its label opens with Enter", async () => {
+  const id = await run({ name: "e2e-search-target", cmd: ["sleep", "600"], network: "none", labels: { squad: "heron" } });
+  await waitFor("in the inventory", async () => (await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-search-target`)).body.total === 1);
+  const page = await signedInPage(viewerCookie);
+  await page.goto(`${f.cp.url}/images`);
+  await page.getByRole("heading", { name: "Images" }).waitFor();
+  await page.keyboard.press("/");
+  const dialog = page.getByRole("dialog", { name: "Search the fleet" });
+  await dialog.getByRole("textbox", { name: "Search" }).fill("squad=heron");
+  await dialog.getByRole("link", { name: /^e2e-search-target/ }).waitFor();
+  await page.keyboard.press("Enter");
+  await page.waitForURL((u) => u.pathname === `/hosts/${f.hostId}/containers/${id}`);
+  await page.getByRole("heading", { name: /^e2e-search-target/ }).waitFor();
+
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: /^Find/ }).click();
+  await dialog.getByRole("textbox", { name: "Search" }).waitFor();
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+k");
+  await dialog.getByRole("textbox", { name: "Search" }).fill("no-such-thing-anywhere");
+  await dialog.getByText(/^Nothing matches/).waitFor();
+  await page.keyboard.press("Escape");
+  assert.equal(await dialog.isVisible(), false);
+  await page.context().close();
+  await api(f.cp, f.ownerCookie).delete(`/api/v1/hosts/${f.hostId}/containers/${id}?force=true`);
+});
+
 test("a container's page highlights Containers; its CPU axis never repeats a label; hosts show CPUs and memory as two figures", async () => {
   const id = await run({ name: "e2e-cpu", cmd: ["sleep", "600"], network: "none" });
   const page = await signedInPage(f.ownerCookie);
@@ -430,4 +726,32 @@ test("a container's page highlights Containers; its CPU axis never repeats a lab
   assert.equal(cells.some((c) => c.includes("×")), false);
   await page.context().close();
   assert.deepEqual(pageErrors, []);
+});
+
+test("the run form offers the offline queue for a host that is away: ticked, the run is queued and says so; not ticked, it names the choice", async () => {
+  const pg = (await import("pg")).default;
+  const sql = new pg.Client({ connectionString: f.cp.databaseUrl });
+  await sql.connect();
+  const away = `e2e-away-${Date.now()}`;
+  const { rows } = await sql.query(`INSERT INTO "Host" (name, "credentialHash") VALUES ($1, md5(random()::text)) RETURNING id, status::text AS status`, [away]);
+  const awayId = rows[0].id as number;
+  assert.equal(rows[0].status, "offline");
+  try {
+    const page = await signedInPage(operatorCookie);
+    await page.goto(`${f.cp.url}/containers/new?host=${awayId}`);
+    await page.getByRole("heading", { name: "Run a container" }).waitFor();
+    await page.getByLabel("Image", { exact: true }).fill(f.image);
+    await page.getByRole("button", { name: "Run container" }).click();
+    await page.getByText(`${away} is offline: choose an online host, or tick "Queue until the host is back"`).waitFor();
+    await page.getByLabel(/^Queue until the host is back/).check();
+    await page.getByRole("button", { name: "Run container" }).click();
+    await page.getByText(new RegExp(`^Queued: the container will be run when ${away} is back online`)).waitFor();
+    await page.context().close();
+    const queued = await sql.query(`SELECT status::text AS status FROM "QueuedCommand" WHERE "hostId" = $1`, [awayId]);
+    assert.deepEqual(queued.rows.map((r) => r.status), ["queued"]);
+  } finally {
+    await sql.query(`DELETE FROM "QueuedCommand" WHERE "hostId" = $1`, [awayId]);
+    await sql.query(`UPDATE "Host" SET "revokedAt" = now() WHERE id = $1`, [awayId]);
+    await sql.end();
+  }
 });

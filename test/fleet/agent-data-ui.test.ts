@@ -29,7 +29,9 @@ const decode = (s: string) => s.replace(/&amp;/g, "&").replace(/&quot;/g, '"').r
 function rowHref(html: string, name: string): string | null {
   const start = html.indexOf(`data-testid="container-row-${name}"`);
   assert.ok(start >= 0, `no row for ${name} in the page`);
-  const cell = html.slice(start, html.indexOf("</td>", start));
+  // The name cell (the first is the bulk-select checkbox for those who may manage containers).
+  const nameCell = html.indexOf('data-col="name"', start);
+  const cell = html.slice(nameCell, html.indexOf("</td>", nameCell));
   const m = /<a [^>]*href="([^"]*)"/.exec(cell);
   return m ? decode(m[1]!) : null;
 }

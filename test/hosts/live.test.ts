@@ -36,7 +36,7 @@ function recorder(s: Socket) {
   };
 }
 
-test("a browser subscribed to hosts sees a host join, go online, stale, offline, back online, and get revoked", async () => {
+test("a browser subscribed to hosts sees a host join, go online, stale and offline when its agent falls silent, back online, offline at once when its agent stops, and get revoked", async () => {
   const cp = await startControlPlane({ env: { GANTRY_HEARTBEAT_STALE_MS: "2500", GANTRY_HEARTBEAT_OFFLINE_MS: "5000" } });
   const agents: AgentProcess[] = [];
   const sockets: Socket[] = [];
@@ -64,10 +64,26 @@ test("a browser subscribed to hosts sees a host join, go online, stale, offline,
     const online = await live.next("online", (e) => e.host.id === id && e.host.status === "online");
     assert.equal(online.host.connected, true);
 
+    // A silent loss (the agent frozen: its connection open, no heartbeats) is the heartbeat sweep's: stale, then offline.
+    process.kill(a.process.pid!, "SIGSTOP");
+    try {
+      await live.next("stale", (e) => e.host.id === id && e.host.status === "stale");
+      await live.next("offline", (e) => e.host.id === id && e.type === "status" && e.host.status === "offline");
+    } finally {
+      process.kill(a.process.pid!, "SIGCONT");
+    }
+    let from = live.events.length;
+    await live.next("online after the freeze", (e) => live.events.indexOf(e) >= from && e.host.id === id && e.host.status === "online");
+
+    // An agent that stops says goodbye: the host is offline at once, not after the 2.5 s stale grace (it read "online"
+    // until the sweep's grace ran out, although the control plane knew the agent had gone).
+    from = live.events.length;
+    const stoppedAt = Date.now();
     await a.stop();
-    await live.next("disconnected", (e) => e.host.id === id && e.type === "updated" && !e.host.connected);
-    await live.next("stale", (e) => e.host.id === id && e.host.status === "stale");
-    await live.next("offline", (e) => e.host.id === id && e.type === "status" && e.host.status === "offline");
+    const gone = await live.next("offline at stop", (e) => live.events.indexOf(e) >= from && e.host.id === id && e.type === "status" && e.host.status === "offline", 2_000);
+    assert.equal(gone.host.connected, false);
+    assert.ok(Date.now() - stoppedAt < 2_500, `offline ${Date.now() - stoppedAt} ms after the stop`);
+    assert.deepEqual(live.events.slice(from).filter((e) => e.host.id === id && e.host.status === "stale"), [], "no stale on the way");
 
     const again = startAgent({ serverUrl: cp.url, root: a.root });
     agents.push(again);
@@ -85,8 +101,11 @@ test("a browser subscribed to hosts sees a host join, go online, stale, offline,
 
     // The statuses arrived in the order they happened.
     const statuses = live.events.filter((e) => e.host.id === id && e.type === "status").map((e) => e.host.status);
-    // A host that says hello reads "syncing" until its inventory is in, then "online".
-    assert.deepEqual(statuses, ["syncing", "online", "stale", "offline", "syncing", "online"]);
+    // A host that says hello reads "syncing" until its inventory is in, then "online". After the freeze the agent is
+    // heard from again by a heartbeat ("online") or, if it reconnected, by a hello ("syncing", "online").
+    const thaw = statuses.slice(4, statuses.lastIndexOf("offline"));
+    assert.ok(["online", "syncing,online"].includes(thaw.join()), statuses.join());
+    assert.deepEqual([...statuses.slice(0, 4), ...statuses.slice(4 + thaw.length)], ["syncing", "online", "stale", "offline", "offline", "syncing", "online"]);
   } finally {
     for (const s of sockets) s.disconnect();
     await Promise.all(agents.map((a) => a.destroy()));

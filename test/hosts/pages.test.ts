@@ -60,10 +60,21 @@ test("add a host from the dialog's command; it appears and changes status live; 
   assert.match((await row.textContent())!, /agent 0\.1\.0/);
   assert.match((await page.getByRole("status").filter({ hasText: "Live" }).first().textContent())!, /Live/);
 
+  // Frozen (no heartbeats, its connection open): stale, then offline as the grace runs out.
+  process.kill(a.process.pid!, "SIGSTOP");
+  try {
+    await row.locator('[data-status="stale"]').waitFor();
+    await row.locator('[data-status="offline"]').waitFor();
+    await page.getByRole("link", { name: "Offline 1" }).waitFor();
+  } finally {
+    process.kill(a.process.pid!, "SIGCONT");
+  }
+  await row.locator('[data-status="online"]').waitFor();
+  // Stopped: offline at once, before the stale grace (2.5 s here) could have run out.
+  const stoppedAt = Date.now();
   await a.stop();
-  await row.locator('[data-status="stale"]').waitFor();
-  await row.locator('[data-status="offline"]').waitFor();
-  await page.getByRole("link", { name: "Offline 1" }).waitFor();
+  await row.locator('[data-status="offline"]').waitFor({ timeout: 2_000 });
+  assert.ok(Date.now() - stoppedAt < 2_500);
 
   const again = startAgent({ serverUrl: cp.url, root: a.root });
   agents.push(again);

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { hostAccessFields } from "@/lib/containers/host-access-fields";
-import { WITHHELD, envEntries, withholdInspectSecrets } from "@/lib/containers/secret-env";
+import { WITHHELD, envEntries, withholdInspectSecrets, withholdSecretEnv } from "@/lib/containers/secret-env";
 import { RunSpec } from "@/lib/protocol/commands";
 
 test("host access: bind sources and host or container network namespaces, named by their path in the spec", () => {
@@ -59,3 +59,27 @@ test("inspect: secret-looking env values are withheld, the rest and the other fi
   assert.equal(withholdInspectSecrets(null), null);
   assert.deepEqual(withholdInspectSecrets({ Config: {} }), { Config: {} });
 });
+
+test("env values that are secrets whatever the variable is called are withheld too: a URL with a password, a private key, a known token", () => {
+  const env = [
+    "DATABASE_URL=postgres://app:hunter2@db:5432/app",
+    "UPSTREAM=https://example.com/path?q=1",
+    "MIRROR=https://user@example.com/repo",
+    "TLS_PEM=-----BEGIN RSA PRIVATE KEY-----\nMIIE...",
+    "CERT=-----BEGIN CERTIFICATE-----\nMIIC...",
+    "GH=ghp_" + "a".repeat(36),
+    "AWS_ID=AKIA" + "ABCDEFGHIJKLMNOP",
+    "GANTRY=gat_" + "b".repeat(30),
+    "NOTE=a plain value",
+  ];
+  assert.deepEqual(
+    withholdSecretEnv(env).map((l) => l.endsWith(`=${WITHHELD}`)),
+    [true, false, false, true, false, true, true, true, false],
+  );
+  assert.deepEqual(
+    envEntries(env).map((e) => e.secret),
+    [true, false, false, true, false, true, true, true, false],
+    "the page masks the same ones for those who may read them",
+  );
+});
+

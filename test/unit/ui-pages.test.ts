@@ -127,3 +127,87 @@ test("a command kind an agent does not know: the agent says so, and the control 
   assert.equal(other.status, 400);
   assert.equal(other.message, "invalid command: command.spec.subnet: bad");
 });
+
+test("the images page says why a removal was refused without contradicting the reason, and what a removal did", async () => {
+  const { removalRefused, removalDone, pruneDone } = await import("../../components/images/removal");
+  // The agent's refusals (agent/images/image-service.ts, Docker's words).
+  const childRefusal = "conflict: unable to delete 0123456789ab (cannot be forced) - image has dependent child images";
+  const child = removalRefused("app:v1", childRefusal);
+  assert.match(child, /other images are built on it/);
+  assert.match(child, /"Force" does not help/);
+  assert.doesNotMatch(child, /tick "Force"/, "no advice to force what cannot be forced (the page said 'or tick \"Force\"' for every 409)");
+  const repos = removalRefused("0123456789ab", "conflict: unable to delete 0123456789ab (must be forced) - image is referenced in multiple repositories");
+  assert.match(repos, /tagged in several repositories/);
+  assert.doesNotMatch(repos, /in use|containers using it/, "not said to be in use when no container uses it");
+  const used = removalRefused("app:v1", 'conflict: unable to remove repository reference "app:v1" (must force) - image is being used by a container');
+  assert.match(used, /^app:v1 is in use: .*being used by a container\. Remove the containers using it first, or tick "Force" .*the image itself stays/);
+  assert.equal(removalRefused("app:v1", "something else"), "app:v1 was not removed: something else");
+
+  assert.equal(removalDone("app:v1", ["app:v1"], { untagged: ["app:v1"], deleted: ["sha256:aa"] }), "Removed app:v1");
+  assert.equal(removalDone("app:v1", ["app:v1", "app:v2"], { untagged: ["app:v1"], deleted: [] }), "Removed the tag app:v1; the image keeps its other tags");
+  // Forced while a container uses it: the tags go, the image stays — said so, not "Removed".
+  assert.match(removalDone("app:v1", ["app:v1"], { untagged: ["app:v1"], deleted: [] }), /^Untagged app:v1: the image stays on the host while a container uses it/);
+
+  assert.equal(pruneDone({ deleted: ["sha256:a", "sha256:b"], spaceReclaimedBytes: 3 * 1024 * 1024 }), "Pruned 2 images, 3.0 MiB freed");
+  assert.match(pruneDone({ deleted: [], spaceReclaimedBytes: 0 }), /^Nothing to prune/);
+});
+
+test("Duplicate fills the run form from a container's inspect: what buildRunSpec makes of it is the container's settings; withheld env values and anonymous volumes are not carried over", async () => {
+  const { runFormFromInspect } = await import("../../lib/run-form/from-inspect");
+  const { buildRunSpec } = await import("../../lib/run-form/build-run-spec");
+  const { WITHHELD } = await import("../../lib/containers/secret-env");
+  const { values, withheldEnv } = runFormFromInspect(
+    {
+      Id: "abc",
+      Name: "/web",
+      Config: { Image: "nginx:1", Cmd: ["sh", "-c", "echo 'a b'"], Env: ["GREETING=hi there", `API_TOKEN=${WITHHELD}`], Labels: { team: "blue" } },
+      HostConfig: {
+        Memory: 64 * 1024 * 1024,
+        NanoCpus: 500_000_000,
+        PidsLimit: 100,
+        RestartPolicy: { Name: "on-failure", MaximumRetryCount: 3 },
+        NetworkMode: "backend",
+        PortBindings: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "8080" }], "53/udp": [{ HostIp: "", HostPort: "" }] },
+      },
+      Mounts: [
+        { Type: "volume", Name: "data", Source: "/var/lib/gantry/volumes/data/_data", Destination: "/data", RW: true },
+        { Type: "volume", Name: "a".repeat(64), Source: "/x", Destination: "/cache", RW: true },
+        { Type: "bind", Source: "/srv/conf", Destination: "/etc/conf", RW: false },
+      ],
+    } as never,
+    "web-copy",
+  );
+  assert.deepEqual(withheldEnv, ["API_TOKEN"]);
+  const built = buildRunSpec(values);
+  assert.ok(built.ok, JSON.stringify(built));
+  assert.deepEqual(built.spec, {
+    image: "nginx:1",
+    name: "web-copy",
+    cmd: ["sh", "-c", "echo 'a b'"],
+    env: { GREETING: "hi there" },
+    labels: { team: "blue" },
+    ports: [
+      { container: 80, host: 8080, hostIp: "127.0.0.1", protocol: "tcp" },
+      { container: 53, protocol: "udp" },
+    ],
+    volumes: [
+      { source: "data", target: "/data", readOnly: false },
+      { source: "/srv/conf", target: "/etc/conf", readOnly: true },
+    ],
+    memoryBytes: 64 * 1024 * 1024,
+    cpus: 0.5,
+    pidsLimit: 100,
+    restartPolicy: { name: "on-failure", maxRetries: 3 },
+    network: "backend",
+  });
+});
+
+test("a bulk action says how many containers it did and why each of the others was refused", async () => {
+  const { bulkSummary } = await import("../../components/containers/bulk-actions");
+  assert.equal(bulkSummary("stop", [{ name: "a", error: null }, { name: "b", error: null }]), "Stopped 2 of 2 containers");
+  assert.equal(
+    bulkSummary("remove", [{ name: "a", error: null }, { name: "b", error: "host web-2 is offline" }, { name: "c", error: "not found" }]),
+    "Removed 1 of 3 containers; b: host web-2 is offline; c: not found",
+  );
+  assert.equal(bulkSummary("start", [{ name: "a", error: null }]), "Started 1 of 1 container");
+});
