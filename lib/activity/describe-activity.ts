@@ -26,6 +26,7 @@ export const ACTIVITY_VERBS = {
   change: "changed",
   open: "opened",
   end: "ended",
+  reveal: "revealed",
 } as const;
 export type ActivityVerb = keyof typeof ACTIVITY_VERBS;
 

@@ -41,6 +41,7 @@ import {
   tagImageBody,
 } from "@/lib/fleet-api/schemas";
 import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/lib/services/schemas";
+import { revealSecretBody, revealedSecretValue, secretParams } from "@/lib/secrets/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -83,6 +84,16 @@ export const API_ROUTES: ApiRoute[] = [
     permission: "k8s.read",
     params: serviceParams,
     response: serviceDetail,
+  },
+  {
+    method: "post",
+    path: "/namespaces/{namespace}/secrets/{name}/reveal",
+    tag: "secrets",
+    summary: "One value of a Secret (by key), written to the activity record before it is answered",
+    permission: "k8s.secrets.read",
+    params: secretParams,
+    body: revealSecretBody,
+    response: revealedSecretValue,
   },
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
   { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host, with its place on the pod network (podNetwork: pod CIDR, underlay, last sync, overlay peers)", permission: "hosts.read", params: { id: hostId } },

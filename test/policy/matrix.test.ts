@@ -70,6 +70,7 @@ const ROWS: Row[] = [
   { method: "GET", route: "hosts/[id]/events", path: "/api/v1/hosts/999999/events", permission: "hosts.read" },
   { method: "GET", route: "services", path: "/api/v1/services", permission: "k8s.read" },
   { method: "GET", route: "services/[namespace]/[name]", path: "/api/v1/services/default/no-such-service", permission: "k8s.read" },
+  { method: "POST", route: "namespaces/[namespace]/secrets/[name]/reveal", path: "/api/v1/namespaces/default/secrets/no-such-secret/reveal", body: { key: "password" }, permission: "k8s.secrets.read" },
   // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
   { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
   { method: "POST", route: "setup", path: "/api/v1/setup", body: {}, permission: "public" },
