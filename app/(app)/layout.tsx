@@ -25,6 +25,17 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: "/volumes", label: "Volumes" },
   ];
   if (can(actor, "k8s.read")) links.push({ href: "/services", label: "Services" });
+  if (can(actor, "k8s.read"))
+    links.push(
+      { href: "/deployments", label: "Deployments" },
+      { href: "/replicasets", label: "ReplicaSets" },
+      { href: "/pods", label: "Pods" },
+      { href: "/configmaps", label: "ConfigMaps" },
+      { href: "/secrets", label: "Secrets" },
+      { href: "/nodes", label: "Nodes" },
+      { href: "/events", label: "Events" },
+      { href: "/fleet-map", label: "Fleet map" },
+    );
   if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });
   if (can(actor, "hosts.join")) links.push({ href: "/join-tokens", label: "Join tokens" });
