@@ -26,8 +26,20 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     { href: "/networks", label: "Networks" },
     { href: "/volumes", label: "Volumes" },
   ];
-  if (can(actor, "k8s.read")) links.push({ href: "/services", label: "Services" });
-  if (can(actor, "k8s.read")) links.push({ href: "/stacks", label: "Stacks" });
+  // The cluster's objects, in the order a workload is read: what runs, how it is reached, its configuration, where.
+  if (can(actor, "k8s.read"))
+    links.push(
+      { href: "/deployments", label: "Deployments" },
+      { href: "/replicasets", label: "ReplicaSets" },
+      { href: "/pods", label: "Pods" },
+      { href: "/services", label: "Services" },
+      { href: "/stacks", label: "Stacks" },
+      { href: "/configmaps", label: "ConfigMaps" },
+      { href: "/secrets", label: "Secrets" },
+      { href: "/nodes", label: "Nodes" },
+      { href: "/events", label: "Events" },
+      { href: "/fleet-map", label: "Fleet map" },
+    );
   if (can(actor, "k8s.write")) links.push({ href: "/apply", label: "Apply YAML" });
   if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });

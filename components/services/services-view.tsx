@@ -1,91 +1,88 @@
 "use client";
-// /services — every Service of the cluster (or of one namespace): type, cluster IP, ports and how many endpoints are
-// ready and not. Re-read from /api/v1/services every few seconds while the tab is visible, so readiness changes show.
-import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { EmptyRow, FormAlert, LocalTime, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
-import { useVisibleInterval } from "@/components/hosts/use-visible-interval";
-import { callApi } from "@/components/images/api";
-import type { ServiceList } from "@/lib/services/schemas";
+// /services — every Service of the chosen namespace (or all): type, cluster IP, ports and how many endpoints are ready
+// and not. Live: Services and their EndpointSlices are watched over the browser socket, so readiness changes show as
+// they happen, without polling.
+import { useMemo } from "react";
+import type { KubeObject } from "@/lib/k8s/meta";
+import { serviceSummaryOf } from "@/lib/services/service-view";
+import type { ServiceSummary } from "@/lib/services/schemas";
+import { LocalTime } from "@/components/ui";
+import { useKubeList } from "@/components/kube/use-kube-list";
+import { NamespaceSwitcher, useNamespace, watchNamespace } from "@/components/kube/namespace-switcher";
+import { ResourceTable, ListHeader, type Column, type ValueFilter } from "@/components/kube/resource-table";
+import { A, CreateLink, editHref, objectHref } from "@/components/kube/links";
 import { EndpointCounts } from "./endpoint-counts";
 import { formatClusterIP, formatPorts } from "./format";
 
-const REFRESH_MS = 3_000;
+/** The label an EndpointSlice names its Service by (discovery.k8s.io). */
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-export function ServicesView({ initial, namespace }: { initial: ServiceList; namespace: string | null }) {
-  const router = useRouter();
-  const [list, setList] = useState(initial);
-  const [namespaces, setNamespaces] = useState(() => [...new Set(initial.items.map((s) => s.namespace))].sort());
-  const [error, setError] = useState<string | null>(null);
+type Row = KubeObject & { summary: ServiceSummary };
 
-  useVisibleInterval(async () => {
-    const r = await callApi<ServiceList>("GET", `/api/v1/services${namespace ? `?namespace=${encodeURIComponent(namespace)}` : ""}`);
-    if (!r.ok) return setError(r.error ?? "could not read the Services");
-    setError(null);
-    setList(r.data!);
-    if (!namespace) setNamespaces([...new Set(r.data!.items.map((s) => s.namespace))].sort());
-  }, REFRESH_MS, true);
+function columnsFor(allNamespaces: boolean, canWrite: boolean): Column<Row>[] {
+  const cols: Column<Row>[] = [
+    { id: "name", header: "Name", className: "font-medium", sort: (o) => o.summary.name, cell: (o) => <A href={objectHref("/services", o.summary.namespace, o.summary.name)}>{o.summary.name}</A> },
+  ];
+  if (allNamespaces) cols.push({ id: "namespace", header: "Namespace", sort: (o) => o.summary.namespace, cell: (o) => o.summary.namespace });
+  cols.push(
+    { id: "type", header: "Type", sort: (o) => o.summary.type, cell: (o) => o.summary.type },
+    { id: "ip", header: "Cluster IP", className: "font-mono text-xs", sort: (o) => formatClusterIP(o.summary), cell: (o) => formatClusterIP(o.summary) },
+    { id: "ports", header: "Ports", className: "font-mono text-xs", cell: (o) => formatPorts(o.summary.ports) },
+    {
+      id: "endpoints",
+      header: "Endpoints",
+      sort: (o) => o.summary.endpoints.ready,
+      cell: (o) => (o.summary.type === "ExternalName" ? <span className="text-slate-500">not used</span> : <EndpointCounts endpoints={o.summary.endpoints} />),
+    },
+    { id: "created", header: "Created", sort: (o) => Date.parse(o.summary.createdAt ?? "") || 0, cell: (o) => <LocalTime iso={o.summary.createdAt ?? ""} /> },
+  );
+  if (canWrite) cols.push({ id: "edit", header: "", cell: (o) => <A href={editHref("v1", "Service", o.summary.namespace, o.summary.name)}>Edit YAML</A> });
+  return cols;
+}
 
+const FILTERS: ValueFilter<Row>[] = [{ label: "Type", param: "type", of: (o) => o.summary.type }];
+
+// A row per Service version and its slices' versions: unchanged pairs keep their row object (and skip re-rendering).
+const rows = new WeakMap<KubeObject, { slices: KubeObject[]; row: Row }>();
+function rowOf(svc: KubeObject, slices: KubeObject[]): Row {
+  const hit = rows.get(svc);
+  if (hit && hit.slices.length === slices.length && hit.slices.every((s, i) => s === slices[i])) return hit.row;
+  const row = { ...svc, summary: serviceSummaryOf(svc, slices) };
+  rows.set(svc, { slices, row });
+  return row;
+}
+
+export function ServicesView({ canWrite = false }: { canWrite?: boolean }) {
+  const namespace = useNamespace();
+  const ns = watchNamespace(namespace);
+  const services = useKubeList<KubeObject>(namespace ? { group: "", version: "v1", plural: "services", namespace: ns } : null);
+  const slices = useKubeList<KubeObject>(namespace ? { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespace: ns } : null);
+  const items = useMemo(() => {
+    const byService = new Map<string, KubeObject[]>();
+    for (const s of slices.items) {
+      const name = s.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (!name) continue;
+      const key = `${s.metadata.namespace}/${name}`;
+      byService.set(key, [...(byService.get(key) ?? []), s]);
+    }
+    return services.items.map((svc) => rowOf(svc, byService.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? []));
+  }, [services.items, slices.items]);
+  const columns = useMemo(() => columnsFor(!ns, canWrite), [ns, canWrite]);
   return (
-    <section aria-labelledby="services-title" className="space-y-6">
-      <div className="flex flex-wrap items-end justify-between gap-4">
-        <div>
-          <h1 id="services-title" className="text-xl font-semibold">
-            Services
-          </h1>
-          <p className="text-sm text-slate-600 dark:text-slate-400">
-            A stable address and name in front of the ready pods a selector picks, on every host.
-          </p>
-        </div>
-        <label className="flex items-center gap-2 text-sm">
-          Namespace
-          <Select aria-label="Namespace" value={namespace ?? ""} onChange={(e) => router.replace(e.target.value ? `/services?namespace=${encodeURIComponent(e.target.value)}` : "/services")}>
-            <option value="">All namespaces</option>
-            {[...new Set([...namespaces, ...(namespace ? [namespace] : [])])].sort().map((ns) => (
-              <option key={ns} value={ns}>
-                {ns}
-              </option>
-            ))}
-          </Select>
-        </label>
-      </div>
-      <FormAlert message={error} />
-      <Table caption="Services">
-        <THead>
-          <Tr>
-            <Th>Name</Th>
-            <Th>Namespace</Th>
-            <Th>Type</Th>
-            <Th>Cluster IP</Th>
-            <Th>Ports</Th>
-            <Th>Endpoints</Th>
-            <Th>Created</Th>
-          </Tr>
-        </THead>
-        <TBody>
-          {list.items.length === 0 && (
-            <EmptyRow colSpan={7}>{namespace ? `No Services in ${namespace}.` : "No Services yet. Create one with kubectl or gantry apply."}</EmptyRow>
-          )}
-          {list.items.map((s) => (
-            <Tr key={s.uid}>
-              <Td className="font-medium">
-                <Link className="text-sky-700 hover:underline dark:text-sky-400" href={`/services/${s.namespace}/${s.name}`}>
-                  {s.name}
-                </Link>
-              </Td>
-              <Td>{s.namespace}</Td>
-              <Td>{s.type}</Td>
-              <Td className="font-mono text-xs">{formatClusterIP(s)}</Td>
-              <Td className="font-mono text-xs">{formatPorts(s.ports)}</Td>
-              <Td>{s.type === "ExternalName" ? <span className="text-slate-500">not used</span> : <EndpointCounts endpoints={s.endpoints} />}</Td>
-              <Td>
-                <LocalTime iso={s.createdAt} />
-              </Td>
-            </Tr>
-          ))}
-        </TBody>
-      </Table>
+    <section className="space-y-6">
+      <ListHeader title="Services" description="A stable address and name in front of the ready pods a selector picks, on every host.">
+        <NamespaceSwitcher value={namespace} />
+        {canWrite && <CreateLink namespace={namespace} what="service" />}
+      </ListHeader>
+      <ResourceTable
+        caption="Services"
+        items={items}
+        synced={services.synced && slices.synced}
+        error={services.error ?? slices.error}
+        columns={columns}
+        filters={FILTERS}
+        emptyText={ns ? `No Services in ${ns}.` : "No Services yet. Create one with kubectl or gantry apply."}
+      />
     </section>
   );
 }

@@ -28,6 +28,7 @@ export const ACTIVITY_VERBS = {
   end: "ended",
   deploy: "deployed",
   preview: "previewed",
+  reveal: "revealed",
 } as const;
 export type ActivityVerb = keyof typeof ACTIVITY_VERBS;
 

@@ -45,6 +45,7 @@ import {
 import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/lib/services/schemas";
 import { listStacksQuery, stackBody, stackDeployed, stackDetail, stackList, stackParams, stackPreview } from "@/lib/stacks/schemas";
 import { searchQuery, searchResult } from "@/lib/search/schemas";
+import { revealSecretBody, revealedSecretValue, secretParams } from "@/lib/secrets/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -118,6 +119,16 @@ export const API_ROUTES: ApiRoute[] = [
   },
   { method: "get", path: "/stacks/{namespace}/{name}", tag: "stacks", summary: "One stack: its services and status, objects, and the compose file it was deployed from", permission: "k8s.read", params: stackParams, response: stackDetail },
   { method: "delete", path: "/stacks/{namespace}/{name}", tag: "stacks", summary: "Remove everything the stack made", permission: "k8s.write", params: stackParams },
+  {
+    method: "post",
+    path: "/namespaces/{namespace}/secrets/{name}/reveal",
+    tag: "secrets",
+    summary: "One value of a Secret (by key), written to the activity record before it is answered",
+    permission: "k8s.secrets.read",
+    params: secretParams,
+    body: revealSecretBody,
+    response: revealedSecretValue,
+  },
   { method: "get", path: "/hosts", tag: "hosts", summary: "One page of hosts", permission: "hosts.read", query: ListHostsQuery },
   { method: "get", path: "/hosts/{id}", tag: "hosts", summary: "One host, with its place on the pod network (podNetwork: pod CIDR, underlay, last sync, overlay peers)", permission: "hosts.read", params: { id: hostId } },
   { method: "patch", path: "/hosts/{id}", tag: "hosts", summary: "Rename a host", permission: "hosts.update", params: { id: hostId }, body: z.object({ name: HostName }).strict() },

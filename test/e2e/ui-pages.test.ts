@@ -380,11 +380,11 @@ test("a page a role may not use shows the same message, never a server error (/c
   await op.goto(`${f.cp.url}/containers/new`);
   await op.getByRole("heading", { name: "Run a container" }).waitFor();
   assert.equal(await op.getByTestId("not-allowed").count(), 0);
-  assert.deepEqual(await navLinks(op), ["Hosts", "Containers", "Images", "Networks", "Volumes", "Services", "Stacks", "Apply YAML", "Logs", "API tokens"]);
+  assert.deepEqual(await navLinks(op), ["Hosts", "Containers", "Images", "Networks", "Volumes", "Deployments", "ReplicaSets", "Pods", "Services", "Stacks", "ConfigMaps", "Secrets", "Nodes", "Events", "Fleet map", "Apply YAML", "Logs", "API tokens"]);
   await op.context().close();
   const owner = await signedInPage(f.ownerCookie);
   await owner.goto(`${f.cp.url}/hosts`);
-  assert.deepEqual(await navLinks(owner), ["Hosts", "Containers", "Images", "Networks", "Volumes", "Services", "Stacks", "Apply YAML", "Logs", "Users", "Join tokens", "Activity", "API tokens"]);
+  assert.deepEqual(await navLinks(owner), ["Hosts", "Containers", "Images", "Networks", "Volumes", "Deployments", "ReplicaSets", "Pods", "Services", "Stacks", "ConfigMaps", "Secrets", "Nodes", "Events", "Fleet map", "Apply YAML", "Logs", "Users", "Join tokens", "Activity", "API tokens"]);
   await owner.context().close();
 });
 

@@ -77,6 +77,7 @@ const ROWS: Row[] = [
   { method: "POST", route: "stacks/preview", path: "/api/v1/stacks/preview", body: {}, permission: "k8s.write" },
   { method: "GET", route: "stacks/[namespace]/[name]", path: "/api/v1/stacks/default/no-such-stack", permission: "k8s.read" },
   { method: "DELETE", route: "stacks/[namespace]/[name]", path: "/api/v1/stacks/default/no-such-stack", permission: "k8s.write" },
+  { method: "POST", route: "namespaces/[namespace]/secrets/[name]/reveal", path: "/api/v1/namespaces/default/secrets/no-such-secret/reveal", body: { key: "password" }, permission: "k8s.secrets.read" },
   // Public by design: first-run setup (refuses once a user exists) and agent join (authenticated by the join token).
   { method: "GET", route: "setup", path: "/api/v1/setup", permission: "public" },
   { method: "POST", route: "setup", path: "/api/v1/setup", body: {}, permission: "public" },
