@@ -34,18 +34,31 @@ export function useKubeList<T extends KubeObject = KubeObject>(req: KubeWatchReq
     let synced = false;
     let closed = false;
     let scheduled = false;
-    // Many events (an initial list of thousands) are rendered once per frame, not once each.
+    // The sorted list as last rendered, and whether a name came or went since (a change to a known object keeps the
+    // order: it is replaced where it stands, without sorting thousands again).
+    let sorted: T[] = [];
+    let reorder = true;
+    const changed = new Set<string>();
+    // Many events are rendered once per frame, not once each; the initial list (thousands of objects in many
+    // messages) once, when it is whole.
     const render = () => {
-      if (scheduled) return;
+      if (scheduled || !synced) return;
       scheduled = true;
       requestAnimationFrame(() => {
         scheduled = false;
-        if (!closed) setState({ items: [...objects.values()].sort(byName), synced, error: null });
+        if (closed) return;
+        if (reorder) sorted = [...objects.values()].sort(byName);
+        else if (changed.size) sorted = sorted.map((o) => (changed.has(keyOf(o)) ? objects.get(keyOf(o))! : o));
+        reorder = false;
+        changed.clear();
+        setState({ items: sorted, synced, error: null });
       });
     };
     const open = () => {
       objects.clear();
       synced = false;
+      reorder = true;
+      changed.clear();
       socket.emit("kube:watch", req, (r: { ok: boolean; watchId?: string; error?: string }) => {
         if (closed) {
           if (r.ok) socket.emit("kube:unwatch", { watchId: r.watchId });
@@ -58,9 +71,19 @@ export function useKubeList<T extends KubeObject = KubeObject>(req: KubeWatchReq
     const onEvents = (m: KubeEventsMessage) => {
       if (m.watchId !== watchId) return;
       for (const e of m.events) {
-        if (e.type === "SYNCED") synced = true;
-        else if (e.type === "DELETED") objects.delete(keyOf(e.object));
-        else objects.set(keyOf(e.object), e.object as T);
+        if (e.type === "SYNCED") {
+          synced = true;
+          reorder = true;
+          continue;
+        }
+        const k = keyOf(e.object);
+        if (e.type === "DELETED") {
+          if (objects.delete(k)) reorder = true;
+          continue;
+        }
+        if (!objects.has(k)) reorder = true;
+        else changed.add(k);
+        objects.set(k, e.object as T);
       }
       render();
     };
