@@ -8,6 +8,8 @@
 // would cut the connection — and, sent again on every reconnection, cut it forever: the inventory goes in bounded
 // pages (lib/protocol/inventory.ts), a command reply too large to send is answered with an error instead, and stream
 // data is split into messages of at most STREAM_MESSAGE_BYTES.
+// Why one file of ~500 lines: one connection's state (its socket, the hello's reconnect window, the inventory sync in
+// flight, the heartbeat timer) is what every part here reads; the protocol's shapes and limits live in lib/protocol.
 import { Agent as HttpsAgent } from "node:https";
 import { io, type Socket } from "socket.io-client";
 import {

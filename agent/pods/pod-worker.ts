@@ -9,6 +9,9 @@
 // Everything it needs to remember is on the host itself: its containers, named and labelled by attempt
 // (agent/pods/names.ts), and the desired pod the manager keeps on disk. So a restarted agent adopts a pod whose
 // containers kept running (adopt()) and goes on from there.
+// Why one file of ~690 lines: the sync is one state machine over one pod (sandbox, init containers, app containers,
+// termination) whose steps read and write the same attempt bookkeeping; what stands alone lives beside it — the
+// container plan (container-config.ts), names and labels (names.ts), probes (probes.ts), status (status.ts), volumes.
 import type { AgentContainer, AgentPod, PodStatus } from "../../lib/protocol/pods";
 import type { Clock } from "../clock";
 import type { ContainerService } from "../containers/service";
