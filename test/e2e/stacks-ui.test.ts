@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import type { Browser, Page } from "playwright-core";
 import { startPodFleet, type PodFleet } from "../support/pod-fleet";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, signedInPage as openSignedIn } from "../support/browser";
 import { waitFor } from "../support/agent";
 import { api, userSession } from "../support/session";
 
@@ -69,18 +69,7 @@ after(async () => {
   await fleet?.stop();
 });
 
-async function signedInPage(cookie: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  await context.addCookies(
-    cookie.split(/;\s*/).filter(Boolean).map((c) => {
-      const eq = c.indexOf("=");
-      return { name: c.slice(0, eq), value: c.slice(eq + 1), url: fleet.cp.url };
-    }),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const signedInPage = (cookie: string): Promise<Page> => openSignedIn(browser, fleet.cp.url, cookie, { errors: pageErrors });
 
 let lastAnswer = "";
 /** GET the published port on a host's underlay address (a namespace this test made) with curl, as a client outside the

@@ -10,7 +10,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { startPodFleet, type PodFleet } from "../support/pod-fleet";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, signedInPage as openSignedIn } from "../support/browser";
 import { userSession } from "../support/session";
 import { waitFor } from "../support/agent";
 import { pushBusybox } from "../support/docker-cli";
@@ -32,18 +32,7 @@ after(async () => {
   await f?.stop();
 });
 
-async function signedInPage(cookie: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  await context.addCookies(
-    cookie.split(/;\s*/).filter(Boolean).map((c) => {
-      const eq = c.indexOf("=");
-      return { name: c.slice(0, eq), value: c.slice(eq + 1), url: f.cp.url };
-    }),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const signedInPage = (cookie: string): Promise<Page> => openSignedIn(browser, f.cp.url, cookie, { errors: pageErrors });
 
 const deployment = (image: string) => ({
   apiVersion: "apps/v1",

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { randomInt } from "node:crypto";
 import type { Browser, Page } from "playwright-core";
 import { startPodFleet, type PodFleet } from "../support/pod-fleet";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, signedInPage as openSignedIn } from "../support/browser";
 import { api, userSession } from "../support/session";
 import { until } from "../k8s/support";
 
@@ -55,18 +55,7 @@ async function pods(selector: string): Promise<Pod[]> {
   return (JSON.parse(await fleet.ok(["get", "pods", "-n", ns, "-l", selector, "-o", "json"])).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
 }
 
-async function signedInPage(cookie: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  await context.addCookies(
-    cookie.split(/;\s*/).filter(Boolean).map((c) => {
-      const eq = c.indexOf("=");
-      return { name: c.slice(0, eq), value: c.slice(eq + 1), url: fleet.cp.url };
-    }),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const signedInPage = (cookie: string): Promise<Page> => openSignedIn(browser, fleet.cp.url, cookie, { errors: pageErrors });
 
 const podRows = (page: Page) => page.getByRole("table", { name: "Pods" }).locator("tbody tr[data-uid]");
 

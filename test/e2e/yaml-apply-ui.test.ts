@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Browser, Page } from "playwright-core";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, signedInPage as openSignedIn } from "../support/browser";
 import { userSession } from "../support/session";
 import { kapi, kubeEndpoint, mintToken, until, type KubeEndpoint } from "../k8s/support";
 import { stripNoise, toYaml } from "../../lib/kube-yaml/strip-noise";
@@ -32,18 +32,8 @@ after(async () => {
   await f?.destroy();
 });
 
-async function signedInPage(cookie: string, opts: { colorScheme?: "dark" | "light" } = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: opts.colorScheme ?? "light" });
-  await context.addCookies(
-    cookie.split(/;\s*/).filter(Boolean).map((c) => {
-      const eq = c.indexOf("=");
-      return { name: c.slice(0, eq), value: c.slice(eq + 1), url: f.cp.url };
-    }),
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  return page;
-}
+const signedInPage = (cookie: string, opts: { colorScheme?: "dark" | "light" } = {}): Promise<Page> =>
+  openSignedIn(browser, f.cp.url, cookie, { errors: pageErrors, ...opts });
 
 /** Replaces the editor's whole text as a user pasting would. */
 async function typeInto(page: Page, label: string, text: string): Promise<void> {

@@ -1,6 +1,6 @@
 // A real browser for end-to-end tests: Debian's Chromium driven by playwright-core (no downloaded browser builds).
 // playwright-core gives each launch a fresh, empty profile of its own.
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -20,4 +20,26 @@ export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
       ...extraArgs,
     ],
   });
+}
+
+/**
+ * A page in a new browser context signed in with `cookie` (a Cookie header as the tests' sign-in returns it) for the
+ * control plane at `url`; uncaught page errors are pushed to `errors` for the test to assert none.
+ */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  cookie: string,
+  opts: { errors?: string[]; colorScheme?: "dark" | "light" } = {},
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: opts.colorScheme ?? "light" });
+  await context.addCookies(
+    cookie.split(/;\s*/).filter(Boolean).map((c) => {
+      const eq = c.indexOf("=");
+      return { name: c.slice(0, eq), value: c.slice(eq + 1), url };
+    }),
+  );
+  const page = await context.newPage();
+  if (opts.errors) page.on("pageerror", (e) => opts.errors!.push(`${page.url()}: ${e.message}`));
+  return page;
 }
