@@ -128,19 +128,21 @@ before(async () => {
   // Host B's admin lets in only loopback, answers to its own connections and the overlay.
   for (const rule of [["-i", "lo"], ["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED"], ["-p", "udp", "--dport", "4789"]]) fleet.inNs(b!.netns, "iptables", "-A", "INPUT", ...rule, "-j", "ACCEPT");
   fleet.inNs(b!.netns, "iptables", "-P", "INPUT", "DROP");
-  await waitFor("both Nodes with a pod CIDR", async () => {
-    const nodes = JSON.parse(await fleet.ok(["get", "nodes", "-o", "json"])).items as { spec: { podCIDR?: string } }[];
-    return nodes.filter((n) => n.spec.podCIDR).length === 2;
-  }, 30_000);
   await fleet.ok(["apply", "-f", "-"], JSON.stringify(manifests(fleet.image, fleet.hosts)));
   await waitFor("4 ready web pods over both hosts, and both clients running", async () => {
     const pods = JSON.parse(await fleet.ok(["get", "pods", "-n", ns, "-o", "json"])).items as { metadata: { name: string; labels?: Record<string, string> }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string }[] } }[];
     const ready = (p: (typeof pods)[number]) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
     const web = pods.filter((p) => p.metadata.labels?.app === "web" && ready(p));
     const clients = pods.filter((p) => p.metadata.name.startsWith("client-") && ready(p));
-    if (web.length !== 4 || clients.length !== 2 || new Set(web.map((p) => p.spec.nodeName)).size !== 2) return false;
+    if (web.length !== 4 || clients.length !== 2 || new Set(web.map((p) => p.spec.nodeName)).size !== 2) {
+      // Said, so a timeout reads where things stood.
+      const state = pods.map((p) => `${p.metadata.name}@${p.spec.nodeName ?? "unscheduled"} ${p.status.phase ?? "?"}${ready(p) ? " ready" : ""}`);
+      throw new Error(`${web.length} ready web pods, ${clients.length} ready clients: ${state.join(", ")}`);
+    }
     for (const p of web) webPods.set(p.metadata.name, p.spec.nodeName!);
-    return (await endpoints()).ready.length === 4;
+    const ep = await endpoints();
+    if (ep.ready.length !== 4) throw new Error(`Endpoints ready ${ep.ready.join(",") || "none"}; not ready ${ep.notReady.join(",") || "none"}`);
+    return true;
   }, 90_000);
   const services = JSON.parse(await fleet.ok(["get", "services", "-n", ns, "-o", "json"])).items as { metadata: { name: string }; spec: { clusterIP: string; ports: { nodePort?: number }[] } }[];
   clusterIP = services.find((s) => s.metadata.name === "web")!.spec.clusterIP;

@@ -109,6 +109,21 @@ export async function startPodFleet(label: string, hostCount = 2): Promise<PodFl
       const name = (await api(first, cookie).get(`/api/v1/hosts/${hostId}`)).body.name as string;
       hosts.push({ agent, env, netns: h.netns, address: h.address, hostId, name });
     }
+    // Every Node Ready with its pod CIDR and no taint keeping pods off: a Node is not-ready until its first heartbeat,
+    // and a Deployment applied before that lands wholly on the hosts that were.
+    await waitFor("every Node Ready, untainted, with a pod CIDR", async () => {
+      const r = await k.run(["get", "nodes", "-o", "json"]);
+      if (r.code !== 0) throw new Error(r.stderr);
+      type N = { metadata: { name: string }; spec: { podCIDR?: string; taints?: { key: string; effect: string }[] }; status?: { conditions?: { type: string; status: string }[] } };
+      const nodes = JSON.parse(r.stdout).items as N[];
+      const unfit = nodes.map((n) => {
+        const ready = n.status?.conditions?.find((c) => c.type === "Ready")?.status ?? "Unknown";
+        const taints = (n.spec.taints ?? []).filter((t) => t.effect !== "PreferNoSchedule").map((t) => `${t.key}:${t.effect}`);
+        return ready === "True" && n.spec.podCIDR && taints.length === 0 ? "" : `${n.metadata.name} Ready=${ready} podCIDR=${n.spec.podCIDR ?? "none"} taints=[${taints.join(",")}]`;
+      }).filter(Boolean);
+      if (nodes.length !== hosts.length || unfit.length) throw new Error(`${nodes.length}/${hosts.length} Nodes; ${unfit.join("; ")}`);
+      return true;
+    }, 60_000);
     const fleet: PodFleet = {
       net,
       cp: first,
