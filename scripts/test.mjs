@@ -33,7 +33,12 @@ if (files.length === 0) {
 console.log(`# host features\n${formatHostFeatures().replace(/^/gm, "#   ")}`);
 const r = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-reporter=spec", "--test-concurrency=1", ...passthrough, ...files],
+  [
+    "--import", "tsx", "--test", "--test-concurrency=1",
+    "--test-reporter=spec", "--test-reporter-destination=stdout",
+    "--test-reporter=./scripts/test-file-times.mjs", "--test-reporter-destination=stdout",
+    ...passthrough, ...files,
+  ],
   { stdio: "inherit", cwd: root, env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } },
 );
 process.exit(r.status ?? 1);
