@@ -33,6 +33,7 @@ import { listObjects, parseLimit } from "@/lib/k8s/list-objects";
 import { OPENAPI_V2_PROTOBUF, openApiDocument, openApiIndex, openApiV2 } from "@/lib/k8s/openapi";
 import { PATCH_CONTENT_TYPES, patchObject, type PatchType } from "@/lib/k8s/patch-object";
 import { decodeProtobufObject } from "@/lib/k8s/protobuf";
+import { ACCESS_REVIEW, RULES_REVIEW, findReviewKind, reviewAccess, reviewRules, reviewSubject, type ReviewKind } from "@/lib/k8s/access-review";
 import { parseKubePath } from "@/lib/k8s/request-path";
 import { applyObject } from "@/lib/k8s/apply-object";
 import { apiVersionOf, findResource, subresourcesOf, type ResourceDef, type Verb } from "@/lib/k8s/resources";
@@ -274,6 +275,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
       await getObjectOrThrow({ actor, def: podResource, namespace: upgradeOnly.namespace, name: upgradeOnly.name });
       throw new KubeError(400, "BadRequest", "Upgrade request required");
     }
+    const review = findReviewKind(route.group, route.version, route.plural);
+    if (review) return await serveReview(req, res, actor, review, route);
     const def = findResource(route.group, route.version, route.plural);
     // pods/exec and pods/attach come as upgrades (above), pods/log just before: what is left is status, scale, binding.
     const servedSubresource =
@@ -324,6 +327,23 @@ function serveDocument(res: ServerResponse, route: ReturnType<typeof parseKubePa
     default:
       throw notFound();
   }
+}
+
+/**
+ * `kubectl auth can-i` (SelfSubjectAccessReview, SelfSubjectRulesReview) and `kubectl auth whoami` (SelfSubjectReview):
+ * create only, answered with the object and its status, nothing stored — asking about one's own rights is itself a
+ * right (me.read), and not a mutation, so no activity row.
+ */
+async function serveReview(req: IncomingMessage, res: ServerResponse, actor: Actor, kind: ReviewKind, route: { namespace?: string; name?: string; subresource?: string }): Promise<void> {
+  if (route.namespace !== undefined || route.name !== undefined || route.subresource !== undefined) throw new KubeError(404, "NotFound", "the server could not find the requested resource");
+  if (req.method !== "POST") throw methodNotAllowed(`${req.method} is not allowed on ${kind.plural}: create only`);
+  authorize(actor, "me.read");
+  const type = mediaType(req);
+  let body: unknown;
+  if (type === "application/vnd.kubernetes.protobuf") body = decodeProtobufObject(await readBody(req), kind.schema);
+  else if (type === "application/json" || type === "") body = await readJsonBody(req);
+  else throw unsupportedMediaType(type);
+  send(res, 201, kind === ACCESS_REVIEW ? reviewAccess(actor, body) : kind === RULES_REVIEW ? reviewRules(actor, body) : reviewSubject(actor, body));
 }
 
 interface Target {

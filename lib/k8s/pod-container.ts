@@ -19,6 +19,8 @@ const RIGHTS: Record<PodStream, readonly Action[]> = {
   attach: ["k8s.read", "containers.exec"],
   portforward: ["k8s.read", "containers.port-forward"],
 };
+/** The rights a pod stream needs (kubectl auth can-i asks them too: lib/k8s/access-review.ts). */
+export const podStreamRights = (stream: PodStream): readonly Action[] => RIGHTS[stream];
 const VERB: Record<PodStream, string> = { log: "get", exec: "create", attach: "create", portforward: "create" };
 
 export interface PodContainerTarget {

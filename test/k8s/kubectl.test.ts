@@ -337,6 +337,59 @@ test("a viewer reads configmaps but may not create (the message names the right)
   assert.match(await fails(unknown, ["get", "cm"]), /You must be logged in to the server \(the server has asked for the client to provide credentials\)/);
 });
 
+test("kubectl auth can-i answers as the verbs themselves decide, per role, subresource and non-resource path; --list and whoami", async () => {
+  const ns = await namespace();
+  /** kubectl auth can-i's answer (its first word) and its exit code. */
+  const canI = async (kc: Kube, args: string[]) => {
+    const r = await kc.run(["auth", "can-i", ...args]);
+    return { said: r.stdout.trim(), code: r.code, stderr: r.stderr };
+  };
+  for (const [args, operator, viewerSays] of [
+    [["create", "deployments.apps", "-n", ns], "yes", "no"],
+    [["get", "configmaps", "-n", ns], "yes", "yes"],
+    [["list", "secrets", "-n", ns], "yes", "no"],
+    [["create", "pods", "--subresource=exec", "-n", ns], "yes", "no"],
+    [["get", "pods", "--subresource=log", "-n", ns], "yes", "no"],
+    [["get", "pods/web", "-n", ns], "yes", "yes"], // pods/NAME: a pod by name
+    [["patch", "deployments.apps", "--subresource=scale", "-n", ns], "yes", "no"],
+    [["delete", "nodes"], "no", "no"], // the fleet's hosts are not deleted through the API
+    [["get", "/api"], "yes", "yes"],
+    [["get", "/version"], "yes", "yes"],
+  ] as const) {
+    const o = await canI(k, [...args]);
+    const v = await canI(viewer, [...args]);
+    assert.equal(o.said.split(" ")[0], operator, `operator: can-i ${args.join(" ")}: ${o.said} ${o.stderr}`);
+    assert.equal(v.said.split(" ")[0], viewerSays, `viewer: can-i ${args.join(" ")}: ${v.said} ${v.stderr}`);
+    assert.equal(o.code, operator === "yes" ? 0 : 1);
+  }
+  // A "no" says why, in the policy module's words; and it holds: the verb itself is refused for the same right.
+  assert.match((await canI(viewer, ["create", "configmaps", "-n", ns])).said, /^no - your role \(viewer\) does not allow k8s\.write$/);
+  assert.match(await fails(viewer, ["create", "cm", "x", "-n", ns]), /k8s\.write/);
+  assert.match((await canI(k, ["delete", "nodes"])).said, /^no - delete is not supported on nodes/);
+
+  // --list: a table of what one may do — the viewer's has configmaps with read verbs and no secrets.
+  const listed = await ok(viewer, ["auth", "can-i", "--list", "-n", ns]);
+  const line = (out: string, resource: string) => out.split("\n").find((l) => l.split(/\s+/)[0] === resource);
+  assert.match(line(listed, "configmaps") ?? "", /\[get list watch\]\s*$/, listed);
+  assert.equal(line(listed, "secrets"), undefined, listed);
+  assert.equal(line(listed, "pods/exec"), undefined, listed);
+  console.log(`# kubectl auth can-i --list as a viewer:\n${listed.replace(/^/gm, "#   ")}`);
+  assert.match(line(await ok(k, ["auth", "can-i", "--list", "-n", ns]), "pods/exec") ?? "", /\[create get\]/);
+
+  // whoami: the token's user.
+  const who = await ok(viewer, ["auth", "whoami", "-o", "json"]);
+  const info = JSON.parse(who).status.userInfo;
+  assert.match(info.username, /@/);
+  assert.deepEqual(info.extra["gantry.io/role"], ["viewer"]);
+
+  // The reviews are create-only and a bad one names its field.
+  assert.equal((await kapi(ep, operatorToken).request("GET", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews")).status, 405);
+  const bad = await kapi(ep, operatorToken).request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { verb: 3 } } });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.details.causes[0].field, "spec.resourceAttributes.verb");
+  assert.equal((await kapi(ep, null).request("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {})).status, 401);
+});
+
 test("bad input is a Status naming the field, and nothing is created", async () => {
   const ns = await namespace();
   const create = (manifest: string, ...flags: string[]) => fails(k, ["create", "-n", ns, ...flags, "-f", "-"], manifest);
