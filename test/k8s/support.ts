@@ -287,6 +287,7 @@ export async function startKubeStore(): Promise<{ databaseUrl: string; stop(): P
   const { randomBytes } = await import("node:crypto");
   const dataDir = mkd(join(tmpdir(), "gantry-k8s-store-"));
   const { startEmbeddedPostgres } = await import("../../server/db/embedded-postgres");
+  await (await import("../support/postgres-template")).seedPostgres(dataDir);
   const { applyMigrations } = await import("../../server/db/migrate");
   const pgServer = await startEmbeddedPostgres(dataDir, () => {});
   await applyMigrations(pgServer.url);

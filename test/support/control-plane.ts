@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./bundle";
 import { fetchTrusting } from "./https";
 import { freeSubnets } from "./docker-cli";
+import { seedPostgres } from "./postgres-template";
 
 export interface ControlPlane {
   /** http://127.0.0.1:PORT, or https:// with `tls`. */
@@ -49,6 +50,7 @@ export async function startControlPlane(
   /** `nodeArgs`: options for the server's Node (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
   opts: { dataDir?: string; port?: number; env?: Record<string, string>; tls?: boolean; nodeArgs?: string[] } = {},
 ): Promise<ControlPlane> {
+  const fresh = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "gantry-cp-"));
   const port = opts.port ?? (await freePort());
   const scheme = opts.tls ? "https" : "http";
@@ -63,6 +65,8 @@ export async function startControlPlane(
   writeFileSync(cidrFile, clusterCIDR + "\n");
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", GANTRY_DATA: dataDir, GANTRY_PUBLIC_URL: url, GANTRY_CLUSTER_CIDR: clusterCIDR, ...tlsEnv, ...opts.env };
   if (opts.tls) for (const k of ["GANTRY_TLS", "GANTRY_TLS_CERT", "GANTRY_TLS_KEY"]) if (!opts.env?.[k]) delete env[k];
+  // A new control plane on its embedded database gets an initialised cluster copied in (initdb once per machine).
+  if (fresh && !env.DATABASE_URL) await seedPostgres(dataDir);
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "server/server.ts"], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
