@@ -41,5 +41,24 @@ export async function signedInPage(
   );
   const page = await context.newPage();
   if (opts.errors) page.on("pageerror", (e) => opts.errors!.push(`${page.url()}: ${e.message}`));
+  retryNavigationOnNetworkChange(page);
   return page;
+}
+
+/**
+ * Chromium fails a navigation with net::ERR_NETWORK_CHANGED when any interface of the machine gains or loses an
+ * address while it loads — a test's agent making a container's veth, or another test's bridge. That is this machine's
+ * churn, not the page's answer: such a navigation is made again (twice at most); any other failure stands.
+ */
+export function retryNavigationOnNetworkChange(page: Page): void {
+  const goto = page.goto.bind(page);
+  page.goto = async (url, options) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await goto(url, options);
+      } catch (e) {
+        if (attempt >= 3 || !/net::ERR_NETWORK_CHANGED/.test((e as Error).message)) throw e;
+      }
+    }
+  };
 }
