@@ -27,6 +27,15 @@ export interface ActivityRowData {
 }
 
 /** Takes the chain's turn: the head's seq and hash, locked until the transaction ends. */
+export async function takeChainTurn(tx: Tx): Promise<{ seq: number; hash: string }> {
+  return lockHead(tx);
+}
+
+/** Appends a row inside a transaction that holds the chain's turn (retention pruning's own record). */
+export async function appendRowInTurn(tx: Tx, head: { seq: number; hash: string }, data: ActivityRowData): Promise<number> {
+  return (await appendRow(tx, head, data)).id;
+}
+
 async function lockHead(tx: Tx): Promise<{ seq: number; hash: string }> {
   const rows = await tx.$queryRaw<Array<{ seq: number; hash: string }>>`SELECT seq, hash FROM "AuditChainHead" WHERE id = 1 FOR UPDATE`;
   if (!rows[0]) throw new Error("the audit chain has no head row (migration 20261210120000_audit_chain not applied?)");

@@ -66,7 +66,7 @@ export const chainReport = z.object({
     z.object({
       id: z.number().int().nullable(),
       seq: z.number().int().nullable(),
-      problem: z.enum(["altered", "unlinked", "gap", "missing-tail", "view-altered"]),
+      problem: z.enum(["altered", "unlinked", "gap", "missing-tail", "view-altered", "checkpoint"]),
       message: z.string(),
       fields: z.array(z.string()).optional(),
     }),

@@ -7,12 +7,13 @@ import { db } from "@/lib/db";
 import { authorize, type Actor } from "@/lib/auth/policy";
 import { GENESIS_HASH, SEALED_FIELDS, canonicalJson, fieldDigests, rowHash, sealedValues, type SealableRow } from "./audit-seal";
 import { PENDING } from "./audit-chain";
+import { PRUNE_ACTION } from "./prune-activity";
 
 export interface ChainProblem {
   /** The row at fault (for a gap: the first row after it). Null when the rows past the last one are missing. */
   id: number | null;
   seq: number | null;
-  problem: "altered" | "unlinked" | "gap" | "missing-tail" | "view-altered";
+  problem: "altered" | "unlinked" | "gap" | "missing-tail" | "view-altered" | "checkpoint";
   message: string;
   /** The fields that differ from what was sealed, when they can be told. */
   fields?: string[];
@@ -93,6 +94,14 @@ export async function verifyAuditChain(actor: Actor | null): Promise<ChainReport
       }
       // Follow the chain as written, so one altered row is reported once and not as a break of every later link.
       prev = { seq, hash: row.hash ?? "", id: row.id };
+    }
+  }
+  if (checkpoint) {
+    // A checkpoint is the chain's word only if the pruning that left it is in the chain after it.
+    const announced = await db.activityRecord.findFirst({ where: { action: PRUNE_ACTION, seq: { gt: checkpoint.seq } }, orderBy: { seq: "asc" } });
+    const said = (announced?.details as { checkpoint?: { seq?: number; hash?: string } } | null)?.checkpoint;
+    if (said?.seq !== checkpoint.seq || said?.hash !== checkpoint.hash) {
+      problems.unshift({ id: null, seq: checkpoint.seq, problem: "checkpoint", message: `the chain starts at a checkpoint (seq ${checkpoint.seq}) that no retention pruning in the chain left` });
     }
   }
   if (head.seq > prev.seq) {

@@ -10,6 +10,10 @@ import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
 import { api, trySignIn, uniqueEmail } from "../support/session";
 import { waitFor } from "../support/agent";
+import { gantry } from "../cli/support";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 let f: FleetHost;
 let sql: pg.Client;
@@ -36,7 +40,7 @@ const rows = async (query: string): Promise<Row[]> => {
 const verify = async () => {
   const r = await owner().get("/api/v1/audit/verify");
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body as { ok: boolean; checked: number; problems: Array<{ id: number | null; seq: number | null; problem: string; message: string; fields?: string[] }> };
+  return r.body as { ok: boolean; checked: number; from: number; problems: Array<{ id: number | null; seq: number | null; problem: string; message: string; fields?: string[] }> };
 };
 
 test("a mutation is sealed into the chain: its intent and its outcome row, and the page reads the outcome", async () => {
@@ -192,6 +196,13 @@ test("verify passes, then names the row an UPDATE in Postgres altered and the ga
   const first = await verify();
   assert.equal(first.ok, true, JSON.stringify(first.problems));
   assert.ok(first.checked > 10);
+  // The same through `gantry audit verify`, with an API token.
+  const home = mkdtempSync(join(tmpdir(), "gantry-audit-cli-"));
+  const cliToken = (await owner().post("/api/v1/tokens", { name: "audit-cli" })).body.token as string;
+  const cli = (...args: string[]) => gantry(home, ["audit", "verify", ...args], { GANTRY_URL: f.cp.url, GANTRY_TOKEN: cliToken });
+  const intact = await cli();
+  assert.equal(intact.code, 0, intact.stderr);
+  assert.match(intact.stdout, /^audit chain intact: \d+ rows to seq \d+, head [0-9a-f]{64}/);
 
   const [victim] = await rows("action=auth.sign-in&outcome=wrong_password");
   assert.ok(victim);
@@ -210,6 +221,9 @@ test("verify passes, then names the row an UPDATE in Postgres altered and the ga
   assert.deepEqual(altered.problems[0]!.fields, ["outcome"]);
   assert.match(altered.problems[0]!.message, new RegExp(`row ${victim.id} \\(seq ${victim.seq}\\) was altered after it was sealed: outcome changed`));
   assert.equal(altered.problems.length, 1, "one altered row is one problem, not a break of every later link");
+  const broken = await cli();
+  assert.equal(broken.code, 1);
+  assert.match(broken.stdout, new RegExp(`audit chain BROKEN: row ${victim.id} \\(seq ${victim.seq}\\) was altered after it was sealed: outcome changed`));
 
   // An intent's outcome changed without its outcome row is found too.
   const [mutation] = await rows("action=tokens.manage&target=tokens");
@@ -227,4 +241,37 @@ test("verify passes, then names the row an UPDATE in Postgres altered and the ga
   assert.equal(deleted.ok, false);
   assert.equal(deleted.problems[0]!.problem, "gap");
   assert.match(deleted.problems[0]!.message, new RegExp(`1 row deleted: seq ${gone[0].seq} missing between row \\d+ and row \\d+`));
+});
+
+test("retention prunes the chain's oldest rows and leaves a checkpoint verify starts from; a checkpoint nobody announced is found", async () => {
+  // The pruning the control plane runs hourly with GANTRY_AUDIT_RETENTION_DAYS, run here against its database as if
+  // two days had passed with a retention of one day: every row so far (the tampered ones too) is past it.
+  process.env.DATABASE_URL = f.cp.databaseUrl;
+  const { pruneActivity, auditRetentionDays } = await import("@/lib/activity/prune-activity");
+  const { db } = await import("@/lib/db");
+  try {
+    assert.equal(auditRetentionDays({ GANTRY_AUDIT_RETENTION_DAYS: "30" }), 30);
+    assert.throws(() => auditRetentionDays({ GANTRY_AUDIT_RETENTION_DAYS: "0" }), /GANTRY_AUDIT_RETENTION_DAYS must be a whole number of days ≥ 1/);
+    const { rows: before } = await sql.query(`SELECT max(seq) AS last FROM "ActivityRecord"`);
+    const r = await pruneActivity(1, new Date(Date.now() + 2 * 86_400_000));
+    assert.ok(r.pruned > 10);
+    assert.equal(r.checkpointSeq, before[0].last);
+  } finally {
+    await db.$disconnect();
+  }
+  const { rows: left } = await sql.query(`SELECT action, seq FROM "ActivityRecord" ORDER BY seq`);
+  assert.equal(left[0].action, "audit.prune", "the pruning is the chain's first row now");
+  await owner().post("/api/v1/tokens", { name: "after-pruning" });
+  const report = await verify();
+  assert.equal(report.ok, true, JSON.stringify(report.problems));
+  assert.equal(report.from, left[0].seq - 1);
+  const [pruning] = await rows("action=audit.prune");
+  assert.match(pruning!.text, /pruned \d+ activity records older than 1 days/);
+
+  // Checkpoints are append-only; one slipped in past the trigger, to hide more deletions, is not the chain's.
+  await assert.rejects(sql.query(`DELETE FROM "AuditCheckpoint"`), /append-only/);
+  await sql.query(`INSERT INTO "AuditCheckpoint" (seq, hash, pruned, "olderThan") VALUES ($1, $2, 1, now())`, [left[0].seq, "f".repeat(64)]);
+  const forged = await verify();
+  assert.equal(forged.ok, false);
+  assert.equal(forged.problems[0]!.problem, "checkpoint");
 });
