@@ -74,6 +74,10 @@ export function ActivityView({
   const [live, setLive] = useState<"connecting" | "live" | "off">("connecting");
   const [report, setReport] = useState<ChainReport | null>(null);
   const [checking, setChecking] = useState(false);
+  // Times are shown in the browser's zone, which the server does not know: filled in after hydration.
+  const [mounted, setMounted] = useState(false);
+  useEffect(() => setMounted(true), []);
+  const local = (iso: string) => (mounted ? toLocalInput(iso) : "");
   const newest = useRef(page.items[0]?.id ?? 0);
   const exportQuery = filterQuery(filters);
 
@@ -163,10 +167,10 @@ export function ActivityView({
           <Input id="activity-outcome" value={draft.outcome} placeholder="ok, forbidden…" onChange={(e) => setDraft({ ...draft, outcome: e.target.value })} />
         </Field>
         <Field id="activity-from" label="From">
-          <Input id="activity-from" type="datetime-local" value={toLocalInput(draft.from)} onChange={(e) => setDraft({ ...draft, from: fromLocalInput(e.target.value) })} />
+          <Input id="activity-from" type="datetime-local" value={local(draft.from)} onChange={(e) => setDraft({ ...draft, from: fromLocalInput(e.target.value) })} />
         </Field>
         <Field id="activity-to" label="Until">
-          <Input id="activity-to" type="datetime-local" value={toLocalInput(draft.to)} onChange={(e) => setDraft({ ...draft, to: fromLocalInput(e.target.value) })} />
+          <Input id="activity-to" type="datetime-local" value={local(draft.to)} onChange={(e) => setDraft({ ...draft, to: fromLocalInput(e.target.value) })} />
         </Field>
         <div className="flex items-end gap-2">
           <Button type="submit">Filter</Button>

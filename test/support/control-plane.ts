@@ -97,10 +97,8 @@ export async function startControlPlane(
     await new Promise((r) => setTimeout(r, 200));
   }
 
-  // A control plane given another's DATABASE_URL (a second replica) has no embedded database of its own.
-  const databaseUrl =
-    opts.env?.DATABASE_URL ??
-    `postgresql://postgres:${encodeURIComponent(readFileSync(join(dataDir, "postgres/password"), "utf8").trim())}@localhost:5432/gantry?host=${encodeURIComponent(join(dataDir, "postgres/run"))}`;
+  const password = readFileSync(join(dataDir, "postgres/password"), "utf8").trim();
+  const databaseUrl = `postgresql://postgres:${encodeURIComponent(password)}@localhost:5432/gantry?host=${encodeURIComponent(join(dataDir, "postgres/run"))}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
