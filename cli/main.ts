@@ -15,6 +15,7 @@ import { get } from "./commands/get";
 import { del } from "./commands/delete";
 import { scale } from "./commands/scale";
 import { rollout } from "./commands/rollout";
+import { audit } from "./commands/audit";
 
 /** Each command's synopsis (the overview lists these), what it does, and its flags (`gantry <command> --help`). */
 export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?: string[] }> = {
@@ -157,6 +158,11 @@ export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?:
     ].join("\n"),
     flags: ["-n, --namespace NS   the namespace (default: default)"],
   },
+  audit: {
+    synopsis: "gantry audit verify [--json]                    check that no activity record was altered or deleted",
+    about: "Walks the audit chain (every activity record sealed by hash to the one before) and reports the first broken link: a row altered after it was written (and which field), or rows deleted. Exits 1 when the chain is broken. Needs activity.read.",
+    flags: ["--json   print the whole report as JSON"],
+  },
 };
 
 export const CLI_USAGE = Object.values(CLI_HELP)
@@ -171,7 +177,7 @@ export function commandHelp(name: string): string {
 }
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout,
+  login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout, audit,
 };
 
 export function isCliCommand(name: string | undefined): boolean {

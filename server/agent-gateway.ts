@@ -35,6 +35,7 @@ import { heartbeatThresholds } from "@/lib/hosts/heartbeat-thresholds";
 import { runQueuedCommands } from "@/lib/fleet/run-queued-commands";
 import { settleExpiredClaims, settleHostClaims } from "@/lib/fleet/settle-claim";
 import { closeStaleIntents } from "@/lib/activity/close-stale-intents";
+import { auditRetentionDays, pruneActivity } from "@/lib/activity/prune-activity";
 import { endSocketStreams, receiveStreamData, receiveStreamEnd } from "@/lib/fleet/streams";
 import type { InventoryMessage, StreamData, StreamEnd } from "@/lib/protocol/commands";
 import { boundContainer, boundImage, type InventoryPage } from "@/lib/protocol/inventory";
@@ -269,6 +270,7 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch;
   const sweepEvery = Math.max(100, Math.min(5_000, Math.floor(thresholds.staleMs / 5)));
   let sweeping = false;
   let lastRecovery = 0;
+  let lastPrune = 0;
   const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
@@ -280,6 +282,13 @@ export function attachAgentGateway(io: SocketServer, opts: { pods?: PodDispatch;
         await settleExpiredClaims(log);
         const n = await closeStaleIntents();
         if (n) log(`${n} activity record(s) of requests a stopped control plane never finished marked interrupted`);
+      }
+      // Hourly (and at start): activity older than GANTRY_AUDIT_RETENTION_DAYS, from the start of the audit chain.
+      const retention = auditRetentionDays();
+      if (retention !== null && Date.now() - lastPrune > 3600_000) {
+        lastPrune = Date.now();
+        const { pruned, checkpointSeq } = await pruneActivity(retention);
+        if (pruned) log(`${pruned} activity record(s) older than ${retention} days pruned; the audit chain now starts after seq ${checkpointSeq}`);
       }
     } catch (e) {
       log(`status sweep failed: ${(e as Error).message}`);

@@ -6,7 +6,8 @@
 // Authorized with containers.exec through the policy module: the actor is re-read at start, and every input and resize
 // is checked against the socket's live actor (server/browser-actor.ts), so a user demoted, disabled or signed out
 // everywhere, or a revoked token, loses their sessions at once (ended with the reason). Each session is written to the
-// activity record with its command and, when it ends, its exit code. At most MAX_SESSIONS_PER_SOCKET per connection,
+// activity record with its command and, when it ends, its exit code and the input typed (lib/activity/terminal-input.ts:
+// capped per session, the record says when it was cut). At most MAX_SESSIONS_PER_SOCKET per connection,
 // counted from the moment a start is accepted (before anything is awaited); a connection that drops takes every
 // session with it, those still starting included: their processes are killed, none is left running.
 import type { Socket } from "socket.io";
@@ -16,6 +17,7 @@ import { openStream, type StreamHandle } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { clientAddress } from "@/lib/activity/client-address";
+import { TerminalInput } from "@/lib/activity/terminal-input";
 import { GantryError } from "@/lib/errors";
 import { hostIdNumber } from "@/lib/hosts/host-id";
 import type { LiveActor } from "./browser-actor";
@@ -42,6 +44,8 @@ const MAX_SESSIONS_PER_SOCKET = 16;
 /** One session from the moment its start is accepted: the handle arrives once the host has started it. */
 interface Session {
   handle: StreamHandle | null;
+  /** What was typed into it, for its end record. */
+  input: TerminalInput;
   /** Ended by the server (disconnect, access withdrawn) before or after the host started it. */
   closed: boolean;
   /** Ends the session (the host's process is killed), with the reason shown to the user when the server ended it. */
@@ -75,6 +79,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     let endReason: string | undefined;
     const session: Session = {
       handle: null,
+      input: new TerminalInput(),
       closed: false,
       end: (error) => {
         if (session.closed) return;
@@ -106,7 +111,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     const target = `hosts/${hostId}/containers/${container}`;
     onEnd = (r) => {
       socket.emit("exec:end", { execId, ...r });
-      void recordActivity({ actor, action: "containers.exec", target, outcome: r.error ? "error" : "ok", ...from, details: { event: "end", execId, ...r } }).catch(() => {});
+      void recordActivity({ actor, action: "containers.exec", target, outcome: r.error ? "error" : "ok", ...from, details: { event: "end", execId, ...r, ...session.input.record() } }).catch(() => {});
     };
     // The host may send before openStream resolves: hold those frames until the session has its id.
     const early: Array<() => void> = [];
@@ -148,21 +153,24 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
   });
 
   /** Runs an input or resize once the live actor is settled, if it still may exec; answers the ack either way. */
-  const authorized = (execId: string, ack: unknown, f: (handle: StreamHandle) => void) => {
+  const authorized = (execId: string, ack: unknown, f: (handle: StreamHandle, session: Session) => void) => {
     const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => {};
     live.whenSettled((actor) => {
       if (!can(actor, "containers.exec")) return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow containers.exec` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
-      const handle = sessions.get(execId)?.handle;
-      if (!handle) return reply({ ok: false, error: `no exec session ${execId} on this connection`, code: "not_found" });
-      f(handle);
+      const session = sessions.get(execId);
+      if (!session?.handle) return reply({ ok: false, error: `no exec session ${execId} on this connection`, code: "not_found" });
+      f(session.handle, session);
       reply({ ok: true });
     });
   };
   socket.on("exec:input", (raw: unknown, ack?: unknown) => {
     const p = ExecInput.safeParse(raw);
     if (!p.success) return typeof ack === "function" && ack({ ok: false, error: "invalid exec input", code: "bad_request" });
-    authorized(p.data.execId, ack, (handle) => {
-      if (p.data.data) handle.write(p.data.data);
+    authorized(p.data.execId, ack, (handle, session) => {
+      if (p.data.data) {
+        session.input.add(p.data.data);
+        handle.write(p.data.data);
+      }
       if (p.data.eof) handle.endInput();
     });
   });

@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { admissionLimits } from "@/lib/admission/limits";
 import { loadClusterNetworkConfig, type ClusterNetworkConfig } from "@/lib/network/cluster-cidrs";
 import { loadOverlayConfig, type OverlayConfig } from "@/lib/network/overlay-config";
+import { auditRetentionDays } from "@/lib/activity/prune-activity";
 
 export interface ServerConfig {
   port: number;
@@ -33,6 +34,7 @@ export function loadConfig(env = process.env): ServerConfig {
   const dataDir = resolve(env.GANTRY_DATA ?? "/var/lib/gantry-server");
   mkdirSync(dataDir, { recursive: true });
   admissionLimits(env); // a bad limit is named at start, not at the first storm
+  auditRetentionDays(env); // so is a bad GANTRY_AUDIT_RETENTION_DAYS
   const network = { plan: loadClusterNetworkConfig(env), overlay: loadOverlayConfig(env) };
   const keys = join(dataDir, "keys");
   mkdirSync(keys, { recursive: true, mode: 0o700 });

@@ -20,6 +20,7 @@ import { bearerToken } from "@/lib/auth/actor";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { PENDING, completeActivity } from "@/lib/activity/record-request-activity";
+import { TerminalInput } from "@/lib/activity/terminal-input";
 import { clientAddress } from "@/lib/activity/client-address";
 import { openStream, type StreamHandle } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
@@ -249,11 +250,19 @@ function runCommand(req: IncomingMessage, b: CommandInput, t: CommandTransport):
   let owed = 0;
   const pending: Array<(h: StreamHandle) => void> = [];
   const later = (f: (h: StreamHandle) => void) => (handle ? f(handle) : pending.push(f));
+  // What the client sent on stdin (kubectl exec -i / attach), for the session's end record (capped).
+  const typed = new TerminalInput();
+  const recordInput = (r: { exitCode?: number; error?: string }) => {
+    if (!b.stdin) return;
+    const target = `k8s/namespaces/${b.namespace}/pods/${b.name}/${b.stream}`;
+    void recordActivity({ actor: b.who, action: "containers.exec", target, outcome: r.error ? "error" : "ok", details: { event: "end", ...r, ...typed.record() } }).catch(() => {});
+  };
   const end = (r: { exitCode?: number; error?: string }) => {
     if (ended) return;
     ended = true;
     stopRecheck();
     handle?.close();
+    recordInput(r);
     if (b.activityId !== null) void completeActivity(b.activityId, r.error ? "error" : "ok").catch(() => {});
     t.finish(errorChannelPayload(t.version, b, r));
   };
@@ -282,7 +291,11 @@ function runCommand(req: IncomingMessage, b: CommandInput, t: CommandTransport):
     for (const f of pending.splice(0)) f(handle);
   })();
   return {
-    stdin: (data, written) => (b.stdin ? later((h) => h.write(data, written)) : written()),
+    stdin: (data, written) => {
+      if (!b.stdin) return written();
+      typed.add(data.toString("utf8"));
+      later((h) => h.write(data, written));
+    },
     endStdin: () => later((h) => h.endInput()),
     resize: (w, hgt) => later((h) => h.resize(w, hgt)),
     gone: () => {
@@ -290,6 +303,7 @@ function runCommand(req: IncomingMessage, b: CommandInput, t: CommandTransport):
       ended = true;
       stopRecheck();
       handle?.close();
+      recordInput({ error: "the client went away" });
       if (b.activityId !== null) void completeActivity(b.activityId, "closed").catch(() => {});
     },
   };

@@ -29,6 +29,8 @@ export const ACTIVITY_VERBS = {
   deploy: "deployed",
   preview: "previewed",
   reveal: "revealed",
+  "sign in": "signed in",
+  type: "typed",
 } as const;
 export type ActivityVerb = keyof typeof ACTIVITY_VERBS;
 
@@ -65,6 +67,9 @@ interface Details {
   cmd?: unknown;
   exitCode?: number;
   error?: string;
+  inputBytes?: number;
+  inputTruncated?: boolean;
+  inputCap?: number;
   ref?: string;
   image?: string;
   fields?: Array<{ path?: string; value?: string }>;
@@ -125,7 +130,8 @@ function fallbackSummary(row: ActivityRowLike, d: Details, names: ActivityNames)
       const cmd = Array.isArray(d.cmd) ? d.cmd.join(" ") : "";
       if (d.event === "end") {
         const code = d.exitCode === undefined ? "" : ` (exit code ${d.exitCode})`;
-        return { verb: "end", object: `a terminal session in ${container ?? "a container"}`, extra: `${on}${code}${d.error ? `: ${d.error}` : ""}` };
+        const cut = d.inputTruncated ? ` — input cut at ${Math.round((d.inputCap ?? 0) / 1024)} KiB of ${d.inputBytes} bytes` : "";
+        return { verb: "end", object: `a terminal session in ${container ?? "a container"}`, extra: `${on}${code}${d.error ? `: ${d.error}` : ""}${cut}` };
       }
       return { verb: "open", object: `a terminal in ${container ?? "a container"}`, extra: `${on}${cmd ? `: ${cmd}` : ""}` };
     }

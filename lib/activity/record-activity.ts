@@ -1,11 +1,15 @@
-// Appends one row to the activity record. Called for every mutation (by withAuth, lib/http/with-auth.ts) and for
-// every exec session (by the socket handler that opens it).
-import { db } from "@/lib/db";
+// Appends one row to the activity record (sealed into the audit chain, lib/activity/audit-chain.ts). Called for every
+// mutation (by withAuth, lib/http/with-auth.ts), every sign-in, and every exec session (by the socket handler that
+// opens it).
+import { appendActivity } from "./audit-chain";
 import type { Actor } from "@/lib/auth/policy";
 import type { Prisma } from "@/lib/generated/prisma/client";
 
 export interface ActivityInput {
-  actor: Actor | null;
+  /** Who acted (an Actor, or only the user of a sign-in). */
+  actor: Pick<Actor, "id" | "email" | "tokenId"> | null;
+  /** Who, when there is no actor (a failed sign-in: the email that was tried). */
+  userEmail?: string | null;
   action: string;
   target?: string | null;
   outcome?: string;
@@ -27,19 +31,15 @@ function withoutNul<T>(value: T): T {
 
 /** Returns the new row's id. */
 export async function recordActivity(input: ActivityInput): Promise<number> {
-  const row = await db.activityRecord.create({
-    data: {
-      userId: input.actor?.id ?? null,
-      userEmail: input.actor?.email ?? null,
-      tokenId: input.actor?.tokenId ?? null,
-      action: withoutNul(input.action),
-      target: clip(input.target, 500),
-      outcome: input.outcome ?? "ok",
-      ip: clip(input.ip, 100),
-      userAgent: clip(input.userAgent, 500),
-      details: input.details === undefined ? undefined : withoutNul(input.details),
-    },
-    select: { id: true },
+  return appendActivity({
+    userId: input.actor?.id ?? null,
+    userEmail: withoutNul(input.userEmail ?? input.actor?.email ?? null),
+    tokenId: input.actor?.tokenId ?? null,
+    action: withoutNul(input.action),
+    target: clip(input.target, 500),
+    outcome: input.outcome ?? "ok",
+    ip: clip(input.ip, 100),
+    userAgent: clip(input.userAgent, 500),
+    details: input.details === undefined ? undefined : withoutNul(input.details),
   });
-  return row.id;
 }

@@ -4,13 +4,13 @@
 // — outcome "pending", so a crash mid-way leaves a trace — and completed with the outcome after. A failure to write it
 // is logged, never turned into the caller's error.
 import type { NextRequest } from "next/server";
-import { db } from "@/lib/db";
 import type { Action, Actor } from "@/lib/auth/policy";
 import { clientAddress } from "./client-address";
 import { recordActivity, type ActivityInput } from "./record-activity";
 import type { ActivitySummary } from "./describe-activity";
+import { PENDING, completeIntent } from "./audit-chain";
 
-export const PENDING = "pending";
+export { PENDING };
 
 function requestActivity(req: NextRequest, actor: Actor, action: Action, params: unknown, outcome: string, summary?: ActivitySummary): ActivityInput {
   const path = new URL(req.url).pathname;
@@ -43,17 +43,12 @@ export async function recordRequestIntent(req: NextRequest, actor: Actor, action
 }
 
 /**
- * The mutation ended: "ok" or its error code. Only a row still pending changes (a settled claim may have said first);
- * what the request noted it did is added to its details either way.
+ * The mutation ended: "ok" or its error code, appended as the intent's outcome row. Only a row still pending changes (a
+ * settled claim may have said first); what the request noted it did is added to its details either way.
  */
 export async function completeActivity(id: number, outcome: string, summary?: ActivitySummary): Promise<void> {
   try {
-    await db.activityRecord.updateMany({ where: { id, outcome: PENDING }, data: { outcome } });
-    if (summary) {
-      const row = await db.activityRecord.findUnique({ where: { id }, select: { details: true } });
-      const details = row?.details && typeof row.details === "object" && !Array.isArray(row.details) ? row.details : {};
-      await db.activityRecord.update({ where: { id }, data: { details: { ...details, summary: { ...summary } } }, select: { id: true } });
-    }
+    await completeIntent(id, outcome, summary ? { ...summary } : undefined);
   } catch (e) {
     console.error("[gantry] could not complete the activity record:", e instanceof Error ? e.message : e);
   }

@@ -28,6 +28,8 @@ export async function listHostEvents(actor: Actor, hostId: number, q: HostEvents
       db.activityRecord.findMany({
         where: {
           at: { gte: new Date(Date.now() - ACTIVITY_DAYS * 86_400_000) },
+          // An outcome row is its intent's, which shows it.
+          completes: null,
           OR: [{ target: `hosts/${hostId}` }, { target: { startsWith: `hosts/${hostId}/` } }],
         },
         orderBy: { id: "desc" },

@@ -6,7 +6,7 @@ import { ListHostsQuery } from "@/lib/hosts/list-hosts";
 import { HostName } from "@/lib/hosts/rename-host";
 import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
 import { apiTokenView, createApiTokenSchema, createdApiTokenView, listApiTokensQuery } from "@/lib/api-tokens/schemas";
-import { activityPage, listActivityQuery } from "@/lib/activity/schemas";
+import { activityPage, chainReport, exportActivityQuery, listActivityQuery } from "@/lib/activity/schemas";
 import { hostEventsQuery, hostEventsView } from "@/lib/hosts/host-events-schemas";
 import {
   ContainerSummary,
@@ -330,4 +330,21 @@ export const API_ROUTES: ApiRoute[] = [
   { method: "get", path: "/hosts/{id}/metrics", tag: "hosts", summary: "CPU, load, memory and disk of the host, now", permission: "hosts.read", params: { id: hostId }, response: HostMetrics },
   { method: "get", path: "/hosts/{id}/events", tag: "hosts", summary: "The host's containers by state and its recent events (activity records too, for activity.read)", permission: "hosts.read", params: { id: hostId }, query: hostEventsQuery, response: hostEventsView },
   { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", permission: "public" },
+  // The audit trail (issue 17 item 5).
+  {
+    method: "get",
+    path: "/audit/export",
+    tag: "activity",
+    summary: "The activity record as a CSV or JSON file, oldest first, filtered as the audit page is (streamed)",
+    permission: "activity.read",
+    query: exportActivityQuery,
+  },
+  {
+    method: "get",
+    path: "/audit/verify",
+    tag: "activity",
+    summary: "Walk the audit chain and report the first broken link (a row altered or deleted)",
+    permission: "activity.read",
+    response: chainReport,
+  },
 ];

@@ -132,7 +132,8 @@ test("mutations are written to the activity record with who, what, when and from
   const before = Date.now();
   assert.equal((await api(cp).delete(`/api/v1/tokens/${t.apiToken.id}`, { ...bearer(t.token), "user-agent": "gantry-test/1" })).status, 200);
 
-  const page = await api(cp, ownerCookie).get(`/api/v1/activity?userId=${user.id}&pageSize=10`);
+  // (Their sign-in is in the record too, as auth.sign-in.)
+  const page = await api(cp, ownerCookie).get(`/api/v1/activity?userId=${user.id}&action=tokens.&pageSize=10`);
   assert.equal(page.status, 200);
   const rows = page.body.items as Array<Record<string, any>>;
   const revoke = rows.find((r) => r.details?.method === "DELETE");

@@ -42,6 +42,8 @@ const ROWS: Row[] = [
   { method: "POST", route: "tokens", path: "/api/v1/tokens", body: {}, permission: "tokens.manage" },
   { method: "DELETE", route: "tokens/[id]", path: "/api/v1/tokens/no-such-token", permission: "tokens.manage" },
   { method: "GET", route: "activity", path: "/api/v1/activity", permission: "activity.read" },
+  { method: "GET", route: "audit/export", path: "/api/v1/audit/export", permission: "activity.read" },
+  { method: "GET", route: "audit/verify", path: "/api/v1/audit/verify", permission: "activity.read" },
   { method: "GET", route: "openapi.json", path: "/api/v1/openapi.json", permission: "public" },
   { method: "GET", route: "containers", path: "/api/v1/containers", permission: "containers.read" },
   { method: "GET", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", permission: "containers.read" },
@@ -133,6 +135,7 @@ const K8S_ROWS: Array<{ method: Method; path: string; body?: unknown; contentTyp
 const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [
   { event: "subscribe", arg: "hosts", permission: "hosts.read" },
   { event: "subscribe", arg: "containers", permission: "containers.read" },
+  { event: "subscribe", arg: "activity", permission: "activity.read" },
   // Allowed roles get past the policy and are told the host does not exist; the others are refused as forbidden.
   { event: "exec:start", arg: { hostId: 999999, container: "abc", cmd: ["sh"] }, permission: "containers.exec" },
   { event: "stream:open", arg: { hostId: 999999, spec: { kind: "logs", id: "abc" } }, permission: "containers.logs" },
