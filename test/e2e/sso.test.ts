@@ -128,6 +128,17 @@ test("first sign-in makes the user and maps groups to teams; the next sign-in wi
   assert.equal(acts.length, 2);
   assert.ok(acts.every((a) => a.outcome === "ok" && a.details.method === "oidc"));
 
+  // The sessions page lists both sign-ins; revoking the first one there signs it out.
+  await again.goto(`${cp.url}/account/sessions`);
+  const first = list[0].id as string;
+  await again.getByTestId(`session-row-${first}`).waitFor();
+  assert.equal(await again.locator('[data-testid^="session-row-"]').count(), 2);
+  await again.getByRole("button", { name: `Revoke session ${first}` }).click();
+  await again.getByRole("button", { name: "Revoke session", exact: true }).click();
+  await again.getByText("Revoked: that session is signed out now.").waitFor();
+  assert.equal((await page.request.get(`${cp.url}/api/v1/me`)).status(), 401, "the revoked session is signed out");
+  assert.equal((await again.request.get(`${cp.url}/api/v1/me`)).status(), 200, "this one goes on");
+
   // Local accounts keep working beside single sign-on (break-glass).
   const signinPage = await (await browser.newContext()).newPage();
   await signinPage.goto(`${cp.url}/signin`);

@@ -18,11 +18,11 @@ export async function getSsoSettings(actor: Actor): Promise<SsoSettingsView> {
   } catch (e) {
     environmentError = (e as Error).message;
   }
-  const [row, mappings] = await Promise.all([
+  const [row, mappings, teams] = await Promise.all([
     db.oidcConfig.findUnique({ where: { id: CONFIG_ROW }, omit: { clientSecretSealed: false } }),
     db.oidcGroupMapping.findMany({ orderBy: [{ group: "asc" }], select: { group: true, teamId: true } }),
+    db.team.findMany({ orderBy: { name: "asc" }, take: 1000, select: { id: true, name: true } }),
   ]);
-  const teams = mappings.length ? await db.team.findMany({ where: { id: { in: mappings.map((m) => m.teamId) } }, select: { id: true, name: true } }) : [];
   const teamName = new Map(teams.map((t) => [t.id, t.name]));
   const settings = fromEnv
     ? { enabled: true, name: fromEnv.name, issuer: fromEnv.issuer, clientId: fromEnv.clientId, scopes: fromEnv.scopes, groupsClaim: fromEnv.groupsClaim, defaultRole: fromEnv.defaultRole, clientSecretReadable: true }
@@ -44,5 +44,6 @@ export async function getSsoSettings(actor: Actor): Promise<SsoSettingsView> {
     redirectUri: redirectUri(),
     environmentError,
     mappings: mappings.map((m) => ({ ...m, teamName: teamName.get(m.teamId) ?? m.teamId })),
+    teams,
   };
 }

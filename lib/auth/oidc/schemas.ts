@@ -58,5 +58,7 @@ export const ssoSettingsView = z.object({
   /** A wrong GANTRY_OIDC_* variable, when there is one. */
   environmentError: z.string().nullable(),
   mappings: z.array(groupMappingView),
+  /** Every team, to map groups to. */
+  teams: z.array(z.object({ id: z.string(), name: z.string() })),
 });
 export type SsoSettingsView = z.infer<typeof ssoSettingsView>;
