@@ -1,4 +1,4 @@
-// The one Prisma client. Secrets (password hashes, host credential and join token hashes) are omitted from every query unless a caller asks for them by name.
+// The one Prisma client. Secrets (password hashes, host credential and join token hashes, the sealed OIDC client secret) are omitted from every query unless a caller asks for them by name.
 // Created on first use: DATABASE_URL is set by server/server.ts (embedded Postgres or the operator's) at start-up, and
 // `next build` imports route modules without a database.
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -14,7 +14,7 @@ function createClient() {
     adapter: new PrismaPg({ connectionString, max: admissionLimits().dbPool }),
     // A transaction waits up to 10 s for a connection while a fleet reconnects (Prisma's 2 s made requests fail).
     transactionOptions: { maxWait: 10_000, timeout: 15_000 },
-    omit: { user: { passwordHash: true }, host: { credentialHash: true }, joinToken: { tokenHash: true } },
+    omit: { user: { passwordHash: true }, host: { credentialHash: true }, joinToken: { tokenHash: true }, oidcConfig: { clientSecretSealed: true } },
   });
 }
 

@@ -42,7 +42,7 @@ export default async function AppLayout({ children }: { children: React.ReactNod
     );
   if (can(actor, "k8s.write")) links.push({ href: "/apply", label: "Apply YAML" });
   if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
-  if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" });
+  if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" }, { href: "/settings/sso", label: "Single sign-on" });
   if (can(actor, "hosts.join")) links.push({ href: "/join-tokens", label: "Join tokens" });
   if (can(actor, "activity.read")) links.push({ href: "/activity", label: "Activity" });
   if (can(actor, "tokens.manage")) links.push({ href: "/tokens", label: "API tokens" });

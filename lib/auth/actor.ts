@@ -4,6 +4,7 @@ import { getToken } from "next-auth/jwt";
 import { db } from "@/lib/db";
 import type { Actor } from "@/lib/auth/policy";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
+import { sessionIsLive } from "@/lib/sessions/session-is-live";
 
 const ACTOR_SELECT = { id: true, email: true, name: true, role: true, disabled: true } as const;
 
@@ -13,11 +14,17 @@ export async function actorFromUserId(id: string | undefined | null): Promise<Ac
   return user ?? null;
 }
 
-/** The actor a session token stands for, or null when the token's epoch has been ended (sign-out, new password, disabled). */
-export async function actorFromSession(id: string | undefined | null, epoch: unknown): Promise<Actor | null> {
-  if (!id || typeof epoch !== "number") return null;
-  const user = await db.user.findUnique({ where: { id }, select: { ...ACTOR_SELECT, sessionEpoch: true } });
-  if (!user || user.sessionEpoch !== epoch) return null;
+/**
+ * The actor a session token stands for, or null when the token's epoch has been ended (sign-out, new password,
+ * disabled) or its own session (`sid`, lib/sessions) was revoked.
+ */
+export async function actorFromSession(id: string | undefined | null, epoch: unknown, sid: unknown): Promise<Actor | null> {
+  if (!id || typeof epoch !== "number" || typeof sid !== "string") return null;
+  const [user, live] = await Promise.all([
+    db.user.findUnique({ where: { id }, select: { ...ACTOR_SELECT, sessionEpoch: true } }),
+    sessionIsLive(sid, id),
+  ]);
+  if (!user || user.sessionEpoch !== epoch || !live) return null;
   const { sessionEpoch: _, ...actor } = user;
   return actor;
 }
@@ -40,11 +47,11 @@ export async function actorFromRequest(req: TokenRequest): Promise<Actor | null>
   const bearer = bearerToken(req);
   if (bearer !== null) return actorFromApiToken(bearer);
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
-  return actorFromSession(typeof token?.sub === "string" ? token.sub : null, token?.epoch);
+  return actorFromSession(typeof token?.sub === "string" ? token.sub : null, token?.epoch, token?.sid);
 }
 
-/** What a long-lived connection was opened with, to re-read its actor later: an API token, or a session (user and epoch). */
-export type SessionRef = { apiToken: string } | { userId: string; epoch: number };
+/** What a long-lived connection was opened with, to re-read its actor later: an API token, or a session (user, epoch, sid). */
+export type SessionRef = { apiToken: string } | { userId: string; epoch: number; sid: string };
 
 /** Like actorFromRequest, and also what to re-read the actor from later (socket.io handshakes keep it). */
 export async function sessionFromRequest(req: TokenRequest): Promise<{ actor: Actor; ref: SessionRef } | null> {
@@ -55,13 +62,13 @@ export async function sessionFromRequest(req: TokenRequest): Promise<{ actor: Ac
   }
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET });
   const userId = typeof token?.sub === "string" ? token.sub : null;
-  const actor = await actorFromSession(userId, token?.epoch);
-  return actor ? { actor, ref: { userId: actor.id, epoch: token!.epoch as number } } : null;
+  const actor = await actorFromSession(userId, token?.epoch, token?.sid);
+  return actor ? { actor, ref: { userId: actor.id, epoch: token!.epoch as number, sid: token!.sid as string } } : null;
 }
 
 /** The actor a connection stands for now: null once its token is revoked or expired, or its session ended. */
 export function actorFromSessionRef(ref: SessionRef): Promise<Actor | null> {
-  return "apiToken" in ref ? actorFromApiToken(ref.apiToken) : actorFromSession(ref.userId, ref.epoch);
+  return "apiToken" in ref ? actorFromApiToken(ref.apiToken) : actorFromSession(ref.userId, ref.epoch, ref.sid);
 }
 
 /** Parses a Cookie header into the object next-auth's getToken expects on `req.cookies`. */

@@ -46,6 +46,8 @@ import { listServicesQuery, serviceDetail, serviceList, serviceParams } from "@/
 import { listStacksQuery, stackBody, stackDeployed, stackDetail, stackList, stackParams, stackPreview } from "@/lib/stacks/schemas";
 import { searchQuery, searchResult } from "@/lib/search/schemas";
 import { revealSecretBody, revealedSecretValue, secretParams } from "@/lib/secrets/schemas";
+import { listSessionsQuery, sessionIdParams, sessionView } from "@/lib/sessions/schemas";
+import { groupMappingView, groupMappingsBody, saveOidcSettingsBody, ssoSettingsView } from "@/lib/auth/oidc/schemas";
 
 export type Method = "get" | "post" | "put" | "patch" | "delete";
 
@@ -346,5 +348,43 @@ export const API_ROUTES: ApiRoute[] = [
     summary: "Walk the audit chain and report the first broken link (a row altered or deleted)",
     permission: "activity.read",
     response: chainReport,
+  },
+  // Sessions and single sign-on (issue 17)
+  {
+    method: "get",
+    path: "/sessions",
+    tag: "account",
+    summary: "One's own signed-in sessions (?userId=: another user's, for those who manage that user)",
+    permission: "me.read",
+    query: listSessionsQuery,
+    response: z.object({ sessions: z.array(sessionView) }),
+  },
+  {
+    method: "delete",
+    path: "/sessions/{id}",
+    tag: "account",
+    summary: "Revoke one session (one's own, or of a user one manages): its next request is a 401 and its sockets are dropped",
+    permission: "me.update",
+    params: sessionIdParams.shape,
+    response: z.object({ session: sessionView }),
+  },
+  { method: "get", path: "/sso", tag: "users", summary: "Single sign-on: the provider (no secret), the redirect URI to register, group → team mappings", permission: "users.read", response: ssoSettingsView },
+  {
+    method: "put",
+    path: "/sso",
+    tag: "users",
+    summary: "Configure single sign-on through OpenID Connect from the dashboard (refused while the environment configures it)",
+    permission: "users.manage",
+    body: saveOidcSettingsBody,
+    response: ssoSettingsView,
+  },
+  {
+    method: "put",
+    path: "/sso/group-mappings",
+    tag: "users",
+    summary: "Replace the identity provider group → team mappings synced at each sign-in",
+    permission: "users.manage",
+    body: groupMappingsBody,
+    response: z.object({ mappings: z.array(groupMappingView) }),
   },
 ];

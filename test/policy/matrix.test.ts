@@ -41,6 +41,11 @@ const ROWS: Row[] = [
   { method: "GET", route: "tokens", path: "/api/v1/tokens", permission: "tokens.manage" },
   { method: "POST", route: "tokens", path: "/api/v1/tokens", body: {}, permission: "tokens.manage" },
   { method: "DELETE", route: "tokens/[id]", path: "/api/v1/tokens/no-such-token", permission: "tokens.manage" },
+  { method: "GET", route: "sessions", path: "/api/v1/sessions", permission: "me.read" },
+  { method: "DELETE", route: "sessions/[id]", path: "/api/v1/sessions/no-such-session", permission: "me.update" },
+  { method: "GET", route: "sso", path: "/api/v1/sso", permission: "users.read" },
+  { method: "PUT", route: "sso", path: "/api/v1/sso", body: {}, permission: "users.manage" },
+  { method: "PUT", route: "sso/group-mappings", path: "/api/v1/sso/group-mappings", body: {}, permission: "users.manage" },
   { method: "GET", route: "activity", path: "/api/v1/activity", permission: "activity.read" },
   { method: "GET", route: "audit/export", path: "/api/v1/audit/export", permission: "activity.read" },
   { method: "GET", route: "audit/verify", path: "/api/v1/audit/verify", permission: "activity.read" },
@@ -179,7 +184,7 @@ before(async () => {
   const owner = await setupOwner(cp);
   const ownerCookie = await signIn(cp, owner.email, owner.password);
   cookies.set("owner", ownerCookie);
-  for (const role of ["admin", "operator", "viewer"] as const) cookies.set(role, (await userSession(cp, ownerCookie, role)).cookie);
+  for (const role of ["admin", "operator", "viewer", "none"] as const) cookies.set(role, (await userSession(cp, ownerCookie, role)).cookie);
 });
 
 after(async () => {

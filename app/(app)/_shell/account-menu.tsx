@@ -1,6 +1,8 @@
 "use client";
-// The signed-in user's name in the header: opens a dialog to change their own name or password (PATCH /api/v1/me).
+// The signed-in user's name in the header: opens a dialog to change their own name or password (PATCH /api/v1/me), with
+// a link to their sessions (/account/sessions).
 import { useState, type FormEvent } from "react";
+import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { signIn } from "next-auth/react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
@@ -21,6 +23,12 @@ export function AccountMenu({ name, email, passwordMinLength }: { name: string; 
       </button>
       <Dialog open={open} onClose={() => setOpen(false)} title="Your account" description={email}>
         <AccountForm name={name} email={email} passwordMinLength={passwordMinLength} onDone={() => setOpen(false)} />
+        <p className="mt-4 border-t border-slate-200 pt-3 text-sm dark:border-slate-800">
+          <Link href="/account/sessions" onClick={() => setOpen(false)} className="font-medium text-indigo-700 hover:underline dark:text-indigo-400">
+            Your sessions
+          </Link>{" "}
+          — where you are signed in, and signing out one of them.
+        </p>
       </Dialog>
     </>
   );
