@@ -24,6 +24,7 @@ import { TerminalInput } from "@/lib/activity/terminal-input";
 import { clientAddress } from "@/lib/activity/client-address";
 import { openStream, type StreamHandle } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
+import { lineText, recordsOfChunk } from "@/lib/protocol/logs";
 import { authorizePodStream, podContainerTarget, type PodStream } from "@/lib/k8s/pod-container";
 import { KubeError, badRequest, toStatus, type Status } from "@/lib/k8s/status";
 import { SpdySession, type SpdyStream } from "./spdy";
@@ -76,6 +77,7 @@ export async function servePodLog(req: IncomingMessage, res: ServerResponse, act
   const target = await podContainerTarget(actor, "log", namespace, name, { container: q.get("container"), previous: flag(q, "previous") });
 
   let sent = 0;
+  const midLine = { stdout: false, stderr: false };
   let handle: StreamHandle | null = null;
   let done = false;
   const finish = () => {
@@ -95,7 +97,13 @@ export async function servePodLog(req: IncomingMessage, res: ServerResponse, act
         onChunk: (c) => {
           if (c.stream === "event" || done) return;
           const bytes = chunkBytes(c);
-          let text = timestamps && c.time ? `${c.time} ${c.data}` : c.data;
+          // Each record as it comes (a partial one too, as the kubelet does), its time only where its line starts.
+          let text = "";
+          for (const r of recordsOfChunk(c)) {
+            if (timestamps && r.time && !midLine[r.stream]) text += `${r.time} `;
+            text += lineText(r);
+            midLine[r.stream] = r.partial;
+          }
           if (limitBytes !== undefined) {
             const room = limitBytes - sent;
             if (Buffer.byteLength(text) > room) text = Buffer.from(text).subarray(0, room).toString("utf8");

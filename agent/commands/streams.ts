@@ -7,7 +7,8 @@
 // clear error, and only its own.
 import { connect as connectTcp } from "node:net";
 import { containerStats } from "../containers/stats";
-import { recordBytes, type LogRecord } from "../containers/logs";
+import type { LogRecord } from "../containers/logs";
+import { logChunk } from "../../lib/protocol/logs";
 import type { ContainerService } from "../containers/service";
 import type { ExecService } from "../containers/exec";
 import type { ImageService } from "../images/image-service";
@@ -174,7 +175,8 @@ class AgentStream {
       else while (cut > 0 && (buf[cut]! & 0xc0) === 0x80) cut--;
       if (cut === 0) break;
       const head = buf.subarray(0, cut).toString("utf8");
-      out.push({ ...c, data: head });
+      // A log record cut here goes on in the next chunk: its head is partial.
+      out.push({ ...c, data: head, ...(c.partial !== undefined ? { partial: true } : {}) });
       this.pending[0] = { ...c, data: buf.subarray(cut).toString("utf8") };
       this.credit -= cut;
       this.pendingBytes -= cut;
@@ -255,13 +257,13 @@ export class AgentStreams {
     switch (spec.kind) {
       case "logs": {
         const r = containers.get(spec.id);
-        const tty = r.Config.Tty;
         const want = { stdout: spec.stdout ?? true, stderr: spec.stderr ?? true };
         const tail = spec.tail === undefined || spec.tail === "all" ? undefined : spec.tail;
         const since = parseTimeArg(spec.since ?? null);
         const until = parseTimeArg(spec.until ?? null);
         const send = (recs: LogRecord[]) => {
-          for (const rec of recs) if (want[rec.stream]) s.push({ stream: rec.stream, data: recordBytes(rec, tty).toString("utf8"), time: rec.time });
+          // One record, one chunk, with its framing (lib/protocol/logs.ts): the line without its newline and whether it goes on.
+          for (const rec of recs) if (want[rec.stream]) s.push(logChunk({ stream: rec.stream, time: rec.time, line: rec.content.toString("utf8"), partial: rec.partial }));
         };
         // Read as the credit allows: the stream pauses the reader when chunks wait (see AgentStream.push).
         const reader = containers.readLogs(r.Id, { since, until, tail, follow: !!spec.follow }, send, () => s.finish({ streamId: s.id }));

@@ -212,24 +212,59 @@ export class LogReader {
     return true;
   }
 
-  /** Positions the reader at the last `tail` records (counted among those the time filter keeps). */
+  /**
+   * Positions the reader at the last `tail` lines (counted among the records the time filter keeps): a line is a
+   * stream's run of P records up to its F record, or a stream's P records at the end (a line still being written).
+   * The start is put where no stream is inside a line, so the first line read is whole — a line split into P records
+   * is never cut to its last piece (a line of another stream finished in between is read too).
+   */
   private seekTail(tail: number) {
-    let need = tail;
     const at = (file: number, offset: number) => {
       for (const f of this.files.splice(0, file)) closeSync(f.fd);
       this.offset = offset;
     };
+    if (tail <= 0) {
+      if (!this.files.length) return at(0, 0);
+      const last = this.files.length - 1;
+      return at(last, this.lastLineEnd(this.files[last]!.fd, fstatSync(this.files[last]!.fd).size));
+    }
+    let need = tail;
+    /** Streams whose earlier records were seen (so a P record of theirs is a continuation, not a line's end). */
+    const later = { stdout: false, stderr: false };
+    /** Once counted: the start of the region, and per stream whether its record before the start is known to end a line. */
+    let start: { file: number; offset: number } | null = null;
+    let decided = { stdout: false, stderr: false };
+    for (const { file, offset, rec } of this.recordsBackward()) {
+      if (!rec || !this.keep(rec)) continue;
+      if (start === null) {
+        if (!rec.partial || !later[rec.stream]) need--;
+        later[rec.stream] = true;
+        if (need === 0) start = { file, offset };
+        continue;
+      }
+      // Counted: is a stream inside a line at `start`? Its nearest record before it says (a P record: yes).
+      if (decided[rec.stream]) continue;
+      if (rec.partial) {
+        // Its line goes on after `start`: the start moves to it, and the question is asked again there.
+        start = { file, offset };
+        decided = { stdout: false, stderr: false };
+        continue;
+      }
+      decided[rec.stream] = true;
+      if (decided.stdout && decided.stderr) break;
+    }
+    if (start) at(start.file, start.offset);
+    else at(0, 0);
+  }
+
+  /** The records of the files, newest first, each with its file's index and its offset in it (null: not a record). */
+  private *recordsBackward(): Generator<{ file: number; offset: number; rec: LogRecord | null }> {
     for (let f = this.files.length - 1; f >= 0; f--) {
       const fd = this.files[f]!.fd;
       let pos = fstatSync(fd).size;
       // Lines end in "\n"; what follows the last one (a line still being written) is not a record yet.
       let end = -1; // just past the newline of the line being looked at; -1 until the file's last newline
       let carry = Buffer.alloc(0); // the bytes [pos, end): a line whose start is in an earlier block
-      const counts = (line: Buffer) => {
-        const r = parseRecord(line);
-        return r !== null && this.keep(r);
-      };
-      if (need <= 0) return at(this.files.length - 1, this.lastLineEnd(fd, pos));
       while (pos > 0) {
         const start = Math.max(0, pos - READ_BYTES);
         const block = Buffer.alloc(pos - start);
@@ -238,7 +273,7 @@ export class LogReader {
         for (let i = buf.length; ; ) {
           const nl = i > 0 ? buf.lastIndexOf(0x0a, i - 1) : -1;
           if (nl < 0) break;
-          if (end >= 0 && counts(buf.subarray(nl + 1, end - start - 1)) && --need === 0) return at(f, start + nl + 1);
+          if (end >= 0) yield { file: f, offset: start + nl + 1, rec: parseRecord(buf.subarray(nl + 1, end - start - 1)) };
           end = start + nl + 1;
           i = nl;
         }
@@ -246,9 +281,8 @@ export class LogReader {
         pos = start;
       }
       // The file's first line.
-      if (end > 0 && counts(carry.subarray(0, end - 1)) && --need === 0) return at(f, 0);
+      if (end > 0) yield { file: f, offset: 0, rec: parseRecord(carry.subarray(0, end - 1)) };
     }
-    at(0, 0);
   }
 
   /** The offset just past the last newline of the first `size` bytes of FD. */

@@ -1,7 +1,8 @@
 // The network-related files of a container's bundle: /etc/resolv.conf and /etc/hosts, as Docker writes them.
 // Pure builders over what the network engine knows; the container lifecycle writes the results into the bundle.
 import { badRequest } from "../../lib/errors";
-import { parseIPv4 } from "./ipv4";
+import { parseIPv4, requireIPv4 } from "./ipv4";
+import type { DnsFileOptions } from "./types";
 
 /** dockerd's fallback when the host names no resolver a container could reach (only loopback ones). */
 export const DEFAULT_NAMESERVERS = ["8.8.8.8", "8.8.4.4"];
@@ -31,6 +32,37 @@ export function embeddedResolvConf(nameservers: string[], search: string[] = [],
   // ndots:0 unless the user chose (Docker's default for its embedded resolver).
   lines.push(`options ${(options.some((o) => o.startsWith("ndots:")) ? options : ["ndots:0", ...options]).join(" ")}`);
   return lines.join("\n") + "\n";
+}
+
+/** `--dns` servers are IPv4 addresses, `--dns-search` domains and `--dns-option`s plain words. */
+export function checkDnsFileOptions(opts: DnsFileOptions) {
+  for (const d of opts.dns ?? []) requireIPv4(d, "--dns server");
+  for (const d of opts.dnsSearch ?? []) if (!/^[a-zA-Z0-9.-]{1,253}$/.test(d)) throw badRequest(`invalid --dns-search domain "${d}"`);
+  for (const o of opts.dnsOptions ?? []) if (!/^[a-zA-Z0-9_:.-]{1,64}$/.test(o)) throw badRequest(`invalid --dns-option "${o}"`);
+}
+
+/**
+ * /etc/resolv.conf for a container: the embedded DNS servers when it has any (`embedded`: the gateways of its
+ * user-defined networks that serve DNS), or the host's resolvers (`hostText`; loopback ones dropped unless the
+ * container is on the host's network, as dockerd does). `--dns`, `--dns-search` and `--dns-option` replace the host's
+ * values; with the embedded server only search and options are taken (Docker's behaviour).
+ */
+export function composeResolvConf(hostText: string, where: { hostNetwork: boolean; embedded: string[] }, opts: DnsFileOptions): string {
+  if (where.embedded.length) return embeddedResolvConf(where.embedded, opts.dnsSearch ?? [], opts.dnsOptions ?? []);
+  const custom = Boolean(opts.dns?.length || opts.dnsSearch?.length || opts.dnsOptions?.length);
+  const base = where.hostNetwork ? hostText : filterHostResolvConf(hostText);
+  if (!custom) return base;
+  const kept = base.split("\n").filter((line) => {
+    const key = /^\s*(\w+)/.exec(line)?.[1];
+    if (key === "nameserver" && opts.dns?.length) return false;
+    if ((key === "search" || key === "domain") && opts.dnsSearch?.length) return false;
+    if (key === "options" && opts.dnsOptions?.length) return false;
+    return line.trim() !== "";
+  });
+  for (const d of opts.dns ?? []) kept.push(`nameserver ${d}`);
+  if (opts.dnsSearch?.length) kept.push(`search ${opts.dnsSearch.join(" ")}`);
+  if (opts.dnsOptions?.length) kept.push(`options ${opts.dnsOptions.join(" ")}`);
+  return kept.join("\n") + "\n";
 }
 
 export interface HostsEntries {

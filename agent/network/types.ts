@@ -1,6 +1,9 @@
 // What the network engine records and returns. Records are JSON under GANTRY_ROOT/networks/<id>.json, one file per
 // network holding its IPAM state and its endpoints, rewritten through a temp file and rename().
 
+import type { Clock } from "../clock";
+import type { Resolver } from "./dns";
+
 export type NetworkDriver = "bridge" | "host" | "null";
 
 export interface PortBinding {
@@ -141,4 +144,97 @@ export interface EndpointInfo {
   /** DNS names this endpoint answers to: name, short id, aliases. */
   dnsNames: string[];
   ports: PortBinding[];
+}
+
+// ---------------------------------------------------------------- the engine's options and reports
+
+export interface NetworkServiceOptions {
+  /** GANTRY_ROOT: records go to <root>/networks. */
+  root: string;
+  /** Subnet of the default "bridge" network (default 10.88.0.0/16). */
+  defaultSubnet?: string;
+  /** Bridge device of the default network (default gantry0). */
+  defaultBridge?: string;
+  /** Pool carved into /24s for user-defined networks created without a subnet (default 10.89.0.0/16). */
+  userPool?: string;
+  /**
+   * Prefix of Gantry's iptables chains: GANTRY for the default bridge gantry0, GANTRY_<6 hex of the bridge's name>
+   * for any other. Chains follow the bridge, like the rules in them: agents on different bridges never rewrite each
+   * other's rules, and an agent that takes over a bridge (its owner gone) reuses its chains instead of adding a set.
+   */
+  chainPrefix?: string;
+  /** Where engines record who they are, so another can tell whether a bridge's owner still exists (agent/network/owners.ts). */
+  ownersDir?: string;
+  /** Embedded DNS on user-defined networks (default true), and its port (53; tests of the engine keep 53). */
+  dns?: boolean;
+  dnsPort?: number;
+  /**
+   * Where the embedded DNS forwards names that are not containers — only names with a dot (a single label can
+   * only be a container) and reverse lookups outside Gantry's subnets: "host" (the nameservers of the host's
+   * resolv.conf — asked from the root namespace, so a loopback resolver works too), a list ("10.0.0.2",
+   * "127.0.0.1:5353"), or none (the default: unknown names are NXDOMAIN, nothing leaves the host). A production
+   * agent should pass "host" so containers on user networks can resolve outside names, as with Docker.
+   */
+  dnsUpstreams?: "host" | string[];
+  /** Host resolver configuration copied for containers without embedded DNS (default /etc/resolv.conf). */
+  hostResolvConf?: string;
+  hostHosts?: string;
+  /**
+   * Names the cluster answers (agent/services/cluster-dns.ts: <svc>.<ns>.svc.cluster.local, …), asked before the
+   * containers' names on every address the embedded DNS listens on; null: not a cluster name.
+   */
+  clusterNames?: Resolver;
+  clock?: Clock;
+  log?: (msg: string) => void;
+}
+
+export interface StartOptions {
+  /** Whether the lifecycle still knows a container; endpoints, addresses and rules of others are reaped. */
+  containerExists: (containerId: string) => boolean | Promise<boolean>;
+}
+
+export interface ReconcileReport {
+  /** Endpoints dropped because their container is gone or its namespace no longer exists. */
+  endpoints: string[];
+  /** Labelled links no record explains (veths, bridges), deleted. */
+  links: string[];
+  /** Named namespaces of containers that are gone, deleted. */
+  namespaces: string[];
+  /** Address reservations of containers that are gone, released. */
+  addresses: string[];
+}
+
+export interface ListFilters {
+  name?: string[];
+  id?: string[];
+  driver?: string[];
+  /** "key" or "key=value". */
+  label?: string[];
+  /** "builtin" or "custom". */
+  type?: string[];
+}
+
+/** `docker network create`'s settings (driver bridge; host and none are built in). */
+export interface CreateNetworkOptions {
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+  /** Hand out addresses from this part of the subnet only. */
+  ipRange?: string;
+  /** Addresses never handed out, by name. */
+  auxAddresses?: Record<string, string>;
+  /** Dual stack: containers get an address of `subnet6` too (its gateway `gateway6`, ::1 of it unless given). */
+  enableIPv6?: boolean;
+  subnet6?: string;
+  gateway6?: string;
+  labels?: Record<string, string>;
+  internal?: boolean;
+  options?: Record<string, string>;
+}
+
+/** `--dns`, `--dns-search` and `--dns-option` of a container. */
+export interface DnsFileOptions {
+  dns?: string[];
+  dnsSearch?: string[];
+  dnsOptions?: string[];
 }

@@ -1,13 +1,16 @@
 // gantry logs [-f] [--tail N] [-t] [--since T] HOST/CONTAINER — a container's output: stdout to stdout, stderr to
-// stderr; with --json, the API's NDJSON lines as they come.
+// stderr, each line as the container wrote it (a last line without a newline stays without); with --json, the API's
+// NDJSON lines as they come.
 import { parseArgs } from "../args";
 import { createClient } from "../client";
 import { loadConfig } from "../config";
 import { CliError, usageError } from "../errors";
 import { ndjsonLines } from "../ndjson";
 import { resolveContainer } from "../targets";
+import type { LogRecord } from "../../lib/protocol/logs";
 
-type Line = { stream: "stdout" | "stderr"; time: string | null; line: string } | { end: true; error?: string };
+/** A whole line (lib/protocol/logs.ts; `partial` absent from servers before it), or the end. */
+type Line = (Omit<LogRecord, "partial"> & { partial?: boolean }) | { end: true; error?: string };
 
 export async function logs(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ["host", "tail", "since", "until"], booleans: ["follow", "timestamps", "json"], aliases: { f: "follow", t: "timestamps", n: "tail" } });
@@ -35,7 +38,7 @@ export async function logs(argv: string[]): Promise<void> {
         if (l.error) throw new CliError(l.error);
         continue;
       }
-      const text = (a.flags.has("timestamps") && l.time ? `${l.time} ` : "") + l.line + "\n";
+      const text = (a.flags.has("timestamps") && l.time ? `${l.time} ` : "") + l.line + (l.partial ? "" : "\n");
       // Wait for a full pipe to drain, so a slow reader slows the stream rather than filling memory.
       const out = l.stream === "stderr" ? process.stderr : process.stdout;
       if (!out.write(text)) await new Promise((r) => out.once("drain", r));

@@ -2,7 +2,8 @@
 // One host's list of something asked live (GET /api/v1/hosts/{id}/{what}): loaded when the host is chosen and again
 // whenever its status changes (an offline host's list comes once it is back), with the server's message on failure.
 import { useCallback, useEffect, useState } from "react";
-import { callApi, type HostOption } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
+import type { HostOption } from "@/components/images/api";
 
 export function useHostList<T>(host: HostOption | null, what: "networks" | "volumes" | "containers?all=true") {
   const [items, setItems] = useState<T[] | null>(null);

@@ -3,6 +3,7 @@
 // line to run on the new machine, with a copy button. A name typed here is the name the host joins under (a new token
 // carries it; the one it replaces is revoked). The token is shown here once and never again; outstanding tokens are
 // listed, and revoked, on the Join tokens page.
+import { api, ApiError } from "@/components/api/client";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
@@ -44,21 +45,14 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
     setNameError(null);
     setCopied(false);
     try {
-      const res = await fetch("/api/v1/join-tokens", {
-        method: "POST",
-        ...(hostName ? { headers: { "content-type": "application/json" }, body: JSON.stringify({ hostName }) } : {}),
-      });
-      const body = await res.json().catch(() => null);
-      if (!res.ok) {
-        const field = (body?.error?.details as { path?: string; message?: string }[] | undefined)?.find((d) => d.path === "hostName");
-        if (field) return setNameError(field.message ?? "not a valid host name");
-        throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
-      }
+      const body = await api.post<Minted>("/api/v1/join-tokens", hostName ? { hostName } : undefined);
       const previous = current.current;
-      current.current = body as Minted;
-      setMinted(body as Minted);
-      if (previous) void fetch(`/api/v1/join-tokens/${encodeURIComponent(previous.id)}`, { method: "DELETE" }).catch(() => {});
+      current.current = body;
+      setMinted(body);
+      if (previous) void api.delete(`/api/v1/join-tokens/${encodeURIComponent(previous.id)}`).catch(() => {});
     } catch (e) {
+      const field = e instanceof ApiError ? e.field("hostName") : undefined;
+      if (field) return setNameError(field);
       setError(`Could not create a join token: ${(e as Error).message}`);
     } finally {
       setBusy(false);

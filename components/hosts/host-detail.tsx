@@ -2,6 +2,7 @@
 // One host, live: status and its timestamps, the facts its agent reported, CPU/memory/disk charts, its containers and
 // recent events, rename and revoke for those allowed.
 // Changes go through the REST routes (/api/v1/hosts/{id}), so the server's rules and messages are the ones shown.
+import { api, callApi } from "@/components/api/client";
 import Link from "next/link";
 import { useRef, useState, type FormEvent } from "react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
@@ -16,18 +17,8 @@ import { HostMetrics } from "./host-metrics";
 import { HostEvents } from "./host-events";
 
 async function send(method: "PATCH" | "POST", url: string, body?: unknown): Promise<{ host?: HostView; error?: string }> {
-  try {
-    const res = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = await res.json().catch(() => null);
-    if (!res.ok) return { error: json?.error?.message ?? `the server answered ${res.status}` };
-    return { host: json as HostView };
-  } catch {
-    return { error: "could not reach the server" };
-  }
+  const r = await callApi<HostView>(method, url, body);
+  return r.ok ? { host: r.data } : { error: r.error };
 }
 
 export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { initial: HostView; canUpdate: boolean; canRevoke: boolean; renderedAt: number }) {
@@ -44,9 +35,9 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
   const loaded = useRef(false);
   useVisibleInterval(async (signal) => {
     if (loaded.current) {
-      const res = await fetch(`/api/v1/hosts/${host.id}`, { cache: "no-store", signal });
-      if (res.ok) {
-        const { podNetwork: _, ...view } = (await res.json()) as HostView & { podNetwork?: unknown };
+      const read = await api.get<HostView & { podNetwork?: unknown }>(`/api/v1/hosts/${host.id}`, { cache: "no-store", signal }).catch(() => null);
+      if (read && !signal.aborted) {
+        const { podNetwork: _, ...view } = read;
         setHost(view);
       }
     }

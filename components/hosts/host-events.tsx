@@ -2,6 +2,7 @@
 // What runs on the host and what happened on it: its containers counted by state (linking to the fleet list filtered to
 // this host) and its recent events from GET /api/v1/hosts/{id}/events — container lifecycle for everyone, and the
 // activity record (who ran, stopped, removed, exec'd) for those who may read it. Refreshed while the page is visible.
+import { api, ApiError } from "@/components/api/client";
 import Link from "next/link";
 import { containerHref } from "@/lib/containers/container-href";
 import { useRef, useState } from "react";
@@ -40,18 +41,16 @@ export function HostEvents({ hostId, renderedAt }: { hostId: number; renderedAt:
 
   refresh.current = useVisibleInterval(
     async (signal) => {
-      let res: Response;
+      let body: HostEventsView;
       try {
-        res = await fetch(`/api/v1/hosts/${hostId}/events?limit=${LIMIT}`, { signal, cache: "no-store" });
-      } catch {
-        if (!signal.aborted) setError("could not reach the server");
+        body = await api.get<HostEventsView>(`/api/v1/hosts/${hostId}/events?limit=${LIMIT}`, { signal, cache: "no-store" });
+      } catch (e) {
+        if (!signal.aborted) setError((e as ApiError).message);
         return;
       }
-      const body = await res.json().catch(() => null);
       if (signal.aborted) return;
-      if (!res.ok) return setError(body?.error?.message ?? `the server answered ${res.status}`);
       setError(null);
-      setView(body as HostEventsView);
+      setView(body);
     },
     pushed ? EVERY_MS_PUSHED : EVERY_MS,
     true,

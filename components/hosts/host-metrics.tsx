@@ -1,6 +1,7 @@
 "use client";
 // The host's CPU, memory and disk over the last minutes: GET /api/v1/hosts/{id}/metrics asked every few seconds while
 // the page is visible and the host online (the agent measures on request; nothing runs on the host when nobody looks).
+import { api, ApiError } from "@/components/api/client";
 import { useState } from "react";
 import { LineChart, appendPoint, type ChartPoint } from "@/components/charts/line-chart";
 import type { HostMetrics as Metrics } from "@/lib/protocol/commands";
@@ -23,17 +24,14 @@ export function HostMetrics({ hostId, online }: { hostId: number; online: boolea
 
   useVisibleInterval(
     async (signal) => {
-      let res: Response;
+      let m: Metrics;
       try {
-        res = await fetch(`/api/v1/hosts/${hostId}/metrics`, { signal, cache: "no-store" });
-      } catch {
-        if (!signal.aborted) setError("could not reach the server");
+        m = await api.get<Metrics>(`/api/v1/hosts/${hostId}/metrics`, { signal, cache: "no-store" });
+      } catch (e) {
+        if (!signal.aborted) setError((e as ApiError).message);
         return;
       }
-      const body = await res.json().catch(() => null);
       if (signal.aborted) return;
-      if (!res.ok) return setError(body?.error?.message ?? `the server answered ${res.status}`);
-      const m = body as Metrics;
       // Plotted at arrival: the host's own clock may differ from this browser's.
       const t = Date.now();
       setError(null);

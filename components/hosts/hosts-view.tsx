@@ -3,6 +3,7 @@
 // updates its row at once, then the page is re-read from the API (debounced) so counts, filters and order stay true.
 // Heartbeats are not pushed (a fleet's would flood every page), so the page is also re-read every HOSTS_REFRESH_MS while it
 // is visible: "last seen" follows the heartbeats instead of counting up from when the page was loaded.
+import { api } from "@/components/api/client";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { usePathname, useRouter } from "next/navigation";
@@ -72,10 +73,7 @@ export function HostsView({
 
   const refetch = useCallback(async () => {
     try {
-      const res = await fetch(`/api/v1/hosts${toSearch(query) || "?"}`, { cache: "no-store" });
-      const body = await res.json();
-      if (!res.ok) throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
-      setData(body as HostPage);
+      setData(await api.get<HostPage>(`/api/v1/hosts${toSearch(query) || "?"}`, { cache: "no-store" }));
       setError(null);
     } catch (e) {
       setError(`Could not refresh the list: ${(e as Error).message}`);

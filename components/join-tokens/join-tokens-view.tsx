@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { JoinTokenView } from "@/lib/hosts/join-token-schemas";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import { AddHostDialog } from "@/components/hosts/add-host-dialog";
 import { Badge, Button, ConfirmDialog, EmptyRow, FormAlert, LocalTime, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 

@@ -1,6 +1,7 @@
 "use client";
 // Adding a container to the viewer: the fleet's inventory (GET /api/v1/containers), refreshed when the picker is
 // focused, grouped by host, running containers first.
+import { api } from "@/components/api/client";
 import { memo, useCallback, useEffect, useMemo, useState } from "react";
 import { Button, Select } from "@/components/ui";
 
@@ -21,11 +22,10 @@ export function useInventory(): Inventory {
   const [items, setItems] = useState<InventoryItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const refresh = useCallback(() => {
-    fetch("/api/v1/containers?pageSize=500&sort=name", { headers: { accept: "application/json" } })
-      .then(async (r) => {
-        const body = await r.json().catch(() => null);
-        if (!r.ok) throw new Error(body?.error?.message ?? `the inventory could not be read (HTTP ${r.status})`);
-        setItems((body.items as InventoryItem[]).map(({ hostId, id, name, state }) => ({ hostId, id, name, state })));
+    api
+      .get<{ items: InventoryItem[] }>("/api/v1/containers?pageSize=500&sort=name")
+      .then((body) => {
+        setItems(body.items.map(({ hostId, id, name, state }) => ({ hostId, id, name, state })));
         setError(null);
       })
       .catch((e: Error) => setError(`Containers could not be listed: ${e.message}`));

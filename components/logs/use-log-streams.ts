@@ -7,7 +7,7 @@
 // (its index in `slots`, which the lines' `source` names) that it keeps while the buffer lives.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { borrowBrowserSocket, openBrowserStream } from "@/components/fleet/browser-socket";
-import { logLineSplitter } from "@/lib/fleet-api/log-lines";
+import { LineJoiner } from "@/lib/protocol/logs";
 import { LogBuffer, type IncomingLine, type LogEntry } from "@/lib/logs/log-buffer";
 import { sourceKey, type LogSource } from "@/lib/logs/sources";
 
@@ -103,7 +103,8 @@ export function useLogStreams(sources: LabelledSource[], tail: Tail, opts: { inc
       all.push({ key: k, source: src, label: labels.current.get(k) ?? null });
       setSlots(all.slice());
       setState(k, { state: "following", message: "Following" });
-      const splitter = logLineSplitter();
+      // Records in, whole lines out: a line split into partial records is joined before it is shown.
+      const joiner = new LineJoiner();
       opened.set(
         k,
         openBrowserStream(
@@ -113,11 +114,11 @@ export function useLogStreams(sources: LabelledSource[], tail: Tail, opts: { inc
           {
             onChunks(chunks) {
               const lines: IncomingLine[] = [];
-              for (const c of chunks) for (const l of splitter.lines(c)) lines.push({ source, stream: l.stream, time: l.time, raw: l.line });
+              for (const c of chunks) for (const l of joiner.chunk(c)) lines.push({ source, stream: l.stream, time: l.time, raw: l.line });
               add(lines);
             },
             onEnd({ error }) {
-              add(splitter.flush().map((l) => ({ source, stream: l.stream, time: l.time, raw: l.line })));
+              add(joiner.flush().map((l) => ({ source, stream: l.stream, time: l.time, raw: l.line })));
               setState(
                 k,
                 error

@@ -6,7 +6,8 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { ContainerSummary, NetworkSummary } from "@/lib/protocol/commands";
-import { callApi, type HostOption } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
+import type { HostOption } from "@/components/images/api";
 import { HostPicker } from "@/components/images/host-picker";
 import { useLiveHosts } from "@/components/images/use-live-hosts";
 import { useHostList } from "@/components/fleet/use-host-list";

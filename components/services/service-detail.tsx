@@ -6,7 +6,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { Badge, EmptyRow, FormAlert, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 import { useVisibleInterval } from "@/components/hosts/use-visible-interval";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import type { ServiceDetail } from "@/lib/services/schemas";
 import { EndpointCounts } from "./endpoint-counts";
 import { formatClusterIP, formatPorts } from "./format";

@@ -1,6 +1,7 @@
 "use client";
 // Search the fleet from any page: the header's Find button, or "/" or Ctrl-K (⌘K) anywhere outside a text field.
 // Hosts, containers and images matching what is typed (GET /api/v1/search), as links; Enter opens the first.
+import { api, ApiError } from "@/components/api/client";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
@@ -56,14 +57,12 @@ export function GlobalSearch() {
     if (!text) return void (setResult(null), setError(null));
     const t = setTimeout(async () => {
       try {
-        const res = await fetch(`/api/v1/search?q=${encodeURIComponent(text)}`, { cache: "no-store" });
-        const body = await res.json().catch(() => null);
+        const body = await api.get<SearchResult>(`/api/v1/search?q=${encodeURIComponent(text)}`, { cache: "no-store" });
         if (mine !== seq.current) return;
-        if (!res.ok) return setError(body?.error?.message ?? `the server answered ${res.status}`);
-        setResult(body as SearchResult);
+        setResult(body);
         setError(null);
-      } catch {
-        if (mine === seq.current) setError("could not reach the server");
+      } catch (e) {
+        if (mine === seq.current) setError((e as ApiError).message);
       }
     }, 150);
     return () => clearTimeout(t);

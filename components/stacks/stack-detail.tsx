@@ -7,7 +7,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { Badge, Button, ConfirmDialog, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import { useKubeList } from "@/components/kube/use-kube-list";
 import { STACK_LABEL } from "@/lib/compose/types";
 import { stackSummaryOf } from "@/lib/stacks/stack-view";

@@ -5,7 +5,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Button, Field, FormAlert, Input } from "@/components/ui";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import type { StackDeployed, StackPreview } from "@/lib/stacks/schemas";
 import { StackPreviewView } from "./stack-preview";
 

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { Role } from "@/lib/auth/policy";
 import type { ApiTokenView } from "@/lib/api-tokens/schemas";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import { Badge, Button, ConfirmDialog, Dialog, EmptyRow, Field, FormAlert, Input, LocalTime, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 import { CopyButton } from "./copy-button";
 

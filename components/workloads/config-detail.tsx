@@ -7,7 +7,7 @@ import type { KubeObject } from "@/lib/k8s/meta";
 import type { BrowserSecret } from "@/lib/realtime/kube-watch";
 import type { RevealedSecretValue } from "@/lib/secrets/schemas";
 import { Badge, Button, FormAlert, LocalTime, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import { A, editHref, linkClass } from "@/components/kube/links";
 import { useKubeObject } from "./use-kube-object";
 import Link from "next/link";

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { hostIdNumber } from "@/lib/hosts/host-id";
 import { VolumeName } from "@/lib/protocol/commands";
+import { LogRecord } from "@/lib/protocol/logs";
 
 /** How /api/v1/openapi.json describes {id} (the routes parse it with lib/hosts/host-id.ts, which also bounds it). */
 export const hostIdParam = z.string().regex(/^[1-9][0-9]{0,9}$/, "a host id is a positive whole number").describe("host id (1 to 2147483647)");
@@ -55,9 +56,12 @@ export const logsQuery = z
   })
   .strict();
 
-/** One NDJSON line of GET …/logs; the last line is {end: true, error?} when the stream ends. */
+/**
+ * One NDJSON line of GET …/logs — a whole line of the container's output (lib/protocol/logs.ts; `partial` only for a
+ * last line the container never finished) — and, when the stream ends, {end: true, error?}.
+ */
 export const logLineView = z.union([
-  z.object({ stream: z.enum(["stdout", "stderr"]), time: z.string().nullable(), line: z.string() }),
+  LogRecord,
   z.object({ end: z.literal(true), error: z.string().optional() }),
 ]);
 

@@ -254,7 +254,7 @@ export const API_ROUTES: ApiRoute[] = [
     method: "get",
     path: "/hosts/{id}/containers/{cid}/logs",
     tag: "containers",
-    summary: "A container's output as NDJSON lines {stream, time, line}, ending with {end: true, error?}; ?follow=true keeps it open",
+    summary: "A container's output as NDJSON lines {stream, time, line, partial}, each a whole line with the engine's time of its start (partial: the last line had no newline), ending with {end: true, error?}; ?follow=true keeps it open",
     permission: "containers.logs",
     params: container,
     query: logsQuery,

@@ -302,8 +302,18 @@ export type StreamSpec = z.infer<typeof StreamSpec>;
 
 /** Binary data travels as base64 (`encoding: "base64"`); without it `data` is text. */
 const Encoding = z.literal("base64");
+/**
+ * `partial` frames a log record (lib/protocol/logs.ts): set, `data` is one record's line without its newline and
+ * `partial` says whether the line goes on; absent (agents before it), `data` is the log's text with its newlines.
+ */
 export const StreamChunk = z
-  .object({ stream: z.enum(["stdout", "stderr", "event"]), data: z.string(), time: z.string().max(64).optional(), encoding: Encoding.optional() })
+  .object({
+    stream: z.enum(["stdout", "stderr", "event"]),
+    data: z.string(),
+    time: z.string().max(64).optional(),
+    encoding: Encoding.optional(),
+    partial: z.boolean().optional(),
+  })
   .strict();
 export type StreamChunk = z.infer<typeof StreamChunk>;
 

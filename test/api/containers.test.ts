@@ -266,7 +266,7 @@ test("logs stream as NDJSON lines, stdout and stderr told apart, with follow; vi
 
   const once = await fetch(`${f.cp.url}${base}/api-logs/logs?tail=1&stderr=false`, { headers: as("operator") });
   const tail = await ndjson(once);
-  assert.deepEqual(tail, [{ stream: "stdout", time: tail[0].time, line: "late" }, { end: true }]);
+  assert.deepEqual(tail, [{ stream: "stdout", time: tail[0].time, line: "late", partial: false }, { end: true }]);
 
   const missing = await c.get(`${base}/no-such/logs`, as("operator"));
   assert.equal(missing.status, 404);

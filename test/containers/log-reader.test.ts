@@ -1,5 +1,5 @@
 // The log reader every `docker logs` and control-plane log stream goes through: the history across rotated files, its
-// tail (counted among the records since/until keep), a follower that waits while paused — holding no records — and,
+// tail (counted in lines among the records since/until keep — a line split into P records is read whole), a follower that waits while paused — holding no records — and,
 // resumed after the monitor rotated twice meanwhile, reads every file in order without losing a line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -34,6 +34,24 @@ test("history: rotated files oldest first, a tail across them, since/until, a li
     const until = Date.parse("2026-01-01T00:00:05Z") / 1000;
     assert.deepEqual(await read(log, { since, until }), ["c", "d", "e"]);
     assert.deepEqual(await read(log, { since, until, start: { tail: 2 } }), ["d", "e"], "the tail of what the times keep");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a tail counts lines, not records: a line split into P records is read whole, across files and with the other stream between", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gantry-logreader-"));
+  const rec = (sec: number, stream: string, tag: "F" | "P", text: string) => `2026-01-01T00:00:${String(sec).padStart(2, "0")}Z ${stream} ${tag} ${text}\n`;
+  try {
+    const log = join(dir, "container.log");
+    // stdout: "x1x2x3" in three records (the first in the rotated file), stderr's "e1" and "e2" between them.
+    writeFileSync(`${log}.1`, rec(1, "stdout", "F", "o0") + rec(2, "stdout", "P", "x1"));
+    writeFileSync(log, rec(3, "stderr", "F", "e1") + rec(4, "stdout", "P", "x2") + rec(5, "stderr", "F", "e2") + rec(6, "stdout", "F", "x3") + rec(7, "stdout", "P", "tail"));
+    // The last 2 lines: stdout's unfinished "tail" and "x1x2x3" — from its first piece, which takes e1 and e2 along.
+    assert.deepEqual(await read(log, { start: { tail: 2 } }), ["x1", "e1", "x2", "e2", "x3", "tail"]);
+    assert.deepEqual(await read(log, { start: { tail: 1 } }), ["tail"]);
+    assert.deepEqual(await read(log, { start: { tail: 3 } }), ["x1", "e1", "x2", "e2", "x3", "tail"], "e2 is the third line; x3's line started before it");
+    assert.deepEqual(await read(log, { start: { tail: 5 } }), ["o0", "x1", "e1", "x2", "e2", "x3", "tail"]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 "use client";
 // The signed-in user's name in the header: opens a dialog to change their own name or password (PATCH /api/v1/me), with
 // a link to their sessions (/account/sessions).
+import { api, ApiError } from "@/components/api/client";
 import { useState, type FormEvent } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -53,13 +54,13 @@ function AccountForm({ name, email, passwordMinLength, onDone }: { name: string;
     setBusy(true);
     setMessage(null);
     try {
-      const res = await fetch("/api/v1/me", { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      if (!res.ok) {
-        const json = await res.json().catch(() => null);
-        const found: Record<string, string> = {};
-        for (const d of json?.error?.details ?? []) if (typeof d?.path === "string" && d.path) found[d.path] ??= d.message;
+      try {
+        await api.patch("/api/v1/me", body);
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status === 0) throw e;
+        const found = e.fields;
         setFields(found);
-        setMessage(Object.keys(found).length ? "Check the highlighted fields." : (json?.error?.message ?? `the server answered ${res.status}`));
+        setMessage(Object.keys(found).length ? "Check the highlighted fields." : e.message);
         return;
       }
       // A new password ends every session, this one included: sign in again with it, here, without asking.

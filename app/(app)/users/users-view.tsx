@@ -1,27 +1,25 @@
 "use client";
 // The users table and its actions. Every change goes through the same REST routes as any other client
 // (/api/v1/users), so the server's rules and messages are the ones shown here.
+import { apiRequest, ApiError } from "@/components/api/client";
 import { useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { ROLES, canAssignRole, canManageUser, type Actor, type Role } from "@/lib/auth/policy";
 import type { PublicUser } from "@/lib/users/public-user";
 import { Badge, Button, ConfirmDialog, Dialog, EmptyRow, Field, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 
-interface ApiError {
+interface SendError {
   message: string;
   fields: Record<string, string>;
 }
 
-async function send(method: "POST" | "PATCH", url: string, body: unknown): Promise<ApiError | null> {
+async function send(method: "POST" | "PATCH", url: string, body: unknown): Promise<SendError | null> {
   try {
-    const res = await fetch(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    if (res.ok) return null;
-    const json = await res.json().catch(() => null);
-    const fields: Record<string, string> = {};
-    for (const d of json?.error?.details ?? []) if (typeof d?.path === "string" && d.path) fields[d.path] ??= d.message;
-    return { message: json?.error?.message ?? `the server answered ${res.status}`, fields };
-  } catch {
-    return { message: "could not reach the server", fields: {} };
+    await apiRequest(method, url, body);
+    return null;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    return { message: e.message, fields: e.fields };
   }
 }
 

@@ -1,4 +1,5 @@
 "use client";
+import { api, ApiError } from "@/components/api/client";
 import { useState, type FormEvent } from "react";
 import { signIn } from "next-auth/react";
 import { Button, Field, FormAlert, Input } from "@/components/ui";
@@ -28,19 +29,16 @@ export function SetupForm({ minLength }: { minLength: number }) {
 
     setBusy(true);
     try {
-      const res = await fetch("/api/v1/setup", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name, email, password }),
-      });
-      if (res.status !== 201) {
-        const body = await res.json().catch(() => null);
+      try {
+        await api.post("/api/v1/setup", { name, email, password });
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status === 0) throw e;
         const fieldErrors: Errors = {};
-        for (const d of body?.error?.details ?? []) {
+        for (const d of e.details) {
           if (d.path === "name" || d.path === "email" || d.path === "password") fieldErrors[d.path as keyof Errors] ??= d.message;
         }
         setErrors(fieldErrors);
-        setAlert(body?.error?.message ?? `Setup failed (HTTP ${res.status}).`);
+        setAlert(e.message);
         return;
       }
       const r = await signIn("credentials", { email, password, redirect: false });

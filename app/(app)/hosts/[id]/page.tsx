@@ -1,13 +1,11 @@
 // /hosts/{id} — one host: status with its timestamps, facts, and (for those allowed) rename and revoke.
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { requireActor } from "@/lib/auth/current-actor";
 import { can } from "@/lib/auth/policy";
-import { GantryError } from "@/lib/errors";
 import { getHostDetailOrThrow } from "@/lib/hosts/get-host-detail-or-throw";
-import { parseHostId } from "@/lib/hosts/host-id";
 import { HostDetail } from "@/components/hosts/host-detail";
 import { HostPodNetworkPanel } from "@/components/hosts/host-pod-network";
+import { loadHostRoute } from "./host-route";
 
 export const dynamic = "force-dynamic";
 
@@ -17,17 +15,7 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor("hosts.read");
-  const { id } = await params;
-  const hostId = parseHostId(id);
-  if (hostId === null) notFound();
-  let host;
-  try {
-    host = await getHostDetailOrThrow(hostId);
-  } catch (e) {
-    if (e instanceof GantryError && e.code === "not_found") notFound();
-    throw e;
-  }
-  const { podNetwork, ...view } = host;
+  const { podNetwork, ...view } = await loadHostRoute((await params).id, getHostDetailOrThrow);
   return (
     <div className="space-y-6">
       <HostDetail initial={view} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} renderedAt={Date.now()} />

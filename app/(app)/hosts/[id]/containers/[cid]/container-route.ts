@@ -1,12 +1,12 @@
 // What the container pages (/hosts/{id}/containers/{cid} and its terminal) read from their URL, once: the host (404
-// when the id is not a host's) and the container's id or name as the user wrote it.
+// when the id is not a host's, through the host pages' one loader, ../../host-route.ts) and the container's id or name
+// as the user wrote it.
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requireActor } from "@/lib/auth/current-actor";
 import type { Actor } from "@/lib/auth/policy";
-import { GantryError } from "@/lib/errors";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
-import { parseHostId } from "@/lib/hosts/host-id";
+import { loadHostRoute } from "../../host-route";
 
 export type ContainerRouteParams = Promise<{ id: string; cid: string }>;
 
@@ -32,12 +32,6 @@ export async function loadContainerRoute(params: ContainerRouteParams): Promise<
   const actor = await requireActor("containers.read");
   const { id, cid } = await params;
   const container = decoded(cid);
-  const hostId = parseHostId(id);
-  if (hostId === null || container.length === 0 || container.length > 256) notFound();
-  try {
-    return { actor, host: await getHostOrThrow(hostId), container };
-  } catch (e) {
-    if (e instanceof GantryError && e.code === "not_found") notFound();
-    throw e;
-  }
+  if (container.length === 0 || container.length > 256) notFound();
+  return { actor, host: await loadHostRoute(id, getHostOrThrow), container };
 }
