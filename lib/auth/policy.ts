@@ -2,7 +2,8 @@
 // acts. Deny by default: an action not listed here is allowed to nobody, and a disabled user can do nothing.
 import { forbidden, unauthorized } from "@/lib/errors";
 
-export const ROLES = ["owner", "admin", "operator", "viewer"] as const;
+/** A user's fleet-wide role (User.role); `none`: no fleet-wide right, only what role bindings give. */
+export const ROLES = ["owner", "admin", "operator", "viewer", "none"] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Who is acting: a signed-in user as loaded from the database for this request (never from a stale token). */
@@ -16,7 +17,8 @@ export interface Actor {
   tokenId?: string;
 }
 
-const ALL: readonly Role[] = ROLES;
+const SELF: readonly Role[] = ROLES; // one's own account: anyone signed in
+const ALL: readonly Role[] = ["owner", "admin", "operator", "viewer"];
 const MANAGERS: readonly Role[] = ["owner", "admin"];
 const OPERATORS: readonly Role[] = ["owner", "admin", "operator"];
 
@@ -26,8 +28,8 @@ export const PERMISSIONS = {
   "hosts.join": MANAGERS, // mint join tokens ("Add host")
   "hosts.update": MANAGERS, // rename
   "hosts.revoke": MANAGERS,
-  "me.read": ALL, // one's own account
-  "me.update": ALL, // one's own name and password
+  "me.read": SELF, // one's own account
+  "me.update": SELF, // one's own name and password
   "users.read": MANAGERS,
   "users.manage": MANAGERS, // create, change role, disable (subject to canAssignRole / canManageUser)
   "containers.read": ALL,
@@ -51,7 +53,7 @@ export const PERMISSIONS = {
   "k8s.read": ALL,
   "k8s.write": OPERATORS,
   "k8s.secrets.read": OPERATORS,
-  "tokens.manage": ALL, // one's own API tokens (a token's role never exceeds its user's); others' need users.manage too
+  "tokens.manage": SELF, // one's own API tokens (a token's role never exceeds its user's); others' need users.manage too
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Action = keyof typeof PERMISSIONS;
@@ -69,7 +71,7 @@ export function authorize(actor: Actor | null | undefined, action: Action): asse
   if (!can(actor, action)) throw forbidden(`your role (${actor.role}) does not allow ${action}`);
 }
 
-const RANK: Record<Role, number> = { owner: 3, admin: 2, operator: 1, viewer: 0 };
+const RANK: Record<Role, number> = { owner: 3, admin: 2, operator: 1, viewer: 0, none: -1 };
 
 /** Admins manage operators and viewers; only an owner may create or change owners and admins. */
 export function canAssignRole(actor: Actor, role: Role): boolean {

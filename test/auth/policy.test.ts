@@ -9,8 +9,8 @@ const actor = (role: Role, id = `id-${role}`, disabled = false): Actor => ({ id,
 
 // What each role may do, for the actions this area relies on (other areas' actions are checked generically below).
 const EXPECTED: Partial<Record<Action, Role[]>> = {
-  "me.read": ["owner", "admin", "operator", "viewer"],
-  "me.update": ["owner", "admin", "operator", "viewer"],
+  "me.read": ["owner", "admin", "operator", "viewer", "none"],
+  "me.update": ["owner", "admin", "operator", "viewer", "none"],
   "users.read": ["owner", "admin"],
   "users.manage": ["owner", "admin"],
   "hosts.read": ["owner", "admin", "operator", "viewer"],
@@ -48,13 +48,13 @@ test("deny by default: unknown actions, nobody, and disabled users", () => {
 });
 
 test("who may give which role: owners any, admins operator and viewer, others none", () => {
-  const expected: Record<Role, Role[]> = { owner: [...ROLES], admin: ["operator", "viewer"], operator: [], viewer: [] };
+  const expected: Record<Role, Role[]> = { owner: [...ROLES], admin: ["operator", "viewer", "none"], operator: [], viewer: [], none: [] };
   for (const by of ROLES) for (const role of ROLES) assert.equal(canAssignRole(actor(by), role), expected[by].includes(role), `${by} → ${role}`);
   for (const role of ROLES) assert.equal(canAssignRole(actor("owner", "x", true), role), false);
 });
 
 test("who may manage whom: owners everyone else, admins operators and viewers, never oneself", () => {
-  const expected: Record<Role, Role[]> = { owner: [...ROLES], admin: ["operator", "viewer"], operator: [], viewer: [] };
+  const expected: Record<Role, Role[]> = { owner: [...ROLES], admin: ["operator", "viewer", "none"], operator: [], viewer: [], none: [] };
   for (const by of ROLES) {
     for (const target of ROLES) {
       assert.equal(canManageUser(actor(by, "me"), { id: "other", role: target }), expected[by].includes(target), `${by} manages ${target}`);

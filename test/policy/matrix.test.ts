@@ -176,7 +176,7 @@ before(async () => {
   const owner = await setupOwner(cp);
   const ownerCookie = await signIn(cp, owner.email, owner.password);
   cookies.set("owner", ownerCookie);
-  for (const role of ["admin", "operator", "viewer"] as const) cookies.set(role, (await userSession(cp, ownerCookie, role)).cookie);
+  for (const role of ["admin", "operator", "viewer", "none"] as const) cookies.set(role, (await userSession(cp, ownerCookie, role)).cookie);
 });
 
 after(async () => {

@@ -4,7 +4,8 @@
 import { randomBytes } from "node:crypto";
 import type { ControlPlane } from "./control-plane";
 
-export type Role = "owner" | "admin" | "operator" | "viewer";
+export type { Role } from "@/lib/auth/policy";
+import type { Role } from "@/lib/auth/policy";
 
 export interface TestUser {
   id: string;
