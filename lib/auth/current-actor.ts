@@ -2,7 +2,7 @@
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { actorFromRequest } from "@/lib/auth/actor";
-import { authorize, can, type Action, type Actor } from "@/lib/auth/policy";
+import { authorizeSomewhere, canSomewhere, type Action, type Actor } from "@/lib/auth/policy";
 
 export async function currentActor(): Promise<Actor | null> {
   const store = await cookies();
@@ -15,14 +15,15 @@ export async function currentActor(): Promise<Actor | null> {
 }
 
 /**
- * For pages some roles may not use: the signed-in actor (sign-in page when nobody is) and whether they may. A page
+ * For pages some roles may not use: the signed-in actor (sign-in page when nobody is) and whether they may — somewhere:
+ * a page lists only what is in the actor's scopes (lib/auth/policy.ts hostIdsFor), a host's page is a 404 outside them. A page
  * that may not be used renders <NotAllowed> (components/ui) with the right it needs — never throws, which would be a
  * server error page.
  */
 export async function pageAccess(action: Action): Promise<{ actor: Actor; allowed: boolean }> {
   const actor = await currentActor();
   if (!actor || actor.disabled) redirect("/signin");
-  return { actor, allowed: can(actor, action) };
+  return { actor, allowed: canSomewhere(actor, action) };
 }
 
 /** For pages every role may use (hosts.read, containers.read, …): redirects to sign-in when nobody is signed in. Pages
@@ -30,6 +31,6 @@ export async function pageAccess(action: Action): Promise<{ actor: Actor; allowe
 export async function requireActor(action: Action): Promise<Actor> {
   const actor = await currentActor();
   if (!actor || actor.disabled) redirect("/signin");
-  authorize(actor, action);
+  authorizeSomewhere(actor, action);
   return actor;
 }

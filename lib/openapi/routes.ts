@@ -222,7 +222,7 @@ export const API_ROUTES: ApiRoute[] = [
     path: "/hosts/{id}/containers",
     tag: "containers",
     summary: "Run a container (create and start); 202 when queued for an offline host (?queue=true). Honours Idempotency-Key (per user, host and kind of command).",
-    permission: "containers.manage",
+    permission: "containers.run",
     params: { id: hostId },
     query: commandQuery,
     body: RunSpec,

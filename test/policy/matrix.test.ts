@@ -45,7 +45,7 @@ const ROWS: Row[] = [
   { method: "GET", route: "openapi.json", path: "/api/v1/openapi.json", permission: "public" },
   { method: "GET", route: "containers", path: "/api/v1/containers", permission: "containers.read" },
   { method: "GET", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", permission: "containers.read" },
-  { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox" }, permission: "containers.manage" },
+  { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox" }, permission: "containers.run" },
   // Reaching into the host (a bind mount, the host's network) needs containers.host-access on top: asked before the host is.
   { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox", volumes: [{ source: "/srv", target: "/srv" }] }, permission: "containers.host-access" },
   { method: "POST", route: "hosts/[id]/containers", path: "/api/v1/hosts/999999/containers", body: { image: "busybox", network: "host" }, permission: "containers.host-access" },

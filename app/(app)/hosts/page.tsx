@@ -1,7 +1,7 @@
 // /hosts — the fleet: one server-side page of hosts (filters, search, sort and page in the URL), live.
 import type { Metadata } from "next";
 import { requireActor } from "@/lib/auth/current-actor";
-import { can } from "@/lib/auth/policy";
+import { can, hostIdsFor } from "@/lib/auth/policy";
 import { ListHostsQuery, listHosts } from "@/lib/hosts/list-hosts";
 import { HostsView } from "@/components/hosts/hosts-view";
 
@@ -16,7 +16,7 @@ export default async function HostsPage({ searchParams }: { searchParams: Search
   // A hand-edited URL with a bad parameter shows the default list and says so, rather than an error page.
   const parsed = ListHostsQuery.safeParse(raw);
   const query = parsed.success ? parsed.data : ListHostsQuery.parse({});
-  const page = await listHosts(query);
+  const page = await listHosts(query, hostIdsFor(actor, "hosts.read"));
   return (
     <HostsView
       key={JSON.stringify(query)}

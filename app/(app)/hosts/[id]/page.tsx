@@ -19,7 +19,7 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
   const actor = await requireActor("hosts.read");
   const { id } = await params;
   const hostId = parseHostId(id);
-  if (hostId === null) notFound();
+  if (hostId === null || !can(actor, "hosts.read", { hostId })) notFound();
   let host;
   try {
     host = await getHostDetailOrThrow(hostId);

@@ -3,7 +3,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requireActor } from "@/lib/auth/current-actor";
-import type { Actor } from "@/lib/auth/policy";
+import { can, type Actor } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
 import { parseHostId } from "@/lib/hosts/host-id";
@@ -33,7 +33,7 @@ export async function loadContainerRoute(params: ContainerRouteParams): Promise<
   const { id, cid } = await params;
   const container = decoded(cid);
   const hostId = parseHostId(id);
-  if (hostId === null || container.length === 0 || container.length > 256) notFound();
+  if (hostId === null || container.length === 0 || container.length > 256 || !can(actor, "containers.read", { hostId })) notFound();
   try {
     return { actor, host: await getHostOrThrow(hostId), container };
   } catch (e) {
