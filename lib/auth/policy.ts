@@ -96,6 +96,9 @@ export const ACTION_RIGHTS = {
   "k8s.secrets.read": "secrets.read",
   "k8s.secrets.write": "secrets.write",
   "tokens.manage": "self", // one's own API tokens (never wider than their user); others' need users.manage too
+  // Teams one belongs to; and a team's members, which its team admins manage too (canManageTeamMembers decides).
+  "teams.read": "self",
+  "teams.members": "self",
 } as const satisfies Record<string, Right | "self">;
 
 export type Action = keyof typeof ACTION_RIGHTS;
@@ -278,6 +281,26 @@ export function canAssignRole(actor: Actor, role: Role): boolean {
 export function canManageUser(actor: Actor, target: { id: string; role: Role }): boolean {
   if (!can(actor, "users.manage") || actor.id === target.id) return false;
   return actor.role === "owner" || RANK[target.role] < RANK[actor.role];
+}
+
+/** Whether actor may see a team: those who read users, and its members. */
+export function canReadTeam(actor: Actor, membership: { admin: boolean } | null): boolean {
+  return can(actor, "users.read") || (!actor.disabled && membership !== null);
+}
+
+/** Whether actor may add and remove a team's members: those who manage users, and that team's admins (that team only). */
+export function canManageTeamMembers(actor: Actor, membership: { admin: boolean } | null): boolean {
+  if (actor.disabled) return false;
+  if (actor.limit?.rights && !actor.limit.rights.includes("users.manage")) return false;
+  return can(actor, "users.manage") || membership?.admin === true;
+}
+
+/** Whether actor may give a role in a binding: a built-in one as canAssignRole says; a custom one only with each of its
+ * rights held fleet-wide (so nobody hands out what they do not hold). */
+export function canBindRole(actor: Actor, role: { builtin: BindableRole } | { rights: readonly Right[] }): boolean {
+  if (!can(actor, "users.manage")) return false;
+  if ("builtin" in role) return canAssignRole(actor, role.builtin);
+  return role.rights.every((r) => holdsRight(actor, r, { fleet: true }));
 }
 
 /** The rights a custom role or a token may name, checked: unknown names are refused by the zod schemas that use this. */
