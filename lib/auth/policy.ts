@@ -21,9 +21,8 @@
 //   canSomewhere(actor, action)               — on at least one scope: whether to show a page or control at all, and the
 //                                               gate of list routes, which then keep only visibleHostIds(actor) /
 //                                               visibleNamespaces(actor).
-//   authorizeHost(actor, action, hostId)      — 404 when the host is not in any scope where the actor may read hosts
-//                                               (it does not exist for them), 403 when it is seen but the action is not
-//                                               allowed there.
+//   authorizeHost(actor, action, hostId)      — 404 when the actor holds no right on the host (it does not exist for
+//                                               them), 403 when it holds some there but not this one.
 import { forbidden, notFound, unauthorized } from "@/lib/errors";
 
 /** A user's fleet-wide role (User.role); `none`: no fleet-wide right, only what role bindings give. */
@@ -238,16 +237,21 @@ export function authorizeSomewhere(actor: Actor | null | undefined, action: Acti
 }
 
 /**
- * For anything on one host: 403 when the actor may do the action nowhere (as before scopes), 404 when the host is
- * outside every scope where the actor may read hosts or do the action (it does not exist for them), 403 when the host is
- * seen but the action is not allowed on it.
+ * For anything on one host: 403 when the actor may do the action nowhere (as before scopes), 404 when the actor holds
+ * no right on the host (it does not exist for them), 403 when it holds some there but not this one.
  */
 export function authorizeHost(actor: Actor | null | undefined, action: Action, hostId: number): asserts actor is Actor {
   authorizeSomewhere(actor, action);
   const scope = { hostId };
   if (can(actor, action, scope)) return;
-  if (!can(actor, "hosts.read", scope)) throw notFound(`host ${hostId}`);
+  if (!seesScope(actor!, scope)) throw notFound(`host ${hostId}`);
   authorize(actor, action, scope);
+}
+
+/** Whether actor holds any right at all on scope: what it cannot see there is a 403, anything else there is a 404. */
+export function seesScope(actor: Actor, scope: Scope): boolean {
+  if (actor.disabled) return false;
+  return RIGHTS.some((right) => limitAllows(actor.limit, right, scope) && grantsOf(actor).some((g) => g.rights.includes(right) && covers(g, scope)));
 }
 
 /** Whether actor holds right on a whole target — the fleet, a host group, a namespace — by a grant on it or wider (what
