@@ -142,9 +142,9 @@ const K8S_ROWS: Array<{ method: Method; path: string; body?: unknown; contentTyp
     method: "POST",
     path: "/k8s/api/v1/namespaces/default/secrets?dryRun=All",
     body: { apiVersion: "v1", kind: "Secret", metadata: { name: "matrix" }, stringData: { a: "b" } },
-    permissions: ["k8s.write", "k8s.secrets.read"],
+    permissions: ["k8s.write", "k8s.secrets.read", "k8s.secrets.write"],
   },
-  { method: "DELETE", path: "/k8s/api/v1/namespaces/default/secrets/none", permissions: ["k8s.write", "k8s.secrets.read"] },
+  { method: "DELETE", path: "/k8s/api/v1/namespaces/default/secrets/none", permissions: ["k8s.write", "k8s.secrets.read", "k8s.secrets.write"] },
   // The pod streams are upgrades: a plain request is refused (400) once its rights are granted.
   { method: "POST", path: "/k8s/api/v1/namespaces/default/pods/none/exec?command=true&stdout=true", permissions: ["k8s.read", "containers.exec"] },
   { method: "POST", path: "/k8s/api/v1/namespaces/default/pods/none/attach?stdout=true", permissions: ["k8s.read", "containers.exec"] },

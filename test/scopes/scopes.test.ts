@@ -195,3 +195,24 @@ test("a changed binding takes effect on the next request", async () => {
   assert.equal(both.status, 422);
   assert.match(JSON.stringify(both.body), /namespace/);
 });
+
+test("a role bound on a namespace writes the Kubernetes API's objects there and is Forbidden elsewhere", async () => {
+  const ownerToken = ok(await owner().post("/api/v1/tokens", { name: "ns-owner" }), 201).token;
+  const kube = (token: string) => (method: string, path: string, body?: unknown) =>
+    api(f.cp).request(method, `/k8s/api/v1${path}`, body, { authorization: `Bearer ${token}` });
+  for (const ns of ["pay", "ledger"]) ok(await kube(ownerToken)("POST", "/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }), 201);
+  const gina = await noneUser("gina");
+  ok(await owner().post("/api/v1/role-bindings", { userId: gina.user.id, role: "operator", namespace: "pay" }), 201);
+  const token = ok(await api(f.cp, gina.cookie).post("/api/v1/tokens", { name: "gina" }), 201).token;
+  const cm = (name: string) => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name }, data: { k: "v" } });
+
+  ok(await kube(token)("POST", "/namespaces/pay/configmaps", cm("mine")), 201);
+  ok(await kube(token)("GET", "/namespaces/pay/configmaps/mine"));
+  const elsewhere = await kube(token)("POST", "/namespaces/ledger/configmaps", cm("theirs"));
+  assert.equal(elsewhere.status, 403);
+  assert.equal(elsewhere.body.reason, "Forbidden");
+  assert.match(elsewhere.body.message, /namespace "ledger".*k8s\.write/);
+  assert.equal((await kube(token)("GET", "/namespaces/ledger/configmaps")).status, 403);
+  // No host of the fleet is hers.
+  assert.equal((await api(f.cp, gina.cookie).get(`/api/v1/hosts/${A}`)).status, 403);
+});
