@@ -213,6 +213,7 @@ test("a role bound on a namespace writes the Kubernetes API's objects there and 
   assert.equal(elsewhere.body.reason, "Forbidden");
   assert.match(elsewhere.body.message, /namespace "ledger".*k8s\.write/);
   assert.equal((await kube(token)("GET", "/namespaces/ledger/configmaps")).status, 403);
-  // No host of the fleet is hers.
-  assert.equal((await api(f.cp, gina.cookie).get(`/api/v1/hosts/${A}`)).status, 403);
+  // No host of the fleet is hers: none listed, each a 404.
+  assert.equal((await api(f.cp, gina.cookie).get(`/api/v1/hosts/${A}`)).status, 404);
+  assert.deepEqual(ok(await api(f.cp, gina.cookie).get("/api/v1/hosts")).items, []);
 });

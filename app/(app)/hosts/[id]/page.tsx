@@ -30,7 +30,7 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
   const { podNetwork, ...view } = host;
   return (
     <div className="space-y-6">
-      <HostDetail initial={view} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} renderedAt={Date.now()} />
+      <HostDetail initial={view} canUpdate={can(actor, "hosts.update", { hostId })} canRevoke={can(actor, "hosts.revoke", { hostId })} renderedAt={Date.now()} />
       <HostPodNetworkPanel net={podNetwork} />
     </div>
   );
