@@ -213,6 +213,17 @@ test("a role bound on a namespace writes the Kubernetes API's objects there and 
   assert.equal(elsewhere.body.reason, "Forbidden");
   assert.match(elsewhere.body.message, /namespace "ledger".*k8s\.write/);
   assert.equal((await kube(token)("GET", "/namespaces/ledger/configmaps")).status, 403);
+  // kubectl auth can-i answers the same, per namespace.
+  const canI = async (namespace: string) =>
+    ok(
+      await api(f.cp).post(
+        "/k8s/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+        { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { namespace, verb: "create", group: "", resource: "configmaps" } } },
+        { authorization: `Bearer ${token}` },
+      ),
+      201,
+    ).status.allowed;
+  assert.deepEqual([await canI("pay"), await canI("ledger")], [true, false]);
   // No host of the fleet is hers: none listed, each a 404.
   assert.equal((await api(f.cp, gina.cookie).get(`/api/v1/hosts/${A}`)).status, 404);
   assert.deepEqual(ok(await api(f.cp, gina.cookie).get("/api/v1/hosts")).items, []);
