@@ -13,16 +13,19 @@
 //
 // How each surface asks:
 //   can(actor, action)                        — fleet-wide (every host, every namespace).
-//   can(actor, action, { hostId })            — on one host: REST /api/v1/hosts/{id}/… (withAuth's hostScope), a
-//                                               socket event or room about a host's containers or logs.
-//   can(actor, action, { namespace })         — in one namespace: the Kubernetes API (authorizeKube passes the request's
-//                                               namespace; `kubectl auth can-i` / SelfSubjectAccessReview answer
-//                                               can(actor, rightsFor(def, verb), { namespace })).
+//   can(actor, action, { hostId })            — on one host: REST /api/v1/hosts/{id}/… (withAuth(…, { scope: "host" })),
+//                                               a host's pages, a socket log/pull stream (server/browser-streams.ts).
+//   can(actor, action, { namespace })         — in one namespace: the Kubernetes API (lib/k8s/authorize.ts kubeScope:
+//                                               authorizeKube, pod streams, and `kubectl auth can-i` /
+//                                               SelfSubjectAccessReview in lib/k8s/access-review.ts).
 //   canSomewhere(actor, action)               — on at least one scope: whether to show a page or control at all, and the
-//                                               gate of list routes, which then keep only visibleHostIds(actor) /
-//                                               visibleNamespaces(actor).
+//                                               gate of list routes (withAuth(…, { scope: "somewhere" })), which then
+//                                               keep only hostIdsFor(actor, action).
 //   authorizeHost(actor, action, hostId)      — 404 when the actor holds no right on the host (it does not exist for
 //                                               them), 403 when it holds some there but not this one.
+// Still asked fleet-wide (a follow-up, each one call away): browser rooms (server/browser-gateway.ts: a room per host
+// would ask { hostId }), terminals (server/browser-exec.ts: { hostId } of the session), and Kubernetes lists and
+// watches across all namespaces (filter each object by can(actor, right, { namespace: obj.metadata.namespace })).
 import { forbidden, notFound, unauthorized } from "@/lib/errors";
 
 /** A user's fleet-wide role (User.role); `none`: no fleet-wide right, only what role bindings give. */
@@ -207,11 +210,6 @@ export function hostIdsFor(actor: Actor | null | undefined, action: Action): "al
   const ids = new Set<number>();
   for (const g of held) if ("hostIds" in g.scope) for (const id of g.scope.hostIds) ids.add(id);
   return [...ids].filter((id) => !limitHosts || limitHosts.includes(id)).sort((a, b) => a - b);
-}
-
-/** A Prisma `where` fragment on a host id column for hostIdsFor's answer: {} for every host. */
-export function hostIdFilter(ids: "all" | number[]): { in: number[] } | undefined {
-  return ids === "all" ? undefined : { in: ids };
 }
 
 function describe(actor: Actor): string {
