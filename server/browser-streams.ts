@@ -48,6 +48,8 @@ const LOGS_WINDOW_BYTES = 1 << 20;
 /** One stream from the moment its open is accepted: the handle arrives once the host has opened it. */
 interface OpenStream {
   permission: Action;
+  /** Asked on this host (lib/auth/policy.ts scopes): a binding that no longer reaches it ends the stream. */
+  hostId: number;
   handle: StreamHandle | null;
   closed: boolean;
   /** Closes it on the host; `error` is the reason the browser is told (none when the browser closed it). */
@@ -65,7 +67,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
     active: () => accepted.size > 0,
     changed: (actor) => {
       for (const s of [...accepted]) {
-        if (can(actor, s.permission)) continue;
+        if (can(actor, s.permission, { hostId: s.hostId })) continue;
         s.end(`the stream was closed: ${actor ? `your role (${actor.role}) no longer allows ${s.permission}` : "your session or token is no longer valid"}`);
       }
     },
@@ -84,6 +86,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
     let endReason: string | undefined;
     const entry: OpenStream = {
       permission,
+      hostId,
       handle: null,
       closed: false,
       end: (error) => {
@@ -97,7 +100,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
     accepted.add(entry);
 
     const actor = await live.refresh();
-    if (!actor || !can(actor, permission)) {
+    if (!actor || !can(actor, permission, { hostId })) {
       accepted.delete(entry);
       return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow ${permission}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
     }

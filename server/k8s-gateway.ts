@@ -18,7 +18,7 @@ import { recordActivity } from "@/lib/activity/record-activity";
 import { PENDING, completeActivity } from "@/lib/activity/record-request-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { parseDryRun, parseFieldValidation } from "@/lib/k8s/admit";
-import { authorizeKube, rightsFor } from "@/lib/k8s/authorize";
+import { SCALE_RIGHTS, authorizeKube, kubeScope, rightsFor } from "@/lib/k8s/authorize";
 import { startChangeFeed, stopChangeFeed } from "@/lib/k8s/change-feed";
 import { startGarbageCollector, stopGarbageCollector } from "@/lib/k8s/garbage-collector";
 import { createObject } from "@/lib/k8s/create-object";
@@ -397,7 +397,7 @@ async function serveResource(req: IncomingMessage, res: ServerResponse, url: URL
   const fieldManager = fieldManagerOf(q.get("fieldManager"), req.headers["user-agent"]);
   // Every mutation an authorized actor makes (not a dry run) is written to the activity record: its intent before it
   // runs, its outcome after, as the REST routes do. Denials are not recorded: nothing was attempted.
-  const recorded = !dryRun && rightsFor(t.def, verb).every((r) => can(t.actor, r));
+  const recorded = !dryRun && rightsFor(t.def, verb).every((r) => can(t.actor, r, kubeScope(t.namespace)));
   const activityId = recorded ? await recordIntent(activity) : null;
   try {
     let status = 200;
@@ -474,11 +474,12 @@ async function serveSubresource(req: IncomingMessage, res: ServerResponse, url: 
   const dryRun = parseDryRun(q.getAll("dryRun"));
   const fieldValidation = parseFieldValidation(q.get("fieldValidation"));
   const rightsVerb: Verb = verb === "create" ? "update" : verb;
-  authorizeKube(t.actor, t.def, rightsVerb, t.namespace, t.name);
+  const rights = sub === "scale" ? SCALE_RIGHTS : rightsFor(t.def, rightsVerb);
+  authorizeKube(t.actor, t.def, rightsVerb, t.namespace, t.name, rights);
   const body = verb === "patch" ? await readPatchBody(req) : await readJsonBody(req);
   const fieldManager = fieldManagerOf(q.get("fieldManager"), req.headers["user-agent"]);
   const activity = { actor: t.actor, verb, def: t.def, namespace: t.namespace, name: `${t.name}/${sub}`, req, path: url.pathname };
-  const activityId = !dryRun && rightsFor(t.def, rightsVerb).every((r) => can(t.actor, r)) ? await recordIntent(activity) : null;
+  const activityId = !dryRun && rights.every((r) => can(t.actor, r, kubeScope(t.namespace))) ? await recordIntent(activity) : null;
   try {
     let answer: unknown;
     let warnings: string[] = [];

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { currentActor } from "@/lib/auth/current-actor";
-import { can } from "@/lib/auth/policy";
+import { can, canSomewhere } from "@/lib/auth/policy";
 import { isSetupNeeded } from "@/lib/users/is-setup-needed";
 import { PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { Badge } from "@/components/ui";
@@ -41,8 +41,9 @@ export default async function AppLayout({ children }: { children: React.ReactNod
       { href: "/fleet-map", label: "Fleet map" },
     );
   if (can(actor, "k8s.write")) links.push({ href: "/apply", label: "Apply YAML" });
-  if (can(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
+  if (canSomewhere(actor, "containers.logs")) links.push({ href: "/logs", label: "Logs" });
   if (can(actor, "users.read")) links.push({ href: "/users", label: "Users" }, { href: "/settings/sso", label: "Single sign-on" });
+  if (can(actor, "users.manage")) links.push({ href: "/teams", label: "Teams" });
   if (can(actor, "hosts.join")) links.push({ href: "/join-tokens", label: "Join tokens" });
   if (can(actor, "activity.read")) links.push({ href: "/activity", label: "Activity" });
   if (can(actor, "tokens.manage")) links.push({ href: "/tokens", label: "API tokens" });

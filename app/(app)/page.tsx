@@ -1,4 +1,5 @@
 // / — the fleet at a glance: hosts by status, containers by state, recent failures, hosts short of disk.
+import { hostIdsFor } from "@/lib/auth/policy";
 import type { Metadata } from "next";
 import { pageAccess } from "@/lib/auth/current-actor";
 import { NotAllowed } from "@/components/ui";
@@ -11,5 +12,5 @@ export const metadata: Metadata = { title: "Home" };
 export default async function HomePage() {
   const { actor, allowed } = await pageAccess("hosts.read");
   if (!allowed) return <NotAllowed title="Home" role={actor.role} action="hosts.read" what="Seeing the fleet" />;
-  return <FleetOverviewView overview={await getFleetOverview()} />;
+  return <FleetOverviewView overview={await getFleetOverview(hostIdsFor(actor, "hosts.read"))} />;
 }

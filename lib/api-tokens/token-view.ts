@@ -8,13 +8,18 @@ export const TOKEN_SELECT = {
   userId: true,
   role: true,
   createdById: true,
+  rights: true,
+  hostGroupIds: true,
+  namespaces: true,
   expiresAt: true,
   revokedAt: true,
   lastUsedAt: true,
   createdAt: true,
 } as const;
 
-type Row = { [K in keyof typeof TOKEN_SELECT]: K extends "expiresAt" | "createdAt" ? Date : K extends "revokedAt" | "lastUsedAt" ? Date | null : string };
+type Row = {
+  [K in keyof typeof TOKEN_SELECT]: K extends "expiresAt" | "createdAt" ? Date : K extends "revokedAt" | "lastUsedAt" ? Date | null : K extends "rights" | "hostGroupIds" | "namespaces" ? string[] : string;
+};
 
 export function tokenView(t: Row): ApiTokenView {
   return {

@@ -1,17 +1,19 @@
 // Who is making this request: the next-auth JWT names a user id and the session epoch it was issued in; the user is
-// loaded from the database every time, so a role change, a disabled account or an ended session takes effect at once.
+// loaded from the database every time, with its role bindings (its own and its teams', lib/role-bindings/load-grants.ts),
+// so a role or binding change, a disabled account or an ended session takes effect at once.
 import { getToken } from "next-auth/jwt";
 import { db } from "@/lib/db";
 import type { Actor } from "@/lib/auth/policy";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
 import { sessionIsLive } from "@/lib/sessions/session-is-live";
+import { loadGrants } from "@/lib/role-bindings/load-grants";
 
 const ACTOR_SELECT = { id: true, email: true, name: true, role: true, disabled: true } as const;
 
 export async function actorFromUserId(id: string | undefined | null): Promise<Actor | null> {
   if (!id) return null;
   const user = await db.user.findUnique({ where: { id }, select: ACTOR_SELECT });
-  return user ?? null;
+  return user ? { ...user, grants: await loadGrants(user.id) } : null;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function actorFromSession(id: string | undefined | null, epoch: unk
   ]);
   if (!user || user.sessionEpoch !== epoch || !live) return null;
   const { sessionEpoch: _, ...actor } = user;
-  return actor;
+  return { ...actor, grants: await loadGrants(actor.id) };
 }
 
 type TokenRequest = Parameters<typeof getToken>[0]["req"];

@@ -1,8 +1,8 @@
-// Runs a container on a host for an actor: containers.manage, and containers.host-access for every field that
+// Runs a container on a host for an actor: containers.run on that host, and containers.host-access there for every field that
 // reaches into the host (lib/containers/host-access-fields.ts). Every transport that runs a container calls this, so
 // the rule is asked once, here. An attempt that needs host access leaves its own activity row — allowed or refused,
 // naming the fields — besides the request's row; a refusal is a 403 naming each field, and nothing is sent to the host.
-import { authorize, can, type Actor } from "@/lib/auth/policy";
+import { authorizeHost, can, type Actor } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { recordActivity } from "@/lib/activity/record-activity";
 import { sendCommand, type CommandOutcome } from "@/lib/fleet";
@@ -20,10 +20,10 @@ export interface RunContainerOptions {
 }
 
 export async function runContainer(actor: Actor, hostId: number, spec: RunSpec, opts: RunContainerOptions = {}): Promise<CommandOutcome> {
-  authorize(actor, "containers.manage");
+  authorizeHost(actor, "containers.run", hostId);
   const fields = hostAccessFields(spec);
   if (fields.length) {
-    const allowed = can(actor, "containers.host-access");
+    const allowed = can(actor, "containers.host-access", { hostId });
     await recordActivity({
       actor,
       action: "containers.host-access",

@@ -14,16 +14,18 @@ export interface FleetOverview {
   diskPressure: Array<{ hostId: number; name: string; path: string; freeBytes: number; totalBytes: number }>;
 }
 
-export async function getFleetOverview(): Promise<FleetOverview> {
+/** visible: the hosts the actor may see (lib/auth/policy.ts hostIdsFor): the counts are of those only. */
+export async function getFleetOverview(visible: "all" | number[] = "all"): Promise<FleetOverview> {
+  const onHosts = visible === "all" ? {} : { hostId: { in: visible } };
   const [{ counts }, byState, failed, hosts] = await Promise.all([
-    listHosts({ page: 1, pageSize: 1, sort: "id", order: "asc" }),
-    db.container.groupBy({ by: ["state"], _count: { _all: true } }),
+    listHosts({ page: 1, pageSize: 1, sort: "id", order: "asc" }, visible),
+    db.container.groupBy({ by: ["state"], where: onHosts, _count: { _all: true } }),
     db.container.findMany({
-      where: { state: { in: ["exited", "dead"] }, exitCode: { not: 0 } },
+      where: { ...onHosts, state: { in: ["exited", "dead"] }, exitCode: { not: 0 } },
       orderBy: [{ finishedAt: { sort: "desc", nulls: "last" } }, { containerId: "asc" }],
       take: 5,
     }),
-    db.host.findMany({ where: { revokedAt: null }, select: { id: true, name: true, facts: true }, orderBy: { id: "asc" } }),
+    db.host.findMany({ where: { revokedAt: null, ...(visible === "all" ? {} : { id: { in: visible } }) }, select: { id: true, name: true, facts: true }, orderBy: { id: "asc" } }),
   ]);
   const states: Record<string, number> = {};
   let total = 0;

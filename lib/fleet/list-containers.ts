@@ -8,6 +8,8 @@ export type ContainerSort = (typeof CONTAINER_SORTS)[number];
 
 export interface ListContainersQuery {
   hostId?: number;
+  /** The hosts the actor may see (lib/auth/policy.ts hostIdsFor); "all" or absent: every host. */
+  visibleHostIds?: "all" | number[];
   state?: string;
   image?: string;
   /** "key" (present) or "key=value". */
@@ -43,6 +45,7 @@ export async function listContainers(q: ListContainersQuery): Promise<{ items: F
   if (!Number.isInteger(q.pageSize) || q.pageSize < 1 || q.pageSize > 500) throw badRequest("pageSize is between 1 and 500");
   const where: Prisma.ContainerWhereInput = {
     ...(q.hostId !== undefined ? { hostId: q.hostId } : {}),
+    ...(q.visibleHostIds && q.visibleHostIds !== "all" ? { AND: [{ hostId: { in: q.visibleHostIds } }] } : {}),
     ...(q.state ? { state: q.state } : {}),
     ...(q.image ? { image: q.image } : {}),
     ...(q.name ? { name: { contains: q.name, mode: "insensitive" as const } } : {}),

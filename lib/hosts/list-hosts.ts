@@ -29,9 +29,13 @@ export interface HostPage {
   counts: { all: number; online: number; syncing: number; stale: number; offline: number; revoked: number };
 }
 
-export async function listHosts(query: ListHostsQuery = {}): Promise<HostPage> {
+/** visible: the hosts the actor may see (lib/auth/policy.ts hostIdsFor), "all" for the whole fleet. */
+export async function listHosts(query: ListHostsQuery = {}, visible: "all" | number[] = "all"): Promise<HostPage> {
   const { page, pageSize, status, q, sort, order } = ListHostsQuery.parse(query);
-  const nameFilter: Prisma.HostWhereInput = q ? { name: { contains: q, mode: "insensitive" } } : {};
+  const nameFilter: Prisma.HostWhereInput = {
+    ...(q ? { name: { contains: q, mode: "insensitive" } } : {}),
+    ...(visible === "all" ? {} : { id: { in: visible } }),
+  };
   // "syncing" is an online host whose inventory sync has not completed (lib/hosts/host-view.ts); "online" is the rest.
   const statusFilter: Prisma.HostWhereInput =
     status === undefined

@@ -3,7 +3,9 @@
 // whatever the handler throws into a response (lib/http/respond.ts). The handler returns a value (sent as JSON, 200) or
 // a Response.
 import type { NextRequest } from "next/server";
-import { authorize, can, type Action, type Actor } from "@/lib/auth/policy";
+import { authorize, authorizeHost, authorizeSomewhere, type Action, type Actor } from "@/lib/auth/policy";
+import { hostIdText } from "@/lib/hosts/host-id";
+import { parseParam } from "@/lib/http/parse";
 import { GantryError } from "@/lib/errors";
 import { actorFromRequest, bearerToken } from "@/lib/auth/actor";
 import { json, toResponse } from "@/lib/http/respond";
@@ -22,14 +24,24 @@ export interface HandlerContext<P> {
 
 type RouteContext = { params: Promise<Record<string, string | string[]>> };
 
+/**
+ * Where the permission is asked (lib/auth/policy.ts):
+ *  - "fleet" (the default): fleet-wide;
+ *  - "host": on the host named by the route's {id} (/api/v1/hosts/{id}/…) — a host outside the actor's scopes is a 404;
+ *  - "somewhere": on at least one scope — for lists, which then show only what is in the actor's scopes
+ *    (policy's hostIdsFor), and for use cases that ask the exact scope themselves.
+ */
+export type AuthScope = "fleet" | "host" | "somewhere";
+
 export function withAuth<P = Record<string, string>>(
   handler: (ctx: HandlerContext<P>) => Promise<unknown>,
-  opts: { permission: Action; status?: number },
+  opts: { permission: Action; status?: number; scope?: AuthScope },
 ) {
   return async (req: NextRequest, ctx: RouteContext): Promise<Response> => {
     let actor: Actor | null = null;
     let params = {} as P;
     let activityId: number | null = null;
+    let authorized = false;
     const mutation = req.method !== "GET" && req.method !== "HEAD";
     // What the handler notes it did (lib/activity/activity-note.ts) goes into its activity row, as it succeeded or failed.
     const activity = activityScope();
@@ -39,8 +51,13 @@ export function withAuth<P = Record<string, string>>(
       if (bearerToken(req) === null) assertSameOrigin(req.method, req.headers);
       actor = await actorFromRequest(req);
       if (!actor && bearerToken(req) !== null) throw unauthorized("the API token is unknown, expired or revoked, or its user is disabled");
-      authorize(actor, opts.permission);
       params = ((await ctx?.params) ?? {}) as P;
+      if (opts.scope === "host") {
+        authorizeSomewhere(actor, opts.permission);
+        authorizeHost(actor, opts.permission, parseParam(hostIdText, (params as Record<string, string>).id, "host id"));
+      } else if (opts.scope === "somewhere") authorizeSomewhere(actor, opts.permission);
+      else authorize(actor, opts.permission);
+      authorized = true;
       // Every mutation an authorized actor makes is written to the activity record (lib/activity): its intent before
       // it runs, so a crash leaves a trace, and its outcome after.
       if (mutation) activityId = await recordRequestIntent(req, actor, opts.permission, params);
@@ -56,7 +73,7 @@ export function withAuth<P = Record<string, string>>(
     } catch (e) {
       // Authorized mutations that failed are recorded too, with the error code (denials are not: nothing was attempted).
       if (activityId !== null) await completeActivity(activityId, errorCode(e), activity.summary());
-      else if (actor && mutation && can(actor, opts.permission)) await recordRequestActivity(req, actor, opts.permission, params, errorCode(e), activity.summary());
+      else if (actor && mutation && authorized) await recordRequestActivity(req, actor, opts.permission, params, errorCode(e), activity.summary());
       return toResponse(e);
     }
   };

@@ -4,7 +4,7 @@
 // module's (lib/auth/policy.ts) through the same rights the verbs themselves ask (lib/k8s/authorize.ts and the pod
 // streams' in lib/k8s/pod-container.ts), so "yes" here means the request would be let in.
 import { can, type Action, type Actor } from "@/lib/auth/policy";
-import { READ_VERBS, rightsFor } from "./authorize";
+import { READ_VERBS, SCALE_RIGHTS, kubeScope, rightsFor } from "./authorize";
 import { podStreamRights, type PodStream } from "./pod-container";
 import { decode, t, type ObjectSchema } from "./schema";
 import { ALL_VERBS, allResources, subresourcesOf, type ResourceDef, type Verb } from "./resources";
@@ -104,8 +104,9 @@ const POD_STREAMS = new Set<string>(["log", "exec", "attach", "portforward"]);
 const PUBLIC_PATHS = ["/version", "/healthz", "/livez", "/readyz"];
 const DISCOVERY_PATHS = ["/api", "/api/*", "/apis", "/apis/*", "/openapi/*"];
 
-function firstMissing(actor: Actor, rights: readonly Action[]): Action | null {
-  return rights.find((r) => !can(actor, r)) ?? null;
+/** The first right missing in the namespace asked about (roles bound there count), or fleet-wide without one. */
+function firstMissing(actor: Actor, rights: readonly Action[], namespace?: string): Action | null {
+  return rights.find((r) => !can(actor, r, kubeScope(namespace))) ?? null;
 }
 
 const why = (actor: Actor, right: Action) => (actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`);
@@ -117,10 +118,11 @@ function rightsOf(def: ResourceDef, subresource: string, verb: Verb): { rights: 
   if (!sub) return { unserved: `${def.plural} has no subresource ${subresource}` };
   if (!sub.verbs.includes(verb)) return { unserved: `${verb} is not supported on ${def.plural}/${subresource}` };
   if (POD_STREAMS.has(subresource)) return { rights: podStreamRights(subresource as PodStream) };
+  if (subresource === "scale" && !READ_VERBS.includes(verb)) return { rights: SCALE_RIGHTS };
   return { rights: rightsFor(def, READ_VERBS.includes(verb) ? "get" : "update") };
 }
 
-function decideResource(actor: Actor, a: { verb?: string; group?: string; resource?: string; subresource?: string }): Decision {
+function decideResource(actor: Actor, a: { verb?: string; group?: string; resource?: string; subresource?: string; namespace?: string }): Decision {
   const verbs: readonly Verb[] = a.verb === "*" ? ALL_VERBS : (ALL_VERBS as readonly string[]).includes(a.verb ?? "") ? [a.verb as Verb] : [];
   if (verbs.length === 0) return { allowed: false, reason: `the verb "${a.verb}" is not one this server serves` };
   const defs = allResources().filter((d) => (a.group === "*" || d.group === (a.group ?? "")) && (a.resource === "*" || d.plural === a.resource));
@@ -133,7 +135,7 @@ function decideResource(actor: Actor, a: { verb?: string; group?: string; resour
         if (a.verb === "*" || a.resource === "*") continue;
         return { allowed: false, reason: r.unserved };
       }
-      const missing = firstMissing(actor, r.rights);
+      const missing = firstMissing(actor, r.rights, def.namespaced ? a.namespace : undefined);
       if (missing) return { allowed: false, reason: why(actor, missing) };
     }
   }
@@ -191,7 +193,7 @@ export function reviewRules(actor: Actor, body: unknown) {
     for (const sub of ["", ...subresourcesOf(def).map((s) => s.name)]) {
       const verbs = ALL_VERBS.filter((v) => {
         const r = rightsOf(def, sub, v);
-        return "rights" in r && !firstMissing(actor, r.rights);
+        return "rights" in r && !firstMissing(actor, r.rights, def.namespaced ? spec.namespace : undefined);
       });
       if (verbs.length) resourceRules.push({ verbs: [...verbs], apiGroups: [def.group], resources: [sub ? `${def.plural}/${sub}` : def.plural] });
     }

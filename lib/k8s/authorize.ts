@@ -1,9 +1,13 @@
 // Who may do which verb on which resource: the policy module's rights (lib/auth/policy.ts) — k8s.read for get, list and
-// watch (k8s.secrets.read for Secrets), every one of the kind's writeRights for the other verbs — refused with
+// watch (k8s.secrets.read for Secrets), every one of the kind's writeRights for the other verbs (k8s.scale for …/scale)
+// — asked in the request's namespace (a role bound on that namespace counts; without one, fleet-wide), refused with
 // kube-apiserver's Forbidden wording plus the right that is missing.
-import { can, type Action, type Actor } from "@/lib/auth/policy";
+import { can, type Action, type Actor, type Scope } from "@/lib/auth/policy";
 import type { ResourceDef, Verb } from "./resources";
 import { forbiddenFor, methodNotAllowed, unauthorized } from "./status";
+
+/** A write of …/scale (a workload's replicas) needs k8s.scale alone: a role may scale without rewriting specs. */
+export const SCALE_RIGHTS: readonly Action[] = ["k8s.scale"];
 
 export const READ_VERBS: readonly Verb[] = ["get", "list", "watch"];
 
@@ -11,10 +15,22 @@ export function rightsFor(def: ResourceDef, verb: Verb): readonly Action[] {
   return READ_VERBS.includes(verb) ? [def.readRight] : def.writeRights;
 }
 
-export function authorizeKube(actor: Actor | null, def: ResourceDef, verb: Verb, namespace?: string, name?: string): asserts actor is Actor {
+/** Where a request on the Kubernetes API is asked: its namespace, or fleet-wide (cluster-scoped kinds, all namespaces). */
+export function kubeScope(namespace: string | undefined): Scope | undefined {
+  return namespace ? { namespace } : undefined;
+}
+
+export function authorizeKube(
+  actor: Actor | null,
+  def: ResourceDef,
+  verb: Verb,
+  namespace?: string,
+  name?: string,
+  rights: readonly Action[] = rightsFor(def, verb),
+): asserts actor is Actor {
   if (!actor) throw unauthorized();
-  for (const right of rightsFor(def, verb)) {
-    if (can(actor, right)) continue;
+  for (const right of rights) {
+    if (can(actor, right, kubeScope(namespace))) continue;
     const subject = name ? `${def.plural}${def.group ? `.${def.group}` : ""} "${name}"` : `${def.plural}${def.group ? `.${def.group}` : ""}`;
     const scope = def.namespaced ? (namespace ? ` in the namespace "${namespace}"` : " at the cluster scope") : " at the cluster scope";
     const why = actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`;

@@ -44,7 +44,7 @@ const PODS = { group: "", plural: "pods" };
 export function authorizePodStream(actor: Actor | null, stream: PodStream, namespace: string, name: string): asserts actor is Actor {
   if (!actor) throw unauthorized();
   for (const right of RIGHTS[stream]) {
-    if (can(actor, right)) continue;
+    if (can(actor, right, { namespace })) continue;
     const why = actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`;
     throw forbiddenFor(PODS, name, `pods "${name}" is forbidden: User "${actor.email}" cannot ${VERB[stream]} resource "pods/${stream}" in API group "" in the namespace "${namespace}": ${why}`);
   }

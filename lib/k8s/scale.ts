@@ -4,7 +4,7 @@
 // generation), so a negative count is refused naming spec.replicas.
 import type { Actor } from "@/lib/auth/policy";
 import { decodeObject, type FieldValidation } from "./admit";
-import { authorizeKube } from "./authorize";
+import { SCALE_RIGHTS, authorizeKube } from "./authorize";
 import { clone } from "./canonical";
 import type { KubeObject } from "./meta";
 import { applyJsonPatch } from "./patch/json-patch";
@@ -79,7 +79,7 @@ export interface ScaleWrite extends ScaleTarget {
 
 export async function writeScale(input: ScaleWrite): Promise<{ object: KubeObject; warnings: string[] }> {
   const { actor, def, namespace, name } = input;
-  authorizeKube(actor, def, input.patch ? "patch" : "update", namespace, name);
+  authorizeKube(actor, def, input.patch ? "patch" : "update", namespace, name, SCALE_RIGHTS);
   const s = scaleSubresource(def);
   return writeTransaction(async (w) => {
     const old = await w.get(def, namespace ?? "", name);

@@ -5,6 +5,16 @@ import type { Action } from "@/lib/auth/policy";
 import { ListHostsQuery } from "@/lib/hosts/list-hosts";
 import { HostName } from "@/lib/hosts/rename-host";
 import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
+import { addTeamMemberSchema, createTeamSchema, teamView, updateTeamSchema } from "@/lib/teams/schemas";
+import { createHostGroupSchema, groupHostsSchema, hostGroupView, updateHostGroupSchema } from "@/lib/host-groups/schemas";
+import {
+  createCustomRoleSchema,
+  createRoleBindingSchema,
+  listRoleBindingsQuery,
+  roleBindingView,
+  roleView,
+  updateCustomRoleSchema,
+} from "@/lib/role-bindings/schemas";
 import { apiTokenView, createApiTokenSchema, createdApiTokenView, listApiTokensQuery } from "@/lib/api-tokens/schemas";
 import { activityPage, chainReport, exportActivityQuery, listActivityQuery } from "@/lib/activity/schemas";
 import { hostEventsQuery, hostEventsView } from "@/lib/hosts/host-events-schemas";
@@ -224,7 +234,7 @@ export const API_ROUTES: ApiRoute[] = [
     path: "/hosts/{id}/containers",
     tag: "containers",
     summary: "Run a container (create and start); 202 when queued for an offline host (?queue=true). Honours Idempotency-Key (per user, host and kind of command).",
-    permission: "containers.manage",
+    permission: "containers.run",
     params: { id: hostId },
     query: commandQuery,
     body: RunSpec,
@@ -331,6 +341,61 @@ export const API_ROUTES: ApiRoute[] = [
   },
   { method: "get", path: "/hosts/{id}/metrics", tag: "hosts", summary: "CPU, load, memory and disk of the host, now", permission: "hosts.read", params: { id: hostId }, response: HostMetrics },
   { method: "get", path: "/hosts/{id}/events", tag: "hosts", summary: "The host's containers by state and its recent events (activity records too, for activity.read)", permission: "hosts.read", params: { id: hostId }, query: hostEventsQuery, response: hostEventsView },
+  // Teams, host groups, role bindings and custom roles (lib/teams, lib/host-groups, lib/role-bindings): who may do what where.
+  { method: "get", path: "/teams", tag: "teams", summary: "The teams one may see (every team for users.read, else one's own)", permission: "teams.read", response: z.object({ teams: z.array(teamView) }) },
+  { method: "post", path: "/teams", tag: "teams", summary: "Create a team", permission: "users.manage", body: createTeamSchema, response: teamView, status: 201 },
+  { method: "get", path: "/teams/{id}", tag: "teams", summary: "A team with its members (404 for those who may not see it)", permission: "teams.read", params: { id: z.string() }, response: teamView },
+  { method: "patch", path: "/teams/{id}", tag: "teams", summary: "Rename a team or change its description", permission: "users.manage", params: { id: z.string() }, body: updateTeamSchema, response: teamView },
+  { method: "delete", path: "/teams/{id}", tag: "teams", summary: "Delete a team with its memberships and role bindings", permission: "users.manage", params: { id: z.string() } },
+  {
+    method: "post",
+    path: "/teams/{id}/members",
+    tag: "teams",
+    summary: "Add a member or change their admin flag (users.manage, or this team's admins — who do not set admin)",
+    permission: "teams.members",
+    params: { id: z.string() },
+    body: addTeamMemberSchema,
+    response: teamView,
+  },
+  {
+    method: "delete",
+    path: "/teams/{id}/members/{userId}",
+    tag: "teams",
+    summary: "Remove a member (users.manage, or this team's admins)",
+    permission: "teams.members",
+    params: { id: z.string(), userId: z.string() },
+  },
+  { method: "get", path: "/host-groups", tag: "host-groups", summary: "Every host group with its hosts", permission: "users.read", response: z.object({ hostGroups: z.array(hostGroupView) }) },
+  { method: "post", path: "/host-groups", tag: "host-groups", summary: "Create a host group", permission: "users.manage", body: createHostGroupSchema, response: hostGroupView, status: 201 },
+  { method: "get", path: "/host-groups/{id}", tag: "host-groups", summary: "A host group with its hosts", permission: "users.read", params: { id: z.string() }, response: hostGroupView },
+  { method: "patch", path: "/host-groups/{id}", tag: "host-groups", summary: "Rename a host group or change its description", permission: "users.manage", params: { id: z.string() }, body: updateHostGroupSchema, response: hostGroupView },
+  { method: "delete", path: "/host-groups/{id}", tag: "host-groups", summary: "Delete a host group and the role bindings on it", permission: "users.manage", params: { id: z.string() } },
+  { method: "post", path: "/host-groups/{id}/hosts", tag: "host-groups", summary: "Put hosts into the group (a host may be in several)", permission: "users.manage", params: { id: z.string() }, body: groupHostsSchema, response: hostGroupView },
+  { method: "delete", path: "/host-groups/{id}/hosts/{hostId}", tag: "host-groups", summary: "Take a host out of the group", permission: "users.manage", params: { id: z.string(), hostId } },
+  {
+    method: "get",
+    path: "/role-bindings",
+    tag: "role-bindings",
+    summary: "Role bindings, of one user or team if asked",
+    permission: "users.read",
+    query: listRoleBindingsQuery,
+    response: z.object({ roleBindings: z.array(roleBindingView) }),
+  },
+  {
+    method: "post",
+    path: "/role-bindings",
+    tag: "role-bindings",
+    summary: "Give a user or a team a role (built-in or custom) on the fleet, a host group or a namespace",
+    permission: "users.manage",
+    body: createRoleBindingSchema,
+    response: roleBindingView,
+    status: 201,
+  },
+  { method: "delete", path: "/role-bindings/{id}", tag: "role-bindings", summary: "Take a role binding away", permission: "users.manage", params: { id: z.string() } },
+  { method: "get", path: "/roles", tag: "roles", summary: "The built-in roles with their rights, and the custom roles", permission: "users.read", response: z.object({ roles: z.array(roleView) }) },
+  { method: "post", path: "/roles", tag: "roles", summary: "Create a custom role: a named set of rights", permission: "users.manage", body: createCustomRoleSchema, response: roleView, status: 201 },
+  { method: "patch", path: "/roles/{id}", tag: "roles", summary: "Change a custom role's rights or description", permission: "users.manage", params: { id: z.string() }, body: updateCustomRoleSchema, response: roleView },
+  { method: "delete", path: "/roles/{id}", tag: "roles", summary: "Delete a custom role with its bindings", permission: "users.manage", params: { id: z.string() } },
   { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", permission: "public" },
   // The audit trail (issue 17 item 5).
   {

@@ -62,3 +62,65 @@ test("who may manage whom: owners everyone else, admins operators and viewers, n
     assert.equal(canManageUser(actor(by, "me"), { id: "me", role: by }), false, `${by} never manages themselves`);
   }
 });
+
+test("scopes: a host group's grant reaches its hosts only, a namespace's its namespace, a token's limit narrows both", async () => {
+  const { authorizeHost, canSomewhere, hostIdsFor, ROLE_RIGHTS } = await import("@/lib/auth/policy");
+  const member: Actor = {
+    ...actor("none", "m"),
+    grants: [
+      { rights: ROLE_RIGHTS.operator, scope: { hostGroupId: "g-a", hostIds: [1, 2] } },
+      { rights: ["logs"], scope: { hostGroupId: "g-b", hostIds: [3] } },
+      { rights: ROLE_RIGHTS.operator, scope: { namespace: "pay" } },
+    ],
+  };
+  assert.equal(can(member, "containers.manage", { hostId: 1 }), true);
+  assert.equal(can(member, "containers.manage"), false, "not fleet-wide");
+  assert.equal(can(member, "containers.manage", { hostId: 3 }), false);
+  assert.equal(can(member, "containers.logs", { hostId: 3 }), true);
+  assert.equal(can(member, "k8s.write", { namespace: "pay" }), true);
+  assert.equal(can(member, "k8s.write", { namespace: "ledger" }), false);
+  assert.equal(can(member, "containers.manage", { namespace: "pay" }), true, "a namespace grant is its own scope");
+  assert.equal(can(member, "users.read"), false);
+  assert.equal(canSomewhere(member, "containers.exec"), true);
+  assert.equal(canSomewhere(member, "hosts.join"), false);
+  assert.deepEqual(hostIdsFor(member, "hosts.read"), [1, 2]);
+  assert.deepEqual(hostIdsFor(member, "containers.logs"), [1, 2, 3]);
+  assert.equal(hostIdsFor(actor("viewer"), "hosts.read"), "all");
+  // 404 where no right reaches the host, 403 where one does but not this one, 403 where none reaches anywhere.
+  assert.throws(() => authorizeHost(member, "containers.manage", 9), (e: GantryError) => e.status === 404);
+  assert.throws(() => authorizeHost(member, "containers.manage", 3), (e: GantryError) => e.status === 403);
+  assert.throws(() => authorizeHost(member, "hosts.revoke", 1), (e: GantryError) => e.status === 403);
+  assert.doesNotThrow(() => authorizeHost(member, "containers.exec", 2));
+
+  // A token of an owner narrowed to logs on hosts 1 and 2.
+  const token: Actor = { ...actor("owner", "o"), tokenId: "t", limit: { rights: ["logs"], hostIds: [1, 2], namespaces: [] } };
+  assert.equal(can(token, "containers.logs", { hostId: 1 }), true);
+  assert.equal(can(token, "containers.logs", { hostId: 3 }), false);
+  assert.equal(can(token, "containers.logs"), false, "never fleet-wide once narrowed to scopes");
+  assert.equal(can(token, "containers.manage", { hostId: 1 }), false);
+  assert.equal(can(token, "k8s.read", { namespace: "pay" }), false);
+  assert.equal(can(token, "me.read"), true);
+  assert.deepEqual(hostIdsFor(token, "containers.logs"), [1, 2]);
+  assert.throws(() => authorizeHost(token, "containers.manage", 3), (e: GantryError) => e.status === 403, "no manage anywhere: 403");
+  assert.throws(() => authorizeHost(token, "containers.logs", 3), (e: GantryError) => e.status === 404);
+  // The limit never widens: a narrowed token of a member holds only what the member holds.
+  const narrowedMember: Actor = { ...member, tokenId: "t2", limit: { rights: ["logs", "hosts.manage"], hostIds: [1, 3], namespaces: [] } };
+  assert.equal(can(narrowedMember, "hosts.revoke", { hostId: 1 }), false);
+  assert.equal(can(narrowedMember, "containers.logs", { hostId: 3 }), true);
+  assert.equal(can(narrowedMember, "containers.logs", { hostId: 2 }), false);
+});
+
+test("every action needs a right that exists, and the built-in roles' rights keep today's table", async () => {
+  const { ACTION_RIGHTS, RIGHTS } = await import("@/lib/auth/policy");
+  for (const [action, right] of Object.entries(ACTION_RIGHTS)) assert.ok(right === "self" || (RIGHTS as readonly string[]).includes(right), action);
+  const MANAGERS = ["owner", "admin"];
+  const OPERATORS = ["owner", "admin", "operator"];
+  const ALL = ["owner", "admin", "operator", "viewer"];
+  const before: Record<string, string[]> = {
+    "hosts.read": ALL, "hosts.join": MANAGERS, "hosts.update": MANAGERS, "hosts.revoke": MANAGERS, "users.read": MANAGERS, "users.manage": MANAGERS,
+    "containers.read": ALL, "containers.manage": OPERATORS, "containers.logs": OPERATORS, "containers.exec": OPERATORS, "containers.port-forward": OPERATORS,
+    "containers.host-access": MANAGERS, "images.read": ALL, "images.manage": OPERATORS, "activity.read": MANAGERS, "k8s.read": ALL, "k8s.write": OPERATORS,
+    "k8s.secrets.read": OPERATORS,
+  };
+  for (const [action, roles] of Object.entries(before)) assert.deepEqual([...PERMISSIONS[action as Action]], roles, action);
+});

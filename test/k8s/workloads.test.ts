@@ -202,7 +202,7 @@ test("workloads' bad input: a wrong type, a kind in the wrong apiVersion, a view
   assert.match((await viewer.run(["run", "p", "-n", ns, "--image=busybox"])).stderr, /Forbidden.*k8s\.write/);
   assert.equal((await ok(["get", "all", "-n", ns, "-o", "name"])).trim(), "", "nothing created");
   await ok(["apply", "-n", ns, "-f", "-"], deployment("web"));
-  assert.match((await viewer.run(["scale", "-n", ns, "deployment/web", "--replicas=1"])).stderr, /Forbidden.*k8s\.write/);
+  assert.match((await viewer.run(["scale", "-n", ns, "deployment/web", "--replicas=1"])).stderr, /Forbidden.*k8s\.scale/);
   assert.match((await viewer.run(["delete", "-n", ns, "deployment/web"])).stderr, /Forbidden.*k8s\.write/);
   assert.equal(JSON.parse(await ok(["get", "-n", ns, "deployment/web", "-o", "json"])).spec.replicas, 3, "the viewer changed nothing");
   await ok(["delete", "-n", ns, "deployment/web"]);

@@ -2,6 +2,7 @@
 // (components/ui NotAllowed); the /browser socket refuses their streams again on its own.
 // /logs?deployment={namespace}/{name} and /logs?namespace={namespace}&selector={label selector} — a workload's replicas
 // merged (its pods are watched through the Kubernetes API, which asks k8s.read as well).
+import { hostIdsFor } from "@/lib/auth/policy";
 import type { Metadata } from "next";
 import { pageAccess } from "@/lib/auth/current-actor";
 import { ListHostsQuery, listHosts } from "@/lib/hosts/list-hosts";
@@ -22,7 +23,7 @@ export default async function LogsPage({ searchParams }: { searchParams: SearchP
   const params = await searchParams;
   const raw = params.c;
   const { sources, errors } = parseSources(raw === undefined ? [] : Array.isArray(raw) ? raw : [raw]);
-  const hosts = await listHosts(ListHostsQuery.parse({ pageSize: 200, sort: "name" }));
+  const hosts = await listHosts(ListHostsQuery.parse({ pageSize: 200, sort: "name" }), hostIdsFor(actor, "containers.logs"));
   const target = parseWorkloadTarget(params);
   const notices = errors.length ? [`Some containers in the address were not understood: ${errors.join("; ")}.`] : [];
   if (target && !target.ok) notices.push(target.error);

@@ -2,7 +2,7 @@
 // containers.manage (through /api/v1/hosts/{id}/volumes).
 import type { Metadata } from "next";
 import { pageAccess } from "@/lib/auth/current-actor";
-import { can } from "@/lib/auth/policy";
+import { can, hostIdsFor } from "@/lib/auth/policy";
 import { listHostOptions } from "@/lib/hosts/list-host-options";
 import { NotAllowed } from "@/components/ui";
 import { VolumesView } from "@/components/volumes/volumes-view";
@@ -13,6 +13,6 @@ export const metadata: Metadata = { title: "Volumes" };
 export default async function VolumesPage({ searchParams }: { searchParams: Promise<{ host?: string | string[] }> }) {
   const { actor, allowed } = await pageAccess("containers.read");
   if (!allowed) return <NotAllowed title="Volumes" role={actor.role} action="containers.read" what="Reading volumes" />;
-  const { hosts, initialHostId } = await listHostOptions((await searchParams).host);
+  const { hosts, initialHostId } = await listHostOptions((await searchParams).host, hostIdsFor(actor, "containers.read"));
   return <VolumesView hosts={hosts} initialHostId={initialHostId} canManage={can(actor, "containers.manage")} />;
 }

@@ -46,8 +46,9 @@ export const secretResource: ResourceDef = {
     ageColumn,
   ],
   readRight: "k8s.secrets.read",
-  // Every write answers with the whole secret, so writing needs the right to read secrets as well.
-  writeRights: ["k8s.write", "k8s.secrets.read"],
+  // Writing a secret is a right of its own (secrets.write); every write answers with the whole secret, so it needs the
+  // right to read secrets as well.
+  writeRights: ["k8s.write", "k8s.secrets.read", "k8s.secrets.write"],
   selectableFields: (o) => ({ type: String(o.type ?? "") }),
   sealedAtRest: true,
   normalize(obj) {

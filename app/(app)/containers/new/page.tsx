@@ -1,6 +1,7 @@
 // /containers/new?host={hostId}&image={ref} — the run-a-container form (containers.manage; others are told so).
 // &from={container} — Duplicate: the form filled from that container on the host (lib/run-form/from-inspect.ts);
 // with &edit=1 — Edit: the same, under its own name, offering to replace it (it is removed, then the form's runs).
+import { hostIdsFor, can } from "@/lib/auth/policy";
 import type { Metadata } from "next";
 import { pageAccess } from "@/lib/auth/current-actor";
 import { NotAllowed } from "@/components/ui";
@@ -20,10 +21,10 @@ export const metadata: Metadata = { title: "Run a container" };
 type Search = { host?: string | string[]; image?: string | string[]; from?: string | string[]; edit?: string | string[] };
 
 export default async function NewContainerPage({ searchParams }: { searchParams: Promise<Search> }) {
-  const { actor, allowed } = await pageAccess("containers.manage");
-  if (!allowed) return <NotAllowed title="Run a container" role={actor.role} action="containers.manage" what="Running a container" />;
+  const { actor, allowed } = await pageAccess("containers.run");
+  if (!allowed) return <NotAllowed title="Run a container" role={actor.role} action="containers.run" what="Running a container" />;
   const { host, image, from, edit } = await searchParams;
-  const { items } = await listHosts({ pageSize: 200, sort: "id" });
+  const { items } = await listHosts({ pageSize: 200, sort: "id" }, hostIdsFor(actor, "containers.run"));
   const hosts: HostOption[] = items.filter((h) => !h.revoked).map((h) => ({ id: h.id, name: h.name, status: h.status }));
   const asked = parseHostId(host);
   const initial = hosts.find((h) => h.id === asked) ?? hosts.find((h) => h.status === "online" || h.status === "syncing") ?? null;

@@ -15,10 +15,11 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor("hosts.read");
-  const { podNetwork, ...view } = await loadHostRoute((await params).id, getHostDetailOrThrow);
+  const { hostId, host } = await loadHostRoute((await params).id, getHostDetailOrThrow, (hostId) => can(actor, "hosts.read", { hostId }));
+  const { podNetwork, ...view } = host;
   return (
     <div className="space-y-6">
-      <HostDetail initial={view} canUpdate={can(actor, "hosts.update")} canRevoke={can(actor, "hosts.revoke")} renderedAt={Date.now()} />
+      <HostDetail initial={view} canUpdate={can(actor, "hosts.update", { hostId })} canRevoke={can(actor, "hosts.revoke", { hostId })} renderedAt={Date.now()} />
       <HostPodNetworkPanel net={podNetwork} />
     </div>
   );

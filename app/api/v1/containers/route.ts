@@ -2,15 +2,16 @@
 import { withAuth } from "@/lib/http/with-auth";
 import { parseQuery } from "@/lib/http/parse";
 import { listContainers } from "@/lib/fleet";
+import { hostIdsFor } from "@/lib/auth/policy";
 import { listFleetContainersQuery } from "@/lib/fleet-api/schemas";
 
 export const dynamic = "force-dynamic";
 
 export const GET = withAuth(
-  async ({ req }) => {
+  async ({ req, actor }) => {
     const { host, ...q } = parseQuery(req, listFleetContainersQuery);
-    const { items, total } = await listContainers({ ...q, hostId: host });
+    const { items, total } = await listContainers({ ...q, hostId: host, visibleHostIds: hostIdsFor(actor, "containers.read") });
     return { items, total, page: q.page, pageSize: q.pageSize, pageCount: Math.max(1, Math.ceil(total / q.pageSize)) };
   },
-  { permission: "containers.read" },
+  { permission: "containers.read", scope: "somewhere" },
 );

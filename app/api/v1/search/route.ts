@@ -6,4 +6,4 @@ import { searchQuery } from "@/lib/search/schemas";
 
 export const dynamic = "force-dynamic";
 
-export const GET = withAuth(async ({ req, actor }) => searchFleet(actor, parseQuery(req, searchQuery).q), { permission: "hosts.read" });
+export const GET = withAuth(async ({ req, actor }) => searchFleet(actor, parseQuery(req, searchQuery).q), { permission: "hosts.read", scope: "somewhere" });

@@ -11,7 +11,7 @@ export const dynamic = "force-dynamic";
 
 const Patch = z.object({ name: HostName }).strict();
 
-export const GET = withAuth(async ({ params }) => getHostDetailOrThrow(hostIdFrom(params)), { permission: "hosts.read" });
+export const GET = withAuth(async ({ params }) => getHostDetailOrThrow(hostIdFrom(params)), { permission: "hosts.read", scope: "host" });
 
 export const PATCH = withAuth(
   async ({ req, params }) => {
@@ -19,7 +19,7 @@ export const PATCH = withAuth(
     const { name } = await parseJson(req, Patch);
     return renameHost(id, name);
   },
-  { permission: "hosts.update" },
+  { permission: "hosts.update", scope: "host" },
 );
 
-export const DELETE = withAuth(async ({ params }) => revokeHost(hostIdFrom(params)), { permission: "hosts.revoke" });
+export const DELETE = withAuth(async ({ params }) => revokeHost(hostIdFrom(params)), { permission: "hosts.revoke", scope: "host" });

@@ -4,7 +4,7 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requireActor } from "@/lib/auth/current-actor";
-import type { Actor } from "@/lib/auth/policy";
+import { can, type Actor } from "@/lib/auth/policy";
 import { getHostOrThrow } from "@/lib/hosts/get-host-or-throw";
 import { loadHostRoute } from "../../host-route";
 
@@ -33,5 +33,6 @@ export async function loadContainerRoute(params: ContainerRouteParams): Promise<
   const { id, cid } = await params;
   const container = decoded(cid);
   if (container.length === 0 || container.length > 256) notFound();
-  return { actor, host: await loadHostRoute(id, getHostOrThrow), container };
+  const { host } = await loadHostRoute(id, getHostOrThrow, (hostId) => can(actor, "containers.read", { hostId }));
+  return { actor, host, container };
 }

@@ -36,8 +36,9 @@ export default async function ContainerPage({ params }: { params: ContainerRoute
       hostId={host.id}
       hostName={host.name}
       initial={inspect}
-      canManage={can(actor, "containers.manage")}
-      canLogs={can(actor, "containers.logs")}
+      canManage={can(actor, "containers.manage", { hostId: host.id })}
+      canLogs={can(actor, "containers.logs", { hostId: host.id })}
+      // Terminals are asked fleet-wide still (server/browser-exec.ts): shown only where they would open.
       canExec={can(actor, "containers.exec")}
     />
   );

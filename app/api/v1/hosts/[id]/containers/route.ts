@@ -15,7 +15,7 @@ export const GET = withAuth(
     const { all } = parseQuery(req, listHostContainersQuery);
     return runHostCommand({ req, actor, activityId }, id, { kind: "container.list", all });
   },
-  { permission: "containers.read" },
+  { permission: "containers.read", scope: "host" },
 );
 
 export const POST = withAuth(
@@ -25,5 +25,5 @@ export const POST = withAuth(
     const spec = await parseJson(req, RunSpec);
     return runHostCommand({ req, actor, activityId }, id, { kind: "container.run", spec }, { queue, status: 201 });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.run", scope: "host" },
 );

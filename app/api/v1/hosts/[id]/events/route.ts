@@ -9,4 +9,5 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAuth(async ({ req, actor, params }) => listHostEvents(actor, hostIdFrom(params), parseQuery(req, hostEventsQuery)), {
   permission: "hosts.read",
+  scope: "host",
 });

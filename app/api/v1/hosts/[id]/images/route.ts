@@ -9,6 +9,7 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAuth(async ({ req, actor, params, activityId }) => runHostCommand({ req, actor, activityId }, hostIdFrom(params), { kind: "image.list" }), {
   permission: "images.read",
+  scope: "host",
 });
 
 export const DELETE = withAuth(
@@ -17,5 +18,5 @@ export const DELETE = withAuth(
     const { ref, force } = parseQuery(req, removeImageQuery);
     return runHostCommand({ req, actor, activityId }, id, { kind: "image.remove", ref, force });
   },
-  { permission: "images.manage" },
+  { permission: "images.manage", scope: "host" },
 );

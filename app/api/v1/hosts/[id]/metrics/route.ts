@@ -7,4 +7,5 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAuth(async ({ req, actor, params, activityId }) => runHostCommand({ req, actor, activityId }, hostIdFrom(params), { kind: "host.metrics" }), {
   permission: "hosts.read",
+  scope: "host",
 });

@@ -10,6 +10,7 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAuth(async ({ req, actor, params, activityId }) => runHostCommand({ req, actor, activityId }, hostIdFrom(params), { kind: "network.list" }), {
   permission: "containers.read",
+  scope: "host",
 });
 
 export const POST = withAuth(
@@ -18,5 +19,5 @@ export const POST = withAuth(
     const spec = await parseJson(req, NetworkCreateSpec);
     return runHostCommand({ req, actor, activityId }, id, { kind: "network.create", spec }, { status: 201 });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

@@ -5,4 +5,4 @@ import { hostIdFrom } from "../../host-id";
 
 export const dynamic = "force-dynamic";
 
-export const POST = withAuth(async ({ params }) => revokeHost(hostIdFrom(params)), { permission: "hosts.revoke" });
+export const POST = withAuth(async ({ params }) => revokeHost(hostIdFrom(params)), { permission: "hosts.revoke", scope: "host" });

@@ -11,6 +11,7 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAuth(async ({ req, actor, params, activityId }) => runHostCommand({ req, actor, activityId }, hostIdFrom(params), { kind: "volume.list" }), {
   permission: "containers.read",
+  scope: "host",
 });
 
 export const POST = withAuth(
@@ -19,7 +20,7 @@ export const POST = withAuth(
     const spec = await parseJson(req, VolumeCreateSpec);
     return runHostCommand({ req, actor, activityId }, id, { kind: "volume.create", spec }, { status: 201 });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );
 
 export const DELETE = withAuth(
@@ -28,5 +29,5 @@ export const DELETE = withAuth(
     const { name, force } = parseQuery(req, removeVolumeQuery);
     return runHostCommand({ req, actor, activityId }, id, { kind: "volume.remove", name, force });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

@@ -13,7 +13,7 @@ export const GET = withAuth(
     const cid = parseParam(containerRefParam, params.cid, "container id");
     return runHostCommand({ req, actor, activityId }, id, { kind: "container.inspect", id: cid });
   },
-  { permission: "containers.read" },
+  { permission: "containers.read", scope: "host" },
 );
 
 export const DELETE = withAuth(
@@ -23,5 +23,5 @@ export const DELETE = withAuth(
     const { force, volumes, queue } = parseQuery(req, removeContainerQuery);
     return runHostCommand({ req, actor, activityId }, id, { kind: "container.remove", id: cid, force, volumes }, { queue });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

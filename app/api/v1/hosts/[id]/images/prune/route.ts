@@ -14,5 +14,5 @@ export const POST = withAuth(
     const { all } = req.headers.get("content-type") ? await parseJson(req, pruneImagesBody) : { all: undefined };
     return runHostCommand({ req, actor, activityId }, id, { kind: "image.prune", all });
   },
-  { permission: "images.manage" },
+  { permission: "images.manage", scope: "host" },
 );

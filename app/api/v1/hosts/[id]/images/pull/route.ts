@@ -32,5 +32,5 @@ export const POST = withAuth(
       signal: req.signal,
     });
   },
-  { permission: "images.manage" },
+  { permission: "images.manage", scope: "host" },
 );

@@ -13,5 +13,5 @@ export const POST = withAuth(
     const { source, target } = await parseJson(req, tagImageBody);
     return runHostCommand({ req, actor, activityId }, id, { kind: "image.tag", source, target }, { status: 201 });
   },
-  { permission: "images.manage" },
+  { permission: "images.manage", scope: "host" },
 );

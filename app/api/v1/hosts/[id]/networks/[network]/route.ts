@@ -13,5 +13,5 @@ export const DELETE = withAuth<Record<string, string>>(
     const network = parseParam(networkRefParam, params.network, "network");
     return runHostCommand({ req, actor, activityId }, id, { kind: "network.remove", network });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

@@ -14,5 +14,5 @@ export const POST = withAuth(
     const { all } = req.headers.get("content-type") ? await parseJson(req, pruneVolumesBody) : { all: undefined };
     return runHostCommand({ req, actor, activityId }, id, { kind: "volume.prune", all });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

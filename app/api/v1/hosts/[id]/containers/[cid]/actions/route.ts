@@ -28,5 +28,5 @@ export const POST = withAuth(
     const body = await parseJson(req, containerActionBody);
     return runHostCommand({ req, actor, activityId }, id, commandFor(cid, body), { queue });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

@@ -24,5 +24,5 @@ export const GET = withAuth(
       signal: req.signal,
     });
   },
-  { permission: "containers.logs" },
+  { permission: "containers.logs", scope: "host" },
 );

@@ -15,5 +15,5 @@ export const POST = withAuth<Record<string, string>>(
     const { container, aliases } = await parseJson(req, networkConnectBody);
     return runHostCommand({ req, actor, activityId }, id, { kind: "network.connect", network, container, ...(aliases ? { aliases } : {}) });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );

@@ -14,5 +14,5 @@ export const POST = withAuth<Record<string, string>>(
     const { container } = await parseJson(req, networkDisconnectBody);
     return runHostCommand({ req, actor, activityId }, id, { kind: "network.disconnect", network, container });
   },
-  { permission: "containers.manage" },
+  { permission: "containers.manage", scope: "host" },
 );
