@@ -135,6 +135,12 @@ async function listNetworks(net: NetworkService): Promise<NetworkSummary[]> {
   return (await net.list()).map((n) => networkSummary(n, builtin.has(n.id)));
 }
 
+/** A RunSpec's healthcheck in the Engine API's terms (durations in nanoseconds; 0 leaves the image's). */
+function healthcheck(h: NonNullable<RunSpec["healthcheck"]>): Record<string, unknown> {
+  const ns = (s: number | undefined) => (s === undefined ? 0 : Math.round(s * 1e9));
+  return { Test: h.test, Interval: ns(h.intervalSeconds), Timeout: ns(h.timeoutSeconds), StartPeriod: ns(h.startPeriodSeconds), Retries: h.retries ?? 0 };
+}
+
 /** The container engine's create request for a RunSpec (what `docker run` would ask for); the protocol's schema checked its shape. */
 export function createRequest(spec: RunSpec): CreateRequest {
   const exposed: Record<string, object> = {};
@@ -155,6 +161,8 @@ export function createRequest(spec: RunSpec): CreateRequest {
     ...(spec.hostname ? { Hostname: spec.hostname } : {}),
     ...(spec.interactive ? { OpenStdin: true, AttachStdin: true, StdinOnce: false } : {}),
     ...(spec.tty ? { Tty: true } : {}),
+    ...(spec.healthcheck ? { Healthcheck: healthcheck(spec.healthcheck) } : {}),
+    ...(spec.networks?.length ? { NetworkingConfig: { EndpointsConfig: Object.fromEntries(spec.networks.map((n) => [n, {}])) } } : {}),
     ExposedPorts: exposed,
     HostConfig: {
       PortBindings: bindings,
@@ -245,6 +253,11 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
       const id = containers.get(cmd.id).Id;
       await containers.remove(cmd.id, { force: cmd.force, volumes: cmd.volumes });
       return { id, changed: true };
+    }
+    case "container.rename": {
+      const id = containers.get(cmd.id).Id;
+      await containers.rename(id, cmd.name);
+      return { id, name: cmd.name.replace(/^\//, ""), changed: true };
     }
     case "image.list":
       return (await images.list()).map(imageSummary);

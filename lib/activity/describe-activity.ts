@@ -15,6 +15,7 @@ export const ACTIVITY_VERBS = {
   remove: "removed",
   create: "created",
   rename: "renamed",
+  recreate: "recreated",
   revoke: "revoked",
   pull: "pulled",
   tag: "tagged",

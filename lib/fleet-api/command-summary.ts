@@ -5,7 +5,7 @@ import { db } from "@/lib/db";
 import type { ActivitySummary } from "@/lib/activity/describe-activity";
 import type { HostCommand } from "@/lib/protocol/commands";
 
-async function hostPhrase(hostId: number): Promise<string> {
+export async function hostPhrase(hostId: number): Promise<string> {
   const host = await db.host.findUnique({ where: { id: hostId }, select: { name: true } });
   return host ? `host ${host.name}` : `host ${hostId}`;
 }
@@ -35,6 +35,8 @@ export async function commandSummary(hostId: number, command: HostCommand | { ki
       const signal = command.kind === "container.kill" && command.signal ? ` with ${command.signal}` : "";
       return { verb, object: await containerPhrase(hostId, command.id), extra: `${await on()}${signal}` };
     }
+    case "container.rename":
+      return { verb: "rename", object: await containerPhrase(hostId, command.id), extra: `to ${command.name} ${await on()}` };
     case "image.pull":
       return { verb: "pull", object: `image ${command.ref}`, extra: await on() };
     case "image.tag":

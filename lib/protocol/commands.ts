@@ -8,6 +8,9 @@ const MAX_ENV_BYTES = 128 << 10;
 
 const ContainerRef = z.string().min(1, "a container id or name is required").max(256);
 const ImageRef = z.string().min(1, "an image reference is required").max(512);
+/** A container name as the engine takes it (agent/containers/names.ts): 2+ characters, a letter or digit first. */
+export const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const ContainerName = z.string().max(128, "a container name has at most 128 characters").regex(CONTAINER_NAME, 'a container name starts with a letter or digit, then letters, digits, "_", "." or "-"');
 const Seconds = z.number().int().min(0).max(3600);
 
 export const PortSpec = z
@@ -41,6 +44,25 @@ export const VolumeSpec = z
   })
   .strict();
 
+const DurationSeconds = z.number().min(0.001, "a duration is at least 1 ms").max(86_400, "a duration is at most a day");
+/** A healthcheck as `docker run --health-cmd` gives it: test ["CMD", argv…], ["CMD-SHELL", "a shell line"] or ["NONE"]. */
+export const HealthcheckSpec = z
+  .object({
+    test: z
+      .array(z.string().max(65536))
+      .min(1)
+      .max(1024)
+      .refine((t) => ["CMD", "CMD-SHELL", "NONE"].includes(t[0]!), 'a healthcheck test starts with "CMD", "CMD-SHELL" or "NONE"')
+      .refine((t) => t[0] === "NONE" || (t.length > 1 && t[1] !== ""), "a healthcheck test needs a command after CMD or CMD-SHELL"),
+    intervalSeconds: DurationSeconds.optional(),
+    timeoutSeconds: DurationSeconds.optional(),
+    startPeriodSeconds: DurationSeconds.optional(),
+    retries: z.number().int().min(0).max(1000).optional(),
+  })
+  .strict();
+export type HealthcheckSpec = z.infer<typeof HealthcheckSpec>;
+const NetworkNameRef = z.string().min(1).max(256).regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'a network name starts with a letter or digit, then letters, digits, "_", "." or "-"');
+
 /** What `container.run` creates and starts; the agent turns it into the Engine API's create body. */
 export const RunSpec = z
   .object({
@@ -69,6 +91,10 @@ export const RunSpec = z
     interactive: z.boolean().optional(),
     /** Give the container a terminal, like `docker run -t`. */
     tty: z.boolean().optional(),
+    /** `docker run --health-*`: replaces the image's HEALTHCHECK (its unset durations are the image's). */
+    healthcheck: HealthcheckSpec.optional(),
+    /** Networks joined besides `network` (by name), as `docker network connect` before the first start would. */
+    networks: z.array(NetworkNameRef).max(16, "at most 16 more networks").optional(),
   })
   .strict();
 export type RunSpec = z.infer<typeof RunSpec>;
@@ -134,6 +160,8 @@ export const HostCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("container.restart"), id: ContainerRef, timeoutSeconds: Seconds.optional() }).strict(),
   z.object({ kind: z.literal("container.kill"), id: ContainerRef, signal: z.string().min(1).max(32).optional() }).strict(),
   z.object({ kind: z.literal("container.remove"), id: ContainerRef, force: z.boolean().optional(), volumes: z.boolean().optional() }).strict(),
+  // `docker rename`: a recreate sets the original aside under another name and gives it back if the new one fails.
+  z.object({ kind: z.literal("container.rename"), id: ContainerRef, name: ContainerName }).strict(),
   z.object({ kind: z.literal("image.list") }).strict(),
   z.object({ kind: z.literal("image.tag"), source: ImageRef, target: ImageRef }).strict(),
   z.object({ kind: z.literal("image.remove"), ref: ImageRef, force: z.boolean().optional() }).strict(),

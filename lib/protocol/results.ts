@@ -108,6 +108,7 @@ export const COMMAND_RESULTS: Record<HostCommandKind, z.ZodType> = {
   "container.pause": Changed,
   "container.unpause": Changed,
   "container.remove": Changed,
+  "container.rename": z.looseObject({ id: z.string(), name: z.string(), changed: z.boolean() }),
   "image.list": z.array(ImageSummary),
   "image.tag": z.looseObject({ source: z.string(), target: z.string() }),
   "image.remove": z.looseObject({ untagged: Strings, deleted: Strings }),

@@ -106,6 +106,25 @@ describe("fleet commands", () => {
     await assert.rejects(fleet.sendCommand(999_999, { kind: "container.list" }, { actorId: null }), { code: "not_found", message: /host 999999/ });
   });
 
+  test("container.rename gives a container another name (running or not), refuses a taken one, and the inventory follows", async () => {
+    const actor = { actorId: null };
+    const a = (await fleet.sendCommand(hostId, { kind: "container.run", spec: { image, name: "fleet-ren-a", cmd: ["sleep", "300"], network: "none" } }, actor)) as { result: { id: string } };
+    await fleet.sendCommand(hostId, { kind: "container.run", spec: { image, name: "fleet-ren-b", cmd: ["sleep", "300"], network: "none" } }, actor);
+    const renamed = (await fleet.sendCommand(hostId, { kind: "container.rename", id: "fleet-ren-a", name: "fleet-ren-a_gantry_old_1" }, actor)) as { result: { id: string; name: string } };
+    assert.deepEqual(renamed.result, { id: a.result.id, name: "fleet-ren-a_gantry_old_1", changed: true });
+    const inspect = (await fleet.sendCommand(hostId, { kind: "container.inspect", id: a.result.id }, actor)) as { result: { Name: string; State: { Running: boolean } } };
+    assert.equal(inspect.result.Name, "/fleet-ren-a_gantry_old_1");
+    assert.equal(inspect.result.State.Running, true, "renaming a running container leaves it running");
+    await assert.rejects(fleet.sendCommand(hostId, { kind: "container.inspect", id: "fleet-ren-a" }, actor), { code: "not_found" });
+    // The old name is free again; a taken one is a conflict naming it; a malformed one never reaches the host.
+    await assert.rejects(fleet.sendCommand(hostId, { kind: "container.rename", id: a.result.id, name: "fleet-ren-b" }, actor), { code: "conflict", message: /fleet-ren-b.*already in use/ });
+    await assert.rejects(fleet.sendCommand(hostId, { kind: "container.rename", id: a.result.id, name: "-bad name" }, actor), { code: "bad_request", message: /name/ });
+    await assert.rejects(fleet.sendCommand(hostId, { kind: "container.rename", id: "fleet-no-such", name: "fleet-x" }, actor), { code: "not_found" });
+    await waitFor("the new name in the inventory", async () => (await fleet.listContainers({ hostId, page: 1, pageSize: 50 })).items.some((c) => c.id === a.result.id && c.name === "fleet-ren-a_gantry_old_1"));
+    await fleet.sendCommand(hostId, { kind: "container.rename", id: a.result.id, name: "fleet-ren-a" }, actor);
+    for (const n of ["fleet-ren-a", "fleet-ren-b"]) await fleet.sendCommand(hostId, { kind: "container.remove", id: n, force: true }, actor);
+  });
+
   test("an idempotency key returns the first result and does not run the command twice", async () => {
     const key = `run-${Date.now()}`;
     const spec = { image, name: "fleet-idem", cmd: ["sleep", "300"], network: "none" };
