@@ -20,6 +20,23 @@ export function agentSocket(hostId: number) {
   return null;
 }
 
+type AgentSocket = NonNullable<ReturnType<typeof agentSocket>>;
+const waiting = new WeakMap<AgentSocket, Set<() => void>>();
+/** The commands waiting for an answer on a socket, told when it disconnects (one listener per socket, however many wait). */
+function waitingOn(socket: AgentSocket): Set<() => void> {
+  let set = waiting.get(socket);
+  if (!set) {
+    const fresh = new Set<() => void>();
+    waiting.set(socket, fresh);
+    socket.once("disconnect", () => {
+      for (const f of fresh) f();
+      fresh.clear();
+    });
+    set = fresh;
+  }
+  return set;
+}
+
 /** The command was sent but no answer came (the host went away, or the deadline passed): it may or may not have run. */
 export class OutcomeUnknown extends GantryError {}
 
@@ -44,11 +61,21 @@ export async function dispatchCommand(
   if (!socket) throw new HostOffline(host.id, host.name, command.kind);
   const deadline = new Date(Date.now() + deadlineMs).toISOString();
   let raw: unknown;
+  // socket.io keeps an ack waiting until its timeout even when the connection is gone: a lost agent (killed, cut off)
+  // ends the wait at once instead of after the whole deadline.
+  let onDisconnect = () => {};
+  const lost = new Promise<never>((_, reject) => {
+    onDisconnect = () => reject(new Error("disconnected"));
+    waitingOn(socket).add(onDisconnect);
+  });
   try {
-    raw = await socket.timeout(deadlineMs).emitWithAck("command", { id, command, deadline });
+    raw = await Promise.race([socket.timeout(deadlineMs).emitWithAck("command", { id, command, deadline }), lost]);
   } catch {
     if (!socket.connected) throw new OutcomeUnknown("conflict", `host ${host.id} (${host.name}) went offline while running ${command.kind}; its outcome is unknown`);
     throw new OutcomeUnknown("unavailable", `host ${host.id} (${host.name}) did not answer ${command.kind} within ${Math.round(deadlineMs / 100) / 10} s; its outcome is unknown`);
+  } finally {
+    waitingOn(socket).delete(onDisconnect);
+    lost.catch(() => {});
   }
   const reply = CommandReply.safeParse(raw);
   if (!reply.success || reply.data.id !== id) {

@@ -261,6 +261,17 @@ export const API_ROUTES: ApiRoute[] = [
     body: containerActionBody,
   },
   {
+    method: "post",
+    path: "/hosts/{id}/containers/{cid}/recreate",
+    tag: "containers",
+    summary:
+      "Replace a container by one made from a RunSpec (under its name unless the spec names another): the original is renamed aside and stopped, the new one created and started, then the original removed; if the new one fails it is removed and the original gets its name back and runs again as it did (the error says so)",
+    permission: "containers.manage",
+    params: container,
+    body: RunSpec,
+    status: 201,
+  },
+  {
     method: "get",
     path: "/hosts/{id}/containers/{cid}/logs",
     tag: "containers",

@@ -30,6 +30,11 @@ export interface FleetHost {
    * and starts it again on the same data, port and configuration; `cp` is the new one once it answers /api/health.
    */
   restartControlPlane(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** Ends the agent (SIGKILL: a crash, no goodbye) and starts it again on its root with its stored credential;
+   *  `agent` is the new process once it has connected again. */
+  restartAgent(signal: "SIGTERM" | "SIGKILL"): Promise<void>;
+  /** The docker CLI against this host's agent (its Docker API socket). */
+  docker(args: string[]): Promise<string>;
   destroy(): Promise<void>;
 }
 
@@ -89,6 +94,17 @@ export async function startFleetHost(
       await (signal === "SIGKILL" ? old.kill() : old.stop());
       fleet.cp = await startControlPlane({ dataDir: old.dataDir, port: old.port, env: opts.cpEnv });
     },
+    async restartAgent(signal) {
+      await (signal === "SIGKILL" ? fleet.agent.kill() : fleet.agent.stop());
+      fleet.agent = startAgent({ root, serverUrl: fleet.cp.url, env: agentEnv });
+      await fleet.agent.waitForOutput(`connected to ${fleet.cp.url}`, 60_000);
+    },
+    docker: (args) =>
+      new Promise<string>((resolve, reject) =>
+        execFile("/usr/local/bin/docker", args, { env: { ...process.env, DOCKER_HOST: `unix://${join(root, "docker.sock")}` } }, (e, out, err) =>
+          e ? reject(new Error(String(err))) : resolve(String(out)),
+        ),
+      ),
     async destroy() {
       // Containers outlive their agent by design, and a running agent makes its pods' containers again as they go:
       // the agent stops first, then what it made is uninstalled (containers, pods, bridge, chains), so its root can go.
