@@ -201,7 +201,7 @@ test("next-auth: a foreign page cannot sign the browser in or out; our own sign-
     await page.getByLabel("Email").fill(owner.email);
     await page.getByLabel("Password").fill(owner.password);
     await page.getByRole("button", { name: /sign in/i }).click();
-    await page.waitForURL((u) => u.pathname === "/hosts");
+    await page.waitForURL((u) => u.pathname === "/");
   } finally {
     await ctx.close();
   }

@@ -144,7 +144,7 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
   await signInAs(page, viewerEmail, viewerPassword);
   await page.getByRole("alert").getByText(WRONG).waitFor();
   await signInAs(page, viewerEmail, vicPassword);
-  await page.waitForURL((u) => u.pathname === "/hosts");
+  await page.waitForURL((u) => u.pathname === "/");
   await page.goto(`${cp.url}/users`);
   await page.getByTestId("not-allowed").getByText("The list of users needs the users.read right, which your role (viewer) does not have.").waitFor();
   assert.equal(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).count(), 0);
@@ -178,6 +178,7 @@ test("setup → users page → sign-out → sign-in, as a person would", { timeo
   await signInAs(page, viewerEmail, vicPassword);
   await page.getByRole("alert").getByText(WRONG).waitFor();
   await signInAs(page, viewerEmail, newPassword);
-  await page.waitForURL((u) => u.pathname === "/hosts");
+  await page.waitForURL((u) => u.pathname === "/");
   await ctx.close();
 });
+

@@ -78,7 +78,7 @@ test("first run to a live two-host fleet, and what a viewer may do", async () =>
     const viewer = await userSession(cp, ownerCookie, "viewer");
     const vctx = await browser.newContext();
     const vpage = await vctx.newPage();
-    await vpage.goto(`${cp.url}/signin`);
+    await vpage.goto(`${cp.url}/signin?callbackUrl=%2Fhosts`);
     await vpage.getByLabel("Email").fill(viewer.user.email);
     await vpage.getByLabel("Password").fill(viewer.user.password);
     await vpage.getByRole("button", { name: "Sign in" }).click();

@@ -61,7 +61,7 @@ test("run a container on host 2 from the browser, watch its logs, use its termin
     await page.getByLabel("Email").fill(owner.email);
     await page.getByLabel("Password").fill(owner.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await page.waitForURL((u) => u.pathname === "/hosts");
+    await page.waitForURL((u) => u.pathname === "/");
 
     // Run: the image is not on host 2 yet, so the form pulls it there first, then runs the container.
     await page.goto(`${cp.url}/containers/new?host=${host2}`);

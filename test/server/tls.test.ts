@@ -131,7 +131,7 @@ test("Add host in Chromium over https: the join command pins the certificate; th
   const browser = await launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`]);
   cleanups.push(() => browser.close());
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`${cp.url}/signin`);
+  await page.goto(`${cp.url}/signin?callbackUrl=%2Fhosts`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -3,6 +3,7 @@
 // its code (lib/auth/oidc/sign-in-errors.ts), said as a sentence.
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { headers } from "next/headers";
 import { isSetupNeeded } from "@/lib/users/is-setup-needed";
 import { currentActor } from "@/lib/auth/current-actor";
 import { SignInForm } from "./signin-form";
@@ -13,23 +14,27 @@ import { describeOidcError, isOidcErrorCode } from "@/lib/auth/oidc/sign-in-erro
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Sign in" };
 
-/** Only same-site paths are followed after sign-in (no open redirect). */
-function safeNext(value: string | string[] | undefined): string {
+/** Where sign-in lands: the home page, unless a callbackUrl names a page of this site — a path, or an absolute URL of
+ * the origin the request came to (next-auth writes those). Anything else is ignored: no open redirect. */
+const HOME = "/";
+function safeNext(value: string | string[] | undefined, host: string | null): string {
   const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return "/hosts";
+  if (!v) return HOME;
   try {
-    const u = new URL(v, "http://gantry.invalid");
-    if (u.origin !== "http://gantry.invalid" || u.pathname.startsWith("/signin") || u.pathname.startsWith("/setup")) return "/hosts";
-    return u.pathname + u.search;
+    const relative = new URL(v, "http://gantry.invalid");
+    const absolute = relative.origin === "http://gantry.invalid" ? null : new URL(v);
+    const ours = !absolute ? relative : host && /^https?:$/.test(absolute.protocol) && absolute.host === host ? absolute : null;
+    if (!ours || ours.pathname.startsWith("/signin") || ours.pathname.startsWith("/setup") || ours.pathname.startsWith("/api/")) return HOME;
+    return ours.pathname + ours.search;
   } catch {
-    return "/hosts";
+    return HOME;
   }
 }
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   if (await isSetupNeeded()) redirect("/setup");
   const params = await searchParams;
-  const next = safeNext(params.callbackUrl);
+  const next = safeNext(params.callbackUrl, (await headers()).get("host"));
   const actor = await currentActor();
   if (actor && !actor.disabled) redirect(next);
   const sso = await loadOidcSettings().catch(() => null);
