@@ -14,6 +14,7 @@ import { ContainerStateBadge } from "./state-badge";
 import { withholdInspectSecrets } from "@/lib/containers/secret-env";
 import { containerName, realTime, type ContainerInspect } from "./inspect";
 import { containerHref } from "@/lib/containers/container-href";
+import { nameBeforeAside } from "@/lib/containers/aside-name";
 import { useContainerEvents } from "./use-container-events";
 import { ContainerNotFound } from "./container-not-found";
 import { useMounted } from "./use-clock";
@@ -62,6 +63,7 @@ export function ContainerDetail({
   useEffect(() => () => void (timer.current && clearTimeout(timer.current)), []);
 
   const name = containerName(c);
+  const asideOf = nameBeforeAside(name, c.Id);
   if (gone) return <ContainerNotFound hostId={hostId} hostName={hostName} container={name} removed />;
 
   const st = c.State ?? {};
@@ -134,6 +136,12 @@ export function ContainerDetail({
           state={state}
           onDone={() => void refetch()}
           onRemoved={() => router.push("/containers")}
+        />
+      )}
+      {asideOf && (
+        <FormAlert
+          tone="info"
+          message={`A recreate set this container aside and could not finish (its host went away): it was ${asideOf}.${canManage ? ` Edit recreates it under that name; or remove it if ${asideOf} runs again without it.` : ""}`}
         />
       )}
       <FormAlert message={error} />

@@ -16,6 +16,7 @@ import { buildRunSpec, fieldErrorsFromApi } from "@/lib/run-form/build-run-spec"
 import { emptyPortRow, emptyRunForm, emptyVolumeRow, RESTART_POLICIES, type FieldErrors, type RunFormValues } from "@/lib/run-form/form-values";
 import { imageOnHost, type HostImage } from "@/lib/run-form/image-on-host";
 import { errorId, RemoveRowButton, RowError, RowsSection } from "./rows";
+import { AdvancedSection } from "./advanced-section";
 
 type Phase = "idle" | "checking" | "pulling" | "replacing" | "starting";
 
@@ -23,7 +24,7 @@ const PHASE_TEXT: Record<Phase, string> = {
   idle: "",
   checking: "Checking the image on the host…",
   pulling: "Pulling the image…",
-  replacing: "Removing the container it replaces…",
+  replacing: "Setting the original aside and starting its replacement…",
   starting: "Creating and starting the container…",
 };
 
@@ -42,7 +43,7 @@ export function RunForm({
   initialValues?: RunFormValues;
   /** Said above the form from the start (what a duplicate could not carry over). */
   initialNotice?: string;
-  /** Edit: the container the form was filled from, which "Replace" stops and removes before the new one runs. */
+  /** Edit: the container the form was filled from, which "Replace" recreates: kept aside until the new one runs. */
   replacing?: { hostId: number; id: string; name: string };
 }) {
   const hosts = useLiveHosts(initialHosts);
@@ -63,9 +64,9 @@ export function RunForm({
   const queueing = mayQueue && queue;
 
   const set = <K extends keyof RunFormValues>(key: K, value: RunFormValues[K]) => setV((prev) => ({ ...prev, [key]: value }));
-  const setRow = <K extends "env" | "labels" | "ports" | "volumes">(key: K, i: number, value: RunFormValues[K][number]) =>
+  const setRow = <K extends "env" | "labels" | "ports" | "volumes" | "networks">(key: K, i: number, value: RunFormValues[K][number]) =>
     setV((prev) => ({ ...prev, [key]: prev[key].map((r, j) => (j === i ? value : r)) }));
-  const removeRow = (key: "env" | "labels" | "ports" | "volumes", i: number) =>
+  const removeRow = (key: "env" | "labels" | "ports" | "volumes" | "networks", i: number) =>
     setV((prev) => ({ ...prev, [key]: (prev[key] as unknown[]).filter((_, j) => j !== i) }));
 
   /** Row inputs point at their RowError; Field inputs at the Field's own error or hint. */
@@ -108,29 +109,16 @@ export function RunForm({
       }
     }
 
-    // Edit: the original goes first (its name and host ports are the new one's). Should the new one then fail, the form
-    // still holds every setting, and says the original is gone.
+    // Edit: the host recreates it — the original is kept aside until the new one runs, and put back if it cannot.
     const replaced = replace && replacing && replacing.hostId === id && !queueing ? replacing : null;
-    if (replaced) {
-      setPhase("replacing");
-      const gone = await callApi("DELETE", `/api/v1/hosts/${replaced.hostId}/containers/${encodeURIComponent(replaced.id)}?force=true`);
-      if (!gone.ok) {
-        setPhase("idle");
-        setFormError(`${replaced.name} could not be removed, so nothing was run: ${gone.error}`);
-        return;
-      }
-    }
-
-    setPhase("starting");
-    const r = await callApi<{ id: string } | { status: "queued"; queuedCommandId: string }>(
-      "POST",
-      `/api/v1/hosts/${id}/containers${queueing ? "?queue=true" : ""}`,
-      spec,
-    );
+    setPhase(replaced ? "replacing" : "starting");
+    const r = replaced
+      ? await callApi<{ id: string }>("POST", `/api/v1/hosts/${replaced.hostId}/containers/${encodeURIComponent(replaced.id)}/recreate`, spec)
+      : await callApi<{ id: string } | { status: "queued"; queuedCommandId: string }>("POST", `/api/v1/hosts/${id}/containers${queueing ? "?queue=true" : ""}`, spec);
     if (!r.ok) {
       setPhase("idle");
       if (r.status === 422 && r.details?.length) setErrors(fieldErrorsFromApi(r.details));
-      setFormError(`The container was not run: ${r.error}${replaced ? `. ${replaced.name} was removed before: the form still holds its settings — fix them and run again.` : ""}`);
+      setFormError(replaced ? `${replaced.name} was not replaced: ${r.error}` : `The container was not run: ${r.error}`);
       return;
     }
     if (r.status === 202 && r.data && "queuedCommandId" in r.data) {
@@ -166,7 +154,7 @@ export function RunForm({
           {replacing && (
             <label className="flex items-center gap-2 text-sm sm:col-span-2">
               <input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} />
-              Replace {replacing.name}: stop and remove it, then run this in its place
+              Replace {replacing.name}: it is set aside and stopped, this runs in its place, then it is removed — if this cannot run, {replacing.name} is put back as it was
             </label>
           )}
           {mayQueue && (
@@ -281,6 +269,8 @@ export function RunForm({
             </div>
           ))}
         </RowsSection>
+
+        <AdvancedSection v={v} errors={errors} set={set} setNetwork={(i, value) => setRow("networks", i, value)} removeNetwork={(i) => removeRow("networks", i)} />
 
         <FormAlert message={errors.form} />
         <PullProgressView pull={pull} />

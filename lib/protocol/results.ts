@@ -43,6 +43,11 @@ export const ContainerInspect = z.looseObject({
       WorkingDir: opt(z.string()),
       User: opt(z.string()),
       Hostname: opt(z.string()),
+      Tty: opt(z.boolean()),
+      OpenStdin: opt(z.boolean()),
+      Healthcheck: opt(
+        z.looseObject({ Test: Strings.nullable().optional(), Interval: opt(z.number()), Timeout: opt(z.number()), StartPeriod: opt(z.number()), Retries: opt(z.number()) }),
+      ),
     }),
   ),
   HostConfig: opt(

@@ -156,6 +156,62 @@ export function buildRunSpec(v: RunFormValues): BuildResult {
     else spec.network = network;
   }
 
+  const workdir = v.workdir.trim();
+  if (workdir) {
+    if (!workdir.startsWith("/")) errors.workdir = `the working directory must be an absolute path, not "${workdir}"`;
+    else spec.workdir = workdir;
+  }
+  const user = v.user.trim();
+  if (user) {
+    if (/\s/.test(user) || user.length > 256) errors.user = `"${user}" is not a user: a name or uid, optionally :group or :gid`;
+    else spec.user = user;
+  }
+  const hostname = v.hostname.trim();
+  if (hostname) {
+    if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,251}[a-zA-Z0-9])?$/.test(hostname)) errors.hostname = `"${hostname}" is not a host name (letters, digits, "-" and ".")`;
+    else spec.hostname = hostname;
+  }
+  if (v.tty) spec.tty = true;
+  if (v.interactive) spec.interactive = true;
+  const networks: string[] = [];
+  v.networks.forEach((row, i) => {
+    const n = row.trim();
+    if (!n) return;
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(n) || n.length > 256) errors[`networks.${i}`] = `"${n}" is not a network name`;
+    else if (n === network || networks.includes(n)) errors[`networks.${i}`] = `"${n}" is given twice`;
+    else networks.push(n);
+  });
+  if (networks.length) spec.networks = networks;
+
+  const health: Record<string, unknown> = {};
+  const healthCmd = v.healthCmd.trim();
+  if (healthCmd) {
+    if (v.healthShell) health.test = ["CMD-SHELL", healthCmd];
+    else {
+      try {
+        health.test = ["CMD", ...splitCommandLine(healthCmd)];
+      } catch (e) {
+        errors.healthCmd = (e as Error).message;
+      }
+    }
+  }
+  for (const [field, key] of [["healthInterval", "intervalSeconds"], ["healthTimeout", "timeoutSeconds"], ["healthStartPeriod", "startPeriodSeconds"]] as const) {
+    const t = v[field].trim();
+    if (!t) continue;
+    const n = Number(t);
+    if (!/^\d*\.?\d+$/.test(t) || !(n >= 0.001) || n > 86_400) errors[field] = `a duration in seconds from 0.001 to 86400, not "${t}"`;
+    else health[key] = n;
+  }
+  const retries = v.healthRetries.trim();
+  if (retries) {
+    if (!/^\d+$/.test(retries) || Number(retries) > 1000) errors.healthRetries = `retries must be a whole number up to 1000, not "${retries}"`;
+    else health.retries = Number(retries);
+  }
+  if (Object.keys(health).length) {
+    if (!health.test && !errors.healthCmd) errors.healthCmd = "a healthcheck needs a command (the timings alone are not one)";
+    else spec.healthcheck = health;
+  }
+
   if (Object.keys(errors).length) return { ok: false, errors };
   const parsed = RunSpec.safeParse(spec);
   if (!parsed.success) return { ok: false, errors: fieldErrorsFromApi(parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }))) };
@@ -182,11 +238,18 @@ export function fieldForSpecPath(path: string): string {
     case "env":
     case "labels":
       return `${head}.0`;
+    case "networks":
+      return `networks.${index ?? 0}`;
+    case "healthcheck":
+      return index === "intervalSeconds" ? "healthInterval" : index === "timeoutSeconds" ? "healthTimeout" : index === "startPeriodSeconds" ? "healthStartPeriod" : index === "retries" ? "healthRetries" : "healthCmd";
     case "image":
     case "name":
     case "entrypoint":
     case "cpus":
     case "network":
+    case "workdir":
+    case "user":
+    case "hostname":
       return head;
     default:
       return "form";

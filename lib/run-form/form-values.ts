@@ -34,6 +34,22 @@ export interface RunFormValues {
   /** One KEY=value per row. */
   labels: string[];
   network: string;
+  // Advanced: what `docker run` takes beyond the form's first fields, and what Edit and Duplicate carry over.
+  workdir: string;
+  user: string;
+  hostname: string;
+  tty: boolean;
+  interactive: boolean;
+  /** Networks joined besides `network`, one name per row. */
+  networks: string[];
+  /** The healthcheck's command: argv split like a shell (CMD), or with healthShell a line for the shell (CMD-SHELL). */
+  healthCmd: string;
+  healthShell: boolean;
+  /** Seconds, as typed. */
+  healthInterval: string;
+  healthTimeout: string;
+  healthStartPeriod: string;
+  healthRetries: string;
 }
 
 export const emptyPortRow = (): PortRow => ({ hostIp: "", hostPort: "", containerPort: "", protocol: "tcp" });
@@ -55,11 +71,25 @@ export function emptyRunForm(image = ""): RunFormValues {
     maxRetries: "",
     labels: [""],
     network: "",
+    workdir: "",
+    user: "",
+    hostname: "",
+    tty: false,
+    interactive: false,
+    networks: [""],
+    healthCmd: "",
+    healthShell: true,
+    healthInterval: "",
+    healthTimeout: "",
+    healthStartPeriod: "",
+    healthRetries: "",
   };
 }
 
 /**
  * Field keys errors are reported under: "image", "name", "command", "entrypoint", "memory", "cpus", "pids",
- * "maxRetries", "network", "env.N", "labels.N", "ports.N.hostIp|hostPort|containerPort", "volumes.N.source|target".
+ * "maxRetries", "network", "env.N", "labels.N", "ports.N.hostIp|hostPort|containerPort", "volumes.N.source|target",
+ * "workdir", "user", "hostname", "networks.N", "healthCmd", "healthInterval", "healthTimeout", "healthStartPeriod",
+ * "healthRetries".
  */
 export type FieldErrors = Record<string, string>;

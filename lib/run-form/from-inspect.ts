@@ -1,5 +1,7 @@
-// The run form filled from an existing container's inspect data (Docker's format), for "Duplicate": the same image,
-// command, environment, ports, volumes, limits, restart policy, labels and network, under a new name. What cannot be
+// The run form filled from an existing container's inspect data (Docker's format), for "Duplicate" and "Edit": the same
+// image, command, environment, ports, volumes, limits, restart policy, labels and network, and under Advanced its
+// working directory, user, host name (unless it is the engine's default, the short id), terminal and stdin, the
+// networks it joined besides its first, and its healthcheck — under a new name (Duplicate) or its own (Edit). What cannot be
 // carried over is said, not guessed: env values the viewer may not read (withheld) and anonymous volumes (the copy
 // gets its own, as a new `docker run` would).
 import type { ContainerInspect } from "../protocol/results";
@@ -73,5 +75,26 @@ export function runFormFromInspect(c: ContainerInspect, name: string): FilledRun
   if (restart === "on-failure" && hc?.RestartPolicy?.MaximumRetryCount) v.maxRetries = String(hc.RestartPolicy.MaximumRetryCount);
   const network = hc?.NetworkMode ?? "";
   if (network && network !== "default" && network !== "bridge") v.network = network;
+  const cfg = c.Config;
+  if (cfg?.WorkingDir) v.workdir = cfg.WorkingDir;
+  if (cfg?.User) v.user = cfg.User;
+  // The engine names a container's host after its short id when none was asked for: that one is not a setting.
+  if (cfg?.Hostname && !c.Id.startsWith(cfg.Hostname)) v.hostname = cfg.Hostname;
+  v.tty = cfg?.Tty === true;
+  v.interactive = cfg?.OpenStdin === true;
+  const primary = !network || network === "default" ? "bridge" : network;
+  const extra = Object.keys(c.NetworkSettings?.Networks ?? {}).filter((n) => n !== primary);
+  if (extra.length && !primary.startsWith("container:") && primary !== "host" && primary !== "none") v.networks = extra;
+  const hcheck = cfg?.Healthcheck;
+  const test = hcheck?.Test ?? [];
+  if (test[0] === "CMD-SHELL" && test.length > 1) (v.healthCmd = test.slice(1).join(" ")), (v.healthShell = true);
+  else if (test[0] === "CMD" && test.length > 1) (v.healthCmd = joinCommandLine(test.slice(1))), (v.healthShell = false);
+  if (v.healthCmd) {
+    const seconds = (ns: number | undefined) => (ns ? String(ns / 1e9) : "");
+    v.healthInterval = seconds(hcheck?.Interval);
+    v.healthTimeout = seconds(hcheck?.Timeout);
+    v.healthStartPeriod = seconds(hcheck?.StartPeriod);
+    v.healthRetries = hcheck?.Retries ? String(hcheck.Retries) : "";
+  }
   return { values: v, withheldEnv };
 }

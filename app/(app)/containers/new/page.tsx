@@ -1,6 +1,7 @@
 // /containers/new?host={hostId}&image={ref} — the run-a-container form (containers.manage; others are told so).
 // &from={container} — Duplicate: the form filled from that container on the host (lib/run-form/from-inspect.ts);
-// with &edit=1 — Edit: the same, under its own name, offering to replace it (it is removed, then the form's runs).
+// with &edit=1 — Edit: the same, under its own name, offering to replace it (POST …/recreate: kept aside until the
+// form's runs, put back if it cannot).
 import { hostIdsFor, can } from "@/lib/auth/policy";
 import type { Metadata } from "next";
 import { pageAccess } from "@/lib/auth/current-actor";
@@ -14,6 +15,7 @@ import { containerName } from "@/components/containers/inspect";
 import { runFormFromInspect } from "@/lib/run-form/from-inspect";
 import type { ContainerInspect } from "@/lib/protocol/results";
 import { GantryError } from "@/lib/errors";
+import { nameBeforeAside } from "@/lib/containers/aside-name";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Run a container" };
@@ -36,8 +38,11 @@ export default async function NewContainerPage({ searchParams }: { searchParams:
     try {
       const c = (await inspectContainer(actor, initial.id, from.slice(0, 256))) as ContainerInspect;
       const name = containerName(c);
-      filled = runFormFromInspect(c, edit === "1" ? name : `${name}-copy`);
-      if (edit === "1") replacing = { hostId: initial.id, id: c.Id, name };
+      // A container a recreate set aside and could not finish with is edited back under its first name.
+      const first = nameBeforeAside(name, c.Id) ?? name;
+      filled = runFormFromInspect(c, edit === "1" ? first : `${first}-copy`);
+      // Replacing it also stops, renames and removes the original: containers.manage on its host.
+      if (edit === "1" && can(actor, "containers.manage", { hostId: initial.id })) replacing = { hostId: initial.id, id: c.Id, name };
     } catch (e) {
       if (!(e instanceof GantryError)) throw e;
       problem = `The form could not be filled from container ${from.slice(0, 64)}: ${e.message}`;
