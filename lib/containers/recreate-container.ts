@@ -14,7 +14,7 @@
 import { authorizeHost, type Actor } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { sendCommand } from "@/lib/fleet";
-import { HostOffline } from "@/lib/fleet/dispatch-command";
+import { HostOffline, OutcomeUnknown } from "@/lib/fleet/dispatch-command";
 import { noteActivity } from "@/lib/activity/activity-note";
 import { hostPhrase } from "@/lib/fleet-api/command-summary";
 import type { ContainerSummary, HostCommand, RunSpec } from "@/lib/protocol/commands";
@@ -71,6 +71,10 @@ export async function recreateContainer(actor: Actor, hostId: number, ref: strin
         aside = candidate;
         break;
       } catch (e) {
+        // The host went away with the rename sent: it may have been done. Nothing was removed either way.
+        if (e instanceof OutcomeUnknown) {
+          throw withContext(e, `nothing was removed — the original is kept as ${candidate} (it was ${current}) if the rename reached the host, else as ${current}; open it once the host is back`);
+        }
         // A taken aside name (someone's container, or an earlier aside) is passed over; anything else ends it here.
         if (!(e instanceof GantryError && e.code === "conflict" && /already in use/.test(e.message)) || attempt >= ASIDE_ATTEMPTS) {
           throw withContext(e, `${current} could not be set aside, so nothing was changed`);

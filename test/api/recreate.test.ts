@@ -149,7 +149,7 @@ test("recreate refuses a viewer (403), a bad spec (422 naming the field) and a b
   await c.delete(`${base()}/rc-guard?force=true`, as("operator"));
 });
 
-test("an agent killed half-way (after the rename, during the stop) leaves both visible; the next recreate of the original finishes", async () => {
+test("an agent killed half-way (once the original is set aside: its rename answered or not, or during its stop) leaves both visible; the next recreate of the original finishes", async () => {
   // The original ignores SIGTERM, so its stop takes the 10 s grace: the agent dies in that window.
   const original = await run({ name: "rc-crash", cmd: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"] });
   const aside = `rc-crash_gantry_old_${original.id.slice(0, 12)}`;
