@@ -96,7 +96,7 @@ test("first sign-in makes the user and maps groups to teams; the next sign-in wi
   const email = uniqueEmail("alice");
   idp.accounts.set("alice", { email, name: "Alice Example", groups: ["payments-devs", "unmapped-group"] });
   const page = await ssoSignIn(cp.url, "alice");
-  assert.equal(new URL(page.url()).pathname, "/hosts", `landed on ${page.url()}`);
+  assert.equal(new URL(page.url()).pathname, "/", `landed on ${page.url()}`);
   const me = await page.request.get(`${cp.url}/api/v1/me`);
   assert.equal(me.status(), 200);
   const user = (await me.json()).user;

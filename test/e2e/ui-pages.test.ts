@@ -565,6 +565,7 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
   // objects that exist where the test can make them cheaply and on a name that does not otherwise.
   const paths: Record<string, string> = {
     "": "/",
+    "/account/sessions": "/account/sessions",
     "/activity": "/activity",
     "/apply": "/apply",
     "/configmaps": "/configmaps",
@@ -593,6 +594,7 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
     "/secrets/[namespace]/[name]": "/secrets/default/e2e-narrow-secret",
     "/services": "/services",
     "/services/[namespace]/[name]": "/services/default/kubernetes",
+    "/settings/sso": "/settings/sso",
     "/stacks": "/stacks",
     "/stacks/[namespace]/[name]": "/stacks/default/e2e-none",
     "/stacks/new": "/stacks/new",

@@ -30,7 +30,7 @@ after(async () => {
 
 async function signedIn(email: string, password: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
-  await page.goto(`${cp.url}/signin`);
+  await page.goto(`${cp.url}/signin?callbackUrl=%2Fhosts`);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
