@@ -598,6 +598,7 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
     "/stacks": "/stacks",
     "/stacks/[namespace]/[name]": "/stacks/default/e2e-none",
     "/stacks/new": "/stacks/new",
+    "/teams": "/teams",
     "/tokens": "/tokens",
     "/users": "/users",
     "/volumes": "/volumes",
