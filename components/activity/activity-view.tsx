@@ -10,6 +10,7 @@ import { useEffect, useRef, useState, type FormEvent } from "react";
 import { io } from "socket.io-client";
 import type { ActivityView as ActivityRow } from "@/lib/activity/schemas";
 import { Badge, Button, EmptyRow, Field, FormAlert, Input, LocalTime, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
+import { ApiError, api } from "@/components/api/client";
 
 const AREAS: Array<[string, string]> = [
   ["", "Everything"],
@@ -94,10 +95,12 @@ export function ActivityView({
         const q = filterQuery(filters);
         q.set("afterId", String(newest.current));
         q.set("pageSize", "200");
-        const r = await fetch(`/api/v1/activity?${q}`);
-        if (!r.ok) return;
-        const body = (await r.json()) as { items: ActivityRow[] };
-        if (body.items.length === 0) return;
+        // A read that fails is left to the next event: the page keeps what it shows.
+        const body = await api.get<{ items: ActivityRow[] }>(`/api/v1/activity?${q}`).catch((e) => {
+          if (e instanceof ApiError) return null;
+          throw e;
+        });
+        if (!body || body.items.length === 0) return;
         newest.current = Math.max(newest.current, ...body.items.map((i) => i.id));
         setFresh((rows) => [...body.items, ...rows].slice(0, 500));
       } finally {
@@ -122,8 +125,10 @@ export function ActivityView({
   const verify = async () => {
     setChecking(true);
     try {
-      const r = await fetch("/api/v1/audit/verify");
-      setReport(r.ok ? ((await r.json()) as ChainReport) : { ok: false, checked: 0, problems: [{ message: `the check failed (${r.status})` }] });
+      setReport(await api.get<ChainReport>("/api/v1/audit/verify"));
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      setReport({ ok: false, checked: 0, problems: [{ message: `the check failed: ${e.message}` }] });
     } finally {
       setChecking(false);
     }

@@ -4,6 +4,7 @@
 // says how many were done and why each of the others was refused.
 import { useState } from "react";
 import { Button, ConfirmDialog, FormAlert } from "@/components/ui";
+import { ApiError, api } from "@/components/api/client";
 
 export type BulkVerb = "start" | "stop" | "restart" | "remove";
 export interface BulkTarget {
@@ -25,15 +26,12 @@ export function bulkSummary(verb: BulkVerb, outcomes: Array<{ name: string; erro
 async function runOne(verb: BulkVerb, t: BulkTarget): Promise<string | null> {
   const base = `/api/v1/hosts/${t.hostId}/containers/${encodeURIComponent(t.id)}`;
   try {
-    const res =
-      verb === "remove"
-        ? await fetch(`${base}?force=true`, { method: "DELETE" })
-        : await fetch(`${base}/actions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action: verb }) });
-    if (res.ok) return null;
-    const body = await res.json().catch(() => null);
-    return body?.error?.message ?? `the server answered ${res.status}`;
-  } catch {
-    return "could not reach the server";
+    if (verb === "remove") await api.delete(`${base}?force=true`);
+    else await api.post(`${base}/actions`, { action: verb });
+    return null;
+  } catch (e) {
+    if (e instanceof ApiError) return e.message;
+    throw e;
   }
 }
 

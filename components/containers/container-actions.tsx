@@ -3,16 +3,12 @@
 // Dialog); the API's own message is shown when the host refuses.
 import { useState } from "react";
 import { Button, Dialog, FormAlert, Input, Select } from "@/components/ui";
+import { api } from "@/components/api/client";
 
 export type ContainerAction = "start" | "stop" | "restart" | "kill" | "pause" | "unpause";
 type Confirming = "stop" | "kill" | "remove" | null;
 
 const SIGNALS = ["SIGKILL", "SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"];
-
-async function apiError(res: Response): Promise<string> {
-  const body = await res.json().catch(() => null);
-  return body?.error?.message ?? `the server answered ${res.status}`;
-}
 
 export function ContainerActions({
   hostId,
@@ -43,8 +39,7 @@ export function ContainerActions({
     setBusy(action);
     setError(null);
     try {
-      const res = await fetch(`${base}/actions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action, ...extra }) });
-      if (!res.ok) throw new Error(await apiError(res));
+      await api.post(`${base}/actions`, { action, ...extra });
       setConfirming(null);
       onDone();
     } catch (e) {
@@ -61,8 +56,7 @@ export function ContainerActions({
       const q = new URLSearchParams();
       if (force) q.set("force", "true");
       if (volumes) q.set("volumes", "true");
-      const res = await fetch(`${base}${q.size ? `?${q}` : ""}`, { method: "DELETE" });
-      if (!res.ok) throw new Error(await apiError(res));
+      await api.delete(`${base}${q.size ? `?${q}` : ""}`);
       setConfirming(null);
       onRemoved();
     } catch (e) {

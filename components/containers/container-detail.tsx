@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { useRouter } from "next/navigation";
 import { EmptyRow, FormAlert, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
+import { ApiError, api } from "@/components/api/client";
 import { LiveIndicator } from "@/components/hosts/live-indicator";
 import { formatBytes, formatTime } from "@/components/hosts/format";
 import { ContainerActions } from "./container-actions";
@@ -43,14 +44,11 @@ export function ContainerDetail({
 
   const refetch = useCallback(async () => {
     try {
-      const res = await fetch(url, { cache: "no-store" });
-      const body = await res.json().catch(() => null);
-      if (res.status === 404) return setGone(true);
-      if (!res.ok) throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
-      setC(body as ContainerInspect);
+      setC(await api.get<ContainerInspect>(url, { cache: "no-store" }));
       setGone(false);
       setError(null);
     } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return setGone(true);
       setError(`Could not refresh the container: ${(e as Error).message}`);
     }
   }, [url]);

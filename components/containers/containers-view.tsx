@@ -7,6 +7,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from "react"
 import { usePathname, useRouter } from "next/navigation";
 import { Button, EmptyRow, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr, cn } from "@/components/ui";
 import { LiveIndicator } from "@/components/hosts/live-indicator";
+import { api } from "@/components/api/client";
 import type { FleetContainer } from "@/lib/fleet/list-containers";
 import { containerHref } from "@/lib/containers/container-href";
 import { CONTAINER_STATES, portText, portsOf, statusText } from "./format";
@@ -110,10 +111,7 @@ export function ContainersView({
 
   const refetch = useCallback(async () => {
     try {
-      const res = await fetch(`/api/v1/containers${toSearch(query)}`, { cache: "no-store" });
-      const body = await res.json().catch(() => null);
-      if (!res.ok) throw new Error(body?.error?.message ?? `the server answered ${res.status}`);
-      setData(body as ContainersPage);
+      setData(await api.get<ContainersPage>(`/api/v1/containers${toSearch(query)}`, { cache: "no-store" }));
       setError(null);
     } catch (e) {
       setError(`Could not refresh the list: ${(e as Error).message}`);

@@ -4,7 +4,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import type { SessionView } from "@/lib/sessions/schemas";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import { Badge, Button, ConfirmDialog, EmptyRow, FormAlert, LocalTime, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
 
 export function SessionsView({ sessions }: { sessions: SessionView[] }) {

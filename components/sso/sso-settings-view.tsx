@@ -5,7 +5,7 @@
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { SsoSettingsView as View } from "@/lib/auth/oidc/schemas";
-import { callApi } from "@/components/images/api";
+import { callApi } from "@/components/api/client";
 import { Button, Field, FormAlert, Input, Select } from "@/components/ui";
 
 export function SsoSettingsView({ view, canManage, roles }: { view: View; canManage: boolean; roles: string[] }) {

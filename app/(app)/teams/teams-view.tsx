@@ -7,16 +7,16 @@ import type { TeamView } from "@/lib/teams/schemas";
 import type { HostGroupView } from "@/lib/host-groups/schemas";
 import type { RoleBindingView, RoleView } from "@/lib/role-bindings/schemas";
 import { Badge, Button, EmptyRow, FormAlert, Input, Select, TBody, THead, Table, Td, Th, Tr } from "@/components/ui";
+import { ApiError, apiRequest } from "@/components/api/client";
 
 async function send(method: "POST" | "PATCH" | "DELETE", url: string, body?: unknown): Promise<string | null> {
   try {
-    const res = await fetch(url, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (res.ok) return null;
-    const json = await res.json().catch(() => null);
-    const field = (json?.error?.details ?? []).find((d: { path?: string }) => d?.path);
-    return field ? `${field.path}: ${field.message}` : (json?.error?.message ?? `the server answered ${res.status}`);
-  } catch {
-    return "could not reach the server";
+    await apiRequest(method, url, body);
+    return null;
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    const field = e.details.find((d) => d.path);
+    return field ? `${field.path}: ${field.message}` : e.message;
   }
 }
 
