@@ -8,8 +8,8 @@ import { attachExecEvents } from "./browser-exec";
 import { attachStreamEvents } from "./browser-streams";
 import { attachKubeWatchEvents } from "./browser-kube-watch";
 import { LiveActor } from "./browser-actor";
-import { can, type Actor } from "@/lib/auth/policy";
-import { ROOMS, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
+import { can, hostIdsFor, type Actor } from "@/lib/auth/policy";
+import { PER_HOST_ROOMS, ROOMS, hostRoom, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
 import { stampClientAddress } from "@/lib/http/client-address";
 import { crossSiteReason } from "@/lib/http/same-origin";
 
@@ -59,13 +59,26 @@ export function attachBrowserGateway(io: SocketServer) {
     live.watch({ active: () => false, changed: (actor) => void (actor === null && socket.disconnect(true)) });
     live.start();
     socket.on("disconnect", () => live.stop());
-    // Everything a browser sees, it sees through rooms it may read; the actor is re-read on each subscribe.
+    // Everything a browser sees, it sees through rooms it may read; the actor is re-read on each subscribe, and the
+    // socket's rooms follow it whenever it is read again (a role or binding changed, a host left a group): what a
+    // person may no longer see stops arriving.
+    const subscribed = new Set<BrowserRoom>();
+    const follow = (actor: Actor | null) => {
+      for (const room of subscribed) {
+        const want = new Set(roomsFor(actor, room));
+        for (const joined of socket.rooms) if ((joined === room || joined.startsWith(`${room}:`)) && !want.has(joined)) void socket.leave(joined);
+        void socket.join([...want]);
+      }
+    };
+    live.watch({ active: () => subscribed.size > 0, changed: follow });
     socket.on("subscribe", async (room: unknown, ack?: (r: unknown) => void) => {
       const reply = typeof ack === "function" ? ack : () => {};
       if (typeof room !== "string" || !(room in ROOMS)) return reply({ ok: false, error: "unknown room" });
       const actor = await currentActor();
-      if (!can(actor, ROOMS[room as keyof typeof ROOMS])) return reply({ ok: false, error: "forbidden" });
-      await socket.join(room);
+      const rooms = roomsFor(actor, room as BrowserRoom);
+      if (rooms.length === 0) return reply({ ok: false, error: "forbidden" });
+      subscribed.add(room as BrowserRoom);
+      await socket.join(rooms);
       reply({ ok: true });
     });
   });
@@ -77,7 +90,19 @@ export function attachBrowserGateway(io: SocketServer) {
   };
 }
 
-/** The publisher lib's use cases call (set in the server context at start). */
+/** The rooms that bring `actor` a room's events: the room itself when it may see them all, one per host in its scopes
+ *  for the per-host rooms, none when it may see nothing there. */
+function roomsFor(actor: Actor | null, room: BrowserRoom): string[] {
+  const action = ROOMS[room];
+  if (!PER_HOST_ROOMS.has(room)) return can(actor, action) ? [room] : [];
+  const hosts = hostIdsFor(actor, action);
+  return hosts === "all" ? [room] : hosts.map((id) => hostRoom(room, id));
+}
+
+/** The publisher lib's use cases call (set in the server context at start). A socket in both rooms gets one copy. */
 export function browserPublisher(io: SocketServer): RealtimePublisher {
-  return { publish: (room: BrowserRoom, event, payload) => void io.of(BROWSER_NAMESPACE).to(room).emit(event, payload) };
+  return {
+    publish: (room: BrowserRoom, event, payload, hostId) =>
+      void io.of(BROWSER_NAMESPACE).to(hostId === undefined ? room : [room, hostRoom(room, hostId)]).emit(event, payload),
+  };
 }

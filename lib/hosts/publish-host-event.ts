@@ -1,4 +1,4 @@
-// Pushes a host change to every browser subscribed to the "hosts" room. A no-op outside the control-plane process
+// Pushes a host change to every browser subscribed to the "hosts" room (and to those who see only this host). A no-op outside the control-plane process
 // (scripts, tests calling lib functions directly).
 import { serverContext } from "@/lib/server-context";
 import type { HostView } from "./host-view";
@@ -13,5 +13,5 @@ export interface HostEvent {
 export function publishHostEvent(type: HostEventType, host: HostView) {
   const ctx = serverContext.maybe();
   if (!ctx) return;
-  ctx.publisher.publish("hosts", HOST_EVENT, { type, host } satisfies HostEvent);
+  ctx.publisher.publish("hosts", HOST_EVENT, { type, host } satisfies HostEvent, host.id);
 }

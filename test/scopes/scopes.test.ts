@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { api, createUser, signIn, strongPassword, uniqueEmail, type TestUser } from "../support/session";
 import { waitFor } from "../support/agent";
 import { joinFleetAgent, startFleetHost, type ExtraAgent, type FleetHost } from "../support/fleet-host";
+import { io as connect, type Socket } from "socket.io-client";
 
 let f: FleetHost;
 let b: ExtraAgent;
@@ -63,6 +64,13 @@ test("a team member with operator on group A acts on A's host, gets 404 for B's,
   const alice = await noneUser("alice");
   ok(await owner().post(`/api/v1/teams/${teams.payments}/members`, { userId: alice.user.id }));
   const c = api(f.cp, alice.cookie);
+
+  // What she may do, as the server says: nothing fleet-wide but her own account; operator's actions on group A.
+  const me = ok(await c.get("/api/v1/me"));
+  assert.ok(!me.permissions.includes("containers.read") && me.permissions.includes("me.read"), JSON.stringify(me.permissions));
+  assert.ok(me.somewhere.includes("containers.manage") && me.somewhere.includes("containers.logs"), JSON.stringify(me.somewhere));
+  assert.ok(!me.somewhere.includes("users.manage"));
+  assert.deepEqual(me.grants.map((g: { scope: { kind: string; hostIds?: number[] } }) => [g.scope.kind, g.scope.hostIds]), [["hostGroup", [A]]]);
 
   const hosts = ok(await c.get("/api/v1/hosts"));
   assert.deepEqual(hosts.items.map((h: { id: number }) => h.id), [A]);
@@ -194,6 +202,59 @@ test("a changed binding takes effect on the next request", async () => {
   const both = await owner().post("/api/v1/role-bindings", { userId: frank.user.id, role: "operator", hostGroupId: groups.a, namespace: "pay" });
   assert.equal(both.status, 422);
   assert.match(JSON.stringify(both.body), /namespace/);
+});
+
+test("live events: a member of group A's team hears A's containers and hosts, never B's, and stops hearing A when the binding goes", async () => {
+  const gina = await noneUser("gina");
+  const binding = ok(await owner().post("/api/v1/role-bindings", { userId: gina.user.id, role: "viewer", hostGroupId: groups.a }), 201);
+  const socket: Socket = connect(`${f.cp.url}/browser`, { path: "/socket.io", transports: ["websocket"], reconnection: false, extraHeaders: { cookie: gina.cookie, origin: f.cp.url } });
+  try {
+    await new Promise<void>((resolve, reject) => (socket.once("connect", () => resolve()), socket.once("connect_error", reject)));
+    const heard: number[] = [];
+    socket.on("containers", (e: { hostId: number }) => heard.push(e.hostId));
+    socket.on("host", (e: { host: { id: number } }) => heard.push(-e.host.id));
+    assert.deepEqual(await socket.timeout(5000).emitWithAck("subscribe", "containers"), { ok: true });
+    assert.deepEqual(await socket.timeout(5000).emitWithAck("subscribe", "hosts"), { ok: true });
+    assert.deepEqual(await socket.timeout(5000).emitWithAck("subscribe", "activity"), { ok: false, error: "forbidden" });
+
+    /** A container run and removed on each host by the owner: both hosts' inventories change, both publish. */
+    const churn = async (label: string) => {
+      for (const [host, name] of [[B, `${label}-b`], [A, `${label}-a`]] as const) {
+        ok(await owner().post(`/api/v1/hosts/${host}/containers`, { image: f.image, name, cmd: ["true"], network: "none" }), 201);
+        ok(await owner().delete(`/api/v1/hosts/${host}/containers/${name}?force=true`));
+      }
+    };
+    await churn("gina1");
+    await waitFor("an event about host A's containers", async () => heard.includes(A), 20_000);
+    // Host B changed first and as often: none of its events reached her.
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(!heard.includes(B) && !heard.includes(-B), `events heard (host ids; negative: host events): ${heard.join(", ")}`);
+
+    // The binding goes: her socket leaves A's rooms; host A's next changes do not reach her.
+    ok(await owner().delete(`/api/v1/role-bindings/${binding.id}`), 204);
+    await new Promise((r) => setTimeout(r, 1000));
+    heard.length = 0;
+    await churn("gina2");
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.deepEqual(heard, [], "nothing heard once the binding was removed");
+  } finally {
+    socket.disconnect();
+  }
+  // The same changes do reach someone who sees the whole fleet: the events were sent.
+  const ownerSocket: Socket = connect(`${f.cp.url}/browser`, { path: "/socket.io", transports: ["websocket"], reconnection: false, extraHeaders: { cookie: f.ownerCookie, origin: f.cp.url } });
+  try {
+    await new Promise<void>((resolve, reject) => (ownerSocket.once("connect", () => resolve()), ownerSocket.once("connect_error", reject)));
+    const heard = new Set<number>();
+    ownerSocket.on("containers", (e: { hostId: number }) => heard.add(e.hostId));
+    assert.deepEqual(await ownerSocket.timeout(5000).emitWithAck("subscribe", "containers"), { ok: true });
+    for (const [host, name] of [[A, "own-a"], [B, "own-b"]] as const) {
+      ok(await owner().post(`/api/v1/hosts/${host}/containers`, { image: f.image, name, cmd: ["true"], network: "none" }), 201);
+      ok(await owner().delete(`/api/v1/hosts/${host}/containers/${name}?force=true`));
+    }
+    await waitFor("events about both hosts for the owner", async () => heard.has(A) && heard.has(B), 20_000);
+  } finally {
+    ownerSocket.disconnect();
+  }
 });
 
 test("a role bound on a namespace writes the Kubernetes API's objects there and is Forbidden elsewhere", async () => {
