@@ -81,6 +81,10 @@ const ROWS: Row[] = [
   { method: "GET", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.read" },
   { method: "DELETE", route: "hosts/[id]/containers/[cid]", path: "/api/v1/hosts/999999/containers/abc", permission: "containers.manage" },
   { method: "POST", route: "hosts/[id]/containers/[cid]/actions", path: "/api/v1/hosts/999999/containers/abc/actions", body: { action: "stop" }, permission: "containers.manage" },
+  // Recreate stops, renames and removes the original (containers.manage) and runs its replacement (containers.run, the
+  // same rights for every built-in role); a bind mount in its spec needs containers.host-access as a run's does.
+  { method: "POST", route: "hosts/[id]/containers/[cid]/recreate", path: "/api/v1/hosts/999999/containers/abc/recreate", body: { image: "busybox" }, permission: "containers.manage" },
+  { method: "POST", route: "hosts/[id]/containers/[cid]/recreate", path: "/api/v1/hosts/999999/containers/abc/recreate", body: { image: "busybox", volumes: [{ source: "/srv", target: "/srv" }] }, permission: "containers.host-access" },
   { method: "GET", route: "hosts/[id]/containers/[cid]/logs", path: "/api/v1/hosts/999999/containers/abc/logs", permission: "containers.logs" },
   { method: "POST", route: "hosts/[id]/images/pull", path: "/api/v1/hosts/999999/images/pull", body: { ref: "busybox" }, permission: "images.manage" },
   { method: "GET", route: "hosts/[id]/images", path: "/api/v1/hosts/999999/images", permission: "images.read" },
