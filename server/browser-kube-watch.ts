@@ -11,8 +11,8 @@
 // own (k8s.secrets.read, recorded). managedFields are dropped: no page shows them.
 import type { Socket } from "socket.io";
 import { z } from "zod";
-import { authorize, type Actor } from "@/lib/auth/policy";
-import { authorizeKube } from "@/lib/k8s/authorize";
+import type { Actor } from "@/lib/auth/policy";
+import { authorizeKubeRead, narrowed } from "@/lib/k8s/authorize";
 import type { KubeObject } from "@/lib/k8s/meta";
 import { findResource, type ResourceDef } from "@/lib/k8s/resources";
 import { KubeError } from "@/lib/k8s/status";
@@ -40,13 +40,12 @@ const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
 const isSecrets = (def: ResourceDef) => def.group === "" && def.plural === "secrets";
 
-/** Refuses (throws) unless the actor may watch this resource here; Secrets need only k8s.read, their values are withheld. */
-function authorizeWatch(actor: Actor | null, def: ResourceDef, namespace: string | undefined): void {
-  if (isSecrets(def)) {
-    authorize(actor, "k8s.read");
-    return;
-  }
-  authorizeKube(actor, def, "watch", namespace);
+/**
+ * Refuses (throws) unless the actor may watch this resource here; Secrets need only k8s.read, their values are
+ * withheld. Across all namespaces, the namespaces it may watch when its rights come from namespace bindings (null: all).
+ */
+function authorizeWatch(actor: Actor | null, def: ResourceDef, namespace: string | undefined): ReadonlySet<string> | null {
+  return authorizeKubeRead(actor, isSecrets(def) ? { ...def, readRight: "k8s.read" } : def, "watch", namespace);
 }
 
 /** An object as a page receives it: no managedFields; a Secret's values replaced by their decoded sizes in bytes. */
@@ -64,7 +63,7 @@ export function forBrowser(def: ResourceDef, object: KubeObject): KubeObject {
 const reason = (e: unknown) => (e instanceof KubeError || e instanceof GantryError ? e.message : "the watch failed");
 
 export function attachKubeWatchEvents(socket: Socket, live: LiveActor) {
-  const watches = new Map<string, { def: ResourceDef; namespace?: string; end(error: string): void }>();
+  const watches = new Map<string, { def: ResourceDef; namespace?: string; namespaces: ReadonlySet<string> | null; end(error: string): void }>();
   let opening = 0;
   let seq = 0;
 
@@ -73,7 +72,7 @@ export function attachKubeWatchEvents(socket: Socket, live: LiveActor) {
     changed: (actor) => {
       for (const w of [...watches.values()]) {
         try {
-          authorizeWatch(actor, w.def, w.namespace);
+          if (narrowed(w.namespaces, authorizeWatch(actor, w.def, w.namespace))) throw new KubeError(403, "Forbidden", `the right to watch ${w.def.plural} in some of its namespaces was taken away`);
         } catch (e) {
           w.end(`the watch was closed: ${actor ? reason(e) : "your session or token is no longer valid"}`);
         }
@@ -92,11 +91,12 @@ export function attachKubeWatchEvents(socket: Socket, live: LiveActor) {
     if (watches.size + opening >= MAX_KUBE_WATCHES_PER_SOCKET) return reply({ ok: false, error: `at most ${MAX_KUBE_WATCHES_PER_SOCKET} watches per connection`, code: "conflict" });
     opening++;
     let events: AsyncGenerator<WatchEvent>;
+    let namespaces: ReadonlySet<string> | null = null;
     const abort = new AbortController();
     const watchId = `w${++seq}`;
     try {
       const actor = await live.refresh();
-      authorizeWatch(actor, def, namespace);
+      namespaces = authorizeWatch(actor, def, namespace);
       if (!socket.connected) throw new KubeError(409, "Conflict", "the connection closed before the watch opened");
       events = watchTrusted({
         def,
@@ -106,6 +106,7 @@ export function attachKubeWatchEvents(socket: Socket, live: LiveActor) {
         sendInitialEvents: true,
         allowWatchBookmarks: true,
         signal: abort.signal,
+        namespaces,
       });
     } catch (e) {
       const code = e instanceof KubeError ? (e.code === 403 ? "forbidden" : e.code === 401 ? "unauthorized" : "bad_request") : e instanceof GantryError ? e.code : "internal";
@@ -121,7 +122,7 @@ export function attachKubeWatchEvents(socket: Socket, live: LiveActor) {
       abort.abort();
       socket.emit("kube:end", { watchId, error });
     };
-    watches.set(watchId, { def, namespace, end });
+    watches.set(watchId, { def, namespace, namespaces, end });
     reply({ ok: true, watchId });
 
     // Events of one tick go out as one message.

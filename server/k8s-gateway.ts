@@ -18,7 +18,7 @@ import { recordActivity } from "@/lib/activity/record-activity";
 import { PENDING, completeActivity } from "@/lib/activity/record-request-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { parseDryRun, parseFieldValidation } from "@/lib/k8s/admit";
-import { SCALE_RIGHTS, authorizeKube, kubeScope, rightsFor } from "@/lib/k8s/authorize";
+import { SCALE_RIGHTS, authorizeKube, authorizeKubeRead, kubeScope, narrowed, rightsFor } from "@/lib/k8s/authorize";
 import { startChangeFeed, stopChangeFeed } from "@/lib/k8s/change-feed";
 import { startGarbageCollector, stopGarbageCollector } from "@/lib/k8s/garbage-collector";
 import { createObject } from "@/lib/k8s/create-object";
@@ -46,7 +46,7 @@ import { updateObject } from "@/lib/k8s/update-object";
 import { updateStatus } from "@/lib/k8s/update-status";
 import { getScale, writeScale } from "@/lib/k8s/scale";
 import { bindPod } from "@/lib/k8s/bind-pod";
-import { watchObjects } from "@/lib/k8s/watch-objects";
+import { watchTrusted } from "@/lib/k8s/watch-objects";
 import { isPodLog, isPodStreamUpgrade, servePodLog, upgradePodStream } from "./k8s-pod-streams";
 import { upgradePortForward } from "./k8s-port-forward";
 import { authorizePodStream } from "@/lib/k8s/pod-container";
@@ -595,8 +595,11 @@ async function streamWatch(
   const timeoutRaw = q.get("timeoutSeconds");
   const timeoutSeconds = timeoutRaw ? Number(timeoutRaw) : 1800 * (1 + Math.random());
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) throw badRequest(`timeoutSeconds: Invalid value: ${JSON.stringify(timeoutRaw)}`);
-  const events = watchObjects({
+  // Across all namespaces, a reader whose rights come from namespace bindings watches those namespaces only.
+  const namespaces = authorizeKubeRead(t.actor, t.def, "watch", t.namespace);
+  const events = watchTrusted({
     ...t,
+    namespaces,
     labelSelector: q.get("labelSelector"),
     fieldSelector,
     resourceVersion: q.get("resourceVersion"),
@@ -612,7 +615,8 @@ async function streamWatch(
   const recheck = setInterval(() => {
     void (async () => {
       try {
-        authorizeKube(await authenticate(req).catch(() => null), t.def, "watch", t.namespace);
+        const now = authorizeKubeRead(await authenticate(req).catch(() => null), t.def, "watch", t.namespace);
+        if (narrowed(namespaces, now)) throw new KubeError(403, "Forbidden", `the right to watch ${t.def.plural} in some of the namespaces this watch covers was taken away`);
       } catch (e) {
         if (abort.signal.aborted) return;
         res.write(JSON.stringify({ type: "ERROR", object: toStatus(e) }) + "\n");

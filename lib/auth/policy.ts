@@ -212,6 +212,23 @@ export function hostIdsFor(actor: Actor | null | undefined, action: Action): "al
   return [...ids].filter((id) => !limitHosts || limitHosts.includes(id)).sort((a, b) => a - b);
 }
 
+/**
+ * The namespaces of the Kubernetes API where actor may perform action: "all" when fleet-wide, else those its namespace
+ * bindings name (perhaps none). A list or watch across all namespaces keeps only these.
+ */
+export function namespacesFor(actor: Actor | null | undefined, action: Action): "all" | string[] {
+  if (!actor || actor.disabled) return [];
+  const right = rightOf(action);
+  if (!right) return [];
+  if (right !== "self" && actor.limit?.rights && !actor.limit.rights.includes(right)) return [];
+  const held = grantsOf(actor).filter((g) => right === "self" || g.rights.includes(right));
+  const limitNamespaces = actor.limit && (actor.limit.hostIds || actor.limit.namespaces) ? (actor.limit.namespaces ?? []) : null;
+  if (held.some((g) => "fleet" in g.scope)) return limitNamespaces ? [...limitNamespaces] : "all";
+  const names = new Set<string>();
+  for (const g of held) if ("namespace" in g.scope) names.add(g.scope.namespace);
+  return [...names].filter((n) => !limitNamespaces || limitNamespaces.includes(n)).sort();
+}
+
 function describe(actor: Actor): string {
   const bound = actor.grants?.length ? ` and bindings` : "";
   return `your role (${actor.role})${bound}${actor.tokenId && actor.limit ? " as narrowed by this API token" : ""}`;

@@ -2,7 +2,7 @@
 // `limit` with a `continue` token. The list's resourceVersion is the snapshot it was read at: a watch from it sees every
 // later change and none before.
 import type { Actor } from "@/lib/auth/policy";
-import { authorizeKube } from "./authorize";
+import { authorizeKubeRead, inNamespaces } from "./authorize";
 import type { KubeObject } from "./meta";
 import { apiVersionOf, type ResourceDef } from "./resources";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, selectableFields } from "./selectors";
@@ -18,6 +18,8 @@ export interface ListInput {
   fieldSelector?: string | null;
   limit?: number;
   continueToken?: string | null;
+  /** Across all namespaces, only these (null or absent: all) — an actor whose namespace bindings are all it has there. */
+  namespaces?: ReadonlySet<string> | null;
 }
 
 export interface ObjectList {
@@ -66,14 +68,15 @@ export function objectFilter(def: ResourceDef, labelSelector: string | null | un
 }
 
 export async function listObjects(input: ListInput): Promise<ObjectList> {
-  authorizeKube(input.actor, input.def, "list", input.namespace);
-  return listTrusted(input);
+  const namespaces = authorizeKubeRead(input.actor, input.def, "list", input.namespace);
+  return listTrusted({ ...input, namespaces });
 }
 
 /** The list itself, for a caller already authorized (the API, above) or the control plane's own (the system client). */
 export async function listTrusted(input: Omit<ListInput, "actor">): Promise<ObjectList> {
   const { def, namespace } = input;
-  const filter = objectFilter(def, input.labelSelector, input.fieldSelector);
+  const selected = objectFilter(def, input.labelSelector, input.fieldSelector);
+  const filter = { matches: (obj: KubeObject) => inNamespaces(def, input.namespaces ?? null, obj) && selected.matches(obj) };
   const limit = input.limit;
   const listOf = (items: KubeObject[], resourceVersion: bigint, next?: ContinueKey): ObjectList => ({
     kind: `${def.kind}List`,

@@ -6,7 +6,7 @@
 //     k8s.io/initial-events-end, then changes.
 // Selectors apply to events as to lists; an object modified into (out of) the selection arrives as ADDED (DELETED).
 import type { Actor } from "@/lib/auth/policy";
-import { authorizeKube } from "./authorize";
+import { authorizeKubeRead, inNamespaces } from "./authorize";
 import { changeFeed } from "./change-feed";
 import { objectFilter } from "./list-objects";
 import type { KubeObject } from "./meta";
@@ -26,6 +26,8 @@ export interface WatchInput {
   /** How often a BOOKMARK is sent when allowed (Kubernetes: about once a minute). */
   bookmarkEveryMs?: number;
   signal: AbortSignal;
+  /** Across all namespaces, only these (null or absent: all) — an actor whose namespace bindings are all it has there. */
+  namespaces?: ReadonlySet<string> | null;
 }
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
@@ -39,14 +41,20 @@ const MAX_BUFFERED = 10_000;
 
 /** Checks the request and subscribes at once (so nothing committed from now on is missed); the stream starts on iteration. */
 export function watchObjects(input: WatchInput): AsyncGenerator<WatchEvent> {
-  authorizeKube(input.actor, input.def, "watch", input.namespace);
-  return watchTrusted(input);
+  const namespaces = authorizeKubeRead(input.actor, input.def, "watch", input.namespace);
+  return watchTrusted({ ...input, namespaces });
 }
 
 /** The watch itself, for a caller already authorized (the API, above) or the control plane's own (the system client). */
 export function watchTrusted(input: Omit<WatchInput, "actor">): AsyncGenerator<WatchEvent> {
   const { def, namespace } = input;
-  const filter = objectFilter(def, input.labelSelector, input.fieldSelector);
+  const selected = objectFilter(def, input.labelSelector, input.fieldSelector);
+  const visible = (obj: KubeObject) => inNamespaces(def, input.namespaces ?? null, obj);
+  const filter = {
+    matches: (obj: KubeObject) => visible(obj) && selected.matches(obj),
+    // An object's namespace never changes: what was outside stays outside.
+    matchesPrevious: selected.matchesPrevious,
+  };
   const rvParam = input.resourceVersion ?? "";
   if (rvParam !== "" && !/^\d+$/.test(rvParam)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rvParam)}: must be a non-negative integer`);
   const resource = storageKey(def);
@@ -64,7 +72,7 @@ export function watchTrusted(input: Omit<WatchInput, "actor">): AsyncGenerator<W
   input.signal.addEventListener("abort", onAbort);
 
   const translate = (e: StoredEvent): WatchEvent | null => {
-    if (e.resource !== resource || (namespace !== undefined && e.namespace !== namespace)) return null;
+    if (e.resource !== resource || (namespace !== undefined && e.namespace !== namespace) || !visible(e.object)) return null;
     const now = filter.matches(e.object);
     if (e.type === "MODIFIED") {
       const before = e.previous ? filter.matchesPrevious(e.previous) : now;

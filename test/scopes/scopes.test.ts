@@ -285,6 +285,21 @@ test("a role bound on a namespace writes the Kubernetes API's objects there and 
       201,
     ).status.allowed;
   assert.deepEqual([await canI("pay"), await canI("ledger")], [true, false]);
+
+  // Across all namespaces she reads hers only: a list, the Namespaces and a watch leave the others out, as if absent.
+  ok(await kube(ownerToken)("POST", "/namespaces/ledger/configmaps", cm("theirs")), 201);
+  type Item = { metadata: { name: string; namespace?: string } };
+  const listed = ok(await kube(token)("GET", "/configmaps")).items as Item[];
+  assert.ok(listed.some((i) => i.metadata.name === "mine"), JSON.stringify(listed));
+  assert.deepEqual([...new Set(listed.map((i) => i.metadata.namespace))], ["pay"]);
+  assert.deepEqual((ok(await kube(token)("GET", "/namespaces")).items as Item[]).map((i) => i.metadata.name), ["pay"]);
+  assert.ok((ok(await kube(ownerToken)("GET", "/configmaps")).items as Item[]).some((i) => i.metadata.name === "theirs"), "the owner's list has both");
+  const watched = await fetch(`${f.cp.url}/k8s/api/v1/configmaps?watch=true&timeoutSeconds=2`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(watched.status, 200);
+  const events = (await watched.text()).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { type: string; object: Item });
+  assert.ok(events.some((e) => e.type === "ADDED" && e.object.metadata.name === "mine"), JSON.stringify(events));
+  assert.deepEqual([...new Set(events.map((e) => e.object.metadata.namespace))], ["pay"]);
+
   // No host of the fleet is hers: none listed, each a 404.
   assert.equal((await api(f.cp, gina.cookie).get(`/api/v1/hosts/${A}`)).status, 404);
   assert.deepEqual(ok(await api(f.cp, gina.cookie).get("/api/v1/hosts")).items, []);
