@@ -12,7 +12,7 @@
 // session with it, those still starting included: their processes are killed, none is left running.
 import type { Socket } from "socket.io";
 import { z } from "zod";
-import { can } from "@/lib/auth/policy";
+import { can, canSomewhere, seesScope, type Actor } from "@/lib/auth/policy";
 import { openStream, type StreamHandle } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
@@ -41,8 +41,17 @@ const ExecResize = ExecId.extend({ cols: z.number().int().min(1).max(1000), rows
 
 const MAX_SESSIONS_PER_SOCKET = 16;
 
+/** "your role (viewer) does not allow", "your role (none) and role bindings no longer allow": whose rights refuse it. */
+function refusal(actor: Actor, tense: "now" | "no longer"): string {
+  const bound = !!actor.grants?.length;
+  const subject = `your role (${actor.role})${bound ? " and role bindings" : ""}`;
+  return tense === "now" ? `${subject} ${bound ? "do" : "does"} not allow` : `${subject} no longer ${bound ? "allow" : "allows"}`;
+}
+
 /** One session from the moment its start is accepted: the handle arrives once the host has started it. */
 interface Session {
+  /** The host it runs on: the rights it needs are asked there. */
+  hostId: number;
   handle: StreamHandle | null;
   /** What was typed into it, for its end record. */
   input: TerminalInput;
@@ -62,9 +71,11 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
   live.watch({
     active: () => accepted.size > 0,
     changed: (actor) => {
-      if (can(actor, "containers.exec")) return;
-      const why = actor ? `your role (${actor.role}) no longer allows containers.exec` : "your session or token is no longer valid";
-      for (const s of [...accepted]) s.end(`the terminal was closed: ${why}`);
+      for (const s of [...accepted]) {
+        if (can(actor, "containers.exec", { hostId: s.hostId })) continue;
+        const why = actor ? `${refusal(actor, "no longer")} containers.exec on host ${s.hostId}` : "your session or token is no longer valid";
+        s.end(`the terminal was closed: ${why}`);
+      }
     },
   });
 
@@ -78,6 +89,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     let ended = false;
     let endReason: string | undefined;
     const session: Session = {
+      hostId: parsed.data.hostId,
       handle: null,
       input: new TerminalInput(),
       closed: false,
@@ -102,9 +114,11 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     };
 
     const actor = await live.refresh();
-    if (!actor || !can(actor, "containers.exec")) {
+    if (!actor || !can(actor, "containers.exec", { hostId: session.hostId })) {
       accepted.delete(session);
-      return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow containers.exec` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+      // As the REST routes answer: a host outside one's scopes does not exist for them.
+      if (actor && canSomewhere(actor, "containers.exec") && !seesScope(actor, { hostId: session.hostId })) return reply({ ok: false, error: `host ${session.hostId} not found`, code: "not_found" });
+      return reply({ ok: false, error: actor ? `forbidden: ${refusal(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
     }
     if (session.closed) return reply({ ok: false, error: "the connection closed before the exec started", code: "conflict" });
     const { hostId, container, ...rest } = parsed.data;
@@ -156,9 +170,9 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
   const authorized = (execId: string, ack: unknown, f: (handle: StreamHandle, session: Session) => void) => {
     const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => {};
     live.whenSettled((actor) => {
-      if (!can(actor, "containers.exec")) return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow containers.exec` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
       const session = sessions.get(execId);
       if (!session?.handle) return reply({ ok: false, error: `no exec session ${execId} on this connection`, code: "not_found" });
+      if (!can(actor, "containers.exec", { hostId: session.hostId })) return reply({ ok: false, error: actor ? `forbidden: ${refusal(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
       f(session.handle, session);
       reply({ ok: true });
     });

@@ -257,6 +257,29 @@ test("live events: a member of group A's team hears A's containers and hosts, ne
   }
 });
 
+test("terminals follow scopes: a team member opens one in A's container, B's host does not exist for them, and leaving the team closes it", async () => {
+  const hana = await noneUser("hana");
+  ok(await owner().post(`/api/v1/teams/${teams.payments}/members`, { userId: hana.user.id }));
+  const socket: Socket = connect(`${f.cp.url}/browser`, { path: "/socket.io", transports: ["websocket"], reconnection: false, extraHeaders: { cookie: hana.cookie, origin: f.cp.url } });
+  try {
+    await new Promise<void>((resolve, reject) => (socket.once("connect", () => resolve()), socket.once("connect_error", reject)));
+    type Reply = { ok: boolean; execId?: string; error?: string; code?: string };
+    const started = (await socket.timeout(20_000).emitWithAck("exec:start", { hostId: A, container: "scope-a", cmd: ["sh", "-c", "cat"] })) as Reply;
+    assert.equal(started.ok, true, JSON.stringify(started));
+    const ended = new Promise<{ error?: string }>((resolve) => socket.on("exec:end", (e: { execId: string; error?: string }) => e.execId === started.execId && resolve(e)));
+    const other = (await socket.timeout(20_000).emitWithAck("exec:start", { hostId: B, container: "scope-b", cmd: ["sh"] })) as Reply;
+    assert.deepEqual([other.ok, other.code], [false, "not_found"], JSON.stringify(other));
+
+    ok(await owner().delete(`/api/v1/teams/${teams.payments}/members/${hana.user.id}`), 204);
+    const end = await ended;
+    assert.match(end.error ?? "", /the terminal was closed: your role \(none\) no longer allows containers\.exec on host/);
+    const again = (await socket.timeout(20_000).emitWithAck("exec:start", { hostId: A, container: "scope-a", cmd: ["sh"] })) as Reply;
+    assert.equal(again.ok, false);
+  } finally {
+    socket.disconnect();
+  }
+});
+
 test("a role bound on a namespace writes the Kubernetes API's objects there and is Forbidden elsewhere", async () => {
   const ownerToken = ok(await owner().post("/api/v1/tokens", { name: "ns-owner" }), 201).token;
   const kube = (token: string) => (method: string, path: string, body?: unknown) =>
