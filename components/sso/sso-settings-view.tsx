@@ -52,7 +52,7 @@ export function SsoSettingsView({ view, canManage, roles }: { view: View; canMan
           Single sign-on
         </h1>
         <p className="text-sm text-slate-600 dark:text-slate-400">
-          OpenID Connect (authorization code with PKCE). Register this redirect URI at your provider: <code data-testid="redirect-uri">{view.redirectUri}</code>. Local
+          OpenID Connect (authorization code with PKCE). Register this redirect URI at your provider: <code data-testid="redirect-uri" className="break-all">{view.redirectUri}</code>. Local
           accounts keep working beside it.
         </p>
         {view.source === "environment" && <p className="mt-2 text-sm">Configured by the environment (GANTRY_OIDC_*): change it there.</p>}
