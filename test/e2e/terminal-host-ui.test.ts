@@ -163,7 +163,7 @@ test("host page: CPU, memory and disk figures arrive; containers by state; a con
   await page.locator('[data-testid="host-event"][data-event="started"][data-container="host-page-new"]').waitFor({ timeout: 20_000 });
   await page.locator(`[data-testid="host-containers-running"][data-count="${running + 1}"]`).waitFor();
   // The owner reads the activity record too: the run that made it.
-  await page.locator('[data-testid="host-event"][data-source="activity"][data-event="containers.manage"]').first().waitFor();
+  await page.locator('[data-testid="host-event"][data-source="activity"][data-event="containers.run"]').first().waitFor();
   await page.context().close();
 
   // A viewer sees the figures and the container changes, not the activity record.
@@ -199,7 +199,7 @@ test("GET /api/v1/hosts/{id}/events: container changes for every role, activity 
 
   const o = (await owner.get(`${path}?limit=200`)).body;
   assert.equal(o.activityIncluded, true);
-  const runs = o.events.filter((e: { source: string; event: string; target: string }) => e.source === "activity" && e.event === "containers.manage" && e.target === `hosts/${f.hostId}/containers`);
+  const runs = o.events.filter((e: { source: string; event: string; target: string }) => e.source === "activity" && e.event === "containers.run" && e.target === `hosts/${f.hostId}/containers`);
   assert.ok(runs.length >= 1, JSON.stringify(o.events.slice(0, 5)));
   assert.equal(runs[0].actor, f.owner.email);
   assert.equal(runs[0].outcome, "ok");

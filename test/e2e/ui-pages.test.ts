@@ -135,11 +135,11 @@ test("API tokens: made with a role and expiry, shown once and copied, it works; 
     rmSync(home, { recursive: true, force: true });
   }
 
-  // A viewer has the page too, and may make tokens no higher than viewer.
+  // A viewer has the page too, and may make tokens no higher than viewer (or `none`: only what role bindings give).
   const vpage = await signedInPage(viewerCookie);
   await vpage.goto(`${f.cp.url}/tokens`);
   const vform = vpage.getByRole("form", { name: "Create an API token" });
-  assert.deepEqual(await vform.getByLabel("Role").locator("option").allTextContents(), ["viewer"]);
+  assert.deepEqual(await vform.getByLabel("Role").locator("option").allTextContents(), ["viewer", "none"]);
   assert.equal(await vpage.getByRole("link", { name: "Show everyone's" }).count(), 0);
   await vform.getByLabel("Name").fill("viewer-script");
   await vform.getByRole("button", { name: "Create token" }).click();
@@ -384,7 +384,7 @@ test("a page a role may not use shows the same message, never a server error (/c
   await op.context().close();
   const owner = await signedInPage(f.ownerCookie);
   await owner.goto(`${f.cp.url}/hosts`);
-  assert.deepEqual(await navLinks(owner), ["Hosts", "Containers", "Images", "Networks", "Volumes", "Deployments", "ReplicaSets", "Pods", "Services", "Stacks", "ConfigMaps", "Secrets", "Nodes", "Events", "Fleet map", "Apply YAML", "Logs", "Users", "Join tokens", "Activity", "API tokens"]);
+  assert.deepEqual(await navLinks(owner), ["Hosts", "Containers", "Images", "Networks", "Volumes", "Deployments", "ReplicaSets", "Pods", "Services", "Stacks", "ConfigMaps", "Secrets", "Nodes", "Events", "Fleet map", "Apply YAML", "Logs", "Users", "Single sign-on", "Teams", "Join tokens", "Activity", "API tokens"]);
   await owner.context().close();
 });
 

@@ -82,11 +82,12 @@ test("pods appear live, filter by label and name, sort, and the namespace switch
   await until(async () => (await podRows(page).count()) === 1, 5_000, "only solo by name");
   await page.getByLabel("Filter by name").fill("");
 
-  // Sorted by name, then the other way round.
+  // Sorted by name (natural order: "web-9…" before "web-97…", as pod names' random suffixes need), then the other way round.
   const names = async () => (await podRows(page).locator("td:first-child").allTextContents()).map((s) => s.trim());
   await until(async () => (await names()).length === 5, 5_000, "five pods");
   const ascending = await names();
-  assert.deepEqual(ascending, [...ascending].sort());
+  const natural = new Intl.Collator("en", { numeric: true, sensitivity: "base" });
+  assert.deepEqual(ascending, [...ascending].sort(natural.compare));
   await page.getByRole("button", { name: "Name" }).click();
   await until(async () => (await names())[0] === ascending.at(-1), 5_000, "sorted by name, descending");
   assert.deepEqual(await names(), [...ascending].reverse());
