@@ -67,7 +67,7 @@ describe("fleet streams", () => {
 
   /** Opens a stream and collects it; `grant` false makes a consumer that never gives credit back. */
   async function collect(spec: Parameters<typeof fleet.openStream>[1], o: { grant?: boolean; windowBytes?: number } = {}) {
-    const chunks: { stream: string; data: string; time?: string }[] = [];
+    const chunks: { stream: string; data: string; time?: string; partial?: boolean }[] = [];
     let bytes = 0;
     let resolveEnd!: (r: { exitCode?: number; error?: string }) => void;
     const ended = new Promise<{ exitCode?: number; error?: string }>((r) => (resolveEnd = r));
@@ -95,7 +95,8 @@ describe("fleet streams", () => {
       chunks,
       ended,
       bytes: () => bytes,
-      text: (stream?: string) => chunks.filter((c) => !stream || c.stream === stream).map((c) => c.data).join(""),
+      // A logs chunk is one record: its line, and whether the line goes on (lib/protocol/logs.ts); the text is the lines.
+      text: (stream?: string) => chunks.filter((c) => !stream || c.stream === stream).map((c) => c.data + (c.partial === false ? "\n" : "")).join(""),
       resume: () => {
         grant = true;
         handle!.credit(owed);

@@ -129,14 +129,20 @@ before(async () => {
   for (const rule of [["-i", "lo"], ["-m", "conntrack", "--ctstate", "ESTABLISHED,RELATED"], ["-p", "udp", "--dport", "4789"]]) fleet.inNs(b!.netns, "iptables", "-A", "INPUT", ...rule, "-j", "ACCEPT");
   fleet.inNs(b!.netns, "iptables", "-P", "INPUT", "DROP");
   await fleet.ok(["apply", "-f", "-"], JSON.stringify(manifests(fleet.image, fleet.hosts)));
-  await waitFor("4 ready web pods over both hosts, and both clients running", async () => {
-    const pods = JSON.parse(await fleet.ok(["get", "pods", "-n", ns, "-o", "json"])).items as { metadata: { name: string; labels?: Record<string, string> }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string }[] } }[];
+  const podsReady = waitFor("4 ready web pods over both hosts, and both clients running", async () => {
+    type ContainerStatus = { name: string; state?: { waiting?: { reason?: string; message?: string } } };
+    const pods = JSON.parse(await fleet.ok(["get", "pods", "-n", ns, "-o", "json"])).items as { metadata: { name: string; labels?: Record<string, string> }; spec: { nodeName?: string }; status: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[]; containerStatuses?: ContainerStatus[] } }[];
     const ready = (p: (typeof pods)[number]) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
     const web = pods.filter((p) => p.metadata.labels?.app === "web" && ready(p));
     const clients = pods.filter((p) => p.metadata.name.startsWith("client-") && ready(p));
     if (web.length !== 4 || clients.length !== 2 || new Set(web.map((p) => p.spec.nodeName)).size !== 2) {
       // Said, so a timeout reads where things stood.
-      const state = pods.map((p) => `${p.metadata.name}@${p.spec.nodeName ?? "unscheduled"} ${p.status.phase ?? "?"}${ready(p) ? " ready" : ""}`);
+      const why = (p: (typeof pods)[number]) =>
+        [
+          ...(p.status.conditions ?? []).filter((c) => c.status !== "True").map((c) => `${c.type}=${c.status}${c.reason ? ` ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`),
+          ...(p.status.containerStatuses ?? []).filter((c) => c.state?.waiting).map((c) => `${c.name} waiting ${c.state!.waiting!.reason ?? ""} ${c.state!.waiting!.message ?? ""}`.trim()),
+        ].join("; ");
+      const state = pods.map((p) => `${p.metadata.name}@${p.spec.nodeName ?? "unscheduled"} ${p.status.phase ?? "?"}${ready(p) ? " ready" : ` (${why(p) || "no status"})`}`);
       throw new Error(`${web.length} ready web pods, ${clients.length} ready clients: ${state.join(", ")}`);
     }
     for (const p of web) webPods.set(p.metadata.name, p.spec.nodeName!);
@@ -144,6 +150,12 @@ before(async () => {
     if (ep.ready.length !== 4) throw new Error(`Endpoints ready ${ep.ready.join(",") || "none"}; not ready ${ep.notReady.join(",") || "none"}`);
     return true;
   }, 90_000);
+  await podsReady.catch(async (e) => {
+    // What each host's agent said last, and the namespace's events, to read the cause from the log.
+    for (const h of fleet.hosts) console.log(`# agent ${h.name}, last output:\n${h.agent.output().split("\n").slice(-40).join("\n").replace(/^/gm, "#   ")}`);
+    console.log(`# events in ${ns}:\n${(await fleet.k.run(["get", "events", "-n", ns])).stdout.replace(/^/gm, "#   ")}`);
+    throw e;
+  });
   const services = JSON.parse(await fleet.ok(["get", "services", "-n", ns, "-o", "json"])).items as { metadata: { name: string }; spec: { clusterIP: string; ports: { nodePort?: number }[] } }[];
   clusterIP = services.find((s) => s.metadata.name === "web")!.spec.clusterIP;
   nodePort = services.find((s) => s.metadata.name === "web-np")!.spec.ports[0]!.nodePort!;
