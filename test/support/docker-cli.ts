@@ -96,9 +96,15 @@ export interface TestNetworking {
 }
 
 /** /16s of 10.0.0.0/8 no route on this host uses yet (other tests' bridges may still hold some). */
+/** The /16s this process has handed out already: a control plane's cluster CIDR and the agents' networks of one test
+ *  are chosen before any of them is routed here (an agent's bridge lives in its own namespace), so the routes alone
+ *  would let them collide — and an agent refuses a pod CIDR that overlaps its bridge network. */
+const handedOut = new Set<string>();
+
 export function freeSubnets(n: number): string[] {
   const routes = execFileSync("ip", ["-4", "route"], { encoding: "utf8" });
   const used = new Set([...routes.matchAll(/^10\.(\d+)\./gm)].map((m) => m[1]));
+  for (const b of handedOut) used.add(b);
   const out: string[] = [];
   // From a random point of 10.150–249, so two runs starting at once (several engineers on one machine) rarely pick
   // the same /16 before either has made its bridge.
@@ -108,6 +114,7 @@ export function freeSubnets(n: number): string[] {
     if (!used.has(String(b))) out.push(`10.${b}.0.0/16`);
   }
   assert.equal(out.length, n, "no free 10.x.0.0/16 for the test's networks");
+  for (const subnet of out) handedOut.add(subnet.split(".")[1]!);
   return out;
 }
 
