@@ -246,7 +246,7 @@ export function TerminalView({ hostId, hostName, container, embedded = false }: 
 
       <div
         data-testid="terminal"
-        className="relative h-[60vh] min-h-48 w-full overflow-hidden rounded-lg bg-[#0b1020] p-2"
+        className="h-[60vh] min-h-48 w-full overflow-hidden rounded-lg [contain:inline-size] bg-[#0b1020] p-2"
         onClick={() => termRef.current?.focus()}
       >
         <div ref={boxRef} className="h-full w-full" />
