@@ -190,14 +190,14 @@ export function TerminalView({ hostId, hostName, container, embedded = false }: 
       {!embedded && (
         <>
           <div className="flex flex-wrap gap-x-4 text-sm">
-            <Link href={containerHref(hostId, container) ?? `/containers?host=${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
+            <Link href={containerHref(hostId, container) ?? `/containers?host=${hostId}`} className="break-all text-indigo-700 hover:underline dark:text-indigo-400">
               ← Container {container}
             </Link>
             <Link href={`/hosts/${hostId}`} className="text-indigo-700 hover:underline dark:text-indigo-400">
               Host {hostName}
             </Link>
           </div>
-          <h1 id="terminal-title" className="text-xl font-semibold">
+          <h1 id="terminal-title" className="break-all text-xl font-semibold">
             Terminal: {container} on {hostName}
           </h1>
         </>
@@ -246,7 +246,7 @@ export function TerminalView({ hostId, hostName, container, embedded = false }: 
 
       <div
         data-testid="terminal"
-        className="h-[60vh] min-h-48 w-full overflow-hidden rounded-lg [contain:inline-size] bg-[#0b1020] p-2"
+        className="h-[60vh] min-h-48 w-full overflow-hidden rounded-lg bg-[#0b1020] p-2"
         onClick={() => termRef.current?.focus()}
       >
         <div ref={boxRef} className="h-full w-full" />
