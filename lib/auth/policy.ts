@@ -232,10 +232,7 @@ export function namespacesFor(actor: Actor | null | undefined, action: Action): 
 /** Whose rights decided, in the words every refusal uses: "your role (viewer)", "your role (none) and bindings". */
 export function describe(actor: Actor): string {
   const bound = actor.grants?.length ? ` and bindings` : "";
-  // Every token's actor carries a limit; only one that narrows something is worth saying.
-  const limit = actor.limit;
-  const narrowed = actor.tokenId && limit && (limit.rights || limit.hostIds || limit.namespaces);
-  return `your role (${actor.role})${bound}${narrowed ? " as narrowed by this API token" : ""}`;
+  return `your role (${actor.role})${bound}${actor.tokenId && actor.limit ? " as narrowed by this API token" : ""}`;
 }
 
 /** Why actor may not perform action: "this account is disabled", or "your role (viewer) does not allow k8s.write". */
