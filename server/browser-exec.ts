@@ -12,7 +12,7 @@
 // session with it, those still starting included: their processes are killed, none is left running.
 import type { Socket } from "socket.io";
 import { z } from "zod";
-import { can, canSomewhere, describe, seesScope, type Actor } from "@/lib/auth/policy";
+import { can, canSomewhere, seesScope, type Actor } from "@/lib/auth/policy";
 import { openStream, type StreamHandle } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
@@ -41,9 +41,11 @@ const ExecResize = ExecId.extend({ cols: z.number().int().min(1).max(1000), rows
 
 const MAX_SESSIONS_PER_SOCKET = 16;
 
-/** "your role (viewer) does not allow", "your role (none) and bindings no longer allow": the policy's words for whose rights refuse it. */
-function refused(actor: Actor, tense: "now" | "no longer"): string {
-  return tense === "now" ? `${describe(actor)} does not allow` : `${describe(actor)} no longer allows`;
+/** "your role (viewer) does not allow", "your role (none) and role bindings no longer allow": whose rights refuse it. */
+function refusal(actor: Actor, tense: "now" | "no longer"): string {
+  const bound = !!actor.grants?.length;
+  const subject = `your role (${actor.role})${bound ? " and role bindings" : ""}`;
+  return tense === "now" ? `${subject} ${bound ? "do" : "does"} not allow` : `${subject} no longer ${bound ? "allow" : "allows"}`;
 }
 
 /** One session from the moment its start is accepted: the handle arrives once the host has started it. */
@@ -71,7 +73,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     changed: (actor) => {
       for (const s of [...accepted]) {
         if (can(actor, "containers.exec", { hostId: s.hostId })) continue;
-        const why = actor ? `${refused(actor, "no longer")} containers.exec on host ${s.hostId}` : "your session or token is no longer valid";
+        const why = actor ? `${refusal(actor, "no longer")} containers.exec on host ${s.hostId}` : "your session or token is no longer valid";
         s.end(`the terminal was closed: ${why}`);
       }
     },
@@ -116,7 +118,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
       accepted.delete(session);
       // As the REST routes answer: a host outside one's scopes does not exist for them.
       if (actor && canSomewhere(actor, "containers.exec") && !seesScope(actor, { hostId: session.hostId })) return reply({ ok: false, error: `host ${session.hostId} not found`, code: "not_found" });
-      return reply({ ok: false, error: actor ? `forbidden: ${refused(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+      return reply({ ok: false, error: actor ? `forbidden: ${refusal(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
     }
     if (session.closed) return reply({ ok: false, error: "the connection closed before the exec started", code: "conflict" });
     const { hostId, container, ...rest } = parsed.data;
@@ -170,7 +172,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     live.whenSettled((actor) => {
       const session = sessions.get(execId);
       if (!session?.handle) return reply({ ok: false, error: `no exec session ${execId} on this connection`, code: "not_found" });
-      if (!can(actor, "containers.exec", { hostId: session.hostId })) return reply({ ok: false, error: actor ? `forbidden: ${refused(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+      if (!can(actor, "containers.exec", { hostId: session.hostId })) return reply({ ok: false, error: actor ? `forbidden: ${refusal(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
       f(session.handle, session);
       reply({ ok: true });
     });

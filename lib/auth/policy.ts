@@ -229,15 +229,9 @@ export function namespacesFor(actor: Actor | null | undefined, action: Action): 
   return [...names].filter((n) => !limitNamespaces || limitNamespaces.includes(n)).sort();
 }
 
-/** Whose rights decided, in the words every refusal uses: "your role (viewer)", "your role (none) and bindings". */
-export function describe(actor: Actor): string {
+function describe(actor: Actor): string {
   const bound = actor.grants?.length ? ` and bindings` : "";
   return `your role (${actor.role})${bound}${actor.tokenId && actor.limit ? " as narrowed by this API token" : ""}`;
-}
-
-/** Why actor may not perform action: "this account is disabled", or "your role (viewer) does not allow k8s.write". */
-export function refusal(actor: Actor, action: Action): string {
-  return actor.disabled ? "this account is disabled" : `${describe(actor)} does not allow ${action}`;
 }
 
 /** Throws 401 when nobody is signed in, 403 when the actor's rights do not allow the action on the scope. */
