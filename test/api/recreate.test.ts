@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { api, userSession } from "../support/session";
 import { waitFor } from "../support/agent";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
+import { freePort } from "../support/ports";
 
 let f: FleetHost;
 const tokens: Record<string, string> = {};
@@ -46,14 +47,6 @@ async function inspect(ref: string) {
   return api(f.cp).get(`${base()}/${ref}`, as("operator"));
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test("recreate: the new container runs under the original's name with the new settings, and the original is removed", async () => {
   const port = await freePort();

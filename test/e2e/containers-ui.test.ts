@@ -14,6 +14,7 @@ import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { launchBrowser } from "../support/browser";
 import { api, userSession } from "../support/session";
 import { waitFor } from "../support/agent";
+import { freePort } from "../support/ports";
 
 let f: FleetHost;
 let browser: Browser;
@@ -58,7 +59,7 @@ async function run(spec: Record<string, unknown>): Promise<string> {
 const rowNames = (page: Page) => page.locator('tbody tr[data-testid^="container-row-"] td[data-col="name"] a').allTextContents();
 
 test("list: containers from the API appear; name, state and page in the URL; a stop through the API shows live", async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const web1 = await run({ name: "cu-web-1", cmd: ["sleep", "600"], ports: [{ container: 80, host: port, hostIp: "127.0.0.1" }], labels: { tier: "web" } });
   await run({ name: "cu-web-2", cmd: ["sleep", "600"], labels: { tier: "web" } });
   await run({ name: "cu-web-3", cmd: ["sleep", "600"], network: "none" });
@@ -138,7 +139,7 @@ test("list: containers from the API appear; name, state and page in the URL; a s
 });
 
 test("container page: inspect data, masked secret revealed on click, port, mount, network, live figures; stop asks, remove returns to the list", async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const id = await run({
     name: "cu-detail",
     cmd: ["sleep", "600"],

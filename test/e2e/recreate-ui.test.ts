@@ -9,6 +9,7 @@ import type { Browser } from "playwright-core";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { launchBrowser, signedInPage } from "../support/browser";
 import { api } from "../support/session";
+import { freePort } from "../support/ports";
 
 let f: FleetHost;
 let browser: Browser;
@@ -33,14 +34,11 @@ async function run(spec: Record<string, unknown>): Promise<string> {
 }
 const inspect = async (ref: string) => api(f.cp, f.ownerCookie).get(`${base()}/${ref}`);
 
-function freePort(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
-}
 
 test("Edit carries workdir, user, host name, healthcheck and more networks, and Run recreates the container with the changed limit", async () => {
   const net = await api(f.cp, f.ownerCookie).post(`/api/v1/hosts/${f.hostId}/networks`, { name: "e2e-rc-extra" });
   assert.equal(net.status, 201, JSON.stringify(net.body));
-  const port = freePort();
+  const port = await freePort();
   const oldId = await run({
     name: "e2e-rc",
     workdir: "/srv",
@@ -91,7 +89,7 @@ test("Edit carries workdir, user, host name, healthcheck and more networks, and 
 });
 
 test("Edit whose new host port is held by a second container keeps the original running under its name and says why", async () => {
-  const [mine, taken] = [freePort(), freePort()];
+  const [mine, taken] = [await freePort(), await freePort()];
   const oldId = await run({ name: "e2e-keep", ports: [{ container: 80, host: mine, hostIp: "127.0.0.1" }] });
   await run({ name: "e2e-holder", ports: [{ container: 80, host: taken, hostIp: "127.0.0.1" }] });
   const page = await signedInPage(browser, f.cp.url, f.ownerCookie, { errors });

@@ -16,6 +16,7 @@ import { startFleetHost, type FleetHost } from "../support/fleet-host";
 import { launchBrowser } from "../support/browser";
 import { api, userSession } from "../support/session";
 import { waitFor } from "../support/agent";
+import { freePort } from "../support/ports";
 import { gantry } from "../cli/support";
 
 let f: FleetHost;
@@ -514,7 +515,7 @@ test("containers: Duplicate opens the run form filled from a container and runs 
 });
 
 test("containers: Edit opens the run form filled from a container under its own name; run, it replaces the original with the changed settings", async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   const oldId = await run({ name: "e2e-edit", cmd: ["sleep", "600"], env: { MODE: "blue" }, memoryBytes: 64 * 1024 * 1024, ports: [{ container: 8080, host: port, hostIp: "127.0.0.1", protocol: "tcp" }] });
   const page = await signedInPage(f.ownerCookie);
   await page.goto(`${f.cp.url}/hosts/${f.hostId}/containers/${oldId}`);

@@ -27,13 +27,8 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  const srv = http.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort } from "./ports";
+export { freePort };
 
 function b64url(data: Buffer | string) {
   return Buffer.from(data).toString("base64url");
