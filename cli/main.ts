@@ -4,6 +4,7 @@ import { CliError } from "./errors";
 import { HelpRequested } from "./args";
 import { login } from "./commands/login";
 import { hosts } from "./commands/hosts";
+import { host } from "./commands/host";
 import { ps, rm, run, stop } from "./commands/containers";
 import { images } from "./commands/images";
 import { logs } from "./commands/logs";
@@ -28,6 +29,16 @@ export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?:
     synopsis: "gantry hosts [--json]                           list the fleet's hosts",
     about: "Every host with its id, name, status (online, stale, offline, revoked), when it was last seen and its agent version.",
     flags: ["--json   print JSON instead of a table"],
+  },
+  host: {
+    synopsis: "gantry host drain|cordon|uncordon HOST [--timeout S]  move pods off a host; stop or allow new ones",
+    about: [
+      "drain      cordons the host, deletes the pods their controllers make again on other hosts, waits until they are",
+      "           gone, and names what stays: bare pods (nothing would make them again) and standalone containers",
+      "cordon     no new pods are placed on the host; uncordon allows them again",
+      "HOST is a host's id or name. Needs the hosts-manage right on the host.",
+    ].join("\n"),
+    flags: ["--timeout SECONDS   drain: how long to wait for the deleted pods to go (default 120; 0: do not wait)", "--json              print the API's answer as JSON"],
   },
   ps: {
     synopsis: "gantry ps [--host N] [-a] [-f K=V] [--json]     the fleet's containers (name=, label=, status=, ancestor=)",
@@ -177,7 +188,7 @@ export function commandHelp(name: string): string {
 }
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  login, hosts, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout, audit,
+  login, hosts, host, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout, audit,
 };
 
 export function isCliCommand(name: string | undefined): boolean {

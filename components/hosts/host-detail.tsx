@@ -35,9 +35,9 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
   const loaded = useRef(false);
   useVisibleInterval(async (signal) => {
     if (loaded.current) {
-      const read = await api.get<HostView & { podNetwork?: unknown }>(`/api/v1/hosts/${host.id}`, { cache: "no-store", signal }).catch(() => null);
+      const read = await api.get<HostView & { podNetwork?: unknown; node?: unknown }>(`/api/v1/hosts/${host.id}`, { cache: "no-store", signal }).catch(() => null);
       if (read && !signal.aborted) {
-        const { podNetwork: _, ...view } = read;
+        const { podNetwork: _, node: __, ...view } = read;
         setHost(view);
       }
     }

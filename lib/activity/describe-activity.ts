@@ -30,6 +30,9 @@ export const ACTIVITY_VERBS = {
   deploy: "deployed",
   preview: "previewed",
   reveal: "revealed",
+  drain: "drained",
+  cordon: "cordoned",
+  uncordon: "uncordoned",
   "sign in": "signed in",
   type: "typed",
 } as const;

@@ -70,6 +70,7 @@ export const ACTION_RIGHTS = {
   "hosts.join": "hosts.manage", // mint join tokens ("Add host")
   "hosts.update": "hosts.manage", // rename
   "hosts.revoke": "hosts.manage",
+  "hosts.drain": "hosts.manage", // cordon, uncordon, drain (pods moved off by their controllers)
   "me.read": "self", // one's own account
   "me.update": "self", // one's own name and password
   "users.read": "users.manage",

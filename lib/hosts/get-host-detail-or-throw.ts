@@ -1,9 +1,14 @@
-// One host by id with its place on the pod network (GET /api/v1/hosts/{id}, the host page), or a 404.
+// One host by id with its place on the pod network and its Node (cordoned or not) — GET /api/v1/hosts/{id}, the host
+// page — or a 404.
 import { getHostPodNetwork, type HostPodNetwork } from "@/lib/network/get-host-pod-network";
 import { getHostOrThrow } from "./get-host-or-throw";
+import { hostNode } from "./drain-host";
 import type { HostView } from "./host-view";
 
-export async function getHostDetailOrThrow(id: number): Promise<HostView & { podNetwork: HostPodNetwork }> {
+export type HostNode = Awaited<ReturnType<typeof hostNode>>;
+
+export async function getHostDetailOrThrow(id: number): Promise<HostView & { podNetwork: HostPodNetwork; node: HostNode }> {
   const host = await getHostOrThrow(id);
-  return { ...host, podNetwork: await getHostPodNetwork(id) };
+  const [podNetwork, node] = await Promise.all([getHostPodNetwork(id), hostNode(id)]);
+  return { ...host, podNetwork, node };
 }

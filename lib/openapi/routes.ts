@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Action } from "@/lib/auth/policy";
 import { ListHostsQuery } from "@/lib/hosts/list-hosts";
 import { HostName } from "@/lib/hosts/rename-host";
+import { cordonResult, drainHostBody, drainResult } from "@/lib/hosts/drain-schemas";
 import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
 import { addTeamMemberSchema, createTeamSchema, teamView, updateTeamSchema } from "@/lib/teams/schemas";
 import { createHostGroupSchema, groupHostsSchema, hostGroupView, updateHostGroupSchema } from "@/lib/host-groups/schemas";
@@ -146,6 +147,18 @@ export const API_ROUTES: ApiRoute[] = [
   { method: "patch", path: "/hosts/{id}", tag: "hosts", summary: "Rename a host", permission: "hosts.update", params: { id: hostId }, body: z.object({ name: HostName }).strict() },
   { method: "delete", path: "/hosts/{id}", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
   { method: "post", path: "/hosts/{id}/revoke", tag: "hosts", summary: "Revoke a host", permission: "hosts.revoke", params: { id: hostId } },
+  {
+    method: "post",
+    path: "/hosts/{id}/drain",
+    tag: "hosts",
+    summary: "Drain a host: cordon it, delete the pods its controllers make again elsewhere, and name what stays (bare pods, standalone containers)",
+    permission: "hosts.drain",
+    params: { id: hostId },
+    body: drainHostBody,
+    response: drainResult,
+  },
+  { method: "put", path: "/hosts/{id}/cordon", tag: "hosts", summary: "Cordon a host: no new pods are placed on it", permission: "hosts.drain", params: { id: hostId }, response: cordonResult },
+  { method: "delete", path: "/hosts/{id}/cordon", tag: "hosts", summary: "Uncordon a host", permission: "hosts.drain", params: { id: hostId }, response: cordonResult },
   {
     method: "get",
     path: "/join-tokens",

@@ -1,10 +1,11 @@
-// /hosts/{id} — one host: status with its timestamps, facts, and (for those allowed) rename and revoke.
+// /hosts/{id} — one host: status with its timestamps, facts, and (for those allowed) rename, revoke, cordon and drain.
 import type { Metadata } from "next";
 import { requireActor } from "@/lib/auth/current-actor";
 import { can } from "@/lib/auth/policy";
 import { getHostDetailOrThrow } from "@/lib/hosts/get-host-detail-or-throw";
 import { HostDetail } from "@/components/hosts/host-detail";
 import { HostPodNetworkPanel } from "@/components/hosts/host-pod-network";
+import { HostScheduling } from "@/components/hosts/host-scheduling";
 import { loadHostRoute } from "./host-route";
 
 export const dynamic = "force-dynamic";
@@ -16,10 +17,11 @@ export async function generateMetadata({ params }: { params: Promise<{ id: strin
 export default async function HostPage({ params }: { params: Promise<{ id: string }> }) {
   const actor = await requireActor("hosts.read");
   const { hostId, host } = await loadHostRoute((await params).id, getHostDetailOrThrow, (hostId) => can(actor, "hosts.read", { hostId }));
-  const { podNetwork, ...view } = host;
+  const { podNetwork, node, ...view } = host;
   return (
     <div className="space-y-6">
       <HostDetail initial={view} canUpdate={can(actor, "hosts.update", { hostId })} canRevoke={can(actor, "hosts.revoke", { hostId })} renderedAt={Date.now()} />
+      {!view.revoked && <HostScheduling hostId={hostId} initial={node} canDrain={can(actor, "hosts.drain", { hostId })} />}
       <HostPodNetworkPanel net={podNetwork} />
     </div>
   );
