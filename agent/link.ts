@@ -15,6 +15,8 @@ import { io, type Socket } from "socket.io-client";
 import {
   AGENT_NAMESPACE,
   Ack,
+  CredentialRotate,
+  describeZodError,
   PERMANENT_REFUSALS,
   ProtocolError,
   PROTOCOL_VERSION,
@@ -65,6 +67,8 @@ export interface LinkOptions {
   pods?: LinkPods;
   /** The cluster's Services (agent/services): services.sync, answered at once (refused: the control plane sends all again). */
   services?: { sync(raw: unknown): Ack };
+  /** Stores a rotated credential (agent/credential-store.ts) before it is acknowledged; without it rotations are refused. */
+  onCredential?: (credential: string) => void;
   /** The pod network (agent/network/overlay.ts): network.sync is applied, then acknowledged. */
   network?: { sync(raw: unknown): Promise<Ack> };
 }
@@ -333,6 +337,23 @@ export class AgentLink {
       if (typeof ack !== "function") return;
       if (!this.opts.network) return (ack as (r: Ack) => void)({ ok: false, error: "this agent has no pod network" });
       void this.opts.network.sync(msg).then((r) => (ack as (r: Ack) => void)(r));
+    });
+    // A rotated credential: stored first, then used for every later connection, then acknowledged — an agent that
+    // dies before the acknowledgement comes back with the new one, which the control plane accepts as the confirmation.
+    socket.on("credential.rotate", (msg: unknown, ack: unknown) => {
+      if (typeof ack !== "function") return;
+      const reply = ack as (r: Ack) => void;
+      const parsed = CredentialRotate.safeParse(msg);
+      if (!parsed.success) return reply({ ok: false, error: `credential.rotate: ${describeZodError(parsed.error)}` });
+      if (!this.opts.onCredential) return reply({ ok: false, error: "this agent cannot store a new credential" });
+      try {
+        this.opts.onCredential(parsed.data.credential);
+      } catch (e) {
+        return reply({ ok: false, error: `storing the new credential failed: ${(e as Error).message}` });
+      }
+      this.opts.credential = parsed.data.credential;
+      this.opts.log("stored a rotated host credential");
+      reply({ ok: true });
     });
     socket.on("protocol_error", (msg: unknown) => {
       const parsed = ProtocolError.safeParse(msg);

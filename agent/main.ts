@@ -189,6 +189,10 @@ async function main() {
   const link = new AgentLink({
     serverUrl,
     credential: identity!.credential,
+    onCredential: (credential) => {
+      identity = { ...identity!, credential };
+      store.save({ credential, serverUrl, hostId: identity.hostId, pin: identity.pin });
+    },
     tls: identity!.pin ? pinnedTlsOptions(identity!.pin) : undefined,
     facts,
     heartbeatIntervalMs: config.heartbeatIntervalMs,

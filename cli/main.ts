@@ -31,11 +31,12 @@ export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?:
     flags: ["--json   print JSON instead of a table"],
   },
   host: {
-    synopsis: "gantry host drain|cordon|uncordon HOST [--timeout S]  move pods off a host; stop or allow new ones",
+    synopsis: "gantry host drain|cordon|uncordon|rotate-credential HOST  a host's chores: move pods off, new credential",
     about: [
       "drain      cordons the host, deletes the pods their controllers make again on other hosts, waits until they are",
       "           gone, and names what stays: bare pods (nothing would make them again) and standalone containers",
       "cordon     no new pods are placed on the host; uncordon allows them again",
+      "rotate-credential   gives the connected host a new credential; the old one stops working once its agent confirms",
       "HOST is a host's id or name. Needs the hosts-manage right on the host.",
     ].join("\n"),
     flags: ["--timeout SECONDS   drain: how long to wait for the deleted pods to go (default 120; 0: do not wait)", "--json              print the API's answer as JSON"],

@@ -14,7 +14,7 @@ function createClient() {
     adapter: new PrismaPg({ connectionString, max: admissionLimits().dbPool }),
     // A transaction waits up to 10 s for a connection while a fleet reconnects (Prisma's 2 s made requests fail).
     transactionOptions: { maxWait: 10_000, timeout: 15_000 },
-    omit: { user: { passwordHash: true }, host: { credentialHash: true }, joinToken: { tokenHash: true }, oidcConfig: { clientSecretSealed: true } },
+    omit: { user: { passwordHash: true }, host: { credentialHash: true, pendingCredentialHash: true }, joinToken: { tokenHash: true }, oidcConfig: { clientSecretSealed: true } },
   });
 }
 

@@ -1,7 +1,8 @@
-// gantry host drain|cordon|uncordon HOST — one host's chores (HOST: its id or name).
+// gantry host drain|cordon|uncordon|rotate-credential HOST — one host's chores (HOST: its id or name).
 //   drain      cordons the host, deletes the pods their controllers make again elsewhere, waits for them to go
 //              (--timeout, default 120 s; 0: do not wait), and names what stays: bare pods, standalone containers
 //   cordon     no new pods are placed on the host; uncordon undoes it
+//   rotate-credential   the host gets a new credential, the old one stops working (exit 1 if the agent did not confirm)
 import { parseArgs } from "../args";
 import { createClient } from "../client";
 import { loadConfig } from "../config";
@@ -10,16 +11,24 @@ import { printJson, printLine } from "../output";
 import { resolveHost } from "../targets";
 import { MAX_DRAIN_WAIT_SECONDS, type CordonResult, type DrainResult } from "../../lib/hosts/drain-schemas";
 
-const USAGE = "usage: gantry host drain|cordon|uncordon HOST [--timeout SECONDS] [--json]";
+const USAGE = "usage: gantry host drain|cordon|uncordon|rotate-credential HOST [--timeout SECONDS] [--json]";
+const VERBS = ["drain", "cordon", "uncordon", "rotate-credential"];
 
 export async function host(argv: string[]): Promise<void> {
   const a = parseArgs(argv, { values: ["timeout"], booleans: ["json"] });
   const [verb, ref, ...extra] = a.positionals;
-  if (!verb || !ref || extra.length || !["drain", "cordon", "uncordon"].includes(verb)) throw usageError(USAGE);
+  if (!verb || !ref || extra.length || !VERBS.includes(verb)) throw usageError(USAGE);
   const client = createClient(loadConfig());
   const id = await resolveHost(client, ref);
+  if (verb !== "drain" && a.values.timeout !== undefined) throw usageError(`--timeout applies to drain only`);
+  if (verb === "rotate-credential") {
+    const r = await client.request<{ confirmed: boolean; message: string }>("POST", `/hosts/${id}/rotate-credential`);
+    if (a.flags.has("json")) printJson(r);
+    else printLine(`host ${id}: ${r.message}`);
+    if (!r.confirmed) throw new CliError("", 1);
+    return;
+  }
   if (verb !== "drain") {
-    if (a.values.timeout !== undefined) throw usageError(`--timeout applies to drain only`);
     const r = await client.request<CordonResult>(verb === "cordon" ? "PUT" : "DELETE", `/hosts/${id}/cordon`);
     if (a.flags.has("json")) return printJson(r);
     return printLine(`node/${r.node} ${r.unschedulable ? "cordoned" : "uncordoned"}`);

@@ -21,11 +21,25 @@ async function send(method: "PATCH" | "POST", url: string, body?: unknown): Prom
   return r.ok ? { host: r.data } : { error: r.error };
 }
 
-export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { initial: HostView; canUpdate: boolean; canRevoke: boolean; renderedAt: number }) {
+export function HostDetail({
+  initial,
+  canUpdate,
+  canRevoke,
+  canRotate,
+  renderedAt,
+}: {
+  initial: HostView;
+  canUpdate: boolean;
+  canRevoke: boolean;
+  canRotate: boolean;
+  renderedAt: number;
+}) {
   const [host, setHost] = useState(initial);
   const [error, setError] = useState<string | null>(null);
   const [renaming, setRenaming] = useState(false);
   const [confirmRevoke, setConfirmRevoke] = useState(false);
+  const [confirmRotate, setConfirmRotate] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const now = useNow(renderedAt);
   const live = useHostEvents((e) => {
@@ -66,6 +80,16 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
     setError(null);
   }
 
+  async function rotate() {
+    setBusy(true);
+    const r = await callApi<{ confirmed: boolean; message: string }>("POST", `/api/v1/hosts/${host.id}/rotate-credential`);
+    setBusy(false);
+    setConfirmRotate(false);
+    if (!r.ok) return setError(r.error ?? "the rotation failed");
+    setError(r.data!.confirmed ? null : `Not confirmed: ${r.data!.message}`);
+    setNotice(r.data!.confirmed ? `New credential in place: ${r.data!.message}.` : null);
+  }
+
   const facts: [string, string][] = f
     ? [
         ["Hostname", f.hostname],
@@ -97,11 +121,16 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
             host {host.id} · joined {formatTime(host.createdAt)} · <LiveIndicator state={live} />
           </p>
         </div>
-        {!host.revoked && (canUpdate || canRevoke) && (
+        {!host.revoked && (canUpdate || canRevoke || canRotate) && (
           <div className="flex gap-2">
             {canUpdate && (
               <Button variant="secondary" onClick={() => setRenaming(true)}>
                 Rename
+              </Button>
+            )}
+            {canRotate && (
+              <Button variant="secondary" onClick={() => setConfirmRotate(true)} disabled={!host.connected}>
+                Rotate credential
               </Button>
             )}
             {canRevoke && (
@@ -114,6 +143,11 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
       </div>
 
       <FormAlert message={error} />
+      {notice && (
+        <p role="status" className="text-sm text-emerald-700 dark:text-emerald-400">
+          {notice}
+        </p>
+      )}
 
       <dl className="grid grid-cols-1 gap-x-8 gap-y-3 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-2 dark:border-slate-800 dark:bg-slate-950">
         <Item label="Status">
@@ -152,6 +186,22 @@ export function HostDetail({ initial, canUpdate, canRevoke, renderedAt }: { init
             </Button>
           </div>
         </form>
+      </Dialog>
+
+      <Dialog
+        open={confirmRotate}
+        onClose={() => setConfirmRotate(false)}
+        title={`Rotate host ${host.id}'s credential?`}
+        description="The agent receives a new credential and stores it; the old one stops working. The host stays connected; nobody is shown the secret."
+      >
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={() => setConfirmRotate(false)}>
+            Cancel
+          </Button>
+          <Button onClick={rotate} loading={busy}>
+            Rotate credential
+          </Button>
+        </div>
       </Dialog>
 
       <Dialog

@@ -33,6 +33,7 @@ export const ACTIVITY_VERBS = {
   drain: "drained",
   cordon: "cordoned",
   uncordon: "uncordoned",
+  rotate: "rotated",
   "sign in": "signed in",
   type: "typed",
 } as const;

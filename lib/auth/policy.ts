@@ -71,6 +71,7 @@ export const ACTION_RIGHTS = {
   "hosts.update": "hosts.manage", // rename
   "hosts.revoke": "hosts.manage",
   "hosts.drain": "hosts.manage", // cordon, uncordon, drain (pods moved off by their controllers)
+  "hosts.rotate": "hosts.manage", // give a host a new credential
   "me.read": "self", // one's own account
   "me.update": "self", // one's own name and password
   "users.read": "users.manage",

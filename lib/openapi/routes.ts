@@ -157,6 +157,15 @@ export const API_ROUTES: ApiRoute[] = [
     body: drainHostBody,
     response: drainResult,
   },
+  {
+    method: "post",
+    path: "/hosts/{id}/rotate-credential",
+    tag: "hosts",
+    summary: "Give a connected host a new credential; the old one stops working once its agent confirms (confirmed: false says both work until it reconnects)",
+    permission: "hosts.rotate",
+    params: { id: hostId },
+    response: z.object({ hostId: z.number().int(), confirmed: z.boolean(), rotatedAt: z.string().nullable(), message: z.string() }),
+  },
   { method: "put", path: "/hosts/{id}/cordon", tag: "hosts", summary: "Cordon a host: no new pods are placed on it", permission: "hosts.drain", params: { id: hostId }, response: cordonResult },
   { method: "delete", path: "/hosts/{id}/cordon", tag: "hosts", summary: "Uncordon a host", permission: "hosts.drain", params: { id: hostId }, response: cordonResult },
   {

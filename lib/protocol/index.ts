@@ -154,6 +154,10 @@ export type ProtocolError = z.infer<typeof ProtocolError>;
 export const RevokedMessage = z.object({ reason: z.string() });
 export type RevokedMessage = z.infer<typeof RevokedMessage>;
 
+/** server → agent `credential.rotate`: the host's new credential; acknowledged once the agent has stored it on disk. */
+export const CredentialRotate = z.object({ credential: CredentialString }).strict();
+export type CredentialRotate = z.infer<typeof CredentialRotate>;
+
 export interface AgentToServerEvents {
   hello: (msg: HelloMessage, ack: (r: Ack) => void) => void;
   heartbeat: (msg: HeartbeatMessage, ack: (r: Ack) => void) => void;
@@ -183,6 +187,8 @@ export interface ServerToAgentEvents {
   "services.sync": (msg: ServicesSync, ack: (r: Ack) => void) => void;
   /** The pod network's state for this host (lib/protocol/network.ts), complete; acknowledged once applied. */
   "network.sync": (msg: NetworkSync, ack: (r: Ack) => void) => void;
+  /** A new credential for this host (lib/hosts/rotate-credential.ts); acknowledged once stored. */
+  "credential.rotate": (msg: CredentialRotate, ack: (r: Ack) => void) => void;
 }
 
 /** "facts.cpus: expected number, received string" — the first problem zod found, for a reply a person can act on. */

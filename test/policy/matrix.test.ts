@@ -31,6 +31,7 @@ const ROWS: Row[] = [
   { method: "DELETE", route: "hosts/[id]", path: "/api/v1/hosts/999999", permission: "hosts.revoke" },
   { method: "POST", route: "hosts/[id]/revoke", path: "/api/v1/hosts/999999/revoke", permission: "hosts.revoke" },
   { method: "POST", route: "hosts/[id]/drain", path: "/api/v1/hosts/999999/drain", body: {}, permission: "hosts.drain" },
+  { method: "POST", route: "hosts/[id]/rotate-credential", path: "/api/v1/hosts/999999/rotate-credential", permission: "hosts.rotate" },
   { method: "PUT", route: "hosts/[id]/cordon", path: "/api/v1/hosts/999999/cordon", permission: "hosts.drain" },
   { method: "DELETE", route: "hosts/[id]/cordon", path: "/api/v1/hosts/999999/cordon", permission: "hosts.drain" },
   { method: "POST", route: "join-tokens", path: "/api/v1/join-tokens", body: {}, permission: "hosts.join" },

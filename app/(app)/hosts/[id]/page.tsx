@@ -20,7 +20,7 @@ export default async function HostPage({ params }: { params: Promise<{ id: strin
   const { podNetwork, node, ...view } = host;
   return (
     <div className="space-y-6">
-      <HostDetail initial={view} canUpdate={can(actor, "hosts.update", { hostId })} canRevoke={can(actor, "hosts.revoke", { hostId })} renderedAt={Date.now()} />
+      <HostDetail initial={view} canUpdate={can(actor, "hosts.update", { hostId })} canRevoke={can(actor, "hosts.revoke", { hostId })} canRotate={can(actor, "hosts.rotate", { hostId })} renderedAt={Date.now()} />
       {!view.revoked && <HostScheduling hostId={hostId} initial={node} canDrain={can(actor, "hosts.drain", { hostId })} />}
       <HostPodNetworkPanel net={podNetwork} />
     </div>
