@@ -9,7 +9,7 @@
 // passphrase-protected key is accepted for root and gsudo too.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestNetwork, type TestNetwork } from "./netns";
@@ -45,6 +45,8 @@ export interface TestSshd {
   exec(cmd: string, args: string[]): { code: number; stdout: string; stderr: string };
   /** The pids of the per-connection sshd processes now. */
   sessions(): number[];
+  /** SIGKILLs every per-connection sshd process and what runs under it: the clients' connections drop. */
+  dropConnections(): number;
   /** Replaces the host key with a fresh one and restarts sshd (a "changed host key"). */
   rotateHostKey(): Promise<void>;
   /** Everything sshd has written to stderr so far. */
@@ -176,7 +178,8 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     }
 
     const keysDir = join(dir, "keys");
-    mkdirSync(keysDir);
+    chmodSync(dir, 0o711); // sshd reads a user's authorized keys as that user
+    mkdirSync(keysDir, { mode: 0o755 });
     mkdirSync(join(dir, "priv"));
     const hostKey = join(dir, "ssh_host_ed25519_key");
     keygen(hostKey);
@@ -186,7 +189,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
     keygen(join(dir, "client_encrypted"), passphrase);
     keygen(join(dir, "client_stranger"));
     const authorized = ["client_plain.pub", "client_encrypted.pub"].map((f) => readFileSync(join(dir, f), "utf8")).join("");
-    for (const user of ["root", "gsudo"]) writeFileSync(join(keysDir, user), authorized);
+    for (const user of ["root", "gsudo"]) writeFileSync(join(keysDir, user), authorized, { mode: 0o644 });
     writeFileSync(
       join(dir, "sshd_config"),
       [
@@ -256,6 +259,18 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<TestSsh
         }
       },
       sessions: () => childrenOf(child!.pid!),
+      dropConnections() {
+        const victims: number[] = [];
+        const walk = (pid: number) => {
+          for (const c of childrenOf(pid)) {
+            victims.push(c);
+            walk(c);
+          }
+        };
+        walk(child!.pid!);
+        for (const pid of victims) safeKill(pid);
+        return victims.length;
+      },
       async rotateHostKey() {
         killAll();
         rmSync(hostKey);
