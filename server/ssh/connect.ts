@@ -4,7 +4,7 @@
 // refused and the key's fingerprint returned (SshError reason host-key-unknown) for a person to confirm.
 import { connect as tcpConnect } from "node:net";
 import type { Duplex } from "node:stream";
-import ssh2, { type ConnectConfig } from "ssh2";
+import ssh2, { type AuthMethod, type ConnectConfig, type ParsedKey } from "ssh2";
 
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
@@ -26,19 +26,20 @@ export interface ConnectOptions {
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 export async function connectSsh(target: SshTarget, options: ConnectOptions = {}): Promise<SshSession> {
-  checkEndpoint(target, "host");
-  if (target.jump) checkEndpoint(target.jump, "jump host");
+  // Keys are read (and decrypted: bcrypt, slow on purpose) once, before anything goes on the wire.
+  const key = checkEndpoint(target, "host");
+  const jumpKey = target.jump ? checkEndpoint(target.jump, "jump host") : undefined;
   options.signal?.throwIfAborted?.();
   let jump: Client | undefined;
   try {
     let sock: Duplex;
     if (target.jump) {
-      jump = await login(target.jump, "jump host", await tcp(target.jump, "jump host", options), options);
+      jump = await login(target.jump, jumpKey, "jump host", await tcp(target.jump, "jump host", options), options);
       sock = await forward(jump, target, options);
     } else {
       sock = await tcp(target, "host", options);
     }
-    const client = await login(target, "host", sock, options);
+    const client = await login(target, key, "host", sock, options);
     return new SshSession(client, jump, target);
   } catch (e) {
     jump?.end();
@@ -58,7 +59,7 @@ export async function scanHostKey(target: SshTarget, options: ConnectOptions = {
   throw new SshError("failed", `${describeSshTarget(target)} was not asked for its host key`);
 }
 
-function checkEndpoint(e: SshEndpoint, role: string) {
+function checkEndpoint(e: SshEndpoint, role: string): ParsedKey | undefined {
   if (!e.privateKey && !e.password) throw new SshError("bad-key", `no private key or password given for the ${role} ${describeSshTarget(e)}`);
   if (e.hostKey !== undefined && !normalizeHostKeyFingerprint(e.hostKey)) {
     throw new SshError("failed", `the pinned host key of the ${role} ${describeSshTarget(e)} is not a SHA256:… fingerprint`);
@@ -76,7 +77,9 @@ function checkEndpoint(e: SshEndpoint, role: string) {
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key?.isPrivateKey()) throw new SshError("bad-key", `the key given for ${describeSshTarget(e)} is a public key, not a private key`);
+    return key;
   }
+  return undefined;
 }
 
 function abortable<T>(signal: AbortSignal | undefined, what: string, work: (settle: { resolve(v: T): void; reject(e: unknown): void; onCancel(fn: () => void): void }) => void): Promise<T> {
@@ -155,7 +158,7 @@ function forward(jump: Client, target: SshTarget, options: ConnectOptions): Prom
   });
 }
 
-function login(e: SshEndpoint, role: string, sock: Duplex, options: ConnectOptions): Promise<Client> {
+function login(e: SshEndpoint, key: ParsedKey | undefined, role: string, sock: Duplex, options: ConnectOptions): Promise<Client> {
   const timeout = options.handshakeTimeoutMs ?? 20_000;
   const who = describeSshTarget(e);
   const pinned = e.hostKey ? normalizeHostKeyFingerprint(e.hostKey)! : undefined;
@@ -192,11 +195,11 @@ function login(e: SshEndpoint, role: string, sock: Duplex, options: ConnectOptio
         return true;
       },
     };
-    if (e.privateKey) {
-      config.privateKey = e.privateKey;
-      if (e.passphrase) config.passphrase = e.passphrase;
-    }
-    if (e.password) config.password = e.password;
+    // The key first, then the password — each only when given.
+    const methods: AuthMethod[] = [];
+    if (key) methods.push({ type: "publickey", username: e.username, key } as AuthMethod);
+    if (e.password) methods.push({ type: "password", username: e.username, password: e.password } as AuthMethod);
+    config.authHandler = methods;
     client.once("ready", () => {
       ready = true;
       resolve(client);
