@@ -133,6 +133,24 @@ test("cancelling a command kills it on the target, also under sudo, and closes t
   }
 });
 
+test("a command that outlasts its timeout is stopped on the target and ends with a reason saying so", async () => {
+  const marker = String(9000 + Math.floor(Math.random() * 900));
+  const session = await connectSsh(target());
+  try {
+    const t0 = Date.now();
+    const e = await session.run(["sleep", marker], { timeoutMs: 800 }).then(() => null, (err: unknown) => err);
+    assert.ok(e instanceof SshError, String(e));
+    errors.push(e);
+    assert.equal(e.reason, "timeout");
+    assert.equal(e.message, `\`sleep\` on root@${sshd.host} did not finish within 0.8 s and was stopped`);
+    assert.ok(Date.now() - t0 < 4000);
+    assert.equal(sshd.exec("pgrep", ["-fx", `sleep ${marker}`]).stdout.trim(), "", "the command is gone from the target");
+    assert.equal((await session.run(["echo", "still usable"])).stdout, "still usable\n", "the connection goes on");
+  } finally {
+    session.close();
+  }
+});
+
 test("an unreachable address ends within the connect timeout; a closed port says refused", async () => {
   // An address on the test's own bridge that no namespace holds: nothing answers.
   const nobody = sshd.host.replace(/\.\d+$/, ".250");
