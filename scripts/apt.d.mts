@@ -12,3 +12,5 @@ export function waitForAptLocks(opts?: { paths?: string[]; timeoutS?: number; lo
 export function lockTimeoutFrom(env?: Record<string, string | undefined>): number;
 export function missingPackages(packages: string[]): string[];
 export function aptInstall(packages: string[], opts?: { timeoutS?: number; log?: (msg: string) => void; cwd?: string }): Promise<void>;
+export const POLICY_RC_D: string;
+export function withoutServiceStarts<T>(fn: () => T | Promise<T>, opts?: { path?: string }): Promise<T>;

@@ -3,7 +3,7 @@
 // terminal), instead of failing at once; after GANTRY_APT_LOCK_TIMEOUT seconds it gives up with a clear message.
 // Locks are found in /proc/locks (apt and dpkg take fcntl locks). Plain Node: it runs before node_modules exists.
 import { spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 export const APT_LOCKS = ["/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock", "/var/lib/apt/lists/lock", "/var/cache/apt/archives/lock"];
 export const DEFAULT_LOCK_TIMEOUT_S = 600;
@@ -100,6 +100,24 @@ export function missingPackages(packages) {
     const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
     return r.status !== 0 || !r.stdout.includes("install ok installed");
   });
+}
+
+export const POLICY_RC_D = "/usr/sbin/policy-rc.d";
+
+/**
+ * Runs `fn` while Debian's maintainer scripts may not start services: a policy-rc.d that exits 101 ("action
+ * forbidden"), as invoke-rc.d and deb-systemd-invoke read it — so installing openssh-server for the tests does not
+ * start the machine's own sshd on port 22. An existing policy-rc.d is left as it is (whoever put it there decides);
+ * ours is removed afterwards, also when `fn` fails.
+ */
+export async function withoutServiceStarts(fn, { path = POLICY_RC_D } = {}) {
+  if (existsSync(path)) return fn();
+  writeFileSync(path, "#!/bin/sh\n# gantry setup: no service starts while it installs packages (removed afterwards)\nexit 101\n", { mode: 0o755 });
+  try {
+    return await fn();
+  } finally {
+    rmSync(path, { force: true });
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import { spawnSync, spawn } from "node:child_process";
 import { existsSync, statSync, readdirSync, mkdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AptError, aptInstall, lockTimeoutFrom, missingPackages } from "./apt.mjs";
+import { AptError, aptInstall, lockTimeoutFrom, missingPackages, withoutServiceStarts } from "./apt.mjs";
 import { installCommands } from "./commands.mjs";
 import { ensureLegacyKubectl } from "./legacy-kubectl.mjs";
 
@@ -29,6 +29,11 @@ const APT_PACKAGES = [
   "isal", // igzip: inflates large gzip layers in a third of zlib's time (the agent falls back to zlib without it)
   "conntrack", // the service proxy flushes a removed UDP endpoint's flows (kube-proxy does the same); they age out without it
 ];
+
+// Only for --test: the SSH tests start their own sshd (in namespaces of their own, test/support/sshd.ts) and a
+// non-root account goes through sudo there. A user's machine gets no sshd from `npm run up`, and installing it here
+// does not start the machine's own (see withoutServiceStarts).
+const TEST_APT_PACKAGES = ["openssh-server", "sudo"];
 
 function log(msg) {
   process.stderr.write(`[gantry setup] ${msg}\n`);
@@ -75,7 +80,7 @@ function checkNode() {
 }
 
 async function ensureApt() {
-  const missing = missingPackages(APT_PACKAGES);
+  const missing = missingPackages(mode === "--test" ? [...APT_PACKAGES, ...TEST_APT_PACKAGES] : APT_PACKAGES);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     log(`missing Debian packages: ${missing.join(" ")} — run as root (or install them) and retry`);
@@ -83,7 +88,7 @@ async function ensureApt() {
   }
   log(`installing Debian packages: ${missing.join(" ")}`);
   try {
-    await aptInstall(missing, { timeoutS: lockTimeoutFrom(), log, cwd: root });
+    await withoutServiceStarts(() => aptInstall(missing, { timeoutS: lockTimeoutFrom(), log, cwd: root }));
   } catch (e) {
     if (!(e instanceof AptError)) throw e;
     log(e.message);
