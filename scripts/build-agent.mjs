@@ -16,12 +16,18 @@ const REPO_ROOT = join(import.meta.dirname, "..");
 export const AGENT_BUNDLE = join(REPO_ROOT, ".build", "gantry-agent.mjs");
 export const AGENT_INPUTS = join(REPO_ROOT, ".build", "gantry-agent.inputs.json");
 
-/** Builds the bundle (written aside, then renamed into place, so agents starting meanwhile never read half a file). */
-export async function buildAgent() {
+/**
+ * Builds the bundle (written aside, then renamed into place, so agents starting meanwhile never read half a file).
+ * `outfile` and `sitsAt` are for the agent bundle's tarball (scripts/agent-bundle.mjs): the file is written at `outfile`
+ * and will be run from a directory laid out like this checkout (`sitsAt`, here the repository's root: native/build/…
+ * and VERSION beside it), so `import.meta.dirname` is rewritten relative to that; no inputs file is written then.
+ */
+export async function buildAgent({ outfile = null, sitsAt = null } = {}) {
   const requireFromTsx = createRequire(createRequire(import.meta.url).resolve("tsx/package.json"));
   const { build } = await import(requireFromTsx.resolve("esbuild"));
-  const outdir = dirname(AGENT_BUNDLE);
-  const tmp = `${AGENT_BUNDLE}.${process.pid}.tmp`;
+  const target = outfile ?? AGENT_BUNDLE;
+  const outdir = sitsAt ?? dirname(target);
+  const tmp = `${target}.${process.pid}.tmp`;
   const result = await build({
     entryPoints: [join(REPO_ROOT, "agent/main.ts")],
     bundle: true,
@@ -53,6 +59,12 @@ export async function buildAgent() {
       },
     ],
   });
+  if (outfile) {
+    await rename(tmp, outfile);
+    // What the file still loads at run time (Node's own modules, and packages esbuild could not bundle).
+    const externals = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    return { inputs: Object.keys(result.metafile.inputs).map((file) => join(REPO_ROOT, file)), externals: [...new Set(externals)] };
+  }
   const inputs = [];
   for (const file of Object.keys(result.metafile.inputs)) {
     const path = join(REPO_ROOT, file);
@@ -68,6 +80,7 @@ export async function buildAgent() {
   await rename(tmp, AGENT_BUNDLE);
   await writeFile(`${AGENT_INPUTS}.${process.pid}.tmp`, JSON.stringify(inputs));
   await rename(`${AGENT_INPUTS}.${process.pid}.tmp`, AGENT_INPUTS);
+  return { inputs: inputs.map((i) => i.path) };
 }
 
 /** Whether the bundle was built from the sources as they are now (each input's size and mtime unchanged). */
