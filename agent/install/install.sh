@@ -483,7 +483,15 @@ install_steps() {
   point "$PREFIX/current" "$PREFIX/versions/$VERSION" || return 1
   say "current -> versions/$VERSION"
   start_agent || return 1
-  if [ "$joined" = no ]; then wait_healthy yes; else wait_healthy no; fi
+  if [ "$joined" = no ]; then wait_healthy yes; else wait_healthy no; fi || return 1
+  forget_token
+}
+
+# The join token is spent once the agent holds its credential: agent.env keeps no secret the agent no longer reads.
+forget_token() {
+  [ -s "$STATE/agent/credential" ] && grep -q '^GANTRY_JOIN_TOKEN=' "$ENV_FILE" 2>/dev/null || return 0
+  tmp=$ENV_FILE.tmp.$$
+  (umask 077 && grep -v '^GANTRY_JOIN_TOKEN=' "$ENV_FILE" >"$tmp") && chmod 0600 "$tmp" && mv -f "$tmp" "$ENV_FILE" && say "removed the spent join token from $ENV_FILE"
 }
 
 upgrade() {

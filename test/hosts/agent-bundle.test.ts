@@ -199,7 +199,9 @@ test("installed from the bundle alone, the agent joins, runs a container, surviv
     }
     const envFile = join(inst, "etc/agent.env");
     assert.equal(statSync(envFile).mode & 0o777, 0o600);
-    assert.match(readFileSync(envFile, "utf8"), /^GANTRY_JOIN_TOKEN=gjt_/m);
+    assert.match(readFileSync(envFile, "utf8"), /^GANTRY_SERVER_URL=/m);
+    assert.doesNotMatch(readFileSync(envFile, "utf8"), /GANTRY_JOIN_TOKEN/, "the spent join token is not kept");
+    assert.match(installed.stdout, /^gantry-install: install: removed the spent join token/m);
     const log = () => readFileSync(join(inst, "state/agent.log"), "utf8");
     const connections = () => log().split(`connected to ${cp!.url}`).length - 1;
     for (const text of [installed.stdout, installed.stderr, log()]) assert.ok(!text.includes(token), "the join token is never printed or logged");
