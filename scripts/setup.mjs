@@ -32,8 +32,9 @@ const APT_PACKAGES = [
 
 // Only for --test: the SSH tests start their own sshd (in namespaces of their own, test/support/sshd.ts) and a
 // non-root account goes through sudo there. A user's machine gets no sshd from `npm run up`, and installing it here
-// does not start the machine's own (see withoutServiceStarts).
-const TEST_APT_PACKAGES = ["openssh-server", "sudo"];
+// does not start the machine's own (see withoutServiceStarts). Prometheus scrapes the control plane's /metrics in the
+// metrics tests (and promtool checks the exposition), as a user's own Prometheus would.
+const TEST_APT_PACKAGES = ["openssh-server", "sudo", "prometheus"];
 
 function log(msg) {
   process.stderr.write(`[gantry setup] ${msg}\n`);

@@ -5,6 +5,7 @@
 // alone use it too).
 import { startLeaderElection } from "@/lib/orchestration/leader-election";
 import { startControllers } from "@/lib/orchestration/start-controllers";
+import { controlPlaneMetrics } from "@/lib/metrics/control-plane-metrics";
 
 const log = (msg: string) => console.log(`[gantry] ${msg}`);
 
@@ -24,7 +25,12 @@ export function attachControllers(opts: { enabled: boolean; nodeSyncMs: number }
     log,
     async lead() {
       const controllers = await startControllers({ log, nodeSyncIntervalMs: opts.nodeSyncMs });
-      return () => controllers.stop();
+      // Only the leader schedules: its queue is the fleet's (another replica reports 0).
+      controlPlaneMetrics().addCollector("scheduler", (g) => void g.schedulerPendingPods.set(controllers.scheduler?.pending() ?? 0));
+      return () => {
+        controlPlaneMetrics().addCollector("scheduler", (g) => void g.schedulerPendingPods.set(0));
+        return controllers.stop();
+      };
     },
   });
   return { close: () => election.stop() };

@@ -118,6 +118,7 @@ async function main() {
   const services = (await import("./service-dispatch")).attachServiceDispatch(io);
   const network = (await import("./network-dispatch")).attachNetworkDispatch(io, config.network);
   const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services, network }), controllers, pods, services, network, k8s];
+  (await import("./metrics-collectors")).registerMetricsCollectors(io, BROWSER_NAMESPACE);
   starting.open();
 
   // Who is asking is decided here, from the socket (X-Forwarded-For only from GANTRY_TRUSTED_PROXIES).

@@ -72,6 +72,7 @@ export const ACTION_RIGHTS = {
   "hosts.revoke": "hosts.manage",
   "hosts.drain": "hosts.manage", // cordon, uncordon, drain (pods moved off by their controllers)
   "hosts.rotate": "hosts.manage", // give a host a new credential
+  "metrics.read": "read", // GET /metrics (fleet-wide figures: read on the whole fleet, not one group or namespace)
   "me.read": "self", // one's own account
   "me.update": "self", // one's own name and password
   "users.read": "users.manage",

@@ -1,5 +1,6 @@
 // Sends one command over a host's live agent connection and waits for its reply until the deadline. Runs in the
 // control-plane process (the socket lives there); route handlers reach it through lib/server-context.
+import { controlPlaneMetrics } from "@/lib/metrics/control-plane-metrics";
 import { randomUUID } from "node:crypto";
 import { AGENT_NAMESPACE, agentRoom, describeZodError } from "@/lib/protocol";
 import { CommandReply, UNKNOWN_KIND_REPLY, type CommandErrorCode, type HostCommand } from "@/lib/protocol/commands";
@@ -57,6 +58,21 @@ export async function dispatchCommand(
   deadlineMs = DEFAULT_DEADLINE_MS,
   id: string = randomUUID(),
 ): Promise<unknown> {
+  const metrics = controlPlaneMetrics();
+  const started = performance.now();
+  let outcome = "done";
+  try {
+    return await dispatch(host, command, deadlineMs, id);
+  } catch (e) {
+    outcome = e instanceof HostOffline ? "offline" : e instanceof OutcomeUnknown ? "unknown" : "refused";
+    throw e;
+  } finally {
+    metrics.hostCommands.inc({ kind: command.kind, outcome });
+    if (outcome === "done" || outcome === "refused") metrics.hostCommandSeconds.observe({ kind: command.kind }, (performance.now() - started) / 1000);
+  }
+}
+
+async function dispatch(host: { id: number; name: string }, command: HostCommand, deadlineMs: number, id: string): Promise<unknown> {
   const socket = agentSocket(host.id);
   if (!socket) throw new HostOffline(host.id, host.name, command.kind);
   const deadline = new Date(Date.now() + deadlineMs).toISOString();

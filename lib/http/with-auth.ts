@@ -2,6 +2,7 @@
 // page made or that carry a form body (lib/http/same-origin.ts), finds the actor, asks the policy module, and turns
 // whatever the handler throws into a response (lib/http/respond.ts). The handler returns a value (sent as JSON, 200) or
 // a Response.
+import { controlPlaneMetrics } from "@/lib/metrics/control-plane-metrics";
 import type { NextRequest } from "next/server";
 import { authorize, authorizeHost, authorizeSomewhere, type Action, type Actor } from "@/lib/auth/policy";
 import { hostIdText } from "@/lib/hosts/host-id";
@@ -38,6 +39,15 @@ export function withAuth<P = Record<string, string>>(
   opts: { permission: Action; status?: number; scope?: AuthScope },
 ) {
   return async (req: NextRequest, ctx: RouteContext): Promise<Response> => {
+    const started = performance.now();
+    const response = await handle(req, ctx);
+    const metrics = controlPlaneMetrics();
+    metrics.apiRequests.inc({ action: opts.permission, method: req.method, code: String(response.status) });
+    metrics.apiRequestSeconds.observe({ action: opts.permission, method: req.method }, (performance.now() - started) / 1000);
+    return response;
+  };
+
+  async function handle(req: NextRequest, ctx: RouteContext): Promise<Response> {
     let actor: Actor | null = null;
     let params = {} as P;
     let activityId: number | null = null;
@@ -76,7 +86,7 @@ export function withAuth<P = Record<string, string>>(
       else if (actor && mutation && authorized) await recordRequestActivity(req, actor, opts.permission, params, errorCode(e), activity.summary());
       return toResponse(e);
     }
-  };
+  }
 }
 
 /** For the few routes anyone may call (health, first-run setup, agent join): same error translation, no actor. */
