@@ -19,6 +19,7 @@ import { can, type Action } from "@/lib/auth/policy";
 import { openStream, type StreamChunk, type StreamHandle, type StreamSpec } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
+import { PENDING, completeActivity } from "@/lib/activity/record-request-activity";
 import { clientAddress } from "@/lib/activity/client-address";
 import { GantryError } from "@/lib/errors";
 import { hostIdNumber } from "@/lib/hosts/host-id";
@@ -120,6 +121,14 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
       if (chunks.length && !ended) socket.emit("stream:data", { streamId, chunks }, () => streams.get(streamId)?.handle?.credit(bytes));
     };
     const target = spec.kind === "image.pull" ? `hosts/${hostId}/images` : `hosts/${hostId}/containers/${asText((spec as { id?: unknown }).id)}`;
+    // A pull is a mutation: its record is written before it starts (pending), and completed with how it ended.
+    const pullDetails = { event: "pull", ref: asText((spec as { ref?: unknown }).ref) };
+    const intent =
+      spec.kind === "image.pull" ? await recordActivity({ actor, action: "images.manage", target, outcome: PENDING, ...from, details: pullDetails }).catch(() => null) : null;
+    const settle = async (outcome: string, error?: string) => {
+      if (intent !== null) return completeActivity(intent, outcome, error ? { verb: "pull", object: pullDetails.ref, extra: error } : undefined);
+      await recordActivity({ actor, action: "images.manage", target, outcome, ...from, details: { ...pullDetails, ...(error ? { error } : {}) } }).catch(() => {});
+    };
     try {
       const handle = await openStream(
         hostId,
@@ -138,9 +147,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
               accepted.delete(entry);
               streams.delete(streamId);
               socket.emit("stream:end", { streamId, ...(endReason !== undefined ? { error: endReason } : r) });
-              if (spec.kind === "image.pull") {
-                void recordActivity({ actor, action: "images.manage", target, outcome: r.error ? "error" : "ok", ...from, details: { event: "pull", ref: asText((spec as { ref?: unknown }).ref), ...(r.error ? { error: r.error } : {}) } }).catch(() => {});
-              }
+              if (spec.kind === "image.pull") void settle(r.error ? "error" : "ok", r.error);
             }),
         },
         // Logs get a wider window: a burst of 20,000 lines/s is not held back by one acknowledgement's round trip.
@@ -159,9 +166,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
       for (const f of early.splice(0)) f();
     } catch (e) {
       accepted.delete(entry);
-      if (spec.kind === "image.pull") {
-        await recordActivity({ actor, action: "images.manage", target, outcome: e instanceof GantryError ? e.code : "internal", ...from, details: { event: "pull", ref: asText((spec as { ref?: unknown }).ref) } }).catch(() => {});
-      }
+      if (spec.kind === "image.pull") await settle(e instanceof GantryError ? e.code : "internal");
       reply({ ok: false, error: e instanceof GantryError ? e.message : `could not open the ${spec.kind} stream`, code: e instanceof GantryError ? e.code : "internal" });
     }
   });
