@@ -231,7 +231,9 @@ export function namespacesFor(actor: Actor | null | undefined, action: Action): 
   return [...names].filter((n) => !limitNamespaces || limitNamespaces.includes(n)).sort();
 }
 
-function describe(actor: Actor): string {
+/** Whose rights decided, in the words every refusal uses: "your role (viewer)", "your role (none) and bindings", "your
+ * role (viewer) as narrowed by this API token" (a token's role caps its rights, so a token always narrows). */
+export function describe(actor: Actor): string {
   const bound = actor.grants?.length ? ` and bindings` : "";
   return `your role (${actor.role})${bound}${actor.tokenId && actor.limit ? " as narrowed by this API token" : ""}`;
 }
