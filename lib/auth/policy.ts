@@ -238,6 +238,12 @@ export function describe(actor: Actor): string {
   return `your role (${actor.role})${bound}${actor.tokenId && actor.limit ? " as narrowed by this API token" : ""}`;
 }
 
+/** Why actor may not perform action, in the words every refusal uses (the REST routes', the Kubernetes API's Forbidden,
+ * kubectl auth can-i's "no", the terminals'): "this account is disabled", "your role (viewer) does not allow k8s.write". */
+export function refusal(actor: Actor, action: Action): string {
+  return actor.disabled ? "this account is disabled" : `${describe(actor)} does not allow ${action}`;
+}
+
 /** Throws 401 when nobody is signed in, 403 when the actor's rights do not allow the action on the scope. */
 export function authorize(actor: Actor | null | undefined, action: Action, scope?: Scope): asserts actor is Actor {
   if (!actor) throw unauthorized();

@@ -413,13 +413,20 @@ test("scopes: every namespaced Kubernetes API call is Forbidden in another names
     const at = (ns: string) => row.path.replace("/namespaces/default/", `/namespaces/${ns}/`);
     const label = `${row.method} ${row.path}`;
     const theirs = await call(row.method, at("team-b"), row.body, row.contentType, scopedToken);
-    if (theirs.status !== 403 || theirs.body?.reason !== "Forbidden" || !String(theirs.body?.message).includes(`namespace "team-b"`))
-      failures.push(`${label} in team-b → ${theirs.status} ${JSON.stringify(theirs.body)}, want a 403 Status naming the namespace`);
+    // Refused in the policy module's words (describe()): whose rights — a role and bindings, which this token (of a
+    // user with no fleet-wide role, not narrowed) does not narrow.
+    if (theirs.status !== 403 || theirs.body?.reason !== "Forbidden" || !/ in the namespace "team-b": your role \(none\) and bindings does not allow /.test(String(theirs.body?.message)))
+      failures.push(`${label} in team-b → ${theirs.status} ${JSON.stringify(theirs.body)}, want a 403 Status naming the namespace in the policy's words`);
     const mine = await call(row.method, at("team-a"), row.body, row.contentType, scopedToken);
     const fleet = await call(row.method, at("team-a"), row.body, row.contentType, operatorToken);
     if (mine.status !== fleet.status || mine.body?.reason !== fleet.body?.reason)
       failures.push(`${label} in team-a → ${mine.status} ${JSON.stringify(mine.body)}; a fleet-wide operator → ${fleet.status} ${JSON.stringify(fleet.body)}`);
   }
+  // kubectl auth can-i answers as the calls do, in the same words.
+  const review = (namespace: string) =>
+    call("POST", "/k8s/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { namespace, verb: "create", group: "", resource: "configmaps" } } }, undefined, scopedToken);
+  assert.deepEqual((await review("team-a")).body.status, { allowed: true });
+  assert.deepEqual((await review("team-b")).body.status, { allowed: false, reason: "your role (none) and bindings does not allow k8s.write" });
   // Discovery is what kubectl asks before anything else: whoever may read somewhere reads it, as kube-apiserver's
   // system:discovery role lets every signed-in user.
   for (const row of K8S_ROWS.filter((r) => /^\/k8s\/(api|apis|api\/v1|openapi\/v3)$/.test(r.path))) {
