@@ -23,6 +23,7 @@
 //                                               keep only hostIdsFor(actor, action).
 //   authorizeHost(actor, action, hostId)      — 404 when the actor holds no right on the host (it does not exist for
 //                                               them), 403 when it holds some there but not this one.
+//   authorizeNamespace(actor, action, ns)    — the same for a namespace, through the REST API (/api/v1/…/{namespace}/…).
 // Still asked fleet-wide (a follow-up, each one call away): browser rooms (server/browser-gateway.ts: a room per host
 // would ask { hostId }), terminals (server/browser-exec.ts: { hostId } of the session), and Kubernetes lists and
 // watches across all namespaces (filter each object by can(actor, right, { namespace: obj.metadata.namespace })).
@@ -270,6 +271,19 @@ export function authorizeHost(actor: Actor | null | undefined, action: Action, h
   const scope = { hostId };
   if (can(actor, action, scope)) return;
   if (!seesScope(actor!, scope)) throw notFound(`host ${hostId}`);
+  authorize(actor, action, scope);
+}
+
+/**
+ * For anything in one namespace of the Kubernetes API, through the REST API (/api/v1/…/{namespace}/…): as authorizeHost —
+ * 403 when the actor may do the action nowhere, 404 when it holds no right in the namespace (it does not exist for
+ * them), 403 when it holds some there but not this one. (The Kubernetes API itself answers Forbidden, as kube-apiserver.)
+ */
+export function authorizeNamespace(actor: Actor | null | undefined, action: Action, namespace: string): asserts actor is Actor {
+  authorizeSomewhere(actor, action);
+  const scope = { namespace };
+  if (can(actor, action, scope)) return;
+  if (!seesScope(actor!, scope)) throw notFound(`namespace ${namespace}`);
   authorize(actor, action, scope);
 }
 

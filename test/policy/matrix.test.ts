@@ -402,6 +402,30 @@ test("scopes: every host-scoped route answers for another group's host as for a 
   assert.deepEqual(failures, []);
 });
 
+test("scopes: every REST route in a namespace answers for another namespace as for one that does not exist, and in one's own as an operator's", async () => {
+  const { scopedCookie } = await scopeWorld();
+  const nsRows = ROWS.filter((r) => r.route.includes("[namespace]"));
+  assert.ok(nsRows.length >= 4, "the matrix's routes in a namespace");
+  const failures: string[] = [];
+  const scoped = api(cp, scopedCookie);
+  const operator = api(cp, cookies.get("operator"));
+  for (const row of nsRows) {
+    assert.ok(row.path.includes("/default/"), `${row.method} ${row.route}: its path names the namespace default`);
+    const at = (ns: string) => row.path.replace("/default/", `/${ns}/`);
+    const label = `${row.method} ${row.route}`;
+    const none = await scoped.request(row.method, at("no-such-namespace"), row.body);
+    const other = await scoped.request(row.method, at("team-b"), row.body);
+    if (other.status !== none.status || JSON.stringify(other.body).replaceAll("team-b", "no-such-namespace") !== JSON.stringify(none.body))
+      failures.push(`${label}: team-b → ${other.status} ${JSON.stringify(other.body)}; a namespace that does not exist → ${none.status} ${JSON.stringify(none.body)}`);
+    if ((PERMISSIONS[row.permission as Action] as readonly string[]).includes("operator") && other.status !== 404) failures.push(`${label}: team-b → ${other.status}, want 404`);
+    const mine = await scoped.request(row.method, at("team-a"), row.body);
+    const fleet = await operator.request(row.method, at("team-a"), row.body);
+    if (mine.status !== fleet.status || code(mine.body) !== code(fleet.body))
+      failures.push(`${label}: team-a → ${mine.status} ${JSON.stringify(mine.body)}; a fleet-wide operator → ${fleet.status} ${JSON.stringify(fleet.body)}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
 test("scopes: every namespaced Kubernetes API call is Forbidden in another namespace and answered as an operator's in one's own", async () => {
   const { scopedToken, operatorToken } = await scopeWorld();
   const inNamespace = K8S_ROWS.filter((r) => r.path.includes("/namespaces/default/"));
