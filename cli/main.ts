@@ -17,6 +17,9 @@ import { del } from "./commands/delete";
 import { scale } from "./commands/scale";
 import { rollout } from "./commands/rollout";
 import { audit } from "./commands/audit";
+import { team } from "./commands/team";
+import { group } from "./commands/group";
+import { role } from "./commands/role";
 
 /** Each command's synopsis (the overview lists these), what it does, and its flags (`gantry <command> --help`). */
 export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?: string[] }> = {
@@ -175,6 +178,41 @@ export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?:
     about: "Walks the audit chain (every activity record sealed by hash to the one before) and reports the first broken link: a row altered after it was written (and which field), or rows deleted. Exits 1 when the chain is broken. Needs activity.read.",
     flags: ["--json   print the whole report as JSON"],
   },
+  team: {
+    synopsis: "gantry team ls|create|rm|member add|rm …        teams and their members",
+    about: [
+      "ls                          every team one may see, with its members",
+      "create NAME [-d TEXT]       a new team (users.manage)",
+      "rm TEAM                     remove a team; its members keep their accounts (users.manage)",
+      "member add TEAM USER        add a member (USER: an email or a user id); --admin makes them a team admin",
+      "member rm TEAM USER         remove a member (those who manage users, and the team's admins)",
+      "TEAM is a team's name or id.",
+    ].join("\n"),
+    flags: ["--admin               with member add: the member manages the team's members (users.manage only)", "-d, --description TEXT   with create: what the team is for", "--json                print the API's answer as JSON"],
+  },
+  group: {
+    synopsis: "gantry group ls|create|rm|host add|rm …         host groups: the hosts a binding's scope names",
+    about: [
+      "ls                          every host group with its hosts (users.read)",
+      "create NAME [--host N]…     a new host group, with these hosts (users.manage)",
+      "rm GROUP                    remove a host group and every binding on it (users.manage)",
+      "host add GROUP HOST…        put hosts into the group (a host may be in several)",
+      "host rm GROUP HOST…         take hosts out of the group",
+      "GROUP is a group's name or id; HOST a host's id or name.",
+    ].join("\n"),
+    flags: ["--host N              with create: a host of the group (repeatable)", "-d, --description TEXT   with create: what the group is for", "--json                print the API's answer as JSON"],
+  },
+  role: {
+    synopsis: "gantry role ls|bind|unbind --user U|--team T ROLE SCOPE  who holds which role where",
+    about: [
+      "ls                          the role bindings (of one user or team with --user or --team) (users.read)",
+      "bind ROLE SCOPE             give the user or team ROLE on SCOPE (users.manage)",
+      "unbind ROLE SCOPE           take that binding away",
+      "ROLE is owner, admin, operator, viewer or a custom role's name; SCOPE is fleet, group:NAME (a host group) or",
+      "namespace:NAME (a namespace of the Kubernetes API).",
+    ].join("\n"),
+    flags: ["--user USER           the subject: a user's email or id", "--team TEAM           the subject: a team's name or id", "--json                print the API's answer as JSON"],
+  },
 };
 
 export const CLI_USAGE = Object.values(CLI_HELP)
@@ -189,7 +227,7 @@ export function commandHelp(name: string): string {
 }
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  login, hosts, host, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout, audit,
+  login, hosts, host, ps, run, stop, rm, logs, exec, pull, images, kubeconfig, apply, get, delete: del, scale, rollout, audit, team, group, role,
 };
 
 export function isCliCommand(name: string | undefined): boolean {

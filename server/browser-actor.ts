@@ -3,7 +3,8 @@
 // disabled, sessions ended, token revoked) and every RECHECK_MS while the socket has streams open (a change made by
 // another control plane, an expiring token). The stream handlers authorize each event against it without a database
 // round trip; while a re-read runs, events wait for it in order, so nothing typed after a demotion reaches a container.
-import { can, type Action, type Actor } from "@/lib/auth/policy";
+import { authorizeHost, can, type Action, type Actor } from "@/lib/auth/policy";
+import { GantryError } from "@/lib/errors";
 
 export const RECHECK_MS = 30_000;
 
@@ -88,5 +89,27 @@ export class LiveActor {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.watchers.clear();
+  }
+}
+
+/** A socket event's refusal: its reply, in the words the REST routes answer with. */
+export interface Refusal {
+  ok: false;
+  error: string;
+  code: string;
+}
+
+/**
+ * The policy's answer for `action` on one host, as a socket event replies it (null: allowed) — the same as a REST
+ * route's under /api/v1/hosts/{id}: a host outside the actor's scopes does not exist for them ("host 7 not found",
+ * the answer for a host nobody has), a refusal says whose rights refuse it (lib/auth/policy.ts authorizeHost).
+ */
+export function hostRefusal(actor: Actor | null, action: Action, hostId: number): Refusal | null {
+  try {
+    authorizeHost(actor, action, hostId);
+    return null;
+  } catch (e) {
+    if (!(e instanceof GantryError)) throw e;
+    return { ok: false, error: e.code === "not_found" ? e.message : `${e.code}: ${e.message}`, code: e.code };
   }
 }

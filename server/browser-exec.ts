@@ -12,7 +12,7 @@
 // session with it, those still starting included: their processes are killed, none is left running.
 import type { Socket } from "socket.io";
 import { z } from "zod";
-import { can, canSomewhere, seesScope, type Actor } from "@/lib/auth/policy";
+import { can, describe } from "@/lib/auth/policy";
 import { openStream, type StreamHandle } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
@@ -20,7 +20,7 @@ import { clientAddress } from "@/lib/activity/client-address";
 import { TerminalInput } from "@/lib/activity/terminal-input";
 import { GantryError } from "@/lib/errors";
 import { hostIdNumber } from "@/lib/hosts/host-id";
-import type { LiveActor } from "./browser-actor";
+import { hostRefusal, type LiveActor } from "./browser-actor";
 
 const ExecStart = z
   .object({
@@ -40,13 +40,6 @@ const ExecInput = ExecId.extend({ data: z.string().max(1 << 20), eof: z.boolean(
 const ExecResize = ExecId.extend({ cols: z.number().int().min(1).max(1000), rows: z.number().int().min(1).max(1000) }).strict();
 
 const MAX_SESSIONS_PER_SOCKET = 16;
-
-/** "your role (viewer) does not allow", "your role (none) and role bindings no longer allow": whose rights refuse it. */
-function refusal(actor: Actor, tense: "now" | "no longer"): string {
-  const bound = !!actor.grants?.length;
-  const subject = `your role (${actor.role})${bound ? " and role bindings" : ""}`;
-  return tense === "now" ? `${subject} ${bound ? "do" : "does"} not allow` : `${subject} no longer ${bound ? "allow" : "allows"}`;
-}
 
 /** One session from the moment its start is accepted: the handle arrives once the host has started it. */
 interface Session {
@@ -73,7 +66,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     changed: (actor) => {
       for (const s of [...accepted]) {
         if (can(actor, "containers.exec", { hostId: s.hostId })) continue;
-        const why = actor ? `${refusal(actor, "no longer")} containers.exec on host ${s.hostId}` : "your session or token is no longer valid";
+        const why = actor ? `${describe(actor)} no longer allows containers.exec on host ${s.hostId}` : "your session or token is no longer valid";
         s.end(`the terminal was closed: ${why}`);
       }
     },
@@ -114,11 +107,11 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     };
 
     const actor = await live.refresh();
-    if (!actor || !can(actor, "containers.exec", { hostId: session.hostId })) {
+    // As the REST routes answer: a host outside one's scopes does not exist for them.
+    const refused = hostRefusal(actor, "containers.exec", session.hostId);
+    if (refused || !actor) {
       accepted.delete(session);
-      // As the REST routes answer: a host outside one's scopes does not exist for them.
-      if (actor && canSomewhere(actor, "containers.exec") && !seesScope(actor, { hostId: session.hostId })) return reply({ ok: false, error: `host ${session.hostId} not found`, code: "not_found" });
-      return reply({ ok: false, error: actor ? `forbidden: ${refusal(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+      return reply(refused ?? { ok: false, error: "unauthorized", code: "unauthorized" });
     }
     if (session.closed) return reply({ ok: false, error: "the connection closed before the exec started", code: "conflict" });
     const { hostId, container, ...rest } = parsed.data;
@@ -172,7 +165,7 @@ export function attachExecEvents(socket: Socket, live: LiveActor) {
     live.whenSettled((actor) => {
       const session = sessions.get(execId);
       if (!session?.handle) return reply({ ok: false, error: `no exec session ${execId} on this connection`, code: "not_found" });
-      if (!can(actor, "containers.exec", { hostId: session.hostId })) return reply({ ok: false, error: actor ? `forbidden: ${refusal(actor, "now")} containers.exec on host ${session.hostId}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+      if (!can(actor, "containers.exec", { hostId: session.hostId })) return reply(hostRefusal(actor, "containers.exec", session.hostId) ?? { ok: false, error: "unauthorized", code: "unauthorized" });
       f(session.handle, session);
       reply({ ok: true });
     });

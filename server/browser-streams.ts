@@ -15,7 +15,7 @@
 // a connection that drops closes every stream, those still opening included.
 import type { Socket } from "socket.io";
 import { z } from "zod";
-import { can, type Action } from "@/lib/auth/policy";
+import { can, describe, type Action } from "@/lib/auth/policy";
 import { openStream, type StreamChunk, type StreamHandle, type StreamSpec } from "@/lib/fleet";
 import { chunkBytes } from "@/lib/protocol/commands";
 import { recordActivity } from "@/lib/activity/record-activity";
@@ -23,7 +23,7 @@ import { PENDING, completeActivity } from "@/lib/activity/record-request-activit
 import { clientAddress } from "@/lib/activity/client-address";
 import { GantryError } from "@/lib/errors";
 import { hostIdNumber } from "@/lib/hosts/host-id";
-import type { LiveActor } from "./browser-actor";
+import { hostRefusal, type LiveActor } from "./browser-actor";
 
 const StreamOpen = z
   .object({
@@ -69,7 +69,7 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
     changed: (actor) => {
       for (const s of [...accepted]) {
         if (can(actor, s.permission, { hostId: s.hostId })) continue;
-        s.end(`the stream was closed: ${actor ? `your role (${actor.role}) no longer allows ${s.permission}` : "your session or token is no longer valid"}`);
+        s.end(`the stream was closed: ${actor ? `${describe(actor)} no longer allows ${s.permission} on host ${s.hostId}` : "your session or token is no longer valid"}`);
       }
     },
   });
@@ -101,9 +101,10 @@ export function attachStreamEvents(socket: Socket, live: LiveActor) {
     accepted.add(entry);
 
     const actor = await live.refresh();
-    if (!actor || !can(actor, permission, { hostId })) {
+    const refused = hostRefusal(actor, permission, hostId);
+    if (refused || !actor) {
       accepted.delete(entry);
-      return reply({ ok: false, error: actor ? `forbidden: your role (${actor.role}) does not allow ${permission}` : "unauthorized", code: actor ? "forbidden" : "unauthorized" });
+      return reply(refused ?? { ok: false, error: "unauthorized", code: "unauthorized" });
     }
     if (entry.closed) return reply({ ok: false, error: "the connection closed before the stream opened", code: "conflict" });
 

@@ -10,7 +10,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { Actor, Action } from "@/lib/auth/policy";
-import { authorize, can } from "@/lib/auth/policy";
+import { authorize, authorizeSomewhere, can } from "@/lib/auth/policy";
 import { bearerToken, parseCookieHeader, sessionFromRequest } from "@/lib/auth/actor";
 import { crossSiteReason, isSafeMethod } from "@/lib/http/same-origin";
 import { actorFromApiToken } from "@/lib/api-tokens/actor-from-api-token";
@@ -258,7 +258,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, gantryVersion: s
     const actor = await authenticate(req);
     if (route.kind !== "resource") {
       if (method !== "GET" && method !== "HEAD") throw methodNotAllowed(`${method} is not allowed on ${url.pathname}`);
-      authorize(actor, "k8s.read");
+      // Discovery and the OpenAPI documents name kinds, never objects: whoever may read somewhere (a namespace's
+      // binding is enough) reads them, as kube-apiserver's system:discovery role lets every signed-in user — kubectl
+      // asks for them before anything else.
+      authorizeSomewhere(actor, "k8s.read");
       return serveDocument(res, route, accept, req.headers.host ?? "localhost");
     }
     const log = isPodLog(url.pathname.slice(K8S_PREFIX.length));

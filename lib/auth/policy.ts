@@ -23,9 +23,10 @@
 //                                               keep only hostIdsFor(actor, action).
 //   authorizeHost(actor, action, hostId)      — 404 when the actor holds no right on the host (it does not exist for
 //                                               them), 403 when it holds some there but not this one.
-// Still asked fleet-wide (a follow-up, each one call away): browser rooms (server/browser-gateway.ts: a room per host
-// would ask { hostId }), terminals (server/browser-exec.ts: { hostId } of the session), and Kubernetes lists and
-// watches across all namespaces (filter each object by can(actor, right, { namespace: obj.metadata.namespace })).
+//   authorizeNamespace(actor, action, ns)    — the same for a namespace, through the REST API (/api/v1/…/{namespace}/…).
+// Still asked fleet-wide (a follow-up): the REST lists and deploys of stacks and services (/api/v1/stacks,
+// /api/v1/stacks/preview, /api/v1/services) and the dashboard's stack and service pages — a namespace binding gives
+// nothing there yet. test/policy/matrix.test.ts holds every route, Kubernetes call and socket event to its scopes.
 import { forbidden, notFound, unauthorized } from "@/lib/errors";
 
 /** A user's fleet-wide role (User.role); `none`: no fleet-wide right, only what role bindings give. */
@@ -232,9 +233,17 @@ export function namespacesFor(actor: Actor | null | undefined, action: Action): 
   return [...names].filter((n) => !limitNamespaces || limitNamespaces.includes(n)).sort();
 }
 
-function describe(actor: Actor): string {
+/** Whose rights decided, in the words every refusal uses: "your role (viewer)", "your role (none) and bindings", "your
+ * role (viewer) as narrowed by this API token" (a token's role caps its rights, so a token always narrows). */
+export function describe(actor: Actor): string {
   const bound = actor.grants?.length ? ` and bindings` : "";
   return `your role (${actor.role})${bound}${actor.tokenId && actor.limit ? " as narrowed by this API token" : ""}`;
+}
+
+/** Why actor may not perform action, in the words every refusal uses (the REST routes', the Kubernetes API's Forbidden,
+ * kubectl auth can-i's "no", the terminals'): "this account is disabled", "your role (viewer) does not allow k8s.write". */
+export function refusal(actor: Actor, action: Action): string {
+  return actor.disabled ? "this account is disabled" : `${describe(actor)} does not allow ${action}`;
 }
 
 /** Throws 401 when nobody is signed in, 403 when the actor's rights do not allow the action on the scope. */
@@ -263,6 +272,19 @@ export function authorizeHost(actor: Actor | null | undefined, action: Action, h
   const scope = { hostId };
   if (can(actor, action, scope)) return;
   if (!seesScope(actor!, scope)) throw notFound(`host ${hostId}`);
+  authorize(actor, action, scope);
+}
+
+/**
+ * For anything in one namespace of the Kubernetes API, through the REST API (/api/v1/…/{namespace}/…): as authorizeHost —
+ * 403 when the actor may do the action nowhere, 404 when it holds no right in the namespace (it does not exist for
+ * them), 403 when it holds some there but not this one. (The Kubernetes API itself answers Forbidden, as kube-apiserver.)
+ */
+export function authorizeNamespace(actor: Actor | null | undefined, action: Action, namespace: string): asserts actor is Actor {
+  authorizeSomewhere(actor, action);
+  const scope = { namespace };
+  if (can(actor, action, scope)) return;
+  if (!seesScope(actor!, scope)) throw notFound(`namespace ${namespace}`);
   authorize(actor, action, scope);
 }
 

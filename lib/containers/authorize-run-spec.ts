@@ -2,7 +2,7 @@
 // that reaches into the host (lib/containers/host-access-fields.ts). An attempt that needs host access leaves its own activity row —
 // allowed or refused, naming the fields — besides the request's row; a refusal is a 403 naming each field. Asked by
 // every use case that runs a container (run, recreate) before anything is sent to the host.
-import { authorizeHost, can, type Actor } from "@/lib/auth/policy";
+import { authorizeHost, can, refusal, type Actor } from "@/lib/auth/policy";
 import { GantryError } from "@/lib/errors";
 import { recordActivity } from "@/lib/activity/record-activity";
 import type { RunSpec } from "@/lib/protocol/commands";
@@ -26,7 +26,7 @@ export async function authorizeRunSpec(actor: Actor, hostId: number, spec: RunSp
     const what = fields.map((f) => `${f.path} ("${f.value}") is ${f.reason}`).join("; ");
     throw new GantryError(
       "forbidden",
-      `your role (${actor.role}) does not allow containers.host-access, which this needs: ${what}`,
+      `${refusal(actor, "containers.host-access")}, which this needs: ${what}`,
       fields.map((f) => ({ path: f.path, message: `${f.reason}: needs the containers.host-access right (owners and admins)` })),
     );
   }

@@ -4,7 +4,8 @@
 // a Response.
 import { controlPlaneMetrics } from "@/lib/metrics/control-plane-metrics";
 import type { NextRequest } from "next/server";
-import { authorize, authorizeHost, authorizeSomewhere, type Action, type Actor } from "@/lib/auth/policy";
+import { authorize, authorizeHost, authorizeNamespace, authorizeSomewhere, type Action, type Actor } from "@/lib/auth/policy";
+import { NamespaceParam } from "@/lib/workloads/params";
 import { hostIdText } from "@/lib/hosts/host-id";
 import { parseParam } from "@/lib/http/parse";
 import { GantryError } from "@/lib/errors";
@@ -29,10 +30,11 @@ type RouteContext = { params: Promise<Record<string, string | string[]>> };
  * Where the permission is asked (lib/auth/policy.ts):
  *  - "fleet" (the default): fleet-wide;
  *  - "host": on the host named by the route's {id} (/api/v1/hosts/{id}/…) — a host outside the actor's scopes is a 404;
+ *  - "namespace": in the Kubernetes namespace named by the route's {namespace} — one outside the actor's scopes is a 404;
  *  - "somewhere": on at least one scope — for lists, which then show only what is in the actor's scopes
  *    (policy's hostIdsFor), and for use cases that ask the exact scope themselves.
  */
-export type AuthScope = "fleet" | "host" | "somewhere";
+export type AuthScope = "fleet" | "host" | "namespace" | "somewhere";
 
 export function withAuth<P = Record<string, string>>(
   handler: (ctx: HandlerContext<P>) => Promise<unknown>,
@@ -65,6 +67,9 @@ export function withAuth<P = Record<string, string>>(
       if (opts.scope === "host") {
         authorizeSomewhere(actor, opts.permission);
         authorizeHost(actor, opts.permission, parseParam(hostIdText, (params as Record<string, string>).id, "host id"));
+      } else if (opts.scope === "namespace") {
+        authorizeSomewhere(actor, opts.permission);
+        authorizeNamespace(actor, opts.permission, parseParam(NamespaceParam, (params as Record<string, string>).namespace, "namespace"));
       } else if (opts.scope === "somewhere") authorizeSomewhere(actor, opts.permission);
       else authorize(actor, opts.permission);
       authorized = true;

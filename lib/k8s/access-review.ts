@@ -3,7 +3,7 @@
 // whoami`). Nothing is stored: a create answers the object back with its status filled in. The answers are the policy
 // module's (lib/auth/policy.ts) through the same rights the verbs themselves ask (lib/k8s/authorize.ts and the pod
 // streams' in lib/k8s/pod-container.ts), so "yes" here means the request would be let in.
-import { can, type Action, type Actor } from "@/lib/auth/policy";
+import { can, canSomewhere, refusal, type Action, type Actor } from "@/lib/auth/policy";
 import { READ_VERBS, SCALE_RIGHTS, kubeScope, rightsFor } from "./authorize";
 import { podStreamRights, type PodStream } from "./pod-container";
 import { decode, t, type ObjectSchema } from "./schema";
@@ -109,7 +109,6 @@ function firstMissing(actor: Actor, rights: readonly Action[], namespace?: strin
   return rights.find((r) => !can(actor, r, kubeScope(namespace))) ?? null;
 }
 
-const why = (actor: Actor, right: Action) => (actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`);
 
 /** One (resource, subresource, verb): the rights its request would be asked for, or a reason it cannot be served. */
 function rightsOf(def: ResourceDef, subresource: string, verb: Verb): { rights: readonly Action[] } | { unserved: string } {
@@ -136,7 +135,7 @@ function decideResource(actor: Actor, a: { verb?: string; group?: string; resour
         return { allowed: false, reason: r.unserved };
       }
       const missing = firstMissing(actor, r.rights, def.namespaced ? a.namespace : undefined);
-      if (missing) return { allowed: false, reason: why(actor, missing) };
+      if (missing) return { allowed: false, reason: refusal(actor, missing) };
     }
   }
   return { allowed: true };
@@ -149,7 +148,8 @@ function decideNonResource(actor: Actor, a: { path?: string; verb?: string }): D
   if (PUBLIC_PATHS.includes(path)) return { allowed: true };
   const discovery = path === "/api" || path === "/apis" || path.startsWith("/api/") || path.startsWith("/apis/") || path.startsWith("/openapi/");
   if (!discovery) return { allowed: false, reason: `${path || "that path"} is not served` };
-  return can(actor, "k8s.read") ? { allowed: true } : { allowed: false, reason: why(actor, "k8s.read") };
+  // As the gateway serves discovery: to whoever may read somewhere.
+  return canSomewhere(actor, "k8s.read") ? { allowed: true } : { allowed: false, reason: refusal(actor, "k8s.read") };
 }
 
 /** The body as this kind's object: known fields only, wrong types refused naming the field. */

@@ -2,7 +2,7 @@
 // watch (k8s.secrets.read for Secrets), every one of the kind's writeRights for the other verbs (k8s.scale for …/scale)
 // — asked in the request's namespace (a role bound on that namespace counts; without one, fleet-wide), refused with
 // kube-apiserver's Forbidden wording plus the right that is missing.
-import { can, namespacesFor, type Action, type Actor, type Scope } from "@/lib/auth/policy";
+import { can, namespacesFor, refusal, type Action, type Actor, type Scope } from "@/lib/auth/policy";
 import type { ResourceDef, Verb } from "./resources";
 import { forbiddenFor, methodNotAllowed, unauthorized } from "./status";
 
@@ -33,8 +33,7 @@ export function authorizeKube(
     if (can(actor, right, kubeScope(namespace))) continue;
     const subject = name ? `${def.plural}${def.group ? `.${def.group}` : ""} "${name}"` : `${def.plural}${def.group ? `.${def.group}` : ""}`;
     const scope = def.namespaced ? (namespace ? ` in the namespace "${namespace}"` : " at the cluster scope") : " at the cluster scope";
-    const why = actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`;
-    throw forbiddenFor(def, name, `${subject} is forbidden: User "${actor.email}" cannot ${verb} resource "${def.plural}" in API group "${def.group}"${scope}: ${why}`);
+    throw forbiddenFor(def, name, `${subject} is forbidden: User "${actor.email}" cannot ${verb} resource "${def.plural}" in API group "${def.group}"${scope}: ${refusal(actor, right)}`);
   }
   if (!def.verbs.includes(verb)) throw methodNotAllowed(`${verb} is not supported on ${def.plural}${def.source ? " (read-only here)" : ""}`);
 }

@@ -4,7 +4,7 @@
 // port-forward needs k8s.read and containers.port-forward (a way into the pod's network, not a shell in it) — refused
 // in kube-apiserver's words. The container is the one the pod's status names (containerID, or lastState's for `--previous`), else the
 // agent's name for it (`k8s_<container>_<pod>_<namespace>_<uid>_<restartCount>`).
-import { can, type Action, type Actor } from "@/lib/auth/policy";
+import { can, refusal, type Action, type Actor } from "@/lib/auth/policy";
 import { db } from "@/lib/db";
 import type { KubeObject } from "./meta";
 import { findResource } from "./resources";
@@ -45,8 +45,7 @@ export function authorizePodStream(actor: Actor | null, stream: PodStream, names
   if (!actor) throw unauthorized();
   for (const right of RIGHTS[stream]) {
     if (can(actor, right, { namespace })) continue;
-    const why = actor.disabled ? "this account is disabled" : `your role (${actor.role}) does not allow ${right}`;
-    throw forbiddenFor(PODS, name, `pods "${name}" is forbidden: User "${actor.email}" cannot ${VERB[stream]} resource "pods/${stream}" in API group "" in the namespace "${namespace}": ${why}`);
+    throw forbiddenFor(PODS, name, `pods "${name}" is forbidden: User "${actor.email}" cannot ${VERB[stream]} resource "pods/${stream}" in API group "" in the namespace "${namespace}": ${refusal(actor, right)}`);
   }
 }
 

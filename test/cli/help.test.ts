@@ -31,7 +31,7 @@ test("gantry-agent --help, gantry --help and gantry <command> --help print their
     const overview = await run("gantry.mjs", ["--help"], home);
     assert.equal(overview.code, 0, overview.stderr);
     const commands = [...overview.stdout.matchAll(/^ {2}gantry (\w+)/gm)].map((m) => m[1]!);
-    assert.deepEqual(commands, ["join", "version", "login", "hosts", "host", "ps", "run", "stop", "rm", "logs", "exec", "pull", "images", "kubeconfig", "apply", "get", "delete", "scale", "rollout", "audit"]);
+    assert.deepEqual(commands, ["join", "version", "login", "hosts", "host", "ps", "run", "stop", "rm", "logs", "exec", "pull", "images", "kubeconfig", "apply", "get", "delete", "scale", "rollout", "audit", "team", "group", "role"]);
     // Each start of the CLI takes a second or two (TypeScript through tsx): a few at a time.
     const asked = [...commands.map((c) => [c, "--help"]), ["ps", "-h"], ["join", "-h"], ["rollout", "status", "--help"]];
     for (let i = 0; i < asked.length; i += 4) {

@@ -465,7 +465,7 @@ test("a viewer's token is refused with the server's Forbidden message, and may s
   ]);
   assert.equal(apply.code, 3);
   assert.equal(apply.stdout, "");
-  assert.match(apply.stderr, new RegExp(`${path}: document 2 \\(line 7\\): Error from server \\(Forbidden\\): configmaps "settings" is forbidden: User "viewer-[^"]+" cannot patch resource "configmaps" in API group "" in the namespace "${ns}": your role \\(viewer\\) does not allow k8s\\.write`));
+  assert.match(apply.stderr, new RegExp(`${path}: document 2 \\(line 7\\): Error from server \\(Forbidden\\): configmaps "settings" is forbidden: User "viewer-[^"]+" cannot patch resource "configmaps" in API group "" in the namespace "${ns}": your role \\(viewer\\) as narrowed by this API token does not allow k8s\\.write`));
   assert.equal(del.code, 3);
   assert.match(del.stderr, /^Error from server \(Forbidden\): configmaps "settings" is forbidden: User "viewer-[^"]+" cannot delete resource "configmaps"/);
   assert.equal(scale.code, 3);

@@ -312,7 +312,7 @@ test("a viewer reads configmaps but may not create (the message names the right)
   await ok(k, ["create", "secret", "generic", "hidden", "-n", ns, "--from-literal=a=b"]);
   assert.match(await ok(viewer, ["get", "cm", "-n", ns]), /visible/);
   const denied = await fails(viewer, ["create", "cm", "nope", "-n", ns]);
-  assert.match(denied, /forbidden.*cannot create resource "configmaps".*your role \(viewer\) does not allow k8s\.write/);
+  assert.match(denied, /forbidden.*cannot create resource "configmaps".*your role \(viewer\) as narrowed by this API token does not allow k8s\.write/);
   assert.match(await fails(viewer, ["create", "-n", ns, "-f", "-"], "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nope}\n"), /Forbidden.*k8s\.write/);
   assert.match(await fails(viewer, ["get", "secrets", "-n", ns]), /Forbidden.*cannot list resource "secrets".*k8s\.secrets\.read/);
   assert.match(await fails(viewer, ["get", "secret", "hidden", "-n", ns]), /Forbidden.*k8s\.secrets\.read/);
@@ -363,7 +363,7 @@ test("kubectl auth can-i answers as the verbs themselves decide, per role, subre
     assert.equal(o.code, operator === "yes" ? 0 : 1);
   }
   // A "no" says why, in the policy module's words; and it holds: the verb itself is refused for the same right.
-  assert.match((await canI(viewer, ["create", "configmaps", "-n", ns])).said, /^no - your role \(viewer\) does not allow k8s\.write$/);
+  assert.match((await canI(viewer, ["create", "configmaps", "-n", ns])).said, /^no - your role \(viewer\) as narrowed by this API token does not allow k8s\.write$/);
   assert.match(await fails(viewer, ["create", "cm", "x", "-n", ns]), /k8s\.write/);
   assert.match((await canI(k, ["delete", "nodes"])).said, /^no - delete is not supported on nodes/);
 

@@ -196,7 +196,7 @@ test("workloads' bad input: a wrong type, a kind in the wrong apiVersion, a view
   assert.match(await refused(k, deployment("web").replace("apiVersion: apps/v1", "apiVersion: v1")), /no matches for kind "Deployment" in version "v1"/);
   assert.match(await refused(k, deployment("web").replace("apiVersion: apps/v1", "apiVersion: extensions/v1beta1")), /no matches for kind "Deployment" in version "extensions\/v1beta1"/);
   // A viewer's token: Forbidden to create a Deployment or a Pod, to scale or delete one, the right named.
-  assert.match(await refused(viewer, deployment("web")), /Forbidden.*cannot create resource "deployments" in API group "apps".*your role \(viewer\) does not allow k8s\.write/);
+  assert.match(await refused(viewer, deployment("web")), /Forbidden.*cannot create resource "deployments" in API group "apps".*your role \(viewer\) as narrowed by this API token does not allow k8s\.write/);
   assert.match(await refused(viewer, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox}]}\n"),
     /Forbidden.*cannot create resource "pods" in API group "".*k8s\.write/);
   assert.match((await viewer.run(["run", "p", "-n", ns, "--image=busybox"])).stderr, /Forbidden.*k8s\.write/);

@@ -103,6 +103,19 @@ test("kubectl exec: output and exit code, stdin with -i, a terminal with -t", as
     const again = await api(h.cp, h.ownerCookie).get("/api/v1/activity?action=containers.exec&pageSize=100");
     return (again.body as { items: Array<{ target: string; outcome: string }> }).items.filter((a) => a.target.endsWith("/pods/talk/exec")).every((a) => a.outcome !== "pending");
   }, 10_000, "every exec's outcome settled");
+
+  // What kubectl exec -i sent is in the session's end record, as a browser terminal's typed input is.
+  const typed = "echo typed-$((2+3))\nexit 4\n";
+  const session = await k.run(["exec", "-i", "talk", "-c", "counter", "--", "sh"], { stdin: typed });
+  assert.deepEqual([session.code, session.stdout], [4, "typed-5\n"], session.stderr);
+  type Row = { target: string; outcome: string; text: string; details?: { event?: string; exitCode?: number; input?: string; inputBytes?: number; inputTruncated?: boolean } };
+  let ended: Row | undefined;
+  await until(async () => {
+    const again = await api(h.cp, h.ownerCookie).get("/api/v1/activity?action=containers.exec&pageSize=100");
+    ended = (again.body as { items: Row[] }).items.find((a) => a.target === "k8s/namespaces/default/pods/talk/exec" && a.details?.event === "end" && a.details.input === typed);
+    return !!ended;
+  }, 10_000, "the -i session's end record with its input");
+  assert.deepEqual([ended!.details!.exitCode, ended!.details!.inputBytes, ended!.details!.inputTruncated], [4, Buffer.byteLength(typed), false]);
 });
 
 test("a viewer may read the pod but neither its logs nor exec into it", async () => {

@@ -7,8 +7,9 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { io as connect } from "socket.io-client";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
-import { setupOwner, signIn, userSession, api, type Role } from "../support/session";
+import { createUser, setupOwner, signIn, strongPassword, uniqueEmail, userSession, api, type Role } from "../support/session";
 import { REPO_ROOT } from "../support/bundle";
+import { FAKE_FACTS } from "../support/fake-agent";
 import { PERMISSIONS, ROLES, type Action } from "@/lib/auth/policy";
 
 type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
@@ -166,7 +167,8 @@ const K8S_ROWS: Array<{ method: Method; path: string; body?: unknown; contentTyp
   { method: "POST", path: "/k8s/api/v1/namespaces/default/pods/none/portforward", permissions: ["k8s.read", "containers.port-forward"] },
 ];
 
-/** Browser socket events: [event, argument, action it needs]. */
+/** Browser socket events: [event, argument, action it needs]. Every event a browser socket listens to (server/browser-*.ts)
+ * has a row here or in SESSION_EVENTS — a new event without one fails the test below. */
 const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> = [
   { event: "subscribe", arg: "hosts", permission: "hosts.read" },
   { event: "subscribe", arg: "containers", permission: "containers.read" },
@@ -180,6 +182,10 @@ const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> 
   // Secrets are listed to every reader, their values withheld (test/server/browser-kube-watch.test.ts).
   { event: "kube:watch", arg: { group: "", version: "v1", plural: "secrets", namespace: "default" }, permission: "k8s.read" },
 ];
+
+/** Events that act only on a session or stream the same socket opened (by its id), asked again against the live actor
+ * on the host it was opened on: no host or namespace of their own to name. */
+const SESSION_EVENTS = ["exec:input", "exec:resize", "exec:close", "stream:close", "kube:unwatch", "disconnect"];
 
 function routeFiles(dir = join(REPO_ROOT, "app/api/v1")): string[] {
   const out: string[] = [];
@@ -204,6 +210,16 @@ test("the matrix names every route handler under app/api/v1", () => {
   const stale = [...covered].filter((k) => !existing.has(k));
   assert.deepEqual(missing, [], `routes without a matrix row: ${missing.join(", ")}`);
   assert.deepEqual(stale, [], `matrix rows for routes that no longer exist: ${stale.join(", ")}`);
+});
+
+test("the matrix names every event a browser socket listens to", () => {
+  const existing = new Set<string>();
+  for (const file of readdirSync(join(REPO_ROOT, "server")).filter((f) => /^browser-.*\.ts$/.test(f))) {
+    for (const m of readFileSync(join(REPO_ROOT, "server", file), "utf8").matchAll(/\bsocket\.on\("([^"]+)"/g)) existing.add(m[1]!);
+  }
+  const covered = new Set([...SOCKET_EVENTS.map((e) => e.event), ...SESSION_EVENTS]);
+  assert.deepEqual([...existing].filter((e) => !covered.has(e)), [], "socket events without a matrix row");
+  assert.deepEqual([...covered].filter((e) => !existing.has(e)), [], "matrix rows for socket events that no longer exist");
 });
 
 let cp: ControlPlane;
@@ -310,4 +326,183 @@ test("every role gets exactly what the policy grants on every browser socket eve
       socket.close();
     }
   }
+});
+
+// The scope dimension: a user whose only rights are operator on host group A and operator on the namespace team-a.
+// Host B (in group B) does not exist for them — every host-scoped route, and every socket event that names a host,
+// answers for B exactly as for a host id nobody has — while on A they get what a fleet-wide operator gets; in the
+// namespace team-b every Kubernetes API call is Forbidden, in team-a it is answered as an operator's. The rows are the
+// matrix's own (every route under hosts/[id], every namespaced Kubernetes call, every event with a host or a
+// namespace), so a route or event added there is held to its scopes too.
+interface ScopeWorld {
+  A: number;
+  B: number;
+  scopedCookie: string;
+  scopedToken: string;
+  operatorToken: string;
+}
+let world: ScopeWorld | undefined;
+const NO_HOST = 999999;
+
+/** Two hosts joined with real join tokens and no agent behind them (each answers as an offline host does). */
+async function scopeWorld(): Promise<ScopeWorld> {
+  if (world) return world;
+  const owner = api(cp, cookies.get("owner"));
+  const ok = <T>(r: { status: number; body: T }, status = 200): T => {
+    assert.equal(r.status, status, JSON.stringify(r.body));
+    return r.body;
+  };
+  const join = async (name: string): Promise<number> => {
+    const { token } = ok(await owner.post("/api/v1/join-tokens", { hostName: name }), 201) as { token: string };
+    return (ok(await api(cp).post("/api/v1/agents/join", { token, facts: { ...FAKE_FACTS, hostname: name } }), 201) as { hostId: number }).hostId;
+  };
+  const A = await join("scope-matrix-a");
+  const B = await join("scope-matrix-b");
+  const groupA = (ok(await owner.post("/api/v1/host-groups", { name: "matrix-group-a", hostIds: [A] }), 201) as { id: string }).id;
+  ok(await owner.post("/api/v1/host-groups", { name: "matrix-group-b", hostIds: [B] }), 201);
+  const user = await createUser(cp, cookies.get("owner")!, { role: "none", email: uniqueEmail("scoped"), password: strongPassword(), name: "scoped" });
+  ok(await owner.post("/api/v1/role-bindings", { userId: user.id, role: "operator", hostGroupId: groupA }), 201);
+  ok(await owner.post("/api/v1/role-bindings", { userId: user.id, role: "operator", namespace: "team-a" }), 201);
+  const scopedCookie = await signIn(cp, user.email, user.password);
+  const scopedToken = (ok(await api(cp, scopedCookie).post("/api/v1/tokens", { name: "scoped" }), 201) as { token: string }).token;
+  const operatorToken = (ok(await api(cp, cookies.get("operator")).post("/api/v1/tokens", { name: "scope-operator" }), 201) as { token: string }).token;
+  const ownerToken = (ok(await owner.post("/api/v1/tokens", { name: "scope-owner" }), 201) as { token: string }).token;
+  const kube = (path: string, body: unknown) => api(cp).request("POST", path, body, { authorization: `Bearer ${ownerToken}` });
+  for (const ns of ["team-a", "team-b"]) ok(await kube("/k8s/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }), 201);
+  world = { A, B, scopedCookie, scopedToken, operatorToken };
+  return world;
+}
+
+/** An answer with one host id written as another: the same answer, whichever host it was about. */
+const asHost = (body: unknown, from: number, to: number) => JSON.stringify(body ?? null).replaceAll(String(from), String(to));
+const code = (body: unknown) => (body as { error?: { code?: string } } | null)?.error?.code;
+
+test("scopes: every host-scoped route answers for another group's host as for a host that does not exist, and on one's own as an operator's", async () => {
+  const { A, B, scopedCookie } = await scopeWorld();
+  const hostRows = ROWS.filter((r) => r.route.startsWith("hosts/[id]"));
+  assert.ok(hostRows.length > 20, "the matrix's host-scoped rows");
+  const failures: string[] = [];
+  const scoped = api(cp, scopedCookie);
+  const operator = api(cp, cookies.get("operator"));
+  for (const row of hostRows) {
+    assert.ok(row.path.includes(`/hosts/${NO_HOST}`), `${row.method} ${row.route}: its path names host ${NO_HOST}`);
+    const on = (host: number) => row.path.replace(`/hosts/${NO_HOST}`, `/hosts/${host}`);
+    const label = `${row.method} ${row.route} ${JSON.stringify(row.body ?? "")}`;
+    const none = await scoped.request(row.method, row.path, row.body);
+    const other = await scoped.request(row.method, on(B), row.body);
+    if (other.status !== none.status || asHost(other.body, B, NO_HOST) !== asHost(none.body, NO_HOST, NO_HOST))
+      failures.push(`${label}: B's host → ${other.status} ${JSON.stringify(other.body)}; a host that does not exist → ${none.status} ${JSON.stringify(none.body)}`);
+    // Where one may do the action somewhere (operator's rights, on group A), a host outside one's scopes is a 404.
+    if ((PERMISSIONS[row.permission as Action] as readonly string[]).includes("operator") && other.status !== 404) failures.push(`${label}: B's host → ${other.status}, want 404`);
+    const mine = await scoped.request(row.method, on(A), row.body);
+    const fleet = await operator.request(row.method, on(A), row.body);
+    if (mine.status !== fleet.status || code(mine.body) !== code(fleet.body))
+      failures.push(`${label}: A's host → ${mine.status} ${JSON.stringify(mine.body)}; a fleet-wide operator → ${fleet.status} ${JSON.stringify(fleet.body)}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("scopes: every REST route in a namespace answers for another namespace as for one that does not exist, and in one's own as an operator's", async () => {
+  const { scopedCookie } = await scopeWorld();
+  const nsRows = ROWS.filter((r) => r.route.includes("[namespace]"));
+  assert.ok(nsRows.length >= 4, "the matrix's routes in a namespace");
+  const failures: string[] = [];
+  const scoped = api(cp, scopedCookie);
+  const operator = api(cp, cookies.get("operator"));
+  for (const row of nsRows) {
+    assert.ok(row.path.includes("/default/"), `${row.method} ${row.route}: its path names the namespace default`);
+    const at = (ns: string) => row.path.replace("/default/", `/${ns}/`);
+    const label = `${row.method} ${row.route}`;
+    const none = await scoped.request(row.method, at("no-such-namespace"), row.body);
+    const other = await scoped.request(row.method, at("team-b"), row.body);
+    if (other.status !== none.status || JSON.stringify(other.body).replaceAll("team-b", "no-such-namespace") !== JSON.stringify(none.body))
+      failures.push(`${label}: team-b → ${other.status} ${JSON.stringify(other.body)}; a namespace that does not exist → ${none.status} ${JSON.stringify(none.body)}`);
+    if ((PERMISSIONS[row.permission as Action] as readonly string[]).includes("operator") && other.status !== 404) failures.push(`${label}: team-b → ${other.status}, want 404`);
+    const mine = await scoped.request(row.method, at("team-a"), row.body);
+    const fleet = await operator.request(row.method, at("team-a"), row.body);
+    if (mine.status !== fleet.status || code(mine.body) !== code(fleet.body))
+      failures.push(`${label}: team-a → ${mine.status} ${JSON.stringify(mine.body)}; a fleet-wide operator → ${fleet.status} ${JSON.stringify(fleet.body)}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("scopes: every namespaced Kubernetes API call is Forbidden in another namespace and answered as an operator's in one's own", async () => {
+  const { scopedToken, operatorToken } = await scopeWorld();
+  const inNamespace = K8S_ROWS.filter((r) => r.path.includes("/namespaces/default/"));
+  assert.ok(inNamespace.length > 10, "the matrix's namespaced Kubernetes rows");
+  const call = (method: Method, path: string, body: unknown, contentType: string | undefined, token: string) =>
+    api(cp).request(method, path, body, { authorization: `Bearer ${token}`, ...(contentType ? { "content-type": contentType } : {}) });
+  const failures: string[] = [];
+  for (const row of inNamespace) {
+    const at = (ns: string) => row.path.replace("/namespaces/default/", `/namespaces/${ns}/`);
+    const label = `${row.method} ${row.path}`;
+    const theirs = await call(row.method, at("team-b"), row.body, row.contentType, scopedToken);
+    // Refused in the policy module's words (describe()): whose rights — a role and bindings, which this token (of a
+    // user with no fleet-wide role, not narrowed) does not narrow.
+    if (theirs.status !== 403 || theirs.body?.reason !== "Forbidden" || !/ in the namespace "team-b": your role \(none\) and bindings does not allow /.test(String(theirs.body?.message)))
+      failures.push(`${label} in team-b → ${theirs.status} ${JSON.stringify(theirs.body)}, want a 403 Status naming the namespace in the policy's words`);
+    const mine = await call(row.method, at("team-a"), row.body, row.contentType, scopedToken);
+    const fleet = await call(row.method, at("team-a"), row.body, row.contentType, operatorToken);
+    if (mine.status !== fleet.status || mine.body?.reason !== fleet.body?.reason)
+      failures.push(`${label} in team-a → ${mine.status} ${JSON.stringify(mine.body)}; a fleet-wide operator → ${fleet.status} ${JSON.stringify(fleet.body)}`);
+  }
+  // kubectl auth can-i answers as the calls do, in the same words.
+  const review = (namespace: string) =>
+    call("POST", "/k8s/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { namespace, verb: "create", group: "", resource: "configmaps" } } }, undefined, scopedToken);
+  assert.deepEqual((await review("team-a")).body.status, { allowed: true });
+  assert.deepEqual((await review("team-b")).body.status, { allowed: false, reason: "your role (none) and bindings does not allow k8s.write" });
+  // Discovery is what kubectl asks before anything else: whoever may read somewhere reads it, as kube-apiserver's
+  // system:discovery role lets every signed-in user.
+  for (const row of K8S_ROWS.filter((r) => /^\/k8s\/(api|apis|api\/v1|openapi\/v3)$/.test(r.path))) {
+    const r = await call(row.method, row.path, row.body, row.contentType, scopedToken);
+    if (r.status !== 200) failures.push(`discovery ${row.path} → ${r.status} ${JSON.stringify(r.body)}, want 200`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test("scopes: a socket event that names another group's host is answered as for a host that does not exist; one in another namespace is refused", async () => {
+  const { A, B, scopedCookie } = await scopeWorld();
+  const open = async (cookie: string) => {
+    const socket = connect(`${cp.url}/browser`, { transports: ["websocket"], reconnection: false, extraHeaders: { cookie } });
+    await new Promise<void>((resolve, reject) => {
+      socket.on("connect", () => resolve());
+      socket.on("connect_error", reject);
+    });
+    return socket;
+  };
+  const scoped = await open(scopedCookie);
+  const operator = await open(cookies.get("operator")!);
+  type Reply = { ok: boolean; error?: string; code?: string };
+  const emit = async (socket: typeof scoped, ev: string, arg: unknown) => (await socket.timeout(5000).emitWithAck(ev, arg)) as Reply;
+  const failures: string[] = [];
+  try {
+    const hostEvents = SOCKET_EVENTS.filter((e) => typeof e.arg === "object" && e.arg !== null && "hostId" in e.arg);
+    assert.ok(hostEvents.length >= 4, "the matrix's events that name a host");
+    for (const ev of hostEvents) {
+      const on = (host: number) => ({ ...(ev.arg as object), hostId: host });
+      const label = `${ev.event}(${JSON.stringify(ev.arg)})`;
+      const none = await emit(scoped, ev.event, on(NO_HOST));
+      const other = await emit(scoped, ev.event, on(B));
+      if (other.ok || other.code !== "not_found" || asHost(other, B, NO_HOST) !== asHost(none, NO_HOST, NO_HOST))
+        failures.push(`${label}: B's host → ${JSON.stringify(other)}; a host that does not exist → ${JSON.stringify(none)}`);
+      const mine = await emit(scoped, ev.event, on(A));
+      const fleet = await emit(operator, ev.event, on(A));
+      if (mine.ok !== fleet.ok || mine.code !== fleet.code) failures.push(`${label}: A's host → ${JSON.stringify(mine)}; a fleet-wide operator → ${JSON.stringify(fleet)}`);
+    }
+    const namespaceEvents = SOCKET_EVENTS.filter((e) => typeof e.arg === "object" && e.arg !== null && "namespace" in e.arg);
+    assert.ok(namespaceEvents.length >= 1, "the matrix's events that name a namespace");
+    for (const ev of namespaceEvents) {
+      const at = (namespace: string) => ({ ...(ev.arg as object), namespace });
+      const label = `${ev.event}(${JSON.stringify(ev.arg)})`;
+      const theirs = await emit(scoped, ev.event, at("team-b"));
+      if (theirs.ok || !/forbidden/i.test(theirs.error ?? "")) failures.push(`${label} in team-b → ${JSON.stringify(theirs)}, want refused`);
+      const mine = await emit(scoped, ev.event, at("team-a"));
+      const fleet = await emit(operator, ev.event, at("team-a"));
+      if (mine.ok !== fleet.ok) failures.push(`${label} in team-a → ${JSON.stringify(mine)}; a fleet-wide operator → ${JSON.stringify(fleet)}`);
+    }
+  } finally {
+    scoped.close();
+    operator.close();
+  }
+  assert.deepEqual(failures, []);
 });

@@ -10,10 +10,10 @@ export const dynamic = "force-dynamic";
 
 export const GET = withAuth(
   async ({ params }) => getStackOrThrow(parseParam(stackParams.namespace, params.namespace, "namespace"), parseParam(stackParams.name, params.name, "name")),
-  { permission: "k8s.read" },
+  { permission: "k8s.read", scope: "namespace" },
 );
 
 export const DELETE = withAuth(
   async ({ actor, params }) => removeStack(actor, parseParam(stackParams.namespace, params.namespace, "namespace"), parseParam(stackParams.name, params.name, "name")),
-  { permission: "k8s.write" },
+  { permission: "k8s.write", scope: "namespace" },
 );

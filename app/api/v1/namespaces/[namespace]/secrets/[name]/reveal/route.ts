@@ -17,5 +17,5 @@ export const POST = withAuth<{ namespace: string; name: string }>(
     if (activityId === null) throw new GantryError("unavailable", "the activity record could not be written, so the value is not revealed; try again");
     return json(await revealSecretValue(namespace, name, key), 200, { "cache-control": "no-store" });
   },
-  { permission: "k8s.secrets.read" },
+  { permission: "k8s.secrets.read", scope: "namespace" },
 );
