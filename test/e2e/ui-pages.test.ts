@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, retryNavigationOnNetworkChange } from "../support/browser";
 import { api, userSession } from "../support/session";
 import { waitFor } from "../support/agent";
 import { freePort } from "../support/ports";
@@ -567,6 +567,7 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
   const errors: string[] = [];
   const tabs = await Promise.all(Array.from({ length: TABS }, async () => {
     const page = await context.newPage();
+    retryNavigationOnNetworkChange(page); // (three loads in flight meet this machine's interface churn more often)
     page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
     page.on("console", (m) => void (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && errors.push(`${page.url()}: console: ${m.text()}`)));
     return page;
