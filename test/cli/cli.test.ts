@@ -31,11 +31,11 @@ after(async () => {
 });
 
 test("login checks the token and stores url + token readable by the owner only", async () => {
-  const bad = await gantry(home, ["login", cp.url, "--token", "gat_" + "x".repeat(43)]);
+  // (Commands that change nothing run side by side: each is a process of its own.)
+  const [bad, notUrl] = await Promise.all([gantry(home, ["login", cp.url, "--token", "gat_" + "x".repeat(43)]), gantry(home, ["login", "nowhere", "--token", token])]);
   assert.equal(bad.code, 3, bad.stderr);
   assert.match(bad.stderr, /API token is unknown, expired or revoked/);
 
-  const notUrl = await gantry(home, ["login", "nowhere", "--token", token]);
   assert.equal(notUrl.code, 2);
   assert.match(notUrl.stderr, /not a URL/);
 
@@ -48,14 +48,13 @@ test("login checks the token and stores url + token readable by the owner only",
 });
 
 test("hosts prints a table, or JSON with --json", async () => {
-  const t = await gantry(home, ["hosts"]);
+  const [t, j] = await Promise.all([gantry(home, ["hosts"]), gantry(home, ["hosts", "--json"])]);
   assert.equal(t.code, 0, t.stderr);
   const lines = t.stdout.trimEnd().split("\n");
   assert.match(lines[0]!, /^ID\s+NAME\s+STATUS\s+LAST SEEN\s+AGENT$/);
   assert.equal(lines.length, 2);
   assert.match(lines[1]!, /^1\s+\S+\s+online\s+/);
 
-  const j = await gantry(home, ["hosts", "--json"]);
   assert.equal(j.code, 0, j.stderr);
   const hosts = JSON.parse(j.stdout) as Array<{ id: number; status: string }>;
   assert.equal(hosts.length, 1);
@@ -65,10 +64,9 @@ test("hosts prints a table, or JSON with --json", async () => {
 test("without a login, or with a revoked token, commands say what to do and exit 3", async () => {
   const fresh = mkdtempSync(join(tmpdir(), "gantry-cli-home-"));
   try {
-    const r = await gantry(fresh, ["hosts"]);
+    const [r, unknown] = await Promise.all([gantry(fresh, ["hosts"]), gantry(fresh, ["hosts", "--bogus"])]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /not logged in: run `gantry login/);
-    const unknown = await gantry(fresh, ["hosts", "--bogus"]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown flag --bogus/);
   } finally {
@@ -93,7 +91,13 @@ test("run, ps, stop and rm a container; images of the host", async () => {
   const id = run.stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
 
-  const table = await gantry(home, ["ps"]);
+  const [table, json, filteredOut, otherOut, badFilter] = await Promise.all([
+    gantry(home, ["ps"]),
+    gantry(home, ["ps", "--host", String(f.hostId), "--json"]),
+    gantry(home, ["ps", "--filter", "label=team=cli", "-f", "name=cli-o", "--json"]),
+    gantry(home, ["ps", "--filter", "label=team=other", "--json"]),
+    gantry(home, ["ps", "--filter", "colour=red"]),
+  ]);
   assert.equal(table.code, 0, table.stderr);
   const [header, ...rows] = table.stdout.trimEnd().split("\n");
   assert.match(header!, /^HOST\s+CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
@@ -101,24 +105,23 @@ test("run, ps, stop and rm a container; images of the host", async () => {
   assert.ok(row, table.stdout);
   assert.match(row!, new RegExp(`^${f.hostId}\\s+${id.slice(0, 12)}\\s+\\S+busybox:latest\\s+"sleep 300"\\s+.*running\\s+-\\s+cli-one$`));
 
-  const json = await gantry(home, ["ps", "--host", String(f.hostId), "--json"]);
   const listed = JSON.parse(json.stdout) as Array<{ id: string; name: string; state: string; hostId: number; labels: Record<string, string> }>;
   const mine = listed.find((c) => c.id === id);
   assert.equal(mine?.state, "running");
   assert.equal(mine?.labels.team, "cli");
-  const filtered = JSON.parse((await gantry(home, ["ps", "--filter", "label=team=cli", "-f", "name=cli-o", "--json"])).stdout) as Array<{ id: string }>;
+  const filtered = JSON.parse(filteredOut.stdout) as Array<{ id: string }>;
   assert.deepEqual(filtered.map((c) => c.id), [id]);
-  assert.deepEqual(JSON.parse((await gantry(home, ["ps", "--filter", "label=team=other", "--json"])).stdout), []);
-  const badFilter = await gantry(home, ["ps", "--filter", "colour=red"]);
+  assert.deepEqual(JSON.parse(otherOut.stdout), []);
   assert.equal(badFilter.code, 2);
   assert.match(badFilter.stderr, /--filter colour=red: write name=/);
 
   const stop = await gantry(home, ["stop", "-t", "1", `${f.hostId}/cli-one`]);
   assert.equal(stop.code, 0, stop.stderr);
   assert.equal(stop.stdout.trim(), `${f.hostId}/cli-one`);
-  const after = JSON.parse((await gantry(home, ["ps", "-a", "--json"])).stdout) as Array<{ id: string; state: string }>;
+  const [all, running] = await Promise.all([gantry(home, ["ps", "-a", "--json"]), gantry(home, ["ps", "--json"])]);
+  const after = JSON.parse(all.stdout) as Array<{ id: string; state: string }>;
   assert.equal(after.find((c) => c.id === id)?.state, "exited");
-  assert.equal(JSON.parse((await gantry(home, ["ps", "--json"])).stdout).some((c: { id: string }) => c.id === id), false);
+  assert.equal(JSON.parse(running.stdout).some((c: { id: string }) => c.id === id), false);
 
   const rm = await gantry(home, ["rm", "--host", String(f.hostId), "cli-one", "--json"]);
   assert.equal(rm.code, 0, rm.stderr);
@@ -127,15 +130,17 @@ test("run, ps, stop and rm a container; images of the host", async () => {
   assert.equal(gone.code, 4);
   assert.match(gone.stderr, /cli-one/);
 
-  const images = await gantry(home, ["images", "--host", String(f.hostId)]);
+  const [images, noHost, badPort] = await Promise.all([
+    gantry(home, ["images", "--host", String(f.hostId)]),
+    gantry(home, ["run", f.image]),
+    gantry(home, ["run", "--host", "1", "-p", "http", f.image]),
+  ]);
   assert.equal(images.code, 0, images.stderr);
   assert.match(images.stdout.split("\n")[0]!, /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
   assert.match(images.stdout, new RegExp(`${f.registry.host.replace(/[.]/g, "\\.")}/busybox\\s+latest\\s+[0-9a-f]{12}`));
 
-  const noHost = await gantry(home, ["run", f.image]);
   assert.equal(noHost.code, 2);
   assert.match(noHost.stderr, /needs --host/);
-  const badPort = await gantry(home, ["run", "--host", "1", "-p", "http", f.image]);
   assert.equal(badPort.code, 2);
   assert.match(badPort.stderr, /-p http/);
 });
@@ -164,51 +169,58 @@ test("logs -f follows a container's output; exec runs a command and passes its e
   assert.equal(out, "first\nsecond\n");
   assert.equal(err, "oops\n");
 
-  const plain = await gantry(home, ["logs", "--tail", "1", "--json", `${f.hostId}/cli-logs`]);
+  // The commands below read the container or run their own exec in it, and the pull is of another image: each is a
+  // process of its own, so they run side by side; each one's result is checked as before.
+  const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" };
+  const pulling = (async () => {
+    const { makeImage, makeLayer, pushImage } = await import("../support/images");
+    await pushImage(f.registry.host, "cli-pulled", "v1", makeImage([await makeLayer([{ name: "a.txt", type: "file", mode: 0o644, body: Buffer.from("a") }])]));
+    return gantry(home, ["pull", "--host", String(f.hostId), `${f.registry.host}/cli-pulled:v1`]);
+  })();
+  const [plain, ex, piped, counted, unattached, missing] = await Promise.all([
+    gantry(home, ["logs", "--tail", "1", "--json", `${f.hostId}/cli-logs`]),
+    gantry(home, ["exec", `${f.hostId}/cli-logs`, "sh", "-c", "echo in-$((2+3)); exit 7"]),
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", "-i", `${f.hostId}/cli-logs`, "head", "-n", "1"], { env });
+      let o = "";
+      c.stdout.on("data", (d) => (o += d));
+      c.stdin.write("typed-line\n");
+      c.once("exit", (code) => resolve({ code, out: o }));
+    }),
+    // Piped stdin that ends is the command's end-of-file: `wc -l` counts the lines and exits.
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", "-i", `${f.hostId}/cli-logs`, "wc", "-l"], { env });
+      let o = "";
+      c.stdout.on("data", (d) => (o += d));
+      c.stdin.end("one\ntwo\nthree\n");
+      c.once("exit", (code) => resolve({ code, out: o }));
+    }),
+    // Without -i the command's stdin is empty, as with `docker exec`: `echo 'echo x' | gantry exec C sh` returns at once
+    // (sh reads end-of-file), printing nothing — the piped line is not the command's input.
+    new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+      const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", `${f.hostId}/cli-logs`, "sh"], { env });
+      let o = "";
+      c.stdout.on("data", (d) => (o += d));
+      c.stdin.end("echo x\n");
+      const timer = setTimeout(() => (c.kill("SIGKILL"), reject(new Error("gantry exec without -i did not return within 20 s"))), 20_000);
+      c.once("exit", (code) => (clearTimeout(timer), resolve({ code, out: o })));
+    }),
+    gantry(home, ["exec", `${f.hostId}/nope`, "true"]),
+  ]);
   assert.equal(plain.code, 0, plain.stderr);
   const lines = plain.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.equal(lines.at(-1).end, true);
-
-  const ex = await gantry(home, ["exec", `${f.hostId}/cli-logs`, "sh", "-c", "echo in-$((2+3)); exit 7"]);
   assert.equal(ex.code, 7, ex.stderr);
   assert.equal(ex.stdout, "in-5\n");
-  const piped = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", "-i", `${f.hostId}/cli-logs`, "head", "-n", "1"], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
-    let o = "";
-    c.stdout.on("data", (d) => (o += d));
-    c.stdin.write("typed-line\n");
-    c.once("exit", (code) => resolve({ code, out: o }));
-  });
   assert.equal(piped.code, 0);
   assert.equal(piped.out, "typed-line\n");
-  // Piped stdin that ends is the command's end-of-file: `wc -l` counts the lines and exits.
-  const counted = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", "-i", `${f.hostId}/cli-logs`, "wc", "-l"], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
-    let o = "";
-    c.stdout.on("data", (d) => (o += d));
-    c.stdin.end("one\ntwo\nthree\n");
-    c.once("exit", (code) => resolve({ code, out: o }));
-  });
   assert.equal(counted.code, 0);
   assert.equal(counted.out.trim(), "3");
-  // Without -i the command's stdin is empty, as with `docker exec`: `echo 'echo x' | gantry exec C sh` returns at once
-  // (sh reads end-of-file), printing nothing — the piped line is not the command's input.
-  const unattached = await new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-    const c = spawn(process.execPath, [join(REPO_ROOT, "bin/gantry.mjs"), "exec", `${f.hostId}/cli-logs`, "sh"], { env: { ...process.env, HOME: home, XDG_CONFIG_HOME: "", GANTRY_URL: "", GANTRY_TOKEN: "" } });
-    let o = "";
-    c.stdout.on("data", (d) => (o += d));
-    c.stdin.end("echo x\n");
-    const timer = setTimeout(() => (c.kill("SIGKILL"), reject(new Error("gantry exec without -i did not return within 20 s"))), 20_000);
-    c.once("exit", (code) => (clearTimeout(timer), resolve({ code, out: o })));
-  });
   assert.equal(unattached.code, 0);
   assert.equal(unattached.out, "");
-  const missing = await gantry(home, ["exec", `${f.hostId}/nope`, "true"]);
   assert.equal(missing.code, 4, missing.stderr);
 
-  const { makeImage, makeLayer, pushImage } = await import("../support/images");
-  await pushImage(f.registry.host, "cli-pulled", "v1", makeImage([await makeLayer([{ name: "a.txt", type: "file", mode: 0o644, body: Buffer.from("a") }])]));
-  const pulled = await gantry(home, ["pull", "--host", String(f.hostId), `${f.registry.host}/cli-pulled:v1`]);
+  const pulled = await pulling;
   assert.equal(pulled.code, 0, pulled.stderr);
   assert.ok(pulled.stdout.trim().length > 0, "progress printed");
   const images = JSON.parse((await gantry(home, ["images", "--host", String(f.hostId), "--json"])).stdout) as Array<{ repoTags: string[] }>;

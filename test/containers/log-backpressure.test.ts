@@ -1,14 +1,19 @@
-// Stalled log readers cost the agent a bounded amount of memory: a container has written 200,000 lines of 50 bytes
-// (its log: ~18 MB across a rotation) and goes on writing; 64 log streams of its whole log are opened and never read —
-// through the control plane (/browser "stream:open", follow, no acknowledgement: the credit runs out) and through the
-// Docker API (`docker logs -f` requests whose responses are not read) — and the agent's RSS, read from
-// /proc/<pid>/status after each open and while they stall, stays under LOG_STALL_RSS_CEILING_MB (the ceiling the
-// README's limits name; measured: ~130 MB idle, 210-260 MB at the peak). A stalled stream waits rather than failing,
-// and goes on where it stopped once read again. (Before: 4 such streams, or one `docker logs -f`, passed 300 MB.)
+// Stalled log readers cost the agent a bounded amount of memory: a container has written 72,000 lines of 50 bytes
+// (its log: ~6.4 MB, rotated at 4 MB, so the history crosses a rotation) and goes on writing; 64 log streams of its
+// whole log are opened and never read — through the control plane (/browser "stream:open", follow, no acknowledgement:
+// the credit runs out) and through the Docker API (`docker logs -f` requests whose responses are not read) — and the
+// agent's RSS, read from /proc/<pid>/status after each open and while they stall, stays under
+// LOG_STALL_RSS_CEILING_MB (the ceiling the README's limits name; measured: ~130 MB idle, 150-170 MB at the peak). A
+// stalled stream waits rather than failing, and goes on where it stopped once read again. (Before: 4 such streams, or
+// one `docker logs -f`, of an 18 MB log passed 300 MB.)
+// The history's size: 64 streams × 6 MB is more than the ceiling in raw bytes alone, so an agent that held each
+// stream's history (or read it ahead of its reader) could not stay under it — asserted before the streams open. (It
+// was 18 MB, ~20 s of writing; a third of the history is read in a third of the time, so the stall is watched for
+// 5 s instead of 10.)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { io as connect, type Socket } from "socket.io-client";
 import { dockerCli, dockerClientEnv, testNetworking } from "../support/docker-cli";
@@ -18,7 +23,10 @@ import { api, userSession } from "../support/session";
 /** The agent's resident memory ceiling with 64 stalled log streams (README, Limits). */
 const LOG_STALL_RSS_CEILING_MB = 300;
 const STREAMS = 64;
-const STALL_MS = 10_000;
+const STALL_MS = 5_000;
+/** The history written before the streams open: more than the ceiling in raw bytes once per stream. */
+const HISTORY_LINES = 72_000;
+const HISTORY_BYTES = 6 << 20;
 
 const rssMb = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 
@@ -52,13 +60,16 @@ describe("stalled log readers and the agent's memory", () => {
     token = (await api(f.cp, cookie).post("/api/v1/tokens", { name: "logs" })).body.token;
     socketPath = join(f.agent.root, "docker.sock");
     Object.assign(env, dockerClientEnv(f.agent.root, socketPath));
-    // Short lines: a line's bookkeeping outweighs the line. A history, then more, live.
-    const id = (await ok(["run", "-d", "--name", "chatty", "--network", "none", f.image, "sh", "-c",
-      "yes 0123456789012345678901234567890123456789012345678 | head -n 200000; i=0; while [ $i -lt 100000 ]; do seq 100; usleep 100000; i=$((i+1)); done"])).trim();
+    // Short lines: a line's bookkeeping outweighs the line. A history, then more, live. Rotated at 4 MB (json-file's
+    // max-size, as a user sets it), so the history spans the log and a rotated file.
+    const id = (await ok(["run", "-d", "--name", "chatty", "--network", "none", "--log-opt", "max-size=4m", "--log-opt", "max-file=3", f.image, "sh", "-c",
+      `yes 0123456789012345678901234567890123456789012345678 | head -n ${HISTORY_LINES}; i=0; while [ $i -lt 100000 ]; do seq 100; usleep 100000; i=$((i+1)); done`])).trim();
     const logDir = join(f.agent.root, "containers", id);
     const logBytes = () => readdirSync(logDir).filter((n) => n.startsWith("container.log")).reduce((n, name) => n + statSync(join(logDir, name)).size, 0);
-    for (const end = Date.now() + 60_000; logBytes() < 18 << 20 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 200));
-    assert.ok(logBytes() >= 18 << 20, `the history is written (${logBytes()} bytes)`);
+    for (const end = Date.now() + 60_000; logBytes() < HISTORY_BYTES && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(logBytes() >= HISTORY_BYTES, `the history is written (${logBytes()} bytes)`);
+    assert.ok(existsSync(join(logDir, "container.log.1")), `the history crosses a rotation: ${readdirSync(logDir).join(", ")}`);
+    assert.ok(STREAMS * logBytes() > LOG_STALL_RSS_CEILING_MB << 20, "the streams' histories together are more than the ceiling");
   });
 
   after(async () => {
@@ -122,7 +133,6 @@ describe("stalled log readers and the agent's memory", () => {
           req.on("error", reject);
           reqs.push(req);
         });
-        await new Promise((res) => setTimeout(res, 50));
         check(`${i + 1} docker logs -f requests made`);
       }
       const highest = await peakWhile(STALL_MS, "docker logs -f stalled");

@@ -39,8 +39,8 @@ async function signedInPage(cookie: string): Promise<Page> {
   return context.newPage();
 }
 
-async function run(name: string, script: string): Promise<string> {
-  const r = await api(f.cp, f.ownerCookie).post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name, cmd: ["sh", "-c", script], network: "none" });
+async function run(name: string, script: string, more: Record<string, unknown> = {}): Promise<string> {
+  const r = await api(f.cp, f.ownerCookie).post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, name, cmd: ["sh", "-c", script], network: "none", ...more });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body.id as string;
 }
@@ -156,12 +156,14 @@ test("live lines: stdout and stderr told apart, ANSI red drawn red, search and r
 });
 
 test("two containers merged by the engine's time (the second added from the picker), then downloaded", async () => {
-  // Both start writing at the same second, once the page follows them both (the agent is known to lose a line written
-  // in the instant a follower opens, so the lines' completeness is checked on lines written after that).
-  const start = Math.ceil(Date.now() / 1000) + 8;
-  const until = `while [ $(date +%s) -lt ${start} ]; do sleep 0.1; done`;
-  await run("logs-b", `echo ready; ${until}; i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "b $i"; sleep 0.05; done; sleep 600`);
-  await run("logs-c", `echo ready >&2; ${until}; i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "c $i" >&2; sleep 0.07; done; sleep 600`);
+  // Both start writing at the same moment, once the page follows them both — the test says when, by a file in a volume
+  // they share, after the page shows each one's "ready" (the agent is known to lose a line written in the instant a
+  // follower opens, so the lines' completeness is checked on lines written after that). (They waited for a second 8 s
+  // ahead before.)
+  const until = "while [ ! -e /go/start ]; do sleep 0.05; done";
+  const go = { volumes: [{ source: "logs-go", target: "/go" }] };
+  await run("logs-b", `echo ready; ${until}; i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "b $i"; sleep 0.05; done; sleep 600`, go);
+  await run("logs-c", `echo ready >&2; ${until}; i=0; while [ $i -lt 600 ]; do i=$((i+1)); echo "c $i" >&2; sleep 0.07; done; sleep 600`, go);
   const page = await signedInPage(f.ownerCookie);
   await page.goto(`${f.cp.url}/logs?c=${f.hostId}:logs-b`);
   await page.getByRole("heading", { name: /^Logs: logs-b on / }).waitFor();
@@ -170,6 +172,11 @@ test("two containers merged by the engine's time (the second added from the pick
   await page.getByRole("button", { name: "Add", exact: true }).click();
   await page.getByRole("heading", { name: "Logs", exact: true }).waitFor();
   assert.equal(new URL(page.url()).searchParams.getAll("c").join(","), `${f.hostId}:logs-b,${f.hostId}:logs-c`);
+  await waitFor("both followed (each one's ready shown)", async () => {
+    const r = await rows(page);
+    return r.some((x) => x.container === "logs-b" && x.text === "ready") && r.some((x) => x.container === "logs-c" && x.text === "ready") ? r : undefined;
+  }, 20_000);
+  await f.docker(["exec", "logs-b", "touch", "/go/start"]);
   await waitFor("lines of both, named", async () => {
     const r = await rows(page);
     return r.some((x) => x.container === "logs-b" && /^b \d+$/.test(x.text)) && r.some((x) => x.container === "logs-c" && /^c 2\d$/.test(x.text)) ? r : undefined;

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { startFleetHost, type FleetHost } from "../support/fleet-host";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser, retryNavigationOnNetworkChange } from "../support/browser";
 import { api, userSession } from "../support/session";
 import { waitFor } from "../support/agent";
 import { freePort } from "../support/ports";
@@ -69,6 +69,10 @@ async function signedInPage(cookie: string, errors = pageErrors): Promise<Page> 
 }
 
 const navLinks = (page: Page) => page.getByRole("navigation", { name: "Main" }).getByRole("link").allTextContents();
+
+/** A container that sleeps and ends at once on SIGTERM (a bare `sleep` as PID 1 ignores it, so every stop of one waited
+ * out the 10 s grace before its SIGKILL): for the tests whose stops are the UI's, not the grace period's. */
+const SLEEPS_UNTIL_TERM = ["sh", "-c", "trap 'exit 0' TERM; sleep 600 & wait"];
 
 async function run(spec: Record<string, unknown>): Promise<string> {
   const r = await api(f.cp, f.ownerCookie).post(`/api/v1/hosts/${f.hostId}/containers`, { image: f.image, ...spec });
@@ -516,7 +520,7 @@ test("containers: Duplicate opens the run form filled from a container and runs 
 
 test("containers: Edit opens the run form filled from a container under its own name; run, it replaces the original with the changed settings", async () => {
   const port = await freePort();
-  const oldId = await run({ name: "e2e-edit", cmd: ["sleep", "600"], env: { MODE: "blue" }, memoryBytes: 64 * 1024 * 1024, ports: [{ container: 8080, host: port, hostIp: "127.0.0.1", protocol: "tcp" }] });
+  const oldId = await run({ name: "e2e-edit", cmd: SLEEPS_UNTIL_TERM, env: { MODE: "blue" }, memoryBytes: 64 * 1024 * 1024, ports: [{ container: 8080, host: port, hostIp: "127.0.0.1", protocol: "tcp" }] });
   const page = await signedInPage(f.ownerCookie);
   await page.goto(`${f.cp.url}/hosts/${f.hostId}/containers/${oldId}`);
   await page.getByRole("heading", { name: /^e2e-edit/ }).waitFor();
@@ -558,10 +562,16 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
   await context.addCookies(
     f.ownerCookie.split(/;\s*/).filter(Boolean).map((c) => ({ name: c.slice(0, c.indexOf("=")), value: c.slice(c.indexOf("=") + 1), url: f.cp.url })),
   );
-  const page = await context.newPage();
+  // Three tabs load the pages side by side (the loads are the same; one tab waits on the server while another renders).
+  const TABS = 3;
   const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
-  page.on("console", (m) => void (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && errors.push(`${page.url()}: console: ${m.text()}`)));
+  const tabs = await Promise.all(Array.from({ length: TABS }, async () => {
+    const page = await context.newPage();
+    retryNavigationOnNetworkChange(page); // (three loads in flight meet this machine's interface churn more often)
+    page.on("pageerror", (e) => errors.push(`${page.url()}: ${e.message}`));
+    page.on("console", (m) => void (m.type() === "error" && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && errors.push(`${page.url()}: console: ${m.text()}`)));
+    return page;
+  }));
   // Every page of the app (app/(app)/**/page.tsx — the list below is checked against the files), the detail pages on
   // objects that exist where the test can make them cheaply and on a name that does not otherwise.
   const paths: Record<string, string> = {
@@ -616,21 +626,27 @@ test("at 390 px wide every page fits the screen and every nav link can be reache
   for (const path of Object.values(paths)) for (let i = 0; i < (timeDependent.has(path) ? 20 : 2); i++) loads.push(path);
   const wide = new Set<string>();
   let navChecked = false;
-  for (const path of loads) {
-    await page.goto(`${f.cp.url}${path}`);
-    await page.getByRole("navigation", { name: "Main" }).waitFor();
-    // Hydration happens after the shell is there: give React its turn before the next load.
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    if (width > 390) wide.add(`${path}: ${width} px`);
-    if (!navChecked && path === "/hosts") {
-      navChecked = true;
-      for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
-        const box = (await link.boundingBox())!;
-        assert.ok(box.x >= 0 && box.x + box.width <= 390, `nav link ${await link.textContent()} is cut off: ${JSON.stringify(box)}`);
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(tabs.map(async (page) => {
+    while (next < loads.length) {
+      const path = loads[next++]!;
+      await page.goto(`${f.cp.url}${path}`);
+      await page.getByRole("navigation", { name: "Main" }).waitFor();
+      // Hydration happens after the shell is there: give React its turn before the next load.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 390) wide.add(`${path}: ${width} px`);
+      if (!navChecked && path === "/hosts") {
+        navChecked = true;
+        for (const link of await page.getByRole("navigation", { name: "Main" }).getByRole("link").all()) {
+          const box = (await link.boundingBox())!;
+          assert.ok(box.x >= 0 && box.x + box.width <= 390, `nav link ${await link.textContent()} is cut off: ${JSON.stringify(box)}`);
+        }
       }
     }
-  }
+  }));
+  console.log(`# ${loads.length} loads in ${((Date.now() - started) / 1000).toFixed(1)} s (${TABS} tabs)`);
   assert.deepEqual([...wide], [], "pages wider than the screen");
   assert.deepEqual(errors.filter((e) => /418|[Hh]ydrat|did not match/.test(e)), [], "no hydration mismatch");
   assert.deepEqual(errors, []);
@@ -702,7 +718,7 @@ test("home: the fleet at a glance — hosts by status, containers by state, a co
 });
 
 test("containers: select several (or the whole page) and stop, start or remove them together, after asking; a viewer gets no selection", async () => {
-  for (const n of ["e2e-bulk-a", "e2e-bulk-b", "e2e-bulk-c"]) await run({ name: n, cmd: ["sleep", "600"], network: "none" });
+  for (const n of ["e2e-bulk-a", "e2e-bulk-b", "e2e-bulk-c"]) await run({ name: n, cmd: SLEEPS_UNTIL_TERM, network: "none" });
   const state = async (n: string) => (await api(f.cp, f.ownerCookie).get(`/api/v1/hosts/${f.hostId}/containers/${n}`)).body?.State?.Status as string | undefined;
   await waitFor("three in the inventory", async () => (await api(f.cp, f.ownerCookie).get(`/api/v1/containers?name=e2e-bulk&state=running`)).body.total === 3);
   const page = await signedInPage(f.ownerCookie);

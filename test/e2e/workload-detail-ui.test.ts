@@ -23,8 +23,7 @@ const pageErrors: string[] = [];
 
 before(async () => {
   [f, browser] = await Promise.all([startPodFleet("gwd", 2), launchBrowser()]);
-  imageV2 = await pushBusybox(f.registry.host, "v2");
-  owner = await signedInPage(f.cookie);
+  [imageV2, owner] = await Promise.all([pushBusybox(f.registry.host, "v2"), signedInPage(f.cookie)]);
 });
 
 after(async () => {

@@ -26,7 +26,7 @@ before(async () => {
   ({ fleet, second, k } = cluster);
   [nodeA, nodeB] = cluster.nodes;
   // Other tags of the image for `kubectl set image` (another build of the same files: pulled as the rollout asks).
-  for (const tag of ["v2", "v3"]) await pushImage(fleet.registry.host, "busybox", tag, makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"], label: tag }));
+  await Promise.all(["v2", "v3"].map(async (tag) => pushImage(fleet.registry.host, "busybox", tag, makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"], label: tag }))));
 });
 
 after(async () => {

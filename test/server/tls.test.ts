@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { startControlPlane, type ControlPlane } from "../support/control-plane";
 import { api, setupOwner, signIn } from "../support/session";
 import { mintJoinToken, startAgent, waitFor, type AgentProcess } from "../support/agent";
+import type { Browser } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { REPO_ROOT } from "../support/bundle";
 import { loadConfig as loadServerConfig } from "@/server/config";
@@ -27,8 +28,20 @@ let cookie: string;
 const agents: AgentProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 
+/** The last test's control plane: its own, restarted there with the operator's certificate (started beside `cp`). */
+let own: ControlPlane;
+/** The browser of the Add host test: it trusts exactly `cp`'s certificate's key (its SPKI hash), not every certificate. */
+let browser: Browser;
+
 before(async () => {
+  // The three start at once: none needs another (the browser only `cp`'s certificate, which exists once it answers).
+  const ownStarted = startControlPlane({ tls: true, env: { GANTRY_HEARTBEAT_STALE_MS: "1500", GANTRY_HEARTBEAT_OFFLINE_MS: "3000" } });
+  ownStarted.catch(() => {}); // (its failure is the Promise.all's below, once `cp` is up)
+  cleanups.push(async () => (await ownStarted.catch(() => null))?.destroy());
   cp = await startControlPlane({ tls: true });
+  const spki = createHash("sha256").update(new X509Certificate(cp.tls!.certificate).publicKey.export({ type: "spki", format: "der" })).digest("base64");
+  [own, browser] = await Promise.all([ownStarted, launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`])]);
+  cleanups.push(() => browser.close());
   // Session helpers use the global fetch: this one trusts the control plane's certificate (and checks its names).
   globalThis.fetch = cp.fetch;
   const owner = await setupOwner(cp);
@@ -126,10 +139,6 @@ test("first start makes a self-signed certificate (key 0600) and serves https on
 });
 
 test("Add host in Chromium over https: the join command pins the certificate; the agent joins over wss and appears live; it reconnects pinned", async () => {
-  // Chromium trusts exactly this certificate's key (its SPKI hash), not every certificate.
-  const spki = createHash("sha256").update(new X509Certificate(cp.tls!.certificate).publicKey.export({ type: "spki", format: "der" })).digest("base64");
-  const browser = await launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`]);
-  cleanups.push(() => browser.close());
   const page = await (await browser.newContext()).newPage();
   await page.goto(`${cp.url}/signin?callbackUrl=%2Fhosts`);
   await page.getByLabel("Email").fill(email);
@@ -187,8 +196,7 @@ test("a wrong fingerprint is refused before the token is sent: exit 2 naming bot
 });
 
 test("the operator's certificate wins: pinned agents refuse the changed certificate; a CA-issued one needs no fingerprint; a new fingerprint re-pins", async () => {
-  // A control plane of its own, first with its generated certificate, and an agent pinned to it.
-  const own = await startControlPlane({ tls: true, env: { GANTRY_HEARTBEAT_STALE_MS: "1500", GANTRY_HEARTBEAT_OFFLINE_MS: "3000" } });
+  // A control plane of its own (started in before()), first with its generated certificate, and an agent pinned to it.
   let current = own;
   cleanups.push(() => current.destroy());
   const fallback = globalThis.fetch;

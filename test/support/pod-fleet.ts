@@ -5,7 +5,7 @@
 // and the hosts reach each other over the VXLAN overlay. kubectl talks to the control plane (test/k8s/support.ts).
 // `stop()` stops the agents, uninstalls what each made in its namespace, and removes everything.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { rmSync } from "node:fs";
 import { startControlPlane, freePort, type ControlPlane } from "./control-plane";
@@ -61,20 +61,19 @@ export async function startPodFleet(label: string, hostCount = 2): Promise<PodFl
   const roots: string[] = [];
   const stop = async () => {
     await ep?.close();
-    for (const h of hosts) {
+    // The hosts share nothing: each is stopped and uninstalled at the same time as the others.
+    await Promise.all(hosts.map(async (h) => {
       await h.agent.stop();
-      // uninstall runs in the agent's namespace: its bridges, overlay device and chains are there.
-      try {
-        execFileSync("nsenter", [`--net=/run/netns/${h.netns}`, process.execPath, "bin/gantry-agent.mjs", "uninstall", "--root", h.agent.root], {
+      // uninstall runs in the agent's namespace: its bridges, overlay device and chains are there. Best effort: the
+      // namespace goes below anyway.
+      await new Promise<void>((resolve) =>
+        execFile("nsenter", [`--net=/run/netns/${h.netns}`, process.execPath, "bin/gantry-agent.mjs", "uninstall", "--root", h.agent.root], {
           env: { ...process.env, ...h.env, GANTRY_DOCKER_SOCKET: `${h.agent.root}/docker.sock` },
-          stdio: "ignore",
           timeout: 120_000,
-        });
-      } catch {
-        /* best effort: the namespace goes below anyway */
-      }
+        }, () => resolve()),
+      );
       await h.agent.destroy();
-    }
+    }));
     for (const r of roots) rmSync(r, { recursive: true, force: true });
     await registry?.stop();
     await cp?.destroy();
@@ -99,16 +98,25 @@ export async function startPodFleet(label: string, hostCount = 2): Promise<PodFl
     ep = await kubeEndpoint(first);
     const k = kube(ep, await mintToken(first, cookie));
     // Joined in turn: the host ids follow the namespaces' order.
-    for (const [i, h] of net.hosts.entries()) {
+    // The hosts join at once (each its own token and name); `hosts` keeps the order of the network's hosts.
+    const agents: AgentProcess[] = [];
+    const joined = await Promise.allSettled(net.hosts.map(async (h, i) => {
       const minted = await api(first, cookie).post("/api/v1/join-tokens", { hostName: `${label}-${"abcdefgh"[i]}-${randomInt(1e6)}` });
       assert.equal(minted.status, 201, JSON.stringify(minted.body));
       const env = { GANTRY_RUNTIME, GANTRY_INSECURE_REGISTRIES: reg.host, ...networkingEnv(testNetworking(label.slice(0, 3))) };
       const agent = startAgent({ serverUrl: publicUrl, token: minted.body.token as string, netns: h.netns, env });
+      agents[i] = agent;
       await agent.waitForOutput(/joined .* as host (\d+)/, 60_000);
       const hostId = Number(/as host (\d+)/.exec(agent.output())![1]);
       const name = (await api(first, cookie).get(`/api/v1/hosts/${hostId}`)).body.name as string;
-      hosts.push({ agent, env, netns: h.netns, address: h.address, hostId, name });
+      return { agent, env, netns: h.netns, address: h.address, hostId, name };
+    }));
+    for (const [i, j] of joined.entries()) {
+      if (j.status === "fulfilled") hosts.push(j.value);
+      else if (agents[i]) await agents[i]!.destroy(); // (stop() tears down only the hosts that joined)
     }
+    const failed = joined.find((j) => j.status === "rejected");
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     // Every Node Ready with its pod CIDR and no taint keeping pods off: a Node is not-ready until its first heartbeat,
     // and a Deployment applied before that lands wholly on the hosts that were.
     await waitFor("every Node Ready, untainted, with a pod CIDR", async () => {

@@ -28,15 +28,22 @@ export async function startTwoNodeCluster(prefix: string, opts: { cpEnv?: Record
   try {
     const renamed = await api(fleet.cp, fleet.ownerCookie).patch(`/api/v1/hosts/${fleet.hostId}`, { name: nodes[0] });
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
-    second = await joinFleetAgent(fleet, `${prefix.slice(0, 2)}b`, { name: nodes[1] });
-    ep = await kubeEndpoint(fleet.cp);
-    const k = kube(ep, await mintToken(fleet.cp, (await userSession(fleet.cp, fleet.ownerCookie, "operator")).cookie));
+    // The second host joins while kubectl's endpoint and the operator's token are made (none needs another).
+    const [joined, endpoint, token] = await Promise.allSettled([
+      joinFleetAgent(fleet, `${prefix.slice(0, 2)}b`, { name: nodes[1] }),
+      kubeEndpoint(fleet.cp),
+      userSession(fleet.cp, fleet.ownerCookie, "operator").then(({ cookie }) => mintToken(fleet.cp, cookie)),
+    ]);
+    if (joined.status === "fulfilled") second = joined.value;
+    if (endpoint.status === "fulfilled") ep = endpoint.value;
+    for (const r of [joined, endpoint, token]) if (r.status === "rejected") throw r.reason;
+    const k = kube(ep!, (token as PromiseFulfilledResult<string>).value);
     await until(async () => {
       const out = await k.run(["get", "nodes", ...nodes, "--no-headers"]);
       return out.code === 0 && out.stdout.trim().split("\n").every((l) => l.split(/\s+/)[1] === "Ready");
     }, 30_000, "both nodes Ready");
-    const s = second;
-    const e = ep;
+    const s = second!;
+    const e = ep!;
     return {
       fleet,
       second: s,
