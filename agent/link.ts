@@ -95,7 +95,7 @@ export interface LinkStreams {
 type AgentSocket = Socket<ServerToAgentEvents, AgentToServerEvents>;
 
 /** Commands that change nothing: no inventory to send before answering them. */
-const READ_ONLY_COMMANDS = new Set(["container.list", "container.inspect", "image.list", "host.metrics"]);
+const READ_ONLY_COMMANDS = new Set(["container.list", "container.inspect", "image.list", "host.metrics", "host.prometheus"]);
 const INVENTORY_FLUSH_WAIT_MS = 5_000;
 /** How long a page may wait for its acknowledgement. */
 const INVENTORY_PAGE_WAIT_MS = 120_000;

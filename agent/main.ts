@@ -13,6 +13,7 @@ import { uninstallAgent } from "./uninstall";
 import { systemClock } from "./clock";
 import { collectFacts } from "./facts";
 import { CredentialStore } from "./credential-store";
+import { AgentMetrics } from "./metrics";
 import { JoinRefused, joinWithToken } from "./join";
 import { AgentLink, LinkRefused } from "./link";
 import { fetchPinnedCertificate, pinnedTlsOptions, PinMismatch } from "./tls-pin";
@@ -186,6 +187,7 @@ async function main() {
   }
   if (stopRequested) return;
 
+  const metrics = new AgentMetrics(engines.containers);
   const link = new AgentLink({
     serverUrl,
     credential: identity!.credential,
@@ -209,6 +211,7 @@ async function main() {
           events: engines.events,
           root: config.root,
           binds,
+          metrics,
         },
         req,
         log,

@@ -16,6 +16,7 @@ import type { NetworkInfo } from "../network/types";
 import type { VolumeInfo, VolumeService } from "../volumes/volume-service";
 import { connectNetwork, disconnectNetwork } from "../containers/network-attachment";
 import { applyBindRules, type BindRules } from "./bind-rules";
+import type { AgentMetrics } from "../metrics";
 import {
   CommandRequest,
   HostCommand,
@@ -44,6 +45,8 @@ export interface CommandDeps {
   networks?: () => Promise<NetworkService | null>;
   volumes?: VolumeService;
   events?: EventBus;
+  /** The agent's Prometheus metrics (agent/metrics.ts); absent: host.prometheus answers that this agent has none. */
+  metrics?: AgentMetrics;
   now?: () => number;
 }
 
@@ -270,6 +273,9 @@ export async function runCommand(deps: CommandDeps, cmd: HostCommand): Promise<u
       const r = await images.prune({ all: cmd.all ?? false });
       return { deleted: r.deleted, untagged: r.untagged, spaceReclaimedBytes: r.spaceReclaimed } satisfies ImagePruneResult;
     }
+    case "host.prometheus":
+      if (!deps.metrics) throw new GantryError("unavailable", "this agent keeps no Prometheus metrics");
+      return { text: await deps.metrics.render() };
     case "host.metrics":
       return hostMetrics(deps.root, deps.now ?? Date.now);
     case "network.list":

@@ -63,6 +63,7 @@ export async function commandSummary(hostId: number, command: HostCommand | { ki
     case "container.inspect":
     case "image.list":
     case "host.metrics":
+    case "host.prometheus":
     case "network.list":
     case "volume.list":
       return null;

@@ -5,7 +5,7 @@ import type { HostCommand } from "@/lib/protocol/commands";
 export const COMMAND_LABEL = "gantry.command";
 
 /** The kinds that change nothing: an idempotency key means nothing for them and is not honoured. */
-export const READ_ONLY_KINDS: ReadonlySet<string> = new Set(["container.list", "container.inspect", "image.list", "host.metrics"]);
+export const READ_ONLY_KINDS: ReadonlySet<string> = new Set(["container.list", "container.inspect", "image.list", "host.metrics", "host.prometheus"]);
 
 export function withCommandLabel(command: HostCommand, commandId: string): HostCommand {
   if (command.kind !== "container.run") return command;

@@ -167,6 +167,7 @@ export const HostCommand = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("image.remove"), ref: ImageRef, force: z.boolean().optional() }).strict(),
   z.object({ kind: z.literal("image.prune"), all: z.boolean().optional() }).strict(),
   z.object({ kind: z.literal("host.metrics") }).strict(),
+  z.object({ kind: z.literal("host.prometheus") }).strict(),
   z.object({ kind: z.literal("network.list") }).strict(),
   z.object({ kind: z.literal("network.create"), spec: NetworkCreateSpec }).strict(),
   z.object({ kind: z.literal("network.remove"), network: NetworkRef }).strict(),

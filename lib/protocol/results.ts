@@ -118,6 +118,8 @@ export const COMMAND_RESULTS: Record<HostCommandKind, z.ZodType> = {
   "image.tag": z.looseObject({ source: z.string(), target: z.string() }),
   "image.remove": z.looseObject({ untagged: Strings, deleted: Strings }),
   "host.metrics": HostMetrics,
+  /** The agent's Prometheus exposition (agent/metrics.ts), text format 0.0.4. */
+  "host.prometheus": z.object({ text: z.string().max(900_000) }),
   "network.list": z.array(NetworkSummary),
   "network.create": NetworkSummary,
   "network.remove": z.looseObject({ id: z.string(), name: z.string(), changed: z.boolean() }),

@@ -38,6 +38,7 @@ const ROWS: Row[] = [
   { method: "POST", route: "join-tokens", path: "/api/v1/join-tokens", body: {}, permission: "hosts.join" },
   { method: "GET", route: "join-tokens", path: "/api/v1/join-tokens", permission: "hosts.join" },
   { method: "DELETE", route: "join-tokens/[id]", path: "/api/v1/join-tokens/nosuchtoken", permission: "hosts.join" },
+  { method: "GET", route: "metrics/targets", path: "/api/v1/metrics/targets", permission: "metrics.read" },
   { method: "GET", route: "me", path: "/api/v1/me", permission: "me.read" },
   { method: "PATCH", route: "me", path: "/api/v1/me", body: {}, permission: "me.update" },
   { method: "GET", route: "users", path: "/api/v1/users", permission: "users.read" },
