@@ -97,7 +97,6 @@ export async function startPodFleet(label: string, hostCount = 2): Promise<PodFl
     let cookie = await signIn(first, owner.email, owner.password);
     ep = await kubeEndpoint(first);
     const k = kube(ep, await mintToken(first, cookie));
-    // Joined in turn: the host ids follow the namespaces' order.
     // The hosts join at once (each its own token and name); `hosts` keeps the order of the network's hosts.
     const agents: AgentProcess[] = [];
     const joined = await Promise.allSettled(net.hosts.map(async (h, i) => {
