@@ -24,9 +24,10 @@
 //   authorizeHost(actor, action, hostId)      — 404 when the actor holds no right on the host (it does not exist for
 //                                               them), 403 when it holds some there but not this one.
 //   authorizeNamespace(actor, action, ns)    — the same for a namespace, through the REST API (/api/v1/…/{namespace}/…).
-// Still asked fleet-wide (a follow-up): the REST lists and deploys of stacks and services (/api/v1/stacks,
-// /api/v1/stacks/preview, /api/v1/services) and the dashboard's stack and service pages — a namespace binding gives
-// nothing there yet. test/policy/matrix.test.ts holds every route, Kubernetes call and socket event to its scopes.
+//   visibleNamespaces(actor, action, ns?)     — what a list of namespaced things keeps (lib/k8s/visible-namespaces.ts):
+//                                               stacks and Services list only one's namespaces; one asked for by name
+//                                               outside them is a 404.
+// test/policy/matrix.test.ts holds every route, Kubernetes call and socket event to its scopes.
 import { forbidden, notFound, unauthorized } from "@/lib/errors";
 
 /** A user's fleet-wide role (User.role); `none`: no fleet-wide right, only what role bindings give. */

@@ -1,5 +1,8 @@
-// The Services of the cluster (or of one namespace) with their endpoint counts, for the dashboard's Services page.
+// The Services of the cluster (or of one namespace) with their endpoint counts, for the dashboard's Services page: those
+// in the namespaces the actor may read.
+import type { Actor } from "@/lib/auth/policy";
 import { systemClient } from "@/lib/k8s/system-client";
+import { keepVisible, visibleNamespaces } from "@/lib/k8s/visible-namespaces";
 import { SERVICE_NAME_LABEL } from "@/lib/k8s/kinds/endpoint-slice";
 import type { KubeObject } from "@/lib/k8s/meta";
 import type { ServiceList } from "./schemas";
@@ -7,7 +10,8 @@ import { serviceSummaryOf } from "./service-view";
 
 const reader = systemClient("gantry-dashboard");
 
-export async function listServices(query: { namespace?: string }): Promise<ServiceList> {
+export async function listServices(actor: Actor, query: { namespace?: string }): Promise<ServiceList> {
+  const visible = visibleNamespaces(actor, "k8s.read", query.namespace);
   const [services, slices] = await Promise.all([
     reader.list("services", { namespace: query.namespace }),
     reader.list("discovery.k8s.io/endpointslices", { namespace: query.namespace }),
@@ -19,5 +23,5 @@ export async function listServices(query: { namespace?: string }): Promise<Servi
     const key = `${s.metadata.namespace}/${name}`;
     byService.set(key, [...(byService.get(key) ?? []), s]);
   }
-  return { items: services.items.map((svc) => serviceSummaryOf(svc, byService.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [])) };
+  return { items: keepVisible(services.items.map((svc) => serviceSummaryOf(svc, byService.get(`${svc.metadata.namespace}/${svc.metadata.name}`) ?? [])), visible) };
 }

@@ -327,3 +327,33 @@ test("a role bound on a namespace writes the Kubernetes API's objects there and 
   assert.equal((await api(f.cp, gina.cookie).get(`/api/v1/hosts/${A}`)).status, 404);
   assert.deepEqual(ok(await api(f.cp, gina.cookie).get("/api/v1/hosts")).items, []);
 });
+
+test("stacks and Services follow namespace bindings: one deploys and lists in one's namespace; another namespace is a 404", async () => {
+  const ownerToken = ok(await owner().post("/api/v1/tokens", { name: "stk-owner" }), 201).token;
+  for (const ns of ["shop", "vault"]) {
+    ok(await api(f.cp).request("POST", "/k8s/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } }, { authorization: `Bearer ${ownerToken}` }), 201);
+  }
+  const compose = (svc: string) => `services:\n  ${svc}:\n    image: ${f.image}\n    command: ["sleep", "300"]\n    ports: ["8080:80"]\n`;
+  ok(await owner().post("/api/v1/stacks", { name: "theirs", namespace: "vault", compose: compose("safe") }));
+  const hana = await noneUser("hana");
+  ok(await owner().post("/api/v1/role-bindings", { userId: hana.user.id, role: "operator", namespace: "shop" }), 201);
+  const as = api(f.cp, hana.cookie);
+
+  ok(await as.post("/api/v1/stacks/preview", { name: "mine", namespace: "shop", compose: compose("web") }));
+  ok(await as.post("/api/v1/stacks", { name: "mine", namespace: "shop", compose: compose("web") }));
+  for (const [path, body] of [["/api/v1/stacks", { name: "x", namespace: "vault", compose: compose("web") }], ["/api/v1/stacks/preview", { name: "x", namespace: "vault", compose: compose("web") }]] as const) {
+    const r = await as.post(path, body);
+    assert.equal(r.status, 404, `${path}: ${JSON.stringify(r.body)}`);
+    assert.match(r.body.error.message, /namespace vault not found/);
+  }
+  type Row = { namespace: string; name: string };
+  assert.deepEqual((ok(await as.get("/api/v1/stacks")).items as Row[]).map((s) => `${s.namespace}/${s.name}`), ["shop/mine"]);
+  assert.ok((ok(await owner().get("/api/v1/stacks")).items as Row[]).some((s) => s.namespace === "vault"), "the owner sees both");
+  const services = ok(await as.get("/api/v1/services")).items as Row[];
+  assert.ok(services.length > 0 && services.every((s) => s.namespace === "shop"), JSON.stringify(services));
+  assert.equal((await as.get("/api/v1/services?namespace=vault")).status, 404);
+  assert.equal((await as.get("/api/v1/stacks?namespace=vault")).status, 404);
+  assert.equal((await as.get("/api/v1/services/vault/safe")).status, 404);
+  ok(await owner().delete("/api/v1/stacks/vault/theirs"));
+  ok(await as.delete("/api/v1/stacks/shop/mine"));
+});

@@ -1,7 +1,9 @@
 // /stacks?namespace= — every compose stack with its services' status (k8s.read); "Deploy a stack" for k8s.write.
 import type { Metadata } from "next";
 import { pageAccess } from "@/lib/auth/current-actor";
-import { can } from "@/lib/auth/policy";
+import { canSomewhere } from "@/lib/auth/policy";
+import { GantryError } from "@/lib/errors";
+import { notFound } from "next/navigation";
 import { listStacks } from "@/lib/stacks/list-stacks";
 import { listStacksQuery } from "@/lib/stacks/schemas";
 import { NotAllowed } from "@/components/ui";
@@ -17,6 +19,9 @@ export default async function StacksPage({ searchParams }: { searchParams: Promi
   const all = raw === "all";
   const wanted = listStacksQuery.safeParse({ namespace: typeof raw === "string" && raw && !all ? raw : undefined });
   const namespace = all ? "all" : wanted.success ? (wanted.data.namespace ?? null) : null;
-  const initial = await listStacks({ namespace: namespace && namespace !== "all" ? namespace : undefined });
-  return <StacksView initial={initial.items} namespace={namespace} canWrite={can(actor, "k8s.write")} />;
+  const initial = await listStacks(actor, { namespace: namespace && namespace !== "all" ? namespace : undefined }).catch((e: unknown) => {
+    if (e instanceof GantryError && e.code === "not_found") notFound();
+    throw e;
+  });
+  return <StacksView initial={initial.items} namespace={namespace} canWrite={canSomewhere(actor, "k8s.write")} />;
 }
