@@ -1,0 +1,170 @@
+// Adding a host over SSH end to end: the real control plane (listening where the target's namespace reaches it), Debian's
+// sshd in its own network and mount namespaces (test/support/sshd.ts) as the target, the real agent bundle and
+// install.sh. Through the API: an unknown host key pauses the job with the fingerprint ssh-keygen -lf prints, a wrong
+// confirmation is refused, the right one resumes it, and the host comes online with its key pinned; running it again
+// repairs the same host; a changed host key is refused naming both; a preflight failure names the check and leaves
+// nothing; a cancel mid-upload leaves nothing. No join token appears in any step's output.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { startSshd, type TestSshd } from "../support/sshd";
+import { startControlPlane, type ControlPlane } from "../support/control-plane";
+import { api, setupOwner, signIn } from "../support/session";
+import { waitFor } from "../support/agent";
+import { networkingEnv, testNetworking } from "../support/docker-cli";
+import type { InstallJobView } from "@/lib/hosts/install-job-schemas";
+
+let sshd: TestSshd & { linkPrefix: string };
+let cp: ControlPlane;
+let c: ReturnType<typeof api>;
+let serverUrl: string;
+
+before(async () => {
+  sshd = await startSshd();
+  const env = networkingEnv(testNetworking("gij"));
+  cp = await startControlPlane({
+    // The target's namespace reaches this machine at its bridge's address, not at loopback.
+    env: { HOST: "0.0.0.0", GANTRY_SSH_AGENT_ENV: Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ") },
+  });
+  serverUrl = `http://${sshd.linkPrefix}.1:${cp.port}`;
+  const owner = await setupOwner(cp);
+  c = api(cp, await signIn(cp, owner.email, owner.password));
+});
+
+after(async () => {
+  sshd?.stop(); // every process of its mount namespace: the installed agent too
+  await cp?.destroy();
+});
+
+const body = (over: Record<string, unknown> = {}) => ({ address: sshd.host, port: 22, user: "root", privateKey: sshd.keys.plain, serverUrl, ...over });
+
+async function job(id: string): Promise<InstallJobView> {
+  const r = await c.get(`/api/v1/host-install-jobs/${id}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.job;
+}
+
+async function finished(id: string, ms = 180_000): Promise<InstallJobView> {
+  return waitFor(`install job ${id} to finish`, async () => {
+    const j = await job(id);
+    return ["succeeded", "failed", "cancelled"].includes(j.state) && j;
+  }, ms, 200);
+}
+
+/** Nothing of the job or an agent on the target: no temp dir, nothing under /opt, /etc/gantry, /var/lib/gantry, no agent process. */
+function assertNothingInstalled(j: InstallJobView) {
+  assertTempDirGone(j);
+  for (const dir of ["/opt", "/etc/gantry", "/var/lib/gantry"]) assert.equal(sshd.exec("ls", ["-A", dir]).stdout.trim(), "", `${dir} is empty`);
+  assert.equal(sshd.exec("sh", ["-c", "pgrep -f 'agent[.]mjs' || true"]).stdout.trim(), "", "no agent runs");
+}
+
+/** The job's temp dir (named in its upload step; /tmp is this machine's, shared with other runs) is gone. */
+function assertTempDirGone(j: InstallJobView) {
+  const dir = /^uploading into (\/tmp\/gantry-install\.\w+) on the target$/m.exec(j.steps.find((s) => s.name === "upload")!.output.join("\n"))?.[1];
+  assert.ok(dir, "the upload step names its temp dir");
+  assert.equal(sshd.exec("test", ["-e", dir]).code, 1, `${dir} is gone`);
+}
+
+function assertNoToken(j: InstallJobView) {
+  assert.doesNotMatch(JSON.stringify(j), /gjt_/, "no join token in the job's steps");
+}
+
+test("bad input is a 422 naming the field", async () => {
+  const r = await c.post("/api/v1/hosts/ssh", body({ port: 70000, privateKey: undefined }));
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.match(JSON.stringify(r.body), /port/);
+  const noCred = await c.post("/api/v1/hosts/ssh", body({ privateKey: undefined }));
+  assert.equal(noCred.status, 422);
+  assert.match(JSON.stringify(noCred.body), /privateKey or a password/);
+});
+
+test("a preflight failure fails the job naming the check, and leaves nothing on the target", async () => {
+  // The state disk is a 16 MiB file system on this target.
+  assert.equal(sshd.exec("mount", ["-t", "tmpfs", "-o", "size=16m", "gantry-small", "/var/lib/gantry"]).code, 0);
+  try {
+    const r = await c.post("/api/v1/hosts/ssh", body({ user: "gsudo", hostKeyFingerprint: sshd.fingerprint }));
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const j = await finished(r.body.job.id);
+    assert.equal(j.state, "failed", JSON.stringify(j));
+    assert.match(j.reason!, /^preflight failed: disk \(16 MiB free under \/var\/lib\/gantry, 1024 MiB needed\)$/);
+    const pre = j.steps.find((s) => s.name === "preflight")!;
+    assert.equal(pre.state, "failed");
+    assert.ok(pre.output.some((l) => /^gantry-install: preflight: kernel: ok: /.test(l)), "each check is a line of the step");
+    assert.deepEqual(j.steps.map((s) => `${s.name}:${s.state}`), ["connect:succeeded", "upload:succeeded", "preflight:failed", "cleanup:succeeded"]);
+    assert.match(j.steps[0]!.output.join("\n"), /logged in to gsudo@.*; commands run as root through sudo -n/);
+    assertNothingInstalled(j);
+  } finally {
+    sshd.exec("umount", ["/var/lib/gantry"]);
+  }
+});
+
+test("cancelled during the upload, the job ends cancelled and leaves nothing", async () => {
+  const r = await c.post("/api/v1/hosts/ssh", body({ hostKeyFingerprint: sshd.fingerprint }));
+  assert.equal(r.status, 202);
+  const id = r.body.job.id;
+  await waitFor("the upload to begin", async () => (await job(id)).steps.some((s) => s.name === "upload" && s.state === "running" && / of /.test(s.detail ?? "")), 120_000, 10);
+  const cancel = await c.post(`/api/v1/host-install-jobs/${id}/cancel`, {});
+  assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+  const j = await finished(id);
+  assert.equal(j.state, "cancelled");
+  assert.equal(j.reason, "cancelled");
+  const upload = j.steps.find((s) => s.name === "upload")!;
+  assert.equal(upload.state, "cancelled", JSON.stringify(j.steps));
+  assert.equal(j.steps.at(-1)!.name, "cleanup");
+  assertNothingInstalled(j);
+  const again = await c.post(`/api/v1/host-install-jobs/${id}/cancel`, {});
+  assert.equal(again.status, 409);
+});
+
+let hostId: number;
+
+test("added by key: the unknown host key waits for confirmation, the host comes online with the key pinned", async () => {
+  const r = await c.post("/api/v1/hosts/ssh", body({ name: "over-ssh" }));
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  const id = r.body.job.id;
+  const waiting = await waitFor("the job to wait for the host key", async () => {
+    const j = await job(id);
+    return j.state === "awaiting-host-key" && j;
+  }, 30_000);
+  assert.equal(waiting.presentedHostKey, sshd.fingerprint, "the fingerprint ssh-keygen -lf prints");
+  const wrong = await c.post(`/api/v1/host-install-jobs/${id}/confirm-host-key`, { fingerprint: `SHA256:${"A".repeat(43)}` });
+  assert.equal(wrong.status, 409);
+  assert.match(wrong.body.error.message ?? JSON.stringify(wrong.body), /presented/);
+  const ok = await c.post(`/api/v1/host-install-jobs/${id}/confirm-host-key`, { fingerprint: sshd.fingerprint });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  const j = await finished(id);
+  assert.equal(j.state, "succeeded", JSON.stringify(j, null, 1));
+  assert.deepEqual(j.steps.map((s) => s.name), ["connect", "upload", "preflight", "install", "online"]);
+  assert.ok(j.steps.find((s) => s.name === "install")!.output.some((l) => /^gantry-install: install: the agent is up/.test(l)));
+  assert.equal(j.hostKey, sshd.fingerprint);
+  assertNoToken(j);
+  hostId = j.hostId!;
+  const host = (await c.get(`/api/v1/hosts/${hostId}`)).body;
+  assert.equal(host.status, "online");
+  assert.equal(host.name, "over-ssh");
+  assert.match(sshd.exec("cat", ["/etc/gantry/agent.env"]).stdout, /^GANTRY_BRIDGE=gij/m, "the agent got its own bridge");
+  assertTempDirGone(j);
+});
+
+test("run again on the installed target, the job repairs the same host with the pinned key", async () => {
+  assert.ok(hostId);
+  const r = await c.post("/api/v1/hosts/ssh", body());
+  assert.equal(r.status, 202);
+  assert.equal(r.body.job.hostKey, sshd.fingerprint, "the host's pinned key is used");
+  const j = await finished(r.body.job.id);
+  assert.equal(j.state, "succeeded", JSON.stringify(j, null, 1));
+  assert.equal(j.hostId, hostId);
+  assert.match(j.steps.find((s) => s.name === "preflight")!.detail!, /install repairs it/);
+  assertNoToken(j);
+});
+
+test("a changed host key is refused, naming the key shown and the key pinned; nothing is sent", async () => {
+  const pinned = sshd.fingerprint;
+  await sshd.rotateHostKey();
+  const r = await c.post("/api/v1/hosts/ssh", body());
+  const j = await finished(r.body.job.id, 30_000);
+  assert.equal(j.state, "failed");
+  assert.match(j.reason!, new RegExp(`has changed: it presents ${esc(sshd.fingerprint)}, but ${esc(pinned)} is pinned`));
+  assert.deepEqual(j.steps.map((s) => `${s.name}:${s.state}`), ["connect:failed"]);
+});
+
+const esc = (s: string) => s.replace(/[+/.]/g, "\\$&");
