@@ -12,6 +12,10 @@ import { api, setupOwner, signIn } from "../support/session";
 import { waitFor } from "../support/agent";
 import { networkingEnv, testNetworking } from "../support/docker-cli";
 import type { InstallJobView } from "@/lib/hosts/install-job-schemas";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gantry } from "../cli/support";
 
 let sshd: TestSshd & { linkPrefix: string };
 let cp: ControlPlane;
@@ -168,3 +172,35 @@ test("a changed host key is refused, naming the key shown and the key pinned; no
 });
 
 const esc = (s: string) => s.replace(/[+/.]/g, "\\$&");
+
+test("gantry host add: an unconfirmed host key is printed with the flag to pass (exit 1, nothing installed); with it, the steps print and the host comes online (exit 0)", async () => {
+  // A second target of its own, never added before (no key pinned for it).
+  const other = await startSshd();
+  const home = mkdtempSync(join(tmpdir(), "gantry-host-add-"));
+  try {
+    const token = (await c.post("/api/v1/tokens", { name: "cli" })).body.token as string;
+    const env = { GANTRY_URL: cp.url, GANTRY_TOKEN: token };
+    const identity = join(home, "id_ed25519");
+    writeFileSync(identity, other.keys.plain, { mode: 0o600 });
+    const url = `http://${other.linkPrefix}.1:${cp.port}`;
+    const args = ["host", "add", "--ssh", `root@${other.host}:22`, "--identity", identity, "--server-url", url, "--name", "by-cli"];
+    const asked = await gantry(home, args, env, 60_000);
+    assert.equal(asked.code, 1, asked.stdout + asked.stderr);
+    assert.match(asked.stderr, new RegExp(`presents the host key ${esc(other.fingerprint)}, which is not confirmed: .* run again with --accept-host-key ${esc(other.fingerprint)}`));
+    assert.equal(other.exec("ls", ["-A", "/opt"]).stdout.trim(), "", "nothing was uploaded or installed");
+
+    const added = await gantry(home, [...args, "--accept-host-key", other.fingerprint], env, 180_000);
+    assert.equal(added.code, 0, added.stdout + added.stderr);
+    for (const step of ["connect", "upload", "preflight", "install", "online"]) assert.match(added.stdout, new RegExp(`^==> ${step}$[\\s\\S]*^<== ${step}: succeeded`, "m"), step);
+    assert.match(added.stdout, /^    gantry-install: preflight: overlayfs: ok: available$/m);
+    const id = Number(/^host (\d+) is online$/m.exec(added.stdout)?.[1]);
+    assert.ok(id > 0, added.stdout);
+    const host = (await c.get(`/api/v1/hosts/${id}`)).body;
+    assert.equal(host.name, "by-cli");
+    assert.equal(host.status, "online");
+    assert.doesNotMatch(added.stdout + added.stderr, /gjt_/, "no join token printed");
+  } finally {
+    other.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+});
