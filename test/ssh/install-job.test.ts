@@ -16,11 +16,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gantry } from "../cli/support";
+import { launchBrowser, signedInPage } from "../support/browser";
 
 let sshd: TestSshd & { linkPrefix: string };
 let cp: ControlPlane;
 let c: ReturnType<typeof api>;
 let serverUrl: string;
+let cookie: string;
 
 before(async () => {
   sshd = await startSshd();
@@ -31,7 +33,8 @@ before(async () => {
   });
   serverUrl = `http://${sshd.linkPrefix}.1:${cp.port}`;
   const owner = await setupOwner(cp);
-  c = api(cp, await signIn(cp, owner.email, owner.password));
+  cookie = await signIn(cp, owner.email, owner.password);
+  c = api(cp, cookie);
 });
 
 after(async () => {
@@ -202,5 +205,53 @@ test("gantry host add: an unconfirmed host key is printed with the flag to pass 
   } finally {
     other.stop();
     rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("added by password in the browser: the steps arrive live, the host key is confirmed on the page, and it links to the new host", async () => {
+  const other = await startSshd();
+  const browser = await launchBrowser();
+  try {
+    const errors: string[] = [];
+    const page = await signedInPage(browser, cp.url, cookie, { errors });
+    await page.goto(`${cp.url}/hosts`);
+    await page.getByRole("button", { name: "Add host" }).click();
+    const dialog = page.getByRole("dialog", { name: "Add a host" });
+    await dialog.getByRole("tab", { name: "Over SSH" }).click();
+    await dialog.getByLabel("Address").fill(other.host);
+    await dialog.getByLabel("User").fill("gsudo");
+    await dialog.getByLabel("Password", { exact: true }).check();
+    await dialog.locator("#ssh-password").fill(other.password);
+    await dialog.getByLabel("Host name (optional)").fill("by-browser");
+    await dialog.getByLabel(/This server's URL/).fill(`http://${other.linkPrefix}.1:${cp.port}`);
+    await dialog.getByRole("button", { name: "Install over SSH" }).click();
+
+    await dialog.getByTestId("presented-host-key").waitFor({ timeout: 30_000 });
+    assert.equal(await dialog.getByTestId("presented-host-key").textContent(), other.fingerprint);
+    await dialog.getByRole("button", { name: "Confirm host key" }).click();
+    // Seen while the job still runs: the steps come to the page as they happen (the page reads the job once, when it
+    // joins the job's room; everything after arrives over the socket).
+    const seen = new Set<string>();
+    const deadline = Date.now() + 180_000;
+    while (Date.now() < deadline) {
+      const state = await dialog.getByTestId("install-job-state").textContent();
+      for (const step of await dialog.locator("[data-testid^=install-step-]").all()) seen.add(`${await step.getAttribute("data-testid")}:${await step.getAttribute("data-state")}:${state}`);
+      if (state === "succeeded" || state === "failed" || state === "cancelled") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await dialog.getByTestId("install-job-state").textContent(), "succeeded", await dialog.textContent() ?? "");
+    assert.ok([...seen].some((s) => /^install-step-(upload|preflight|install):running:running$/.test(s)), `a step was shown running while the job ran: ${[...seen].join(", ")}`);
+    assert.match((await dialog.getByTestId("install-step-preflight").textContent())!, /gantry-install: preflight: kernel: ok/);
+    assert.doesNotMatch((await dialog.textContent())!, /gjt_/);
+    await dialog.getByTestId("new-host-link").click();
+    await page.waitForURL(/\/hosts\/\d+$/);
+    const id = Number(/\/hosts\/(\d+)$/.exec(page.url())![1]);
+    const host = (await c.get(`/api/v1/hosts/${id}`)).body;
+    assert.equal(host.name, "by-browser");
+    assert.equal(host.status, "online");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    other.stop();
   }
 });
