@@ -17,6 +17,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gantry } from "../cli/support";
 import { launchBrowser, signedInPage } from "../support/browser";
+import { startRegistry } from "../support/registry";
+import { fullBusyboxEntries } from "../support/docker-cli";
+import { makeImage, makeLayer, pushImage, skopeo } from "../support/images";
 
 let sshd: TestSshd & { linkPrefix: string };
 let cp: ControlPlane;
@@ -37,7 +40,13 @@ before(async () => {
   c = api(cp, cookie);
 });
 
+/** What an installed agent made outside the target's namespaces (its containers' cgroups) goes with install.sh uninstall. */
+function uninstallOn(server: TestSshd) {
+  server.exec("sh", ["-c", "[ ! -f /opt/gantry/current/install.sh ] || sh /opt/gantry/current/install.sh uninstall"]);
+}
+
 after(async () => {
+  if (sshd) uninstallOn(sshd);
   sshd?.stop(); // every process of its mount namespace: the installed agent too
   await cp?.destroy();
 });
@@ -150,6 +159,24 @@ test("added by key: the unknown host key waits for confirmation, the host comes 
   assert.equal(host.name, "over-ssh");
   assert.match(sshd.exec("cat", ["/etc/gantry/agent.env"]).stdout, /^GANTRY_BRIDGE=gij/m, "the agent got its own bridge");
   assertTempDirGone(j);
+
+  // A container on it: an image loaded into the installed agent (its Docker API socket in the target's /run), run
+  // through the control plane's API.
+  const registry = await startRegistry("open");
+  const work = mkdtempSync(join(tmpdir(), "gantry-ij-image-"));
+  try {
+    await pushImage(registry.host, "busybox", "latest", makeImage([await makeLayer(fullBusyboxEntries())], { cmd: ["sh"] }));
+    const archive = join(work, "busybox.tar");
+    await skopeo(["copy", `docker://${registry.host}/busybox:latest`, `oci-archive:${archive}:example.com/ssh/busybox:1`]);
+    const loaded = sshd.exec("/usr/local/bin/docker", ["-H", "unix:///run/gantry/docker.sock", "load", "-i", archive]);
+    assert.equal(loaded.code, 0, loaded.stderr);
+    const run = await c.post(`/api/v1/hosts/${hostId}/containers`, { image: "example.com/ssh/busybox:1", name: "over-ssh", cmd: ["sleep", "300"], network: "none" });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    assert.equal(run.body.container.state, "running");
+  } finally {
+    await registry.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
 });
 
 test("run again on the installed target, the job repairs the same host with the pinned key", async () => {
@@ -203,6 +230,7 @@ test("gantry host add: an unconfirmed host key is printed with the flag to pass 
     assert.equal(host.status, "online");
     assert.doesNotMatch(added.stdout + added.stderr, /gjt_/, "no join token printed");
   } finally {
+    uninstallOn(other);
     other.stop();
     rmSync(home, { recursive: true, force: true });
   }
@@ -252,6 +280,7 @@ test("added by password in the browser: the steps arrive live, the host key is c
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();
+    uninstallOn(other);
     other.stop();
   }
 });
