@@ -12,6 +12,10 @@
 // Cancel kills the running remote command (server/ssh/session.ts) and removes what the job put there. A failure or
 // cancel after the upload runs `install.sh uninstall` when the target had no agent before (install.sh itself puts back
 // an agent that was there), and the temp dir goes in every case. Running it again on an installed target repairs it.
+import { rmSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Server as SocketServer } from "socket.io";
 import { db } from "@/lib/db";
 import { agentBundle } from "@/lib/hosts/agent-bundle";
@@ -134,6 +138,11 @@ async function runJob(io: SocketServer, jobId: string, credentials: InstallCrede
   let remoteDir: string | null = null;
   let installed = false; // install.sh install started (and the target had no agent before)
   let hadAgent = false;
+  let joinTokenId: string | null = null;
+  // A token the job made and no agent used (a repair keeps its credential; a failure) is revoked, not left outstanding.
+  const revokeUnusedToken = async () => {
+    if (joinTokenId) await db.joinToken.updateMany({ where: { id: joinTokenId, usedAt: null, revokedAt: null }, data: { revokedAt: new Date() } }).catch(() => {});
+  };
   try {
     // --- connect ---------------------------------------------------------------------------------------------------
     await begin("connect");
@@ -215,14 +224,27 @@ async function runJob(io: SocketServer, jobId: string, credentials: InstallCrede
     // --- install ---------------------------------------------------------------------------------------------------
     await begin("install");
     const token = await createJoinToken({ createdById: job.startedById, ttlMs: JOIN_TOKEN_TTL_MS, hostName: job.name });
+    joinTokenId = token.id;
     secrets.push(token.token);
     await db.hostInstallJob.update({ where: { id: jobId }, data: { joinTokenId: token.id } });
+    // The token goes in a file of the job's own temp dir (0700, the file 0600), read by install.sh from stdin: on the
+    // command line any user of the target could read it from ps while the install runs.
+    const tokenFile = await writeLocalSecret(token.token);
+    try {
+      await session.upload(tokenFile.path, `${remoteDir}/join-token`, { signal });
+    } finally {
+      tokenFile.remove();
+    }
     const tls = serverContext.maybe()?.tls;
-    const args = ["sh", installSh, "install", "--server", job.serverUrl, "--token", token.token];
+    const args = ["install", "--server", job.serverUrl, "--token", "-"];
     if (tls?.pinned) args.push("--fingerprint", tls.fingerprint);
     for (const kv of agentEnv) args.push("--env", kv);
     installed = !hadAgent;
-    const inst = await session.run(args, { signal, timeoutMs: 300_000, onLine: (_stream, text) => line(text) });
+    const inst = await session.run(["sh", "-c", 'f=$1; shift; exec sh "$@" < "$f"', "sh", `${remoteDir}/join-token`, installSh, ...args], {
+      signal,
+      timeoutMs: 300_000,
+      onLine: (_stream, text) => line(text),
+    });
     if (inst.code !== 0) throw new JobFailed(`install.sh install failed: ${redact(lastLine(inst.stderr) || `exit ${inst.code}`)}`);
     await end("succeeded");
 
@@ -254,6 +276,7 @@ async function runJob(io: SocketServer, jobId: string, credentials: InstallCrede
     await end("succeeded", `host ${hostId}`);
     installed = false;
     await cleanup(session, remoteDir, false);
+    await revokeUnusedToken();
     await flush({ state: "succeeded", hostId, finishedAt: new Date() });
   } catch (e) {
     const cancelled = signal.aborted;
@@ -272,7 +295,8 @@ async function runJob(io: SocketServer, jobId: string, credentials: InstallCrede
         await end("failed", `cleaning up on the target failed: ${redact((ce as Error).message)}`);
       }
     }
-    await flush({ state: cancelled ? "cancelled" : "failed", reason, finishedAt: new Date(), presentedHostKey: undefined });
+    await revokeUnusedToken();
+    await flush({ state: cancelled ? "cancelled" : "failed", reason, finishedAt: new Date() });
   } finally {
     session?.close();
   }
@@ -292,6 +316,14 @@ async function cleanup(session: SshSession, remoteDir: string | null, uninstall:
   const rm = await session.run(["rm", "-rf", "--", remoteDir], { timeoutMs: 30_000 });
   if (rm.code !== 0) throw new Error(`removing ${remoteDir} failed: ${lastLine(rm.stderr)}`);
   line?.(`removed ${remoteDir}`);
+}
+
+/** A 0600 file under a 0700 temp dir holding `secret` (for an SFTP upload), and its removal. */
+async function writeLocalSecret(secret: string): Promise<{ path: string; remove(): void }> {
+  const dir = await mkdtemp(join(tmpdir(), "gantry-secret-"));
+  const path = join(dir, "secret");
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function parseEndpoint(s: string): { host: string; port: number; username: string } {

@@ -114,8 +114,9 @@ test("a preflight failure fails the job naming the check, and leaves nothing on 
 });
 
 test("cancelled during the upload, the job ends cancelled and leaves nothing", async () => {
-  const r = await c.post("/api/v1/hosts/ssh", body({ hostKeyFingerprint: sshd.fingerprint }));
+  const r = await c.post("/api/v1/hosts/ssh", body({ hostKeyFingerprint: sshd.fingerprint, serverUrl: undefined }));
   assert.equal(r.status, 202);
+  assert.equal(r.body.job.serverUrl, cp.url, "without serverUrl: the URL the request was addressed to");
   const id = r.body.job.id;
   await waitFor("the upload to begin", async () => (await job(id)).steps.some((s) => s.name === "upload" && s.state === "running" && / of /.test(s.detail ?? "")), 120_000, 10);
   const cancel = await c.post(`/api/v1/host-install-jobs/${id}/cancel`, {});
@@ -153,6 +154,7 @@ test("added by key: the unknown host key waits for confirmation, the host comes 
   assert.ok(j.steps.find((s) => s.name === "install")!.output.some((l) => /^gantry-install: install: the agent is up/.test(l)));
   assert.equal(j.hostKey, sshd.fingerprint);
   assertNoToken(j);
+  assert.doesNotMatch(sshd.log(), /gjt_/);
   hostId = j.hostId!;
   const host = (await c.get(`/api/v1/hosts/${hostId}`)).body;
   assert.equal(host.status, "online");
@@ -184,10 +186,22 @@ test("run again on the installed target, the job repairs the same host with the 
   const r = await c.post("/api/v1/hosts/ssh", body());
   assert.equal(r.status, 202);
   assert.equal(r.body.job.hostKey, sshd.fingerprint, "the host's pinned key is used");
+  // While it runs, no command line on the target carries the join token (it is read from a 0600 file).
+  let sawInstall = false;
+  const end = Date.now() + 120_000;
+  while (Date.now() < end && !["succeeded", "failed"].includes((await job(r.body.job.id)).state)) {
+    const commands = sshd.exec("ps", ["-eo", "args"]).stdout.split("\n").filter((l) => /install\.sh install/.test(l));
+    if (commands.length) sawInstall = true;
+    for (const cmd of commands) assert.doesNotMatch(cmd, /gjt_/, cmd);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  assert.ok(sawInstall, "install.sh install was seen running");
   const j = await finished(r.body.job.id);
   assert.equal(j.state, "succeeded", JSON.stringify(j, null, 1));
   assert.equal(j.hostId, hostId);
   assert.match(j.steps.find((s) => s.name === "preflight")!.detail!, /install repairs it/);
+  const tokens = (await c.get("/api/v1/join-tokens")).body.joinTokens as unknown[];
+  assert.deepEqual(tokens, [], "the repair's unused join token was revoked, not left outstanding");
   assertNoToken(j);
 });
 
