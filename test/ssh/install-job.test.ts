@@ -3,7 +3,9 @@
 // install.sh. Through the API: an unknown host key pauses the job with the fingerprint ssh-keygen -lf prints, a wrong
 // confirmation is refused, the right one resumes it, and the host comes online with its key pinned; running it again
 // repairs the same host; a changed host key is refused naming both; a preflight failure names the check and leaves
-// nothing; a cancel mid-upload leaves nothing. No join token appears in any step's output.
+// nothing; a cancel mid-upload leaves nothing; a target behind a jump host is reached through it. The CLI (`gantry
+// host add`) and the hosts page (Chromium, by password, the steps live) add hosts of their own. No join token appears
+// in any step's output or on any command line of the target.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startSshd, type TestSshd } from "../support/sshd";
@@ -110,6 +112,38 @@ test("a preflight failure fails the job naming the check, and leaves nothing on 
     assertNothingInstalled(j);
   } finally {
     sshd.exec("umount", ["/var/lib/gantry"]);
+  }
+});
+
+test("through a jump host: the target's unknown key is confirmed, the job runs on it through the bastion, and a preflight failure there leaves nothing", async () => {
+  const inner = await startSshd({ behind: sshd });
+  try {
+    assert.equal(inner.exec("mount", ["-t", "tmpfs", "-o", "size=16m", "gantry-small", "/var/lib/gantry"]).code, 0);
+    const r = await c.post("/api/v1/hosts/ssh", {
+      address: inner.host,
+      user: "gsudo",
+      privateKey: inner.keys.plain,
+      serverUrl,
+      jump: { address: sshd.host, user: "gsudo", privateKey: sshd.keys.plain, hostKeyFingerprint: sshd.fingerprint },
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.equal(r.body.job.jump, `gsudo@${sshd.host}`);
+    const id = r.body.job.id;
+    const waiting = await waitFor("the target's host key to be asked", async () => {
+      const j = await job(id);
+      return j.state === "awaiting-host-key" && j;
+    }, 30_000);
+    assert.equal(waiting.presentedHostKey, inner.fingerprint, "the target's key, not the bastion's");
+    assert.equal((await c.post(`/api/v1/host-install-jobs/${id}/confirm-host-key`, { fingerprint: inner.fingerprint })).status, 200);
+    const j = await finished(id);
+    assert.equal(j.state, "failed", JSON.stringify(j));
+    assert.match(j.reason!, /^preflight failed: disk \(16 MiB free/);
+    assert.match(j.steps[0]!.output.join("\n"), new RegExp(`logged in to gsudo@${esc(inner.host)}:22 via gsudo@${esc(sshd.host)}`));
+    assert.equal(j.steps.at(-1)!.name, "cleanup");
+    assert.equal(j.steps.at(-1)!.state, "succeeded");
+    for (const dir of ["/opt", "/etc/gantry"]) assert.equal(inner.exec("ls", ["-A", dir]).stdout.trim(), "", `${dir} is empty on the target`);
+  } finally {
+    inner.stop();
   }
 });
 
