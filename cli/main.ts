@@ -34,8 +34,13 @@ export const CLI_HELP: Record<string, { synopsis: string; about: string; flags?:
     flags: ["--json   print JSON instead of a table"],
   },
   host: {
-    synopsis: "gantry host drain|cordon|uncordon|rotate-credential HOST  a host's chores: move pods off, new credential",
+    synopsis: "gantry host add|drain|cordon|uncordon|rotate-credential …  add a host over SSH; a host's chores",
     about: [
+      "add --ssh user@address[:port] (--identity FILE | --password-stdin) [--accept-host-key SHA256:…] [--name NAME]",
+      "           [--jump user@bastion[:port] --jump-host-key SHA256:…] [--server-url URL]",
+      "           installs the agent over SSH and joins the machine (needs hosts.install); prints each step; exit 0 once",
+      "           the host is online. An unconfirmed host key is printed and the command exits 1: pass --accept-host-key.",
+      "           A key's passphrase comes from GANTRY_SSH_PASSPHRASE; --server-url is how the machine reaches this server.",
       "drain      cordons the host, deletes the pods their controllers make again on other hosts, waits until they are",
       "           gone, and names what stays: bare pods (nothing would make them again) and standalone containers",
       "cordon     no new pods are placed on the host; uncordon allows them again",

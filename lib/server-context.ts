@@ -2,6 +2,7 @@
 // separate module instances): kept on globalThis, set once by server/server.ts.
 import type { Server as SocketServer } from "socket.io";
 import type { RealtimePublisher } from "@/lib/realtime/rooms";
+import type { InstallJobRunner } from "@/lib/hosts/install-job-runner";
 
 export interface ServerContext {
   io: SocketServer;
@@ -12,6 +13,8 @@ export interface ServerContext {
   /** The certificate served (null: plain HTTP). `pinned`: self-signed, so join commands carry its SHA-256 fingerprint
    *  for agents to pin; `certPath` is where clients that must trust it (the CLI, a kubeconfig) find it. */
   tls?: { certPath: string; fingerprint: string; pinned: boolean } | null;
+  /** Runs hosts' install jobs over SSH (server/ssh/install-job.ts). */
+  installJobs?: InstallJobRunner;
 }
 
 const KEY = Symbol.for("gantry.server-context");

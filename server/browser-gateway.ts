@@ -10,6 +10,7 @@ import { attachKubeWatchEvents } from "./browser-kube-watch";
 import { LiveActor } from "./browser-actor";
 import { can, hostIdsFor, type Actor } from "@/lib/auth/policy";
 import { PER_HOST_ROOMS, ROOMS, hostRoom, type BrowserRoom, type RealtimePublisher } from "@/lib/realtime/rooms";
+import { installJobRoom } from "@/lib/hosts/install-job-schemas";
 import { stampClientAddress } from "@/lib/http/client-address";
 import { crossSiteReason } from "@/lib/http/same-origin";
 
@@ -71,6 +72,25 @@ export function attachBrowserGateway(io: SocketServer) {
       }
     };
     live.watch({ active: () => subscribed.size > 0, changed: follow });
+    // One install job's steps as they change (server/ssh/install-job.ts emits "install-job" to its room): for those who
+    // may add hosts over SSH. The room is left when that right goes.
+    const jobRooms = new Set<string>();
+    live.watch({
+      active: () => jobRooms.size > 0,
+      changed: (actor) => {
+        if (can(actor, "hosts.install")) return;
+        for (const room of jobRooms) void socket.leave(room);
+        jobRooms.clear();
+      },
+    });
+    socket.on("install-job.subscribe", async (jobId: unknown, ack?: (r: unknown) => void) => {
+      const reply = typeof ack === "function" ? ack : () => {};
+      if (typeof jobId !== "string" || !/^[a-z0-9]{1,64}$/.test(jobId)) return reply({ ok: false, error: "invalid install job id" });
+      if (!can(await currentActor(), "hosts.install")) return reply({ ok: false, error: "forbidden" });
+      jobRooms.add(installJobRoom(jobId));
+      await socket.join(installJobRoom(jobId));
+      reply({ ok: true });
+    });
     socket.on("subscribe", async (room: unknown, ack?: (r: unknown) => void) => {
       const reply = typeof ack === "function" ? ack : () => {};
       if (typeof room !== "string" || !(room in ROOMS)) return reply({ ok: false, error: "unknown room" });

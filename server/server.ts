@@ -105,11 +105,13 @@ async function main() {
   const io = new SocketServer(http, { path: "/socket.io", serveClient: false, maxHttpBufferSize: 1_000_000, destroyUpgrade: false });
   // Nothing below may be reached by a socket before its gateway's authentication is in place.
   const starting = refuseUntilOpen(io, [AGENT_NAMESPACE, BROWSER_NAMESPACE]);
+  const installJobs = (await import("./ssh/install-job")).createInstallJobRunner(io, { agentEnv: process.env.GANTRY_SSH_AGENT_ENV });
   serverContext.set({
     io,
     publisher: browserPublisher(io),
     publicUrl: config.publicUrl,
     tls: tls && { certPath: tls.certPath, fingerprint: tls.fingerprint, pinned: tls.selfSigned },
+    installJobs: installJobs,
   });
   const k8s = await (await import("./k8s-gateway")).attachK8sGateway({ dataDir: config.dataDir });
   // The controllers and the pod and service dispatches stop before the k8s gateway, whose change feed their watches read.
@@ -117,7 +119,7 @@ async function main() {
   const pods = (await import("./pod-dispatch")).attachPodDispatch(io);
   const services = (await import("./service-dispatch")).attachServiceDispatch(io);
   const network = (await import("./network-dispatch")).attachNetworkDispatch(io, config.network);
-  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services, network }), controllers, pods, services, network, k8s];
+  const gateways = [attachBrowserGateway(io), attachAgentGateway(io, { pods, services, network }), controllers, pods, services, network, k8s, { close: async () => installJobs.close() }];
   (await import("./metrics-collectors")).registerMetricsCollectors(io, BROWSER_NAMESPACE);
   starting.open();
 

@@ -1,4 +1,5 @@
-// gantry host drain|cordon|uncordon|rotate-credential HOST — one host's chores (HOST: its id or name).
+// gantry host drain|cordon|uncordon|rotate-credential HOST — one host's chores (HOST: its id or name); gantry host add
+// --ssh … adds one over SSH (cli/commands/host-add.ts).
 //   drain      cordons the host, deletes the pods their controllers make again elsewhere, waits for them to go
 //              (--timeout, default 120 s; 0: do not wait), and names what stays: bare pods, standalone containers
 //   cordon     no new pods are placed on the host; uncordon undoes it
@@ -9,12 +10,14 @@ import { loadConfig } from "../config";
 import { CliError, usageError } from "../errors";
 import { printJson, printLine } from "../output";
 import { resolveHost } from "../targets";
+import { hostAdd } from "./host-add";
 import { MAX_DRAIN_WAIT_SECONDS, type CordonResult, type DrainResult } from "../../lib/hosts/drain-schemas";
 
-const USAGE = "usage: gantry host drain|cordon|uncordon|rotate-credential HOST [--timeout SECONDS] [--json]";
+const USAGE = "usage: gantry host drain|cordon|uncordon|rotate-credential HOST [--timeout SECONDS] [--json] | gantry host add --ssh user@address[:port] …";
 const VERBS = ["drain", "cordon", "uncordon", "rotate-credential"];
 
 export async function host(argv: string[]): Promise<void> {
+  if (argv[0] === "add") return hostAdd(createClient(loadConfig()), argv.slice(1));
   const a = parseArgs(argv, { values: ["timeout"], booleans: ["json"] });
   const [verb, ref, ...extra] = a.positionals;
   if (!verb || !ref || extra.length || !VERBS.includes(verb)) throw usageError(USAGE);

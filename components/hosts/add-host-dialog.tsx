@@ -2,11 +2,13 @@
 // "Add host": mints a fresh single-use join token (POST /api/v1/join-tokens) each time it opens and shows the one
 // line to run on the new machine, with a copy button. A name typed here is the name the host joins under (a new token
 // carries it; the one it replaces is revoked). The token is shown here once and never again; outstanding tokens are
-// listed, and revoked, on the Join tokens page.
+// listed, and revoked, on the Join tokens page. "Over SSH" installs the agent on the machine from here instead
+// (components/hosts/add-host-ssh.tsx).
 import { api, ApiError } from "@/components/api/client";
 import Link from "next/link";
 import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { Button, Dialog, Field, FormAlert, Input } from "@/components/ui";
+import { AddHostOverSsh } from "./add-host-ssh";
 
 interface Minted {
   id: string;
@@ -37,6 +39,7 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
   const [copied, setCopied] = useState(false);
   const [name, setName] = useState("");
   const current = useRef<Minted | null>(null);
+  const [how, setHow] = useState<"command" | "ssh">("command");
 
   /** Mints a token (named or not); the one shown before, never used, is revoked so it does not linger. */
   const mint = useCallback(async (hostName: string | null) => {
@@ -65,6 +68,7 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
       current.current = null;
       setMinted(null);
       setName("");
+      setHow("command");
     }
   }, [open, mint]);
 
@@ -87,8 +91,21 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
   }
 
   return (
-    <Dialog open={open} onClose={onClose} title="Add a host" description="Run this as root on the machine to add. The token works once and expires.">
-      <div className="space-y-4">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      title="Add a host"
+      description={how === "command" ? "Run this as root on the machine to add. The token works once and expires." : "Gantry logs in to the machine over SSH and installs the agent."}
+    >
+      <div role="tablist" aria-label="How to add the host" className="mb-4 flex gap-2">
+        <Button role="tab" aria-selected={how === "command"} variant={how === "command" ? "primary" : "secondary"} onClick={() => setHow("command")}>
+          Join command
+        </Button>
+        <Button role="tab" aria-selected={how === "ssh"} variant={how === "ssh" ? "primary" : "secondary"} onClick={() => setHow("ssh")}>
+          Over SSH
+        </Button>
+      </div>
+      {how === "ssh" ? <AddHostOverSsh /> : <div className="space-y-4">
         <FormAlert message={error} />
         <form onSubmit={applyName} noValidate className="flex items-start gap-2" aria-label="Name the host">
           <div className="flex-1">
@@ -154,7 +171,7 @@ export function AddHostDialog({ open, onClose }: { open: boolean; onClose: () =>
             </p>
           </>
         )}
-      </div>
+      </div>}
     </Dialog>
   );
 }

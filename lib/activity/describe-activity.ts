@@ -34,6 +34,9 @@ export const ACTIVITY_VERBS = {
   cordon: "cordoned",
   uncordon: "uncordoned",
   rotate: "rotated",
+  install: "installed",
+  confirm: "confirmed",
+  cancel: "cancelled",
   "sign in": "signed in",
   type: "typed",
 } as const;

@@ -74,6 +74,9 @@ export const ACTION_RIGHTS = {
   "hosts.revoke": "hosts.manage",
   "hosts.drain": "hosts.manage", // cordon, uncordon, drain (pods moved off by their controllers)
   "hosts.rotate": "hosts.manage", // give a host a new credential
+  // Add a host over SSH (install the agent as root on a machine with the key or password given): manage hosts, and its
+  // own action so a custom role's narrowing or a future right can single it out.
+  "hosts.install": "hosts.manage",
   "metrics.read": "read", // GET /metrics (fleet-wide figures: read on the whole fleet, not one group or namespace)
   "me.read": "self", // one's own account
   "me.update": "self", // one's own name and password

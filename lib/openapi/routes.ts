@@ -5,6 +5,7 @@ import type { Action } from "@/lib/auth/policy";
 import { ListHostsQuery } from "@/lib/hosts/list-hosts";
 import { HostName } from "@/lib/hosts/rename-host";
 import { cordonResult, drainHostBody, drainResult } from "@/lib/hosts/drain-schemas";
+import { addHostOverSshBody, confirmHostKeyBody, installJobIdParam, installJobView } from "@/lib/hosts/install-job-schemas";
 import { createUserSchema, setupOwnerSchema, updateOwnAccountSchema, updateUserSchema } from "@/lib/users/schemas";
 import { addTeamMemberSchema, createTeamSchema, teamView, updateTeamSchema } from "@/lib/teams/schemas";
 import { createHostGroupSchema, groupHostsSchema, hostGroupView, updateHostGroupSchema } from "@/lib/host-groups/schemas";
@@ -174,6 +175,27 @@ export const API_ROUTES: ApiRoute[] = [
     params: { id: hostId },
     response: z.object({ hostId: z.number().int(), confirmed: z.boolean(), rotatedAt: z.string().nullable(), message: z.string() }),
   },
+  {
+    method: "post",
+    path: "/hosts/ssh",
+    tag: "hosts",
+    summary: "Add a host over SSH: 202 with the install job (connect, upload, preflight, install, online); the key, passphrase and password are used for the job and never stored",
+    permission: "hosts.install",
+    body: addHostOverSshBody,
+    response: z.object({ job: installJobView }),
+  },
+  { method: "get", path: "/host-install-jobs/{id}", tag: "hosts", summary: "One install job: its state, steps with their output, the host it made", permission: "hosts.install", params: { id: installJobIdParam }, response: z.object({ job: installJobView }) },
+  {
+    method: "post",
+    path: "/host-install-jobs/{id}/confirm-host-key",
+    tag: "hosts",
+    summary: "Confirm the host key the target presented (the fingerprint ssh-keygen -lf prints): it is pinned and the job goes on",
+    permission: "hosts.install",
+    params: { id: installJobIdParam },
+    body: confirmHostKeyBody,
+    response: z.object({ job: installJobView }),
+  },
+  { method: "post", path: "/host-install-jobs/{id}/cancel", tag: "hosts", summary: "Cancel an install job: its remote command is killed and what it installed removed", permission: "hosts.install", params: { id: installJobIdParam }, response: z.object({ job: installJobView }) },
   { method: "put", path: "/hosts/{id}/cordon", tag: "hosts", summary: "Cordon a host: no new pods are placed on it", permission: "hosts.drain", params: { id: hostId }, response: cordonResult },
   { method: "delete", path: "/hosts/{id}/cordon", tag: "hosts", summary: "Uncordon a host", permission: "hosts.drain", params: { id: hostId }, response: cordonResult },
   {

@@ -35,6 +35,10 @@ const ROWS: Row[] = [
   { method: "POST", route: "hosts/[id]/rotate-credential", path: "/api/v1/hosts/999999/rotate-credential", permission: "hosts.rotate" },
   { method: "PUT", route: "hosts/[id]/cordon", path: "/api/v1/hosts/999999/cordon", permission: "hosts.drain" },
   { method: "DELETE", route: "hosts/[id]/cordon", path: "/api/v1/hosts/999999/cordon", permission: "hosts.drain" },
+  { method: "POST", route: "hosts/ssh", path: "/api/v1/hosts/ssh", body: {}, permission: "hosts.install" },
+  { method: "GET", route: "host-install-jobs/[id]", path: "/api/v1/host-install-jobs/nosuchjob", permission: "hosts.install" },
+  { method: "POST", route: "host-install-jobs/[id]/confirm-host-key", path: "/api/v1/host-install-jobs/nosuchjob/confirm-host-key", body: {}, permission: "hosts.install" },
+  { method: "POST", route: "host-install-jobs/[id]/cancel", path: "/api/v1/host-install-jobs/nosuchjob/cancel", permission: "hosts.install" },
   { method: "POST", route: "join-tokens", path: "/api/v1/join-tokens", body: {}, permission: "hosts.join" },
   { method: "GET", route: "join-tokens", path: "/api/v1/join-tokens", permission: "hosts.join" },
   { method: "DELETE", route: "join-tokens/[id]", path: "/api/v1/join-tokens/nosuchtoken", permission: "hosts.join" },
@@ -174,6 +178,8 @@ const SOCKET_EVENTS: Array<{ event: string; arg: unknown; permission: Action }> 
   { event: "subscribe", arg: "hosts", permission: "hosts.read" },
   { event: "subscribe", arg: "containers", permission: "containers.read" },
   { event: "subscribe", arg: "activity", permission: "activity.read" },
+  // One install job's live steps (hosts added over SSH).
+  { event: "install-job.subscribe", arg: "nosuchjob", permission: "hosts.install" },
   // Allowed roles get past the policy and are told the host does not exist; the others are refused as forbidden.
   { event: "exec:start", arg: { hostId: 999999, container: "abc", cmd: ["sh"] }, permission: "containers.exec" },
   { event: "stream:open", arg: { hostId: 999999, spec: { kind: "logs", id: "abc" } }, permission: "containers.logs" },
@@ -321,7 +327,7 @@ test("every role gets exactly what the policy grants on every browser socket eve
         const reply = (await socket.timeout(5000).emitWithAck(ev.event, ev.arg)) as { ok: boolean; error?: string };
         const denied = !reply.ok && /forbidden|unauthorized/.test(reply.error ?? "");
         assert.equal(!denied, allowed, `${role} ${ev.event}(${JSON.stringify(ev.arg)}) → ${JSON.stringify(reply)}`);
-        if (ev.event === "subscribe") assert.equal(reply.ok, allowed);
+        if (ev.event === "subscribe" || ev.event === "install-job.subscribe") assert.equal(reply.ok, allowed);
       }
     } finally {
       socket.close();

@@ -5,7 +5,8 @@
 // /etc/passwd, /etc/sudoers.d, /opt… are never written. stop() kills every process of the namespace and removes the
 // network and the temp dir (also at process exit).
 //
-// Accounts: root (key), `gpass` (password; sudo asks it a password), `gsudo` (key; passwordless sudo), and the
+// Accounts: root (key), `gpass` (password; sudo asks it a password), `gsudo` (key or the same password; passwordless
+// sudo: a host added over SSH by password), and the
 // passphrase-protected key is accepted for root and gsudo too.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -37,7 +38,7 @@ export interface TestSshd {
   /** The host key's public file (for `ssh-keygen -lf`). */
   hostKeyPub: string;
   keys: SshdKeys;
-  /** The password of `gpass`. */
+  /** The password of `gpass` and `gsudo`. */
   password: string;
   /** The sshd listener's pid (its per-connection children are the sessions). */
   pid: number;
@@ -73,8 +74,7 @@ for dir in /opt /run /home /var/lib/gantry /etc/gantry; do mount -t tmpfs -o mod
 mkdir -p /run/sshd /run/gantry
 chmod 0700 /etc/gantry
 for u in gpass gsudo; do useradd -m -s /bin/sh "$u"; done
-usermod -p '*' gsudo
-printf 'gpass:%s\n' "$pw" | chpasswd
+printf 'gpass:%s\ngsudo:%s\n' "$pw" "$pw" | chpasswd
 printf 'gsudo ALL=(ALL:ALL) NOPASSWD: ALL\ngpass ALL=(ALL:ALL) ALL\n' > /etc/sudoers.d/gantry-test
 chmod 0440 /etc/sudoers.d/gantry-test
 echo "namespace ready"
