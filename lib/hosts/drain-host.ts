@@ -25,16 +25,24 @@ const POD_UID_LABEL = "io.kubernetes.pod.uid";
 const client = () => systemClient("gantry-host-drain");
 const ref = (p: KubeObject) => ({ namespace: p.metadata.namespace ?? "default", name: p.metadata.name ?? "" });
 
-async function nodeOf(hostId: number): Promise<KubeObject> {
-  const { items } = await client().list("nodes", { labelSelector: `${HOST_ID_LABEL}=${hostId}` });
-  if (!items[0]) throw conflict(`host ${hostId} has no Node yet (it registers within seconds of joining): try again shortly`);
-  return items[0];
+/** The host's Node, or null before it is registered. Nodes are named as their hosts, so it is read by name; only when
+ *  that name is another host's (two hosts of one name: the older has it) is it looked for by its host-id label. */
+async function findNode(host: { id: number; name: string }): Promise<KubeObject | null> {
+  const byName = await client().get("nodes", "", host.name);
+  if (byName?.metadata.labels?.[HOST_ID_LABEL] === String(host.id)) return byName;
+  return (await client().list("nodes", { labelSelector: `${HOST_ID_LABEL}=${host.id}` })).items[0] ?? null;
+}
+
+async function nodeOf(host: { id: number; name: string }): Promise<KubeObject> {
+  const node = await findNode(host);
+  if (!node) throw conflict(`host ${host.id} has no Node yet (it registers within seconds of joining): try again shortly`);
+  return node;
 }
 
 /** Sets the Node's spec.unschedulable, re-reading it when another writer got there first. */
-async function setUnschedulable(hostId: number, on: boolean): Promise<KubeObject> {
+async function setUnschedulable(host: { id: number; name: string }, on: boolean): Promise<KubeObject> {
   for (let attempt = 0; ; attempt++) {
-    const node = await nodeOf(hostId);
+    const node = await nodeOf(host);
     const spec = { ...((node.spec ?? {}) as Record<string, unknown>) };
     if (Boolean(spec.unschedulable) === on) return node;
     if (on) spec.unschedulable = true;
@@ -49,23 +57,22 @@ async function setUnschedulable(hostId: number, on: boolean): Promise<KubeObject
 }
 
 /** The host's Node: its name and whether it is cordoned; null before the host's Node is registered. */
-export async function hostNode(hostId: number): Promise<{ name: string; unschedulable: boolean } | null> {
-  const { items } = await client().list("nodes", { labelSelector: `${HOST_ID_LABEL}=${hostId}` });
-  const node = items[0];
+export async function hostNode(host: { id: number; name: string }): Promise<{ name: string; unschedulable: boolean } | null> {
+  const node = await findNode(host);
   return node ? { name: node.metadata.name ?? "", unschedulable: Boolean((node.spec as { unschedulable?: boolean } | undefined)?.unschedulable) } : null;
 }
 
 export async function cordonHost(hostId: number, on: boolean): Promise<CordonResult> {
   const host = await getHostOrThrow(hostId);
   noteActivity({ verb: on ? "cordon" : "uncordon", object: `host ${host.name}` });
-  const node = await setUnschedulable(hostId, on);
+  const node = await setUnschedulable(host, on);
   return { hostId, node: node.metadata.name ?? "", unschedulable: on };
 }
 
 export async function drainHost(actor: Actor, hostId: number, body: DrainHostBody = {}): Promise<DrainResult> {
   const host = await getHostOrThrow(hostId);
   noteActivity({ verb: "drain", object: `host ${host.name}` });
-  const node = await setUnschedulable(hostId, true);
+  const node = await setUnschedulable(host, true);
   const nodeName = node.metadata.name ?? "";
   const pods = (await client().list("pods", { fieldSelector: `spec.nodeName=${nodeName}` })).items;
   const plan = drainPlan(pods);

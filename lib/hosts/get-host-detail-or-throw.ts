@@ -9,6 +9,6 @@ export type HostNode = Awaited<ReturnType<typeof hostNode>>;
 
 export async function getHostDetailOrThrow(id: number): Promise<HostView & { podNetwork: HostPodNetwork; node: HostNode }> {
   const host = await getHostOrThrow(id);
-  const [podNetwork, node] = await Promise.all([getHostPodNetwork(id), hostNode(id)]);
+  const [podNetwork, node] = await Promise.all([getHostPodNetwork(id), hostNode(host)]);
   return { ...host, podNetwork, node };
 }

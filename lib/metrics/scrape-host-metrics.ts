@@ -7,8 +7,9 @@ import { sendCommand } from "@/lib/fleet";
 import { serverContext } from "@/lib/server-context";
 
 export async function scrapeHostMetrics(actor: Actor, hostId: number): Promise<string> {
+  // Never queued (no queueIfOffline): an offline host is a 409, which Prometheus records as the target down.
   const outcome = await sendCommand(hostId, { kind: "host.prometheus" }, { actorId: actor.id, activityId: null });
-  return outcome.status === "done" ? (outcome.result as { text: string }).text : "";
+  return (outcome as { result: { text: string } }).result.text;
 }
 
 export interface ScrapeTarget {
